@@ -1,0 +1,124 @@
+//! What goes in and out of one turn of the engine.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    Voice,
+    Sms,
+    Chat,
+}
+
+/// What the caller's number is, as far as sending an SMS goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LineType {
+    Mobile,
+    Landline,
+    Unknown,
+}
+
+/// One message from the citizen, already transcribed by the provider.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Inbound {
+    pub tenant: String,
+    pub channel: Channel,
+    pub conversation_id: String,
+    pub from: String,
+    /// Empty when the caller said nothing (silence).
+    pub text: String,
+    /// Transcription confidence in [0, 1] when the provider gives one.
+    pub asr_confidence: Option<f32>,
+    /// Keys pressed, if any ("0" asks for a human).
+    pub dtmf: Option<String>,
+}
+
+/// The inputs of a turn that are not the message itself: nothing is read from a clock or the network.
+pub struct Context<'a> {
+    pub now: DateTime<Utc>,
+    pub line: LineType,
+    pub knowledge: &'a guichet_knowledge::Knowledge,
+}
+
+/// One sentence (or a few) to say or write.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Utterance {
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TicketKind {
+    Callback,
+    Report,
+    Transfer,
+}
+
+/// A ticket for the humans, with everything they need to avoid a blind transfer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketDraft {
+    pub kind: TicketKind,
+    pub caller: String,
+    pub channel: Channel,
+    /// Fiche id of the topic, if one was understood.
+    pub fiche: Option<String>,
+    /// Human-readable topic (fiche title, or "Demande non comprise").
+    pub topic: String,
+    /// Short French summary: what the caller said, what the robot already answered.
+    pub summary: String,
+    /// Partner key the report goes to (report tickets).
+    pub partner: Option<String>,
+    /// Reference given to the caller (report tickets), e.g. "SIG-1A2B3C".
+    pub reference: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Action {
+    SendSms { to: String, text: String },
+    Transfer { number: String },
+    CreateTicket(TicketDraft),
+    Hangup,
+    /// Wait for the caller's next words; `hints` help the speech recogniser.
+    Listen { hints: Vec<String> },
+}
+
+/// What the engine decided this turn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DecisionAction {
+    Greet,
+    Answer,
+    Clarify,
+    Confirm,
+    Deflect,
+    Transfer,
+    Callback,
+    Report,
+    Fallback,
+    Goodbye,
+}
+
+/// Why: recorded for logs, eval and statistics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    pub action: DecisionAction,
+    /// The rule that fired (a stable snake_case name, e.g. "explicit_human_request").
+    pub rule: String,
+    pub fiche: Option<String>,
+    pub confidence: Option<f32>,
+    pub margin: Option<f32>,
+    /// The normalised text that was understood.
+    pub understood: String,
+    /// The caller's satisfaction answer, on the turn it was given.
+    pub satisfaction: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reply {
+    pub say: Vec<Utterance>,
+    pub actions: Vec<Action>,
+    pub trace: Decision,
+}

@@ -1,0 +1,140 @@
+//! The data a knowledge folder holds, once loaded and validated.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Which body is competent for a topic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Competence {
+    Commune,
+    Agglomeration,
+    Departement,
+    Region,
+    Etat,
+    Autre,
+}
+
+/// Whether a fiche's answer should lead to a human.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HandoffPolicy {
+    Never,
+    #[default]
+    Offer,
+    Always,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClarifyOption {
+    /// Short replies that select this option ("expiré", "il est périmé").
+    pub answers: Vec<String>,
+    /// The fiche id this option leads to.
+    pub goto: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Clarify {
+    pub question: String,
+    pub options: Vec<ClarifyOption>,
+}
+
+/// One topic written by staff.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fiche {
+    pub id: String,
+    pub title: String,
+    pub competence: Competence,
+    /// Key of `commune.toml`'s `[partners.*]` in charge when competence is not `commune`.
+    /// Already resolved: defaults to the competence's name when the fiche does not say.
+    pub partner: Option<String>,
+    pub questions: Vec<String>,
+    pub keywords: Vec<String>,
+    pub link: Option<String>,
+    /// SMS template; `{link}` is replaced by the link.
+    pub sms: Option<String>,
+    pub handoff: HandoffPolicy,
+    pub clarify: Option<Clarify>,
+    /// The spoken answer (plain French prose). Empty only for a fiche that only clarifies.
+    pub answer: String,
+    /// Where the fiche was read from (for messages).
+    pub source: PathBuf,
+}
+
+impl Fiche {
+    /// The SMS text with `{link}` expanded, if the fiche has one.
+    pub fn sms_text(&self) -> Option<String> {
+        let template = self.sms.as_ref()?;
+        Some(template.replace("{link}", self.link.as_deref().unwrap_or("")))
+    }
+}
+
+/// Another body the commune redirects to (agglomération, préfecture, ANTS…).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Partner {
+    pub key: String,
+    pub name: String,
+    pub competences: Vec<String>,
+    pub website: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub postal_address: Option<String>,
+    pub opening_hours: Option<String>,
+    /// Where reports filed for a caller are forwarded; a partner with one accepts reports.
+    pub report_email: Option<String>,
+    pub report_url: Option<String>,
+}
+
+impl Partner {
+    pub fn accepts_reports(&self) -> bool {
+        self.report_email.is_some() || self.report_url.is_some()
+    }
+}
+
+/// Progressive rollout: where the robot answers; elsewhere calls go straight to the standard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Rollout {
+    /// Opening-hours expression of the windows in which the robot answers; `None` = always.
+    pub windows: Option<String>,
+    /// Only these callers get the robot; empty = everyone.
+    pub pilot_numbers: Vec<String>,
+}
+
+/// `commune.toml`, validated.
+#[derive(Debug, Clone)]
+pub struct Commune {
+    pub name: String,
+    pub insee: String,
+    pub timezone: chrono_tz::Tz,
+    pub opening_hours: String,
+    pub greeting: String,
+    pub transfer_number: String,
+    pub sms_sender: String,
+    pub retention_days: u32,
+    pub rollout: Rollout,
+    pub partners: BTreeMap<String, Partner>,
+    /// Website of the commune, said in words to landline callers ("villebourg point example").
+    pub website: Option<String>,
+    pub address: Option<String>,
+}
+
+/// One search result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hit {
+    pub fiche_id: String,
+    /// Raw engine score (for debugging only; not comparable across queries).
+    pub score: f32,
+    /// In [0, 1], comparable across queries: the engine decides on it.
+    pub confidence: f32,
+}
+
+/// Is the mairie (or a partner, or a rollout window) open at a given instant.
+/// Evaluates an OpenStreetMap opening_hours expression in a timezone, French public holidays closed.
+pub trait ScheduleQuery {
+    fn is_open(&self, at: DateTime<Utc>) -> bool;
+    /// The next instant it opens, if it is closed at `at` and opens within the search horizon.
+    fn next_opening(&self, at: DateTime<Utc>) -> Option<DateTime<Utc>>;
+}

@@ -1,0 +1,61 @@
+//! The `guichet` command: wiring only, no business rules.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cli;
+
+/// Guichet: a 24/7 first-level phone and SMS desk for a French town hall.
+#[derive(Parser)]
+#[command(name = "guichet", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the webhook service and the web console
+    #[command(next_help_heading = "Service")]
+    Serve(cli::serve::Args),
+    /// Talk to the dialogue engine in the terminal
+    Chat(cli::chat::Args),
+    /// Check, search and describe a knowledge folder
+    #[command(subcommand)]
+    Kb(cli::kb::Command),
+    /// Replay recorded dialogues, score them, report
+    Eval(cli::eval::Args),
+    /// Recorded dialogues: export stored conversations as eval dialogues
+    #[command(subcommand)]
+    Dialogues(cli::dialogues::Command),
+    /// Simulate signed calls against a running server and measure it
+    Loadtest(cli::loadtest::Args),
+    /// Staff accounts of the web console
+    #[command(subcommand)]
+    Staff(cli::staff::Command),
+    /// Answer citizens' access and erasure requests (RGPD)
+    #[command(subcommand)]
+    Privacy(cli::privacy::Command),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => cli::serve::run(args),
+        Command::Chat(args) => cli::chat::run(args),
+        Command::Kb(command) => cli::kb::run(command),
+        Command::Eval(args) => cli::eval::run(args),
+        Command::Dialogues(command) => cli::dialogues::run(command),
+        Command::Loadtest(args) => cli::loadtest::run(args),
+        Command::Staff(command) => cli::staff::run(command),
+        Command::Privacy(command) => cli::privacy::run(command),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
