@@ -1,5 +1,73 @@
-//! The dialogue engine. SCAFFOLD: `types` is the contract other crates code against.
+//! The dialogue engine: from what the caller says to what a good standardiste would do.
+//!
+//! Pure, synchronous and deterministic: [`Engine::start`] and [`Engine::turn`] take the
+//! caller's message ([`Inbound`]), the state of the conversation ([`Session`]) and a
+//! [`Context`] (the instant, the caller's [`LineType`], the commune's knowledge), and return
+//! the new session and a [`Reply`] (what to say, the actions, the [`Decision`] trace). Nothing
+//! is read from a clock, a file or the network.
+//!
+//! # Modules
+//! - [`engine`]: the dispatch of a turn; [`policy`]: the thresholds; [`session`]: the state.
+//! - [`intents`]: French lexicons (yes/no, goodbye, human request, no Internet, anger).
+//! - `answer` (answer, deflect, report), `clarify` (clarify, confirm), `handoff` (transfer or
+//!   callback), `sms` (SMS to mobiles only), [`tickets`] (summaries, references),
+//!   [`rollout`], [`speech`] (speech-friendly text), `line` ([`LineType::of`]).
+//!
+//! # The session state machine
+//!
+//! `pending` is the question the robot asked last; each caller message is read against it.
+//! A message that is neither yes nor no where one is expected is handled as a new REQUEST.
+//!
+//! ```text
+//!  start ──(outside rollout)──► transfer (open) / callback ticket + hang up (closed)
+//!    │
+//!    ▼ greeting (voice) / nothing (SMS: the first message is a request)
+//! ┌───────────────────────── REQUEST (pending = Nothing) ─────────────────────────────────┐
+//! │ DTMF 0, "un agent", "pas Internet", anger without topic, handoff:always ─► HANDOFF      │
+//! │ "au revoir", "non merci" ───────────────────────────────────────────────► GOODBYE      │
+//! │ search: confidence ≥ answer and margin ≥ min and ASR sure ─► FICHE                     │
+//! │         confidence ≥ confirm ─► ask "Vous appelez bien au sujet de … ?"  [Confirm]      │
+//! │         else ─► fallback "reformulez" (misunderstandings += 1; at 2 ─► HANDOFF)         │
+//! │ silence ─► reprompt (silences += 1; at 2 ─► transfer if open, else goodbye + hang up)   │
+//! └────────────────────────────────────────────────────────────────────────────────────────┘
+//!  FICHE: clarify? ─► ask the fiche's question                               [Clarify]
+//!         other competence ─► deflect: who, how, SMS link, then
+//!                partner takes reports ? "je transmets votre signalement ?" [ReportOffer]
+//!                                      : "parler à un agent ?"              [HumanOffer]
+//!         commune ─► answer (+ SMS link to a mobile)                        [AnythingElse]
+//!                    landline: where to find it + "parler à un agent ?"     [HumanOffer]
+//!  [Clarify]     option ("il est expiré") ─► FICHE(goto); other request ─► REQUEST (switch)
+//!  [Confirm]     oui ─► FICHE; non ─► fallback (misunderstanding)
+//!  [ReportOffer] oui ─► report ticket + reference (SMS) ─► [AnythingElse]; non ─► [AnythingElse]
+//!  [HumanOffer]  oui ─► HANDOFF; non ─► [AnythingElse]
+//!  [AnythingElse] oui ─► "Je vous écoute." (REQUEST); non ─► GOODBYE
+//!  HANDOFF: voice and mairie open ─► transfer + ticket (ended)
+//!           else ─► callback ticket ("elle ouvrira lundi à 13 heures 30") ─► [AnythingElse]
+//!  GOODBYE: robot resolved something ? "Ma réponse vous a-t-elle été utile ?" [Satisfaction]
+//!                                     : "Au revoir" + hang up (ended)
+//!  [Satisfaction] oui/non ─► recorded in the Decision, thanks, hang up (ended)
+//! ```
 
+mod answer;
+mod clarify;
+pub mod engine;
+mod handoff;
+pub mod intents;
+mod line;
+pub mod policy;
+pub mod rollout;
+pub mod session;
+mod sms;
+pub mod speech;
+pub mod tickets;
+mod turn;
 pub mod types;
 
+pub use clarify::option_for;
+pub use engine::{ANGER_ACK, Engine};
+pub use line::{e164, is_withheld};
+pub use policy::{Policy, Verdict};
+pub use session::{Exchange, HISTORY_LEN, Pending, Session};
+pub use turn::ANYTHING_ELSE;
+pub use answer::HUMAN_OFFER;
 pub use types::*;

@@ -1,1 +1,19 @@
-//! SCAFFOLD
+//! Telephony and SMS providers. One module per provider; no decisions here.
+//!
+//! Each provider module parses its webhooks into [`guichet_agent::Inbound`] (plus the provider ids
+//! the service needs for idempotency), renders a [`guichet_agent::Reply`] into its wire format
+//! (TwiML, NCCO, JSON), verifies its webhook signatures, and sends SMS through its API.
+
+pub mod api;
+pub mod error;
+pub mod gsm7;
+pub mod phone;
+pub mod sms;
+pub mod twilio;
+pub mod vonage;
+
+#[cfg(feature = "testkit")]
+pub mod testkit;
+
+pub use error::WebhookError;
+pub use sms::{Accepted, DeliveryState, OutboundSms, SendError, SmsClient};

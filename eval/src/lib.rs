@@ -1,1 +1,19 @@
-//! SCAFFOLD
+//! The eval harness: replays recorded dialogues against the dialogue engine (in process or over
+//! a running server's Twilio webhook), scores every turn against its expectations, computes the
+//! figures operators watch (fiche accuracy, misroute rate…) and writes reports (terminal table,
+//! JSON, JUnit XML, self-contained HTML). A JSON report is also the baseline of the next run.
+
+pub mod baseline;
+pub mod dialogue;
+pub mod gates;
+pub mod inprocess;
+pub mod metrics;
+pub mod progress;
+pub mod replay;
+pub mod report;
+pub mod score;
+
+pub use dialogue::{CallerTurn, Dialogue, Expect, LoadError, LoadErrors, OneOrMany};
+pub use metrics::{Figures, Metrics, Ratio};
+pub use replay::{Bot, CallInfo, DialogueRun, Observed, ReplayError, TurnRecord, replay_all};
+pub use report::Report;

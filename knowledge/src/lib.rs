@@ -1,8 +1,29 @@
 //! The closed knowledge base of a commune: `commune.toml`, `fiches/*.md`, `synonyms.txt`.
 //!
-//! SCAFFOLD: the public API below is the contract other crates code against. The knowledge
-//! owner fills in the implementation (loading, validation, index, search, hot reload).
+//! - [`Knowledge::load`] reads, validates and indexes a folder; [`check`] reports every
+//!   problem at once as `path:line: message` (French, for staff).
+//! - [`Knowledge::search`] finds the fiches for what a caller said, with a confidence
+//!   comparable across queries: see [`search`] for the analysis and the confidence, and
+//!   [`text`] for the French analyzer ([`normalize`], [`terms`]).
+//! - [`LiveKnowledge`] keeps the knowledge in service and swaps in a new version when the
+//!   folder changes and is valid.
+//! - [`Schedule`] evaluates opening hours (OpenStreetMap syntax, French public holidays).
 
+mod knowledge;
+mod lines;
+mod live;
+mod load;
 pub mod model;
+mod problem;
+mod schedule;
+pub mod search;
+pub mod sms;
+pub mod text;
 
+pub use knowledge::{DEFAULT_HITS, Knowledge, Report, Stats, check};
+pub use live::{DEBOUNCE, LiveKnowledge, WatchError, WatchGuard};
+pub use load::SynonymGroup;
 pub use model::*;
+pub use problem::{LoadError, Problem, Severity};
+pub use schedule::{Schedule, ScheduleError};
+pub use text::{normalize, terms};

@@ -1,1 +1,611 @@
-//! SCAFFOLD
+//! guichet-store: sessions, transcripts, tickets (the handoff queue), the SMS outbox, staff
+//! accounts, audit log and evaluation runs, behind one [`Store`] trait with two backends:
+//! SQLite (embedded default, a file under `data/`, WAL) and PostgreSQL (shared by several
+//! stateless `guichet serve` nodes). Both pass the same test suite (`tests/suite`).
+//!
+//! Callers hold an [`AnyStore`] (cheap to clone: it wraps connection pools) and call the
+//! [`Store`] methods (bring the trait into scope: `use guichet_store::Store;`):
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), guichet_store::StoreError> {
+//! use guichet_store::{AnyStore, Store};
+//! let store = AnyStore::connect("sqlite://data/guichet.db?mode=rwc").await?;
+//! store.ping().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Conventions:
+//! - All instants are `DateTime<Utc>` supplied by the caller (the store never reads the clock),
+//!   so behaviour is reproducible in tests.
+//! - Phone numbers are in clear only on tickets and in not-yet-purged outbox rows (needed to
+//!   send); elsewhere (sessions' `caller`) they are [`pseudonymise`]d by the caller.
+//! - Staff-facing ticket operations take the viewer's `communes` and never touch another
+//!   commune's rows (they answer [`Transition::NotFound`] / `None`).
+//! - Malformed rows give [`StoreError::Corrupt`], never a panic.
+
+mod error;
+mod model;
+mod postgres;
+mod pseudonym;
+mod sqlite;
+
+use std::future::Future;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+pub use error::{Result, StoreError};
+pub use model::*;
+pub use postgres::PgStore;
+pub use pseudonym::pseudonymise;
+pub use sqlite::SqliteStore;
+
+/// The default embedded database URL (relative to the working directory).
+pub const DEFAULT_SQLITE_URL: &str = "sqlite://data/guichet.db?mode=rwc";
+
+/// The persistent store. Implemented by [`SqliteStore`], [`PgStore`] and the dispatching
+/// [`AnyStore`]; every method's future is `Send` so it can run on any tokio worker.
+pub trait Store: Send + Sync {
+    /// Checks that the database answers (readiness probe).
+    fn ping(&self) -> impl Future<Output = Result<()>> + Send;
+
+    // ----- sessions and transcripts -----
+
+    /// The session of a conversation, whatever its state (check [`SessionRecord::is_active`]).
+    fn load_session(
+        &self,
+        tenant: &str,
+        conversation_id: &str,
+    ) -> impl Future<Output = Result<Option<SessionRecord>>> + Send;
+
+    /// The most recently updated active session (not closed, not expired at `now`) of a caller
+    /// pseudonym on a channel: how an SMS conversation keyed by number is found again.
+    fn active_session_for_caller(
+        &self,
+        tenant: &str,
+        channel: Channel,
+        caller: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<SessionRecord>>> + Send;
+
+    /// Inserts or replaces a session without a turn (e.g. at call start, after the greeting).
+    /// The `started_at` of an existing row is kept.
+    fn save_session(&self, session: &SessionRecord) -> impl Future<Output = Result<()>> + Send;
+
+    /// Saves a turn, the session after it, its tickets and its SMS in ONE transaction: all or
+    /// nothing. Idempotent: if `(tenant, conversation, turn.seq)` already exists nothing is
+    /// written and `inserted` is false; tickets and SMS are also deduplicated on their
+    /// idempotency keys (`INSERT … ON CONFLICT DO NOTHING`). The returned ids are those of the
+    /// rows holding the given keys, new or existing.
+    fn save_turn(&self, record: &TurnRecord) -> impl Future<Output = Result<TurnSaved>> + Send;
+
+    /// Ends a conversation (`hangup`, `goodbye`, …) if it is not already ended.
+    /// Returns whether a session was closed.
+    fn close_session(
+        &self,
+        tenant: &str,
+        conversation_id: &str,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Closes every open session whose `expires_at` is before `now` (reason `expired`, closed
+    /// at its expiry) and replaces its engine state by JSON `null`; rows stay for statistics
+    /// until [`Store::purge_before`]. Also deletes expired staff login sessions.
+    /// Returns the number of conversations closed.
+    fn cleanup_expired_sessions(&self, now: DateTime<Utc>)
+    -> impl Future<Output = Result<u64>> + Send;
+
+    /// The transcript of a conversation, by `seq`.
+    fn conversation_turns(
+        &self,
+        tenant: &str,
+        conversation_id: &str,
+    ) -> impl Future<Output = Result<Vec<Turn>>> + Send;
+
+    /// Sessions of a commune started in `[from, to)`, oldest first (statistics).
+    fn sessions_between(
+        &self,
+        tenant: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<SessionRecord>>> + Send;
+
+    /// Turns of a commune in `[from, to)`, by time (statistics, misunderstood utterances).
+    fn turns_between(
+        &self,
+        tenant: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<TurnRow>>> + Send;
+
+    // ----- SMS outbox -----
+
+    /// Queues one SMS outside a turn; idempotent on its key. Returns the row id (new or
+    /// existing). An empty recipient or body is refused.
+    fn enqueue_sms(&self, message: &NewOutboxMessage)
+    -> impl Future<Output = Result<i64>> + Send;
+
+    /// Leases up to `limit` due messages to this worker: `pending` ones with
+    /// `next_attempt_at <= now`, and `sending` ones whose lease ended (a crashed worker).
+    /// Each becomes `sending`, `attempts + 1`, `next_attempt_at = now + lease`. Safe with
+    /// several workers and nodes: a message is never returned to two claims whose leases
+    /// overlap (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: one atomic `UPDATE … RETURNING`).
+    fn claim_due_outbox(
+        &self,
+        limit: i64,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> impl Future<Output = Result<Vec<OutboxMessage>>> + Send;
+
+    /// Records that the provider accepted a message (`sending`/`pending` → `sent`).
+    /// Returns false if the message does not exist or is already final.
+    fn mark_outbox_sent(
+        &self,
+        id: i64,
+        provider_message_id: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Records a failed send attempt. Transient failures go back to `pending` at
+    /// `now + policy.delay_after(attempts)` (exponential backoff, computed here from the
+    /// stored attempt count) until `policy.max_attempts`, then `dead`; permanent ones go
+    /// straight to `dead`. Only a `sending` message is changed, otherwise `Ignored`.
+    fn mark_outbox_failed(
+        &self,
+        id: i64,
+        error: &str,
+        kind: FailureKind,
+        policy: &RetryPolicy,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<RetryOutcome>> + Send;
+
+    /// Applies a provider delivery report to the message with this provider id
+    /// (`sent` → `delivered` / `failed`; `delivered` is never downgraded).
+    /// Returns whether a message was updated.
+    fn record_delivery(
+        &self,
+        provider_message_id: &str,
+        status: DeliveryStatus,
+        error: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// The message with this provider id (for status callbacks).
+    fn outbox_by_provider_id(
+        &self,
+        provider_message_id: &str,
+    ) -> impl Future<Output = Result<Option<OutboxMessage>>> + Send;
+
+    /// A message by row id.
+    fn get_outbox(&self, id: i64) -> impl Future<Output = Result<Option<OutboxMessage>>> + Send;
+
+    /// Messages still queued (`pending` + `sending`), for `/metrics`.
+    fn outbox_depth(&self) -> impl Future<Output = Result<i64>> + Send;
+
+    // ----- tickets (handoff queue) -----
+
+    /// Creates a ticket outside a turn; idempotent on its key. Returns its id (new or existing).
+    fn create_ticket(&self, ticket: &NewTicket) -> impl Future<Output = Result<i64>> + Send;
+
+    /// A ticket, if it belongs to one of `communes`.
+    fn get_ticket(
+        &self,
+        id: i64,
+        communes: &[String],
+    ) -> impl Future<Output = Result<Option<Ticket>>> + Send;
+
+    /// The queue: open tickets (nouveau, pris en charge) of `communes`, callbacks first, then
+    /// oldest first.
+    fn list_open_tickets(
+        &self,
+        communes: &[String],
+    ) -> impl Future<Output = Result<Vec<Ticket>>> + Send;
+
+    /// Tickets matching a filter, newest first.
+    fn list_tickets(&self, filter: &TicketFilter)
+    -> impl Future<Output = Result<Vec<Ticket>>> + Send;
+
+    /// Atomically takes a `nouveau` ticket for a staff member: of concurrent claims exactly one
+    /// is `Applied`, the others `Refused`.
+    fn claim_ticket(
+        &self,
+        id: i64,
+        communes: &[String],
+        staff_id: i64,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Transition>> + Send;
+
+    /// Marks an open ticket `termine`. A ticket `pris_en_charge` can only be closed by the
+    /// staff member holding it; a `nouveau` one by anyone of its communes.
+    fn close_ticket(
+        &self,
+        id: i64,
+        communes: &[String],
+        staff_id: i64,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Transition>> + Send;
+
+    /// A callback attempt got no answer: `attempts + 1`; back to `nouveau` (unclaimed) while
+    /// `attempts < max_attempts`, else `injoignable` (closed). Same holder rule as
+    /// [`Store::close_ticket`].
+    fn ticket_unreachable(
+        &self,
+        id: i64,
+        communes: &[String],
+        staff_id: i64,
+        at: DateTime<Utc>,
+        max_attempts: i32,
+    ) -> impl Future<Output = Result<Transition>> + Send;
+
+    /// Adds a note to a ticket of `communes`.
+    fn add_ticket_note(
+        &self,
+        id: i64,
+        communes: &[String],
+        staff_id: i64,
+        at: DateTime<Utc>,
+        body: &str,
+    ) -> impl Future<Output = Result<Transition>> + Send;
+
+    /// Notes of a ticket of `communes`, oldest first (empty if not found).
+    fn ticket_notes(
+        &self,
+        id: i64,
+        communes: &[String],
+    ) -> impl Future<Output = Result<Vec<TicketNote>>> + Send;
+
+    // ----- staff -----
+
+    /// Creates an account; [`StoreError::Conflict`] if the e-mail exists.
+    fn create_staff(&self, staff: &NewStaff) -> impl Future<Output = Result<i64>> + Send;
+
+    /// An account by id.
+    fn get_staff(&self, id: i64) -> impl Future<Output = Result<Option<Staff>>> + Send;
+
+    /// An account by e-mail (normalised with [`normalise_email`]).
+    fn get_staff_by_email(&self, email: &str)
+    -> impl Future<Output = Result<Option<Staff>>> + Send;
+
+    /// All accounts, by e-mail.
+    fn list_staff(&self) -> impl Future<Output = Result<Vec<Staff>>> + Send;
+
+    /// Number of accounts (the first start creates an admin when 0).
+    fn count_staff(&self) -> impl Future<Output = Result<i64>> + Send;
+
+    /// Replaces an account's password hash. Returns whether the account exists.
+    fn set_staff_password(
+        &self,
+        id: i64,
+        password_hash: &str,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Disables or re-enables an account (disabling also ends its login sessions).
+    fn set_staff_disabled(
+        &self,
+        id: i64,
+        disabled: bool,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Stores a console login session.
+    fn create_staff_session(&self, session: &StaffSession)
+    -> impl Future<Output = Result<()>> + Send;
+
+    /// A login session that has not expired at `now`.
+    fn get_staff_session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<StaffSession>>> + Send;
+
+    /// Ends a login session (logout).
+    fn delete_staff_session(&self, token_hash: &str) -> impl Future<Output = Result<()>> + Send;
+
+    // ----- audit and evaluation -----
+
+    /// Appends an audit line; returns its id.
+    fn append_audit(&self, entry: &AuditEntry) -> impl Future<Output = Result<i64>> + Send;
+
+    /// The latest `limit` audit lines concerning `communes`, newest first.
+    fn list_audit(
+        &self,
+        communes: &[String],
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<AuditRow>>> + Send;
+
+    /// Records an evaluation run; returns its id.
+    fn insert_eval_run(&self, run: &NewEvalRun) -> impl Future<Output = Result<i64>> + Send;
+
+    /// The latest `limit` evaluation runs of a commune, newest first.
+    fn list_eval_runs(
+        &self,
+        commune: &str,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<EvalRun>>> + Send;
+
+    // ----- privacy -----
+
+    /// Retention for one commune: deletes turns older than `cutoff`, ended sessions last
+    /// updated before it, final outbox messages last updated before it, and anonymises
+    /// closed tickets (terminé / injoignable) closed before it: number, summary, transcript
+    /// and notes removed, `anonymised_at` set to `cutoff`.
+    fn purge_before(
+        &self,
+        commune: &str,
+        cutoff: DateTime<Utc>,
+    ) -> impl Future<Output = Result<PurgeReport>> + Send;
+
+    /// Everything held about a caller (access request): sessions and turns by pseudonym,
+    /// tickets and SMS by number in clear. All communes.
+    fn caller_records(
+        &self,
+        number: &str,
+        pseudonym: &str,
+    ) -> impl Future<Output = Result<CallerRecords>> + Send;
+
+    /// Erasure request: deletes the caller's sessions, turns and SMS and anonymises their
+    /// tickets (even open ones), in one transaction. All communes.
+    fn erase_caller(
+        &self,
+        number: &str,
+        pseudonym: &str,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<ErasureReport>> + Send;
+}
+
+/// The store chosen at run time from a URL: `sqlite:…` or `postgres://…` / `postgresql://…`.
+#[derive(Debug, Clone)]
+pub enum AnyStore {
+    /// Embedded SQLite.
+    Sqlite(SqliteStore),
+    /// PostgreSQL server.
+    Postgres(PgStore),
+}
+
+impl AnyStore {
+    /// Connects and runs the migrations. SQLite URLs may create the file (`?mode=rwc`; the
+    /// parent directory is created too).
+    pub async fn connect(url: &str) -> Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(AnyStore::Sqlite(SqliteStore::connect(url).await?))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(AnyStore::Postgres(PgStore::connect(url).await?))
+        } else {
+            Err(StoreError::UnsupportedUrl(redact_url(url)))
+        }
+    }
+
+    /// `"sqlite"` or `"postgres"` (for logs and metrics).
+    pub fn backend(&self) -> &'static str {
+        match self {
+            AnyStore::Sqlite(_) => "sqlite",
+            AnyStore::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Closes the connection pools (graceful shutdown).
+    pub async fn close(&self) {
+        match self {
+            AnyStore::Sqlite(s) => s.close().await,
+            AnyStore::Postgres(s) => s.close().await,
+        }
+    }
+}
+
+/// A URL without its password, for error messages.
+fn redact_url(url: &str) -> String {
+    match url.split_once('@') {
+        Some((_, host)) => format!("…@{host}"),
+        None => url.to_string(),
+    }
+}
+
+macro_rules! dispatch {
+    ($self:ident, $s:ident => $call:expr) => {
+        match $self {
+            AnyStore::Sqlite($s) => $call.await,
+            AnyStore::Postgres($s) => $call.await,
+        }
+    };
+}
+
+impl Store for AnyStore {
+    async fn ping(&self) -> Result<()> {
+        dispatch!(self, s => s.ping())
+    }
+    async fn load_session(&self, tenant: &str, conversation_id: &str) -> Result<Option<SessionRecord>> {
+        dispatch!(self, s => s.load_session(tenant, conversation_id))
+    }
+    async fn active_session_for_caller(
+        &self,
+        tenant: &str,
+        channel: Channel,
+        caller: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SessionRecord>> {
+        dispatch!(self, s => s.active_session_for_caller(tenant, channel, caller, now))
+    }
+    async fn save_session(&self, session: &SessionRecord) -> Result<()> {
+        dispatch!(self, s => s.save_session(session))
+    }
+    async fn save_turn(&self, record: &TurnRecord) -> Result<TurnSaved> {
+        dispatch!(self, s => s.save_turn(record))
+    }
+    async fn close_session(
+        &self,
+        tenant: &str,
+        conversation_id: &str,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        dispatch!(self, s => s.close_session(tenant, conversation_id, reason, at))
+    }
+    async fn cleanup_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
+        dispatch!(self, s => s.cleanup_expired_sessions(now))
+    }
+    async fn conversation_turns(&self, tenant: &str, conversation_id: &str) -> Result<Vec<Turn>> {
+        dispatch!(self, s => s.conversation_turns(tenant, conversation_id))
+    }
+    async fn sessions_between(
+        &self,
+        tenant: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<SessionRecord>> {
+        dispatch!(self, s => s.sessions_between(tenant, from, to))
+    }
+    async fn turns_between(
+        &self,
+        tenant: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<TurnRow>> {
+        dispatch!(self, s => s.turns_between(tenant, from, to))
+    }
+    async fn enqueue_sms(&self, message: &NewOutboxMessage) -> Result<i64> {
+        dispatch!(self, s => s.enqueue_sms(message))
+    }
+    async fn claim_due_outbox(
+        &self,
+        limit: i64,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<Vec<OutboxMessage>> {
+        dispatch!(self, s => s.claim_due_outbox(limit, now, lease))
+    }
+    async fn mark_outbox_sent(&self, id: i64, provider_message_id: &str, now: DateTime<Utc>) -> Result<bool> {
+        dispatch!(self, s => s.mark_outbox_sent(id, provider_message_id, now))
+    }
+    async fn mark_outbox_failed(
+        &self,
+        id: i64,
+        error: &str,
+        kind: FailureKind,
+        policy: &RetryPolicy,
+        now: DateTime<Utc>,
+    ) -> Result<RetryOutcome> {
+        dispatch!(self, s => s.mark_outbox_failed(id, error, kind, policy, now))
+    }
+    async fn record_delivery(
+        &self,
+        provider_message_id: &str,
+        status: DeliveryStatus,
+        error: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        dispatch!(self, s => s.record_delivery(provider_message_id, status, error, now))
+    }
+    async fn outbox_by_provider_id(&self, provider_message_id: &str) -> Result<Option<OutboxMessage>> {
+        dispatch!(self, s => s.outbox_by_provider_id(provider_message_id))
+    }
+    async fn get_outbox(&self, id: i64) -> Result<Option<OutboxMessage>> {
+        dispatch!(self, s => s.get_outbox(id))
+    }
+    async fn outbox_depth(&self) -> Result<i64> {
+        dispatch!(self, s => s.outbox_depth())
+    }
+    async fn create_ticket(&self, ticket: &NewTicket) -> Result<i64> {
+        dispatch!(self, s => s.create_ticket(ticket))
+    }
+    async fn get_ticket(&self, id: i64, communes: &[String]) -> Result<Option<Ticket>> {
+        dispatch!(self, s => s.get_ticket(id, communes))
+    }
+    async fn list_open_tickets(&self, communes: &[String]) -> Result<Vec<Ticket>> {
+        dispatch!(self, s => s.list_open_tickets(communes))
+    }
+    async fn list_tickets(&self, filter: &TicketFilter) -> Result<Vec<Ticket>> {
+        dispatch!(self, s => s.list_tickets(filter))
+    }
+    async fn claim_ticket(
+        &self,
+        id: i64,
+        communes: &[String],
+        staff_id: i64,
+        at: DateTime<Utc>,
+    ) -> Result<Transition> {
+        dispatch!(self, s => s.claim_ticket(id, communes, staff_id, at))
+    }
+    async fn close_ticket(
+        &self,
+        id: i64,
+        communes: &[String],
+        staff_id: i64,
+        at: DateTime<Utc>,
+    ) -> Result<Transition> {
+        dispatch!(self, s => s.close_ticket(id, communes, staff_id, at))
+    }
+    async fn ticket_unreachable(
+        &self,
+        id: i64,
+        communes: &[String],
+        staff_id: i64,
+        at: DateTime<Utc>,
+        max_attempts: i32,
+    ) -> Result<Transition> {
+        dispatch!(self, s => s.ticket_unreachable(id, communes, staff_id, at, max_attempts))
+    }
+    async fn add_ticket_note(
+        &self,
+        id: i64,
+        communes: &[String],
+        staff_id: i64,
+        at: DateTime<Utc>,
+        body: &str,
+    ) -> Result<Transition> {
+        dispatch!(self, s => s.add_ticket_note(id, communes, staff_id, at, body))
+    }
+    async fn ticket_notes(&self, id: i64, communes: &[String]) -> Result<Vec<TicketNote>> {
+        dispatch!(self, s => s.ticket_notes(id, communes))
+    }
+    async fn create_staff(&self, staff: &NewStaff) -> Result<i64> {
+        dispatch!(self, s => s.create_staff(staff))
+    }
+    async fn get_staff(&self, id: i64) -> Result<Option<Staff>> {
+        dispatch!(self, s => s.get_staff(id))
+    }
+    async fn get_staff_by_email(&self, email: &str) -> Result<Option<Staff>> {
+        dispatch!(self, s => s.get_staff_by_email(email))
+    }
+    async fn list_staff(&self) -> Result<Vec<Staff>> {
+        dispatch!(self, s => s.list_staff())
+    }
+    async fn count_staff(&self) -> Result<i64> {
+        dispatch!(self, s => s.count_staff())
+    }
+    async fn set_staff_password(&self, id: i64, password_hash: &str) -> Result<bool> {
+        dispatch!(self, s => s.set_staff_password(id, password_hash))
+    }
+    async fn set_staff_disabled(&self, id: i64, disabled: bool) -> Result<bool> {
+        dispatch!(self, s => s.set_staff_disabled(id, disabled))
+    }
+    async fn create_staff_session(&self, session: &StaffSession) -> Result<()> {
+        dispatch!(self, s => s.create_staff_session(session))
+    }
+    async fn get_staff_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<StaffSession>> {
+        dispatch!(self, s => s.get_staff_session(token_hash, now))
+    }
+    async fn delete_staff_session(&self, token_hash: &str) -> Result<()> {
+        dispatch!(self, s => s.delete_staff_session(token_hash))
+    }
+    async fn append_audit(&self, entry: &AuditEntry) -> Result<i64> {
+        dispatch!(self, s => s.append_audit(entry))
+    }
+    async fn list_audit(&self, communes: &[String], limit: i64) -> Result<Vec<AuditRow>> {
+        dispatch!(self, s => s.list_audit(communes, limit))
+    }
+    async fn insert_eval_run(&self, run: &NewEvalRun) -> Result<i64> {
+        dispatch!(self, s => s.insert_eval_run(run))
+    }
+    async fn list_eval_runs(&self, commune: &str, limit: i64) -> Result<Vec<EvalRun>> {
+        dispatch!(self, s => s.list_eval_runs(commune, limit))
+    }
+    async fn purge_before(&self, commune: &str, cutoff: DateTime<Utc>) -> Result<PurgeReport> {
+        dispatch!(self, s => s.purge_before(commune, cutoff))
+    }
+    async fn caller_records(&self, number: &str, pseudonym: &str) -> Result<CallerRecords> {
+        dispatch!(self, s => s.caller_records(number, pseudonym))
+    }
+    async fn erase_caller(&self, number: &str, pseudonym: &str, at: DateTime<Utc>) -> Result<ErasureReport> {
+        dispatch!(self, s => s.erase_caller(number, pseudonym, at))
+    }
+}

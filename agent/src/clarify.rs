@@ -1,0 +1,62 @@
+//! Clarifying questions (from the fiche) and confirmations ("Vous appelez bien au sujet de … ?").
+
+use guichet_knowledge::{Clarify, ClarifyOption, Fiche, normalize};
+
+use crate::intents::words;
+use crate::session::Pending;
+use crate::speech::speakable;
+use crate::turn::Turn;
+use crate::types::DecisionAction;
+
+/// The option a short reply selects ("il est expiré" → the "expiré" option): the option with
+/// the longest answer found as whole words in the message.
+pub fn option_for<'f>(clarify: &'f Clarify, normalized: &str) -> Option<&'f ClarifyOption> {
+    let said = words(normalized);
+    clarify
+        .options
+        .iter()
+        .flat_map(|option| option.answers.iter().map(move |answer| (option, normalize(answer))))
+        .filter(|(_, answer)| {
+            let answer = words(answer);
+            !answer.is_empty() && said.windows(answer.len()).any(|window| window == answer.as_slice())
+        })
+        .max_by_key(|(_, answer)| answer.len())
+        .map(|(option, _)| option)
+}
+
+/// A fiche's title as it is said: "Dépôt sauvage de déchets (signalement)" →
+/// "dépôt sauvage de déchets, signalement".
+pub fn title_in_words(fiche: &Fiche) -> String {
+    let title = fiche.title.replace(" (", ", ").replace(['(', ')'], "");
+    let first_word_is_acronym = title
+        .split_whitespace()
+        .next()
+        .is_some_and(|word| word.chars().count() > 1 && word.chars().all(|c| !c.is_lowercase()));
+    if first_word_is_acronym {
+        return title;
+    }
+    let mut chars = title.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => title,
+    }
+}
+
+impl Turn<'_> {
+    /// Asks the fiche's clarifying question.
+    pub fn ask_clarify(&mut self, fiche: &Fiche, clarify: &Clarify, rule: &str) {
+        self.say(speakable(&clarify.question));
+        self.session.pending = Pending::Clarify { fiche: fiche.id.clone() };
+        self.session.add_topic(&fiche.id);
+        self.decide(DecisionAction::Clarify, rule, Some(&fiche.id));
+        self.note(format!("question de précision ({})", fiche.title));
+    }
+
+    /// "Vous appelez bien au sujet de … ?"
+    pub fn confirm(&mut self, fiche: &Fiche, rule: &str) {
+        self.say(format!("Vous appelez bien au sujet de : {} ?", title_in_words(fiche)));
+        self.session.pending = Pending::Confirm { fiche: fiche.id.clone() };
+        self.decide(DecisionAction::Confirm, rule, Some(&fiche.id));
+        self.note(format!("demande de confirmation ({})", fiche.title));
+    }
+}

@@ -1,0 +1,282 @@
+//! The dispatch of a turn: what the caller's message means given the pending question, and
+//! which behaviour answers it.
+
+use guichet_knowledge::{Fiche, Hit};
+
+use crate::handoff::AfterCallback;
+use crate::intents;
+use crate::policy::{Policy, Verdict};
+use crate::rollout;
+use crate::session::{Pending, Session};
+use crate::turn::Turn;
+use crate::types::{Action, Channel, Context, DecisionAction, Inbound, Reply};
+
+/// "Je comprends que la situation soit agaçante."
+pub const ANGER_ACK: &str = "Je comprends que la situation soit agaçante.";
+
+/// The dialogue engine: pure and deterministic (no IO, no clock).
+#[derive(Debug, Clone, Default)]
+pub struct Engine {
+    pub policy: Policy,
+}
+
+impl Engine {
+    pub fn new(policy: Policy) -> Self {
+        Self { policy }
+    }
+
+    /// The start of a conversation: the greeting (voice), nothing to say (SMS/chat: the first
+    /// message is a request), or, outside the rollout, straight to the standard.
+    pub fn start(&self, inbound: &Inbound, ctx: &Context) -> (Session, Reply) {
+        let session = Session::new(inbound.conversation_id.clone(), inbound.channel, inbound.from.clone());
+        let mut turn = Turn::new(&self.policy, ctx, inbound, session);
+        if !rollout::robot_answers(ctx.knowledge, &inbound.from, ctx.now) {
+            turn.hand_off("rollout_outside", "appel hors du déploiement du robot", None, AfterCallback::HangUp);
+            return finish_start(turn);
+        }
+        turn.decide(DecisionAction::Greet, "greeting", None);
+        if turn.is_voice() {
+            turn.say(ctx.knowledge.commune().greeting.clone());
+            turn.actions.push(Action::Listen { hints: ctx.knowledge.hints() });
+        }
+        finish_start(turn)
+    }
+
+    /// One caller message: returns the new session and the reply with its decision trace.
+    pub fn turn(&self, session: &Session, inbound: &Inbound, ctx: &Context) -> (Session, Reply) {
+        let mut turn = Turn::new(&self.policy, ctx, inbound, session.clone());
+        turn.session.turn += 1;
+        if turn.session.ended {
+            turn.say("Cette conversation est terminée. Au revoir.");
+            turn.decide(DecisionAction::Goodbye, "conversation_ended", None);
+            turn.hang_up();
+            return turn.finish();
+        }
+        if intents::dtmf_wants_human(inbound.dtmf.as_deref()) {
+            turn.session.silences = 0;
+            turn.hand_off("dtmf_zero", "demande d'un agent (touche 0)", None, AfterCallback::Continue);
+        } else if turn.text.is_empty() {
+            turn.silence();
+        } else {
+            turn.session.silences = 0;
+            turn.respond();
+        }
+        turn.text_channel_intro();
+        turn.finish()
+    }
+}
+
+/// The start reply: nothing is remembered in the history.
+fn finish_start(turn: Turn) -> (Session, Reply) {
+    let say = turn.say.into_iter().map(|text| crate::types::Utterance { text }).collect();
+    (turn.session, Reply { say, actions: turn.actions, trace: turn.decision })
+}
+
+/// The best hit, and its lead over the next hit that is not the same topic (a clarifying
+/// fiche and its options are the same topic).
+struct Match<'k> {
+    fiche: &'k Fiche,
+    confidence: f32,
+    margin: f32,
+}
+
+impl<'a> Turn<'a> {
+    /// A message (not silence), read against the pending question.
+    fn respond(&mut self) {
+        let pending = std::mem::take(&mut self.session.pending);
+        let yes_no = if pending.is_yes_no() { intents::yes_no(&self.text) } else { None };
+        match (pending, yes_no) {
+            (Pending::Satisfaction, Some(useful)) => self.record_satisfaction(useful),
+            (Pending::Confirm { fiche }, Some(true)) => match self.fiche(&fiche) {
+                Some(fiche) => self.handle_fiche(fiche, "confirmed"),
+                None => self.request(None),
+            },
+            (Pending::Confirm { .. }, Some(false)) => self.not_understood("confirm_rejected", None),
+            (Pending::ReportOffer { fiche, partner }, Some(true)) => match self.fiche(&fiche) {
+                Some(fiche) => self.file_report(fiche, &partner),
+                None => self.request(None),
+            },
+            (Pending::ReportOffer { .. }, Some(false)) => self.decline_offer("report_declined"),
+            (Pending::HumanOffer { fiche }, Some(true)) => {
+                let fiche = fiche.as_deref().and_then(|id| self.fiche(id));
+                self.hand_off("human_offer_accepted", "l'appelant a accepté de parler à un agent", fiche, AfterCallback::Continue);
+            }
+            (Pending::HumanOffer { .. }, Some(false)) => self.decline_offer("human_offer_declined"),
+            (Pending::AnythingElse, Some(true)) => {
+                self.say("Je vous écoute.");
+                self.decide(DecisionAction::Clarify, "anything_else_yes", None);
+                self.note("à l'écoute d'une autre demande");
+            }
+            (Pending::AnythingElse, Some(false)) => self.goodbye(),
+            (Pending::Clarify { fiche }, _) => self.clarify_reply(&fiche),
+            _ => self.request(None),
+        }
+    }
+
+    /// The reply to a clarifying question: an option, or a new request (topic switch).
+    fn clarify_reply(&mut self, fiche_id: &str) {
+        let Some(fiche) = self.fiche(fiche_id) else {
+            return self.request(None);
+        };
+        let option = fiche.clarify.as_ref().and_then(|clarify| crate::clarify::option_for(clarify, &self.text));
+        match option.and_then(|option| self.fiche(&option.goto)) {
+            Some(target) => self.handle_fiche(target, "clarify_option"),
+            None => self.request(Some(fiche)),
+        }
+    }
+
+    /// A new request: a human, no Internet, goodbye, or a topic from the knowledge base.
+    fn request(&mut self, clarifying: Option<&'a Fiche>) {
+        let angry = intents::is_angry(&self.text);
+        if angry {
+            self.say(crate::engine::ANGER_ACK);
+        }
+        if intents::wants_human(&self.text) {
+            return self.hand_off("explicit_human_request", "l'appelant a demandé à parler à un agent", None, AfterCallback::Continue);
+        }
+        if intents::cannot_go_online(&self.text) {
+            return self.hand_off("no_internet", "l'appelant n'a pas accès aux démarches en ligne", None, AfterCallback::Continue);
+        }
+        if !angry && intents::is_goodbye(&self.text) {
+            return self.goodbye();
+        }
+        let hits = self.kb().search(&self.inbound.text);
+        let best = self.best_match(&hits);
+        if let Some(best) = &best {
+            self.decision.confidence = Some(best.confidence);
+            self.decision.margin = Some(best.margin);
+        }
+        let verdict = best.as_ref().map_or(Verdict::NotUnderstood, |best| {
+            self.policy.verdict(best.confidence, best.margin, self.inbound.asr_confidence)
+        });
+        match (best, verdict) {
+            (Some(best), Verdict::Answer) if clarifying.is_some_and(|pending| pending.id == best.fiche.id) => {
+                // The same topic again, without an option: ask the question again.
+                self.not_understood("clarify_repeat", clarifying);
+            }
+            (Some(best), Verdict::Answer) => self.handle_fiche(best.fiche, "best_match"),
+            (Some(best), Verdict::Confirm) => {
+                self.session.misunderstandings = 0;
+                self.confirm(best.fiche, "middling_confidence");
+            }
+            _ if angry => self.hand_off("anger", "appelant mécontent, demande non comprise", None, AfterCallback::Continue),
+            _ => self.not_understood("not_understood", clarifying),
+        }
+    }
+
+    /// The best hit and its margin over the next hit of another topic; when a specific fiche
+    /// barely leads the clarifying fiche it belongs to, the clarifying fiche (ask, don't guess).
+    fn best_match(&self, hits: &[Hit]) -> Option<Match<'a>> {
+        let top = hits.first()?;
+        let mut fiche = self.fiche(&top.fiche_id)?;
+        let confidence = top.confidence;
+        let related = |a: &Fiche, b: &str| -> bool {
+            let goes_to = |from: &Fiche, to: &str| {
+                from.clarify.as_ref().is_some_and(|clarify| clarify.options.iter().any(|option| option.goto == to))
+            };
+            a.id == b || goes_to(a, b) || self.fiche(b).is_some_and(|b| goes_to(b, &a.id))
+        };
+        if let Some(parent) = hits.iter().skip(1).find(|hit| {
+            self.fiche(&hit.fiche_id).is_some_and(|parent| {
+                parent.clarify.as_ref().is_some_and(|clarify| clarify.options.iter().any(|option| option.goto == fiche.id))
+            })
+        }) && top.confidence - parent.confidence < self.policy.min_margin
+            && let Some(parent_fiche) = self.fiche(&parent.fiche_id)
+        {
+            // The family keeps the best confidence: the topic is sure, the variant is not.
+            fiche = parent_fiche;
+        }
+        let next = hits.iter().find(|hit| !related(fiche, &hit.fiche_id)).map_or(0.0, |hit| hit.confidence);
+        Some(Match { fiche, confidence, margin: (confidence - next).max(0.0) })
+    }
+
+    /// Not understood: ask to rephrase once (with an example, or the pending clarifying
+    /// question again); a second time in a row, hand off.
+    fn not_understood(&mut self, rule: &str, clarifying: Option<&Fiche>) {
+        self.session.misunderstandings = self.session.misunderstandings.saturating_add(1);
+        if self.session.misunderstandings >= 2 {
+            return self.hand_off("two_misunderstandings", "demande non comprise deux fois de suite", None, AfterCallback::Continue);
+        }
+        self.decide(DecisionAction::Fallback, rule, None);
+        self.note("demande non comprise, reformulation demandée");
+        match clarifying.and_then(|fiche| fiche.clarify.as_ref().map(|clarify| (fiche, clarify))) {
+            Some((fiche, clarify)) => {
+                self.say("Excusez-moi, je n'ai pas bien compris.");
+                self.say(crate::speech::speakable(&clarify.question));
+                self.session.pending = Pending::Clarify { fiche: fiche.id.clone() };
+                self.decision.fiche = Some(fiche.id.clone());
+            }
+            None => {
+                self.say("Excusez-moi, je n'ai pas bien compris votre demande.");
+                self.say(
+                    "Pouvez-vous la redire en quelques mots ? Par exemple : « je voudrais refaire ma carte d'identité », \
+                     ou « à quelle heure ouvre la mairie ? ».",
+                );
+            }
+        }
+    }
+
+    /// An empty message: reprompt once; a second silence in a row ends the call (or
+    /// transfers, when the mairie is open on the voice channel).
+    fn silence(&mut self) {
+        self.session.silences = self.session.silences.saturating_add(1);
+        if self.session.silences >= 2 {
+            if self.is_voice() && self.mairie_is_open() {
+                return self.hand_off("silence_twice", "l'appelant ne répond plus", None, AfterCallback::Continue);
+            }
+            self.say("Je ne vous entends pas. N'hésitez pas à rappeler la mairie. Au revoir.");
+            self.decide(DecisionAction::Goodbye, "silence_twice", None);
+            self.note("deux silences : fin de l'appel");
+            return self.hang_up();
+        }
+        self.decide(DecisionAction::Fallback, "silence_reprompt", None);
+        self.note("silence : relance");
+        self.say("Je ne vous entends pas.");
+        match self.session.pending.clone() {
+            Pending::Clarify { fiche } => {
+                if let Some(clarify) = self.fiche(&fiche).and_then(|fiche| fiche.clarify.as_ref()) {
+                    self.say(crate::speech::speakable(&clarify.question));
+                }
+            }
+            Pending::Nothing => self.say("En quelques mots, quel est le motif de votre appel ?"),
+            _ => self.say("Pouvez-vous répéter, s'il vous plaît ?"),
+        }
+    }
+
+    /// A declined offer (report or human): a firm goodbye ends the call, else "autre chose ?".
+    fn decline_offer(&mut self, rule: &str) {
+        if intents::is_firm_goodbye(&self.text) {
+            return self.goodbye();
+        }
+        self.say("Très bien.");
+        self.ask_anything_else();
+        self.decide(DecisionAction::Clarify, rule, None);
+        self.note("offre déclinée");
+    }
+
+    /// The caller is done: the satisfaction question first if the robot answered something,
+    /// else goodbye and hang up.
+    fn goodbye(&mut self) {
+        if self.session.resolved && self.session.satisfaction.is_none() {
+            let how = if self.session.channel == Channel::Voice { "Dites" } else { "Répondez" };
+            self.say(format!("Ma réponse vous a-t-elle été utile ? {how} oui ou non."));
+            self.session.pending = Pending::Satisfaction;
+            self.decide(DecisionAction::Goodbye, "satisfaction_question", None);
+            self.note("question de satisfaction");
+            return;
+        }
+        self.say(format!("Merci de votre appel. La mairie de {} vous souhaite une bonne journée. Au revoir.", self.kb().commune().name));
+        self.decide(DecisionAction::Goodbye, "goodbye", None);
+        self.note("fin de l'appel");
+        self.hang_up();
+    }
+
+    fn record_satisfaction(&mut self, useful: bool) {
+        self.session.satisfaction = Some(useful);
+        self.decision.satisfaction = Some(useful);
+        self.say("Merci pour votre réponse. Au revoir et bonne journée.");
+        self.decide(DecisionAction::Goodbye, "satisfaction_recorded", None);
+        self.note(if useful { "satisfaction : utile" } else { "satisfaction : pas utile" });
+        self.hang_up();
+    }
+}

@@ -1,0 +1,138 @@
+//! Outbound SMS, common to every provider: what to send, what came back, how to classify failures.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::twilio::client::TwilioClient;
+use crate::vonage::client::VonageClient;
+
+/// One SMS to send. `reference` is our own id (the outbox row), echoed in logs and callbacks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboundSms {
+    pub reference: String,
+    /// E.164, with `+`.
+    pub to: String,
+    /// Alphanumeric sender ("VILLEBOURG") or an E.164 number.
+    pub from: String,
+    pub text: String,
+}
+
+/// The provider accepted the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    /// The provider's message id (Twilio `SM…` sid, Vonage `message_uuid`).
+    pub provider_id: String,
+}
+
+/// Why a send failed, and whether trying again later can help.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum SendError {
+    /// Timeouts, connection failures, 408, 429 and 5xx: retry with backoff.
+    #[error("temporary failure: {reason}")]
+    Transient { reason: String, retry_after: Option<Duration> },
+    /// Any other 4xx (bad number, bad credentials, refused content): do not retry.
+    #[error("permanent failure: {reason}")]
+    Permanent { reason: String },
+}
+
+impl SendError {
+    /// The one rule deciding whether an HTTP status from a provider is worth retrying.
+    pub fn from_status(status: u16, body: &str, retry_after: Option<Duration>) -> SendError {
+        let reason = format!("HTTP {status}: {}", truncate(body, 300));
+        if status == 408 || status == 425 || status == 429 || status >= 500 {
+            SendError::Transient { reason, retry_after }
+        } else {
+            SendError::Permanent { reason }
+        }
+    }
+
+    /// Network-level failures (timeouts, refused connections) are transient; building errors are not.
+    pub fn from_transport(error: &reqwest::Error) -> SendError {
+        if error.is_builder() {
+            SendError::Permanent { reason: error.to_string() }
+        } else {
+            let kind = if error.is_timeout() { "timeout" } else { "transport error" };
+            SendError::Transient { reason: format!("{kind}: {error}"), retry_after: None }
+        }
+    }
+
+    pub fn is_transient(&self) -> bool {
+        matches!(self, SendError::Transient { .. })
+    }
+}
+
+fn truncate(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((index, _)) => &text[..index],
+        None => text,
+    }
+}
+
+/// Parse a `Retry-After` header given in seconds.
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+/// What a delivery status callback says about a message we sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryState {
+    /// Accepted or handed to the carrier; not final.
+    Sent,
+    Delivered,
+    Failed,
+}
+
+/// The configured SMS provider.
+#[derive(Debug, Clone)]
+pub enum SmsClient {
+    Twilio(TwilioClient),
+    Vonage(VonageClient),
+}
+
+impl SmsClient {
+    pub async fn send(&self, sms: &OutboundSms) -> Result<Accepted, SendError> {
+        match self {
+            SmsClient::Twilio(client) => client.send(sms).await,
+            SmsClient::Vonage(client) => client.send(sms).await,
+        }
+    }
+
+    pub fn provider(&self) -> &'static str {
+        match self {
+            SmsClient::Twilio(_) => "twilio",
+            SmsClient::Vonage(_) => "vonage",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_are_classified_once() {
+        assert!(SendError::from_status(500, "", None).is_transient());
+        assert!(SendError::from_status(503, "", None).is_transient());
+        assert!(SendError::from_status(429, "", Some(Duration::from_secs(2))).is_transient());
+        assert!(SendError::from_status(408, "", None).is_transient());
+        assert!(!SendError::from_status(400, "{\"code\":21211}", None).is_transient());
+        assert!(!SendError::from_status(401, "", None).is_transient());
+        assert!(!SendError::from_status(404, "", None).is_transient());
+    }
+
+    #[test]
+    fn long_bodies_are_truncated_in_reasons() {
+        let error = SendError::from_status(400, &"x".repeat(1000), None);
+        assert!(error.to_string().len() < 400);
+    }
+}

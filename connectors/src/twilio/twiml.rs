@@ -1,0 +1,207 @@
+//! TwiML rendering of a [`Reply`]: every text and attribute is XML-escaped.
+
+use guichet_agent::{Action, Reply};
+use quick_xml::escape::escape;
+
+/// How to speak and listen; set by the service from its configuration and the commune.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoiceOptions {
+    /// `language` of `<Say>` and `<Gather>`.
+    pub language: String,
+    /// `voice` of `<Say>` (e.g. `Polly.Lea-Neural`); Twilio's default when `None`.
+    pub voice: Option<String>,
+    /// Full public URL of `/twilio/voice/turn` (the `<Gather action>`).
+    pub turn_url: String,
+    /// Caller id shown on transfers (the mairie's number).
+    pub caller_id: Option<String>,
+    /// Speech hints used when the engine gives none (knowledge base keywords).
+    pub hints: Vec<String>,
+}
+
+impl VoiceOptions {
+    pub fn french(turn_url: impl Into<String>) -> VoiceOptions {
+        VoiceOptions { language: "fr-FR".into(), voice: None, turn_url: turn_url.into(), caller_id: None, hints: Vec::new() }
+    }
+}
+
+const HEADER: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>";
+const FOOTER: &str = "</Response>";
+/// Twilio accepts up to 500 hints of up to 100 characters; stay well inside.
+const MAX_HINTS: usize = 200;
+
+fn push_say(out: &mut String, text: &str, options: &VoiceOptions) {
+    out.push_str("<Say language=\"");
+    out.push_str(&escape(options.language.as_str()));
+    out.push('"');
+    if let Some(voice) = &options.voice {
+        out.push_str(" voice=\"");
+        out.push_str(&escape(voice.as_str()));
+        out.push('"');
+    }
+    out.push('>');
+    out.push_str(&escape(text));
+    out.push_str("</Say>");
+}
+
+fn hints_attribute(hints: &[String]) -> String {
+    hints
+        .iter()
+        .map(|hint| hint.replace(',', " ").trim().chars().take(100).collect::<String>())
+        .filter(|hint| !hint.is_empty())
+        .take(MAX_HINTS)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// A voice reply: the utterances (inside `<Gather>` when the engine listens, so the caller can
+/// interrupt), then `<Dial>` for a transfer, then `<Hangup/>`.
+pub fn render_voice(reply: &Reply, options: &VoiceOptions) -> String {
+    let mut out = String::with_capacity(512);
+    out.push_str(HEADER);
+    let mut says = String::new();
+    for utterance in reply.say.iter().filter(|u| !u.text.trim().is_empty()) {
+        push_say(&mut says, &utterance.text, options);
+    }
+    let listen = reply.actions.iter().find_map(|action| match action {
+        Action::Listen { hints } => Some(hints),
+        _ => None,
+    });
+    match listen {
+        Some(hints) => {
+            let hints = if hints.is_empty() { &options.hints } else { hints };
+            out.push_str("<Gather input=\"speech dtmf\" language=\"");
+            out.push_str(&escape(options.language.as_str()));
+            out.push_str("\" speechTimeout=\"auto\" numDigits=\"1\" actionOnEmptyResult=\"true\" method=\"POST\" action=\"");
+            out.push_str(&escape(options.turn_url.as_str()));
+            out.push('"');
+            let hints = hints_attribute(hints);
+            if !hints.is_empty() {
+                out.push_str(" hints=\"");
+                out.push_str(&escape(hints.as_str()));
+                out.push('"');
+            }
+            out.push('>');
+            out.push_str(&says);
+            out.push_str("</Gather>");
+        }
+        None => out.push_str(&says),
+    }
+    for action in &reply.actions {
+        match action {
+            Action::Transfer { number } => {
+                out.push_str("<Dial");
+                if let Some(caller_id) = &options.caller_id {
+                    out.push_str(" callerId=\"");
+                    out.push_str(&escape(caller_id.as_str()));
+                    out.push('"');
+                }
+                out.push_str("><Number>");
+                out.push_str(&escape(number.as_str()));
+                out.push_str("</Number></Dial>");
+            }
+            Action::Hangup => out.push_str("<Hangup/>"),
+            Action::SendSms { .. } | Action::CreateTicket(_) | Action::Listen { .. } => {}
+        }
+    }
+    out.push_str(FOOTER);
+    out
+}
+
+/// Something short to say before hanging up (unknown number, service unavailable).
+pub fn render_say_and_hang_up(text: &str, options: &VoiceOptions) -> String {
+    let mut out = String::from(HEADER);
+    push_say(&mut out, text, options);
+    out.push_str("<Hangup/>");
+    out.push_str(FOOTER);
+    out
+}
+
+/// An SMS reply: one `<Message>` with the text (no message at all when the text is empty).
+pub fn render_message(text: &str) -> String {
+    let mut out = String::from(HEADER);
+    if !text.trim().is_empty() {
+        out.push_str("<Message>");
+        out.push_str(&escape(text));
+        out.push_str("</Message>");
+    }
+    out.push_str(FOOTER);
+    out
+}
+
+/// An empty `<Response/>` (status callbacks, ignored events).
+pub fn render_empty() -> String {
+    format!("{HEADER}{FOOTER}")
+}
+
+#[cfg(test)]
+mod tests {
+    use guichet_agent::{Decision, DecisionAction, Utterance};
+
+    use super::*;
+
+    fn reply(say: &[&str], actions: Vec<Action>) -> Reply {
+        Reply {
+            say: say.iter().map(|t| Utterance { text: t.to_string() }).collect(),
+            actions,
+            trace: Decision {
+                action: DecisionAction::Answer,
+                rule: "test".into(),
+                fiche: None,
+                confidence: None,
+                margin: None,
+                understood: String::new(),
+                satisfaction: None,
+            },
+        }
+    }
+
+    fn options() -> VoiceOptions {
+        VoiceOptions {
+            voice: Some("Polly.Lea-Neural".into()),
+            caller_id: Some("+33130000000".into()),
+            hints: vec!["passeport".into(), "carte d'identité".into()],
+            ..VoiceOptions::french("https://guichet.example/twilio/voice/turn?x=1&y=2")
+        }
+    }
+
+    #[test]
+    fn listen_wraps_says_in_a_gather_with_escaped_texts() {
+        let twiml = render_voice(&reply(&["Bonjour <robot> & \"mairie\""], vec![Action::Listen { hints: vec![] }]), &options());
+        assert_eq!(
+            twiml,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Gather input=\"speech dtmf\" language=\"fr-FR\" \
+             speechTimeout=\"auto\" numDigits=\"1\" actionOnEmptyResult=\"true\" method=\"POST\" \
+             action=\"https://guichet.example/twilio/voice/turn?x=1&amp;y=2\" hints=\"passeport,carte d&apos;identité\">\
+             <Say language=\"fr-FR\" voice=\"Polly.Lea-Neural\">Bonjour &lt;robot&gt; &amp; &quot;mairie&quot;</Say>\
+             </Gather></Response>"
+        );
+    }
+
+    #[test]
+    fn transfer_dials_with_caller_id_and_hangup_ends() {
+        let twiml = render_voice(
+            &reply(&["Je vous passe un agent."], vec![Action::Transfer { number: "+33130000000".into() }]),
+            &options(),
+        );
+        assert!(twiml.contains("<Say language=\"fr-FR\" voice=\"Polly.Lea-Neural\">Je vous passe un agent.</Say><Dial callerId=\"+33130000000\"><Number>+33130000000</Number></Dial>"));
+        let bye = render_voice(&reply(&["Au revoir."], vec![Action::Hangup]), &options());
+        assert!(bye.ends_with("Au revoir.</Say><Hangup/></Response>"));
+        assert!(!bye.contains("Gather"));
+    }
+
+    #[test]
+    fn engine_hints_win_and_are_sanitised() {
+        let twiml = render_voice(&reply(&["?"], vec![Action::Listen { hints: vec!["a,b".into(), " ".into()] }]), &options());
+        assert!(twiml.contains("hints=\"a b\""));
+    }
+
+    #[test]
+    fn sms_and_short_messages() {
+        assert_eq!(
+            render_message("Lien : https://x.example/?a=1&b=2"),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Message>Lien : https://x.example/?a=1&amp;b=2</Message></Response>"
+        );
+        assert!(render_say_and_hang_up("Ce numéro n'est pas attribué.", &options()).contains("n&apos;est"));
+        assert_eq!(render_empty(), "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>");
+    }
+}

@@ -1,0 +1,34 @@
+//! guichet-console: the web console of the standardistes, staff and operators, at `/console/`.
+//!
+//! Server-rendered French pages (minijinja templates embedded at build time, one CSS file, a
+//! few lines of JavaScript for the live queue), backed by the [`guichet_store::Store`].
+//!
+//! The service mounts [`router`] under `/console` and spawns the background tasks
+//! [`notify::run_notifications`] and [`retention::run_retention`]; the CLI uses [`accounts`]
+//! and [`privacy`].
+
+pub mod accounts;
+mod auth;
+mod clock;
+mod config;
+mod error;
+pub mod notify;
+mod password;
+pub mod privacy;
+mod render;
+pub mod retention;
+mod routes;
+mod state;
+pub mod stats;
+pub mod suggestions;
+mod throttle;
+
+pub use accounts::{ensure_first_admin, AccountError};
+pub use clock::{system_clock, Clock};
+pub use config::{ConsoleCommune, ConsoleConfig, LoginLimit};
+pub use error::ConsoleError;
+pub use notify::{NotificationConfig, NotificationRoute, Notifier, SmtpConfig};
+pub use password::{generate_password, hash_password, verify_password};
+pub use privacy::{pseudonym_key_from_env, DEV_PSEUDONYM_KEY, PSEUDONYM_KEY_ENV};
+pub use routes::router;
+pub use state::ConsoleState;

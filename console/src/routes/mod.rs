@@ -1,0 +1,147 @@
+//! The console's HTTP routes (all relative to the mount point, `/console`).
+
+mod accounts;
+mod evaluation;
+mod login;
+mod notifications;
+mod queue;
+mod statistics;
+
+use axum::Router;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use guichet_store::{AuditEntry, Role, Store};
+use serde_json::{Value, json};
+
+use crate::auth::CurrentUser;
+use crate::error::Result;
+use crate::state::ConsoleState;
+
+/// The console's router, to mount under `/console` (see [`crate::ConsoleConfig::base_path`]):
+/// `Router::new().nest("/console", guichet_console::router(state))`.
+pub fn router(state: ConsoleState) -> Router {
+    Router::new()
+        .route("/", get(home))
+        .route("/connexion", get(login::form).post(login::submit))
+        .route("/deconnexion", post(login::logout))
+        .route("/file", get(queue::page))
+        .route("/file/flux", get(queue::stream))
+        .route("/tickets/{id}", get(queue::ticket))
+        .route("/tickets/{id}/prendre", post(queue::claim))
+        .route("/tickets/{id}/terminer", post(queue::close))
+        .route("/tickets/{id}/injoignable", post(queue::unreachable))
+        .route("/tickets/{id}/note", post(queue::note))
+        .route("/statistiques", get(statistics::page))
+        .route("/statistiques/suggestion", post(statistics::suggest))
+        .route("/statistiques/dialogue", post(statistics::export_dialogue_route))
+        .route("/evaluation", get(evaluation::page))
+        .route("/comptes", get(accounts::page).post(accounts::create))
+        .route("/comptes/{id}/desactiver", post(accounts::disable))
+        .route("/notifications", get(notifications::page))
+        .route("/static/console.css", get(stylesheet))
+        .route("/static/console.js", get(script))
+        .with_state(state)
+}
+
+/// French label of a role.
+pub(crate) fn role_label(role: Role) -> &'static str {
+    match role {
+        Role::Standardiste => "Standardiste",
+        Role::Editeur => "Éditeur",
+        Role::Operateur => "Opérateur",
+        Role::Admin => "Administrateur",
+    }
+}
+
+/// The context every page shares: mount point, signed-in account, CSRF token, menu.
+pub(crate) fn base_context(state: &ConsoleState, user: Option<&CurrentUser>) -> Value {
+    let base = &state.inner.config.base_path;
+    match user {
+        Some(user) => {
+            let role = user.staff.role;
+            let is = |roles: &[Role]| user.require(roles).is_ok();
+            json!({
+                "base": base,
+                "user": {
+                    "email": user.staff.email,
+                    "role": role_label(role),
+                    "communes": user.staff.communes.join(", "),
+                },
+                "csrf": user.session.csrf_token,
+                "nav": {
+                    "queue": is(&[Role::Standardiste]),
+                    "stats": is(&[Role::Operateur]),
+                    "eval": is(&[Role::Operateur]),
+                    "accounts": is(&[]),
+                    "notifications": is(&[Role::Standardiste, Role::Operateur]),
+                },
+            })
+        }
+        None => json!({ "base": base }),
+    }
+}
+
+/// Renders a page: the shared context merged with the page's own.
+pub(crate) fn page(
+    state: &ConsoleState,
+    user: Option<&CurrentUser>,
+    template: &str,
+    extra: Value,
+) -> Result<Response> {
+    let mut context = base_context(state, user);
+    if let (Some(context), Value::Object(extra)) = (context.as_object_mut(), extra) {
+        context.extend(extra);
+    }
+    let html = state.inner.templates.render(template, context)?;
+    Ok(([(CACHE_CONTROL, "no-store")], Html(html)).into_response())
+}
+
+/// Appends a staff action to the audit log.
+pub(crate) async fn audit(
+    state: &ConsoleState,
+    actor: &str,
+    commune: Option<&str>,
+    action: &str,
+    detail: String,
+) -> Result<()> {
+    state
+        .inner
+        .store
+        .append_audit(&AuditEntry {
+            at: state.now(),
+            actor: actor.to_string(),
+            commune: commune.map(str::to_string),
+            action: action.to_string(),
+            detail,
+        })
+        .await?;
+    Ok(())
+}
+
+/// The landing page: the queue for standardistes, statistics for operators, a menu otherwise.
+async fn home(state: axum::extract::State<ConsoleState>, user: CurrentUser) -> Result<Response> {
+    let base = &state.inner.config.base_path;
+    match user.staff.role {
+        Role::Standardiste | Role::Admin => Ok(Redirect::to(&format!("{base}/file")).into_response()),
+        Role::Operateur => Ok(Redirect::to(&format!("{base}/statistiques")).into_response()),
+        Role::Editeur => page(&state, Some(&user), "home.html", json!({})),
+    }
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [(CONTENT_TYPE, "text/css; charset=utf-8"), (CACHE_CONTROL, "max-age=3600")],
+        include_str!("../../static/console.css"),
+    )
+}
+
+async fn script() -> impl IntoResponse {
+    (
+        [
+            (CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (CACHE_CONTROL, "max-age=3600"),
+        ],
+        include_str!("../../static/console.js"),
+    )
+}

@@ -1,0 +1,378 @@
+//! Recorded dialogues: the YAML files under `<commune>/dialogues/`, loaded and validated.
+//!
+//! One file holds one dialogue, or several separated by `---`. Every problem of every file is
+//! reported at once as `file:line:column: message` (or `file: message` when no position applies).
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset};
+use guichet_agent::{Channel, DecisionAction, TicketKind};
+use serde::{Deserialize, Serialize};
+
+/// One recorded conversation: who calls, when, and what they say turn by turn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dialogue {
+    pub name: String,
+    #[serde(default = "default_channel")]
+    pub channel: Channel,
+    /// The caller's number as the provider gives it ("anonymous" or "" when withheld).
+    #[serde(default)]
+    pub from: String,
+    /// The instant of the call, with its UTC offset; the engine's `now` for every turn.
+    pub at: DateTime<FixedOffset>,
+    pub turns: Vec<CallerTurn>,
+    /// Where the dialogue was read from, relative to the loaded folder (set by the loader).
+    #[serde(skip_deserializing, default)]
+    pub id: String,
+}
+
+fn default_channel() -> Channel {
+    Channel::Voice
+}
+
+/// What the caller says in one turn, and what a good standardiste would do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallerTurn {
+    /// The transcript; empty for a silence.
+    #[serde(default)]
+    pub caller: String,
+    /// Keys pressed on the phone ("0" asks for a human).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dtmf: Option<String>,
+    /// The speech recogniser's confidence, when the dialogue wants to test a low one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asr_confidence: Option<f32>,
+    /// Absent: replayed and recorded but not scored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect: Option<Expect>,
+}
+
+/// Expectations of one turn; every key is optional and every key given must hold.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<DecisionAction>,
+    /// An id, or a list of ids any of which is right.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fiche: Option<OneOrMany>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms: Option<bool>,
+    /// `true`: the robot hands off (transfer or callback); `false`: it does not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handoff: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<TicketKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub say_contains: Option<OneOrMany>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub say_not_contains: Option<OneOrMany>,
+}
+
+impl Expect {
+    /// The fiche ids any of which is right, empty when the turn expects no fiche.
+    pub fn fiches(&self) -> &[String] {
+        self.fiche.as_ref().map_or(&[], OneOrMany::as_slice)
+    }
+
+    /// Whether the expected outcome is a handoff, when the expectation says so.
+    pub fn expects_handoff(&self) -> Option<bool> {
+        self.handoff.or_else(|| self.action.map(is_handoff))
+    }
+}
+
+/// The two actions that put a human in the loop.
+pub fn is_handoff(action: DecisionAction) -> bool {
+    matches!(action, DecisionAction::Transfer | DecisionAction::Callback)
+}
+
+/// A YAML scalar or a list of them: `fiche: passeport` or `fiche: [cni, passeport]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn as_slice(&self) -> &[String] {
+        match self {
+            OneOrMany::One(one) => std::slice::from_ref(one),
+            OneOrMany::Many(many) => many,
+        }
+    }
+}
+
+/// One problem in one dialogue file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadError {
+    pub file: PathBuf,
+    /// 1-based line and column, when the YAML parser knows them.
+    pub position: Option<(usize, usize)>,
+    pub message: String,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.position {
+            Some((line, column)) => write!(
+                f,
+                "{}:{line}:{column}: {}",
+                self.file.display(),
+                self.message
+            ),
+            None => write!(f, "{}: {}", self.file.display(), self.message),
+        }
+    }
+}
+
+/// Every problem found while loading a set of dialogues.
+#[derive(Debug, thiserror::Error)]
+#[error("{} problème(s) dans les dialogues :\n{}", .0.len(), join_lines(.0))]
+pub struct LoadErrors(pub Vec<LoadError>);
+
+fn join_lines(errors: &[LoadError]) -> String {
+    errors
+        .iter()
+        .map(|error| format!("  {error}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Loads every `*.yaml`/`*.yml` file under the given paths (files or folders, recursively, in
+/// name order) and checks each expected fiche id against `known_fiches`.
+pub fn load(paths: &[PathBuf], known_fiches: &BTreeSet<String>) -> Result<Vec<Dialogue>, LoadErrors> {
+    let mut errors = Vec::new();
+    let mut dialogues = Vec::new();
+    for root in paths {
+        let files = match dialogue_files(root) {
+            Ok(files) => files,
+            Err(error) => {
+                errors.push(LoadError {
+                    file: root.clone(),
+                    position: None,
+                    message: format!("lecture impossible : {error}"),
+                });
+                continue;
+            }
+        };
+        for file in files {
+            let base = if root.is_dir() { root.as_path() } else { root.parent().unwrap_or(Path::new("")) };
+            let id = file
+                .strip_prefix(base)
+                .unwrap_or(&file)
+                .to_string_lossy()
+                .replace('\\', "/");
+            match std::fs::read_to_string(&file) {
+                Ok(text) => parse_file(&file, &id, &text, known_fiches, &mut dialogues, &mut errors),
+                Err(error) => errors.push(LoadError {
+                    file: file.clone(),
+                    position: None,
+                    message: format!("lecture impossible : {error}"),
+                }),
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(dialogues)
+    } else {
+        Err(LoadErrors(errors))
+    }
+}
+
+/// Parses the text of one file (one or several YAML documents) and validates each dialogue.
+pub fn parse_file(
+    file: &Path,
+    id: &str,
+    text: &str,
+    known_fiches: &BTreeSet<String>,
+    dialogues: &mut Vec<Dialogue>,
+    errors: &mut Vec<LoadError>,
+) {
+    let documents: Vec<_> = serde_yaml_ng::Deserializer::from_str(text).collect();
+    let several = documents.len() > 1;
+    for (index, document) in documents.into_iter().enumerate() {
+        match Dialogue::deserialize(document) {
+            Ok(mut dialogue) => {
+                dialogue.id = if several { format!("{id}#{}", index + 1) } else { id.to_owned() };
+                for message in validate(&dialogue, known_fiches) {
+                    errors.push(LoadError { file: file.to_path_buf(), position: None, message });
+                }
+                dialogues.push(dialogue);
+            }
+            Err(error) => errors.push(LoadError {
+                file: file.to_path_buf(),
+                position: error.location().map(|at| (at.line(), at.column())),
+                message: error.to_string(),
+            }),
+        }
+    }
+    if dialogues.is_empty() && errors.is_empty() {
+        errors.push(LoadError {
+            file: file.to_path_buf(),
+            position: None,
+            message: "aucun dialogue dans ce fichier".into(),
+        });
+    }
+}
+
+/// The rules serde cannot express: non-empty name and turns, known fiche ids, sane values.
+fn validate(dialogue: &Dialogue, known_fiches: &BTreeSet<String>) -> Vec<String> {
+    let mut problems = Vec::new();
+    let label = if dialogue.name.trim().is_empty() {
+        problems.push("`name` est vide".to_owned());
+        "(sans nom)".to_owned()
+    } else {
+        format!("« {} »", dialogue.name)
+    };
+    if dialogue.turns.is_empty() {
+        problems.push(format!("dialogue {label} : aucun tour (`turns` est vide)"));
+    }
+    for (index, turn) in dialogue.turns.iter().enumerate() {
+        let at = format!("dialogue {label}, tour {}", index + 1);
+        if let Some(confidence) = turn.asr_confidence
+            && !(0.0..=1.0).contains(&confidence)
+        {
+            problems.push(format!("{at} : `asr_confidence` doit être entre 0 et 1 ({confidence})"));
+        }
+        let Some(expect) = &turn.expect else { continue };
+        if expect.fiche.as_ref().is_some_and(|fiche| fiche.as_slice().is_empty()) {
+            problems.push(format!("{at} : `fiche` est une liste vide"));
+        }
+        for fiche in expect.fiches() {
+            if !known_fiches.contains(fiche) {
+                problems.push(format!("{at} : fiche inconnue « {fiche} » (absente du dossier de fiches)"));
+            }
+        }
+        if let (Some(handoff), Some(action)) = (expect.handoff, expect.action)
+            && handoff != is_handoff(action)
+        {
+            problems.push(format!(
+                "{at} : `handoff: {handoff}` contredit `action: {}`",
+                action_name(action)
+            ));
+        }
+    }
+    problems
+}
+
+/// The snake_case name of an action, as written in dialogues and reports.
+pub fn action_name(action: DecisionAction) -> String {
+    serde_json::to_value(action)
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_owned))
+        .unwrap_or_else(|| format!("{action:?}").to_lowercase())
+}
+
+fn dialogue_files(root: &Path) -> std::io::Result<Vec<PathBuf>> {
+    if root.is_file() {
+        return Ok(vec![root.to_path_buf()]);
+    }
+    let mut files = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path
+                .extension()
+                .is_some_and(|ext| ext == "yaml" || ext == "yml")
+            {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn known() -> BTreeSet<String> {
+        ["passeport", "passeport-renouvellement", "cni"].iter().map(|s| s.to_string()).collect()
+    }
+
+    fn parse(text: &str) -> (Vec<Dialogue>, Vec<LoadError>) {
+        let (mut dialogues, mut errors) = (Vec::new(), Vec::new());
+        parse_file(Path::new("d.yaml"), "d.yaml", text, &known(), &mut dialogues, &mut errors);
+        (dialogues, errors)
+    }
+
+    #[test]
+    fn reads_the_design_example() {
+        let (dialogues, errors) = parse(
+            r#"
+name: Passeport expiré
+channel: voice
+from: "+33612345678"
+at: "2026-03-10T10:15:00+01:00"
+turns:
+  - caller: "je voudrais refaire mon passeport"
+    expect: { action: clarify, fiche: passeport }
+  - caller: "il est expiré"
+    expect: { action: answer, fiche: [passeport-renouvellement, cni], sms: true, say_contains: ["espace citoyen"] }
+  - caller: ""
+"#,
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        let dialogue = &dialogues[0];
+        assert_eq!(dialogue.id, "d.yaml");
+        assert_eq!(dialogue.turns.len(), 3);
+        let second = dialogue.turns[1].expect.as_ref().unwrap();
+        assert_eq!(second.fiches(), ["passeport-renouvellement", "cni"]);
+        assert_eq!(second.sms, Some(true));
+        assert!(dialogue.turns[2].expect.is_none());
+        assert_eq!(dialogue.turns[2].caller, "");
+    }
+
+    #[test]
+    fn unknown_keys_and_actions_are_refused_with_a_position() {
+        let (_, errors) = parse(
+            "name: x\nat: \"2026-03-10T10:15:00+01:00\"\nturns:\n  - caller: a\n    expect: { action: answr }\n",
+        );
+        assert_eq!(errors.len(), 1);
+        let text = errors[0].to_string();
+        assert!(text.starts_with("d.yaml:5:"), "{text}");
+        assert!(text.contains("answr"), "{text}");
+
+        let (_, errors) = parse("name: x\nat: \"2026-03-10T10:15:00+01:00\"\nturns: []\ncolour: red\n");
+        assert!(errors[0].to_string().contains("colour"), "{}", errors[0]);
+    }
+
+    #[test]
+    fn unknown_fiches_and_contradictions_are_all_reported() {
+        let (_, errors) = parse(
+            r#"
+name: x
+at: "2026-03-10T10:15:00+01:00"
+turns:
+  - caller: a
+    expect: { action: answer, fiche: pasport }
+  - caller: b
+    expect: { action: answer, handoff: true, fiche: [cni, carte-grise] }
+"#,
+        );
+        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(text.len(), 3, "{text:?}");
+        assert!(text[0].contains("tour 1") && text[0].contains("pasport"));
+        assert!(text[1].contains("carte-grise"));
+        assert!(text[2].contains("contredit"));
+    }
+
+    #[test]
+    fn several_documents_in_one_file() {
+        let one = "name: a\nat: \"2026-03-10T10:15:00+01:00\"\nturns:\n  - caller: x\n";
+        let (dialogues, errors) = parse(&format!("{one}---\n{}", one.replace("name: a", "name: b")));
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(dialogues.len(), 2);
+        assert_eq!(dialogues[1].id, "d.yaml#2");
+        assert_eq!(dialogues[1].channel, Channel::Voice);
+    }
+}

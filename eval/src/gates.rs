@@ -1,0 +1,78 @@
+//! Quality gates: the run fails when fiche accuracy is below a floor or the misroute rate above a
+//! ceiling (both fractions, e.g. 0.95 and 0.01).
+
+use crate::metrics::Metrics;
+use crate::report::percent;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Gates {
+    pub min_fiche_accuracy: Option<f64>,
+    pub max_misroute: Option<f64>,
+}
+
+impl Gates {
+    /// `Some(true)` when the fiche-accuracy gate holds, `None` when there is no such gate.
+    /// With no turn expecting a fiche, the gate cannot hold.
+    pub fn fiche_accuracy_holds(&self, metrics: &Metrics) -> Option<bool> {
+        let floor = self.min_fiche_accuracy?;
+        Some(metrics.fiche_accuracy.rate.is_some_and(|rate| rate + 1e-12 >= floor))
+    }
+
+    pub fn misroute_holds(&self, metrics: &Metrics) -> Option<bool> {
+        let ceiling = self.max_misroute?;
+        Some(metrics.misroute.rate.is_some_and(|rate| rate <= ceiling + 1e-12))
+    }
+
+    /// One French sentence per breached gate; empty when every gate holds.
+    pub fn breaches(&self, metrics: &Metrics) -> Vec<String> {
+        let mut breaches = Vec::new();
+        if let (Some(false), Some(floor)) = (self.fiche_accuracy_holds(metrics), self.min_fiche_accuracy) {
+            breaches.push(format!(
+                "précision des fiches {} ({}/{}) sous le minimum exigé de {}",
+                percent(metrics.fiche_accuracy.rate),
+                metrics.fiche_accuracy.count,
+                metrics.fiche_accuracy.total,
+                percent(Some(floor))
+            ));
+        }
+        if let (Some(false), Some(ceiling)) = (self.misroute_holds(metrics), self.max_misroute) {
+            breaches.push(format!(
+                "taux de mauvaise orientation {} ({}/{}) au-dessus du maximum admis de {}",
+                percent(metrics.misroute.rate),
+                metrics.misroute.count,
+                metrics.misroute.total,
+                percent(Some(ceiling))
+            ));
+        }
+        breaches
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::Ratio;
+
+    fn metrics(fiche: (usize, usize), misroute: (usize, usize)) -> Metrics {
+        Metrics {
+            fiche_accuracy: Ratio::new(fiche.0, fiche.1),
+            misroute: Ratio::new(misroute.0, misroute.1),
+            ..Metrics::default()
+        }
+    }
+
+    #[test]
+    fn gates_hold_at_the_boundary_and_fail_beyond() {
+        let gates = Gates {
+            min_fiche_accuracy: Some(0.95),
+            max_misroute: Some(0.01),
+        };
+        assert!(gates.breaches(&metrics((95, 100), (1, 100))).is_empty());
+        let breaches = gates.breaches(&metrics((94, 100), (2, 100)));
+        assert_eq!(breaches.len(), 2);
+        assert!(breaches[0].contains("94,0 %") && breaches[0].contains("95,0 %"), "{breaches:?}");
+        assert!(breaches[1].contains("2,0 %") && breaches[1].contains("1,0 %"));
+        assert_eq!(gates.breaches(&metrics((0, 0), (0, 0))).len(), 2);
+        assert!(Gates::default().breaches(&metrics((0, 10), (10, 10))).is_empty());
+    }
+}

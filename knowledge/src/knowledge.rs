@@ -1,0 +1,263 @@
+//! A loaded, validated and indexed knowledge folder.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::load::{self, FicheLines, Folder, SynonymGroup};
+use crate::model::{Commune, Fiche, Hit, Partner};
+use crate::problem::{LoadError, Problem, Problems};
+use crate::schedule::Schedule;
+use crate::search::SearchIndex;
+
+/// How many hits [`Knowledge::search`] returns.
+pub const DEFAULT_HITS: usize = 5;
+
+/// Figures about a built folder (for `guichet kb stats`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Stats {
+    pub fiches: usize,
+    pub fiches_by_competence: BTreeMap<String, usize>,
+    pub questions: usize,
+    pub min_questions: usize,
+    pub max_questions: usize,
+    pub synonym_groups: usize,
+    pub vocabulary: usize,
+    pub index_bytes: u64,
+    pub build_time: Duration,
+}
+
+/// A commune's knowledge, ready to answer: immutable once built.
+pub struct Knowledge {
+    dir: PathBuf,
+    commune: Commune,
+    fiches: Vec<Fiche>,
+    by_id: HashMap<String, usize>,
+    synonyms: Vec<SynonymGroup>,
+    index: SearchIndex,
+    opening_hours: Schedule,
+    rollout_windows: Option<Schedule>,
+    partner_hours: BTreeMap<String, Schedule>,
+    warnings: Vec<Problem>,
+    build_time: Duration,
+}
+
+/// The outcome of checking a folder: every problem, and the knowledge when it has no error.
+pub struct Report {
+    pub problems: Vec<Problem>,
+    pub knowledge: Option<Knowledge>,
+}
+
+impl Report {
+    pub fn errors(&self) -> impl Iterator<Item = &Problem> {
+        self.problems.iter().filter(|problem| problem.is_error())
+    }
+
+    pub fn warnings(&self) -> impl Iterator<Item = &Problem> {
+        self.problems.iter().filter(|problem| !problem.is_error())
+    }
+
+    pub fn is_ok(&self) -> bool {
+        self.knowledge.is_some()
+    }
+}
+
+/// Validates a folder and builds its index: reports every problem found (`guichet kb check`).
+pub fn check(dir: &Path) -> Report {
+    let started = Instant::now();
+    let mut problems = Problems::default();
+    let folder = load::read_folder(dir, &mut problems);
+    let knowledge = build(dir, folder, &mut problems, started);
+    let mut problems = problems.0;
+    problems.sort_by(|a, b| (&a.path, a.line, a.severity).cmp(&(&b.path, b.line, b.severity)));
+    problems.dedup();
+    let knowledge = knowledge.filter(|_| !problems.iter().any(Problem::is_error)).map(|mut knowledge| {
+        knowledge.warnings = problems.clone();
+        knowledge
+    });
+    Report { problems, knowledge }
+}
+
+fn build(dir: &Path, folder: Folder, problems: &mut Problems, started: Instant) -> Option<Knowledge> {
+    let Folder { commune, fiches, lines, synonyms } = folder;
+    let commune = commune?;
+    let index = match SearchIndex::build(&fiches, &synonyms) {
+        Ok(index) => index,
+        Err(error) => {
+            problems.error(dir, 0, error.to_string());
+            return None;
+        }
+    };
+    let build_time = started.elapsed();
+    let by_id = fiches.iter().enumerate().map(|(index, fiche)| (fiche.id.clone(), index)).collect();
+    let opening_hours = commune.opening_hours?;
+    let knowledge = Knowledge {
+        dir: dir.to_path_buf(),
+        commune: commune.commune,
+        fiches,
+        by_id,
+        synonyms,
+        index,
+        opening_hours,
+        rollout_windows: commune.rollout_windows,
+        partner_hours: commune.partner_hours,
+        warnings: Vec::new(),
+        build_time,
+    };
+    if !problems.has_errors() {
+        knowledge.check_reachability(&lines, problems);
+    }
+    Some(knowledge)
+}
+
+impl Knowledge {
+    /// Loads, validates and indexes a folder. Warnings do not prevent loading (see
+    /// [`Knowledge::warnings`]); any error does, and the error lists every problem.
+    pub fn load(dir: &Path) -> Result<Knowledge, LoadError> {
+        let report = check(dir);
+        match report.knowledge {
+            Some(knowledge) => Ok(knowledge),
+            None => Err(LoadError { problems: report.problems }),
+        }
+    }
+
+    /// The folder this knowledge was read from.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn commune(&self) -> &Commune {
+        &self.commune
+    }
+
+    pub fn fiches(&self) -> &[Fiche] {
+        &self.fiches
+    }
+
+    pub fn fiche(&self, id: &str) -> Option<&Fiche> {
+        self.by_id.get(id).and_then(|&index| self.fiches.get(index))
+    }
+
+    pub fn partner(&self, key: &str) -> Option<&Partner> {
+        self.commune.partners.get(key)
+    }
+
+    /// The body in charge of a fiche of another competence (`None` for a commune fiche).
+    pub fn partner_of(&self, fiche: &Fiche) -> Option<&Partner> {
+        fiche.partner.as_deref().and_then(|key| self.partner(key))
+    }
+
+    /// Opening hours of a partner, when `commune.toml` gives them.
+    pub fn partner_hours(&self, key: &str) -> Option<&Schedule> {
+        self.partner_hours.get(key)
+    }
+
+    /// The groups of `synonyms.txt`.
+    pub fn synonyms(&self) -> &[SynonymGroup] {
+        &self.synonyms
+    }
+
+    /// The [`DEFAULT_HITS`] best fiches for what a caller said, best first. See
+    /// [`crate::search`] for what `confidence` means.
+    pub fn search(&self, text: &str) -> Vec<Hit> {
+        self.search_n(text, DEFAULT_HITS)
+    }
+
+    /// The `n` best fiches, best first.
+    pub fn search_n(&self, text: &str, n: usize) -> Vec<Hit> {
+        self.index.search(text, n, &self.fiches)
+    }
+
+    /// Words and phrases for the speech recogniser: keywords, titles and synonyms, deduplicated.
+    pub fn hints(&self) -> Vec<String> {
+        let mut seen = std::collections::HashSet::new();
+        let keywords = self.fiches.iter().flat_map(|fiche| fiche.keywords.iter());
+        let synonyms = self.synonyms.iter().flat_map(|group| group.entries.iter());
+        keywords
+            .chain(synonyms)
+            .map(|hint| hint.trim().to_owned())
+            .filter(|hint| !hint.is_empty() && seen.insert(crate::text::normalize(hint)))
+            .collect()
+    }
+
+    /// When the mairie is open (commune timezone, French public holidays closed).
+    pub fn opening_hours(&self) -> &Schedule {
+        &self.opening_hours
+    }
+
+    /// When the robot answers, if the rollout is limited to time windows.
+    pub fn rollout_windows(&self) -> Option<&Schedule> {
+        self.rollout_windows.as_ref()
+    }
+
+    /// Warnings found while loading (the folder is valid).
+    pub fn warnings(&self) -> &[Problem] {
+        &self.warnings
+    }
+
+    pub fn stats(&self) -> Stats {
+        let mut fiches_by_competence = BTreeMap::new();
+        for fiche in &self.fiches {
+            let name = crate::load::competence_name(fiche.competence);
+            *fiches_by_competence.entry(name.to_owned()).or_default() += 1;
+        }
+        let counts = self.fiches.iter().map(|fiche| fiche.questions.len());
+        Stats {
+            fiches: self.fiches.len(),
+            fiches_by_competence,
+            questions: counts.clone().sum(),
+            min_questions: counts.clone().min().unwrap_or(0),
+            max_questions: counts.max().unwrap_or(0),
+            synonym_groups: self.synonyms.len(),
+            vocabulary: self.index.vocabulary_size(),
+            index_bytes: self.index.index_bytes(),
+            build_time: self.build_time,
+        }
+    }
+
+    /// Warns about fiches that none of their own questions finds first.
+    fn check_reachability(&self, lines: &[FicheLines], problems: &mut Problems) {
+        for (fiche, fiche_lines) in self.fiches.iter().zip(lines) {
+            if fiche.questions.is_empty() {
+                problems.warning(
+                    &fiche.source,
+                    fiche_lines.questions,
+                    "aucune question : la fiche ne sera jamais trouvée (ajoutez des « questions »)",
+                );
+                continue;
+            }
+            let reached = fiche.questions.iter().any(|question| {
+                self.search_n(question, 1).first().is_some_and(|hit| hit.fiche_id == fiche.id)
+            });
+            if !reached {
+                let others: Vec<String> = fiche
+                    .questions
+                    .iter()
+                    .filter_map(|question| self.search_n(question, 1).into_iter().next())
+                    .map(|hit| hit.fiche_id)
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                problems.warning(
+                    &fiche.source,
+                    fiche_lines.questions,
+                    format!(
+                        "aucune des questions de la fiche ne la trouve en premier (elles mènent à : {}) : \
+                         reformulez-les ou ajoutez des mots-clés propres à la fiche",
+                        if others.is_empty() { "aucune fiche".to_owned() } else { others.join(", ") }
+                    ),
+                );
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for Knowledge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Knowledge")
+            .field("dir", &self.dir)
+            .field("commune", &self.commune.name)
+            .field("fiches", &self.fiches.len())
+            .finish()
+    }
+}

@@ -1,0 +1,51 @@
+//! Small format checks shared by `commune.toml` and the fiches.
+
+use std::path::Path;
+
+use crate::problem::Problems;
+
+/// A web address staff wrote: absolute, `http` or `https`, with a host.
+pub(crate) fn check_url(path: &Path, line: usize, value: &str, what: &str, problems: &mut Problems) {
+    let valid = url::Url::parse(value).is_ok_and(|url| {
+        matches!(url.scheme(), "http" | "https") && url.host_str().is_some_and(|host| host.contains('.'))
+    });
+    if !valid {
+        problems.error(
+            path,
+            line,
+            format!("{what} : adresse web « {value} » invalide (attendu : https://…)"),
+        );
+    }
+}
+
+/// Is this an E.164 phone number (`+` then 8 to 15 digits, no leading zero)?
+pub(crate) fn is_e164(value: &str) -> bool {
+    value.strip_prefix('+').is_some_and(|digits| {
+        (8..=15).contains(&digits.len())
+            && digits.chars().all(|c| c.is_ascii_digit())
+            && !digits.starts_with('0')
+    })
+}
+
+pub(crate) fn check_e164(path: &Path, line: usize, value: &str, what: &str, problems: &mut Problems) {
+    if !is_e164(value) {
+        problems.error(
+            path,
+            line,
+            format!("{what} « {value} » invalide : format international attendu, par exemple +33130000000"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_e164;
+
+    #[test]
+    fn e164() {
+        assert!(is_e164("+33130000000"));
+        assert!(!is_e164("0130000000"));
+        assert!(!is_e164("+33 1 30 00 00 00"));
+        assert!(!is_e164("+0330000000"));
+    }
+}

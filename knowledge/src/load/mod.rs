@@ -1,0 +1,201 @@
+//! Reading a knowledge folder and the checks that span several files.
+
+mod checks;
+mod commune_file;
+mod fiche_file;
+mod synonyms_file;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+pub(crate) use commune_file::LoadedCommune;
+pub(crate) use fiche_file::FicheLines;
+pub(crate) use fiche_file::competence_key as competence_name;
+pub use synonyms_file::SynonymGroup;
+
+use crate::model::{Competence, Fiche};
+use crate::problem::Problems;
+use crate::sms::{SmsEncoding, sms_size};
+
+/// Everything read from a folder (possibly with errors recorded in the problems).
+pub(crate) struct Folder {
+    pub commune: Option<LoadedCommune>,
+    pub fiches: Vec<Fiche>,
+    pub lines: Vec<FicheLines>,
+    pub synonyms: Vec<SynonymGroup>,
+}
+
+pub(crate) fn read_folder(dir: &Path, problems: &mut Problems) -> Folder {
+    let commune = commune_file::load_commune(&dir.join("commune.toml"), problems);
+    let synonyms = synonyms_file::load_synonyms(&dir.join("synonyms.txt"), problems);
+    let fiches_dir = dir.join("fiches");
+    let mut paths: Vec<_> = match std::fs::read_dir(&fiches_dir) {
+        Ok(entries) => entries
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "md"))
+            .collect(),
+        Err(error) => {
+            problems.error(&fiches_dir, 0, format!("dossier des fiches illisible ou absent ({error})"));
+            Vec::new()
+        }
+    };
+    paths.sort();
+    let mut fiches = Vec::with_capacity(paths.len());
+    let mut lines = Vec::with_capacity(paths.len());
+    for path in &paths {
+        if let Some((fiche, fiche_lines)) = fiche_file::load_fiche(path, problems) {
+            fiches.push(fiche);
+            lines.push(fiche_lines);
+        }
+    }
+    let mut folder = Folder { commune, fiches, lines, synonyms };
+    check_ids_and_gotos(&folder, problems);
+    check_partners(&mut folder, problems);
+    check_sms(&folder, problems);
+    folder
+}
+
+fn check_ids_and_gotos(folder: &Folder, problems: &mut Problems) {
+    let mut first_seen: HashMap<&str, usize> = HashMap::new();
+    for (index, fiche) in folder.fiches.iter().enumerate() {
+        if fiche.id.is_empty() {
+            continue;
+        }
+        if let Some(&other) = first_seen.get(fiche.id.as_str()) {
+            problems.error(
+                &fiche.source,
+                folder.lines[index].id,
+                format!(
+                    "identifiant « {} » déjà utilisé par {}",
+                    fiche.id,
+                    folder.fiches[other].source.display()
+                ),
+            );
+        } else {
+            first_seen.insert(&fiche.id, index);
+        }
+    }
+    for (index, fiche) in folder.fiches.iter().enumerate() {
+        let Some(clarify) = &fiche.clarify else { continue };
+        for (option, goto_line) in clarify.options.iter().zip(&folder.lines[index].gotos) {
+            if !option.goto.is_empty() && !first_seen.contains_key(option.goto.as_str()) {
+                problems.error(
+                    &fiche.source,
+                    *goto_line,
+                    format!("l'option mène à la fiche « {} », qui n'existe pas", option.goto),
+                );
+            }
+        }
+    }
+    check_clarify_cycles(folder, &first_seen, problems);
+}
+
+/// A clarification must end on an answer: following `goto`s must never come back.
+fn check_clarify_cycles(folder: &Folder, ids: &HashMap<&str, usize>, problems: &mut Problems) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        Active,
+        Done,
+    }
+    let mut marks = vec![Mark::New; folder.fiches.len()];
+    let mut reported = std::collections::HashSet::new();
+    for start in 0..folder.fiches.len() {
+        if marks[start] != Mark::New {
+            continue;
+        }
+        // Iterative depth-first walk: (fiche, next option to follow).
+        let mut stack = vec![(start, 0usize)];
+        marks[start] = Mark::Active;
+        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+            let options = folder.fiches[node].clarify.as_ref().map_or(&[][..], |c| &c.options[..]);
+            if *next >= options.len() {
+                marks[node] = Mark::Done;
+                stack.pop();
+                continue;
+            }
+            let option_index = *next;
+            *next += 1;
+            let Some(&target) = ids.get(options[option_index].goto.as_str()) else { continue };
+            match marks[target] {
+                Mark::New => {
+                    marks[target] = Mark::Active;
+                    stack.push((target, 0));
+                }
+                Mark::Active => {
+                    let cycle_start = stack.iter().position(|&(n, _)| n == target).unwrap_or(0);
+                    let mut names: Vec<&str> =
+                        stack[cycle_start..].iter().map(|&(n, _)| folder.fiches[n].id.as_str()).collect();
+                    names.push(folder.fiches[target].id.as_str());
+                    if reported.insert((node, option_index)) {
+                        let line = folder.lines[node].gotos.get(option_index).copied().unwrap_or(1);
+                        problems.error(
+                            &folder.fiches[node].source,
+                            line,
+                            format!("les précisions tournent en rond : {}", names.join(" → ")),
+                        );
+                    }
+                }
+                Mark::Done => {}
+            }
+        }
+    }
+}
+
+/// Resolves each fiche's partner (default: its competence's name) and checks it is defined.
+fn check_partners(folder: &mut Folder, problems: &mut Problems) {
+    let Some(commune) = &folder.commune else { return };
+    let partners = &commune.commune.partners;
+    for (fiche, lines) in folder.fiches.iter_mut().zip(&folder.lines) {
+        if fiche.competence == Competence::Commune && fiche.partner.is_none() {
+            continue;
+        }
+        let explicit = fiche.partner.is_some();
+        let key = fiche
+            .partner
+            .clone()
+            .unwrap_or_else(|| fiche_file::competence_key(fiche.competence).to_owned());
+        if !partners.contains_key(&key) {
+            let line = if explicit { lines.partner.unwrap_or(lines.competence) } else { lines.competence };
+            let hint = if explicit {
+                String::new()
+            } else {
+                " (sans champ « partner », la compétence sert de clé)".to_owned()
+            };
+            problems.error(
+                &fiche.source,
+                line,
+                format!("partenaire « {key} » non défini dans commune.toml : ajoutez une section [partners.{key}]{hint}"),
+            );
+        }
+        fiche.partner = Some(key);
+    }
+}
+
+/// Warns when an SMS no longer fits in two segments once `{link}` is expanded.
+fn check_sms(folder: &Folder, problems: &mut Problems) {
+    for (fiche, lines) in folder.fiches.iter().zip(&folder.lines) {
+        let Some(template) = &fiche.sms else { continue };
+        if template.contains("{link}") && fiche.link.is_none() {
+            problems.error(&fiche.source, lines.sms, "le SMS contient {link} mais la fiche n'a pas de lien (champ « link »)");
+            continue;
+        }
+        let Some(text) = fiche.sms_text() else { continue };
+        let size = sms_size(&text);
+        if size.segments > 2 {
+            let (encoding, limit) = match size.encoding {
+                SmsEncoding::Gsm7 => ("", 306),
+                SmsEncoding::Ucs2 => (", à cause d'un caractère spécial (ê, ç, ô…) qui réduit chaque SMS à 67 caractères", 134),
+            };
+            problems.warning(
+                &fiche.source,
+                lines.sms,
+                format!(
+                    "le SMS, lien compris, fait {} caractères et partira en {} SMS (2 au plus : {limit} caractères{encoding})",
+                    size.units, size.segments
+                ),
+            );
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! Opening hours in OpenStreetMap `opening_hours` syntax, evaluated in a timezone, with the
+//! French public holiday calendar that the `opening-hours` crate ships (`PH` = jours fériés).
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use opening_hours::localization::{Country, TzLocation};
+use opening_hours::{Context, OpeningHours, RuleKind};
+
+use crate::model::ScheduleQuery;
+
+/// How far ahead [`ScheduleQuery::next_opening`] looks.
+const HORIZON_DAYS: i64 = 60;
+
+/// A parsed opening-hours expression bound to a timezone and to French public holidays.
+#[derive(Clone)]
+pub struct Schedule {
+    expression: String,
+    hours: OpeningHours<TzLocation<Tz>>,
+}
+
+/// An opening-hours expression that does not parse.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("horaires invalides « {expression} » : {reason}")]
+pub struct ScheduleError {
+    pub expression: String,
+    pub reason: String,
+}
+
+impl Schedule {
+    /// Parse `expression` (e.g. `Mo-Fr 08:30-12:00; PH off`) for a place in `tz`.
+    pub fn parse(expression: &str, tz: Tz) -> Result<Self, ScheduleError> {
+        let parsed = OpeningHours::from_str(expression).map_err(|error| ScheduleError {
+            expression: expression.to_owned(),
+            reason: first_line(&error.to_string()),
+        })?;
+        let context = Context::default()
+            .with_holidays(Country::FR.holidays())
+            .with_locale(TzLocation::new(tz));
+        Ok(Self { expression: expression.to_owned(), hours: parsed.with_context(context) })
+    }
+
+    /// The expression as written by staff.
+    pub fn expression(&self) -> &str {
+        &self.expression
+    }
+
+    pub fn timezone(&self) -> Tz {
+        *self.hours.get_context().locale.get_timezone()
+    }
+
+    /// The next instant the state changes (opens or closes), within the search horizon.
+    pub fn next_change(&self, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let local = at.with_timezone(&self.timezone());
+        let horizon = local + Duration::days(HORIZON_DAYS);
+        let interval = self.hours.iter_range(local, horizon).next()?;
+        (interval.range.end < horizon).then(|| interval.range.end.with_timezone(&Utc))
+    }
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or_default().trim().to_owned()
+}
+
+impl ScheduleQuery for Schedule {
+    fn is_open(&self, at: DateTime<Utc>) -> bool {
+        self.hours.is_open(at.with_timezone(&self.timezone()))
+    }
+
+    fn next_opening(&self, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let local = at.with_timezone(&self.timezone());
+        if self.hours.is_open(local) {
+            return None;
+        }
+        let horizon = local + Duration::days(HORIZON_DAYS);
+        self.hours
+            .iter_range(local, horizon)
+            .find(|interval| interval.kind == RuleKind::Open)
+            .map(|interval| interval.range.start.with_timezone(&Utc))
+    }
+}
+
+impl fmt::Debug for Schedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Schedule")
+            .field("expression", &self.expression)
+            .field("timezone", &self.timezone())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    const MAIRIE: &str = "Mo 13:30-17:30; Tu-Fr 08:30-12:00,13:30-17:30; Sa 09:00-12:00; PH off";
+
+    fn paris(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+        chrono_tz::Europe::Paris
+            .with_ymd_and_hms(y, m, d, h, min, 0)
+            .single()
+            .map(|dt| dt.with_timezone(&Utc))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn evaluates_in_the_commune_timezone() -> Result<(), ScheduleError> {
+        let schedule = Schedule::parse(MAIRIE, chrono_tz::Europe::Paris)?;
+        assert!(schedule.is_open(paris(2026, 3, 10, 10, 15)));
+        assert!(!schedule.is_open(paris(2026, 3, 9, 9, 30)), "closed Monday morning");
+        assert_eq!(schedule.next_opening(paris(2026, 3, 9, 9, 30)), Some(paris(2026, 3, 9, 13, 30)));
+        assert_eq!(schedule.next_opening(paris(2026, 3, 10, 10, 15)), None);
+        Ok(())
+    }
+
+    #[test]
+    fn french_public_holidays_are_closed() -> Result<(), ScheduleError> {
+        let schedule = Schedule::parse(MAIRIE, chrono_tz::Europe::Paris)?;
+        assert!(!schedule.is_open(paris(2026, 5, 1, 10, 0)), "1er mai");
+        assert!(!schedule.is_open(paris(2026, 5, 14, 10, 0)), "Ascension");
+        assert!(!schedule.is_open(paris(2026, 7, 14, 10, 0)), "14 juillet");
+        assert!(schedule.is_open(paris(2026, 7, 15, 10, 0)));
+        // Thursday 14 May 2026 (Ascension) 10:00 → Friday 15 May 08:30.
+        assert_eq!(schedule.next_opening(paris(2026, 5, 14, 10, 0)), Some(paris(2026, 5, 15, 8, 30)));
+        Ok(())
+    }
+
+    #[test]
+    fn invalid_expression_is_an_error() {
+        assert!(Schedule::parse("lundi de 9h à 12h", chrono_tz::Europe::Paris).is_err());
+    }
+}

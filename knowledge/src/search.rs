@@ -1,0 +1,527 @@
+//! The in-memory tantivy index of the fiches, and how a query is understood and scored.
+//!
+//! # Query analysis
+//!
+//! The caller's text goes through [`crate::text::terms`] (normalised, stop and filler words
+//! removed, stemmed). Then:
+//!
+//! 1. **Typo and transcription tolerance.** A term that appears nowhere in the folder (neither
+//!    in a fiche nor in `synonyms.txt`) is replaced by the vocabulary term at Damerau–Levenshtein
+//!    distance 1 (terms of 4 letters or more; distance 2 from 9 letters), found through a
+//!    deletion index ("passport" → "passeport", "didentit" → "identit", "pacse" → "pacs").
+//!    Known terms are never corrected, and a corrected term weighs [`FUZZY_WEIGHT`] of an exact
+//!    one, so a fuzzy match never outranks an exact match.
+//! 2. **Synonyms.** Each group of `synonyms.txt` is a list of expressions (one or several
+//!    words). When the query contains one of them (as consecutive terms), the matched terms
+//!    become one *concept* that any expression of the group satisfies
+//!    ("carte d'identité" ↔ "cni"); the other expressions weigh [`SYNONYM_WEIGHT`].
+//! 3. The concepts (single terms or synonym groups) make a tantivy boolean query: each
+//!    alternative is searched in every field with the field's boost (questions
+//!    [`BOOST_QUESTIONS`], title and keywords [`BOOST_TITLE`] / [`BOOST_KEYWORDS`], answer
+//!    [`BOOST_ANSWER`]), and BM25 picks the [`CANDIDATES`] best fiches.
+//!
+//! # Confidence
+//!
+//! BM25 scores are not comparable across queries, so each candidate gets a confidence in
+//! [0, 1] built from three shares that are:
+//!
+//! - `coverage`: the share of the query's information that the fiche covers. Each concept
+//!   weighs its IDF over the fiches (rare words say more than frequent ones; a word unknown to
+//!   the whole folder weighs as much as the rarest word, so "capitale de l'Australie" or
+//!   "commander une pizza" are mostly *not* covered). A concept found in the fiche's questions,
+//!   title or keywords counts fully; found only in the answer body, half.
+//! - `fit`: how much of the fiche's best-matching question variant (or title) the query says,
+//!   IDF-weighted. "renouveler mon passeport" fits `passeport-renouvellement` fully and the
+//!   generic `passeport` fiche less; this is what separates the first two hits.
+//! - `specificity`: whether the covered information is enough to point at a topic at all: the
+//!   covered IDF mass relative to that of a word used by two fiches (capped at 1). A query made
+//!   only of words found everywhere stays unsure.
+//!
+//! `confidence = coverage × (0.55 + 0.45 × fit) × (0.6 + 0.4 × specificity)`.
+//!
+//! It reads: above 0.6 the query clearly names the fiche; between 0.3 and 0.6 it is probably
+//! this fiche but worth confirming; below 0.3 the folder has no answer (out of scope). Hits
+//! are ranked by confidence, ties broken by BM25.
+
+use std::collections::{HashMap, HashSet};
+
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
+use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
+
+use crate::load::SynonymGroup;
+use crate::model::{Fiche, Hit};
+use crate::text::{ANALYZER_NAME, analyze_normalized, build_analyzer, normalize};
+
+pub const BOOST_QUESTIONS: f32 = 3.0;
+pub const BOOST_TITLE: f32 = 2.0;
+pub const BOOST_KEYWORDS: f32 = 2.0;
+pub const BOOST_ANSWER: f32 = 0.6;
+/// Weight of an alternative found through `synonyms.txt` (the expression said weighs 1).
+pub const SYNONYM_WEIGHT: f32 = 0.85;
+/// Weight of a term corrected by edit distance.
+pub const FUZZY_WEIGHT: f32 = 0.6;
+/// How many BM25 candidates get a confidence.
+pub const CANDIDATES: usize = 12;
+/// Memory given to the index writer (tantivy's minimum for one thread).
+const WRITER_MEMORY: usize = 15_000_000;
+
+/// An error while building the index (never expected with valid fiches).
+#[derive(Debug, thiserror::Error)]
+#[error("construction de l'index impossible : {0}")]
+pub struct IndexError(#[from] tantivy::TantivyError);
+
+struct Fields {
+    questions: Field,
+    title: Field,
+    keywords: Field,
+    answer: Field,
+}
+
+/// The terms of one fiche, for the confidence.
+struct FicheTerms {
+    /// Terms of the questions, title and keywords.
+    strong: HashSet<String>,
+    /// Terms of the answer body.
+    body: HashSet<String>,
+    /// Each question variant and the title, as sets of terms.
+    variants: Vec<Vec<String>>,
+}
+
+/// One alternative way to satisfy a concept of the query: all these terms.
+#[derive(Debug, Clone)]
+struct Alternative {
+    terms: Vec<String>,
+    weight: f32,
+}
+
+/// One informative unit of the query: a term or a synonym group.
+#[derive(Debug, Clone)]
+struct Concept {
+    alternatives: Vec<Alternative>,
+    /// IDF mass of the concept.
+    idf: f32,
+}
+
+/// The searchable index of a folder.
+pub(crate) struct SearchIndex {
+    reader: IndexReader,
+    fields: Fields,
+    fiches: Vec<FicheTerms>,
+    /// Document frequency of every term in the fiches.
+    document_frequency: HashMap<String, u32>,
+    /// Terms known to the folder: the fiches' and the synonyms'.
+    vocabulary: HashSet<String>,
+    /// Deletion neighbourhood → vocabulary terms, for edit-distance correction.
+    deletions: HashMap<String, Vec<String>>,
+    synonyms: Vec<SynonymGroup>,
+    /// Synonym expressions by first term: (group, entry).
+    synonym_starts: HashMap<String, Vec<(usize, usize)>>,
+    fiche_count: usize,
+    index_bytes: u64,
+}
+
+impl SearchIndex {
+    pub fn build(fiches: &[Fiche], synonyms: &[SynonymGroup]) -> Result<Self, IndexError> {
+        let mut schema = Schema::builder();
+        let options = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(ANALYZER_NAME)
+                .set_index_option(IndexRecordOption::WithFreqs),
+        );
+        let fields = Fields {
+            questions: schema.add_text_field("questions", options.clone()),
+            title: schema.add_text_field("title", options.clone()),
+            keywords: schema.add_text_field("keywords", options.clone()),
+            answer: schema.add_text_field("answer", options),
+        };
+        let index = Index::create_in_ram(schema.build());
+        index.tokenizers().register(ANALYZER_NAME, build_analyzer());
+        let mut writer = index.writer_with_num_threads::<TantivyDocument>(1, WRITER_MEMORY)?;
+        let mut fiche_terms = Vec::with_capacity(fiches.len());
+        let mut document_frequency: HashMap<String, u32> = HashMap::new();
+        for fiche in fiches {
+            let mut document = TantivyDocument::default();
+            let mut strong = HashSet::new();
+            let mut variants = Vec::with_capacity(fiche.questions.len() + 1);
+            for question in fiche.questions.iter().chain(std::iter::once(&fiche.title)) {
+                let normalized = normalize(question);
+                let mut variant = analyze_normalized(&normalized);
+                variant.sort();
+                variant.dedup();
+                strong.extend(variant.iter().cloned());
+                variants.push(variant);
+            }
+            for question in &fiche.questions {
+                document.add_text(fields.questions, normalize(question));
+            }
+            document.add_text(fields.title, normalize(&fiche.title));
+            for keyword in &fiche.keywords {
+                let normalized = normalize(keyword);
+                strong.extend(analyze_normalized(&normalized));
+                document.add_text(fields.keywords, normalized);
+            }
+            let answer = normalize(&fiche.answer);
+            let body: HashSet<String> = analyze_normalized(&answer).into_iter().collect();
+            document.add_text(fields.answer, answer);
+            for term in strong.union(&body) {
+                *document_frequency.entry(term.clone()).or_default() += 1;
+            }
+            writer.add_document(document)?;
+            fiche_terms.push(FicheTerms { strong, body, variants });
+        }
+        writer.commit()?;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let searcher = reader.searcher();
+        let segments = searcher.segment_readers().len();
+        if segments > 1 {
+            return Err(IndexError(tantivy::TantivyError::InternalError(format!(
+                "{segments} segments au lieu d'un"
+            ))));
+        }
+        let index_bytes = searcher.space_usage().map_or(0, |usage| usage.total().get_bytes());
+
+        let mut vocabulary: HashSet<String> = document_frequency.keys().cloned().collect();
+        let mut synonym_starts: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        for (group_index, group) in synonyms.iter().enumerate() {
+            for (entry_index, entry) in group.terms.iter().enumerate() {
+                vocabulary.extend(entry.iter().cloned());
+                if let Some(first) = entry.first() {
+                    synonym_starts.entry(first.clone()).or_default().push((group_index, entry_index));
+                }
+            }
+        }
+        let mut deletions: HashMap<String, Vec<String>> = HashMap::new();
+        for term in &vocabulary {
+            for deleted in deletion_neighbourhood(term) {
+                deletions.entry(deleted).or_default().push(term.clone());
+            }
+        }
+        for candidates in deletions.values_mut() {
+            candidates.sort();
+            candidates.dedup();
+        }
+        Ok(Self {
+            reader,
+            fields,
+            fiches: fiche_terms,
+            document_frequency,
+            vocabulary,
+            deletions,
+            synonyms: synonyms.to_vec(),
+            synonym_starts,
+            fiche_count: fiches.len(),
+            index_bytes,
+        })
+    }
+
+    pub fn index_bytes(&self) -> u64 {
+        self.index_bytes
+    }
+
+    pub fn vocabulary_size(&self) -> usize {
+        self.vocabulary.len()
+    }
+
+    fn idf(&self, term: &str) -> f32 {
+        let n = self.fiche_count as f32;
+        let df = self.document_frequency.get(term).copied().unwrap_or(0) as f32;
+        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+    }
+
+    /// The IDF of a word no fiche uses: as informative as the rarest word.
+    fn unknown_idf(&self) -> f32 {
+        let n = self.fiche_count as f32;
+        (1.0 + (n - 0.5) / 1.5).ln()
+    }
+
+    /// Reference IDF mass for `specificity`: a word used by two fiches.
+    fn reference_idf(&self) -> f32 {
+        let n = self.fiche_count as f32;
+        (1.0 + (n - 1.5) / 2.5).ln().max(0.1)
+    }
+
+    /// Corrects a term unknown to the folder; `None` if it is known or nothing is close.
+    fn correct(&self, term: &str) -> Option<String> {
+        if self.vocabulary.contains(term) || term.chars().count() < 4 {
+            return None;
+        }
+        if term.chars().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        let max_distance = if term.chars().count() >= 9 { 2 } else { 1 };
+        let mut best: Option<(usize, u32, &String)> = None;
+        for deleted in deletion_neighbourhood(term) {
+            let Some(candidates) = self.deletions.get(&deleted) else { continue };
+            for candidate in candidates {
+                let distance = damerau_levenshtein(term, candidate);
+                if distance > max_distance || candidate.chars().count() < 3 {
+                    continue;
+                }
+                let df = self.document_frequency.get(candidate).copied().unwrap_or(0);
+                let key = (distance, u32::MAX - df, candidate);
+                if best.as_ref().is_none_or(|best| key < *best) {
+                    best = Some(key);
+                }
+            }
+        }
+        best.map(|(_, _, term)| term.clone())
+    }
+
+    /// Turns a query into concepts (terms and synonym groups), with their IDF.
+    fn concepts(&self, text: &str) -> Vec<Concept> {
+        let raw_terms = analyze_normalized(&normalize(text));
+        let mut terms: Vec<(String, f32)> = Vec::with_capacity(raw_terms.len());
+        for term in raw_terms {
+            if terms.iter().any(|(known, _)| *known == term) {
+                continue;
+            }
+            match self.correct(&term) {
+                Some(corrected) => terms.push((corrected, FUZZY_WEIGHT)),
+                None => terms.push((term, 1.0)),
+            }
+        }
+        let mut concepts = Vec::with_capacity(terms.len());
+        let mut position = 0;
+        while position < terms.len() {
+            if let Some((group, length)) = self.synonym_at(&terms, position) {
+                let said = terms[position..position + length].iter().map(|(_, w)| *w).fold(1.0, f32::min);
+                let alternatives: Vec<Alternative> = self.synonyms[group]
+                    .terms
+                    .iter()
+                    .map(|entry| {
+                        let is_said = entry.len() == length
+                            && entry.iter().zip(&terms[position..]).all(|(a, (b, _))| a == b);
+                        let weight = if is_said { said } else { said * SYNONYM_WEIGHT };
+                        Alternative { terms: entry.clone(), weight }
+                    })
+                    .collect();
+                let idf = alternatives
+                    .iter()
+                    .map(|alternative| self.alternative_idf(&alternative.terms))
+                    .fold(0.0, f32::max);
+                concepts.push(Concept { alternatives, idf });
+                position += length;
+                continue;
+            }
+            let (term, weight) = &terms[position];
+            let idf = if self.document_frequency.contains_key(term) {
+                self.idf(term)
+            } else if term.chars().all(|c| c.is_ascii_digit()) {
+                position += 1;
+                continue;
+            } else {
+                self.unknown_idf()
+            };
+            concepts.push(Concept {
+                alternatives: vec![Alternative { terms: vec![term.clone()], weight: *weight }],
+                idf,
+            });
+            position += 1;
+        }
+        concepts
+    }
+
+    fn alternative_idf(&self, terms: &[String]) -> f32 {
+        terms.iter().map(|term| self.idf(term)).fold(0.0, f32::max)
+    }
+
+    /// The longest synonym expression starting at `position`: (group, length in terms).
+    fn synonym_at(&self, terms: &[(String, f32)], position: usize) -> Option<(usize, usize)> {
+        let starts = self.synonym_starts.get(&terms[position].0)?;
+        starts
+            .iter()
+            .filter_map(|&(group, entry)| {
+                let expression = &self.synonyms[group].terms[entry];
+                let rest = terms.get(position..position + expression.len())?;
+                expression.iter().zip(rest).all(|(a, (b, _))| a == b).then_some((group, expression.len()))
+            })
+            .max_by_key(|&(_, length)| length)
+    }
+
+    fn query(&self, concepts: &[Concept]) -> BooleanQuery {
+        let fields = [
+            (self.fields.questions, BOOST_QUESTIONS),
+            (self.fields.title, BOOST_TITLE),
+            (self.fields.keywords, BOOST_KEYWORDS),
+            (self.fields.answer, BOOST_ANSWER),
+        ];
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for concept in concepts {
+            for alternative in &concept.alternatives {
+                if !alternative.terms.iter().all(|term| self.document_frequency.contains_key(term)) {
+                    continue;
+                }
+                for (field, boost) in fields {
+                    let term_query = |term: &String| -> Box<dyn Query> {
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(field, term),
+                            IndexRecordOption::WithFreqs,
+                        ))
+                    };
+                    let query: Box<dyn Query> = match alternative.terms.as_slice() {
+                        [term] => term_query(term),
+                        terms => Box::new(BooleanQuery::new(
+                            terms.iter().map(|term| (Occur::Must, term_query(term))).collect(),
+                        )),
+                    };
+                    clauses.push((Occur::Should, Box::new(BoostQuery::new(query, boost * alternative.weight))));
+                }
+            }
+        }
+        BooleanQuery::new(clauses)
+    }
+
+    /// Best fiches for a text, best first, at most `limit`.
+    pub fn search(&self, text: &str, limit: usize, fiches: &[Fiche]) -> Vec<Hit> {
+        let concepts = self.concepts(text);
+        if concepts.is_empty() || limit == 0 {
+            return Vec::new();
+        }
+        let query = self.query(&concepts);
+        let searcher = self.reader.searcher();
+        let collector = tantivy::collector::TopDocs::with_limit(CANDIDATES.max(limit)).order_by_score();
+        let Ok(top) = searcher.search(&query, &collector) else {
+            return Vec::new();
+        };
+        let best_score = top.first().map_or(1.0, |(score, _)| *score).max(f32::EPSILON);
+        let mut scored: Vec<(f32, f32, usize)> = top
+            .iter()
+            .filter_map(|(score, address)| {
+                let index = address.doc_id as usize;
+                let terms = self.fiches.get(index)?;
+                Some((self.confidence(&concepts, terms), *score, index))
+            })
+            .collect();
+        scored.sort_by(|a, b| {
+            let key_a = a.0 + 0.02 * a.1 / best_score;
+            let key_b = b.0 + 0.02 * b.1 / best_score;
+            key_b.total_cmp(&key_a).then(a.2.cmp(&b.2))
+        });
+        scored
+            .into_iter()
+            .take(limit)
+            .filter_map(|(confidence, score, index)| {
+                Some(Hit { fiche_id: fiches.get(index)?.id.clone(), score, confidence })
+            })
+            .collect()
+    }
+
+    /// See the module documentation.
+    fn confidence(&self, concepts: &[Concept], fiche: &FicheTerms) -> f32 {
+        let mut total = 0.0;
+        let mut covered = 0.0;
+        let mut query_terms: HashMap<&str, f32> = HashMap::new();
+        for concept in concepts {
+            total += concept.idf;
+            let mut best: f32 = 0.0;
+            for alternative in &concept.alternatives {
+                let place = if alternative.terms.iter().all(|term| fiche.strong.contains(term)) {
+                    1.0
+                } else if alternative
+                    .terms
+                    .iter()
+                    .all(|term| fiche.strong.contains(term) || fiche.body.contains(term))
+                {
+                    0.5
+                } else {
+                    0.0
+                };
+                best = best.max(place * alternative.weight);
+                for term in &alternative.terms {
+                    let entry = query_terms.entry(term.as_str()).or_default();
+                    *entry = entry.max(alternative.weight);
+                }
+            }
+            covered += concept.idf * best;
+        }
+        if total <= 0.0 {
+            return 0.0;
+        }
+        let coverage = covered / total;
+        let fit = fiche
+            .variants
+            .iter()
+            .map(|variant| {
+                let mass: f32 = variant.iter().map(|term| self.idf(term)).sum();
+                let said: f32 = variant
+                    .iter()
+                    .map(|term| self.idf(term) * query_terms.get(term.as_str()).copied().unwrap_or(0.0))
+                    .sum();
+                if mass > 0.0 { said / mass } else { 0.0 }
+            })
+            .fold(0.0, f32::max);
+        let specificity = (covered / self.reference_idf()).min(1.0);
+        (coverage * (0.55 + 0.45 * fit) * (0.6 + 0.4 * specificity)).clamp(0.0, 1.0)
+    }
+}
+
+/// The term itself and every string obtained by deleting one or two characters (two only for
+/// terms of 9 characters or more).
+fn deletion_neighbourhood(term: &str) -> Vec<String> {
+    let chars: Vec<char> = term.chars().collect();
+    let mut out = vec![term.to_owned()];
+    let delete_one = |chars: &[char]| -> Vec<Vec<char>> {
+        (0..chars.len())
+            .map(|skip| chars.iter().enumerate().filter(|(i, _)| *i != skip).map(|(_, c)| *c).collect())
+            .collect()
+    };
+    let once = delete_one(&chars);
+    if chars.len() >= 9 {
+        for shorter in &once {
+            out.extend(delete_one(shorter).into_iter().map(|c| c.into_iter().collect::<String>()));
+        }
+    }
+    out.extend(once.into_iter().map(|c| c.into_iter().collect::<String>()));
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Optimal string alignment distance (Damerau–Levenshtein with adjacent transpositions).
+fn damerau_levenshtein(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let width = b.len() + 1;
+    let mut table = vec![0usize; (a.len() + 1) * width];
+    for i in 0..=a.len() {
+        table[i * width] = i;
+    }
+    for (j, cell) in table.iter_mut().enumerate().take(width) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (table[(i - 1) * width + j] + 1)
+                .min(table[i * width + j - 1] + 1)
+                .min(table[(i - 1) * width + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(table[(i - 2) * width + j - 2] + 1);
+            }
+            table[i * width + j] = best;
+        }
+    }
+    table[a.len() * width + b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance() {
+        assert_eq!(damerau_levenshtein("passport", "passeport"), 1);
+        assert_eq!(damerau_levenshtein("didentit", "identit"), 1);
+        assert_eq!(damerau_levenshtein("ab", "ba"), 1);
+        assert_eq!(damerau_levenshtein("", "abc"), 3);
+    }
+
+    #[test]
+    fn deletions_include_the_term() {
+        let neighbourhood = deletion_neighbourhood("abcd");
+        assert!(neighbourhood.contains(&"abcd".to_owned()));
+        assert!(neighbourhood.contains(&"acd".to_owned()));
+        assert_eq!(neighbourhood.len(), 5);
+    }
+}

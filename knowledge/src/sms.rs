@@ -1,0 +1,73 @@
+//! How many SMS segments a text takes (GSM 03.38 7-bit alphabet, else UCS-2).
+
+/// GSM 03.38 basic character set (one septet each).
+const GSM_BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?\
+¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+/// GSM 03.38 extension table (escape + septet: two each).
+const GSM_EXTENSION: &str = "^{}\\[~]|€\u{c}";
+
+/// The encoding a text needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmsEncoding {
+    Gsm7,
+    Ucs2,
+}
+
+/// Encoding, length in encoding units, and number of segments of an SMS text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SmsSize {
+    pub encoding: SmsEncoding,
+    pub units: usize,
+    pub segments: usize,
+}
+
+/// Segments of a text: 160 GSM-7 septets (70 UCS-2 units) fit one SMS; a longer text is split
+/// in segments of 153 septets (67 UCS-2 units).
+pub fn sms_size(text: &str) -> SmsSize {
+    let gsm_units: Option<usize> = text
+        .chars()
+        .map(|c| {
+            if GSM_BASIC.contains(c) {
+                Some(1)
+            } else if GSM_EXTENSION.contains(c) {
+                Some(2)
+            } else {
+                None
+            }
+        })
+        .sum();
+    let (encoding, units, single, multi) = match gsm_units {
+        Some(units) => (SmsEncoding::Gsm7, units, 160, 153),
+        None => (SmsEncoding::Ucs2, text.encode_utf16().count(), 70, 67),
+    };
+    let segments = match units {
+        0 => 0,
+        n if n <= single => 1,
+        n => n.div_ceil(multi),
+    };
+    SmsSize { encoding, units, segments }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gsm_text_uses_160_then_153() {
+        assert_eq!(sms_size(&"a".repeat(160)).segments, 1);
+        assert_eq!(sms_size(&"a".repeat(161)).segments, 2);
+        assert_eq!(sms_size(&"a".repeat(306)).segments, 2);
+        assert_eq!(sms_size(&"a".repeat(307)).segments, 3);
+        assert_eq!(sms_size("é è à ù").encoding, SmsEncoding::Gsm7);
+        assert_eq!(sms_size("[]").units, 4);
+    }
+
+    #[test]
+    fn a_single_non_gsm_char_switches_to_ucs2() {
+        let text = format!("{}ê", "a".repeat(69));
+        let size = sms_size(&text);
+        assert_eq!(size.encoding, SmsEncoding::Ucs2);
+        assert_eq!(size.segments, 1);
+        assert_eq!(sms_size(&format!("{}ê", "a".repeat(134))).segments, 3);
+    }
+}

@@ -1,0 +1,181 @@
+//! French text analysis: the one place where French text is normalised and turned into terms.
+//!
+//! Two steps, used identically on fiches (at index time) and on what callers say (at query
+//! time):
+//!
+//! 1. [`normalize`]: lowercase, accent folding (`é` → `e`, `œ` → `oe`; speech recognisers and
+//!    SMS often drop accents, so both sides are folded), elision (`l'`, `d'`, `qu'`, `j'`, `m'`,
+//!    `n'`, `s'`, `c'`, `t'`, `jusqu'`, `lorsqu'`, `puisqu'` are dropped), and every character
+//!    that is not a letter or a digit (punctuation, hyphens, apostrophes) becomes a space.
+//!    The engine uses it to compare short replies ("il est expiré" ≈ "Il est EXPIRE !").
+//! 2. [`terms`]: the tantivy analyzer registered as [`ANALYZER_NAME`] on the normalised text:
+//!    whitespace tokens, French stop words *and* the filler words of spoken French ("euh",
+//!    "bah", "alors", "voilà", "bonjour", "je voudrais", "s'il vous plaît", "madame"…) removed,
+//!    then the Snowball French stemmer (`renouveler`, `renouvellement` → `renouvel`).
+//!
+//! Filler words are removed rather than down-weighted: they say nothing about the topic, and
+//! keeping them would let a fiche that happens to contain "bonjour" win a query made of them.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use tantivy::tokenizer::{
+    Language, RemoveLongFilter, Stemmer, StopWordFilter, TextAnalyzer, WhitespaceTokenizer,
+};
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// Name under which the French analyzer is registered in the index.
+pub const ANALYZER_NAME: &str = "guichet_fr";
+
+/// Elided words: the part before the apostrophe is dropped (`l'état` → `etat`).
+const ELIDED: &[&str] = &[
+    "l", "d", "qu", "j", "m", "n", "s", "c", "t", "jusqu", "lorsqu", "puisqu", "quoiqu",
+];
+
+/// French stop words, already folded (no accents), as [`normalize`] outputs them.
+const STOP_WORDS: &[&str] = &[
+    "a", "ai", "aie", "aient", "aies", "ait", "as", "au", "aura", "aurai", "auraient", "aurais",
+    "aurait", "auras", "aurez", "auriez", "aurions", "aurons", "auront", "aux", "avaient",
+    "avais", "avait", "avec", "avez", "aviez", "avions", "avoir", "avons", "ayant", "ayez",
+    "ayons", "ce", "ceci", "cela", "ces", "cet", "cette", "ci", "comme", "d", "dans", "de",
+    "des", "du", "elle", "elles", "en", "es", "est", "et", "etaient", "etais", "etait", "etant",
+    "ete", "etes", "etiez", "etions", "etre", "eu", "eue", "eues", "eumes", "eurent", "eus",
+    "eusse", "eut", "eux", "fut", "furent", "fus", "ici", "il", "ils", "j", "je", "l", "la", "le",
+    "les", "leur", "leurs", "lui", "m", "ma", "mais", "me", "meme", "mes", "moi", "mon", "n", "ne",
+    "ni", "nos", "notre", "nous", "on", "ont", "ou", "par", "pas", "pour", "qu", "que", "quel",
+    "quelle", "quelles", "quels", "qui", "s", "sa", "sans", "se", "sera", "serai", "seraient",
+    "serais", "serait", "seras", "serez", "seriez", "serions", "serons", "seront", "ses", "si",
+    "soi", "soient", "sois", "soit", "sommes", "son", "sont", "soyez", "soyons", "suis", "sur",
+    "t", "ta", "te", "tes", "toi", "ton", "tu", "un", "une", "vos", "votre", "vous", "y", "ca",
+    "cest", "ya", "quoi", "dont", "ou", "lorsque", "puis", "tout", "tous", "toute", "toutes",
+    "plus", "tres", "bien", "aussi", "encore", "deja", "peu", "trop", "lequel", "laquelle",
+    "celui", "celle", "ceux", "celles", "chez", "vers", "entre", "sous", "depuis", "pendant",
+];
+
+/// Filler words and politeness formulas of spoken French, and verbs that only frame a request
+/// ("je voudrais savoir comment faire pour…"). They never help to tell two fiches apart.
+const FILLER_WORDS: &[&str] = &[
+    "euh", "heu", "hum", "bah", "ben", "beh", "bon", "alors", "voila", "voici", "donc", "enfin",
+    "bref", "hein", "genre", "truc", "machin", "oui", "ouais", "non", "ok", "okay", "daccord",
+    "bonjour", "bonsoir", "allo", "salut", "merci", "madame", "monsieur", "mademoiselle", "svp",
+    "stp", "plait", "excusez", "excuse", "pardon", "desole", "voudrais", "voudrait",
+    "voudrions", "voudriez", "veux", "veut", "voulais", "voulait", "aimerais", "aimerait",
+    "souhaite", "souhaiterais", "souhaiterait", "souhaitais", "besoin", "renseignement",
+    "renseignements", "information", "informations", "savoir", "sais", "sait", "appelle",
+    "appelais", "appeler", "comment", "faire", "fait", "fais", "faut", "fallait", "dois", "doit",
+    "devrais", "peux", "peut", "pouvez", "pourriez", "pourrais", "pourrait", "pouvoir", "dire",
+    "dites", "question", "demander", "demandais", "concernant", "niveau", "quand", "combien",
+    "pourquoi", "aujourdhui", "maintenant", "actuellement", "juste", "petit", "petite", "vraiment",
+    "quelque", "chose", "quelqu",
+];
+
+static STOP_SET: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| STOP_WORDS.iter().chain(FILLER_WORDS).copied().collect());
+
+/// Is this normalised word a stop word or a filler word (never used for ranking)?
+pub fn is_stop_word(word: &str) -> bool {
+    STOP_SET.contains(word)
+}
+
+static ANALYZER: LazyLock<TextAnalyzer> = LazyLock::new(build_analyzer);
+
+/// The tantivy analyzer applied to [`normalize`]d text (index and query side alike).
+pub fn build_analyzer() -> TextAnalyzer {
+    let removed: Vec<String> = STOP_SET.iter().map(|word| (*word).to_owned()).collect();
+    TextAnalyzer::builder(WhitespaceTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(StopWordFilter::remove(removed))
+        .filter(Stemmer::new(Language::French))
+        .build()
+}
+
+/// Lowercase, fold accents, drop elided articles and pronouns, turn punctuation into spaces.
+///
+/// The result is a sequence of words separated by single spaces, with no leading or trailing
+/// space. `normalize("Qu'est-ce que l'État ?")` is `"est ce que etat"`.
+pub fn normalize(text: &str) -> String {
+    let mut folded = String::with_capacity(text.len());
+    for c in text.nfd() {
+        if is_combining_mark(c) {
+            continue;
+        }
+        match c {
+            'œ' | 'Œ' => folded.push_str("oe"),
+            'æ' | 'Æ' => folded.push_str("ae"),
+            'ß' => folded.push_str("ss"),
+            '\'' | '’' | 'ʼ' | '‘' | '`' | '´' => folded.push('\''),
+            c if c.is_alphanumeric() => folded.extend(c.to_lowercase()),
+            _ => folded.push(' '),
+        }
+    }
+    let mut out = String::with_capacity(folded.len());
+    for word in folded.split_whitespace() {
+        let parts: Vec<&str> = word.split('\'').filter(|part| !part.is_empty()).collect();
+        let last = parts.len().saturating_sub(1);
+        let mut index = 0;
+        while index < parts.len() {
+            let part = parts[index];
+            if part == "aujourd" && parts.get(index + 1) == Some(&"hui") {
+                push_word(&mut out, "aujourdhui");
+                index += 2;
+                continue;
+            }
+            if index < last && ELIDED.contains(&part) {
+                index += 1;
+                continue;
+            }
+            push_word(&mut out, part);
+            index += 1;
+        }
+    }
+    out
+}
+
+fn push_word(out: &mut String, word: &str) {
+    if !out.is_empty() {
+        out.push(' ');
+    }
+    out.push_str(word);
+}
+
+/// The terms of a text: normalised, stop and filler words removed, stemmed (French).
+pub fn terms(text: &str) -> Vec<String> {
+    analyze_normalized(&normalize(text))
+}
+
+/// [`terms`] for a text that is already [`normalize`]d.
+pub(crate) fn analyze_normalized(normalized: &str) -> Vec<String> {
+    let mut analyzer = ANALYZER.clone();
+    let mut stream = analyzer.token_stream(normalized);
+    let mut out = Vec::new();
+    while stream.advance() {
+        out.push(stream.token().text.clone());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_folds_elides_and_strips_punctuation() {
+        assert_eq!(normalize("Qu'est-ce que l'État ?"), "est ce que etat");
+        assert_eq!(normalize("  Carte d’IDENTITÉ!! "), "carte identite");
+        assert_eq!(normalize("aujourd'hui, j'ai perdu mon œuf"), "aujourdhui ai perdu mon oeuf");
+        assert_eq!(normalize("il est expiré."), "il est expire");
+        assert_eq!(normalize(""), "");
+    }
+
+    #[test]
+    fn terms_drop_fillers_and_stem() {
+        assert_eq!(
+            terms("Euh bonjour madame, je voudrais renouveler mon passeport s'il vous plaît"),
+            vec!["renouvel", "passeport"]
+        );
+        assert_eq!(terms("renouvellement"), terms("renouveler"));
+        assert_eq!(terms("carte d'identité"), terms("CARTE IDENTITE"));
+        assert!(terms("bah alors voilà euh").is_empty());
+    }
+}

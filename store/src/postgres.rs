@@ -1,0 +1,1102 @@
+//! PostgreSQL backend: shared by several stateless `guichet serve` nodes. Instants are
+//! TIMESTAMPTZ, JSON is JSONB, commune scopes are `TEXT[]` parameters (`tenant = ANY($n)`).
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
+use sqlx::types::Json;
+use sqlx::Row;
+
+use crate::error::{Result, StoreError};
+use crate::model::*;
+use crate::Store;
+
+const SESSION_COLS: &str = "tenant, conversation_id, channel, caller, state, started_at, \
+     updated_at, expires_at, closed_at, end_reason";
+const TURN_COLS: &str = "tenant, conversation_id, seq, at, caller_text, reply_text, decision, \
+     action, fiche, confidence";
+const TICKET_COLS: &str = "id, idempotency_key, tenant, kind, state, channel, conversation_id, \
+     caller_number, topic, fiche, summary, transcript, partner, reference, created_at, \
+     claimed_by, claimed_at, closed_by, closed_at, attempts, anonymised_at";
+const OUTBOX_COLS: &str = "id, idempotency_key, tenant, conversation_id, recipient, sender, \
+     body, state, attempts, next_attempt_at, last_error, provider_message_id, created_at, \
+     updated_at";
+const STAFF_COLS: &str = "id, email, password_hash, role, communes, created_at, disabled";
+
+/// Default number of pooled connections per node.
+const POOL_SIZE: u32 = 16;
+
+/// The PostgreSQL store.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to `postgres://…` and runs the migrations.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let options = PgConnectOptions::from_str(url)?;
+        Self::connect_with(options, PgPoolOptions::new().max_connections(POOL_SIZE)).await
+    }
+
+    /// Connects with explicit options (e.g. a `search_path` for an isolated test schema) and
+    /// runs the migrations.
+    pub async fn connect_with(options: PgConnectOptions, pool: PgPoolOptions) -> Result<Self> {
+        let pool = pool.connect_with(options).await?;
+        sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        Ok(PgStore { pool })
+    }
+
+    /// The underlying pool (tests, administration).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Closes the pool.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn ticket_transition(&self, id: i64, communes: &[String], changed: bool) -> Result<Transition> {
+        if changed {
+            return Ok(Transition::Applied);
+        }
+        let exists = sqlx::query("SELECT 1 FROM tickets WHERE id = $1 AND tenant = ANY($2)")
+            .bind(id)
+            .bind(communes)
+            .fetch_optional(&self.pool)
+            .await?
+            .is_some();
+        Ok(if exists {
+            Transition::Refused
+        } else {
+            Transition::NotFound
+        })
+    }
+}
+
+fn json(row: &PgRow, column: &'static str) -> Result<Value> {
+    Ok(row.try_get::<Json<Value>, _>(column)?.0)
+}
+
+fn text_enum<T: FromStr>(row: &PgRow, table: &'static str, column: &'static str) -> Result<T> {
+    let text: String = row.try_get(column)?;
+    parse_stored(&text, table, column)
+}
+
+fn lease_end(now: DateTime<Utc>, lease: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(lease)
+        .ok()
+        .and_then(|d| now.checked_add_signed(d))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+fn session_from_row(row: &PgRow) -> Result<SessionRecord> {
+    Ok(SessionRecord {
+        tenant: row.try_get("tenant")?,
+        conversation_id: row.try_get("conversation_id")?,
+        channel: text_enum(row, "sessions", "channel")?,
+        caller: row.try_get("caller")?,
+        state: json(row, "state")?,
+        started_at: row.try_get("started_at")?,
+        updated_at: row.try_get("updated_at")?,
+        expires_at: row.try_get("expires_at")?,
+        closed_at: row.try_get("closed_at")?,
+        end_reason: row.try_get("end_reason")?,
+    })
+}
+
+fn turn_from_row(row: &PgRow) -> Result<TurnRow> {
+    Ok(TurnRow {
+        tenant: row.try_get("tenant")?,
+        conversation_id: row.try_get("conversation_id")?,
+        turn: Turn {
+            seq: row.try_get("seq")?,
+            at: row.try_get("at")?,
+            caller_text: row.try_get("caller_text")?,
+            reply_text: row.try_get("reply_text")?,
+            decision: json(row, "decision")?,
+            action: row.try_get("action")?,
+            fiche: row.try_get("fiche")?,
+            confidence: row.try_get("confidence")?,
+        },
+    })
+}
+
+fn ticket_from_row(row: &PgRow) -> Result<Ticket> {
+    const T: &str = "tickets";
+    Ok(Ticket {
+        id: row.try_get("id")?,
+        idempotency_key: row.try_get("idempotency_key")?,
+        tenant: row.try_get("tenant")?,
+        kind: text_enum(row, T, "kind")?,
+        state: text_enum(row, T, "state")?,
+        channel: text_enum(row, T, "channel")?,
+        conversation_id: row.try_get("conversation_id")?,
+        caller_number: row.try_get("caller_number")?,
+        topic: row.try_get("topic")?,
+        fiche: row.try_get("fiche")?,
+        summary: row.try_get("summary")?,
+        transcript: json(row, "transcript")?,
+        partner: row.try_get("partner")?,
+        reference: row.try_get("reference")?,
+        created_at: row.try_get("created_at")?,
+        claimed_by: row.try_get("claimed_by")?,
+        claimed_at: row.try_get("claimed_at")?,
+        closed_by: row.try_get("closed_by")?,
+        closed_at: row.try_get("closed_at")?,
+        attempts: row.try_get("attempts")?,
+        anonymised_at: row.try_get("anonymised_at")?,
+    })
+}
+
+fn outbox_from_row(row: &PgRow) -> Result<OutboxMessage> {
+    Ok(OutboxMessage {
+        id: row.try_get("id")?,
+        idempotency_key: row.try_get("idempotency_key")?,
+        tenant: row.try_get("tenant")?,
+        conversation_id: row.try_get("conversation_id")?,
+        to: row.try_get("recipient")?,
+        sender: row.try_get("sender")?,
+        body: row.try_get("body")?,
+        state: text_enum(row, "outbox", "state")?,
+        attempts: row.try_get("attempts")?,
+        next_attempt_at: row.try_get("next_attempt_at")?,
+        last_error: row.try_get("last_error")?,
+        provider_message_id: row.try_get("provider_message_id")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn staff_from_row(row: &PgRow) -> Result<Staff> {
+    Ok(Staff {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        password_hash: row.try_get("password_hash")?,
+        role: text_enum(row, "staff", "role")?,
+        communes: row.try_get("communes")?,
+        created_at: row.try_get("created_at")?,
+        disabled: row.try_get("disabled")?,
+    })
+}
+
+fn staff_session_from_row(row: &PgRow) -> Result<StaffSession> {
+    Ok(StaffSession {
+        token_hash: row.try_get("token_hash")?,
+        staff_id: row.try_get("staff_id")?,
+        csrf_token: row.try_get("csrf_token")?,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+    })
+}
+
+fn note_from_row(row: &PgRow) -> Result<TicketNote> {
+    Ok(TicketNote {
+        id: row.try_get("id")?,
+        ticket_id: row.try_get("ticket_id")?,
+        at: row.try_get("at")?,
+        author: row.try_get("author")?,
+        body: row.try_get("body")?,
+    })
+}
+
+fn audit_from_row(row: &PgRow) -> Result<AuditRow> {
+    Ok(AuditRow {
+        id: row.try_get("id")?,
+        entry: AuditEntry {
+            at: row.try_get("at")?,
+            actor: row.try_get("actor")?,
+            commune: row.try_get("commune")?,
+            action: row.try_get("action")?,
+            detail: row.try_get("detail")?,
+        },
+    })
+}
+
+fn eval_run_from_row(row: &PgRow) -> Result<EvalRun> {
+    Ok(EvalRun {
+        id: row.try_get("id")?,
+        run: NewEvalRun {
+            at: row.try_get("at")?,
+            commune: row.try_get("commune")?,
+            metrics: json(row, "metrics")?,
+            report: json(row, "report")?,
+        },
+    })
+}
+
+async fn upsert_session(conn: &mut PgConnection, s: &SessionRecord) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO sessions ({SESSION_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (tenant, conversation_id) DO UPDATE SET
+             channel = EXCLUDED.channel,
+             caller = EXCLUDED.caller,
+             state = EXCLUDED.state,
+             updated_at = EXCLUDED.updated_at,
+             expires_at = EXCLUDED.expires_at,
+             closed_at = COALESCE(sessions.closed_at, EXCLUDED.closed_at),
+             end_reason = COALESCE(sessions.end_reason, EXCLUDED.end_reason)"
+    ))
+    .bind(&s.tenant)
+    .bind(&s.conversation_id)
+    .bind(s.channel.as_str())
+    .bind(&s.caller)
+    .bind(Json(&s.state))
+    .bind(s.started_at)
+    .bind(s.updated_at)
+    .bind(s.expires_at)
+    .bind(s.closed_at)
+    .bind(&s.end_reason)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn insert_ticket(conn: &mut PgConnection, t: &NewTicket) -> Result<i64> {
+    t.validate()?;
+    let inserted: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO tickets (idempotency_key, tenant, kind, state, channel, conversation_id,
+             caller_number, topic, fiche, summary, transcript, partner, reference, created_at)
+         VALUES ($1, $2, $3, 'nouveau', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+         ON CONFLICT (idempotency_key) DO NOTHING
+         RETURNING id",
+    )
+    .bind(&t.idempotency_key)
+    .bind(&t.tenant)
+    .bind(t.kind.as_str())
+    .bind(t.channel.as_str())
+    .bind(&t.conversation_id)
+    .bind(&t.caller_number)
+    .bind(&t.topic)
+    .bind(&t.fiche)
+    .bind(&t.summary)
+    .bind(Json(&t.transcript))
+    .bind(&t.partner)
+    .bind(&t.reference)
+    .bind(t.created_at)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match inserted {
+        Some(id) => Ok(id),
+        None => Ok(
+            sqlx::query_scalar("SELECT id FROM tickets WHERE idempotency_key = $1")
+                .bind(&t.idempotency_key)
+                .fetch_one(&mut *conn)
+                .await?,
+        ),
+    }
+}
+
+async fn insert_outbox(conn: &mut PgConnection, m: &NewOutboxMessage) -> Result<i64> {
+    m.validate()?;
+    let inserted: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO outbox (idempotency_key, tenant, conversation_id, recipient, sender, body,
+             state, attempts, next_attempt_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7, $7)
+         ON CONFLICT (idempotency_key) DO NOTHING
+         RETURNING id",
+    )
+    .bind(&m.idempotency_key)
+    .bind(&m.tenant)
+    .bind(&m.conversation_id)
+    .bind(m.to.trim())
+    .bind(&m.sender)
+    .bind(&m.body)
+    .bind(m.created_at)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match inserted {
+        Some(id) => Ok(id),
+        None => Ok(
+            sqlx::query_scalar("SELECT id FROM outbox WHERE idempotency_key = $1")
+                .bind(&m.idempotency_key)
+                .fetch_one(&mut *conn)
+                .await?,
+        ),
+    }
+}
+
+impl Store for PgStore {
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn load_session(&self, tenant: &str, conversation_id: &str) -> Result<Option<SessionRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {SESSION_COLS} FROM sessions WHERE tenant = $1 AND conversation_id = $2"
+        ))
+        .bind(tenant)
+        .bind(conversation_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(session_from_row).transpose()
+    }
+
+    async fn active_session_for_caller(
+        &self,
+        tenant: &str,
+        channel: Channel,
+        caller: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SessionRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {SESSION_COLS} FROM sessions
+             WHERE tenant = $1 AND channel = $2 AND caller = $3 AND closed_at IS NULL
+               AND expires_at > $4
+             ORDER BY updated_at DESC LIMIT 1"
+        ))
+        .bind(tenant)
+        .bind(channel.as_str())
+        .bind(caller)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(session_from_row).transpose()
+    }
+
+    async fn save_session(&self, session: &SessionRecord) -> Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        upsert_session(&mut conn, session).await
+    }
+
+    async fn save_turn(&self, record: &TurnRecord) -> Result<TurnSaved> {
+        let s = &record.session;
+        let t = &record.turn;
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query(&format!(
+            "INSERT INTO turns ({TURN_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (tenant, conversation_id, seq) DO NOTHING"
+        ))
+        .bind(&s.tenant)
+        .bind(&s.conversation_id)
+        .bind(t.seq)
+        .bind(t.at)
+        .bind(&t.caller_text)
+        .bind(&t.reply_text)
+        .bind(Json(&t.decision))
+        .bind(&t.action)
+        .bind(&t.fiche)
+        .bind(t.confidence)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if inserted {
+            upsert_session(&mut tx, s).await?;
+        }
+        let mut ticket_ids = Vec::with_capacity(record.tickets.len());
+        for ticket in &record.tickets {
+            ticket_ids.push(insert_ticket(&mut tx, ticket).await?);
+        }
+        let mut outbox_ids = Vec::with_capacity(record.outbox.len());
+        for message in &record.outbox {
+            outbox_ids.push(insert_outbox(&mut tx, message).await?);
+        }
+        tx.commit().await?;
+        Ok(TurnSaved {
+            inserted,
+            ticket_ids,
+            outbox_ids,
+        })
+    }
+
+    async fn close_session(
+        &self,
+        tenant: &str,
+        conversation_id: &str,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE sessions SET closed_at = $1, end_reason = $2,
+                 updated_at = GREATEST(updated_at, $1)
+             WHERE tenant = $3 AND conversation_id = $4 AND closed_at IS NULL",
+        )
+        .bind(at)
+        .bind(reason)
+        .bind(tenant)
+        .bind(conversation_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn cleanup_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        let closed = sqlx::query(
+            "UPDATE sessions SET closed_at = expires_at, end_reason = 'expired', state = 'null'
+             WHERE closed_at IS NULL AND expires_at < $1",
+        )
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        sqlx::query("DELETE FROM staff_sessions WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(closed)
+    }
+
+    async fn conversation_turns(&self, tenant: &str, conversation_id: &str) -> Result<Vec<Turn>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {TURN_COLS} FROM turns WHERE tenant = $1 AND conversation_id = $2 ORDER BY seq"
+        ))
+        .bind(tenant)
+        .bind(conversation_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| turn_from_row(r).map(|t| t.turn)).collect()
+    }
+
+    async fn sessions_between(
+        &self,
+        tenant: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<SessionRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {SESSION_COLS} FROM sessions
+             WHERE tenant = $1 AND started_at >= $2 AND started_at < $3
+             ORDER BY started_at, conversation_id"
+        ))
+        .bind(tenant)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(session_from_row).collect()
+    }
+
+    async fn turns_between(
+        &self,
+        tenant: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<TurnRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {TURN_COLS} FROM turns WHERE tenant = $1 AND at >= $2 AND at < $3
+             ORDER BY at, conversation_id, seq"
+        ))
+        .bind(tenant)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(turn_from_row).collect()
+    }
+
+    async fn enqueue_sms(&self, message: &NewOutboxMessage) -> Result<i64> {
+        let mut conn = self.pool.acquire().await?;
+        insert_outbox(&mut conn, message).await
+    }
+
+    async fn claim_due_outbox(
+        &self,
+        limit: i64,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<Vec<OutboxMessage>> {
+        // SKIP LOCKED: concurrent workers on any node take disjoint rows without waiting; a
+        // row committed by another worker meanwhile is re-checked and no longer due.
+        let rows = sqlx::query(&format!(
+            "WITH due AS (
+                 SELECT id FROM outbox
+                 WHERE state IN ('pending', 'sending') AND next_attempt_at <= $1
+                 ORDER BY next_attempt_at, id
+                 LIMIT $2
+                 FOR UPDATE SKIP LOCKED)
+             UPDATE outbox SET state = 'sending', attempts = outbox.attempts + 1,
+                 next_attempt_at = $3, updated_at = $1
+             FROM due WHERE outbox.id = due.id
+             RETURNING {}",
+            OUTBOX_COLS
+                .split(", ")
+                .map(|c| format!("outbox.{}", c.trim()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .bind(now)
+        .bind(limit.max(0))
+        .bind(lease_end(now, lease))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut messages = rows.iter().map(outbox_from_row).collect::<Result<Vec<_>>>()?;
+        messages.sort_by_key(|m| m.id);
+        Ok(messages)
+    }
+
+    async fn mark_outbox_sent(&self, id: i64, provider_message_id: &str, now: DateTime<Utc>) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE outbox SET state = 'sent', provider_message_id = $1, last_error = NULL,
+                 updated_at = $2
+             WHERE id = $3 AND state IN ('pending', 'sending')",
+        )
+        .bind(provider_message_id)
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn mark_outbox_failed(
+        &self,
+        id: i64,
+        error: &str,
+        kind: FailureKind,
+        policy: &RetryPolicy,
+        now: DateTime<Utc>,
+    ) -> Result<RetryOutcome> {
+        let mut tx = self.pool.begin().await?;
+        let attempts: Option<i32> = sqlx::query_scalar(
+            "SELECT attempts FROM outbox WHERE id = $1 AND state = 'sending' FOR UPDATE",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(attempts) = attempts else {
+            return Ok(RetryOutcome::Ignored);
+        };
+        let outcome = retry_outcome(kind, policy, attempts, now);
+        let (state, next) = match outcome {
+            RetryOutcome::RetryAt(at) => ("pending", at),
+            _ => ("dead", now),
+        };
+        sqlx::query(
+            "UPDATE outbox SET state = $1, next_attempt_at = $2, last_error = $3, updated_at = $4
+             WHERE id = $5",
+        )
+        .bind(state)
+        .bind(next)
+        .bind(error)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn record_delivery(
+        &self,
+        provider_message_id: &str,
+        status: DeliveryStatus,
+        error: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let (state, from) = delivery_transition(status);
+        let done = sqlx::query(&format!(
+            "UPDATE outbox SET state = $1, last_error = COALESCE($2, last_error), updated_at = $3
+             WHERE provider_message_id = $4 AND state IN ({from})"
+        ))
+        .bind(state)
+        .bind(error)
+        .bind(now)
+        .bind(provider_message_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn outbox_by_provider_id(&self, provider_message_id: &str) -> Result<Option<OutboxMessage>> {
+        let row = sqlx::query(&format!(
+            "SELECT {OUTBOX_COLS} FROM outbox WHERE provider_message_id = $1 ORDER BY id LIMIT 1"
+        ))
+        .bind(provider_message_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(outbox_from_row).transpose()
+    }
+
+    async fn get_outbox(&self, id: i64) -> Result<Option<OutboxMessage>> {
+        let row = sqlx::query(&format!("SELECT {OUTBOX_COLS} FROM outbox WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(outbox_from_row).transpose()
+    }
+
+    async fn outbox_depth(&self) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending')")
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn create_ticket(&self, ticket: &NewTicket) -> Result<i64> {
+        let mut conn = self.pool.acquire().await?;
+        insert_ticket(&mut conn, ticket).await
+    }
+
+    async fn get_ticket(&self, id: i64, communes: &[String]) -> Result<Option<Ticket>> {
+        let row = sqlx::query(&format!(
+            "SELECT {TICKET_COLS} FROM tickets WHERE id = $1 AND tenant = ANY($2)"
+        ))
+        .bind(id)
+        .bind(communes)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(ticket_from_row).transpose()
+    }
+
+    async fn list_open_tickets(&self, communes: &[String]) -> Result<Vec<Ticket>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {TICKET_COLS} FROM tickets
+             WHERE tenant = ANY($1) AND state IN ('nouveau', 'pris_en_charge')
+             ORDER BY CASE kind WHEN 'callback' THEN 0 ELSE 1 END, created_at, id"
+        ))
+        .bind(communes)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(ticket_from_row).collect()
+    }
+
+    async fn list_tickets(&self, filter: &TicketFilter) -> Result<Vec<Ticket>> {
+        let states: Vec<String> = filter.states.iter().map(|s| s.as_str().to_string()).collect();
+        let rows = sqlx::query(&format!(
+            "SELECT {TICKET_COLS} FROM tickets
+             WHERE tenant = ANY($1)
+               AND (cardinality($2::text[]) = 0 OR state = ANY($2))
+               AND ($3::timestamptz IS NULL OR created_at >= $3)
+             ORDER BY created_at DESC, id DESC
+             LIMIT $4"
+        ))
+        .bind(&filter.communes)
+        .bind(&states)
+        .bind(filter.since)
+        .bind(filter.limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(ticket_from_row).collect()
+    }
+
+    async fn claim_ticket(
+        &self,
+        id: i64,
+        communes: &[String],
+        staff_id: i64,
+        at: DateTime<Utc>,
+    ) -> Result<Transition> {
+        let changed = sqlx::query(
+            "UPDATE tickets SET state = 'pris_en_charge', claimed_by = $1, claimed_at = $2
+             WHERE id = $3 AND state = 'nouveau' AND tenant = ANY($4)",
+        )
+        .bind(staff_id)
+        .bind(at)
+        .bind(id)
+        .bind(communes)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1;
+        self.ticket_transition(id, communes, changed).await
+    }
+
+    async fn close_ticket(
+        &self,
+        id: i64,
+        communes: &[String],
+        staff_id: i64,
+        at: DateTime<Utc>,
+    ) -> Result<Transition> {
+        let changed = sqlx::query(
+            "UPDATE tickets SET state = 'termine', closed_by = $1, closed_at = $2,
+                 claimed_by = COALESCE(claimed_by, $1), claimed_at = COALESCE(claimed_at, $2)
+             WHERE id = $3 AND tenant = ANY($4)
+               AND (state = 'nouveau' OR (state = 'pris_en_charge' AND claimed_by = $1))",
+        )
+        .bind(staff_id)
+        .bind(at)
+        .bind(id)
+        .bind(communes)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1;
+        self.ticket_transition(id, communes, changed).await
+    }
+
+    async fn ticket_unreachable(
+        &self,
+        id: i64,
+        communes: &[String],
+        staff_id: i64,
+        at: DateTime<Utc>,
+        max_attempts: i32,
+    ) -> Result<Transition> {
+        let changed = sqlx::query(
+            "UPDATE tickets SET
+                 attempts = attempts + 1,
+                 state = CASE WHEN attempts + 1 >= $1 THEN 'injoignable' ELSE 'nouveau' END,
+                 claimed_by = CASE WHEN attempts + 1 >= $1 THEN COALESCE(claimed_by, $2) END,
+                 claimed_at = CASE WHEN attempts + 1 >= $1 THEN COALESCE(claimed_at, $3) END,
+                 closed_by = CASE WHEN attempts + 1 >= $1 THEN $2 END,
+                 closed_at = CASE WHEN attempts + 1 >= $1 THEN $3 END
+             WHERE id = $4 AND tenant = ANY($5)
+               AND (state = 'nouveau' OR (state = 'pris_en_charge' AND claimed_by = $2))",
+        )
+        .bind(max_attempts)
+        .bind(staff_id)
+        .bind(at)
+        .bind(id)
+        .bind(communes)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1;
+        self.ticket_transition(id, communes, changed).await
+    }
+
+    async fn add_ticket_note(
+        &self,
+        id: i64,
+        communes: &[String],
+        staff_id: i64,
+        at: DateTime<Utc>,
+        body: &str,
+    ) -> Result<Transition> {
+        if body.trim().is_empty() {
+            return Err(StoreError::Invalid("empty note".into()));
+        }
+        let added = sqlx::query(
+            "INSERT INTO ticket_notes (ticket_id, at, author, body)
+             SELECT id, $1, $2, $3 FROM tickets WHERE id = $4 AND tenant = ANY($5)",
+        )
+        .bind(at)
+        .bind(staff_id)
+        .bind(body)
+        .bind(id)
+        .bind(communes)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(if added == 1 {
+            Transition::Applied
+        } else {
+            Transition::NotFound
+        })
+    }
+
+    async fn ticket_notes(&self, id: i64, communes: &[String]) -> Result<Vec<TicketNote>> {
+        let rows = sqlx::query(
+            "SELECT n.id, n.ticket_id, n.at, n.author, n.body
+             FROM ticket_notes n JOIN tickets t ON t.id = n.ticket_id
+             WHERE n.ticket_id = $1 AND t.tenant = ANY($2)
+             ORDER BY n.at, n.id",
+        )
+        .bind(id)
+        .bind(communes)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(note_from_row).collect()
+    }
+
+    async fn create_staff(&self, staff: &NewStaff) -> Result<i64> {
+        let email = normalise_email(&staff.email);
+        if email.is_empty() {
+            return Err(StoreError::Invalid("empty e-mail".into()));
+        }
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO staff (email, password_hash, role, communes, created_at, disabled)
+             VALUES ($1, $2, $3, $4, $5, FALSE)
+             ON CONFLICT (email) DO NOTHING RETURNING id",
+        )
+        .bind(&email)
+        .bind(&staff.password_hash)
+        .bind(staff.role.as_str())
+        .bind(&staff.communes)
+        .bind(staff.created_at)
+        .fetch_optional(&self.pool)
+        .await?;
+        id.ok_or_else(|| StoreError::Conflict(format!("staff account {email}")))
+    }
+
+    async fn get_staff(&self, id: i64) -> Result<Option<Staff>> {
+        let row = sqlx::query(&format!("SELECT {STAFF_COLS} FROM staff WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(staff_from_row).transpose()
+    }
+
+    async fn get_staff_by_email(&self, email: &str) -> Result<Option<Staff>> {
+        let row = sqlx::query(&format!("SELECT {STAFF_COLS} FROM staff WHERE email = $1"))
+            .bind(normalise_email(email))
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(staff_from_row).transpose()
+    }
+
+    async fn list_staff(&self) -> Result<Vec<Staff>> {
+        let rows = sqlx::query(&format!("SELECT {STAFF_COLS} FROM staff ORDER BY email"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(staff_from_row).collect()
+    }
+
+    async fn count_staff(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM staff")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn set_staff_password(&self, id: i64, password_hash: &str) -> Result<bool> {
+        let done = sqlx::query("UPDATE staff SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn set_staff_disabled(&self, id: i64, disabled: bool) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("UPDATE staff SET disabled = $1 WHERE id = $2")
+            .bind(disabled)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if disabled {
+            sqlx::query("DELETE FROM staff_sessions WHERE staff_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn create_staff_session(&self, session: &StaffSession) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO staff_sessions (token_hash, staff_id, csrf_token, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&session.token_hash)
+        .bind(session.staff_id)
+        .bind(&session.csrf_token)
+        .bind(session.created_at)
+        .bind(session.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn get_staff_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<StaffSession>> {
+        let row = sqlx::query(
+            "SELECT token_hash, staff_id, csrf_token, created_at, expires_at
+             FROM staff_sessions WHERE token_hash = $1 AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(staff_session_from_row).transpose()
+    }
+
+    async fn delete_staff_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn append_audit(&self, entry: &AuditEntry) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO audit (at, actor, commune, action, detail) VALUES ($1, $2, $3, $4, $5)
+             RETURNING id",
+        )
+        .bind(entry.at)
+        .bind(&entry.actor)
+        .bind(&entry.commune)
+        .bind(&entry.action)
+        .bind(&entry.detail)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    async fn list_audit(&self, communes: &[String], limit: i64) -> Result<Vec<AuditRow>> {
+        let rows = sqlx::query(
+            "SELECT id, at, actor, commune, action, detail FROM audit
+             WHERE commune = ANY($1)
+             ORDER BY at DESC, id DESC LIMIT $2",
+        )
+        .bind(communes)
+        .bind(limit.max(0))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(audit_from_row).collect()
+    }
+
+    async fn insert_eval_run(&self, run: &NewEvalRun) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO eval_runs (at, commune, metrics, report) VALUES ($1, $2, $3, $4)
+             RETURNING id",
+        )
+        .bind(run.at)
+        .bind(&run.commune)
+        .bind(Json(&run.metrics))
+        .bind(Json(&run.report))
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    async fn list_eval_runs(&self, commune: &str, limit: i64) -> Result<Vec<EvalRun>> {
+        let rows = sqlx::query(
+            "SELECT id, at, commune, metrics, report FROM eval_runs WHERE commune = $1
+             ORDER BY at DESC, id DESC LIMIT $2",
+        )
+        .bind(commune)
+        .bind(limit.max(0))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(eval_run_from_row).collect()
+    }
+
+    async fn purge_before(&self, commune: &str, cutoff: DateTime<Utc>) -> Result<PurgeReport> {
+        let mut tx = self.pool.begin().await?;
+        let turns_deleted = sqlx::query("DELETE FROM turns WHERE tenant = $1 AND at < $2")
+            .bind(commune)
+            .bind(cutoff)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let sessions_deleted = sqlx::query(
+            "DELETE FROM sessions WHERE tenant = $1 AND updated_at < $2
+                 AND (closed_at IS NOT NULL OR expires_at < $2)",
+        )
+        .bind(commune)
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        const OLD_CLOSED: &str = "tenant = $1 AND state IN ('termine', 'injoignable')
+             AND closed_at < $2 AND anonymised_at IS NULL";
+        sqlx::query(&format!(
+            "DELETE FROM ticket_notes WHERE ticket_id IN (SELECT id FROM tickets WHERE {OLD_CLOSED})"
+        ))
+        .bind(commune)
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await?;
+        let tickets_anonymised = sqlx::query(&format!(
+            "UPDATE tickets SET caller_number = NULL, summary = '', transcript = 'null',
+                 anonymised_at = $2
+             WHERE {OLD_CLOSED}"
+        ))
+        .bind(commune)
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let outbox_deleted = sqlx::query(
+            "DELETE FROM outbox WHERE tenant = $1 AND updated_at < $2
+                 AND state IN ('sent', 'delivered', 'failed', 'dead')",
+        )
+        .bind(commune)
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(PurgeReport {
+            turns_deleted,
+            sessions_deleted,
+            tickets_anonymised,
+            outbox_deleted,
+        })
+    }
+
+    async fn caller_records(&self, number: &str, pseudonym: &str) -> Result<CallerRecords> {
+        let number = number.trim();
+        let sessions = sqlx::query(&format!(
+            "SELECT {SESSION_COLS} FROM sessions WHERE caller = $1 ORDER BY started_at"
+        ))
+        .bind(pseudonym)
+        .fetch_all(&self.pool)
+        .await?;
+        let turns = sqlx::query(
+            "SELECT t.tenant, t.conversation_id, t.seq, t.at, t.caller_text, t.reply_text,
+                    t.decision, t.action, t.fiche, t.confidence
+             FROM turns t JOIN sessions s
+               ON s.tenant = t.tenant AND s.conversation_id = t.conversation_id
+             WHERE s.caller = $1 ORDER BY t.at, t.seq",
+        )
+        .bind(pseudonym)
+        .fetch_all(&self.pool)
+        .await?;
+        let tickets = sqlx::query(&format!(
+            "SELECT {TICKET_COLS} FROM tickets WHERE caller_number = $1 ORDER BY created_at"
+        ))
+        .bind(number)
+        .fetch_all(&self.pool)
+        .await?;
+        let outbox = sqlx::query(&format!(
+            "SELECT {OUTBOX_COLS} FROM outbox WHERE recipient = $1 ORDER BY created_at"
+        ))
+        .bind(number)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(CallerRecords {
+            sessions: sessions.iter().map(session_from_row).collect::<Result<_>>()?,
+            turns: turns.iter().map(turn_from_row).collect::<Result<_>>()?,
+            tickets: tickets.iter().map(ticket_from_row).collect::<Result<_>>()?,
+            outbox: outbox.iter().map(outbox_from_row).collect::<Result<_>>()?,
+        })
+    }
+
+    async fn erase_caller(&self, number: &str, pseudonym: &str, at: DateTime<Utc>) -> Result<ErasureReport> {
+        let number = number.trim();
+        let mut tx = self.pool.begin().await?;
+        let turns_deleted = sqlx::query(
+            "DELETE FROM turns WHERE (tenant, conversation_id) IN
+                 (SELECT tenant, conversation_id FROM sessions WHERE caller = $1)",
+        )
+        .bind(pseudonym)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let sessions_deleted = sqlx::query("DELETE FROM sessions WHERE caller = $1")
+            .bind(pseudonym)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        sqlx::query(
+            "DELETE FROM ticket_notes WHERE ticket_id IN
+                 (SELECT id FROM tickets WHERE caller_number = $1)",
+        )
+        .bind(number)
+        .execute(&mut *tx)
+        .await?;
+        let tickets_anonymised = sqlx::query(
+            "UPDATE tickets SET caller_number = NULL, summary = '', transcript = 'null',
+                 anonymised_at = $1
+             WHERE caller_number = $2",
+        )
+        .bind(at)
+        .bind(number)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let outbox_deleted = sqlx::query("DELETE FROM outbox WHERE recipient = $1")
+            .bind(number)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(ErasureReport {
+            sessions_deleted,
+            turns_deleted,
+            tickets_anonymised,
+            outbox_deleted,
+        })
+    }
+}

@@ -1,0 +1,1199 @@
+//! SQLite backend: one file under `data/`, WAL journal, a single writer connection (all writes
+//! are serialised in-process, so they never wait on each other's locks) and a pool of readers.
+//! Instants are stored as INTEGER milliseconds since the epoch, JSON as TEXT.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteRow, SqliteSynchronous,
+};
+use sqlx::{Connection, Row};
+
+use crate::error::{Result, StoreError};
+use crate::model::*;
+use crate::Store;
+
+const SESSION_COLS: &str = "tenant, conversation_id, channel, caller, state, started_at, \
+     updated_at, expires_at, closed_at, end_reason";
+const TURN_COLS: &str = "tenant, conversation_id, seq, at, caller_text, reply_text, decision, \
+     action, fiche, confidence";
+const TICKET_COLS: &str = "id, idempotency_key, tenant, kind, state, channel, conversation_id, \
+     caller_number, topic, fiche, summary, transcript, partner, reference, created_at, \
+     claimed_by, claimed_at, closed_by, closed_at, attempts, anonymised_at";
+const OUTBOX_COLS: &str = "id, idempotency_key, tenant, conversation_id, recipient, sender, \
+     body, state, attempts, next_attempt_at, last_error, provider_message_id, created_at, \
+     updated_at";
+const STAFF_COLS: &str = "id, email, password_hash, role, communes, created_at, disabled";
+/// Restricts `tenant` to the JSON array bound at this place.
+const IN_SCOPE: &str = "tenant IN (SELECT value FROM json_each(?))";
+
+/// How long a connection waits for another process's write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Reader connections.
+const READERS: u32 = 4;
+
+/// The embedded SQLite store.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating with `?mode=rwc`) the database at `url`, e.g.
+    /// `sqlite://data/guichet.db?mode=rwc`, creates the parent directory, and runs the
+    /// migrations. `sqlite::memory:` gives a private in-memory database (tests).
+    pub async fn connect(url: &str) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)?;
+        Self::connect_with(options).await
+    }
+
+    /// Like [`SqliteStore::connect`] with explicit options (WAL, synchronous=NORMAL, busy
+    /// timeout and foreign keys are applied on top).
+    pub async fn connect_with(options: SqliteConnectOptions) -> Result<Self> {
+        let path = options.get_filename().to_path_buf();
+        let in_memory = path.as_os_str().is_empty() || path.to_string_lossy().contains(":memory:");
+        if !in_memory && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                StoreError::Invalid(format!("cannot create directory {}: {e}", parent.display()))
+            })?;
+        }
+        let options = options
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("migrations/sqlite").run(&writer).await?;
+        let reader = if in_memory {
+            // A second pool would open another, empty, in-memory database.
+            writer.clone()
+        } else {
+            SqlitePoolOptions::new()
+                .max_connections(READERS)
+                .connect_with(options.read_only(true))
+                .await?
+        };
+        Ok(SqliteStore { writer, reader })
+    }
+
+    /// Closes both pools.
+    pub async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+
+    async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        // IMMEDIATE takes the write lock up front: no deadlock-prone lock upgrade if another
+        // process (e.g. a CLI command) writes at the same time.
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// Existence of a ticket within a scope, to tell `Refused` from `NotFound`.
+    async fn ticket_transition(&self, id: i64, scope: &str, changed: bool) -> Result<Transition> {
+        if changed {
+            return Ok(Transition::Applied);
+        }
+        let exists = sqlx::query(&format!("SELECT 1 FROM tickets WHERE id = ? AND {IN_SCOPE}"))
+            .bind(id)
+            .bind(scope)
+            .fetch_optional(&self.writer)
+            .await?
+            .is_some();
+        Ok(if exists {
+            Transition::Refused
+        } else {
+            Transition::NotFound
+        })
+    }
+}
+
+fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+fn opt_ms(t: Option<DateTime<Utc>>) -> Option<i64> {
+    t.map(ms)
+}
+
+fn duration_ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+fn instant(row: &SqliteRow, table: &'static str, column: &'static str) -> Result<DateTime<Utc>> {
+    let value: i64 = row.try_get(column)?;
+    DateTime::from_timestamp_millis(value).ok_or_else(|| StoreError::Corrupt {
+        table,
+        column,
+        detail: format!("timestamp {value} out of range"),
+    })
+}
+
+fn opt_instant(
+    row: &SqliteRow,
+    table: &'static str,
+    column: &'static str,
+) -> Result<Option<DateTime<Utc>>> {
+    match row.try_get::<Option<i64>, _>(column)? {
+        None => Ok(None),
+        Some(_) => instant(row, table, column).map(Some),
+    }
+}
+
+fn json(row: &SqliteRow, table: &'static str, column: &'static str) -> Result<Value> {
+    let text: String = row.try_get(column)?;
+    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt {
+        table,
+        column,
+        detail: e.to_string(),
+    })
+}
+
+fn text_enum<T: FromStr>(row: &SqliteRow, table: &'static str, column: &'static str) -> Result<T> {
+    let text: String = row.try_get(column)?;
+    parse_stored(&text, table, column)
+}
+
+fn to_json_text<T: serde::Serialize + ?Sized>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
+fn scope_json(communes: &[String]) -> Result<String> {
+    to_json_text(communes)
+}
+
+fn session_from_row(row: &SqliteRow) -> Result<SessionRecord> {
+    const T: &str = "sessions";
+    Ok(SessionRecord {
+        tenant: row.try_get("tenant")?,
+        conversation_id: row.try_get("conversation_id")?,
+        channel: text_enum(row, T, "channel")?,
+        caller: row.try_get("caller")?,
+        state: json(row, T, "state")?,
+        started_at: instant(row, T, "started_at")?,
+        updated_at: instant(row, T, "updated_at")?,
+        expires_at: instant(row, T, "expires_at")?,
+        closed_at: opt_instant(row, T, "closed_at")?,
+        end_reason: row.try_get("end_reason")?,
+    })
+}
+
+fn turn_from_row(row: &SqliteRow) -> Result<TurnRow> {
+    const T: &str = "turns";
+    Ok(TurnRow {
+        tenant: row.try_get("tenant")?,
+        conversation_id: row.try_get("conversation_id")?,
+        turn: Turn {
+            seq: row.try_get("seq")?,
+            at: instant(row, T, "at")?,
+            caller_text: row.try_get("caller_text")?,
+            reply_text: row.try_get("reply_text")?,
+            decision: json(row, T, "decision")?,
+            action: row.try_get("action")?,
+            fiche: row.try_get("fiche")?,
+            confidence: row.try_get("confidence")?,
+        },
+    })
+}
+
+fn ticket_from_row(row: &SqliteRow) -> Result<Ticket> {
+    const T: &str = "tickets";
+    Ok(Ticket {
+        id: row.try_get("id")?,
+        idempotency_key: row.try_get("idempotency_key")?,
+        tenant: row.try_get("tenant")?,
+        kind: text_enum(row, T, "kind")?,
+        state: text_enum(row, T, "state")?,
+        channel: text_enum(row, T, "channel")?,
+        conversation_id: row.try_get("conversation_id")?,
+        caller_number: row.try_get("caller_number")?,
+        topic: row.try_get("topic")?,
+        fiche: row.try_get("fiche")?,
+        summary: row.try_get("summary")?,
+        transcript: json(row, T, "transcript")?,
+        partner: row.try_get("partner")?,
+        reference: row.try_get("reference")?,
+        created_at: instant(row, T, "created_at")?,
+        claimed_by: row.try_get("claimed_by")?,
+        claimed_at: opt_instant(row, T, "claimed_at")?,
+        closed_by: row.try_get("closed_by")?,
+        closed_at: opt_instant(row, T, "closed_at")?,
+        attempts: row.try_get("attempts")?,
+        anonymised_at: opt_instant(row, T, "anonymised_at")?,
+    })
+}
+
+fn outbox_from_row(row: &SqliteRow) -> Result<OutboxMessage> {
+    const T: &str = "outbox";
+    Ok(OutboxMessage {
+        id: row.try_get("id")?,
+        idempotency_key: row.try_get("idempotency_key")?,
+        tenant: row.try_get("tenant")?,
+        conversation_id: row.try_get("conversation_id")?,
+        to: row.try_get("recipient")?,
+        sender: row.try_get("sender")?,
+        body: row.try_get("body")?,
+        state: text_enum(row, T, "state")?,
+        attempts: row.try_get("attempts")?,
+        next_attempt_at: instant(row, T, "next_attempt_at")?,
+        last_error: row.try_get("last_error")?,
+        provider_message_id: row.try_get("provider_message_id")?,
+        created_at: instant(row, T, "created_at")?,
+        updated_at: instant(row, T, "updated_at")?,
+    })
+}
+
+fn staff_from_row(row: &SqliteRow) -> Result<Staff> {
+    const T: &str = "staff";
+    let communes_text: String = row.try_get("communes")?;
+    let communes = serde_json::from_str(&communes_text).map_err(|e| StoreError::Corrupt {
+        table: T,
+        column: "communes",
+        detail: e.to_string(),
+    })?;
+    Ok(Staff {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        password_hash: row.try_get("password_hash")?,
+        role: text_enum(row, T, "role")?,
+        communes,
+        created_at: instant(row, T, "created_at")?,
+        disabled: row.try_get("disabled")?,
+    })
+}
+
+fn staff_session_from_row(row: &SqliteRow) -> Result<StaffSession> {
+    const T: &str = "staff_sessions";
+    Ok(StaffSession {
+        token_hash: row.try_get("token_hash")?,
+        staff_id: row.try_get("staff_id")?,
+        csrf_token: row.try_get("csrf_token")?,
+        created_at: instant(row, T, "created_at")?,
+        expires_at: instant(row, T, "expires_at")?,
+    })
+}
+
+fn note_from_row(row: &SqliteRow) -> Result<TicketNote> {
+    Ok(TicketNote {
+        id: row.try_get("id")?,
+        ticket_id: row.try_get("ticket_id")?,
+        at: instant(row, "ticket_notes", "at")?,
+        author: row.try_get("author")?,
+        body: row.try_get("body")?,
+    })
+}
+
+fn audit_from_row(row: &SqliteRow) -> Result<AuditRow> {
+    Ok(AuditRow {
+        id: row.try_get("id")?,
+        entry: AuditEntry {
+            at: instant(row, "audit", "at")?,
+            actor: row.try_get("actor")?,
+            commune: row.try_get("commune")?,
+            action: row.try_get("action")?,
+            detail: row.try_get("detail")?,
+        },
+    })
+}
+
+fn eval_run_from_row(row: &SqliteRow) -> Result<EvalRun> {
+    const T: &str = "eval_runs";
+    Ok(EvalRun {
+        id: row.try_get("id")?,
+        run: NewEvalRun {
+            at: instant(row, T, "at")?,
+            commune: row.try_get("commune")?,
+            metrics: json(row, T, "metrics")?,
+            report: json(row, T, "report")?,
+        },
+    })
+}
+
+async fn upsert_session(conn: &mut SqliteConnection, s: &SessionRecord) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO sessions ({SESSION_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (tenant, conversation_id) DO UPDATE SET
+             channel = excluded.channel,
+             caller = excluded.caller,
+             state = excluded.state,
+             updated_at = excluded.updated_at,
+             expires_at = excluded.expires_at,
+             closed_at = COALESCE(sessions.closed_at, excluded.closed_at),
+             end_reason = COALESCE(sessions.end_reason, excluded.end_reason)"
+    ))
+    .bind(&s.tenant)
+    .bind(&s.conversation_id)
+    .bind(s.channel.as_str())
+    .bind(&s.caller)
+    .bind(to_json_text(&s.state)?)
+    .bind(ms(s.started_at))
+    .bind(ms(s.updated_at))
+    .bind(ms(s.expires_at))
+    .bind(opt_ms(s.closed_at))
+    .bind(&s.end_reason)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn insert_ticket(conn: &mut SqliteConnection, t: &NewTicket) -> Result<i64> {
+    t.validate()?;
+    let inserted: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO tickets (idempotency_key, tenant, kind, state, channel, conversation_id,
+             caller_number, topic, fiche, summary, transcript, partner, reference, created_at)
+         VALUES (?, ?, ?, 'nouveau', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (idempotency_key) DO NOTHING
+         RETURNING id",
+    )
+    .bind(&t.idempotency_key)
+    .bind(&t.tenant)
+    .bind(t.kind.as_str())
+    .bind(t.channel.as_str())
+    .bind(&t.conversation_id)
+    .bind(&t.caller_number)
+    .bind(&t.topic)
+    .bind(&t.fiche)
+    .bind(&t.summary)
+    .bind(to_json_text(&t.transcript)?)
+    .bind(&t.partner)
+    .bind(&t.reference)
+    .bind(ms(t.created_at))
+    .fetch_optional(&mut *conn)
+    .await?;
+    match inserted {
+        Some(id) => Ok(id),
+        None => Ok(
+            sqlx::query_scalar("SELECT id FROM tickets WHERE idempotency_key = ?")
+                .bind(&t.idempotency_key)
+                .fetch_one(&mut *conn)
+                .await?,
+        ),
+    }
+}
+
+async fn insert_outbox(conn: &mut SqliteConnection, m: &NewOutboxMessage) -> Result<i64> {
+    m.validate()?;
+    let inserted: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO outbox (idempotency_key, tenant, conversation_id, recipient, sender, body,
+             state, attempts, next_attempt_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+         ON CONFLICT (idempotency_key) DO NOTHING
+         RETURNING id",
+    )
+    .bind(&m.idempotency_key)
+    .bind(&m.tenant)
+    .bind(&m.conversation_id)
+    .bind(m.to.trim())
+    .bind(&m.sender)
+    .bind(&m.body)
+    .bind(ms(m.created_at))
+    .bind(ms(m.created_at))
+    .bind(ms(m.created_at))
+    .fetch_optional(&mut *conn)
+    .await?;
+    match inserted {
+        Some(id) => Ok(id),
+        None => Ok(
+            sqlx::query_scalar("SELECT id FROM outbox WHERE idempotency_key = ?")
+                .bind(&m.idempotency_key)
+                .fetch_one(&mut *conn)
+                .await?,
+        ),
+    }
+}
+
+/// Conditions under which a staff member may finish a ticket (close or unreachable).
+const HOLDER_RULE: &str =
+    "(state = 'nouveau' OR (state = 'pris_en_charge' AND claimed_by = ?))";
+
+impl Store for SqliteStore {
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
+    }
+
+    async fn load_session(&self, tenant: &str, conversation_id: &str) -> Result<Option<SessionRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {SESSION_COLS} FROM sessions WHERE tenant = ? AND conversation_id = ?"
+        ))
+        .bind(tenant)
+        .bind(conversation_id)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.as_ref().map(session_from_row).transpose()
+    }
+
+    async fn active_session_for_caller(
+        &self,
+        tenant: &str,
+        channel: Channel,
+        caller: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SessionRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {SESSION_COLS} FROM sessions
+             WHERE tenant = ? AND channel = ? AND caller = ? AND closed_at IS NULL AND expires_at > ?
+             ORDER BY updated_at DESC LIMIT 1"
+        ))
+        .bind(tenant)
+        .bind(channel.as_str())
+        .bind(caller)
+        .bind(ms(now))
+        .fetch_optional(&self.reader)
+        .await?;
+        row.as_ref().map(session_from_row).transpose()
+    }
+
+    async fn save_session(&self, session: &SessionRecord) -> Result<()> {
+        let mut conn = self.writer.acquire().await?;
+        upsert_session(&mut conn, session).await
+    }
+
+    async fn save_turn(&self, record: &TurnRecord) -> Result<TurnSaved> {
+        let s = &record.session;
+        let t = &record.turn;
+        let mut tx = self.begin().await?;
+        let inserted = sqlx::query(&format!(
+            "INSERT INTO turns ({TURN_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (tenant, conversation_id, seq) DO NOTHING"
+        ))
+        .bind(&s.tenant)
+        .bind(&s.conversation_id)
+        .bind(t.seq)
+        .bind(ms(t.at))
+        .bind(&t.caller_text)
+        .bind(&t.reply_text)
+        .bind(to_json_text(&t.decision)?)
+        .bind(&t.action)
+        .bind(&t.fiche)
+        .bind(t.confidence)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if inserted {
+            upsert_session(&mut tx, s).await?;
+        }
+        let mut ticket_ids = Vec::with_capacity(record.tickets.len());
+        for ticket in &record.tickets {
+            ticket_ids.push(insert_ticket(&mut tx, ticket).await?);
+        }
+        let mut outbox_ids = Vec::with_capacity(record.outbox.len());
+        for message in &record.outbox {
+            outbox_ids.push(insert_outbox(&mut tx, message).await?);
+        }
+        tx.commit().await?;
+        Ok(TurnSaved {
+            inserted,
+            ticket_ids,
+            outbox_ids,
+        })
+    }
+
+    async fn close_session(
+        &self,
+        tenant: &str,
+        conversation_id: &str,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE sessions SET closed_at = ?, end_reason = ?, updated_at = MAX(updated_at, ?)
+             WHERE tenant = ? AND conversation_id = ? AND closed_at IS NULL",
+        )
+        .bind(ms(at))
+        .bind(reason)
+        .bind(ms(at))
+        .bind(tenant)
+        .bind(conversation_id)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn cleanup_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        let closed = sqlx::query(
+            "UPDATE sessions SET closed_at = expires_at, end_reason = 'expired', state = 'null'
+             WHERE closed_at IS NULL AND expires_at < ?",
+        )
+        .bind(ms(now))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        sqlx::query("DELETE FROM staff_sessions WHERE expires_at <= ?")
+            .bind(ms(now))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(closed)
+    }
+
+    async fn conversation_turns(&self, tenant: &str, conversation_id: &str) -> Result<Vec<Turn>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {TURN_COLS} FROM turns WHERE tenant = ? AND conversation_id = ? ORDER BY seq"
+        ))
+        .bind(tenant)
+        .bind(conversation_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(|r| turn_from_row(r).map(|t| t.turn)).collect()
+    }
+
+    async fn sessions_between(
+        &self,
+        tenant: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<SessionRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {SESSION_COLS} FROM sessions
+             WHERE tenant = ? AND started_at >= ? AND started_at < ?
+             ORDER BY started_at, conversation_id"
+        ))
+        .bind(tenant)
+        .bind(ms(from))
+        .bind(ms(to))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(session_from_row).collect()
+    }
+
+    async fn turns_between(
+        &self,
+        tenant: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<TurnRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {TURN_COLS} FROM turns WHERE tenant = ? AND at >= ? AND at < ?
+             ORDER BY at, conversation_id, seq"
+        ))
+        .bind(tenant)
+        .bind(ms(from))
+        .bind(ms(to))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(turn_from_row).collect()
+    }
+
+    async fn enqueue_sms(&self, message: &NewOutboxMessage) -> Result<i64> {
+        let mut conn = self.writer.acquire().await?;
+        insert_outbox(&mut conn, message).await
+    }
+
+    async fn claim_due_outbox(
+        &self,
+        limit: i64,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<Vec<OutboxMessage>> {
+        let lease_end = ms(now).saturating_add(duration_ms(lease));
+        // One statement: SQLite runs it under the database write lock, so two workers (even
+        // in two processes) can never lease the same row.
+        let rows = sqlx::query(&format!(
+            "UPDATE outbox SET state = 'sending', attempts = attempts + 1,
+                 next_attempt_at = ?, updated_at = ?
+             WHERE id IN (
+                 SELECT id FROM outbox
+                 WHERE state IN ('pending', 'sending') AND next_attempt_at <= ?
+                 ORDER BY next_attempt_at, id LIMIT ?)
+             RETURNING {OUTBOX_COLS}"
+        ))
+        .bind(lease_end)
+        .bind(ms(now))
+        .bind(ms(now))
+        .bind(limit.max(0))
+        .fetch_all(&self.writer)
+        .await?;
+        let mut messages = rows.iter().map(outbox_from_row).collect::<Result<Vec<_>>>()?;
+        messages.sort_by_key(|m| m.id);
+        Ok(messages)
+    }
+
+    async fn mark_outbox_sent(&self, id: i64, provider_message_id: &str, now: DateTime<Utc>) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE outbox SET state = 'sent', provider_message_id = ?, last_error = NULL,
+                 updated_at = ?
+             WHERE id = ? AND state IN ('pending', 'sending')",
+        )
+        .bind(provider_message_id)
+        .bind(ms(now))
+        .bind(id)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn mark_outbox_failed(
+        &self,
+        id: i64,
+        error: &str,
+        kind: FailureKind,
+        policy: &RetryPolicy,
+        now: DateTime<Utc>,
+    ) -> Result<RetryOutcome> {
+        let mut tx = self.begin().await?;
+        let attempts: Option<i32> =
+            sqlx::query_scalar("SELECT attempts FROM outbox WHERE id = ? AND state = 'sending'")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(attempts) = attempts else {
+            return Ok(RetryOutcome::Ignored);
+        };
+        let outcome = retry_outcome(kind, policy, attempts, now);
+        let (state, next) = match outcome {
+            RetryOutcome::RetryAt(at) => ("pending", ms(at)),
+            _ => ("dead", ms(now)),
+        };
+        sqlx::query(
+            "UPDATE outbox SET state = ?, next_attempt_at = ?, last_error = ?, updated_at = ?
+             WHERE id = ?",
+        )
+        .bind(state)
+        .bind(next)
+        .bind(error)
+        .bind(ms(now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn record_delivery(
+        &self,
+        provider_message_id: &str,
+        status: DeliveryStatus,
+        error: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let (state, from) = delivery_transition(status);
+        let done = sqlx::query(&format!(
+            "UPDATE outbox SET state = ?, last_error = COALESCE(?, last_error), updated_at = ?
+             WHERE provider_message_id = ? AND state IN ({from})"
+        ))
+        .bind(state)
+        .bind(error)
+        .bind(ms(now))
+        .bind(provider_message_id)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn outbox_by_provider_id(&self, provider_message_id: &str) -> Result<Option<OutboxMessage>> {
+        let row = sqlx::query(&format!(
+            "SELECT {OUTBOX_COLS} FROM outbox WHERE provider_message_id = ? ORDER BY id LIMIT 1"
+        ))
+        .bind(provider_message_id)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.as_ref().map(outbox_from_row).transpose()
+    }
+
+    async fn get_outbox(&self, id: i64) -> Result<Option<OutboxMessage>> {
+        let row = sqlx::query(&format!("SELECT {OUTBOX_COLS} FROM outbox WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?;
+        row.as_ref().map(outbox_from_row).transpose()
+    }
+
+    async fn outbox_depth(&self) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending')")
+                .fetch_one(&self.reader)
+                .await?,
+        )
+    }
+
+    async fn create_ticket(&self, ticket: &NewTicket) -> Result<i64> {
+        let mut conn = self.writer.acquire().await?;
+        insert_ticket(&mut conn, ticket).await
+    }
+
+    async fn get_ticket(&self, id: i64, communes: &[String]) -> Result<Option<Ticket>> {
+        let row = sqlx::query(&format!(
+            "SELECT {TICKET_COLS} FROM tickets WHERE id = ? AND {IN_SCOPE}"
+        ))
+        .bind(id)
+        .bind(scope_json(communes)?)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.as_ref().map(ticket_from_row).transpose()
+    }
+
+    async fn list_open_tickets(&self, communes: &[String]) -> Result<Vec<Ticket>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {TICKET_COLS} FROM tickets
+             WHERE {IN_SCOPE} AND state IN ('nouveau', 'pris_en_charge')
+             ORDER BY CASE kind WHEN 'callback' THEN 0 ELSE 1 END, created_at, id"
+        ))
+        .bind(scope_json(communes)?)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(ticket_from_row).collect()
+    }
+
+    async fn list_tickets(&self, filter: &TicketFilter) -> Result<Vec<Ticket>> {
+        let states: Vec<&str> = filter.states.iter().map(|s| s.as_str()).collect();
+        let rows = sqlx::query(&format!(
+            "SELECT {TICKET_COLS} FROM tickets
+             WHERE {IN_SCOPE}
+               AND (? = 0 OR state IN (SELECT value FROM json_each(?)))
+               AND (? IS NULL OR created_at >= ?)
+             ORDER BY created_at DESC, id DESC
+             LIMIT ?"
+        ))
+        .bind(scope_json(&filter.communes)?)
+        .bind(i64::from(!states.is_empty()))
+        .bind(to_json_text(&states)?)
+        .bind(opt_ms(filter.since))
+        .bind(opt_ms(filter.since))
+        .bind(filter.limit.unwrap_or(-1))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(ticket_from_row).collect()
+    }
+
+    async fn claim_ticket(
+        &self,
+        id: i64,
+        communes: &[String],
+        staff_id: i64,
+        at: DateTime<Utc>,
+    ) -> Result<Transition> {
+        let scope = scope_json(communes)?;
+        let changed = sqlx::query(&format!(
+            "UPDATE tickets SET state = 'pris_en_charge', claimed_by = ?, claimed_at = ?
+             WHERE id = ? AND state = 'nouveau' AND {IN_SCOPE}"
+        ))
+        .bind(staff_id)
+        .bind(ms(at))
+        .bind(id)
+        .bind(&scope)
+        .execute(&self.writer)
+        .await?
+        .rows_affected()
+            == 1;
+        self.ticket_transition(id, &scope, changed).await
+    }
+
+    async fn close_ticket(
+        &self,
+        id: i64,
+        communes: &[String],
+        staff_id: i64,
+        at: DateTime<Utc>,
+    ) -> Result<Transition> {
+        let scope = scope_json(communes)?;
+        let changed = sqlx::query(&format!(
+            "UPDATE tickets SET state = 'termine', closed_by = ?, closed_at = ?,
+                 claimed_by = COALESCE(claimed_by, ?), claimed_at = COALESCE(claimed_at, ?)
+             WHERE id = ? AND {IN_SCOPE} AND {HOLDER_RULE}"
+        ))
+        .bind(staff_id)
+        .bind(ms(at))
+        .bind(staff_id)
+        .bind(ms(at))
+        .bind(id)
+        .bind(&scope)
+        .bind(staff_id)
+        .execute(&self.writer)
+        .await?
+        .rows_affected()
+            == 1;
+        self.ticket_transition(id, &scope, changed).await
+    }
+
+    async fn ticket_unreachable(
+        &self,
+        id: i64,
+        communes: &[String],
+        staff_id: i64,
+        at: DateTime<Utc>,
+        max_attempts: i32,
+    ) -> Result<Transition> {
+        let scope = scope_json(communes)?;
+        let changed = sqlx::query(&format!(
+            "UPDATE tickets SET
+                 attempts = attempts + 1,
+                 state = CASE WHEN attempts + 1 >= ?1 THEN 'injoignable' ELSE 'nouveau' END,
+                 claimed_by = CASE WHEN attempts + 1 >= ?1 THEN COALESCE(claimed_by, ?2) END,
+                 claimed_at = CASE WHEN attempts + 1 >= ?1 THEN COALESCE(claimed_at, ?3) END,
+                 closed_by = CASE WHEN attempts + 1 >= ?1 THEN ?2 END,
+                 closed_at = CASE WHEN attempts + 1 >= ?1 THEN ?3 END
+             WHERE id = ?4 AND tenant IN (SELECT value FROM json_each(?5))
+               AND (state = 'nouveau' OR (state = 'pris_en_charge' AND claimed_by = ?2))"
+        ))
+        .bind(max_attempts)
+        .bind(staff_id)
+        .bind(ms(at))
+        .bind(id)
+        .bind(&scope)
+        .execute(&self.writer)
+        .await?
+        .rows_affected()
+            == 1;
+        self.ticket_transition(id, &scope, changed).await
+    }
+
+    async fn add_ticket_note(
+        &self,
+        id: i64,
+        communes: &[String],
+        staff_id: i64,
+        at: DateTime<Utc>,
+        body: &str,
+    ) -> Result<Transition> {
+        if body.trim().is_empty() {
+            return Err(StoreError::Invalid("empty note".into()));
+        }
+        let added = sqlx::query(&format!(
+            "INSERT INTO ticket_notes (ticket_id, at, author, body)
+             SELECT id, ?, ?, ? FROM tickets WHERE id = ? AND {IN_SCOPE}"
+        ))
+        .bind(ms(at))
+        .bind(staff_id)
+        .bind(body)
+        .bind(id)
+        .bind(scope_json(communes)?)
+        .execute(&self.writer)
+        .await?
+        .rows_affected();
+        Ok(if added == 1 {
+            Transition::Applied
+        } else {
+            Transition::NotFound
+        })
+    }
+
+    async fn ticket_notes(&self, id: i64, communes: &[String]) -> Result<Vec<TicketNote>> {
+        let rows = sqlx::query(&format!(
+            "SELECT n.id, n.ticket_id, n.at, n.author, n.body
+             FROM ticket_notes n JOIN tickets t ON t.id = n.ticket_id
+             WHERE n.ticket_id = ? AND t.{IN_SCOPE}
+             ORDER BY n.at, n.id"
+        ))
+        .bind(id)
+        .bind(scope_json(communes)?)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(note_from_row).collect()
+    }
+
+    async fn create_staff(&self, staff: &NewStaff) -> Result<i64> {
+        let email = normalise_email(&staff.email);
+        if email.is_empty() {
+            return Err(StoreError::Invalid("empty e-mail".into()));
+        }
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO staff (email, password_hash, role, communes, created_at, disabled)
+             VALUES (?, ?, ?, ?, ?, 0)
+             ON CONFLICT (email) DO NOTHING RETURNING id",
+        )
+        .bind(&email)
+        .bind(&staff.password_hash)
+        .bind(staff.role.as_str())
+        .bind(to_json_text(&staff.communes)?)
+        .bind(ms(staff.created_at))
+        .fetch_optional(&self.writer)
+        .await?;
+        id.ok_or_else(|| StoreError::Conflict(format!("staff account {email}")))
+    }
+
+    async fn get_staff(&self, id: i64) -> Result<Option<Staff>> {
+        let row = sqlx::query(&format!("SELECT {STAFF_COLS} FROM staff WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?;
+        row.as_ref().map(staff_from_row).transpose()
+    }
+
+    async fn get_staff_by_email(&self, email: &str) -> Result<Option<Staff>> {
+        let row = sqlx::query(&format!("SELECT {STAFF_COLS} FROM staff WHERE email = ?"))
+            .bind(normalise_email(email))
+            .fetch_optional(&self.reader)
+            .await?;
+        row.as_ref().map(staff_from_row).transpose()
+    }
+
+    async fn list_staff(&self) -> Result<Vec<Staff>> {
+        let rows = sqlx::query(&format!("SELECT {STAFF_COLS} FROM staff ORDER BY email"))
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(staff_from_row).collect()
+    }
+
+    async fn count_staff(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM staff")
+            .fetch_one(&self.reader)
+            .await?)
+    }
+
+    async fn set_staff_password(&self, id: i64, password_hash: &str) -> Result<bool> {
+        let done = sqlx::query("UPDATE staff SET password_hash = ? WHERE id = ?")
+            .bind(password_hash)
+            .bind(id)
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn set_staff_disabled(&self, id: i64, disabled: bool) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query("UPDATE staff SET disabled = ? WHERE id = ?")
+            .bind(disabled)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if disabled {
+            sqlx::query("DELETE FROM staff_sessions WHERE staff_id = ?")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn create_staff_session(&self, session: &StaffSession) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO staff_sessions (token_hash, staff_id, csrf_token, created_at, expires_at)
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(&session.token_hash)
+        .bind(session.staff_id)
+        .bind(&session.csrf_token)
+        .bind(ms(session.created_at))
+        .bind(ms(session.expires_at))
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn get_staff_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<StaffSession>> {
+        let row = sqlx::query(
+            "SELECT token_hash, staff_id, csrf_token, created_at, expires_at
+             FROM staff_sessions WHERE token_hash = ? AND expires_at > ?",
+        )
+        .bind(token_hash)
+        .bind(ms(now))
+        .fetch_optional(&self.reader)
+        .await?;
+        row.as_ref().map(staff_session_from_row).transpose()
+    }
+
+    async fn delete_staff_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM staff_sessions WHERE token_hash = ?")
+            .bind(token_hash)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn append_audit(&self, entry: &AuditEntry) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO audit (at, actor, commune, action, detail) VALUES (?, ?, ?, ?, ?)
+             RETURNING id",
+        )
+        .bind(ms(entry.at))
+        .bind(&entry.actor)
+        .bind(&entry.commune)
+        .bind(&entry.action)
+        .bind(&entry.detail)
+        .fetch_one(&self.writer)
+        .await?)
+    }
+
+    async fn list_audit(&self, communes: &[String], limit: i64) -> Result<Vec<AuditRow>> {
+        let rows = sqlx::query(
+            "SELECT id, at, actor, commune, action, detail FROM audit
+             WHERE commune IN (SELECT value FROM json_each(?))
+             ORDER BY at DESC, id DESC LIMIT ?",
+        )
+        .bind(scope_json(communes)?)
+        .bind(limit.max(0))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(audit_from_row).collect()
+    }
+
+    async fn insert_eval_run(&self, run: &NewEvalRun) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO eval_runs (at, commune, metrics, report) VALUES (?, ?, ?, ?) RETURNING id",
+        )
+        .bind(ms(run.at))
+        .bind(&run.commune)
+        .bind(to_json_text(&run.metrics)?)
+        .bind(to_json_text(&run.report)?)
+        .fetch_one(&self.writer)
+        .await?)
+    }
+
+    async fn list_eval_runs(&self, commune: &str, limit: i64) -> Result<Vec<EvalRun>> {
+        let rows = sqlx::query(
+            "SELECT id, at, commune, metrics, report FROM eval_runs WHERE commune = ?
+             ORDER BY at DESC, id DESC LIMIT ?",
+        )
+        .bind(commune)
+        .bind(limit.max(0))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(eval_run_from_row).collect()
+    }
+
+    async fn purge_before(&self, commune: &str, cutoff: DateTime<Utc>) -> Result<PurgeReport> {
+        let cut = ms(cutoff);
+        let mut tx = self.begin().await?;
+        let turns_deleted = sqlx::query("DELETE FROM turns WHERE tenant = ? AND at < ?")
+            .bind(commune)
+            .bind(cut)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let sessions_deleted = sqlx::query(
+            "DELETE FROM sessions WHERE tenant = ? AND updated_at < ?
+                 AND (closed_at IS NOT NULL OR expires_at < ?)",
+        )
+        .bind(commune)
+        .bind(cut)
+        .bind(cut)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        const OLD_CLOSED: &str = "tenant = ? AND state IN ('termine', 'injoignable')
+             AND closed_at < ? AND anonymised_at IS NULL";
+        sqlx::query(&format!(
+            "DELETE FROM ticket_notes WHERE ticket_id IN (SELECT id FROM tickets WHERE {OLD_CLOSED})"
+        ))
+        .bind(commune)
+        .bind(cut)
+        .execute(&mut *tx)
+        .await?;
+        let tickets_anonymised = sqlx::query(&format!(
+            "UPDATE tickets SET caller_number = NULL, summary = '', transcript = 'null',
+                 anonymised_at = ?
+             WHERE {OLD_CLOSED}"
+        ))
+        .bind(cut)
+        .bind(commune)
+        .bind(cut)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let outbox_deleted = sqlx::query(
+            "DELETE FROM outbox WHERE tenant = ? AND updated_at < ?
+                 AND state IN ('sent', 'delivered', 'failed', 'dead')",
+        )
+        .bind(commune)
+        .bind(cut)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(PurgeReport {
+            turns_deleted,
+            sessions_deleted,
+            tickets_anonymised,
+            outbox_deleted,
+        })
+    }
+
+    async fn caller_records(&self, number: &str, pseudonym: &str) -> Result<CallerRecords> {
+        let number = number.trim();
+        let sessions = sqlx::query(&format!(
+            "SELECT {SESSION_COLS} FROM sessions WHERE caller = ? ORDER BY started_at"
+        ))
+        .bind(pseudonym)
+        .fetch_all(&self.reader)
+        .await?;
+        let turns = sqlx::query(
+            "SELECT t.tenant, t.conversation_id, t.seq, t.at, t.caller_text, t.reply_text,
+                    t.decision, t.action, t.fiche, t.confidence
+             FROM turns t JOIN sessions s
+               ON s.tenant = t.tenant AND s.conversation_id = t.conversation_id
+             WHERE s.caller = ? ORDER BY t.at, t.seq",
+        )
+        .bind(pseudonym)
+        .fetch_all(&self.reader)
+        .await?;
+        let tickets = sqlx::query(&format!(
+            "SELECT {TICKET_COLS} FROM tickets WHERE caller_number = ? ORDER BY created_at"
+        ))
+        .bind(number)
+        .fetch_all(&self.reader)
+        .await?;
+        let outbox = sqlx::query(&format!(
+            "SELECT {OUTBOX_COLS} FROM outbox WHERE recipient = ? ORDER BY created_at"
+        ))
+        .bind(number)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(CallerRecords {
+            sessions: sessions.iter().map(session_from_row).collect::<Result<_>>()?,
+            turns: turns.iter().map(turn_from_row).collect::<Result<_>>()?,
+            tickets: tickets.iter().map(ticket_from_row).collect::<Result<_>>()?,
+            outbox: outbox.iter().map(outbox_from_row).collect::<Result<_>>()?,
+        })
+    }
+
+    async fn erase_caller(&self, number: &str, pseudonym: &str, at: DateTime<Utc>) -> Result<ErasureReport> {
+        let number = number.trim();
+        let mut tx = self.begin().await?;
+        let turns_deleted = sqlx::query(
+            "DELETE FROM turns WHERE (tenant, conversation_id) IN
+                 (SELECT tenant, conversation_id FROM sessions WHERE caller = ?)",
+        )
+        .bind(pseudonym)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let sessions_deleted = sqlx::query("DELETE FROM sessions WHERE caller = ?")
+            .bind(pseudonym)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        sqlx::query(
+            "DELETE FROM ticket_notes WHERE ticket_id IN
+                 (SELECT id FROM tickets WHERE caller_number = ?)",
+        )
+        .bind(number)
+        .execute(&mut *tx)
+        .await?;
+        let tickets_anonymised = sqlx::query(
+            "UPDATE tickets SET caller_number = NULL, summary = '', transcript = 'null',
+                 anonymised_at = ?
+             WHERE caller_number = ?",
+        )
+        .bind(ms(at))
+        .bind(number)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let outbox_deleted = sqlx::query("DELETE FROM outbox WHERE recipient = ?")
+            .bind(number)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(ErasureReport {
+            sessions_deleted,
+            turns_deleted,
+            tickets_anonymised,
+            outbox_deleted,
+        })
+    }
+}
