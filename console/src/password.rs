@@ -1,9 +1,8 @@
 //! Password hashing (argon2id, PHC strings) and one-time passwords.
 
-use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use rand::Rng;
+use rand::{Rng, RngCore};
 
 /// Characters of generated passwords: no look-alikes (0/O, 1/l/I).
 const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -12,7 +11,9 @@ const GENERATED_LENGTH: usize = 16;
 
 /// Hashes a password with argon2id (default parameters, random salt) as a PHC string.
 pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
-    let salt = SaltString::generate(&mut OsRng);
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    let salt = SaltString::encode_b64(&bytes)?;
     Ok(Argon2::default()
         .hash_password(password.as_bytes(), &salt)?
         .to_string())

@@ -46,3 +46,28 @@ impl Templates {
         Ok(self.env.get_template(name)?.render(context)?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_compiles_and_renders() {
+        let templates = Templates::new();
+        for name in [
+            "login.html",
+            "home.html",
+            "queue.html",
+            "queue_rows.html",
+            "ticket.html",
+            "stats.html",
+            "eval.html",
+            "accounts.html",
+            "account_created.html",
+            "notifications.html",
+        ] {
+            let html = templates.render(name, serde_json::json!({ "base": "/console" }));
+            assert!(html.is_ok(), "{name}: {html:?}");
+        }
+    }
+}

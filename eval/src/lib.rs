@@ -6,14 +6,17 @@
 pub mod baseline;
 pub mod dialogue;
 pub mod gates;
+pub mod http;
 pub mod inprocess;
 pub mod metrics;
 pub mod progress;
 pub mod replay;
 pub mod report;
+pub mod run;
 pub mod score;
 
 pub use dialogue::{CallerTurn, Dialogue, Expect, LoadError, LoadErrors, OneOrMany};
 pub use metrics::{Figures, Metrics, Ratio};
 pub use replay::{Bot, CallInfo, DialogueRun, Observed, ReplayError, TurnRecord, replay_all};
 pub use report::Report;
+pub use run::{EvalError, FileFormat, Options, Outcome, evaluate, write_reports};

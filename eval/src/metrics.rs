@@ -242,7 +242,7 @@ fn rate(ratio: &Ratio) -> f64 {
 fn sweep(turns: &[(Option<f32>, bool, bool)]) -> Vec<SweepPoint> {
     (0..=20)
         .map(|step| {
-            let threshold = f64::from(step) * 0.05;
+            let threshold = f64::from(step * 5) / 100.0;
             let above = |confidence: &Option<f32>| confidence.is_none_or(|c| f64::from(c) + 1e-9 >= threshold);
             let answered = turns.iter().filter(|(c, committed, _)| *committed && above(c)).count();
             let misrouted = turns.iter().filter(|(c, _, misrouted)| *misrouted && above(c)).count();

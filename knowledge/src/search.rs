@@ -51,7 +51,7 @@ use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
 use crate::load::SynonymGroup;
 use crate::model::{Fiche, Hit};
-use crate::text::{ANALYZER_NAME, analyze_normalized, build_analyzer, normalize};
+use crate::text::{ANALYZER_NAME, WordStemmer, build_analyzer, is_stop_word, normalize};
 
 pub const BOOST_QUESTIONS: f32 = 3.0;
 pub const BOOST_TITLE: f32 = 2.0;
@@ -140,30 +140,29 @@ impl SearchIndex {
         let mut writer = index.writer_with_num_threads::<TantivyDocument>(1, WRITER_MEMORY)?;
         let mut fiche_terms = Vec::with_capacity(fiches.len());
         let mut document_frequency: HashMap<String, u32> = HashMap::new();
+        let mut stemmer = WordStemmer::new();
         for fiche in fiches {
             let mut document = TantivyDocument::default();
             let mut strong = HashSet::new();
             let mut variants = Vec::with_capacity(fiche.questions.len() + 1);
-            for question in fiche.questions.iter().chain(std::iter::once(&fiche.title)) {
-                let normalized = normalize(question);
-                let mut variant = analyze_normalized(&normalized);
+            let mut add = |field: Field, text: &str, stemmer: &mut WordStemmer| -> Vec<String> {
+                let terms = stemmer.terms(&normalize(text));
+                document.add_text(field, terms.join(" "));
+                terms
+            };
+            for question in &fiche.questions {
+                variants.push(add(fields.questions, question, &mut stemmer));
+            }
+            variants.push(add(fields.title, &fiche.title, &mut stemmer));
+            for keyword in &fiche.keywords {
+                strong.extend(add(fields.keywords, keyword, &mut stemmer));
+            }
+            let body: HashSet<String> = add(fields.answer, &fiche.answer, &mut stemmer).into_iter().collect();
+            for variant in &mut variants {
                 variant.sort();
                 variant.dedup();
                 strong.extend(variant.iter().cloned());
-                variants.push(variant);
             }
-            for question in &fiche.questions {
-                document.add_text(fields.questions, normalize(question));
-            }
-            document.add_text(fields.title, normalize(&fiche.title));
-            for keyword in &fiche.keywords {
-                let normalized = normalize(keyword);
-                strong.extend(analyze_normalized(&normalized));
-                document.add_text(fields.keywords, normalized);
-            }
-            let answer = normalize(&fiche.answer);
-            let body: HashSet<String> = analyze_normalized(&answer).into_iter().collect();
-            document.add_text(fields.answer, answer);
             for term in strong.union(&body) {
                 *document_frequency.entry(term.clone()).or_default() += 1;
             }
@@ -268,17 +267,42 @@ impl SearchIndex {
         best.map(|(_, _, term)| term.clone())
     }
 
+    /// The term of one normalised word of a query and its weight; `None` for a stop word.
+    ///
+    /// A word unknown to the folder is first tried without a glued elision ("lacte" → "acte",
+    /// "deau" → "eau", "jai" → "ai", a stop word), then corrected by edit distance.
+    fn understand_word(&self, word: &str, stemmer: &mut WordStemmer) -> Option<(String, f32)> {
+        if word.is_empty() || is_stop_word(word) {
+            return None;
+        }
+        let term = stemmer.stem(word);
+        if self.vocabulary.contains(&term) {
+            return Some((term, 1.0));
+        }
+        if let Some(rest) = without_glued_elision(word) {
+            if is_stop_word(rest) {
+                return None;
+            }
+            let stem = stemmer.stem(rest);
+            if self.vocabulary.contains(&stem) {
+                return Some((stem, 1.0));
+            }
+        }
+        match self.correct(&term) {
+            Some(corrected) => Some((corrected, FUZZY_WEIGHT)),
+            None => Some((term, 1.0)),
+        }
+    }
+
     /// Turns a query into concepts (terms and synonym groups), with their IDF.
     fn concepts(&self, text: &str) -> Vec<Concept> {
-        let raw_terms = analyze_normalized(&normalize(text));
-        let mut terms: Vec<(String, f32)> = Vec::with_capacity(raw_terms.len());
-        for term in raw_terms {
-            if terms.iter().any(|(known, _)| *known == term) {
-                continue;
-            }
-            match self.correct(&term) {
-                Some(corrected) => terms.push((corrected, FUZZY_WEIGHT)),
-                None => terms.push((term, 1.0)),
+        let normalized = normalize(text);
+        let mut stemmer = WordStemmer::new();
+        let mut terms: Vec<(String, f32)> = Vec::new();
+        for word in normalized.split(' ') {
+            let Some((term, weight)) = self.understand_word(word, &mut stemmer) else { continue };
+            if !terms.iter().any(|(known, _)| *known == term) {
+                terms.push((term, weight));
             }
         }
         let mut concepts = Vec::with_capacity(terms.len());
@@ -454,6 +478,17 @@ impl SearchIndex {
         let specificity = (covered / self.reference_idf()).min(1.0);
         (coverage * (0.55 + 0.45 * fit) * (0.6 + 0.4 * specificity)).clamp(0.0, 1.0)
     }
+}
+
+/// A word that starts with an elided article or pronoun glued to it ("lacte", "deau",
+/// "quelle"), without it.
+fn without_glued_elision(word: &str) -> Option<&str> {
+    const GLUED: &[&str] = &["qu", "l", "d", "j", "m", "n", "s", "c", "t"];
+    GLUED.iter().find_map(|prefix| {
+        let rest = word.strip_prefix(prefix)?;
+        let starts_with_vowel = rest.starts_with(['a', 'e', 'i', 'o', 'u', 'y', 'h']);
+        (starts_with_vowel && rest.len() >= 2).then_some(rest)
+    })
 }
 
 /// The term itself and every string obtained by deleting one or two characters (two only for

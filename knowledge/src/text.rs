@@ -8,10 +8,12 @@
 //!    `n'`, `s'`, `c'`, `t'`, `jusqu'`, `lorsqu'`, `puisqu'` are dropped), and every character
 //!    that is not a letter or a digit (punctuation, hyphens, apostrophes) becomes a space.
 //!    The engine uses it to compare short replies ("il est expiré" ≈ "Il est EXPIRE !").
-//! 2. [`terms`]: the tantivy analyzer registered as [`ANALYZER_NAME`] on the normalised text:
-//!    whitespace tokens, French stop words *and* the filler words of spoken French ("euh",
-//!    "bah", "alors", "voilà", "bonjour", "je voudrais", "s'il vous plaît", "madame"…) removed,
-//!    then the Snowball French stemmer (`renouveler`, `renouvellement` → `renouvel`).
+//! 2. [`terms`]: the normalised words, French stop words *and* the filler words of spoken
+//!    French ("euh", "bah", "alors", "voilà", "bonjour", "je voudrais", "s'il vous plaît",
+//!    "madame"…) removed, then stemmed by tantivy's Snowball French stemmer
+//!    (`renouveler`, `renouvellement` → `renouvel`) with a final `-e`/`-s` trim, because
+//!    unaccented input ("volee", "decede") defeats some Snowball rules. The fiches are indexed
+//!    as these terms, so the index and the queries cannot disagree.
 //!
 //! Filler words are removed rather than down-weighted: they say nothing about the topic, and
 //! keeping them would let a fiche that happens to contain "bonjour" win a query made of them.
@@ -19,9 +21,7 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-use tantivy::tokenizer::{
-    Language, RemoveLongFilter, Stemmer, StopWordFilter, TextAnalyzer, WhitespaceTokenizer,
-};
+use tantivy::tokenizer::{Language, RemoveLongFilter, Stemmer, TextAnalyzer, WhitespaceTokenizer};
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
@@ -51,6 +51,9 @@ const STOP_WORDS: &[&str] = &[
     "cest", "ya", "quoi", "dont", "ou", "lorsque", "puis", "tout", "tous", "toute", "toutes",
     "plus", "tres", "bien", "aussi", "encore", "deja", "peu", "trop", "lequel", "laquelle",
     "celui", "celle", "ceux", "celles", "chez", "vers", "entre", "sous", "depuis", "pendant",
+    // Elisions glued by speech recognisers and SMS ("j'ai" → "jai").
+    "jai", "cest", "quest", "nest", "nai", "sest", "quil", "quils", "quon", "sil", "sils",
+    "jen", "jy", "ny", "quelle", "lai", "jsuis", "chui",
 ];
 
 /// Filler words and politeness formulas of spoken French, and verbs that only frame a request
@@ -78,16 +81,55 @@ pub fn is_stop_word(word: &str) -> bool {
     STOP_SET.contains(word)
 }
 
-static ANALYZER: LazyLock<TextAnalyzer> = LazyLock::new(build_analyzer);
+/// Words the stemmer must leave alone because their stem collides with another word's
+/// ("mairie" and "maire" both stem to "mair").
+const PROTECTED: &[&str] = &["mairie", "mairies"];
 
-/// The tantivy analyzer applied to [`normalize`]d text (index and query side alike).
-pub fn build_analyzer() -> TextAnalyzer {
-    let removed: Vec<String> = STOP_SET.iter().map(|word| (*word).to_owned()).collect();
+static STEMMER: LazyLock<TextAnalyzer> = LazyLock::new(|| {
     TextAnalyzer::builder(WhitespaceTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
-        .filter(StopWordFilter::remove(removed))
         .filter(Stemmer::new(Language::French))
         .build()
+});
+
+/// The analyzer registered in the index as [`ANALYZER_NAME`]: the fiches are indexed as the
+/// space-separated output of [`terms`], so the index only splits on spaces.
+pub fn build_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(WhitespaceTokenizer::default()).build()
+}
+
+/// Stems normalised words (French Snowball, then a final `-e`/`-s` trim that makes the stems of
+/// unaccented input agree: "volee"/"vole", "photos"/"photo", "pacs"/"pacse").
+pub(crate) struct WordStemmer {
+    analyzer: TextAnalyzer,
+}
+
+impl WordStemmer {
+    pub fn new() -> Self {
+        Self { analyzer: STEMMER.clone() }
+    }
+
+    /// The stem of one normalised word (not a stop word).
+    pub fn stem(&mut self, word: &str) -> String {
+        if PROTECTED.contains(&word) {
+            return "mairie".to_owned();
+        }
+        let mut stream = self.analyzer.token_stream(word);
+        let mut stem = if stream.advance() { stream.token().text.clone() } else { word.to_owned() };
+        while stem.len() > 3 && (stem.ends_with('e') || stem.ends_with('s')) {
+            stem.pop();
+        }
+        stem
+    }
+
+    /// The terms of a normalised text.
+    pub fn terms(&mut self, normalized: &str) -> Vec<String> {
+        normalized
+            .split(' ')
+            .filter(|word| !word.is_empty() && !is_stop_word(word))
+            .map(|word| self.stem(word))
+            .collect()
+    }
 }
 
 /// Lowercase, fold accents, drop elided articles and pronouns, turn punctuation into spaces.
@@ -146,13 +188,7 @@ pub fn terms(text: &str) -> Vec<String> {
 
 /// [`terms`] for a text that is already [`normalize`]d.
 pub(crate) fn analyze_normalized(normalized: &str) -> Vec<String> {
-    let mut analyzer = ANALYZER.clone();
-    let mut stream = analyzer.token_stream(normalized);
-    let mut out = Vec::new();
-    while stream.advance() {
-        out.push(stream.token().text.clone());
-    }
-    out
+    WordStemmer::new().terms(normalized)
 }
 
 #[cfg(test)]

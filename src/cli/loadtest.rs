@@ -1,8 +1,261 @@
+//! `guichet loadtest`: signed Twilio calls against a running server (loopback), measured.
+
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use guichet_connectors::twilio::{SIGNATURE_HEADER, signature};
+use serde::Deserialize;
+use tokio::sync::Mutex;
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Base URL of the server (loopback only)
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    url: String,
+    /// Number of calls to simulate
+    #[arg(long, default_value_t = 1000)]
+    calls: usize,
+    /// Calls in progress at once
+    #[arg(long, default_value_t = 100)]
+    concurrency: usize,
+    /// Stop after this many seconds even if calls remain
+    #[arg(long, default_value_t = 60)]
+    duration: u64,
+    /// Twilio auth token to sign the webhooks with (the server's GUICHET__TWILIO__AUTH_TOKEN)
+    #[arg(long, env = "GUICHET_LOADTEST_AUTH_TOKEN")]
+    auth_token: Option<String>,
+    /// Public URL the server signs against (default: --url)
+    #[arg(long)]
+    public_url: Option<String>,
+    /// The called number (selects the commune)
+    #[arg(long, default_value = "+33130000001")]
+    to: String,
+    /// Recorded dialogues whose caller phrasings are replayed
+    #[arg(long, default_value = "communes/demo/dialogues")]
+    dialogues: PathBuf,
+    /// At most this many turns per call after the greeting
+    #[arg(long, default_value_t = 4)]
+    turns_per_call: usize,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    super::not_yet_available("loadtest")
+#[derive(Deserialize)]
+struct Dialogue {
+    #[serde(default)]
+    channel: Option<String>,
+    turns: Vec<DialogueTurn>,
+}
+
+#[derive(Deserialize)]
+struct DialogueTurn {
+    caller: String,
+}
+
+const BUILT_IN: &[&[&str]] = &[
+    &["je voudrais refaire mon passeport", "il est expiré", "non merci", "oui"],
+    &["quels sont les horaires de la mairie", "non c'est tout", "oui"],
+    &["j'ai perdu ma carte d'identité", "non merci", "non"],
+    &["il y a un dépôt sauvage devant chez moi", "oui s'il vous plaît", "non merci", "oui"],
+    &["je voudrais inscrire mon fils à la cantine", "non merci", "oui"],
+];
+
+fn phrasings(dir: &std::path::Path, max_turns: usize) -> Vec<Vec<String>> {
+    let mut calls = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for path in paths.iter().filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml")) {
+            let Ok(text) = std::fs::read_to_string(path) else { continue };
+            let Ok(dialogue) = serde_yaml_ng::from_str::<Dialogue>(&text) else { continue };
+            if dialogue.channel.as_deref().is_some_and(|c| c != "voice") || dialogue.turns.is_empty() {
+                continue;
+            }
+            calls.push(dialogue.turns.into_iter().take(max_turns).map(|t| t.caller).collect());
+        }
+    }
+    if calls.is_empty() {
+        calls = BUILT_IN.iter().map(|turns| turns.iter().map(|t| t.to_string()).collect()).collect();
+    }
+    calls
+}
+
+#[derive(Default)]
+struct Tally {
+    latencies: Vec<Duration>,
+    errors: usize,
+    first_error: Option<String>,
+    calls_done: usize,
+}
+
+struct Plan {
+    client: reqwest::Client,
+    url: String,
+    public_url: String,
+    token: Option<String>,
+    to: String,
+    dialogues: Vec<Vec<String>>,
+    deadline: Instant,
+    next_call: AtomicUsize,
+    calls: usize,
+    run_id: u64,
+}
+
+impl Plan {
+    async fn post(&self, path: &str, params: Vec<(String, String)>) -> Result<String, String> {
+        let mut request = self.client.post(format!("{}{path}", self.url)).form(&params);
+        if let Some(token) = &self.token {
+            let signed = signature::sign(token, &format!("{}{path}", self.public_url), &params);
+            request = request.header(SIGNATURE_HEADER, signed);
+        }
+        let response = request.send().await.map_err(|e| e.to_string())?;
+        let status = response.status();
+        let body = response.text().await.map_err(|e| e.to_string())?;
+        if status.is_success() { Ok(body) } else { Err(format!("HTTP {status}: {}", body.trim())) }
+    }
+
+    async fn call(&self, index: usize, tally: &Mutex<Tally>) {
+        let call_sid = format!("CA{:016x}{:016x}", self.run_id, index);
+        let from = format!("+3361{:07}", index % 10_000_000);
+        let base = vec![
+            ("CallSid".to_string(), call_sid.clone()),
+            ("From".to_string(), from),
+            ("To".to_string(), self.to.clone()),
+            ("CallStatus".to_string(), "in-progress".to_string()),
+        ];
+        let dialogue = &self.dialogues[index % self.dialogues.len()];
+        let mut latencies = Vec::with_capacity(dialogue.len() + 1);
+        let mut error = None;
+        let started = Instant::now();
+        match self.post("/twilio/voice", base.clone()).await {
+            Ok(_) => latencies.push(started.elapsed()),
+            Err(e) => error = Some(e),
+        }
+        if error.is_none() {
+            for (seq, phrase) in dialogue.iter().enumerate() {
+                let mut params = base.clone();
+                params.push(("SpeechResult".into(), phrase.clone()));
+                params.push(("Confidence".into(), "0.92".into()));
+                let started = Instant::now();
+                match self.post(&format!("/twilio/voice/turn?seq={}", seq + 1), params).await {
+                    Ok(twiml) => {
+                        latencies.push(started.elapsed());
+                        if twiml.contains("<Hangup/>") || twiml.contains("<Dial") {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        error = Some(e);
+                        break;
+                    }
+                }
+            }
+        }
+        let mut status = base;
+        status.retain(|(k, _)| k != "CallStatus");
+        status.push(("CallStatus".into(), "completed".into()));
+        let _ = self.post("/twilio/status", status).await;
+        let mut tally = tally.lock().await;
+        tally.latencies.extend(latencies);
+        tally.calls_done += 1;
+        if let Some(e) = error {
+            tally.errors += 1;
+            tally.first_error.get_or_insert(e);
+        }
+    }
+}
+
+async fn scrape(client: &reqwest::Client, url: &str) -> Option<(f64, f64)> {
+    let text = client.get(format!("{url}/metrics")).send().await.ok()?.text().await.ok()?;
+    let value = |name: &str| {
+        text.lines()
+            .find(|line| line.starts_with(name) && line[name.len()..].starts_with(' '))
+            .and_then(|line| line.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+    };
+    Some((value("process_cpu_seconds_total")?, value("process_resident_memory_bytes").unwrap_or(0.0)))
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let url = args.url.trim_end_matches('/').to_string();
+    let host = reqwest::Url::parse(&url).context("--url")?.host_str().unwrap_or_default().to_string();
+    if !(host == "localhost" || host.starts_with("127.") || host == "[::1]" || host == "::1") {
+        bail!("the load tool only targets this machine (127.0.0.1, localhost, [::1]), not {host}");
+    }
+    if args.concurrency == 0 || args.calls == 0 {
+        bail!("--calls and --concurrency must be at least 1");
+    }
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(args.concurrency)
+            .timeout(Duration::from_secs(10))
+            .build()?;
+        let before = scrape(&client, &url).await;
+        if before.is_none() {
+            eprintln!("warning: could not read {url}/metrics: no server CPU figures");
+        }
+        let plan = Arc::new(Plan {
+            client: client.clone(),
+            public_url: args.public_url.clone().unwrap_or_else(|| url.clone()).trim_end_matches('/').to_string(),
+            url: url.clone(),
+            token: args.auth_token.clone(),
+            to: args.to.clone(),
+            dialogues: phrasings(&args.dialogues, args.turns_per_call.max(1)),
+            deadline: Instant::now() + Duration::from_secs(args.duration),
+            next_call: AtomicUsize::new(0),
+            calls: args.calls,
+            run_id: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
+        });
+        let tally = Arc::new(Mutex::new(Tally::default()));
+        let started = Instant::now();
+        let mut workers = tokio::task::JoinSet::new();
+        for _ in 0..args.concurrency.min(args.calls) {
+            let plan = plan.clone();
+            let tally = tally.clone();
+            workers.spawn(async move {
+                loop {
+                    let index = plan.next_call.fetch_add(1, Ordering::Relaxed);
+                    if index >= plan.calls || Instant::now() >= plan.deadline {
+                        break;
+                    }
+                    plan.call(index, &tally).await;
+                }
+            });
+        }
+        while workers.join_next().await.is_some() {}
+        let elapsed = started.elapsed();
+        let after = scrape(&client, &url).await;
+        let mut tally = tally.lock().await;
+        tally.latencies.sort();
+        let turns = tally.latencies.len();
+        println!("guichet loadtest: {} calls, {} turns in {:.2} s ({} concurrent)", tally.calls_done, turns, elapsed.as_secs_f64(), args.concurrency);
+        println!("  throughput: {:.0} turns/s", turns as f64 / elapsed.as_secs_f64().max(1e-9));
+        println!(
+            "  latency: p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            percentile(&tally.latencies, 50.0).as_secs_f64() * 1e3,
+            percentile(&tally.latencies, 95.0).as_secs_f64() * 1e3,
+            percentile(&tally.latencies, 99.0).as_secs_f64() * 1e3,
+            tally.latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+        );
+        println!("  errors: {} calls", tally.errors);
+        if let Some(error) = &tally.first_error {
+            println!("  first error: {error}");
+        }
+        if let (Some((cpu_before, _)), Some((cpu_after, rss))) = (before, after) {
+            let per_turn = (cpu_after - cpu_before) / turns.max(1) as f64;
+            println!("  server CPU: {:.0} µs per turn ({:.2} s in all); server RSS {:.1} MB", per_turn * 1e6, cpu_after - cpu_before, rss / 1e6);
+        }
+        Ok::<_, anyhow::Error>(if tally.errors == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    })
 }

@@ -1,8 +1,67 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-#[derive(clap::Args)]
-pub struct Args {}
+use anyhow::Context as _;
+use guichet::serve::{self, Settings};
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    super::not_yet_available("serve")
+#[derive(clap::Args)]
+pub struct Args {
+    /// Configuration file (TOML); secrets come from GUICHET__… variables or a secrets file
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Address to listen on (overrides the configuration)
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<SocketAddr>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .try_init();
+    let mut settings = Settings::load(args.config.as_deref())?;
+    if let Some(listen) = args.listen {
+        settings.listen = listen;
+    }
+    let demo = args.config.is_none();
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let running = serve::start(settings).await?;
+        let base = format!("http://{}", running.address);
+        let communes: Vec<&str> = running.state.communes.keys().map(String::as_str).collect();
+        println!("guichet serve: listening on {base} (communes: {})", communes.join(", "));
+        if demo {
+            println!("Try it:");
+            println!(
+                "  curl -s -X POST {base}/api/v1/conversations -H 'Content-Type: application/json' \\\n       -d '{{\"from\":\"+33612345678\",\"text\":\"je voudrais refaire mon passeport\"}}'"
+            );
+            println!("  then POST {{\"text\": \"…\"}} to {base}/api/v1/conversations/<conversation_id>/turns");
+            println!("  API description: {base}/api/v1/openapi.json   health: {base}/readyz   metrics: {base}/metrics");
+        }
+        running.run_until(shutdown_signal()).await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
 }

@@ -93,8 +93,10 @@ pub trait Store: Send + Sync {
     /// at its expiry) and replaces its engine state by JSON `null`; rows stay for statistics
     /// until [`Store::purge_before`]. Also deletes expired staff login sessions.
     /// Returns the number of conversations closed.
-    fn cleanup_expired_sessions(&self, now: DateTime<Utc>)
-    -> impl Future<Output = Result<u64>> + Send;
+    fn cleanup_expired_sessions(
+        &self,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<u64>> + Send;
 
     /// The transcript of a conversation, by `seq`.
     fn conversation_turns(
@@ -123,8 +125,7 @@ pub trait Store: Send + Sync {
 
     /// Queues one SMS outside a turn; idempotent on its key. Returns the row id (new or
     /// existing). An empty recipient or body is refused.
-    fn enqueue_sms(&self, message: &NewOutboxMessage)
-    -> impl Future<Output = Result<i64>> + Send;
+    fn enqueue_sms(&self, message: &NewOutboxMessage) -> impl Future<Output = Result<i64>> + Send;
 
     /// Leases up to `limit` due messages to this worker: `pending` ones with
     /// `next_attempt_at <= now`, and `sending` ones whose lease ended (a crashed worker).
@@ -203,8 +204,10 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<Vec<Ticket>>> + Send;
 
     /// Tickets matching a filter, newest first.
-    fn list_tickets(&self, filter: &TicketFilter)
-    -> impl Future<Output = Result<Vec<Ticket>>> + Send;
+    fn list_tickets(
+        &self,
+        filter: &TicketFilter,
+    ) -> impl Future<Output = Result<Vec<Ticket>>> + Send;
 
     /// Atomically takes a `nouveau` ticket for a staff member: of concurrent claims exactly one
     /// is `Applied`, the others `Refused`.
@@ -288,8 +291,10 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<bool>> + Send;
 
     /// Stores a console login session.
-    fn create_staff_session(&self, session: &StaffSession)
-    -> impl Future<Output = Result<()>> + Send;
+    fn create_staff_session(
+        &self,
+        session: &StaffSession,
+    ) -> impl Future<Output = Result<()>> + Send;
 
     /// A login session that has not expired at `now`.
     fn get_staff_session(
@@ -413,7 +418,11 @@ impl Store for AnyStore {
     async fn ping(&self) -> Result<()> {
         dispatch!(self, s => s.ping())
     }
-    async fn load_session(&self, tenant: &str, conversation_id: &str) -> Result<Option<SessionRecord>> {
+    async fn load_session(
+        &self,
+        tenant: &str,
+        conversation_id: &str,
+    ) -> Result<Option<SessionRecord>> {
         dispatch!(self, s => s.load_session(tenant, conversation_id))
     }
     async fn active_session_for_caller(
@@ -473,7 +482,12 @@ impl Store for AnyStore {
     ) -> Result<Vec<OutboxMessage>> {
         dispatch!(self, s => s.claim_due_outbox(limit, now, lease))
     }
-    async fn mark_outbox_sent(&self, id: i64, provider_message_id: &str, now: DateTime<Utc>) -> Result<bool> {
+    async fn mark_outbox_sent(
+        &self,
+        id: i64,
+        provider_message_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         dispatch!(self, s => s.mark_outbox_sent(id, provider_message_id, now))
     }
     async fn mark_outbox_failed(
@@ -495,7 +509,10 @@ impl Store for AnyStore {
     ) -> Result<bool> {
         dispatch!(self, s => s.record_delivery(provider_message_id, status, error, now))
     }
-    async fn outbox_by_provider_id(&self, provider_message_id: &str) -> Result<Option<OutboxMessage>> {
+    async fn outbox_by_provider_id(
+        &self,
+        provider_message_id: &str,
+    ) -> Result<Option<OutboxMessage>> {
         dispatch!(self, s => s.outbox_by_provider_id(provider_message_id))
     }
     async fn get_outbox(&self, id: i64) -> Result<Option<OutboxMessage>> {
@@ -581,7 +598,11 @@ impl Store for AnyStore {
     async fn create_staff_session(&self, session: &StaffSession) -> Result<()> {
         dispatch!(self, s => s.create_staff_session(session))
     }
-    async fn get_staff_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<StaffSession>> {
+    async fn get_staff_session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<StaffSession>> {
         dispatch!(self, s => s.get_staff_session(token_hash, now))
     }
     async fn delete_staff_session(&self, token_hash: &str) -> Result<()> {
@@ -605,7 +626,12 @@ impl Store for AnyStore {
     async fn caller_records(&self, number: &str, pseudonym: &str) -> Result<CallerRecords> {
         dispatch!(self, s => s.caller_records(number, pseudonym))
     }
-    async fn erase_caller(&self, number: &str, pseudonym: &str, at: DateTime<Utc>) -> Result<ErasureReport> {
+    async fn erase_caller(
+        &self,
+        number: &str,
+        pseudonym: &str,
+        at: DateTime<Utc>,
+    ) -> Result<ErasureReport> {
         dispatch!(self, s => s.erase_caller(number, pseudonym, at))
     }
 }

@@ -660,8 +660,8 @@ pub(crate) fn retry_outcome(
     if kind == FailureKind::Permanent || policy.exhausted(attempts) {
         return RetryOutcome::Dead;
     }
-    let delay = chrono::Duration::from_std(policy.delay_after(attempts))
-        .unwrap_or(chrono::Duration::MAX);
+    let delay =
+        chrono::Duration::from_std(policy.delay_after(attempts)).unwrap_or(chrono::Duration::MAX);
     match now.checked_add_signed(delay) {
         Some(at) => RetryOutcome::RetryAt(at),
         None => RetryOutcome::Dead,
@@ -669,9 +669,11 @@ pub(crate) fn retry_outcome(
 }
 
 /// New state and the states it may replace, for a delivery report; shared by both backends.
-pub(crate) fn delivery_transition(status: DeliveryStatus) -> (&'static str, &'static str) {
+pub(crate) fn delivery_transition(
+    status: DeliveryStatus,
+) -> (&'static str, &'static [&'static str]) {
     match status {
-        DeliveryStatus::Delivered => ("delivered", "'sending', 'sent', 'failed'"),
-        DeliveryStatus::Failed => ("failed", "'sending', 'sent'"),
+        DeliveryStatus::Delivered => ("delivered", &["sending", "sent", "failed"]),
+        DeliveryStatus::Failed => ("failed", &["sending", "sent"]),
     }
 }

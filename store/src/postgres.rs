@@ -6,25 +6,45 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use sqlx::Row;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
 use sqlx::types::Json;
-use sqlx::Row;
 
+use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::model::*;
-use crate::Store;
 
-const SESSION_COLS: &str = "tenant, conversation_id, channel, caller, state, started_at, \
-     updated_at, expires_at, closed_at, end_reason";
-const TURN_COLS: &str = "tenant, conversation_id, seq, at, caller_text, reply_text, decision, \
-     action, fiche, confidence";
-const TICKET_COLS: &str = "id, idempotency_key, tenant, kind, state, channel, conversation_id, \
+macro_rules! session_cols {
+    () => {
+        "tenant, conversation_id, channel, caller, state, started_at, \
+     updated_at, expires_at, closed_at, end_reason"
+    };
+}
+macro_rules! turn_cols {
+    () => {
+        "tenant, conversation_id, seq, at, caller_text, reply_text, decision, \
+     action, fiche, confidence"
+    };
+}
+macro_rules! ticket_cols {
+    () => {
+        "id, idempotency_key, tenant, kind, state, channel, conversation_id, \
      caller_number, topic, fiche, summary, transcript, partner, reference, created_at, \
-     claimed_by, claimed_at, closed_by, closed_at, attempts, anonymised_at";
-const OUTBOX_COLS: &str = "id, idempotency_key, tenant, conversation_id, recipient, sender, \
+     claimed_by, claimed_at, closed_by, closed_at, attempts, anonymised_at"
+    };
+}
+macro_rules! outbox_cols {
+    () => {
+        "id, idempotency_key, tenant, conversation_id, recipient, sender, \
      body, state, attempts, next_attempt_at, last_error, provider_message_id, created_at, \
-     updated_at";
-const STAFF_COLS: &str = "id, email, password_hash, role, communes, created_at, disabled";
+     updated_at"
+    };
+}
+macro_rules! staff_cols {
+    () => {
+        "id, email, password_hash, role, communes, created_at, disabled"
+    };
+}
 
 /// Default number of pooled connections per node.
 const POOL_SIZE: u32 = 16;
@@ -60,7 +80,12 @@ impl PgStore {
         self.pool.close().await;
     }
 
-    async fn ticket_transition(&self, id: i64, communes: &[String], changed: bool) -> Result<Transition> {
+    async fn ticket_transition(
+        &self,
+        id: i64,
+        communes: &[String],
+        changed: bool,
+    ) -> Result<Transition> {
         if changed {
             return Ok(Transition::Applied);
         }
@@ -230,8 +255,10 @@ fn eval_run_from_row(row: &PgRow) -> Result<EvalRun> {
 }
 
 async fn upsert_session(conn: &mut PgConnection, s: &SessionRecord) -> Result<()> {
-    sqlx::query(&format!(
-        "INSERT INTO sessions ({SESSION_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+    sqlx::query(concat!(
+        "INSERT INTO sessions (",
+        session_cols!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (tenant, conversation_id) DO UPDATE SET
              channel = EXCLUDED.channel,
              caller = EXCLUDED.caller,
@@ -326,9 +353,15 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn load_session(&self, tenant: &str, conversation_id: &str) -> Result<Option<SessionRecord>> {
-        let row = sqlx::query(&format!(
-            "SELECT {SESSION_COLS} FROM sessions WHERE tenant = $1 AND conversation_id = $2"
+    async fn load_session(
+        &self,
+        tenant: &str,
+        conversation_id: &str,
+    ) -> Result<Option<SessionRecord>> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            session_cols!(),
+            " FROM sessions WHERE tenant = $1 AND conversation_id = $2"
         ))
         .bind(tenant)
         .bind(conversation_id)
@@ -344,8 +377,10 @@ impl Store for PgStore {
         caller: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<SessionRecord>> {
-        let row = sqlx::query(&format!(
-            "SELECT {SESSION_COLS} FROM sessions
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            session_cols!(),
+            " FROM sessions
              WHERE tenant = $1 AND channel = $2 AND caller = $3 AND closed_at IS NULL
                AND expires_at > $4
              ORDER BY updated_at DESC LIMIT 1"
@@ -368,8 +403,10 @@ impl Store for PgStore {
         let s = &record.session;
         let t = &record.turn;
         let mut tx = self.pool.begin().await?;
-        let inserted = sqlx::query(&format!(
-            "INSERT INTO turns ({TURN_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        let inserted = sqlx::query(concat!(
+            "INSERT INTO turns (",
+            turn_cols!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
              ON CONFLICT (tenant, conversation_id, seq) DO NOTHING"
         ))
         .bind(&s.tenant)
@@ -445,14 +482,18 @@ impl Store for PgStore {
     }
 
     async fn conversation_turns(&self, tenant: &str, conversation_id: &str) -> Result<Vec<Turn>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {TURN_COLS} FROM turns WHERE tenant = $1 AND conversation_id = $2 ORDER BY seq"
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            turn_cols!(),
+            " FROM turns WHERE tenant = $1 AND conversation_id = $2 ORDER BY seq"
         ))
         .bind(tenant)
         .bind(conversation_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(|r| turn_from_row(r).map(|t| t.turn)).collect()
+        rows.iter()
+            .map(|r| turn_from_row(r).map(|t| t.turn))
+            .collect()
     }
 
     async fn sessions_between(
@@ -461,8 +502,10 @@ impl Store for PgStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<SessionRecord>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {SESSION_COLS} FROM sessions
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            session_cols!(),
+            " FROM sessions
              WHERE tenant = $1 AND started_at >= $2 AND started_at < $3
              ORDER BY started_at, conversation_id"
         ))
@@ -480,8 +523,10 @@ impl Store for PgStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<TurnRow>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {TURN_COLS} FROM turns WHERE tenant = $1 AND at >= $2 AND at < $3
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            turn_cols!(),
+            " FROM turns WHERE tenant = $1 AND at >= $2 AND at < $3
              ORDER BY at, conversation_id, seq"
         ))
         .bind(tenant)
@@ -505,7 +550,7 @@ impl Store for PgStore {
     ) -> Result<Vec<OutboxMessage>> {
         // SKIP LOCKED: concurrent workers on any node take disjoint rows without waiting; a
         // row committed by another worker meanwhile is re-checked and no longer due.
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query(
             "WITH due AS (
                  SELECT id FROM outbox
                  WHERE state IN ('pending', 'sending') AND next_attempt_at <= $1
@@ -515,24 +560,27 @@ impl Store for PgStore {
              UPDATE outbox SET state = 'sending', attempts = outbox.attempts + 1,
                  next_attempt_at = $3, updated_at = $1
              FROM due WHERE outbox.id = due.id
-             RETURNING {}",
-            OUTBOX_COLS
-                .split(", ")
-                .map(|c| format!("outbox.{}", c.trim()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
+             RETURNING outbox.*",
+        )
         .bind(now)
         .bind(limit.max(0))
         .bind(lease_end(now, lease))
         .fetch_all(&self.pool)
         .await?;
-        let mut messages = rows.iter().map(outbox_from_row).collect::<Result<Vec<_>>>()?;
+        let mut messages = rows
+            .iter()
+            .map(outbox_from_row)
+            .collect::<Result<Vec<_>>>()?;
         messages.sort_by_key(|m| m.id);
         Ok(messages)
     }
 
-    async fn mark_outbox_sent(&self, id: i64, provider_message_id: &str, now: DateTime<Utc>) -> Result<bool> {
+    async fn mark_outbox_sent(
+        &self,
+        id: i64,
+        provider_message_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE outbox SET state = 'sent', provider_message_id = $1, last_error = NULL,
                  updated_at = $2
@@ -592,22 +640,28 @@ impl Store for PgStore {
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let (state, from) = delivery_transition(status);
-        let done = sqlx::query(&format!(
+        let done = sqlx::query(concat!(
             "UPDATE outbox SET state = $1, last_error = COALESCE($2, last_error), updated_at = $3
-             WHERE provider_message_id = $4 AND state IN ({from})"
+             WHERE provider_message_id = $4 AND state = ANY($5)"
         ))
         .bind(state)
         .bind(error)
         .bind(now)
         .bind(provider_message_id)
+        .bind(from)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() > 0)
     }
 
-    async fn outbox_by_provider_id(&self, provider_message_id: &str) -> Result<Option<OutboxMessage>> {
-        let row = sqlx::query(&format!(
-            "SELECT {OUTBOX_COLS} FROM outbox WHERE provider_message_id = $1 ORDER BY id LIMIT 1"
+    async fn outbox_by_provider_id(
+        &self,
+        provider_message_id: &str,
+    ) -> Result<Option<OutboxMessage>> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            outbox_cols!(),
+            " FROM outbox WHERE provider_message_id = $1 ORDER BY id LIMIT 1"
         ))
         .bind(provider_message_id)
         .fetch_optional(&self.pool)
@@ -616,10 +670,14 @@ impl Store for PgStore {
     }
 
     async fn get_outbox(&self, id: i64) -> Result<Option<OutboxMessage>> {
-        let row = sqlx::query(&format!("SELECT {OUTBOX_COLS} FROM outbox WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            outbox_cols!(),
+            " FROM outbox WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(outbox_from_row).transpose()
     }
 
@@ -637,8 +695,10 @@ impl Store for PgStore {
     }
 
     async fn get_ticket(&self, id: i64, communes: &[String]) -> Result<Option<Ticket>> {
-        let row = sqlx::query(&format!(
-            "SELECT {TICKET_COLS} FROM tickets WHERE id = $1 AND tenant = ANY($2)"
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            ticket_cols!(),
+            " FROM tickets WHERE id = $1 AND tenant = ANY($2)"
         ))
         .bind(id)
         .bind(communes)
@@ -648,8 +708,10 @@ impl Store for PgStore {
     }
 
     async fn list_open_tickets(&self, communes: &[String]) -> Result<Vec<Ticket>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {TICKET_COLS} FROM tickets
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            ticket_cols!(),
+            " FROM tickets
              WHERE tenant = ANY($1) AND state IN ('nouveau', 'pris_en_charge')
              ORDER BY CASE kind WHEN 'callback' THEN 0 ELSE 1 END, created_at, id"
         ))
@@ -660,9 +722,15 @@ impl Store for PgStore {
     }
 
     async fn list_tickets(&self, filter: &TicketFilter) -> Result<Vec<Ticket>> {
-        let states: Vec<String> = filter.states.iter().map(|s| s.as_str().to_string()).collect();
-        let rows = sqlx::query(&format!(
-            "SELECT {TICKET_COLS} FROM tickets
+        let states: Vec<String> = filter
+            .states
+            .iter()
+            .map(|s| s.as_str().to_string())
+            .collect();
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            ticket_cols!(),
+            " FROM tickets
              WHERE tenant = ANY($1)
                AND (cardinality($2::text[]) = 0 OR state = ANY($2))
                AND ($3::timestamptz IS NULL OR created_at >= $3)
@@ -820,25 +888,37 @@ impl Store for PgStore {
     }
 
     async fn get_staff(&self, id: i64) -> Result<Option<Staff>> {
-        let row = sqlx::query(&format!("SELECT {STAFF_COLS} FROM staff WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            staff_cols!(),
+            " FROM staff WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(staff_from_row).transpose()
     }
 
     async fn get_staff_by_email(&self, email: &str) -> Result<Option<Staff>> {
-        let row = sqlx::query(&format!("SELECT {STAFF_COLS} FROM staff WHERE email = $1"))
-            .bind(normalise_email(email))
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            staff_cols!(),
+            " FROM staff WHERE email = $1"
+        ))
+        .bind(normalise_email(email))
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(staff_from_row).transpose()
     }
 
     async fn list_staff(&self) -> Result<Vec<Staff>> {
-        let rows = sqlx::query(&format!("SELECT {STAFF_COLS} FROM staff ORDER BY email"))
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            staff_cols!(),
+            " FROM staff ORDER BY email"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(staff_from_row).collect()
     }
 
@@ -889,7 +969,11 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn get_staff_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<StaffSession>> {
+    async fn get_staff_session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<StaffSession>> {
         let row = sqlx::query(
             "SELECT token_hash, staff_id, csrf_token, created_at, expires_at
              FROM staff_sessions WHERE token_hash = $1 AND expires_at > $2",
@@ -978,19 +1062,26 @@ impl Store for PgStore {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        const OLD_CLOSED: &str = "tenant = $1 AND state IN ('termine', 'injoignable')
-             AND closed_at < $2 AND anonymised_at IS NULL";
-        sqlx::query(&format!(
-            "DELETE FROM ticket_notes WHERE ticket_id IN (SELECT id FROM tickets WHERE {OLD_CLOSED})"
+        macro_rules! old_closed {
+            () => {
+                "tenant = $1 AND state IN ('termine', 'injoignable')
+             AND closed_at < $2 AND anonymised_at IS NULL"
+            };
+        }
+        sqlx::query(concat!(
+            "DELETE FROM ticket_notes WHERE ticket_id IN (SELECT id FROM tickets WHERE ",
+            old_closed!(),
+            ")"
         ))
         .bind(commune)
         .bind(cutoff)
         .execute(&mut *tx)
         .await?;
-        let tickets_anonymised = sqlx::query(&format!(
+        let tickets_anonymised = sqlx::query(concat!(
             "UPDATE tickets SET caller_number = NULL, summary = '', transcript = 'null',
                  anonymised_at = $2
-             WHERE {OLD_CLOSED}"
+             WHERE ",
+            old_closed!()
         ))
         .bind(commune)
         .bind(cutoff)
@@ -1017,8 +1108,10 @@ impl Store for PgStore {
 
     async fn caller_records(&self, number: &str, pseudonym: &str) -> Result<CallerRecords> {
         let number = number.trim();
-        let sessions = sqlx::query(&format!(
-            "SELECT {SESSION_COLS} FROM sessions WHERE caller = $1 ORDER BY started_at"
+        let sessions = sqlx::query(concat!(
+            "SELECT ",
+            session_cols!(),
+            " FROM sessions WHERE caller = $1 ORDER BY started_at"
         ))
         .bind(pseudonym)
         .fetch_all(&self.pool)
@@ -1033,27 +1126,39 @@ impl Store for PgStore {
         .bind(pseudonym)
         .fetch_all(&self.pool)
         .await?;
-        let tickets = sqlx::query(&format!(
-            "SELECT {TICKET_COLS} FROM tickets WHERE caller_number = $1 ORDER BY created_at"
+        let tickets = sqlx::query(concat!(
+            "SELECT ",
+            ticket_cols!(),
+            " FROM tickets WHERE caller_number = $1 ORDER BY created_at"
         ))
         .bind(number)
         .fetch_all(&self.pool)
         .await?;
-        let outbox = sqlx::query(&format!(
-            "SELECT {OUTBOX_COLS} FROM outbox WHERE recipient = $1 ORDER BY created_at"
+        let outbox = sqlx::query(concat!(
+            "SELECT ",
+            outbox_cols!(),
+            " FROM outbox WHERE recipient = $1 ORDER BY created_at"
         ))
         .bind(number)
         .fetch_all(&self.pool)
         .await?;
         Ok(CallerRecords {
-            sessions: sessions.iter().map(session_from_row).collect::<Result<_>>()?,
+            sessions: sessions
+                .iter()
+                .map(session_from_row)
+                .collect::<Result<_>>()?,
             turns: turns.iter().map(turn_from_row).collect::<Result<_>>()?,
             tickets: tickets.iter().map(ticket_from_row).collect::<Result<_>>()?,
             outbox: outbox.iter().map(outbox_from_row).collect::<Result<_>>()?,
         })
     }
 
-    async fn erase_caller(&self, number: &str, pseudonym: &str, at: DateTime<Utc>) -> Result<ErasureReport> {
+    async fn erase_caller(
+        &self,
+        number: &str,
+        pseudonym: &str,
+        at: DateTime<Utc>,
+    ) -> Result<ErasureReport> {
         let number = number.trim();
         let mut tx = self.pool.begin().await?;
         let turns_deleted = sqlx::query(

@@ -1,7 +1,7 @@
 //! Keyed pseudonymisation of phone numbers (RGPD): a number is stored in clear only on tickets,
 //! everywhere else as `pseudonymise(number, key)`.
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 /// HMAC-SHA256 of the number (surrounding whitespace ignored) under `key`, as lowercase hex

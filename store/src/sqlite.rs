@@ -7,29 +7,53 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use sqlx::Row;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteRow, SqliteSynchronous,
 };
-use sqlx::{Connection, Row};
 
+use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::model::*;
-use crate::Store;
 
-const SESSION_COLS: &str = "tenant, conversation_id, channel, caller, state, started_at, \
-     updated_at, expires_at, closed_at, end_reason";
-const TURN_COLS: &str = "tenant, conversation_id, seq, at, caller_text, reply_text, decision, \
-     action, fiche, confidence";
-const TICKET_COLS: &str = "id, idempotency_key, tenant, kind, state, channel, conversation_id, \
+macro_rules! session_cols {
+    () => {
+        "tenant, conversation_id, channel, caller, state, started_at, \
+     updated_at, expires_at, closed_at, end_reason"
+    };
+}
+macro_rules! turn_cols {
+    () => {
+        "tenant, conversation_id, seq, at, caller_text, reply_text, decision, \
+     action, fiche, confidence"
+    };
+}
+macro_rules! ticket_cols {
+    () => {
+        "id, idempotency_key, tenant, kind, state, channel, conversation_id, \
      caller_number, topic, fiche, summary, transcript, partner, reference, created_at, \
-     claimed_by, claimed_at, closed_by, closed_at, attempts, anonymised_at";
-const OUTBOX_COLS: &str = "id, idempotency_key, tenant, conversation_id, recipient, sender, \
+     claimed_by, claimed_at, closed_by, closed_at, attempts, anonymised_at"
+    };
+}
+macro_rules! outbox_cols {
+    () => {
+        "id, idempotency_key, tenant, conversation_id, recipient, sender, \
      body, state, attempts, next_attempt_at, last_error, provider_message_id, created_at, \
-     updated_at";
-const STAFF_COLS: &str = "id, email, password_hash, role, communes, created_at, disabled";
+     updated_at"
+    };
+}
+macro_rules! staff_cols {
+    () => {
+        "id, email, password_hash, role, communes, created_at, disabled"
+    };
+}
 /// Restricts `tenant` to the JSON array bound at this place.
-const IN_SCOPE: &str = "tenant IN (SELECT value FROM json_each(?))";
+macro_rules! in_scope {
+    () => {
+        "tenant IN (SELECT value FROM json_each(?))"
+    };
+}
 
 /// How long a connection waits for another process's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -87,6 +111,11 @@ impl SqliteStore {
         Ok(SqliteStore { writer, reader })
     }
 
+    /// The single writer connection's pool (administration and tests).
+    pub fn writer_pool(&self) -> &SqlitePool {
+        &self.writer
+    }
+
     /// Closes both pools.
     pub async fn close(&self) {
         self.reader.close().await;
@@ -104,12 +133,15 @@ impl SqliteStore {
         if changed {
             return Ok(Transition::Applied);
         }
-        let exists = sqlx::query(&format!("SELECT 1 FROM tickets WHERE id = ? AND {IN_SCOPE}"))
-            .bind(id)
-            .bind(scope)
-            .fetch_optional(&self.writer)
-            .await?
-            .is_some();
+        let exists = sqlx::query(concat!(
+            "SELECT 1 FROM tickets WHERE id = ? AND ",
+            in_scope!()
+        ))
+        .bind(id)
+        .bind(scope)
+        .fetch_optional(&self.writer)
+        .await?
+        .is_some();
         Ok(if exists {
             Transition::Refused
         } else {
@@ -320,8 +352,10 @@ fn eval_run_from_row(row: &SqliteRow) -> Result<EvalRun> {
 }
 
 async fn upsert_session(conn: &mut SqliteConnection, s: &SessionRecord) -> Result<()> {
-    sqlx::query(&format!(
-        "INSERT INTO sessions ({SESSION_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    sqlx::query(concat!(
+        "INSERT INTO sessions (",
+        session_cols!(),
+        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (tenant, conversation_id) DO UPDATE SET
              channel = excluded.channel,
              caller = excluded.caller,
@@ -413,8 +447,11 @@ async fn insert_outbox(conn: &mut SqliteConnection, m: &NewOutboxMessage) -> Res
 }
 
 /// Conditions under which a staff member may finish a ticket (close or unreachable).
-const HOLDER_RULE: &str =
-    "(state = 'nouveau' OR (state = 'pris_en_charge' AND claimed_by = ?))";
+macro_rules! holder_rule {
+    () => {
+        "(state = 'nouveau' OR (state = 'pris_en_charge' AND claimed_by = ?))"
+    };
+}
 
 impl Store for SqliteStore {
     async fn ping(&self) -> Result<()> {
@@ -422,9 +459,15 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn load_session(&self, tenant: &str, conversation_id: &str) -> Result<Option<SessionRecord>> {
-        let row = sqlx::query(&format!(
-            "SELECT {SESSION_COLS} FROM sessions WHERE tenant = ? AND conversation_id = ?"
+    async fn load_session(
+        &self,
+        tenant: &str,
+        conversation_id: &str,
+    ) -> Result<Option<SessionRecord>> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            session_cols!(),
+            " FROM sessions WHERE tenant = ? AND conversation_id = ?"
         ))
         .bind(tenant)
         .bind(conversation_id)
@@ -440,11 +483,9 @@ impl Store for SqliteStore {
         caller: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<SessionRecord>> {
-        let row = sqlx::query(&format!(
-            "SELECT {SESSION_COLS} FROM sessions
+        let row = sqlx::query(concat!("SELECT ", session_cols!(), " FROM sessions
              WHERE tenant = ? AND channel = ? AND caller = ? AND closed_at IS NULL AND expires_at > ?
-             ORDER BY updated_at DESC LIMIT 1"
-        ))
+             ORDER BY updated_at DESC LIMIT 1"))
         .bind(tenant)
         .bind(channel.as_str())
         .bind(caller)
@@ -463,8 +504,10 @@ impl Store for SqliteStore {
         let s = &record.session;
         let t = &record.turn;
         let mut tx = self.begin().await?;
-        let inserted = sqlx::query(&format!(
-            "INSERT INTO turns ({TURN_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        let inserted = sqlx::query(concat!(
+            "INSERT INTO turns (",
+            turn_cols!(),
+            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (tenant, conversation_id, seq) DO NOTHING"
         ))
         .bind(&s.tenant)
@@ -540,14 +583,18 @@ impl Store for SqliteStore {
     }
 
     async fn conversation_turns(&self, tenant: &str, conversation_id: &str) -> Result<Vec<Turn>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {TURN_COLS} FROM turns WHERE tenant = ? AND conversation_id = ? ORDER BY seq"
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            turn_cols!(),
+            " FROM turns WHERE tenant = ? AND conversation_id = ? ORDER BY seq"
         ))
         .bind(tenant)
         .bind(conversation_id)
         .fetch_all(&self.reader)
         .await?;
-        rows.iter().map(|r| turn_from_row(r).map(|t| t.turn)).collect()
+        rows.iter()
+            .map(|r| turn_from_row(r).map(|t| t.turn))
+            .collect()
     }
 
     async fn sessions_between(
@@ -556,8 +603,10 @@ impl Store for SqliteStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<SessionRecord>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {SESSION_COLS} FROM sessions
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            session_cols!(),
+            " FROM sessions
              WHERE tenant = ? AND started_at >= ? AND started_at < ?
              ORDER BY started_at, conversation_id"
         ))
@@ -575,8 +624,10 @@ impl Store for SqliteStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<TurnRow>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {TURN_COLS} FROM turns WHERE tenant = ? AND at >= ? AND at < ?
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            turn_cols!(),
+            " FROM turns WHERE tenant = ? AND at >= ? AND at < ?
              ORDER BY at, conversation_id, seq"
         ))
         .bind(tenant)
@@ -601,14 +652,15 @@ impl Store for SqliteStore {
         let lease_end = ms(now).saturating_add(duration_ms(lease));
         // One statement: SQLite runs it under the database write lock, so two workers (even
         // in two processes) can never lease the same row.
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query(concat!(
             "UPDATE outbox SET state = 'sending', attempts = attempts + 1,
                  next_attempt_at = ?, updated_at = ?
              WHERE id IN (
                  SELECT id FROM outbox
                  WHERE state IN ('pending', 'sending') AND next_attempt_at <= ?
                  ORDER BY next_attempt_at, id LIMIT ?)
-             RETURNING {OUTBOX_COLS}"
+             RETURNING ",
+            outbox_cols!()
         ))
         .bind(lease_end)
         .bind(ms(now))
@@ -616,12 +668,20 @@ impl Store for SqliteStore {
         .bind(limit.max(0))
         .fetch_all(&self.writer)
         .await?;
-        let mut messages = rows.iter().map(outbox_from_row).collect::<Result<Vec<_>>>()?;
+        let mut messages = rows
+            .iter()
+            .map(outbox_from_row)
+            .collect::<Result<Vec<_>>>()?;
         messages.sort_by_key(|m| m.id);
         Ok(messages)
     }
 
-    async fn mark_outbox_sent(&self, id: i64, provider_message_id: &str, now: DateTime<Utc>) -> Result<bool> {
+    async fn mark_outbox_sent(
+        &self,
+        id: i64,
+        provider_message_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE outbox SET state = 'sent', provider_message_id = ?, last_error = NULL,
                  updated_at = ?
@@ -680,22 +740,28 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let (state, from) = delivery_transition(status);
-        let done = sqlx::query(&format!(
+        let done = sqlx::query(concat!(
             "UPDATE outbox SET state = ?, last_error = COALESCE(?, last_error), updated_at = ?
-             WHERE provider_message_id = ? AND state IN ({from})"
+             WHERE provider_message_id = ? AND state IN (SELECT value FROM json_each(?))"
         ))
         .bind(state)
         .bind(error)
         .bind(ms(now))
         .bind(provider_message_id)
+        .bind(to_json_text(from)?)
         .execute(&self.writer)
         .await?;
         Ok(done.rows_affected() > 0)
     }
 
-    async fn outbox_by_provider_id(&self, provider_message_id: &str) -> Result<Option<OutboxMessage>> {
-        let row = sqlx::query(&format!(
-            "SELECT {OUTBOX_COLS} FROM outbox WHERE provider_message_id = ? ORDER BY id LIMIT 1"
+    async fn outbox_by_provider_id(
+        &self,
+        provider_message_id: &str,
+    ) -> Result<Option<OutboxMessage>> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            outbox_cols!(),
+            " FROM outbox WHERE provider_message_id = ? ORDER BY id LIMIT 1"
         ))
         .bind(provider_message_id)
         .fetch_optional(&self.reader)
@@ -704,10 +770,14 @@ impl Store for SqliteStore {
     }
 
     async fn get_outbox(&self, id: i64) -> Result<Option<OutboxMessage>> {
-        let row = sqlx::query(&format!("SELECT {OUTBOX_COLS} FROM outbox WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(&self.reader)
-            .await?;
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            outbox_cols!(),
+            " FROM outbox WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?;
         row.as_ref().map(outbox_from_row).transpose()
     }
 
@@ -725,8 +795,11 @@ impl Store for SqliteStore {
     }
 
     async fn get_ticket(&self, id: i64, communes: &[String]) -> Result<Option<Ticket>> {
-        let row = sqlx::query(&format!(
-            "SELECT {TICKET_COLS} FROM tickets WHERE id = ? AND {IN_SCOPE}"
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            ticket_cols!(),
+            " FROM tickets WHERE id = ? AND ",
+            in_scope!()
         ))
         .bind(id)
         .bind(scope_json(communes)?)
@@ -736,9 +809,13 @@ impl Store for SqliteStore {
     }
 
     async fn list_open_tickets(&self, communes: &[String]) -> Result<Vec<Ticket>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {TICKET_COLS} FROM tickets
-             WHERE {IN_SCOPE} AND state IN ('nouveau', 'pris_en_charge')
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            ticket_cols!(),
+            " FROM tickets
+             WHERE ",
+            in_scope!(),
+            " AND state IN ('nouveau', 'pris_en_charge')
              ORDER BY CASE kind WHEN 'callback' THEN 0 ELSE 1 END, created_at, id"
         ))
         .bind(scope_json(communes)?)
@@ -749,9 +826,13 @@ impl Store for SqliteStore {
 
     async fn list_tickets(&self, filter: &TicketFilter) -> Result<Vec<Ticket>> {
         let states: Vec<&str> = filter.states.iter().map(|s| s.as_str()).collect();
-        let rows = sqlx::query(&format!(
-            "SELECT {TICKET_COLS} FROM tickets
-             WHERE {IN_SCOPE}
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            ticket_cols!(),
+            " FROM tickets
+             WHERE ",
+            in_scope!(),
+            "
                AND (? = 0 OR state IN (SELECT value FROM json_each(?)))
                AND (? IS NULL OR created_at >= ?)
              ORDER BY created_at DESC, id DESC
@@ -776,9 +857,10 @@ impl Store for SqliteStore {
         at: DateTime<Utc>,
     ) -> Result<Transition> {
         let scope = scope_json(communes)?;
-        let changed = sqlx::query(&format!(
+        let changed = sqlx::query(concat!(
             "UPDATE tickets SET state = 'pris_en_charge', claimed_by = ?, claimed_at = ?
-             WHERE id = ? AND state = 'nouveau' AND {IN_SCOPE}"
+             WHERE id = ? AND state = 'nouveau' AND ",
+            in_scope!()
         ))
         .bind(staff_id)
         .bind(ms(at))
@@ -799,10 +881,13 @@ impl Store for SqliteStore {
         at: DateTime<Utc>,
     ) -> Result<Transition> {
         let scope = scope_json(communes)?;
-        let changed = sqlx::query(&format!(
+        let changed = sqlx::query(concat!(
             "UPDATE tickets SET state = 'termine', closed_by = ?, closed_at = ?,
                  claimed_by = COALESCE(claimed_by, ?), claimed_at = COALESCE(claimed_at, ?)
-             WHERE id = ? AND {IN_SCOPE} AND {HOLDER_RULE}"
+             WHERE id = ? AND ",
+            in_scope!(),
+            " AND ",
+            holder_rule!()
         ))
         .bind(staff_id)
         .bind(ms(at))
@@ -827,7 +912,7 @@ impl Store for SqliteStore {
         max_attempts: i32,
     ) -> Result<Transition> {
         let scope = scope_json(communes)?;
-        let changed = sqlx::query(&format!(
+        let changed = sqlx::query(concat!(
             "UPDATE tickets SET
                  attempts = attempts + 1,
                  state = CASE WHEN attempts + 1 >= ?1 THEN 'injoignable' ELSE 'nouveau' END,
@@ -861,9 +946,10 @@ impl Store for SqliteStore {
         if body.trim().is_empty() {
             return Err(StoreError::Invalid("empty note".into()));
         }
-        let added = sqlx::query(&format!(
+        let added = sqlx::query(concat!(
             "INSERT INTO ticket_notes (ticket_id, at, author, body)
-             SELECT id, ?, ?, ? FROM tickets WHERE id = ? AND {IN_SCOPE}"
+             SELECT id, ?, ?, ? FROM tickets WHERE id = ? AND ",
+            in_scope!()
         ))
         .bind(ms(at))
         .bind(staff_id)
@@ -881,10 +967,12 @@ impl Store for SqliteStore {
     }
 
     async fn ticket_notes(&self, id: i64, communes: &[String]) -> Result<Vec<TicketNote>> {
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query(concat!(
             "SELECT n.id, n.ticket_id, n.at, n.author, n.body
              FROM ticket_notes n JOIN tickets t ON t.id = n.ticket_id
-             WHERE n.ticket_id = ? AND t.{IN_SCOPE}
+             WHERE n.ticket_id = ? AND t.",
+            in_scope!(),
+            "
              ORDER BY n.at, n.id"
         ))
         .bind(id)
@@ -915,25 +1003,37 @@ impl Store for SqliteStore {
     }
 
     async fn get_staff(&self, id: i64) -> Result<Option<Staff>> {
-        let row = sqlx::query(&format!("SELECT {STAFF_COLS} FROM staff WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(&self.reader)
-            .await?;
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            staff_cols!(),
+            " FROM staff WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?;
         row.as_ref().map(staff_from_row).transpose()
     }
 
     async fn get_staff_by_email(&self, email: &str) -> Result<Option<Staff>> {
-        let row = sqlx::query(&format!("SELECT {STAFF_COLS} FROM staff WHERE email = ?"))
-            .bind(normalise_email(email))
-            .fetch_optional(&self.reader)
-            .await?;
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            staff_cols!(),
+            " FROM staff WHERE email = ?"
+        ))
+        .bind(normalise_email(email))
+        .fetch_optional(&self.reader)
+        .await?;
         row.as_ref().map(staff_from_row).transpose()
     }
 
     async fn list_staff(&self) -> Result<Vec<Staff>> {
-        let rows = sqlx::query(&format!("SELECT {STAFF_COLS} FROM staff ORDER BY email"))
-            .fetch_all(&self.reader)
-            .await?;
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            staff_cols!(),
+            " FROM staff ORDER BY email"
+        ))
+        .fetch_all(&self.reader)
+        .await?;
         rows.iter().map(staff_from_row).collect()
     }
 
@@ -984,7 +1084,11 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn get_staff_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<StaffSession>> {
+    async fn get_staff_session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<StaffSession>> {
         let row = sqlx::query(
             "SELECT token_hash, staff_id, csrf_token, created_at, expires_at
              FROM staff_sessions WHERE token_hash = ? AND expires_at > ?",
@@ -1074,19 +1178,26 @@ impl Store for SqliteStore {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        const OLD_CLOSED: &str = "tenant = ? AND state IN ('termine', 'injoignable')
-             AND closed_at < ? AND anonymised_at IS NULL";
-        sqlx::query(&format!(
-            "DELETE FROM ticket_notes WHERE ticket_id IN (SELECT id FROM tickets WHERE {OLD_CLOSED})"
+        macro_rules! old_closed {
+            () => {
+                "tenant = ? AND state IN ('termine', 'injoignable')
+             AND closed_at < ? AND anonymised_at IS NULL"
+            };
+        }
+        sqlx::query(concat!(
+            "DELETE FROM ticket_notes WHERE ticket_id IN (SELECT id FROM tickets WHERE ",
+            old_closed!(),
+            ")"
         ))
         .bind(commune)
         .bind(cut)
         .execute(&mut *tx)
         .await?;
-        let tickets_anonymised = sqlx::query(&format!(
+        let tickets_anonymised = sqlx::query(concat!(
             "UPDATE tickets SET caller_number = NULL, summary = '', transcript = 'null',
                  anonymised_at = ?
-             WHERE {OLD_CLOSED}"
+             WHERE ",
+            old_closed!()
         ))
         .bind(cut)
         .bind(commune)
@@ -1114,8 +1225,10 @@ impl Store for SqliteStore {
 
     async fn caller_records(&self, number: &str, pseudonym: &str) -> Result<CallerRecords> {
         let number = number.trim();
-        let sessions = sqlx::query(&format!(
-            "SELECT {SESSION_COLS} FROM sessions WHERE caller = ? ORDER BY started_at"
+        let sessions = sqlx::query(concat!(
+            "SELECT ",
+            session_cols!(),
+            " FROM sessions WHERE caller = ? ORDER BY started_at"
         ))
         .bind(pseudonym)
         .fetch_all(&self.reader)
@@ -1130,27 +1243,39 @@ impl Store for SqliteStore {
         .bind(pseudonym)
         .fetch_all(&self.reader)
         .await?;
-        let tickets = sqlx::query(&format!(
-            "SELECT {TICKET_COLS} FROM tickets WHERE caller_number = ? ORDER BY created_at"
+        let tickets = sqlx::query(concat!(
+            "SELECT ",
+            ticket_cols!(),
+            " FROM tickets WHERE caller_number = ? ORDER BY created_at"
         ))
         .bind(number)
         .fetch_all(&self.reader)
         .await?;
-        let outbox = sqlx::query(&format!(
-            "SELECT {OUTBOX_COLS} FROM outbox WHERE recipient = ? ORDER BY created_at"
+        let outbox = sqlx::query(concat!(
+            "SELECT ",
+            outbox_cols!(),
+            " FROM outbox WHERE recipient = ? ORDER BY created_at"
         ))
         .bind(number)
         .fetch_all(&self.reader)
         .await?;
         Ok(CallerRecords {
-            sessions: sessions.iter().map(session_from_row).collect::<Result<_>>()?,
+            sessions: sessions
+                .iter()
+                .map(session_from_row)
+                .collect::<Result<_>>()?,
             turns: turns.iter().map(turn_from_row).collect::<Result<_>>()?,
             tickets: tickets.iter().map(ticket_from_row).collect::<Result<_>>()?,
             outbox: outbox.iter().map(outbox_from_row).collect::<Result<_>>()?,
         })
     }
 
-    async fn erase_caller(&self, number: &str, pseudonym: &str, at: DateTime<Utc>) -> Result<ErasureReport> {
+    async fn erase_caller(
+        &self,
+        number: &str,
+        pseudonym: &str,
+        at: DateTime<Utc>,
+    ) -> Result<ErasureReport> {
         let number = number.trim();
         let mut tx = self.begin().await?;
         let turns_deleted = sqlx::query(

@@ -8,7 +8,6 @@ use axum::extract::{Form, Path, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
-use futures_util::Stream;
 use guichet_store::{Role, Store, Ticket, TicketKind, TicketState, Transition};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -66,7 +65,7 @@ fn commune_name(state: &ConsoleState, commune: &str) -> String {
 }
 
 /// E-mails of staff ids, for "pris en charge par …".
-async fn staff_names(state: &ConsoleState, ids: impl IntoIterator<Item = i64>) -> Result<BTreeMap<i64, String>> {
+async fn staff_names(state: &ConsoleState, ids: Vec<i64>) -> Result<BTreeMap<i64, String>> {
     let mut names = BTreeMap::new();
     for id in ids {
         if let std::collections::btree_map::Entry::Vacant(entry) = names.entry(id)
@@ -113,7 +112,8 @@ fn ticket_view(state: &ConsoleState, ticket: &Ticket, names: &BTreeMap<i64, Stri
 async fn queue_rows(state: &ConsoleState, communes: &[String]) -> Result<(String, usize)> {
     let now = state.now();
     let tickets = state.inner.store.list_open_tickets(communes).await?;
-    let names = staff_names(state, tickets.iter().filter_map(|t| t.claimed_by)).await?;
+    let ids: Vec<i64> = tickets.iter().filter_map(|t| t.claimed_by).collect();
+    let names = staff_names(state, ids).await?;
     let rows: Vec<Value> = tickets.iter().map(|t| ticket_view(state, t, &names, now)).collect();
     let html = state.inner.templates.render(
         "queue_rows.html",
@@ -168,11 +168,9 @@ pub(crate) async fn stream(State(state): State<ConsoleState>, user: CurrentUser)
             }
         }
     });
-    Ok(sse(events).into_response())
-}
-
-fn sse<S: Stream<Item = std::result::Result<Event, Infallible>> + Send + 'static>(events: S) -> Sse<S> {
-    Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    Ok(Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response())
 }
 
 /// One line of a transcript, for the ticket page.
@@ -222,10 +220,11 @@ pub(crate) async fn ticket(
         _ => Vec::new(),
     };
     let notes = store.ticket_notes(id, user.communes()).await?;
-    let ids = [ticket.claimed_by, ticket.closed_by]
+    let ids: Vec<i64> = [ticket.claimed_by, ticket.closed_by]
         .into_iter()
         .flatten()
-        .chain(notes.iter().filter_map(|n| n.author));
+        .chain(notes.iter().filter_map(|n| n.author))
+        .collect();
     let names = staff_names(&state, ids).await?;
     let now = state.now();
     let notes: Vec<Value> = notes

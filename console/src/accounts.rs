@@ -1,0 +1,143 @@
+//! Staff accounts: creation with a one-time password, and the first administrator.
+
+use chrono::{DateTime, Utc};
+use guichet_store::{NewStaff, Role, Store, StoreError, normalise_email};
+
+use crate::password::{generate_password, hash_password};
+
+/// Login of the administrator created at first start.
+pub const FIRST_ADMIN_EMAIL: &str = "admin@guichet.local";
+
+/// Why an account could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// The e-mail is not an address.
+    #[error("invalid e-mail address {0:?}")]
+    InvalidEmail(String),
+    /// No commune given, or an unknown one.
+    #[error("invalid communes: {0}")]
+    InvalidCommunes(String),
+    /// An account with this e-mail exists.
+    #[error("an account with e-mail {0} already exists")]
+    Exists(String),
+    /// Hashing failed.
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+/// A created account and its one-time password (shown once, never stored in clear).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatedAccount {
+    /// Account id.
+    pub id: i64,
+    /// Normalised e-mail (the login).
+    pub email: String,
+    /// The one-time password.
+    pub password: String,
+}
+
+/// Checks the shape of an e-mail address (one `@`, something on both sides, no spaces).
+fn valid_email(email: &str) -> bool {
+    let mut parts = email.split('@');
+    matches!(
+        (parts.next(), parts.next(), parts.next()),
+        (Some(local), Some(domain), None) if !local.is_empty() && !domain.is_empty()
+    ) && email.len() <= 254
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// Creates an account with a generated one-time password.
+pub async fn add_staff<S: Store>(
+    store: &S,
+    email: &str,
+    role: Role,
+    communes: &[String],
+    now: DateTime<Utc>,
+) -> Result<CreatedAccount, AccountError> {
+    let email = normalise_email(email);
+    if !valid_email(&email) {
+        return Err(AccountError::InvalidEmail(email));
+    }
+    let mut communes: Vec<String> = communes
+        .iter()
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+        .collect();
+    communes.sort();
+    communes.dedup();
+    if communes.is_empty() {
+        return Err(AccountError::InvalidCommunes("at least one commune is needed".into()));
+    }
+    if let Some(bad) = communes
+        .iter()
+        .find(|c| !c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_'))
+    {
+        return Err(AccountError::InvalidCommunes(format!("{bad:?} is not a commune id")));
+    }
+    let password = generate_password();
+    let password_hash = hash_password(&password).map_err(|e| AccountError::Hash(e.to_string()))?;
+    let id = store
+        .create_staff(&NewStaff {
+            email: email.clone(),
+            password_hash,
+            role,
+            communes,
+            created_at: now,
+        })
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => AccountError::Exists(email.clone()),
+            other => AccountError::Store(other),
+        })?;
+    Ok(CreatedAccount { id, email, password })
+}
+
+/// First start: when the store holds no account, creates the administrator
+/// [`FIRST_ADMIN_EMAIL`] of `communes` and returns it with its one-time password, to print
+/// once. Returns `None` when accounts exist (or another node created it at the same time).
+pub async fn ensure_first_admin<S: Store>(
+    store: &S,
+    communes: &[String],
+    now: DateTime<Utc>,
+) -> Result<Option<CreatedAccount>, AccountError> {
+    if store.count_staff().await.map_err(AccountError::Store)? > 0 {
+        return Ok(None);
+    }
+    match add_staff(store, FIRST_ADMIN_EMAIL, Role::Admin, communes, now).await {
+        Ok(created) => {
+            // Audit failure must not hide the password: log it and go on.
+            if let Err(error) = store
+                .append_audit(&guichet_store::AuditEntry {
+                    at: now,
+                    actor: "system".into(),
+                    commune: None,
+                    action: "staff.create".into(),
+                    detail: format!("first administrator {}", created.email),
+                })
+                .await
+            {
+                tracing::warn!(%error, "could not audit the first administrator's creation");
+            }
+            Ok(Some(created))
+        }
+        Err(AccountError::Exists(_)) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_shapes() {
+        assert!(valid_email("agent@mairie.example"));
+        assert!(!valid_email("agent"));
+        assert!(!valid_email("a@b@c"));
+        assert!(!valid_email("@mairie.example"));
+        assert!(!valid_email("a b@mairie.example"));
+    }
+}

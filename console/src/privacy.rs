@@ -1,0 +1,181 @@
+//! Citizens' RGPD requests: access (export) and erasure, by phone number.
+//!
+//! Numbers are kept in clear only on tickets and queued SMS; conversations and transcripts
+//! hold a keyed pseudonym ([`guichet_store::pseudonymise`]). The key comes from the
+//! environment variable [`PSEUDONYM_KEY_ENV`]; without it a fixed development key
+//! ([`DEV_PSEUDONYM_KEY`]) is used and a warning is printed: fine on a laptop, never in
+//! production (anyone knowing the default key can test numbers against the pseudonyms).
+//! The service and the CLI must use the same key, or exports and erasures miss conversations.
+
+use chrono::{DateTime, Utc};
+use guichet_store::{AuditEntry, CallerRecords, ErasureReport, Store, StoreError, pseudonymise};
+use serde::Serialize;
+
+/// Environment variable holding the pseudonymisation key (`[privacy] pseudonym_key`).
+pub const PSEUDONYM_KEY_ENV: &str = "GUICHET__PRIVACY__PSEUDONYM_KEY";
+/// The development key used when [`PSEUDONYM_KEY_ENV`] is unset or empty.
+pub const DEV_PSEUDONYM_KEY: &str = "guichet-dev-pseudonym-key";
+
+/// The pseudonymisation key and where it came from.
+#[derive(Clone)]
+pub struct PseudonymKey {
+    /// Key bytes.
+    pub bytes: Vec<u8>,
+    /// True when the development default is used.
+    pub is_dev_default: bool,
+}
+
+impl std::fmt::Debug for PseudonymKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PseudonymKey")
+            .field("bytes", &"<secret>")
+            .field("is_dev_default", &self.is_dev_default)
+            .finish()
+    }
+}
+
+/// Reads [`PSEUDONYM_KEY_ENV`], falling back to [`DEV_PSEUDONYM_KEY`].
+pub fn pseudonym_key_from_env() -> PseudonymKey {
+    match std::env::var(PSEUDONYM_KEY_ENV) {
+        Ok(key) if !key.trim().is_empty() => PseudonymKey {
+            bytes: key.into_bytes(),
+            is_dev_default: false,
+        },
+        _ => PseudonymKey {
+            bytes: DEV_PSEUDONYM_KEY.as_bytes().to_vec(),
+            is_dev_default: true,
+        },
+    }
+}
+
+/// What went wrong with a privacy request.
+#[derive(Debug, thiserror::Error)]
+pub enum PrivacyError {
+    /// The number is not a phone number.
+    #[error("invalid phone number {0:?}: expected +33… (E.164) or a French 0… number")]
+    InvalidNumber(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Normalises a number to E.164 as the service stores it: spaces, dots, dashes and brackets
+/// removed, `00` → `+`, a French national `0X XX XX XX XX` → `+33X…`.
+pub fn normalise_number(input: &str) -> Result<String, PrivacyError> {
+    let compact: String = input
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')' | '\u{a0}'))
+        .collect();
+    let e164 = if let Some(rest) = compact.strip_prefix("00") {
+        format!("+{rest}")
+    } else if compact.starts_with('0') && compact.len() == 10 {
+        format!("+33{}", &compact[1..])
+    } else {
+        compact
+    };
+    let digits = e164.strip_prefix('+').unwrap_or_default();
+    if digits.len() < 8 || digits.len() > 15 || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(PrivacyError::InvalidNumber(input.to_string()));
+    }
+    Ok(e164)
+}
+
+/// A number masked for logs: `+336******78`.
+pub fn mask_number(number: &str) -> String {
+    let chars: Vec<char> = number.chars().collect();
+    if chars.len() <= 6 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..4].iter().collect();
+    let tail: String = chars[chars.len() - 2..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 6))
+}
+
+/// The answer to an access request.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccessExport {
+    /// The number asked about (E.164).
+    pub number: String,
+    /// When the export was made.
+    pub generated_at: DateTime<Utc>,
+    /// Everything held.
+    #[serde(flatten)]
+    pub records: CallerRecords,
+}
+
+/// Everything held about `number` (access request). Audited, without the number in clear.
+pub async fn export<S: Store>(
+    store: &S,
+    number: &str,
+    key: &PseudonymKey,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<AccessExport, PrivacyError> {
+    let number = normalise_number(number)?;
+    let records = store
+        .caller_records(&number, &pseudonymise(&number, &key.bytes))
+        .await?;
+    store
+        .append_audit(&AuditEntry {
+            at: now,
+            actor: actor.to_string(),
+            commune: None,
+            action: "privacy.export".into(),
+            detail: format!("number={}", mask_number(&number)),
+        })
+        .await?;
+    Ok(AccessExport {
+        number,
+        generated_at: now,
+        records,
+    })
+}
+
+/// Erases what is held about `number` (erasure request). Audited, without the number in clear.
+pub async fn erase<S: Store>(
+    store: &S,
+    number: &str,
+    key: &PseudonymKey,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<ErasureReport, PrivacyError> {
+    let number = normalise_number(number)?;
+    let report = store
+        .erase_caller(&number, &pseudonymise(&number, &key.bytes), now)
+        .await?;
+    store
+        .append_audit(&AuditEntry {
+            at: now,
+            actor: actor.to_string(),
+            commune: None,
+            action: "privacy.erase".into(),
+            detail: format!(
+                "number={} {}",
+                mask_number(&number),
+                serde_json::to_string(&report).unwrap_or_default()
+            ),
+        })
+        .await?;
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_normalised() {
+        assert_eq!(normalise_number("+33 6 12 34 56 78").ok().as_deref(), Some("+33612345678"));
+        assert_eq!(normalise_number("06.12.34.56.78").ok().as_deref(), Some("+33612345678"));
+        assert_eq!(normalise_number("0033612345678").ok().as_deref(), Some("+33612345678"));
+        assert!(normalise_number("bonjour").is_err());
+        assert!(normalise_number("+33").is_err());
+        assert!(normalise_number("612345678").is_err());
+    }
+
+    #[test]
+    fn masked_numbers_hide_the_middle() {
+        assert_eq!(mask_number("+33612345678"), "+336******78");
+        assert_eq!(mask_number("123"), "***");
+    }
+}

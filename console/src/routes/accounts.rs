@@ -1,0 +1,159 @@
+//! Comptes (admin): list, create with a one-time password, disable.
+
+use axum::extract::{Form, Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use guichet_store::{Role, Staff, Store};
+use serde_json::json;
+
+use super::login::CsrfForm;
+use super::{audit, page as render, role_label};
+use crate::accounts::{AccountError, add_staff};
+use crate::auth::CurrentUser;
+use crate::error::{ConsoleError, Result};
+use crate::state::ConsoleState;
+
+/// An admin manages an account when all its communes are the admin's, and it is not
+/// the admin's own.
+fn can_manage(user: &CurrentUser, staff: &Staff) -> bool {
+    staff.id != user.staff.id && staff.communes.iter().all(|c| user.has_commune(c))
+}
+
+/// Whether the admin sees the account at all (it shares a commune).
+fn visible(user: &CurrentUser, staff: &Staff) -> bool {
+    staff.communes.iter().any(|c| user.has_commune(c))
+}
+
+pub(crate) async fn page(State(state): State<ConsoleState>, user: CurrentUser) -> Result<Response> {
+    user.require(&[])?;
+    accounts_page(&state, &user, None).await
+}
+
+async fn accounts_page(state: &ConsoleState, user: &CurrentUser, error: Option<String>) -> Result<Response> {
+    let staff = state.inner.store.list_staff().await?;
+    let rows: Vec<_> = staff
+        .iter()
+        .filter(|s| visible(user, s))
+        .map(|s| {
+            json!({
+                "id": s.id,
+                "email": s.email,
+                "role": role_label(s.role),
+                "communes": s.communes.join(", "),
+                "disabled": s.disabled,
+                "manageable": can_manage(user, s) && !s.disabled,
+            })
+        })
+        .collect();
+    let roles: Vec<_> = Role::ALL
+        .iter()
+        .map(|r| json!({ "key": r.as_str(), "label": role_label(*r) }))
+        .collect();
+    let communes: Vec<_> = user
+        .communes()
+        .iter()
+        .map(|c| {
+            let name = state.inner.communes.get(c).map_or_else(|| c.clone(), |x| x.name.clone());
+            json!({ "id": c, "name": name })
+        })
+        .collect();
+    let status = if error.is_some() {
+        axum::http::StatusCode::BAD_REQUEST
+    } else {
+        axum::http::StatusCode::OK
+    };
+    let mut response = render(
+        state,
+        Some(user),
+        "accounts.html",
+        json!({ "accounts": rows, "roles": roles, "communes": communes, "error": error }),
+    )?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+pub(crate) async fn create(
+    State(state): State<ConsoleState>,
+    user: CurrentUser,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response> {
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default()
+    };
+    user.check_csrf(field("csrf"))?;
+    user.require(&[])?;
+    let role: Role = field("role")
+        .parse()
+        .map_err(|_| ConsoleError::BadRequest("rôle inconnu".into()))?;
+    let communes: Vec<String> = fields
+        .iter()
+        .filter(|(k, _)| k == "commune")
+        .map(|(_, v)| v.clone())
+        .collect();
+    if communes.is_empty() {
+        return accounts_page(&state, &user, Some("Choisissez au moins une commune.".into())).await;
+    }
+    if let Some(other) = communes.iter().find(|c| !user.has_commune(c)) {
+        tracing::warn!(commune = %other, "account creation for a commune outside the admin's");
+        return Err(ConsoleError::NotFound);
+    }
+    let created = match add_staff(&state.inner.store, field("email"), role, &communes, state.now()).await {
+        Ok(created) => created,
+        Err(AccountError::Store(e)) => return Err(e.into()),
+        Err(AccountError::InvalidEmail(_)) => {
+            return accounts_page(&state, &user, Some("Adresse e-mail invalide.".into())).await;
+        }
+        Err(AccountError::Exists(_)) => {
+            return accounts_page(&state, &user, Some("Un compte existe déjà avec cette adresse.".into())).await;
+        }
+        Err(other) => return Err(ConsoleError::Other(other.to_string())),
+    };
+    for commune in &communes {
+        audit(
+            &state,
+            &user.staff.email,
+            Some(commune),
+            "staff.create",
+            format!("account={} role={}", created.email, role.as_str()),
+        )
+        .await?;
+    }
+    render(
+        &state,
+        Some(&user),
+        "account_created.html",
+        json!({
+            "email": created.email,
+            "password": created.password,
+            "role": role_label(role),
+            "communes": communes.join(", "),
+        }),
+    )
+}
+
+pub(crate) async fn disable(
+    State(state): State<ConsoleState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response> {
+    user.check_csrf(&form.csrf)?;
+    user.require(&[])?;
+    let store = &state.inner.store;
+    let staff = store.get_staff(id).await?.ok_or(ConsoleError::NotFound)?;
+    if !visible(&user, &staff) {
+        return Err(ConsoleError::NotFound);
+    }
+    if !can_manage(&user, &staff) {
+        return Err(ConsoleError::Forbidden);
+    }
+    store.set_staff_disabled(id, true).await?;
+    for commune in &staff.communes {
+        audit(&state, &user.staff.email, Some(commune), "staff.disable", format!("account={}", staff.email)).await?;
+    }
+    let base = &state.inner.config.base_path;
+    Ok(Redirect::to(&format!("{base}/comptes")).into_response())
+}

@@ -1,0 +1,239 @@
+//! Shared helpers of the console's integration tests: a SQLite store in a temp dir, two
+//! communes, accounts, a movable clock, and a client driving the router in memory.
+
+#![allow(dead_code)]
+
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, Response, StatusCode, header};
+use chrono::{DateTime, TimeZone, Utc};
+use guichet_console::{ConsoleCommune, ConsoleConfig, ConsoleState, Notifier, accounts};
+use guichet_store::{
+    AnyStore, Channel, NewTicket, Role, SessionRecord, Store, TicketKind, Turn, TurnRecord,
+};
+use http_body_util::BodyExt;
+use serde_json::json;
+use tower::ServiceExt;
+
+/// A clock the test moves by hand.
+#[derive(Clone)]
+pub struct TestClock(pub Arc<Mutex<DateTime<Utc>>>);
+
+impl TestClock {
+    pub fn new() -> Self {
+        // Monday 9 March 2026, 20:30 in Paris: the mairie is closed.
+        let start = Utc.with_ymd_and_hms(2026, 3, 9, 19, 30, 0).single().expect("valid date");
+        TestClock(Arc::new(Mutex::new(start)))
+    }
+    pub fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().expect("clock lock")
+    }
+    pub fn advance(&self, by: chrono::Duration) {
+        *self.0.lock().expect("clock lock") += by;
+    }
+    pub fn clock(&self) -> guichet_console::Clock {
+        let inner = self.0.clone();
+        Arc::new(move || *inner.lock().expect("clock lock"))
+    }
+}
+
+pub fn commune(id: &str, name: &str, dir: &std::path::Path) -> ConsoleCommune {
+    ConsoleCommune {
+        id: id.into(),
+        name: name.into(),
+        dir: dir.join(id),
+        timezone: chrono_tz::Europe::Paris,
+        retention_days: 90,
+        fiches: vec![
+            ("etat-civil".into(), "Actes d'état civil".into()),
+            ("passeport".into(), "Passeport".into()),
+        ],
+    }
+}
+
+pub struct Harness {
+    pub dir: tempfile::TempDir,
+    pub store: AnyStore,
+    pub state: ConsoleState,
+    pub clock: TestClock,
+    pub app: Router,
+}
+
+pub async fn harness_with(config: ConsoleConfig) -> Harness {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+    let store = AnyStore::connect(&url).await.expect("sqlite store");
+    let clock = TestClock::new();
+    let communes = vec![
+        commune("villebourg", "Villebourg", dir.path()),
+        commune("autreville", "Autreville", dir.path()),
+    ];
+    let state = ConsoleState::new(store.clone(), config, communes, clock.clock(), Notifier::disabled());
+    let app = Router::new().nest("/console", guichet_console::router(state.clone()));
+    Harness { dir, store, state, clock, app }
+}
+
+pub async fn harness() -> Harness {
+    harness_with(ConsoleConfig::default()).await
+}
+
+/// Creates an account; returns its login and one-time password.
+pub async fn account(h: &Harness, email: &str, role: Role, communes: &[&str]) -> (String, String) {
+    let communes: Vec<String> = communes.iter().map(|c| c.to_string()).collect();
+    let created = accounts::add_staff(&h.store, email, role, &communes, h.clock.now())
+        .await
+        .expect("account created");
+    (created.email, created.password)
+}
+
+/// Saves a turn as a closed-hours call creates it: the callback decision with its ticket.
+pub async fn closed_hours_call(h: &Harness, commune: &str, conversation: &str, number: &str, topic: &str) -> i64 {
+    let now = h.clock.now();
+    let record = TurnRecord {
+        session: SessionRecord {
+            tenant: commune.into(),
+            conversation_id: conversation.into(),
+            channel: Channel::Voice,
+            caller: Some(guichet_store::pseudonymise(number, b"test-key")),
+            state: json!({}),
+            started_at: now,
+            updated_at: now,
+            expires_at: now + chrono::Duration::minutes(10),
+            closed_at: None,
+            end_reason: None,
+        },
+        turn: Turn {
+            seq: 1,
+            at: now,
+            caller_text: format!("je voudrais parler à quelqu'un pour {topic}"),
+            reply_text: "La mairie est fermée. Elle ouvre mardi à 8 heures 30. Un agent vous rappellera à ce numéro.".into(),
+            decision: json!({ "action": "callback", "rule": "explicit_human_request" }),
+            action: "callback".into(),
+            fiche: None,
+            confidence: None,
+        },
+        tickets: vec![NewTicket {
+            idempotency_key: format!("{conversation}:1:ticket"),
+            tenant: commune.into(),
+            kind: TicketKind::Callback,
+            channel: Channel::Voice,
+            conversation_id: Some(conversation.into()),
+            caller_number: Some(number.into()),
+            topic: topic.into(),
+            fiche: None,
+            summary: format!("L'usager demande à être rappelé au sujet de : {topic}."),
+            transcript: json!([{ "caller": "je voudrais parler à quelqu'un", "robot": "Un agent vous rappellera." }]),
+            partner: None,
+            reference: None,
+            created_at: now,
+        }],
+        outbox: vec![],
+    };
+    let saved = h.store.save_turn(&record).await.expect("turn saved");
+    saved.ticket_ids[0]
+}
+
+/// A signed-in (or not) browser-like client: keeps the session cookie.
+pub struct Client<'a> {
+    pub h: &'a Harness,
+    pub cookies: Vec<(String, String)>,
+    pub ip: String,
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn location(&self) -> Option<String> {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).map(str::to_string)
+    }
+    /// The value of the first `name="csrf"` hidden field.
+    pub fn csrf(&self) -> Option<String> {
+        let marker = "name=\"csrf\" value=\"";
+        let start = self.body.find(marker)? + marker.len();
+        let end = self.body[start..].find('"')? + start;
+        Some(self.body[start..end].to_string())
+    }
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+impl<'a> Client<'a> {
+    pub fn new(h: &'a Harness) -> Self {
+        Client { h, cookies: Vec::new(), ip: "192.0.2.10".into() }
+    }
+
+    async fn send(&mut self, request: Request<Body>) -> Page {
+        let response: Response<Body> = self.h.app.clone().oneshot(request).await.expect("router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        for set in headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()) {
+            let pair = set.split(';').next().unwrap_or_default();
+            if let Some((name, value)) = pair.split_once('=') {
+                self.cookies.retain(|(n, _)| n != name);
+                if !value.is_empty() {
+                    self.cookies.push((name.to_string(), value.to_string()));
+                }
+            }
+        }
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        Page { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    fn request(&self, method: &str, path: &str) -> axum::http::request::Builder {
+        let cookie = self
+            .cookies
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let ip: std::net::SocketAddr = format!("{}:40000", self.ip).parse().expect("address");
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(path)
+            .extension(axum::extract::ConnectInfo(ip));
+        if !cookie.is_empty() {
+            builder = builder.header(header::COOKIE, cookie);
+        }
+        builder
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let request = self.request("GET", path).body(Body::empty()).expect("request");
+        self.send(request).await
+    }
+
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let body = serde_urlencoded::to_string(fields).expect("form");
+        let request = self
+            .request("POST", path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("request");
+        self.send(request).await
+    }
+
+    /// Submits the login form as a browser would (GET the form, POST it with its token).
+    pub async fn login(&mut self, email: &str, password: &str) -> Page {
+        let form = self.get("/console/connexion").await;
+        assert_eq!(form.status, StatusCode::OK);
+        let token = form.csrf().expect("login form has a CSRF token");
+        self.post("/console/connexion", &[("email", email), ("password", password), ("csrf", &token)]).await
+    }
+
+    /// The CSRF token of the signed-in session (read from a page).
+    pub async fn csrf(&mut self, page: &str) -> String {
+        self.get(page).await.csrf().expect("page has a CSRF token")
+    }
+}

@@ -1,0 +1,337 @@
+//! Service configuration: a TOML file, then a secrets file, then `GUICHET__…` environment
+//! variables (e.g. `GUICHET__TWILIO__AUTH_TOKEN` for `[twilio] auth_token`). Secrets are refused
+//! in the main file and never printed (`Secret`'s `Debug` is redacted).
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use config::{Config, Environment, File, FileFormat};
+use serde::Deserialize;
+
+/// A secret value: deserialised like a string, never shown.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// The names of the keys that hold secrets: refused in the main configuration file.
+const SECRET_KEYS: &[&str] = &["auth_token", "api_secret", "signature_secret", "pseudonym_key"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmsProvider {
+    /// SMS stay queued in the outbox (the demo).
+    #[default]
+    None,
+    Twilio,
+    Vonage,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    /// Public base URL as the providers see it (signatures and callback URLs); behind a TLS
+    /// proxy, e.g. `https://guichet.villebourg.fr`. Default: `http://{listen}`.
+    pub public_url: Option<String>,
+    pub database_url: String,
+    pub body_limit_bytes: usize,
+    /// Commune answering calls to numbers no commune lists (none: a polite refusal).
+    pub fallback_commune: Option<String>,
+    pub communes: BTreeMap<String, CommuneSettings>,
+    pub voice: VoiceSettings,
+    pub sms: SmsSettings,
+    pub twilio: TwilioSettings,
+    pub vonage: VonageSettings,
+    pub outbox: OutboxSettings,
+    pub privacy: PrivacySettings,
+    /// A TOML file with the secrets (same layout as this file), e.g. `/run/secrets/guichet.toml`.
+    pub secrets_file: Option<PathBuf>,
+    /// Watch knowledge folders and reload them when staff edit them.
+    pub watch_knowledge: bool,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CommuneSettings {
+    pub dir: PathBuf,
+    /// Numbers (E.164) of this commune: the called number selects the commune.
+    pub numbers: Vec<String>,
+    pub twilio: CommuneTwilio,
+}
+
+/// What a commune may override (its own Twilio account).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CommuneTwilio {
+    pub auth_token: Option<Secret>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct VoiceSettings {
+    pub language: String,
+    /// Twilio `<Say voice>` (e.g. `Polly.Lea-Neural`).
+    pub twilio_voice: Option<String>,
+    /// Vonage talk `style`.
+    pub vonage_style: Option<u32>,
+    /// Voice conversations expire after this long without a turn.
+    pub session_timeout_minutes: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmsSettings {
+    pub provider: SmsProvider,
+    /// An SMS conversation (keyed by the citizen's number) ends after this inactivity.
+    pub conversation_timeout_minutes: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TwilioSettings {
+    pub account_sid: String,
+    pub auth_token: Option<Secret>,
+    pub api_base_url: String,
+    /// Signatures are checked whenever a token is configured; `false` only for local tests.
+    pub verify_signatures: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct VonageSettings {
+    pub api_key: String,
+    pub api_secret: Option<Secret>,
+    pub signature_secret: Option<Secret>,
+    pub api_base_url: String,
+    pub verify_signatures: bool,
+    /// Signed webhooks older than this are refused as replays.
+    pub max_token_age_seconds: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutboxSettings {
+    pub poll_interval_ms: u64,
+    pub batch: i64,
+    pub lease_seconds: u64,
+    pub base_delay_ms: u64,
+    pub max_delay_seconds: u64,
+    pub max_attempts: i32,
+    pub request_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PrivacySettings {
+    /// Key of the phone number pseudonyms (HMAC-SHA256).
+    pub pseudonym_key: Option<Secret>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            database_url: guichet_store::DEFAULT_SQLITE_URL.to_string(),
+            body_limit_bytes: 64 * 1024,
+            fallback_commune: None,
+            communes: BTreeMap::new(),
+            voice: VoiceSettings::default(),
+            sms: SmsSettings::default(),
+            twilio: TwilioSettings::default(),
+            vonage: VonageSettings::default(),
+            outbox: OutboxSettings::default(),
+            privacy: PrivacySettings::default(),
+            secrets_file: None,
+            watch_knowledge: true,
+        }
+    }
+}
+
+impl Default for VoiceSettings {
+    fn default() -> Self {
+        VoiceSettings { language: "fr-FR".into(), twilio_voice: None, vonage_style: None, session_timeout_minutes: 120 }
+    }
+}
+
+impl Default for SmsSettings {
+    fn default() -> Self {
+        SmsSettings { provider: SmsProvider::None, conversation_timeout_minutes: 30 }
+    }
+}
+
+impl Default for TwilioSettings {
+    fn default() -> Self {
+        TwilioSettings {
+            account_sid: String::new(),
+            auth_token: None,
+            api_base_url: guichet_connectors::twilio::client::DEFAULT_BASE_URL.into(),
+            verify_signatures: true,
+        }
+    }
+}
+
+impl Default for VonageSettings {
+    fn default() -> Self {
+        VonageSettings {
+            api_key: String::new(),
+            api_secret: None,
+            signature_secret: None,
+            api_base_url: guichet_connectors::vonage::client::DEFAULT_BASE_URL.into(),
+            verify_signatures: true,
+            max_token_age_seconds: 300,
+        }
+    }
+}
+
+impl Default for OutboxSettings {
+    fn default() -> Self {
+        OutboxSettings {
+            poll_interval_ms: 500,
+            batch: 32,
+            lease_seconds: 60,
+            base_delay_ms: 5_000,
+            max_delay_seconds: 600,
+            max_attempts: 8,
+            request_timeout_ms: 10_000,
+        }
+    }
+}
+
+impl Settings {
+    /// The demo: `communes/demo` answers every number.
+    pub fn demo() -> Settings {
+        let mut settings = Settings::default();
+        settings.communes.insert(
+            "demo".into(),
+            CommuneSettings { dir: PathBuf::from("communes/demo"), numbers: Vec::new(), twilio: CommuneTwilio::default() },
+        );
+        settings.fallback_commune = Some("demo".into());
+        settings
+    }
+
+    /// Reads the configuration: the file (if any), the secrets file, then the environment.
+    /// Without a file and without communes, the demo.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
+        if let Some(file) = file {
+            refuse_secrets_in(file)?;
+        }
+        let layered = |secrets: Option<&Path>| -> anyhow::Result<Settings> {
+            let mut builder = Config::builder();
+            if let Some(file) = file {
+                builder = builder.add_source(File::from(file).format(FileFormat::Toml));
+            }
+            if let Some(secrets) = secrets {
+                builder = builder.add_source(File::from(secrets).format(FileFormat::Toml));
+            }
+            builder = builder.add_source(
+                Environment::with_prefix("GUICHET").prefix_separator("__").separator("__").try_parsing(true),
+            );
+            let config = builder.build().context("reading the configuration")?;
+            config.try_deserialize::<Settings>().context("invalid configuration")
+        };
+        let mut settings = layered(None)?;
+        if let Some(secrets) = settings.secrets_file.clone() {
+            settings = layered(Some(&secrets)).with_context(|| format!("reading the secrets file {}", secrets.display()))?;
+        }
+        if settings.communes.is_empty() {
+            let demo = Settings::demo();
+            settings.communes = demo.communes;
+            settings.fallback_commune = settings.fallback_commune.or(demo.fallback_commune);
+        }
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    pub fn validate(&self) -> anyhow::Result<()> {
+        for id in self.communes.keys() {
+            if id.is_empty() || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_') {
+                bail!("commune id {id:?}: use lowercase letters, digits, '-' or '_'");
+            }
+        }
+        if let Some(fallback) = &self.fallback_commune
+            && !self.communes.contains_key(fallback)
+        {
+            bail!("fallback_commune {fallback:?} is not one of [communes]");
+        }
+        match self.sms.provider {
+            SmsProvider::Twilio if self.twilio.account_sid.is_empty() || self.twilio.auth_token.is_none() => {
+                bail!("[sms] provider = \"twilio\" needs [twilio] account_sid and GUICHET__TWILIO__AUTH_TOKEN")
+            }
+            SmsProvider::Vonage if self.vonage.api_key.is_empty() || self.vonage.api_secret.is_none() => {
+                bail!("[sms] provider = \"vonage\" needs [vonage] api_key and GUICHET__VONAGE__API_SECRET")
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The public base URL, without a trailing slash.
+    pub fn public_base(&self) -> String {
+        self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.listen)).trim_end_matches('/').to_string()
+    }
+}
+
+fn refuse_secrets_in(file: &Path) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let value: toml::Table = toml::from_str(&text).with_context(|| format!("{} is not valid TOML", file.display()))?;
+    fn walk(table: &toml::Table, path: &str) -> Option<String> {
+        for (key, value) in table {
+            let here = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+            if SECRET_KEYS.contains(&key.as_str()) {
+                return Some(here);
+            }
+            if let toml::Value::Table(inner) = value
+                && let Some(found) = walk(inner, &here)
+            {
+                return Some(found);
+            }
+        }
+        None
+    }
+    if let Some(key) = walk(&value, "") {
+        let env = format!("GUICHET__{}", key.replace('.', "__").to_uppercase());
+        bail!("{}: `{key}` is a secret: set it in the environment ({env}) or in the secrets_file", file.display());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_in_the_main_file_are_refused() {
+        let dir = std::env::temp_dir().join(format!("guichet-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("guichet.toml");
+        std::fs::write(&file, "[twilio]\naccount_sid = \"AC1\"\nauth_token = \"oops\"\n").unwrap();
+        let error = Settings::load(Some(&file)).unwrap_err().to_string();
+        assert!(error.contains("GUICHET__TWILIO__AUTH_TOKEN"), "{error}");
+        assert!(!error.contains("oops"));
+        std::fs::write(&file, "listen = \"127.0.0.1:9999\"\n[communes.villebourg]\ndir = \"communes/demo\"\nnumbers = [\"+33130000001\"]\n").unwrap();
+        let settings = Settings::load(Some(&file)).unwrap();
+        assert_eq!(settings.listen.port(), 9999);
+        assert_eq!(settings.communes["villebourg"].numbers, vec!["+33130000001".to_string()]);
+        assert!(settings.twilio.verify_signatures);
+        assert_eq!(format!("{:?}", Secret::new("hidden")), "<redacted>");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

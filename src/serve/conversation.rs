@@ -1,0 +1,371 @@
+//! One turn through the whole stack: session from the store, the engine, then the turn, its
+//! tickets and its SMS saved in ONE store transaction before the webhook answers.
+//!
+//! Idempotency: every turn has a sequence number (0 = call start). Providers retrying a webhook
+//! send the same sequence (it is in our callback URLs) or the same message id: the stored reply is
+//! returned again, and the store's idempotency keys make sure no second SMS or ticket is queued.
+
+use std::time::Instant;
+
+use chrono::{DateTime, Duration, Utc};
+use guichet_agent::{Action, Context, Inbound, LineType, Reply, Session, TicketDraft, Utterance};
+use guichet_connectors::gsm7;
+use guichet_store::{NewOutboxMessage, NewTicket, SessionRecord, Store, Turn, TurnRecord};
+use serde::{Deserialize, Serialize};
+
+use super::error::ServeError;
+use super::state::{AppState, CommuneRuntime};
+
+/// What we keep in the store's session `state`: the engine's session and the last reply.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Envelope {
+    pub engine: Session,
+    /// Sequence of the last turn handled (0 = the start).
+    pub seq: u32,
+    pub last: Option<LastReply>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LastReply {
+    pub seq: u32,
+    /// The provider's message id of that turn (SMS), for retried webhooks.
+    pub message_id: Option<String>,
+    pub reply: Reply,
+}
+
+/// Which step of the conversation a webhook is.
+#[derive(Debug, Clone, Default)]
+pub struct Step {
+    /// The sequence the provider says this turn is (from our callback URL), if known.
+    pub seq: Option<u32>,
+    /// The provider's id of the inbound message (SMS), if any.
+    pub message_id: Option<String>,
+    /// Also send the reply text by SMS (providers that cannot answer an SMS webhook inline).
+    pub reply_by_sms: bool,
+}
+
+pub struct Outcome {
+    pub reply: Reply,
+    pub seq: u32,
+    /// True when this is the stored answer to a retried webhook.
+    pub replayed: bool,
+}
+
+impl Outcome {
+    pub fn ended(&self) -> bool {
+        self.reply.actions.iter().any(|a| matches!(a, Action::Hangup | Action::Transfer { .. }))
+    }
+}
+
+fn store_channel(channel: guichet_agent::Channel) -> guichet_store::Channel {
+    match channel {
+        guichet_agent::Channel::Voice => guichet_store::Channel::Voice,
+        guichet_agent::Channel::Sms => guichet_store::Channel::Sms,
+        guichet_agent::Channel::Chat => guichet_store::Channel::Chat,
+    }
+}
+
+fn store_ticket_kind(kind: guichet_agent::TicketKind) -> guichet_store::TicketKind {
+    match kind {
+        guichet_agent::TicketKind::Callback => guichet_store::TicketKind::Callback,
+        guichet_agent::TicketKind::Report => guichet_store::TicketKind::Report,
+        guichet_agent::TicketKind::Transfer => guichet_store::TicketKind::Transfer,
+    }
+}
+
+/// The pseudonym of a caller's number (`None` when withheld).
+pub fn caller_pseudonym(state: &AppState, from: &str) -> Option<String> {
+    if guichet_agent::is_withheld(from) {
+        None
+    } else {
+        Some(guichet_store::pseudonymise(from, &state.pseudonym_key))
+    }
+}
+
+fn timeout_for(state: &AppState, channel: guichet_agent::Channel) -> Duration {
+    match channel {
+        guichet_agent::Channel::Sms => Duration::minutes(state.settings.sms.conversation_timeout_minutes),
+        guichet_agent::Channel::Voice | guichet_agent::Channel::Chat => {
+            Duration::minutes(state.settings.voice.session_timeout_minutes)
+        }
+    }
+}
+
+/// The session of a conversation, if it is stored and readable.
+pub async fn load_envelope(
+    state: &AppState,
+    tenant: &str,
+    conversation_id: &str,
+) -> Result<Option<(SessionRecord, Envelope)>, ServeError> {
+    let Some(record) = state.store.load_session(tenant, conversation_id).await? else {
+        return Ok(None);
+    };
+    match serde_json::from_value::<Envelope>(record.state.clone()) {
+        Ok(envelope) => Ok(Some((record, envelope))),
+        Err(error) => {
+            tracing::warn!(tenant, conversation_id, %error, "unreadable session state: starting over");
+            Ok(None)
+        }
+    }
+}
+
+/// Start a conversation (`start = true`) or handle one message of it.
+pub async fn handle(
+    state: &AppState,
+    commune: &CommuneRuntime,
+    inbound: &Inbound,
+    start: bool,
+    step: Step,
+) -> Result<Outcome, ServeError> {
+    let started = Instant::now();
+    let now = Utc::now();
+    let knowledge = commune.knowledge.load_full();
+    let ctx = Context { now, line: LineType::of(&inbound.from), knowledge: &knowledge };
+    let stored = load_envelope(state, &commune.id, &inbound.conversation_id).await?;
+
+    let (previous, started_at) = match stored {
+        Some((record, envelope)) => {
+            if let Some(outcome) = replay(state, commune, &envelope, start, &step).await? {
+                return Ok(outcome);
+            }
+            (Some(envelope), record.started_at)
+        }
+        None => (None, now),
+    };
+    let (engine_session, reply, seq) = match (previous, start) {
+        (None, true) => {
+            let (session, reply) = state.engine.start(inbound, &ctx);
+            (session, reply, 0)
+        }
+        (None, false) => {
+            // A message without a stored start (SMS, chat, or a lost start): start silently.
+            let (session, _greeting) = state.engine.start(inbound, &ctx);
+            let (session, reply) = state.engine.turn(&session, inbound, &ctx);
+            (session, reply, 1)
+        }
+        (Some(envelope), _) => {
+            let (session, reply) = state.engine.turn(&envelope.engine, inbound, &ctx);
+            (session, reply, envelope.seq + 1)
+        }
+    };
+    let record = turn_record(state, commune, inbound, &engine_session, &reply, seq, &step, now, started_at);
+    let saved = state.store.save_turn(&record).await?;
+    if !record.outbox.is_empty() {
+        state.outbox_wake.notify_one();
+    }
+    if saved.inserted {
+        let action = serde_json::to_value(reply.trace.action).ok();
+        let action = action.as_ref().and_then(|a| a.as_str()).unwrap_or("unknown");
+        state.metrics.decisions.with_label_values(&[commune.id.as_str(), action]).inc();
+        if matches!(action, "transfer" | "callback") {
+            state.metrics.handoffs.with_label_values(&[commune.id.as_str(), action]).inc();
+        }
+    }
+    tracing::debug!(
+        tenant = %commune.id,
+        conversation = %inbound.conversation_id,
+        seq,
+        action = ?reply.trace.action,
+        fiche = ?reply.trace.fiche,
+        elapsed_us = started.elapsed().as_micros() as u64,
+        "turn"
+    );
+    Ok(Outcome { reply, seq, replayed: !saved.inserted })
+}
+
+/// A retried webhook gets the reply it already got.
+async fn replay(
+    state: &AppState,
+    commune: &CommuneRuntime,
+    envelope: &Envelope,
+    start: bool,
+    step: &Step,
+) -> Result<Option<Outcome>, ServeError> {
+    let wanted = if start {
+        Some(0)
+    } else if let (Some(id), Some(last)) = (&step.message_id, &envelope.last)
+        && last.message_id.as_deref() == Some(id.as_str())
+    {
+        Some(last.seq)
+    } else {
+        step.seq.filter(|seq| *seq <= envelope.seq)
+    };
+    let Some(wanted) = wanted else {
+        return Ok(None);
+    };
+    if let Some(last) = envelope.last.as_ref().filter(|last| last.seq == wanted) {
+        return Ok(Some(Outcome { reply: last.reply.clone(), seq: wanted, replayed: true }));
+    }
+    // An older turn: rebuild its reply from the transcript (nothing is sent again).
+    let turns = state.store.conversation_turns(&commune.id, &envelope.engine.conversation_id).await?;
+    let Some(turn) = turns.into_iter().find(|turn| turn.seq == i64::from(wanted)) else {
+        return Ok(None);
+    };
+    let Ok(trace) = serde_json::from_value(turn.decision) else {
+        return Ok(None);
+    };
+    let actions = if envelope.engine.ended { vec![Action::Hangup] } else { vec![Action::Listen { hints: Vec::new() }] };
+    let reply = Reply { say: vec![Utterance { text: turn.reply_text }], actions, trace };
+    Ok(Some(Outcome { reply, seq: wanted, replayed: true }))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn turn_record(
+    state: &AppState,
+    commune: &CommuneRuntime,
+    inbound: &Inbound,
+    session: &Session,
+    reply: &Reply,
+    seq: u32,
+    step: &Step,
+    now: DateTime<Utc>,
+    started_at: DateTime<Utc>,
+) -> TurnRecord {
+    let tenant = commune.id.as_str();
+    let conversation = inbound.conversation_id.as_str();
+    let knowledge = commune.knowledge.load_full();
+    let sender = knowledge.commune().sms_sender.clone();
+    let reply_text = reply.say.iter().map(|u| u.text.as_str()).collect::<Vec<_>>().join(" ");
+    let transcript = serde_json::to_value(&session.history).unwrap_or(serde_json::Value::Null);
+
+    let mut tickets = Vec::new();
+    let mut outbox = Vec::new();
+    let sms = |index: usize, to: &str, text: &str| NewOutboxMessage {
+        idempotency_key: format!("{tenant}:{conversation}:{seq}:sms:{index}"),
+        tenant: tenant.to_string(),
+        conversation_id: Some(conversation.to_string()),
+        to: to.to_string(),
+        sender: sender.clone(),
+        body: gsm7::fit(text).text,
+        created_at: now,
+    };
+    for action in &reply.actions {
+        match action {
+            Action::SendSms { to, text } => outbox.push(sms(outbox.len(), to, text)),
+            Action::CreateTicket(draft) => tickets.push(ticket(tenant, conversation, seq, tickets.len(), draft, &transcript, now)),
+            Action::Transfer { .. } | Action::Hangup | Action::Listen { .. } => {}
+        }
+    }
+    if step.reply_by_sms && !reply_text.trim().is_empty() && !guichet_agent::is_withheld(&inbound.from) {
+        outbox.push(sms(outbox.len(), &inbound.from, &reply_text));
+    }
+    let ended = session.ended || reply.actions.iter().any(|a| matches!(a, Action::Hangup | Action::Transfer { .. }));
+    let end_reason = reply.actions.iter().find_map(|a| match a {
+        Action::Transfer { .. } => Some("transfer"),
+        Action::Hangup => Some("goodbye"),
+        _ => None,
+    });
+    let envelope = Envelope {
+        engine: session.clone(),
+        seq,
+        last: Some(LastReply { seq, message_id: step.message_id.clone(), reply: reply.clone() }),
+    };
+    TurnRecord {
+        session: SessionRecord {
+            tenant: tenant.to_string(),
+            conversation_id: conversation.to_string(),
+            channel: store_channel(inbound.channel),
+            caller: caller_pseudonym(state, &inbound.from),
+            state: serde_json::to_value(&envelope).unwrap_or(serde_json::Value::Null),
+            started_at,
+            updated_at: now,
+            expires_at: now + timeout_for(state, inbound.channel),
+            closed_at: ended.then_some(now),
+            end_reason: if ended { Some(end_reason.unwrap_or("ended").to_string()) } else { None },
+        },
+        turn: Turn {
+            seq: i64::from(seq),
+            at: now,
+            caller_text: match (&inbound.dtmf, inbound.text.is_empty()) {
+                (Some(keys), true) => format!("[touche {keys}]"),
+                _ => inbound.text.clone(),
+            },
+            reply_text,
+            decision: serde_json::to_value(&reply.trace).unwrap_or(serde_json::Value::Null),
+            action: serde_json::to_value(reply.trace.action)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            fiche: reply.trace.fiche.clone(),
+            confidence: reply.trace.confidence.map(f64::from),
+        },
+        tickets,
+        outbox,
+    }
+}
+
+fn ticket(
+    tenant: &str,
+    conversation: &str,
+    seq: u32,
+    index: usize,
+    draft: &TicketDraft,
+    transcript: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> NewTicket {
+    NewTicket {
+        idempotency_key: format!("{tenant}:{conversation}:{seq}:ticket:{index}"),
+        tenant: tenant.to_string(),
+        kind: store_ticket_kind(draft.kind),
+        channel: store_channel(draft.channel),
+        conversation_id: Some(conversation.to_string()),
+        caller_number: if guichet_agent::is_withheld(&draft.caller) { None } else { Some(draft.caller.clone()) },
+        topic: draft.topic.clone(),
+        fiche: draft.fiche.clone(),
+        summary: draft.summary.clone(),
+        transcript: transcript.clone(),
+        partner: draft.partner.clone(),
+        reference: draft.reference.clone(),
+        created_at: now,
+    }
+}
+
+/// A call or conversation ended on the provider's side (hang-up, cancelled…).
+pub async fn close(state: &AppState, tenant: &str, conversation_id: &str, reason: &str) -> Result<bool, ServeError> {
+    Ok(state.store.close_session(tenant, conversation_id, reason, Utc::now()).await?)
+}
+
+/// The JSON of a decision with every non-ASCII character escaped, fit for an HTTP header.
+pub fn decision_header(reply: &Reply) -> String {
+    let json = serde_json::to_string(&reply.trace).unwrap_or_default();
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if c.is_ascii() && !c.is_ascii_control() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use guichet_agent::{Decision, DecisionAction};
+
+    use super::*;
+
+    #[test]
+    fn decision_header_is_ascii_json() {
+        let reply = Reply {
+            say: Vec::new(),
+            actions: Vec::new(),
+            trace: Decision {
+                action: DecisionAction::Answer,
+                rule: "fiche".into(),
+                fiche: Some("passeport".into()),
+                confidence: Some(0.5),
+                margin: None,
+                understood: "passeport expiré 😀".into(),
+                satisfaction: None,
+            },
+        };
+        let header = decision_header(&reply);
+        assert!(header.is_ascii());
+        let back: Decision = serde_json::from_str(&header).unwrap();
+        assert_eq!(back, reply.trace);
+    }
+}

@@ -1,0 +1,80 @@
+//! The axum service behind `guichet serve`: provider webhooks, the JSON API, health and metrics,
+//! and the SMS outbox worker. Wiring only: decisions are the engine's, formats the connectors'.
+
+pub mod app;
+pub mod config;
+pub mod conversation;
+pub mod error;
+pub mod handlers;
+pub mod metrics;
+pub mod outbox;
+pub mod state;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use config::Settings;
+pub use state::AppState;
+
+/// A running service (tests and `guichet serve`).
+pub struct Running {
+    pub address: SocketAddr,
+    pub state: Arc<AppState>,
+    shutdown: watch::Sender<bool>,
+    server: JoinHandle<std::io::Result<()>>,
+    worker: Option<JoinHandle<()>>,
+    _guards: Vec<guichet_knowledge::WatchGuard>,
+}
+
+impl Running {
+    /// Stops accepting connections, lets in-flight requests finish, stops the outbox worker
+    /// after its current batch (unsent SMS stay in the outbox) and closes the store.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        let _ = self.shutdown.send(true);
+        self.server.await.context("server task")?.context("server")?;
+        if let Some(worker) = self.worker {
+            worker.await.context("outbox worker task")?;
+        }
+        self.state.store.close().await;
+        Ok(())
+    }
+
+    /// Waits until `signal` resolves, then shuts down gracefully.
+    pub async fn run_until(self, signal: impl Future<Output = ()>) -> anyhow::Result<()> {
+        signal.await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        self.shutdown().await
+    }
+}
+
+/// Loads the communes, connects the store, binds `settings.listen` and serves.
+pub async fn start(settings: Settings) -> anyhow::Result<Running> {
+    let sms_client = outbox::client(&settings)?;
+    let listen = settings.listen;
+    if settings.twilio.auth_token.is_none() {
+        tracing::warn!("no Twilio auth token: Twilio webhook signatures are not checked");
+    } else if !settings.twilio.verify_signatures {
+        tracing::warn!("Twilio signature checks disabled by configuration");
+    }
+    let (state, guards) = AppState::build(settings).await?;
+    let state = Arc::new(state);
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
+    let address = listener.local_addr()?;
+    let (shutdown, stopped) = watch::channel(false);
+    let app = app::router(state.clone());
+    let mut server_stop = stopped.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = server_stop.wait_for(|stop| *stop).await;
+            })
+            .await
+    });
+    let worker = sms_client.map(|client| tokio::spawn(outbox::run(state.clone(), client, stopped)));
+    Ok(Running { address, state, shutdown, server, worker, _guards: guards })
+}

@@ -1,0 +1,133 @@
+//! The outbox worker: claims due SMS, sends them, records the outcome. Backoff and dead-lettering
+//! are the store's `RetryPolicy`; which failures are worth retrying is the connectors' rule.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use guichet_connectors::{OutboundSms, SendError, SmsClient};
+use guichet_store::{FailureKind, OutboxMessage, RetryOutcome, RetryPolicy, Store};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use super::config::{OutboxSettings, Settings, SmsProvider};
+use super::state::AppState;
+
+/// The SMS client of the configured provider (`None`: SMS stay queued).
+pub fn client(settings: &Settings) -> anyhow::Result<Option<SmsClient>> {
+    let timeout = Duration::from_millis(settings.outbox.request_timeout_ms);
+    Ok(match settings.sms.provider {
+        SmsProvider::None => None,
+        SmsProvider::Twilio => {
+            let twilio = &settings.twilio;
+            let token = twilio.auth_token.as_ref().map(|t| t.expose()).unwrap_or_default();
+            let callback = Some(format!("{}/twilio/status", settings.public_base()));
+            Some(SmsClient::Twilio(guichet_connectors::twilio::TwilioClient::new(
+                &twilio.api_base_url,
+                &twilio.account_sid,
+                token,
+                callback,
+                timeout,
+            )?))
+        }
+        SmsProvider::Vonage => {
+            let vonage = &settings.vonage;
+            let secret = vonage.api_secret.as_ref().map(|t| t.expose()).unwrap_or_default();
+            Some(SmsClient::Vonage(guichet_connectors::vonage::VonageClient::new(
+                &vonage.api_base_url,
+                &vonage.api_key,
+                secret,
+                timeout,
+            )?))
+        }
+    })
+}
+
+pub fn retry_policy(settings: &OutboxSettings) -> RetryPolicy {
+    RetryPolicy {
+        base: Duration::from_millis(settings.base_delay_ms),
+        max_delay: Duration::from_secs(settings.max_delay_seconds),
+        max_attempts: settings.max_attempts,
+    }
+}
+
+/// Runs until `shutdown` turns true; the batch in flight is finished first, and anything not
+/// sent stays persisted in the outbox for the next start (or another node).
+pub async fn run(state: Arc<AppState>, client: SmsClient, mut shutdown: watch::Receiver<bool>) {
+    let settings = state.settings.outbox.clone();
+    let policy = retry_policy(&settings);
+    let lease = Duration::from_secs(settings.lease_seconds);
+    let poll = Duration::from_millis(settings.poll_interval_ms);
+    tracing::info!(provider = client.provider(), "outbox worker started");
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        let claimed = match state.store.claim_due_outbox(settings.batch, Utc::now(), lease).await {
+            Ok(claimed) => claimed,
+            Err(error) => {
+                tracing::error!(%error, "claiming the outbox");
+                Vec::new()
+            }
+        };
+        if claimed.is_empty() {
+            tokio::select! {
+                _ = state.outbox_wake.notified() => {}
+                _ = tokio::time::sleep(poll) => {}
+                _ = shutdown.changed() => {}
+            }
+            continue;
+        }
+        let mut sends = JoinSet::new();
+        for message in claimed {
+            let state = state.clone();
+            let client = client.clone();
+            sends.spawn(async move { send_one(&state, &client, message, &policy).await });
+        }
+        while sends.join_next().await.is_some() {}
+        if let Ok(depth) = state.store.outbox_depth().await {
+            state.metrics.outbox_depth.set(depth);
+        }
+    }
+    tracing::info!("outbox worker stopped");
+}
+
+async fn send_one(state: &AppState, client: &SmsClient, message: OutboxMessage, policy: &RetryPolicy) {
+    let sms = OutboundSms {
+        reference: message.idempotency_key.clone(),
+        to: message.to.clone(),
+        from: message.sender.clone(),
+        text: message.body.clone(),
+    };
+    let provider = client.provider();
+    let now = Utc::now;
+    let result = match client.send(&sms).await {
+        Ok(accepted) => {
+            state.metrics.sms_sent.with_label_values(&[provider]).inc();
+            state.store.mark_outbox_sent(message.id, &accepted.provider_id, now()).await.map(|_| ())
+        }
+        Err(error) => {
+            let kind = match error {
+                SendError::Transient { .. } => FailureKind::Transient,
+                SendError::Permanent { .. } => FailureKind::Permanent,
+            };
+            let label = if kind == FailureKind::Transient { "transient" } else { "permanent" };
+            state.metrics.sms_failures.with_label_values(&[provider, label]).inc();
+            match state.store.mark_outbox_failed(message.id, &error.to_string(), kind, policy, now()).await {
+                Ok(RetryOutcome::RetryAt(at)) => {
+                    tracing::warn!(id = message.id, attempts = message.attempts, %error, retry_at = %at, "SMS not sent, will retry");
+                    Ok(())
+                }
+                Ok(RetryOutcome::Dead) => {
+                    tracing::error!(id = message.id, attempts = message.attempts, %error, "SMS given up (dead)");
+                    Ok(())
+                }
+                Ok(RetryOutcome::Ignored) => Ok(()),
+                Err(error) => Err(error),
+            }
+        }
+    };
+    if let Err(error) = result {
+        tracing::error!(id = message.id, %error, "recording an SMS outcome");
+    }
+}

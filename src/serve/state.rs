@@ -1,0 +1,117 @@
+//! What every request shares: the communes and their knowledge, the store, the engine, metrics.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use guichet_agent::Engine;
+use guichet_knowledge::{Knowledge, LiveKnowledge, WatchGuard};
+use guichet_store::AnyStore;
+use tokio::sync::Notify;
+
+use super::config::{Secret, Settings};
+use super::metrics::Metrics;
+
+/// One commune in service.
+pub struct CommuneRuntime {
+    pub id: String,
+    pub knowledge: LiveKnowledge,
+    /// The Twilio token signing this commune's webhooks (its own, or the global one).
+    pub twilio_auth_token: Option<Secret>,
+}
+
+pub struct AppState {
+    pub settings: Settings,
+    pub public_base: String,
+    pub communes: BTreeMap<String, Arc<CommuneRuntime>>,
+    by_number: HashMap<String, String>,
+    pub store: AnyStore,
+    pub engine: Engine,
+    pub metrics: Metrics,
+    pub pseudonym_key: Vec<u8>,
+    /// Woken when a turn queues an SMS.
+    pub outbox_wake: Notify,
+}
+
+/// Used for pseudonyms when no key is configured (development only; logged as a warning).
+const DEVELOPMENT_PSEUDONYM_KEY: &str = "guichet-development-pseudonym-key";
+
+impl AppState {
+    /// Loads every commune's knowledge (watching folders if configured) and connects the store.
+    pub async fn build(settings: Settings) -> anyhow::Result<(AppState, Vec<WatchGuard>)> {
+        let mut communes = BTreeMap::new();
+        let mut by_number = HashMap::new();
+        let mut guards = Vec::new();
+        for (id, commune) in &settings.communes {
+            let knowledge = if settings.watch_knowledge {
+                let (live, guard) = LiveKnowledge::watch(&commune.dir)
+                    .with_context(|| format!("loading commune {id} from {}", commune.dir.display()))?;
+                guards.push(guard);
+                live
+            } else {
+                LiveKnowledge::new(
+                    Knowledge::load(&commune.dir)
+                        .with_context(|| format!("loading commune {id} from {}", commune.dir.display()))?,
+                )
+            };
+            for number in &commune.numbers {
+                if let Some(previous) = by_number.insert(normalise_number(number), id.clone()) {
+                    anyhow::bail!("number {number} belongs to both {previous} and {id}");
+                }
+            }
+            let twilio_auth_token = commune.twilio.auth_token.clone().or_else(|| settings.twilio.auth_token.clone());
+            communes.insert(id.clone(), Arc::new(CommuneRuntime { id: id.clone(), knowledge, twilio_auth_token }));
+        }
+        let store = AnyStore::connect(&settings.database_url).await.context("connecting the store")?;
+        let pseudonym_key = match &settings.privacy.pseudonym_key {
+            Some(key) => key.expose().as_bytes().to_vec(),
+            None => {
+                tracing::warn!("no GUICHET__PRIVACY__PSEUDONYM_KEY: using the development pseudonym key");
+                DEVELOPMENT_PSEUDONYM_KEY.as_bytes().to_vec()
+            }
+        };
+        let public_base = settings.public_base();
+        let state = AppState {
+            public_base,
+            communes,
+            by_number,
+            store,
+            engine: Engine::default(),
+            metrics: Metrics::new().context("registering metrics")?,
+            pseudonym_key,
+            outbox_wake: Notify::new(),
+            settings,
+        };
+        Ok((state, guards))
+    }
+
+    /// The commune answering a called number, or the fallback commune.
+    pub fn commune_for_number(&self, number: &str) -> Option<&Arc<CommuneRuntime>> {
+        let id = self.by_number.get(&normalise_number(number)).or(self.settings.fallback_commune.as_ref())?;
+        self.communes.get(id)
+    }
+
+    /// For the JSON API: the commune of a number, else the fallback, else the only one.
+    pub fn commune_for_api(&self, to: Option<&str>) -> Option<&Arc<CommuneRuntime>> {
+        match to {
+            Some(number) => self.commune_for_number(number),
+            None => self
+                .settings
+                .fallback_commune
+                .as_ref()
+                .and_then(|id| self.communes.get(id))
+                .or_else(|| if self.communes.len() == 1 { self.communes.values().next() } else { None }),
+        }
+    }
+
+    /// `{public_base}{path}`.
+    pub fn public_url(&self, path_and_query: &str) -> String {
+        format!("{}{}", self.public_base, path_and_query)
+    }
+}
+
+/// `+33 1 30 00 00 01`, `33130000001` → `+33130000001`.
+pub fn normalise_number(number: &str) -> String {
+    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+    format!("+{digits}")
+}
