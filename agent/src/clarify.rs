@@ -24,6 +24,19 @@ pub fn option_for<'f>(clarify: &'f Clarify, normalized: &str) -> Option<&'f Clar
         .map(|(option, _)| option)
 }
 
+/// The option whose answer's terms (stemmed, stop words removed) are all in the message
+/// ("elle a été volée hier" → "volée"), the one with the most terms.
+pub fn option_by_terms<'f>(clarify: &'f Clarify, message: &str) -> Option<&'f ClarifyOption> {
+    let said = guichet_knowledge::terms(message);
+    clarify
+        .options
+        .iter()
+        .flat_map(|option| option.answers.iter().map(move |answer| (option, guichet_knowledge::terms(answer))))
+        .filter(|(_, terms)| !terms.is_empty() && terms.iter().all(|term| said.contains(term)))
+        .max_by_key(|(_, terms)| terms.len())
+        .map(|(option, _)| option)
+}
+
 /// A fiche's title as it is said: "Dépôt sauvage de déchets (signalement)" →
 /// "dépôt sauvage de déchets, signalement".
 pub fn title_in_words(fiche: &Fiche) -> String {

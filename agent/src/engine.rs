@@ -84,7 +84,10 @@ impl<'a> Turn<'a> {
     /// A message (not silence), read against the pending question.
     fn respond(&mut self) {
         let pending = std::mem::take(&mut self.session.pending);
-        let yes_no = if pending.is_yes_no() { intents::yes_no(&self.text) } else { None };
+        if pending.is_yes_no() && pending != Pending::Satisfaction && intents::is_firm_goodbye(&self.text) {
+            return self.goodbye();
+        }
+        let yes_no = if pending.is_yes_no() { self.yes_no() } else { None };
         match (pending, yes_no) {
             (Pending::Satisfaction, Some(useful)) => self.record_satisfaction(useful),
             (Pending::Confirm { fiche }, Some(true)) => match self.fiche(&fiche) {
@@ -113,16 +116,47 @@ impl<'a> Turn<'a> {
         }
     }
 
-    /// The reply to a clarifying question: an option, or a new request (topic switch).
+    /// A yes or a no to the pending question: a plain one, or one followed by words that are
+    /// not a request the knowledge base understands ("oui transmettez-le").
+    fn yes_no(&self) -> Option<bool> {
+        if let Some(answer) = intents::yes_no(&self.text) {
+            return Some(answer);
+        }
+        let leaning = intents::leaning(&self.text)?;
+        let hits = self.kb().search(&self.inbound.text);
+        let understood = self.best_match(&hits).is_some_and(|best| {
+            self.policy.verdict(best.confidence, best.margin, None) != Verdict::NotUnderstood
+        });
+        (!understood).then_some(leaning)
+    }
+
+    /// The reply to a clarifying question: an option said in words ("il est expiré"), or in
+    /// other words that, read with the topic ("carte d'identité" + "elle est plus valable"),
+    /// lead to one of the options' fiches; else a new request (topic switch, or not understood).
     fn clarify_reply(&mut self, fiche_id: &str) {
         let Some(fiche) = self.fiche(fiche_id) else {
             return self.request(None);
         };
-        let option = fiche.clarify.as_ref().and_then(|clarify| crate::clarify::option_for(clarify, &self.text));
-        match option.and_then(|option| self.fiche(&option.goto)) {
-            Some(target) => self.handle_fiche(target, "clarify_option"),
-            None => self.request(Some(fiche)),
+        let Some(clarify) = &fiche.clarify else {
+            return self.request(None);
+        };
+        let option = crate::clarify::option_for(clarify, &self.text)
+            .or_else(|| crate::clarify::option_by_terms(clarify, &self.inbound.text));
+        if let Some(target) = option.and_then(|option| self.fiche(&option.goto)) {
+            return self.handle_fiche(target, "clarify_option");
         }
+        let with_topic = format!("{} {}", fiche.title, self.inbound.text);
+        let hits = self.kb().search(&with_topic);
+        let is_option = |id: &str| clarify.options.iter().any(|option| option.goto == id);
+        if let Some(top) = hits.first()
+            && is_option(&top.fiche_id)
+            && top.confidence >= self.policy.answer_confidence
+            && let Some(target) = self.fiche(&top.fiche_id)
+        {
+            self.decision.confidence = Some(top.confidence);
+            return self.handle_fiche(target, "clarify_option_by_topic");
+        }
+        self.request(Some(fiche))
     }
 
     /// A new request: a human, no Internet, goodbye, or a topic from the knowledge base.
@@ -140,7 +174,13 @@ impl<'a> Turn<'a> {
         if !angry && intents::is_goodbye(&self.text) {
             return self.goodbye();
         }
-        let hits = self.kb().search(&self.inbound.text);
+        // Words of irritation say nothing of the topic ("inadmissible" must not find the
+        // complaints fiche): search what is left.
+        let hits = if angry {
+            self.kb().search(&intents::without_anger(&self.text))
+        } else {
+            self.kb().search(&self.inbound.text)
+        };
         let best = self.best_match(&hits);
         if let Some(best) = &best {
             self.decision.confidence = Some(best.confidence);
@@ -176,15 +216,16 @@ impl<'a> Turn<'a> {
             };
             a.id == b || goes_to(a, b) || self.fiche(b).is_some_and(|b| goes_to(b, &a.id))
         };
-        if let Some(parent) = hits.iter().skip(1).find(|hit| {
-            self.fiche(&hit.fiche_id).is_some_and(|parent| {
-                parent.clarify.as_ref().is_some_and(|clarify| clarify.options.iter().any(|option| option.goto == fiche.id))
-            })
-        }) && top.confidence - parent.confidence < self.policy.min_margin
-            && let Some(parent_fiche) = self.fiche(&parent.fiche_id)
+        // A specific fiche whose distinguishing words the caller did not say ("je voudrais
+        // faire un passeport" → not "perdu", "expiré"…): ask the clarifying fiche's question.
+        if let Some(parent) = hits.iter().skip(1).filter_map(|hit| self.fiche(&hit.fiche_id)).find(|parent| {
+            parent.clarify.as_ref().is_some_and(|clarify| clarify.options.iter().any(|option| option.goto == fiche.id))
+        }) && let Some(clarify) = &parent.clarify
+            && crate::clarify::option_for(clarify, &self.text).is_none()
+            && crate::clarify::option_by_terms(clarify, &self.inbound.text).is_none()
         {
             // The family keeps the best confidence: the topic is sure, the variant is not.
-            fiche = parent_fiche;
+            fiche = parent;
         }
         let next = hits.iter().find(|hit| !related(fiche, &hit.fiche_id)).map_or(0.0, |hit| hit.confidence);
         Some(Match { fiche, confidence, margin: (confidence - next).max(0.0) })

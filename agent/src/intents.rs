@@ -55,7 +55,8 @@ static YES: LazyLock<Lexicon> = LazyLock::new(|| {
         "absolument", "bien sûr", "tout à fait", "c'est ça", "c'est bien ça", "parfait", "entendu",
         "effectivement", "affirmatif", "je veux bien", "avec plaisir", "pourquoi pas", "allez-y",
         "vas-y", "c'est exact", "voilà", "bien", "ça marche", "oui oui", "carrément", "évidemment",
-        "certainement", "ça m'a aidé", "très utile", "utile",
+        "certainement", "ça m'a aidé", "très utile", "utile", "transmettez", "transmettez-le",
+        "transmettez le", "faites-le", "faites le", "s'il vous plaît oui", "c'était clair", "clair",
     ])
 });
 
@@ -73,7 +74,8 @@ static NEUTRAL: LazyLock<Lexicon> = LazyLock::new(|| {
     Lexicon::new(&[
         "merci", "merci beaucoup", "s'il vous plaît", "s'il te plaît", "svp", "euh", "heu", "hum", "alors",
         "ben", "bah", "bon", "eh bien", "madame", "monsieur", "mademoiselle", "je vous remercie",
-        "c'est gentil", "très", "bien", "ah", "oh", "euh bah", "donc", "ma foi", "mais", "et", "merci à vous",
+        "c'est gentil", "très", "bien", "ah", "oh", "super", "génial", "impeccable", "nickel", "top",
+        "parfait", "merci bien", "mille mercis", "euh bah", "donc", "ma foi", "mais", "et", "merci à vous",
     ])
 });
 
@@ -85,6 +87,14 @@ static CLOSING: LazyLock<Lexicon> = LazyLock::new(|| {
         "bye", "salut", "c'est tout pour moi", "ça sera tout", "je n'ai besoin de rien d'autre",
         "c'est parfait", "plus rien", "rien", "c'est fini", "j'ai terminé", "j'ai fini", "adieu",
         "je raccroche", "merci au revoir",
+    ])
+});
+
+/// Farewells: the caller is leaving, even after an "oui" ("d'accord, merci, au revoir").
+static FAREWELL: LazyLock<Lexicon> = LazyLock::new(|| {
+    Lexicon::new(&[
+        "au revoir", "bonne journée", "bonne soirée", "bonne fin de journée", "à bientôt", "bye",
+        "adieu", "je raccroche", "c'est tout", "ce sera tout", "ça sera tout", "rien d'autre",
     ])
 });
 
@@ -151,10 +161,20 @@ pub fn is_goodbye(normalized: &str) -> bool {
     !reading.other && !reading.yes && (reading.closing || (reading.no && reading.thanks))
 }
 
-/// A closing formula beyond a mere "non merci" ("au revoir", "c'est tout").
+/// A closing formula beyond a mere "non merci" ("au revoir", "non c'est tout", "d'accord
+/// merci au revoir"): ends the call whatever question was pending.
 pub fn is_firm_goodbye(normalized: &str) -> bool {
+    let words = words(normalized);
+    let reading = read(&words);
+    !reading.other && reading.closing && (!reading.yes || FAREWELL.found_in(&words))
+}
+
+/// Which way a message leans when it is not a plain yes or no ("oui transmettez-le",
+/// "oui c'était clair"): a yes word and no no word, or the reverse. The engine uses it only
+/// when the rest of the message is not a request it understands.
+pub fn leaning(normalized: &str) -> Option<bool> {
     let reading = read(&words(normalized));
-    !reading.other && !reading.yes && reading.closing
+    (reading.yes != reading.no).then_some(reading.yes)
 }
 
 static HUMAN: LazyLock<Lexicon> = LazyLock::new(|| {
@@ -232,9 +252,27 @@ static ANGER: LazyLock<Lexicon> = LazyLock::new(|| {
         "abrutis", "incompétent", "incompétente", "incompétents", "bande de nuls", "vous êtes nuls",
         "c'est nul", "énervé", "énervée", "énervant", "furieux", "furieuse", "en colère", "agacé",
         "agacée", "exaspéré", "exaspérée", "ridicule", "lamentable", "n'importe quoi", "insupportable",
-        "pas normal", "c'est une blague", "j'en peux plus", "j'en peux plus", "ça suffit", "raz le bol",
+        "pas normal", "c'est une blague", "incapable", "incapables", "nuls", "servez à rien",
+        "sert à rien", "répond jamais", "personne répond", "rappelle jamais", "bande de", "j'en peux plus", "j'en peux plus", "ça suffit", "raz le bol",
     ])
 });
+
+/// The message without its words of irritation, to search for the topic in what is left.
+pub fn without_anger(normalized: &str) -> String {
+    let words = words(normalized);
+    let mut kept = Vec::with_capacity(words.len());
+    let mut index = 0;
+    while index < words.len() {
+        match ANGER.prefix_len(&words[index..]) {
+            Some(len) => index += len,
+            None => {
+                kept.push(words[index]);
+                index += 1;
+            }
+        }
+    }
+    kept.join(" ")
+}
 
 /// Irritation ("pas content", "inadmissible", "ras le bol", "ça fait trois fois que j'appelle",
 /// insults): acknowledged in one sentence.
@@ -273,6 +311,11 @@ mod tests {
         }
         assert!(is_firm_goodbye(&n("non c'est tout merci")));
         assert!(!is_firm_goodbye(&n("non merci")));
+        assert!(is_firm_goodbye(&n("d'accord bon bah merci au revoir")));
+        assert!(!is_firm_goodbye(&n("oui c'est bon")));
+        assert_eq!(leaning(&n("oui transmettez s'il vous plaît")), Some(true));
+        assert_eq!(leaning(&n("non pas vraiment clair")), Some(false));
+        assert_eq!(leaning(&n("la cantine")), None);
     }
 
     #[test]
@@ -312,6 +355,7 @@ mod tests {
         ] {
             assert!(is_angry(&n(text)), "{text}");
         }
+        assert_eq!(without_anger(&n("c'est inadmissible le trottoir est cassé")), "est le trottoir est casse");
         for text in ["je suis content de mon passeport", "bonjour je voudrais une carte d'identité"] {
             assert!(!is_angry(&n(text)), "{text}");
         }

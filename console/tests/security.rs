@@ -190,8 +190,6 @@ async fn brute_force_logins_are_throttled() {
     // After the window, the right password works again.
     h.clock.advance(chrono::Duration::minutes(16));
     assert_eq!(elsewhere.login(&agent, &password).await.status, StatusCode::SEE_OTHER);
-    let audit = h.store.list_audit(&[], 100).await.expect("audit");
-    assert!(audit.iter().any(|a| a.entry.action == "login.failure") || audit.is_empty());
 }
 
 #[tokio::test]

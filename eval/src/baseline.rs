@@ -54,9 +54,17 @@ impl Comparison {
     /// A French account of what changed, regressions first.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "Comparaison avec la référence (bruit toléré : {} point) :", NOISE * 100.0);
+        let _ = writeln!(
+            out,
+            "Comparaison avec la référence (bruit toléré : {} point) :",
+            NOISE * 100.0
+        );
         for change in &self.metrics {
-            let mark = if change.regression { "✗ régression" } else { "" };
+            let mark = if change.regression {
+                "✗ régression"
+            } else {
+                ""
+            };
             let _ = writeln!(
                 out,
                 "  {:<30} {:>8} → {:>8}  {mark}",
@@ -89,7 +97,11 @@ impl Comparison {
             }
         }
         if !self.missing.is_empty() {
-            let _ = writeln!(out, "Dialogues de la référence absents de ce run : {}", self.missing.join(", "));
+            let _ = writeln!(
+                out,
+                "Dialogues de la référence absents de ce run : {}",
+                self.missing.join(", ")
+            );
         }
         out
     }
@@ -117,11 +129,20 @@ pub fn compare(baseline: &Report, current: &Report) -> Comparison {
                 (Some(before), Some(after)) => after - before > NOISE,
                 _ => false,
             };
-            MetricChange { name, before, after, higher_is_better, regression }
+            MetricChange {
+                name,
+                before,
+                after,
+                higher_is_better,
+                regression,
+            }
         })
         .collect();
 
-    let mut comparison = Comparison { metrics, ..Comparison::default() };
+    let mut comparison = Comparison {
+        metrics,
+        ..Comparison::default()
+    };
     for old in &baseline.dialogues {
         let Some(new) = current.dialogues.iter().find(|run| run.id == old.id) else {
             comparison.missing.push(old.id.clone());
@@ -134,7 +155,13 @@ pub fn compare(baseline: &Report, current: &Report) -> Comparison {
             failed_after: new.failed_turns,
             failures: new
                 .failing()
-                .map(|turn| format!("tour {} : {}", turn.number, turn.verdict.failures.join(" ; ")))
+                .map(|turn| {
+                    format!(
+                        "tour {} : {}",
+                        turn.number,
+                        turn.verdict.failures.join(" ; ")
+                    )
+                })
                 .collect(),
         };
         let now_failing = old.passed && !new.passed;
@@ -167,7 +194,8 @@ mod tests {
         // The first dialogue passed; make its second turn fail.
         let run = &mut current.dialogues[0];
         run.turns[1].verdict.right = false;
-        run.turns[1].verdict.failures = vec!["fiche : attendu passeport-renouvellement, obtenu passeport".into()];
+        run.turns[1].verdict.failures =
+            vec!["fiche : attendu passeport-renouvellement, obtenu passeport".into()];
         run.failed_turns = 1;
         run.passed = false;
         let comparison = compare(&baseline, &current);
@@ -175,7 +203,10 @@ mod tests {
         assert_eq!(comparison.worse.len(), 1);
         assert_eq!(comparison.worse[0].id, "bon.yaml");
         let text = comparison.render();
-        assert!(text.contains("✗ bon.yaml — bon (tours en échec : 0 → 1)"), "{text}");
+        assert!(
+            text.contains("✗ bon.yaml — bon (tours en échec : 0 → 1)"),
+            "{text}"
+        );
         assert!(text.contains("tour 2 : fiche : attendu passeport-renouvellement"));
         // And the reverse is progress, not regression.
         let reverse = compare(&current, &baseline);

@@ -145,7 +145,10 @@ fn join_lines(errors: &[LoadError]) -> String {
 
 /// Loads every `*.yaml`/`*.yml` file under the given paths (files or folders, recursively, in
 /// name order) and checks each expected fiche id against `known_fiches`.
-pub fn load(paths: &[PathBuf], known_fiches: &BTreeSet<String>) -> Result<Vec<Dialogue>, LoadErrors> {
+pub fn load(
+    paths: &[PathBuf],
+    known_fiches: &BTreeSet<String>,
+) -> Result<Vec<Dialogue>, LoadErrors> {
     let mut errors = Vec::new();
     let mut dialogues = Vec::new();
     for root in paths {
@@ -161,14 +164,20 @@ pub fn load(paths: &[PathBuf], known_fiches: &BTreeSet<String>) -> Result<Vec<Di
             }
         };
         for file in files {
-            let base = if root.is_dir() { root.as_path() } else { root.parent().unwrap_or(Path::new("")) };
+            let base = if root.is_dir() {
+                root.as_path()
+            } else {
+                root.parent().unwrap_or(Path::new(""))
+            };
             let id = file
                 .strip_prefix(base)
                 .unwrap_or(&file)
                 .to_string_lossy()
                 .replace('\\', "/");
             match std::fs::read_to_string(&file) {
-                Ok(text) => parse_file(&file, &id, &text, known_fiches, &mut dialogues, &mut errors),
+                Ok(text) => {
+                    parse_file(&file, &id, &text, known_fiches, &mut dialogues, &mut errors)
+                }
                 Err(error) => errors.push(LoadError {
                     file: file.clone(),
                     position: None,
@@ -198,9 +207,17 @@ pub fn parse_file(
     for (index, document) in documents.into_iter().enumerate() {
         match Dialogue::deserialize(document) {
             Ok(mut dialogue) => {
-                dialogue.id = if several { format!("{id}#{}", index + 1) } else { id.to_owned() };
+                dialogue.id = if several {
+                    format!("{id}#{}", index + 1)
+                } else {
+                    id.to_owned()
+                };
                 for message in validate(&dialogue, known_fiches) {
-                    errors.push(LoadError { file: file.to_path_buf(), position: None, message });
+                    errors.push(LoadError {
+                        file: file.to_path_buf(),
+                        position: None,
+                        message,
+                    });
                 }
                 dialogues.push(dialogue);
             }
@@ -237,15 +254,23 @@ fn validate(dialogue: &Dialogue, known_fiches: &BTreeSet<String>) -> Vec<String>
         if let Some(confidence) = turn.asr_confidence
             && !(0.0..=1.0).contains(&confidence)
         {
-            problems.push(format!("{at} : `asr_confidence` doit être entre 0 et 1 ({confidence})"));
+            problems.push(format!(
+                "{at} : `asr_confidence` doit être entre 0 et 1 ({confidence})"
+            ));
         }
         let Some(expect) = &turn.expect else { continue };
-        if expect.fiche.as_ref().is_some_and(|fiche| fiche.as_slice().is_empty()) {
+        if expect
+            .fiche
+            .as_ref()
+            .is_some_and(|fiche| fiche.as_slice().is_empty())
+        {
             problems.push(format!("{at} : `fiche` est une liste vide"));
         }
         for fiche in expect.fiches() {
             if !known_fiches.contains(fiche) {
-                problems.push(format!("{at} : fiche inconnue « {fiche} » (absente du dossier de fiches)"));
+                problems.push(format!(
+                    "{at} : fiche inconnue « {fiche} » (absente du dossier de fiches)"
+                ));
             }
         }
         if let (Some(handoff), Some(action)) = (expect.handoff, expect.action)
@@ -296,12 +321,22 @@ mod tests {
     use super::*;
 
     fn known() -> BTreeSet<String> {
-        ["passeport", "passeport-renouvellement", "cni"].iter().map(|s| s.to_string()).collect()
+        ["passeport", "passeport-renouvellement", "cni"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
     }
 
     fn parse(text: &str) -> (Vec<Dialogue>, Vec<LoadError>) {
         let (mut dialogues, mut errors) = (Vec::new(), Vec::new());
-        parse_file(Path::new("d.yaml"), "d.yaml", text, &known(), &mut dialogues, &mut errors);
+        parse_file(
+            Path::new("d.yaml"),
+            "d.yaml",
+            text,
+            &known(),
+            &mut dialogues,
+            &mut errors,
+        );
         (dialogues, errors)
     }
 
@@ -342,7 +377,8 @@ turns:
         assert!(text.starts_with("d.yaml:5:"), "{text}");
         assert!(text.contains("answr"), "{text}");
 
-        let (_, errors) = parse("name: x\nat: \"2026-03-10T10:15:00+01:00\"\nturns: []\ncolour: red\n");
+        let (_, errors) =
+            parse("name: x\nat: \"2026-03-10T10:15:00+01:00\"\nturns: []\ncolour: red\n");
         assert!(errors[0].to_string().contains("colour"), "{}", errors[0]);
     }
 
@@ -369,7 +405,8 @@ turns:
     #[test]
     fn several_documents_in_one_file() {
         let one = "name: a\nat: \"2026-03-10T10:15:00+01:00\"\nturns:\n  - caller: x\n";
-        let (dialogues, errors) = parse(&format!("{one}---\n{}", one.replace("name: a", "name: b")));
+        let (dialogues, errors) =
+            parse(&format!("{one}---\n{}", one.replace("name: a", "name: b")));
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(dialogues.len(), 2);
         assert_eq!(dialogues[1].id, "d.yaml#2");

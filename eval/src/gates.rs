@@ -15,18 +15,30 @@ impl Gates {
     /// With no turn expecting a fiche, the gate cannot hold.
     pub fn fiche_accuracy_holds(&self, metrics: &Metrics) -> Option<bool> {
         let floor = self.min_fiche_accuracy?;
-        Some(metrics.fiche_accuracy.rate.is_some_and(|rate| rate + 1e-12 >= floor))
+        Some(
+            metrics
+                .fiche_accuracy
+                .rate
+                .is_some_and(|rate| rate + 1e-12 >= floor),
+        )
     }
 
     pub fn misroute_holds(&self, metrics: &Metrics) -> Option<bool> {
         let ceiling = self.max_misroute?;
-        Some(metrics.misroute.rate.is_some_and(|rate| rate <= ceiling + 1e-12))
+        Some(
+            metrics
+                .misroute
+                .rate
+                .is_some_and(|rate| rate <= ceiling + 1e-12),
+        )
     }
 
     /// One French sentence per breached gate; empty when every gate holds.
     pub fn breaches(&self, metrics: &Metrics) -> Vec<String> {
         let mut breaches = Vec::new();
-        if let (Some(false), Some(floor)) = (self.fiche_accuracy_holds(metrics), self.min_fiche_accuracy) {
+        if let (Some(false), Some(floor)) =
+            (self.fiche_accuracy_holds(metrics), self.min_fiche_accuracy)
+        {
             breaches.push(format!(
                 "précision des fiches {} ({}/{}) sous le minimum exigé de {}",
                 percent(metrics.fiche_accuracy.rate),
@@ -70,9 +82,16 @@ mod tests {
         assert!(gates.breaches(&metrics((95, 100), (1, 100))).is_empty());
         let breaches = gates.breaches(&metrics((94, 100), (2, 100)));
         assert_eq!(breaches.len(), 2);
-        assert!(breaches[0].contains("94,0 %") && breaches[0].contains("95,0 %"), "{breaches:?}");
+        assert!(
+            breaches[0].contains("94,0 %") && breaches[0].contains("95,0 %"),
+            "{breaches:?}"
+        );
         assert!(breaches[1].contains("2,0 %") && breaches[1].contains("1,0 %"));
         assert_eq!(gates.breaches(&metrics((0, 0), (0, 0))).len(), 2);
-        assert!(Gates::default().breaches(&metrics((0, 10), (10, 10))).is_empty());
+        assert!(
+            Gates::default()
+                .breaches(&metrics((0, 10), (10, 10)))
+                .is_empty()
+        );
     }
 }

@@ -52,6 +52,24 @@ impl HttpOptions {
     }
 }
 
+/// A server's base URL (`http://127.0.0.1:8080`, `https://guichet.example/prefix`), ending with
+/// a `/` so that the webhook paths join under it.
+pub fn parse_base_url(text: &str) -> Result<Url, ReplayError> {
+    let mut url =
+        Url::parse(text).map_err(|error| ReplayError(format!("URL invalide : {error}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(ReplayError(format!(
+            "URL en http ou https attendue, pas {}",
+            url.scheme()
+        )));
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
 pub struct HttpBot {
     options: HttpOptions,
     client: Client,
@@ -80,14 +98,20 @@ impl HttpBot {
             .map_err(|error| ReplayError(format!("URL {path} : {error}")))
     }
 
-    fn post(&self, url: &Url, params: Vec<(String, String)>, call: &CallInfo<'_>) -> Result<Response, ReplayError> {
+    fn post(
+        &self,
+        url: &Url,
+        params: Vec<(String, String)>,
+        call: &CallInfo<'_>,
+    ) -> Result<Response, ReplayError> {
         let mut request = self
             .client
             .post(url.clone())
             .header(NOW_HEADER, call.dialogue.at.to_rfc3339())
             .form(&params);
         if let Some(token) = &self.options.auth_token {
-            let signature = guichet_connectors::twilio::signature::sign(token, url.as_str(), &params);
+            let signature =
+                guichet_connectors::twilio::signature::sign(token, url.as_str(), &params);
             request = request.header(SIGNATURE_HEADER, signature);
         }
         let response = request
@@ -136,7 +160,8 @@ fn call_sid(call: &CallInfo<'_>) -> String {
 /// number, same prefix (so the same line type), last four digits from the dialogue's position.
 fn sms_sender(from: &str, index: usize) -> String {
     let digits = from.chars().filter(char::is_ascii_digit).count();
-    if from.starts_with('+') && digits >= 9 && from.chars().all(|c| c == '+' || c.is_ascii_digit()) {
+    if from.starts_with('+') && digits >= 9 && from.chars().all(|c| c == '+' || c.is_ascii_digit())
+    {
         format!("{}{:04}", &from[..from.len() - 4], index % 10_000)
     } else {
         from.to_owned()
@@ -160,7 +185,14 @@ impl Bot for HttpBot {
                     Some(action) => action,
                     None => self.url("twilio/voice/turn")?,
                 };
-                Ok((HttpCall { next, from: dialogue.from.clone(), turn: 0 }, observed))
+                Ok((
+                    HttpCall {
+                        next,
+                        from: dialogue.from.clone(),
+                        turn: 0,
+                    },
+                    observed,
+                ))
             }
             Channel::Sms => {
                 // No call start on SMS: the first message is the request.
@@ -169,7 +201,14 @@ impl Bot for HttpBot {
                     from: sms_sender(&dialogue.from, call.index),
                     turn: 0,
                 };
-                Ok((state, Observed { say: Vec::new(), decision: None, actions: Some(Vec::new()) }))
+                Ok((
+                    state,
+                    Observed {
+                        say: Vec::new(),
+                        decision: None,
+                        actions: Some(Vec::new()),
+                    },
+                ))
             }
             Channel::Chat => Err(ReplayError(
                 "le canal chat n'a pas de webhook Twilio : non rejouable avec --url".into(),
@@ -177,13 +216,21 @@ impl Bot for HttpBot {
         }
     }
 
-    fn turn(&self, state: &mut HttpCall, call: &CallInfo<'_>, turn: &CallerTurn) -> Result<Observed, ReplayError> {
+    fn turn(
+        &self,
+        state: &mut HttpCall,
+        call: &CallInfo<'_>,
+        turn: &CallerTurn,
+    ) -> Result<Observed, ReplayError> {
         state.turn += 1;
         let mut params = self.base_params(call, &state.from);
         match call.dialogue.channel {
             Channel::Sms => {
                 params.retain(|(name, _)| name != "CallSid");
-                params.push(("MessageSid".into(), format!("SM{}{:04}", &call_sid(call)[2..], state.turn)));
+                params.push((
+                    "MessageSid".into(),
+                    format!("SM{}{:04}", &call_sid(call)[2..], state.turn),
+                ));
                 params.push(("Body".into(), turn.caller.clone()));
                 let url = state.next.clone();
                 let response = self.post(&url, params, call)?;
@@ -228,18 +275,27 @@ fn read(response: Response, url: &Url) -> Result<(Observed, Option<Url>), Replay
         .as_ref()
         .map(|value| {
             let value = value.get("decision").unwrap_or(value);
-            serde_json::from_value::<Decision>(value.clone())
-                .map_err(|error| ReplayError(format!("en-tête X-Guichet-Decision invalide : {error}")))
+            serde_json::from_value::<Decision>(value.clone()).map_err(|error| {
+                ReplayError(format!("en-tête X-Guichet-Decision invalide : {error}"))
+            })
         })
         .transpose()?;
     let actions = actions_json
         .or_else(|| decision_json.and_then(|value| value.get("actions").cloned()))
         .map(|value| {
-            serde_json::from_value::<Vec<Action>>(value)
-                .map_err(|error| ReplayError(format!("en-tête X-Guichet-Actions invalide : {error}")))
+            serde_json::from_value::<Vec<Action>>(value).map_err(|error| {
+                ReplayError(format!("en-tête X-Guichet-Actions invalide : {error}"))
+            })
         })
         .transpose()?;
-    Ok((Observed { say: twiml.say, decision, actions }, twiml.gather_action))
+    Ok((
+        Observed {
+            say: twiml.say,
+            decision,
+            actions,
+        },
+        twiml.gather_action,
+    ))
 }
 
 fn header_json(response: &Response, name: &str) -> Result<Option<serde_json::Value>, ReplayError> {
@@ -249,10 +305,11 @@ fn header_json(response: &Response, name: &str) -> Result<Option<serde_json::Val
     let text = String::from_utf8_lossy(raw.as_bytes());
     // Accept raw UTF-8 JSON, or JSON percent-encoded to keep the header ASCII.
     let parsed = serde_json::from_str(&text).or_else(|first| {
-        let decoded: String = url::form_urlencoded::parse(format!("v={}", text.replace('+', "%2B")).as_bytes())
-            .map(|(_, value)| value.into_owned())
-            .next()
-            .unwrap_or_default();
+        let decoded: String =
+            url::form_urlencoded::parse(format!("v={}", text.replace('+', "%2B")).as_bytes())
+                .map(|(_, value)| value.into_owned())
+                .next()
+                .unwrap_or_default();
         serde_json::from_str(&decoded).map_err(|_| first)
     });
     parsed
@@ -290,13 +347,14 @@ pub fn parse_twiml(body: &str, url: &Url) -> Result<Twiml, ReplayError> {
             }
             "Gather" => {
                 if let Some(action) = node.attribute("action") {
-                    twiml.gather_action = Some(
-                        url.join(action)
-                            .map_err(|error| ReplayError(format!("Gather action « {action} » : {error}")))?,
-                    );
+                    twiml.gather_action = Some(url.join(action).map_err(|error| {
+                        ReplayError(format!("Gather action « {action} » : {error}"))
+                    })?);
                 }
             }
-            "Number" => twiml.dialed.extend(node.text().map(|text| text.trim().to_owned())),
+            "Number" => twiml
+                .dialed
+                .extend(node.text().map(|text| text.trim().to_owned())),
             "Hangup" => twiml.hangup = true,
             _ => {}
         }
@@ -317,10 +375,24 @@ mod tests {
         )
         .unwrap();
         assert_eq!(twiml.say, ["Bonjour & bienvenue", "Je transfère."]);
-        assert_eq!(twiml.gather_action.unwrap().as_str(), "http://127.0.0.1:8080/twilio/voice/turn?t=1");
+        assert_eq!(
+            twiml.gather_action.unwrap().as_str(),
+            "http://127.0.0.1:8080/twilio/voice/turn?t=1"
+        );
         assert_eq!(twiml.dialed, ["+33130000000"]);
         assert!(twiml.hangup);
         assert!(parse_twiml("<Response><Say>", &url).is_err());
+    }
+
+    #[test]
+    fn base_urls_keep_their_prefix() {
+        let url = parse_base_url("https://guichet.example/villebourg").unwrap();
+        assert_eq!(
+            url.join("twilio/voice").unwrap().as_str(),
+            "https://guichet.example/villebourg/twilio/voice"
+        );
+        assert!(parse_base_url("ftp://x").is_err());
+        assert!(parse_base_url("pas une url").is_err());
     }
 
     #[test]

@@ -46,7 +46,11 @@ impl<'k> InProcess<'k> {
 
 fn observed(reply: Reply) -> Observed {
     Observed {
-        say: reply.say.into_iter().map(|utterance| utterance.text).collect(),
+        say: reply
+            .say
+            .into_iter()
+            .map(|utterance| utterance.text)
+            .collect(),
         decision: Some(reply.trace),
         actions: Some(reply.actions),
     }
@@ -56,7 +60,9 @@ impl Bot for InProcess<'_> {
     type Call = Session;
 
     fn start(&self, call: &CallInfo<'_>) -> Result<(Session, Observed), ReplayError> {
-        let (session, reply) = self.engine.start(&self.inbound(call, None), &self.context(call));
+        let (session, reply) = self
+            .engine
+            .start(&self.inbound(call, None), &self.context(call));
         Ok((session, observed(reply)))
     }
 
@@ -66,7 +72,11 @@ impl Bot for InProcess<'_> {
         call: &CallInfo<'_>,
         turn: &CallerTurn,
     ) -> Result<Observed, ReplayError> {
-        let (next, reply) = self.engine.turn(session, &self.inbound(call, Some(turn)), &self.context(call));
+        let (next, reply) = self.engine.turn(
+            session,
+            &self.inbound(call, Some(turn)),
+            &self.context(call),
+        );
         *session = next;
         Ok(observed(reply))
     }

@@ -159,7 +159,8 @@ pub fn compute(runs: &[DialogueRun], folder_fiches: &BTreeSet<String>) -> Figure
                     .add(decision.is_some_and(|decision| decision.action == wanted));
             }
             if let Some(wanted) = expect.expects_handoff() {
-                let got = decision.is_some_and(|decision| crate::dialogue::is_handoff(decision.action));
+                let got =
+                    decision.is_some_and(|decision| crate::dialogue::is_handoff(decision.action));
                 if got {
                     metrics.handoff_precision.add(wanted);
                 }
@@ -168,26 +169,43 @@ pub fn compute(runs: &[DialogueRun], folder_fiches: &BTreeSet<String>) -> Figure
                 }
             }
             if let Some(wanted) = expect.sms {
-                let got = turn.got.as_ref().and_then(|got| got.actions.as_deref()).map(sent_sms);
+                let got = turn
+                    .got
+                    .as_ref()
+                    .and_then(|got| got.actions.as_deref())
+                    .map(sent_sms);
                 metrics.sms_correctness.add(got == Some(wanted));
             }
-            let Some(primary) = expect.fiches().first() else { continue };
+            let Some(primary) = expect.fiches().first() else {
+                continue;
+            };
             named.extend(expect.fiches().iter().cloned());
             let right = decision.is_some_and(|decision| fiche_right(expect, decision));
             let misrouted = !right && decision.is_some_and(committed);
             metrics.fiche_accuracy.add(right);
             metrics.misroute.add(misrouted);
-            let committed_confidence = decision.filter(|decision| committed(decision)).map(|decision| decision.confidence);
-            expecting_fiche.push((committed_confidence.flatten(), committed_confidence.is_some(), misrouted));
+            let committed_confidence = decision
+                .filter(|decision| committed(decision))
+                .map(|decision| decision.confidence);
+            expecting_fiche.push((
+                committed_confidence.flatten(),
+                committed_confidence.is_some(),
+                misrouted,
+            ));
             if !right {
                 *confusion
-                    .entry((primary.clone(), decision.and_then(|decision| decision.fiche.clone())))
+                    .entry((
+                        primary.clone(),
+                        decision.and_then(|decision| decision.fiche.clone()),
+                    ))
                     .or_default() += 1;
             }
-            let entry = per_fiche.entry(primary.clone()).or_insert_with(|| FicheMetrics {
-                fiche: primary.clone(),
-                ..FicheMetrics::default()
-            });
+            let entry = per_fiche
+                .entry(primary.clone())
+                .or_insert_with(|| FicheMetrics {
+                    fiche: primary.clone(),
+                    ..FicheMetrics::default()
+                });
             entry.turns += 1;
             entry.turn_accuracy.add(turn.verdict.right);
             entry.fiche_accuracy.add(right);
@@ -203,9 +221,16 @@ pub fn compute(runs: &[DialogueRun], folder_fiches: &BTreeSet<String>) -> Figure
         }
     }
 
-    let covered = folder_fiches.iter().filter(|fiche| named.contains(*fiche)).count();
+    let covered = folder_fiches
+        .iter()
+        .filter(|fiche| named.contains(*fiche))
+        .count();
     metrics.coverage = Ratio::new(covered, folder_fiches.len());
-    metrics.uncovered_fiches = folder_fiches.iter().filter(|fiche| !named.contains(*fiche)).cloned().collect();
+    metrics.uncovered_fiches = folder_fiches
+        .iter()
+        .filter(|fiche| !named.contains(*fiche))
+        .cloned()
+        .collect();
     metrics.latency = latency(latencies);
 
     let mut per_fiche: Vec<FicheMetrics> = per_fiche.into_values().collect();
@@ -218,7 +243,11 @@ pub fn compute(runs: &[DialogueRun], folder_fiches: &BTreeSet<String>) -> Figure
     });
     let mut confusion: Vec<Confusion> = confusion
         .into_iter()
-        .map(|((expected, got), count)| Confusion { expected, got, count })
+        .map(|((expected, got), count)| Confusion {
+            expected,
+            got,
+            count,
+        })
         .collect();
     confusion.sort_by(|a, b| b.count.cmp(&a.count).then(a.expected.cmp(&b.expected)));
 
@@ -243,9 +272,17 @@ fn sweep(turns: &[(Option<f32>, bool, bool)]) -> Vec<SweepPoint> {
     (0..=20)
         .map(|step| {
             let threshold = f64::from(step * 5) / 100.0;
-            let above = |confidence: &Option<f32>| confidence.is_none_or(|c| f64::from(c) + 1e-9 >= threshold);
-            let answered = turns.iter().filter(|(c, committed, _)| *committed && above(c)).count();
-            let misrouted = turns.iter().filter(|(c, _, misrouted)| *misrouted && above(c)).count();
+            let above = |confidence: &Option<f32>| {
+                confidence.is_none_or(|c| f64::from(c) + 1e-9 >= threshold)
+            };
+            let answered = turns
+                .iter()
+                .filter(|(c, committed, _)| *committed && above(c))
+                .count();
+            let misrouted = turns
+                .iter()
+                .filter(|(c, _, misrouted)| *misrouted && above(c))
+                .count();
             SweepPoint {
                 threshold,
                 answered: Ratio::new(answered, turns.len()),
@@ -307,21 +344,68 @@ pub(crate) mod tests {
             "name: transfert\nat: \"2026-03-10T10:15:00+01:00\"\nturns:\n  - caller: horaires\n    expect: { action: answer, fiche: horaires-mairie }\n",
         );
         let bot = Canned::new(vec![
-            Ok(said(&["Perdu ou expiré ?"], DecisionAction::Clarify, Some("passeport"), Some(0.8), vec![])),
-            Ok(said(&["Rendez-vous"], DecisionAction::Answer, Some("passeport-renouvellement"), None, vec![sms()])),
-            Ok(said(&["Au revoir"], DecisionAction::Goodbye, None, None, vec![])),
-            Ok(said(&["Permis"], DecisionAction::Answer, Some("permis-conduire"), Some(0.6), vec![])),
-            Ok(said(&["Je transfère"], DecisionAction::Transfer, None, None, vec![])),
-            Ok(said(&["Je transfère"], DecisionAction::Transfer, None, Some(0.2), vec![])),
+            Ok(said(
+                &["Perdu ou expiré ?"],
+                DecisionAction::Clarify,
+                Some("passeport"),
+                Some(0.8),
+                vec![],
+            )),
+            Ok(said(
+                &["Rendez-vous"],
+                DecisionAction::Answer,
+                Some("passeport-renouvellement"),
+                None,
+                vec![sms()],
+            )),
+            Ok(said(
+                &["Au revoir"],
+                DecisionAction::Goodbye,
+                None,
+                None,
+                vec![],
+            )),
+            Ok(said(
+                &["Permis"],
+                DecisionAction::Answer,
+                Some("permis-conduire"),
+                Some(0.6),
+                vec![],
+            )),
+            Ok(said(
+                &["Je transfère"],
+                DecisionAction::Transfer,
+                None,
+                None,
+                vec![],
+            )),
+            Ok(said(
+                &["Je transfère"],
+                DecisionAction::Transfer,
+                None,
+                Some(0.2),
+                vec![],
+            )),
         ]);
-        vec![replay(&bot, &good, 0), replay(&bot, &misrouted, 1), replay(&bot, &handoff, 2)]
+        vec![
+            replay(&bot, &good, 0),
+            replay(&bot, &misrouted, 1),
+            replay(&bot, &handoff, 2),
+        ]
     }
 
     pub fn folder() -> BTreeSet<String> {
-        ["passeport", "passeport-renouvellement", "carte-grise", "horaires-mairie", "cni", "permis-conduire"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
+        [
+            "passeport",
+            "passeport-renouvellement",
+            "carte-grise",
+            "horaires-mairie",
+            "cni",
+            "permis-conduire",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
     }
 
     #[test]
@@ -346,13 +430,29 @@ pub(crate) mod tests {
     fn per_fiche_worst_first_and_confusions() {
         let figures = compute(&sample_runs(), &folder());
         let worst: Vec<&str> = figures.per_fiche.iter().map(|f| f.fiche.as_str()).collect();
-        assert_eq!(worst, ["carte-grise", "horaires-mairie", "passeport", "passeport-renouvellement"]);
+        assert_eq!(
+            worst,
+            [
+                "carte-grise",
+                "horaires-mairie",
+                "passeport",
+                "passeport-renouvellement"
+            ]
+        );
         assert_eq!(figures.per_fiche[0].failing_dialogues, ["mauvais.yaml"]);
         assert_eq!(
             figures.confusion,
             [
-                Confusion { expected: "carte-grise".into(), got: Some("permis-conduire".into()), count: 1 },
-                Confusion { expected: "horaires-mairie".into(), got: None, count: 1 },
+                Confusion {
+                    expected: "carte-grise".into(),
+                    got: Some("permis-conduire".into()),
+                    count: 1
+                },
+                Confusion {
+                    expected: "horaires-mairie".into(),
+                    got: None,
+                    count: 1
+                },
             ]
         );
     }
@@ -365,7 +465,12 @@ pub(crate) mod tests {
         assert_eq!(sweep[0].misroute, Ratio::new(1, 4));
         // At 0.65 the 0.6 misroute is no longer answered; the clarify at 0.8 and the
         // unconfident-but-ruled answer remain.
-        let at = |t: f64| sweep.iter().find(|p| (p.threshold - t).abs() < 1e-9).unwrap();
+        let at = |t: f64| {
+            sweep
+                .iter()
+                .find(|p| (p.threshold - t).abs() < 1e-9)
+                .unwrap()
+        };
         assert_eq!(at(0.65).answered, Ratio::new(2, 4));
         assert_eq!(at(0.65).misroute, Ratio::new(0, 4));
         assert_eq!(at(1.0).answered, Ratio::new(1, 4));

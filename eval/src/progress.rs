@@ -13,7 +13,9 @@ impl Progress {
             return Progress(ProgressBar::hidden());
         }
         let bar = ProgressBar::new(total as u64);
-        if let Ok(style) = ProgressStyle::with_template("{spinner} {bar:40} {pos}/{len} dialogues {msg}") {
+        if let Ok(style) =
+            ProgressStyle::with_template("{spinner} {bar:40} {pos}/{len} dialogues {msg}")
+        {
             bar.set_style(style);
         }
         Progress(bar)

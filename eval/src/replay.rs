@@ -89,7 +89,9 @@ pub struct DialogueRun {
 
 impl DialogueRun {
     pub fn failing(&self) -> impl Iterator<Item = &TurnRecord> {
-        self.turns.iter().filter(|turn| turn.verdict.scored && !turn.verdict.right)
+        self.turns
+            .iter()
+            .filter(|turn| turn.verdict.scored && !turn.verdict.right)
     }
 }
 
@@ -208,9 +210,17 @@ pub(crate) mod tests {
     impl Bot for Canned {
         type Call = ();
         fn start(&self, _: &CallInfo<'_>) -> Result<((), Observed), ReplayError> {
-            Ok(((), said(&["Bonjour"], DecisionAction::Greet, None, None, vec![])))
+            Ok((
+                (),
+                said(&["Bonjour"], DecisionAction::Greet, None, None, vec![]),
+            ))
         }
-        fn turn(&self, _: &mut (), _: &CallInfo<'_>, _: &CallerTurn) -> Result<Observed, ReplayError> {
+        fn turn(
+            &self,
+            _: &mut (),
+            _: &CallInfo<'_>,
+            _: &CallerTurn,
+        ) -> Result<Observed, ReplayError> {
             self.replies
                 .borrow_mut()
                 .pop_front()
@@ -255,7 +265,13 @@ pub(crate) mod tests {
         let run = replay(&bot, &dialogue, 0);
         assert!(!run.passed);
         assert_eq!(run.failed_turns, 2);
-        assert!(run.turns[2].error.as_deref().unwrap().contains("connexion refusée"));
+        assert!(
+            run.turns[2]
+                .error
+                .as_deref()
+                .unwrap()
+                .contains("connexion refusée")
+        );
         assert!(run.start.is_some());
     }
 }

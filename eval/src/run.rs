@@ -29,9 +29,15 @@ pub enum EvalError {
     #[error("{0}")]
     Http(String),
     #[error("écriture de {path} : {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("rendu du rapport {what} : {source}")]
-    Render { what: &'static str, source: minijinja::Error },
+    Render {
+        what: &'static str,
+        source: minijinja::Error,
+    },
 }
 
 /// What to run.
@@ -70,7 +76,11 @@ pub fn evaluate(options: &Options) -> Result<Outcome, EvalError> {
         dir: options.commune.clone(),
         message: error.to_string(),
     })?;
-    let folder_fiches: BTreeSet<String> = knowledge.fiches().iter().map(|fiche| fiche.id.clone()).collect();
+    let folder_fiches: BTreeSet<String> = knowledge
+        .fiches()
+        .iter()
+        .map(|fiche| fiche.id.clone())
+        .collect();
     let paths = if options.dialogues.is_empty() {
         vec![options.commune.join("dialogues")]
     } else {
@@ -78,7 +88,10 @@ pub fn evaluate(options: &Options) -> Result<Outcome, EvalError> {
     };
     let mut dialogues = dialogue::load(&paths, &folder_fiches)?;
     if dialogues.is_empty() {
-        let names: Vec<String> = paths.iter().map(|path| path.display().to_string()).collect();
+        let names: Vec<String> = paths
+            .iter()
+            .map(|path| path.display().to_string())
+            .collect();
         return Err(EvalError::NoDialogues(names.join(", ")));
     }
     // The baseline is read before the replay so that a bad path fails fast.
@@ -88,7 +101,10 @@ pub fn evaluate(options: &Options) -> Result<Outcome, EvalError> {
     let (runs, mode) = match &options.http {
         None => {
             let bot = InProcess::new(Engine::default(), &knowledge);
-            (replay_with_progress(&bot, &dialogues), "in-process".to_owned())
+            (
+                replay_with_progress(&bot, &dialogues),
+                "in-process".to_owned(),
+            )
         }
         Some(http) => {
             dialogues.retain(|dialogue| {
@@ -98,8 +114,12 @@ pub fn evaluate(options: &Options) -> Result<Outcome, EvalError> {
                 }
                 keep
             });
-            let bot = HttpBot::new(http.clone()).map_err(|error| EvalError::Http(error.to_string()))?;
-            (replay_with_progress(&bot, &dialogues), http.base_url.to_string())
+            let bot =
+                HttpBot::new(http.clone()).map_err(|error| EvalError::Http(error.to_string()))?;
+            (
+                replay_with_progress(&bot, &dialogues),
+                http.base_url.to_string(),
+            )
         }
     };
     let report = Report::new(&knowledge.commune().name, &mode, runs, &folder_fiches);
@@ -113,7 +133,10 @@ pub fn evaluate(options: &Options) -> Result<Outcome, EvalError> {
     })
 }
 
-fn replay_with_progress<B: crate::replay::Bot>(bot: &B, dialogues: &[Dialogue]) -> Vec<DialogueRun> {
+fn replay_with_progress<B: crate::replay::Bot>(
+    bot: &B,
+    dialogues: &[Dialogue],
+) -> Vec<DialogueRun> {
     let progress = Progress::new(dialogues.len());
     let mut failed = 0;
     let runs = replay_all(bot, dialogues, &mut |run| {
@@ -157,8 +180,14 @@ impl FileFormat {
     pub fn render(self, report: &Report, gates: &Gates) -> Result<String, EvalError> {
         match self {
             FileFormat::Json => Ok(report.to_json()),
-            FileFormat::Junit => junit::render(report).map_err(|source| EvalError::Render { what: "JUnit", source }),
-            FileFormat::Html => html::render(report, gates).map_err(|source| EvalError::Render { what: "HTML", source }),
+            FileFormat::Junit => junit::render(report).map_err(|source| EvalError::Render {
+                what: "JUnit",
+                source,
+            }),
+            FileFormat::Html => html::render(report, gates).map_err(|source| EvalError::Render {
+                what: "HTML",
+                source,
+            }),
         }
     }
 }

@@ -26,7 +26,10 @@ pub fn score_turn(expect: Option<&Expect>, got: Option<&Observed>, error: Option
     };
     let mut failures = Vec::new();
     match got {
-        None => failures.push(format!("non rejoué : {}", error.unwrap_or("raison inconnue"))),
+        None => failures.push(format!(
+            "non rejoué : {}",
+            error.unwrap_or("raison inconnue")
+        )),
         Some(observed) => check(expect, observed, &mut failures),
     }
     Verdict {
@@ -38,7 +41,8 @@ pub fn score_turn(expect: Option<&Expect>, got: Option<&Observed>, error: Option
 
 fn check(expect: &Expect, observed: &Observed, failures: &mut Vec<String>) {
     let decision = observed.decision.as_ref();
-    let needs_decision = expect.action.is_some() || expect.fiche.is_some() || expect.handoff.is_some();
+    let needs_decision =
+        expect.action.is_some() || expect.fiche.is_some() || expect.handoff.is_some();
     if needs_decision && decision.is_none() {
         failures.push("décision non observée (pas d'en-tête X-Guichet-Decision ?)".into());
     }
@@ -64,17 +68,27 @@ fn check(expect: &Expect, observed: &Observed, failures: &mut Vec<String>) {
     if let (Some(wanted), Some(decision)) = (expect.handoff, decision) {
         let got = is_handoff(decision.action);
         if got != wanted {
-            failures.push(format!("handoff : attendu {}, obtenu {}", yes_no(wanted), yes_no(got)));
+            failures.push(format!(
+                "handoff : attendu {}, obtenu {}",
+                yes_no(wanted),
+                yes_no(got)
+            ));
         }
     }
     let needs_actions = expect.sms.is_some() || expect.ticket.is_some();
     match (&observed.actions, needs_actions) {
-        (None, true) => failures.push("actions non observées (SMS, tickets) : impossible de vérifier `sms`/`ticket`".into()),
+        (None, true) => failures.push(
+            "actions non observées (SMS, tickets) : impossible de vérifier `sms`/`ticket`".into(),
+        ),
         (Some(actions), _) => {
             if let Some(wanted) = expect.sms {
                 let got = sent_sms(actions);
                 if got != wanted {
-                    failures.push(format!("sms : attendu {}, obtenu {}", yes_no(wanted), yes_no(got)));
+                    failures.push(format!(
+                        "sms : attendu {}, obtenu {}",
+                        yes_no(wanted),
+                        yes_no(got)
+                    ));
                 }
             }
             if let Some(wanted) = expect.ticket {
@@ -86,7 +100,11 @@ fn check(expect: &Expect, observed: &Observed, failures: &mut Vec<String>) {
                         if kinds.is_empty() {
                             "aucun".to_owned()
                         } else {
-                            kinds.iter().map(|kind| ticket_name(*kind)).collect::<Vec<_>>().join(", ")
+                            kinds
+                                .iter()
+                                .map(|kind| ticket_name(*kind))
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         }
                     ));
                 }
@@ -100,7 +118,11 @@ fn check(expect: &Expect, observed: &Observed, failures: &mut Vec<String>) {
             failures.push(format!("say_contains : « {wanted} » absent"));
         }
     }
-    for unwanted in expect.say_not_contains.iter().flat_map(|list| list.as_slice()) {
+    for unwanted in expect
+        .say_not_contains
+        .iter()
+        .flat_map(|list| list.as_slice())
+    {
         if said.contains(&fold(unwanted)) {
             failures.push(format!("say_not_contains : « {unwanted} » présent"));
         }
@@ -116,7 +138,9 @@ pub fn fiche_right(expect: &Expect, decision: &Decision) -> bool {
 }
 
 pub fn sent_sms(actions: &[Action]) -> bool {
-    actions.iter().any(|action| matches!(action, Action::SendSms { .. }))
+    actions
+        .iter()
+        .any(|action| matches!(action, Action::SendSms { .. }))
 }
 
 pub fn tickets(actions: &[Action]) -> Vec<TicketKind> {
@@ -194,7 +218,10 @@ mod tests {
     fn every_key_must_hold() {
         let expect = Expect {
             action: Some(DecisionAction::Answer),
-            fiche: Some(OneOrMany::Many(vec!["cni".into(), "passeport-renouvellement".into()])),
+            fiche: Some(OneOrMany::Many(vec![
+                "cni".into(),
+                "passeport-renouvellement".into(),
+            ])),
             sms: Some(true),
             say_contains: Some(OneOrMany::Many(vec!["Espace Citoyen".into()])),
             say_not_contains: Some(OneOrMany::One("http".into())),
@@ -202,7 +229,10 @@ mod tests {
             ..Expect::default()
         };
         let right = said(
-            &["Prenez rendez-vous sur l'espace  citoyen.", "Puis-je vous aider ?"],
+            &[
+                "Prenez rendez-vous sur l'espace  citoyen.",
+                "Puis-je vous aider ?",
+            ],
             DecisionAction::Answer,
             Some("passeport-renouvellement"),
             Some(0.9),
@@ -221,10 +251,16 @@ mod tests {
         let verdict = score_turn(Some(&expect), Some(&wrong), None);
         assert!(!verdict.right);
         assert_eq!(verdict.failures.len(), 5, "{:?}", verdict.failures);
-        assert_eq!(verdict.failures[0], "action : attendu answer, obtenu clarify");
+        assert_eq!(
+            verdict.failures[0],
+            "action : attendu answer, obtenu clarify"
+        );
         assert!(verdict.failures[1].contains("obtenu passeport"));
         assert_eq!(verdict.failures[2], "sms : attendu oui, obtenu non");
-        assert!(verdict.failures[3].contains("espace citoyen") || verdict.failures[3].contains("Espace Citoyen"));
+        assert!(
+            verdict.failures[3].contains("espace citoyen")
+                || verdict.failures[3].contains("Espace Citoyen")
+        );
         assert!(verdict.failures[4].contains("http"));
     }
 
@@ -236,14 +272,29 @@ mod tests {
             ticket: Some(TicketKind::Callback),
             ..Expect::default()
         };
-        let right = said(&["rappel"], DecisionAction::Callback, None, None, vec![ticket(TicketKind::Callback)]);
+        let right = said(
+            &["rappel"],
+            DecisionAction::Callback,
+            None,
+            None,
+            vec![ticket(TicketKind::Callback)],
+        );
         assert!(score_turn(Some(&expect), Some(&right), None).right);
 
-        let transferred = said(&["je transfère"], DecisionAction::Transfer, None, None, vec![ticket(TicketKind::Transfer)]);
+        let transferred = said(
+            &["je transfère"],
+            DecisionAction::Transfer,
+            None,
+            None,
+            vec![ticket(TicketKind::Transfer)],
+        );
         let verdict = score_turn(Some(&expect), Some(&transferred), None);
         assert_eq!(
             verdict.failures,
-            ["action : attendu callback, obtenu transfer", "ticket : attendu callback, obtenu transfer"]
+            [
+                "action : attendu callback, obtenu transfer",
+                "ticket : attendu callback, obtenu transfer"
+            ]
         );
 
         let only_handoff = Expect {

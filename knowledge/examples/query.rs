@@ -22,7 +22,10 @@ fn main() -> ExitCode {
     for query in std::env::args().skip(1) {
         println!("« {query} » terms {:?}", guichet_knowledge::terms(&query));
         for hit in knowledge.search(&query) {
-            println!("  {:<32} confidence {:.2}  score {:.2}", hit.fiche_id, hit.confidence, hit.score);
+            println!(
+                "  {:<32} confidence {:.2}  score {:.2}",
+                hit.fiche_id, hit.confidence, hit.score
+            );
         }
     }
     ExitCode::SUCCESS

@@ -71,15 +71,30 @@ pub fn check(dir: &Path) -> Report {
     let mut problems = problems.0;
     problems.sort_by(|a, b| (&a.path, a.line, a.severity).cmp(&(&b.path, b.line, b.severity)));
     problems.dedup();
-    let knowledge = knowledge.filter(|_| !problems.iter().any(Problem::is_error)).map(|mut knowledge| {
-        knowledge.warnings = problems.clone();
-        knowledge
-    });
-    Report { problems, knowledge }
+    let knowledge = knowledge
+        .filter(|_| !problems.iter().any(Problem::is_error))
+        .map(|mut knowledge| {
+            knowledge.warnings = problems.clone();
+            knowledge
+        });
+    Report {
+        problems,
+        knowledge,
+    }
 }
 
-fn build(dir: &Path, folder: Folder, problems: &mut Problems, started: Instant) -> Option<Knowledge> {
-    let Folder { commune, fiches, lines, synonyms } = folder;
+fn build(
+    dir: &Path,
+    folder: Folder,
+    problems: &mut Problems,
+    started: Instant,
+) -> Option<Knowledge> {
+    let Folder {
+        commune,
+        fiches,
+        lines,
+        synonyms,
+    } = folder;
     let commune = commune?;
     let index = match SearchIndex::build(&fiches, &synonyms) {
         Ok(index) => index,
@@ -89,7 +104,11 @@ fn build(dir: &Path, folder: Folder, problems: &mut Problems, started: Instant) 
         }
     };
     let build_time = started.elapsed();
-    let by_id = fiches.iter().enumerate().map(|(index, fiche)| (fiche.id.clone(), index)).collect();
+    let by_id = fiches
+        .iter()
+        .enumerate()
+        .map(|(index, fiche)| (fiche.id.clone(), index))
+        .collect();
     let opening_hours = commune.opening_hours?;
     let knowledge = Knowledge {
         dir: dir.to_path_buf(),
@@ -117,7 +136,9 @@ impl Knowledge {
         let report = check(dir);
         match report.knowledge {
             Some(knowledge) => Ok(knowledge),
-            None => Err(LoadError { problems: report.problems }),
+            None => Err(LoadError {
+                problems: report.problems,
+            }),
         }
     }
 
@@ -227,7 +248,9 @@ impl Knowledge {
                 continue;
             }
             let reached = fiche.questions.iter().any(|question| {
-                self.search_n(question, 1).first().is_some_and(|hit| hit.fiche_id == fiche.id)
+                self.search_n(question, 1)
+                    .first()
+                    .is_some_and(|hit| hit.fiche_id == fiche.id)
             });
             if !reached {
                 let others: Vec<String> = fiche

@@ -24,8 +24,7 @@ pub(crate) fn yaml_nested_line(
             return None;
         }
         let content = line.trim_start().trim_start_matches('-').trim_start();
-        let is_key =
-            content.starts_with(key) && content[key.len()..].trim_start().starts_with(':');
+        let is_key = content.starts_with(key) && content[key.len()..].trim_start().starts_with(':');
         let has_value = value.is_none_or(|value| content.contains(value));
         (is_key && has_value).then_some(number)
     })
@@ -50,8 +49,8 @@ pub(crate) fn toml_key_line(text: &str, section: Option<&str>, key: Option<&str>
             continue;
         }
         if let Some(key) = key {
-            let is_key = trimmed.starts_with(key)
-                && trimmed[key.len()..].trim_start().starts_with('=');
+            let is_key =
+                trimmed.starts_with(key) && trimmed[key.len()..].trim_start().starts_with('=');
             if is_key {
                 return index + 1;
             }
@@ -72,7 +71,13 @@ mod tests {
         let toml = "name = \"x\"\n[transfer]\nnumber = \"1\"\n[partners.agglo]\nwebsite = \"y\"\n";
         assert_eq!(toml_key_line(toml, None, Some("name")), 1);
         assert_eq!(toml_key_line(toml, Some("transfer"), Some("number")), 3);
-        assert_eq!(toml_key_line(toml, Some("partners.agglo"), Some("website")), 5);
-        assert_eq!(toml_key_line(toml, Some("partners.agglo"), Some("phone")), 4);
+        assert_eq!(
+            toml_key_line(toml, Some("partners.agglo"), Some("website")),
+            5
+        );
+        assert_eq!(
+            toml_key_line(toml, Some("partners.agglo"), Some("phone")),
+            4
+        );
     }
 }

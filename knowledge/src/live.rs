@@ -80,15 +80,16 @@ impl LiveKnowledge {
     pub fn watch(dir: &Path) -> Result<(LiveKnowledge, WatchGuard), WatchError> {
         let live = Self::new(Knowledge::load(dir)?);
         let (sender, receiver) = mpsc::channel::<()>();
-        let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-            let relevant = match &event {
-                Ok(event) => !matches!(event.kind, EventKind::Access(_)),
-                Err(_) => true,
-            };
-            if relevant {
-                let _ = sender.send(());
-            }
-        })?;
+        let mut watcher =
+            notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+                let relevant = match &event {
+                    Ok(event) => !matches!(event.kind, EventKind::Access(_)),
+                    Err(_) => true,
+                };
+                if relevant {
+                    let _ = sender.send(());
+                }
+            })?;
         watcher.watch(dir, RecursiveMode::Recursive)?;
         let worker = live.clone();
         let thread = std::thread::Builder::new()
@@ -105,7 +106,13 @@ impl LiveKnowledge {
                     let _ = worker.reload();
                 }
             })?;
-        Ok((live, WatchGuard { watcher: Some(watcher), thread: Some(thread) }))
+        Ok((
+            live,
+            WatchGuard {
+                watcher: Some(watcher),
+                thread: Some(thread),
+            },
+        ))
     }
 
     /// The knowledge in service now (keep the `Arc` for the whole turn).
@@ -148,6 +155,9 @@ impl LiveKnowledge {
     }
 
     fn lock_error(&self) -> std::sync::MutexGuard<'_, Option<LoadError>> {
-        self.shared.last_error.lock().unwrap_or_else(PoisonError::into_inner)
+        self.shared
+            .last_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }

@@ -23,7 +23,12 @@ pub struct Problem {
 
 impl Problem {
     pub fn error(path: &Path, line: usize, message: impl Into<String>) -> Self {
-        Self { path: path.to_path_buf(), line, severity: Severity::Error, message: message.into() }
+        Self {
+            path: path.to_path_buf(),
+            line,
+            severity: Severity::Error,
+            message: message.into(),
+        }
     }
 
     pub fn warning(path: &Path, line: usize, message: impl Into<String>) -> Self {
@@ -46,7 +51,13 @@ impl fmt::Display for Problem {
             Severity::Error => "",
             Severity::Warning => "attention : ",
         };
-        write!(f, "{}:{}: {prefix}{}", self.path.display(), self.line.max(1), self.message)
+        write!(
+            f,
+            "{}:{}: {prefix}{}",
+            self.path.display(),
+            self.line.max(1),
+            self.message
+        )
     }
 }
 
@@ -65,7 +76,10 @@ impl LoadError {
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let count = self.errors().count();
-        writeln!(f, "le dossier de connaissances contient {count} erreur(s) :")?;
+        writeln!(
+            f,
+            "le dossier de connaissances contient {count} erreur(s) :"
+        )?;
         for problem in &self.problems {
             writeln!(f, "{problem}")?;
         }
@@ -94,5 +108,9 @@ impl Problems {
 /// 1-based line of a byte offset in a text.
 pub(crate) fn line_of_offset(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    text.as_bytes()[..end].iter().filter(|&&byte| byte == b'\n').count() + 1
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&byte| byte == b'\n')
+        .count()
+        + 1
 }

@@ -34,12 +34,15 @@ impl Schedule {
     pub fn parse(expression: &str, tz: Tz) -> Result<Self, ScheduleError> {
         let parsed = OpeningHours::from_str(expression).map_err(|error| ScheduleError {
             expression: expression.to_owned(),
-            reason: first_line(&error.to_string()),
+            reason: describe(&error.to_string()),
         })?;
         let context = Context::default()
             .with_holidays(Country::FR.holidays())
             .with_locale(TzLocation::new(tz));
-        Ok(Self { expression: expression.to_owned(), hours: parsed.with_context(context) })
+        Ok(Self {
+            expression: expression.to_owned(),
+            hours: parsed.with_context(context),
+        })
     }
 
     /// The expression as written by staff.
@@ -60,8 +63,22 @@ impl Schedule {
     }
 }
 
-fn first_line(text: &str) -> String {
-    text.lines().next().unwrap_or_default().trim().to_owned()
+/// The parser's error in words: where it stopped understanding the expression.
+fn describe(error: &str) -> String {
+    let position = error.lines().find_map(|line| {
+        let rest = line.trim().strip_prefix("-->")?;
+        let (_, column) = rest.trim().split_once(':')?;
+        column.trim().parse::<usize>().ok()
+    });
+    match position {
+        Some(column) => format!("syntaxe non reconnue à partir du caractère {column}"),
+        None => error
+            .lines()
+            .map(str::trim)
+            .find(|line| !line.is_empty())
+            .unwrap_or("syntaxe non reconnue")
+            .to_owned(),
+    }
 }
 
 impl ScheduleQuery for Schedule {
@@ -110,8 +127,14 @@ mod tests {
     fn evaluates_in_the_commune_timezone() -> Result<(), ScheduleError> {
         let schedule = Schedule::parse(MAIRIE, chrono_tz::Europe::Paris)?;
         assert!(schedule.is_open(paris(2026, 3, 10, 10, 15)));
-        assert!(!schedule.is_open(paris(2026, 3, 9, 9, 30)), "closed Monday morning");
-        assert_eq!(schedule.next_opening(paris(2026, 3, 9, 9, 30)), Some(paris(2026, 3, 9, 13, 30)));
+        assert!(
+            !schedule.is_open(paris(2026, 3, 9, 9, 30)),
+            "closed Monday morning"
+        );
+        assert_eq!(
+            schedule.next_opening(paris(2026, 3, 9, 9, 30)),
+            Some(paris(2026, 3, 9, 13, 30))
+        );
         assert_eq!(schedule.next_opening(paris(2026, 3, 10, 10, 15)), None);
         Ok(())
     }
@@ -124,7 +147,10 @@ mod tests {
         assert!(!schedule.is_open(paris(2026, 7, 14, 10, 0)), "14 juillet");
         assert!(schedule.is_open(paris(2026, 7, 15, 10, 0)));
         // Thursday 14 May 2026 (Ascension) 10:00 → Friday 15 May 08:30.
-        assert_eq!(schedule.next_opening(paris(2026, 5, 14, 10, 0)), Some(paris(2026, 5, 15, 8, 30)));
+        assert_eq!(
+            schedule.next_opening(paris(2026, 5, 14, 10, 0)),
+            Some(paris(2026, 5, 15, 8, 30))
+        );
         Ok(())
     }
 

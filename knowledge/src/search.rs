@@ -157,7 +157,9 @@ impl SearchIndex {
             for keyword in &fiche.keywords {
                 strong.extend(add(fields.keywords, keyword, &mut stemmer));
             }
-            let body: HashSet<String> = add(fields.answer, &fiche.answer, &mut stemmer).into_iter().collect();
+            let body: HashSet<String> = add(fields.answer, &fiche.answer, &mut stemmer)
+                .into_iter()
+                .collect();
             for variant in &mut variants {
                 variant.sort();
                 variant.dedup();
@@ -167,10 +169,17 @@ impl SearchIndex {
                 *document_frequency.entry(term.clone()).or_default() += 1;
             }
             writer.add_document(document)?;
-            fiche_terms.push(FicheTerms { strong, body, variants });
+            fiche_terms.push(FicheTerms {
+                strong,
+                body,
+                variants,
+            });
         }
         writer.commit()?;
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
         let searcher = reader.searcher();
         let segments = searcher.segment_readers().len();
         if segments > 1 {
@@ -178,7 +187,9 @@ impl SearchIndex {
                 "{segments} segments au lieu d'un"
             ))));
         }
-        let index_bytes = searcher.space_usage().map_or(0, |usage| usage.total().get_bytes());
+        let index_bytes = searcher
+            .space_usage()
+            .map_or(0, |usage| usage.total().get_bytes());
 
         let mut vocabulary: HashSet<String> = document_frequency.keys().cloned().collect();
         let mut synonym_starts: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
@@ -186,7 +197,10 @@ impl SearchIndex {
             for (entry_index, entry) in group.terms.iter().enumerate() {
                 vocabulary.extend(entry.iter().cloned());
                 if let Some(first) = entry.first() {
-                    synonym_starts.entry(first.clone()).or_default().push((group_index, entry_index));
+                    synonym_starts
+                        .entry(first.clone())
+                        .or_default()
+                        .push((group_index, entry_index));
                 }
             }
         }
@@ -251,7 +265,9 @@ impl SearchIndex {
         let max_distance = if term.chars().count() >= 9 { 2 } else { 1 };
         let mut best: Option<(usize, u32, &String)> = None;
         for deleted in deletion_neighbourhood(term) {
-            let Some(candidates) = self.deletions.get(&deleted) else { continue };
+            let Some(candidates) = self.deletions.get(&deleted) else {
+                continue;
+            };
             for candidate in candidates {
                 let distance = damerau_levenshtein(term, candidate);
                 if distance > max_distance || candidate.chars().count() < 3 {
@@ -300,7 +316,9 @@ impl SearchIndex {
         let mut stemmer = WordStemmer::new();
         let mut terms: Vec<(String, f32)> = Vec::new();
         for word in normalized.split(' ') {
-            let Some((term, weight)) = self.understand_word(word, &mut stemmer) else { continue };
+            let Some((term, weight)) = self.understand_word(word, &mut stemmer) else {
+                continue;
+            };
             if !terms.iter().any(|(known, _)| *known == term) {
                 terms.push((term, weight));
             }
@@ -309,15 +327,24 @@ impl SearchIndex {
         let mut position = 0;
         while position < terms.len() {
             if let Some((group, length)) = self.synonym_at(&terms, position) {
-                let said = terms[position..position + length].iter().map(|(_, w)| *w).fold(1.0, f32::min);
+                let said = terms[position..position + length]
+                    .iter()
+                    .map(|(_, w)| *w)
+                    .fold(1.0, f32::min);
                 let alternatives: Vec<Alternative> = self.synonyms[group]
                     .terms
                     .iter()
                     .map(|entry| {
                         let is_said = entry.len() == length
-                            && entry.iter().zip(&terms[position..]).all(|(a, (b, _))| a == b);
+                            && entry
+                                .iter()
+                                .zip(&terms[position..])
+                                .all(|(a, (b, _))| a == b);
                         let weight = if is_said { said } else { said * SYNONYM_WEIGHT };
-                        Alternative { terms: entry.clone(), weight }
+                        Alternative {
+                            terms: entry.clone(),
+                            weight,
+                        }
                     })
                     .collect();
                 let idf = alternatives
@@ -338,7 +365,10 @@ impl SearchIndex {
                 self.unknown_idf()
             };
             concepts.push(Concept {
-                alternatives: vec![Alternative { terms: vec![term.clone()], weight: *weight }],
+                alternatives: vec![Alternative {
+                    terms: vec![term.clone()],
+                    weight: *weight,
+                }],
                 idf,
             });
             position += 1;
@@ -358,7 +388,11 @@ impl SearchIndex {
             .filter_map(|&(group, entry)| {
                 let expression = &self.synonyms[group].terms[entry];
                 let rest = terms.get(position..position + expression.len())?;
-                expression.iter().zip(rest).all(|(a, (b, _))| a == b).then_some((group, expression.len()))
+                expression
+                    .iter()
+                    .zip(rest)
+                    .all(|(a, (b, _))| a == b)
+                    .then_some((group, expression.len()))
             })
             .max_by_key(|&(_, length)| length)
     }
@@ -373,7 +407,11 @@ impl SearchIndex {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for concept in concepts {
             for alternative in &concept.alternatives {
-                if !alternative.terms.iter().all(|term| self.document_frequency.contains_key(term)) {
+                if !alternative
+                    .terms
+                    .iter()
+                    .all(|term| self.document_frequency.contains_key(term))
+                {
                     continue;
                 }
                 for (field, boost) in fields {
@@ -386,10 +424,16 @@ impl SearchIndex {
                     let query: Box<dyn Query> = match alternative.terms.as_slice() {
                         [term] => term_query(term),
                         terms => Box::new(BooleanQuery::new(
-                            terms.iter().map(|term| (Occur::Must, term_query(term))).collect(),
+                            terms
+                                .iter()
+                                .map(|term| (Occur::Must, term_query(term)))
+                                .collect(),
                         )),
                     };
-                    clauses.push((Occur::Should, Box::new(BoostQuery::new(query, boost * alternative.weight))));
+                    clauses.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(query, boost * alternative.weight)),
+                    ));
                 }
             }
         }
@@ -404,11 +448,15 @@ impl SearchIndex {
         }
         let query = self.query(&concepts);
         let searcher = self.reader.searcher();
-        let collector = tantivy::collector::TopDocs::with_limit(CANDIDATES.max(limit)).order_by_score();
+        let collector =
+            tantivy::collector::TopDocs::with_limit(CANDIDATES.max(limit)).order_by_score();
         let Ok(top) = searcher.search(&query, &collector) else {
             return Vec::new();
         };
-        let best_score = top.first().map_or(1.0, |(score, _)| *score).max(f32::EPSILON);
+        let best_score = top
+            .first()
+            .map_or(1.0, |(score, _)| *score)
+            .max(f32::EPSILON);
         let mut scored: Vec<(f32, f32, usize)> = top
             .iter()
             .filter_map(|(score, address)| {
@@ -426,7 +474,11 @@ impl SearchIndex {
             .into_iter()
             .take(limit)
             .filter_map(|(confidence, score, index)| {
-                Some(Hit { fiche_id: fiches.get(index)?.id.clone(), score, confidence })
+                Some(Hit {
+                    fiche_id: fiches.get(index)?.id.clone(),
+                    score,
+                    confidence,
+                })
             })
             .collect()
     }
@@ -440,7 +492,11 @@ impl SearchIndex {
             total += concept.idf;
             let mut best: f32 = 0.0;
             for alternative in &concept.alternatives {
-                let place = if alternative.terms.iter().all(|term| fiche.strong.contains(term)) {
+                let place = if alternative
+                    .terms
+                    .iter()
+                    .all(|term| fiche.strong.contains(term))
+                {
                     1.0
                 } else if alternative
                     .terms
@@ -470,7 +526,9 @@ impl SearchIndex {
                 let mass: f32 = variant.iter().map(|term| self.idf(term)).sum();
                 let said: f32 = variant
                     .iter()
-                    .map(|term| self.idf(term) * query_terms.get(term.as_str()).copied().unwrap_or(0.0))
+                    .map(|term| {
+                        self.idf(term) * query_terms.get(term.as_str()).copied().unwrap_or(0.0)
+                    })
                     .sum();
                 if mass > 0.0 { said / mass } else { 0.0 }
             })
@@ -498,13 +556,24 @@ fn deletion_neighbourhood(term: &str) -> Vec<String> {
     let mut out = vec![term.to_owned()];
     let delete_one = |chars: &[char]| -> Vec<Vec<char>> {
         (0..chars.len())
-            .map(|skip| chars.iter().enumerate().filter(|(i, _)| *i != skip).map(|(_, c)| *c).collect())
+            .map(|skip| {
+                chars
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != skip)
+                    .map(|(_, c)| *c)
+                    .collect()
+            })
             .collect()
     };
     let once = delete_one(&chars);
     if chars.len() >= 9 {
         for shorter in &once {
-            out.extend(delete_one(shorter).into_iter().map(|c| c.into_iter().collect::<String>()));
+            out.extend(
+                delete_one(shorter)
+                    .into_iter()
+                    .map(|c| c.into_iter().collect::<String>()),
+            );
         }
     }
     out.extend(once.into_iter().map(|c| c.into_iter().collect::<String>()));

@@ -45,7 +45,11 @@ pub fn sms_size(text: &str) -> SmsSize {
         n if n <= single => 1,
         n => n.div_ceil(multi),
     };
-    SmsSize { encoding, units, segments }
+    SmsSize {
+        encoding,
+        units,
+        segments,
+    }
 }
 
 #[cfg(test)]

@@ -36,41 +36,128 @@ const ELIDED: &[&str] = &[
 /// French stop words, already folded (no accents), as [`normalize`] outputs them.
 const STOP_WORDS: &[&str] = &[
     "a", "ai", "aie", "aient", "aies", "ait", "as", "au", "aura", "aurai", "auraient", "aurais",
-    "aurait", "auras", "aurez", "auriez", "aurions", "aurons", "auront", "aux", "avaient",
-    "avais", "avait", "avec", "avez", "aviez", "avions", "avoir", "avons", "ayant", "ayez",
-    "ayons", "ce", "ceci", "cela", "ces", "cet", "cette", "ci", "comme", "d", "dans", "de",
-    "des", "du", "elle", "elles", "en", "es", "est", "et", "etaient", "etais", "etait", "etant",
-    "ete", "etes", "etiez", "etions", "etre", "eu", "eue", "eues", "eumes", "eurent", "eus",
-    "eusse", "eut", "eux", "fut", "furent", "fus", "ici", "il", "ils", "j", "je", "l", "la", "le",
-    "les", "leur", "leurs", "lui", "m", "ma", "mais", "me", "meme", "mes", "moi", "mon", "n", "ne",
-    "ni", "nos", "notre", "nous", "on", "ont", "ou", "par", "pas", "pour", "qu", "que", "quel",
-    "quelle", "quelles", "quels", "qui", "s", "sa", "sans", "se", "sera", "serai", "seraient",
-    "serais", "serait", "seras", "serez", "seriez", "serions", "serons", "seront", "ses", "si",
-    "soi", "soient", "sois", "soit", "sommes", "son", "sont", "soyez", "soyons", "suis", "sur",
-    "t", "ta", "te", "tes", "toi", "ton", "tu", "un", "une", "vos", "votre", "vous", "y", "ca",
-    "cest", "ya", "quoi", "dont", "ou", "lorsque", "puis", "tout", "tous", "toute", "toutes",
-    "plus", "tres", "bien", "aussi", "encore", "deja", "peu", "trop", "lequel", "laquelle",
-    "celui", "celle", "ceux", "celles", "chez", "vers", "entre", "sous", "depuis", "pendant",
+    "aurait", "auras", "aurez", "auriez", "aurions", "aurons", "auront", "aux", "avaient", "avais",
+    "avait", "avec", "avez", "aviez", "avions", "avoir", "avons", "ayant", "ayez", "ayons", "ce",
+    "ceci", "cela", "ces", "cet", "cette", "ci", "comme", "d", "dans", "de", "des", "du", "elle",
+    "elles", "en", "es", "est", "et", "etaient", "etais", "etait", "etant", "ete", "etes", "etiez",
+    "etions", "etre", "eu", "eue", "eues", "eumes", "eurent", "eus", "eusse", "eut", "eux", "fut",
+    "furent", "fus", "ici", "il", "ils", "j", "je", "l", "la", "le", "les", "leur", "leurs", "lui",
+    "m", "ma", "mais", "me", "meme", "mes", "moi", "mon", "n", "ne", "ni", "nos", "notre", "nous",
+    "on", "ont", "ou", "par", "pas", "pour", "qu", "que", "quel", "quelle", "quelles", "quels",
+    "qui", "s", "sa", "sans", "se", "sera", "serai", "seraient", "serais", "serait", "seras",
+    "serez", "seriez", "serions", "serons", "seront", "ses", "si", "soi", "soient", "sois", "soit",
+    "sommes", "son", "sont", "soyez", "soyons", "suis", "sur", "t", "ta", "te", "tes", "toi",
+    "ton", "tu", "un", "une", "vos", "votre", "vous", "y", "ca", "cest", "ya", "quoi", "dont",
+    "ou", "lorsque", "puis", "tout", "tous", "toute", "toutes", "plus", "tres", "bien", "aussi",
+    "encore", "deja", "peu", "trop", "lequel", "laquelle", "celui", "celle", "ceux", "celles",
+    "chez", "vers", "entre", "sous", "depuis", "pendant",
     // Elisions glued by speech recognisers and SMS ("j'ai" → "jai").
-    "jai", "cest", "quest", "nest", "nai", "sest", "quil", "quils", "quon", "sil", "sils",
-    "jen", "jy", "ny", "quelle", "lai", "jsuis", "chui",
+    "jai", "cest", "quest", "nest", "nai", "sest", "quil", "quils", "quon", "sil", "sils", "jen",
+    "jy", "ny", "quelle", "lai", "jsuis", "chui",
 ];
 
 /// Filler words and politeness formulas of spoken French, and verbs that only frame a request
 /// ("je voudrais savoir comment faire pour…"). They never help to tell two fiches apart.
 const FILLER_WORDS: &[&str] = &[
-    "euh", "heu", "hum", "bah", "ben", "beh", "bon", "alors", "voila", "voici", "donc", "enfin",
-    "bref", "hein", "genre", "truc", "machin", "oui", "ouais", "non", "ok", "okay", "daccord",
-    "bonjour", "bonsoir", "allo", "salut", "merci", "madame", "monsieur", "mademoiselle", "svp",
-    "stp", "plait", "excusez", "excuse", "pardon", "desole", "voudrais", "voudrait",
-    "voudrions", "voudriez", "veux", "veut", "voulais", "voulait", "aimerais", "aimerait",
-    "souhaite", "souhaiterais", "souhaiterait", "souhaitais", "besoin", "renseignement",
-    "renseignements", "information", "informations", "savoir", "sais", "sait", "appelle",
-    "appelais", "appeler", "comment", "faire", "fait", "fais", "faut", "fallait", "dois", "doit",
-    "devrais", "peux", "peut", "pouvez", "pourriez", "pourrais", "pourrait", "pouvoir", "dire",
-    "dites", "question", "demander", "demandais", "concernant", "niveau", "quand", "combien",
-    "pourquoi", "aujourdhui", "maintenant", "actuellement", "juste", "petit", "petite", "vraiment",
-    "quelque", "chose", "quelqu",
+    "euh",
+    "heu",
+    "hum",
+    "bah",
+    "ben",
+    "beh",
+    "bon",
+    "alors",
+    "voila",
+    "voici",
+    "donc",
+    "enfin",
+    "bref",
+    "hein",
+    "genre",
+    "truc",
+    "machin",
+    "oui",
+    "ouais",
+    "non",
+    "ok",
+    "okay",
+    "daccord",
+    "bonjour",
+    "bonsoir",
+    "allo",
+    "salut",
+    "merci",
+    "madame",
+    "monsieur",
+    "mademoiselle",
+    "svp",
+    "stp",
+    "plait",
+    "excusez",
+    "excuse",
+    "pardon",
+    "desole",
+    "voudrais",
+    "voudrait",
+    "voudrions",
+    "voudriez",
+    "veux",
+    "veut",
+    "voulais",
+    "voulait",
+    "aimerais",
+    "aimerait",
+    "souhaite",
+    "souhaiterais",
+    "souhaiterait",
+    "souhaitais",
+    "besoin",
+    "renseignement",
+    "renseignements",
+    "information",
+    "informations",
+    "savoir",
+    "sais",
+    "sait",
+    "appelle",
+    "appelais",
+    "appeler",
+    "comment",
+    "faire",
+    "fait",
+    "fais",
+    "faut",
+    "fallait",
+    "dois",
+    "doit",
+    "devrais",
+    "peux",
+    "peut",
+    "pouvez",
+    "pourriez",
+    "pourrais",
+    "pourrait",
+    "pouvoir",
+    "dire",
+    "dites",
+    "question",
+    "demander",
+    "demandais",
+    "concernant",
+    "niveau",
+    "quand",
+    "combien",
+    "pourquoi",
+    "aujourdhui",
+    "maintenant",
+    "actuellement",
+    "juste",
+    "petit",
+    "petite",
+    "vraiment",
+    "quelque",
+    "chose",
+    "quelqu",
 ];
 
 static STOP_SET: LazyLock<HashSet<&'static str>> =
@@ -106,7 +193,9 @@ pub(crate) struct WordStemmer {
 
 impl WordStemmer {
     pub fn new() -> Self {
-        Self { analyzer: STEMMER.clone() }
+        Self {
+            analyzer: STEMMER.clone(),
+        }
     }
 
     /// The stem of one normalised word (not a stop word).
@@ -115,7 +204,11 @@ impl WordStemmer {
             return "mairie".to_owned();
         }
         let mut stream = self.analyzer.token_stream(word);
-        let mut stem = if stream.advance() { stream.token().text.clone() } else { word.to_owned() };
+        let mut stem = if stream.advance() {
+            stream.token().text.clone()
+        } else {
+            word.to_owned()
+        };
         while stem.len() > 3 && (stem.ends_with('e') || stem.ends_with('s')) {
             stem.pop();
         }
@@ -199,7 +292,10 @@ mod tests {
     fn normalize_folds_elides_and_strips_punctuation() {
         assert_eq!(normalize("Qu'est-ce que l'État ?"), "est ce que etat");
         assert_eq!(normalize("  Carte d’IDENTITÉ!! "), "carte identite");
-        assert_eq!(normalize("aujourd'hui, j'ai perdu mon œuf"), "aujourdhui ai perdu mon oeuf");
+        assert_eq!(
+            normalize("aujourd'hui, j'ai perdu mon œuf"),
+            "aujourdhui ai perdu mon oeuf"
+        );
         assert_eq!(normalize("il est expiré."), "il est expire");
         assert_eq!(normalize(""), "");
     }

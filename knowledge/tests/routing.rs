@@ -17,16 +17,20 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-static DEMO: LazyLock<Knowledge> = LazyLock::new(|| {
-    match Knowledge::load(&workspace().join("communes/demo")) {
-        Ok(knowledge) => knowledge,
-        Err(error) => panic!("the demo commune must load:\n{error}"),
-    }
-});
+static DEMO: LazyLock<Knowledge> =
+    LazyLock::new(
+        || match Knowledge::load(&workspace().join("communes/demo")) {
+            Ok(knowledge) => knowledge,
+            Err(error) => panic!("the demo commune must load:\n{error}"),
+        },
+    );
 
 fn data_lines(name: &str) -> Vec<(usize, String)> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
     text.lines()
         .enumerate()
         .map(|(index, line)| (index + 1, line.trim().to_owned()))
@@ -37,54 +41,97 @@ fn data_lines(name: &str) -> Vec<(usize, String)> {
 #[test]
 fn routing_top1_reaches_the_target() {
     let cases = data_lines("routing.tsv");
-    assert!(cases.len() >= 150, "routing.tsv must hold at least 150 phrasings, has {}", cases.len());
+    assert!(
+        cases.len() >= 150,
+        "routing.tsv must hold at least 150 phrasings, has {}",
+        cases.len()
+    );
     let mut failures = Vec::new();
     for (line, case) in &cases {
         let Some((phrasing, expected)) = case.split_once('\t') else {
             panic!("routing.tsv:{line}: expected `phrasing<TAB>fiche_id`");
         };
         let expected = expected.trim();
-        assert!(DEMO.fiche(expected).is_some(), "routing.tsv:{line}: unknown fiche `{expected}`");
+        assert!(
+            DEMO.fiche(expected).is_some(),
+            "routing.tsv:{line}: unknown fiche `{expected}`"
+        );
         let hits = DEMO.search(phrasing);
         let top = hits.first().map_or("(none)", |hit| hit.fiche_id.as_str());
         if top != expected {
-            let found: Vec<String> =
-                hits.iter().map(|hit| format!("{} {:.2}", hit.fiche_id, hit.confidence)).collect();
-            failures.push(format!("routing.tsv:{line}: « {phrasing} » → expected {expected}, got [{}]", found.join(", ")));
+            let found: Vec<String> = hits
+                .iter()
+                .map(|hit| format!("{} {:.2}", hit.fiche_id, hit.confidence))
+                .collect();
+            failures.push(format!(
+                "routing.tsv:{line}: « {phrasing} » → expected {expected}, got [{}]",
+                found.join(", ")
+            ));
         }
     }
     let share = 1.0 - failures.len() as f64 / cases.len() as f64;
     for failure in &failures {
         println!("{failure}");
     }
-    println!("top-1: {:.1} % of {} phrasings ({} failures)", share * 100.0, cases.len(), failures.len());
-    assert!(share >= TOP1_TARGET, "top-1 {:.1} % < {:.0} %", share * 100.0, TOP1_TARGET * 100.0);
+    println!(
+        "top-1: {:.1} % of {} phrasings ({} failures)",
+        share * 100.0,
+        cases.len(),
+        failures.len()
+    );
+    assert!(
+        share >= TOP1_TARGET,
+        "top-1 {:.1} % < {:.0} %",
+        share * 100.0,
+        TOP1_TARGET * 100.0
+    );
 }
 
 #[test]
 fn out_of_scope_phrasings_get_a_low_confidence() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/out_of_scope.txt");
     let mut cases: Vec<(String, String)> = vec![
-        ("(built-in)".into(), "quelle est la capitale de l'Australie".into()),
-        ("(built-in)".into(), "je voudrais commander une pizza".into()),
+        (
+            "(built-in)".into(),
+            "quelle est la capitale de l'Australie".into(),
+        ),
+        (
+            "(built-in)".into(),
+            "je voudrais commander une pizza".into(),
+        ),
     ];
     if path.exists() {
-        cases.extend(data_lines("out_of_scope.txt").into_iter().map(|(line, text)| (format!("out_of_scope.txt:{line}"), text)));
+        cases.extend(
+            data_lines("out_of_scope.txt")
+                .into_iter()
+                .map(|(line, text)| (format!("out_of_scope.txt:{line}"), text)),
+        );
     }
     let mut failures = Vec::new();
     for (at, phrasing) in &cases {
         if let Some(hit) = DEMO.search(phrasing).first()
             && hit.confidence >= LOW_CONFIDENCE
         {
-            failures.push(format!("{at}: « {phrasing} » → {} {:.2}", hit.fiche_id, hit.confidence));
+            failures.push(format!(
+                "{at}: « {phrasing} » → {} {:.2}",
+                hit.fiche_id, hit.confidence
+            ));
         }
     }
     for failure in &failures {
         println!("{failure}");
     }
     let share = 1.0 - failures.len() as f64 / cases.len() as f64;
-    println!("low confidence: {:.1} % of {} phrasings", share * 100.0, cases.len());
-    assert!(share >= OUT_OF_SCOPE_TARGET, "only {:.1} % out-of-scope phrasings stay under {LOW_CONFIDENCE}", share * 100.0);
+    println!(
+        "low confidence: {:.1} % of {} phrasings",
+        share * 100.0,
+        cases.len()
+    );
+    assert!(
+        share >= OUT_OF_SCOPE_TARGET,
+        "only {:.1} % out-of-scope phrasings stay under {LOW_CONFIDENCE}",
+        share * 100.0
+    );
 }
 
 #[test]
@@ -96,9 +143,15 @@ fn clear_requests_get_a_high_confidence() {
         ("on voudrait se pacse", "pacs"),
     ] {
         let hits = DEMO.search(phrasing);
-        let top = hits.first().unwrap_or_else(|| panic!("no hit for « {phrasing} »"));
+        let top = hits
+            .first()
+            .unwrap_or_else(|| panic!("no hit for « {phrasing} »"));
         assert_eq!(top.fiche_id, expected, "« {phrasing} »: {hits:?}");
-        assert!(top.confidence > 0.6, "« {phrasing} »: confidence {}", top.confidence);
+        assert!(
+            top.confidence > 0.6,
+            "« {phrasing} »: confidence {}",
+            top.confidence
+        );
     }
 }
 

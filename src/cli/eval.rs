@@ -1,8 +1,170 @@
+//! `guichet eval`: replay the recorded dialogues, score them, report, gate.
+//!
+//! Exit status: 0 when every gate holds and nothing regressed against the baseline, 1 when a
+//! gate is breached or a regression is found, 2 on an error (unreadable folder, bad dialogue…).
+
+use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-#[derive(clap::Args)]
-pub struct Args {}
+use anyhow::Context;
+use guichet_eval::gates::Gates;
+use guichet_eval::http::HttpOptions;
+use guichet_eval::report::table;
+use guichet_eval::{FileFormat, Options, Outcome};
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    super::not_yet_available("eval")
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// The terminal table (always printed)
+    Table,
+    /// Every turn's decision and every metric (also the --baseline format)
+    Json,
+    /// JUnit XML, one test case per dialogue
+    Junit,
+    /// A self-contained HTML report with SVG charts
+    Html,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Knowledge folder of the commune
+    #[arg(long, default_value = "communes/demo")]
+    commune: PathBuf,
+    /// Dialogue files or folders [default: <COMMUNE>/dialogues]
+    #[arg(long, num_args = 1..)]
+    dialogues: Vec<PathBuf>,
+    /// Replay over HTTP through the signed Twilio webhook of a running server at this base URL
+    #[arg(long)]
+    url: Option<String>,
+    /// Twilio auth token to sign the webhook requests with (--url)
+    #[arg(long, env = "GUICHET__TWILIO__AUTH_TOKEN", hide_env_values = true)]
+    auth_token: Option<String>,
+    /// The number called (`To`), which selects the commune on the server (--url)
+    #[arg(long, default_value = "+33100000000")]
+    to: String,
+    /// Report formats; may be repeated. With --out, written as files (default: json, junit and
+    /// html); without, a json/junit/html report goes to stdout and the table to stderr
+    #[arg(long, value_enum)]
+    format: Vec<Format>,
+    /// Folder to write report.json, junit.xml and report.html into
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// A previous report.json: exit 1 on a regression beyond noise (a rate worse by more than
+    /// half a point, or a dialogue with more failing turns)
+    #[arg(long)]
+    baseline: Option<PathBuf>,
+    /// Exit 1 when fiche accuracy is below this fraction (e.g. 0.95)
+    #[arg(long, value_parser = fraction)]
+    min_fiche_accuracy: Option<f64>,
+    /// Exit 1 when the misroute rate is above this fraction (e.g. 0.01)
+    #[arg(long, value_parser = fraction)]
+    max_misroute: Option<f64>,
+}
+
+fn fraction(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(value) if (0.0..=1.0).contains(&value) => Ok(value),
+        _ => Err(format!(
+            "expected a fraction between 0 and 1 (e.g. 0.95), got {text:?}"
+        )),
+    }
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let gates = Gates {
+        min_fiche_accuracy: args.min_fiche_accuracy,
+        max_misroute: args.max_misroute,
+    };
+    let http = match &args.url {
+        None => None,
+        Some(url) => {
+            let base_url =
+                guichet_eval::http::parse_base_url(url).with_context(|| format!("--url {url}"))?;
+            let mut options = HttpOptions::new(base_url, args.to.clone());
+            options.auth_token = args.auth_token.clone();
+            Some(options)
+        }
+    };
+    let options = Options {
+        commune: args.commune.clone(),
+        dialogues: args.dialogues.clone(),
+        http,
+        gates,
+        baseline: args.baseline.clone(),
+    };
+    let outcome = guichet_eval::evaluate(&options)?;
+
+    let files: Vec<FileFormat> = args
+        .format
+        .iter()
+        .filter_map(|format| file_format(*format))
+        .collect();
+    let stdout_report = match (&args.out, files.as_slice()) {
+        (Some(dir), _) => {
+            let formats = if args.format.is_empty() {
+                FileFormat::ALL.to_vec()
+            } else {
+                files
+            };
+            for path in guichet_eval::write_reports(&outcome.report, &formats, dir, &gates)? {
+                eprintln!("rapport écrit : {}", path.display());
+            }
+            None
+        }
+        (None, []) => None,
+        (None, [one]) => Some(one.render(&outcome.report, &gates)?),
+        (None, _) => anyhow::bail!("several report formats need --out DIR (one file each)"),
+    };
+
+    let summary = summary(&outcome);
+    let mut stdout = std::io::stdout().lock();
+    match stdout_report {
+        Some(text) => {
+            writeln!(stdout, "{text}")?;
+            eprint!("{summary}");
+        }
+        None => write!(stdout, "{summary}")?,
+    }
+    Ok(if outcome.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn file_format(format: Format) -> Option<FileFormat> {
+    match format {
+        Format::Table => None,
+        Format::Json => Some(FileFormat::Json),
+        Format::Junit => Some(FileFormat::Junit),
+        Format::Html => Some(FileFormat::Html),
+    }
+}
+
+/// The table, then what was skipped, the baseline comparison and the gate verdicts.
+fn summary(outcome: &Outcome) -> String {
+    let mut out = table::render(&outcome.report, table::Limits::default());
+    if !outcome.skipped.is_empty() {
+        out.push_str(&format!(
+            "\nDialogues non rejoués ({}) :\n",
+            outcome.skipped.len()
+        ));
+        for skipped in &outcome.skipped {
+            out.push_str(&format!("  {skipped}\n"));
+        }
+    }
+    if let Some(comparison) = &outcome.comparison {
+        out.push('\n');
+        out.push_str(&comparison.render());
+        if comparison.regressed() {
+            out.push_str("ÉCHEC : régression par rapport à la référence.\n");
+        }
+    }
+    for breach in &outcome.breaches {
+        out.push_str(&format!("\nÉCHEC du seuil : {breach}\n"));
+    }
+    if outcome.passed() {
+        out.push_str("\nOK\n");
+    }
+    out
 }

@@ -69,14 +69,18 @@ fn run_check(dir: PathBuf) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         None => {
-            println!("{} : {errors} erreur(s), {warnings} avertissement(s)", dir.display());
+            println!(
+                "{} : {errors} erreur(s), {warnings} avertissement(s)",
+                dir.display()
+            );
             Ok(ExitCode::from(1))
         }
     }
 }
 
 fn load(dir: &PathBuf) -> anyhow::Result<Knowledge> {
-    Knowledge::load(dir).with_context(|| format!("{} is not a valid knowledge folder", dir.display()))
+    Knowledge::load(dir)
+        .with_context(|| format!("{} is not a valid knowledge folder", dir.display()))
 }
 
 fn run_search(dir: PathBuf, question: &str, json: bool) -> anyhow::Result<ExitCode> {
@@ -90,7 +94,9 @@ fn run_search(dir: PathBuf, question: &str, json: bool) -> anyhow::Result<ExitCo
         println!("aucune fiche trouvée");
     }
     for (rank, hit) in hits.iter().enumerate() {
-        let title = knowledge.fiche(&hit.fiche_id).map_or("", |fiche| fiche.title.as_str());
+        let title = knowledge
+            .fiche(&hit.fiche_id)
+            .map_or("", |fiche| fiche.title.as_str());
         println!(
             "{}. {:<32} confiance {:.2}  (score {:.2})  {title}",
             rank + 1,
@@ -110,7 +116,11 @@ fn run_stats(dir: PathBuf) -> anyhow::Result<ExitCode> {
     for (competence, count) in &stats.fiches_by_competence {
         println!("  {competence:<14} {count}");
     }
-    let average = if stats.fiches == 0 { 0.0 } else { stats.questions as f64 / stats.fiches as f64 };
+    let average = if stats.fiches == 0 {
+        0.0
+    } else {
+        stats.questions as f64 / stats.fiches as f64
+    };
     println!(
         "questions : {} ({average:.1} par fiche, de {} à {})",
         stats.questions, stats.min_questions, stats.max_questions
@@ -118,6 +128,9 @@ fn run_stats(dir: PathBuf) -> anyhow::Result<ExitCode> {
     println!("groupes de synonymes : {}", stats.synonym_groups);
     println!("vocabulaire : {} termes", stats.vocabulary);
     println!("index : {:.1} Kio", stats.index_bytes as f64 / 1024.0);
-    println!("construction : {:.1} ms", stats.build_time.as_secs_f64() * 1000.0);
+    println!(
+        "construction : {:.1} ms",
+        stats.build_time.as_secs_f64() * 1000.0
+    );
     Ok(ExitCode::SUCCESS)
 }

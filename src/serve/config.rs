@@ -66,6 +66,9 @@ pub struct Settings {
     pub secrets_file: Option<PathBuf>,
     /// Watch knowledge folders and reload them when staff edit them.
     pub watch_knowledge: bool,
+    /// A frozen clock for the engine (replaying recorded calls in tests); never from a file.
+    #[serde(skip)]
+    pub frozen_now: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -162,6 +165,7 @@ impl Default for Settings {
             privacy: PrivacySettings::default(),
             secrets_file: None,
             watch_knowledge: true,
+            frozen_now: None,
         }
     }
 }

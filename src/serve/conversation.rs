@@ -118,7 +118,7 @@ pub async fn handle(
     step: Step,
 ) -> Result<Outcome, ServeError> {
     let started = Instant::now();
-    let now = Utc::now();
+    let now = state.now();
     let knowledge = commune.knowledge.load_full();
     let ctx = Context { now, line: LineType::of(&inbound.from), knowledge: &knowledge };
     let stored = load_envelope(state, &commune.id, &inbound.conversation_id).await?;
@@ -322,7 +322,7 @@ fn ticket(
 
 /// A call or conversation ended on the provider's side (hang-up, cancelled…).
 pub async fn close(state: &AppState, tenant: &str, conversation_id: &str, reason: &str) -> Result<bool, ServeError> {
-    Ok(state.store.close_session(tenant, conversation_id, reason, Utc::now()).await?)
+    Ok(state.store.close_session(tenant, conversation_id, reason, state.now()).await?)
 }
 
 /// The JSON of a decision with every non-ASCII character escaped, fit for an HTTP header.

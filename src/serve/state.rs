@@ -104,6 +104,11 @@ impl AppState {
         }
     }
 
+    /// The instant of a turn: the real clock, or the configured frozen one (tests).
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.settings.frozen_now.unwrap_or_else(chrono::Utc::now)
+    }
+
     /// `{public_base}{path}`.
     pub fn public_url(&self, path_and_query: &str) -> String {
         format!("{}{}", self.public_base, path_and_query)

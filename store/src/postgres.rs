@@ -640,10 +640,10 @@ impl Store for PgStore {
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let (state, from) = delivery_transition(status);
-        let done = sqlx::query(concat!(
+        let done = sqlx::query(
             "UPDATE outbox SET state = $1, last_error = COALESCE($2, last_error), updated_at = $3
-             WHERE provider_message_id = $4 AND state = ANY($5)"
-        ))
+             WHERE provider_message_id = $4 AND state = ANY($5)",
+        )
         .bind(state)
         .bind(error)
         .bind(now)

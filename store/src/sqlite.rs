@@ -80,7 +80,11 @@ impl SqliteStore {
     /// timeout and foreign keys are applied on top).
     pub async fn connect_with(options: SqliteConnectOptions) -> Result<Self> {
         let path = options.get_filename().to_path_buf();
-        let in_memory = path.as_os_str().is_empty() || path.to_string_lossy().contains(":memory:");
+        let name = path.to_string_lossy();
+        // `sqlite::memory:` is rewritten by sqlx into a shared-cache `file:sqlx-in-memory-N`.
+        let in_memory = name.is_empty()
+            || name.contains(":memory:")
+            || name.starts_with("file:sqlx-in-memory-");
         if !in_memory && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| {
                 StoreError::Invalid(format!("cannot create directory {}: {e}", parent.display()))
@@ -740,10 +744,10 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let (state, from) = delivery_transition(status);
-        let done = sqlx::query(concat!(
+        let done = sqlx::query(
             "UPDATE outbox SET state = ?, last_error = COALESCE(?, last_error), updated_at = ?
-             WHERE provider_message_id = ? AND state IN (SELECT value FROM json_each(?))"
-        ))
+             WHERE provider_message_id = ? AND state IN (SELECT value FROM json_each(?))",
+        )
         .bind(state)
         .bind(error)
         .bind(ms(now))
@@ -912,7 +916,7 @@ impl Store for SqliteStore {
         max_attempts: i32,
     ) -> Result<Transition> {
         let scope = scope_json(communes)?;
-        let changed = sqlx::query(concat!(
+        let changed = sqlx::query(
             "UPDATE tickets SET
                  attempts = attempts + 1,
                  state = CASE WHEN attempts + 1 >= ?1 THEN 'injoignable' ELSE 'nouveau' END,
@@ -921,8 +925,8 @@ impl Store for SqliteStore {
                  closed_by = CASE WHEN attempts + 1 >= ?1 THEN ?2 END,
                  closed_at = CASE WHEN attempts + 1 >= ?1 THEN ?3 END
              WHERE id = ?4 AND tenant IN (SELECT value FROM json_each(?5))
-               AND (state = 'nouveau' OR (state = 'pris_en_charge' AND claimed_by = ?2))"
-        ))
+               AND (state = 'nouveau' OR (state = 'pris_en_charge' AND claimed_by = ?2))",
+        )
         .bind(max_attempts)
         .bind(staff_id)
         .bind(ms(at))

@@ -18,29 +18,33 @@ use crate::auth::CurrentUser;
 use crate::error::Result;
 use crate::state::ConsoleState;
 
-/// The console's router, to mount under `/console` (see [`crate::ConsoleConfig::base_path`]):
-/// `Router::new().nest("/console", guichet_console::router(state))`.
+/// The console's router, with its routes already under [`crate::ConsoleConfig::base_path`]
+/// (default `/console`): merge it into the service's router,
+/// `app.merge(guichet_console::router(console_state))`.
 pub fn router(state: ConsoleState) -> Router {
+    let base = state.inner.config.base_path.trim_end_matches('/').to_string();
+    let at = |path: &str| format!("{base}{path}");
     Router::new()
-        .route("/", get(home))
-        .route("/connexion", get(login::form).post(login::submit))
-        .route("/deconnexion", post(login::logout))
-        .route("/file", get(queue::page))
-        .route("/file/flux", get(queue::stream))
-        .route("/tickets/{id}", get(queue::ticket))
-        .route("/tickets/{id}/prendre", post(queue::claim))
-        .route("/tickets/{id}/terminer", post(queue::close))
-        .route("/tickets/{id}/injoignable", post(queue::unreachable))
-        .route("/tickets/{id}/note", post(queue::note))
-        .route("/statistiques", get(statistics::page))
-        .route("/statistiques/suggestion", post(statistics::suggest))
-        .route("/statistiques/dialogue", post(statistics::export_dialogue_route))
-        .route("/evaluation", get(evaluation::page))
-        .route("/comptes", get(accounts::page).post(accounts::create))
-        .route("/comptes/{id}/desactiver", post(accounts::disable))
-        .route("/notifications", get(notifications::page))
-        .route("/static/console.css", get(stylesheet))
-        .route("/static/console.js", get(script))
+        .route(&at(""), get(home))
+        .route(&at("/"), get(home))
+        .route(&at("/connexion"), get(login::form).post(login::submit))
+        .route(&at("/deconnexion"), post(login::logout))
+        .route(&at("/file"), get(queue::page))
+        .route(&at("/file/flux"), get(queue::stream))
+        .route(&at("/tickets/{id}"), get(queue::ticket))
+        .route(&at("/tickets/{id}/prendre"), post(queue::claim))
+        .route(&at("/tickets/{id}/terminer"), post(queue::close))
+        .route(&at("/tickets/{id}/injoignable"), post(queue::unreachable))
+        .route(&at("/tickets/{id}/note"), post(queue::note))
+        .route(&at("/statistiques"), get(statistics::page))
+        .route(&at("/statistiques/suggestion"), post(statistics::suggest))
+        .route(&at("/statistiques/dialogue"), post(statistics::export_dialogue_route))
+        .route(&at("/evaluation"), get(evaluation::page))
+        .route(&at("/comptes"), get(accounts::page).post(accounts::create))
+        .route(&at("/comptes/{id}/desactiver"), post(accounts::disable))
+        .route(&at("/notifications"), get(notifications::page))
+        .route(&at("/static/console.css"), get(stylesheet))
+        .route(&at("/static/console.js"), get(script))
         .with_state(state)
 }
 

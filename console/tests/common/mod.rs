@@ -71,7 +71,7 @@ pub async fn harness_with(config: ConsoleConfig) -> Harness {
         commune("autreville", "Autreville", dir.path()),
     ];
     let state = ConsoleState::new(store.clone(), config, communes, clock.clock(), Notifier::disabled());
-    let app = Router::new().nest("/console", guichet_console::router(state.clone()));
+    let app = Router::new().merge(guichet_console::router(state.clone()));
     Harness { dir, store, state, clock, app }
 }
 

@@ -25,7 +25,11 @@ pub fn expected(expect: &Expect) -> String {
     for text in expect.say_contains.iter().flat_map(|list| list.as_slice()) {
         parts.push(format!("dit « {text} »"));
     }
-    for text in expect.say_not_contains.iter().flat_map(|list| list.as_slice()) {
+    for text in expect
+        .say_not_contains
+        .iter()
+        .flat_map(|list| list.as_slice())
+    {
         parts.push(format!("ne dit pas « {text} »"));
     }
     parts.join(", ")

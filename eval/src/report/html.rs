@@ -120,8 +120,16 @@ pub fn render(report: &Report, gates: &Gates) -> Result<String, minijinja::Error
         status: status(holds),
     };
     let mut cards = vec![
-        card("Précision des fiches", &m.fiche_accuracy, gates.fiche_accuracy_holds(m)),
-        card("Taux de mauvaise orientation", &m.misroute, gates.misroute_holds(m)),
+        card(
+            "Précision des fiches",
+            &m.fiche_accuracy,
+            gates.fiche_accuracy_holds(m),
+        ),
+        card(
+            "Taux de mauvaise orientation",
+            &m.misroute,
+            gates.misroute_holds(m),
+        ),
         card("Précision des actions", &m.action_accuracy, None),
         card("Réussite des dialogues", &m.dialogue_success, None),
         card("Tours justes", &m.turn_accuracy, None),
@@ -133,13 +141,22 @@ pub fn render(report: &Report, gates: &Gates) -> Result<String, minijinja::Error
     cards.push(Card {
         label: "Latence par tour (p50 / p95 / p99)",
         value: format!("{} µs", m.latency.p95_us),
-        detail: format!("p50 {} µs · p99 {} µs · max {} µs", m.latency.p50_us, m.latency.p99_us, m.latency.max_us),
+        detail: format!(
+            "p50 {} µs · p99 {} µs · max {} µs",
+            m.latency.p50_us, m.latency.p99_us, m.latency.max_us
+        ),
         status: "",
     });
 
     let sweep = &report.figures.sweep;
     let charts = vec![
-        sweep_chart("Part des réponses engagées", "#12355b", sweep, |point| point.answered, None),
+        sweep_chart(
+            "Part des réponses engagées",
+            "#12355b",
+            sweep,
+            |point| point.answered,
+            None,
+        ),
         sweep_chart(
             "Taux de mauvaise orientation",
             "#c62828",
@@ -159,7 +176,14 @@ pub fn render(report: &Report, gates: &Gates) -> Result<String, minijinja::Error
         })
         .collect();
 
-    let max_count = report.figures.confusion.iter().map(|c| c.count).max().unwrap_or(1).max(1);
+    let max_count = report
+        .figures
+        .confusion
+        .iter()
+        .map(|c| c.count)
+        .max()
+        .unwrap_or(1)
+        .max(1);
     let confusion_rows: Vec<_> = report
         .figures
         .confusion
@@ -208,7 +232,11 @@ pub fn render(report: &Report, gates: &Gates) -> Result<String, minijinja::Error
                     caller: turn.caller.clone(),
                     scored: turn.verdict.scored,
                     right: turn.verdict.scored && turn.verdict.right,
-                    expected: turn.expect.as_ref().map(describe::expected).unwrap_or_default(),
+                    expected: turn
+                        .expect
+                        .as_ref()
+                        .map(describe::expected)
+                        .unwrap_or_default(),
                     got: describe::got(turn),
                     said: describe::said(turn),
                     failures: turn.verdict.failures.clone(),
@@ -259,7 +287,10 @@ fn sweep_chart(
     let (width, height, left, right_pad, top, bottom_pad) = (440.0, 260.0, 52.0, 16.0, 14.0, 40.0);
     let (right, bottom) = (width - right_pad, height - bottom_pad);
     let (plot_width, plot_height) = (right - left, bottom - top);
-    let rates: Vec<f64> = sweep.iter().map(|p| series(p).rate.unwrap_or(0.0)).collect();
+    let rates: Vec<f64> = sweep
+        .iter()
+        .map(|p| series(p).rate.unwrap_or(0.0))
+        .collect();
     let highest = rates.iter().copied().fold(ceiling.unwrap_or(0.0), f64::max);
     let y_max = if ceiling.is_some() || highest < 0.2 {
         // Round up to the next 1 % above the data (at least 2 %).
@@ -288,13 +319,19 @@ fn sweep_chart(
         .step_by(2)
         .map(|i| {
             let t = f64::from(i) / 10.0;
-            Tick { at: x(t), label: format!("{t:.1}").replace('.', ",") }
+            Tick {
+                at: x(t),
+                label: format!("{t:.1}").replace('.', ","),
+            }
         })
         .collect();
     let y_ticks = (0..=4)
         .map(|i| {
             let r = y_max * f64::from(i) / 4.0;
-            Tick { at: y(r), label: percent(Some(r)) }
+            Tick {
+                at: y(r),
+                label: percent(Some(r)),
+            }
         })
         .collect();
     // The ceiling (a gate), drawn as a horizontal dashed line.
@@ -326,16 +363,29 @@ fn matrix(report: &Report) -> Matrix {
     let mut column_totals: BTreeMap<&str, usize> = BTreeMap::new();
     for c in &report.figures.confusion {
         *row_totals.entry(&c.expected).or_default() += c.count;
-        *column_totals.entry(c.got.as_deref().unwrap_or("aucune")).or_default() += c.count;
+        *column_totals
+            .entry(c.got.as_deref().unwrap_or("aucune"))
+            .or_default() += c.count;
     }
     let top = |totals: BTreeMap<&str, usize>| -> Vec<String> {
         let mut names: Vec<(&str, usize)> = totals.into_iter().collect();
         names.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-        names.into_iter().take(MATRIX_MAX).map(|(name, _)| name.to_owned()).collect()
+        names
+            .into_iter()
+            .take(MATRIX_MAX)
+            .map(|(name, _)| name.to_owned())
+            .collect()
     };
     let (rows, columns) = (top(row_totals), top(column_totals));
     let (cell, left, top_margin) = (22.0, 230.0, 150.0);
-    let max_count = report.figures.confusion.iter().map(|c| c.count).max().unwrap_or(1).max(1);
+    let max_count = report
+        .figures
+        .confusion
+        .iter()
+        .map(|c| c.count)
+        .max()
+        .unwrap_or(1)
+        .max(1);
     let cells = report
         .figures
         .confusion
@@ -362,12 +412,18 @@ fn matrix(report: &Report) -> Matrix {
         rows: rows
             .into_iter()
             .enumerate()
-            .map(|(i, name)| Label { name, at: top_margin + i as f64 * cell })
+            .map(|(i, name)| Label {
+                name,
+                at: top_margin + i as f64 * cell,
+            })
             .collect(),
         columns: columns
             .into_iter()
             .enumerate()
-            .map(|(i, name)| Label { name, at: left + i as f64 * cell })
+            .map(|(i, name)| Label {
+                name,
+                at: left + i as f64 * cell,
+            })
             .collect(),
         cells,
     }
@@ -386,17 +442,34 @@ mod tests {
     fn self_contained_with_both_charts() {
         let mut report = sample_report();
         report.dialogues[1].name = "<script>alert(1)</script>".into();
-        let gates = Gates { min_fiche_accuracy: Some(0.95), max_misroute: Some(0.01) };
+        let gates = Gates {
+            min_fiche_accuracy: Some(0.95),
+            max_misroute: Some(0.01),
+        };
         let html = render(&report, &gates).unwrap();
         assert!(html.starts_with("<!DOCTYPE html>"));
-        assert_eq!(html.matches("<svg").count(), 3, "two sweep charts and the confusion matrix");
+        assert_eq!(
+            html.matches("<svg").count(),
+            3,
+            "two sweep charts and the confusion matrix"
+        );
         assert!(html.contains("<polyline"));
         assert!(html.contains("carte-grise → permis-conduire : 1"));
         assert!(!html.contains("<script>"), "names are escaped");
         assert!(html.contains("&lt;script&gt;"));
-        assert!(!html.contains("http://") || html.matches("http://").count() == html.matches("xmlns=\"http://www.w3.org/2000/svg\"").count());
-        assert!(!html.contains("<link") && !html.contains("src="), "no external resource");
-        assert!(html.contains("card bad"), "fiche accuracy 50 % breaches 95 %");
+        assert!(
+            !html.contains("http://")
+                || html.matches("http://").count()
+                    == html.matches("xmlns=\"http://www.w3.org/2000/svg\"").count()
+        );
+        assert!(
+            !html.contains("<link") && !html.contains("src="),
+            "no external resource"
+        );
+        assert!(
+            html.contains("card bad"),
+            "fiche accuracy 50 % breaches 95 %"
+        );
         // Each SVG parses as XML on its own.
         for svg in html.split("<svg").skip(1) {
             let end = svg.find("</svg>").unwrap();

@@ -26,7 +26,13 @@ pub fn render(report: &Report) -> Result<String, minijinja::Error> {
             let failing: Vec<_> = run.failing().collect();
             let mut message: Vec<String> = failing
                 .iter()
-                .map(|turn| format!("tour {} : {}", turn.number, turn.verdict.failures.join(" ; ")))
+                .map(|turn| {
+                    format!(
+                        "tour {} : {}",
+                        turn.number,
+                        turn.verdict.failures.join(" ; ")
+                    )
+                })
                 .collect();
             if let Some(error) = &run.start_error {
                 message.insert(0, format!("début d'appel : {error}"));
@@ -38,7 +44,10 @@ pub fn render(report: &Report) -> Result<String, minijinja::Error> {
                         "tour {} : « {} »\n  attendu : {}\n  obtenu  : {}\n  dit     : « {} »",
                         turn.number,
                         turn.caller,
-                        turn.expect.as_ref().map(describe::expected).unwrap_or_default(),
+                        turn.expect
+                            .as_ref()
+                            .map(describe::expected)
+                            .unwrap_or_default(),
                         describe::got(turn),
                         describe::said(turn)
                     )
@@ -47,7 +56,10 @@ pub fn render(report: &Report) -> Result<String, minijinja::Error> {
                 .join("\n");
             let seconds: u64 = run.turns.iter().map(|turn| turn.latency_us).sum();
             Case {
-                classname: format!("dialogues.{}", run.id.trim_end_matches(".yaml").replace(['/', '.'], "_")),
+                classname: format!(
+                    "dialogues.{}",
+                    run.id.trim_end_matches(".yaml").replace(['/', '.'], "_")
+                ),
                 name: run.name.clone(),
                 file: run.id.clone(),
                 time: format!("{:.6}", seconds as f64 / 1e6),
@@ -87,15 +99,34 @@ mod tests {
         report.dialogues[1].name = "Carte grise <urgent> & \"vite\"".into();
         let xml = render(&report).unwrap();
         let document = roxmltree::Document::parse(&xml).unwrap();
-        let cases: Vec<_> = document.descendants().filter(|node| node.has_tag_name("testcase")).collect();
+        let cases: Vec<_> = document
+            .descendants()
+            .filter(|node| node.has_tag_name("testcase"))
+            .collect();
         assert_eq!(cases.len(), 3);
-        assert_eq!(cases[1].attribute("name"), Some("Carte grise <urgent> & \"vite\""));
-        let failure = cases[1].children().find(|node| node.has_tag_name("failure")).unwrap();
+        assert_eq!(
+            cases[1].attribute("name"),
+            Some("Carte grise <urgent> & \"vite\"")
+        );
+        let failure = cases[1]
+            .children()
+            .find(|node| node.has_tag_name("failure"))
+            .unwrap();
         let message = failure.attribute("message").unwrap();
-        assert!(message.contains("tour 1 : action : attendu deflect, obtenu answer"), "{message}");
+        assert!(
+            message.contains("tour 1 : action : attendu deflect, obtenu answer"),
+            "{message}"
+        );
         assert!(failure.text().unwrap().contains("« ma carte grise »"));
-        assert!(cases[0].children().all(|node| !node.has_tag_name("failure")));
-        let suite = document.descendants().find(|node| node.has_tag_name("testsuite")).unwrap();
+        assert!(
+            cases[0]
+                .children()
+                .all(|node| !node.has_tag_name("failure"))
+        );
+        let suite = document
+            .descendants()
+            .find(|node| node.has_tag_name("testsuite"))
+            .unwrap();
         assert_eq!(suite.attribute("failures"), Some("2"));
     }
 }

@@ -50,7 +50,11 @@ pub fn render(report: &Report, limits: Limits) -> String {
         );
     }
     if !m.uncovered_fiches.is_empty() {
-        let _ = writeln!(out, "  Fiches non couvertes : {}", m.uncovered_fiches.join(", "));
+        let _ = writeln!(
+            out,
+            "  Fiches non couvertes : {}",
+            m.uncovered_fiches.join(", ")
+        );
     }
     let _ = writeln!(
         out,
@@ -139,7 +143,9 @@ mod tests {
         assert!(text.contains("Dialogues en échec (2)"));
         assert!(text.contains("tour 1 : « ma carte grise »"));
         assert!(text.contains("attendu : action deflect, fiche carte-grise, sms oui"));
-        assert!(text.contains("obtenu  : action answer, fiche permis-conduire (confiance 0,60, règle test), sms non"));
+        assert!(text.contains(
+            "obtenu  : action answer, fiche permis-conduire (confiance 0,60, règle test), sms non"
+        ));
         assert!(!text.contains("bon.yaml"));
     }
 }

@@ -5,9 +5,16 @@ use std::path::Path;
 use crate::problem::Problems;
 
 /// A web address staff wrote: absolute, `http` or `https`, with a host.
-pub(crate) fn check_url(path: &Path, line: usize, value: &str, what: &str, problems: &mut Problems) {
+pub(crate) fn check_url(
+    path: &Path,
+    line: usize,
+    value: &str,
+    what: &str,
+    problems: &mut Problems,
+) {
     let valid = url::Url::parse(value).is_ok_and(|url| {
-        matches!(url.scheme(), "http" | "https") && url.host_str().is_some_and(|host| host.contains('.'))
+        matches!(url.scheme(), "http" | "https")
+            && url.host_str().is_some_and(|host| host.contains('.'))
     });
     if !valid {
         problems.error(
@@ -27,7 +34,13 @@ pub(crate) fn is_e164(value: &str) -> bool {
     })
 }
 
-pub(crate) fn check_e164(path: &Path, line: usize, value: &str, what: &str, problems: &mut Problems) {
+pub(crate) fn check_e164(
+    path: &Path,
+    line: usize,
+    value: &str,
+    what: &str,
+    problems: &mut Problems,
+) {
     if !is_e164(value) {
         problems.error(
             path,

@@ -100,15 +100,25 @@ pub(crate) struct LoadedCommune {
 pub(crate) fn load_commune(path: &Path, problems: &mut Problems) -> Option<LoadedCommune> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            problems.error(
+                path,
+                0,
+                "fichier absent : chaque dossier de commune a un commune.toml",
+            );
+            return None;
+        }
         Err(error) => {
-            problems.error(path, 0, format!("fichier illisible ou absent ({error})"));
+            problems.error(path, 0, format!("fichier illisible ({error})"));
             return None;
         }
     };
     let table: toml::Table = match toml::from_str(&text) {
         Ok(table) => table,
         Err(error) => {
-            let line = error.span().map_or(1, |span| line_of_offset(&text, span.start));
+            let line = error
+                .span()
+                .map_or(1, |span| line_of_offset(&text, span.start));
             let message = error.message().trim().to_owned();
             problems.error(path, line, format!("syntaxe TOML invalide : {message}"));
             return None;
@@ -118,7 +128,9 @@ pub(crate) fn load_commune(path: &Path, problems: &mut Problems) -> Option<Loade
     let raw: RawCommune = match toml::from_str(&text) {
         Ok(raw) => raw,
         Err(error) => {
-            let line = error.span().map_or(1, |span| line_of_offset(&text, span.start));
+            let line = error
+                .span()
+                .map_or(1, |span| line_of_offset(&text, span.start));
             let message = error.message().trim().to_owned();
             problems.error(path, line, format!("valeur de type incorrect : {message}"));
             return None;
@@ -134,7 +146,11 @@ fn check_unknown_keys(path: &Path, text: &str, table: &toml::Table, problems: &m
         };
         for key in table.keys().filter(|key| !known.contains(&key.as_str())) {
             let line = toml_key_line(text, section, Some(key));
-            problems.error(path, line, format!("clé inconnue « {key} » (faute de frappe ?)"));
+            problems.error(
+                path,
+                line,
+                format!("clé inconnue « {key} » (faute de frappe ?)"),
+            );
         }
     };
     check(None, None, TOP_KEYS);
@@ -149,26 +165,46 @@ fn check_unknown_keys(path: &Path, text: &str, table: &toml::Table, problems: &m
     }
 }
 
-fn build_commune(path: &Path, text: &str, raw: RawCommune, problems: &mut Problems) -> LoadedCommune {
+fn build_commune(
+    path: &Path,
+    text: &str,
+    raw: RawCommune,
+    problems: &mut Problems,
+) -> LoadedCommune {
     let line = |section: Option<&str>, key: &str| toml_key_line(text, section, Some(key));
-    let mut required = |value: Option<String>, section: Option<&str>, key: &str, what: &str| {
-        match value.filter(|value| !value.trim().is_empty()) {
+    let mut required =
+        |value: Option<String>, section: Option<&str>, key: &str, what: &str| match value
+            .filter(|value| !value.trim().is_empty())
+        {
             Some(value) => value,
             None => {
                 let at = section.map_or(1, |section| toml_key_line(text, Some(section), None));
                 problems.error(path, at, format!("{what} manquant(e) (clé « {key} »)"));
                 String::new()
             }
-        }
-    };
+        };
     let name = required(raw.name, None, "name", "nom de la commune");
     let greeting = required(raw.greeting, None, "greeting", "message d'accueil");
-    let opening_expression = required(raw.opening_hours, None, "opening_hours", "horaires d'ouverture");
+    let opening_expression = required(
+        raw.opening_hours,
+        None,
+        "opening_hours",
+        "horaires d'ouverture",
+    );
     let transfer = raw.transfer.unwrap_or_default();
-    let transfer_number =
-        required(transfer.number, Some("transfer"), "number", "numéro de transfert [transfer]");
+    let transfer_number = required(
+        transfer.number,
+        Some("transfer"),
+        "number",
+        "numéro de transfert [transfer]",
+    );
     let sms = raw.sms.unwrap_or_default();
-    let sms_sender = required(sms.sender, Some("sms"), "sender", "expéditeur des SMS [sms]");
+    let sms_sender = required(
+        sms.sender,
+        Some("sms"),
+        "sender",
+        "expéditeur des SMS [sms]",
+    );
 
     let timezone = match raw.timezone.as_deref() {
         None => chrono_tz::Europe::Paris,
@@ -197,28 +233,44 @@ fn build_commune(path: &Path, text: &str, raw: RawCommune, problems: &mut Proble
     let opening_hours = if opening_expression.is_empty() {
         None
     } else {
-        schedule(&opening_expression, line(None, "opening_hours"), "horaires de la mairie")
+        schedule(
+            &opening_expression,
+            line(None, "opening_hours"),
+            "horaires de la mairie",
+        )
     };
     let rollout = raw.rollout.unwrap_or_default();
     let rollout_windows = rollout.windows.as_deref().and_then(|windows| {
-        schedule(windows, line(Some("rollout"), "windows"), "fenêtres de déploiement [rollout]")
+        schedule(
+            windows,
+            line(Some("rollout"), "windows"),
+            "fenêtres de déploiement [rollout]",
+        )
     });
     let mut partner_hours = BTreeMap::new();
     for (key, partner) in &raw.partners {
         let section = format!("partners.{key}");
         if let Some(expression) = &partner.opening_hours {
             let at = line(Some(&section), "opening_hours");
-            if let Some(parsed) = schedule(expression, at, &format!("horaires du partenaire « {key} »")) {
+            if let Some(parsed) =
+                schedule(expression, at, &format!("horaires du partenaire « {key} »"))
+            {
                 partner_hours.insert(key.clone(), parsed);
             }
         }
     }
 
     if !transfer_number.is_empty() {
-        check_e164(path, line(Some("transfer"), "number"), &transfer_number, "numéro de transfert", problems);
+        check_e164(
+            path,
+            line(Some("transfer"), "number"),
+            &transfer_number,
+            "numéro de transfert",
+            problems,
+        );
     }
-    let sender_ok = !sms_sender.is_empty()
-        && (check_sender(&sms_sender) || sms_sender.starts_with('+'));
+    let sender_ok =
+        !sms_sender.is_empty() && (check_sender(&sms_sender) || sms_sender.starts_with('+'));
     if !sms_sender.is_empty() && !sender_ok {
         problems.error(
             path,
@@ -230,10 +282,22 @@ fn build_commune(path: &Path, text: &str, raw: RawCommune, problems: &mut Proble
         );
     }
     for number in &rollout.pilot_numbers {
-        check_e164(path, line(Some("rollout"), "pilot_numbers"), number, "numéro pilote", problems);
+        check_e164(
+            path,
+            line(Some("rollout"), "pilot_numbers"),
+            number,
+            "numéro pilote",
+            problems,
+        );
     }
     if let Some(website) = &raw.website {
-        check_url(path, line(None, "website"), website, "site de la commune", problems);
+        check_url(
+            path,
+            line(None, "website"),
+            website,
+            "site de la commune",
+            problems,
+        );
     }
 
     let mut partners = BTreeMap::new();
@@ -243,24 +307,53 @@ fn build_commune(path: &Path, text: &str, raw: RawCommune, problems: &mut Proble
         let name = match partner.name.filter(|name| !name.trim().is_empty()) {
             Some(name) => name,
             None => {
-                problems.error(path, at("name"), format!("nom du partenaire « {key} » manquant (clé « name »)"));
+                problems.error(
+                    path,
+                    at("name"),
+                    format!("nom du partenaire « {key} » manquant (clé « name »)"),
+                );
                 String::new()
             }
         };
         if let Some(website) = &partner.website {
-            check_url(path, at("website"), website, &format!("site du partenaire « {key} »"), problems);
+            check_url(
+                path,
+                at("website"),
+                website,
+                &format!("site du partenaire « {key} »"),
+                problems,
+            );
         }
         if let Some(report_url) = &partner.report_url {
-            check_url(path, at("report_url"), report_url, &format!("adresse de signalement du partenaire « {key} »"), problems);
+            check_url(
+                path,
+                at("report_url"),
+                report_url,
+                &format!("adresse de signalement du partenaire « {key} »"),
+                problems,
+            );
         }
         if let Some(phone) = &partner.phone {
-            check_e164(path, at("phone"), phone, &format!("téléphone du partenaire « {key} »"), problems);
+            check_e164(
+                path,
+                at("phone"),
+                phone,
+                &format!("téléphone du partenaire « {key} »"),
+                problems,
+            );
         }
-        for (field, email) in [("email", &partner.email), ("report_email", &partner.report_email)] {
+        for (field, email) in [
+            ("email", &partner.email),
+            ("report_email", &partner.report_email),
+        ] {
             if let Some(email) = email
                 && !looks_like_email(email)
             {
-                problems.error(path, at(field), format!("adresse e-mail « {email} » invalide"));
+                problems.error(
+                    path,
+                    at(field),
+                    format!("adresse e-mail « {email} » invalide"),
+                );
             }
         }
         partners.insert(
@@ -289,18 +382,28 @@ fn build_commune(path: &Path, text: &str, raw: RawCommune, problems: &mut Proble
         transfer_number,
         sms_sender,
         retention_days: raw.retention_days.unwrap_or(90),
-        rollout: Rollout { windows: rollout.windows, pilot_numbers: rollout.pilot_numbers },
+        rollout: Rollout {
+            windows: rollout.windows,
+            pilot_numbers: rollout.pilot_numbers,
+        },
         partners,
         website: raw.website,
         address: raw.address,
     };
-    LoadedCommune { commune, opening_hours, rollout_windows, partner_hours }
+    LoadedCommune {
+        commune,
+        opening_hours,
+        rollout_windows,
+        partner_hours,
+    }
 }
 
 /// An alphanumeric SMS sender: 1 to 11 ASCII letters, digits or spaces, at least one letter.
 fn check_sender(sender: &str) -> bool {
     (1..=11).contains(&sender.len())
-        && sender.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ')
+        && sender
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == ' ')
         && sender.chars().any(|c| c.is_ascii_alphabetic())
 }
 

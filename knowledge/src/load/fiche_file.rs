@@ -89,12 +89,20 @@ pub(crate) fn load_fiche(path: &Path, problems: &mut Problems) -> Option<(Fiche,
         Ok(value) => value,
         Err(error) => {
             let line = error.location().map_or(first, |at| first + at.line() - 1);
-            problems.error(path, line, format!("en-tête YAML illisible : {}", yaml_message(&error)));
+            problems.error(
+                path,
+                line,
+                format!("en-tête YAML illisible : {}", yaml_message(&error)),
+            );
             return None;
         }
     };
     let Some(mapping) = value.as_mapping() else {
-        problems.error(path, first, "l'en-tête doit être une liste de champs « clé: valeur »");
+        problems.error(
+            path,
+            first,
+            "l'en-tête doit être une liste de champs « clé: valeur »",
+        );
         return None;
     };
     check_unknown_keys(path, front, first, mapping, problems);
@@ -102,7 +110,11 @@ pub(crate) fn load_fiche(path: &Path, problems: &mut Problems) -> Option<(Fiche,
         Ok(raw) => raw,
         Err(error) => {
             let line = error.location().map_or(first, |at| first + at.line() - 1);
-            problems.error(path, line, format!("valeur incorrecte : {}", yaml_message(&error)));
+            problems.error(
+                path,
+                line,
+                format!("valeur incorrecte : {}", yaml_message(&error)),
+            );
             return None;
         }
     };
@@ -117,9 +129,15 @@ pub(crate) fn load_fiche(path: &Path, problems: &mut Problems) -> Option<(Fiche,
         gotos: Vec::new(),
     };
 
-    let id = match raw.id.map(|id| id.trim().to_owned()).filter(|id| !id.is_empty()) {
+    let id = match raw
+        .id
+        .map(|id| id.trim().to_owned())
+        .filter(|id| !id.is_empty())
+    {
         Some(id) => {
-            let valid = id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            let valid = id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
             if !valid {
                 problems.error(
                     path,
@@ -134,13 +152,24 @@ pub(crate) fn load_fiche(path: &Path, problems: &mut Problems) -> Option<(Fiche,
             String::new()
         }
     };
-    let title = raw.title.map(|title| title.trim().to_owned()).unwrap_or_default();
+    let title = raw
+        .title
+        .map(|title| title.trim().to_owned())
+        .unwrap_or_default();
     if title.is_empty() {
-        problems.error(path, key_line("title").unwrap_or(first), "titre manquant (champ « title »)");
+        problems.error(
+            path,
+            key_line("title").unwrap_or(first),
+            "titre manquant (champ « title »)",
+        );
     }
     let competence = match raw.competence.as_deref().map(str::trim) {
         None | Some("") => {
-            problems.error(path, lines.competence, "compétence manquante (champ « competence »)");
+            problems.error(
+                path,
+                lines.competence,
+                "compétence manquante (champ « competence »)",
+            );
             None
         }
         Some(name) => match parse_competence(name) {
@@ -175,16 +204,30 @@ pub(crate) fn load_fiche(path: &Path, problems: &mut Problems) -> Option<(Fiche,
         },
     };
     if let Some(link) = &raw.link {
-        check_url(path, key_line("link").unwrap_or(first), link, "lien de la fiche", problems);
+        check_url(
+            path,
+            key_line("link").unwrap_or(first),
+            link,
+            "lien de la fiche",
+            problems,
+        );
     }
     let clarify = raw.clarify.map(|clarify| {
         let clarify_line = key_line("clarify").unwrap_or(first);
         let question = clarify.question.unwrap_or_default();
         if question.trim().is_empty() {
-            problems.error(path, clarify_line, "question de précision manquante (champ « clarify.question »)");
+            problems.error(
+                path,
+                clarify_line,
+                "question de précision manquante (champ « clarify.question »)",
+            );
         }
         if clarify.options.is_empty() {
-            problems.error(path, clarify_line, "aucune option de précision (champ « clarify.options »)");
+            problems.error(
+                path,
+                clarify_line,
+                "aucune option de précision (champ « clarify.options »)",
+            );
         }
         let mut search_from = clarify_line;
         let options = clarify
@@ -193,19 +236,32 @@ pub(crate) fn load_fiche(path: &Path, problems: &mut Problems) -> Option<(Fiche,
             .map(|option| {
                 let goto = option.goto.unwrap_or_default();
                 let goto_line = if goto.is_empty() {
-                    yaml_nested_line(front, first, search_from, "answers", None).unwrap_or(clarify_line)
+                    yaml_nested_line(front, first, search_from, "answers", None)
+                        .unwrap_or(clarify_line)
                 } else {
-                    yaml_nested_line(front, first, search_from, "goto", Some(&goto)).unwrap_or(clarify_line)
+                    yaml_nested_line(front, first, search_from, "goto", Some(&goto))
+                        .unwrap_or(clarify_line)
                 };
                 search_from = goto_line + 1;
                 if goto.is_empty() {
-                    problems.error(path, goto_line, "option de précision sans destination (champ « goto »)");
+                    problems.error(
+                        path,
+                        goto_line,
+                        "option de précision sans destination (champ « goto »)",
+                    );
                 }
                 if option.answers.iter().all(|answer| answer.trim().is_empty()) {
-                    problems.error(path, goto_line, "option de précision sans réponse (champ « answers »)");
+                    problems.error(
+                        path,
+                        goto_line,
+                        "option de précision sans réponse (champ « answers »)",
+                    );
                 }
                 lines.gotos.push(goto_line);
-                ClarifyOption { answers: option.answers, goto }
+                ClarifyOption {
+                    answers: option.answers,
+                    goto,
+                }
             })
             .collect();
         Clarify { question, options }
@@ -266,30 +322,45 @@ fn check_unknown_keys(
     problems: &mut Problems,
 ) {
     let unknown = |key: &serde_yaml_ng::Value, known: &[&str]| -> Option<String> {
-        let name = key.as_str().map_or_else(|| format!("{key:?}"), str::to_owned);
+        let name = key
+            .as_str()
+            .map_or_else(|| format!("{key:?}"), str::to_owned);
         (!known.contains(&name.as_str())).then_some(name)
     };
     for (key, value) in mapping {
         if let Some(name) = unknown(key, FICHE_KEYS) {
             let line = yaml_key_line(front, first, &name).unwrap_or(first);
-            problems.error(path, line, format!("champ inconnu « {name} » (faute de frappe ?)"));
+            problems.error(
+                path,
+                line,
+                format!("champ inconnu « {name} » (faute de frappe ?)"),
+            );
         }
         if key.as_str() != Some("clarify") {
             continue;
         }
         let clarify_line = yaml_key_line(front, first, "clarify").unwrap_or(first);
-        let Some(clarify) = value.as_mapping() else { continue };
+        let Some(clarify) = value.as_mapping() else {
+            continue;
+        };
         for (key, value) in clarify {
             if let Some(name) = unknown(key, CLARIFY_KEYS) {
-                let line = yaml_nested_line(front, first, clarify_line, &name, None).unwrap_or(clarify_line);
-                problems.error(path, line, format!("champ inconnu « clarify.{name} » (faute de frappe ?)"));
+                let line = yaml_nested_line(front, first, clarify_line, &name, None)
+                    .unwrap_or(clarify_line);
+                problems.error(
+                    path,
+                    line,
+                    format!("champ inconnu « clarify.{name} » (faute de frappe ?)"),
+                );
             }
-            let Some(options) = value.as_sequence() else { continue };
+            let Some(options) = value.as_sequence() else {
+                continue;
+            };
             for option in options.iter().filter_map(serde_yaml_ng::Value::as_mapping) {
                 for key in option.keys() {
                     if let Some(name) = unknown(key, OPTION_KEYS) {
-                        let line =
-                            yaml_nested_line(front, first, clarify_line, &name, None).unwrap_or(clarify_line);
+                        let line = yaml_nested_line(front, first, clarify_line, &name, None)
+                            .unwrap_or(clarify_line);
                         problems.error(
                             path,
                             line,
@@ -342,7 +413,10 @@ mod tests {
     #[test]
     fn splits_front_matter() {
         let text = "---\nid: a\n---\nLa réponse.\n";
-        assert_eq!(split_front_matter(text), Some(("id: a\n", "La réponse.\n", 4)));
+        assert_eq!(
+            split_front_matter(text),
+            Some(("id: a\n", "La réponse.\n", 4))
+        );
         assert_eq!(split_front_matter("id: a\n"), None);
         assert_eq!(split_front_matter("---\nid: a\n"), None);
     }

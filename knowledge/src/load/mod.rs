@@ -36,7 +36,11 @@ pub(crate) fn read_folder(dir: &Path, problems: &mut Problems) -> Folder {
             .filter(|path| path.extension().is_some_and(|ext| ext == "md"))
             .collect(),
         Err(error) => {
-            problems.error(&fiches_dir, 0, format!("dossier des fiches illisible ou absent ({error})"));
+            problems.error(
+                &fiches_dir,
+                0,
+                format!("dossier des fiches illisible ou absent ({error})"),
+            );
             Vec::new()
         }
     };
@@ -49,7 +53,12 @@ pub(crate) fn read_folder(dir: &Path, problems: &mut Problems) -> Folder {
             lines.push(fiche_lines);
         }
     }
-    let mut folder = Folder { commune, fiches, lines, synonyms };
+    let mut folder = Folder {
+        commune,
+        fiches,
+        lines,
+        synonyms,
+    };
     check_ids_and_gotos(&folder, problems);
     check_partners(&mut folder, problems);
     check_sms(&folder, problems);
@@ -67,9 +76,12 @@ fn check_ids_and_gotos(folder: &Folder, problems: &mut Problems) {
                 &fiche.source,
                 folder.lines[index].id,
                 format!(
-                    "identifiant « {} » déjà utilisé par {}",
+                    "identifiant « {} » déjà utilisé par la fiche {}",
                     fiche.id,
-                    folder.fiches[other].source.display()
+                    folder.fiches[other]
+                        .source
+                        .file_name()
+                        .map_or_else(String::new, |name| name.to_string_lossy().into_owned())
                 ),
             );
         } else {
@@ -77,13 +89,18 @@ fn check_ids_and_gotos(folder: &Folder, problems: &mut Problems) {
         }
     }
     for (index, fiche) in folder.fiches.iter().enumerate() {
-        let Some(clarify) = &fiche.clarify else { continue };
+        let Some(clarify) = &fiche.clarify else {
+            continue;
+        };
         for (option, goto_line) in clarify.options.iter().zip(&folder.lines[index].gotos) {
             if !option.goto.is_empty() && !first_seen.contains_key(option.goto.as_str()) {
                 problems.error(
                     &fiche.source,
                     *goto_line,
-                    format!("l'option mène à la fiche « {} », qui n'existe pas", option.goto),
+                    format!(
+                        "l'option mène à la fiche « {} », qui n'existe pas",
+                        option.goto
+                    ),
                 );
             }
         }
@@ -109,7 +126,10 @@ fn check_clarify_cycles(folder: &Folder, ids: &HashMap<&str, usize>, problems: &
         let mut stack = vec![(start, 0usize)];
         marks[start] = Mark::Active;
         while let Some(&mut (node, ref mut next)) = stack.last_mut() {
-            let options = folder.fiches[node].clarify.as_ref().map_or(&[][..], |c| &c.options[..]);
+            let options = folder.fiches[node]
+                .clarify
+                .as_ref()
+                .map_or(&[][..], |c| &c.options[..]);
             if *next >= options.len() {
                 marks[node] = Mark::Done;
                 stack.pop();
@@ -117,7 +137,9 @@ fn check_clarify_cycles(folder: &Folder, ids: &HashMap<&str, usize>, problems: &
             }
             let option_index = *next;
             *next += 1;
-            let Some(&target) = ids.get(options[option_index].goto.as_str()) else { continue };
+            let Some(&target) = ids.get(options[option_index].goto.as_str()) else {
+                continue;
+            };
             match marks[target] {
                 Mark::New => {
                     marks[target] = Mark::Active;
@@ -125,11 +147,17 @@ fn check_clarify_cycles(folder: &Folder, ids: &HashMap<&str, usize>, problems: &
                 }
                 Mark::Active => {
                     let cycle_start = stack.iter().position(|&(n, _)| n == target).unwrap_or(0);
-                    let mut names: Vec<&str> =
-                        stack[cycle_start..].iter().map(|&(n, _)| folder.fiches[n].id.as_str()).collect();
+                    let mut names: Vec<&str> = stack[cycle_start..]
+                        .iter()
+                        .map(|&(n, _)| folder.fiches[n].id.as_str())
+                        .collect();
                     names.push(folder.fiches[target].id.as_str());
                     if reported.insert((node, option_index)) {
-                        let line = folder.lines[node].gotos.get(option_index).copied().unwrap_or(1);
+                        let line = folder.lines[node]
+                            .gotos
+                            .get(option_index)
+                            .copied()
+                            .unwrap_or(1);
                         problems.error(
                             &folder.fiches[node].source,
                             line,
@@ -145,7 +173,9 @@ fn check_clarify_cycles(folder: &Folder, ids: &HashMap<&str, usize>, problems: &
 
 /// Resolves each fiche's partner (default: its competence's name) and checks it is defined.
 fn check_partners(folder: &mut Folder, problems: &mut Problems) {
-    let Some(commune) = &folder.commune else { return };
+    let Some(commune) = &folder.commune else {
+        return;
+    };
     let partners = &commune.commune.partners;
     for (fiche, lines) in folder.fiches.iter_mut().zip(&folder.lines) {
         if fiche.competence == Competence::Commune && fiche.partner.is_none() {
@@ -157,7 +187,11 @@ fn check_partners(folder: &mut Folder, problems: &mut Problems) {
             .clone()
             .unwrap_or_else(|| fiche_file::competence_key(fiche.competence).to_owned());
         if !partners.contains_key(&key) {
-            let line = if explicit { lines.partner.unwrap_or(lines.competence) } else { lines.competence };
+            let line = if explicit {
+                lines.partner.unwrap_or(lines.competence)
+            } else {
+                lines.competence
+            };
             let hint = if explicit {
                 String::new()
             } else {
@@ -178,15 +212,24 @@ fn check_sms(folder: &Folder, problems: &mut Problems) {
     for (fiche, lines) in folder.fiches.iter().zip(&folder.lines) {
         let Some(template) = &fiche.sms else { continue };
         if template.contains("{link}") && fiche.link.is_none() {
-            problems.error(&fiche.source, lines.sms, "le SMS contient {link} mais la fiche n'a pas de lien (champ « link »)");
+            problems.error(
+                &fiche.source,
+                lines.sms,
+                "le SMS contient {link} mais la fiche n'a pas de lien (champ « link »)",
+            );
             continue;
         }
-        let Some(text) = fiche.sms_text() else { continue };
+        let Some(text) = fiche.sms_text() else {
+            continue;
+        };
         let size = sms_size(&text);
         if size.segments > 2 {
             let (encoding, limit) = match size.encoding {
                 SmsEncoding::Gsm7 => ("", 306),
-                SmsEncoding::Ucs2 => (", à cause d'un caractère spécial (ê, ç, ô…) qui réduit chaque SMS à 67 caractères", 134),
+                SmsEncoding::Ucs2 => (
+                    ", à cause d'un caractère spécial (ê, ç, ô…) qui réduit chaque SMS à 67 caractères",
+                    134,
+                ),
             };
             problems.warning(
                 &fiche.source,

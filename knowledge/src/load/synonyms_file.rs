@@ -27,7 +27,11 @@ pub(crate) fn load_synonyms(path: &Path, problems: &mut Problems) -> Vec<Synonym
     parse_synonyms(path, &text, problems)
 }
 
-pub(crate) fn parse_synonyms(path: &Path, text: &str, problems: &mut Problems) -> Vec<SynonymGroup> {
+pub(crate) fn parse_synonyms(
+    path: &Path,
+    text: &str,
+    problems: &mut Problems,
+) -> Vec<SynonymGroup> {
     let mut groups = Vec::new();
     for (index, line) in text.lines().enumerate() {
         let number = index + 1;
@@ -67,7 +71,11 @@ pub(crate) fn parse_synonyms(path: &Path, text: &str, problems: &mut Problems) -
             .collect();
         if kept.len() >= 2 {
             let (entries, terms) = kept.into_iter().unzip();
-            groups.push(SynonymGroup { line: number, entries, terms });
+            groups.push(SynonymGroup {
+                line: number,
+                entries,
+                terms,
+            });
         }
     }
     groups
