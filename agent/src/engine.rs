@@ -218,9 +218,15 @@ impl<'a> Turn<'a> {
         };
         // A specific fiche whose distinguishing words the caller did not say ("je voudrais
         // faire un passeport" → not "perdu", "expiré"…): ask the clarifying fiche's question.
-        if let Some(parent) = hits.iter().skip(1).filter_map(|hit| self.fiche(&hit.fiche_id)).find(|parent| {
-            parent.clarify.as_ref().is_some_and(|clarify| clarify.options.iter().any(|option| option.goto == fiche.id))
-        }) && let Some(clarify) = &parent.clarify
+        if let Some(parent) = hits
+            .iter()
+            .skip(1)
+            .filter(|hit| hit.confidence >= top.confidence * self.policy.family_ratio)
+            .filter_map(|hit| self.fiche(&hit.fiche_id))
+            .find(|parent| {
+                parent.clarify.as_ref().is_some_and(|clarify| clarify.options.iter().any(|option| option.goto == fiche.id))
+            })
+            && let Some(clarify) = &parent.clarify
             && crate::clarify::option_for(clarify, &self.text).is_none()
             && crate::clarify::option_by_terms(clarify, &self.inbound.text).is_none()
         {

@@ -15,6 +15,10 @@ pub struct Policy {
     pub min_margin: f32,
     /// Below this transcription confidence, a confident match is confirmed first.
     pub low_asr_confidence: f32,
+    /// When the best fiche is one option of a clarifying fiche that scores at least this share
+    /// of its confidence, and the caller said none of the options' words, the clarifying
+    /// question is asked ("un passeport" → "perdu, volé, expiré ?") rather than guessing.
+    pub family_ratio: f32,
 }
 
 impl Default for Policy {
@@ -22,7 +26,7 @@ impl Default for Policy {
     /// requests that name their topic among many other words score 0.25–0.5, out-of-scope
     /// questions mostly below 0.22; a thin margin means two topics tie.
     fn default() -> Self {
-        Self { answer_confidence: 0.22, confirm_confidence: 0.2, min_margin: 0.05, low_asr_confidence: 0.5 }
+        Self { answer_confidence: 0.22, confirm_confidence: 0.2, min_margin: 0.05, low_asr_confidence: 0.5, family_ratio: 0.7 }
     }
 }
 

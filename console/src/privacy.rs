@@ -14,7 +14,7 @@ use serde::Serialize;
 /// Environment variable holding the pseudonymisation key (`[privacy] pseudonym_key`).
 pub const PSEUDONYM_KEY_ENV: &str = "GUICHET__PRIVACY__PSEUDONYM_KEY";
 /// The development key used when [`PSEUDONYM_KEY_ENV`] is unset or empty.
-pub const DEV_PSEUDONYM_KEY: &str = "guichet-dev-pseudonym-key";
+pub const DEV_PSEUDONYM_KEY: &str = "guichet-development-pseudonym-key";
 
 /// The pseudonymisation key and where it came from.
 #[derive(Clone)]

@@ -15,6 +15,9 @@ use std::fmt::Write;
 use crate::metrics::{Metrics, Ratio};
 use crate::report::{Report, percent};
 
+/// Reads one rate out of the metrics.
+type RateOf = fn(&Metrics) -> Ratio;
+
 /// Half a point: a rate must move by more than this to count.
 pub const NOISE: f64 = 0.005;
 
@@ -109,7 +112,7 @@ impl Comparison {
 
 pub fn compare(baseline: &Report, current: &Report) -> Comparison {
     let (b, c) = (&baseline.figures.metrics, &current.figures.metrics);
-    let rates: [(&'static str, fn(&Metrics) -> Ratio, bool); 9] = [
+    let rates: [(&'static str, RateOf, bool); 9] = [
         ("précision des actions", |m| m.action_accuracy, true),
         ("précision des fiches", |m| m.fiche_accuracy, true),
         ("mauvaise orientation", |m| m.misroute, false),

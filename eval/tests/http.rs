@@ -47,7 +47,7 @@ fn verified(fake: &Fake, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<
         .get("x-twilio-signature")
         .and_then(|value| value.to_str().ok());
     signature::verify(TOKEN, &url, form.params(), given)
-        .map_err(|error| (StatusCode::FORBIDDEN, error.to_string()).into_response())?;
+        .map_err(|error| (StatusCode::FORBIDDEN, error.to_string()))?;
     Ok(form)
 }
 
@@ -92,7 +92,7 @@ fn voice_options(fake: &Fake) -> VoiceOptions {
 async fn voice(State(fake): State<Shared>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     let form = match verified(&fake, &uri, &headers, &body) {
         Ok(form) => form,
-        Err(response) => return response,
+        Err(refused) => return refused.into_response(),
     };
     let Ok(call) = IncomingCall::parse(&form) else {
         return StatusCode::BAD_REQUEST.into_response();
@@ -114,7 +114,7 @@ async fn voice_turn(
 ) -> Response {
     let form = match verified(&fake, &uri, &headers, &body) {
         Ok(form) => form,
-        Err(response) => return response,
+        Err(refused) => return refused.into_response(),
     };
     let Ok(gather) = GatherResult::parse(&form) else {
         return StatusCode::BAD_REQUEST.into_response();
@@ -140,7 +140,7 @@ async fn voice_turn(
 async fn sms(State(fake): State<Shared>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     let form = match verified(&fake, &uri, &headers, &body) {
         Ok(form) => form,
-        Err(response) => return response,
+        Err(refused) => return refused.into_response(),
     };
     let Ok(message) = IncomingSms::parse(&form) else {
         return StatusCode::BAD_REQUEST.into_response();
@@ -161,7 +161,7 @@ async fn sms(State(fake): State<Shared>, uri: Uri, headers: HeaderMap, body: Byt
 async fn status(State(fake): State<Shared>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     match verified(&fake, &uri, &headers, &body) {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),
-        Err(response) => response,
+        Err(refused) => refused.into_response(),
     }
 }
 

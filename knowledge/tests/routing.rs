@@ -47,6 +47,8 @@ fn routing_top1_reaches_the_target() {
         cases.len()
     );
     let mut failures = Vec::new();
+    // Confidence of the correct first hits: [< 0.3, 0.3..0.6, >= 0.6].
+    let mut bands = [0usize; 3];
     for (line, case) in &cases {
         let Some((phrasing, expected)) = case.split_once('\t') else {
             panic!("routing.tsv:{line}: expected `phrasing<TAB>fiche_id`");
@@ -58,6 +60,9 @@ fn routing_top1_reaches_the_target() {
         );
         let hits = DEMO.search(phrasing);
         let top = hits.first().map_or("(none)", |hit| hit.fiche_id.as_str());
+        if let Some(hit) = hits.first().filter(|hit| hit.fiche_id == expected) {
+            bands[usize::from(hit.confidence >= 0.3) + usize::from(hit.confidence >= 0.6)] += 1;
+        }
         if top != expected {
             let found: Vec<String> = hits
                 .iter()

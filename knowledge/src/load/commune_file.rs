@@ -140,27 +140,22 @@ pub(crate) fn load_commune(path: &Path, problems: &mut Problems) -> Option<Loade
 }
 
 fn check_unknown_keys(path: &Path, text: &str, table: &toml::Table, problems: &mut Problems) {
-    let mut check = |section: Option<&str>, value: Option<&toml::Value>, known: &[&str]| {
-        let Some(table) = value.map_or(Some(table), toml::Value::as_table) else {
-            return;
-        };
+    let mut check = |section: Option<&str>, table: Option<&toml::Table>, known: &[&str]| {
+        let Some(table) = table else { return };
         for key in table.keys().filter(|key| !known.contains(&key.as_str())) {
             let line = toml_key_line(text, section, Some(key));
-            problems.error(
-                path,
-                line,
-                format!("clé inconnue « {key} » (faute de frappe ?)"),
-            );
+            problems.error(path, line, format!("clé inconnue « {key} » (faute de frappe ?)"));
         }
     };
-    check(None, None, TOP_KEYS);
-    check(Some("transfer"), table.get("transfer"), TRANSFER_KEYS);
-    check(Some("sms"), table.get("sms"), SMS_KEYS);
-    check(Some("rollout"), table.get("rollout"), ROLLOUT_KEYS);
+    let section = |name: &str| table.get(name).and_then(toml::Value::as_table);
+    check(None, Some(table), TOP_KEYS);
+    check(Some("transfer"), section("transfer"), TRANSFER_KEYS);
+    check(Some("sms"), section("sms"), SMS_KEYS);
+    check(Some("rollout"), section("rollout"), ROLLOUT_KEYS);
     if let Some(partners) = table.get("partners").and_then(toml::Value::as_table) {
         for (key, partner) in partners {
             let section = format!("partners.{key}");
-            check(Some(section.as_str()), Some(partner), PARTNER_KEYS);
+            check(Some(section.as_str()), partner.as_table(), PARTNER_KEYS);
         }
     }
 }
