@@ -23,10 +23,18 @@ async fn a_call_from_answer_to_transfer_with_an_sms() {
     let h = Harness::start(SmsProvider::Vonage, open_hours()).await;
     let uuid = "63f61863-4a51-4f6b-86e1-46edebcf9356";
     let from = "33612345670";
-    let authorization = guichet_connectors::vonage::signature::sign(VONAGE_SIGNATURE_SECRET, b"", chrono::Utc::now().timestamp(), "j");
+    let authorization = guichet_connectors::vonage::signature::sign(
+        VONAGE_SIGNATURE_SECRET,
+        b"",
+        chrono::Utc::now().timestamp(),
+        "j",
+    );
     let answer = h
         .http
-        .get(format!("{}/vonage/answer?to={MAIRIE_DIGITS}&from={from}&uuid={uuid}&conversation_uuid=CON-1", h.base))
+        .get(format!(
+            "{}/vonage/answer?to={MAIRIE_DIGITS}&from={from}&uuid={uuid}&conversation_uuid=CON-1",
+            h.base
+        ))
         .header("Authorization", authorization)
         .send()
         .await
@@ -41,9 +49,17 @@ async fn a_call_from_answer_to_transfer_with_an_sms() {
     assert_eq!(ncco[1]["type"], json!(["speech", "dtmf"]));
     assert_eq!(ncco[1]["speech"]["language"], "fr-FR");
     assert_eq!(ncco[1]["speech"]["uuid"], json!([uuid]));
-    assert_eq!(ncco[1]["eventUrl"], json!([format!("{PUBLIC_URL}/vonage/input?tenant=villebourg&seq=1")]));
+    assert_eq!(
+        ncco[1]["eventUrl"],
+        json!([format!("{PUBLIC_URL}/vonage/input?tenant=villebourg&seq=1")])
+    );
 
-    let turn = h.vonage("/vonage/input?tenant=villebourg&seq=1", &input(uuid, from, "mon passeport est expiré", json!("0.91"))).await;
+    let turn = h
+        .vonage(
+            "/vonage/input?tenant=villebourg&seq=1",
+            &input(uuid, from, "mon passeport est expiré", json!("0.91")),
+        )
+        .await;
     assert_eq!(turn.status(), 200);
     assert_eq!(decision(&turn)["action"], "answer");
     let sms = h.wait_for_sms(1).await;
@@ -52,11 +68,24 @@ async fn a_call_from_answer_to_transfer_with_an_sms() {
     assert_eq!(sms[0].to, format!("+{from}"));
     assert_eq!(sms[0].from, "VILLEBOURG");
 
-    let transfer = h.vonage("/vonage/input?tenant=villebourg&seq=2", &input(uuid, from, "je veux parler à un conseiller", json!(0.88))).await;
+    let transfer = h
+        .vonage(
+            "/vonage/input?tenant=villebourg&seq=2",
+            &input(uuid, from, "je veux parler à un conseiller", json!(0.88)),
+        )
+        .await;
     assert_eq!(decision(&transfer)["action"], "transfer");
     let ncco: serde_json::Value = transfer.json().await.unwrap();
-    let connect = ncco.as_array().unwrap().iter().find(|a| a["action"] == "connect").expect("connect action");
-    assert_eq!(connect["endpoint"][0], json!({"type": "phone", "number": "33130000000"}));
+    let connect = ncco
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["action"] == "connect")
+        .expect("connect action");
+    assert_eq!(
+        connect["endpoint"][0],
+        json!({"type": "phone", "number": "33130000000"})
+    );
     assert_eq!(connect["from"], "33130000000");
 
     let event = h.vonage("/vonage/event", &json!({"uuid": uuid, "status": "completed", "from": from, "to": MAIRIE_DIGITS, "direction": "inbound"})).await;
@@ -75,7 +104,11 @@ async fn an_inbound_sms_is_answered_through_the_outbox() {
     assert_eq!(h.vonage("/vonage/sms", &body).await.status(), 204);
     let sms = h.wait_for_sms(1).await;
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    assert_eq!(h.fake.received().len(), 1, "a retried inbound SMS is answered once");
+    assert_eq!(
+        h.fake.received().len(),
+        1,
+        "a retried inbound SMS is answered once"
+    );
     assert_eq!(sms[0].to, "+33611223344");
     assert!(sms[0].text.contains("http"), "{}", sms[0].text);
     h.stop().await;
@@ -85,13 +118,43 @@ async fn an_inbound_sms_is_answered_through_the_outbox() {
 async fn bad_vonage_signatures_are_refused() {
     let h = Harness::start(SmsProvider::Vonage, open_hours()).await;
     let body = serde_json::to_vec(&input("u-1", "33612345670", "bonjour", json!("0.9"))).unwrap();
-    let forged = guichet_connectors::vonage::signature::sign("not-the-secret", &body, chrono::Utc::now().timestamp(), "j");
-    let response = h.http.post(format!("{}/vonage/input", h.base)).header("Authorization", forged).body(body.clone()).send().await.unwrap();
+    let forged = guichet_connectors::vonage::signature::sign(
+        "not-the-secret",
+        &body,
+        chrono::Utc::now().timestamp(),
+        "j",
+    );
+    let response = h
+        .http
+        .post(format!("{}/vonage/input", h.base))
+        .header("Authorization", forged)
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 403);
-    let other_body = guichet_connectors::vonage::signature::sign(VONAGE_SIGNATURE_SECRET, b"{}", chrono::Utc::now().timestamp(), "j");
-    let response = h.http.post(format!("{}/vonage/input", h.base)).header("Authorization", other_body).body(body.clone()).send().await.unwrap();
+    let other_body = guichet_connectors::vonage::signature::sign(
+        VONAGE_SIGNATURE_SECRET,
+        b"{}",
+        chrono::Utc::now().timestamp(),
+        "j",
+    );
+    let response = h
+        .http
+        .post(format!("{}/vonage/input", h.base))
+        .header("Authorization", other_body)
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 403);
-    let response = h.http.post(format!("{}/vonage/input", h.base)).body(body).send().await.unwrap();
+    let response = h
+        .http
+        .post(format!("{}/vonage/input", h.base))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 403);
     h.stop().await;
 }

@@ -176,25 +176,31 @@ impl<'a> Turn<'a> {
         }
         // Words of irritation say nothing of the topic ("inadmissible" must not find the
         // complaints fiche): search what is left.
-        let hits = if angry {
-            self.kb().search(&intents::without_anger(&self.text))
-        } else {
-            self.kb().search(&self.inbound.text)
-        };
+        let rest = if angry { intents::without_anger(&self.text) } else { String::new() };
+        let hits = if angry { self.kb().search(&rest) } else { self.kb().search(&self.inbound.text) };
+        // An irritated caller whose remaining words hardly name anything ("votre mairie ne sert
+        // à rien") is not asked to confirm a guess: a human takes over.
+        let topic_named = !angry || guichet_knowledge::terms(&rest).len() >= 2;
         let best = self.best_match(&hits);
         if let Some(best) = &best {
             self.decision.confidence = Some(best.confidence);
             self.decision.margin = Some(best.margin);
         }
         let verdict = best.as_ref().map_or(Verdict::NotUnderstood, |best| {
-            self.policy.verdict(best.confidence, best.margin, self.inbound.asr_confidence)
+            // A clarifying fiche only asks a question (the caller can still switch topic): a
+            // thin margin over a neighbour does not need a confirmation first.
+            let margin = if best.fiche.clarify.is_some() { f32::INFINITY } else { best.margin };
+            self.policy.verdict(best.confidence, margin, self.inbound.asr_confidence)
         });
         match (best, verdict) {
             (Some(best), Verdict::Answer) if clarifying.is_some_and(|pending| pending.id == best.fiche.id) => {
                 // The same topic again, without an option: ask the question again.
                 self.not_understood("clarify_repeat", clarifying);
             }
-            (Some(best), Verdict::Answer) => self.handle_fiche(best.fiche, "best_match"),
+            (Some(best), Verdict::Answer) if topic_named => self.handle_fiche(best.fiche, "best_match"),
+            (Some(_), Verdict::Answer | Verdict::Confirm) if angry => {
+                self.hand_off("anger", "appelant mécontent, sujet incertain", None, AfterCallback::Continue)
+            }
             (Some(best), Verdict::Confirm) => {
                 self.session.misunderstandings = 0;
                 self.confirm(best.fiche, "middling_confidence");

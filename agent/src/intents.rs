@@ -314,7 +314,7 @@ mod tests {
         assert!(is_firm_goodbye(&n("d'accord bon bah merci au revoir")));
         assert!(!is_firm_goodbye(&n("oui c'est bon")));
         assert_eq!(leaning(&n("oui transmettez s'il vous plaît")), Some(true));
-        assert_eq!(leaning(&n("non pas vraiment clair")), Some(false));
+        assert_eq!(leaning(&n("non ça ne m'a pas servi")), Some(false));
         assert_eq!(leaning(&n("la cantine")), None);
     }
 

@@ -15,16 +15,18 @@ impl LineType {
         let Some(parsed) = parse(number) else {
             return LineType::Unknown;
         };
-        // The French plan by its first digit (what the protocol and callers rely on), whatever
+        // The French plans by their prefixes (what the protocol and callers rely on), whatever
         // the allocation tables say about a given block.
-        if parsed.code().value() == 33 {
-            let national = parsed.national().value().to_string();
-            if national.len() == 9 {
-                return match national.as_bytes()[0] {
-                    b'6' | b'7' => LineType::Mobile,
-                    b'1'..=b'5' | b'9' => LineType::Landline,
-                    _ => LineType::Unknown,
-                };
+        let code = parsed.code().value();
+        let national = parsed.national().value().to_string();
+        if national.len() == 9
+            && let Some((_, mobiles, fixed)) = PLANS.iter().find(|(plan, _, _)| *plan == code)
+        {
+            if mobiles.iter().any(|prefix| national.starts_with(prefix)) {
+                return LineType::Mobile;
+            }
+            if fixed.iter().any(|prefix| national.starts_with(prefix)) {
+                return LineType::Landline;
             }
         }
         if !parsed.is_valid() {
@@ -38,6 +40,16 @@ impl LineType {
         }
     }
 }
+
+/// Country code, mobile prefixes and fixed/VoIP prefixes of the national number (9 digits):
+/// metropolitan France and the overseas departments.
+const PLANS: &[(u16, &[&str], &[&str])] = &[
+    (33, &["6", "7"], &["1", "2", "3", "4", "5", "9"]),
+    (590, &["690", "691"], &["590"]),
+    (596, &["696", "697"], &["596"]),
+    (594, &["694"], &["594"]),
+    (262, &["692", "693", "639"], &["262", "263", "269"]),
+];
 
 fn parse(number: &str) -> Option<PhoneNumber> {
     let trimmed = number.trim();

@@ -105,8 +105,8 @@ fn two_misunderstandings_hand_off() {
     expect(&reply, DecisionAction::Transfer, None);
     assert_eq!(reply.trace.rule, "two_misunderstandings");
     assert_eq!(transfer_number(&reply), Some("+33130000000"));
-    let ticket = ticket(&reply, TicketKind::Transfer);
-    assert!(ticket.summary.contains("capitale de l'Australie"), "{}", ticket.summary);
+    let transfer = ticket(&reply, TicketKind::Transfer);
+    assert!(transfer.summary.contains("capitale de l'Australie"), "{}", transfer.summary);
     assert!(call.session.is_ended());
 
     let mut call = Call::voice(demo(), monday_morning(), MOBILE);
@@ -221,7 +221,9 @@ fn deflect_without_a_report_channel_offers_a_human() {
     expect(&reply, DecisionAction::Deflect, Some("carte-grise"));
     assert!(said(&reply).contains("agent"), "{}", said(&reply));
     assert!(matches!(call.session.pending, Pending::HumanOffer { .. }));
-    expect(&call.say("oui"), DecisionAction::Transfer, None);
+    let reply = call.say("oui");
+    expect(&reply, DecisionAction::Transfer, Some("carte-grise"));
+    assert_eq!(ticket(&reply, TicketKind::Transfer).topic, "Carte grise (certificat d'immatriculation)");
 }
 
 #[test]
@@ -252,7 +254,7 @@ fn landline_callers_are_told_where_to_go_and_offered_a_human() {
     assert!(sms(&reply).is_empty());
     assert!(said(&reply).contains("villebourg point example"), "{}", said(&reply));
     assert!(said(&reply).ends_with(HUMAN_OFFER));
-    expect(&call.say("oui"), DecisionAction::Transfer, None);
+    expect(&call.say("oui"), DecisionAction::Transfer, Some("passeport-renouvellement"));
 }
 
 #[test]

@@ -57,11 +57,19 @@ pub fn fit(text: &str) -> SmsText {
             gsm.push_str(replacement);
         } else {
             let size = sms_size(text);
-            return SmsText { text: text.to_string(), encoding: size.encoding, segments: size.segments };
+            return SmsText {
+                text: text.to_string(),
+                encoding: size.encoding,
+                segments: size.segments,
+            };
         }
     }
     let size = sms_size(&gsm);
-    SmsText { text: gsm, encoding: size.encoding, segments: size.segments }
+    SmsText {
+        text: gsm,
+        encoding: size.encoding,
+        segments: size.segments,
+    }
 }
 
 #[cfg(test)]
@@ -70,9 +78,13 @@ mod tests {
 
     #[test]
     fn plain_french_with_gsm_accents_is_unchanged() {
-        let sms = fit("Mairie de Villebourg : rendez-vous à prendre sur https://villebourg.example/cni");
+        let sms =
+            fit("Mairie de Villebourg : rendez-vous à prendre sur https://villebourg.example/cni");
         assert_eq!(sms.encoding, Encoding::Gsm7);
-        assert_eq!(sms.text, "Mairie de Villebourg : rendez-vous à prendre sur https://villebourg.example/cni");
+        assert_eq!(
+            sms.text,
+            "Mairie de Villebourg : rendez-vous à prendre sur https://villebourg.example/cni"
+        );
         assert_eq!(sms.segments, 1);
     }
 

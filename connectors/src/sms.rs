@@ -31,7 +31,10 @@ pub struct Accepted {
 pub enum SendError {
     /// Timeouts, connection failures, 408, 429 and 5xx: retry with backoff.
     #[error("temporary failure: {reason}")]
-    Transient { reason: String, retry_after: Option<Duration> },
+    Transient {
+        reason: String,
+        retry_after: Option<Duration>,
+    },
     /// Any other 4xx (bad number, bad credentials, refused content): do not retry.
     #[error("permanent failure: {reason}")]
     Permanent { reason: String },
@@ -42,7 +45,10 @@ impl SendError {
     pub fn from_status(status: u16, body: &str, retry_after: Option<Duration>) -> SendError {
         let reason = format!("HTTP {status}: {}", truncate(body, 300));
         if status == 408 || status == 425 || status == 429 || status >= 500 {
-            SendError::Transient { reason, retry_after }
+            SendError::Transient {
+                reason,
+                retry_after,
+            }
         } else {
             SendError::Permanent { reason }
         }
@@ -51,10 +57,19 @@ impl SendError {
     /// Network-level failures (timeouts, refused connections) are transient; building errors are not.
     pub fn from_transport(error: &reqwest::Error) -> SendError {
         if error.is_builder() {
-            SendError::Permanent { reason: error.to_string() }
+            SendError::Permanent {
+                reason: error.to_string(),
+            }
         } else {
-            let kind = if error.is_timeout() { "timeout" } else { "transport error" };
-            SendError::Transient { reason: format!("{kind}: {error}"), retry_after: None }
+            let kind = if error.is_timeout() {
+                "timeout"
+            } else {
+                "transport error"
+            };
+            SendError::Transient {
+                reason: format!("{kind}: {error}"),
+                retry_after: None,
+            }
         }
     }
 

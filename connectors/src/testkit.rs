@@ -80,7 +80,9 @@ struct Shared {
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, Recorder> {
-        self.recorder.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.recorder
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -92,9 +94,15 @@ pub struct FakeProvider {
 
 impl FakeProvider {
     pub async fn start(credentials: Credentials) -> std::io::Result<FakeProvider> {
-        let shared = Arc::new(Shared { credentials, recorder: Mutex::new(Recorder::default()) });
+        let shared = Arc::new(Shared {
+            credentials,
+            recorder: Mutex::new(Recorder::default()),
+        });
         let app = Router::new()
-            .route("/2010-04-01/Accounts/{account}/Messages.json", post(twilio_messages))
+            .route(
+                "/2010-04-01/Accounts/{account}/Messages.json",
+                post(twilio_messages),
+            )
             .route("/v1/messages", post(vonage_messages))
             .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -108,7 +116,11 @@ impl FakeProvider {
                 tracing::warn!(%error, "fake provider stopped");
             }
         });
-        Ok(FakeProvider { address, shared, shutdown: Some(shutdown) })
+        Ok(FakeProvider {
+            address,
+            shared,
+            shutdown: Some(shutdown),
+        })
     }
 
     /// `http://127.0.0.1:PORT`: the base URL to give a Twilio or Vonage client.
@@ -150,7 +162,10 @@ impl Drop for FakeProvider {
 }
 
 fn basic_auth_matches(headers: &HeaderMap, user: &str, password: &str) -> bool {
-    let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+    let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
         return false;
     };
     let Some(encoded) = value.strip_prefix("Basic ") else {
@@ -163,18 +178,26 @@ fn content_type_is(headers: &HeaderMap, expected: &str) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case(expected)))
+        .is_some_and(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case(expected))
+        })
 }
 
 fn is_e164(number: &str) -> bool {
     number.strip_prefix('+').is_some_and(|digits| {
-        (8..=15).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit()) && !digits.starts_with('0')
+        (8..=15).contains(&digits.len())
+            && digits.chars().all(|c| c.is_ascii_digit())
+            && !digits.starts_with('0')
     })
 }
 
 fn is_alphanumeric_sender(sender: &str) -> bool {
     (1..=11).contains(&sender.len())
-        && sender.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ')
+        && sender
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == ' ')
         && sender.chars().any(|c| c.is_ascii_alphabetic())
 }
 
@@ -184,7 +207,9 @@ fn fault_response(fault: Fault, body: serde_json::Value) -> Response {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             (status, axum::Json(body)).into_response()
         }
-        Fault::TooManyRequests { retry_after_seconds } => (
+        Fault::TooManyRequests {
+            retry_after_seconds,
+        } => (
             StatusCode::TOO_MANY_REQUESTS,
             [(header::RETRY_AFTER, retry_after_seconds.to_string())],
             axum::Json(body),
@@ -207,7 +232,12 @@ async fn next_fault(shared: &Shared) -> Option<Fault> {
     fault
 }
 
-fn reject(shared: &Shared, status: StatusCode, reason: String, body: serde_json::Value) -> Response {
+fn reject(
+    shared: &Shared,
+    status: StatusCode,
+    reason: String,
+    body: serde_json::Value,
+) -> Response {
     shared.lock().rejections.push(reason);
     (status, axum::Json(body)).into_response()
 }
@@ -216,7 +246,14 @@ fn twilio_error(code: u32, message: &str, status: u16) -> serde_json::Value {
     json!({ "code": code, "message": message, "more_info": format!("https://www.twilio.com/docs/errors/{code}"), "status": status })
 }
 
-const TWILIO_FIELDS: &[&str] = &["To", "From", "Body", "StatusCallback", "MessagingServiceSid", "ValidityPeriod"];
+const TWILIO_FIELDS: &[&str] = &[
+    "To",
+    "From",
+    "Body",
+    "StatusCallback",
+    "MessagingServiceSid",
+    "ValidityPeriod",
+];
 
 async fn twilio_messages(
     State(shared): State<Arc<Shared>>,
@@ -229,31 +266,86 @@ async fn twilio_messages(
     }
     let credentials = &shared.credentials;
     if account != credentials.twilio_account_sid
-        || !basic_auth_matches(&headers, &credentials.twilio_account_sid, &credentials.twilio_auth_token)
+        || !basic_auth_matches(
+            &headers,
+            &credentials.twilio_account_sid,
+            &credentials.twilio_auth_token,
+        )
     {
-        return reject(&shared, StatusCode::UNAUTHORIZED, "twilio: authentication".into(), twilio_error(20003, "Authenticate", 401));
+        return reject(
+            &shared,
+            StatusCode::UNAUTHORIZED,
+            "twilio: authentication".into(),
+            twilio_error(20003, "Authenticate", 401),
+        );
     }
     if !content_type_is(&headers, "application/x-www-form-urlencoded") {
-        return reject(&shared, StatusCode::BAD_REQUEST, "twilio: content type".into(), twilio_error(20001, "Invalid content type", 400));
+        return reject(
+            &shared,
+            StatusCode::BAD_REQUEST,
+            "twilio: content type".into(),
+            twilio_error(20001, "Invalid content type", 400),
+        );
     }
     let Ok(form) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) else {
-        return reject(&shared, StatusCode::BAD_REQUEST, "twilio: form".into(), twilio_error(20001, "Malformed form", 400));
+        return reject(
+            &shared,
+            StatusCode::BAD_REQUEST,
+            "twilio: form".into(),
+            twilio_error(20001, "Malformed form", 400),
+        );
     };
-    if let Some((unknown, _)) = form.iter().find(|(key, _)| !TWILIO_FIELDS.contains(&key.as_str())) {
-        return reject(&shared, StatusCode::BAD_REQUEST, format!("twilio: unknown field {unknown}"), twilio_error(20001, "Unknown parameter", 400));
+    if let Some((unknown, _)) = form
+        .iter()
+        .find(|(key, _)| !TWILIO_FIELDS.contains(&key.as_str()))
+    {
+        return reject(
+            &shared,
+            StatusCode::BAD_REQUEST,
+            format!("twilio: unknown field {unknown}"),
+            twilio_error(20001, "Unknown parameter", 400),
+        );
     }
-    let field = |name: &str| form.iter().find(|(key, _)| key == name).map(|(_, value)| value.clone());
+    let field = |name: &str| {
+        form.iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+    };
     let (Some(to), Some(from), Some(text)) = (field("To"), field("From"), field("Body")) else {
-        return reject(&shared, StatusCode::BAD_REQUEST, "twilio: missing To, From or Body".into(), twilio_error(21604, "A 'To', 'From' and 'Body' are required", 400));
+        return reject(
+            &shared,
+            StatusCode::BAD_REQUEST,
+            "twilio: missing To, From or Body".into(),
+            twilio_error(21604, "A 'To', 'From' and 'Body' are required", 400),
+        );
     };
     if !is_e164(&to) {
-        return reject(&shared, StatusCode::BAD_REQUEST, format!("twilio: invalid To {to}"), twilio_error(21211, "Invalid 'To' Phone Number", 400));
+        return reject(
+            &shared,
+            StatusCode::BAD_REQUEST,
+            format!("twilio: invalid To {to}"),
+            twilio_error(21211, "Invalid 'To' Phone Number", 400),
+        );
     }
     if !is_e164(&from) && !is_alphanumeric_sender(&from) {
-        return reject(&shared, StatusCode::BAD_REQUEST, format!("twilio: invalid From {from}"), twilio_error(21212, "Invalid 'From' Phone Number", 400));
+        return reject(
+            &shared,
+            StatusCode::BAD_REQUEST,
+            format!("twilio: invalid From {from}"),
+            twilio_error(21212, "Invalid 'From' Phone Number", 400),
+        );
     }
     if text.is_empty() || text.chars().count() > 1600 {
-        return reject(&shared, StatusCode::BAD_REQUEST, "twilio: body length".into(), twilio_error(21617, "The concatenated message body exceeds the 1600 character limit", 400));
+        return reject(
+            &shared,
+            StatusCode::BAD_REQUEST,
+            "twilio: body length".into(),
+            twilio_error(
+                21617,
+                "The concatenated message body exceeds the 1600 character limit",
+                400,
+            ),
+        );
     }
     let id = {
         let mut recorder = shared.lock();
@@ -285,19 +377,42 @@ fn vonage_error(title: &str, detail: &str) -> serde_json::Value {
     json!({ "type": "https://developer.vonage.com/api-errors#invalid-params", "title": title, "detail": detail, "instance": "fake" })
 }
 
-async fn vonage_messages(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn vonage_messages(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if let Some(fault) = next_fault(&shared).await {
         return fault_response(fault, vonage_error("Internal Error", "fault injected"));
     }
     let credentials = &shared.credentials;
-    if !basic_auth_matches(&headers, &credentials.vonage_api_key, &credentials.vonage_api_secret) {
-        return reject(&shared, StatusCode::UNAUTHORIZED, "vonage: authentication".into(), vonage_error("Unauthorized", "bad credentials"));
+    if !basic_auth_matches(
+        &headers,
+        &credentials.vonage_api_key,
+        &credentials.vonage_api_secret,
+    ) {
+        return reject(
+            &shared,
+            StatusCode::UNAUTHORIZED,
+            "vonage: authentication".into(),
+            vonage_error("Unauthorized", "bad credentials"),
+        );
     }
     if !content_type_is(&headers, "application/json") {
-        return reject(&shared, StatusCode::UNSUPPORTED_MEDIA_TYPE, "vonage: content type".into(), vonage_error("Unsupported Media Type", "JSON expected"));
+        return reject(
+            &shared,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "vonage: content type".into(),
+            vonage_error("Unsupported Media Type", "JSON expected"),
+        );
     }
     let Ok(message) = serde_json::from_slice::<crate::vonage::client::MessageRequest>(&body) else {
-        return reject(&shared, StatusCode::UNPROCESSABLE_ENTITY, "vonage: JSON shape".into(), vonage_error("Invalid params", "bad JSON"));
+        return reject(
+            &shared,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "vonage: JSON shape".into(),
+            vonage_error("Invalid params", "bad JSON"),
+        );
     };
     let digits_ok = |n: &str| (8..=15).contains(&n.len()) && n.chars().all(|c| c.is_ascii_digit());
     let problem = if message.message_type != "text" || message.channel != "sms" {
@@ -312,7 +427,12 @@ async fn vonage_messages(State(shared): State<Arc<Shared>>, headers: HeaderMap, 
         None
     };
     if let Some(problem) = problem {
-        return reject(&shared, StatusCode::UNPROCESSABLE_ENTITY, format!("vonage: {problem}"), vonage_error("Invalid params", &problem));
+        return reject(
+            &shared,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("vonage: {problem}"),
+            vonage_error("Invalid params", &problem),
+        );
     }
     let id = {
         let mut recorder = shared.lock();
@@ -330,5 +450,9 @@ async fn vonage_messages(State(shared): State<Arc<Shared>>, headers: HeaderMap, 
         });
         id
     };
-    (StatusCode::ACCEPTED, axum::Json(json!({ "message_uuid": id }))).into_response()
+    (
+        StatusCode::ACCEPTED,
+        axum::Json(json!({ "message_uuid": id })),
+    )
+        .into_response()
 }

@@ -12,27 +12,46 @@ fn sms(reference: &str) -> OutboundSms {
         reference: reference.into(),
         to: "+33612345678".into(),
         from: "VILLEBOURG".into(),
-        text: "Mairie de Villebourg : prenez rendez-vous sur https://villebourg.example/passeport".into(),
+        text: "Mairie de Villebourg : prenez rendez-vous sur https://villebourg.example/passeport"
+            .into(),
     }
 }
 
 fn twilio(fake: &FakeProvider, token: &str, timeout: Duration) -> SmsClient {
     let c = fake.credentials();
     SmsClient::Twilio(
-        TwilioClient::new(&fake.base_url(), &c.twilio_account_sid, token, Some("https://guichet.example/twilio/status".into()), timeout)
-            .unwrap(),
+        TwilioClient::new(
+            &fake.base_url(),
+            &c.twilio_account_sid,
+            token,
+            Some("https://guichet.example/twilio/status".into()),
+            timeout,
+        )
+        .unwrap(),
     )
 }
 
 fn vonage(fake: &FakeProvider, secret: &str) -> SmsClient {
     let c = fake.credentials();
-    SmsClient::Vonage(VonageClient::new(&fake.base_url(), &c.vonage_api_key, secret, Duration::from_secs(5)).unwrap())
+    SmsClient::Vonage(
+        VonageClient::new(
+            &fake.base_url(),
+            &c.vonage_api_key,
+            secret,
+            Duration::from_secs(5),
+        )
+        .unwrap(),
+    )
 }
 
 #[tokio::test]
 async fn twilio_send_is_accepted_and_recorded() {
     let fake = FakeProvider::start(Credentials::default()).await.unwrap();
-    let client = twilio(&fake, &fake.credentials().twilio_auth_token.clone(), Duration::from_secs(5));
+    let client = twilio(
+        &fake,
+        &fake.credentials().twilio_auth_token.clone(),
+        Duration::from_secs(5),
+    );
     let accepted = client.send(&sms("out-1")).await.unwrap();
     let received = fake.received();
     assert_eq!(received.len(), 1);
@@ -40,7 +59,10 @@ async fn twilio_send_is_accepted_and_recorded() {
     assert!(accepted.provider_id.starts_with("SM"));
     assert_eq!(received[0].to, "+33612345678");
     assert_eq!(received[0].from, "VILLEBOURG");
-    assert_eq!(received[0].status_callback.as_deref(), Some("https://guichet.example/twilio/status"));
+    assert_eq!(
+        received[0].status_callback.as_deref(),
+        Some("https://guichet.example/twilio/status")
+    );
     assert!(fake.rejections().is_empty());
 }
 
@@ -61,12 +83,28 @@ async fn vonage_send_is_accepted_and_recorded() {
 async fn bad_credentials_and_bad_numbers_are_permanent() {
     let fake = FakeProvider::start(Credentials::default()).await.unwrap();
     let wrong = twilio(&fake, "not-the-token", Duration::from_secs(5));
-    assert!(matches!(wrong.send(&sms("a")).await, Err(SendError::Permanent { .. })));
+    assert!(matches!(
+        wrong.send(&sms("a")).await,
+        Err(SendError::Permanent { .. })
+    ));
     let wrong = vonage(&fake, "not-the-secret");
-    assert!(matches!(wrong.send(&sms("b")).await, Err(SendError::Permanent { .. })));
-    let good = twilio(&fake, &fake.credentials().twilio_auth_token.clone(), Duration::from_secs(5));
-    let landline_typo = OutboundSms { to: "0612345678".into(), ..sms("c") };
-    assert!(matches!(good.send(&landline_typo).await, Err(SendError::Permanent { .. })));
+    assert!(matches!(
+        wrong.send(&sms("b")).await,
+        Err(SendError::Permanent { .. })
+    ));
+    let good = twilio(
+        &fake,
+        &fake.credentials().twilio_auth_token.clone(),
+        Duration::from_secs(5),
+    );
+    let landline_typo = OutboundSms {
+        to: "0612345678".into(),
+        ..sms("c")
+    };
+    assert!(matches!(
+        good.send(&landline_typo).await,
+        Err(SendError::Permanent { .. })
+    ));
     assert!(fake.received().is_empty());
     assert_eq!(fake.rejections().len(), 3);
 }
@@ -74,14 +112,26 @@ async fn bad_credentials_and_bad_numbers_are_permanent() {
 #[tokio::test]
 async fn server_errors_throttling_and_timeouts_are_transient() {
     let fake = FakeProvider::start(Credentials::default()).await.unwrap();
-    let client = twilio(&fake, &fake.credentials().twilio_auth_token.clone(), Duration::from_millis(200));
+    let client = twilio(
+        &fake,
+        &fake.credentials().twilio_auth_token.clone(),
+        Duration::from_millis(200),
+    );
     fake.push_faults([
         Fault::Status(500),
-        Fault::TooManyRequests { retry_after_seconds: 3 },
+        Fault::TooManyRequests {
+            retry_after_seconds: 3,
+        },
         Fault::Hang(Duration::from_millis(600)),
         Fault::Status(400),
     ]);
-    assert!(matches!(client.send(&sms("x")).await, Err(SendError::Transient { retry_after: None, .. })));
+    assert!(matches!(
+        client.send(&sms("x")).await,
+        Err(SendError::Transient {
+            retry_after: None,
+            ..
+        })
+    ));
     assert_eq!(
         client.send(&sms("x")).await.err().and_then(|e| match e {
             SendError::Transient { retry_after, .. } => retry_after,
@@ -90,8 +140,14 @@ async fn server_errors_throttling_and_timeouts_are_transient() {
         Some(Duration::from_secs(3))
     );
     let timeout = client.send(&sms("x")).await;
-    assert!(matches!(&timeout, Err(SendError::Transient { reason, .. }) if reason.starts_with("timeout")), "{timeout:?}");
-    assert!(matches!(client.send(&sms("x")).await, Err(SendError::Permanent { .. })));
+    assert!(
+        matches!(&timeout, Err(SendError::Transient { reason, .. }) if reason.starts_with("timeout")),
+        "{timeout:?}"
+    );
+    assert!(matches!(
+        client.send(&sms("x")).await,
+        Err(SendError::Permanent { .. })
+    ));
     assert!(client.send(&sms("x")).await.is_ok());
     assert_eq!(fake.received().len(), 1);
     assert_eq!(fake.attempts(), 5);

@@ -69,13 +69,17 @@ pub async fn add_staff<S: Store>(
     communes.sort();
     communes.dedup();
     if communes.is_empty() {
-        return Err(AccountError::InvalidCommunes("at least one commune is needed".into()));
+        return Err(AccountError::InvalidCommunes(
+            "at least one commune is needed".into(),
+        ));
     }
-    if let Some(bad) = communes
-        .iter()
-        .find(|c| !c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_'))
-    {
-        return Err(AccountError::InvalidCommunes(format!("{bad:?} is not a commune id")));
+    if let Some(bad) = communes.iter().find(|c| {
+        !c.chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+    }) {
+        return Err(AccountError::InvalidCommunes(format!(
+            "{bad:?} is not a commune id"
+        )));
     }
     let password = generate_password();
     let password_hash = hash_password(&password).map_err(|e| AccountError::Hash(e.to_string()))?;
@@ -92,7 +96,11 @@ pub async fn add_staff<S: Store>(
             StoreError::Conflict(_) => AccountError::Exists(email.clone()),
             other => AccountError::Store(other),
         })?;
-    Ok(CreatedAccount { id, email, password })
+    Ok(CreatedAccount {
+        id,
+        email,
+        password,
+    })
 }
 
 /// First start: when the store holds no account, creates the administrator

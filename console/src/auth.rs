@@ -83,7 +83,9 @@ pub(crate) fn session_expiry(
     let config = &state.inner.config;
     let idle = chrono::Duration::from_std(config.session_idle).unwrap_or(chrono::Duration::MAX);
     let max = chrono::Duration::from_std(config.session_max).unwrap_or(chrono::Duration::MAX);
-    let by_idle = now.checked_add_signed(idle).unwrap_or(DateTime::<Utc>::MAX_UTC);
+    let by_idle = now
+        .checked_add_signed(idle)
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
     let by_max = created_at
         .checked_add_signed(max)
         .unwrap_or(DateTime::<Utc>::MAX_UTC);

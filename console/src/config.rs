@@ -108,6 +108,9 @@ impl Default for ConsoleConfig {
 impl ConsoleConfig {
     /// Whether cookies must carry `Secure`.
     pub fn secure_cookies(&self) -> bool {
-        self.public_url.trim().to_ascii_lowercase().starts_with("https://")
+        self.public_url
+            .trim()
+            .to_ascii_lowercase()
+            .starts_with("https://")
     }
 }

@@ -23,12 +23,12 @@ pub mod stats;
 pub mod suggestions;
 mod throttle;
 
-pub use accounts::{ensure_first_admin, AccountError};
-pub use clock::{system_clock, Clock};
+pub use accounts::{AccountError, ensure_first_admin};
+pub use clock::{Clock, system_clock};
 pub use config::{ConsoleCommune, ConsoleConfig, LoginLimit};
 pub use error::ConsoleError;
 pub use notify::{NotificationConfig, NotificationRoute, Notifier, SmtpConfig};
 pub use password::{generate_password, hash_password, verify_password};
-pub use privacy::{pseudonym_key_from_env, DEV_PSEUDONYM_KEY, PSEUDONYM_KEY_ENV};
+pub use privacy::{DEV_PSEUDONYM_KEY, PSEUDONYM_KEY_ENV, pseudonym_key_from_env};
 pub use routes::router;
 pub use state::ConsoleState;

@@ -304,7 +304,9 @@ impl Notifier {
                     .parse::<Mailbox>()
                     .map_err(|e| error(&format!("bad e-mail {email:?}: {e}")))?;
                 if config.smtp.is_none() {
-                    return Err(NotifyError::Smtp("a route sends e-mail but [smtp] is missing".into()));
+                    return Err(NotifyError::Smtp(
+                        "a route sends e-mail but [smtp] is missing".into(),
+                    ));
                 }
             }
             if let Some(url) = &route.webhook_url
@@ -337,9 +339,17 @@ impl Notifier {
 
     /// The deliveries known to this node, newest tickets first.
     pub fn deliveries(&self) -> Vec<Delivery> {
-        let deliveries = self.inner.deliveries.lock().unwrap_or_else(|e| e.into_inner());
+        let deliveries = self
+            .inner
+            .deliveries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         let mut list: Vec<Delivery> = deliveries.values().cloned().collect();
-        list.sort_by(|a, b| b.ticket_id.cmp(&a.ticket_id).then(a.destination.cmp(&b.destination)));
+        list.sort_by(|a, b| {
+            b.ticket_id
+                .cmp(&a.ticket_id)
+                .then(a.destination.cmp(&b.destination))
+        });
         list
     }
 
@@ -349,14 +359,24 @@ impl Notifier {
     }
 
     fn communes(&self) -> Vec<String> {
-        let mut communes: Vec<String> = self.inner.config.routes.iter().map(|r| r.commune.clone()).collect();
+        let mut communes: Vec<String> = self
+            .inner
+            .config
+            .routes
+            .iter()
+            .map(|r| r.commune.clone())
+            .collect();
         communes.sort();
         communes.dedup();
         communes
     }
 
     /// Reads back which notifications were already sent (audit log), once.
-    async fn seed<S: Store>(&self, store: &S, now: DateTime<Utc>) -> Result<(), guichet_store::StoreError> {
+    async fn seed<S: Store>(
+        &self,
+        store: &S,
+        now: DateTime<Utc>,
+    ) -> Result<(), guichet_store::StoreError> {
         if *self.inner.seeded.lock().unwrap_or_else(|e| e.into_inner()) {
             return Ok(());
         }
@@ -365,25 +385,35 @@ impl Notifier {
             .iter()
             .filter(|row| row.entry.action == "notification.sent")
             .filter_map(|row| {
-                let (ticket, dest) = row.entry.detail.strip_prefix("ticket=")?.split_once(" dest=")?;
+                let (ticket, dest) = row
+                    .entry
+                    .detail
+                    .strip_prefix("ticket=")?
+                    .split_once(" dest=")?;
                 Some((ticket.parse().ok()?, dest.to_string()))
             })
             .collect();
-        let mut deliveries = self.inner.deliveries.lock().unwrap_or_else(|e| e.into_inner());
+        let mut deliveries = self
+            .inner
+            .deliveries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         for route in &self.inner.config.routes {
             for destination in destinations(route) {
                 for (ticket_id, dest) in &sent {
                     if *dest == destination.describe() {
-                        deliveries.entry((*ticket_id, destination.clone())).or_insert(Delivery {
-                            ticket_id: *ticket_id,
-                            commune: route.commune.clone(),
-                            destination: dest.clone(),
-                            status: DeliveryStatus::Sent,
-                            attempts: 1,
-                            last_error: None,
-                            next_attempt_at: None,
-                            updated_at: now,
-                        });
+                        deliveries
+                            .entry((*ticket_id, destination.clone()))
+                            .or_insert(Delivery {
+                                ticket_id: *ticket_id,
+                                commune: route.commune.clone(),
+                                destination: dest.clone(),
+                                status: DeliveryStatus::Sent,
+                                attempts: 1,
+                                last_error: None,
+                                next_attempt_at: None,
+                                updated_at: now,
+                            });
                     }
                 }
             }
@@ -394,7 +424,11 @@ impl Notifier {
 
     /// One pass: finds the tickets to notify and makes the attempts that are due at `now`.
     /// Returns the number of attempts made.
-    pub async fn tick<S: Store>(&self, store: &S, now: DateTime<Utc>) -> Result<usize, guichet_store::StoreError> {
+    pub async fn tick<S: Store>(
+        &self,
+        store: &S,
+        now: DateTime<Utc>,
+    ) -> Result<usize, guichet_store::StoreError> {
         if self.inner.config.routes.is_empty() {
             return Ok(0);
         }
@@ -413,11 +447,21 @@ impl Notifier {
             if ticket.anonymised_at.is_some() {
                 continue;
             }
-            for route in self.inner.config.routes.iter().filter(|r| r.matches(ticket)) {
+            for route in self
+                .inner
+                .config
+                .routes
+                .iter()
+                .filter(|r| r.matches(ticket))
+            {
                 for destination in destinations(route) {
                     let key = (ticket.id, destination.clone());
                     let due = {
-                        let mut deliveries = self.inner.deliveries.lock().unwrap_or_else(|e| e.into_inner());
+                        let mut deliveries = self
+                            .inner
+                            .deliveries
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner());
                         let delivery = deliveries.entry(key.clone()).or_insert_with(|| Delivery {
                             ticket_id: ticket.id,
                             commune: ticket.tenant.clone(),
@@ -428,15 +472,18 @@ impl Notifier {
                             next_attempt_at: Some(now),
                             updated_at: now,
                         });
-                        matches!(delivery.status, DeliveryStatus::Pending | DeliveryStatus::Retrying)
-                            && delivery.next_attempt_at.is_none_or(|at| at <= now)
+                        matches!(
+                            delivery.status,
+                            DeliveryStatus::Pending | DeliveryStatus::Retrying
+                        ) && delivery.next_attempt_at.is_none_or(|at| at <= now)
                     };
                     if !due {
                         continue;
                     }
                     attempts += 1;
                     let result = self.deliver(&destination, ticket).await;
-                    self.record(store, key, ticket, &destination, result, &policy, now).await?;
+                    self.record(store, key, ticket, &destination, result, &policy, now)
+                        .await?;
                 }
             }
         }
@@ -455,7 +502,11 @@ impl Notifier {
         now: DateTime<Utc>,
     ) -> Result<(), guichet_store::StoreError> {
         let (status, audit) = {
-            let mut deliveries = self.inner.deliveries.lock().unwrap_or_else(|e| e.into_inner());
+            let mut deliveries = self
+                .inner
+                .deliveries
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
             let Some(delivery) = deliveries.get_mut(&key) else {
                 return Ok(());
             };
@@ -466,7 +517,10 @@ impl Notifier {
                     delivery.status = DeliveryStatus::Sent;
                     delivery.next_attempt_at = None;
                     delivery.last_error = None;
-                    (DeliveryStatus::Sent, Some(("notification.sent", String::new())))
+                    (
+                        DeliveryStatus::Sent,
+                        Some(("notification.sent", String::new())),
+                    )
                 }
                 Err(error) => {
                     delivery.last_error = Some(error.clone());
@@ -476,8 +530,9 @@ impl Notifier {
                         (DeliveryStatus::Failed, Some(("notification.failed", error)))
                     } else {
                         delivery.status = DeliveryStatus::Retrying;
-                        let delay = chrono::Duration::from_std(policy.delay_after(delivery.attempts))
-                            .unwrap_or(chrono::Duration::MAX);
+                        let delay =
+                            chrono::Duration::from_std(policy.delay_after(delivery.attempts))
+                                .unwrap_or(chrono::Duration::MAX);
                         delivery.next_attempt_at = now.checked_add_signed(delay);
                         tracing::warn!(ticket = ticket.id, destination = %destination.describe(), attempts = delivery.attempts, %error, "ticket notification failed, will retry");
                         (DeliveryStatus::Retrying, None)
@@ -513,19 +568,31 @@ impl Notifier {
                 if let Some(token) = token {
                     request = request.bearer_auth(token);
                 }
-                let response = request.send().await.map_err(|e| format!("envoi impossible : {e}"))?;
+                let response = request
+                    .send()
+                    .await
+                    .map_err(|e| format!("envoi impossible : {e}"))?;
                 if response.status().is_success() {
                     Ok(())
                 } else {
-                    Err(format!("le service a répondu HTTP {}", response.status().as_u16()))
+                    Err(format!(
+                        "le service a répondu HTTP {}",
+                        response.status().as_u16()
+                    ))
                 }
             }
             Destination::Email(to) => {
-                let (Some(mailer), Some(smtp)) = (&self.inner.mailer, &self.inner.config.smtp) else {
+                let (Some(mailer), Some(smtp)) = (&self.inner.mailer, &self.inner.config.smtp)
+                else {
                     return Err("aucun serveur SMTP configuré".into());
                 };
-                let from: Mailbox = smtp.from.parse().map_err(|e| format!("expéditeur invalide : {e}"))?;
-                let to: Mailbox = to.parse().map_err(|e| format!("destinataire invalide : {e}"))?;
+                let from: Mailbox = smtp
+                    .from
+                    .parse()
+                    .map_err(|e| format!("expéditeur invalide : {e}"))?;
+                let to: Mailbox = to
+                    .parse()
+                    .map_err(|e| format!("destinataire invalide : {e}"))?;
                 let message = Message::builder()
                     .from(from)
                     .to(to)
@@ -556,7 +623,10 @@ fn destinations(route: &NotificationRoute) -> Vec<Destination> {
     list
 }
 
-fn build_mailer(smtp: &SmtpConfig, timeout: Duration) -> Result<AsyncSmtpTransport<Tokio1Executor>, NotifyError> {
+fn build_mailer(
+    smtp: &SmtpConfig,
+    timeout: Duration,
+) -> Result<AsyncSmtpTransport<Tokio1Executor>, NotifyError> {
     let builder = match smtp.security {
         SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host),
         SmtpSecurity::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host)
@@ -606,10 +676,15 @@ fn email_body(ticket: &Ticket) -> String {
     let number = ticket.caller_number.as_deref().unwrap_or("numéro masqué");
     let mut body = String::new();
     match ticket.kind {
-        TicketKind::Report => body.push_str("Un usager a demandé la transmission de ce signalement.\n\n"),
+        TicketKind::Report => {
+            body.push_str("Un usager a demandé la transmission de ce signalement.\n\n")
+        }
         _ => body.push_str("Un usager demande à être rappelé.\n\n"),
     }
-    body.push_str(&format!("Ticket n° {}\nCommune : {}\n", ticket.id, ticket.tenant));
+    body.push_str(&format!(
+        "Ticket n° {}\nCommune : {}\n",
+        ticket.id, ticket.tenant
+    ));
     if let Some(reference) = &ticket.reference {
         body.push_str(&format!("Référence : {reference}\n"));
     }

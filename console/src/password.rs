@@ -1,7 +1,7 @@
 //! Password hashing (argon2id, PHC strings) and one-time passwords.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::{Rng, RngCore};
 
 /// Characters of generated passwords: no look-alikes (0/O, 1/l/I).

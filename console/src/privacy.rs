@@ -165,9 +165,18 @@ mod tests {
 
     #[test]
     fn numbers_are_normalised() {
-        assert_eq!(normalise_number("+33 6 12 34 56 78").ok().as_deref(), Some("+33612345678"));
-        assert_eq!(normalise_number("06.12.34.56.78").ok().as_deref(), Some("+33612345678"));
-        assert_eq!(normalise_number("0033612345678").ok().as_deref(), Some("+33612345678"));
+        assert_eq!(
+            normalise_number("+33 6 12 34 56 78").ok().as_deref(),
+            Some("+33612345678")
+        );
+        assert_eq!(
+            normalise_number("06.12.34.56.78").ok().as_deref(),
+            Some("+33612345678")
+        );
+        assert_eq!(
+            normalise_number("0033612345678").ok().as_deref(),
+            Some("+33612345678")
+        );
         assert!(normalise_number("bonjour").is_err());
         assert!(normalise_number("+33").is_err());
         assert!(normalise_number("612345678").is_err());

@@ -61,13 +61,22 @@ mod tests {
             "nav": {},
         });
         let html = templates.render("home.html", &user).expect("home renders");
-        assert!(html.contains("&lt;b&gt;a@b.example") && !html.contains("<b>"), "auto-escaped: {html}");
+        assert!(
+            html.contains("&lt;b&gt;a@b.example") && !html.contains("<b>"),
+            "auto-escaped: {html}"
+        );
         let login = templates
-            .render("login.html", serde_json::json!({ "base": "/console", "login_csrf": "x", "email": "" }))
+            .render(
+                "login.html",
+                serde_json::json!({ "base": "/console", "login_csrf": "x", "email": "" }),
+            )
             .expect("login renders");
         assert!(login.contains("name=\"csrf\" value=\"x\""));
         let rows = templates
-            .render("queue_rows.html", serde_json::json!({ "base": "/console", "tickets": [] }))
+            .render(
+                "queue_rows.html",
+                serde_json::json!({ "base": "/console", "tickets": [] }),
+            )
             .expect("rows render");
         assert!(rows.contains("Aucun ticket en attente"));
     }

@@ -124,13 +124,17 @@ pub fn compute(
                 .or_default()
                 .insert(row.conversation_id.as_str());
         }
-        match turn.decision.get("satisfaction").and_then(serde_json::Value::as_bool) {
+        match turn
+            .decision
+            .get("satisfaction")
+            .and_then(serde_json::Value::as_bool)
+        {
             Some(true) => stats.satisfied += 1,
             Some(false) => stats.unsatisfied += 1,
             None => {}
         }
-        let low_confidence = ANSWERED.contains(&action)
-            && turn.confidence.is_some_and(|c| c < LOW_CONFIDENCE);
+        let low_confidence =
+            ANSWERED.contains(&action) && turn.confidence.is_some_and(|c| c < LOW_CONFIDENCE);
         if !turn.caller_text.trim().is_empty() && (action == "fallback" || low_confidence) {
             stats.misunderstood.push(Misunderstood {
                 conversation_id: row.conversation_id.clone(),
@@ -179,7 +183,9 @@ pub fn compute(
     top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     top.truncate(TOP_TOPICS);
     stats.top_topics = top;
-    stats.misunderstood.sort_by(|a, b| b.at.cmp(&a.at).then(b.seq.cmp(&a.seq)));
+    stats
+        .misunderstood
+        .sort_by(|a, b| b.at.cmp(&a.at).then(b.seq.cmp(&a.seq)));
     stats
 }
 
@@ -212,7 +218,14 @@ mod tests {
         }
     }
 
-    fn turn(conversation: &str, seq: i64, text: &str, action: &str, fiche: Option<&str>, confidence: Option<f64>) -> TurnRow {
+    fn turn(
+        conversation: &str,
+        seq: i64,
+        text: &str,
+        action: &str,
+        fiche: Option<&str>,
+        confidence: Option<f64>,
+    ) -> TurnRow {
         TurnRow {
             tenant: "demo".into(),
             conversation_id: conversation.into(),
@@ -233,22 +246,43 @@ mod tests {
     fn shares_loss_and_misunderstood() {
         let now = at(18, 0);
         let sessions = vec![
-            session("robot", at(8, 0), true),    // 09:00 Paris
+            session("robot", at(8, 0), true), // 09:00 Paris
             session("transfer", at(8, 30), true),
-            session("lost", at(13, 0), true),    // 14:00 Paris
+            session("lost", at(13, 0), true),     // 14:00 Paris
             session("callback", at(22, 0), true), // 23:00 Paris
             session("ongoing", at(17, 55), false),
         ];
         let mut satisfaction = turn("robot", 3, "oui", "goodbye", None, None);
         satisfaction.turn.decision = json!({ "action": "goodbye", "satisfaction": true });
         let turns = vec![
-            turn("robot", 1, "mon passeport est expiré", "answer", Some("passeport-renouvellement"), Some(0.9)),
+            turn(
+                "robot",
+                1,
+                "mon passeport est expiré",
+                "answer",
+                Some("passeport-renouvellement"),
+                Some(0.9),
+            ),
             turn("robot", 2, "non merci", "goodbye", None, None),
             satisfaction,
             turn("transfer", 1, "un agent", "transfer", None, None),
-            turn("lost", 1, "la capitale de l'Australie", "fallback", None, Some(0.1)),
+            turn(
+                "lost",
+                1,
+                "la capitale de l'Australie",
+                "fallback",
+                None,
+                Some(0.1),
+            ),
             turn("lost", 2, "", "fallback", None, None),
-            turn("callback", 1, "passeport", "answer", Some("passeport-renouvellement"), Some(0.4)),
+            turn(
+                "callback",
+                1,
+                "passeport",
+                "answer",
+                Some("passeport-renouvellement"),
+                Some(0.4),
+            ),
             turn("callback", 2, "un conseiller", "callback", None, None),
         ];
         let stats = compute(&sessions, &turns, chrono_tz::Europe::Paris, now);
@@ -267,9 +301,16 @@ mod tests {
         assert_eq!(stats.per_hour[9], 2);
         assert_eq!(stats.per_hour[14], 1);
         assert_eq!(stats.per_hour[23], 1);
-        assert_eq!(stats.top_topics, vec![("passeport-renouvellement".to_string(), 2)]);
+        assert_eq!(
+            stats.top_topics,
+            vec![("passeport-renouvellement".to_string(), 2)]
+        );
         // The silent fallback is not an utterance; the low-confidence answer is.
-        let texts: Vec<&str> = stats.misunderstood.iter().map(|m| m.text.as_str()).collect();
+        let texts: Vec<&str> = stats
+            .misunderstood
+            .iter()
+            .map(|m| m.text.as_str())
+            .collect();
         assert_eq!(texts.len(), 2);
         assert!(texts.contains(&"la capitale de l'Australie"));
         assert!(texts.contains(&"passeport"));

@@ -27,7 +27,11 @@ fn file_safe(id: &str) -> String {
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
         .collect();
-    if safe.is_empty() { "fiche".into() } else { safe }
+    if safe.is_empty() {
+        "fiche".into()
+    } else {
+        safe
+    }
 }
 
 /// Writes `<commune dir>/suggestions/<timestamp>-<fiche>.yaml` (never overwrites: a numeric
@@ -42,9 +46,17 @@ pub fn write_suggestion(commune_dir: &Path, suggestion: &Suggestion) -> std::io:
         file_safe(&suggestion.fiche)
     );
     for n in 0..1000 {
-        let name = if n == 0 { format!("{stem}.yaml") } else { format!("{stem}-{n}.yaml") };
+        let name = if n == 0 {
+            format!("{stem}.yaml")
+        } else {
+            format!("{stem}-{n}.yaml")
+        };
         let path = dir.join(name);
-        match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
             Ok(mut file) => {
                 std::io::Write::write_all(&mut file, yaml.as_bytes())?;
                 return Ok(path);
@@ -53,7 +65,9 @@ pub fn write_suggestion(commune_dir: &Path, suggestion: &Suggestion) -> std::io:
             Err(error) => return Err(error),
         }
     }
-    Err(std::io::Error::other("too many suggestions with the same name"))
+    Err(std::io::Error::other(
+        "too many suggestions with the same name",
+    ))
 }
 
 #[derive(Serialize)]
@@ -125,7 +139,10 @@ mod tests {
     fn turn(seq: i64, text: &str) -> Turn {
         Turn {
             seq,
-            at: Utc.timestamp_opt(1_773_133_200 + seq, 0).single().unwrap_or_default(),
+            at: Utc
+                .timestamp_opt(1_773_133_200 + seq, 0)
+                .single()
+                .unwrap_or_default(),
             caller_text: text.into(),
             reply_text: "…".into(),
             decision: json!({}),
@@ -142,12 +159,18 @@ mod tests {
             fiche: "passeport/../x".into(),
             utterance: "mon passeport il est plus bon".into(),
             by: "agent@mairie.example".into(),
-            at: Utc.with_ymd_and_hms(2026, 3, 10, 9, 0, 0).single().unwrap_or_default(),
+            at: Utc
+                .with_ymd_and_hms(2026, 3, 10, 9, 0, 0)
+                .single()
+                .unwrap_or_default(),
         };
         let first = write_suggestion(dir.path(), &suggestion).expect("write");
         let second = write_suggestion(dir.path(), &suggestion).expect("write again");
         assert_ne!(first, second);
-        assert_eq!(first.file_name().and_then(|n| n.to_str()), Some("20260310T090000Z-passeportx.yaml"));
+        assert_eq!(
+            first.file_name().and_then(|n| n.to_str()),
+            Some("20260310T090000Z-passeportx.yaml")
+        );
         let text = std::fs::read_to_string(&first).expect("read");
         let back: serde_json::Value = serde_yaml_ng::from_str(&text).expect("yaml");
         assert_eq!(back["fiche"], "passeport/../x");
@@ -157,10 +180,26 @@ mod tests {
 
     #[test]
     fn dialogue_has_the_eval_format() {
-        let start = Utc.with_ymd_and_hms(2026, 3, 10, 9, 15, 0).single().unwrap_or_default();
-        let turns = vec![turn(0, ""), turn(1, "bonjour"), turn(2, "mon passeport il est plus bon"), turn(3, "merci")];
-        let yaml = export_dialogue("Passeport mal compris", Channel::Voice, start, chrono_tz::Europe::Paris, &turns, 2, "passeport")
-            .expect("yaml");
+        let start = Utc
+            .with_ymd_and_hms(2026, 3, 10, 9, 15, 0)
+            .single()
+            .unwrap_or_default();
+        let turns = vec![
+            turn(0, ""),
+            turn(1, "bonjour"),
+            turn(2, "mon passeport il est plus bon"),
+            turn(3, "merci"),
+        ];
+        let yaml = export_dialogue(
+            "Passeport mal compris",
+            Channel::Voice,
+            start,
+            chrono_tz::Europe::Paris,
+            &turns,
+            2,
+            "passeport",
+        )
+        .expect("yaml");
         let back: serde_json::Value = serde_yaml_ng::from_str(&yaml).expect("parse");
         assert_eq!(back["channel"], "voice");
         assert_eq!(back["at"], "2026-03-10T10:15:00+01:00");

@@ -11,8 +11,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use chromiumoxide::browser::{Browser, BrowserConfig};
 use chromiumoxide::Page;
+use chromiumoxide::browser::{Browser, BrowserConfig};
 use common::{account, closed_hours_call, harness};
 use futures_util::StreamExt;
 use guichet_store::{Role, Store, TicketState};
@@ -28,7 +28,10 @@ fn chromium() -> Option<PathBuf> {
 }
 
 /// A headless Chromium with a fresh profile; its event loop runs on a task.
-async fn launch(executable: &PathBuf, profile: &std::path::Path) -> (Browser, tokio::task::JoinHandle<()>) {
+async fn launch(
+    executable: &PathBuf,
+    profile: &std::path::Path,
+) -> (Browser, tokio::task::JoinHandle<()>) {
     let config = BrowserConfig::builder()
         .chrome_executable(executable)
         .user_data_dir(profile)
@@ -46,9 +49,10 @@ async fn launch(executable: &PathBuf, profile: &std::path::Path) -> (Browser, to
         .expect("browser configuration");
     let (browser, mut handler) = Browser::launch(config).await.expect("chromium starts");
     let events = tokio::spawn(async move {
+        // Keep going on errors: a newer Chromium sends events this client does not know.
         while let Some(event) = handler.next().await {
-            if event.is_err() {
-                break;
+            if let Err(error) = event {
+                eprintln!("devtools: {error}");
             }
         }
     });
@@ -70,16 +74,55 @@ async fn wait_for(page: &Page, what: &str, done: impl Fn(&str) -> bool) -> Strin
 }
 
 async fn log_in(page: &Page, base: &str, email: &str, password: &str) {
-    page.goto(format!("{base}/console/connexion")).await.expect("login page");
-    wait_for(page, "the login form", |html| html.contains("id=\"login-submit\"")).await;
-    page.find_element("#email").await.expect("email field").click().await.expect("focus").type_str(email).await.expect("type");
-    page.find_element("#password").await.expect("password field").click().await.expect("focus").type_str(password).await.expect("type");
-    page.find_element("#login-submit").await.expect("submit").click().await.expect("submit");
-    wait_for(page, "the queue after login", |html| html.contains("File d'attente") && html.contains("Se déconnecter")).await;
+    page.goto(format!("{base}/console/connexion"))
+        .await
+        .expect("login page");
+    wait_for(page, "the login form", |html| {
+        html.contains("id=\"login-submit\"")
+    })
+    .await;
+    page.find_element("#email")
+        .await
+        .expect("email field")
+        .click()
+        .await
+        .expect("focus")
+        .type_str(email)
+        .await
+        .expect("type");
+    page.find_element("#password")
+        .await
+        .expect("password field")
+        .click()
+        .await
+        .expect("focus")
+        .type_str(password)
+        .await
+        .expect("type");
+    page.find_element("#login-submit")
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("submit");
+    wait_for(page, "the queue after login", |html| {
+        html.contains("File d'attente") && html.contains("Se déconnecter")
+    })
+    .await;
 }
 
-async fn click_and_wait(page: &Page, selector: &str, what: &str, done: impl Fn(&str) -> bool) -> String {
-    page.find_element(selector).await.unwrap_or_else(|e| panic!("{selector}: {e}")).click().await.expect("click");
+async fn click_and_wait(
+    page: &Page,
+    selector: &str,
+    what: &str,
+    done: impl Fn(&str) -> bool,
+) -> String {
+    page.find_element(selector)
+        .await
+        .unwrap_or_else(|e| panic!("{selector}: {e}"))
+        .click()
+        .await
+        .expect("click");
     wait_for(page, what, done).await
 }
 
@@ -87,23 +130,50 @@ async fn click_and_wait(page: &Page, selector: &str, what: &str, done: impl Fn(&
 async fn standardiste_takes_a_callback_in_a_real_browser() {
     let required = std::env::var("GUICHET_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
     let Some(executable) = chromium() else {
-        assert!(!required, "GUICHET_REQUIRE_BROWSER=1 but chromium was not found");
+        assert!(
+            !required,
+            "GUICHET_REQUIRE_BROWSER=1 but chromium was not found"
+        );
         println!("skipped: chromium not found");
         return;
     };
 
     let h = harness().await;
-    let (agent, agent_pw) = account(&h, "agent@villebourg.example", Role::Standardiste, &["villebourg"]).await;
-    let (other, other_pw) = account(&h, "agent@autreville.example", Role::Standardiste, &["autreville"]).await;
-    let id = closed_hours_call(&h, "villebourg", "CA-browser", "+33612345678", "Acte de naissance").await;
+    let (agent, agent_pw) = account(
+        &h,
+        "agent@villebourg.example",
+        Role::Standardiste,
+        &["villebourg"],
+    )
+    .await;
+    let (other, other_pw) = account(
+        &h,
+        "agent@autreville.example",
+        Role::Standardiste,
+        &["autreville"],
+    )
+    .await;
+    let id = closed_hours_call(
+        &h,
+        "villebourg",
+        "CA-browser",
+        "+33612345678",
+        "Acte de naissance",
+    )
+    .await;
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let address = listener.local_addr().expect("address");
     let app = h.app.clone();
     let server = tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .await
-            .expect("console serves");
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .expect("console serves");
     });
     let base = format!("http://{address}");
 
@@ -112,11 +182,22 @@ async fn standardiste_takes_a_callback_in_a_real_browser() {
     let (mut browser, events) = launch(&executable, profile.path()).await;
     let page = browser.new_page("about:blank").await.expect("page");
     log_in(&page, &base, &agent, &agent_pw).await;
-    let queue = wait_for(&page, "the ticket in the queue", |html| html.contains("Acte de naissance")).await;
+    let queue = wait_for(&page, "the ticket in the queue", |html| {
+        html.contains("Acte de naissance")
+    })
+    .await;
     assert!(queue.contains("+33612345678"));
-    page.goto(format!("{base}/console/tickets/{id}")).await.expect("ticket page");
-    let ticket = wait_for(&page, "the ticket page", |html| html.contains("id=\"claim\"")).await;
-    assert!(ticket.contains("Un agent vous rappellera"), "transcript shown");
+    page.goto(format!("{base}/console/tickets/{id}"))
+        .await
+        .expect("ticket page");
+    let ticket = wait_for(&page, "the ticket page", |html| {
+        html.contains("id=\"claim\"")
+    })
+    .await;
+    assert!(
+        ticket.contains("Un agent vous rappellera"),
+        "transcript shown"
+    );
     let claimed = click_and_wait(&page, "#claim", "the claimed ticket", |html| {
         html.contains("Pris en charge par agent@villebourg.example")
     })
@@ -127,27 +208,60 @@ async fn standardiste_takes_a_callback_in_a_real_browser() {
     })
     .await;
     assert!(!after.contains("Acte de naissance"));
-    let stored = h.store.get_ticket(id, &["villebourg".into()]).await.expect("store").expect("ticket");
+    let stored = h
+        .store
+        .get_ticket(id, &["villebourg".into()])
+        .await
+        .expect("store")
+        .expect("ticket");
     assert_eq!(stored.state, TicketState::Termine);
 
     // Standardiste of Autreville, in a second browser.
     let other_profile = tempfile::tempdir().expect("profile dir");
     let (mut other_browser, other_events) = launch(&executable, other_profile.path()).await;
-    let second = closed_hours_call(&h, "villebourg", "CA-browser-2", "+33611111111", "Encombrants").await;
+    let second = closed_hours_call(
+        &h,
+        "villebourg",
+        "CA-browser-2",
+        "+33611111111",
+        "Encombrants",
+    )
+    .await;
     let other_page = other_browser.new_page("about:blank").await.expect("page");
     log_in(&other_page, &base, &other, &other_pw).await;
-    let their_queue = wait_for(&other_page, "the other commune's queue", |html| html.contains("Aucun ticket en attente")).await;
+    let their_queue = wait_for(&other_page, "the other commune's queue", |html| {
+        html.contains("Aucun ticket en attente")
+    })
+    .await;
     assert!(!their_queue.contains("Encombrants"));
     assert!(!their_queue.contains("+33611111111"));
-    other_page.goto(format!("{base}/console/tickets/{second}")).await.expect("ticket page");
-    let refused = wait_for(&other_page, "the 404 page", |html| html.contains("introuvable")).await;
+    other_page
+        .goto(format!("{base}/console/tickets/{second}"))
+        .await
+        .expect("ticket page");
+    let refused = wait_for(&other_page, "the 404 page", |html| {
+        html.contains("introuvable")
+    })
+    .await;
     assert!(!refused.contains("Encombrants"));
 
     // Meanwhile the first standardiste's live queue shows the new ticket without a reload.
-    page.goto(format!("{base}/console/file")).await.expect("queue");
-    let third = closed_hours_call(&h, "villebourg", "CA-browser-3", "+33622222222", "Cantine scolaire").await;
+    page.goto(format!("{base}/console/file"))
+        .await
+        .expect("queue");
+    let third = closed_hours_call(
+        &h,
+        "villebourg",
+        "CA-browser-3",
+        "+33622222222",
+        "Cantine scolaire",
+    )
+    .await;
     h.state.notify_tickets_changed();
-    let live = wait_for(&page, "the live update", |html| html.contains("Cantine scolaire")).await;
+    let live = wait_for(&page, "the live update", |html| {
+        html.contains("Cantine scolaire")
+    })
+    .await;
     assert!(live.contains(&format!("data-ticket=\"{third}\"")));
 
     browser.close().await.ok();

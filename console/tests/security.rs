@@ -11,8 +11,21 @@ use guichet_store::{Role, Store, TicketState};
 #[tokio::test]
 async fn login_then_queue_then_claim_and_close() {
     let h = harness().await;
-    let (email, password) = account(&h, "agent@villebourg.example", Role::Standardiste, &["villebourg"]).await;
-    let id = closed_hours_call(&h, "villebourg", "CA-1", "+33612345678", "Acte de naissance").await;
+    let (email, password) = account(
+        &h,
+        "agent@villebourg.example",
+        Role::Standardiste,
+        &["villebourg"],
+    )
+    .await;
+    let id = closed_hours_call(
+        &h,
+        "villebourg",
+        "CA-1",
+        "+33612345678",
+        "Acte de naissance",
+    )
+    .await;
     let mut client = Client::new(&h);
     let login = client.login(&email, &password).await;
     assert_eq!(login.status, StatusCode::SEE_OTHER, "{}", login.body);
@@ -26,86 +39,212 @@ async fn login_then_queue_then_claim_and_close() {
     assert_eq!(ticket.status, StatusCode::OK);
     assert!(ticket.body.contains("Prendre en charge"));
     let csrf = ticket.csrf().expect("csrf");
-    let claimed = client.post(&format!("/console/tickets/{id}/prendre"), &[("csrf", &csrf)]).await;
+    let claimed = client
+        .post(
+            &format!("/console/tickets/{id}/prendre"),
+            &[("csrf", &csrf)],
+        )
+        .await;
     assert_eq!(claimed.status, StatusCode::SEE_OTHER, "{}", claimed.body);
-    let again = client.post(&format!("/console/tickets/{id}/prendre"), &[("csrf", &csrf)]).await;
+    let again = client
+        .post(
+            &format!("/console/tickets/{id}/prendre"),
+            &[("csrf", &csrf)],
+        )
+        .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
-    let note = client.post(&format!("/console/tickets/{id}/note"), &[("csrf", &csrf), ("body", "Rappelé, message laissé")]).await;
+    let note = client
+        .post(
+            &format!("/console/tickets/{id}/note"),
+            &[("csrf", &csrf), ("body", "Rappelé, message laissé")],
+        )
+        .await;
     assert_eq!(note.status, StatusCode::SEE_OTHER);
-    let closed = client.post(&format!("/console/tickets/{id}/terminer"), &[("csrf", &csrf)]).await;
+    let closed = client
+        .post(
+            &format!("/console/tickets/{id}/terminer"),
+            &[("csrf", &csrf)],
+        )
+        .await;
     assert_eq!(closed.status, StatusCode::SEE_OTHER);
-    let stored = h.store.get_ticket(id, &["villebourg".into()]).await.expect("store").expect("ticket");
+    let stored = h
+        .store
+        .get_ticket(id, &["villebourg".into()])
+        .await
+        .expect("store")
+        .expect("ticket");
     assert_eq!(stored.state, TicketState::Termine);
-    let audit = h.store.list_audit(&["villebourg".into()], 50).await.expect("audit");
+    let audit = h
+        .store
+        .list_audit(&["villebourg".into()], 50)
+        .await
+        .expect("audit");
     let actions: Vec<&str> = audit.iter().map(|a| a.entry.action.as_str()).collect();
     for expected in ["ticket.view", "ticket.claim", "ticket.note", "ticket.close"] {
-        assert!(actions.contains(&expected), "{expected} missing from {actions:?}");
+        assert!(
+            actions.contains(&expected),
+            "{expected} missing from {actions:?}"
+        );
     }
     let queue = client.get("/console/file").await;
-    assert!(!queue.body.contains("Acte de naissance"), "a closed ticket leaves the queue");
+    assert!(
+        !queue.body.contains("Acte de naissance"),
+        "a closed ticket leaves the queue"
+    );
 }
 
 #[tokio::test]
 async fn forms_without_the_csrf_token_are_rejected() {
     let h = harness().await;
-    let (email, password) = account(&h, "agent@villebourg.example", Role::Standardiste, &["villebourg"]).await;
+    let (email, password) = account(
+        &h,
+        "agent@villebourg.example",
+        Role::Standardiste,
+        &["villebourg"],
+    )
+    .await;
     let id = closed_hours_call(&h, "villebourg", "CA-1", "+33612345678", "Voirie").await;
     let mut client = Client::new(&h);
     client.login(&email, &password).await;
-    let missing = client.post(&format!("/console/tickets/{id}/prendre"), &[]).await;
+    let missing = client
+        .post(&format!("/console/tickets/{id}/prendre"), &[])
+        .await;
     assert_eq!(missing.status, StatusCode::FORBIDDEN);
-    assert!(missing.body.contains("jeton de sécurité"), "French message: {}", missing.body);
-    let wrong = client.post(&format!("/console/tickets/{id}/prendre"), &[("csrf", "0000")]).await;
+    assert!(
+        missing.body.contains("jeton de sécurité"),
+        "French message: {}",
+        missing.body
+    );
+    let wrong = client
+        .post(
+            &format!("/console/tickets/{id}/prendre"),
+            &[("csrf", "0000")],
+        )
+        .await;
     assert_eq!(wrong.status, StatusCode::FORBIDDEN);
     let logout = client.post("/console/deconnexion", &[]).await;
     assert_eq!(logout.status, StatusCode::FORBIDDEN);
-    let stored = h.store.get_ticket(id, &["villebourg".into()]).await.expect("store").expect("ticket");
-    assert_eq!(stored.state, TicketState::Nouveau, "a rejected form changes nothing");
+    let stored = h
+        .store
+        .get_ticket(id, &["villebourg".into()])
+        .await
+        .expect("store")
+        .expect("ticket");
+    assert_eq!(
+        stored.state,
+        TicketState::Nouveau,
+        "a rejected form changes nothing"
+    );
 
     // The token of another session is not accepted either.
-    let (other_email, other_password) = account(&h, "autre@villebourg.example", Role::Standardiste, &["villebourg"]).await;
+    let (other_email, other_password) = account(
+        &h,
+        "autre@villebourg.example",
+        Role::Standardiste,
+        &["villebourg"],
+    )
+    .await;
     let mut other = Client::new(&h);
     other.login(&other_email, &other_password).await;
     let other_token = other.csrf("/console/file").await;
-    let foreign = client.post(&format!("/console/tickets/{id}/prendre"), &[("csrf", &other_token)]).await;
+    let foreign = client
+        .post(
+            &format!("/console/tickets/{id}/prendre"),
+            &[("csrf", &other_token)],
+        )
+        .await;
     assert_eq!(foreign.status, StatusCode::FORBIDDEN);
 
     // The login form has its own token (double-submit cookie).
     let mut anonymous = Client::new(&h);
-    let forged = anonymous.post("/console/connexion", &[("email", &email), ("password", &password), ("csrf", "x")]).await;
+    let forged = anonymous
+        .post(
+            "/console/connexion",
+            &[("email", &email), ("password", &password), ("csrf", "x")],
+        )
+        .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
 async fn roles_are_enforced() {
     let h = harness().await;
-    let (agent, agent_pw) = account(&h, "agent@villebourg.example", Role::Standardiste, &["villebourg"]).await;
-    let (operator, operator_pw) = account(&h, "ops@villebourg.example", Role::Operateur, &["villebourg"]).await;
-    let (admin, admin_pw) = account(&h, "admin@villebourg.example", Role::Admin, &["villebourg"]).await;
+    let (agent, agent_pw) = account(
+        &h,
+        "agent@villebourg.example",
+        Role::Standardiste,
+        &["villebourg"],
+    )
+    .await;
+    let (operator, operator_pw) = account(
+        &h,
+        "ops@villebourg.example",
+        Role::Operateur,
+        &["villebourg"],
+    )
+    .await;
+    let (admin, admin_pw) =
+        account(&h, "admin@villebourg.example", Role::Admin, &["villebourg"]).await;
     let id = closed_hours_call(&h, "villebourg", "CA-1", "+33612345678", "Voirie").await;
 
     let mut standardiste = Client::new(&h);
     standardiste.login(&agent, &agent_pw).await;
-    for page in ["/console/statistiques", "/console/evaluation", "/console/comptes"] {
-        assert_eq!(standardiste.get(page).await.status, StatusCode::FORBIDDEN, "{page}");
+    for page in [
+        "/console/statistiques",
+        "/console/evaluation",
+        "/console/comptes",
+    ] {
+        assert_eq!(
+            standardiste.get(page).await.status,
+            StatusCode::FORBIDDEN,
+            "{page}"
+        );
     }
     let csrf = standardiste.csrf("/console/file").await;
     let create = standardiste
-        .post("/console/comptes", &[("csrf", &csrf), ("email", "x@y.example"), ("role", "admin"), ("commune", "villebourg")])
+        .post(
+            "/console/comptes",
+            &[
+                ("csrf", &csrf),
+                ("email", "x@y.example"),
+                ("role", "admin"),
+                ("commune", "villebourg"),
+            ],
+        )
         .await;
     assert_eq!(create.status, StatusCode::FORBIDDEN);
 
     let mut operateur = Client::new(&h);
     operateur.login(&operator, &operator_pw).await;
-    assert_eq!(operateur.get("/console/file").await.status, StatusCode::FORBIDDEN);
-    assert_eq!(operateur.get(&format!("/console/tickets/{id}")).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(operateur.get("/console/comptes").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        operateur.get("/console/file").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        operateur
+            .get(&format!("/console/tickets/{id}"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        operateur.get("/console/comptes").await.status,
+        StatusCode::FORBIDDEN
+    );
     let stats = operateur.get("/console/statistiques").await;
     assert_eq!(stats.status, StatusCode::OK, "{}", stats.body);
     assert!(stats.body.contains("taux de perte"));
-    assert_eq!(operateur.get("/console/evaluation").await.status, StatusCode::OK);
+    assert_eq!(
+        operateur.get("/console/evaluation").await.status,
+        StatusCode::OK
+    );
     let csrf = stats.csrf().expect("csrf");
-    let claim = operateur.post(&format!("/console/tickets/{id}/prendre"), &[("csrf", &csrf)]).await;
+    let claim = operateur
+        .post(
+            &format!("/console/tickets/{id}/prendre"),
+            &[("csrf", &csrf)],
+        )
+        .await;
     assert_eq!(claim.status, StatusCode::FORBIDDEN);
 
     let mut administrator = Client::new(&h);
@@ -116,23 +255,56 @@ async fn roles_are_enforced() {
     let created = administrator
         .post(
             "/console/comptes",
-            &[("csrf", &csrf), ("email", "Nouveau@Villebourg.example"), ("role", "standardiste"), ("commune", "villebourg")],
+            &[
+                ("csrf", &csrf),
+                ("email", "Nouveau@Villebourg.example"),
+                ("role", "standardiste"),
+                ("commune", "villebourg"),
+            ],
         )
         .await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.body);
     assert!(created.body.contains("une seule fois"));
-    let staff = h.store.get_staff_by_email("nouveau@villebourg.example").await.expect("store").expect("created");
+    let staff = h
+        .store
+        .get_staff_by_email("nouveau@villebourg.example")
+        .await
+        .expect("store")
+        .expect("created");
     assert_eq!(staff.role, Role::Standardiste);
     // An admin cannot create accounts for a commune that is not theirs.
     let outside = administrator
-        .post("/console/comptes", &[("csrf", &csrf), ("email", "z@z.example"), ("role", "admin"), ("commune", "autreville")])
+        .post(
+            "/console/comptes",
+            &[
+                ("csrf", &csrf),
+                ("email", "z@z.example"),
+                ("role", "admin"),
+                ("commune", "autreville"),
+            ],
+        )
         .await;
     assert_eq!(outside.status, StatusCode::NOT_FOUND);
     // Disabling an account ends its sessions.
-    let disabled = administrator.post(&format!("/console/comptes/{}/desactiver", staff.id), &[("csrf", &csrf)]).await;
+    let disabled = administrator
+        .post(
+            &format!("/console/comptes/{}/desactiver", staff.id),
+            &[("csrf", &csrf)],
+        )
+        .await;
     assert_eq!(disabled.status, StatusCode::SEE_OTHER);
-    let agent_account = h.store.get_staff_by_email(&agent).await.expect("store").expect("agent");
-    administrator.post(&format!("/console/comptes/{}/desactiver", agent_account.id), &[("csrf", &csrf)]).await;
+    let agent_account = h
+        .store
+        .get_staff_by_email(&agent)
+        .await
+        .expect("store")
+        .expect("agent");
+    administrator
+        .post(
+            &format!("/console/comptes/{}/desactiver", agent_account.id),
+            &[("csrf", &csrf)],
+        )
+        .await;
     let after = standardiste.get("/console/file").await;
     assert_eq!(after.location().as_deref(), Some("/console/connexion"));
 }
@@ -140,8 +312,21 @@ async fn roles_are_enforced() {
 #[tokio::test]
 async fn another_communes_tickets_are_invisible() {
     let h = harness().await;
-    let (agent, password) = account(&h, "agent@villebourg.example", Role::Standardiste, &["villebourg"]).await;
-    let theirs = closed_hours_call(&h, "autreville", "CB-1", "+33698765432", "Cimetière d'Autreville").await;
+    let (agent, password) = account(
+        &h,
+        "agent@villebourg.example",
+        Role::Standardiste,
+        &["villebourg"],
+    )
+    .await;
+    let theirs = closed_hours_call(
+        &h,
+        "autreville",
+        "CB-1",
+        "+33698765432",
+        "Cimetière d'Autreville",
+    )
+    .await;
     let ours = closed_hours_call(&h, "villebourg", "CA-1", "+33612345678", "Voirie").await;
     let mut client = Client::new(&h);
     client.login(&agent, &password).await;
@@ -149,29 +334,77 @@ async fn another_communes_tickets_are_invisible() {
     assert!(queue.body.contains("Voirie"));
     assert!(!queue.body.contains("Cimetière"));
     assert!(!queue.body.contains("+33698765432"));
-    assert_eq!(client.get(&format!("/console/tickets/{theirs}")).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(client.get(&format!("/console/tickets/{ours}")).await.status, StatusCode::OK);
+    assert_eq!(
+        client
+            .get(&format!("/console/tickets/{theirs}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        client.get(&format!("/console/tickets/{ours}")).await.status,
+        StatusCode::OK
+    );
     let csrf = client.csrf("/console/file").await;
     for action in ["prendre", "terminer", "injoignable"] {
-        let response = client.post(&format!("/console/tickets/{theirs}/{action}"), &[("csrf", &csrf)]).await;
+        let response = client
+            .post(
+                &format!("/console/tickets/{theirs}/{action}"),
+                &[("csrf", &csrf)],
+            )
+            .await;
         assert_eq!(response.status, StatusCode::NOT_FOUND, "{action}");
     }
-    let note = client.post(&format!("/console/tickets/{theirs}/note"), &[("csrf", &csrf), ("body", "x")]).await;
+    let note = client
+        .post(
+            &format!("/console/tickets/{theirs}/note"),
+            &[("csrf", &csrf), ("body", "x")],
+        )
+        .await;
     assert_eq!(note.status, StatusCode::NOT_FOUND);
-    let stored = h.store.get_ticket(theirs, &["autreville".into()]).await.expect("store").expect("ticket");
+    let stored = h
+        .store
+        .get_ticket(theirs, &["autreville".into()])
+        .await
+        .expect("store")
+        .expect("ticket");
     assert_eq!(stored.state, TicketState::Nouveau);
     // Statistics of another commune are refused to an operator too.
-    let (ops, ops_pw) = account(&h, "ops@villebourg.example", Role::Operateur, &["villebourg"]).await;
+    let (ops, ops_pw) = account(
+        &h,
+        "ops@villebourg.example",
+        Role::Operateur,
+        &["villebourg"],
+    )
+    .await;
     let mut operator = Client::new(&h);
     operator.login(&ops, &ops_pw).await;
-    assert_eq!(operator.get("/console/statistiques?commune=autreville").await.status, StatusCode::NOT_FOUND);
-    assert_eq!(operator.get("/console/evaluation?commune=autreville").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        operator
+            .get("/console/statistiques?commune=autreville")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        operator
+            .get("/console/evaluation?commune=autreville")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
 async fn brute_force_logins_are_throttled() {
     let h = harness().await;
-    let (agent, password) = account(&h, "agent@villebourg.example", Role::Standardiste, &["villebourg"]).await;
+    let (agent, password) = account(
+        &h,
+        "agent@villebourg.example",
+        Role::Standardiste,
+        &["villebourg"],
+    )
+    .await;
     let mut attacker = Client::new(&h);
     for _ in 0..5 {
         let page = attacker.login(&agent, "not-the-password").await;
@@ -184,18 +417,36 @@ async fn brute_force_logins_are_throttled() {
     // Per e-mail: another address does not unlock it.
     let mut elsewhere = Client::new(&h);
     elsewhere.ip = "198.51.100.7".into();
-    assert_eq!(elsewhere.login(&agent, &password).await.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        elsewhere.login(&agent, &password).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
     // Per address: the same address cannot spray other accounts.
-    assert_eq!(attacker.login("someone@villebourg.example", "x").await.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        attacker
+            .login("someone@villebourg.example", "x")
+            .await
+            .status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
     // After the window, the right password works again.
     h.clock.advance(chrono::Duration::minutes(16));
-    assert_eq!(elsewhere.login(&agent, &password).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        elsewhere.login(&agent, &password).await.status,
+        StatusCode::SEE_OTHER
+    );
 }
 
 #[tokio::test]
 async fn sessions_expire_when_idle() {
     let h = harness().await; // idle timeout 30 min, maximum 12 h
-    let (agent, password) = account(&h, "agent@villebourg.example", Role::Standardiste, &["villebourg"]).await;
+    let (agent, password) = account(
+        &h,
+        "agent@villebourg.example",
+        Role::Standardiste,
+        &["villebourg"],
+    )
+    .await;
     let mut client = Client::new(&h);
     client.login(&agent, &password).await;
     // Activity keeps the session alive past the initial idle timeout.
@@ -214,7 +465,13 @@ async fn sessions_expire_when_idle() {
         ..ConsoleConfig::default()
     })
     .await;
-    let (agent, password) = account(&short, "agent@villebourg.example", Role::Standardiste, &["villebourg"]).await;
+    let (agent, password) = account(
+        &short,
+        "agent@villebourg.example",
+        Role::Standardiste,
+        &["villebourg"],
+    )
+    .await;
     let mut client = Client::new(&short);
     client.login(&agent, &password).await;
     for _ in 0..2 {
@@ -222,22 +479,36 @@ async fn sessions_expire_when_idle() {
         assert_eq!(client.get("/console/file").await.status, StatusCode::OK);
     }
     short.clock.advance(chrono::Duration::minutes(15));
-    assert_eq!(client.get("/console/file").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        client.get("/console/file").await.status,
+        StatusCode::SEE_OTHER
+    );
 }
 
 #[tokio::test]
 async fn logout_ends_the_session() {
     let h = harness().await;
-    let (agent, password) = account(&h, "agent@villebourg.example", Role::Standardiste, &["villebourg"]).await;
+    let (agent, password) = account(
+        &h,
+        "agent@villebourg.example",
+        Role::Standardiste,
+        &["villebourg"],
+    )
+    .await;
     let mut client = Client::new(&h);
     client.login(&agent, &password).await;
     let saved_cookies = client.cookies.clone();
     let csrf = client.csrf("/console/file").await;
-    let out = client.post("/console/deconnexion", &[("csrf", &csrf)]).await;
+    let out = client
+        .post("/console/deconnexion", &[("csrf", &csrf)])
+        .await;
     assert_eq!(out.location().as_deref(), Some("/console/connexion"));
     // Replaying the old cookie does not work.
     client.cookies = saved_cookies;
-    assert_eq!(client.get("/console/file").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        client.get("/console/file").await.status,
+        StatusCode::SEE_OTHER
+    );
 }
 
 #[tokio::test]
@@ -247,7 +518,13 @@ async fn cookies_are_http_only_strict_and_secure_behind_https() {
         ..ConsoleConfig::default()
     })
     .await;
-    let (agent, password) = account(&h, "agent@villebourg.example", Role::Standardiste, &["villebourg"]).await;
+    let (agent, password) = account(
+        &h,
+        "agent@villebourg.example",
+        Role::Standardiste,
+        &["villebourg"],
+    )
+    .await;
     let mut client = Client::new(&h);
     let login = client.login(&agent, &password).await;
     let session = login
@@ -261,7 +538,13 @@ async fn cookies_are_http_only_strict_and_secure_behind_https() {
     assert!(session.contains("Path=/console"), "{session}");
 
     let plain = harness().await;
-    let (agent, password) = account(&plain, "agent@villebourg.example", Role::Standardiste, &["villebourg"]).await;
+    let (agent, password) = account(
+        &plain,
+        "agent@villebourg.example",
+        Role::Standardiste,
+        &["villebourg"],
+    )
+    .await;
     let mut client = Client::new(&plain);
     let login = client.login(&agent, &password).await;
     let session = login
@@ -276,10 +559,21 @@ async fn cookies_are_http_only_strict_and_secure_behind_https() {
 async fn pages_require_login() {
     let h = harness().await;
     let mut client = Client::new(&h);
-    for page in ["/console/", "/console/file", "/console/file/flux", "/console/tickets/1", "/console/statistiques", "/console/comptes"] {
+    for page in [
+        "/console/",
+        "/console/file",
+        "/console/file/flux",
+        "/console/tickets/1",
+        "/console/statistiques",
+        "/console/comptes",
+    ] {
         let response = client.get(page).await;
         assert_eq!(response.status, StatusCode::SEE_OTHER, "{page}");
-        assert_eq!(response.location().as_deref(), Some("/console/connexion"), "{page}");
+        assert_eq!(
+            response.location().as_deref(),
+            Some("/console/connexion"),
+            "{page}"
+        );
     }
     let css = client.get("/console/static/console.css").await;
     assert_eq!(css.status, StatusCode::OK);

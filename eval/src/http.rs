@@ -20,7 +20,7 @@ use reqwest::blocking::{Client, Response};
 use url::Url;
 
 use crate::dialogue::CallerTurn;
-use crate::replay::{Bot, CallInfo, Observed, ReplayError};
+use crate::replay::{Bot, CallInfo, Observed, ReplayError, recorded_actions};
 
 pub const DECISION_HEADER: &str = "x-guichet-decision";
 pub const ACTIONS_HEADER: &str = "x-guichet-actions";
@@ -283,9 +283,11 @@ fn read(response: Response, url: &Url) -> Result<(Observed, Option<Url>), Replay
     let actions = actions_json
         .or_else(|| decision_json.and_then(|value| value.get("actions").cloned()))
         .map(|value| {
-            serde_json::from_value::<Vec<Action>>(value).map_err(|error| {
-                ReplayError(format!("en-tête X-Guichet-Actions invalide : {error}"))
-            })
+            serde_json::from_value::<Vec<Action>>(value)
+                .map(recorded_actions)
+                .map_err(|error| {
+                    ReplayError(format!("en-tête X-Guichet-Actions invalide : {error}"))
+                })
         })
         .transpose()?;
     Ok((

@@ -5,7 +5,7 @@ use guichet_agent::{Context, Engine, Inbound, LineType, Reply, Session};
 use guichet_knowledge::Knowledge;
 
 use crate::dialogue::CallerTurn;
-use crate::replay::{Bot, CallInfo, Observed, ReplayError};
+use crate::replay::{Bot, CallInfo, Observed, ReplayError, recorded_actions};
 
 pub struct InProcess<'k> {
     pub engine: Engine,
@@ -52,7 +52,7 @@ fn observed(reply: Reply) -> Observed {
             .map(|utterance| utterance.text)
             .collect(),
         decision: Some(reply.trace),
-        actions: Some(reply.actions),
+        actions: Some(recorded_actions(reply.actions)),
     }
 }
 

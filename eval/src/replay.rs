@@ -20,6 +20,18 @@ pub struct Observed {
     pub actions: Option<Vec<Action>>,
 }
 
+/// The actions as recorded in a report: `Listen` keeps no speech-recognition hints (the whole
+/// keyword list of the commune on every turn would swamp the report).
+pub fn recorded_actions(actions: Vec<Action>) -> Vec<Action> {
+    actions
+        .into_iter()
+        .map(|action| match action {
+            Action::Listen { .. } => Action::Listen { hints: Vec::new() },
+            other => other,
+        })
+        .collect()
+}
+
 /// Why a turn could not be replayed.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]

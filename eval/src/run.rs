@@ -122,6 +122,13 @@ pub fn evaluate(options: &Options) -> Result<Outcome, EvalError> {
             )
         }
     };
+    if let Some(error) = runs.first().and_then(|run| run.start_error.clone())
+        && runs.iter().all(|run| run.start_error.is_some())
+    {
+        return Err(EvalError::Http(format!(
+            "aucun dialogue n'a pu être rejoué : {error}"
+        )));
+    }
     let report = Report::new(&knowledge.commune().name, &mode, runs, &folder_fiches);
     let breaches = options.gates.breaches(&report.figures.metrics);
     let comparison = baseline.map(|baseline| baseline::compare(&baseline, &report));

@@ -35,9 +35,13 @@ struct Fake {
 
 type Shared = Arc<Fake>;
 
-fn verified(fake: &Fake, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Form, Response> {
-    let form = Form::parse(body)
-        .map_err(|error| (StatusCode::BAD_REQUEST, error.to_string()).into_response())?;
+fn verified(
+    fake: &Fake,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Form, (StatusCode, String)> {
+    let form = Form::parse(body).map_err(|error| (StatusCode::BAD_REQUEST, error.to_string()))?;
     let url = format!(
         "{}{}",
         fake.base,

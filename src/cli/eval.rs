@@ -116,7 +116,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         (None, _) => anyhow::bail!("several report formats need --out DIR (one file each)"),
     };
 
-    let summary = summary(&outcome);
+    let gates_given = gates != Gates::default();
+    let summary = summary(&outcome, gates_given);
     let mut stdout = std::io::stdout().lock();
     match stdout_report {
         Some(text) => {
@@ -142,7 +143,7 @@ fn file_format(format: Format) -> Option<FileFormat> {
 }
 
 /// The table, then what was skipped, the baseline comparison and the gate verdicts.
-fn summary(outcome: &Outcome) -> String {
+fn summary(outcome: &Outcome, gates_given: bool) -> String {
     let mut out = table::render(&outcome.report, table::Limits::default());
     if !outcome.skipped.is_empty() {
         out.push_str(&format!(
@@ -163,8 +164,9 @@ fn summary(outcome: &Outcome) -> String {
     for breach in &outcome.breaches {
         out.push_str(&format!("\nÉCHEC du seuil : {breach}\n"));
     }
-    if outcome.passed() {
-        out.push_str("\nOK\n");
+    let gated = gates_given || outcome.comparison.is_some();
+    if gated && outcome.passed() {
+        out.push_str("\nOK : seuils et référence respectés.\n");
     }
     out
 }

@@ -55,11 +55,29 @@ struct DialogueTurn {
 }
 
 const BUILT_IN: &[&[&str]] = &[
-    &["je voudrais refaire mon passeport", "il est expiré", "non merci", "oui"],
-    &["quels sont les horaires de la mairie", "non c'est tout", "oui"],
+    &[
+        "je voudrais refaire mon passeport",
+        "il est expiré",
+        "non merci",
+        "oui",
+    ],
+    &[
+        "quels sont les horaires de la mairie",
+        "non c'est tout",
+        "oui",
+    ],
     &["j'ai perdu ma carte d'identité", "non merci", "non"],
-    &["il y a un dépôt sauvage devant chez moi", "oui s'il vous plaît", "non merci", "oui"],
-    &["je voudrais inscrire mon fils à la cantine", "non merci", "oui"],
+    &[
+        "il y a un dépôt sauvage devant chez moi",
+        "oui s'il vous plaît",
+        "non merci",
+        "oui",
+    ],
+    &[
+        "je voudrais inscrire mon fils à la cantine",
+        "non merci",
+        "oui",
+    ],
 ];
 
 fn phrasings(dir: &std::path::Path, max_turns: usize) -> Vec<Vec<String>> {
@@ -67,17 +85,36 @@ fn phrasings(dir: &std::path::Path, max_turns: usize) -> Vec<Vec<String>> {
     if let Ok(entries) = std::fs::read_dir(dir) {
         let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         paths.sort();
-        for path in paths.iter().filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml")) {
-            let Ok(text) = std::fs::read_to_string(path) else { continue };
-            let Ok(dialogue) = serde_yaml_ng::from_str::<Dialogue>(&text) else { continue };
-            if dialogue.channel.as_deref().is_some_and(|c| c != "voice") || dialogue.turns.is_empty() {
+        for path in paths
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+        {
+            let Ok(text) = std::fs::read_to_string(path) else {
+                continue;
+            };
+            let Ok(dialogue) = serde_yaml_ng::from_str::<Dialogue>(&text) else {
+                continue;
+            };
+            if dialogue.channel.as_deref().is_some_and(|c| c != "voice")
+                || dialogue.turns.is_empty()
+            {
                 continue;
             }
-            calls.push(dialogue.turns.into_iter().take(max_turns).map(|t| t.caller).collect());
+            calls.push(
+                dialogue
+                    .turns
+                    .into_iter()
+                    .take(max_turns)
+                    .map(|t| t.caller)
+                    .collect(),
+            );
         }
     }
     if calls.is_empty() {
-        calls = BUILT_IN.iter().map(|turns| turns.iter().map(|t| t.to_string()).collect()).collect();
+        calls = BUILT_IN
+            .iter()
+            .map(|turns| turns.iter().map(|t| t.to_string()).collect())
+            .collect();
     }
     calls
 }
@@ -105,7 +142,10 @@ struct Plan {
 
 impl Plan {
     async fn post(&self, path: &str, params: Vec<(String, String)>) -> Result<String, String> {
-        let mut request = self.client.post(format!("{}{path}", self.url)).form(&params);
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.url))
+            .form(&params);
         if let Some(token) = &self.token {
             let signed = signature::sign(token, &format!("{}{path}", self.public_url), &params);
             request = request.header(SIGNATURE_HEADER, signed);
@@ -113,7 +153,11 @@ impl Plan {
         let response = request.send().await.map_err(|e| e.to_string())?;
         let status = response.status();
         let body = response.text().await.map_err(|e| e.to_string())?;
-        if status.is_success() { Ok(body) } else { Err(format!("HTTP {status}: {}", body.trim())) }
+        if status.is_success() {
+            Ok(body)
+        } else {
+            Err(format!("HTTP {status}: {}", body.trim()))
+        }
     }
 
     async fn call(&self, index: usize, tally: &Mutex<Tally>) {
@@ -139,7 +183,10 @@ impl Plan {
                 params.push(("SpeechResult".into(), phrase.clone()));
                 params.push(("Confidence".into(), "0.92".into()));
                 let started = Instant::now();
-                match self.post(&format!("/twilio/voice/turn?seq={}", seq + 1), params).await {
+                match self
+                    .post(&format!("/twilio/voice/turn?seq={}", seq + 1), params)
+                    .await
+                {
                     Ok(twiml) => {
                         latencies.push(started.elapsed());
                         if twiml.contains("<Hangup/>") || twiml.contains("<Dial") {
@@ -168,14 +215,24 @@ impl Plan {
 }
 
 async fn scrape(client: &reqwest::Client, url: &str) -> Option<(f64, f64)> {
-    let text = client.get(format!("{url}/metrics")).send().await.ok()?.text().await.ok()?;
+    let text = client
+        .get(format!("{url}/metrics"))
+        .send()
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
     let value = |name: &str| {
         text.lines()
             .find(|line| line.starts_with(name) && line[name.len()..].starts_with(' '))
             .and_then(|line| line.split_whitespace().nth(1))
             .and_then(|v| v.parse::<f64>().ok())
     };
-    Some((value("process_cpu_seconds_total")?, value("process_resident_memory_bytes").unwrap_or(0.0)))
+    Some((
+        value("process_cpu_seconds_total")?,
+        value("process_resident_memory_bytes").unwrap_or(0.0),
+    ))
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -188,7 +245,11 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let url = args.url.trim_end_matches('/').to_string();
-    let host = reqwest::Url::parse(&url).context("--url")?.host_str().unwrap_or_default().to_string();
+    let host = reqwest::Url::parse(&url)
+        .context("--url")?
+        .host_str()
+        .unwrap_or_default()
+        .to_string();
     if !(host == "localhost" || host.starts_with("127.") || host == "[::1]" || host == "::1") {
         bail!("the load tool only targets this machine (127.0.0.1, localhost, [::1]), not {host}");
     }
@@ -207,7 +268,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         let plan = Arc::new(Plan {
             client: client.clone(),
-            public_url: args.public_url.clone().unwrap_or_else(|| url.clone()).trim_end_matches('/').to_string(),
+            public_url: args
+                .public_url
+                .clone()
+                .unwrap_or_else(|| url.clone())
+                .trim_end_matches('/')
+                .to_string(),
             url: url.clone(),
             token: args.auth_token.clone(),
             to: args.to.clone(),
@@ -215,7 +281,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             deadline: Instant::now() + Duration::from_secs(args.duration),
             next_call: AtomicUsize::new(0),
             calls: args.calls,
-            run_id: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
+            run_id: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0),
         });
         let tally = Arc::new(Mutex::new(Tally::default()));
         let started = Instant::now();
@@ -239,14 +308,29 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let mut tally = tally.lock().await;
         tally.latencies.sort();
         let turns = tally.latencies.len();
-        println!("guichet loadtest: {} calls, {} turns in {:.2} s ({} concurrent)", tally.calls_done, turns, elapsed.as_secs_f64(), args.concurrency);
-        println!("  throughput: {:.0} turns/s", turns as f64 / elapsed.as_secs_f64().max(1e-9));
+        println!(
+            "guichet loadtest: {} calls, {} turns in {:.2} s ({} concurrent)",
+            tally.calls_done,
+            turns,
+            elapsed.as_secs_f64(),
+            args.concurrency
+        );
+        println!(
+            "  throughput: {:.0} turns/s",
+            turns as f64 / elapsed.as_secs_f64().max(1e-9)
+        );
         println!(
             "  latency: p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
             percentile(&tally.latencies, 50.0).as_secs_f64() * 1e3,
             percentile(&tally.latencies, 95.0).as_secs_f64() * 1e3,
             percentile(&tally.latencies, 99.0).as_secs_f64() * 1e3,
-            tally.latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+            tally
+                .latencies
+                .last()
+                .copied()
+                .unwrap_or_default()
+                .as_secs_f64()
+                * 1e3,
         );
         println!("  errors: {} calls", tally.errors);
         if let Some(error) = &tally.first_error {
@@ -254,8 +338,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         if let (Some((cpu_before, _)), Some((cpu_after, rss))) = (before, after) {
             let per_turn = (cpu_after - cpu_before) / turns.max(1) as f64;
-            println!("  server CPU: {:.0} µs per turn ({:.2} s in all); server RSS {:.1} MB", per_turn * 1e6, cpu_after - cpu_before, rss / 1e6);
+            println!(
+                "  server CPU: {:.0} µs per turn ({:.2} s in all); server RSS {:.1} MB",
+                per_turn * 1e6,
+                cpu_after - cpu_before,
+                rss / 1e6
+            );
         }
-        Ok::<_, anyhow::Error>(if tally.errors == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        Ok::<_, anyhow::Error>(if tally.errors == 0 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        })
     })
 }

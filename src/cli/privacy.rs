@@ -51,7 +51,11 @@ fn key() -> privacy::PseudonymKey {
 
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Export { number, output, database } => {
+        Command::Export {
+            number,
+            output,
+            database,
+        } => {
             let key = key();
             let export = with_store(database, async |store| {
                 Ok(privacy::export(&store, &number, &key, "cli", chrono::Utc::now()).await?)
@@ -59,7 +63,8 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             let json = serde_json::to_string_pretty(&export)?;
             match output {
                 Some(path) => {
-                    std::fs::write(&path, json).with_context(|| format!("writing {}", path.display()))?;
+                    std::fs::write(&path, json)
+                        .with_context(|| format!("writing {}", path.display()))?;
                     eprintln!("Export écrit dans {}", path.display());
                 }
                 None => println!("{json}"),

@@ -22,7 +22,9 @@ pub(crate) fn with_store<T>(
     let url = database_url(database);
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
-        let store = AnyStore::connect(&url).await.context("connecting the store")?;
+        let store = AnyStore::connect(&url)
+            .await
+            .context("connecting the store")?;
         let result = work(store.clone()).await;
         store.close().await;
         result
@@ -65,26 +67,47 @@ pub enum Command {
 
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Add { communes, role, email, database } => {
+        Command::Add {
+            communes,
+            role,
+            email,
+            database,
+        } => {
             let role: Role = role.parse().map_err(|_| {
-                anyhow::anyhow!("unknown role {role:?}: expected standardiste, editeur, operateur or admin")
+                anyhow::anyhow!(
+                    "unknown role {role:?}: expected standardiste, editeur, operateur or admin"
+                )
             })?;
             let created = with_store(database, async |store| {
                 let now = chrono::Utc::now();
-                let created = guichet_console::accounts::add_staff(&store, &email, role, &communes, now).await?;
+                let created =
+                    guichet_console::accounts::add_staff(&store, &email, role, &communes, now)
+                        .await?;
                 store
                     .append_audit(&guichet_store::AuditEntry {
                         at: now,
                         actor: "cli".into(),
                         commune: communes.first().cloned(),
                         action: "staff.create".into(),
-                        detail: format!("account={} role={} communes={}", created.email, role, communes.join(",")),
+                        detail: format!(
+                            "account={} role={} communes={}",
+                            created.email,
+                            role,
+                            communes.join(",")
+                        ),
                     })
                     .await?;
                 Ok(created)
             })?;
-            println!("Compte créé : {} ({role}, {})", created.email, communes.join(", "));
-            println!("Mot de passe à usage unique (affiché une seule fois) : {}", created.password);
+            println!(
+                "Compte créé : {} ({role}, {})",
+                created.email,
+                communes.join(", ")
+            );
+            println!(
+                "Mot de passe à usage unique (affiché une seule fois) : {}",
+                created.password
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::List { database } => {
@@ -95,7 +118,11 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
                     account.email,
                     account.role,
                     account.communes.join(","),
-                    if account.disabled { "désactivé" } else { "actif" }
+                    if account.disabled {
+                        "désactivé"
+                    } else {
+                        "actif"
+                    }
                 );
             }
             Ok(ExitCode::SUCCESS)

@@ -16,7 +16,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/twilio/voice/turn", post(twilio::turn))
         .route("/twilio/sms", post(twilio::sms))
         .route("/twilio/status", post(twilio::status))
-        .route("/vonage/answer", get(vonage::answer_get).post(vonage::answer_post))
+        .route(
+            "/vonage/answer",
+            get(vonage::answer_get).post(vonage::answer_post),
+        )
         .route("/vonage/event", post(vonage::event))
         .route("/vonage/input", post(vonage::input))
         .route("/vonage/sms", post(vonage::sms))

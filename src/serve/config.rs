@@ -32,7 +32,12 @@ impl std::fmt::Debug for Secret {
 }
 
 /// The names of the keys that hold secrets: refused in the main configuration file.
-const SECRET_KEYS: &[&str] = &["auth_token", "api_secret", "signature_secret", "pseudonym_key"];
+const SECRET_KEYS: &[&str] = &[
+    "auth_token",
+    "api_secret",
+    "signature_secret",
+    "pseudonym_key",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -172,13 +177,21 @@ impl Default for Settings {
 
 impl Default for VoiceSettings {
     fn default() -> Self {
-        VoiceSettings { language: "fr-FR".into(), twilio_voice: None, vonage_style: None, session_timeout_minutes: 120 }
+        VoiceSettings {
+            language: "fr-FR".into(),
+            twilio_voice: None,
+            vonage_style: None,
+            session_timeout_minutes: 120,
+        }
     }
 }
 
 impl Default for SmsSettings {
     fn default() -> Self {
-        SmsSettings { provider: SmsProvider::None, conversation_timeout_minutes: 30 }
+        SmsSettings {
+            provider: SmsProvider::None,
+            conversation_timeout_minutes: 30,
+        }
     }
 }
 
@@ -226,7 +239,11 @@ impl Settings {
         let mut settings = Settings::default();
         settings.communes.insert(
             "demo".into(),
-            CommuneSettings { dir: PathBuf::from("communes/demo"), numbers: Vec::new(), twilio: CommuneTwilio::default() },
+            CommuneSettings {
+                dir: PathBuf::from("communes/demo"),
+                numbers: Vec::new(),
+                twilio: CommuneTwilio::default(),
+            },
         );
         settings.fallback_commune = Some("demo".into());
         settings
@@ -247,14 +264,20 @@ impl Settings {
                 builder = builder.add_source(File::from(secrets).format(FileFormat::Toml));
             }
             builder = builder.add_source(
-                Environment::with_prefix("GUICHET").prefix_separator("__").separator("__").try_parsing(true),
+                Environment::with_prefix("GUICHET")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true),
             );
             let config = builder.build().context("reading the configuration")?;
-            config.try_deserialize::<Settings>().context("invalid configuration")
+            config
+                .try_deserialize::<Settings>()
+                .context("invalid configuration")
         };
         let mut settings = layered(None)?;
         if let Some(secrets) = settings.secrets_file.clone() {
-            settings = layered(Some(&secrets)).with_context(|| format!("reading the secrets file {}", secrets.display()))?;
+            settings = layered(Some(&secrets))
+                .with_context(|| format!("reading the secrets file {}", secrets.display()))?;
         }
         if settings.communes.is_empty() {
             let demo = Settings::demo();
@@ -267,7 +290,11 @@ impl Settings {
 
     pub fn validate(&self) -> anyhow::Result<()> {
         for id in self.communes.keys() {
-            if id.is_empty() || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_') {
+            if id.is_empty()
+                || !id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+            {
                 bail!("commune id {id:?}: use lowercase letters, digits, '-' or '_'");
             }
         }
@@ -277,11 +304,19 @@ impl Settings {
             bail!("fallback_commune {fallback:?} is not one of [communes]");
         }
         match self.sms.provider {
-            SmsProvider::Twilio if self.twilio.account_sid.is_empty() || self.twilio.auth_token.is_none() => {
-                bail!("[sms] provider = \"twilio\" needs [twilio] account_sid and GUICHET__TWILIO__AUTH_TOKEN")
+            SmsProvider::Twilio
+                if self.twilio.account_sid.is_empty() || self.twilio.auth_token.is_none() =>
+            {
+                bail!(
+                    "[sms] provider = \"twilio\" needs [twilio] account_sid and GUICHET__TWILIO__AUTH_TOKEN"
+                )
             }
-            SmsProvider::Vonage if self.vonage.api_key.is_empty() || self.vonage.api_secret.is_none() => {
-                bail!("[sms] provider = \"vonage\" needs [vonage] api_key and GUICHET__VONAGE__API_SECRET")
+            SmsProvider::Vonage
+                if self.vonage.api_key.is_empty() || self.vonage.api_secret.is_none() =>
+            {
+                bail!(
+                    "[sms] provider = \"vonage\" needs [vonage] api_key and GUICHET__VONAGE__API_SECRET"
+                )
             }
             _ => Ok(()),
         }
@@ -289,16 +324,26 @@ impl Settings {
 
     /// The public base URL, without a trailing slash.
     pub fn public_base(&self) -> String {
-        self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.listen)).trim_end_matches('/').to_string()
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+            .trim_end_matches('/')
+            .to_string()
     }
 }
 
 fn refuse_secrets_in(file: &Path) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    let value: toml::Table = toml::from_str(&text).with_context(|| format!("{} is not valid TOML", file.display()))?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let value: toml::Table =
+        toml::from_str(&text).with_context(|| format!("{} is not valid TOML", file.display()))?;
     fn walk(table: &toml::Table, path: &str) -> Option<String> {
         for (key, value) in table {
-            let here = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+            let here = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
             if SECRET_KEYS.contains(&key.as_str()) {
                 return Some(here);
             }
@@ -312,7 +357,10 @@ fn refuse_secrets_in(file: &Path) -> anyhow::Result<()> {
     }
     if let Some(key) = walk(&value, "") {
         let env = format!("GUICHET__{}", key.replace('.', "__").to_uppercase());
-        bail!("{}: `{key}` is a secret: set it in the environment ({env}) or in the secrets_file", file.display());
+        bail!(
+            "{}: `{key}` is a secret: set it in the environment ({env}) or in the secrets_file",
+            file.display()
+        );
     }
     Ok(())
 }
@@ -326,14 +374,21 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("guichet-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("guichet.toml");
-        std::fs::write(&file, "[twilio]\naccount_sid = \"AC1\"\nauth_token = \"oops\"\n").unwrap();
+        std::fs::write(
+            &file,
+            "[twilio]\naccount_sid = \"AC1\"\nauth_token = \"oops\"\n",
+        )
+        .unwrap();
         let error = Settings::load(Some(&file)).unwrap_err().to_string();
         assert!(error.contains("GUICHET__TWILIO__AUTH_TOKEN"), "{error}");
         assert!(!error.contains("oops"));
         std::fs::write(&file, "listen = \"127.0.0.1:9999\"\n[communes.villebourg]\ndir = \"communes/demo\"\nnumbers = [\"+33130000001\"]\n").unwrap();
         let settings = Settings::load(Some(&file)).unwrap();
         assert_eq!(settings.listen.port(), 9999);
-        assert_eq!(settings.communes["villebourg"].numbers, vec!["+33130000001".to_string()]);
+        assert_eq!(
+            settings.communes["villebourg"].numbers,
+            vec!["+33130000001".to_string()]
+        );
         assert!(settings.twilio.verify_signatures);
         assert_eq!(format!("{:?}", Secret::new("hidden")), "<redacted>");
         let _ = std::fs::remove_dir_all(&dir);

@@ -53,7 +53,10 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn ended(&self) -> bool {
-        self.reply.actions.iter().any(|a| matches!(a, Action::Hangup | Action::Transfer { .. }))
+        self.reply
+            .actions
+            .iter()
+            .any(|a| matches!(a, Action::Hangup | Action::Transfer { .. }))
     }
 }
 
@@ -84,7 +87,9 @@ pub fn caller_pseudonym(state: &AppState, from: &str) -> Option<String> {
 
 fn timeout_for(state: &AppState, channel: guichet_agent::Channel) -> Duration {
     match channel {
-        guichet_agent::Channel::Sms => Duration::minutes(state.settings.sms.conversation_timeout_minutes),
+        guichet_agent::Channel::Sms => {
+            Duration::minutes(state.settings.sms.conversation_timeout_minutes)
+        }
         guichet_agent::Channel::Voice | guichet_agent::Channel::Chat => {
             Duration::minutes(state.settings.voice.session_timeout_minutes)
         }
@@ -120,7 +125,11 @@ pub async fn handle(
     let started = Instant::now();
     let now = state.now();
     let knowledge = commune.knowledge.load_full();
-    let ctx = Context { now, line: LineType::of(&inbound.from), knowledge: &knowledge };
+    let ctx = Context {
+        now,
+        line: LineType::of(&inbound.from),
+        knowledge: &knowledge,
+    };
     let stored = load_envelope(state, &commune.id, &inbound.conversation_id).await?;
 
     let (previous, started_at) = match stored {
@@ -148,17 +157,38 @@ pub async fn handle(
             (session, reply, envelope.seq + 1)
         }
     };
-    let record = turn_record(state, commune, inbound, &engine_session, &reply, seq, &step, now, started_at);
+    let record = turn_record(
+        state,
+        commune,
+        inbound,
+        &engine_session,
+        &reply,
+        seq,
+        &step,
+        now,
+        started_at,
+    );
     let saved = state.store.save_turn(&record).await?;
     if !record.outbox.is_empty() {
         state.outbox_wake.notify_one();
     }
     if saved.inserted {
         let action = serde_json::to_value(reply.trace.action).ok();
-        let action = action.as_ref().and_then(|a| a.as_str()).unwrap_or("unknown");
-        state.metrics.decisions.with_label_values(&[commune.id.as_str(), action]).inc();
+        let action = action
+            .as_ref()
+            .and_then(|a| a.as_str())
+            .unwrap_or("unknown");
+        state
+            .metrics
+            .decisions
+            .with_label_values(&[commune.id.as_str(), action])
+            .inc();
         if matches!(action, "transfer" | "callback") {
-            state.metrics.handoffs.with_label_values(&[commune.id.as_str(), action]).inc();
+            state
+                .metrics
+                .handoffs
+                .with_label_values(&[commune.id.as_str(), action])
+                .inc();
         }
     }
     tracing::debug!(
@@ -170,7 +200,11 @@ pub async fn handle(
         elapsed_us = started.elapsed().as_micros() as u64,
         "turn"
     );
-    Ok(Outcome { reply, seq, replayed: !saved.inserted })
+    Ok(Outcome {
+        reply,
+        seq,
+        replayed: !saved.inserted,
+    })
 }
 
 /// A retried webhook gets the reply it already got.
@@ -194,19 +228,40 @@ async fn replay(
         return Ok(None);
     };
     if let Some(last) = envelope.last.as_ref().filter(|last| last.seq == wanted) {
-        return Ok(Some(Outcome { reply: last.reply.clone(), seq: wanted, replayed: true }));
+        return Ok(Some(Outcome {
+            reply: last.reply.clone(),
+            seq: wanted,
+            replayed: true,
+        }));
     }
     // An older turn: rebuild its reply from the transcript (nothing is sent again).
-    let turns = state.store.conversation_turns(&commune.id, &envelope.engine.conversation_id).await?;
+    let turns = state
+        .store
+        .conversation_turns(&commune.id, &envelope.engine.conversation_id)
+        .await?;
     let Some(turn) = turns.into_iter().find(|turn| turn.seq == i64::from(wanted)) else {
         return Ok(None);
     };
     let Ok(trace) = serde_json::from_value(turn.decision) else {
         return Ok(None);
     };
-    let actions = if envelope.engine.ended { vec![Action::Hangup] } else { vec![Action::Listen { hints: Vec::new() }] };
-    let reply = Reply { say: vec![Utterance { text: turn.reply_text }], actions, trace };
-    Ok(Some(Outcome { reply, seq: wanted, replayed: true }))
+    let actions = if envelope.engine.ended {
+        vec![Action::Hangup]
+    } else {
+        vec![Action::Listen { hints: Vec::new() }]
+    };
+    let reply = Reply {
+        say: vec![Utterance {
+            text: turn.reply_text,
+        }],
+        actions,
+        trace,
+    };
+    Ok(Some(Outcome {
+        reply,
+        seq: wanted,
+        replayed: true,
+    }))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -225,7 +280,12 @@ fn turn_record(
     let conversation = inbound.conversation_id.as_str();
     let knowledge = commune.knowledge.load_full();
     let sender = knowledge.commune().sms_sender.clone();
-    let reply_text = reply.say.iter().map(|u| u.text.as_str()).collect::<Vec<_>>().join(" ");
+    let reply_text = reply
+        .say
+        .iter()
+        .map(|u| u.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
     let transcript = serde_json::to_value(&session.history).unwrap_or(serde_json::Value::Null);
 
     let mut tickets = Vec::new();
@@ -242,14 +302,29 @@ fn turn_record(
     for action in &reply.actions {
         match action {
             Action::SendSms { to, text } => outbox.push(sms(outbox.len(), to, text)),
-            Action::CreateTicket(draft) => tickets.push(ticket(tenant, conversation, seq, tickets.len(), draft, &transcript, now)),
+            Action::CreateTicket(draft) => tickets.push(ticket(
+                tenant,
+                conversation,
+                seq,
+                tickets.len(),
+                draft,
+                &transcript,
+                now,
+            )),
             Action::Transfer { .. } | Action::Hangup | Action::Listen { .. } => {}
         }
     }
-    if step.reply_by_sms && !reply_text.trim().is_empty() && !guichet_agent::is_withheld(&inbound.from) {
+    if step.reply_by_sms
+        && !reply_text.trim().is_empty()
+        && !guichet_agent::is_withheld(&inbound.from)
+    {
         outbox.push(sms(outbox.len(), &inbound.from, &reply_text));
     }
-    let ended = session.ended || reply.actions.iter().any(|a| matches!(a, Action::Hangup | Action::Transfer { .. }));
+    let ended = session.ended
+        || reply
+            .actions
+            .iter()
+            .any(|a| matches!(a, Action::Hangup | Action::Transfer { .. }));
     let end_reason = reply.actions.iter().find_map(|a| match a {
         Action::Transfer { .. } => Some("transfer"),
         Action::Hangup => Some("goodbye"),
@@ -258,7 +333,11 @@ fn turn_record(
     let envelope = Envelope {
         engine: session.clone(),
         seq,
-        last: Some(LastReply { seq, message_id: step.message_id.clone(), reply: reply.clone() }),
+        last: Some(LastReply {
+            seq,
+            message_id: step.message_id.clone(),
+            reply: reply.clone(),
+        }),
     };
     TurnRecord {
         session: SessionRecord {
@@ -271,7 +350,11 @@ fn turn_record(
             updated_at: now,
             expires_at: now + timeout_for(state, inbound.channel),
             closed_at: ended.then_some(now),
-            end_reason: if ended { Some(end_reason.unwrap_or("ended").to_string()) } else { None },
+            end_reason: if ended {
+                Some(end_reason.unwrap_or("ended").to_string())
+            } else {
+                None
+            },
         },
         turn: Turn {
             seq: i64::from(seq),
@@ -309,7 +392,11 @@ fn ticket(
         kind: store_ticket_kind(draft.kind),
         channel: store_channel(draft.channel),
         conversation_id: Some(conversation.to_string()),
-        caller_number: if guichet_agent::is_withheld(&draft.caller) { None } else { Some(draft.caller.clone()) },
+        caller_number: if guichet_agent::is_withheld(&draft.caller) {
+            None
+        } else {
+            Some(draft.caller.clone())
+        },
         topic: draft.topic.clone(),
         fiche: draft.fiche.clone(),
         summary: draft.summary.clone(),
@@ -321,8 +408,16 @@ fn ticket(
 }
 
 /// A call or conversation ended on the provider's side (hang-up, cancelled…).
-pub async fn close(state: &AppState, tenant: &str, conversation_id: &str, reason: &str) -> Result<bool, ServeError> {
-    Ok(state.store.close_session(tenant, conversation_id, reason, state.now()).await?)
+pub async fn close(
+    state: &AppState,
+    tenant: &str,
+    conversation_id: &str,
+    reason: &str,
+) -> Result<bool, ServeError> {
+    Ok(state
+        .store
+        .close_session(tenant, conversation_id, reason, state.now())
+        .await?)
 }
 
 /// The JSON of a decision with every non-ASCII character escaped, fit for an HTTP header.

@@ -17,7 +17,9 @@ pub enum ServeError {
 impl From<WebhookError> for ServeError {
     fn from(error: WebhookError) -> Self {
         match error {
-            WebhookError::MissingSignature | WebhookError::BadSignature(_) => ServeError::Forbidden(error.to_string()),
+            WebhookError::MissingSignature | WebhookError::BadSignature(_) => {
+                ServeError::Forbidden(error.to_string())
+            }
             other => ServeError::BadRequest(other.to_string()),
         }
     }
@@ -54,14 +56,18 @@ impl ServeError {
         match self {
             ServeError::Unavailable(message) => tracing::error!(%message, "request failed"),
             ServeError::Forbidden(message) => tracing::warn!(%message, "request refused"),
-            other => tracing::info!(message = other.message(), status = %other.status(), "bad request"),
+            other => {
+                tracing::info!(message = other.message(), status = %other.status(), "bad request")
+            }
         }
     }
 
     /// A JSON error body (`{"error": …}`), for the JSON API.
     pub fn into_json(self) -> Response {
         self.log();
-        let body = guichet_connectors::api::ErrorBody { error: self.message().to_string() };
+        let body = guichet_connectors::api::ErrorBody {
+            error: self.message().to_string(),
+        };
         (self.status(), axum::Json(body)).into_response()
     }
 }

@@ -1,6 +1,8 @@
 //! Prometheus metrics served at `/metrics` (with the process collector: CPU seconds, RSS).
 
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+};
 
 pub struct Metrics {
     registry: Registry,
@@ -18,30 +20,60 @@ pub struct Metrics {
 impl Metrics {
     pub fn new() -> Result<Metrics, prometheus::Error> {
         let registry = Registry::new();
-        let turns = IntCounterVec::new(Opts::new("guichet_turns_total", "Turns handled"), &["provider", "channel"])?;
-        let decisions =
-            IntCounterVec::new(Opts::new("guichet_decisions_total", "Decisions by action"), &["tenant", "action"])?;
+        let turns = IntCounterVec::new(
+            Opts::new("guichet_turns_total", "Turns handled"),
+            &["provider", "channel"],
+        )?;
+        let decisions = IntCounterVec::new(
+            Opts::new("guichet_decisions_total", "Decisions by action"),
+            &["tenant", "action"],
+        )?;
         let handoffs = IntCounterVec::new(
-            Opts::new("guichet_handoffs_total", "Handoffs to humans (transfer or callback)"),
+            Opts::new(
+                "guichet_handoffs_total",
+                "Handoffs to humans (transfer or callback)",
+            ),
             &["tenant", "kind"],
         )?;
         let turn_seconds = HistogramVec::new(
-            HistogramOpts::new("guichet_turn_duration_seconds", "Time to answer a webhook turn")
-                .buckets(vec![0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5]),
+            HistogramOpts::new(
+                "guichet_turn_duration_seconds",
+                "Time to answer a webhook turn",
+            )
+            .buckets(vec![
+                0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+            ]),
             &["provider"],
         )?;
-        let outbox_depth = IntGauge::new("guichet_outbox_depth", "SMS waiting to be sent (pending + sending)")?;
-        let sms_sent = IntCounterVec::new(Opts::new("guichet_sms_sent_total", "SMS accepted by the provider"), &["provider"])?;
+        let outbox_depth = IntGauge::new(
+            "guichet_outbox_depth",
+            "SMS waiting to be sent (pending + sending)",
+        )?;
+        let sms_sent = IntCounterVec::new(
+            Opts::new("guichet_sms_sent_total", "SMS accepted by the provider"),
+            &["provider"],
+        )?;
         let sms_failures = IntCounterVec::new(
-            Opts::new("guichet_sms_failures_total", "SMS send attempts that failed"),
+            Opts::new(
+                "guichet_sms_failures_total",
+                "SMS send attempts that failed",
+            ),
             &["provider", "kind"],
         )?;
         let rejected = IntCounterVec::new(
-            Opts::new("guichet_webhooks_rejected_total", "Webhooks refused (signature, malformed)"),
+            Opts::new(
+                "guichet_webhooks_rejected_total",
+                "Webhooks refused (signature, malformed)",
+            ),
             &["provider", "reason"],
         )?;
-        let unknown_numbers =
-            IntCounterVec::new(Opts::new("guichet_unknown_numbers_total", "Calls or SMS to a number no commune has"), &["provider"])?;
+        let unknown_numbers = IntCounterVec::new(
+            Opts::new(
+                "guichet_unknown_numbers_total",
+                "Calls or SMS to a number no commune has",
+            ),
+            &["provider"],
+        )?;
         registry.register(Box::new(turns.clone()))?;
         registry.register(Box::new(decisions.clone()))?;
         registry.register(Box::new(handoffs.clone()))?;
@@ -51,7 +83,9 @@ impl Metrics {
         registry.register(Box::new(sms_failures.clone()))?;
         registry.register(Box::new(rejected.clone()))?;
         registry.register(Box::new(unknown_numbers.clone()))?;
-        registry.register(Box::new(prometheus::process_collector::ProcessCollector::for_self()))?;
+        registry.register(Box::new(
+            prometheus::process_collector::ProcessCollector::for_self(),
+        ))?;
         Ok(Metrics {
             registry,
             turns,

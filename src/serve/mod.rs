@@ -36,7 +36,10 @@ impl Running {
     /// after its current batch (unsent SMS stay in the outbox) and closes the store.
     pub async fn shutdown(self) -> anyhow::Result<()> {
         let _ = self.shutdown.send(true);
-        self.server.await.context("server task")?.context("server")?;
+        self.server
+            .await
+            .context("server task")?
+            .context("server")?;
         if let Some(worker) = self.worker {
             worker.await.context("outbox worker task")?;
         }
@@ -63,7 +66,9 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     }
     let (state, guards) = AppState::build(settings).await?;
     let state = Arc::new(state);
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("binding {listen}"))?;
     let address = listener.local_addr()?;
     let (shutdown, stopped) = watch::channel(false);
     let app = app::router(state.clone());
@@ -76,5 +81,12 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             .await
     });
     let worker = sms_client.map(|client| tokio::spawn(outbox::run(state.clone(), client, stopped)));
-    Ok(Running { address, state, shutdown, server, worker, _guards: guards })
+    Ok(Running {
+        address,
+        state,
+        shutdown,
+        server,
+        worker,
+        _guards: guards,
+    })
 }

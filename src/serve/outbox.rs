@@ -20,25 +20,37 @@ pub fn client(settings: &Settings) -> anyhow::Result<Option<SmsClient>> {
         SmsProvider::None => None,
         SmsProvider::Twilio => {
             let twilio = &settings.twilio;
-            let token = twilio.auth_token.as_ref().map(|t| t.expose()).unwrap_or_default();
+            let token = twilio
+                .auth_token
+                .as_ref()
+                .map(|t| t.expose())
+                .unwrap_or_default();
             let callback = Some(format!("{}/twilio/status", settings.public_base()));
-            Some(SmsClient::Twilio(guichet_connectors::twilio::TwilioClient::new(
-                &twilio.api_base_url,
-                &twilio.account_sid,
-                token,
-                callback,
-                timeout,
-            )?))
+            Some(SmsClient::Twilio(
+                guichet_connectors::twilio::TwilioClient::new(
+                    &twilio.api_base_url,
+                    &twilio.account_sid,
+                    token,
+                    callback,
+                    timeout,
+                )?,
+            ))
         }
         SmsProvider::Vonage => {
             let vonage = &settings.vonage;
-            let secret = vonage.api_secret.as_ref().map(|t| t.expose()).unwrap_or_default();
-            Some(SmsClient::Vonage(guichet_connectors::vonage::VonageClient::new(
-                &vonage.api_base_url,
-                &vonage.api_key,
-                secret,
-                timeout,
-            )?))
+            let secret = vonage
+                .api_secret
+                .as_ref()
+                .map(|t| t.expose())
+                .unwrap_or_default();
+            Some(SmsClient::Vonage(
+                guichet_connectors::vonage::VonageClient::new(
+                    &vonage.api_base_url,
+                    &vonage.api_key,
+                    secret,
+                    timeout,
+                )?,
+            ))
         }
     })
 }
@@ -63,7 +75,11 @@ pub async fn run(state: Arc<AppState>, client: SmsClient, mut shutdown: watch::R
         if *shutdown.borrow() {
             break;
         }
-        let claimed = match state.store.claim_due_outbox(settings.batch, Utc::now(), lease).await {
+        let claimed = match state
+            .store
+            .claim_due_outbox(settings.batch, Utc::now(), lease)
+            .await
+        {
             Ok(claimed) => claimed,
             Err(error) => {
                 tracing::error!(%error, "claiming the outbox");
@@ -92,7 +108,12 @@ pub async fn run(state: Arc<AppState>, client: SmsClient, mut shutdown: watch::R
     tracing::info!("outbox worker stopped");
 }
 
-async fn send_one(state: &AppState, client: &SmsClient, message: OutboxMessage, policy: &RetryPolicy) {
+async fn send_one(
+    state: &AppState,
+    client: &SmsClient,
+    message: OutboxMessage,
+    policy: &RetryPolicy,
+) {
     let sms = OutboundSms {
         reference: message.idempotency_key.clone(),
         to: message.to.clone(),
@@ -104,16 +125,32 @@ async fn send_one(state: &AppState, client: &SmsClient, message: OutboxMessage, 
     let result = match client.send(&sms).await {
         Ok(accepted) => {
             state.metrics.sms_sent.with_label_values(&[provider]).inc();
-            state.store.mark_outbox_sent(message.id, &accepted.provider_id, now()).await.map(|_| ())
+            state
+                .store
+                .mark_outbox_sent(message.id, &accepted.provider_id, now())
+                .await
+                .map(|_| ())
         }
         Err(error) => {
             let kind = match error {
                 SendError::Transient { .. } => FailureKind::Transient,
                 SendError::Permanent { .. } => FailureKind::Permanent,
             };
-            let label = if kind == FailureKind::Transient { "transient" } else { "permanent" };
-            state.metrics.sms_failures.with_label_values(&[provider, label]).inc();
-            match state.store.mark_outbox_failed(message.id, &error.to_string(), kind, policy, now()).await {
+            let label = if kind == FailureKind::Transient {
+                "transient"
+            } else {
+                "permanent"
+            };
+            state
+                .metrics
+                .sms_failures
+                .with_label_values(&[provider, label])
+                .inc();
+            match state
+                .store
+                .mark_outbox_failed(message.id, &error.to_string(), kind, policy, now())
+                .await
+            {
                 Ok(RetryOutcome::RetryAt(at)) => {
                     tracing::warn!(id = message.id, attempts = message.attempts, %error, retry_at = %at, "SMS not sent, will retry");
                     Ok(())

@@ -44,29 +44,44 @@ impl AppState {
         let mut guards = Vec::new();
         for (id, commune) in &settings.communes {
             let knowledge = if settings.watch_knowledge {
-                let (live, guard) = LiveKnowledge::watch(&commune.dir)
-                    .with_context(|| format!("loading commune {id} from {}", commune.dir.display()))?;
+                let (live, guard) = LiveKnowledge::watch(&commune.dir).with_context(|| {
+                    format!("loading commune {id} from {}", commune.dir.display())
+                })?;
                 guards.push(guard);
                 live
             } else {
-                LiveKnowledge::new(
-                    Knowledge::load(&commune.dir)
-                        .with_context(|| format!("loading commune {id} from {}", commune.dir.display()))?,
-                )
+                LiveKnowledge::new(Knowledge::load(&commune.dir).with_context(|| {
+                    format!("loading commune {id} from {}", commune.dir.display())
+                })?)
             };
             for number in &commune.numbers {
                 if let Some(previous) = by_number.insert(normalise_number(number), id.clone()) {
                     anyhow::bail!("number {number} belongs to both {previous} and {id}");
                 }
             }
-            let twilio_auth_token = commune.twilio.auth_token.clone().or_else(|| settings.twilio.auth_token.clone());
-            communes.insert(id.clone(), Arc::new(CommuneRuntime { id: id.clone(), knowledge, twilio_auth_token }));
+            let twilio_auth_token = commune
+                .twilio
+                .auth_token
+                .clone()
+                .or_else(|| settings.twilio.auth_token.clone());
+            communes.insert(
+                id.clone(),
+                Arc::new(CommuneRuntime {
+                    id: id.clone(),
+                    knowledge,
+                    twilio_auth_token,
+                }),
+            );
         }
-        let store = AnyStore::connect(&settings.database_url).await.context("connecting the store")?;
+        let store = AnyStore::connect(&settings.database_url)
+            .await
+            .context("connecting the store")?;
         let pseudonym_key = match &settings.privacy.pseudonym_key {
             Some(key) => key.expose().as_bytes().to_vec(),
             None => {
-                tracing::warn!("no GUICHET__PRIVACY__PSEUDONYM_KEY: using the development pseudonym key");
+                tracing::warn!(
+                    "no GUICHET__PRIVACY__PSEUDONYM_KEY: using the development pseudonym key"
+                );
                 DEVELOPMENT_PSEUDONYM_KEY.as_bytes().to_vec()
             }
         };
@@ -87,7 +102,10 @@ impl AppState {
 
     /// The commune answering a called number, or the fallback commune.
     pub fn commune_for_number(&self, number: &str) -> Option<&Arc<CommuneRuntime>> {
-        let id = self.by_number.get(&normalise_number(number)).or(self.settings.fallback_commune.as_ref())?;
+        let id = self
+            .by_number
+            .get(&normalise_number(number))
+            .or(self.settings.fallback_commune.as_ref())?;
         self.communes.get(id)
     }
 
@@ -100,7 +118,13 @@ impl AppState {
                 .fallback_commune
                 .as_ref()
                 .and_then(|id| self.communes.get(id))
-                .or_else(|| if self.communes.len() == 1 { self.communes.values().next() } else { None }),
+                .or_else(|| {
+                    if self.communes.len() == 1 {
+                        self.communes.values().next()
+                    } else {
+                        None
+                    }
+                }),
         }
     }
 

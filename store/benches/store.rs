@@ -70,6 +70,10 @@ fn sqlite(c: &mut Criterion) {
         }
     };
 
+    c.bench_function("sqlite/ping (one round trip)", |b| {
+        b.iter(|| runtime.block_on(async { black_box(store.ping().await.is_ok()) }))
+    });
+
     let mut seq = 0_i64;
     c.bench_function("sqlite/turn (load_session + save_turn with SMS)", |b| {
         b.iter(|| {

@@ -450,6 +450,46 @@ async fn insert_outbox(conn: &mut SqliteConnection, m: &NewOutboxMessage) -> Res
     }
 }
 
+/// The body of [`Store::save_turn`] for a number of tickets and SMS (see there).
+fn save_turn_sql(tickets: usize, messages: usize) -> String {
+    let mut sql = String::from(concat!(
+        "INSERT INTO turns (",
+        turn_cols!(),
+        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (tenant, conversation_id, seq) DO NOTHING RETURNING 0 AS k, seq AS id;
+         INSERT INTO sessions (",
+        session_cols!(),
+        ") SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE changes() = 1
+         ON CONFLICT (tenant, conversation_id) DO UPDATE SET
+             channel = excluded.channel,
+             caller = excluded.caller,
+             state = excluded.state,
+             updated_at = excluded.updated_at,
+             expires_at = excluded.expires_at,
+             closed_at = COALESCE(sessions.closed_at, excluded.closed_at),
+             end_reason = COALESCE(sessions.end_reason, excluded.end_reason);"
+    ));
+    for _ in 0..tickets {
+        sql.push_str(
+            "INSERT INTO tickets (idempotency_key, tenant, kind, state, channel, conversation_id,
+                 caller_number, topic, fiche, summary, transcript, partner, reference, created_at)
+             VALUES (?, ?, ?, 'nouveau', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (idempotency_key) DO NOTHING;
+             SELECT 1 AS k, id FROM tickets WHERE idempotency_key = ?;",
+        );
+    }
+    for _ in 0..messages {
+        sql.push_str(
+            "INSERT INTO outbox (idempotency_key, tenant, conversation_id, recipient, sender, body,
+                 state, attempts, next_attempt_at, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+             ON CONFLICT (idempotency_key) DO NOTHING;
+             SELECT 2 AS k, id FROM outbox WHERE idempotency_key = ?;",
+        );
+    }
+    sql
+}
+
 /// Conditions under which a staff member may finish a ticket (close or unreachable).
 macro_rules! holder_rule {
     () => {
@@ -505,46 +545,89 @@ impl Store for SqliteStore {
     }
 
     async fn save_turn(&self, record: &TurnRecord) -> Result<TurnSaved> {
+        for ticket in &record.tickets {
+            ticket.validate()?;
+        }
+        for message in &record.outbox {
+            message.validate()?;
+        }
         let s = &record.session;
         let t = &record.turn;
-        let mut tx = self.begin().await?;
-        let inserted = sqlx::query(concat!(
-            "INSERT INTO turns (",
-            turn_cols!(),
-            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (tenant, conversation_id, seq) DO NOTHING"
-        ))
-        .bind(&s.tenant)
-        .bind(&s.conversation_id)
-        .bind(t.seq)
-        .bind(ms(t.at))
-        .bind(&t.caller_text)
-        .bind(&t.reply_text)
-        .bind(to_json_text(&t.decision)?)
-        .bind(&t.action)
-        .bind(&t.fiche)
-        .bind(t.confidence)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if inserted {
-            upsert_session(&mut tx, s).await?;
-        }
-        let mut ticket_ids = Vec::with_capacity(record.tickets.len());
+        // The whole turn is one multi-statement query inside the transaction: three round
+        // trips to the connection's worker thread (BEGIN, body, COMMIT) whatever the number
+        // of tickets and SMS. Rows come back in statement order: (0, seq) if the turn was new,
+        // then (1, ticket id) per ticket and (2, outbox id) per SMS.
+        let sql = save_turn_sql(record.tickets.len(), record.outbox.len());
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&s.tenant)
+            .bind(&s.conversation_id)
+            .bind(t.seq)
+            .bind(ms(t.at))
+            .bind(&t.caller_text)
+            .bind(&t.reply_text)
+            .bind(to_json_text(&t.decision)?)
+            .bind(&t.action)
+            .bind(&t.fiche)
+            .bind(t.confidence)
+            .bind(&s.tenant)
+            .bind(&s.conversation_id)
+            .bind(s.channel.as_str())
+            .bind(&s.caller)
+            .bind(to_json_text(&s.state)?)
+            .bind(ms(s.started_at))
+            .bind(ms(s.updated_at))
+            .bind(ms(s.expires_at))
+            .bind(opt_ms(s.closed_at))
+            .bind(&s.end_reason);
         for ticket in &record.tickets {
-            ticket_ids.push(insert_ticket(&mut tx, ticket).await?);
+            query = query
+                .bind(&ticket.idempotency_key)
+                .bind(&ticket.tenant)
+                .bind(ticket.kind.as_str())
+                .bind(ticket.channel.as_str())
+                .bind(&ticket.conversation_id)
+                .bind(&ticket.caller_number)
+                .bind(&ticket.topic)
+                .bind(&ticket.fiche)
+                .bind(&ticket.summary)
+                .bind(to_json_text(&ticket.transcript)?)
+                .bind(&ticket.partner)
+                .bind(&ticket.reference)
+                .bind(ms(ticket.created_at))
+                .bind(&ticket.idempotency_key);
         }
-        let mut outbox_ids = Vec::with_capacity(record.outbox.len());
         for message in &record.outbox {
-            outbox_ids.push(insert_outbox(&mut tx, message).await?);
+            query = query
+                .bind(&message.idempotency_key)
+                .bind(&message.tenant)
+                .bind(&message.conversation_id)
+                .bind(message.to.trim())
+                .bind(&message.sender)
+                .bind(&message.body)
+                .bind(ms(message.created_at))
+                .bind(ms(message.created_at))
+                .bind(ms(message.created_at))
+                .bind(&message.idempotency_key);
         }
+        let mut tx = self.begin().await?;
+        let rows = query.fetch_all(&mut *tx).await?;
         tx.commit().await?;
-        Ok(TurnSaved {
-            inserted,
-            ticket_ids,
-            outbox_ids,
-        })
+
+        let mut saved = TurnSaved {
+            inserted: false,
+            ticket_ids: Vec::with_capacity(record.tickets.len()),
+            outbox_ids: Vec::with_capacity(record.outbox.len()),
+        };
+        for row in &rows {
+            let kind: i64 = row.try_get("k")?;
+            let id: i64 = row.try_get("id")?;
+            match kind {
+                0 => saved.inserted = true,
+                1 => saved.ticket_ids.push(id),
+                _ => saved.outbox_ids.push(id),
+            }
+        }
+        Ok(saved)
     }
 
     async fn close_session(

@@ -19,12 +19,16 @@ pub const VONAGE_SIGNATURE_SECRET: &str = "vonage-signature-secret-for-tests";
 
 /// Tuesday 10 March 2026, 10:15 in Paris: the mairie is open.
 pub fn open_hours() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-03-10T10:15:00+01:00").map(|d| d.with_timezone(&Utc)).unwrap()
+    DateTime::parse_from_rfc3339("2026-03-10T10:15:00+01:00")
+        .map(|d| d.with_timezone(&Utc))
+        .unwrap()
 }
 
 /// Monday 9 March 2026, 09:30 in Paris: still closed.
 pub fn closed_hours() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-03-09T09:30:00+01:00").map(|d| d.with_timezone(&Utc)).unwrap()
+    DateTime::parse_from_rfc3339("2026-03-09T09:30:00+01:00")
+        .map(|d| d.with_timezone(&Utc))
+        .unwrap()
 }
 
 fn scratch_dir() -> PathBuf {
@@ -48,14 +52,21 @@ pub struct Harness {
 }
 
 /// Settings for tests: the demo commune answers `MAIRIE`, SMS go to `fake` through `provider`.
-pub fn settings(fake: &FakeProvider, provider: SmsProvider, now: DateTime<Utc>, dir: &std::path::Path) -> Settings {
+pub fn settings(
+    fake: &FakeProvider,
+    provider: SmsProvider,
+    now: DateTime<Utc>,
+    dir: &std::path::Path,
+) -> Settings {
     let credentials = fake.credentials().clone();
-    let mut settings = Settings::default();
-    settings.listen = "127.0.0.1:0".parse().unwrap();
-    settings.public_url = Some(PUBLIC_URL.into());
-    settings.database_url = format!("sqlite://{}/guichet.db?mode=rwc", dir.display());
-    settings.watch_knowledge = false;
-    settings.frozen_now = Some(now);
+    let mut settings = Settings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        public_url: Some(PUBLIC_URL.into()),
+        database_url: format!("sqlite://{}/guichet.db?mode=rwc", dir.display()),
+        watch_knowledge: false,
+        frozen_now: Some(now),
+        ..Settings::default()
+    };
     settings.communes.insert(
         "villebourg".into(),
         CommuneSettings {
@@ -84,14 +95,24 @@ impl Harness {
         Harness::start_with(provider, now, |_| {}).await
     }
 
-    pub async fn start_with(provider: SmsProvider, now: DateTime<Utc>, adjust: impl FnOnce(&mut Settings)) -> Harness {
+    pub async fn start_with(
+        provider: SmsProvider,
+        now: DateTime<Utc>,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> Harness {
         let fake = FakeProvider::start(Credentials::default()).await.unwrap();
         let dir = scratch_dir();
         let mut settings = settings(&fake, provider, now, &dir);
         adjust(&mut settings);
         let service = serve::start(settings).await.unwrap();
         let base = format!("http://{}", service.address);
-        Harness { service, fake, http: reqwest::Client::new(), base, dir }
+        Harness {
+            service,
+            fake,
+            http: reqwest::Client::new(),
+            base,
+            dir,
+        }
     }
 
     pub fn token(&self) -> String {
@@ -99,9 +120,18 @@ impl Harness {
     }
 
     /// POST a Twilio webhook, signed like Twilio signs it (full public URL + sorted params).
-    pub async fn twilio(&self, path_and_query: &str, params: &[(String, String)]) -> reqwest::Response {
-        let signed = signature::sign(&self.token(), &format!("{PUBLIC_URL}{path_and_query}"), params);
-        self.twilio_with_signature(path_and_query, params, Some(&signed)).await
+    pub async fn twilio(
+        &self,
+        path_and_query: &str,
+        params: &[(String, String)],
+    ) -> reqwest::Response {
+        let signed = signature::sign(
+            &self.token(),
+            &format!("{PUBLIC_URL}{path_and_query}"),
+            params,
+        );
+        self.twilio_with_signature(path_and_query, params, Some(&signed))
+            .await
     }
 
     pub async fn twilio_with_signature(
@@ -110,7 +140,10 @@ impl Harness {
         params: &[(String, String)],
         signature: Option<&str>,
     ) -> reqwest::Response {
-        let mut request = self.http.post(format!("{}{path_and_query}", self.base)).form(params);
+        let mut request = self
+            .http
+            .post(format!("{}{path_and_query}", self.base))
+            .form(params);
         if let Some(signature) = signature {
             request = request.header(SIGNATURE_HEADER, signature);
         }
@@ -118,9 +151,18 @@ impl Harness {
     }
 
     /// POST a Vonage JSON webhook with a signed JWT (HS256, payload_hash).
-    pub async fn vonage(&self, path_and_query: &str, body: &serde_json::Value) -> reqwest::Response {
+    pub async fn vonage(
+        &self,
+        path_and_query: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
         let bytes = serde_json::to_vec(body).unwrap();
-        let authorization = vonage::signature::sign(VONAGE_SIGNATURE_SECRET, &bytes, Utc::now().timestamp(), "jti-test");
+        let authorization = vonage::signature::sign(
+            VONAGE_SIGNATURE_SECRET,
+            &bytes,
+            Utc::now().timestamp(),
+            "jti-test",
+        );
         self.http
             .post(format!("{}{path_and_query}", self.base))
             .header("Content-Type", "application/json")
@@ -182,6 +224,9 @@ pub fn twilio_speech(call_sid: &str, from: &str, speech: &str) -> Vec<(String, S
 }
 
 pub fn decision(response: &reqwest::Response) -> serde_json::Value {
-    let header = response.headers().get("x-guichet-decision").expect("decision header");
+    let header = response
+        .headers()
+        .get("x-guichet-decision")
+        .expect("decision header");
     serde_json::from_slice(header.as_bytes()).unwrap()
 }

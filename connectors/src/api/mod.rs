@@ -42,7 +42,10 @@ pub struct TurnRequest {
 
 fn check_text(text: &str) -> Result<(), WebhookError> {
     if text.chars().count() > MAX_TEXT_CHARS {
-        return Err(WebhookError::InvalidField { field: "text", reason: format!("longer than {MAX_TEXT_CHARS} characters") });
+        return Err(WebhookError::InvalidField {
+            field: "text",
+            reason: format!("longer than {MAX_TEXT_CHARS} characters"),
+        });
     }
     Ok(())
 }
@@ -75,7 +78,8 @@ impl CreateConversation {
 
 impl TurnRequest {
     pub fn parse(body: &[u8]) -> Result<TurnRequest, WebhookError> {
-        let request: TurnRequest = serde_json::from_slice(body).map_err(|e| WebhookError::MalformedJson(e.to_string()))?;
+        let request: TurnRequest =
+            serde_json::from_slice(body).map_err(|e| WebhookError::MalformedJson(e.to_string()))?;
         check_text(&request.text)?;
         Ok(request)
     }
@@ -105,7 +109,10 @@ pub fn render(reply: &Reply, conversation_id: &str, seq: u32) -> TurnResponse {
         say,
         decision: reply.trace.clone(),
         actions: reply.actions.clone(),
-        ended: reply.actions.iter().any(|a| matches!(a, Action::Hangup | Action::Transfer { .. })),
+        ended: reply
+            .actions
+            .iter()
+            .any(|a| matches!(a, Action::Hangup | Action::Transfer { .. })),
     }
 }
 
@@ -123,21 +130,49 @@ mod tests {
 
     #[test]
     fn requests_parse_and_refuse_junk() {
-        assert_eq!(CreateConversation::parse(b"").unwrap(), CreateConversation::default());
-        let create = CreateConversation::parse(br#"{"from":"+33612345678","channel":"sms","text":"horaires"}"#).unwrap();
+        assert_eq!(
+            CreateConversation::parse(b"").unwrap(),
+            CreateConversation::default()
+        );
+        let create = CreateConversation::parse(
+            br#"{"from":"+33612345678","channel":"sms","text":"horaires"}"#,
+        )
+        .unwrap();
         assert_eq!(create.inbound("demo", "c1").channel, Channel::Sms);
-        assert!(matches!(CreateConversation::parse(br#"{"channel":"fax"}"#), Err(WebhookError::MalformedJson(_))));
-        assert!(matches!(CreateConversation::parse(br#"{"unknown":1}"#), Err(WebhookError::MalformedJson(_))));
-        assert_eq!(TurnRequest::parse(br#"{"text":"bonjour"}"#).unwrap().text, "bonjour");
-        assert!(matches!(TurnRequest::parse(br#"{}"#), Err(WebhookError::MalformedJson(_))));
+        assert!(matches!(
+            CreateConversation::parse(br#"{"channel":"fax"}"#),
+            Err(WebhookError::MalformedJson(_))
+        ));
+        assert!(matches!(
+            CreateConversation::parse(br#"{"unknown":1}"#),
+            Err(WebhookError::MalformedJson(_))
+        ));
+        assert_eq!(
+            TurnRequest::parse(br#"{"text":"bonjour"}"#).unwrap().text,
+            "bonjour"
+        );
+        assert!(matches!(
+            TurnRequest::parse(br#"{}"#),
+            Err(WebhookError::MalformedJson(_))
+        ));
         let long = format!(r#"{{"text":"{}"}}"#, "a".repeat(MAX_TEXT_CHARS + 1));
-        assert!(matches!(TurnRequest::parse(long.as_bytes()), Err(WebhookError::InvalidField { field: "text", .. })));
+        assert!(matches!(
+            TurnRequest::parse(long.as_bytes()),
+            Err(WebhookError::InvalidField { field: "text", .. })
+        ));
     }
 
     #[test]
     fn responses_carry_decision_and_actions() {
         let reply = Reply {
-            say: vec![Utterance { text: "Bonjour.".into() }, Utterance { text: "Au revoir.".into() }],
+            say: vec![
+                Utterance {
+                    text: "Bonjour.".into(),
+                },
+                Utterance {
+                    text: "Au revoir.".into(),
+                },
+            ],
             actions: vec![Action::Hangup],
             trace: Decision {
                 action: DecisionAction::Goodbye,

@@ -52,8 +52,12 @@ impl TwilioClient {
     }
 
     pub async fn send(&self, sms: &OutboundSms) -> Result<Accepted, SendError> {
-        let url = format!("{}/2010-04-01/Accounts/{}/Messages.json", self.base_url, self.account_sid);
-        let mut form: Vec<(&str, &str)> = vec![("To", &sms.to), ("From", &sms.from), ("Body", &sms.text)];
+        let url = format!(
+            "{}/2010-04-01/Accounts/{}/Messages.json",
+            self.base_url, self.account_sid
+        );
+        let mut form: Vec<(&str, &str)> =
+            vec![("To", &sms.to), ("From", &sms.from), ("Body", &sms.text)];
         if let Some(callback) = &self.status_callback {
             form.push(("StatusCallback", callback));
         }
@@ -67,12 +71,19 @@ impl TwilioClient {
             .map_err(|e| SendError::from_transport(&e))?;
         let status = response.status().as_u16();
         let wait = retry_after(response.headers());
-        let body = response.text().await.map_err(|e| SendError::from_transport(&e))?;
+        let body = response
+            .text()
+            .await
+            .map_err(|e| SendError::from_transport(&e))?;
         if !(200..300).contains(&status) {
             return Err(SendError::from_status(status, &body, wait));
         }
-        let resource: MessageResource = serde_json::from_str(&body)
-            .map_err(|e| SendError::Permanent { reason: format!("unexpected Twilio answer: {e}") })?;
-        Ok(Accepted { provider_id: resource.sid })
+        let resource: MessageResource =
+            serde_json::from_str(&body).map_err(|e| SendError::Permanent {
+                reason: format!("unexpected Twilio answer: {e}"),
+            })?;
+        Ok(Accepted {
+            provider_id: resource.sid,
+        })
     }
 }

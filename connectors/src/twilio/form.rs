@@ -14,8 +14,15 @@ impl Form {
         Ok(Form { params })
     }
 
-    pub fn from_pairs<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Form {
-        Form { params: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect() }
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Form {
+        Form {
+            params: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
     }
 
     pub fn params(&self) -> &[(String, String)] {
@@ -24,7 +31,10 @@ impl Form {
 
     /// The first value of a parameter, if present.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.params.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+        self.params
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
     }
 
     /// A parameter that must be present and not empty.
@@ -52,11 +62,16 @@ mod tests {
 
     #[test]
     fn parses_and_reads_fields() {
-        let form = Form::parse(b"CallSid=CA1&From=%2B33612345678&SpeechResult=bonjour+madame&Empty=").unwrap();
+        let form =
+            Form::parse(b"CallSid=CA1&From=%2B33612345678&SpeechResult=bonjour+madame&Empty=")
+                .unwrap();
         assert_eq!(form.get("From"), Some("+33612345678"));
         assert_eq!(form.get("SpeechResult"), Some("bonjour madame"));
         assert_eq!(form.optional("Empty"), None);
-        assert_eq!(form.require("Missing"), Err(WebhookError::MissingField("Missing")));
+        assert_eq!(
+            form.require("Missing"),
+            Err(WebhookError::MissingField("Missing"))
+        );
     }
 
     #[test]

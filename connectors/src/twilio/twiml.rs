@@ -20,7 +20,13 @@ pub struct VoiceOptions {
 
 impl VoiceOptions {
     pub fn french(turn_url: impl Into<String>) -> VoiceOptions {
-        VoiceOptions { language: "fr-FR".into(), voice: None, turn_url: turn_url.into(), caller_id: None, hints: Vec::new() }
+        VoiceOptions {
+            language: "fr-FR".into(),
+            voice: None,
+            turn_url: turn_url.into(),
+            caller_id: None,
+            hints: Vec::new(),
+        }
     }
 }
 
@@ -46,7 +52,13 @@ fn push_say(out: &mut String, text: &str, options: &VoiceOptions) {
 fn hints_attribute(hints: &[String]) -> String {
     hints
         .iter()
-        .map(|hint| hint.replace(',', " ").trim().chars().take(100).collect::<String>())
+        .map(|hint| {
+            hint.replace(',', " ")
+                .trim()
+                .chars()
+                .take(100)
+                .collect::<String>()
+        })
         .filter(|hint| !hint.is_empty())
         .take(MAX_HINTS)
         .collect::<Vec<_>>()
@@ -68,7 +80,11 @@ pub fn render_voice(reply: &Reply, options: &VoiceOptions) -> String {
     });
     match listen {
         Some(hints) => {
-            let hints = if hints.is_empty() { &options.hints } else { hints };
+            let hints = if hints.is_empty() {
+                &options.hints
+            } else {
+                hints
+            };
             out.push_str("<Gather input=\"speech dtmf\" language=\"");
             out.push_str(&escape(options.language.as_str()));
             out.push_str("\" speechTimeout=\"auto\" numDigits=\"1\" actionOnEmptyResult=\"true\" method=\"POST\" action=\"");
@@ -141,7 +157,12 @@ mod tests {
 
     fn reply(say: &[&str], actions: Vec<Action>) -> Reply {
         Reply {
-            say: say.iter().map(|t| Utterance { text: t.to_string() }).collect(),
+            say: say
+                .iter()
+                .map(|t| Utterance {
+                    text: t.to_string(),
+                })
+                .collect(),
             actions,
             trace: Decision {
                 action: DecisionAction::Answer,
@@ -166,7 +187,13 @@ mod tests {
 
     #[test]
     fn listen_wraps_says_in_a_gather_with_escaped_texts() {
-        let twiml = render_voice(&reply(&["Bonjour <robot> & \"mairie\""], vec![Action::Listen { hints: vec![] }]), &options());
+        let twiml = render_voice(
+            &reply(
+                &["Bonjour <robot> & \"mairie\""],
+                vec![Action::Listen { hints: vec![] }],
+            ),
+            &options(),
+        );
         assert_eq!(
             twiml,
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Gather input=\"speech dtmf\" language=\"fr-FR\" \
@@ -180,7 +207,12 @@ mod tests {
     #[test]
     fn transfer_dials_with_caller_id_and_hangup_ends() {
         let twiml = render_voice(
-            &reply(&["Je vous passe un agent."], vec![Action::Transfer { number: "+33130000000".into() }]),
+            &reply(
+                &["Je vous passe un agent."],
+                vec![Action::Transfer {
+                    number: "+33130000000".into(),
+                }],
+            ),
             &options(),
         );
         assert!(twiml.contains("<Say language=\"fr-FR\" voice=\"Polly.Lea-Neural\">Je vous passe un agent.</Say><Dial callerId=\"+33130000000\"><Number>+33130000000</Number></Dial>"));
@@ -191,7 +223,15 @@ mod tests {
 
     #[test]
     fn engine_hints_win_and_are_sanitised() {
-        let twiml = render_voice(&reply(&["?"], vec![Action::Listen { hints: vec!["a,b".into(), " ".into()] }]), &options());
+        let twiml = render_voice(
+            &reply(
+                &["?"],
+                vec![Action::Listen {
+                    hints: vec!["a,b".into(), " ".into()],
+                }],
+            ),
+            &options(),
+        );
         assert!(twiml.contains("hints=\"a b\""));
     }
 
@@ -201,7 +241,13 @@ mod tests {
             render_message("Lien : https://x.example/?a=1&b=2"),
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Message>Lien : https://x.example/?a=1&amp;b=2</Message></Response>"
         );
-        assert!(render_say_and_hang_up("Ce numéro n'est pas attribué.", &options()).contains("n&apos;est"));
-        assert_eq!(render_empty(), "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>");
+        assert!(
+            render_say_and_hang_up("Ce numéro n'est pas attribué.", &options())
+                .contains("n&apos;est")
+        );
+        assert_eq!(
+            render_empty(),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>"
+        );
     }
 }

@@ -18,7 +18,11 @@ impl IncomingCall {
     pub fn parse(form: &Form) -> Result<IncomingCall, WebhookError> {
         Ok(IncomingCall {
             call_sid: form.require("CallSid")?.to_string(),
-            from: form.optional("From").or_else(|| form.optional("Caller")).unwrap_or("").to_string(),
+            from: form
+                .optional("From")
+                .or_else(|| form.optional("Caller"))
+                .unwrap_or("")
+                .to_string(),
             to: form.require("To")?.to_string(),
         })
     }
@@ -54,7 +58,11 @@ impl GatherResult {
         };
         Ok(GatherResult {
             call: IncomingCall::parse(form)?,
-            speech: form.optional("SpeechResult").unwrap_or("").trim().to_string(),
+            speech: form
+                .optional("SpeechResult")
+                .unwrap_or("")
+                .trim()
+                .to_string(),
             confidence,
             digits: form.optional("Digits").map(str::to_string),
         })
@@ -73,7 +81,10 @@ impl GatherResult {
 fn parse_confidence(raw: &str) -> Result<f32, WebhookError> {
     match raw.trim().parse::<f32>() {
         Ok(value) if (0.0..=1.0).contains(&value) => Ok(value),
-        _ => Err(WebhookError::InvalidField { field: "Confidence", reason: format!("{raw:?} is not a number in [0, 1]") }),
+        _ => Err(WebhookError::InvalidField {
+            field: "Confidence",
+            reason: format!("{raw:?} is not a number in [0, 1]"),
+        }),
     }
 }
 
@@ -124,7 +135,10 @@ pub struct CallStatus {
 
 impl CallStatus {
     pub fn is_final(&self) -> bool {
-        matches!(self.status.as_str(), "completed" | "busy" | "failed" | "no-answer" | "canceled")
+        matches!(
+            self.status.as_str(),
+            "completed" | "busy" | "failed" | "no-answer" | "canceled"
+        )
     }
 }
 
@@ -155,7 +169,10 @@ pub enum StatusCallback {
 
 impl StatusCallback {
     pub fn parse(form: &Form) -> Result<StatusCallback, WebhookError> {
-        if let Some(status) = form.optional("MessageStatus").or_else(|| form.optional("SmsStatus")) {
+        if let Some(status) = form
+            .optional("MessageStatus")
+            .or_else(|| form.optional("SmsStatus"))
+        {
             let message_sid = form
                 .optional("MessageSid")
                 .or_else(|| form.optional("SmsSid"))
@@ -202,28 +219,69 @@ mod tests {
 
     #[test]
     fn gather_silence_and_digits() {
-        let silence = GatherResult::parse(&form(&[("CallSid", "CA1"), ("From", "+33612345678"), ("To", "+33130000001")])).unwrap();
+        let silence = GatherResult::parse(&form(&[
+            ("CallSid", "CA1"),
+            ("From", "+33612345678"),
+            ("To", "+33130000001"),
+        ]))
+        .unwrap();
         assert_eq!(silence.inbound("demo").text, "");
-        let digits = GatherResult::parse(&form(&[("CallSid", "CA1"), ("From", "x"), ("To", "y"), ("Digits", "0")])).unwrap();
+        let digits = GatherResult::parse(&form(&[
+            ("CallSid", "CA1"),
+            ("From", "x"),
+            ("To", "y"),
+            ("Digits", "0"),
+        ]))
+        .unwrap();
         assert_eq!(digits.inbound("demo").dtmf.as_deref(), Some("0"));
     }
 
     #[test]
     fn bad_fields_are_clear_errors() {
-        assert_eq!(GatherResult::parse(&form(&[("To", "y")])), Err(WebhookError::MissingField("CallSid")));
+        assert_eq!(
+            GatherResult::parse(&form(&[("To", "y")])),
+            Err(WebhookError::MissingField("CallSid"))
+        );
         assert!(matches!(
-            GatherResult::parse(&form(&[("CallSid", "CA1"), ("To", "y"), ("Confidence", "high")])),
-            Err(WebhookError::InvalidField { field: "Confidence", .. })
+            GatherResult::parse(&form(&[
+                ("CallSid", "CA1"),
+                ("To", "y"),
+                ("Confidence", "high")
+            ])),
+            Err(WebhookError::InvalidField {
+                field: "Confidence",
+                ..
+            })
         ));
     }
 
     #[test]
     fn sms_and_status_callbacks() {
-        let sms = IncomingSms::parse(&form(&[("MessageSid", "SM1"), ("From", "+33612345678"), ("To", "+33130000001"), ("Body", " horaires ")])).unwrap();
+        let sms = IncomingSms::parse(&form(&[
+            ("MessageSid", "SM1"),
+            ("From", "+33612345678"),
+            ("To", "+33130000001"),
+            ("Body", " horaires "),
+        ]))
+        .unwrap();
         assert_eq!(sms.inbound("demo", "sms:+33612345678").text, "horaires");
-        let call = StatusCallback::parse(&form(&[("CallSid", "CA1"), ("CallStatus", "completed"), ("CallDuration", "42")])).unwrap();
-        assert!(matches!(call, StatusCallback::Call(ref c) if c.is_final() && c.duration_seconds == Some(42)));
-        let message = StatusCallback::parse(&form(&[("MessageSid", "SM9"), ("MessageStatus", "undelivered"), ("ErrorCode", "30003")])).unwrap();
-        assert!(matches!(message, StatusCallback::Message(ref m) if m.delivery() == crate::DeliveryState::Failed));
+        let call = StatusCallback::parse(&form(&[
+            ("CallSid", "CA1"),
+            ("CallStatus", "completed"),
+            ("CallDuration", "42"),
+        ]))
+        .unwrap();
+        assert!(
+            matches!(call, StatusCallback::Call(ref c) if c.is_final() && c.duration_seconds == Some(42))
+        );
+        let message = StatusCallback::parse(&form(&[
+            ("MessageSid", "SM9"),
+            ("MessageStatus", "undelivered"),
+            ("ErrorCode", "30003"),
+        ]))
+        .unwrap();
+        assert!(
+            matches!(message, StatusCallback::Message(ref m) if m.delivery() == crate::DeliveryState::Failed)
+        );
     }
 }

@@ -45,7 +45,12 @@ struct MessageAccepted {
 }
 
 impl VonageClient {
-    pub fn new(base_url: &str, api_key: &str, api_secret: &str, timeout: Duration) -> Result<VonageClient, reqwest::Error> {
+    pub fn new(
+        base_url: &str,
+        api_key: &str,
+        api_secret: &str,
+        timeout: Duration,
+    ) -> Result<VonageClient, reqwest::Error> {
         Ok(VonageClient {
             http: reqwest::Client::builder().timeout(timeout).build()?,
             base_url: base_url.trim_end_matches('/').to_string(),
@@ -73,12 +78,19 @@ impl VonageClient {
             .map_err(|e| SendError::from_transport(&e))?;
         let status = response.status().as_u16();
         let wait = retry_after(response.headers());
-        let body = response.text().await.map_err(|e| SendError::from_transport(&e))?;
+        let body = response
+            .text()
+            .await
+            .map_err(|e| SendError::from_transport(&e))?;
         if !(200..300).contains(&status) {
             return Err(SendError::from_status(status, &body, wait));
         }
-        let accepted: MessageAccepted = serde_json::from_str(&body)
-            .map_err(|e| SendError::Permanent { reason: format!("unexpected Vonage answer: {e}") })?;
-        Ok(Accepted { provider_id: accepted.message_uuid })
+        let accepted: MessageAccepted =
+            serde_json::from_str(&body).map_err(|e| SendError::Permanent {
+                reason: format!("unexpected Vonage answer: {e}"),
+            })?;
+        Ok(Accepted {
+            provider_id: accepted.message_uuid,
+        })
     }
 }

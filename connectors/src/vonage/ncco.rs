@@ -22,7 +22,13 @@ pub struct NccoOptions {
 
 impl NccoOptions {
     pub fn french(input_url: impl Into<String>) -> NccoOptions {
-        NccoOptions { language: "fr-FR".into(), style: None, input_url: input_url.into(), caller_id: None, hints: Vec::new() }
+        NccoOptions {
+            language: "fr-FR".into(),
+            style: None,
+            input_url: input_url.into(),
+            caller_id: None,
+            hints: Vec::new(),
+        }
     }
 }
 
@@ -60,11 +66,20 @@ const MAX_CONTEXT: usize = 100;
 /// The NCCO (a JSON array) for a reply. `call_uuid` is the leg whose speech is captured.
 pub fn render(reply: &Reply, call_uuid: &str, options: &NccoOptions) -> Value {
     let listen = reply.actions.iter().find_map(|action| match action {
-        Action::Listen { hints } => Some(if hints.is_empty() { &options.hints } else { hints }),
+        Action::Listen { hints } => Some(if hints.is_empty() {
+            &options.hints
+        } else {
+            hints
+        }),
         _ => None,
     });
     let mut actions: Vec<NccoAction> = Vec::new();
-    let text: Vec<&str> = reply.say.iter().map(|u| u.text.trim()).filter(|t| !t.is_empty()).collect();
+    let text: Vec<&str> = reply
+        .say
+        .iter()
+        .map(|u| u.text.trim())
+        .filter(|t| !t.is_empty())
+        .collect();
     let joined = text.join(" ");
     if !joined.is_empty() {
         actions.push(NccoAction::Talk {
@@ -75,7 +90,12 @@ pub fn render(reply: &Reply, call_uuid: &str, options: &NccoOptions) -> Value {
         });
     }
     if let Some(hints) = listen {
-        let context: Vec<&str> = hints.iter().map(|h| h.trim()).filter(|h| !h.is_empty()).take(MAX_CONTEXT).collect();
+        let context: Vec<&str> = hints
+            .iter()
+            .map(|h| h.trim())
+            .filter(|h| !h.is_empty())
+            .take(MAX_CONTEXT)
+            .collect();
         actions.push(NccoAction::Input {
             kinds: ["speech", "dtmf"],
             event_url: [&options.input_url],
@@ -114,7 +134,12 @@ mod tests {
 
     fn reply(say: &[&str], actions: Vec<Action>) -> Reply {
         Reply {
-            say: say.iter().map(|t| Utterance { text: t.to_string() }).collect(),
+            say: say
+                .iter()
+                .map(|t| Utterance {
+                    text: t.to_string(),
+                })
+                .collect(),
             actions,
             trace: Decision {
                 action: DecisionAction::Greet,
@@ -138,7 +163,14 @@ mod tests {
 
     #[test]
     fn listen_gives_talk_with_barge_in_then_speech_and_dtmf_input() {
-        let ncco = render(&reply(&["Bonjour.", "Que puis-je pour vous ?"], vec![Action::Listen { hints: vec![] }]), "leg-1", &options());
+        let ncco = render(
+            &reply(
+                &["Bonjour.", "Que puis-je pour vous ?"],
+                vec![Action::Listen { hints: vec![] }],
+            ),
+            "leg-1",
+            &options(),
+        );
         assert_eq!(
             ncco,
             json!([
@@ -153,7 +185,16 @@ mod tests {
 
     #[test]
     fn transfer_connects_in_vonage_number_format() {
-        let ncco = render(&reply(&["Je vous passe un agent."], vec![Action::Transfer { number: "+33130000000".into() }]), "leg-1", &options());
+        let ncco = render(
+            &reply(
+                &["Je vous passe un agent."],
+                vec![Action::Transfer {
+                    number: "+33130000000".into(),
+                }],
+            ),
+            "leg-1",
+            &options(),
+        );
         assert_eq!(ncco[0]["bargeIn"], json!(false));
         assert_eq!(
             ncco[1],
@@ -163,7 +204,11 @@ mod tests {
 
     #[test]
     fn hangup_is_the_end_of_the_ncco() {
-        let ncco = render(&reply(&["Au revoir."], vec![Action::Hangup]), "leg-1", &options());
+        let ncco = render(
+            &reply(&["Au revoir."], vec![Action::Hangup]),
+            "leg-1",
+            &options(),
+        );
         assert_eq!(ncco.as_array().map(Vec::len), Some(1));
     }
 }

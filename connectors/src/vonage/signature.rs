@@ -53,7 +53,9 @@ pub fn verify(
     now: i64,
     max_age_seconds: i64,
 ) -> Result<Claims, WebhookError> {
-    let header = authorization.filter(|h| !h.trim().is_empty()).ok_or(WebhookError::MissingSignature)?;
+    let header = authorization
+        .filter(|h| !h.trim().is_empty())
+        .ok_or(WebhookError::MissingSignature)?;
     let token = header
         .trim()
         .strip_prefix("Bearer ")
@@ -68,11 +70,16 @@ pub fn verify(
         .map_err(|e| WebhookError::BadSignature(e.to_string()))?;
     let claims = data.claims;
     if (now - claims.iat).abs() > max_age_seconds {
-        return Err(WebhookError::BadSignature(format!("token issued at {} is too old", claims.iat)));
+        return Err(WebhookError::BadSignature(format!(
+            "token issued at {} is too old",
+            claims.iat
+        )));
     }
     match &claims.payload_hash {
         Some(hash) if hash.eq_ignore_ascii_case(&payload_hash(body)) => Ok(claims),
-        Some(_) => Err(WebhookError::BadSignature("payload_hash does not match the body".into())),
+        Some(_) => Err(WebhookError::BadSignature(
+            "payload_hash does not match the body".into(),
+        )),
         None if body.is_empty() => Ok(claims),
         None => Err(WebhookError::BadSignature("payload_hash missing".into())),
     }
@@ -95,7 +102,10 @@ mod tests {
 
     #[test]
     fn known_sha256_of_the_empty_body() {
-        assert_eq!(payload_hash(b""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        assert_eq!(
+            payload_hash(b""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
     }
 
     #[test]
@@ -105,7 +115,10 @@ mod tests {
         assert!(verify(SECRET, Some(&header), br#"{"a":2}"#, NOW, 300).is_err());
         assert!(verify("another-secret", Some(&header), body, NOW, 300).is_err());
         assert!(verify(SECRET, Some(&header), body, NOW + 3600, 300).is_err());
-        assert_eq!(verify(SECRET, None, body, NOW, 300), Err(WebhookError::MissingSignature));
+        assert_eq!(
+            verify(SECRET, None, body, NOW, 300),
+            Err(WebhookError::MissingSignature)
+        );
         assert!(verify(SECRET, Some("Bearer not.a.jwt"), body, NOW, 300).is_err());
         assert!(verify(SECRET, Some("Basic abc"), body, NOW, 300).is_err());
     }

@@ -55,7 +55,11 @@ fn number_or_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option
         None => Ok(None),
         Some(Raw::Number(n)) => Ok(Some(n)),
         Some(Raw::Text(text)) if text.trim().is_empty() => Ok(None),
-        Some(Raw::Text(text)) => text.trim().parse::<f32>().map(Some).map_err(serde::de::Error::custom),
+        Some(Raw::Text(text)) => text
+            .trim()
+            .parse::<f32>()
+            .map(Some)
+            .map_err(serde::de::Error::custom),
     }
 }
 
@@ -108,7 +112,11 @@ impl InputEvent {
 
     /// The best transcription (Vonage sorts results by confidence, best first).
     pub fn best(&self) -> Option<&SpeechResult> {
-        self.speech.as_ref()?.results.iter().find(|r| !r.text.trim().is_empty())
+        self.speech
+            .as_ref()?
+            .results
+            .iter()
+            .find(|r| !r.text.trim().is_empty())
     }
 
     pub fn inbound(&self, tenant: &str) -> Inbound {
@@ -120,7 +128,11 @@ impl InputEvent {
             from: to_e164(&self.from),
             text: best.map(|r| r.text.trim().to_string()).unwrap_or_default(),
             asr_confidence: best.and_then(|r| r.confidence).map(|c| c.clamp(0.0, 1.0)),
-            dtmf: self.dtmf.as_ref().and_then(|d| d.digits.clone()).filter(|d| !d.is_empty()),
+            dtmf: self
+                .dtmf
+                .as_ref()
+                .and_then(|d| d.digits.clone())
+                .filter(|d| !d.is_empty()),
         }
     }
 }
@@ -148,7 +160,15 @@ impl CallEvent {
     pub fn is_final(&self) -> bool {
         matches!(
             self.status.as_deref(),
-            Some("completed" | "busy" | "cancelled" | "failed" | "rejected" | "timeout" | "unanswered")
+            Some(
+                "completed"
+                    | "busy"
+                    | "cancelled"
+                    | "failed"
+                    | "rejected"
+                    | "timeout"
+                    | "unanswered"
+            )
         )
     }
 }
@@ -224,7 +244,10 @@ mod tests {
         assert!((inbound.asr_confidence.unwrap() - 0.93).abs() < 1e-6);
         assert_eq!(inbound.dtmf, None);
 
-        let as_number = InputEvent::parse(br#"{"uuid":"b","speech":{"results":[{"confidence":0.5,"text":"oui"}]}}"#).unwrap();
+        let as_number = InputEvent::parse(
+            br#"{"uuid":"b","speech":{"results":[{"confidence":0.5,"text":"oui"}]}}"#,
+        )
+        .unwrap();
         assert_eq!(as_number.inbound("demo").asr_confidence, Some(0.5));
     }
 
@@ -233,27 +256,55 @@ mod tests {
         let silence = InputEvent::parse(br#"{"uuid":"c","speech":{"timeout_reason":"start_timeout","results":[]},"dtmf":{"digits":"","timed_out":true}}"#).unwrap();
         assert_eq!(silence.inbound("demo").text, "");
         assert_eq!(silence.inbound("demo").dtmf, None);
-        let keys = InputEvent::parse(br#"{"uuid":"c","dtmf":{"digits":"0","timed_out":false}}"#).unwrap();
+        let keys =
+            InputEvent::parse(br#"{"uuid":"c","dtmf":{"digits":"0","timed_out":false}}"#).unwrap();
         assert_eq!(keys.inbound("demo").dtmf.as_deref(), Some("0"));
     }
 
     #[test]
     fn malformed_inputs_are_errors() {
-        assert!(matches!(InputEvent::parse(b"{"), Err(WebhookError::MalformedJson(_))));
-        assert!(matches!(InputEvent::parse(br#"{"speech":{}}"#), Err(WebhookError::MalformedJson(_))));
-        assert!(InputEvent::parse(br#"{"uuid":"x","speech":{"results":[{"text":"a","confidence":"haut"}]}}"#).is_err());
+        assert!(matches!(
+            InputEvent::parse(b"{"),
+            Err(WebhookError::MalformedJson(_))
+        ));
+        assert!(matches!(
+            InputEvent::parse(br#"{"speech":{}}"#),
+            Err(WebhookError::MalformedJson(_))
+        ));
+        assert!(
+            InputEvent::parse(
+                br#"{"uuid":"x","speech":{"results":[{"text":"a","confidence":"haut"}]}}"#
+            )
+            .is_err()
+        );
         assert!(AnswerRequest::from_query("from=1").is_err());
     }
 
     #[test]
     fn answer_sms_and_statuses() {
-        let answer = AnswerRequest::from_query("to=33130000001&from=33612345678&uuid=u1&conversation_uuid=CON-1").unwrap();
+        let answer = AnswerRequest::from_query(
+            "to=33130000001&from=33612345678&uuid=u1&conversation_uuid=CON-1",
+        )
+        .unwrap();
         assert_eq!(answer.inbound("demo").conversation_id, "u1");
         let messages_api = IncomingSms::parse(br#"{"channel":"sms","message_uuid":"m1","to":"33130000001","from":"33612345678","text":"horaires ?","message_type":"text"}"#).unwrap();
         let sms_api = IncomingSms::parse(br#"{"msisdn":"33612345678","to":"33130000001","messageId":"m1","text":"horaires ?","type":"text"}"#).unwrap();
         assert_eq!(messages_api, sms_api);
-        assert!(CallEvent::parse(br#"{"uuid":"u1","status":"completed"}"#).unwrap().is_final());
-        assert!(!CallEvent::parse(br#"{"uuid":"u1","status":"answered"}"#).unwrap().is_final());
-        assert_eq!(MessageStatus::parse(br#"{"message_uuid":"m","status":"delivered"}"#).unwrap().delivery(), crate::DeliveryState::Delivered);
+        assert!(
+            CallEvent::parse(br#"{"uuid":"u1","status":"completed"}"#)
+                .unwrap()
+                .is_final()
+        );
+        assert!(
+            !CallEvent::parse(br#"{"uuid":"u1","status":"answered"}"#)
+                .unwrap()
+                .is_final()
+        );
+        assert_eq!(
+            MessageStatus::parse(br#"{"message_uuid":"m","status":"delivered"}"#)
+                .unwrap()
+                .delivery(),
+            crate::DeliveryState::Delivered
+        );
     }
 }

@@ -28,7 +28,11 @@ pub(crate) async fn page(State(state): State<ConsoleState>, user: CurrentUser) -
     accounts_page(&state, &user, None).await
 }
 
-async fn accounts_page(state: &ConsoleState, user: &CurrentUser, error: Option<String>) -> Result<Response> {
+async fn accounts_page(
+    state: &ConsoleState,
+    user: &CurrentUser,
+    error: Option<String>,
+) -> Result<Response> {
     let staff = state.inner.store.list_staff().await?;
     let rows: Vec<_> = staff
         .iter()
@@ -52,7 +56,11 @@ async fn accounts_page(state: &ConsoleState, user: &CurrentUser, error: Option<S
         .communes()
         .iter()
         .map(|c| {
-            let name = state.inner.communes.get(c).map_or_else(|| c.clone(), |x| x.name.clone());
+            let name = state
+                .inner
+                .communes
+                .get(c)
+                .map_or_else(|| c.clone(), |x| x.name.clone());
             json!({ "id": c, "name": name })
         })
         .collect();
@@ -94,20 +102,38 @@ pub(crate) async fn create(
         .map(|(_, v)| v.clone())
         .collect();
     if communes.is_empty() {
-        return accounts_page(&state, &user, Some("Choisissez au moins une commune.".into())).await;
+        return accounts_page(
+            &state,
+            &user,
+            Some("Choisissez au moins une commune.".into()),
+        )
+        .await;
     }
     if let Some(other) = communes.iter().find(|c| !user.has_commune(c)) {
         tracing::warn!(commune = %other, "account creation for a commune outside the admin's");
         return Err(ConsoleError::NotFound);
     }
-    let created = match add_staff(&state.inner.store, field("email"), role, &communes, state.now()).await {
+    let created = match add_staff(
+        &state.inner.store,
+        field("email"),
+        role,
+        &communes,
+        state.now(),
+    )
+    .await
+    {
         Ok(created) => created,
         Err(AccountError::Store(e)) => return Err(e.into()),
         Err(AccountError::InvalidEmail(_)) => {
             return accounts_page(&state, &user, Some("Adresse e-mail invalide.".into())).await;
         }
         Err(AccountError::Exists(_)) => {
-            return accounts_page(&state, &user, Some("Un compte existe déjà avec cette adresse.".into())).await;
+            return accounts_page(
+                &state,
+                &user,
+                Some("Un compte existe déjà avec cette adresse.".into()),
+            )
+            .await;
         }
         Err(other) => return Err(ConsoleError::Other(other.to_string())),
     };
@@ -152,7 +178,14 @@ pub(crate) async fn disable(
     }
     store.set_staff_disabled(id, true).await?;
     for commune in &staff.communes {
-        audit(&state, &user.staff.email, Some(commune), "staff.disable", format!("account={}", staff.email)).await?;
+        audit(
+            &state,
+            &user.staff.email,
+            Some(commune),
+            "staff.disable",
+            format!("account={}", staff.email),
+        )
+        .await?;
     }
     let base = &state.inner.config.base_path;
     Ok(Redirect::to(&format!("{base}/comptes")).into_response())

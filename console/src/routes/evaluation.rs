@@ -24,7 +24,11 @@ fn metric_rows(prefix: &str, value: &Value, rows: &mut Vec<(String, String)>) {
     match value {
         Value::Object(map) => {
             for (key, inner) in map {
-                let name = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+                let name = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
                 metric_rows(&name, inner, rows);
             }
         }
@@ -49,12 +53,20 @@ pub(crate) async fn page(
     user.require(&[Role::Operateur])?;
     let commune = match query.commune {
         Some(c) => c,
-        None => user.communes().first().cloned().ok_or(ConsoleError::NotFound)?,
+        None => user
+            .communes()
+            .first()
+            .cloned()
+            .ok_or(ConsoleError::NotFound)?,
     };
     if !user.has_commune(&commune) {
         return Err(ConsoleError::NotFound);
     }
-    let runs = state.inner.store.list_eval_runs(&commune, RUNS_SHOWN).await?;
+    let runs = state
+        .inner
+        .store
+        .list_eval_runs(&commune, RUNS_SHOWN)
+        .await?;
     let tz = state.inner.communes.get(&commune).map(|c| c.timezone);
     let when = |at: chrono::DateTime<chrono::Utc>| match tz {
         Some(tz) => at.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string(),
@@ -84,7 +96,11 @@ pub(crate) async fn page(
         .communes()
         .iter()
         .map(|c| {
-            let name = state.inner.communes.get(c).map_or_else(|| c.clone(), |x| x.name.clone());
+            let name = state
+                .inner
+                .communes
+                .get(c)
+                .map_or_else(|| c.clone(), |x| x.name.clone());
             json!({ "id": c, "name": name, "selected": *c == commune })
         })
         .collect();
@@ -103,7 +119,11 @@ mod tests {
     #[test]
     fn metrics_are_flattened() {
         let mut rows = Vec::new();
-        metric_rows("", &json!({ "accuracy": 0.9234, "turns": 120, "by_action": { "answer": 0.95 } }), &mut rows);
+        metric_rows(
+            "",
+            &json!({ "accuracy": 0.9234, "turns": 120, "by_action": { "answer": 0.95 } }),
+            &mut rows,
+        );
         assert!(rows.contains(&("accuracy".to_string(), "0.923".to_string())));
         assert!(rows.contains(&("turns".to_string(), "120".to_string())));
         assert!(rows.contains(&("by_action.answer".to_string(), "0.950".to_string())));

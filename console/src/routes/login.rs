@@ -40,7 +40,10 @@ pub(crate) struct CsrfForm {
 /// How long the login form's CSRF cookie lives.
 const LOGIN_FORM_LIFETIME: std::time::Duration = std::time::Duration::from_secs(3600);
 
-pub(crate) async fn form(State(state): State<ConsoleState>, headers: HeaderMap) -> Result<Response> {
+pub(crate) async fn form(
+    State(state): State<ConsoleState>,
+    headers: HeaderMap,
+) -> Result<Response> {
     login_page(&state, &headers, StatusCode::OK, None, "")
 }
 
@@ -62,7 +65,9 @@ fn login_page(
         json!({ "login_csrf": token, "error": error, "email": email }),
     )?;
     *response.status_mut() = status;
-    if let Some((name, value)) = set_cookie(state, LOGIN_CSRF_COOKIE, &token, Some(LOGIN_FORM_LIFETIME)) {
+    if let Some((name, value)) =
+        set_cookie(state, LOGIN_CSRF_COOKIE, &token, Some(LOGIN_FORM_LIFETIME))
+    {
         response.headers_mut().append(name, value);
     }
     Ok(response)
@@ -111,7 +116,14 @@ pub(crate) async fn submit(
     let throttle = &state.inner.throttle;
     if throttle.is_blocked(&keys, now) {
         tracing::warn!(ip = %address, "console login throttled");
-        audit(&state, &email, None, "login.throttled", format!("ip={address}")).await?;
+        audit(
+            &state,
+            &email,
+            None,
+            "login.throttled",
+            format!("ip={address}"),
+        )
+        .await?;
         let mut response = login_page(
             &state,
             &headers,
@@ -119,7 +131,9 @@ pub(crate) async fn submit(
             Some("Trop de tentatives de connexion. Réessayez dans quelques minutes."),
             &email,
         )?;
-        response.headers_mut().insert("retry-after", axum::http::HeaderValue::from_static("900"));
+        response
+            .headers_mut()
+            .insert("retry-after", axum::http::HeaderValue::from_static("900"));
         return Ok(response);
     }
     let store = &state.inner.store;
@@ -135,7 +149,14 @@ pub(crate) async fn submit(
         Some(staff) if password_ok && !staff.disabled => staff,
         _ => {
             throttle.record_failure(&keys, now);
-            audit(&state, &email, None, "login.failure", format!("ip={address}")).await?;
+            audit(
+                &state,
+                &email,
+                None,
+                "login.failure",
+                format!("ip={address}"),
+            )
+            .await?;
             return login_page(
                 &state,
                 &headers,

@@ -22,7 +22,12 @@ use crate::state::ConsoleState;
 /// (default `/console`): merge it into the service's router,
 /// `app.merge(guichet_console::router(console_state))`.
 pub fn router(state: ConsoleState) -> Router {
-    let base = state.inner.config.base_path.trim_end_matches('/').to_string();
+    let base = state
+        .inner
+        .config
+        .base_path
+        .trim_end_matches('/')
+        .to_string();
     let at = |path: &str| format!("{base}{path}");
     Router::new()
         .route(&at(""), get(home))
@@ -38,7 +43,10 @@ pub fn router(state: ConsoleState) -> Router {
         .route(&at("/tickets/{id}/note"), post(queue::note))
         .route(&at("/statistiques"), get(statistics::page))
         .route(&at("/statistiques/suggestion"), post(statistics::suggest))
-        .route(&at("/statistiques/dialogue"), post(statistics::export_dialogue_route))
+        .route(
+            &at("/statistiques/dialogue"),
+            post(statistics::export_dialogue_route),
+        )
         .route(&at("/evaluation"), get(evaluation::page))
         .route(&at("/comptes"), get(accounts::page).post(accounts::create))
         .route(&at("/comptes/{id}/desactiver"), post(accounts::disable))
@@ -127,7 +135,9 @@ pub(crate) async fn audit(
 async fn home(state: axum::extract::State<ConsoleState>, user: CurrentUser) -> Result<Response> {
     let base = &state.inner.config.base_path;
     match user.staff.role {
-        Role::Standardiste | Role::Admin => Ok(Redirect::to(&format!("{base}/file")).into_response()),
+        Role::Standardiste | Role::Admin => {
+            Ok(Redirect::to(&format!("{base}/file")).into_response())
+        }
         Role::Operateur => Ok(Redirect::to(&format!("{base}/statistiques")).into_response()),
         Role::Editeur => page(&state, Some(&user), "home.html", json!({})),
     }
@@ -135,7 +145,10 @@ async fn home(state: axum::extract::State<ConsoleState>, user: CurrentUser) -> R
 
 async fn stylesheet() -> impl IntoResponse {
     (
-        [(CONTENT_TYPE, "text/css; charset=utf-8"), (CACHE_CONTROL, "max-age=3600")],
+        [
+            (CONTENT_TYPE, "text/css; charset=utf-8"),
+            (CACHE_CONTROL, "max-age=3600"),
+        ],
         include_str!("../../static/console.css"),
     )
 }

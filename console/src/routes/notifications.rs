@@ -21,7 +21,10 @@ pub(crate) async fn page(State(state): State<ConsoleState>, user: CurrentUser) -
         .map(|d| {
             let tz = state.inner.communes.get(&d.commune).map(|c| c.timezone);
             let when = |at: chrono::DateTime<chrono::Utc>| match tz {
-                Some(tz) => at.with_timezone(&tz).format("%d/%m/%Y %H:%M:%S").to_string(),
+                Some(tz) => at
+                    .with_timezone(&tz)
+                    .format("%d/%m/%Y %H:%M:%S")
+                    .to_string(),
                 None => at.format("%d/%m/%Y %H:%M:%S UTC").to_string(),
             };
             json!({
@@ -37,5 +40,10 @@ pub(crate) async fn page(State(state): State<ConsoleState>, user: CurrentUser) -
             })
         })
         .collect();
-    render(&state, Some(&user), "notifications.html", json!({ "deliveries": deliveries }))
+    render(
+        &state,
+        Some(&user),
+        "notifications.html",
+        json!({ "deliveries": deliveries }),
+    )
 }

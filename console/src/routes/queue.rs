@@ -51,7 +51,10 @@ pub(crate) fn waiting_time(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
 /// An instant in the commune's local time, "29/11/2026 14:05".
 fn local_time(state: &ConsoleState, commune: &str, at: DateTime<Utc>) -> String {
     match state.inner.communes.get(commune) {
-        Some(c) => at.with_timezone(&c.timezone).format("%d/%m/%Y %H:%M").to_string(),
+        Some(c) => at
+            .with_timezone(&c.timezone)
+            .format("%d/%m/%Y %H:%M")
+            .to_string(),
         None => at.format("%d/%m/%Y %H:%M UTC").to_string(),
     }
 }
@@ -78,7 +81,12 @@ async fn staff_names(state: &ConsoleState, ids: Vec<i64>) -> Result<BTreeMap<i64
 }
 
 /// A ticket as the templates see it.
-fn ticket_view(state: &ConsoleState, ticket: &Ticket, names: &BTreeMap<i64, String>, now: DateTime<Utc>) -> Value {
+fn ticket_view(
+    state: &ConsoleState,
+    ticket: &Ticket,
+    names: &BTreeMap<i64, String>,
+    now: DateTime<Utc>,
+) -> Value {
     json!({
         "id": ticket.id,
         "kind": kind_label(ticket.kind),
@@ -114,7 +122,10 @@ async fn queue_rows(state: &ConsoleState, communes: &[String]) -> Result<(String
     let tickets = state.inner.store.list_open_tickets(communes).await?;
     let ids: Vec<i64> = tickets.iter().filter_map(|t| t.claimed_by).collect();
     let names = staff_names(state, ids).await?;
-    let rows: Vec<Value> = tickets.iter().map(|t| ticket_view(state, t, &names, now)).collect();
+    let rows: Vec<Value> = tickets
+        .iter()
+        .map(|t| ticket_view(state, t, &names, now))
+        .collect();
     let html = state.inner.templates.render(
         "queue_rows.html",
         json!({ "base": state.inner.config.base_path, "tickets": rows }),
@@ -125,7 +136,12 @@ async fn queue_rows(state: &ConsoleState, communes: &[String]) -> Result<(String
 pub(crate) async fn page_handler(state: &ConsoleState, user: &CurrentUser) -> Result<Response> {
     user.require(&[Role::Standardiste])?;
     let (rows, count) = queue_rows(state, user.communes()).await?;
-    render(state, Some(user), "queue.html", json!({ "rows": rows, "count": count }))
+    render(
+        state,
+        Some(user),
+        "queue.html",
+        json!({ "rows": rows, "count": count }),
+    )
 }
 
 pub(crate) async fn page(State(state): State<ConsoleState>, user: CurrentUser) -> Result<Response> {
@@ -135,39 +151,53 @@ pub(crate) async fn page(State(state): State<ConsoleState>, user: CurrentUser) -
 /// `GET /file/flux`: Server-Sent Events, one `file` event with the queue's rows whenever they
 /// change (checked when a ticket change is signalled, and every `queue_poll`). Ends when the
 /// login session ends.
-pub(crate) async fn stream(State(state): State<ConsoleState>, user: CurrentUser) -> Result<Response> {
+pub(crate) async fn stream(
+    State(state): State<ConsoleState>,
+    user: CurrentUser,
+) -> Result<Response> {
     user.require(&[Role::Standardiste])?;
     let changes = state.inner.tickets_changed.subscribe();
     let poll = state.inner.config.queue_poll;
     let initial = (state, user, changes, String::new(), true);
-    let events = futures_util::stream::unfold(initial, move |(state, user, mut changes, last, first)| async move {
-        let mut first = first;
-        loop {
-            if !first {
-                tokio::select! {
-                    _ = changes.recv() => {}
-                    _ = tokio::time::sleep(poll) => {}
+    let events = futures_util::stream::unfold(
+        initial,
+        move |(state, user, mut changes, last, first)| async move {
+            let mut first = first;
+            loop {
+                if !first {
+                    tokio::select! {
+                        _ = changes.recv() => {}
+                        _ = tokio::time::sleep(poll) => {}
+                    }
+                }
+                first = false;
+                match state
+                    .inner
+                    .store
+                    .get_staff_session(&user.session.token_hash, state.now())
+                    .await
+                {
+                    Ok(Some(_)) => {}
+                    Ok(None) => return None,
+                    Err(error) => {
+                        tracing::warn!(%error, "live queue: session check failed");
+                        continue;
+                    }
+                }
+                match queue_rows(&state, user.communes()).await {
+                    Ok((html, _)) if html != last => {
+                        let event = Event::default().event("file").data(html.clone());
+                        return Some((
+                            Ok::<Event, Infallible>(event),
+                            (state, user, changes, html, false),
+                        ));
+                    }
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "live queue: refresh failed"),
                 }
             }
-            first = false;
-            match state.inner.store.get_staff_session(&user.session.token_hash, state.now()).await {
-                Ok(Some(_)) => {}
-                Ok(None) => return None,
-                Err(error) => {
-                    tracing::warn!(%error, "live queue: session check failed");
-                    continue;
-                }
-            }
-            match queue_rows(&state, user.communes()).await {
-                Ok((html, _)) if html != last => {
-                    let event = Event::default().event("file").data(html.clone());
-                    return Some((Ok::<Event, Infallible>(event), (state, user, changes, html, false)));
-                }
-                Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "live queue: refresh failed"),
-            }
-        }
-    });
+        },
+    );
     Ok(Sse::new(events)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response())
@@ -215,7 +245,9 @@ pub(crate) async fn ticket(
         .ok_or(ConsoleError::NotFound)?;
     let turns = match &ticket.conversation_id {
         Some(conversation) if ticket.anonymised_at.is_none() => {
-            store.conversation_turns(&ticket.tenant, conversation).await?
+            store
+                .conversation_turns(&ticket.tenant, conversation)
+                .await?
         }
         _ => Vec::new(),
     };
@@ -245,7 +277,14 @@ pub(crate) async fn ticket(
             && (ticket.state == TicketState::Nouveau || (ticket.state == TicketState::PrisEnCharge && mine)),
         "note": ticket.anonymised_at.is_none(),
     });
-    audit(&state, &user.staff.email, Some(&ticket.tenant), "ticket.view", format!("ticket={id}")).await?;
+    audit(
+        &state,
+        &user.staff.email,
+        Some(&ticket.tenant),
+        "ticket.view",
+        format!("ticket={id}"),
+    )
+    .await?;
     render(
         &state,
         Some(&user),
@@ -310,7 +349,16 @@ pub(crate) async fn claim(
         .store
         .claim_ticket(id, user.communes(), user.staff.id, state.now())
         .await?;
-    after_transition(&state, &user, id, transition, "ticket.claim", format!("ticket={id}"), false).await
+    after_transition(
+        &state,
+        &user,
+        id,
+        transition,
+        "ticket.claim",
+        format!("ticket={id}"),
+        false,
+    )
+    .await
 }
 
 pub(crate) async fn close(
@@ -326,7 +374,16 @@ pub(crate) async fn close(
         .store
         .close_ticket(id, user.communes(), user.staff.id, state.now())
         .await?;
-    after_transition(&state, &user, id, transition, "ticket.close", format!("ticket={id}"), true).await
+    after_transition(
+        &state,
+        &user,
+        id,
+        transition,
+        "ticket.close",
+        format!("ticket={id}"),
+        true,
+    )
+    .await
 }
 
 pub(crate) async fn unreachable(
@@ -343,7 +400,16 @@ pub(crate) async fn unreachable(
         .store
         .ticket_unreachable(id, user.communes(), user.staff.id, state.now(), max)
         .await?;
-    after_transition(&state, &user, id, transition, "ticket.unreachable", format!("ticket={id}"), true).await
+    after_transition(
+        &state,
+        &user,
+        id,
+        transition,
+        "ticket.unreachable",
+        format!("ticket={id}"),
+        true,
+    )
+    .await
 }
 
 /// The note form.
@@ -380,7 +446,16 @@ pub(crate) async fn note(
         .store
         .add_ticket_note(id, user.communes(), user.staff.id, state.now(), body)
         .await?;
-    after_transition(&state, &user, id, transition, "ticket.note", format!("ticket={id}"), false).await
+    after_transition(
+        &state,
+        &user,
+        id,
+        transition,
+        "ticket.note",
+        format!("ticket={id}"),
+        false,
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -27,7 +27,11 @@ pub(crate) struct StatsQuery {
 }
 
 /// The commune asked for, if the viewer may see it (default: the viewer's first).
-fn chosen_commune<'a>(state: &'a ConsoleState, user: &CurrentUser, asked: Option<&str>) -> Result<&'a ConsoleCommune> {
+fn chosen_commune<'a>(
+    state: &'a ConsoleState,
+    user: &CurrentUser,
+    asked: Option<&str>,
+) -> Result<&'a ConsoleCommune> {
     let id = match asked {
         Some(id) => id,
         None => user
@@ -207,7 +211,11 @@ pub(crate) async fn suggest(
     )
     .await?;
     let base = &state.inner.config.base_path;
-    Ok(Redirect::to(&format!("{base}/statistiques?commune={}&ok=suggestion", commune.id)).into_response())
+    Ok(Redirect::to(&format!(
+        "{base}/statistiques?commune={}&ok=suggestion",
+        commune.id
+    ))
+    .into_response())
 }
 
 pub(crate) async fn export_dialogue_handler(
@@ -244,10 +252,16 @@ pub(crate) async fn export_dialogue_handler(
     let file = format!(
         "attachment; filename=\"{}-{}.yaml\"",
         state.now().format("%Y%m%dT%H%M%SZ"),
-        form.fiche.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect::<String>()
+        form.fiche
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect::<String>()
     );
     Ok((
-        [(CONTENT_TYPE, "application/yaml; charset=utf-8".to_string()), (CONTENT_DISPOSITION, file)],
+        [
+            (CONTENT_TYPE, "application/yaml; charset=utf-8".to_string()),
+            (CONTENT_DISPOSITION, file),
+        ],
         yaml,
     )
         .into_response())

@@ -24,7 +24,10 @@ pub struct TestClock(pub Arc<Mutex<DateTime<Utc>>>);
 impl TestClock {
     pub fn new() -> Self {
         // Monday 9 March 2026, 20:30 in Paris: the mairie is closed.
-        let start = Utc.with_ymd_and_hms(2026, 3, 9, 19, 30, 0).single().expect("valid date");
+        let start = Utc
+            .with_ymd_and_hms(2026, 3, 9, 19, 30, 0)
+            .single()
+            .expect("valid date");
         TestClock(Arc::new(Mutex::new(start)))
     }
     pub fn now(&self) -> DateTime<Utc> {
@@ -70,9 +73,21 @@ pub async fn harness_with(config: ConsoleConfig) -> Harness {
         commune("villebourg", "Villebourg", dir.path()),
         commune("autreville", "Autreville", dir.path()),
     ];
-    let state = ConsoleState::new(store.clone(), config, communes, clock.clock(), Notifier::disabled());
+    let state = ConsoleState::new(
+        store.clone(),
+        config,
+        communes,
+        clock.clock(),
+        Notifier::disabled(),
+    );
     let app = Router::new().merge(guichet_console::router(state.clone()));
-    Harness { dir, store, state, clock, app }
+    Harness {
+        dir,
+        store,
+        state,
+        clock,
+        app,
+    }
 }
 
 pub async fn harness() -> Harness {
@@ -89,7 +104,13 @@ pub async fn account(h: &Harness, email: &str, role: Role, communes: &[&str]) ->
 }
 
 /// Saves a turn as a closed-hours call creates it: the callback decision with its ticket.
-pub async fn closed_hours_call(h: &Harness, commune: &str, conversation: &str, number: &str, topic: &str) -> i64 {
+pub async fn closed_hours_call(
+    h: &Harness,
+    commune: &str,
+    conversation: &str,
+    number: &str,
+    topic: &str,
+) -> i64 {
     let now = h.clock.now();
     let record = TurnRecord {
         session: SessionRecord {
@@ -150,7 +171,10 @@ pub struct Page {
 
 impl Page {
     pub fn location(&self) -> Option<String> {
-        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).map(str::to_string)
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
     }
     /// The value of the first `name="csrf"` hidden field.
     pub fn csrf(&self) -> Option<String> {
@@ -171,14 +195,28 @@ impl Page {
 
 impl<'a> Client<'a> {
     pub fn new(h: &'a Harness) -> Self {
-        Client { h, cookies: Vec::new(), ip: "192.0.2.10".into() }
+        Client {
+            h,
+            cookies: Vec::new(),
+            ip: "192.0.2.10".into(),
+        }
     }
 
     async fn send(&mut self, request: Request<Body>) -> Page {
-        let response: Response<Body> = self.h.app.clone().oneshot(request).await.expect("router answers");
+        let response: Response<Body> = self
+            .h
+            .app
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router answers");
         let status = response.status();
         let headers = response.headers().clone();
-        for set in headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()) {
+        for set in headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+        {
             let pair = set.split(';').next().unwrap_or_default();
             if let Some((name, value)) = pair.split_once('=') {
                 self.cookies.retain(|(n, _)| n != name);
@@ -187,8 +225,17 @@ impl<'a> Client<'a> {
                 }
             }
         }
-        let bytes = response.into_body().collect().await.expect("body").to_bytes();
-        Page { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        Page {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     fn request(&self, method: &str, path: &str) -> axum::http::request::Builder {
@@ -210,7 +257,10 @@ impl<'a> Client<'a> {
     }
 
     pub async fn get(&mut self, path: &str) -> Page {
-        let request = self.request("GET", path).body(Body::empty()).expect("request");
+        let request = self
+            .request("GET", path)
+            .body(Body::empty())
+            .expect("request");
         self.send(request).await
     }
 
@@ -229,7 +279,11 @@ impl<'a> Client<'a> {
         let form = self.get("/console/connexion").await;
         assert_eq!(form.status, StatusCode::OK);
         let token = form.csrf().expect("login form has a CSRF token");
-        self.post("/console/connexion", &[("email", email), ("password", password), ("csrf", &token)]).await
+        self.post(
+            "/console/connexion",
+            &[("email", email), ("password", password), ("csrf", &token)],
+        )
+        .await
     }
 
     /// The CSRF token of the signed-in session (read from a page).

@@ -404,7 +404,7 @@ fn matrix(report: &Report) -> Matrix {
         })
         .collect();
     Matrix {
-        width: left + columns.len() as f64 * cell + 20.0,
+        width: left + columns.len() as f64 * cell + 140.0,
         height: top_margin + rows.len() as f64 * cell + 10.0,
         left,
         top: top_margin,

@@ -12,8 +12,7 @@ use axum::http::header::HeaderName;
 pub const DECISION_HEADER: HeaderName = HeaderName::from_static("x-guichet-decision");
 
 /// What we say when a number belongs to no commune.
-pub const UNKNOWN_NUMBER_MESSAGE: &str =
-    "Bonjour. Ce numéro n'est relié à aucun service de mairie. Merci de vérifier le numéro composé. Au revoir.";
+pub const UNKNOWN_NUMBER_MESSAGE: &str = "Bonjour. Ce numéro n'est relié à aucun service de mairie. Merci de vérifier le numéro composé. Au revoir.";
 
 pub fn header_value(text: &str) -> HeaderValue {
     HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static("{}"))

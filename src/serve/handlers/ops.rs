@@ -23,7 +23,10 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
         .values()
         .map(|c| json!({ "id": c.id, "fiches": c.knowledge.load_full().fiches().len() }))
         .collect();
-    let knowledge_ok = state.communes.values().all(|c| !c.knowledge.load_full().fiches().is_empty());
+    let knowledge_ok = state
+        .communes
+        .values()
+        .all(|c| !c.knowledge.load_full().fiches().is_empty());
     let store = state.store.ping().await;
     let ready = knowledge_ok && store.is_ok();
     let body = json!({
@@ -31,7 +34,11 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
         "knowledge": communes,
         "store": match &store { Ok(()) => "ok".to_string(), Err(error) => error.to_string() },
     });
-    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (status, Json(body)).into_response()
 }
 
@@ -39,5 +46,9 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     if let Ok(depth) = state.store.outbox_depth().await {
         state.metrics.outbox_depth.set(depth);
     }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+        .into_response()
 }

@@ -7,9 +7,11 @@ use axum::body::Bytes;
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use guichet_connectors::twilio::webhook::StatusCallback;
-use guichet_connectors::twilio::{self, Form, GatherResult, IncomingCall, IncomingSms, VoiceOptions, signature, twiml};
 use guichet_connectors::DeliveryState;
+use guichet_connectors::twilio::webhook::StatusCallback;
+use guichet_connectors::twilio::{
+    self, Form, GatherResult, IncomingCall, IncomingSms, VoiceOptions, signature, twiml,
+};
 use guichet_store::{DeliveryStatus, Store};
 
 use super::{DECISION_HEADER, UNKNOWN_NUMBER_MESSAGE, header_value};
@@ -31,19 +33,35 @@ fn authenticate(
     body: &[u8],
 ) -> Result<(Form, Option<Arc<CommuneRuntime>>), ServeError> {
     let form = Form::parse(body).inspect_err(|_| {
-        state.metrics.rejected.with_label_values(&["twilio", "malformed"]).inc();
+        state
+            .metrics
+            .rejected
+            .with_label_values(&["twilio", "malformed"])
+            .inc();
     })?;
-    let commune = form.optional("To").and_then(|to| state.commune_for_number(to)).cloned();
+    let commune = form
+        .optional("To")
+        .and_then(|to| state.commune_for_number(to))
+        .cloned();
     let token = match &commune {
         Some(commune) => commune.twilio_auth_token.as_ref(),
         None => state.settings.twilio.auth_token.as_ref(),
     };
     if let Some(token) = token.filter(|_| state.settings.twilio.verify_signatures) {
-        let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or(uri.path());
+        let path = uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or(uri.path());
         let url = state.public_url(path);
-        let given = headers.get(twilio::SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
+        let given = headers
+            .get(twilio::SIGNATURE_HEADER)
+            .and_then(|v| v.to_str().ok());
         if let Err(error) = signature::verify(token.expose(), &url, form.params(), given) {
-            state.metrics.rejected.with_label_values(&["twilio", "signature"]).inc();
+            state
+                .metrics
+                .rejected
+                .with_label_values(&["twilio", "signature"])
+                .inc();
             return Err(error.into());
         }
     }
@@ -63,25 +81,56 @@ fn voice_options(state: &AppState, commune: &CommuneRuntime, next_seq: u32) -> V
 
 fn unknown_number(state: &AppState, to: &str) -> Response {
     tracing::warn!(to, "call to a number of no commune");
-    state.metrics.unknown_numbers.with_label_values(&["twilio"]).inc();
+    state
+        .metrics
+        .unknown_numbers
+        .with_label_values(&["twilio"])
+        .inc();
     let options = VoiceOptions {
         language: state.settings.voice.language.clone(),
         voice: state.settings.voice.twilio_voice.clone(),
         ..VoiceOptions::french(String::new())
     };
-    xml(twiml::render_say_and_hang_up(UNKNOWN_NUMBER_MESSAGE, &options))
+    xml(twiml::render_say_and_hang_up(
+        UNKNOWN_NUMBER_MESSAGE,
+        &options,
+    ))
 }
 
-fn voice_response(state: &AppState, commune: &CommuneRuntime, outcome: &Outcome, started: Instant) -> Response {
-    let body = twiml::render_voice(&outcome.reply, &voice_options(state, commune, outcome.seq + 1));
-    state.metrics.turns.with_label_values(&["twilio", "voice"]).inc();
-    state.metrics.turn_seconds.with_label_values(&["twilio"]).observe(started.elapsed().as_secs_f64());
+fn voice_response(
+    state: &AppState,
+    commune: &CommuneRuntime,
+    outcome: &Outcome,
+    started: Instant,
+) -> Response {
+    let body = twiml::render_voice(
+        &outcome.reply,
+        &voice_options(state, commune, outcome.seq + 1),
+    );
+    state
+        .metrics
+        .turns
+        .with_label_values(&["twilio", "voice"])
+        .inc();
+    state
+        .metrics
+        .turn_seconds
+        .with_label_values(&["twilio"])
+        .observe(started.elapsed().as_secs_f64());
     let mut response = xml(body);
-    response.headers_mut().insert(DECISION_HEADER, header_value(&conversation::decision_header(&outcome.reply)));
+    response.headers_mut().insert(
+        DECISION_HEADER,
+        header_value(&conversation::decision_header(&outcome.reply)),
+    );
     response
 }
 
-pub async fn voice(State(state): AppRef, OriginalUri(uri): OriginalUri, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn voice(
+    State(state): AppRef,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let started = Instant::now();
     let result = async {
         let (form, commune) = authenticate(&state, &uri, &headers, &body)?;
@@ -89,7 +138,14 @@ pub async fn voice(State(state): AppRef, OriginalUri(uri): OriginalUri, headers:
         let Some(commune) = commune else {
             return Ok(unknown_number(&state, &call.to));
         };
-        let outcome = conversation::handle(&state, &commune, &call.inbound(&commune.id), true, Step::default()).await?;
+        let outcome = conversation::handle(
+            &state,
+            &commune,
+            &call.inbound(&commune.id),
+            true,
+            Step::default(),
+        )
+        .await?;
         Ok::<_, ServeError>(voice_response(&state, &commune, &outcome, started))
     };
     result.await.unwrap_or_else(IntoResponse::into_response)
@@ -102,7 +158,12 @@ fn seq_from_query(uri: &axum::http::Uri) -> Option<u32> {
         .and_then(|seq| seq.parse().ok())
 }
 
-pub async fn turn(State(state): AppRef, OriginalUri(uri): OriginalUri, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn turn(
+    State(state): AppRef,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let started = Instant::now();
     let result = async {
         let (form, commune) = authenticate(&state, &uri, &headers, &body)?;
@@ -110,31 +171,71 @@ pub async fn turn(State(state): AppRef, OriginalUri(uri): OriginalUri, headers: 
         let Some(commune) = commune else {
             return Ok(unknown_number(&state, &gather.call.to));
         };
-        let step = Step { seq: seq_from_query(&uri), ..Step::default() };
-        let outcome = conversation::handle(&state, &commune, &gather.inbound(&commune.id), false, step).await?;
+        let step = Step {
+            seq: seq_from_query(&uri),
+            ..Step::default()
+        };
+        let outcome =
+            conversation::handle(&state, &commune, &gather.inbound(&commune.id), false, step)
+                .await?;
         Ok::<_, ServeError>(voice_response(&state, &commune, &outcome, started))
     };
     result.await.unwrap_or_else(IntoResponse::into_response)
 }
 
-pub async fn sms(State(state): AppRef, OriginalUri(uri): OriginalUri, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn sms(
+    State(state): AppRef,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let started = Instant::now();
     let result = async {
         let (form, commune) = authenticate(&state, &uri, &headers, &body)?;
         let sms = IncomingSms::parse(&form)?;
         let Some(commune) = commune else {
             tracing::warn!(to = %sms.to, "SMS to a number of no commune");
-            state.metrics.unknown_numbers.with_label_values(&["twilio"]).inc();
+            state
+                .metrics
+                .unknown_numbers
+                .with_label_values(&["twilio"])
+                .inc();
             return Ok(xml(twiml::render_empty()));
         };
-        let conversation_id = sms_conversation(&state, &commune, &sms.from, &sms.message_sid).await?;
-        let step = Step { message_id: Some(sms.message_sid.clone()), ..Step::default() };
-        let outcome =
-            conversation::handle(&state, &commune, &sms.inbound(&commune.id, &conversation_id), false, step).await?;
-        state.metrics.turns.with_label_values(&["twilio", "sms"]).inc();
-        state.metrics.turn_seconds.with_label_values(&["twilio"]).observe(started.elapsed().as_secs_f64());
-        let text = outcome.reply.say.iter().map(|u| u.text.as_str()).collect::<Vec<_>>().join(" ");
-        Ok::<_, ServeError>(xml(twiml::render_message(&guichet_connectors::gsm7::fit(&text).text)))
+        let conversation_id =
+            sms_conversation(&state, &commune, &sms.from, &sms.message_sid).await?;
+        let step = Step {
+            message_id: Some(sms.message_sid.clone()),
+            ..Step::default()
+        };
+        let outcome = conversation::handle(
+            &state,
+            &commune,
+            &sms.inbound(&commune.id, &conversation_id),
+            false,
+            step,
+        )
+        .await?;
+        state
+            .metrics
+            .turns
+            .with_label_values(&["twilio", "sms"])
+            .inc();
+        state
+            .metrics
+            .turn_seconds
+            .with_label_values(&["twilio"])
+            .observe(started.elapsed().as_secs_f64());
+        let text = outcome
+            .reply
+            .say
+            .iter()
+            .map(|u| u.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        Ok::<_, ServeError>(xml(twiml::render_message(
+            &guichet_connectors::gsm7::fit(&text).text,
+        )))
     };
     result.await.unwrap_or_else(IntoResponse::into_response)
 }
@@ -149,7 +250,12 @@ pub async fn sms_conversation(
     if let Some(caller) = conversation::caller_pseudonym(state, from)
         && let Some(active) = state
             .store
-            .active_session_for_caller(&commune.id, guichet_store::Channel::Sms, &caller, state.now())
+            .active_session_for_caller(
+                &commune.id,
+                guichet_store::Channel::Sms,
+                &caller,
+                state.now(),
+            )
             .await?
     {
         return Ok(active.conversation_id);
@@ -157,13 +263,19 @@ pub async fn sms_conversation(
     Ok(format!("sms-{message_id}"))
 }
 
-pub async fn status(State(state): AppRef, OriginalUri(uri): OriginalUri, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn status(
+    State(state): AppRef,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let result = async {
         let (form, commune) = authenticate(&state, &uri, &headers, &body)?;
         match StatusCallback::parse(&form)? {
             StatusCallback::Call(call) if call.is_final() => {
                 if let Some(commune) = commune {
-                    let closed = conversation::close(&state, &commune.id, &call.call_sid, "hangup").await?;
+                    let closed =
+                        conversation::close(&state, &commune.id, &call.call_sid, "hangup").await?;
                     if closed {
                         tracing::info!(tenant = %commune.id, call = %call.call_sid, status = %call.status, "caller hung up mid-conversation");
                     }
@@ -178,11 +290,20 @@ pub async fn status(State(state): AppRef, OriginalUri(uri): OriginalUri, headers
                 };
                 if let Some(status) = status {
                     if status == DeliveryStatus::Failed {
-                        state.metrics.sms_failures.with_label_values(&["twilio", "undelivered"]).inc();
+                        state
+                            .metrics
+                            .sms_failures
+                            .with_label_values(&["twilio", "undelivered"])
+                            .inc();
                     }
                     state
                         .store
-                        .record_delivery(&message.message_sid, status, message.error_code.as_deref(), chrono::Utc::now())
+                        .record_delivery(
+                            &message.message_sid,
+                            status,
+                            message.error_code.as_deref(),
+                            chrono::Utc::now(),
+                        )
                         .await?;
                 }
             }

@@ -9,7 +9,9 @@ use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use guichet_connectors::DeliveryState;
-use guichet_connectors::vonage::{AnswerRequest, CallEvent, IncomingSms, InputEvent, MessageStatus, NccoOptions, ncco, signature};
+use guichet_connectors::vonage::{
+    AnswerRequest, CallEvent, IncomingSms, InputEvent, MessageStatus, NccoOptions, ncco, signature,
+};
 use guichet_store::{DeliveryStatus, Store};
 
 use super::{DECISION_HEADER, UNKNOWN_NUMBER_MESSAGE, header_value};
@@ -21,20 +23,38 @@ type AppRef = State<Arc<AppState>>;
 
 fn authenticate(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<(), ServeError> {
     let settings = &state.settings.vonage;
-    let Some(secret) = settings.signature_secret.as_ref().filter(|_| settings.verify_signatures) else {
+    let Some(secret) = settings
+        .signature_secret
+        .as_ref()
+        .filter(|_| settings.verify_signatures)
+    else {
         return Ok(());
     };
-    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    signature::verify(secret.expose(), authorization, body, chrono::Utc::now().timestamp(), settings.max_token_age_seconds)
-        .map(|_| ())
-        .map_err(|error| {
-            state.metrics.rejected.with_label_values(&["vonage", "signature"]).inc();
-            error.into()
-        })
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    signature::verify(
+        secret.expose(),
+        authorization,
+        body,
+        chrono::Utc::now().timestamp(),
+        settings.max_token_age_seconds,
+    )
+    .map(|_| ())
+    .map_err(|error| {
+        state
+            .metrics
+            .rejected
+            .with_label_values(&["vonage", "signature"])
+            .inc();
+        error.into()
+    })
 }
 
 fn query_param<'a>(uri: &'a axum::http::Uri, name: &str) -> Option<&'a str> {
-    uri.query()?.split('&').find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+    uri.query()?
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
 }
 
 fn ncco_options(state: &AppState, commune: &CommuneRuntime, next_seq: u32) -> NccoOptions {
@@ -42,37 +62,89 @@ fn ncco_options(state: &AppState, commune: &CommuneRuntime, next_seq: u32) -> Nc
     NccoOptions {
         language: state.settings.voice.language.clone(),
         style: state.settings.voice.vonage_style,
-        input_url: state.public_url(&format!("/vonage/input?tenant={}&seq={next_seq}", commune.id)),
+        input_url: state.public_url(&format!(
+            "/vonage/input?tenant={}&seq={next_seq}",
+            commune.id
+        )),
         caller_id: Some(knowledge.commune().transfer_number.clone()).filter(|n| !n.is_empty()),
         hints: Vec::new(),
     }
 }
 
-fn voice_response(state: &AppState, commune: &CommuneRuntime, call_uuid: &str, outcome: &Outcome, started: Instant) -> Response {
-    let body = ncco::render(&outcome.reply, call_uuid, &ncco_options(state, commune, outcome.seq + 1));
-    state.metrics.turns.with_label_values(&["vonage", "voice"]).inc();
-    state.metrics.turn_seconds.with_label_values(&["vonage"]).observe(started.elapsed().as_secs_f64());
+fn voice_response(
+    state: &AppState,
+    commune: &CommuneRuntime,
+    call_uuid: &str,
+    outcome: &Outcome,
+    started: Instant,
+) -> Response {
+    let body = ncco::render(
+        &outcome.reply,
+        call_uuid,
+        &ncco_options(state, commune, outcome.seq + 1),
+    );
+    state
+        .metrics
+        .turns
+        .with_label_values(&["vonage", "voice"])
+        .inc();
+    state
+        .metrics
+        .turn_seconds
+        .with_label_values(&["vonage"])
+        .observe(started.elapsed().as_secs_f64());
     let mut response = Json(body).into_response();
-    response.headers_mut().insert(DECISION_HEADER, header_value(&conversation::decision_header(&outcome.reply)));
+    response.headers_mut().insert(
+        DECISION_HEADER,
+        header_value(&conversation::decision_header(&outcome.reply)),
+    );
     response
 }
 
 fn unknown_number(state: &AppState, to: &str) -> Response {
     tracing::warn!(to, "call to a number of no commune");
-    state.metrics.unknown_numbers.with_label_values(&["vonage"]).inc();
-    let options = NccoOptions { language: state.settings.voice.language.clone(), ..NccoOptions::french(String::new()) };
+    state
+        .metrics
+        .unknown_numbers
+        .with_label_values(&["vonage"])
+        .inc();
+    let options = NccoOptions {
+        language: state.settings.voice.language.clone(),
+        ..NccoOptions::french(String::new())
+    };
     Json(ncco::render_say(UNKNOWN_NUMBER_MESSAGE, &options)).into_response()
 }
 
-async fn answer(state: &AppState, request: AnswerRequest, started: Instant) -> Result<Response, ServeError> {
+async fn answer(
+    state: &AppState,
+    request: AnswerRequest,
+    started: Instant,
+) -> Result<Response, ServeError> {
     let Some(commune) = state.commune_for_number(&request.to).cloned() else {
         return Ok(unknown_number(state, &request.to));
     };
-    let outcome = conversation::handle(state, &commune, &request.inbound(&commune.id), true, Step::default()).await?;
-    Ok(voice_response(state, &commune, &request.uuid, &outcome, started))
+    let outcome = conversation::handle(
+        state,
+        &commune,
+        &request.inbound(&commune.id),
+        true,
+        Step::default(),
+    )
+    .await?;
+    Ok(voice_response(
+        state,
+        &commune,
+        &request.uuid,
+        &outcome,
+        started,
+    ))
 }
 
-pub async fn answer_get(State(state): AppRef, OriginalUri(uri): OriginalUri, headers: HeaderMap) -> Response {
+pub async fn answer_get(
+    State(state): AppRef,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Response {
     let started = Instant::now();
     let result = async {
         authenticate(&state, &headers, b"")?;
@@ -92,7 +164,12 @@ pub async fn answer_post(State(state): AppRef, headers: HeaderMap, body: Bytes) 
     result.await.unwrap_or_else(IntoResponse::into_response)
 }
 
-pub async fn input(State(state): AppRef, OriginalUri(uri): OriginalUri, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn input(
+    State(state): AppRef,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let started = Instant::now();
     let result = async {
         authenticate(&state, &headers, &body)?;
@@ -107,13 +184,23 @@ pub async fn input(State(state): AppRef, OriginalUri(uri): OriginalUri, headers:
         };
         let mut inbound = event.inbound(&commune.id);
         if inbound.from.is_empty()
-            && let Some((_, envelope)) = conversation::load_envelope(&state, &commune.id, &event.uuid).await?
+            && let Some((_, envelope)) =
+                conversation::load_envelope(&state, &commune.id, &event.uuid).await?
         {
             inbound.from = envelope.engine.from;
         }
-        let step = Step { seq: query_param(&uri, "seq").and_then(|s| s.parse().ok()), ..Step::default() };
+        let step = Step {
+            seq: query_param(&uri, "seq").and_then(|s| s.parse().ok()),
+            ..Step::default()
+        };
         let outcome = conversation::handle(&state, &commune, &inbound, false, step).await?;
-        Ok::<_, ServeError>(voice_response(&state, &commune, &event.uuid, &outcome, started))
+        Ok::<_, ServeError>(voice_response(
+            &state,
+            &commune,
+            &event.uuid,
+            &outcome,
+            started,
+        ))
     };
     result.await.unwrap_or_else(IntoResponse::into_response)
 }
@@ -125,7 +212,11 @@ pub async fn event(State(state): AppRef, headers: HeaderMap, body: Bytes) -> Res
         if event.is_final()
             && let Some(uuid) = &event.uuid
         {
-            let communes: Vec<Arc<CommuneRuntime>> = match event.to.as_deref().and_then(|to| state.commune_for_number(to)) {
+            let communes: Vec<Arc<CommuneRuntime>> = match event
+                .to
+                .as_deref()
+                .and_then(|to| state.commune_for_number(to))
+            {
                 Some(commune) => vec![commune.clone()],
                 None => state.communes.values().cloned().collect(),
             };
@@ -147,17 +238,40 @@ pub async fn sms(State(state): AppRef, headers: HeaderMap, body: Bytes) -> Respo
         let sms = IncomingSms::parse(&body)?;
         let Some(commune) = state.commune_for_number(&sms.to).cloned() else {
             tracing::warn!(to = %sms.to, "SMS to a number of no commune");
-            state.metrics.unknown_numbers.with_label_values(&["vonage"]).inc();
+            state
+                .metrics
+                .unknown_numbers
+                .with_label_values(&["vonage"])
+                .inc();
             return Ok(StatusCode::NO_CONTENT.into_response());
         };
         let from = guichet_connectors::phone::to_e164(&sms.from);
         let conversation_id =
             super::twilio::sms_conversation(&state, &commune, &from, &sms.message_uuid).await?;
         // Vonage cannot answer an SMS inline: the reply goes through the outbox, in the turn's transaction.
-        let step = Step { message_id: Some(sms.message_uuid.clone()), reply_by_sms: true, ..Step::default() };
-        conversation::handle(&state, &commune, &sms.inbound(&commune.id, &conversation_id), false, step).await?;
-        state.metrics.turns.with_label_values(&["vonage", "sms"]).inc();
-        state.metrics.turn_seconds.with_label_values(&["vonage"]).observe(started.elapsed().as_secs_f64());
+        let step = Step {
+            message_id: Some(sms.message_uuid.clone()),
+            reply_by_sms: true,
+            ..Step::default()
+        };
+        conversation::handle(
+            &state,
+            &commune,
+            &sms.inbound(&commune.id, &conversation_id),
+            false,
+            step,
+        )
+        .await?;
+        state
+            .metrics
+            .turns
+            .with_label_values(&["vonage", "sms"])
+            .inc();
+        state
+            .metrics
+            .turn_seconds
+            .with_label_values(&["vonage"])
+            .observe(started.elapsed().as_secs_f64());
         Ok::<_, ServeError>(StatusCode::NO_CONTENT.into_response())
     };
     result.await.unwrap_or_else(IntoResponse::into_response)
@@ -174,9 +288,16 @@ pub async fn status(State(state): AppRef, headers: HeaderMap, body: Bytes) -> Re
         };
         if let Some(status) = status {
             if status == DeliveryStatus::Failed {
-                state.metrics.sms_failures.with_label_values(&["vonage", "undelivered"]).inc();
+                state
+                    .metrics
+                    .sms_failures
+                    .with_label_values(&["vonage", "undelivered"])
+                    .inc();
             }
-            state.store.record_delivery(&message.message_uuid, status, None, chrono::Utc::now()).await?;
+            state
+                .store
+                .record_delivery(&message.message_uuid, status, None, chrono::Utc::now())
+                .await?;
         }
         Ok::<_, ServeError>(StatusCode::NO_CONTENT.into_response())
     };

@@ -45,17 +45,48 @@ macro_rules! store_suite {
 }
 pub(crate) use store_suite;
 
-/// Lets the suite damage a row behind the store's back (both backends refuse the bad value
-/// through CHECK constraints, which the implementation lifts first).
-pub trait Corruptible {
-    /// Sets an impossible channel on a session.
+/// Backend-specific raw SQL the suite needs to provoke failures behind the store's back.
+pub trait BackendHooks {
+    /// Makes the database itself refuse any SMS whose body is `BOOM` (a trigger), so that a
+    /// failure happens in the middle of a transaction, after the validation in Rust.
+    fn fail_sms_with_body_boom(&self) -> impl std::future::Future<Output = ()> + Send;
+
+    /// Sets an impossible channel on a session (lifting the CHECK constraint first).
     fn corrupt_session_channel(
         &self,
         conversation_id: &str,
     ) -> impl std::future::Future<Output = ()> + Send;
 }
 
-impl Corruptible for AnyStore {
+impl BackendHooks for AnyStore {
+    async fn fail_sms_with_body_boom(&self) {
+        match self {
+            AnyStore::Sqlite(s) => {
+                sqlx::raw_sql(
+                    "CREATE TRIGGER boom BEFORE INSERT ON outbox WHEN NEW.body = 'BOOM'
+                     BEGIN SELECT RAISE(ABORT, 'boom'); END",
+                )
+                .execute(s.writer_pool())
+                .await
+                .expect("trigger");
+            }
+            AnyStore::Postgres(s) => {
+                sqlx::raw_sql(
+                    "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$
+                     BEGIN
+                         IF NEW.body = 'BOOM' THEN RAISE EXCEPTION 'boom'; END IF;
+                         RETURN NEW;
+                     END $$;
+                     CREATE TRIGGER boom BEFORE INSERT ON outbox
+                         FOR EACH ROW EXECUTE FUNCTION boom();",
+                )
+                .execute(s.pool())
+                .await
+                .expect("trigger");
+            }
+        }
+    }
+
     async fn corrupt_session_channel(&self, conversation_id: &str) {
         match self {
             AnyStore::Sqlite(s) => {
@@ -306,7 +337,7 @@ pub async fn session_roundtrip<S: Store>(store: &S) {
     assert_eq!(rows[0].conversation_id, "CA1");
 }
 
-pub async fn turn_and_outbox_are_atomic<S: Store>(store: &S) {
+pub async fn turn_and_outbox_are_atomic<S: Store + BackendHooks>(store: &S) {
     let mut bad = record("demo", "CA2", 1, t0());
     bad.outbox.push(NewOutboxMessage {
         body: "  ".into(),
@@ -319,6 +350,33 @@ pub async fn turn_and_outbox_are_atomic<S: Store>(store: &S) {
     assert!(matches!(err, StoreError::Invalid(_)), "{err}");
 
     // Nothing of the failed turn landed: no session, no turn, no ticket, no SMS.
+    assert_eq!(store.load_session("demo", "CA2").await.expect("load"), None);
+    assert!(
+        store
+            .conversation_turns("demo", "CA2")
+            .await
+            .expect("turns")
+            .is_empty()
+    );
+    assert!(
+        store
+            .list_open_tickets(&communes(&["demo"]))
+            .await
+            .expect("tickets")
+            .is_empty()
+    );
+    assert_eq!(store.outbox_depth().await.expect("depth"), 0);
+
+    // A failure inside the database, after the turn, session and ticket were written in the
+    // transaction, rolls all of them back.
+    store.fail_sms_with_body_boom().await;
+    let mut boom = record("demo", "CA2", 1, t0());
+    boom.outbox[0].body = "BOOM".into();
+    let err = store
+        .save_turn(&boom)
+        .await
+        .expect_err("the trigger must fail the turn");
+    assert!(matches!(err, StoreError::Database(_)), "{err}");
     assert_eq!(store.load_session("demo", "CA2").await.expect("load"), None);
     assert!(
         store
@@ -1713,7 +1771,7 @@ pub async fn privacy_access_and_erasure<S: Store>(store: &S) {
     );
 }
 
-pub async fn corrupt_rows_are_errors_not_panics<S: Store + Corruptible>(store: &S) {
+pub async fn corrupt_rows_are_errors_not_panics<S: Store + BackendHooks>(store: &S) {
     store
         .save_session(&session("demo", "ok", t0()))
         .await
