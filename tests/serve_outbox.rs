@@ -57,8 +57,19 @@ async fn server_errors_throttling_and_timeouts_are_retried_until_sent_once() {
     answer_with_sms(&h, "CA0000000000000000000000000000b001", "+33612345678").await;
     let row = wait_for_state(&h, 1, OutboxState::Sent).await;
     assert_eq!(row.attempts, 5);
-    let metrics = h.http.get(format!("{}/metrics", h.base)).send().await.unwrap().text().await.unwrap();
-    assert!(metrics.contains("guichet_sms_failures_total{kind=\"transient\",provider=\"twilio\"} 4"), "{metrics}");
+    let metrics = h
+        .http
+        .get(format!("{}/metrics", h.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("guichet_sms_failures_total{kind=\"transient\",provider=\"twilio\"} 4"),
+        "{metrics}"
+    );
     assert!(metrics.contains("guichet_sms_sent_total{provider=\"twilio\"} 1"));
     let received = h.fake.received();
     assert_eq!(received.len(), 1);

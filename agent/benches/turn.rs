@@ -25,16 +25,46 @@ fn cases(engine: &Engine, ctx: &Context) -> Vec<(&'static str, Session, Inbound)
     };
     let (fresh, _) = engine.start(&message(""), ctx);
     let (clarifying, _) = engine.turn(&fresh, &message("je voudrais refaire mon passeport"), ctx);
-    let (answered, _) = engine.turn(&fresh, &message("quels sont les horaires de la mairie"), ctx);
+    let (answered, _) = engine.turn(
+        &fresh,
+        &message("quels sont les horaires de la mairie"),
+        ctx,
+    );
     vec![
-        ("answer", fresh.clone(), message("bonjour je voudrais savoir à quelle heure ouvre la mairie le samedi")),
-        ("clarify", fresh.clone(), message("oui je voudrais refaire mon passeport s'il vous plaît")),
+        (
+            "answer",
+            fresh.clone(),
+            message("bonjour je voudrais savoir à quelle heure ouvre la mairie le samedi"),
+        ),
+        (
+            "clarify",
+            fresh.clone(),
+            message("oui je voudrais refaire mon passeport s'il vous plaît"),
+        ),
         ("clarify_reply", clarifying, message("il est expiré")),
-        ("deflect", fresh.clone(), message("mon voisin a déposé des déchets devant chez moi, c'est un dépôt sauvage")),
-        ("handoff", fresh.clone(), message("je voudrais parler à un agent")),
-        ("out_of_scope", fresh.clone(), message("quelle est la capitale de l'Australie")),
+        (
+            "deflect",
+            fresh.clone(),
+            message("mon voisin a déposé des déchets devant chez moi, c'est un dépôt sauvage"),
+        ),
+        (
+            "handoff",
+            fresh.clone(),
+            message("je voudrais parler à un agent"),
+        ),
+        (
+            "out_of_scope",
+            fresh.clone(),
+            message("quelle est la capitale de l'Australie"),
+        ),
         ("goodbye", answered, message("non merci au revoir")),
-        ("long", fresh, message("oui bonjour madame alors voilà euh je vous appelle parce que ma fille elle est étudiante et sa carte d'identité elle est périmée depuis le mois de janvier")),
+        (
+            "long",
+            fresh,
+            message(
+                "oui bonjour madame alors voilà euh je vous appelle parce que ma fille elle est étudiante et sa carte d'identité elle est périmée depuis le mois de janvier",
+            ),
+        ),
     ]
 }
 
@@ -48,13 +78,19 @@ fn bench(c: &mut Criterion) {
         .single()
         .map(|at| at.with_timezone(&chrono::Utc))
         .unwrap_or_default();
-    let ctx = Context { now, line: LineType::Mobile, knowledge: &knowledge };
+    let ctx = Context {
+        now,
+        line: LineType::Mobile,
+        knowledge: &knowledge,
+    };
     let engine = Engine::default();
     let cases = cases(&engine, &ctx);
 
     let mut group = c.benchmark_group("turn");
     for (name, session, inbound) in &cases {
-        group.bench_function(*name, |b| b.iter(|| engine.turn(black_box(session), black_box(inbound), &ctx)));
+        group.bench_function(*name, |b| {
+            b.iter(|| engine.turn(black_box(session), black_box(inbound), &ctx))
+        });
     }
     group.finish();
 

@@ -49,7 +49,9 @@ impl Turn<'_> {
             self.ask_anything_else();
         } else {
             self.say(HUMAN_OFFER);
-            self.session.pending = Pending::HumanOffer { fiche: Some(fiche.id.clone()) };
+            self.session.pending = Pending::HumanOffer {
+                fiche: Some(fiche.id.clone()),
+            };
         }
     }
 
@@ -59,20 +61,34 @@ impl Turn<'_> {
         self.decide(DecisionAction::Deflect, rule, Some(&fiche.id));
         self.mark_resolved(fiche);
         let partner = self.kb().partner_of(fiche);
-        let partner_name = partner.map(|partner| partner.name.clone()).unwrap_or_else(|| competence_name(fiche.competence).to_owned());
+        let partner_name = partner
+            .map(|partner| partner.name.clone())
+            .unwrap_or_else(|| competence_name(fiche.competence).to_owned());
         self.note(format!("redirigé vers {partner_name} ({})", fiche.title));
         let text_channel = self.is_text_channel();
-        self.say(if text_channel { fiche.answer.trim().to_owned() } else { speakable(&fiche.answer) });
+        self.say(if text_channel {
+            fiche.answer.trim().to_owned()
+        } else {
+            speakable(&fiche.answer)
+        });
         if let Some(partner) = partner {
             let mut ways = Vec::new();
             if let Some(phone) = &partner.phone {
                 ways.push(format!("par téléphone au {}", phone_in_words(phone)));
             }
             if let Some(site) = partner.website.as_deref() {
-                ways.push(if text_channel { format!("sur {site}") } else { format!("sur le site {}", site_in_words(site)) });
+                ways.push(if text_channel {
+                    format!("sur {site}")
+                } else {
+                    format!("sur le site {}", site_in_words(site))
+                });
             }
             if !ways.is_empty() {
-                self.say(format!("Vous pouvez joindre {} {}.", partner.name, ways.join(", ou ")));
+                self.say(format!(
+                    "Vous pouvez joindre {} {}.",
+                    partner.name,
+                    ways.join(", ou ")
+                ));
             }
         }
         if text_channel {
@@ -88,12 +104,20 @@ impl Turn<'_> {
         }
         match partner.filter(|partner| partner.accepts_reports()) {
             Some(partner) => {
-                self.say(format!("Voulez-vous que je transmette votre signalement à {} ?", partner.name));
-                self.session.pending = Pending::ReportOffer { fiche: fiche.id.clone(), partner: partner.key.clone() };
+                self.say(format!(
+                    "Voulez-vous que je transmette votre signalement à {} ?",
+                    partner.name
+                ));
+                self.session.pending = Pending::ReportOffer {
+                    fiche: fiche.id.clone(),
+                    partner: partner.key.clone(),
+                };
             }
             None => {
                 self.say("Souhaitez-vous parler à un agent de la mairie ?");
-                self.session.pending = Pending::HumanOffer { fiche: Some(fiche.id.clone()) };
+                self.session.pending = Pending::HumanOffer {
+                    fiche: Some(fiche.id.clone()),
+                };
             }
         }
     }
@@ -102,7 +126,11 @@ impl Turn<'_> {
     /// by SMS to a mobile, spelled out otherwise.
     pub fn file_report(&mut self, fiche: &Fiche, partner_key: &str) {
         self.decide(DecisionAction::Report, "report_accepted", Some(&fiche.id));
-        let partner_name = self.kb().partner(partner_key).map(|partner| partner.name.clone()).unwrap_or_else(|| partner_key.to_owned());
+        let partner_name = self
+            .kb()
+            .partner(partner_key)
+            .map(|partner| partner.name.clone())
+            .unwrap_or_else(|| partner_key.to_owned());
         let reference = tickets::report_reference(&self.session.conversation_id, self.session.turn);
         let ticket = TicketDraft {
             kind: TicketKind::Report,
@@ -110,14 +138,23 @@ impl Turn<'_> {
             channel: self.session.channel,
             fiche: Some(fiche.id.clone()),
             topic: fiche.title.clone(),
-            summary: tickets::summary(&self.session, &self.inbound.text, &format!("signalement à transmettre à {partner_name}")),
+            summary: tickets::summary(
+                &self.session,
+                &self.inbound.text,
+                &format!("signalement à transmettre à {partner_name}"),
+            ),
             partner: Some(partner_key.to_owned()),
             reference: Some(reference.clone()),
         };
         self.actions.push(Action::CreateTicket(ticket));
         self.session.resolved = true;
-        self.note(format!("signalement {reference} transmis à {partner_name} ({})", fiche.title));
-        self.say(format!("C'est noté : je transmets votre signalement à {partner_name}."));
+        self.note(format!(
+            "signalement {reference} transmis à {partner_name} ({})",
+            fiche.title
+        ));
+        self.say(format!(
+            "C'est noté : je transmets votre signalement à {partner_name}."
+        ));
         if self.is_text_channel() {
             self.say(format!("Votre référence : {reference}."));
         } else if self.can_text() {
@@ -136,11 +173,18 @@ impl Turn<'_> {
         if fiche.handoff == HandoffPolicy::Always {
             self.session.add_topic(&fiche.id);
             let reason = format!("sujet traité par un agent ({})", fiche.title);
-            self.hand_off("fiche_handoff_always", &reason, Some(fiche), crate::handoff::AfterCallback::Continue);
+            self.hand_off(
+                "fiche_handoff_always",
+                &reason,
+                Some(fiche),
+                crate::handoff::AfterCallback::Continue,
+            );
             return;
         }
         if let Some(clarify) = &fiche.clarify {
-            match crate::clarify::option_for(clarify, &self.text).and_then(|option| self.fiche(&option.goto)) {
+            match crate::clarify::option_for(clarify, &self.text)
+                .and_then(|option| self.fiche(&option.goto))
+            {
                 Some(target) if target.id != fiche.id => {
                     self.handle_fiche(target, "clarify_option_in_request");
                 }

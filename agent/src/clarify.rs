@@ -15,10 +15,18 @@ pub fn option_for<'f>(clarify: &'f Clarify, normalized: &str) -> Option<&'f Clar
     clarify
         .options
         .iter()
-        .flat_map(|option| option.answers.iter().map(move |answer| (option, normalize(answer))))
+        .flat_map(|option| {
+            option
+                .answers
+                .iter()
+                .map(move |answer| (option, normalize(answer)))
+        })
         .filter(|(_, answer)| {
             let answer = words(answer);
-            !answer.is_empty() && said.windows(answer.len()).any(|window| window == answer.as_slice())
+            !answer.is_empty()
+                && said
+                    .windows(answer.len())
+                    .any(|window| window == answer.as_slice())
         })
         .max_by_key(|(_, answer)| answer.len())
         .map(|(option, _)| option)
@@ -31,7 +39,12 @@ pub fn option_by_terms<'f>(clarify: &'f Clarify, message: &str) -> Option<&'f Cl
     clarify
         .options
         .iter()
-        .flat_map(|option| option.answers.iter().map(move |answer| (option, guichet_knowledge::terms(answer))))
+        .flat_map(|option| {
+            option
+                .answers
+                .iter()
+                .map(move |answer| (option, guichet_knowledge::terms(answer)))
+        })
         .filter(|(_, terms)| !terms.is_empty() && terms.iter().all(|term| said.contains(term)))
         .max_by_key(|(_, terms)| terms.len())
         .map(|(option, _)| option)
@@ -59,7 +72,9 @@ impl Turn<'_> {
     /// Asks the fiche's clarifying question.
     pub fn ask_clarify(&mut self, fiche: &Fiche, clarify: &Clarify, rule: &str) {
         self.say(speakable(&clarify.question));
-        self.session.pending = Pending::Clarify { fiche: fiche.id.clone() };
+        self.session.pending = Pending::Clarify {
+            fiche: fiche.id.clone(),
+        };
         self.session.add_topic(&fiche.id);
         self.decide(DecisionAction::Clarify, rule, Some(&fiche.id));
         self.note(format!("question de précision ({})", fiche.title));
@@ -67,8 +82,13 @@ impl Turn<'_> {
 
     /// "Vous appelez bien au sujet de … ?"
     pub fn confirm(&mut self, fiche: &Fiche, rule: &str) {
-        self.say(format!("Vous appelez bien au sujet de : {} ?", title_in_words(fiche)));
-        self.session.pending = Pending::Confirm { fiche: fiche.id.clone() };
+        self.say(format!(
+            "Vous appelez bien au sujet de : {} ?",
+            title_in_words(fiche)
+        ));
+        self.session.pending = Pending::Confirm {
+            fiche: fiche.id.clone(),
+        };
         self.decide(DecisionAction::Confirm, rule, Some(&fiche.id));
         self.note(format!("demande de confirmation ({})", fiche.title));
     }

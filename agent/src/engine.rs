@@ -28,16 +28,27 @@ impl Engine {
     /// The start of a conversation: the greeting (voice), nothing to say (SMS/chat: the first
     /// message is a request), or, outside the rollout, straight to the standard.
     pub fn start(&self, inbound: &Inbound, ctx: &Context) -> (Session, Reply) {
-        let session = Session::new(inbound.conversation_id.clone(), inbound.channel, inbound.from.clone());
+        let session = Session::new(
+            inbound.conversation_id.clone(),
+            inbound.channel,
+            inbound.from.clone(),
+        );
         let mut turn = Turn::new(&self.policy, ctx, inbound, session);
         if !rollout::robot_answers(ctx.knowledge, &inbound.from, ctx.now) {
-            turn.hand_off("rollout_outside", "appel hors du déploiement du robot", None, AfterCallback::HangUp);
+            turn.hand_off(
+                "rollout_outside",
+                "appel hors du déploiement du robot",
+                None,
+                AfterCallback::HangUp,
+            );
             return finish_start(turn);
         }
         turn.decide(DecisionAction::Greet, "greeting", None);
         if turn.is_voice() {
             turn.say(ctx.knowledge.commune().greeting.clone());
-            turn.actions.push(Action::Listen { hints: ctx.knowledge.hints() });
+            turn.actions.push(Action::Listen {
+                hints: ctx.knowledge.hints(),
+            });
         }
         finish_start(turn)
     }
@@ -54,7 +65,12 @@ impl Engine {
         }
         if intents::dtmf_wants_human(inbound.dtmf.as_deref()) {
             turn.session.silences = 0;
-            turn.hand_off("dtmf_zero", "demande d'un agent (touche 0)", None, AfterCallback::Continue);
+            turn.hand_off(
+                "dtmf_zero",
+                "demande d'un agent (touche 0)",
+                None,
+                AfterCallback::Continue,
+            );
         } else if turn.text.is_empty() {
             turn.silence();
         } else {
@@ -68,8 +84,19 @@ impl Engine {
 
 /// The start reply: nothing is remembered in the history.
 fn finish_start(turn: Turn) -> (Session, Reply) {
-    let say = turn.say.into_iter().map(|text| crate::types::Utterance { text }).collect();
-    (turn.session, Reply { say, actions: turn.actions, trace: turn.decision })
+    let say = turn
+        .say
+        .into_iter()
+        .map(|text| crate::types::Utterance { text })
+        .collect();
+    (
+        turn.session,
+        Reply {
+            say,
+            actions: turn.actions,
+            trace: turn.decision,
+        },
+    )
 }
 
 /// The best hit, and its lead over the next hit that is not the same topic (a clarifying
@@ -84,10 +111,17 @@ impl<'a> Turn<'a> {
     /// A message (not silence), read against the pending question.
     fn respond(&mut self) {
         let pending = std::mem::take(&mut self.session.pending);
-        if pending.is_yes_no() && pending != Pending::Satisfaction && intents::is_firm_goodbye(&self.text) {
+        if pending.is_yes_no()
+            && pending != Pending::Satisfaction
+            && intents::is_firm_goodbye(&self.text)
+        {
             return self.goodbye();
         }
-        let yes_no = if pending.is_yes_no() { self.yes_no() } else { None };
+        let yes_no = if pending.is_yes_no() {
+            self.yes_no()
+        } else {
+            None
+        };
         match (pending, yes_no) {
             (Pending::Satisfaction, Some(useful)) => self.record_satisfaction(useful),
             (Pending::Confirm { fiche }, Some(true)) => match self.fiche(&fiche) {
@@ -102,7 +136,12 @@ impl<'a> Turn<'a> {
             (Pending::ReportOffer { .. }, Some(false)) => self.decline_offer("report_declined"),
             (Pending::HumanOffer { fiche }, Some(true)) => {
                 let fiche = fiche.as_deref().and_then(|id| self.fiche(id));
-                self.hand_off("human_offer_accepted", "l'appelant a accepté de parler à un agent", fiche, AfterCallback::Continue);
+                self.hand_off(
+                    "human_offer_accepted",
+                    "l'appelant a accepté de parler à un agent",
+                    fiche,
+                    AfterCallback::Continue,
+                );
             }
             (Pending::HumanOffer { .. }, Some(false)) => self.decline_offer("human_offer_declined"),
             (Pending::AnythingElse, Some(true)) => {
@@ -166,18 +205,36 @@ impl<'a> Turn<'a> {
             self.say(crate::engine::ANGER_ACK);
         }
         if intents::wants_human(&self.text) {
-            return self.hand_off("explicit_human_request", "l'appelant a demandé à parler à un agent", None, AfterCallback::Continue);
+            return self.hand_off(
+                "explicit_human_request",
+                "l'appelant a demandé à parler à un agent",
+                None,
+                AfterCallback::Continue,
+            );
         }
         if intents::cannot_go_online(&self.text) {
-            return self.hand_off("no_internet", "l'appelant n'a pas accès aux démarches en ligne", None, AfterCallback::Continue);
+            return self.hand_off(
+                "no_internet",
+                "l'appelant n'a pas accès aux démarches en ligne",
+                None,
+                AfterCallback::Continue,
+            );
         }
         if !angry && intents::is_goodbye(&self.text) {
             return self.goodbye();
         }
         // Words of irritation say nothing of the topic ("inadmissible" must not find the
         // complaints fiche): search what is left.
-        let rest = if angry { intents::without_anger(&self.text) } else { String::new() };
-        let hits = if angry { self.kb().search(&rest) } else { self.kb().search(&self.inbound.text) };
+        let rest = if angry {
+            intents::without_anger(&self.text)
+        } else {
+            String::new()
+        };
+        let hits = if angry {
+            self.kb().search(&rest)
+        } else {
+            self.kb().search(&self.inbound.text)
+        };
         // An irritated caller whose remaining words hardly name anything ("votre mairie ne sert
         // à rien") is not asked to confirm a guess: a human takes over.
         let topic_named = !angry || guichet_knowledge::terms(&rest).len() >= 2;
@@ -189,23 +246,40 @@ impl<'a> Turn<'a> {
         let verdict = best.as_ref().map_or(Verdict::NotUnderstood, |best| {
             // A clarifying fiche only asks a question (the caller can still switch topic): a
             // thin margin over a neighbour does not need a confirmation first.
-            let margin = if best.fiche.clarify.is_some() { f32::INFINITY } else { best.margin };
-            self.policy.verdict(best.confidence, margin, self.inbound.asr_confidence)
+            let margin = if best.fiche.clarify.is_some() {
+                f32::INFINITY
+            } else {
+                best.margin
+            };
+            self.policy
+                .verdict(best.confidence, margin, self.inbound.asr_confidence)
         });
         match (best, verdict) {
-            (Some(best), Verdict::Answer) if clarifying.is_some_and(|pending| pending.id == best.fiche.id) => {
+            (Some(best), Verdict::Answer)
+                if clarifying.is_some_and(|pending| pending.id == best.fiche.id) =>
+            {
                 // The same topic again, without an option: ask the question again.
                 self.not_understood("clarify_repeat", clarifying);
             }
-            (Some(best), Verdict::Answer) if topic_named => self.handle_fiche(best.fiche, "best_match"),
-            (Some(_), Verdict::Answer | Verdict::Confirm) if angry => {
-                self.hand_off("anger", "appelant mécontent, sujet incertain", None, AfterCallback::Continue)
+            (Some(best), Verdict::Answer) if topic_named => {
+                self.handle_fiche(best.fiche, "best_match")
             }
+            (Some(_), Verdict::Answer | Verdict::Confirm) if angry => self.hand_off(
+                "anger",
+                "appelant mécontent, sujet incertain",
+                None,
+                AfterCallback::Continue,
+            ),
             (Some(best), Verdict::Confirm) => {
                 self.session.misunderstandings = 0;
                 self.confirm(best.fiche, "middling_confidence");
             }
-            _ if angry => self.hand_off("anger", "appelant mécontent, demande non comprise", None, AfterCallback::Continue),
+            _ if angry => self.hand_off(
+                "anger",
+                "appelant mécontent, demande non comprise",
+                None,
+                AfterCallback::Continue,
+            ),
             _ => self.not_understood("not_understood", clarifying),
         }
     }
@@ -218,7 +292,9 @@ impl<'a> Turn<'a> {
         let confidence = top.confidence;
         let related = |a: &Fiche, b: &str| -> bool {
             let goes_to = |from: &Fiche, to: &str| {
-                from.clarify.as_ref().is_some_and(|clarify| clarify.options.iter().any(|option| option.goto == to))
+                from.clarify
+                    .as_ref()
+                    .is_some_and(|clarify| clarify.options.iter().any(|option| option.goto == to))
             };
             a.id == b || goes_to(a, b) || self.fiche(b).is_some_and(|b| goes_to(b, &a.id))
         };
@@ -230,7 +306,9 @@ impl<'a> Turn<'a> {
             .filter(|hit| hit.confidence >= top.confidence * self.policy.family_ratio)
             .filter_map(|hit| self.fiche(&hit.fiche_id))
             .find(|parent| {
-                parent.clarify.as_ref().is_some_and(|clarify| clarify.options.iter().any(|option| option.goto == fiche.id))
+                parent.clarify.as_ref().is_some_and(|clarify| {
+                    clarify.options.iter().any(|option| option.goto == fiche.id)
+                })
             })
             && let Some(clarify) = &parent.clarify
             && crate::clarify::option_for(clarify, &self.text).is_none()
@@ -239,8 +317,15 @@ impl<'a> Turn<'a> {
             // The family keeps the best confidence: the topic is sure, the variant is not.
             fiche = parent;
         }
-        let next = hits.iter().find(|hit| !related(fiche, &hit.fiche_id)).map_or(0.0, |hit| hit.confidence);
-        Some(Match { fiche, confidence, margin: (confidence - next).max(0.0) })
+        let next = hits
+            .iter()
+            .find(|hit| !related(fiche, &hit.fiche_id))
+            .map_or(0.0, |hit| hit.confidence);
+        Some(Match {
+            fiche,
+            confidence,
+            margin: (confidence - next).max(0.0),
+        })
     }
 
     /// Not understood: ask to rephrase once (with an example, or the pending clarifying
@@ -248,7 +333,12 @@ impl<'a> Turn<'a> {
     fn not_understood(&mut self, rule: &str, clarifying: Option<&Fiche>) {
         self.session.misunderstandings = self.session.misunderstandings.saturating_add(1);
         if self.session.misunderstandings >= 2 {
-            return self.hand_off("two_misunderstandings", "demande non comprise deux fois de suite", None, AfterCallback::Continue);
+            return self.hand_off(
+                "two_misunderstandings",
+                "demande non comprise deux fois de suite",
+                None,
+                AfterCallback::Continue,
+            );
         }
         self.decide(DecisionAction::Fallback, rule, None);
         self.note("demande non comprise, reformulation demandée");
@@ -256,7 +346,9 @@ impl<'a> Turn<'a> {
             Some((fiche, clarify)) => {
                 self.say("Excusez-moi, je n'ai pas bien compris.");
                 self.say(crate::speech::speakable(&clarify.question));
-                self.session.pending = Pending::Clarify { fiche: fiche.id.clone() };
+                self.session.pending = Pending::Clarify {
+                    fiche: fiche.id.clone(),
+                };
                 self.decision.fiche = Some(fiche.id.clone());
             }
             None => {
@@ -275,7 +367,12 @@ impl<'a> Turn<'a> {
         self.session.silences = self.session.silences.saturating_add(1);
         if self.session.silences >= 2 {
             if self.is_voice() && self.mairie_is_open() {
-                return self.hand_off("silence_twice", "l'appelant ne répond plus", None, AfterCallback::Continue);
+                return self.hand_off(
+                    "silence_twice",
+                    "l'appelant ne répond plus",
+                    None,
+                    AfterCallback::Continue,
+                );
             }
             self.say("Je ne vous entends pas. N'hésitez pas à rappeler la mairie. Au revoir.");
             self.decide(DecisionAction::Goodbye, "silence_twice", None);
@@ -311,14 +408,23 @@ impl<'a> Turn<'a> {
     /// else goodbye and hang up.
     fn goodbye(&mut self) {
         if self.session.resolved && self.session.satisfaction.is_none() {
-            let how = if self.session.channel == Channel::Voice { "Dites" } else { "Répondez" };
-            self.say(format!("Ma réponse vous a-t-elle été utile ? {how} oui ou non."));
+            let how = if self.session.channel == Channel::Voice {
+                "Dites"
+            } else {
+                "Répondez"
+            };
+            self.say(format!(
+                "Ma réponse vous a-t-elle été utile ? {how} oui ou non."
+            ));
             self.session.pending = Pending::Satisfaction;
             self.decide(DecisionAction::Goodbye, "satisfaction_question", None);
             self.note("question de satisfaction");
             return;
         }
-        self.say(format!("Merci de votre appel. La mairie de {} vous souhaite une bonne journée. Au revoir.", self.kb().commune().name));
+        self.say(format!(
+            "Merci de votre appel. La mairie de {} vous souhaite une bonne journée. Au revoir.",
+            self.kb().commune().name
+        ));
         self.decide(DecisionAction::Goodbye, "goodbye", None);
         self.note("fin de l'appel");
         self.hang_up();
@@ -329,7 +435,11 @@ impl<'a> Turn<'a> {
         self.decision.satisfaction = Some(useful);
         self.say("Merci pour votre réponse. Au revoir et bonne journée.");
         self.decide(DecisionAction::Goodbye, "satisfaction_recorded", None);
-        self.note(if useful { "satisfaction : utile" } else { "satisfaction : pas utile" });
+        self.note(if useful {
+            "satisfaction : utile"
+        } else {
+            "satisfaction : pas utile"
+        });
         self.hang_up();
     }
 }

@@ -29,15 +29,22 @@ impl Turn<'_> {
         let schedule = self.kb().opening_hours();
         let tz = schedule.timezone();
         let next = schedule.next_opening(self.ctx.now)?;
-        Some(when_in_words(self.ctx.now.with_timezone(&tz), next.with_timezone(&tz)))
+        Some(when_in_words(
+            self.ctx.now.with_timezone(&tz),
+            next.with_timezone(&tz),
+        ))
     }
 
     /// The fiche a handoff is about: the one given, else the topic being discussed.
     fn handoff_topic(&self, fiche: Option<&Fiche>) -> Option<String> {
-        fiche.map(|fiche| fiche.id.clone()).or_else(|| self.session.last_fiche.clone()).or_else(|| match &self.session.pending {
-            crate::session::Pending::Clarify { fiche } | crate::session::Pending::Confirm { fiche } => Some(fiche.clone()),
-            _ => None,
-        })
+        fiche
+            .map(|fiche| fiche.id.clone())
+            .or_else(|| self.session.last_fiche.clone())
+            .or_else(|| match &self.session.pending {
+                crate::session::Pending::Clarify { fiche }
+                | crate::session::Pending::Confirm { fiche } => Some(fiche.clone()),
+                _ => None,
+            })
     }
 
     fn ticket(&self, kind: TicketKind, fiche: Option<&str>, reason: &str) -> TicketDraft {
@@ -59,7 +66,13 @@ impl Turn<'_> {
 
     /// Hands the caller to a human: `transfer` (voice, mairie open) with a ticket holding the
     /// context, else `callback` with a ticket (unless the number is withheld).
-    pub fn hand_off(&mut self, rule: &str, reason: &str, fiche: Option<&Fiche>, after: AfterCallback) {
+    pub fn hand_off(
+        &mut self,
+        rule: &str,
+        reason: &str,
+        fiche: Option<&Fiche>,
+        after: AfterCallback,
+    ) {
         self.session.misunderstandings = 0;
         let topic = self.handoff_topic(fiche);
         let decision_fiche = fiche.map(|fiche| fiche.id.as_str());
@@ -67,7 +80,9 @@ impl Turn<'_> {
             let ticket = self.ticket(TicketKind::Transfer, topic.as_deref(), reason);
             self.say("Je vous mets en relation avec un agent de la mairie. Ne quittez pas.");
             self.actions.push(Action::CreateTicket(ticket));
-            self.actions.push(Action::Transfer { number: self.kb().commune().transfer_number.clone() });
+            self.actions.push(Action::Transfer {
+                number: self.kb().commune().transfer_number.clone(),
+            });
             self.decide(DecisionAction::Transfer, rule, decision_fiche);
             self.note(format!("transfert vers un agent ({reason})"));
             self.session.pending = crate::session::Pending::Nothing;
@@ -79,7 +94,9 @@ impl Turn<'_> {
         let when = self.next_opening_words();
         if !open {
             match &when {
-                Some(when) => self.say(format!("La mairie est fermée pour le moment. Elle ouvrira {when}.")),
+                Some(when) => self.say(format!(
+                    "La mairie est fermée pour le moment. Elle ouvrira {when}."
+                )),
                 None => self.say("La mairie est fermée pour le moment."),
             }
         }
@@ -93,9 +110,19 @@ impl Turn<'_> {
         } else {
             let ticket = self.ticket(TicketKind::Callback, topic.as_deref(), reason);
             self.actions.push(Action::CreateTicket(ticket));
-            let how = if self.session.channel == Channel::Voice { "vous rappellera à ce numéro" } else { "vous répondra à ce numéro" };
-            let delay = if open { "dès que possible" } else { "dès l'ouverture" };
-            self.say(format!("J'ai noté votre demande : un agent de la mairie {how} {delay}."));
+            let how = if self.session.channel == Channel::Voice {
+                "vous rappellera à ce numéro"
+            } else {
+                "vous répondra à ce numéro"
+            };
+            let delay = if open {
+                "dès que possible"
+            } else {
+                "dès l'ouverture"
+            };
+            self.say(format!(
+                "J'ai noté votre demande : un agent de la mairie {how} {delay}."
+            ));
             self.note(format!("demande de rappel créée ({reason})"));
         }
         match after {

@@ -18,7 +18,13 @@ impl Lexicon {
     pub fn new(entries: &[&str]) -> Self {
         let mut phrases: Vec<Vec<String>> = entries
             .iter()
-            .map(|entry| normalize(entry).split(' ').filter(|w| !w.is_empty()).map(str::to_owned).collect())
+            .map(|entry| {
+                normalize(entry)
+                    .split(' ')
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
             .filter(|phrase: &Vec<String>| !phrase.is_empty())
             .collect();
         // Longest first, so that a greedy reading takes "pas du tout" before "pas".
@@ -29,7 +35,9 @@ impl Lexicon {
     /// Whether any phrase occurs in the words.
     pub fn found_in(&self, words: &[&str]) -> bool {
         self.phrases.iter().any(|phrase| {
-            words.windows(phrase.len()).any(|window| window.iter().zip(phrase).all(|(a, b)| *a == b))
+            words
+                .windows(phrase.len())
+                .any(|window| window.iter().zip(phrase).all(|(a, b)| *a == b))
         })
     }
 
@@ -46,55 +54,175 @@ impl Lexicon {
 
 /// The words of a normalised text.
 pub fn words(normalized: &str) -> Vec<&str> {
-    normalized.split(' ').filter(|word| !word.is_empty()).collect()
+    normalized
+        .split(' ')
+        .filter(|word| !word.is_empty())
+        .collect()
 }
 
 static YES: LazyLock<Lexicon> = LazyLock::new(|| {
     Lexicon::new(&[
-        "oui", "ouais", "ouai", "ouaip", "yes", "ok", "okay", "d'accord", "volontiers", "exactement",
-        "absolument", "bien sûr", "tout à fait", "c'est ça", "c'est bien ça", "parfait", "entendu",
-        "effectivement", "affirmatif", "je veux bien", "avec plaisir", "pourquoi pas", "allez-y",
-        "vas-y", "c'est exact", "voilà", "bien", "ça marche", "oui oui", "carrément", "évidemment",
-        "certainement", "ça m'a aidé", "très utile", "utile", "transmettez", "transmettez-le",
-        "transmettez le", "faites-le", "faites le", "s'il vous plaît oui", "c'était clair", "clair",
+        "oui",
+        "ouais",
+        "ouai",
+        "ouaip",
+        "yes",
+        "ok",
+        "okay",
+        "d'accord",
+        "volontiers",
+        "exactement",
+        "absolument",
+        "bien sûr",
+        "tout à fait",
+        "c'est ça",
+        "c'est bien ça",
+        "parfait",
+        "entendu",
+        "effectivement",
+        "affirmatif",
+        "je veux bien",
+        "avec plaisir",
+        "pourquoi pas",
+        "allez-y",
+        "vas-y",
+        "c'est exact",
+        "voilà",
+        "bien",
+        "ça marche",
+        "oui oui",
+        "carrément",
+        "évidemment",
+        "certainement",
+        "ça m'a aidé",
+        "très utile",
+        "utile",
+        "transmettez",
+        "transmettez-le",
+        "transmettez le",
+        "faites-le",
+        "faites le",
+        "s'il vous plaît oui",
+        "c'était clair",
+        "clair",
     ])
 });
 
 static NO: LazyLock<Lexicon> = LazyLock::new(|| {
     Lexicon::new(&[
-        "non", "nan", "no", "pas du tout", "surtout pas", "pas vraiment", "ce n'est pas ça",
-        "c'est pas ça", "pas ça", "non non", "jamais", "négatif", "pas la peine", "pas besoin",
-        "ça ne m'a pas aidé", "pas utile", "inutile", "ce n'est pas la peine", "pas nécessaire",
-        "je ne veux pas", "non plus",
+        "non",
+        "nan",
+        "no",
+        "pas du tout",
+        "surtout pas",
+        "pas vraiment",
+        "ce n'est pas ça",
+        "c'est pas ça",
+        "pas ça",
+        "non non",
+        "jamais",
+        "négatif",
+        "pas la peine",
+        "pas besoin",
+        "ça ne m'a pas aidé",
+        "pas utile",
+        "inutile",
+        "ce n'est pas la peine",
+        "pas nécessaire",
+        "je ne veux pas",
+        "non plus",
     ])
 });
 
 /// Words that say nothing either way: politeness and fillers.
 static NEUTRAL: LazyLock<Lexicon> = LazyLock::new(|| {
     Lexicon::new(&[
-        "merci", "merci beaucoup", "s'il vous plaît", "s'il te plaît", "svp", "euh", "heu", "hum", "alors",
-        "ben", "bah", "bon", "eh bien", "madame", "monsieur", "mademoiselle", "je vous remercie",
-        "c'est gentil", "très", "bien", "ah", "oh", "super", "génial", "impeccable", "nickel", "top",
-        "parfait", "merci bien", "mille mercis", "euh bah", "donc", "ma foi", "mais", "et", "merci à vous",
+        "merci",
+        "merci beaucoup",
+        "s'il vous plaît",
+        "s'il te plaît",
+        "svp",
+        "euh",
+        "heu",
+        "hum",
+        "alors",
+        "ben",
+        "bah",
+        "bon",
+        "eh bien",
+        "madame",
+        "monsieur",
+        "mademoiselle",
+        "je vous remercie",
+        "c'est gentil",
+        "très",
+        "bien",
+        "ah",
+        "oh",
+        "super",
+        "génial",
+        "impeccable",
+        "nickel",
+        "top",
+        "parfait",
+        "merci bien",
+        "mille mercis",
+        "euh bah",
+        "donc",
+        "ma foi",
+        "mais",
+        "et",
+        "merci à vous",
     ])
 });
 
 /// Closing formulas: the caller is done.
 static CLOSING: LazyLock<Lexicon> = LazyLock::new(|| {
     Lexicon::new(&[
-        "au revoir", "c'est tout", "ce sera tout", "ça sera tout", "rien d'autre", "c'est bon",
-        "ça ira", "ça va aller", "bonne journée", "bonne soirée", "bonne fin de journée", "à bientôt",
-        "bye", "salut", "c'est tout pour moi", "ça sera tout", "je n'ai besoin de rien d'autre",
-        "c'est parfait", "plus rien", "rien", "c'est fini", "j'ai terminé", "j'ai fini", "adieu",
-        "je raccroche", "merci au revoir",
+        "au revoir",
+        "c'est tout",
+        "ce sera tout",
+        "ça sera tout",
+        "rien d'autre",
+        "c'est bon",
+        "ça ira",
+        "ça va aller",
+        "bonne journée",
+        "bonne soirée",
+        "bonne fin de journée",
+        "à bientôt",
+        "bye",
+        "salut",
+        "c'est tout pour moi",
+        "ça sera tout",
+        "je n'ai besoin de rien d'autre",
+        "c'est parfait",
+        "plus rien",
+        "rien",
+        "c'est fini",
+        "j'ai terminé",
+        "j'ai fini",
+        "adieu",
+        "je raccroche",
+        "merci au revoir",
     ])
 });
 
 /// Farewells: the caller is leaving, even after an "oui" ("d'accord, merci, au revoir").
 static FAREWELL: LazyLock<Lexicon> = LazyLock::new(|| {
     Lexicon::new(&[
-        "au revoir", "bonne journée", "bonne soirée", "bonne fin de journée", "à bientôt", "bye",
-        "adieu", "je raccroche", "c'est tout", "ce sera tout", "ça sera tout", "rien d'autre",
+        "au revoir",
+        "bonne journée",
+        "bonne soirée",
+        "bonne fin de journée",
+        "à bientôt",
+        "bye",
+        "adieu",
+        "je raccroche",
+        "c'est tout",
+        "ce sera tout",
+        "ça sera tout",
+        "rien d'autre",
     ])
 });
 
@@ -179,14 +307,44 @@ pub fn leaning(normalized: &str) -> Option<bool> {
 
 static HUMAN: LazyLock<Lexicon> = LazyLock::new(|| {
     Lexicon::new(&[
-        "un agent", "une agente", "l'agent", "un conseiller", "une conseillère", "un vrai conseiller",
-        "une vraie personne", "une personne physique", "un être humain", "un humain", "une humaine",
-        "pas un robot", "pas une machine", "pas à un robot", "pas à une machine", "parler à une personne",
-        "parler à quelqu'un", "avoir quelqu'un", "passer quelqu'un", "joindre quelqu'un",
-        "quelqu'un de la mairie", "quelqu'un en vrai", "quelqu'un de vivant", "le standard",
-        "la standardiste", "le standardiste", "un standardiste", "une standardiste", "un opérateur",
-        "une opératrice", "une secrétaire", "l'accueil de la mairie au téléphone", "parler à la mairie",
-        "un employé", "une employée", "une vraie voix", "marre des robots", "je veux parler à quelqu'un",
+        "un agent",
+        "une agente",
+        "l'agent",
+        "un conseiller",
+        "une conseillère",
+        "un vrai conseiller",
+        "une vraie personne",
+        "une personne physique",
+        "un être humain",
+        "un humain",
+        "une humaine",
+        "pas un robot",
+        "pas une machine",
+        "pas à un robot",
+        "pas à une machine",
+        "parler à une personne",
+        "parler à quelqu'un",
+        "avoir quelqu'un",
+        "passer quelqu'un",
+        "joindre quelqu'un",
+        "quelqu'un de la mairie",
+        "quelqu'un en vrai",
+        "quelqu'un de vivant",
+        "le standard",
+        "la standardiste",
+        "le standardiste",
+        "un standardiste",
+        "une standardiste",
+        "un opérateur",
+        "une opératrice",
+        "une secrétaire",
+        "l'accueil de la mairie au téléphone",
+        "parler à la mairie",
+        "un employé",
+        "une employée",
+        "une vraie voix",
+        "marre des robots",
+        "je veux parler à quelqu'un",
     ])
 });
 
@@ -207,29 +365,74 @@ pub fn dtmf_wants_human(dtmf: Option<&str>) -> bool {
 
 static NO_INTERNET: LazyLock<Lexicon> = LazyLock::new(|| {
     Lexicon::new(&[
-        "pas internet", "pas d'internet", "pas de internet", "pas accès à internet", "pas accès internet",
-        "pas la connexion", "pas de connexion", "pas d'ordinateur", "pas ordinateur", "pas de smartphone",
-        "pas d'email", "pas de mail", "pas d'adresse mail", "pas d'adresse email", "pas d'e-mail",
-        "pas le wifi", "pas de wifi", "jamais internet", "sans internet", "sans ordinateur",
-        "pas doué avec internet", "pas douée avec internet", "nul en informatique", "nulle en informatique",
-        "pas doué en informatique", "pas douée en informatique", "pas l'informatique",
-        "pas les ordinateurs", "ne sais pas utiliser internet", "sais pas utiliser internet",
-        "sais pas me servir d'internet", "sais pas me servir d'un ordinateur", "pas à l'aise avec internet",
-        "pas à l'aise avec l'informatique", "pas d'ordi",
+        "pas internet",
+        "pas d'internet",
+        "pas de internet",
+        "pas accès à internet",
+        "pas accès internet",
+        "pas la connexion",
+        "pas de connexion",
+        "pas d'ordinateur",
+        "pas ordinateur",
+        "pas de smartphone",
+        "pas d'email",
+        "pas de mail",
+        "pas d'adresse mail",
+        "pas d'adresse email",
+        "pas d'e-mail",
+        "pas le wifi",
+        "pas de wifi",
+        "jamais internet",
+        "sans internet",
+        "sans ordinateur",
+        "pas doué avec internet",
+        "pas douée avec internet",
+        "nul en informatique",
+        "nulle en informatique",
+        "pas doué en informatique",
+        "pas douée en informatique",
+        "pas l'informatique",
+        "pas les ordinateurs",
+        "ne sais pas utiliser internet",
+        "sais pas utiliser internet",
+        "sais pas me servir d'internet",
+        "sais pas me servir d'un ordinateur",
+        "pas à l'aise avec internet",
+        "pas à l'aise avec l'informatique",
+        "pas d'ordi",
     ])
 });
 
 static STUCK: LazyLock<Lexicon> = LazyLock::new(|| {
     Lexicon::new(&[
-        "arrive pas", "y arrive pas", "réussis pas", "parviens pas", "sais pas", "n'y arrive pas",
-        "impossible", "galère", "bloqué", "bloquée", "comprends rien", "comprends pas",
+        "arrive pas",
+        "y arrive pas",
+        "réussis pas",
+        "parviens pas",
+        "sais pas",
+        "n'y arrive pas",
+        "impossible",
+        "galère",
+        "bloqué",
+        "bloquée",
+        "comprends rien",
+        "comprends pas",
     ])
 });
 
 static ONLINE: LazyLock<Lexicon> = LazyLock::new(|| {
     Lexicon::new(&[
-        "en ligne", "internet", "le site", "sur le site", "ordinateur", "informatique", "le portail",
-        "l'ordinateur", "sur le net", "dématérialisé", "dématérialisée",
+        "en ligne",
+        "internet",
+        "le site",
+        "sur le site",
+        "ordinateur",
+        "informatique",
+        "le portail",
+        "l'ordinateur",
+        "sur le net",
+        "dématérialisé",
+        "dématérialisée",
     ])
 });
 
@@ -242,18 +445,84 @@ pub fn cannot_go_online(normalized: &str) -> bool {
 
 static ANGER: LazyLock<Lexicon> = LazyLock::new(|| {
     Lexicon::new(&[
-        "pas content", "pas contente", "pas du tout content", "pas du tout contente", "mécontent",
-        "mécontente", "pas satisfait", "pas satisfaite", "inadmissible", "inacceptable", "scandale",
-        "scandaleux", "scandaleuse", "honteux", "honteuse", "une honte", "c'est honteux", "ras le bol",
-        "ras-le-bol", "j'en ai marre", "en ai marre", "marre", "ça fait trois fois", "ça fait deux fois",
-        "ça fait plusieurs fois", "ça fait dix fois", "trois fois que j'appelle", "personne ne répond",
-        "personne ne rappelle", "jamais de réponse", "on se moque", "vous vous moquez", "se fiche de",
-        "foutez", "fout de", "bordel", "merde", "putain", "connard", "connards", "conne", "abruti",
-        "abrutis", "incompétent", "incompétente", "incompétents", "bande de nuls", "vous êtes nuls",
-        "c'est nul", "énervé", "énervée", "énervant", "furieux", "furieuse", "en colère", "agacé",
-        "agacée", "exaspéré", "exaspérée", "ridicule", "lamentable", "n'importe quoi", "insupportable",
-        "pas normal", "c'est une blague", "incapable", "incapables", "nuls", "servez à rien",
-        "sert à rien", "répond jamais", "personne répond", "rappelle jamais", "bande de", "j'en peux plus", "j'en peux plus", "ça suffit", "raz le bol",
+        "pas content",
+        "pas contente",
+        "pas du tout content",
+        "pas du tout contente",
+        "mécontent",
+        "mécontente",
+        "pas satisfait",
+        "pas satisfaite",
+        "inadmissible",
+        "inacceptable",
+        "scandale",
+        "scandaleux",
+        "scandaleuse",
+        "honteux",
+        "honteuse",
+        "une honte",
+        "c'est honteux",
+        "ras le bol",
+        "ras-le-bol",
+        "j'en ai marre",
+        "en ai marre",
+        "marre",
+        "ça fait trois fois",
+        "ça fait deux fois",
+        "ça fait plusieurs fois",
+        "ça fait dix fois",
+        "trois fois que j'appelle",
+        "personne ne répond",
+        "personne ne rappelle",
+        "jamais de réponse",
+        "on se moque",
+        "vous vous moquez",
+        "se fiche de",
+        "foutez",
+        "fout de",
+        "bordel",
+        "merde",
+        "putain",
+        "connard",
+        "connards",
+        "conne",
+        "abruti",
+        "abrutis",
+        "incompétent",
+        "incompétente",
+        "incompétents",
+        "bande de nuls",
+        "vous êtes nuls",
+        "c'est nul",
+        "énervé",
+        "énervée",
+        "énervant",
+        "furieux",
+        "furieuse",
+        "en colère",
+        "agacé",
+        "agacée",
+        "exaspéré",
+        "exaspérée",
+        "ridicule",
+        "lamentable",
+        "n'importe quoi",
+        "insupportable",
+        "pas normal",
+        "c'est une blague",
+        "incapable",
+        "incapables",
+        "nuls",
+        "servez à rien",
+        "sert à rien",
+        "répond jamais",
+        "personne répond",
+        "rappelle jamais",
+        "bande de",
+        "j'en peux plus",
+        "j'en peux plus",
+        "ça suffit",
+        "raz le bol",
     ])
 });
 
@@ -290,23 +559,57 @@ mod tests {
 
     #[test]
     fn yes_and_no_short_replies() {
-        for yes in ["oui", "Oui s'il vous plaît", "d'accord", "oui merci", "Ouais", "oui, c'est ça", "volontiers", "bien sûr"] {
+        for yes in [
+            "oui",
+            "Oui s'il vous plaît",
+            "d'accord",
+            "oui merci",
+            "Ouais",
+            "oui, c'est ça",
+            "volontiers",
+            "bien sûr",
+        ] {
             assert_eq!(yes_no(&n(yes)), Some(true), "{yes}");
         }
-        for no in ["non", "Non merci", "pas du tout", "non, ce n'est pas ça", "non c'est tout", "nan"] {
+        for no in [
+            "non",
+            "Non merci",
+            "pas du tout",
+            "non, ce n'est pas ça",
+            "non c'est tout",
+            "nan",
+        ] {
             assert_eq!(yes_no(&n(no)), Some(false), "{no}");
         }
-        for other in ["oui je voudrais refaire mon passeport", "mon passeport", "au revoir", ""] {
+        for other in [
+            "oui je voudrais refaire mon passeport",
+            "mon passeport",
+            "au revoir",
+            "",
+        ] {
             assert_eq!(yes_no(&n(other)), None, "{other}");
         }
     }
 
     #[test]
     fn goodbyes() {
-        for bye in ["non merci", "Non, c'est tout", "au revoir", "c'est bon merci", "merci, au revoir", "non merci bonne journée"] {
+        for bye in [
+            "non merci",
+            "Non, c'est tout",
+            "au revoir",
+            "c'est bon merci",
+            "merci, au revoir",
+            "non merci bonne journée",
+        ] {
             assert!(is_goodbye(&n(bye)), "{bye}");
         }
-        for other in ["non", "oui", "merci pour le passeport", "au revoir, ah si, la cantine", "non je voudrais la cantine"] {
+        for other in [
+            "non",
+            "oui",
+            "merci pour le passeport",
+            "au revoir, ah si, la cantine",
+            "non je voudrais la cantine",
+        ] {
             assert!(!is_goodbye(&n(other)), "{other}");
         }
         assert!(is_firm_goodbye(&n("non c'est tout merci")));
@@ -321,12 +624,21 @@ mod tests {
     #[test]
     fn human_requests() {
         for text in [
-            "je voudrais parler à un agent", "un conseiller", "quelqu'un s'il vous plaît", "une vraie personne",
-            "je ne veux pas parler à un robot, pas un robot", "passez-moi le standard", "je veux parler à un humain",
+            "je voudrais parler à un agent",
+            "un conseiller",
+            "quelqu'un s'il vous plaît",
+            "une vraie personne",
+            "je ne veux pas parler à un robot, pas un robot",
+            "passez-moi le standard",
+            "je veux parler à un humain",
         ] {
             assert!(wants_human(&n(text)), "{text}");
         }
-        for text in ["quelqu'un a déposé des déchets devant chez moi hier soir", "mon passeport est expiré", "aide pour une personne âgée"] {
+        for text in [
+            "quelqu'un a déposé des déchets devant chez moi hier soir",
+            "mon passeport est expiré",
+            "aide pour une personne âgée",
+        ] {
             assert!(!wants_human(&n(text)), "{text}");
         }
         assert!(dtmf_wants_human(Some("0")));
@@ -337,12 +649,18 @@ mod tests {
     #[test]
     fn no_internet() {
         for text in [
-            "Je n'ai pas Internet.", "je n'ai pas d'ordinateur", "je n'arrive pas à faire la démarche en ligne",
-            "je ne sais pas utiliser internet", "j'y arrive pas sur le site",
+            "Je n'ai pas Internet.",
+            "je n'ai pas d'ordinateur",
+            "je n'arrive pas à faire la démarche en ligne",
+            "je ne sais pas utiliser internet",
+            "j'y arrive pas sur le site",
         ] {
             assert!(cannot_go_online(&n(text)), "{text}");
         }
-        for text in ["mon passeport est expiré", "je ne sais pas quoi faire pour ma carte"] {
+        for text in [
+            "mon passeport est expiré",
+            "je ne sais pas quoi faire pour ma carte",
+        ] {
             assert!(!cannot_go_online(&n(text)), "{text}");
         }
     }
@@ -350,13 +668,23 @@ mod tests {
     #[test]
     fn anger() {
         for text in [
-            "Je ne suis pas du tout content.", "c'est inadmissible", "ras le bol", "ça fait trois fois que j'appelle",
-            "vous êtes des incompétents", "j'en ai marre",
+            "Je ne suis pas du tout content.",
+            "c'est inadmissible",
+            "ras le bol",
+            "ça fait trois fois que j'appelle",
+            "vous êtes des incompétents",
+            "j'en ai marre",
         ] {
             assert!(is_angry(&n(text)), "{text}");
         }
-        assert_eq!(without_anger(&n("c'est inadmissible le trottoir est cassé")), "est le trottoir est casse");
-        for text in ["je suis content de mon passeport", "bonjour je voudrais une carte d'identité"] {
+        assert_eq!(
+            without_anger(&n("c'est inadmissible le trottoir est cassé")),
+            "est le trottoir est casse"
+        );
+        for text in [
+            "je suis content de mon passeport",
+            "bonjour je voudrais une carte d'identité",
+        ] {
             assert!(!is_angry(&n(text)), "{text}");
         }
     }

@@ -67,7 +67,11 @@ pub fn is_withheld(number: &str) -> bool {
 /// The number in E.164 form ("+33612345678") when it parses, for comparisons.
 pub fn e164(number: &str) -> Option<String> {
     let parsed = parse(number)?;
-    Some(phonenumber::format(&parsed).mode(phonenumber::Mode::E164).to_string())
+    Some(
+        phonenumber::format(&parsed)
+            .mode(phonenumber::Mode::E164)
+            .to_string(),
+    )
 }
 
 #[cfg(test)]
@@ -79,7 +83,14 @@ mod tests {
         assert_eq!(LineType::of("+33612345678"), LineType::Mobile);
         assert_eq!(LineType::of("+33712345678"), LineType::Mobile);
         assert_eq!(LineType::of("06 12 34 56 78"), LineType::Mobile);
-        for landline in ["+33130123456", "+33230123456", "+33340123456", "+33412345678", "+33512345678", "+33912345678"] {
+        for landline in [
+            "+33130123456",
+            "+33230123456",
+            "+33340123456",
+            "+33412345678",
+            "+33512345678",
+            "+33912345678",
+        ] {
             assert_eq!(LineType::of(landline), LineType::Landline, "{landline}");
         }
     }
@@ -87,8 +98,14 @@ mod tests {
     #[test]
     fn overseas_mobiles() {
         for mobile in [
-            "+590690123456", "+590691123456", "+596696123456", "+596697123456", "+594694123456",
-            "+262692123456", "+262693123456", "+262639123456",
+            "+590690123456",
+            "+590691123456",
+            "+596696123456",
+            "+596697123456",
+            "+594694123456",
+            "+262692123456",
+            "+262693123456",
+            "+262639123456",
         ] {
             assert_eq!(LineType::of(mobile), LineType::Mobile, "{mobile}");
         }
@@ -98,7 +115,15 @@ mod tests {
 
     #[test]
     fn withheld_and_garbage() {
-        for number in ["", "anonymous", "unknown", "+33", "12", "not a number", "+3361234"] {
+        for number in [
+            "",
+            "anonymous",
+            "unknown",
+            "+33",
+            "12",
+            "not a number",
+            "+3361234",
+        ] {
             assert_eq!(LineType::of(number), LineType::Unknown, "{number:?}");
         }
         assert!(is_withheld("anonymous"));

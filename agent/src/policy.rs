@@ -26,7 +26,13 @@ impl Default for Policy {
     /// requests that name their topic among many other words score 0.25–0.5, out-of-scope
     /// questions mostly below 0.22; a thin margin means two topics tie.
     fn default() -> Self {
-        Self { answer_confidence: 0.22, confirm_confidence: 0.2, min_margin: 0.05, low_asr_confidence: 0.5, family_ratio: 0.7 }
+        Self {
+            answer_confidence: 0.22,
+            confirm_confidence: 0.2,
+            min_margin: 0.05,
+            low_asr_confidence: 0.5,
+            family_ratio: 0.7,
+        }
     }
 }
 
@@ -61,9 +67,20 @@ mod tests {
         let policy = Policy::default();
         assert_eq!(policy.verdict(0.9, 0.5, None), Verdict::Answer);
         assert_eq!(policy.verdict(0.9, 0.5, Some(0.95)), Verdict::Answer);
-        assert_eq!(policy.verdict(0.9, 0.5, Some(0.2)), Verdict::Confirm, "unsure transcription");
-        assert_eq!(policy.verdict(0.9, 0.0, None), Verdict::Confirm, "two fiches tie");
-        assert_eq!(policy.verdict(policy.confirm_confidence + 0.01, 0.5, None), Verdict::Confirm);
+        assert_eq!(
+            policy.verdict(0.9, 0.5, Some(0.2)),
+            Verdict::Confirm,
+            "unsure transcription"
+        );
+        assert_eq!(
+            policy.verdict(0.9, 0.0, None),
+            Verdict::Confirm,
+            "two fiches tie"
+        );
+        assert_eq!(
+            policy.verdict(policy.confirm_confidence + 0.01, 0.5, None),
+            Verdict::Confirm
+        );
         assert_eq!(policy.verdict(0.05, 0.05, None), Verdict::NotUnderstood);
     }
 }

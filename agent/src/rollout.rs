@@ -9,13 +9,18 @@ use crate::line::e164;
 /// Whether the robot takes this call (the commune's `[rollout]` windows and pilot numbers).
 pub fn robot_answers(knowledge: &Knowledge, from: &str, now: DateTime<Utc>) -> bool {
     let rollout = &knowledge.commune().rollout;
-    let in_window = knowledge.rollout_windows().is_none_or(|windows| windows.is_open(now));
+    let in_window = knowledge
+        .rollout_windows()
+        .is_none_or(|windows| windows.is_open(now));
     let is_pilot = rollout.pilot_numbers.is_empty() || {
         let caller = e164(from);
-        rollout.pilot_numbers.iter().any(|pilot| match (&caller, e164(pilot)) {
-            (Some(caller), Some(pilot)) => *caller == pilot,
-            _ => pilot.trim() == from.trim(),
-        })
+        rollout
+            .pilot_numbers
+            .iter()
+            .any(|pilot| match (&caller, e164(pilot)) {
+                (Some(caller), Some(pilot)) => *caller == pilot,
+                _ => pilot.trim() == from.trim(),
+            })
     };
     in_window && is_pilot
 }

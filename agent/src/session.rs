@@ -85,7 +85,11 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn new(conversation_id: impl Into<String>, channel: Channel, from: impl Into<String>) -> Self {
+    pub fn new(
+        conversation_id: impl Into<String>,
+        channel: Channel,
+        from: impl Into<String>,
+    ) -> Self {
         Self {
             conversation_id: conversation_id.into(),
             channel,
@@ -153,7 +157,10 @@ mod tests {
     #[test]
     fn round_trips_as_json() -> Result<(), serde_json::Error> {
         let mut session = Session::new("c1", Channel::Sms, "+33612345678");
-        session.pending = Pending::ReportOffer { fiche: "depot-sauvage".into(), partner: "agglomeration".into() };
+        session.pending = Pending::ReportOffer {
+            fiche: "depot-sauvage".into(),
+            partner: "agglomeration".into(),
+        };
         let json = serde_json::to_string(&session)?;
         assert_eq!(serde_json::from_str::<Session>(&json)?, session);
         Ok(())

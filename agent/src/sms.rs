@@ -19,7 +19,10 @@ impl Turn<'_> {
     }
 
     pub fn send_sms(&mut self, text: String) {
-        self.actions.push(Action::SendSms { to: self.session.from.clone(), text });
+        self.actions.push(Action::SendSms {
+            to: self.session.from.clone(),
+            text,
+        });
     }
 
     /// The SMS a fiche sends: its own text, else its title and link.
@@ -28,7 +31,11 @@ impl Turn<'_> {
             return Some(text);
         }
         let link = fiche.link.as_deref()?;
-        Some(format!("Mairie de {} - {} : {link}", self.kb().commune().name, fiche.title))
+        Some(format!(
+            "Mairie de {} - {} : {link}",
+            self.kb().commune().name,
+            fiche.title
+        ))
     }
 
     /// The SMS with a report's reference.
@@ -43,7 +50,10 @@ impl Turn<'_> {
     /// On the SMS/chat channel, the first reply says who is writing.
     pub fn text_channel_intro(&mut self) {
         if self.is_text_channel() && self.session.turn == 1 {
-            let intro = format!("Mairie de {}, assistant automatique :", self.kb().commune().name);
+            let intro = format!(
+                "Mairie de {}, assistant automatique :",
+                self.kb().commune().name
+            );
             self.say.insert(0, intro);
         }
     }

@@ -47,7 +47,10 @@ pub fn speakable(text: &str) -> String {
         }
         out.push(spoken_word(word));
     }
-    out.join(" ").replace(" :.", ".").replace("().", ".").replace(" ()", "")
+    out.join(" ")
+        .replace(" :.", ".")
+        .replace("().", ".")
+        .replace(" ()", "")
 }
 
 fn is_url(word: &str) -> bool {
@@ -65,7 +68,10 @@ fn spoken_word(word: &str) -> String {
     if let Some(time) = spoken_time(core) {
         return format!("{time}{tail}");
     }
-    if let Some(amount) = core.strip_suffix('€').filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit() || c == ',')) {
+    if let Some(amount) = core
+        .strip_suffix('€')
+        .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit() || c == ','))
+    {
         return format!("{amount} euros{tail}");
     }
     if let Some((_, said)) = SPOKEN.iter().find(|(written, _)| *written == core) {
@@ -80,18 +86,27 @@ fn spoken_time(word: &str) -> Option<String> {
     if hours.is_empty() || hours.len() > 2 || !hours.chars().all(|c| c.is_ascii_digit()) {
         return None;
     }
-    if !(minutes.is_empty() || (minutes.len() == 2 && minutes.chars().all(|c| c.is_ascii_digit()))) {
+    if !(minutes.is_empty() || (minutes.len() == 2 && minutes.chars().all(|c| c.is_ascii_digit())))
+    {
         return None;
     }
     let hours: u32 = hours.parse().ok()?;
-    let minutes: u32 = if minutes.is_empty() { 0 } else { minutes.parse().ok()? };
+    let minutes: u32 = if minutes.is_empty() {
+        0
+    } else {
+        minutes.parse().ok()?
+    };
     (hours < 24 && minutes < 60).then(|| hour_words(hours, minutes))
 }
 
 /// "13 heures 30", "9 heures", "midi", "midi 30" are avoided: a plain and unambiguous form.
 pub fn hour_words(hours: u32, minutes: u32) -> String {
     let unit = if hours <= 1 { "heure" } else { "heures" };
-    if minutes == 0 { format!("{hours} {unit}") } else { format!("{hours} {unit} {minutes:02}") }
+    if minutes == 0 {
+        format!("{hours} {unit}")
+    } else {
+        format!("{hours} {unit} {minutes:02}")
+    }
 }
 
 /// A website said in words: "https://www.villebourg.example/espace" → "villebourg point example".
@@ -99,9 +114,19 @@ pub fn site_in_words(url: &str) -> String {
     let host = url::Url::parse(url)
         .ok()
         .and_then(|parsed| parsed.host_str().map(str::to_owned))
-        .unwrap_or_else(|| url.trim_start_matches("https://").trim_start_matches("http://").split('/').next().unwrap_or("").to_owned());
+        .unwrap_or_else(|| {
+            url.trim_start_matches("https://")
+                .trim_start_matches("http://")
+                .split('/')
+                .next()
+                .unwrap_or("")
+                .to_owned()
+        });
     let host = host.strip_prefix("www.").unwrap_or(&host);
-    host.split('.').map(|part| part.replace('-', " tiret ")).collect::<Vec<_>>().join(" point ")
+    host.split('.')
+        .map(|part| part.replace('-', " tiret "))
+        .collect::<Vec<_>>()
+        .join(" point ")
 }
 
 /// A French phone number as it is read: "+33130001111" → "01 30 00 11 11".
@@ -112,16 +137,33 @@ pub fn phone_in_words(number: &str) -> String {
         _ => digits,
     };
     if national.len() == 10 {
-        national.as_bytes().chunks(2).map(|pair| String::from_utf8_lossy(pair).into_owned()).collect::<Vec<_>>().join(" ")
+        national
+            .as_bytes()
+            .chunks(2)
+            .map(|pair| String::from_utf8_lossy(pair).into_owned())
+            .collect::<Vec<_>>()
+            .join(" ")
     } else {
         national
     }
 }
 
-const WEEKDAYS: [&str; 7] = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
+const WEEKDAYS: [&str; 7] = [
+    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+];
 const MONTHS: [&str; 12] = [
-    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-    "novembre", "décembre",
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
 ];
 
 /// When something happens, said from the point of view of `now` (both in the commune's
@@ -136,8 +178,15 @@ pub fn when_in_words(now: DateTime<Tz>, at: DateTime<Tz>) -> String {
         1 => format!("demain {weekday} à {hour}"),
         2..=6 => format!("{weekday} à {hour}"),
         _ => {
-            let day = if at.day() == 1 { "premier".to_owned() } else { at.day().to_string() };
-            format!("le {weekday} {day} {} à {hour}", MONTHS[at.month0() as usize])
+            let day = if at.day() == 1 {
+                "premier".to_owned()
+            } else {
+                at.day().to_string()
+            };
+            format!(
+                "le {weekday} {day} {} à {hour}",
+                MONTHS[at.month0() as usize]
+            )
         }
     }
 }
@@ -159,34 +208,73 @@ mod tests {
 
     #[test]
     fn urls_and_markdown_are_not_spoken() {
-        let text = "Prenez **rendez-vous** sur https://www.villebourg.example/rdv. Ou venez en mairie.";
-        assert_eq!(speakable(text), "Prenez rendez-vous sur. Ou venez en mairie.");
+        let text =
+            "Prenez **rendez-vous** sur https://www.villebourg.example/rdv. Ou venez en mairie.";
+        assert_eq!(
+            speakable(text),
+            "Prenez rendez-vous sur. Ou venez en mairie."
+        );
         assert!(!speakable("voir www.ants.gouv.fr").contains("www"));
     }
 
     #[test]
     fn times_prices_and_abbreviations() {
-        assert_eq!(speakable("ouvert de 8h30 à 12h."), "ouvert de 8 heures 30 à 12 heures.");
-        assert_eq!(speakable("timbre de 86€, prendre RDV"), "timbre de 86 euros, prendre rendez-vous");
-        assert_eq!(speakable("le 1er étage, etc."), "le premier étage, et cetera");
+        assert_eq!(
+            speakable("ouvert de 8h30 à 12h."),
+            "ouvert de 8 heures 30 à 12 heures."
+        );
+        assert_eq!(
+            speakable("timbre de 86€, prendre RDV"),
+            "timbre de 86 euros, prendre rendez-vous"
+        );
+        assert_eq!(
+            speakable("le 1er étage, etc."),
+            "le premier étage, et cetera"
+        );
     }
 
     #[test]
     fn websites_and_phones_in_words() {
-        assert_eq!(site_in_words("https://www.villebourg.example/espace-citoyen"), "villebourg point example");
-        assert_eq!(site_in_words("https://ants.gouv.fr"), "ants point gouv point fr");
-        assert_eq!(site_in_words("https://www.agglo-valdexemple.example"), "agglo tiret valdexemple point example");
+        assert_eq!(
+            site_in_words("https://www.villebourg.example/espace-citoyen"),
+            "villebourg point example"
+        );
+        assert_eq!(
+            site_in_words("https://ants.gouv.fr"),
+            "ants point gouv point fr"
+        );
+        assert_eq!(
+            site_in_words("https://www.agglo-valdexemple.example"),
+            "agglo tiret valdexemple point example"
+        );
         assert_eq!(phone_in_words("+33130001111"), "01 30 00 11 11");
         assert_eq!(spelled("SIG-1A2B3C"), "S I G, 1 A 2 B 3 C");
     }
 
     #[test]
     fn opening_said_in_words() {
-        let now = Paris.with_ymd_and_hms(2026, 3, 9, 9, 30, 0).single().unwrap_or_else(|| Paris.timestamp_opt(0, 0).unwrap());
-        let at = |d, h, m| Paris.with_ymd_and_hms(2026, 3, d, h, m, 0).single().unwrap_or(now);
-        assert_eq!(when_in_words(now, at(9, 13, 30)), "aujourd'hui lundi à 13 heures 30");
-        assert_eq!(when_in_words(now, at(10, 8, 30)), "demain mardi à 8 heures 30");
+        let now = Paris
+            .with_ymd_and_hms(2026, 3, 9, 9, 30, 0)
+            .single()
+            .unwrap_or_else(|| Paris.timestamp_opt(0, 0).unwrap());
+        let at = |d, h, m| {
+            Paris
+                .with_ymd_and_hms(2026, 3, d, h, m, 0)
+                .single()
+                .unwrap_or(now)
+        };
+        assert_eq!(
+            when_in_words(now, at(9, 13, 30)),
+            "aujourd'hui lundi à 13 heures 30"
+        );
+        assert_eq!(
+            when_in_words(now, at(10, 8, 30)),
+            "demain mardi à 8 heures 30"
+        );
         assert_eq!(when_in_words(now, at(14, 9, 0)), "samedi à 9 heures");
-        assert_eq!(when_in_words(now, at(16, 13, 30)), "le lundi 16 mars à 13 heures 30");
+        assert_eq!(
+            when_in_words(now, at(16, 13, 30)),
+            "le lundi 16 mars à 13 heures 30"
+        );
     }
 }

@@ -18,7 +18,11 @@ pub fn summary(session: &Session, current: &str, reason: &str) -> String {
         .map(|text| format!("« {} »", shorten(text.trim())))
         .collect();
     said.dedup();
-    let done: Vec<&str> = session.history.iter().map(|exchange| exchange.robot.as_str()).collect();
+    let done: Vec<&str> = session
+        .history
+        .iter()
+        .map(|exchange| exchange.robot.as_str())
+        .collect();
     let mut out = format!("Motif : {reason}.");
     if !said.is_empty() {
         out.push_str(&format!(" L'appelant a dit : {}.", said.join(" ; ")));
@@ -44,7 +48,11 @@ const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 /// "SIG-" and six characters (FNV-1a of both, in Crockford base 32).
 pub fn report_reference(conversation_id: &str, turn: u32) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in conversation_id.bytes().chain(*b"#").chain(turn.to_le_bytes()) {
+    for byte in conversation_id
+        .bytes()
+        .chain(*b"#")
+        .chain(turn.to_le_bytes())
+    {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
     }

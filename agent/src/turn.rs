@@ -25,7 +25,12 @@ pub(crate) struct Turn<'a> {
 }
 
 impl<'a> Turn<'a> {
-    pub fn new(policy: &'a Policy, ctx: &'a Context<'a>, inbound: &'a Inbound, session: Session) -> Self {
+    pub fn new(
+        policy: &'a Policy,
+        ctx: &'a Context<'a>,
+        inbound: &'a Inbound,
+        session: Session,
+    ) -> Self {
         let text = guichet_knowledge::normalize(&inbound.text);
         let decision = Decision {
             action: DecisionAction::Fallback,
@@ -36,7 +41,17 @@ impl<'a> Turn<'a> {
             understood: text.clone(),
             satisfaction: None,
         };
-        Self { policy, ctx, inbound, session, text, say: Vec::new(), actions: Vec::new(), decision, note: String::new() }
+        Self {
+            policy,
+            ctx,
+            inbound,
+            session,
+            text,
+            say: Vec::new(),
+            actions: Vec::new(),
+            decision,
+            note: String::new(),
+        }
     }
 
     pub fn kb(&self) -> &'a Knowledge {
@@ -89,7 +104,13 @@ impl<'a> Turn<'a> {
             Pending::Clarify { fiche } => self
                 .fiche(fiche)
                 .and_then(|fiche| fiche.clarify.as_ref())
-                .map(|clarify| clarify.options.iter().flat_map(|option| option.answers.iter().cloned()).collect())
+                .map(|clarify| {
+                    clarify
+                        .options
+                        .iter()
+                        .flat_map(|option| option.answers.iter().cloned())
+                        .collect()
+                })
                 .unwrap_or_default(),
             pending if pending.is_yes_no() => vec!["oui".into(), "non".into()],
             _ => Vec::new(),
@@ -110,9 +131,28 @@ impl<'a> Turn<'a> {
         } else {
             self.inbound.text.trim().to_owned()
         };
-        let note = if self.note.is_empty() { self.decision.rule.replace('_', " ") } else { self.note.clone() };
-        self.session.remember(Exchange { caller, robot: note, action: self.decision.action });
-        let say = self.say.into_iter().map(|text| Utterance { text }).collect();
-        (self.session, Reply { say, actions: self.actions, trace: self.decision })
+        let note = if self.note.is_empty() {
+            self.decision.rule.replace('_', " ")
+        } else {
+            self.note.clone()
+        };
+        self.session.remember(Exchange {
+            caller,
+            robot: note,
+            action: self.decision.action,
+        });
+        let say = self
+            .say
+            .into_iter()
+            .map(|text| Utterance { text })
+            .collect();
+        (
+            self.session,
+            Reply {
+                say,
+                actions: self.actions,
+                trace: self.decision,
+            },
+        )
     }
 }

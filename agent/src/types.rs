@@ -77,12 +77,19 @@ pub struct TicketDraft {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Action {
-    SendSms { to: String, text: String },
-    Transfer { number: String },
+    SendSms {
+        to: String,
+        text: String,
+    },
+    Transfer {
+        number: String,
+    },
     CreateTicket(TicketDraft),
     Hangup,
     /// Wait for the caller's next words; `hints` help the speech recogniser.
-    Listen { hints: Vec<String> },
+    Listen {
+        hints: Vec<String>,
+    },
 }
 
 /// What the engine decided this turn.

@@ -5,8 +5,8 @@ mod common;
 
 use common::*;
 use guichet_agent::{
-    Action, ANYTHING_ELSE, Channel, Context, DecisionAction, Engine, HUMAN_OFFER, LineType, Pending, Session,
-    TicketKind,
+    ANYTHING_ELSE, Action, Channel, Context, DecisionAction, Engine, HUMAN_OFFER, LineType,
+    Pending, Session, TicketKind,
 };
 
 #[test]
@@ -14,18 +14,36 @@ fn greeting_discloses_the_robot_and_the_human() {
     let call = Call::voice(demo(), tuesday_open(), MOBILE);
     expect(&call.greeting, DecisionAction::Greet, None);
     let text = said(&call.greeting);
-    assert!(text.contains("assistant automatique") && text.contains("agent"), "{text}");
-    assert!(!text.to_lowercase().contains("tapez"), "no keypad menu: {text}");
-    assert!(call.greeting.actions.iter().any(|a| matches!(a, Action::Listen { hints } if !hints.is_empty())));
+    assert!(
+        text.contains("assistant automatique") && text.contains("agent"),
+        "{text}"
+    );
+    assert!(
+        !text.to_lowercase().contains("tapez"),
+        "no keypad menu: {text}"
+    );
+    assert!(
+        call.greeting
+            .actions
+            .iter()
+            .any(|a| matches!(a, Action::Listen { hints } if !hints.is_empty()))
+    );
 }
 
 #[test]
 fn answers_with_speech_and_sms_from_a_mobile() {
     let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
     let reply = call.say("mon passeport est expiré, je dois le refaire");
-    expect(&reply, DecisionAction::Answer, Some("passeport-renouvellement"));
+    expect(
+        &reply,
+        DecisionAction::Answer,
+        Some("passeport-renouvellement"),
+    );
     let text = said(&reply);
-    assert!(!text.contains("http") && !text.contains("www") && !text.contains("**"), "{text}");
+    assert!(
+        !text.contains("http") && !text.contains("www") && !text.contains("**"),
+        "{text}"
+    );
     assert!(text.ends_with(ANYTHING_ELSE), "{text}");
     assert!(sms(&reply).iter().any(|t| t.contains("https://")));
     assert!(reply.trace.confidence.is_some() && reply.trace.margin.is_some());
@@ -38,12 +56,24 @@ fn sms_channel_puts_the_link_in_the_text() {
     let mut call = Call::new(demo(), tuesday_open(), Channel::Sms, MOBILE);
     assert!(call.greeting.say.is_empty(), "no spoken greeting on SMS");
     let reply = call.say("mon passeport est expiré");
-    expect(&reply, DecisionAction::Answer, Some("passeport-renouvellement"));
+    expect(
+        &reply,
+        DecisionAction::Answer,
+        Some("passeport-renouvellement"),
+    );
     assert!(sms(&reply).is_empty(), "the reply itself is the SMS");
     let text = said(&reply);
-    assert!(text.starts_with("Mairie de Villebourg, assistant automatique :"), "{text}");
+    assert!(
+        text.starts_with("Mairie de Villebourg, assistant automatique :"),
+        "{text}"
+    );
     assert!(text.contains("https://"), "{text}");
-    assert!(!reply.actions.iter().any(|a| matches!(a, Action::Listen { .. })));
+    assert!(
+        !reply
+            .actions
+            .iter()
+            .any(|a| matches!(a, Action::Listen { .. }))
+    );
 }
 
 #[test]
@@ -55,8 +85,17 @@ fn clarify_accepts_short_answers() {
         ("c'est la première fois", "passeport-premiere-demande"),
     ] {
         let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
-        expect(&call.say("je voudrais refaire mon passeport"), DecisionAction::Clarify, Some("passeport"));
-        assert_eq!(call.session.pending, Pending::Clarify { fiche: "passeport".into() });
+        expect(
+            &call.say("je voudrais refaire mon passeport"),
+            DecisionAction::Clarify,
+            Some("passeport"),
+        );
+        assert_eq!(
+            call.session.pending,
+            Pending::Clarify {
+                fiche: "passeport".into()
+            }
+        );
         let reply = call.say(answer);
         expect(&reply, DecisionAction::Answer, Some(fiche));
         assert_eq!(reply.trace.rule, "clarify_option");
@@ -66,15 +105,24 @@ fn clarify_accepts_short_answers() {
 #[test]
 fn a_new_request_during_a_clarification_switches_topic() {
     let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
-    expect(&call.say("c'est au sujet de ma carte d'identité"), DecisionAction::Clarify, Some("cni"));
-    let reply = call.say("ah non attendez, c'est pour la cantine de mon fils, je voudrais les tarifs");
+    expect(
+        &call.say("c'est au sujet de ma carte d'identité"),
+        DecisionAction::Clarify,
+        Some("cni"),
+    );
+    let reply =
+        call.say("ah non attendez, c'est pour la cantine de mon fils, je voudrais les tarifs");
     expect(&reply, DecisionAction::Answer, Some("cantine"));
 }
 
 #[test]
 fn a_specific_request_skips_the_clarification() {
     let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
-    expect(&call.say("on m'a volé ma carte d'identité"), DecisionAction::Answer, Some("cni-vol"));
+    expect(
+        &call.say("on m'a volé ma carte d'identité"),
+        DecisionAction::Answer,
+        Some("cni-vol"),
+    );
 }
 
 #[test]
@@ -83,9 +131,21 @@ fn low_transcription_confidence_is_confirmed() {
     let mut message = inbound(Channel::Voice, MOBILE, "mon passeport est expiré");
     message.asr_confidence = Some(0.3);
     let reply = call.send(message.clone());
-    expect(&reply, DecisionAction::Confirm, Some("passeport-renouvellement"));
-    assert!(said(&reply).starts_with("Vous appelez bien au sujet de"), "{}", said(&reply));
-    expect(&call.say("oui"), DecisionAction::Answer, Some("passeport-renouvellement"));
+    expect(
+        &reply,
+        DecisionAction::Confirm,
+        Some("passeport-renouvellement"),
+    );
+    assert!(
+        said(&reply).starts_with("Vous appelez bien au sujet de"),
+        "{}",
+        said(&reply)
+    );
+    expect(
+        &call.say("oui"),
+        DecisionAction::Answer,
+        Some("passeport-renouvellement"),
+    );
 
     let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
     call.send(message);
@@ -100,20 +160,31 @@ fn two_misunderstandings_hand_off() {
     let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
     let reply = call.say("quelle est la capitale de l'Australie");
     expect(&reply, DecisionAction::Fallback, None);
-    assert!(said(&reply).contains("Par exemple"), "an example: {}", said(&reply));
+    assert!(
+        said(&reply).contains("Par exemple"),
+        "an example: {}",
+        said(&reply)
+    );
     let reply = call.say("et qui a gagné le match de foot hier soir");
     expect(&reply, DecisionAction::Transfer, None);
     assert_eq!(reply.trace.rule, "two_misunderstandings");
     assert_eq!(transfer_number(&reply), Some("+33130000000"));
     let transfer = ticket(&reply, TicketKind::Transfer);
-    assert!(transfer.summary.contains("capitale de l'Australie"), "{}", transfer.summary);
+    assert!(
+        transfer.summary.contains("capitale de l'Australie"),
+        "{}",
+        transfer.summary
+    );
     assert!(call.session.is_ended());
 
     let mut call = Call::voice(demo(), monday_morning(), MOBILE);
     call.say("je voudrais commander une pizza quatre fromages");
     let reply = call.say("une pizza avec une boisson");
     expect(&reply, DecisionAction::Callback, None);
-    assert_eq!(ticket(&reply, TicketKind::Callback).topic, "Demande non comprise");
+    assert_eq!(
+        ticket(&reply, TicketKind::Callback).topic,
+        "Demande non comprise"
+    );
 }
 
 #[test]
@@ -148,12 +219,21 @@ fn dtmf_zero_transfers_with_context() {
     let ticket = ticket(&reply, TicketKind::Transfer);
     assert_eq!(ticket.fiche.as_deref(), Some("passeport"));
     assert_eq!(ticket.caller, MOBILE);
-    assert!(ticket.summary.contains("refaire mon passeport"), "{}", ticket.summary);
+    assert!(
+        ticket.summary.contains("refaire mon passeport"),
+        "{}",
+        ticket.summary
+    );
 }
 
 #[test]
 fn explicit_human_requests_hand_off() {
-    for text in ["je voudrais parler à un agent", "passez-moi quelqu'un", "je ne veux pas parler à un robot, pas un robot", "le standard s'il vous plaît"] {
+    for text in [
+        "je voudrais parler à un agent",
+        "passez-moi quelqu'un",
+        "je ne veux pas parler à un robot, pas un robot",
+        "le standard s'il vous plaît",
+    ] {
         let mut call = Call::voice(demo(), tuesday_open(), LANDLINE);
         let reply = call.say(text);
         expect(&reply, DecisionAction::Transfer, None);
@@ -170,7 +250,15 @@ fn anger_is_acknowledged_then_handled_or_handed_off() {
 
     let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
     let reply = call.say("je ne suis pas content, mon passeport est expiré et je pars en voyage");
-    assert_eq!(reply.trace.fiche.as_deref().map(|f| f.starts_with("passeport")), Some(true), "{reply:#?}");
+    assert_eq!(
+        reply
+            .trace
+            .fiche
+            .as_deref()
+            .map(|f| f.starts_with("passeport")),
+        Some(true),
+        "{reply:#?}"
+    );
     assert!(said(&reply).starts_with(guichet_agent::ANGER_ACK));
 }
 
@@ -179,7 +267,10 @@ fn handoff_always_fiches_go_to_a_human() {
     let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
     let reply = call.say("je veux déposer une réclamation contre un service municipal");
     expect(&reply, DecisionAction::Transfer, Some("reclamation"));
-    assert_eq!(ticket(&reply, TicketKind::Transfer).fiche.as_deref(), Some("reclamation"));
+    assert_eq!(
+        ticket(&reply, TicketKind::Transfer).fiche.as_deref(),
+        Some("reclamation")
+    );
 }
 
 #[test]
@@ -189,7 +280,10 @@ fn no_internet_hands_off_and_says_when_the_mairie_opens() {
     expect(&reply, DecisionAction::Callback, None);
     assert_eq!(reply.trace.rule, "no_internet");
     let text = said(&reply);
-    assert!(text.contains("lundi à 13 heures 30") && text.contains("rappellera"), "{text}");
+    assert!(
+        text.contains("lundi à 13 heures 30") && text.contains("rappellera"),
+        "{text}"
+    );
     assert!(text.ends_with(ANYTHING_ELSE));
     assert_eq!(call.session.pending, Pending::AnythingElse);
 }
@@ -201,7 +295,11 @@ fn closed_on_a_public_holiday() {
     let reply = call.say("je voudrais parler à un conseiller");
     expect(&reply, DecisionAction::Callback, None);
     assert!(transfer_number(&reply).is_none());
-    assert!(said(&reply).contains("samedi à 9 heures"), "{}", said(&reply));
+    assert!(
+        said(&reply).contains("samedi à 9 heures"),
+        "{}",
+        said(&reply)
+    );
     ticket(&reply, TicketKind::Callback);
 }
 
@@ -211,7 +309,11 @@ fn withheld_numbers_get_no_ticket_but_a_time_to_call_back() {
     let reply = call.say("un agent s'il vous plaît");
     expect(&reply, DecisionAction::Callback, None);
     assert!(tickets(&reply).is_empty());
-    assert!(said(&reply).contains("masqué") && said(&reply).contains("13 heures 30"), "{}", said(&reply));
+    assert!(
+        said(&reply).contains("masqué") && said(&reply).contains("13 heures 30"),
+        "{}",
+        said(&reply)
+    );
 }
 
 #[test]
@@ -223,7 +325,10 @@ fn deflect_without_a_report_channel_offers_a_human() {
     assert!(matches!(call.session.pending, Pending::HumanOffer { .. }));
     let reply = call.say("oui");
     expect(&reply, DecisionAction::Transfer, Some("carte-grise"));
-    assert_eq!(ticket(&reply, TicketKind::Transfer).topic, "Carte grise (certificat d'immatriculation)");
+    assert_eq!(
+        ticket(&reply, TicketKind::Transfer).topic,
+        "Carte grise (certificat d'immatriculation)"
+    );
 }
 
 #[test]
@@ -250,21 +355,41 @@ fn reports_are_filed_for_the_caller() {
 fn landline_callers_are_told_where_to_go_and_offered_a_human() {
     let mut call = Call::voice(demo(), tuesday_open(), LANDLINE);
     let reply = call.say("mon passeport est expiré");
-    expect(&reply, DecisionAction::Answer, Some("passeport-renouvellement"));
+    expect(
+        &reply,
+        DecisionAction::Answer,
+        Some("passeport-renouvellement"),
+    );
     assert!(sms(&reply).is_empty());
-    assert!(said(&reply).contains("villebourg point example"), "{}", said(&reply));
+    assert!(
+        said(&reply).contains("villebourg point example"),
+        "{}",
+        said(&reply)
+    );
     assert!(said(&reply).ends_with(HUMAN_OFFER));
-    expect(&call.say("oui"), DecisionAction::Transfer, Some("passeport-renouvellement"));
+    expect(
+        &call.say("oui"),
+        DecisionAction::Transfer,
+        Some("passeport-renouvellement"),
+    );
 }
 
 #[test]
 fn several_requests_then_satisfaction() {
     let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
-    expect(&call.say("quels sont les horaires de la mairie"), DecisionAction::Answer, Some("horaires-mairie"));
+    expect(
+        &call.say("quels sont les horaires de la mairie"),
+        DecisionAction::Answer,
+        Some("horaires-mairie"),
+    );
     let reply = call.say("oui");
     expect(&reply, DecisionAction::Clarify, None);
     assert_eq!(reply.trace.rule, "anything_else_yes");
-    expect(&call.say("et pour inscrire mon fils à la cantine"), DecisionAction::Answer, Some("cantine"));
+    expect(
+        &call.say("et pour inscrire mon fils à la cantine"),
+        DecisionAction::Answer,
+        Some("cantine"),
+    );
     let reply = call.say("non merci, au revoir");
     expect(&reply, DecisionAction::Goodbye, None);
     assert!(said(&reply).contains("utile"), "{}", said(&reply));
@@ -288,8 +413,17 @@ fn goodbye_without_an_answer_hangs_up_at_once() {
 #[test]
 fn sessions_survive_json_between_turns_and_turns_are_deterministic() {
     let engine = Engine::default();
-    let ctx = Context { now: monday_morning(), line: LineType::Mobile, knowledge: demo() };
-    let texts = ["il y a un dépôt sauvage devant chez moi", "je n'ai pas Internet", "je voudrais refaire mon passeport", "il est expiré"];
+    let ctx = Context {
+        now: monday_morning(),
+        line: LineType::Mobile,
+        knowledge: demo(),
+    };
+    let texts = [
+        "il y a un dépôt sauvage devant chez moi",
+        "je n'ai pas Internet",
+        "je voudrais refaire mon passeport",
+        "il est expiré",
+    ];
     let run = |through_json: bool| {
         let (mut session, _) = engine.start(&inbound(Channel::Voice, MOBILE, ""), &ctx);
         let mut replies = Vec::new();
@@ -328,9 +462,21 @@ fn rollout_windows_send_other_calls_to_the_standard() {
 #[test]
 fn rollout_pilot_numbers() {
     let knowledge = load(fixture("pilot"));
-    expect(&Call::voice(&knowledge, tuesday_open(), MOBILE).greeting, DecisionAction::Greet, None);
-    expect(&Call::voice(&knowledge, tuesday_open(), "+33711223344").greeting, DecisionAction::Greet, None);
-    expect(&Call::voice(&knowledge, tuesday_open(), LANDLINE).greeting, DecisionAction::Transfer, None);
+    expect(
+        &Call::voice(&knowledge, tuesday_open(), MOBILE).greeting,
+        DecisionAction::Greet,
+        None,
+    );
+    expect(
+        &Call::voice(&knowledge, tuesday_open(), "+33711223344").greeting,
+        DecisionAction::Greet,
+        None,
+    );
+    expect(
+        &Call::voice(&knowledge, tuesday_open(), LANDLINE).greeting,
+        DecisionAction::Transfer,
+        None,
+    );
 }
 
 #[test]

@@ -58,7 +58,10 @@ struct Expect {
 }
 
 fn action_name(reply: &Reply) -> String {
-    serde_json::to_value(reply.trace.action).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    serde_json::to_value(reply.trace.action)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 fn check(expect: &Expect, reply: &Reply) -> Vec<String> {
@@ -72,13 +75,25 @@ fn check(expect: &Expect, reply: &Reply) -> Vec<String> {
     if let Some(want) = &expect.fiche {
         let ok = match want {
             Fiches::One(id) => reply.trace.fiche.as_deref() == Some(id),
-            Fiches::Many(ids) => ids.iter().any(|id| reply.trace.fiche.as_deref() == Some(id)),
+            Fiches::Many(ids) => ids
+                .iter()
+                .any(|id| reply.trace.fiche.as_deref() == Some(id)),
         };
         if !ok {
-            problems.push(format!("fiche {:?} ≠ {}", reply.trace.fiche, match want { Fiches::One(id) => id.clone(), Fiches::Many(ids) => ids.join("|") }));
+            problems.push(format!(
+                "fiche {:?} ≠ {}",
+                reply.trace.fiche,
+                match want {
+                    Fiches::One(id) => id.clone(),
+                    Fiches::Many(ids) => ids.join("|"),
+                }
+            ));
         }
     }
-    let sent = reply.actions.iter().any(|a| matches!(a, Action::SendSms { .. }));
+    let sent = reply
+        .actions
+        .iter()
+        .any(|a| matches!(a, Action::SendSms { .. }));
     if let Some(want) = expect.sms
         && want != sent
     {
@@ -115,14 +130,20 @@ fn recorded_dialogues_pass() {
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return;
     };
-    let mut paths: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "yaml")).collect();
+    let mut paths: Vec<_> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
     paths.sort();
     let (mut turns, mut failed) = (0usize, 0usize);
     let (mut fiche_turns, mut fiche_right) = (0usize, 0usize);
     let mut by_rule: BTreeMap<String, usize> = BTreeMap::new();
     let mut report = String::new();
     for path in &paths {
-        let Ok(text) = std::fs::read_to_string(path) else { continue };
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
         for document in serde_yaml_ng::Deserializer::from_str(&text) {
             let dialogue = match Dialogue::deserialize(document) {
                 Ok(dialogue) => dialogue,
@@ -138,8 +159,25 @@ fn recorded_dialogues_pass() {
                 let reply = call.send(message);
                 let Some(expect) = &spec.expect else { continue };
                 if std::env::var_os("GUICHET_DUMP").is_some() {
-                    let want = match &expect.fiche { Some(Fiches::One(id)) => id.clone(), Some(Fiches::Many(ids)) => ids.join("|"), None => "-".into() };
-                    println!("DUMP\t{}\t{}\t{}\t{:?}\t{:?}\t{:?}\t{}", expect.action.clone().unwrap_or_default(), want, demo().search(&spec.caller).first().map(|h| h.fiche_id.clone()).unwrap_or_default(), reply.trace.confidence, reply.trace.margin, reply.trace.rule, spec.caller);
+                    let want = match &expect.fiche {
+                        Some(Fiches::One(id)) => id.clone(),
+                        Some(Fiches::Many(ids)) => ids.join("|"),
+                        None => "-".into(),
+                    };
+                    println!(
+                        "DUMP\t{}\t{}\t{}\t{:?}\t{:?}\t{:?}\t{}",
+                        expect.action.clone().unwrap_or_default(),
+                        want,
+                        demo()
+                            .search(&spec.caller)
+                            .first()
+                            .map(|h| h.fiche_id.clone())
+                            .unwrap_or_default(),
+                        reply.trace.confidence,
+                        reply.trace.margin,
+                        reply.trace.rule,
+                        spec.caller
+                    );
                 }
                 turns += 1;
                 if expect.fiche.is_some() {
@@ -154,7 +192,9 @@ fn recorded_dialogues_pass() {
                     *by_rule.entry(reply.trace.rule.clone()).or_default() += 1;
                     report.push_str(&format!(
                         "{} #{} {:?}: {} [rule {} conf {:?} margin {:?}]\n",
-                        path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                        path.file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default(),
                         index + 1,
                         spec.caller,
                         problems.join(", "),
@@ -167,8 +207,15 @@ fn recorded_dialogues_pass() {
         }
     }
     eprintln!("{report}");
-    eprintln!("{} dialogues, {turns} scored turns, {failed} failed; fiche {fiche_right}/{fiche_turns}; failures by rule {by_rule:?}", paths.len());
-    let fiche_accuracy = if fiche_turns == 0 { 1.0 } else { fiche_right as f64 / fiche_turns as f64 };
+    eprintln!(
+        "{} dialogues, {turns} scored turns, {failed} failed; fiche {fiche_right}/{fiche_turns}; failures by rule {by_rule:?}",
+        paths.len()
+    );
+    let fiche_accuracy = if fiche_turns == 0 {
+        1.0
+    } else {
+        fiche_right as f64 / fiche_turns as f64
+    };
     assert!(fiche_accuracy >= 0.95, "fiche accuracy {fiche_accuracy:.3}");
     // The eval gates fiche accuracy; whole turns (action, SMS, wording) also depend on the
     // search's ranking of long spoken requests: keep at least nine turns in ten right.

@@ -21,8 +21,14 @@ fn from_a_mobile() {
     expect(&reply, DecisionAction::Deflect, Some("depot-sauvage"));
     let text = said(&reply);
     assert!(text.starts_with(guichet_agent::ANGER_ACK), "{text}");
-    assert!(text.contains("Communauté d'agglomération du Val d'Exemple"), "{text}");
-    assert!(text.contains("Voulez-vous que je transmette votre signalement"), "{text}");
+    assert!(
+        text.contains("Communauté d'agglomération du Val d'Exemple"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Voulez-vous que je transmette votre signalement"),
+        "{text}"
+    );
     assert_eq!(sms(&reply).len(), 1, "the link goes by SMS");
     assert!(!text.contains("http"), "{text}");
 
@@ -31,8 +37,16 @@ fn from_a_mobile() {
     expect(&reply, DecisionAction::Callback, None);
     let callback = ticket(&reply, TicketKind::Callback);
     assert_eq!(callback.caller, MOBILE);
-    assert!(callback.summary.contains("dépôt sauvage"), "{}", callback.summary);
-    assert!(said(&reply).contains("lundi à 13 heures 30"), "{}", said(&reply));
+    assert!(
+        callback.summary.contains("dépôt sauvage"),
+        "{}",
+        callback.summary
+    );
+    assert!(
+        said(&reply).contains("lundi à 13 heures 30"),
+        "{}",
+        said(&reply)
+    );
     assert!(transfer_number(&reply).is_none());
 
     let reply = call.say(TURN_3);
@@ -45,10 +59,17 @@ fn from_a_mobile() {
 
     let reply = call.say(TURN_4);
     eprintln!("{reply:#?}");
-    expect(&reply, DecisionAction::Answer, Some("passeport-renouvellement"));
+    expect(
+        &reply,
+        DecisionAction::Answer,
+        Some("passeport-renouvellement"),
+    );
     assert!(said(&reply).contains("espace citoyen"), "{}", said(&reply));
     let texts = sms(&reply);
-    assert!(texts.len() == 1 && texts[0].contains("https://"), "{texts:?}");
+    assert!(
+        texts.len() == 1 && texts[0].contains("https://"),
+        "{texts:?}"
+    );
     assert!(said(&reply).ends_with(guichet_agent::ANYTHING_ELSE));
 }
 
@@ -60,8 +81,14 @@ fn from_a_landline() {
     expect(&reply, DecisionAction::Deflect, Some("depot-sauvage"));
     assert!(sms(&reply).is_empty());
     let text = said(&reply);
-    assert!(text.contains("01 30 00 11 11") || text.contains("point example"), "told how to reach them: {text}");
-    assert!(text.contains("Voulez-vous que je transmette votre signalement"), "{text}");
+    assert!(
+        text.contains("01 30 00 11 11") || text.contains("point example"),
+        "told how to reach them: {text}"
+    );
+    assert!(
+        text.contains("Voulez-vous que je transmette votre signalement"),
+        "{text}"
+    );
 
     let reply = call.say(TURN_2);
     expect(&reply, DecisionAction::Callback, None);
@@ -72,10 +99,17 @@ fn from_a_landline() {
 
     let reply = call.say(TURN_4);
     eprintln!("{reply:#?}");
-    expect(&reply, DecisionAction::Answer, Some("passeport-renouvellement"));
+    expect(
+        &reply,
+        DecisionAction::Answer,
+        Some("passeport-renouvellement"),
+    );
     assert!(sms(&reply).is_empty(), "no SMS to a landline");
     let text = said(&reply);
-    assert!(text.contains("villebourg point example") || text.contains("accueil de la mairie"), "{text}");
+    assert!(
+        text.contains("villebourg point example") || text.contains("accueil de la mairie"),
+        "{text}"
+    );
     assert!(text.contains(guichet_agent::HUMAN_OFFER), "{text}");
     assert!(!text.contains("http"), "{text}");
 }

@@ -270,16 +270,17 @@ fn over_the_signed_webhook_the_decisions_are_those_of_the_engine() {
 }
 
 #[test]
-fn a_wrong_auth_token_is_refused_and_every_dialogue_fails() {
+fn a_wrong_auth_token_is_refused_and_the_run_errors() {
     let address = serve();
     let temp = tempfile::tempdir().unwrap();
     let dialogue = common::demo().join("dialogues/001-test-public-mobile.yaml");
     std::fs::copy(&dialogue, temp.path().join("one.yaml")).unwrap();
     let mut options = options(address, "not-the-token");
     options.dialogues = vec![temp.path().to_path_buf()];
-    let outcome = evaluate(&options).unwrap();
-    let run = &outcome.report.dialogues[0];
-    assert!(!run.passed);
-    let error = run.start_error.as_deref().unwrap();
+    let error = evaluate(&options).unwrap_err().to_string();
+    assert!(
+        error.contains("aucun dialogue n'a pu être rejoué"),
+        "{error}"
+    );
     assert!(error.contains("403"), "{error}");
 }

@@ -51,15 +51,23 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let knowledge = Knowledge::load(&args.commune)
-        .with_context(|| format!("cannot load the knowledge folder {}", args.commune.display()))?;
+    let knowledge = Knowledge::load(&args.commune).with_context(|| {
+        format!(
+            "cannot load the knowledge folder {}",
+            args.commune.display()
+        )
+    })?;
     let now = match &args.at {
         Some(at) => parse_at(at, &knowledge)?,
         None => Utc::now(),
     };
     let channel = Channel::from(args.channel);
     let engine = Engine::default();
-    let ctx = Context { now, line: LineType::of(&args.from), knowledge: &knowledge };
+    let ctx = Context {
+        now,
+        line: LineType::of(&args.from),
+        knowledge: &knowledge,
+    };
     let conversation_id = format!("chat-{}", now.timestamp());
     let message = |text: &str, dtmf: Option<String>| Inbound {
         tenant: "chat".into(),
@@ -79,16 +87,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             args.from,
             ctx.line,
             channel,
-            now.with_timezone(&knowledge.commune().timezone).format("%Y-%m-%d %H:%M %Z")
+            now.with_timezone(&knowledge.commune().timezone)
+                .format("%Y-%m-%d %H:%M %Z")
         )?;
-        writeln!(out, "(ligne vide = silence, « #0 » = touche 0, « /quit » pour quitter)\n")?;
+        writeln!(
+            out,
+            "(ligne vide = silence, « #0 » = touche 0, « /quit » pour quitter)\n"
+        )?;
     }
     let (mut session, reply) = engine.start(&message("", None), &ctx);
     show(&mut out, args.json, 0, "", &reply, &session)?;
     let mut input = Input::new()?;
     let mut turn = 0;
     while !session.is_ended() {
-        let Some(line) = input.next_line()? else { break };
+        let Some(line) = input.next_line()? else {
+            break;
+        };
         let line = line.trim().to_owned();
         if line == "/quit" {
             break;
@@ -116,22 +130,30 @@ fn parse_at(at: &str, knowledge: &Knowledge) -> anyhow::Result<DateTime<Utc>> {
     let Some(naive) = naive else {
         bail!("--at {at:?}: expected 2026-03-10T09:30 (commune time) or an RFC 3339 instant");
     };
-    match knowledge.commune().timezone.from_local_datetime(&naive).earliest() {
+    match knowledge
+        .commune()
+        .timezone
+        .from_local_datetime(&naive)
+        .earliest()
+    {
         Some(local) => Ok(local.with_timezone(&Utc)),
-        None => bail!("--at {at:?} does not exist in {}", knowledge.commune().timezone),
+        None => bail!(
+            "--at {at:?} does not exist in {}",
+            knowledge.commune().timezone
+        ),
     }
 }
 
 /// Lines from a terminal (with line editing and history) or from a pipe.
 enum Input {
-    Terminal(rustyline::DefaultEditor),
+    Terminal(Box<rustyline::DefaultEditor>),
     Pipe(std::io::StdinLock<'static>),
 }
 
 impl Input {
     fn new() -> anyhow::Result<Self> {
         if std::io::stdin().is_terminal() {
-            Ok(Input::Terminal(rustyline::DefaultEditor::new()?))
+            Ok(Input::Terminal(Box::new(rustyline::DefaultEditor::new()?)))
         } else {
             Ok(Input::Pipe(std::io::stdin().lock()))
         }
@@ -146,7 +168,10 @@ impl Input {
                     }
                     Ok(Some(line))
                 }
-                Err(rustyline::error::ReadlineError::Eof | rustyline::error::ReadlineError::Interrupted) => Ok(None),
+                Err(
+                    rustyline::error::ReadlineError::Eof
+                    | rustyline::error::ReadlineError::Interrupted,
+                ) => Ok(None),
                 Err(error) => Err(error.into()),
             },
             Input::Pipe(stdin) => {
@@ -160,7 +185,14 @@ impl Input {
     }
 }
 
-fn show(out: &mut impl Write, json: bool, turn: u32, caller: &str, reply: &Reply, session: &Session) -> anyhow::Result<()> {
+fn show(
+    out: &mut impl Write,
+    json: bool,
+    turn: u32,
+    caller: &str,
+    reply: &Reply,
+    session: &Session,
+) -> anyhow::Result<()> {
     if json {
         let object = serde_json::json!({
             "turn": turn,
@@ -181,14 +213,20 @@ fn show(out: &mut impl Write, json: bool, turn: u32, caller: &str, reply: &Reply
     writeln!(
         out,
         "  ↳ décision : {} · fiche {} · confiance {} · marge {} · règle {}",
-        serde_json::to_value(decision.action)?.as_str().unwrap_or("?"),
+        serde_json::to_value(decision.action)?
+            .as_str()
+            .unwrap_or("?"),
         decision.fiche.as_deref().unwrap_or("-"),
         number(decision.confidence),
         number(decision.margin),
         decision.rule
     )?;
     if let Some(satisfaction) = decision.satisfaction {
-        writeln!(out, "  ↳ satisfaction : {}", if satisfaction { "oui" } else { "non" })?;
+        writeln!(
+            out,
+            "  ↳ satisfaction : {}",
+            if satisfaction { "oui" } else { "non" }
+        )?;
     }
     for action in &reply.actions {
         match action {
@@ -199,8 +237,16 @@ fn show(out: &mut impl Write, json: bool, turn: u32, caller: &str, reply: &Reply
                 "  ↳ ticket {} : {}{}{} — {}",
                 serde_json::to_value(ticket.kind)?.as_str().unwrap_or("?"),
                 ticket.topic,
-                ticket.partner.as_deref().map(|p| format!(" → {p}")).unwrap_or_default(),
-                ticket.reference.as_deref().map(|r| format!(" (réf. {r})")).unwrap_or_default(),
+                ticket
+                    .partner
+                    .as_deref()
+                    .map(|p| format!(" → {p}"))
+                    .unwrap_or_default(),
+                ticket
+                    .reference
+                    .as_deref()
+                    .map(|r| format!(" (réf. {r})"))
+                    .unwrap_or_default(),
                 ticket.summary
             )?,
             Action::Hangup => writeln!(out, "  ↳ raccroche")?,

@@ -4,7 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, TimeZone, Utc};
-use guichet_agent::{Action, Channel, Context, Decision, DecisionAction, Engine, Inbound, LineType, Reply, Session, TicketDraft, TicketKind};
+use guichet_agent::{
+    Action, Channel, Context, Decision, DecisionAction, Engine, Inbound, LineType, Reply, Session,
+    TicketDraft, TicketKind,
+};
 use guichet_knowledge::Knowledge;
 
 pub const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../communes/demo");
@@ -12,7 +15,9 @@ pub const MOBILE: &str = "+33612345678";
 pub const LANDLINE: &str = "+33130123456";
 
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 pub fn load(dir: impl AsRef<Path>) -> Knowledge {
@@ -29,7 +34,10 @@ pub fn demo() -> &'static Knowledge {
 
 /// An instant in Paris.
 pub fn paris(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-    match chrono_tz::Europe::Paris.with_ymd_and_hms(y, m, d, h, min, 0).single() {
+    match chrono_tz::Europe::Paris
+        .with_ymd_and_hms(y, m, d, h, min, 0)
+        .single()
+    {
         Some(at) => at.with_timezone(&Utc),
         None => panic!("ambiguous time"),
     }
@@ -59,9 +67,21 @@ impl<'k> Call<'k> {
     pub fn new(knowledge: &'k Knowledge, now: DateTime<Utc>, channel: Channel, from: &str) -> Self {
         let engine = Engine::default();
         let inbound = inbound(channel, from, "");
-        let ctx = Context { now, line: LineType::of(from), knowledge };
+        let ctx = Context {
+            now,
+            line: LineType::of(from),
+            knowledge,
+        };
         let (session, greeting) = engine.start(&inbound, &ctx);
-        Self { engine, knowledge, now, channel, from: from.to_owned(), session, greeting }
+        Self {
+            engine,
+            knowledge,
+            now,
+            channel,
+            from: from.to_owned(),
+            session,
+            greeting,
+        }
     }
 
     pub fn voice(knowledge: &'k Knowledge, now: DateTime<Utc>, from: &str) -> Self {
@@ -73,7 +93,11 @@ impl<'k> Call<'k> {
     }
 
     pub fn send(&mut self, inbound: Inbound) -> Reply {
-        let ctx = Context { now: self.now, line: LineType::of(&self.from), knowledge: self.knowledge };
+        let ctx = Context {
+            now: self.now,
+            line: LineType::of(&self.from),
+            knowledge: self.knowledge,
+        };
         let (session, reply) = self.engine.turn(&self.session, &inbound, &ctx);
         self.session = session;
         reply
@@ -99,15 +123,34 @@ pub fn inbound(channel: Channel, from: &str, text: &str) -> Inbound {
 }
 
 pub fn said(reply: &Reply) -> String {
-    reply.say.iter().map(|u| u.text.as_str()).collect::<Vec<_>>().join(" ")
+    reply
+        .say
+        .iter()
+        .map(|u| u.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 pub fn sms(reply: &Reply) -> Vec<&str> {
-    reply.actions.iter().filter_map(|a| match a { Action::SendSms { text, .. } => Some(text.as_str()), _ => None }).collect()
+    reply
+        .actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::SendSms { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect()
 }
 
 pub fn tickets(reply: &Reply) -> Vec<&TicketDraft> {
-    reply.actions.iter().filter_map(|a| match a { Action::CreateTicket(t) => Some(t), _ => None }).collect()
+    reply
+        .actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::CreateTicket(t) => Some(t),
+            _ => None,
+        })
+        .collect()
 }
 
 pub fn ticket(reply: &Reply, kind: TicketKind) -> &TicketDraft {
@@ -118,7 +161,10 @@ pub fn ticket(reply: &Reply, kind: TicketKind) -> &TicketDraft {
 }
 
 pub fn transfer_number(reply: &Reply) -> Option<&str> {
-    reply.actions.iter().find_map(|a| match a { Action::Transfer { number } => Some(number.as_str()), _ => None })
+    reply.actions.iter().find_map(|a| match a {
+        Action::Transfer { number } => Some(number.as_str()),
+        _ => None,
+    })
 }
 
 pub fn hangs_up(reply: &Reply) -> bool {
@@ -127,7 +173,11 @@ pub fn hangs_up(reply: &Reply) -> bool {
 
 /// Asserts the action and fiche of a decision, with the whole reply in the message.
 pub fn expect(reply: &Reply, action: DecisionAction, fiche: Option<&str>) {
-    let Decision { action: got, fiche: got_fiche, .. } = &reply.trace;
+    let Decision {
+        action: got,
+        fiche: got_fiche,
+        ..
+    } = &reply.trace;
     assert!(
         *got == action && got_fiche.as_deref() == fiche,
         "expected {action:?} {fiche:?}, got {got:?} {got_fiche:?}\n{reply:#?}"

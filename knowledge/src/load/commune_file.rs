@@ -144,7 +144,11 @@ fn check_unknown_keys(path: &Path, text: &str, table: &toml::Table, problems: &m
         let Some(table) = table else { return };
         for key in table.keys().filter(|key| !known.contains(&key.as_str())) {
             let line = toml_key_line(text, section, Some(key));
-            problems.error(path, line, format!("clé inconnue « {key} » (faute de frappe ?)"));
+            problems.error(
+                path,
+                line,
+                format!("clé inconnue « {key} » (faute de frappe ?)"),
+            );
         }
     };
     let section = |name: &str| table.get(name).and_then(toml::Value::as_table);

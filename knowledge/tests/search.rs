@@ -1,0 +1,97 @@
+//! Search behaviour on the small valid fixture.
+
+use std::path::Path;
+
+use chrono::{TimeZone, Utc};
+use guichet_knowledge::{Knowledge, ScheduleQuery};
+
+fn knowledge() -> Knowledge {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid");
+    Knowledge::load(&dir).unwrap_or_else(|error| panic!("{error}"))
+}
+
+fn top(knowledge: &Knowledge, text: &str) -> (String, f32) {
+    let hits = knowledge.search(text);
+    let hit = hits
+        .first()
+        .unwrap_or_else(|| panic!("no hit for « {text} »"));
+    (hit.fiche_id.clone(), hit.confidence)
+}
+
+#[test]
+fn hits_are_ranked_bounded_and_limited() {
+    let knowledge = knowledge();
+    let hits = knowledge.search("passeport");
+    assert!(!hits.is_empty() && hits.len() <= 5);
+    assert!(hits.iter().all(|hit| (0.0..=1.0).contains(&hit.confidence)));
+    assert_eq!(
+        hits[0].fiche_id, "passeport",
+        "the generic fiche answers the bare word"
+    );
+    assert!(knowledge.search_n("passeport", 2).len() <= 2);
+    assert!(
+        knowledge
+            .search("euh bah bonjour madame s'il vous plaît")
+            .is_empty()
+    );
+}
+
+#[test]
+fn a_typo_finds_the_fiche_but_weighs_less_than_the_exact_word() {
+    let knowledge = knowledge();
+    let (exact_id, exact) = top(&knowledge, "j'ai perdu mon passeport");
+    let (typo_id, typo) = top(&knowledge, "jai perdu mon passport");
+    assert_eq!(exact_id, "passeport-perte");
+    assert_eq!(typo_id, "passeport-perte");
+    assert!(typo < exact, "fuzzy {typo} must stay under exact {exact}");
+}
+
+#[test]
+fn specific_requests_beat_the_clarifying_fiche() {
+    let knowledge = knowledge();
+    assert_eq!(
+        top(&knowledge, "mon passeport est périmé").0,
+        "passeport-renouvellement"
+    );
+    assert_eq!(
+        top(&knowledge, "mon passeport est perime").0,
+        "passeport-renouvellement"
+    );
+    assert_eq!(
+        top(&knowledge, "bonjour je voudrais jeter un vieux frigo").0,
+        "encombrants"
+    );
+}
+
+#[test]
+fn out_of_scope_is_unsure() {
+    let knowledge = knowledge();
+    for text in [
+        "quelle est la capitale de l'Australie",
+        "je voudrais commander une pizza",
+    ] {
+        let confidence = knowledge
+            .search(text)
+            .first()
+            .map_or(0.0, |hit| hit.confidence);
+        assert!(confidence < 0.3, "« {text} »: {confidence}");
+    }
+}
+
+#[test]
+fn hints_stats_and_schedule() {
+    let knowledge = knowledge();
+    let hints = knowledge.hints();
+    assert!(hints.iter().any(|hint| hint == "passeport"));
+    assert!(hints.iter().any(|hint| hint == "cni"));
+    let stats = knowledge.stats();
+    assert_eq!(stats.fiches, 5);
+    assert_eq!(stats.fiches_by_competence.get("agglomeration"), Some(&1));
+    assert_eq!(stats.questions, 15);
+    // Tuesday 10 March 2026, 10:15 in Paris (09:15 UTC): open; 1 May: closed (public holiday).
+    let tuesday = Utc.with_ymd_and_hms(2026, 3, 10, 9, 15, 0).single();
+    let may_day = Utc.with_ymd_and_hms(2026, 5, 1, 9, 15, 0).single();
+    assert!(tuesday.is_some_and(|at| knowledge.opening_hours().is_open(at)));
+    assert!(may_day.is_some_and(|at| !knowledge.opening_hours().is_open(at)));
+    assert!(knowledge.rollout_windows().is_none());
+}
