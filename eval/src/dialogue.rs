@@ -24,8 +24,9 @@ pub struct Dialogue {
     /// The instant of the call, with its UTC offset; the engine's `now` for every turn.
     pub at: DateTime<FixedOffset>,
     pub turns: Vec<CallerTurn>,
-    /// Where the dialogue was read from, relative to the loaded folder (set by the loader).
-    #[serde(skip_deserializing, default)]
+    /// Where the dialogue was read from, relative to the loaded folder (set by the loader);
+    /// not part of the file.
+    #[serde(skip)]
     pub id: String,
 }
 

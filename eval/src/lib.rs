@@ -5,7 +5,9 @@
 
 pub mod baseline;
 pub mod dialogue;
+pub mod export;
 pub mod gates;
+pub mod history;
 pub mod http;
 pub mod inprocess;
 pub mod metrics;

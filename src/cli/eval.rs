@@ -2,16 +2,20 @@
 //!
 //! Exit status: 0 when every gate holds and nothing regressed against the baseline, 1 when a
 //! gate is breached or a regression is found, 2 on an error (unreadable folder, bad dialogue…).
+//!
+//! Each run is recorded in the store (the console's Évaluation page shows the history) unless
+//! `--no-record`; a store that cannot be reached is a warning, never a failed eval.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use guichet_eval::gates::Gates;
 use guichet_eval::http::HttpOptions;
 use guichet_eval::report::table;
-use guichet_eval::{FileFormat, Options, Outcome};
+use guichet_eval::{FileFormat, Options, Outcome, Report};
+use guichet_store::{NewEvalRun, Store};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -59,6 +63,13 @@ pub struct Args {
     /// Exit 1 when the misroute rate is above this fraction (e.g. 0.01)
     #[arg(long, value_parser = fraction)]
     max_misroute: Option<f64>,
+    /// Store to record the run in [default: env GUICHET__DATABASE_URL, else the embedded
+    /// SQLite file]
+    #[arg(long)]
+    database: Option<String>,
+    /// Do not record the run in the store
+    #[arg(long)]
+    no_record: bool,
 }
 
 fn fraction(text: &str) -> Result<f64, String> {
@@ -93,6 +104,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         baseline: args.baseline.clone(),
     };
     let outcome = guichet_eval::evaluate(&options)?;
+    if !args.no_record {
+        let url = super::staff::database_url(args.database.clone());
+        match record(&url, &tenant_id(&args.commune), &outcome.report) {
+            Ok(id) => eprintln!("évaluation enregistrée (n° {id})"),
+            Err(error) => eprintln!("avertissement : évaluation non enregistrée : {error:#}"),
+        }
+    }
 
     let files: Vec<FileFormat> = args
         .format
@@ -133,6 +151,29 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// The tenant id of a knowledge folder: its name (`communes/demo` → `demo`), as the service and
+/// the console name communes.
+fn tenant_id(commune: &Path) -> String {
+    let canonical = commune.canonicalize().unwrap_or_else(|_| commune.to_path_buf());
+    canonical
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| commune.display().to_string())
+}
+
+/// Records a run in the store at `url`; returns its id.
+fn record(url: &str, tenant: &str, report: &Report) -> anyhow::Result<i64> {
+    let run = NewEvalRun {
+        at: chrono::Utc::now(),
+        commune: tenant.to_owned(),
+        metrics: guichet_eval::history::headline(report),
+        report: guichet_eval::history::report_value(report),
+    };
+    super::staff::with_store(Some(url.to_owned()), async move |store| {
+        Ok(store.insert_eval_run(&run).await?)
+    })
+}
+
 fn file_format(format: Format) -> Option<FileFormat> {
     match format {
         Format::Table => None,
@@ -169,4 +210,44 @@ fn summary(outcome: &Outcome, gates_given: bool) -> String {
         out.push_str("\nOK : seuils et référence respectés.\n");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[test]
+    fn the_tenant_is_the_folder_name() {
+        assert_eq!(tenant_id(Path::new("communes/demo")), "demo");
+        assert_eq!(tenant_id(Path::new("/nowhere/villebourg/")), "villebourg");
+    }
+
+    #[test]
+    fn a_run_is_recorded_and_listed_for_the_console() -> anyhow::Result<()> {
+        let dir = std::env::temp_dir().join(format!("guichet-eval-record-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let url = format!("sqlite://{}/guichet.db?mode=rwc", dir.display());
+        let report = Report::new("Villebourg", "in-process", Vec::new(), &BTreeSet::new());
+        let first = record(&url, "demo", &report)?;
+        let second = record(&url, "demo", &report)?;
+        assert!(second > first);
+        let runs = super::super::staff::with_store(Some(url), async |store| {
+            Ok(store.list_eval_runs("demo", 10).await?)
+        })?;
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(runs.len(), 2);
+        assert_eq!(runs[0].id, second);
+        assert_eq!(runs[0].run.commune, "demo");
+        assert_eq!(runs[0].run.metrics["détails"]["mode"], "in-process");
+        assert_eq!(Report::from_json(&runs[0].run.report.to_string())?, report);
+        Ok(())
+    }
+
+    #[test]
+    fn an_unreachable_store_is_an_error_not_a_panic() {
+        let report = Report::new("Villebourg", "in-process", Vec::new(), &BTreeSet::new());
+        assert!(record("mysql://nowhere", "demo", &report).is_err());
+    }
 }

@@ -1,4 +1,4 @@
-//! The router: every route of the service.
+//! The router: every route of the service, and the staff console under `/console`.
 
 use std::sync::Arc;
 
@@ -11,6 +11,8 @@ use super::state::AppState;
 
 pub fn router(state: Arc<AppState>) -> Router {
     let limit = state.settings.body_limit_bytes;
+    // The console's routes already carry `/console`: merged, not nested.
+    let console = guichet_console::router(state.console.clone());
     Router::new()
         .route("/twilio/voice", post(twilio::voice))
         .route("/twilio/voice/turn", post(twilio::turn))
@@ -32,4 +34,5 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/metrics", get(ops::metrics))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
+        .merge(console)
 }

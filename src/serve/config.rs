@@ -1,6 +1,9 @@
 //! Service configuration: a TOML file, then a secrets file, then `GUICHET__…` environment
 //! variables (e.g. `GUICHET__TWILIO__AUTH_TOKEN` for `[twilio] auth_token`). Secrets are refused
 //! in the main file and never printed (`Secret`'s `Debug` is redacted).
+//!
+//! The database URL is read from [`DATABASE_URL_ENV`] (`GUICHET__DATABASE__URL`, as the CLI
+//! documents it); `GUICHET__DATABASE_URL` (the field's own spelling) is also accepted.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -37,7 +40,47 @@ const SECRET_KEYS: &[&str] = &[
     "api_secret",
     "signature_secret",
     "pseudonym_key",
+    "password",
+    "webhook_token",
 ];
+
+/// The documented environment variable of the database URL (service and CLI).
+pub const DATABASE_URL_ENV: &str = "GUICHET__DATABASE__URL";
+/// `database_url` under the generic `GUICHET__<KEY>` rule: also accepted.
+const DATABASE_URL_FIELD_ENV: &str = "GUICHET__DATABASE_URL";
+
+/// The database URL set in the environment: [`DATABASE_URL_ENV`], else
+/// `GUICHET__DATABASE_URL`; empty values count as unset.
+pub fn database_url_from_env() -> Option<String> {
+    database_url_in(&environment_variables())
+}
+
+fn database_url_in(vars: &config::Map<String, String>) -> Option<String> {
+    [DATABASE_URL_ENV, DATABASE_URL_FIELD_ENV]
+        .iter()
+        .filter_map(|name| vars.get(*name))
+        .find(|url| !url.trim().is_empty())
+        .cloned()
+}
+
+/// The process environment (variables that are not valid Unicode are left out).
+fn environment_variables() -> config::Map<String, String> {
+    std::env::vars_os()
+        .filter_map(|(key, value)| Some((key.into_string().ok()?, value.into_string().ok()?)))
+        .collect()
+}
+
+/// `vars` as the configuration reads them: both database URL spellings become the one
+/// `database_url` key (see [`database_url_from_env`]).
+fn configuration_environment(mut vars: config::Map<String, String>) -> config::Map<String, String> {
+    let url = database_url_in(&vars);
+    vars.remove(DATABASE_URL_ENV);
+    vars.remove(DATABASE_URL_FIELD_ENV);
+    if let Some(url) = url {
+        vars.insert(DATABASE_URL_FIELD_ENV.to_string(), url);
+    }
+    vars
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -67,6 +110,9 @@ pub struct Settings {
     pub vonage: VonageSettings,
     pub outbox: OutboxSettings,
     pub privacy: PrivacySettings,
+    /// Ticket notifications (e-mail, webhooks) sent by the console; none: nothing is sent.
+    pub notifications: Option<NotificationSettings>,
+    pub console: ConsoleSettings,
     /// A TOML file with the secrets (same layout as this file), e.g. `/run/secrets/guichet.toml`.
     pub secrets_file: Option<PathBuf>,
     /// Watch knowledge folders and reload them when staff edit them.
@@ -153,6 +199,40 @@ pub struct PrivacySettings {
     pub pseudonym_key: Option<Secret>,
 }
 
+/// `[notifications]`: the console's [`guichet_console::NotificationConfig`], whose `Debug`
+/// would show the SMTP password and webhook tokens: this wrapper's does not.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct NotificationSettings(pub guichet_console::NotificationConfig);
+
+impl std::fmt::Debug for NotificationSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NotificationSettings")
+            .field("smtp", &self.0.smtp.as_ref().map(|smtp| &smtp.host))
+            .field("routes", &self.0.routes.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The staff console at `/console/`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConsoleSettings {
+    /// Behind a reverse proxy: the login limit per IP reads the last `X-Forwarded-For` entry.
+    pub trust_forwarded_for: bool,
+    /// How often old transcripts are deleted and closed tickets anonymised.
+    pub retention_interval_minutes: u64,
+}
+
+impl Default for ConsoleSettings {
+    fn default() -> Self {
+        ConsoleSettings {
+            trust_forwarded_for: false,
+            retention_interval_minutes: 60,
+        }
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
@@ -168,6 +248,8 @@ impl Default for Settings {
             vonage: VonageSettings::default(),
             outbox: OutboxSettings::default(),
             privacy: PrivacySettings::default(),
+            notifications: None,
+            console: ConsoleSettings::default(),
             secrets_file: None,
             watch_knowledge: true,
             frozen_now: None,
@@ -255,6 +337,7 @@ impl Settings {
         if let Some(file) = file {
             refuse_secrets_in(file)?;
         }
+        let environment = configuration_environment(environment_variables());
         let layered = |secrets: Option<&Path>| -> anyhow::Result<Settings> {
             let mut builder = Config::builder();
             if let Some(file) = file {
@@ -267,7 +350,8 @@ impl Settings {
                 Environment::with_prefix("GUICHET")
                     .prefix_separator("__")
                     .separator("__")
-                    .try_parsing(true),
+                    .try_parsing(true)
+                    .source(Some(environment.clone())),
             );
             let config = builder.build().context("reading the configuration")?;
             config
@@ -392,5 +476,52 @@ mod tests {
         assert!(settings.twilio.verify_signatures);
         assert_eq!(format!("{:?}", Secret::new("hidden")), "<redacted>");
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    fn vars(pairs: &[(&str, &str)]) -> config::Map<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn both_database_url_spellings_reach_database_url() {
+        let documented = configuration_environment(vars(&[
+            ("GUICHET__DATABASE__URL", "postgres://documented"),
+            ("GUICHET__DATABASE_URL", "postgres://field"),
+            ("GUICHET__LISTEN", "127.0.0.1:1"),
+        ]));
+        assert_eq!(
+            documented,
+            vars(&[
+                ("GUICHET__DATABASE_URL", "postgres://documented"),
+                ("GUICHET__LISTEN", "127.0.0.1:1"),
+            ])
+        );
+        let field = configuration_environment(vars(&[("GUICHET__DATABASE_URL", "sqlite://x")]));
+        assert_eq!(database_url_in(&field).as_deref(), Some("sqlite://x"));
+        let empty = configuration_environment(vars(&[("GUICHET__DATABASE__URL", " ")]));
+        assert!(empty.is_empty());
+    }
+
+    #[test]
+    fn documented_database_variable_is_read_by_the_configuration() {
+        let environment = configuration_environment(vars(&[(
+            "GUICHET__DATABASE__URL",
+            "sqlite://documented.db",
+        )]));
+        let settings: Settings = Config::builder()
+            .add_source(
+                Environment::with_prefix("GUICHET")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .source(Some(environment)),
+            )
+            .build()
+            .unwrap()
+            .try_deserialize()
+            .unwrap();
+        assert_eq!(settings.database_url, "sqlite://documented.db");
     }
 }

@@ -42,6 +42,9 @@ pub struct Step {
     pub message_id: Option<String>,
     /// Also send the reply text by SMS (providers that cannot answer an SMS webhook inline).
     pub reply_by_sms: bool,
+    /// The instant of the turn when a test sets it (see [`super::handlers::requested_now`]);
+    /// `None`: the service's clock.
+    pub now: Option<DateTime<Utc>>,
 }
 
 pub struct Outcome {
@@ -123,7 +126,7 @@ pub async fn handle(
     step: Step,
 ) -> Result<Outcome, ServeError> {
     let started = Instant::now();
-    let now = state.now();
+    let now = step.now.unwrap_or_else(|| state.now());
     let knowledge = commune.knowledge.load_full();
     let ctx = Context {
         now,
@@ -171,6 +174,9 @@ pub async fn handle(
     let saved = state.store.save_turn(&record).await?;
     if !record.outbox.is_empty() {
         state.outbox_wake.notify_one();
+    }
+    if saved.inserted && !record.tickets.is_empty() {
+        state.console.notify_tickets_changed();
     }
     if saved.inserted {
         let action = serde_json::to_value(reply.trace.action).ok();
@@ -422,7 +428,27 @@ pub async fn close(
 
 /// The JSON of a decision with every non-ASCII character escaped, fit for an HTTP header.
 pub fn decision_header(reply: &Reply) -> String {
-    let json = serde_json::to_string(&reply.trace).unwrap_or_default();
+    ascii_json(&reply.trace)
+}
+
+/// The JSON of a reply's actions, fit for an HTTP header (read by `guichet eval --url`).
+/// `Listen` keeps no speech-recognition hints: they are for the recogniser, and the whole
+/// keyword list of the commune would make the header huge.
+pub fn actions_header(reply: &Reply) -> String {
+    let actions: Vec<Action> = reply
+        .actions
+        .iter()
+        .map(|action| match action {
+            Action::Listen { .. } => Action::Listen { hints: Vec::new() },
+            other => other.clone(),
+        })
+        .collect();
+    ascii_json(&actions)
+}
+
+/// JSON with every non-ASCII or control character escaped as `\uXXXX`.
+fn ascii_json<T: Serialize>(value: &T) -> String {
+    let json = serde_json::to_string(value).unwrap_or_default();
     let mut out = String::with_capacity(json.len() + 16);
     for c in json.chars() {
         if c.is_ascii() && !c.is_ascii_control() {

@@ -1,5 +1,7 @@
 //! The axum service behind `guichet serve`: provider webhooks, the JSON API, health and metrics,
-//! and the SMS outbox worker. Wiring only: decisions are the engine's, formats the connectors'.
+//! the staff console (`/console/`, with its notification and retention tasks) and the SMS
+//! outbox worker. Wiring only: decisions are the engine's, formats the connectors', pages the
+//! console's.
 
 pub mod app;
 pub mod config;
@@ -13,6 +15,7 @@ pub mod state;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use tokio::sync::watch;
@@ -28,20 +31,34 @@ pub struct Running {
     shutdown: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
     worker: Option<JoinHandle<()>>,
+    /// The console's notification and retention tasks: loops, aborted at shutdown.
+    background: Vec<JoinHandle<()>>,
     _guards: Vec<guichet_knowledge::WatchGuard>,
 }
 
 impl Running {
     /// Stops accepting connections, lets in-flight requests finish, stops the outbox worker
-    /// after its current batch (unsent SMS stay in the outbox) and closes the store.
+    /// after its current batch (unsent SMS stay in the outbox), stops the console's background
+    /// tasks (a notification not yet sent is retried at the next start) and closes the store.
     pub async fn shutdown(self) -> anyhow::Result<()> {
         let _ = self.shutdown.send(true);
+        for task in &self.background {
+            task.abort();
+        }
         self.server
             .await
             .context("server task")?
             .context("server")?;
         if let Some(worker) = self.worker {
             worker.await.context("outbox worker task")?;
+        }
+        for task in self.background {
+            // Aborted above: a cancellation is the expected outcome.
+            if let Err(error) = task.await
+                && !error.is_cancelled()
+            {
+                tracing::warn!(%error, "console background task failed");
+            }
         }
         self.state.store.close().await;
         Ok(())
@@ -66,6 +83,17 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     }
     let (state, guards) = AppState::build(settings).await?;
     let state = Arc::new(state);
+    let commune_ids: Vec<String> = state.communes.keys().cloned().collect();
+    if let Some(admin) =
+        guichet_console::ensure_first_admin(&state.store, &commune_ids, state.now())
+            .await
+            .context("creating the first console administrator")?
+    {
+        println!(
+            "Premier administrateur de la console : {} — mot de passe à usage unique : {}",
+            admin.email, admin.password
+        );
+    }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("binding {listen}"))?;
@@ -74,19 +102,35 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let app = app::router(state.clone());
     let mut server_stop = stopped.clone();
     let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = server_stop.wait_for(|stop| *stop).await;
-            })
-            .await
+        // The peer address feeds the console's per-IP login limit.
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = server_stop.wait_for(|stop| *stop).await;
+        })
+        .await
     });
     let worker = sms_client.map(|client| tokio::spawn(outbox::run(state.clone(), client, stopped)));
+    let retention_every =
+        Duration::from_secs(state.settings.console.retention_interval_minutes.max(1) * 60);
+    let background = vec![
+        tokio::spawn(guichet_console::notify::run_notifications(
+            state.console.clone(),
+        )),
+        tokio::spawn(guichet_console::retention::run_retention(
+            state.console.clone(),
+            retention_every,
+        )),
+    ];
     Ok(Running {
         address,
         state,
         shutdown,
         server,
         worker,
+        background,
         _guards: guards,
     })
 }

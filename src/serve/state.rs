@@ -1,10 +1,12 @@
-//! What every request shares: the communes and their knowledge, the store, the engine, metrics.
+//! What every request shares: the communes and their knowledge, the store, the engine, metrics,
+//! and the staff console's state.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use anyhow::Context as _;
 use guichet_agent::Engine;
+use guichet_console::{ConsoleCommune, ConsoleConfig, ConsoleState, Notifier};
 use guichet_knowledge::{Knowledge, LiveKnowledge, WatchGuard};
 use guichet_store::AnyStore;
 use tokio::sync::Notify;
@@ -31,10 +33,9 @@ pub struct AppState {
     pub pseudonym_key: Vec<u8>,
     /// Woken when a turn queues an SMS.
     pub outbox_wake: Notify,
+    /// The staff console (mounted at `/console`; told when a turn creates tickets).
+    pub console: ConsoleState,
 }
-
-/// Used for pseudonyms when no key is configured (development only; logged as a warning).
-const DEVELOPMENT_PSEUDONYM_KEY: &str = "guichet-development-pseudonym-key";
 
 impl AppState {
     /// Loads every commune's knowledge (watching folders if configured) and connects the store.
@@ -76,16 +77,20 @@ impl AppState {
         let store = AnyStore::connect(&settings.database_url)
             .await
             .context("connecting the store")?;
+        // Same rule as the console's CLI (`pseudonym_key_from_env`): unset or blank means the
+        // development key, so that exports and erasures find the service's conversations.
         let pseudonym_key = match &settings.privacy.pseudonym_key {
-            Some(key) => key.expose().as_bytes().to_vec(),
-            None => {
+            Some(key) if !key.expose().trim().is_empty() => key.expose().as_bytes().to_vec(),
+            _ => {
                 tracing::warn!(
-                    "no GUICHET__PRIVACY__PSEUDONYM_KEY: using the development pseudonym key"
+                    "no {}: using the development pseudonym key",
+                    guichet_console::PSEUDONYM_KEY_ENV
                 );
-                DEVELOPMENT_PSEUDONYM_KEY.as_bytes().to_vec()
+                guichet_console::DEV_PSEUDONYM_KEY.as_bytes().to_vec()
             }
         };
         let public_base = settings.public_base();
+        let console = console_state(&settings, &communes, &store, &public_base)?;
         let state = AppState {
             public_base,
             communes,
@@ -95,6 +100,7 @@ impl AppState {
             metrics: Metrics::new().context("registering metrics")?,
             pseudonym_key,
             outbox_wake: Notify::new(),
+            console,
             settings,
         };
         Ok((state, guards))
@@ -137,6 +143,44 @@ impl AppState {
     pub fn public_url(&self, path_and_query: &str) -> String {
         format!("{}{}", self.public_base, path_and_query)
     }
+}
+
+/// The console's state over the same store and communes; its clock is the service's (frozen
+/// in tests).
+fn console_state(
+    settings: &Settings,
+    communes: &BTreeMap<String, Arc<CommuneRuntime>>,
+    store: &AnyStore,
+    public_base: &str,
+) -> anyhow::Result<ConsoleState> {
+    let console_communes = communes
+        .values()
+        .map(|commune| ConsoleCommune::from_knowledge(&commune.id, &commune.knowledge.load_full()))
+        .collect();
+    let config = ConsoleConfig {
+        public_url: public_base.to_string(),
+        trust_forwarded_for: settings.console.trust_forwarded_for,
+        ..ConsoleConfig::default()
+    };
+    let notifier = match &settings.notifications {
+        Some(notifications) => Notifier::new(
+            notifications.0.clone(),
+            settings.frozen_now.unwrap_or_else(chrono::Utc::now),
+        )
+        .context("invalid [notifications]")?,
+        None => Notifier::disabled(),
+    };
+    let clock: guichet_console::Clock = match settings.frozen_now {
+        Some(frozen) => Arc::new(move || frozen),
+        None => guichet_console::system_clock(),
+    };
+    Ok(ConsoleState::new(
+        store.clone(),
+        config,
+        console_communes,
+        clock,
+        notifier,
+    ))
 }
 
 /// `+33 1 30 00 00 01`, `33130000001` → `+33130000001`.

@@ -5,11 +5,49 @@ pub mod ops;
 pub mod twilio;
 pub mod vonage;
 
-use axum::http::HeaderValue;
 use axum::http::header::HeaderName;
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use guichet_agent::Reply;
+
+use super::conversation;
+use super::state::AppState;
 
 /// The response header carrying the turn's decision (JSON), read by `guichet eval --url`.
 pub const DECISION_HEADER: HeaderName = HeaderName::from_static("x-guichet-decision");
+
+/// The response header carrying the turn's actions (JSON array), read by `guichet eval --url`.
+pub const ACTIONS_HEADER: HeaderName = HeaderName::from_static("x-guichet-actions");
+
+/// The request header by which `guichet eval --url` gives the recorded dialogue's instant.
+pub const NOW_HEADER: &str = "x-guichet-now";
+
+/// The instant a request asks its turn to happen at (`X-Guichet-Now`, RFC 3339). Honoured only
+/// when the service runs on a frozen clock (`frozen_now`, a test setting), so that recorded
+/// dialogues about opening hours replay over HTTP as in process; a real clock is never set by
+/// a request.
+pub fn requested_now(state: &AppState, headers: &HeaderMap) -> Option<DateTime<Utc>> {
+    state.settings.frozen_now?;
+    let text = headers.get(NOW_HEADER)?.to_str().ok()?;
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|at| at.with_timezone(&Utc))
+}
+
+/// Adds the decision and actions headers of a turn to its response.
+pub fn with_trace_headers(mut response: Response, reply: &Reply) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        DECISION_HEADER,
+        header_value(&conversation::decision_header(reply)),
+    );
+    headers.insert(
+        ACTIONS_HEADER,
+        header_value(&conversation::actions_header(reply)),
+    );
+    response
+}
 
 /// What we say when a number belongs to no commune.
 pub const UNKNOWN_NUMBER_MESSAGE: &str = "Bonjour. Ce numéro n'est relié à aucun service de mairie. Merci de vérifier le numéro composé. Au revoir.";

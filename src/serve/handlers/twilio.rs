@@ -14,7 +14,7 @@ use guichet_connectors::twilio::{
 };
 use guichet_store::{DeliveryStatus, Store};
 
-use super::{DECISION_HEADER, UNKNOWN_NUMBER_MESSAGE, header_value};
+use super::{UNKNOWN_NUMBER_MESSAGE, requested_now, with_trace_headers};
 use crate::serve::conversation::{self, Outcome, Step};
 use crate::serve::error::ServeError;
 use crate::serve::state::{AppState, CommuneRuntime};
@@ -117,12 +117,7 @@ fn voice_response(
         .turn_seconds
         .with_label_values(&["twilio"])
         .observe(started.elapsed().as_secs_f64());
-    let mut response = xml(body);
-    response.headers_mut().insert(
-        DECISION_HEADER,
-        header_value(&conversation::decision_header(&outcome.reply)),
-    );
-    response
+    with_trace_headers(xml(body), &outcome.reply)
 }
 
 pub async fn voice(
@@ -138,14 +133,12 @@ pub async fn voice(
         let Some(commune) = commune else {
             return Ok(unknown_number(&state, &call.to));
         };
-        let outcome = conversation::handle(
-            &state,
-            &commune,
-            &call.inbound(&commune.id),
-            true,
-            Step::default(),
-        )
-        .await?;
+        let step = Step {
+            now: requested_now(&state, &headers),
+            ..Step::default()
+        };
+        let outcome =
+            conversation::handle(&state, &commune, &call.inbound(&commune.id), true, step).await?;
         Ok::<_, ServeError>(voice_response(&state, &commune, &outcome, started))
     };
     result.await.unwrap_or_else(IntoResponse::into_response)
@@ -173,6 +166,7 @@ pub async fn turn(
         };
         let step = Step {
             seq: seq_from_query(&uri),
+            now: requested_now(&state, &headers),
             ..Step::default()
         };
         let outcome =
@@ -202,10 +196,18 @@ pub async fn sms(
                 .inc();
             return Ok(xml(twiml::render_empty()));
         };
-        let conversation_id =
-            sms_conversation(&state, &commune, &sms.from, &sms.message_sid).await?;
+        let now = requested_now(&state, &headers);
+        let conversation_id = sms_conversation(
+            &state,
+            &commune,
+            &sms.from,
+            &sms.message_sid,
+            now.unwrap_or_else(|| state.now()),
+        )
+        .await?;
         let step = Step {
             message_id: Some(sms.message_sid.clone()),
+            now,
             ..Step::default()
         };
         let outcome = conversation::handle(
@@ -233,19 +235,20 @@ pub async fn sms(
             .map(|u| u.text.as_str())
             .collect::<Vec<_>>()
             .join(" ");
-        Ok::<_, ServeError>(xml(twiml::render_message(
-            &guichet_connectors::gsm7::fit(&text).text,
-        )))
+        let body = twiml::render_message(&guichet_connectors::gsm7::fit(&text).text);
+        Ok::<_, ServeError>(with_trace_headers(xml(body), &outcome.reply))
     };
     result.await.unwrap_or_else(IntoResponse::into_response)
 }
 
-/// The SMS conversation of a number: the active one, or a new one named after this message.
+/// The SMS conversation of a number: the one active at `now`, or a new one named after this
+/// message.
 pub async fn sms_conversation(
     state: &AppState,
     commune: &CommuneRuntime,
     from: &str,
     message_id: &str,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<String, ServeError> {
     if let Some(caller) = conversation::caller_pseudonym(state, from)
         && let Some(active) = state
@@ -254,7 +257,7 @@ pub async fn sms_conversation(
                 &commune.id,
                 guichet_store::Channel::Sms,
                 &caller,
-                state.now(),
+                now,
             )
             .await?
     {
