@@ -111,10 +111,9 @@ fn caller_turn(turn: &StoredTurn) -> CallerTurn {
         Some(keys) => (String::new(), Some(keys.to_owned())),
         None => (turn.caller_text.clone(), None),
     };
-    let action = serde_json::from_value::<DecisionAction>(serde_json::Value::String(
-        turn.action.clone(),
-    ))
-    .ok();
+    let action =
+        serde_json::from_value::<DecisionAction>(serde_json::Value::String(turn.action.clone()))
+            .ok();
     let expect = action.map(|action| Expect {
         action: Some(action),
         fiche: turn.fiche.clone().map(OneOrMany::One),
@@ -170,7 +169,12 @@ mod tests {
             line: LineType::Mobile,
             started_at: DateTime::parse_from_rfc3339("2026-03-10T10:15:00+01:00").unwrap(),
             turns: vec![
-                turn(2, "il est expiré", "answer", Some("passeport-renouvellement")),
+                turn(
+                    2,
+                    "il est expiré",
+                    "answer",
+                    Some("passeport-renouvellement"),
+                ),
                 turn(0, "", "greet", None),
                 turn(1, "mon passeport", "clarify", Some("passeport")),
                 turn(3, "[touche 0]", "transfer", None),

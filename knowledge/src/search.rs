@@ -51,7 +51,9 @@ use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
 use crate::load::SynonymGroup;
 use crate::model::{Fiche, Hit};
-use crate::text::{ANALYZER_NAME, WordStemmer, build_analyzer, is_stop_word, normalize};
+use crate::text::{
+    ANALYZER_NAME, GENERIC_WORDS, WordStemmer, build_analyzer, is_stop_word, normalize,
+};
 
 pub const BOOST_QUESTIONS: f32 = 3.0;
 pub const BOOST_TITLE: f32 = 2.0;
@@ -63,6 +65,11 @@ pub const SYNONYM_WEIGHT: f32 = 0.85;
 pub const FUZZY_WEIGHT: f32 = 0.6;
 /// How many BM25 candidates get a confidence.
 pub const CANDIDATES: usize = 12;
+/// Factor on the confidence of a fiche that only generic words (see
+/// [`crate::text::GENERIC_WORDS`]) point at: it can at most be confirmed, never answered.
+pub const GENERIC_ONLY_FACTOR: f32 = 0.5;
+/// Shortest part of a word split in two by the recogniser.
+const SPLIT_PART_MIN: usize = 3;
 /// Memory given to the index writer (tantivy's minimum for one thread).
 const WRITER_MEMORY: usize = 15_000_000;
 
@@ -101,6 +108,8 @@ struct Concept {
     alternatives: Vec<Alternative>,
     /// IDF mass of the concept.
     idf: f32,
+    /// Made only of generic words: never enough to point at a fiche.
+    generic: bool,
 }
 
 /// The searchable index of a folder.
@@ -117,6 +126,8 @@ pub(crate) struct SearchIndex {
     synonyms: Vec<SynonymGroup>,
     /// Synonym expressions by first term: (group, entry).
     synonym_starts: HashMap<String, Vec<(usize, usize)>>,
+    /// Stems of [`GENERIC_WORDS`].
+    generic: HashSet<String>,
     fiche_count: usize,
     index_bytes: u64,
 }
@@ -223,6 +234,10 @@ impl SearchIndex {
             deletions,
             synonyms: synonyms.to_vec(),
             synonym_starts,
+            generic: GENERIC_WORDS
+                .iter()
+                .map(|word| stemmer.stem(word))
+                .collect(),
             fiche_count: fiches.len(),
             index_bytes,
         })
@@ -310,13 +325,40 @@ impl SearchIndex {
         }
     }
 
+    /// A word the recogniser split in two ("passe port" → "passeport"): two words of at least
+    /// [`SPLIT_PART_MIN`] letters, neither a stop word, that glued together make a word of the
+    /// fiches. Real French word pairs almost never glue into another word.
+    fn split_word(
+        &self,
+        words: &[&str],
+        index: usize,
+        stemmer: &mut WordStemmer,
+    ) -> Option<String> {
+        let (first, second) = (*words.get(index)?, *words.get(index + 1)?);
+        let part_ok = |word: &str| word.chars().count() >= SPLIT_PART_MIN && !is_stop_word(word);
+        if !part_ok(first) || !part_ok(second) {
+            return None;
+        }
+        let joined = stemmer.stem(&format!("{first}{second}"));
+        self.document_frequency
+            .contains_key(&joined)
+            .then_some(joined)
+    }
+
     /// Turns a query into concepts (terms and synonym groups), with their IDF.
     fn concepts(&self, text: &str) -> Vec<Concept> {
         let normalized = normalize(text);
         let mut stemmer = WordStemmer::new();
+        let words: Vec<&str> = normalized.split(' ').collect();
         let mut terms: Vec<(String, f32)> = Vec::new();
-        for word in normalized.split(' ') {
-            let Some((term, weight)) = self.understand_word(word, &mut stemmer) else {
+        let mut index = 0;
+        while index < words.len() {
+            let (understood, used) = match self.split_word(&words, index, &mut stemmer) {
+                Some(term) => (Some((term, 1.0)), 2),
+                None => (self.understand_word(words[index], &mut stemmer), 1),
+            };
+            index += used;
+            let Some((term, weight)) = understood else {
                 continue;
             };
             if !terms.iter().any(|(known, _)| *known == term) {
@@ -351,7 +393,17 @@ impl SearchIndex {
                     .iter()
                     .map(|alternative| self.alternative_idf(&alternative.terms))
                     .fold(0.0, f32::max);
-                concepts.push(Concept { alternatives, idf });
+                let generic = alternatives.iter().all(|alternative| {
+                    alternative
+                        .terms
+                        .iter()
+                        .all(|term| self.generic.contains(term))
+                });
+                concepts.push(Concept {
+                    alternatives,
+                    idf,
+                    generic,
+                });
                 position += length;
                 continue;
             }
@@ -370,6 +422,7 @@ impl SearchIndex {
                     weight: *weight,
                 }],
                 idf,
+                generic: self.generic.contains(term),
             });
             position += 1;
         }
@@ -487,6 +540,7 @@ impl SearchIndex {
     fn confidence(&self, concepts: &[Concept], fiche: &FicheTerms) -> f32 {
         let mut total = 0.0;
         let mut covered = 0.0;
+        let mut distinctive = false;
         let mut query_terms: HashMap<&str, f32> = HashMap::new();
         for concept in concepts {
             total += concept.idf;
@@ -514,6 +568,7 @@ impl SearchIndex {
                 }
             }
             covered += concept.idf * best;
+            distinctive |= best > 0.0 && !concept.generic;
         }
         if total <= 0.0 {
             return 0.0;
@@ -534,7 +589,12 @@ impl SearchIndex {
             })
             .fold(0.0, f32::max);
         let specificity = (covered / self.reference_idf()).min(1.0);
-        (coverage * (0.55 + 0.45 * fit) * (0.6 + 0.4 * specificity)).clamp(0.0, 1.0)
+        let generic_only = if distinctive {
+            1.0
+        } else {
+            GENERIC_ONLY_FACTOR
+        };
+        (coverage * (0.55 + 0.45 * fit) * (0.6 + 0.4 * specificity) * generic_only).clamp(0.0, 1.0)
     }
 }
 

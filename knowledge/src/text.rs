@@ -172,6 +172,28 @@ pub fn is_stop_word(word: &str) -> bool {
 /// ("mairie" and "maire" both stem to "mair").
 const PROTECTED: &[&str] = &["mairie", "mairies"];
 
+/// Words that say where or when but not what: they help a request that names its topic, but
+/// cannot carry a fiche by themselves ("la météo pour demain", "votre mairie").
+pub(crate) const GENERIC_WORDS: &[&str] = &[
+    "mairie",
+    "ville",
+    "villebourg",
+    "commune",
+    "demain",
+    "aujourdhui",
+    "hier",
+    "soir",
+    "matin",
+    "semaine",
+    "lundi",
+    "mardi",
+    "mercredi",
+    "jeudi",
+    "vendredi",
+    "samedi",
+    "dimanche",
+];
+
 static STEMMER: LazyLock<TextAnalyzer> = LazyLock::new(|| {
     TextAnalyzer::builder(WhitespaceTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
@@ -264,8 +286,40 @@ pub fn normalize(text: &str) -> String {
             index += 1;
         }
     }
+    join_spelled_letters(&out)
+}
+
+/// Joins a spelled acronym ("p l u", "r s a", "c c a s") into one word: a run of at least
+/// [`SPELLED_MIN_LETTERS`] single letters. "y" never starts or continues a run ("il y a").
+fn join_spelled_letters(text: &str) -> String {
+    let is_letter = |word: &str| {
+        let mut chars = word.chars();
+        matches!((chars.next(), chars.next()), (Some(c), None) if c.is_alphabetic() && c != 'y')
+    };
+    let words: Vec<&str> = text.split(' ').collect();
+    if words.iter().filter(|word| is_letter(word)).count() < SPELLED_MIN_LETTERS {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut index = 0;
+    while index < words.len() {
+        let run = words[index..]
+            .iter()
+            .take_while(|word| is_letter(word))
+            .count();
+        if run >= SPELLED_MIN_LETTERS {
+            push_word(&mut out, &words[index..index + run].concat());
+            index += run;
+        } else {
+            push_word(&mut out, words[index]);
+            index += 1;
+        }
+    }
     out
 }
+
+/// Shortest run of single letters read as a spelled acronym.
+const SPELLED_MIN_LETTERS: usize = 3;
 
 fn push_word(out: &mut String, word: &str) {
     if !out.is_empty() {
@@ -298,6 +352,15 @@ mod tests {
         );
         assert_eq!(normalize("il est expiré."), "il est expire");
         assert_eq!(normalize(""), "");
+    }
+
+    #[test]
+    fn normalize_joins_spelled_acronyms() {
+        assert_eq!(normalize("les règles du P. L. U."), "les regles du plu");
+        assert_eq!(normalize("une demande de r s a"), "une demande de rsa");
+        assert_eq!(normalize("l'a p a"), "apa");
+        assert_eq!(normalize("il y a t il"), "il y a t il");
+        assert_eq!(normalize("je n a pas"), "je n a pas");
     }
 
     #[test]

@@ -105,7 +105,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let outcome = guichet_eval::evaluate(&options)?;
     if !args.no_record {
-        let url = super::staff::database_url(args.database.clone());
+        let url = super::database_url(args.database.clone());
         match record(&url, &tenant_id(&args.commune), &outcome.report) {
             Ok(id) => eprintln!("évaluation enregistrée (n° {id})"),
             Err(error) => eprintln!("avertissement : évaluation non enregistrée : {error:#}"),
@@ -154,7 +154,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 /// The tenant id of a knowledge folder: its name (`communes/demo` → `demo`), as the service and
 /// the console name communes.
 fn tenant_id(commune: &Path) -> String {
-    let canonical = commune.canonicalize().unwrap_or_else(|_| commune.to_path_buf());
+    let canonical = commune
+        .canonicalize()
+        .unwrap_or_else(|_| commune.to_path_buf());
     canonical
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
@@ -169,7 +171,7 @@ fn record(url: &str, tenant: &str, report: &Report) -> anyhow::Result<i64> {
         metrics: guichet_eval::history::headline(report),
         report: guichet_eval::history::report_value(report),
     };
-    super::staff::with_store(Some(url.to_owned()), async move |store| {
+    super::with_store(Some(url.to_owned()), async move |store| {
         Ok(store.insert_eval_run(&run).await?)
     })
 }
@@ -233,7 +235,7 @@ mod tests {
         let first = record(&url, "demo", &report)?;
         let second = record(&url, "demo", &report)?;
         assert!(second > first);
-        let runs = super::super::staff::with_store(Some(url), async |store| {
+        let runs = crate::cli::with_store(Some(url), async |store| {
             Ok(store.list_eval_runs("demo", 10).await?)
         })?;
         let _ = std::fs::remove_dir_all(&dir);

@@ -1,6 +1,6 @@
 //! `guichet kb`: check, search and describe a knowledge folder.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
@@ -78,7 +78,7 @@ fn run_check(dir: PathBuf) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn load(dir: &PathBuf) -> anyhow::Result<Knowledge> {
+fn load(dir: &Path) -> anyhow::Result<Knowledge> {
     Knowledge::load(dir)
         .with_context(|| format!("{} is not a valid knowledge folder", dir.display()))
 }

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use guichet_console::privacy;
 
-use super::staff::with_store;
+use super::with_store;
 
 #[derive(clap::Subcommand)]
 pub enum Command {

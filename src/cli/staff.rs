@@ -2,34 +2,9 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context as _;
-use guichet_store::{AnyStore, Role, Store};
+use guichet_store::{Role, Store};
 
-/// Where the store is: `--database`, else `GUICHET__DATABASE__URL` (or the service's
-/// `GUICHET__DATABASE_URL`), else the embedded SQLite file.
-pub(crate) fn database_url(flag: Option<String>) -> String {
-    flag.or_else(|| std::env::var("GUICHET__DATABASE__URL").ok())
-        .or_else(|| std::env::var("GUICHET__DATABASE_URL").ok())
-        .filter(|url| !url.trim().is_empty())
-        .unwrap_or_else(|| guichet_store::DEFAULT_SQLITE_URL.to_string())
-}
-
-/// Connects to the store on a fresh runtime and runs `work`.
-pub(crate) fn with_store<T>(
-    database: Option<String>,
-    work: impl AsyncFnOnce(AnyStore) -> anyhow::Result<T>,
-) -> anyhow::Result<T> {
-    let url = database_url(database);
-    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    runtime.block_on(async move {
-        let store = AnyStore::connect(&url)
-            .await
-            .context("connecting the store")?;
-        let result = work(store.clone()).await;
-        store.close().await;
-        result
-    })
-}
+use super::with_store;
 
 #[derive(clap::Subcommand)]
 pub enum Command {

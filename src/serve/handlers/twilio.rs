@@ -253,12 +253,7 @@ pub async fn sms_conversation(
     if let Some(caller) = conversation::caller_pseudonym(state, from)
         && let Some(active) = state
             .store
-            .active_session_for_caller(
-                &commune.id,
-                guichet_store::Channel::Sms,
-                &caller,
-                now,
-            )
+            .active_session_for_caller(&commune.id, guichet_store::Channel::Sms, &caller, now)
             .await?
     {
         return Ok(active.conversation_id);

@@ -246,15 +246,14 @@ pub async fn sms(State(state): AppRef, headers: HeaderMap, body: Bytes) -> Respo
             return Ok(StatusCode::NO_CONTENT.into_response());
         };
         let from = guichet_connectors::phone::to_e164(&sms.from);
-        let conversation_id =
-            super::twilio::sms_conversation(
-                &state,
-                &commune,
-                &from,
-                &sms.message_uuid,
-                state.now(),
-            )
-            .await?;
+        let conversation_id = super::twilio::sms_conversation(
+            &state,
+            &commune,
+            &from,
+            &sms.message_uuid,
+            state.now(),
+        )
+        .await?;
         // Vonage cannot answer an SMS inline: the reply goes through the outbox, in the turn's transaction.
         let step = Step {
             message_id: Some(sms.message_uuid.clone()),
