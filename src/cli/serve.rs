@@ -39,6 +39,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
             println!("  then POST {{\"text\": \"…\"}} to {base}/api/v1/conversations/<conversation_id>/turns");
             println!("  API description: {base}/api/v1/openapi.json   health: {base}/readyz   metrics: {base}/metrics");
+            println!("  console (standardistes, staff, operators): {base}/console/");
         }
         running.run_until(shutdown_signal()).await
     })?;

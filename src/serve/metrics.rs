@@ -18,6 +18,14 @@ pub struct Metrics {
 }
 
 impl Metrics {
+    /// Counts one handled turn and observes how long it took.
+    pub fn record_turn(&self, provider: &str, channel: &str, elapsed: std::time::Duration) {
+        self.turns.with_label_values(&[provider, channel]).inc();
+        self.turn_seconds
+            .with_label_values(&[provider])
+            .observe(elapsed.as_secs_f64());
+    }
+
     pub fn new() -> Result<Metrics, prometheus::Error> {
         let registry = Registry::new();
         let turns = IntCounterVec::new(

@@ -73,14 +73,7 @@ pub async fn create(State(state): AppRef, headers: HeaderMap, body: Bytes) -> Re
         let channel = format!("{:?}", request.channel.unwrap_or(Channel::Chat)).to_lowercase();
         state
             .metrics
-            .turns
-            .with_label_values(&["api", channel.as_str()])
-            .inc();
-        state
-            .metrics
-            .turn_seconds
-            .with_label_values(&["api"])
-            .observe(started.elapsed().as_secs_f64());
+            .record_turn("api", channel.as_str(), started.elapsed());
         Ok::<_, ServeError>(respond(StatusCode::CREATED, &outcome, &conversation_id))
     };
     result.await.unwrap_or_else(ServeError::into_json)
@@ -116,14 +109,7 @@ pub async fn turn(
         let channel = format!("{:?}", envelope.engine.channel).to_lowercase();
         state
             .metrics
-            .turns
-            .with_label_values(&["api", channel.as_str()])
-            .inc();
-        state
-            .metrics
-            .turn_seconds
-            .with_label_values(&["api"])
-            .observe(started.elapsed().as_secs_f64());
+            .record_turn("api", channel.as_str(), started.elapsed());
         Ok::<_, ServeError>(respond(StatusCode::OK, &outcome, &id))
     };
     result.await.unwrap_or_else(ServeError::into_json)

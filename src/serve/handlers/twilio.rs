@@ -109,14 +109,7 @@ fn voice_response(
     );
     state
         .metrics
-        .turns
-        .with_label_values(&["twilio", "voice"])
-        .inc();
-    state
-        .metrics
-        .turn_seconds
-        .with_label_values(&["twilio"])
-        .observe(started.elapsed().as_secs_f64());
+        .record_turn("twilio", "voice", started.elapsed());
     with_trace_headers(xml(body), &outcome.reply)
 }
 
@@ -220,14 +213,7 @@ pub async fn sms(
         .await?;
         state
             .metrics
-            .turns
-            .with_label_values(&["twilio", "sms"])
-            .inc();
-        state
-            .metrics
-            .turn_seconds
-            .with_label_values(&["twilio"])
-            .observe(started.elapsed().as_secs_f64());
+            .record_turn("twilio", "sms", started.elapsed());
         let text = outcome
             .reply
             .say

@@ -85,14 +85,7 @@ fn voice_response(
     );
     state
         .metrics
-        .turns
-        .with_label_values(&["vonage", "voice"])
-        .inc();
-    state
-        .metrics
-        .turn_seconds
-        .with_label_values(&["vonage"])
-        .observe(started.elapsed().as_secs_f64());
+        .record_turn("vonage", "voice", started.elapsed());
     let mut response = Json(body).into_response();
     response.headers_mut().insert(
         DECISION_HEADER,
@@ -270,14 +263,7 @@ pub async fn sms(State(state): AppRef, headers: HeaderMap, body: Bytes) -> Respo
         .await?;
         state
             .metrics
-            .turns
-            .with_label_values(&["vonage", "sms"])
-            .inc();
-        state
-            .metrics
-            .turn_seconds
-            .with_label_values(&["vonage"])
-            .observe(started.elapsed().as_secs_f64());
+            .record_turn("vonage", "sms", started.elapsed());
         Ok::<_, ServeError>(StatusCode::NO_CONTENT.into_response())
     };
     result.await.unwrap_or_else(IntoResponse::into_response)
