@@ -37,7 +37,14 @@
 //!   covered IDF mass relative to that of a word used by two fiches (capped at 1). A query made
 //!   only of words found everywhere stays unsure.
 //!
-//! `confidence = coverage × (0.55 + 0.45 × fit) × (0.6 + 0.4 × specificity)`.
+//! `confidence = coverage × (0.55 + 0.45 × fit) × (0.6 + 0.4 × specificity)`, times
+//! [`GENERIC_ONLY_FACTOR`] when the fiche covers none of the query's distinctive concepts (only
+//! generic words such as "mairie" or "demain", see [`crate::text::GENERIC_WORDS`]): a fiche
+//! whose distinctive words are absent is never chosen with confidence.
+//!
+//! Before that, the query's words are repaired: a word the recogniser split in two is glued
+//! back when the halves make a word of the fiches ("passe port" → "passeport"), and a spelled
+//! acronym is joined by [`crate::text::normalize`] ("p l u" → "plu").
 //!
 //! It reads: above 0.6 the query clearly names the fiche; between 0.3 and 0.6 it is probably
 //! this fiche but worth confirming; below 0.3 the folder has no answer (out of scope). Hits
@@ -66,8 +73,8 @@ pub const FUZZY_WEIGHT: f32 = 0.6;
 /// How many BM25 candidates get a confidence.
 pub const CANDIDATES: usize = 12;
 /// Factor on the confidence of a fiche that only generic words (see
-/// [`crate::text::GENERIC_WORDS`]) point at: it can at most be confirmed, never answered.
-pub const GENERIC_ONLY_FACTOR: f32 = 0.5;
+/// [`crate::text::GENERIC_WORDS`]) point at: it stays in the "no answer" band (below 0.2).
+pub const GENERIC_ONLY_FACTOR: f32 = 0.15;
 /// Shortest part of a word split in two by the recogniser.
 const SPLIT_PART_MIN: usize = 3;
 /// Memory given to the index writer (tantivy's minimum for one thread).
@@ -393,7 +400,7 @@ impl SearchIndex {
                     .iter()
                     .map(|alternative| self.alternative_idf(&alternative.terms))
                     .fold(0.0, f32::max);
-                let generic = alternatives.iter().all(|alternative| {
+                let generic = alternatives.iter().any(|alternative| {
                     alternative
                         .terms
                         .iter()
@@ -679,6 +686,39 @@ mod tests {
         assert_eq!(damerau_levenshtein("didentit", "identit"), 1);
         assert_eq!(damerau_levenshtein("ab", "ba"), 1);
         assert_eq!(damerau_levenshtein("", "abc"), 3);
+    }
+
+    fn demo() -> crate::Knowledge {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../communes/demo");
+        match crate::Knowledge::load(&dir) {
+            Ok(knowledge) => knowledge,
+            Err(error) => panic!("the demo commune must load:\n{error}"),
+        }
+    }
+
+    #[test]
+    fn a_word_split_by_the_recogniser_is_glued_back() {
+        let knowledge = demo();
+        let split = knowledge.search("alors voila c'est pour mon passe port");
+        let whole = knowledge.search("alors voila c'est pour mon passeport");
+        assert_eq!(
+            split.first().map(|hit| &hit.fiche_id),
+            whole.first().map(|hit| &hit.fiche_id)
+        );
+    }
+
+    #[test]
+    fn generic_words_alone_do_not_point_at_a_fiche() {
+        let knowledge = demo();
+        for text in ["euh c'est quoi la meteo pour demain", "votre mairie"] {
+            let best = knowledge
+                .search(text)
+                .first()
+                .map_or(0.0, |hit| hit.confidence);
+            assert!(best < 0.2, "« {text} » → {best}");
+        }
+        let named = knowledge.search("la mairie est ouverte demain");
+        assert!(named.first().is_some_and(|hit| hit.confidence >= 0.3));
     }
 
     #[test]

@@ -192,6 +192,7 @@ pub(crate) const GENERIC_WORDS: &[&str] = &[
     "vendredi",
     "samedi",
     "dimanche",
+    "numero",
 ];
 
 static STEMMER: LazyLock<TextAnalyzer> = LazyLock::new(|| {
