@@ -34,6 +34,7 @@ impl Engine {
             inbound.from.clone(),
         );
         let mut turn = Turn::new(&self.policy, ctx, inbound, session);
+        turn.session.line = ctx.line;
         if !rollout::robot_answers(ctx.knowledge, &inbound.from, ctx.now) {
             turn.hand_off(
                 "rollout_outside",
@@ -56,6 +57,8 @@ impl Engine {
     /// One caller message: returns the new session and the reply with its decision trace.
     pub fn turn(&self, session: &Session, inbound: &Inbound, ctx: &Context) -> (Session, Reply) {
         let mut turn = Turn::new(&self.policy, ctx, inbound, session.clone());
+        turn.session.from.clone_from(&inbound.from);
+        turn.session.line = ctx.line;
         turn.session.turn += 1;
         if turn.session.ended {
             turn.say("Cette conversation est terminée. Au revoir.");

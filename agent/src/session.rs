@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::types::{Channel, DecisionAction};
+use crate::types::{Channel, DecisionAction, LineType};
 
 /// How many exchanges the session keeps for ticket summaries.
 pub const HISTORY_LEN: usize = 8;
@@ -60,8 +60,15 @@ pub struct Exchange {
 pub struct Session {
     pub conversation_id: String,
     pub channel: Channel,
-    /// The caller's number as the provider gave it ("anonymous" or "" when withheld).
+    /// The caller's number as the provider gave it ("anonymous" or "" when withheld). Never
+    /// persisted (RGPD: numbers are kept in clear only on tickets): every message carries it
+    /// again, and the engine restores it at each turn.
+    #[serde(skip)]
     pub from: String,
+    /// The caller's line type, as the last turn's context gave it (kept for statistics and
+    /// exports, which must not see the number).
+    #[serde(default)]
+    pub line: LineType,
     /// Turns handled so far (the greeting is turn 0).
     pub turn: u32,
     pub pending: Pending,
@@ -94,6 +101,7 @@ impl Session {
             conversation_id: conversation_id.into(),
             channel,
             from: from.into(),
+            line: LineType::Unknown,
             turn: 0,
             pending: Pending::Nothing,
             misunderstandings: 0,
@@ -162,7 +170,19 @@ mod tests {
             partner: "agglomeration".into(),
         };
         let json = serde_json::to_string(&session)?;
-        assert_eq!(serde_json::from_str::<Session>(&json)?, session);
+        assert!(
+            !json.contains("612345678"),
+            "the number is never persisted: {json}"
+        );
+        let restored = serde_json::from_str::<Session>(&json)?;
+        assert_eq!(restored.from, "");
+        assert_eq!(
+            Session {
+                from: String::new(),
+                ..session
+            },
+            restored
+        );
         Ok(())
     }
 }

@@ -12,11 +12,12 @@ pub enum Channel {
 }
 
 /// What the caller's number is, as far as sending an SMS goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LineType {
     Mobile,
     Landline,
+    #[default]
     Unknown,
 }
 

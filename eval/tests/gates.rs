@@ -167,7 +167,7 @@ fn every_report_format_is_written_and_well_formed() {
 /// It depends on the engine, the fiches and the recorded dialogues together; it prints the
 /// figures and the failing dialogues when it fails.
 #[test]
-#[ignore = "quality gate on the demo commune (engine + fiches + dialogues): cargo test -p guichet-eval -- --ignored"]
+
 fn demo_commune_meets_the_gates() {
     let gates = Gates {
         min_fiche_accuracy: Some(0.95),

@@ -10,6 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use guichet_agent::LineType;
 use guichet_eval::export::{self, StoredConversation, StoredTurn};
 use guichet_store::{SessionRecord, Store, Turn};
+use serde::Deserialize as _;
 
 #[derive(clap::Subcommand)]
 pub enum Command {
@@ -93,13 +94,13 @@ async fn read_conversations(
 }
 
 fn stored_conversation(session: SessionRecord, turns: Vec<Turn>) -> StoredConversation {
-    // The service keeps the engine's session (with the number as the provider gave it) in the
-    // state; only its line type is exported. An expired session's state is null: unknown line.
+    // The service keeps the engine's session in the state: its line type, never the number.
+    // An expired session's state is null: unknown line.
     let line = session
         .state
-        .pointer("/engine/from")
-        .and_then(|from| from.as_str())
-        .map_or(LineType::Unknown, LineType::of);
+        .pointer("/engine/line")
+        .and_then(|line| LineType::deserialize(line).ok())
+        .unwrap_or_default();
     StoredConversation {
         tenant: session.tenant,
         conversation_id: session.conversation_id,
@@ -199,7 +200,7 @@ mod tests {
                 conversation_id: conversation.into(),
                 channel: Channel::Voice,
                 caller: Some("pseudonym".into()),
-                state: json!({ "engine": { "from": from }, "seq": turn.seq }),
+                state: json!({ "engine": { "line": LineType::of(from) }, "seq": turn.seq }),
                 started_at: started,
                 updated_at: started,
                 expires_at: at("2026-03-10T10:15:00Z"),
