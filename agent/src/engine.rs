@@ -9,19 +9,28 @@ use crate::policy::{Policy, Verdict};
 use crate::rollout;
 use crate::session::{Pending, Session};
 use crate::turn::Turn;
-use crate::types::{Action, Channel, Context, DecisionAction, Inbound, Reply};
+use crate::types::{Action, Channel, Context, DecisionAction, Inbound, LineType, Reply};
 
 /// "Je comprends que la situation soit agaçante."
 pub const ANGER_ACK: &str = "Je comprends que la situation soit agaçante.";
 
 /// The dialogue engine: pure and deterministic (no IO, no clock).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Engine {
     pub policy: Policy,
 }
 
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::new(Policy::default())
+    }
+}
+
 impl Engine {
     pub fn new(policy: Policy) -> Self {
+        // The phone-number metadata is loaded on first use (about 0.2 s of CPU): load it now,
+        // not during the first caller's turn.
+        let _ = LineType::of("+33612345678");
         Self { policy }
     }
 
@@ -48,7 +57,7 @@ impl Engine {
         if turn.is_voice() {
             turn.say(ctx.knowledge.commune().greeting.clone());
             turn.actions.push(Action::Listen {
-                hints: ctx.knowledge.hints(),
+                hints: ctx.knowledge.hints().to_vec(),
             });
         }
         finish_start(turn)

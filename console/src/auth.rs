@@ -174,9 +174,8 @@ impl FromRequestParts<ConsoleState> for CurrentUser {
     }
 }
 
-/// Slides the idle timeout forward. The store has no "touch" operation, so the session row
-/// is replaced (same token hash and CSRF token), at most about once per quarter of the idle
-/// timeout to keep writes rare.
+/// Slides the idle timeout forward ([`Store::touch_staff_session`]), at most about once per
+/// quarter of the idle timeout to keep writes rare.
 async fn extend_session(
     state: &ConsoleState,
     session: StaffSession,
@@ -188,12 +187,13 @@ async fn extend_session(
     if wanted.signed_duration_since(session.expires_at) < quarter {
         return Ok(session);
     }
-    let renewed = StaffSession {
+    state
+        .inner
+        .store
+        .touch_staff_session(&session.token_hash, wanted, now)
+        .await?;
+    Ok(StaffSession {
         expires_at: wanted,
         ..session
-    };
-    let store = &state.inner.store;
-    store.delete_staff_session(&renewed.token_hash).await?;
-    store.create_staff_session(&renewed).await?;
-    Ok(renewed)
+    })
 }

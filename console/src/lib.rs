@@ -12,6 +12,7 @@ mod auth;
 mod clock;
 mod config;
 mod error;
+pub mod fiche_edit;
 pub mod notify;
 mod password;
 pub mod privacy;

@@ -1,18 +1,24 @@
 //! Notifications of callback and report tickets by e-mail (SMTP) or webhook (JSON POST),
-//! configured per commune and per partner. Failed deliveries are retried with backoff
-//! ([`guichet_store::RetryPolicy`]), shown on the console's Notifications page, logged and
-//! audited when given up: never silent.
+//! configured per commune and per partner.
 //!
-//! Delivery status is kept in memory (node-local); successes are written to the audit log
-//! (`notification.sent`, `ticket=<id> dest=<destination>`), which is read back at start so that
-//! a restart does not send the same notification again.
+//! Delivery state lives in the store (table `notifications`), shared by every node: each pass
+//! of the worker queues one notification per recent ticket and configured destination
+//! (idempotent: `(ticket, destination)` is unique), then leases the due ones
+//! ([`Store::claim_due_notifications`]), so that two nodes never send the same notification,
+//! delivers them and records the outcome with the outbox's retry rule ([`RetryPolicy`]).
+//! Failures are retried with backoff, shown on the console's Notifications page, logged, and
+//! audited when given up (`notification.failed`); deliveries are audited as
+//! `notification.sent` (`ticket=<id> dest=<destination>`): never silent.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use guichet_store::{AuditEntry, RetryPolicy, Store, Ticket, TicketFilter, TicketKind};
+use guichet_store::{
+    AuditEntry, FailureKind, NewNotification, Notification, NotificationChannel, RetryOutcome,
+    RetryPolicy, Store, StoreError, Ticket, TicketFilter, TicketKind,
+};
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -101,7 +107,7 @@ pub struct NotificationConfig {
     /// How often new tickets are looked for, in seconds.
     #[serde(default = "default_poll_seconds")]
     pub poll_seconds: u64,
-    /// Tickets older than this (hours) when the service starts are not notified.
+    /// Tickets older than this (hours) are never notified (e.g. the backlog at first start).
     #[serde(default = "default_lookback_hours")]
     pub lookback_hours: i64,
     /// Delay after the first failure, in seconds (doubles each time).
@@ -152,6 +158,13 @@ impl Default for NotificationConfig {
     }
 }
 
+/// The instant `lookback_hours` before `now`: older tickets are not notified.
+fn window_start(config: &NotificationConfig, now: DateTime<Utc>) -> DateTime<Utc> {
+    chrono::Duration::try_hours(config.lookback_hours.max(0))
+        .and_then(|lookback| now.checked_sub_signed(lookback))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
 impl NotificationConfig {
     fn retry_policy(&self) -> RetryPolicy {
         RetryPolicy {
@@ -162,89 +175,57 @@ impl NotificationConfig {
     }
 }
 
+/// Notifications leased per claim; they are delivered concurrently.
+const BATCH: i64 = 10;
+/// Tickets looked at per pass (newest first).
+const TICKETS_PER_PASS: i64 = 1000;
+
 /// Where one notification goes.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Destination {
     Email(String),
     Webhook { url: String, token: Option<String> },
 }
 
 impl Destination {
-    /// Shown in the console and the audit log (no secret).
-    fn describe(&self) -> String {
+    /// The stable key stored with the notification (no secret): `email:…` or `webhook:…`.
+    fn key(&self) -> String {
         match self {
-            Destination::Email(to) => format!("e-mail {to}"),
-            Destination::Webhook { url, .. } => format!("webhook {url}"),
+            Destination::Email(to) => format!("email:{to}"),
+            Destination::Webhook { url, .. } => format!("webhook:{url}"),
+        }
+    }
+
+    fn channel(&self) -> NotificationChannel {
+        match self {
+            Destination::Email(_) => NotificationChannel::Email,
+            Destination::Webhook { .. } => NotificationChannel::Webhook,
         }
     }
 }
 
-/// State of one delivery.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum DeliveryStatus {
-    /// Not tried yet.
-    Pending,
-    /// Failed, will be retried at `next_attempt_at`.
-    Retrying,
-    /// Delivered.
-    Sent,
-    /// Given up after too many failures.
-    Failed,
-}
-
-impl DeliveryStatus {
-    /// French label.
-    pub fn label(self) -> &'static str {
-        match self {
-            DeliveryStatus::Pending => "En attente",
-            DeliveryStatus::Retrying => "Échec, nouvel essai prévu",
-            DeliveryStatus::Sent => "Envoyée",
-            DeliveryStatus::Failed => "Abandonnée après plusieurs échecs",
-        }
+/// A stored destination key as people read it (console, audit log): `e-mail …`, `webhook …`.
+pub fn describe_destination(key: &str) -> String {
+    match key.split_once(':') {
+        Some(("email", to)) => format!("e-mail {to}"),
+        Some(("webhook", url)) => format!("webhook {url}"),
+        _ => key.to_string(),
     }
-
-    /// Stable key (CSS class).
-    pub fn key(self) -> &'static str {
-        match self {
-            DeliveryStatus::Pending => "pending",
-            DeliveryStatus::Retrying => "retrying",
-            DeliveryStatus::Sent => "sent",
-            DeliveryStatus::Failed => "failed",
-        }
-    }
-}
-
-/// One notification of one ticket to one destination.
-#[derive(Debug, Clone, Serialize)]
-pub struct Delivery {
-    /// The ticket.
-    pub ticket_id: i64,
-    /// Its commune.
-    pub commune: String,
-    /// Where (e-mail address or webhook URL).
-    pub destination: String,
-    /// Status.
-    pub status: DeliveryStatus,
-    /// Attempts made.
-    pub attempts: i32,
-    /// Last error.
-    pub last_error: Option<String>,
-    /// When the next attempt is due (retrying).
-    pub next_attempt_at: Option<DateTime<Utc>>,
-    /// Last change.
-    pub updated_at: DateTime<Utc>,
 }
 
 struct NotifierInner {
     config: NotificationConfig,
-    started_at: DateTime<Utc>,
+    /// Tickets created before this instant are never notified (start − lookback).
+    not_before: DateTime<Utc>,
     http: reqwest::Client,
     mailer: Option<AsyncSmtpTransport<Tokio1Executor>>,
-    deliveries: Mutex<BTreeMap<(i64, Destination), Delivery>>,
-    seeded: Mutex<bool>,
+    /// Tickets whose notifications this node has already queued: spares the store one
+    /// idempotent insert per ticket and pass. Only a cache; the store's unique key is what
+    /// makes a notification exist once.
+    queued: Mutex<HashSet<i64>>,
 }
 
-/// Sends ticket notifications and remembers how each delivery went; cheap to clone.
+/// Queues and sends ticket notifications through the store; cheap to clone.
 #[derive(Clone)]
 pub struct Notifier {
     inner: Arc<NotifierInner>,
@@ -278,18 +259,17 @@ impl Notifier {
             Err(_) => Notifier {
                 inner: Arc::new(NotifierInner {
                     config: NotificationConfig::default(),
-                    started_at: Utc::now(),
+                    not_before: Utc::now(),
                     http: reqwest::Client::new(),
                     mailer: None,
-                    deliveries: Mutex::new(BTreeMap::new()),
-                    seeded: Mutex::new(true),
+                    queued: Mutex::new(HashSet::new()),
                 }),
             },
         }
     }
 
     /// Checks the configuration and builds the notifier. Tickets created more than
-    /// `lookback_hours` before `now` are not notified.
+    /// `lookback_hours` before `now` (the start) are not notified.
     pub fn new(config: NotificationConfig, now: DateTime<Utc>) -> Result<Self, NotifyError> {
         for route in &config.routes {
             let error = |message: &str| NotifyError::Route {
@@ -324,38 +304,27 @@ impl Notifier {
             Some(smtp) => Some(build_mailer(smtp, timeout)?),
             None => None,
         };
-        let lookback = chrono::Duration::hours(config.lookback_hours.max(0));
         Ok(Notifier {
             inner: Arc::new(NotifierInner {
-                started_at: now - lookback,
+                not_before: window_start(&config, now),
                 config,
                 http,
                 mailer,
-                deliveries: Mutex::new(BTreeMap::new()),
-                seeded: Mutex::new(false),
+                queued: Mutex::new(HashSet::new()),
             }),
         })
-    }
-
-    /// The deliveries known to this node, newest tickets first.
-    pub fn deliveries(&self) -> Vec<Delivery> {
-        let deliveries = self
-            .inner
-            .deliveries
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        let mut list: Vec<Delivery> = deliveries.values().cloned().collect();
-        list.sort_by(|a, b| {
-            b.ticket_id
-                .cmp(&a.ticket_id)
-                .then(a.destination.cmp(&b.destination))
-        });
-        list
     }
 
     /// How often [`run_notifications`] looks for work.
     pub fn poll_interval(&self) -> Duration {
         Duration::from_secs(self.inner.config.poll_seconds.max(1))
+    }
+
+    /// How long a claimed batch is leased: every delivery of the batch runs at once, and an
+    /// SMTP exchange may use its timeout several times; ample, as a lease that ends too early
+    /// lets another node send the same notification.
+    fn lease(&self) -> Duration {
+        Duration::from_secs(self.inner.config.timeout_seconds.max(1) * 10 + 60)
     }
 
     fn communes(&self) -> Vec<String> {
@@ -371,194 +340,174 @@ impl Notifier {
         communes
     }
 
-    /// Reads back which notifications were already sent (audit log), once.
-    async fn seed<S: Store>(
-        &self,
-        store: &S,
-        now: DateTime<Utc>,
-    ) -> Result<(), guichet_store::StoreError> {
-        if *self.inner.seeded.lock().unwrap_or_else(|e| e.into_inner()) {
-            return Ok(());
-        }
-        let rows = store.list_audit(&self.communes(), 10_000).await?;
-        let sent: HashSet<(i64, String)> = rows
-            .iter()
-            .filter(|row| row.entry.action == "notification.sent")
-            .filter_map(|row| {
-                let (ticket, dest) = row
-                    .entry
-                    .detail
-                    .strip_prefix("ticket=")?
-                    .split_once(" dest=")?;
-                Some((ticket.parse().ok()?, dest.to_string()))
-            })
-            .collect();
-        let mut deliveries = self
-            .inner
-            .deliveries
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        for route in &self.inner.config.routes {
-            for destination in destinations(route) {
-                for (ticket_id, dest) in &sent {
-                    if *dest == destination.describe() {
-                        deliveries
-                            .entry((*ticket_id, destination.clone()))
-                            .or_insert(Delivery {
-                                ticket_id: *ticket_id,
-                                commune: route.commune.clone(),
-                                destination: dest.clone(),
-                                status: DeliveryStatus::Sent,
-                                attempts: 1,
-                                last_error: None,
-                                next_attempt_at: None,
-                                updated_at: now,
-                            });
-                    }
-                }
-            }
-        }
-        *self.inner.seeded.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        Ok(())
-    }
-
-    /// One pass: finds the tickets to notify and makes the attempts that are due at `now`.
-    /// Returns the number of attempts made.
-    pub async fn tick<S: Store>(
-        &self,
-        store: &S,
-        now: DateTime<Utc>,
-    ) -> Result<usize, guichet_store::StoreError> {
+    /// One pass: queues the notifications of recent tickets, then makes the attempts that are
+    /// due at `now`. Returns the number of attempts made by this node.
+    pub async fn tick<S: Store>(&self, store: &S, now: DateTime<Utc>) -> Result<usize, StoreError> {
         if self.inner.config.routes.is_empty() {
             return Ok(0);
         }
-        self.seed(store, now).await?;
+        self.enqueue_new(store, now).await?;
+        self.drain(store, now).await
+    }
+
+    /// Queues one notification per destination of every recent ticket not queued yet.
+    async fn enqueue_new<S: Store>(&self, store: &S, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let since = self
+            .inner
+            .not_before
+            .max(window_start(&self.inner.config, now));
         let tickets = store
             .list_tickets(&TicketFilter {
                 communes: self.communes(),
                 states: Vec::new(),
-                since: Some(self.inner.started_at),
-                limit: Some(1000),
+                since: Some(since),
+                limit: Some(TICKETS_PER_PASS),
             })
             .await?;
-        let policy = self.inner.config.retry_policy();
-        let mut attempts = 0;
-        for ticket in &tickets {
-            if ticket.anonymised_at.is_some() {
-                continue;
-            }
-            for route in self
-                .inner
-                .config
-                .routes
-                .iter()
-                .filter(|r| r.matches(ticket))
-            {
-                for destination in destinations(route) {
-                    let key = (ticket.id, destination.clone());
-                    let due = {
-                        let mut deliveries = self
-                            .inner
-                            .deliveries
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner());
-                        let delivery = deliveries.entry(key.clone()).or_insert_with(|| Delivery {
-                            ticket_id: ticket.id,
-                            commune: ticket.tenant.clone(),
-                            destination: destination.describe(),
-                            status: DeliveryStatus::Pending,
-                            attempts: 0,
-                            last_error: None,
-                            next_attempt_at: Some(now),
-                            updated_at: now,
-                        });
-                        matches!(
-                            delivery.status,
-                            DeliveryStatus::Pending | DeliveryStatus::Retrying
-                        ) && delivery.next_attempt_at.is_none_or(|at| at <= now)
-                    };
-                    if !due {
-                        continue;
+        let known = self.queued_snapshot();
+        for ticket in tickets.iter().filter(|t| !known.contains(&t.id)) {
+            if ticket.anonymised_at.is_none() {
+                for route in self
+                    .inner
+                    .config
+                    .routes
+                    .iter()
+                    .filter(|r| r.matches(ticket))
+                {
+                    for destination in destinations(route) {
+                        store
+                            .enqueue_notification(&NewNotification {
+                                tenant: ticket.tenant.clone(),
+                                ticket_id: ticket.id,
+                                destination: destination.key(),
+                                channel: destination.channel(),
+                                created_at: now,
+                            })
+                            .await?;
                     }
-                    attempts += 1;
-                    let result = self.deliver(&destination, ticket).await;
-                    self.record(store, key, ticket, &destination, result, &policy, now)
-                        .await?;
                 }
             }
+            self.lock_queued().insert(ticket.id);
         }
-        Ok(attempts)
+        // Forget tickets that left the window.
+        let listed: HashSet<i64> = tickets.iter().map(|t| t.id).collect();
+        self.lock_queued().retain(|id| listed.contains(id));
+        Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
-    async fn record<S: Store>(
+    fn lock_queued(&self) -> std::sync::MutexGuard<'_, HashSet<i64>> {
+        self.inner.queued.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn queued_snapshot(&self) -> HashSet<i64> {
+        self.lock_queued().clone()
+    }
+
+    /// Leases the due notifications batch by batch and delivers them. Returns the attempts.
+    async fn drain<S: Store>(&self, store: &S, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let policy = self.inner.config.retry_policy();
+        let mut attempts = 0;
+        loop {
+            let batch = store
+                .claim_due_notifications(BATCH, now, self.lease())
+                .await?;
+            attempts += batch.len();
+            let results = futures_util::future::join_all(
+                batch
+                    .iter()
+                    .map(|notification| self.attempt(store, notification, &policy, now)),
+            )
+            .await;
+            results.into_iter().collect::<Result<Vec<()>, _>>()?;
+            if (batch.len() as i64) < BATCH {
+                return Ok(attempts);
+            }
+        }
+    }
+
+    /// Delivers one leased notification and records how it went.
+    async fn attempt<S: Store>(
         &self,
         store: &S,
-        key: (i64, Destination),
-        ticket: &Ticket,
-        destination: &Destination,
-        result: Result<(), String>,
+        notification: &Notification,
         policy: &RetryPolicy,
         now: DateTime<Utc>,
-    ) -> Result<(), guichet_store::StoreError> {
-        let (status, audit) = {
-            let mut deliveries = self
-                .inner
-                .deliveries
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            let Some(delivery) = deliveries.get_mut(&key) else {
-                return Ok(());
-            };
-            delivery.attempts += 1;
-            delivery.updated_at = now;
-            match result {
-                Ok(()) => {
-                    delivery.status = DeliveryStatus::Sent;
-                    delivery.next_attempt_at = None;
-                    delivery.last_error = None;
-                    (
-                        DeliveryStatus::Sent,
-                        Some(("notification.sent", String::new())),
-                    )
+    ) -> Result<(), StoreError> {
+        let ticket = store
+            .get_ticket(
+                notification.ticket_id,
+                std::slice::from_ref(&notification.tenant),
+            )
+            .await?;
+        let result = match (self.destination(&notification.destination), ticket) {
+            // Transient: during a rolling change of configuration, another node may know it.
+            (None, _) => Err((
+                FailureKind::Transient,
+                "destination absente de la configuration de ce serveur".to_string(),
+            )),
+            (_, None) => Err((FailureKind::Permanent, "ticket introuvable".to_string())),
+            (_, Some(ticket)) if ticket.anonymised_at.is_some() => Err((
+                FailureKind::Permanent,
+                "ticket anonymisé entre-temps".to_string(),
+            )),
+            (Some(destination), Some(ticket)) => self
+                .deliver(&destination, &ticket)
+                .await
+                .map_err(|error| (FailureKind::Transient, error)),
+        };
+        let described = describe_destination(&notification.destination);
+        let ticket_id = notification.ticket_id;
+        let (action, detail) = match result {
+            Ok(()) => {
+                if !store.mark_notification_sent(notification.id, now).await? {
+                    // Our lease ended and another worker took it over: it records the outcome.
+                    return Ok(());
                 }
-                Err(error) => {
-                    delivery.last_error = Some(error.clone());
-                    if policy.exhausted(delivery.attempts) {
-                        delivery.status = DeliveryStatus::Failed;
-                        delivery.next_attempt_at = None;
-                        (DeliveryStatus::Failed, Some(("notification.failed", error)))
-                    } else {
-                        delivery.status = DeliveryStatus::Retrying;
-                        let delay =
-                            chrono::Duration::from_std(policy.delay_after(delivery.attempts))
-                                .unwrap_or(chrono::Duration::MAX);
-                        delivery.next_attempt_at = now.checked_add_signed(delay);
-                        tracing::warn!(ticket = ticket.id, destination = %destination.describe(), attempts = delivery.attempts, %error, "ticket notification failed, will retry");
-                        (DeliveryStatus::Retrying, None)
+                (
+                    "notification.sent",
+                    format!("ticket={ticket_id} dest={described}"),
+                )
+            }
+            Err((kind, error)) => {
+                match store
+                    .mark_notification_failed(notification.id, &error, kind, policy, now)
+                    .await?
+                {
+                    RetryOutcome::RetryAt(at) => {
+                        tracing::warn!(ticket = ticket_id, destination = %described, attempts = notification.attempts, %error, retry_at = %at, "ticket notification failed, will retry");
+                        return Ok(());
+                    }
+                    RetryOutcome::Ignored => return Ok(()),
+                    RetryOutcome::Dead => {
+                        tracing::error!(ticket = ticket_id, destination = %described, attempts = notification.attempts, %error, "ticket notification given up");
+                        (
+                            "notification.failed",
+                            format!("ticket={ticket_id} dest={described} error={error}"),
+                        )
                     }
                 }
             }
         };
-        if status == DeliveryStatus::Failed {
-            tracing::error!(ticket = ticket.id, destination = %destination.describe(), "ticket notification given up");
-        }
-        if let Some((action, error)) = audit {
-            let mut detail = format!("ticket={} dest={}", ticket.id, destination.describe());
-            if !error.is_empty() {
-                detail.push_str(&format!(" error={error}"));
-            }
-            store
-                .append_audit(&AuditEntry {
-                    at: now,
-                    actor: "system".into(),
-                    commune: Some(ticket.tenant.clone()),
-                    action: action.into(),
-                    detail,
-                })
-                .await?;
-        }
+        store
+            .append_audit(&AuditEntry {
+                at: now,
+                actor: "system".into(),
+                commune: Some(notification.tenant.clone()),
+                action: action.into(),
+                detail,
+            })
+            .await?;
         Ok(())
+    }
+
+    /// The configured destination with this key (webhook token included), if still configured.
+    fn destination(&self, key: &str) -> Option<Destination> {
+        self.inner
+            .config
+            .routes
+            .iter()
+            .flat_map(destinations)
+            .find(|d| d.key() == key)
     }
 
     async fn deliver(&self, destination: &Destination, ticket: &Ticket) -> Result<(), String> {

@@ -80,16 +80,8 @@ pub fn normalise_number(input: &str) -> Result<String, PrivacyError> {
     Ok(e164)
 }
 
-/// A number masked for logs: `+336******78`.
-pub fn mask_number(number: &str) -> String {
-    let chars: Vec<char> = number.chars().collect();
-    if chars.len() <= 6 {
-        return "*".repeat(chars.len());
-    }
-    let head: String = chars[..4].iter().collect();
-    let tail: String = chars[chars.len() - 2..].iter().collect();
-    format!("{head}{}{tail}", "*".repeat(chars.len() - 6))
-}
+/// A number masked for logs: `+336******78` (the project's one rule, kept in the store crate).
+pub use guichet_store::mask_number;
 
 /// The answer to an access request.
 #[derive(Debug, Clone, Serialize)]

@@ -38,6 +38,7 @@ impl Templates {
             "accounts.html",
             "account_created.html",
             "notifications.html",
+            "suggestions.html",
         );
         Templates { env }
     }

@@ -1,5 +1,6 @@
 //! Ticket notifications against local fakes: a webhook receiver that fails first, and a
-//! minimal SMTP server; failures are retried with backoff and visible, never silent.
+//! minimal SMTP server; failures are retried with backoff and visible, never silent; state is
+//! in the store, so two nodes send each notification once. On SQLite and on PostgreSQL.
 
 mod common;
 
@@ -7,11 +8,12 @@ use std::sync::{Arc, Mutex};
 
 use axum::http::StatusCode;
 use axum::routing::post;
-use common::{Client, account, closed_hours_call, harness};
+use common::{Backend, Client, Harness, account, closed_hours_call, harness_on, on_both_backends};
+use guichet_console::ConsoleConfig;
 use guichet_console::notify::{
     NotificationConfig, NotificationRoute, Notifier, SmtpConfig, SmtpSecurity,
 };
-use guichet_store::{Role, Store};
+use guichet_store::{Notification, NotificationFilter, NotificationState, Role, Store};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 /// A webhook receiver answering the given statuses in turn (then 200), recording bodies.
@@ -102,18 +104,33 @@ async fn fake_smtp() -> (u16, Arc<Mutex<Vec<String>>>) {
     (port, messages)
 }
 
-#[tokio::test]
-async fn webhook_failures_are_retried_with_backoff_and_visible() {
-    let h = harness().await;
+/// A route sending the commune's callbacks to a webhook.
+fn webhook_route(commune: &str, url: &str) -> NotificationRoute {
+    NotificationRoute {
+        commune: commune.into(),
+        partner: None,
+        email: None,
+        webhook_url: Some(url.into()),
+        webhook_token: Some("secret-token".into()),
+    }
+}
+
+/// Every notification of both communes, newest first (what the store holds).
+async fn stored(h: &Harness) -> Vec<Notification> {
+    h.store
+        .list_notifications(&NotificationFilter {
+            communes: vec!["villebourg".into(), "autreville".into()],
+            ..NotificationFilter::default()
+        })
+        .await
+        .expect("notifications")
+}
+
+async fn webhook_failures_are_retried_with_backoff_and_visible(backend: Backend) {
+    let h = harness_on(&backend, ConsoleConfig::default()).await;
     let (url, received) = fake_webhook(vec![500, 503]).await;
     let config = NotificationConfig {
-        routes: vec![NotificationRoute {
-            commune: "villebourg".into(),
-            partner: None,
-            email: None,
-            webhook_url: Some(url.clone()),
-            webhook_token: Some("secret-token".into()),
-        }],
+        routes: vec![webhook_route("villebourg", &url)],
         retry_base_seconds: 30,
         ..NotificationConfig::default()
     };
@@ -125,10 +142,15 @@ async fn webhook_failures_are_retried_with_backoff_and_visible() {
         notifier.tick(&h.store, h.clock.now()).await.expect("tick"),
         1
     );
-    let first = notifier.deliveries();
+    let first = stored(&h).await;
     assert_eq!(first.len(), 1, "only the configured commune's callback");
     assert_eq!(first[0].ticket_id, id);
-    assert_eq!(first[0].status.key(), "retrying");
+    assert_eq!(first[0].destination, format!("webhook:{url}"));
+    assert_eq!(first[0].state, NotificationState::Failed);
+    assert_eq!(
+        first[0].next_attempt_at,
+        Some(h.clock.now() + chrono::Duration::seconds(30))
+    );
     assert!(
         first[0]
             .last_error
@@ -145,7 +167,7 @@ async fn webhook_failures_are_retried_with_backoff_and_visible() {
         notifier.tick(&h.store, h.clock.now()).await.expect("tick"),
         1
     );
-    assert_eq!(notifier.deliveries()[0].status.key(), "retrying");
+    assert_eq!(stored(&h).await[0].state, NotificationState::Failed);
     // Backoff doubled: 30 s is not enough now, 60 s is.
     h.clock.advance(chrono::Duration::seconds(31));
     assert_eq!(
@@ -157,9 +179,10 @@ async fn webhook_failures_are_retried_with_backoff_and_visible() {
         notifier.tick(&h.store, h.clock.now()).await.expect("tick"),
         1
     );
-    let done = notifier.deliveries();
-    assert_eq!(done[0].status.key(), "sent");
+    let done = stored(&h).await;
+    assert_eq!(done[0].state, NotificationState::Sent);
     assert_eq!(done[0].attempts, 3);
+    assert_eq!(done[0].sent_at, Some(h.clock.now()));
     let bodies = received.lock().expect("lock").clone();
     assert_eq!(bodies.len(), 3);
     assert_eq!(bodies[2]["ticket"], id);
@@ -172,13 +195,7 @@ async fn webhook_failures_are_retried_with_backoff_and_visible() {
     );
     let restarted = Notifier::new(
         NotificationConfig {
-            routes: vec![NotificationRoute {
-                commune: "villebourg".into(),
-                partner: None,
-                email: None,
-                webhook_url: Some(url),
-                webhook_token: None,
-            }],
+            routes: vec![webhook_route("villebourg", &url)],
             ..NotificationConfig::default()
         },
         h.clock.now(),
@@ -189,58 +206,113 @@ async fn webhook_failures_are_retried_with_backoff_and_visible() {
         0
     );
     assert_eq!(received.lock().expect("lock").len(), 3);
+    assert_eq!(stored(&h).await.len(), 1, "queued once");
+    let sent = h
+        .store
+        .list_audit(&["villebourg".into()], Some("notification."), 20)
+        .await
+        .expect("audit");
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].entry.action, "notification.sent");
+    assert_eq!(
+        sent[0].entry.detail,
+        format!("ticket={id} dest=webhook {url}")
+    );
 }
 
-#[tokio::test]
-async fn failures_are_given_up_loudly_and_shown_in_the_console() {
-    let dir = tempfile::tempdir().expect("dir");
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("n.db").display());
-    let store = guichet_store::AnyStore::connect(&url).await.expect("store");
+async fn two_nodes_send_each_notification_once(backend: Backend) {
+    const CALLS: usize = 24;
+    let h = harness_on(&backend, ConsoleConfig::default()).await;
+    let (url, received) = fake_webhook(Vec::new()).await;
+    let mut ids = Vec::new();
+    for i in 0..CALLS {
+        ids.push(
+            closed_hours_call(
+                &h,
+                "villebourg",
+                &format!("CN-{i}"),
+                "+33612345678",
+                "Voirie",
+            )
+            .await,
+        );
+    }
+    let config = NotificationConfig {
+        routes: vec![webhook_route("villebourg", &url)],
+        ..NotificationConfig::default()
+    };
+    // Two nodes on the same database, ticking at the same time.
+    let mut nodes = Vec::new();
+    for _ in 0..2 {
+        let notifier = Notifier::new(config.clone(), h.clock.now()).expect("notifier");
+        let store = h.store.clone();
+        let now = h.clock.now();
+        nodes.push(tokio::spawn(async move {
+            notifier.tick(&store, now).await.expect("tick")
+        }));
+    }
+    let mut attempts = 0;
+    for node in nodes {
+        attempts += node.await.expect("join");
+    }
+    assert_eq!(
+        attempts, CALLS,
+        "one attempt per notification, all nodes together"
+    );
+    let bodies = received.lock().expect("lock").clone();
+    let mut tickets: Vec<i64> = bodies.iter().filter_map(|b| b["ticket"].as_i64()).collect();
+    tickets.sort_unstable();
+    assert_eq!(tickets, ids, "each ticket notified exactly once");
+    let counts = h
+        .store
+        .notification_counts(&["villebourg".into()])
+        .await
+        .expect("counts");
+    assert!(
+        counts.contains(&(NotificationState::Sent, CALLS as i64)),
+        "{counts:?}"
+    );
+}
+
+async fn failures_are_given_up_loudly_and_shown_in_the_console(backend: Backend) {
+    let h = harness_on(&backend, ConsoleConfig::default()).await;
     let (hook, _) = fake_webhook(vec![500; 10]).await;
-    let clock = common::TestClock::new();
+    // This notifier is another node: the console (whose own notifier is disabled) shows what
+    // the store holds.
     let notifier = Notifier::new(
         NotificationConfig {
-            routes: vec![NotificationRoute {
-                commune: "villebourg".into(),
-                partner: None,
-                email: None,
-                webhook_url: Some(hook),
-                webhook_token: None,
-            }],
+            routes: vec![webhook_route("villebourg", &hook)],
             retry_base_seconds: 1,
             max_attempts: 2,
             ..NotificationConfig::default()
         },
-        clock.now(),
+        h.clock.now(),
     )
     .expect("notifier");
-    let state = guichet_console::ConsoleState::new(
-        store.clone(),
-        guichet_console::ConsoleConfig::default(),
-        vec![common::commune("villebourg", "Villebourg", dir.path())],
-        clock.clock(),
-        notifier.clone(),
-    );
-    let h = common::Harness {
-        app: axum::Router::new().merge(guichet_console::router(state.clone())),
-        dir,
-        store,
-        state,
-        clock,
-    };
     let id = closed_hours_call(&h, "villebourg", "CA-9", "+33612345678", "Voirie").await;
     notifier.tick(&h.store, h.clock.now()).await.expect("tick");
     h.clock.advance(chrono::Duration::seconds(5));
     notifier.tick(&h.store, h.clock.now()).await.expect("tick");
-    let deliveries = notifier.deliveries();
-    assert_eq!(deliveries[0].status.key(), "failed");
+    let notifications = stored(&h).await;
+    assert_eq!(notifications[0].state, NotificationState::Dead);
+    assert_eq!(notifications[0].attempts, 2);
+    assert_eq!(notifications[0].next_attempt_at, None);
+    h.clock.advance(chrono::Duration::hours(1));
+    assert_eq!(
+        notifier.tick(&h.store, h.clock.now()).await.expect("tick"),
+        0,
+        "given up for good"
+    );
     let audit = h
         .store
-        .list_audit(&["villebourg".into()], 20)
+        .list_audit(&["villebourg".into()], Some("notification."), 20)
         .await
         .expect("audit");
-    assert!(audit.iter().any(|a| a.entry.action == "notification.failed"
-        && a.entry.detail.contains(&format!("ticket={id}"))));
+    assert_eq!(audit.len(), 1, "{audit:?}");
+    assert_eq!(audit[0].entry.action, "notification.failed");
+    assert!(audit[0].entry.detail.contains(&format!("ticket={id}")));
+    assert!(audit[0].entry.detail.contains("HTTP 500"));
+
     let (agent, password) = account(
         &h,
         "agent@villebourg.example",
@@ -253,16 +325,50 @@ async fn failures_are_given_up_loudly_and_shown_in_the_console() {
     let page = client.get("/console/notifications").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(
-        page.body.contains("Abandonnée après plusieurs échecs"),
+        page.body
+            .contains("<td>Abandonnée après plusieurs échecs</td>"),
         "{}",
         page.body
     );
+    assert!(page.body.contains("Abandonnée après plusieurs échecs (1)"));
     assert!(page.body.contains("HTTP 500"));
+    // The destination, as escaped by the template (`/` becomes `&#x2f;`).
+    let host = hook.trim_start_matches("http://").trim_end_matches("/hook");
+    assert!(
+        page.body
+            .contains(&format!("webhook http:&#x2f;&#x2f;{host}")),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("secret-token"), "no secret on the page");
+    let dead = client.get("/console/notifications?etat=dead").await;
+    assert!(dead.body.contains("delivery-dead"), "{}", dead.body);
+    let sent = client.get("/console/notifications?etat=sent").await;
+    assert_eq!(sent.status, StatusCode::OK);
+    assert!(!sent.body.contains("delivery-dead"));
+    assert!(sent.body.contains("Aucune notification"));
+    let bogus = client.get("/console/notifications?etat=perdu").await;
+    assert_eq!(bogus.status, StatusCode::BAD_REQUEST);
+    assert!(bogus.body.contains("état de notification inconnu"));
+
+    // Another commune's staff does not see it.
+    let (other, other_password) = account(
+        &h,
+        "agent@autreville.example",
+        Role::Standardiste,
+        &["autreville"],
+    )
+    .await;
+    let mut outsider = Client::new(&h);
+    outsider.login(&other, &other_password).await;
+    let theirs = outsider.get("/console/notifications").await;
+    assert_eq!(theirs.status, StatusCode::OK);
+    assert!(!theirs.body.contains("HTTP 500"));
+    assert!(theirs.body.contains("Aucune notification"));
 }
 
-#[tokio::test]
-async fn reports_are_emailed_to_their_partner() {
-    let h = harness().await;
+async fn reports_are_emailed_to_their_partner(backend: Backend) {
+    let h = harness_on(&backend, ConsoleConfig::default()).await;
     let (port, messages) = fake_smtp().await;
     let config = NotificationConfig {
         smtp: Some(SmtpConfig {
@@ -305,20 +411,31 @@ async fn reports_are_emailed_to_their_partner() {
         notifier.tick(&h.store, h.clock.now()).await.expect("tick"),
         1
     );
-    let deliveries = notifier.deliveries();
-    assert_eq!(deliveries.len(), 1);
-    assert_eq!(deliveries[0].ticket_id, report_id);
+    let notifications = stored(&h).await;
+    assert_eq!(notifications.len(), 1);
+    assert_eq!(notifications[0].ticket_id, report_id);
     assert_eq!(
-        deliveries[0].status.key(),
-        "sent",
+        notifications[0].channel,
+        guichet_store::NotificationChannel::Email
+    );
+    assert_eq!(
+        notifications[0].state,
+        NotificationState::Sent,
         "{:?}",
-        deliveries[0].last_error
+        notifications[0].last_error
     );
     let mails = messages.lock().expect("lock").clone();
     assert_eq!(mails.len(), 1);
     assert!(mails[0].contains("signalements@agglo.example"));
     assert!(mails[0].contains("SIG-ABC123"));
 }
+
+on_both_backends!(
+    webhook_failures_are_retried_with_backoff_and_visible,
+    two_nodes_send_each_notification_once,
+    failures_are_given_up_loudly_and_shown_in_the_console,
+    reports_are_emailed_to_their_partner,
+);
 
 #[test]
 fn bad_routes_are_refused_at_start() {

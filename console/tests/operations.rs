@@ -121,7 +121,7 @@ async fn statistics_suggestion_and_dialogue_export() {
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     let audit = h
         .store
-        .list_audit(&["villebourg".into()], 50)
+        .list_audit(&["villebourg".into()], None, 50)
         .await
         .expect("audit");
     assert!(audit.iter().any(|a| a.entry.action == "suggestion.create"));
@@ -213,7 +213,7 @@ async fn privacy_export_and_erase() {
         .await
         .expect("export");
     assert!(again.records.sessions.is_empty() && again.records.tickets.is_empty());
-    let audit = h.store.list_audit(&[], 10).await.unwrap_or_default();
+    let audit = h.store.list_audit(&[], None, 10).await.unwrap_or_default();
     assert!(
         audit
             .iter()

@@ -1,16 +1,16 @@
 //! Security of the console: CSRF, roles, commune isolation, login throttling, session expiry,
-//! cookie flags — driving the router in memory against a SQLite store.
+//! cookie flags, and the ticket claim/close flow — driving the router in memory, on SQLite and
+//! on PostgreSQL.
 
 mod common;
 
 use axum::http::StatusCode;
-use common::{Client, account, closed_hours_call, harness, harness_with};
+use common::{Backend, Client, account, closed_hours_call, harness_on, on_both_backends};
 use guichet_console::ConsoleConfig;
 use guichet_store::{Role, Store, TicketState};
 
-#[tokio::test]
-async fn login_then_queue_then_claim_and_close() {
-    let h = harness().await;
+async fn login_then_queue_then_claim_and_close(backend: Backend) {
+    let h = harness_on(&backend, ConsoleConfig::default()).await;
     let (email, password) = account(
         &h,
         "agent@villebourg.example",
@@ -76,7 +76,7 @@ async fn login_then_queue_then_claim_and_close() {
     assert_eq!(stored.state, TicketState::Termine);
     let audit = h
         .store
-        .list_audit(&["villebourg".into()], 50)
+        .list_audit(&["villebourg".into()], None, 50)
         .await
         .expect("audit");
     let actions: Vec<&str> = audit.iter().map(|a| a.entry.action.as_str()).collect();
@@ -93,9 +93,8 @@ async fn login_then_queue_then_claim_and_close() {
     );
 }
 
-#[tokio::test]
-async fn forms_without_the_csrf_token_are_rejected() {
-    let h = harness().await;
+async fn forms_without_the_csrf_token_are_rejected(backend: Backend) {
+    let h = harness_on(&backend, ConsoleConfig::default()).await;
     let (email, password) = account(
         &h,
         "agent@villebourg.example",
@@ -166,9 +165,8 @@ async fn forms_without_the_csrf_token_are_rejected() {
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
 }
 
-#[tokio::test]
-async fn roles_are_enforced() {
-    let h = harness().await;
+async fn roles_are_enforced(backend: Backend) {
+    let h = harness_on(&backend, ConsoleConfig::default()).await;
     let (agent, agent_pw) = account(
         &h,
         "agent@villebourg.example",
@@ -309,9 +307,8 @@ async fn roles_are_enforced() {
     assert_eq!(after.location().as_deref(), Some("/console/connexion"));
 }
 
-#[tokio::test]
-async fn another_communes_tickets_are_invisible() {
-    let h = harness().await;
+async fn another_communes_tickets_are_invisible(backend: Backend) {
+    let h = harness_on(&backend, ConsoleConfig::default()).await;
     let (agent, password) = account(
         &h,
         "agent@villebourg.example",
@@ -395,9 +392,8 @@ async fn another_communes_tickets_are_invisible() {
     );
 }
 
-#[tokio::test]
-async fn brute_force_logins_are_throttled() {
-    let h = harness().await;
+async fn brute_force_logins_are_throttled(backend: Backend) {
+    let h = harness_on(&backend, ConsoleConfig::default()).await;
     let (agent, password) = account(
         &h,
         "agent@villebourg.example",
@@ -437,9 +433,8 @@ async fn brute_force_logins_are_throttled() {
     );
 }
 
-#[tokio::test]
-async fn sessions_expire_when_idle() {
-    let h = harness().await; // idle timeout 30 min, maximum 12 h
+async fn sessions_expire_when_idle(backend: Backend) {
+    let h = harness_on(&backend, ConsoleConfig::default()).await; // idle timeout 30 min, maximum 12 h
     let (agent, password) = account(
         &h,
         "agent@villebourg.example",
@@ -460,10 +455,13 @@ async fn sessions_expire_when_idle() {
     assert_eq!(expired.location().as_deref(), Some("/console/connexion"));
 
     // The maximum length holds even with constant activity.
-    let short = harness_with(ConsoleConfig {
-        session_max: std::time::Duration::from_secs(3600),
-        ..ConsoleConfig::default()
-    })
+    let short = harness_on(
+        &backend,
+        ConsoleConfig {
+            session_max: std::time::Duration::from_secs(3600),
+            ..ConsoleConfig::default()
+        },
+    )
     .await;
     let (agent, password) = account(
         &short,
@@ -485,9 +483,8 @@ async fn sessions_expire_when_idle() {
     );
 }
 
-#[tokio::test]
-async fn logout_ends_the_session() {
-    let h = harness().await;
+async fn logout_ends_the_session(backend: Backend) {
+    let h = harness_on(&backend, ConsoleConfig::default()).await;
     let (agent, password) = account(
         &h,
         "agent@villebourg.example",
@@ -511,12 +508,14 @@ async fn logout_ends_the_session() {
     );
 }
 
-#[tokio::test]
-async fn cookies_are_http_only_strict_and_secure_behind_https() {
-    let h = harness_with(ConsoleConfig {
-        public_url: "https://guichet.villebourg.example".into(),
-        ..ConsoleConfig::default()
-    })
+async fn cookies_are_http_only_strict_and_secure_behind_https(backend: Backend) {
+    let h = harness_on(
+        &backend,
+        ConsoleConfig {
+            public_url: "https://guichet.villebourg.example".into(),
+            ..ConsoleConfig::default()
+        },
+    )
     .await;
     let (agent, password) = account(
         &h,
@@ -537,7 +536,7 @@ async fn cookies_are_http_only_strict_and_secure_behind_https() {
     assert!(session.contains("Secure"), "{session}");
     assert!(session.contains("Path=/console"), "{session}");
 
-    let plain = harness().await;
+    let plain = harness_on(&backend, ConsoleConfig::default()).await;
     let (agent, password) = account(
         &plain,
         "agent@villebourg.example",
@@ -555,9 +554,8 @@ async fn cookies_are_http_only_strict_and_secure_behind_https() {
     assert!(!session.contains("Secure"), "{session}");
 }
 
-#[tokio::test]
-async fn pages_require_login() {
-    let h = harness().await;
+async fn pages_require_login(backend: Backend) {
+    let h = harness_on(&backend, ConsoleConfig::default()).await;
     let mut client = Client::new(&h);
     for page in [
         "/console/",
@@ -578,3 +576,15 @@ async fn pages_require_login() {
     let css = client.get("/console/static/console.css").await;
     assert_eq!(css.status, StatusCode::OK);
 }
+
+on_both_backends!(
+    login_then_queue_then_claim_and_close,
+    forms_without_the_csrf_token_are_rejected,
+    roles_are_enforced,
+    another_communes_tickets_are_invisible,
+    brute_force_logins_are_throttled,
+    sessions_expire_when_idle,
+    logout_ends_the_session,
+    cookies_are_http_only_strict_and_secure_behind_https,
+    pages_require_login,
+);

@@ -203,16 +203,20 @@ pub fn parse_file(
     dialogues: &mut Vec<Dialogue>,
     errors: &mut Vec<LoadError>,
 ) {
-    let documents: Vec<_> = serde_yaml_ng::Deserializer::from_str(text).collect();
-    let several = documents.len() > 1;
-    for (index, document) in documents.into_iter().enumerate() {
+    // After a YAML syntax error, serde_yaml_ng's document iterator goes on with broken
+    // documents: the same error forever, or events that make it panic. Read no further than
+    // the first document that cannot even be skipped.
+    let readable = serde_yaml_ng::Deserializer::from_str(text)
+        .map(|document| serde::de::IgnoredAny::deserialize(document).is_ok())
+        .take_while(|&ok| ok)
+        .count();
+    let first_new = dialogues.len();
+    let mut count = 0;
+    for document in serde_yaml_ng::Deserializer::from_str(text).take(readable + 1) {
+        count += 1;
         match Dialogue::deserialize(document) {
             Ok(mut dialogue) => {
-                dialogue.id = if several {
-                    format!("{id}#{}", index + 1)
-                } else {
-                    id.to_owned()
-                };
+                dialogue.id = format!("{id}#{count}");
                 for message in validate(&dialogue, known_fiches) {
                     errors.push(LoadError {
                         file: file.to_path_buf(),
@@ -227,6 +231,11 @@ pub fn parse_file(
                 position: error.location().map(|at| (at.line(), at.column())),
                 message: error.to_string(),
             }),
+        }
+    }
+    if count == 1 {
+        for dialogue in &mut dialogues[first_new..] {
+            dialogue.id = id.to_owned();
         }
     }
     if dialogues.is_empty() && errors.is_empty() {

@@ -38,6 +38,8 @@ pub struct Knowledge {
     opening_hours: Schedule,
     rollout_windows: Option<Schedule>,
     partner_hours: BTreeMap<String, Schedule>,
+    /// Speech-recogniser hints, computed once at load (see [`Knowledge::hints`]).
+    hints: Vec<String>,
     warnings: Vec<Problem>,
     build_time: Duration,
 }
@@ -110,6 +112,7 @@ fn build(
         .map(|(index, fiche)| (fiche.id.clone(), index))
         .collect();
     let opening_hours = commune.opening_hours?;
+    let hints = speech_hints(&fiches, &synonyms);
     let knowledge = Knowledge {
         dir: dir.to_path_buf(),
         commune: commune.commune,
@@ -120,6 +123,7 @@ fn build(
         opening_hours,
         rollout_windows: commune.rollout_windows,
         partner_hours: commune.partner_hours,
+        hints,
         warnings: Vec::new(),
         build_time,
     };
@@ -127,6 +131,18 @@ fn build(
         knowledge.check_reachability(&lines, problems);
     }
     Some(knowledge)
+}
+
+/// Keywords and synonyms, trimmed, without blanks and without duplicates (compared normalised).
+fn speech_hints(fiches: &[Fiche], synonyms: &[SynonymGroup]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    let keywords = fiches.iter().flat_map(|fiche| fiche.keywords.iter());
+    let synonyms = synonyms.iter().flat_map(|group| group.entries.iter());
+    keywords
+        .chain(synonyms)
+        .map(|hint| hint.trim().to_owned())
+        .filter(|hint| !hint.is_empty() && seen.insert(crate::text::normalize(hint)))
+        .collect()
 }
 
 impl Knowledge {
@@ -190,15 +206,8 @@ impl Knowledge {
     }
 
     /// Words and phrases for the speech recogniser: keywords, titles and synonyms, deduplicated.
-    pub fn hints(&self) -> Vec<String> {
-        let mut seen = std::collections::HashSet::new();
-        let keywords = self.fiches.iter().flat_map(|fiche| fiche.keywords.iter());
-        let synonyms = self.synonyms.iter().flat_map(|group| group.entries.iter());
-        keywords
-            .chain(synonyms)
-            .map(|hint| hint.trim().to_owned())
-            .filter(|hint| !hint.is_empty() && seen.insert(crate::text::normalize(hint)))
-            .collect()
+    pub fn hints(&self) -> &[String] {
+        &self.hints
     }
 
     /// When the mairie is open (commune timezone, French public holidays closed).

@@ -4,21 +4,27 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, LocalResult, TimeZone, Utc};
 use chrono_tz::Tz;
-use opening_hours::localization::{Country, TzLocation};
-use opening_hours::{Context, OpeningHours, RuleKind};
+use opening_hours::localization::{Country, NoLocation, TzLocation};
+use opening_hours::{Context, DATE_END, OpeningHours, RuleKind};
 
 use crate::model::ScheduleQuery;
 
 /// How far ahead [`ScheduleQuery::next_opening`] looks.
 const HORIZON_DAYS: i64 = 60;
 
+/// The first year the `opening-hours` crate evaluates (its last is [`DATE_END`]).
+const FIRST_YEAR: i32 = 1900;
+
 /// A parsed opening-hours expression bound to a timezone and to French public holidays.
 #[derive(Clone)]
 pub struct Schedule {
     expression: String,
     hours: OpeningHours<TzLocation<Tz>>,
+    /// The same hours on the local wall clock, for "open at": the crate answers it over the
+    /// minute that follows, which in local time runs backwards just before clocks go back.
+    wall_clock: OpeningHours<NoLocation>,
 }
 
 /// An opening-hours expression that does not parse.
@@ -36,12 +42,11 @@ impl Schedule {
             expression: expression.to_owned(),
             reason: describe(&error.to_string()),
         })?;
-        let context = Context::default()
-            .with_holidays(Country::FR.holidays())
-            .with_locale(TzLocation::new(tz));
+        let context = Context::default().with_holidays(Country::FR.holidays());
         Ok(Self {
             expression: expression.to_owned(),
-            hours: parsed.with_context(context),
+            wall_clock: parsed.clone().with_context(context.clone()),
+            hours: parsed.with_context(context.with_locale(TzLocation::new(tz))),
         })
     }
 
@@ -54,12 +59,39 @@ impl Schedule {
         *self.hours.get_context().locale.get_timezone()
     }
 
+    /// `at` in the schedule's timezone, when the `opening-hours` crate can evaluate it with
+    /// the search horizon (years 1900 to 9999); outside them a schedule says nothing: closed,
+    /// no next opening or change (rather than a date overflow).
+    fn local(&self, at: DateTime<Utc>) -> Option<DateTime<Tz>> {
+        // Checked in UTC, a day inside the bounds: no timezone is a day away from UTC.
+        let utc = at.naive_utc();
+        let supported = utc.year() > FIRST_YEAR
+            && utc
+                .checked_add_signed(Duration::days(HORIZON_DAYS + 1))
+                .is_some_and(|horizon| horizon < DATE_END);
+        supported.then(|| at.with_timezone(&self.timezone()))
+    }
+
+    fn open_at(&self, local: DateTime<Tz>) -> bool {
+        self.wall_clock.is_open(local.naive_local())
+    }
+
     /// The next instant the state changes (opens or closes), within the search horizon.
     pub fn next_change(&self, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let local = at.with_timezone(&self.timezone());
+        let local = self.local(at)?;
         let horizon = local + Duration::days(HORIZON_DAYS);
         let interval = self.hours.iter_range(local, horizon).next()?;
-        (interval.range.end < horizon).then(|| interval.range.end.with_timezone(&Utc))
+        (interval.range.end < horizon)
+            .then(|| first_after(interval.range.end, local).with_timezone(&Utc))
+    }
+}
+
+/// The first instant after `after` that shows the wall-clock time of `at`: on the night the
+/// clocks go back, the `opening-hours` crate gives the later of the two.
+fn first_after(at: DateTime<Tz>, after: DateTime<Tz>) -> DateTime<Tz> {
+    match at.timezone().from_local_datetime(&at.naive_local()) {
+        LocalResult::Ambiguous(earliest, _) if earliest > after => earliest,
+        _ => at,
     }
 }
 
@@ -83,19 +115,19 @@ fn describe(error: &str) -> String {
 
 impl ScheduleQuery for Schedule {
     fn is_open(&self, at: DateTime<Utc>) -> bool {
-        self.hours.is_open(at.with_timezone(&self.timezone()))
+        self.local(at).is_some_and(|local| self.open_at(local))
     }
 
     fn next_opening(&self, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let local = at.with_timezone(&self.timezone());
-        if self.hours.is_open(local) {
+        let local = self.local(at)?;
+        if self.open_at(local) {
             return None;
         }
         let horizon = local + Duration::days(HORIZON_DAYS);
         self.hours
             .iter_range(local, horizon)
             .find(|interval| interval.kind == RuleKind::Open)
-            .map(|interval| interval.range.start.with_timezone(&Utc))
+            .map(|interval| first_after(interval.range.start, local).with_timezone(&Utc))
     }
 }
 

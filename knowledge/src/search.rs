@@ -50,7 +50,7 @@
 //! this fiche but worth confirming; below 0.3 the folder has no answer (out of scope). Hits
 //! are ranked by confidence, ties broken by BM25.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
@@ -99,7 +99,13 @@ struct FicheTerms {
     /// Terms of the answer body.
     body: HashSet<String>,
     /// Each question variant and the title, as sets of terms.
-    variants: Vec<Vec<String>>,
+    variants: Vec<Variant>,
+}
+
+/// A question variant (or the title) of a fiche: its terms with their IDF, and their sum.
+struct Variant {
+    terms: Vec<(String, f32)>,
+    mass: f32,
 }
 
 /// One alternative way to satisfy a concept of the query: all these terms.
@@ -157,11 +163,11 @@ impl SearchIndex {
         index.tokenizers().register(ANALYZER_NAME, build_analyzer());
         let mut writer = index.writer_with_num_threads::<TantivyDocument>(1, WRITER_MEMORY)?;
         let mut fiche_terms = Vec::with_capacity(fiches.len());
-        let mut document_frequency: HashMap<String, u32> = HashMap::new();
+        let mut document_frequency: HashMap<String, u32> = HashMap::default();
         let mut stemmer = WordStemmer::new();
         for fiche in fiches {
             let mut document = TantivyDocument::default();
-            let mut strong = HashSet::new();
+            let mut strong = HashSet::default();
             let mut variants = Vec::with_capacity(fiche.questions.len() + 1);
             let mut add = |field: Field, text: &str, stemmer: &mut WordStemmer| -> Vec<String> {
                 let terms = stemmer.terms(&normalize(text));
@@ -187,13 +193,33 @@ impl SearchIndex {
                 *document_frequency.entry(term.clone()).or_default() += 1;
             }
             writer.add_document(document)?;
-            fiche_terms.push(FicheTerms {
-                strong,
-                body,
-                variants,
-            });
+            fiche_terms.push((strong, body, variants));
         }
         writer.commit()?;
+        // IDFs are known once every fiche is counted; they never change for this index.
+        let fiche_count = fiches.len();
+        let fiche_terms: Vec<FicheTerms> = fiche_terms
+            .into_iter()
+            .map(|(strong, body, variants)| FicheTerms {
+                strong,
+                body,
+                variants: variants
+                    .into_iter()
+                    .map(|terms| {
+                        let terms: Vec<(String, f32)> = terms
+                            .into_iter()
+                            .map(|term| {
+                                let df = document_frequency.get(&term).copied().unwrap_or(0);
+                                let idf = idf(fiche_count, df);
+                                (term, idf)
+                            })
+                            .collect();
+                        let mass = terms.iter().map(|(_, idf)| idf).sum();
+                        Variant { terms, mass }
+                    })
+                    .collect(),
+            })
+            .collect();
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -210,7 +236,7 @@ impl SearchIndex {
             .map_or(0, |usage| usage.total().get_bytes());
 
         let mut vocabulary: HashSet<String> = document_frequency.keys().cloned().collect();
-        let mut synonym_starts: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        let mut synonym_starts: HashMap<String, Vec<(usize, usize)>> = HashMap::default();
         for (group_index, group) in synonyms.iter().enumerate() {
             for (entry_index, entry) in group.terms.iter().enumerate() {
                 vocabulary.extend(entry.iter().cloned());
@@ -222,7 +248,7 @@ impl SearchIndex {
                 }
             }
         }
-        let mut deletions: HashMap<String, Vec<String>> = HashMap::new();
+        let mut deletions: HashMap<String, Vec<String>> = HashMap::default();
         for term in &vocabulary {
             for deleted in deletion_neighbourhood(term) {
                 deletions.entry(deleted).or_default().push(term.clone());
@@ -259,9 +285,10 @@ impl SearchIndex {
     }
 
     fn idf(&self, term: &str) -> f32 {
-        let n = self.fiche_count as f32;
-        let df = self.document_frequency.get(term).copied().unwrap_or(0) as f32;
-        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+        idf(
+            self.fiche_count,
+            self.document_frequency.get(term).copied().unwrap_or(0),
+        )
     }
 
     /// The IDF of a word no fiche uses: as informative as the rarest word.
@@ -517,12 +544,13 @@ impl SearchIndex {
             .first()
             .map_or(1.0, |(score, _)| *score)
             .max(f32::EPSILON);
+        let weights = query_weights(&concepts);
         let mut scored: Vec<(f32, f32, usize)> = top
             .iter()
             .filter_map(|(score, address)| {
                 let index = address.doc_id as usize;
                 let terms = self.fiches.get(index)?;
-                Some((self.confidence(&concepts, terms), *score, index))
+                Some((self.confidence(&concepts, &weights, terms), *score, index))
             })
             .collect();
         scored.sort_by(|a, b| {
@@ -543,12 +571,16 @@ impl SearchIndex {
             .collect()
     }
 
-    /// See the module documentation.
-    fn confidence(&self, concepts: &[Concept], fiche: &FicheTerms) -> f32 {
+    /// See the module documentation. `weights`: [`query_weights`] of `concepts`.
+    fn confidence(
+        &self,
+        concepts: &[Concept],
+        weights: &[(&str, f32)],
+        fiche: &FicheTerms,
+    ) -> f32 {
         let mut total = 0.0;
         let mut covered = 0.0;
         let mut distinctive = false;
-        let mut query_terms: HashMap<&str, f32> = HashMap::new();
         for concept in concepts {
             total += concept.idf;
             let mut best: f32 = 0.0;
@@ -569,10 +601,6 @@ impl SearchIndex {
                     0.0
                 };
                 best = best.max(place * alternative.weight);
-                for term in &alternative.terms {
-                    let entry = query_terms.entry(term.as_str()).or_default();
-                    *entry = entry.max(alternative.weight);
-                }
             }
             covered += concept.idf * best;
             distinctive |= best > 0.0 && !concept.generic;
@@ -581,18 +609,26 @@ impl SearchIndex {
             return 0.0;
         }
         let coverage = covered / total;
+        let weight = |term: &str| {
+            weights
+                .iter()
+                .find(|(said, _)| *said == term)
+                .map_or(0.0, |(_, weight)| *weight)
+        };
         let fit = fiche
             .variants
             .iter()
             .map(|variant| {
-                let mass: f32 = variant.iter().map(|term| self.idf(term)).sum();
                 let said: f32 = variant
+                    .terms
                     .iter()
-                    .map(|term| {
-                        self.idf(term) * query_terms.get(term.as_str()).copied().unwrap_or(0.0)
-                    })
+                    .map(|(term, idf)| idf * weight(term))
                     .sum();
-                if mass > 0.0 { said / mass } else { 0.0 }
+                if variant.mass > 0.0 {
+                    said / variant.mass
+                } else {
+                    0.0
+                }
             })
             .fold(0.0, f32::max);
         let specificity = (covered / self.reference_idf()).min(1.0);
@@ -603,6 +639,27 @@ impl SearchIndex {
         };
         (coverage * (0.55 + 0.45 * fit) * (0.6 + 0.4 * specificity) * generic_only).clamp(0.0, 1.0)
     }
+}
+
+/// Each term of the query with the best weight of the alternatives it belongs to.
+fn query_weights(concepts: &[Concept]) -> Vec<(&str, f32)> {
+    let mut weights: Vec<(&str, f32)> = Vec::new();
+    for alternative in concepts.iter().flat_map(|concept| &concept.alternatives) {
+        for term in &alternative.terms {
+            match weights.iter_mut().find(|(said, _)| *said == term.as_str()) {
+                Some((_, weight)) => *weight = weight.max(alternative.weight),
+                None => weights.push((term.as_str(), 0.0_f32.max(alternative.weight))),
+            }
+        }
+    }
+    weights
+}
+
+/// The inverse document frequency of a term used by `df` of `fiche_count` fiches.
+fn idf(fiche_count: usize, df: u32) -> f32 {
+    let n = fiche_count as f32;
+    let df = df as f32;
+    (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
 }
 
 /// A word that starts with an elided article or pronoun glued to it ("lacte", "deau",
@@ -616,11 +673,19 @@ fn without_glued_elision(word: &str) -> Option<&str> {
     })
 }
 
+/// Longest term corrected for typos: longer than any French word ("anticonstitutionnellement"
+/// has 25 letters). The neighbourhood of a term of n characters holds n² strings of n
+/// characters: a 2,000-character "word" in a caller's message would take gigabytes.
+const MAX_CORRECTED_CHARS: usize = 40;
+
 /// The term itself and every string obtained by deleting one or two characters (two only for
-/// terms of 9 characters or more).
+/// terms of 9 characters or more; none for terms longer than [`MAX_CORRECTED_CHARS`]).
 fn deletion_neighbourhood(term: &str) -> Vec<String> {
     let chars: Vec<char> = term.chars().collect();
     let mut out = vec![term.to_owned()];
+    if chars.len() > MAX_CORRECTED_CHARS {
+        return out;
+    }
     let delete_one = |chars: &[char]| -> Vec<Vec<char>> {
         (0..chars.len())
             .map(|skip| {

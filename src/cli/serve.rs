@@ -3,6 +3,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
+use guichet::serve::config::LogFormat;
 use guichet::serve::{self, Settings};
 
 #[derive(clap::Args)]
@@ -16,22 +17,23 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .try_init();
     let mut settings = Settings::load(args.config.as_deref())?;
     if let Some(listen) = args.listen {
         settings.listen = listen;
     }
-    let demo = args.config.is_none();
+    serve::telemetry::init(&settings.log)?;
+    // The banner is for a terminal: a log collector reading JSON lines gets the log line only.
+    let banner = settings.log.format == LogFormat::Text;
+    let demo = args.config.is_none() && banner;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
         let running = serve::start(settings).await?;
         let base = format!("http://{}", running.address);
         let communes: Vec<&str> = running.state.communes.keys().map(String::as_str).collect();
-        println!("guichet serve: listening on {base} (communes: {})", communes.join(", "));
+        tracing::info!(address = %running.address, communes = %communes.join(","), "listening");
+        if banner {
+            println!("guichet serve: listening on {base} (communes: {})", communes.join(", "));
+        }
         if demo {
             println!("Try it:");
             println!(

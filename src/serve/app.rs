@@ -13,7 +13,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let limit = state.settings.body_limit_bytes;
     // The console's routes already carry `/console`: merged, not nested.
     let console = guichet_console::router(state.console.clone());
-    Router::new()
+    let router = Router::new()
         .route("/twilio/voice", post(twilio::voice))
         .route("/twilio/voice/turn", post(twilio::turn))
         .route("/twilio/sms", post(twilio::sms))
@@ -33,6 +33,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .layer(DefaultBodyLimit::max(limit))
-        .with_state(state)
-        .merge(console)
+        .with_state(state.clone())
+        .merge(console);
+    super::telemetry::instrument(router, state.metrics.http_requests.clone())
 }

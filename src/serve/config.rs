@@ -113,10 +113,17 @@ pub struct Settings {
     /// Ticket notifications (e-mail, webhooks) sent by the console; none: nothing is sent.
     pub notifications: Option<NotificationSettings>,
     pub console: ConsoleSettings,
+    pub log: LogSettings,
     /// A TOML file with the secrets (same layout as this file), e.g. `/run/secrets/guichet.toml`.
     pub secrets_file: Option<PathBuf>,
     /// Watch knowledge folders and reload them when staff edit them.
     pub watch_knowledge: bool,
+    /// Where turns are kept while the store cannot be reached (one JSON file per turn),
+    /// replayed into the store when it is back.
+    pub spool_dir: PathBuf,
+    /// How long a turn waits for the store (loading the session, saving the turn) before it
+    /// goes on without it: the session from memory, the turn to the spool.
+    pub store_timeout_ms: u64,
     /// A frozen clock for the engine (replaying recorded calls in tests); never from a file.
     #[serde(skip)]
     pub frozen_now: Option<chrono::DateTime<chrono::Utc>>,
@@ -222,6 +229,9 @@ pub struct ConsoleSettings {
     pub trust_forwarded_for: bool,
     /// How often old transcripts are deleted and closed tickets anonymised.
     pub retention_interval_minutes: u64,
+    /// How often an open live queue re-reads the tickets when nothing signals a change (on
+    /// PostgreSQL every node's changes are signalled: this is only a safety net).
+    pub queue_poll_seconds: u64,
 }
 
 impl Default for ConsoleSettings {
@@ -229,8 +239,37 @@ impl Default for ConsoleSettings {
         ConsoleSettings {
             trust_forwarded_for: false,
             retention_interval_minutes: 60,
+            queue_poll_seconds: 2,
         }
     }
+}
+
+/// `[log]`: how the service logs (`GUICHET__LOG__FORMAT`, `GUICHET__LOG__LEVEL`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    /// An `EnvFilter` directive (`info`, `guichet=debug,info`); `RUST_LOG`, when set, wins.
+    pub level: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings {
+            format: LogFormat::Text,
+            level: "info".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines (a terminal).
+    #[default]
+    Text,
+    /// One JSON object per line (a log collector).
+    Json,
 }
 
 impl Default for Settings {
@@ -250,8 +289,11 @@ impl Default for Settings {
             privacy: PrivacySettings::default(),
             notifications: None,
             console: ConsoleSettings::default(),
+            log: LogSettings::default(),
             secrets_file: None,
             watch_knowledge: true,
+            spool_dir: PathBuf::from("data/spool"),
+            store_timeout_ms: 3_000,
             frozen_now: None,
         }
     }
@@ -431,9 +473,13 @@ fn refuse_secrets_in(file: &Path) -> anyhow::Result<()> {
             if SECRET_KEYS.contains(&key.as_str()) {
                 return Some(here);
             }
-            if let toml::Value::Table(inner) = value
-                && let Some(found) = walk(inner, &here)
-            {
+            // Tables, and the tables of a list (`[[notifications.routes]] webhook_token`).
+            let inner: Vec<&toml::Table> = match value {
+                toml::Value::Table(inner) => vec![inner],
+                toml::Value::Array(items) => items.iter().filter_map(|i| i.as_table()).collect(),
+                _ => Vec::new(),
+            };
+            if let Some(found) = inner.into_iter().find_map(|inner| walk(inner, &here)) {
                 return Some(found);
             }
         }
@@ -523,5 +569,29 @@ mod tests {
             .try_deserialize()
             .unwrap();
         assert_eq!(settings.database_url, "sqlite://documented.db");
+    }
+
+    #[test]
+    fn the_log_section_defaults_to_text_and_reads_the_environment() {
+        let defaults = Settings::default();
+        assert_eq!(defaults.log.format, LogFormat::Text);
+        assert_eq!(defaults.log.level, "info");
+        let environment = vars(&[
+            ("GUICHET__LOG__FORMAT", "json"),
+            ("GUICHET__LOG__LEVEL", "guichet=debug,warn"),
+        ]);
+        let settings: Settings = Config::builder()
+            .add_source(
+                Environment::with_prefix("GUICHET")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .source(Some(environment)),
+            )
+            .build()
+            .unwrap()
+            .try_deserialize()
+            .unwrap();
+        assert_eq!(settings.log.format, LogFormat::Json);
+        assert_eq!(settings.log.level, "guichet=debug,warn");
     }
 }

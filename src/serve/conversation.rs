@@ -14,6 +14,8 @@ use guichet_store::{NewOutboxMessage, NewTicket, SessionRecord, Store, Turn, Tur
 use serde::{Deserialize, Serialize};
 
 use super::error::ServeError;
+use super::session_cache::Cached;
+use super::spool::{self, StoreFailure};
 use super::state::{AppState, CommuneRuntime};
 
 /// What we keep in the store's session `state`: the engine's session and the last reply.
@@ -105,19 +107,14 @@ pub async fn load_envelope(
     tenant: &str,
     conversation_id: &str,
 ) -> Result<Option<(SessionRecord, Envelope)>, ServeError> {
-    let Some(record) = state.store.load_session(tenant, conversation_id).await? else {
-        return Ok(None);
-    };
-    match serde_json::from_value::<Envelope>(record.state.clone()) {
-        Ok(envelope) => Ok(Some((record, envelope))),
-        Err(error) => {
-            tracing::warn!(tenant, conversation_id, %error, "unreadable session state: starting over");
-            Ok(None)
-        }
-    }
+    Ok(read_envelope(state, tenant, conversation_id).await?)
 }
 
 /// Start a conversation (`start = true`) or handle one message of it.
+///
+/// When the store cannot be reached the caller is still answered: the session comes from this
+/// node's [`super::session_cache`], the turn goes to the [`super::spool`]; a voice turn that can
+/// be kept nowhere ends with a transfer to the commune's standard (see [`keep_turn`]).
 pub async fn handle(
     state: &AppState,
     commune: &CommuneRuntime,
@@ -133,16 +130,26 @@ pub async fn handle(
         line: LineType::of(&inbound.from),
         knowledge: &knowledge,
     };
-    let stored = load_envelope(state, &commune.id, &inbound.conversation_id).await?;
+    let previous = previous_session(state, &commune.id, &inbound.conversation_id).await?;
 
-    let (previous, started_at) = match stored {
-        Some((record, envelope)) => {
-            if let Some(outcome) = replay(state, commune, &envelope, start, &step).await? {
+    let (previous, started_at, known) = match previous {
+        Previous::Found {
+            envelope,
+            started_at,
+        } => {
+            let replayed = tokio::time::timeout(
+                store_timeout(state),
+                replay(state, commune, &envelope, start, &step),
+            )
+            .await
+            .map_err(|_| ServeError::Unavailable("store: no answer".into()))??;
+            if let Some(outcome) = replayed {
                 return Ok(outcome);
             }
-            (Some(envelope), record.started_at)
+            (Some(*envelope), started_at, true)
         }
-        None => (None, now),
+        Previous::New => (None, now, true),
+        Previous::Unknown => (None, now, false),
     };
     let (engine_session, reply, seq) = match (previous, start) {
         (None, true) => {
@@ -151,9 +158,15 @@ pub async fn handle(
         }
         (None, false) => {
             // A message without a stored start (SMS, chat, or a lost start): start silently.
+            // Unknown because the store is unreachable: the provider's sequence, if it says it.
             let (session, _greeting) = state.engine.start(inbound, &ctx);
             let (session, reply) = state.engine.turn(&session, inbound, &ctx);
-            (session, reply, 1)
+            let seq = if known {
+                1
+            } else {
+                step.seq.unwrap_or(1).max(1)
+            };
+            (session, reply, seq)
         }
         (Some(envelope), _) => {
             let (session, reply) = state.engine.turn(&envelope.engine, inbound, &ctx);
@@ -171,14 +184,43 @@ pub async fn handle(
         now,
         started_at,
     );
-    let saved = state.store.save_turn(&record).await?;
-    if !record.outbox.is_empty() {
-        state.outbox_wake.notify_one();
-    }
-    if saved.inserted && !record.tickets.is_empty() {
-        state.console.notify_tickets_changed();
-    }
-    if saved.inserted {
+    // `counted`: a new turn for the decision metrics; `replayed`: the store already had it.
+    let (counted, replayed) = match keep_turn(state, &record).await {
+        Kept::Saved(saved) => {
+            if !record.outbox.is_empty() {
+                state.outbox_wake.notify_one();
+            }
+            if saved.inserted && !record.tickets.is_empty() {
+                state.console.notify_tickets_changed();
+            }
+            remember(state, inbound, &record);
+            (saved.inserted, !saved.inserted)
+        }
+        Kept::Spooled => {
+            remember(state, inbound, &record);
+            (true, false)
+        }
+        Kept::Lost(error) => {
+            tracing::error!(
+                tenant = %commune.id,
+                conversation = %inbound.conversation_id,
+                seq,
+                error = %guichet_store::redact_numbers(&error),
+                "turn neither saved nor spooled"
+            );
+            if inbound.channel == guichet_agent::Channel::Voice {
+                let reply = standard_reply(&knowledge, &reply.trace.understood);
+                return Ok(Outcome {
+                    reply,
+                    seq,
+                    replayed: false,
+                });
+            }
+            remember(state, inbound, &record);
+            (false, false)
+        }
+    };
+    if counted {
         let action = serde_json::to_value(reply.trace.action).ok();
         let action = action
             .as_ref()
@@ -209,7 +251,7 @@ pub async fn handle(
     Ok(Outcome {
         reply,
         seq,
-        replayed: !saved.inserted,
+        replayed,
     })
 }
 
@@ -234,8 +276,18 @@ async fn replay(
         return Ok(None);
     };
     if let Some(last) = envelope.last.as_ref().filter(|last| last.seq == wanted) {
+        let mut reply = last.reply.clone();
+        if wanted == 0 {
+            // The greeting listens with the commune's keywords, which are not stored.
+            let knowledge = commune.knowledge.load_full();
+            for action in &mut reply.actions {
+                if let Action::Listen { hints } = action {
+                    *hints = knowledge.hints().to_vec();
+                }
+            }
+        }
         return Ok(Some(Outcome {
-            reply: last.reply.clone(),
+            reply,
             seq: wanted,
             replayed: true,
         }));
@@ -336,13 +388,23 @@ fn turn_record(
         Action::Hangup => Some("goodbye"),
         _ => None,
     });
+    // The greeting's recogniser hints are not kept: they are the commune's whole keyword list,
+    // which would be written and read back on every turn (`replay` restores them).
     let envelope = Envelope {
         engine: session.clone(),
         seq,
         last: Some(LastReply {
             seq,
             message_id: step.message_id.clone(),
-            reply: reply.clone(),
+            reply: Reply {
+                say: reply.say.clone(),
+                actions: if seq == 0 {
+                    without_hints(&reply.actions)
+                } else {
+                    reply.actions.clone()
+                },
+                trace: reply.trace.clone(),
+            },
         }),
     };
     TurnRecord {
@@ -435,15 +497,18 @@ pub fn decision_header(reply: &Reply) -> String {
 /// `Listen` keeps no speech-recognition hints: they are for the recogniser, and the whole
 /// keyword list of the commune would make the header huge.
 pub fn actions_header(reply: &Reply) -> String {
-    let actions: Vec<Action> = reply
-        .actions
+    ascii_json(&without_hints(&reply.actions))
+}
+
+/// The actions with every `Listen` stripped of its speech-recognition hints.
+fn without_hints(actions: &[Action]) -> Vec<Action> {
+    actions
         .iter()
         .map(|action| match action {
             Action::Listen { .. } => Action::Listen { hints: Vec::new() },
             other => other.clone(),
         })
-        .collect();
-    ascii_json(&actions)
+        .collect()
 }
 
 /// JSON with every non-ASCII or control character escaped as `\uXXXX`.
@@ -461,6 +526,225 @@ fn ascii_json<T: Serialize>(value: &T) -> String {
         }
     }
     out
+}
+
+// ----- when the store cannot be reached -----
+
+/// The session a turn continues.
+enum Previous {
+    Found {
+        envelope: Box<Envelope>,
+        started_at: DateTime<Utc>,
+    },
+    /// No session: a new conversation.
+    New,
+    /// The store is unreachable and this node has not seen the conversation.
+    Unknown,
+}
+
+/// How long a turn waits for the store.
+fn store_timeout(state: &AppState) -> std::time::Duration {
+    std::time::Duration::from_millis(state.settings.store_timeout_ms.max(1))
+}
+
+/// The stored session of a conversation, as [`load_envelope`] reads it, with the store's own
+/// error (to tell an unreachable store from a refusal).
+async fn read_envelope(
+    state: &AppState,
+    tenant: &str,
+    conversation_id: &str,
+) -> Result<Option<(SessionRecord, Envelope)>, guichet_store::StoreError> {
+    let Some(record) = state.store.load_session(tenant, conversation_id).await? else {
+        return Ok(None);
+    };
+    match serde_json::from_value::<Envelope>(record.state.clone()) {
+        Ok(envelope) => Ok(Some((record, envelope))),
+        Err(error) => {
+            tracing::warn!(tenant, conversation_id, %error, "unreadable session state: starting over");
+            Ok(None)
+        }
+    }
+}
+
+/// The session before this turn: the store's; this node's copy when the store is unreachable,
+/// or when turns of this conversation still wait in the spool (the store is behind on it).
+async fn previous_session(
+    state: &AppState,
+    tenant: &str,
+    conversation_id: &str,
+) -> Result<Previous, ServeError> {
+    let spool = &state.spool;
+    if !spool.store_down() && spool.has_pending(tenant, conversation_id) {
+        spool::drain(state).await;
+    }
+    if spool.store_down() || spool.has_pending(tenant, conversation_id) {
+        return Ok(cached_session(state, tenant, conversation_id));
+    }
+    match spool
+        .store_call(read_envelope(state, tenant, conversation_id))
+        .await
+    {
+        Ok(Some((record, envelope))) => Ok(Previous::Found {
+            envelope: Box::new(envelope),
+            started_at: record.started_at,
+        }),
+        Ok(None) => Ok(Previous::New),
+        Err(StoreFailure::Unavailable(reason)) => {
+            tracing::warn!(
+                tenant,
+                conversation = conversation_id,
+                reason = %guichet_store::redact_numbers(&reason),
+                "store unreachable: the conversation goes on from this node's memory"
+            );
+            Ok(cached_session(state, tenant, conversation_id))
+        }
+        Err(StoreFailure::Failed(error)) => Err(error.into()),
+    }
+}
+
+fn cached_session(state: &AppState, tenant: &str, conversation_id: &str) -> Previous {
+    match state.sessions.get(tenant, conversation_id) {
+        Some(Cached {
+            envelope,
+            started_at,
+            ..
+        }) => Previous::Found {
+            envelope: Box::new(envelope),
+            started_at,
+        },
+        None => Previous::Unknown,
+    }
+}
+
+/// Where a turn was kept.
+enum Kept {
+    Saved(guichet_store::TurnSaved),
+    /// In the spool, for the store when it is back.
+    Spooled,
+    /// Nowhere (the store refused it, or it was unreachable and the spool not writable).
+    Lost(String),
+}
+
+/// Saves a turn, or spools it when the store is unreachable. A conversation with turns already
+/// in the spool spools this one too, so that the store gets them in order.
+async fn keep_turn(state: &AppState, record: &TurnRecord) -> Kept {
+    let spool = &state.spool;
+    let session = &record.session;
+    if !spool.store_down() && !spool.has_pending(&session.tenant, &session.conversation_id) {
+        match spool.store_call(state.store.save_turn(record)).await {
+            Ok(saved) => return Kept::Saved(saved),
+            Err(StoreFailure::Failed(error)) => return Kept::Lost(error.to_string()),
+            Err(StoreFailure::Unavailable(_)) => {}
+        }
+    }
+    match spool.write(record).await {
+        Ok(()) => {
+            tracing::warn!(
+                tenant = %session.tenant,
+                conversation = %session.conversation_id,
+                seq = record.turn.seq,
+                "store unreachable: turn spooled"
+            );
+            Kept::Spooled
+        }
+        Err(error) => Kept::Lost(format!(
+            "store unreachable and spool {} not writable: {error}",
+            spool.dir().display()
+        )),
+    }
+}
+
+/// Remembers the session after a turn in this node's cache.
+fn remember(state: &AppState, inbound: &Inbound, record: &TurnRecord) {
+    let Ok(envelope) = serde_json::from_value::<Envelope>(record.session.state.clone()) else {
+        return;
+    };
+    let keep_for = timeout_for(state, inbound.channel)
+        .to_std()
+        .unwrap_or(std::time::Duration::ZERO);
+    state.sessions.put(
+        &record.session.tenant,
+        &record.session.conversation_id,
+        Cached {
+            envelope,
+            started_at: record.session.started_at,
+            channel: record.session.channel,
+            caller: record.session.caller.clone(),
+            closed: record.session.closed_at.is_some(),
+        },
+        keep_for,
+    );
+}
+
+/// The active conversation of a caller pseudonym on a channel (how an SMS conversation is found
+/// again): the store's; the one this node remembers when the store is unreachable, or when its
+/// turns still wait in the spool (the store does not know it yet).
+pub async fn active_conversation_for_caller(
+    state: &AppState,
+    tenant: &str,
+    channel: guichet_store::Channel,
+    caller: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, ServeError> {
+    let remembered = || state.sessions.active_for_caller(tenant, channel, caller);
+    if state.spool.store_down() {
+        return Ok(remembered());
+    }
+    match state
+        .spool
+        .store_call(
+            state
+                .store
+                .active_session_for_caller(tenant, channel, caller, now),
+        )
+        .await
+    {
+        Ok(Some(active)) => Ok(Some(active.conversation_id)),
+        Ok(None) => Ok(remembered().filter(|id| state.spool.has_pending(tenant, id))),
+        Err(StoreFailure::Unavailable(reason)) => {
+            tracing::warn!(
+                tenant,
+                reason = %guichet_store::redact_numbers(&reason),
+                "store unreachable: the caller's conversation is taken from this node's memory"
+            );
+            Ok(remembered())
+        }
+        Err(StoreFailure::Failed(error)) => Err(error.into()),
+    }
+}
+
+/// What a caller hears when the turn could be kept nowhere: an apology, then the commune's
+/// standard (or, without a standard number, an invitation to call back).
+fn standard_reply(knowledge: &guichet_knowledge::Knowledge, understood: &str) -> Reply {
+    let number = knowledge.commune().transfer_number.trim().to_string();
+    let (text, action, decision) = if number.is_empty() {
+        (
+            "Veuillez nous excuser, notre service rencontre un problème technique. Merci de rappeler la mairie un peu plus tard. Au revoir.",
+            Action::Hangup,
+            guichet_agent::DecisionAction::Goodbye,
+        )
+    } else {
+        (
+            "Veuillez nous excuser, notre service rencontre un problème technique. Je vous mets en relation avec le standard de la mairie. Ne quittez pas.",
+            Action::Transfer { number },
+            guichet_agent::DecisionAction::Transfer,
+        )
+    };
+    Reply {
+        say: vec![Utterance {
+            text: text.to_string(),
+        }],
+        actions: vec![action],
+        trace: guichet_agent::Decision {
+            action: decision,
+            rule: "store_unavailable".into(),
+            fiche: None,
+            confidence: None,
+            margin: None,
+            understood: understood.to_string(),
+            satisfaction: None,
+        },
+    }
 }
 
 #[cfg(test)]

@@ -53,12 +53,13 @@ impl ServeError {
     }
 
     fn log(&self) {
+        // A message may quote the request (a malformed body): no number in full in the logs.
+        // (`reason`, not `message`: that field is the line's own text.)
+        let reason = guichet_store::redact_numbers(self.message());
         match self {
-            ServeError::Unavailable(message) => tracing::error!(%message, "request failed"),
-            ServeError::Forbidden(message) => tracing::warn!(%message, "request refused"),
-            other => {
-                tracing::info!(message = other.message(), status = %other.status(), "bad request")
-            }
+            ServeError::Unavailable(_) => tracing::error!(%reason, "request failed"),
+            ServeError::Forbidden(_) => tracing::warn!(%reason, "request refused"),
+            other => tracing::info!(%reason, status = %other.status(), "bad request"),
         }
     }
 

@@ -1,20 +1,90 @@
-//! Prometheus metrics served at `/metrics` (with the process collector: CPU seconds, RSS).
+//! Prometheus metrics served at `/metrics`. Every name below is part of the service's interface
+//! (dashboards and alerts use them): renaming one is a breaking change.
+//!
+//! | name | type | labels | what |
+//! |---|---|---|---|
+//! | `guichet_build_info` | gauge (always 1) | `version` | the running version |
+//! | `guichet_http_requests_total` | counter | `route`, `status` | HTTP requests answered, by route template (`/twilio/voice`, `/api/v1/conversations/{id}/turns`; `unmatched` for 404s) and status code |
+//! | `guichet_turns_total` | counter | `provider`, `channel` | turns handled (`provider`: twilio, vonage, api) |
+//! | `guichet_turn_duration_seconds` | histogram | `provider` | time to answer a webhook turn |
+//! | `guichet_decisions_total` | counter | `tenant`, `action` | the engine's decisions (appears with the first turn) |
+//! | `guichet_handoffs_total` | counter | `tenant`, `kind` | handoffs to humans (`kind`: transfer, callback) |
+//! | `guichet_webhooks_rejected_total` | counter | `provider`, `reason` | webhooks refused (`reason`: signature, malformed) |
+//! | `guichet_unknown_numbers_total` | counter | `provider` | calls or SMS to a number no commune has |
+//! | `guichet_store_operation_seconds` | histogram | `operation` | time of each store call made by the service (`operation`: the `Store` method, e.g. `save_turn`) |
+//! | `guichet_store_errors_total` | counter | `operation` | store calls that failed |
+//! | `guichet_outbox_depth` | gauge | — | SMS waiting to be sent (pending + sending) |
+//! | `guichet_outbox_oldest_pending_seconds` | gauge | — | age of the oldest SMS in the latest batch the outbox worker tried to send; 0 once the outbox is empty |
+//! | `guichet_sms_sent_total` | counter | `provider` | SMS accepted by the provider |
+//! | `guichet_sms_failed_total` | counter | `provider`, `reason` | failed SMS: `retry` (temporary failure, tried again later), `permanent` (refused, not retried), `undelivered` (the provider's delivery report) |
+//! | `guichet_sms_dead_total` | counter | `provider` | SMS given up (permanent failure, or every attempt used) |
+//! | `guichet_sms_failures_total` | counter | `provider`, `kind` | older name of the failures (`kind`: transient, permanent, undelivered), kept for existing dashboards |
+//!
+//! Plus the process collector's `process_*` (CPU seconds, resident memory, open files).
+//! Label sets known in advance (providers, reasons, store operations, communes' handoff kinds)
+//! are exposed at 0 from the start, so that rates and alerts work before the first event.
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    Encoder, Gauge, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
+
+/// Providers that send SMS and sign webhooks.
+const PROVIDERS: [&str; 2] = ["twilio", "vonage"];
+
+/// The latency buckets of turns and store calls (seconds).
+const SECONDS_BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
 
 pub struct Metrics {
     registry: Registry,
+    pub build_info: IntGaugeVec,
+    pub http_requests: IntCounterVec,
     pub turns: IntCounterVec,
     pub decisions: IntCounterVec,
     pub handoffs: IntCounterVec,
     pub turn_seconds: HistogramVec,
+    pub store_seconds: HistogramVec,
+    pub store_errors: IntCounterVec,
     pub outbox_depth: IntGauge,
+    pub outbox_oldest_pending_seconds: Gauge,
     pub sms_sent: IntCounterVec,
+    pub sms_failed: IntCounterVec,
+    pub sms_dead: IntCounterVec,
     pub sms_failures: IntCounterVec,
     pub rejected: IntCounterVec,
     pub unknown_numbers: IntCounterVec,
+}
+
+/// Why an SMS failed, as `guichet_sms_failed_total{reason}` says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmsFailure {
+    /// A temporary failure: the outbox tries again later.
+    Retry,
+    /// The provider refused the message: not retried.
+    Permanent,
+    /// The provider's delivery report says it never arrived.
+    Undelivered,
+}
+
+impl SmsFailure {
+    fn reason(self) -> &'static str {
+        match self {
+            SmsFailure::Retry => "retry",
+            SmsFailure::Permanent => "permanent",
+            SmsFailure::Undelivered => "undelivered",
+        }
+    }
+
+    /// The `kind` of the older `guichet_sms_failures_total`.
+    fn kind(self) -> &'static str {
+        match self {
+            SmsFailure::Retry => "transient",
+            SmsFailure::Permanent => "permanent",
+            SmsFailure::Undelivered => "undelivered",
+        }
+    }
 }
 
 impl Metrics {
@@ -26,8 +96,41 @@ impl Metrics {
             .observe(elapsed.as_secs_f64());
     }
 
-    pub fn new() -> Result<Metrics, prometheus::Error> {
+    /// Counts one failed SMS (both failure counters).
+    pub fn record_sms_failure(&self, provider: &str, failure: SmsFailure) {
+        self.sms_failed
+            .with_label_values(&[provider, failure.reason()])
+            .inc();
+        self.sms_failures
+            .with_label_values(&[provider, failure.kind()])
+            .inc();
+    }
+
+    /// Counts one answered HTTP request.
+    pub fn record_http(&self, route: &str, status: u16) {
+        self.http_requests
+            .with_label_values(&[route, &status.to_string()])
+            .inc();
+    }
+
+    /// Registers every metric; `communes` are the tenants whose handoff series start at 0 and
+    /// `store_operations` the operations whose store series do.
+    pub fn new<'a>(
+        communes: impl IntoIterator<Item = &'a str>,
+        store_operations: &[&str],
+    ) -> Result<Metrics, prometheus::Error> {
         let registry = Registry::new();
+        let build_info = IntGaugeVec::new(
+            Opts::new("guichet_build_info", "The running version (always 1)"),
+            &["version"],
+        )?;
+        let http_requests = IntCounterVec::new(
+            Opts::new(
+                "guichet_http_requests_total",
+                "HTTP requests answered, by route template and status",
+            ),
+            &["route", "status"],
+        )?;
         let turns = IntCounterVec::new(
             Opts::new("guichet_turns_total", "Turns handled"),
             &["provider", "channel"],
@@ -48,23 +151,48 @@ impl Metrics {
                 "guichet_turn_duration_seconds",
                 "Time to answer a webhook turn",
             )
-            .buckets(vec![
-                0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
-            ]),
+            .buckets(SECONDS_BUCKETS.to_vec()),
             &["provider"],
+        )?;
+        let store_seconds = HistogramVec::new(
+            HistogramOpts::new(
+                "guichet_store_operation_seconds",
+                "Time of a store call made by the service",
+            )
+            .buckets(SECONDS_BUCKETS.to_vec()),
+            &["operation"],
+        )?;
+        let store_errors = IntCounterVec::new(
+            Opts::new("guichet_store_errors_total", "Store calls that failed"),
+            &["operation"],
         )?;
         let outbox_depth = IntGauge::new(
             "guichet_outbox_depth",
             "SMS waiting to be sent (pending + sending)",
         )?;
+        let outbox_oldest_pending_seconds = Gauge::new(
+            "guichet_outbox_oldest_pending_seconds",
+            "Age of the oldest SMS in the outbox worker's latest batch (0: outbox empty)",
+        )?;
         let sms_sent = IntCounterVec::new(
             Opts::new("guichet_sms_sent_total", "SMS accepted by the provider"),
+            &["provider"],
+        )?;
+        let sms_failed = IntCounterVec::new(
+            Opts::new(
+                "guichet_sms_failed_total",
+                "Failed SMS: retry, permanent or undelivered",
+            ),
+            &["provider", "reason"],
+        )?;
+        let sms_dead = IntCounterVec::new(
+            Opts::new("guichet_sms_dead_total", "SMS given up"),
             &["provider"],
         )?;
         let sms_failures = IntCounterVec::new(
             Opts::new(
                 "guichet_sms_failures_total",
-                "SMS send attempts that failed",
+                "SMS send attempts that failed (older name of guichet_sms_failed_total)",
             ),
             &["provider", "kind"],
         )?;
@@ -82,30 +210,87 @@ impl Metrics {
             ),
             &["provider"],
         )?;
-        registry.register(Box::new(turns.clone()))?;
-        registry.register(Box::new(decisions.clone()))?;
-        registry.register(Box::new(handoffs.clone()))?;
-        registry.register(Box::new(turn_seconds.clone()))?;
-        registry.register(Box::new(outbox_depth.clone()))?;
-        registry.register(Box::new(sms_sent.clone()))?;
-        registry.register(Box::new(sms_failures.clone()))?;
-        registry.register(Box::new(rejected.clone()))?;
-        registry.register(Box::new(unknown_numbers.clone()))?;
-        registry.register(Box::new(
-            prometheus::process_collector::ProcessCollector::for_self(),
-        ))?;
-        Ok(Metrics {
+        let metrics = Metrics {
             registry,
+            build_info,
+            http_requests,
             turns,
             decisions,
             handoffs,
             turn_seconds,
+            store_seconds,
+            store_errors,
             outbox_depth,
+            outbox_oldest_pending_seconds,
             sms_sent,
+            sms_failed,
+            sms_dead,
             sms_failures,
             rejected,
             unknown_numbers,
-        })
+        };
+        metrics.register()?;
+        metrics.start_at_zero(communes, store_operations);
+        Ok(metrics)
+    }
+
+    fn register(&self) -> Result<(), prometheus::Error> {
+        let registry = &self.registry;
+        registry.register(Box::new(self.build_info.clone()))?;
+        registry.register(Box::new(self.http_requests.clone()))?;
+        registry.register(Box::new(self.turns.clone()))?;
+        registry.register(Box::new(self.decisions.clone()))?;
+        registry.register(Box::new(self.handoffs.clone()))?;
+        registry.register(Box::new(self.turn_seconds.clone()))?;
+        registry.register(Box::new(self.store_seconds.clone()))?;
+        registry.register(Box::new(self.store_errors.clone()))?;
+        registry.register(Box::new(self.outbox_depth.clone()))?;
+        registry.register(Box::new(self.outbox_oldest_pending_seconds.clone()))?;
+        registry.register(Box::new(self.sms_sent.clone()))?;
+        registry.register(Box::new(self.sms_failed.clone()))?;
+        registry.register(Box::new(self.sms_dead.clone()))?;
+        registry.register(Box::new(self.sms_failures.clone()))?;
+        registry.register(Box::new(self.rejected.clone()))?;
+        registry.register(Box::new(self.unknown_numbers.clone()))?;
+        registry.register(Box::new(
+            prometheus::process_collector::ProcessCollector::for_self(),
+        ))
+    }
+
+    /// Creates the series whose labels are known in advance, at 0.
+    fn start_at_zero<'a>(
+        &self,
+        communes: impl IntoIterator<Item = &'a str>,
+        store_operations: &[&str],
+    ) {
+        self.build_info
+            .with_label_values(&[env!("CARGO_PKG_VERSION")])
+            .set(1);
+        for commune in communes {
+            for kind in ["transfer", "callback"] {
+                self.handoffs.with_label_values(&[commune, kind]);
+            }
+        }
+        for operation in store_operations {
+            self.store_errors.with_label_values(&[operation]);
+        }
+        for provider in PROVIDERS {
+            self.sms_sent.with_label_values(&[provider]);
+            self.sms_dead.with_label_values(&[provider]);
+            for failure in [
+                SmsFailure::Retry,
+                SmsFailure::Permanent,
+                SmsFailure::Undelivered,
+            ] {
+                self.sms_failed
+                    .with_label_values(&[provider, failure.reason()]);
+                self.sms_failures
+                    .with_label_values(&[provider, failure.kind()]);
+            }
+            self.rejected.with_label_values(&[provider, "signature"]);
+            self.unknown_numbers.with_label_values(&[provider]);
+        }
+        self.rejected.with_label_values(&["twilio", "malformed"]);
     }
 
     /// The Prometheus text exposition of every metric.
@@ -115,5 +300,59 @@ impl Metrics {
             tracing::error!(%error, "encoding metrics");
         }
         String::from_utf8(buffer).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every name of the table at the top of this file, read from the doc comment itself.
+    fn documented_names() -> Vec<String> {
+        include_str!("metrics.rs")
+            .lines()
+            .take_while(|line| line.starts_with("//!"))
+            .filter_map(|line| line.strip_prefix("//! | `"))
+            .filter_map(|rest| rest.split('`').next())
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn every_documented_metric_is_exposed_from_the_start_but_decisions_and_turns() {
+        let metrics = Metrics::new(["villebourg"], &["save_turn"]).unwrap();
+        let text = metrics.render();
+        let names = documented_names();
+        assert_eq!(names.len(), 16, "{names:?}");
+        for name in &names {
+            let appears_later = [
+                "guichet_http_requests_total",
+                "guichet_turns_total",
+                "guichet_turn_duration_seconds",
+                "guichet_decisions_total",
+                "guichet_store_operation_seconds",
+            ];
+            if !appears_later.contains(&name.as_str()) {
+                assert!(text.contains(&format!("# TYPE {name} ")), "{name}\n{text}");
+            }
+        }
+        assert!(text.contains(&format!(
+            "guichet_build_info{{version=\"{}\"}} 1",
+            env!("CARGO_PKG_VERSION")
+        )));
+        assert!(text.contains("guichet_handoffs_total{kind=\"callback\",tenant=\"villebourg\"} 0"));
+        assert!(text.contains("guichet_store_errors_total{operation=\"save_turn\"} 0"));
+    }
+
+    #[test]
+    fn a_failure_counts_under_both_names() {
+        let metrics = Metrics::new([], &[]).unwrap();
+        metrics.record_sms_failure("twilio", SmsFailure::Retry);
+        metrics.record_sms_failure("twilio", SmsFailure::Retry);
+        let text = metrics.render();
+        assert!(text.contains("guichet_sms_failed_total{provider=\"twilio\",reason=\"retry\"} 2"));
+        assert!(
+            text.contains("guichet_sms_failures_total{kind=\"transient\",provider=\"twilio\"} 2")
+        );
     }
 }

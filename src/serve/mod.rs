@@ -8,9 +8,13 @@ pub mod config;
 pub mod conversation;
 pub mod error;
 pub mod handlers;
+pub mod metered_store;
 pub mod metrics;
 pub mod outbox;
+pub mod session_cache;
+pub mod spool;
 pub mod state;
+pub mod telemetry;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -31,6 +35,8 @@ pub struct Running {
     shutdown: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
     worker: Option<JoinHandle<()>>,
+    /// Replays spooled turns into the store.
+    drainer: JoinHandle<()>,
     /// The console's notification and retention tasks: loops, aborted at shutdown.
     background: Vec<JoinHandle<()>>,
     _guards: Vec<guichet_knowledge::WatchGuard>,
@@ -39,7 +45,8 @@ pub struct Running {
 impl Running {
     /// Stops accepting connections, lets in-flight requests finish, stops the outbox worker
     /// after its current batch (unsent SMS stay in the outbox), stops the console's background
-    /// tasks (a notification not yet sent is retried at the next start) and closes the store.
+    /// tasks (a notification not yet sent is retried at the next start), replays the spool
+    /// once more (what the store does not take stays on disk) and closes the store.
     pub async fn shutdown(self) -> anyhow::Result<()> {
         let _ = self.shutdown.send(true);
         for task in &self.background {
@@ -51,6 +58,15 @@ impl Running {
             .context("server")?;
         if let Some(worker) = self.worker {
             worker.await.context("outbox worker task")?;
+        }
+        self.drainer.await.context("spool drainer task")?;
+        // No turn comes in any more: one last try to put spooled turns in the store (what is
+        // left stays on disk for the next start).
+        if !self.state.spool.is_empty() {
+            let drained = spool::drain(&self.state).await;
+            if drained.left > 0 {
+                tracing::warn!(left = drained.left, dir = %self.state.spool.dir().display(), "turns left in the spool for the next start");
+            }
         }
         for task in self.background {
             // Aborted above: a cancellation is the expected outcome.
@@ -112,6 +128,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         })
         .await
     });
+    let drainer = tokio::spawn(spool::run(state.clone(), stopped.clone()));
     let worker = sms_client.map(|client| tokio::spawn(outbox::run(state.clone(), client, stopped)));
     let retention_every =
         Duration::from_secs(state.settings.console.retention_interval_minutes.max(1) * 60);
@@ -130,6 +147,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         shutdown,
         server,
         worker,
+        drainer,
         background,
         _guards: guards,
     })

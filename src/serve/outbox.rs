@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use chrono::Utc;
 use guichet_connectors::{OutboundSms, SendError, SmsClient};
-use guichet_store::{FailureKind, OutboxMessage, RetryOutcome, RetryPolicy, Store};
+use guichet_store::{FailureKind, OutboxMessage, RetryOutcome, RetryPolicy, Store, redact_numbers};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use super::config::{OutboxSettings, Settings, SmsProvider};
+use super::metrics::SmsFailure;
 use super::state::AppState;
 
 /// The SMS client of the configured provider (`None`: SMS stay queued).
@@ -87,6 +88,9 @@ pub async fn run(state: Arc<AppState>, client: SmsClient, mut shutdown: watch::R
             }
         };
         if claimed.is_empty() {
+            if state.metrics.outbox_oldest_pending_seconds.get() > 0.0 {
+                refresh_depth(&state).await;
+            }
             tokio::select! {
                 _ = state.outbox_wake.notified() => {}
                 _ = tokio::time::sleep(poll) => {}
@@ -94,6 +98,10 @@ pub async fn run(state: Arc<AppState>, client: SmsClient, mut shutdown: watch::R
             }
             continue;
         }
+        state
+            .metrics
+            .outbox_oldest_pending_seconds
+            .set(oldest_age_seconds(&claimed, Utc::now()));
         let mut sends = JoinSet::new();
         for message in claimed {
             let state = state.clone();
@@ -101,11 +109,27 @@ pub async fn run(state: Arc<AppState>, client: SmsClient, mut shutdown: watch::R
             sends.spawn(async move { send_one(&state, &client, message, &policy).await });
         }
         while sends.join_next().await.is_some() {}
-        if let Ok(depth) = state.store.outbox_depth().await {
-            state.metrics.outbox_depth.set(depth);
-        }
+        refresh_depth(&state).await;
     }
     tracing::info!("outbox worker stopped");
+}
+
+/// Updates `guichet_outbox_depth`; an empty outbox has no oldest SMS.
+async fn refresh_depth(state: &AppState) {
+    if let Ok(depth) = state.store.outbox_depth().await {
+        state.metrics.outbox_depth.set(depth);
+        if depth == 0 {
+            state.metrics.outbox_oldest_pending_seconds.set(0.0);
+        }
+    }
+}
+
+/// How long the oldest of `messages` has been waiting at `now` (seconds, never negative).
+fn oldest_age_seconds(messages: &[OutboxMessage], now: chrono::DateTime<Utc>) -> f64 {
+    messages
+        .iter()
+        .map(|message| (now - message.created_at).num_milliseconds().max(0) as f64 / 1000.0)
+        .fold(0.0, f64::max)
 }
 
 async fn send_one(
@@ -136,27 +160,27 @@ async fn send_one(
                 SendError::Transient { .. } => FailureKind::Transient,
                 SendError::Permanent { .. } => FailureKind::Permanent,
             };
-            let label = if kind == FailureKind::Transient {
-                "transient"
+            let failure = if kind == FailureKind::Transient {
+                SmsFailure::Retry
             } else {
-                "permanent"
+                SmsFailure::Permanent
             };
-            state
-                .metrics
-                .sms_failures
-                .with_label_values(&[provider, label])
-                .inc();
+            state.metrics.record_sms_failure(provider, failure);
+            let error = error.to_string();
+            // For the logs: a provider's error may quote the recipient's number.
+            let logged = redact_numbers(&error);
             match state
                 .store
-                .mark_outbox_failed(message.id, &error.to_string(), kind, policy, now())
+                .mark_outbox_failed(message.id, &error, kind, policy, now())
                 .await
             {
                 Ok(RetryOutcome::RetryAt(at)) => {
-                    tracing::warn!(id = message.id, attempts = message.attempts, %error, retry_at = %at, "SMS not sent, will retry");
+                    tracing::warn!(id = message.id, attempts = message.attempts, error = %logged, retry_at = %at, "SMS not sent, will retry");
                     Ok(())
                 }
                 Ok(RetryOutcome::Dead) => {
-                    tracing::error!(id = message.id, attempts = message.attempts, %error, "SMS given up (dead)");
+                    state.metrics.sms_dead.with_label_values(&[provider]).inc();
+                    tracing::error!(id = message.id, attempts = message.attempts, error = %logged, "SMS given up (dead)");
                     Ok(())
                 }
                 Ok(RetryOutcome::Ignored) => Ok(()),

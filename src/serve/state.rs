@@ -12,7 +12,10 @@ use guichet_store::AnyStore;
 use tokio::sync::Notify;
 
 use super::config::{Secret, Settings};
+use super::metered_store::{self, MeteredStore};
 use super::metrics::Metrics;
+use super::session_cache::SessionCache;
+use super::spool::Spool;
 
 /// One commune in service.
 pub struct CommuneRuntime {
@@ -27,7 +30,8 @@ pub struct AppState {
     pub public_base: String,
     pub communes: BTreeMap<String, Arc<CommuneRuntime>>,
     by_number: HashMap<String, String>,
-    pub store: AnyStore,
+    /// The store, its calls timed (`guichet_store_operation_seconds`).
+    pub store: MeteredStore,
     pub engine: Engine,
     pub metrics: Metrics,
     pub pseudonym_key: Vec<u8>,
@@ -35,6 +39,10 @@ pub struct AppState {
     pub outbox_wake: Notify,
     /// The staff console (mounted at `/console`; told when a turn creates tickets).
     pub console: ConsoleState,
+    /// Turns waiting for an unreachable store (see [`super::spool`]).
+    pub spool: Spool,
+    /// The last session of each conversation handled here, for when the store is unreachable.
+    pub sessions: SessionCache,
 }
 
 impl AppState {
@@ -91,27 +99,39 @@ impl AppState {
         };
         let public_base = settings.public_base();
         let console = console_state(&settings, &communes, &store, &public_base)?;
+        let metrics = Metrics::new(
+            communes.keys().map(String::as_str),
+            metered_store::OPERATIONS,
+        )
+        .context("registering metrics")?;
         let state = AppState {
             public_base,
             communes,
             by_number,
-            store,
+            store: MeteredStore::new(store, &metrics),
             engine: Engine::default(),
-            metrics: Metrics::new().context("registering metrics")?,
+            metrics,
             pseudonym_key,
             outbox_wake: Notify::new(),
             console,
+            spool: Spool::open(
+                &settings.spool_dir,
+                std::time::Duration::from_millis(settings.store_timeout_ms.max(1)),
+            ),
+            sessions: SessionCache::default(),
             settings,
         };
         Ok((state, guards))
     }
 
-    /// The commune answering a called number, or the fallback commune.
+    /// The commune answering a called number, or the fallback commune (recorded on the
+    /// request's log span).
     pub fn commune_for_number(&self, number: &str) -> Option<&Arc<CommuneRuntime>> {
         let id = self
             .by_number
             .get(&normalise_number(number))
             .or(self.settings.fallback_commune.as_ref())?;
+        super::telemetry::record_tenant(id);
         self.communes.get(id)
     }
 
@@ -130,7 +150,8 @@ impl AppState {
                     } else {
                         None
                     }
-                }),
+                })
+                .inspect(|commune| super::telemetry::record_tenant(&commune.id)),
         }
     }
 
@@ -160,6 +181,7 @@ fn console_state(
     let config = ConsoleConfig {
         public_url: public_base.to_string(),
         trust_forwarded_for: settings.console.trust_forwarded_for,
+        queue_poll: std::time::Duration::from_secs(settings.console.queue_poll_seconds.max(1)),
         ..ConsoleConfig::default()
     };
     let notifier = match &settings.notifications {
@@ -174,13 +196,11 @@ fn console_state(
         Some(frozen) => Arc::new(move || frozen),
         None => guichet_console::system_clock(),
     };
-    Ok(ConsoleState::new(
-        store.clone(),
-        config,
-        console_communes,
-        clock,
-        notifier,
-    ))
+    // On PostgreSQL, the live queues also hear of the tickets other nodes create or change.
+    Ok(
+        ConsoleState::new(store.clone(), config, console_communes, clock, notifier)
+            .with_ticket_feed(store.ticket_change_feed()),
+    )
 }
 
 /// `+33 1 30 00 00 01`, `33130000001` → `+33130000001`.

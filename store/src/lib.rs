@@ -1,5 +1,5 @@
-//! guichet-store: sessions, transcripts, tickets (the handoff queue), the SMS outbox, staff
-//! accounts, audit log and evaluation runs, behind one [`Store`] trait with two backends:
+//! guichet-store: sessions, transcripts, tickets (the handoff queue), the SMS outbox, ticket
+//! notifications (e-mail, webhook), staff accounts, audit log and evaluation runs, behind one [`Store`] trait with two backends:
 //! SQLite (embedded default, a file under `data/`, WAL) and PostgreSQL (shared by several
 //! stateless `guichet serve` nodes). Both pass the same test suite (`tests/suite`).
 //!
@@ -24,10 +24,15 @@
 //! - Malformed rows give [`StoreError::Corrupt`], never a panic.
 
 mod error;
+mod events;
 mod model;
 mod postgres;
 mod pseudonym;
+mod redact;
 mod sqlite;
+mod sqlite_turns;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 use std::future::Future;
 use std::time::Duration;
@@ -35,9 +40,11 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 pub use error::{Result, StoreError};
+pub use events::{FeedStatus, TicketChange, TicketFeed};
 pub use model::*;
 pub use postgres::PgStore;
 pub use pseudonym::pseudonymise;
+pub use redact::{mask_number, redact_numbers};
 pub use sqlite::SqliteStore;
 
 /// The default embedded database URL (relative to the working directory).
@@ -311,10 +318,12 @@ pub trait Store: Send + Sync {
     /// Appends an audit line; returns its id.
     fn append_audit(&self, entry: &AuditEntry) -> impl Future<Output = Result<i64>> + Send;
 
-    /// The latest `limit` audit lines concerning `communes`, newest first.
+    /// The latest `limit` audit lines concerning `communes`, newest first; with
+    /// `action_prefix`, only the lines whose action starts with it (e.g. `"ticket."`).
     fn list_audit(
         &self,
         communes: &[String],
+        action_prefix: Option<&str>,
         limit: i64,
     ) -> impl Future<Output = Result<Vec<AuditRow>>> + Send;
 
@@ -356,6 +365,75 @@ pub trait Store: Send + Sync {
         pseudonym: &str,
         at: DateTime<Utc>,
     ) -> impl Future<Output = Result<ErasureReport>> + Send;
+
+    // ----- console sessions: sliding expiry -----
+
+    /// Slides a console login session's expiry forward on activity: `expires_at` becomes
+    /// `expires_at` if later (never shortened). Only a session still valid at `now` is
+    /// changed. Returns whether it was.
+    fn touch_staff_session(
+        &self,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    // ----- ticket notifications (e-mail, webhook) -----
+
+    /// Queues the notification of a ticket to a destination; idempotent on
+    /// `(ticket_id, destination)` (several nodes may queue it at once). Returns the row id
+    /// (new or existing). An empty destination is refused.
+    fn enqueue_notification(
+        &self,
+        notification: &NewNotification,
+    ) -> impl Future<Output = Result<i64>> + Send;
+
+    /// Leases up to `limit` due notifications to this worker: `pending` and `failed` ones with
+    /// `next_attempt_at <= now`, and `sending` ones whose lease ended (a crashed worker).
+    /// Each becomes `sending`, `attempts + 1`, `lease_until = now + lease`. A notification is
+    /// never returned to two claims whose leases overlap, on any node (PostgreSQL:
+    /// `FOR UPDATE SKIP LOCKED`; SQLite: one atomic `UPDATE … RETURNING`). Oldest due first;
+    /// the batch is returned by id.
+    fn claim_due_notifications(
+        &self,
+        limit: i64,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> impl Future<Output = Result<Vec<Notification>>> + Send;
+
+    /// Records a delivery (`sending` → `sent`, `sent_at = now`). Returns false if the
+    /// notification does not exist or is not being sent.
+    fn mark_notification_sent(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Records a failed attempt, with the outbox's rule ([`RetryPolicy`]): a transient failure
+    /// becomes `failed`, due again at `now + policy.delay_after(attempts)`, until
+    /// `policy.max_attempts`, then `dead`; a permanent one is `dead` at once. Only a `sending`
+    /// notification is changed, otherwise `Ignored`.
+    fn mark_notification_failed(
+        &self,
+        id: i64,
+        error: &str,
+        kind: FailureKind,
+        policy: &RetryPolicy,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<RetryOutcome>> + Send;
+
+    /// Notifications of the filter's communes (and states), newest first (console).
+    fn list_notifications(
+        &self,
+        filter: &NotificationFilter,
+    ) -> impl Future<Output = Result<Vec<Notification>>> + Send;
+
+    /// Number of notifications of `communes` in each state: every state, in declaration
+    /// order (console, metrics).
+    fn notification_counts(
+        &self,
+        communes: &[String],
+    ) -> impl Future<Output = Result<Vec<(NotificationState, i64)>>> + Send;
 }
 
 /// The store chosen at run time from a URL: `sqlite:…` or `postgres://…` / `postgresql://…`.
@@ -611,8 +689,13 @@ impl Store for AnyStore {
     async fn append_audit(&self, entry: &AuditEntry) -> Result<i64> {
         dispatch!(self, s => s.append_audit(entry))
     }
-    async fn list_audit(&self, communes: &[String], limit: i64) -> Result<Vec<AuditRow>> {
-        dispatch!(self, s => s.list_audit(communes, limit))
+    async fn list_audit(
+        &self,
+        communes: &[String],
+        action_prefix: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<AuditRow>> {
+        dispatch!(self, s => s.list_audit(communes, action_prefix, limit))
     }
     async fn insert_eval_run(&self, run: &NewEvalRun) -> Result<i64> {
         dispatch!(self, s => s.insert_eval_run(run))
@@ -633,5 +716,65 @@ impl Store for AnyStore {
         at: DateTime<Utc>,
     ) -> Result<ErasureReport> {
         dispatch!(self, s => s.erase_caller(number, pseudonym, at))
+    }
+
+    // ----- console sessions: sliding expiry -----
+
+    async fn touch_staff_session(
+        &self,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        dispatch!(self, s => s.touch_staff_session(token_hash, expires_at, now))
+    }
+
+    // ----- ticket notifications -----
+
+    async fn enqueue_notification(&self, notification: &NewNotification) -> Result<i64> {
+        dispatch!(self, s => s.enqueue_notification(notification))
+    }
+    async fn claim_due_notifications(
+        &self,
+        limit: i64,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<Vec<Notification>> {
+        dispatch!(self, s => s.claim_due_notifications(limit, now, lease))
+    }
+    async fn mark_notification_sent(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {
+        dispatch!(self, s => s.mark_notification_sent(id, now))
+    }
+    async fn mark_notification_failed(
+        &self,
+        id: i64,
+        error: &str,
+        kind: FailureKind,
+        policy: &RetryPolicy,
+        now: DateTime<Utc>,
+    ) -> Result<RetryOutcome> {
+        dispatch!(self, s => s.mark_notification_failed(id, error, kind, policy, now))
+    }
+    async fn list_notifications(&self, filter: &NotificationFilter) -> Result<Vec<Notification>> {
+        dispatch!(self, s => s.list_notifications(filter))
+    }
+    async fn notification_counts(
+        &self,
+        communes: &[String],
+    ) -> Result<Vec<(NotificationState, i64)>> {
+        dispatch!(self, s => s.notification_counts(communes))
+    }
+}
+
+impl AnyStore {
+    /// Ticket changes made by every node sharing the database, for live views (the console's
+    /// queue): PostgreSQL `LISTEN`s on a dedicated connection, reconnecting with backoff.
+    /// `None` on SQLite (one node: its own signals suffice). Starts a task: call it inside a
+    /// tokio runtime, once per process (each feed holds a connection).
+    pub fn ticket_change_feed(&self) -> Option<TicketFeed> {
+        match self {
+            AnyStore::Sqlite(_) => None,
+            AnyStore::Postgres(store) => Some(TicketFeed::listen(store.pool())),
+        }
     }
 }

@@ -446,7 +446,8 @@ pub enum DeliveryStatus {
 }
 
 /// Everything one turn produces, saved in ONE transaction by [`crate::Store::save_turn`].
-#[derive(Debug, Clone, PartialEq)]
+/// Serialisable: the service spools it to disk when the store is unreachable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TurnRecord {
     /// The session after the turn (inserted or replaced; `started_at` of an existing row is kept).
     pub session: SessionRecord,
@@ -676,4 +677,128 @@ pub(crate) fn delivery_transition(
         DeliveryStatus::Delivered => ("delivered", &["sending", "sent", "failed"]),
         DeliveryStatus::Failed => ("failed", &["sending", "sent"]),
     }
+}
+
+// ----- ticket notifications (e-mail, webhook) -----
+
+text_enum! {
+    /// How a ticket notification is delivered.
+    NotificationChannel {
+        /// An e-mail through the configured SMTP server.
+        Email => "email",
+        /// A JSON POST to a URL.
+        Webhook => "webhook",
+    }
+}
+
+text_enum! {
+    /// Life cycle of a ticket notification: pending → sending → sent, or → failed (retried
+    /// at `next_attempt_at`) → … → dead.
+    NotificationState {
+        /// Never tried yet; due at `next_attempt_at`.
+        Pending => "pending",
+        /// Leased by a worker until `lease_until`; due again once the lease ends (a crashed
+        /// worker).
+        Sending => "sending",
+        /// Delivered (final).
+        Sent => "sent",
+        /// The last attempt failed; retried at `next_attempt_at`.
+        Failed => "failed",
+        /// Given up: a permanent error or too many attempts (final).
+        Dead => "dead",
+    }
+}
+
+impl NotificationState {
+    /// Whether the notification is finished (sent or dead).
+    pub fn is_final(self) -> bool {
+        matches!(self, NotificationState::Sent | NotificationState::Dead)
+    }
+}
+
+/// A notification to queue: one ticket to one destination.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewNotification {
+    /// The commune of the ticket.
+    pub tenant: String,
+    /// The ticket.
+    pub ticket_id: i64,
+    /// Stable key of the destination, without any secret, e.g. `email:mairie@villebourg.fr`
+    /// or `webhook:https://agglo.example/hook`. `(ticket_id, destination)` is unique: queueing
+    /// the same notification twice (two nodes, a restart) is a no-op.
+    pub destination: String,
+    /// E-mail or webhook.
+    pub channel: NotificationChannel,
+    /// Creation time; the notification is due immediately.
+    pub created_at: DateTime<Utc>,
+}
+
+impl NewNotification {
+    /// Refuses a notification without destination.
+    pub fn validate(&self) -> Result<(), StoreError> {
+        if self.destination.trim().is_empty() {
+            return Err(StoreError::Invalid(
+                "notification without destination".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A stored ticket notification.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notification {
+    /// Row id.
+    pub id: i64,
+    /// The commune.
+    pub tenant: String,
+    /// The ticket.
+    pub ticket_id: i64,
+    /// Stable key of the destination (see [`NewNotification::destination`]).
+    pub destination: String,
+    /// E-mail or webhook.
+    pub channel: NotificationChannel,
+    /// State.
+    pub state: NotificationState,
+    /// Attempts started so far (incremented by each claim).
+    pub attempts: i32,
+    /// Pending or failed: when to try (again). `None` once sending or final.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// Sending: when the worker's lease ends.
+    pub lease_until: Option<DateTime<Utc>>,
+    /// Last error reported by a worker.
+    pub last_error: Option<String>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// When it was delivered.
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// Which notifications to list.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NotificationFilter {
+    /// Communes the viewer may see; an empty list matches nothing.
+    pub communes: Vec<String>,
+    /// States to include; empty means all states.
+    pub states: Vec<NotificationState>,
+    /// At most this many (newest first).
+    pub limit: Option<i64>,
+}
+
+/// Counts per notification state from `(state, count)` rows: every state, in declaration
+/// order, zero when absent; shared by both backends.
+pub(crate) fn notification_counts_from(
+    rows: Vec<(String, i64)>,
+) -> Result<Vec<(NotificationState, i64)>, StoreError> {
+    let mut counts: Vec<(NotificationState, i64)> =
+        NotificationState::ALL.iter().map(|s| (*s, 0)).collect();
+    for (text, count) in rows {
+        let state: NotificationState = parse_stored(&text, "notifications", "state")?;
+        if let Some(slot) = counts.iter_mut().find(|(s, _)| *s == state) {
+            slot.1 += count;
+        }
+    }
+    Ok(counts)
 }

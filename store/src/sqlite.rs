@@ -16,6 +16,7 @@ use sqlx::sqlite::{
 use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::model::*;
+use crate::sqlite_turns::{PreparedTurn, TurnWriter};
 
 macro_rules! session_cols {
     () => {
@@ -48,6 +49,12 @@ macro_rules! staff_cols {
         "id, email, password_hash, role, communes, created_at, disabled"
     };
 }
+macro_rules! notification_cols {
+    () => {
+        "id, tenant, ticket_id, destination, channel, state, attempts, next_attempt_at, \
+     lease_until, last_error, created_at, updated_at, sent_at"
+    };
+}
 /// Restricts `tenant` to the JSON array bound at this place.
 macro_rules! in_scope {
     () => {
@@ -65,6 +72,7 @@ const READERS: u32 = 4;
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    turns: TurnWriter,
 }
 
 impl SqliteStore {
@@ -112,7 +120,12 @@ impl SqliteStore {
                 .connect_with(options.read_only(true))
                 .await?
         };
-        Ok(SqliteStore { writer, reader })
+        let turns = TurnWriter::start(writer.clone());
+        Ok(SqliteStore {
+            writer,
+            reader,
+            turns,
+        })
     }
 
     /// The single writer connection's pool (administration and tests).
@@ -553,81 +566,62 @@ impl Store for SqliteStore {
         }
         let s = &record.session;
         let t = &record.turn;
-        // The whole turn is one multi-statement query inside the transaction: three round
-        // trips to the connection's worker thread (BEGIN, body, COMMIT) whatever the number
-        // of tickets and SMS. Rows come back in statement order: (0, seq) if the turn was new,
-        // then (1, ticket id) per ticket and (2, outbox id) per SMS.
-        let sql = save_turn_sql(record.tickets.len(), record.outbox.len());
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(&s.tenant)
-            .bind(&s.conversation_id)
-            .bind(t.seq)
-            .bind(ms(t.at))
-            .bind(&t.caller_text)
-            .bind(&t.reply_text)
-            .bind(to_json_text(&t.decision)?)
-            .bind(&t.action)
-            .bind(&t.fiche)
-            .bind(t.confidence)
-            .bind(&s.tenant)
-            .bind(&s.conversation_id)
-            .bind(s.channel.as_str())
-            .bind(&s.caller)
-            .bind(to_json_text(&s.state)?)
-            .bind(ms(s.started_at))
-            .bind(ms(s.updated_at))
-            .bind(ms(s.expires_at))
-            .bind(opt_ms(s.closed_at))
-            .bind(&s.end_reason);
+        // The whole turn is one multi-statement query, saved by the writer task in the next
+        // group commit (see `sqlite_turns`).
+        let mut turn = PreparedTurn::new(
+            save_turn_sql(record.tickets.len(), record.outbox.len()),
+            record.tickets.len(),
+            record.outbox.len(),
+        );
+        turn.bind(&s.tenant)?
+            .bind(&s.conversation_id)?
+            .bind(t.seq)?
+            .bind(ms(t.at))?
+            .bind(&t.caller_text)?
+            .bind(&t.reply_text)?
+            .bind(to_json_text(&t.decision)?)?
+            .bind(&t.action)?
+            .bind(&t.fiche)?
+            .bind(t.confidence)?
+            .bind(&s.tenant)?
+            .bind(&s.conversation_id)?
+            .bind(s.channel.as_str())?
+            .bind(&s.caller)?
+            .bind(to_json_text(&s.state)?)?
+            .bind(ms(s.started_at))?
+            .bind(ms(s.updated_at))?
+            .bind(ms(s.expires_at))?
+            .bind(opt_ms(s.closed_at))?
+            .bind(&s.end_reason)?;
         for ticket in &record.tickets {
-            query = query
-                .bind(&ticket.idempotency_key)
-                .bind(&ticket.tenant)
-                .bind(ticket.kind.as_str())
-                .bind(ticket.channel.as_str())
-                .bind(&ticket.conversation_id)
-                .bind(&ticket.caller_number)
-                .bind(&ticket.topic)
-                .bind(&ticket.fiche)
-                .bind(&ticket.summary)
-                .bind(to_json_text(&ticket.transcript)?)
-                .bind(&ticket.partner)
-                .bind(&ticket.reference)
-                .bind(ms(ticket.created_at))
-                .bind(&ticket.idempotency_key);
+            turn.bind(&ticket.idempotency_key)?
+                .bind(&ticket.tenant)?
+                .bind(ticket.kind.as_str())?
+                .bind(ticket.channel.as_str())?
+                .bind(&ticket.conversation_id)?
+                .bind(&ticket.caller_number)?
+                .bind(&ticket.topic)?
+                .bind(&ticket.fiche)?
+                .bind(&ticket.summary)?
+                .bind(to_json_text(&ticket.transcript)?)?
+                .bind(&ticket.partner)?
+                .bind(&ticket.reference)?
+                .bind(ms(ticket.created_at))?
+                .bind(&ticket.idempotency_key)?;
         }
         for message in &record.outbox {
-            query = query
-                .bind(&message.idempotency_key)
-                .bind(&message.tenant)
-                .bind(&message.conversation_id)
-                .bind(message.to.trim())
-                .bind(&message.sender)
-                .bind(&message.body)
-                .bind(ms(message.created_at))
-                .bind(ms(message.created_at))
-                .bind(ms(message.created_at))
-                .bind(&message.idempotency_key);
+            turn.bind(&message.idempotency_key)?
+                .bind(&message.tenant)?
+                .bind(&message.conversation_id)?
+                .bind(message.to.trim())?
+                .bind(&message.sender)?
+                .bind(&message.body)?
+                .bind(ms(message.created_at))?
+                .bind(ms(message.created_at))?
+                .bind(ms(message.created_at))?
+                .bind(&message.idempotency_key)?;
         }
-        let mut tx = self.begin().await?;
-        let rows = query.fetch_all(&mut *tx).await?;
-        tx.commit().await?;
-
-        let mut saved = TurnSaved {
-            inserted: false,
-            ticket_ids: Vec::with_capacity(record.tickets.len()),
-            outbox_ids: Vec::with_capacity(record.outbox.len()),
-        };
-        for row in &rows {
-            let kind: i64 = row.try_get("k")?;
-            let id: i64 = row.try_get("id")?;
-            match kind {
-                0 => saved.inserted = true,
-                1 => saved.ticket_ids.push(id),
-                _ => saved.outbox_ids.push(id),
-            }
-        }
-        Ok(saved)
+        self.turns.save(turn).await
     }
 
     async fn close_session(
@@ -1209,13 +1203,20 @@ impl Store for SqliteStore {
         .await?)
     }
 
-    async fn list_audit(&self, communes: &[String], limit: i64) -> Result<Vec<AuditRow>> {
+    async fn list_audit(
+        &self,
+        communes: &[String],
+        action_prefix: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<AuditRow>> {
         let rows = sqlx::query(
             "SELECT id, at, actor, commune, action, detail FROM audit
-             WHERE commune IN (SELECT value FROM json_each(?))
-             ORDER BY at DESC, id DESC LIMIT ?",
+             WHERE commune IN (SELECT value FROM json_each(?1))
+               AND (?2 IS NULL OR substr(action, 1, length(?2)) = ?2)
+             ORDER BY at DESC, id DESC LIMIT ?3",
         )
         .bind(scope_json(communes)?)
+        .bind(action_prefix)
         .bind(limit.max(0))
         .fetch_all(&self.reader)
         .await?;
@@ -1408,4 +1409,196 @@ impl Store for SqliteStore {
             outbox_deleted,
         })
     }
+
+    // ===== console session sliding expiry and ticket notifications (store-backed) =====
+
+    async fn touch_staff_session(
+        &self,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE staff_sessions SET expires_at = MAX(expires_at, ?1)
+             WHERE token_hash = ?2 AND expires_at > ?3",
+        )
+        .bind(ms(expires_at))
+        .bind(token_hash)
+        .bind(ms(now))
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn enqueue_notification(&self, n: &NewNotification) -> Result<i64> {
+        n.validate()?;
+        let mut conn = self.writer.acquire().await?;
+        let inserted: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO notifications (tenant, ticket_id, destination, channel, state, attempts,
+                 next_attempt_at, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, ?5, ?5)
+             ON CONFLICT (ticket_id, destination) DO NOTHING
+             RETURNING id",
+        )
+        .bind(&n.tenant)
+        .bind(n.ticket_id)
+        .bind(n.destination.trim())
+        .bind(n.channel.as_str())
+        .bind(ms(n.created_at))
+        .fetch_optional(&mut *conn)
+        .await?;
+        match inserted {
+            Some(id) => Ok(id),
+            None => Ok(sqlx::query_scalar(
+                "SELECT id FROM notifications WHERE ticket_id = ? AND destination = ?",
+            )
+            .bind(n.ticket_id)
+            .bind(n.destination.trim())
+            .fetch_one(&mut *conn)
+            .await?),
+        }
+    }
+
+    async fn claim_due_notifications(
+        &self,
+        limit: i64,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<Vec<Notification>> {
+        let lease_end = ms(now).saturating_add(duration_ms(lease));
+        // One statement under the database write lock, as for the outbox: two workers (even
+        // in two processes) never lease the same row.
+        let rows = sqlx::query(concat!(
+            "UPDATE notifications SET state = 'sending', attempts = attempts + 1,
+                 lease_until = ?1, next_attempt_at = NULL, updated_at = ?2
+             WHERE id IN (
+                 SELECT id FROM notifications
+                 WHERE (state IN ('pending', 'failed') AND next_attempt_at <= ?2)
+                    OR (state = 'sending' AND lease_until <= ?2)
+                 ORDER BY COALESCE(next_attempt_at, lease_until), id LIMIT ?3)
+             RETURNING ",
+            notification_cols!()
+        ))
+        .bind(lease_end)
+        .bind(ms(now))
+        .bind(limit.max(0))
+        .fetch_all(&self.writer)
+        .await?;
+        let mut claimed = rows
+            .iter()
+            .map(notification_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        claimed.sort_by_key(|n| n.id);
+        Ok(claimed)
+    }
+
+    async fn mark_notification_sent(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE notifications SET state = 'sent', sent_at = ?1, updated_at = ?1,
+                 last_error = NULL, lease_until = NULL, next_attempt_at = NULL
+             WHERE id = ?2 AND state = 'sending'",
+        )
+        .bind(ms(now))
+        .bind(id)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn mark_notification_failed(
+        &self,
+        id: i64,
+        error: &str,
+        kind: FailureKind,
+        policy: &RetryPolicy,
+        now: DateTime<Utc>,
+    ) -> Result<RetryOutcome> {
+        let mut tx = self.begin().await?;
+        let attempts: Option<i32> = sqlx::query_scalar(
+            "SELECT attempts FROM notifications WHERE id = ? AND state = 'sending'",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(attempts) = attempts else {
+            return Ok(RetryOutcome::Ignored);
+        };
+        let outcome = retry_outcome(kind, policy, attempts, now);
+        let (state, next) = match outcome {
+            RetryOutcome::RetryAt(at) => ("failed", Some(ms(at))),
+            _ => ("dead", None),
+        };
+        sqlx::query(
+            "UPDATE notifications SET state = ?1, next_attempt_at = ?2, lease_until = NULL,
+                 last_error = ?3, updated_at = ?4
+             WHERE id = ?5",
+        )
+        .bind(state)
+        .bind(next)
+        .bind(error)
+        .bind(ms(now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn list_notifications(&self, filter: &NotificationFilter) -> Result<Vec<Notification>> {
+        let states: Vec<&str> = filter.states.iter().map(|s| s.as_str()).collect();
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            notification_cols!(),
+            " FROM notifications
+             WHERE ",
+            in_scope!(),
+            "
+               AND (? = 0 OR state IN (SELECT value FROM json_each(?)))
+             ORDER BY created_at DESC, id DESC
+             LIMIT ?"
+        ))
+        .bind(scope_json(&filter.communes)?)
+        .bind(i64::from(!states.is_empty()))
+        .bind(to_json_text(&states)?)
+        .bind(filter.limit.unwrap_or(-1))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(notification_from_row).collect()
+    }
+
+    async fn notification_counts(
+        &self,
+        communes: &[String],
+    ) -> Result<Vec<(NotificationState, i64)>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(concat!(
+            "SELECT state, COUNT(*) FROM notifications WHERE ",
+            in_scope!(),
+            " GROUP BY state"
+        ))
+        .bind(scope_json(communes)?)
+        .fetch_all(&self.reader)
+        .await?;
+        notification_counts_from(rows)
+    }
+}
+
+// ===== ticket notifications: row mapping =====
+
+fn notification_from_row(row: &SqliteRow) -> Result<Notification> {
+    const T: &str = "notifications";
+    Ok(Notification {
+        id: row.try_get("id")?,
+        tenant: row.try_get("tenant")?,
+        ticket_id: row.try_get("ticket_id")?,
+        destination: row.try_get("destination")?,
+        channel: text_enum(row, T, "channel")?,
+        state: text_enum(row, T, "state")?,
+        attempts: row.try_get("attempts")?,
+        next_attempt_at: opt_instant(row, T, "next_attempt_at")?,
+        lease_until: opt_instant(row, T, "lease_until")?,
+        last_error: row.try_get("last_error")?,
+        created_at: instant(row, T, "created_at")?,
+        updated_at: instant(row, T, "updated_at")?,
+        sent_at: opt_instant(row, T, "sent_at")?,
+    })
 }

@@ -70,7 +70,7 @@ async fn reopening_keeps_data_and_migrations_are_idempotent() {
     let again = AnyStore::connect(&url).await.expect("reopen");
     assert_eq!(
         again
-            .list_audit(&["demo".to_string()], 10)
+            .list_audit(&["demo".to_string()], None, 10)
             .await
             .expect("list")
             .len(),

@@ -50,19 +50,29 @@ fn push_say(out: &mut String, text: &str, options: &VoiceOptions) {
 }
 
 fn hints_attribute(hints: &[String]) -> String {
-    hints
-        .iter()
-        .map(|hint| {
-            hint.replace(',', " ")
-                .trim()
-                .chars()
+    // One pass, no string per hint: the greeting carries the commune's whole keyword list.
+    let mut out = String::with_capacity(hints.len().min(MAX_HINTS) * 16);
+    let mut count = 0;
+    for hint in hints {
+        if count == MAX_HINTS {
+            break;
+        }
+        // A comma separates hints: inside one it becomes a space (then trimmed).
+        let hint = hint.trim_matches(|c: char| c.is_whitespace() || c == ',');
+        if hint.is_empty() {
+            continue;
+        }
+        if count > 0 {
+            out.push(',');
+        }
+        out.extend(
+            hint.chars()
                 .take(100)
-                .collect::<String>()
-        })
-        .filter(|hint| !hint.is_empty())
-        .take(MAX_HINTS)
-        .collect::<Vec<_>>()
-        .join(",")
+                .map(|c| if c == ',' { ' ' } else { c }),
+        );
+        count += 1;
+    }
+    out
 }
 
 /// A voice reply: the utterances (inside `<Gather>` when the engine listens, so the caller can

@@ -69,7 +69,9 @@ pub fn verify(
         .and_then(|key| jsonwebtoken::decode::<Claims>(token, &key, &validation))
         .map_err(|e| WebhookError::BadSignature(e.to_string()))?;
     let claims = data.claims;
-    if (now - claims.iat).abs() > max_age_seconds {
+    // `abs_diff`: a token's `iat` may be anything, `now - iat` could overflow.
+    let too_old = u64::try_from(max_age_seconds).map_or(true, |max| now.abs_diff(claims.iat) > max);
+    if too_old {
         return Err(WebhookError::BadSignature(format!(
             "token issued at {} is too old",
             claims.iat

@@ -127,7 +127,11 @@ impl InputEvent {
             conversation_id: self.uuid.clone(),
             from: to_e164(&self.from),
             text: best.map(|r| r.text.trim().to_string()).unwrap_or_default(),
-            asr_confidence: best.and_then(|r| r.confidence).map(|c| c.clamp(0.0, 1.0)),
+            // "NaN" or an overflowing number says nothing about the recognition: unknown.
+            asr_confidence: best
+                .and_then(|r| r.confidence)
+                .filter(|c| c.is_finite())
+                .map(|c| c.clamp(0.0, 1.0)),
             dtmf: self
                 .dtmf
                 .as_ref()

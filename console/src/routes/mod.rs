@@ -6,6 +6,7 @@ mod login;
 mod notifications;
 mod queue;
 mod statistics;
+mod suggestions;
 
 use axum::Router;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -47,6 +48,9 @@ pub fn router(state: ConsoleState) -> Router {
             &at("/statistiques/dialogue"),
             post(statistics::export_dialogue_route),
         )
+        .route(&at("/suggestions"), get(suggestions::page))
+        .route(&at("/suggestions/accepter"), post(suggestions::accept))
+        .route(&at("/suggestions/rejeter"), post(suggestions::reject))
         .route(&at("/evaluation"), get(evaluation::page))
         .route(&at("/comptes"), get(accounts::page).post(accounts::create))
         .route(&at("/comptes/{id}/desactiver"), post(accounts::disable))
@@ -85,6 +89,8 @@ pub(crate) fn base_context(state: &ConsoleState, user: Option<&CurrentUser>) -> 
                     "queue": is(&[Role::Standardiste]),
                     "stats": is(&[Role::Operateur]),
                     "eval": is(&[Role::Operateur]),
+                    "suggestions": is(&[Role::Editeur]),
+                    "suggestions_count": suggestions::nav_count(state, user),
                     "accounts": is(&[]),
                     "notifications": is(&[Role::Standardiste, Role::Operateur]),
                 },

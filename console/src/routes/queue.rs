@@ -149,14 +149,14 @@ pub(crate) async fn page(State(state): State<ConsoleState>, user: CurrentUser) -
 }
 
 /// `GET /file/flux`: Server-Sent Events, one `file` event with the queue's rows whenever they
-/// change (checked when a ticket change is signalled, and every `queue_poll`). Ends when the
-/// login session ends.
+/// change (checked when a ticket change is signalled, by this node or through the database's
+/// feed by another, and every `queue_poll`). Ends when the login session ends.
 pub(crate) async fn stream(
     State(state): State<ConsoleState>,
     user: CurrentUser,
 ) -> Result<Response> {
     user.require(&[Role::Standardiste])?;
-    let changes = state.inner.tickets_changed.subscribe();
+    let changes = state.ticket_changes(user.communes());
     let poll = state.inner.config.queue_poll;
     let initial = (state, user, changes, String::new(), true);
     let events = futures_util::stream::unfold(
@@ -166,7 +166,7 @@ pub(crate) async fn stream(
             loop {
                 if !first {
                     tokio::select! {
-                        _ = changes.recv() => {}
+                        _ = changes.changed() => {}
                         _ = tokio::time::sleep(poll) => {}
                     }
                 }

@@ -1,8 +1,16 @@
-//! Shared helpers of the console's integration tests: a SQLite store in a temp dir, two
-//! communes, accounts, a movable clock, and a client driving the router in memory.
+//! Shared helpers of the console's integration tests: a store (a SQLite file in a temp dir, or
+//! a fresh PostgreSQL schema), two communes, accounts, a movable clock, and a client driving
+//! the router in memory.
+//!
+//! Tests meant for both backends take a [`Backend`] and are listed in [`on_both_backends!`]:
+//! each becomes `sqlite::<name>` and `postgres::<name>`. The PostgreSQL ones read
+//! `GUICHET_TEST_DATABASE_URL` (e.g. `postgres://postgres@127.0.0.1:5432/test`); without it
+//! they say they are skipped and pass.
 
 #![allow(dead_code)]
 
+use std::io::Write;
+use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -11,10 +19,11 @@ use axum::http::{Request, Response, StatusCode, header};
 use chrono::{DateTime, TimeZone, Utc};
 use guichet_console::{ConsoleCommune, ConsoleConfig, ConsoleState, Notifier, accounts};
 use guichet_store::{
-    AnyStore, Channel, NewTicket, Role, SessionRecord, Store, TicketKind, Turn, TurnRecord,
+    AnyStore, Channel, NewTicket, PgStore, Role, SessionRecord, Store, TicketKind, Turn, TurnRecord,
 };
 use http_body_util::BodyExt;
 use serde_json::json;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tower::ServiceExt;
 
 /// A clock the test moves by hand.
@@ -56,18 +65,164 @@ pub fn commune(id: &str, name: &str, dir: &std::path::Path) -> ConsoleCommune {
     }
 }
 
+/// The variable naming the PostgreSQL server of the tests.
+pub const PG_URL_VAR: &str = "GUICHET_TEST_DATABASE_URL";
+
+/// Which store a test runs on.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    /// A SQLite file in the test's temp dir.
+    Sqlite,
+    /// A fresh schema on this PostgreSQL server, dropped at the end of the test.
+    Postgres { url: String },
+}
+
+impl Backend {
+    /// PostgreSQL from `GUICHET_TEST_DATABASE_URL`, or `None` (with a notice, once) when unset.
+    pub fn postgres() -> Option<Backend> {
+        match std::env::var(PG_URL_VAR) {
+            Ok(url) => Some(Backend::Postgres { url }),
+            Err(_) => {
+                // Written to the real stderr (not captured by the test harness), once per run.
+                static SKIP_NOTICE: std::sync::Once = std::sync::Once::new();
+                SKIP_NOTICE.call_once(|| {
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "skipped: {PG_URL_VAR} not set (the PostgreSQL console tests pass without running)"
+                    );
+                });
+                None
+            }
+        }
+    }
+}
+
+/// Runs each listed `async fn <name>(backend: Backend)` of the calling test file as two
+/// tests: `sqlite::<name>` and `postgres::<name>` (skipped, passing, when
+/// `GUICHET_TEST_DATABASE_URL` is unset).
+#[allow(unused_macros)]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(crate::common::Backend::Sqlite).await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(backend) = crate::common::Backend::postgres() {
+                        super::$name(backend).await;
+                    }
+                }
+            )+
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use on_both_backends;
+
+/// Drops a test's PostgreSQL schema when the test ends, whether it passed or panicked.
+pub struct SchemaGuard {
+    url: String,
+    schema: String,
+}
+
+impl Drop for SchemaGuard {
+    fn drop(&mut self) {
+        let url = self.url.clone();
+        let schema = self.schema.clone();
+        // Drop may run inside the test's runtime: use a separate thread with its own runtime.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async {
+                let pool = PgPoolOptions::new()
+                    .max_connections(1)
+                    .connect(&url)
+                    .await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP SCHEMA IF EXISTS {schema} CASCADE"
+                )))
+                .execute(&pool)
+                .await?;
+                pool.close().await;
+                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+            })?;
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("warning: could not drop test schema {}", self.schema);
+        }
+    }
+}
+
+/// Opens a fresh store of `backend`: a SQLite file under `dir`, or a new PostgreSQL schema
+/// (with the guard that drops it).
+pub async fn open_store(
+    backend: &Backend,
+    dir: &std::path::Path,
+) -> (AnyStore, Option<SchemaGuard>) {
+    match backend {
+        Backend::Sqlite => {
+            let url = format!("sqlite://{}?mode=rwc", dir.join("test.db").display());
+            let store = AnyStore::connect(&url).await.expect("sqlite store");
+            (store, None)
+        }
+        Backend::Postgres { url } => {
+            let schema = format!("guichet_console_test_{:016x}", rand::random::<u64>());
+            let admin = PgPoolOptions::new()
+                .max_connections(1)
+                .connect(url)
+                .await
+                .unwrap_or_else(|e| {
+                    panic!("{PG_URL_VAR} is set but PostgreSQL is unreachable: {e}")
+                });
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                .execute(&admin)
+                .await
+                .expect("create test schema");
+            admin.close().await;
+            let guard = SchemaGuard {
+                url: url.clone(),
+                schema: schema.clone(),
+            };
+            let options = PgConnectOptions::from_str(url)
+                .expect("valid PostgreSQL URL")
+                .options([("search_path", schema.as_str())]);
+            let store = PgStore::connect_with(options, PgPoolOptions::new().max_connections(4))
+                .await
+                .expect("open PostgreSQL store");
+            (AnyStore::Postgres(store), Some(guard))
+        }
+    }
+}
+
 pub struct Harness {
     pub dir: tempfile::TempDir,
     pub store: AnyStore,
     pub state: ConsoleState,
     pub clock: TestClock,
     pub app: Router,
+    /// Dropped last: the PostgreSQL schema outlives every use of the store.
+    pub schema: Option<SchemaGuard>,
 }
 
+/// The console on a SQLite store.
 pub async fn harness_with(config: ConsoleConfig) -> Harness {
+    harness_on(&Backend::Sqlite, config).await
+}
+
+/// The console on a fresh store of `backend`.
+pub async fn harness_on(backend: &Backend, config: ConsoleConfig) -> Harness {
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-    let store = AnyStore::connect(&url).await.expect("sqlite store");
+    let (store, schema) = open_store(backend, dir.path()).await;
     let clock = TestClock::new();
     let communes = vec![
         commune("villebourg", "Villebourg", dir.path()),
@@ -87,6 +242,7 @@ pub async fn harness_with(config: ConsoleConfig) -> Harness {
         state,
         clock,
         app,
+        schema,
     }
 }
 

@@ -21,18 +21,25 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
     let communes: Vec<_> = state
         .communes
         .values()
-        .map(|c| json!({ "id": c.id, "fiches": c.knowledge.load_full().fiches().len() }))
+        .map(|c| {
+            // A broken edit keeps the last good index in service (ready, but degraded).
+            let error = c.knowledge.last_error().map(|error| error.to_string());
+            json!({ "id": c.id, "fiches": c.knowledge.load_full().fiches().len(), "error": error })
+        })
         .collect();
     let knowledge_ok = state
         .communes
         .values()
         .all(|c| !c.knowledge.load_full().fiches().is_empty());
-    let store = state.store.ping().await;
+    // Bounded by the store timeout: an unreachable database must not hang the probe.
+    let store = state.spool.store_call(state.store.ping()).await;
     let ready = knowledge_ok && store.is_ok();
     let body = json!({
         "ready": ready,
         "knowledge": communes,
         "store": match &store { Ok(()) => "ok".to_string(), Err(error) => error.to_string() },
+        "degraded": state.communes.values().any(|c| c.knowledge.last_error().is_some()),
+        "spooled_turns": state.spool.len(),
     });
     let status = if ready {
         StatusCode::OK

@@ -12,11 +12,12 @@ use guichet_connectors::twilio::webhook::StatusCallback;
 use guichet_connectors::twilio::{
     self, Form, GatherResult, IncomingCall, IncomingSms, VoiceOptions, signature, twiml,
 };
-use guichet_store::{DeliveryStatus, Store};
+use guichet_store::{DeliveryStatus, Store, mask_number};
 
 use super::{UNKNOWN_NUMBER_MESSAGE, requested_now, with_trace_headers};
 use crate::serve::conversation::{self, Outcome, Step};
 use crate::serve::error::ServeError;
+use crate::serve::metrics::SmsFailure;
 use crate::serve::state::{AppState, CommuneRuntime};
 
 type AppRef = State<Arc<AppState>>;
@@ -80,7 +81,7 @@ fn voice_options(state: &AppState, commune: &CommuneRuntime, next_seq: u32) -> V
 }
 
 fn unknown_number(state: &AppState, to: &str) -> Response {
-    tracing::warn!(to, "call to a number of no commune");
+    tracing::warn!(to = %mask_number(to), "call to a number of no commune");
     state
         .metrics
         .unknown_numbers
@@ -181,7 +182,7 @@ pub async fn sms(
         let (form, commune) = authenticate(&state, &uri, &headers, &body)?;
         let sms = IncomingSms::parse(&form)?;
         let Some(commune) = commune else {
-            tracing::warn!(to = %sms.to, "SMS to a number of no commune");
+            tracing::warn!(to = %mask_number(&sms.to), "SMS to a number of no commune");
             state
                 .metrics
                 .unknown_numbers
@@ -237,12 +238,16 @@ pub async fn sms_conversation(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<String, ServeError> {
     if let Some(caller) = conversation::caller_pseudonym(state, from)
-        && let Some(active) = state
-            .store
-            .active_session_for_caller(&commune.id, guichet_store::Channel::Sms, &caller, now)
-            .await?
+        && let Some(active) = conversation::active_conversation_for_caller(
+            state,
+            &commune.id,
+            guichet_store::Channel::Sms,
+            &caller,
+            now,
+        )
+        .await?
     {
-        return Ok(active.conversation_id);
+        return Ok(active);
     }
     Ok(format!("sms-{message_id}"))
 }
@@ -276,9 +281,7 @@ pub async fn status(
                     if status == DeliveryStatus::Failed {
                         state
                             .metrics
-                            .sms_failures
-                            .with_label_values(&["twilio", "undelivered"])
-                            .inc();
+                            .record_sms_failure("twilio", SmsFailure::Undelivered);
                     }
                     state
                         .store

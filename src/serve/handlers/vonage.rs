@@ -12,11 +12,12 @@ use guichet_connectors::DeliveryState;
 use guichet_connectors::vonage::{
     AnswerRequest, CallEvent, IncomingSms, InputEvent, MessageStatus, NccoOptions, ncco, signature,
 };
-use guichet_store::{DeliveryStatus, Store};
+use guichet_store::{DeliveryStatus, Store, mask_number};
 
 use super::{DECISION_HEADER, UNKNOWN_NUMBER_MESSAGE, header_value};
 use crate::serve::conversation::{self, Outcome, Step};
 use crate::serve::error::ServeError;
+use crate::serve::metrics::SmsFailure;
 use crate::serve::state::{AppState, CommuneRuntime};
 
 type AppRef = State<Arc<AppState>>;
@@ -95,7 +96,7 @@ fn voice_response(
 }
 
 fn unknown_number(state: &AppState, to: &str) -> Response {
-    tracing::warn!(to, "call to a number of no commune");
+    tracing::warn!(to = %mask_number(to), "call to a number of no commune");
     state
         .metrics
         .unknown_numbers
@@ -230,7 +231,7 @@ pub async fn sms(State(state): AppRef, headers: HeaderMap, body: Bytes) -> Respo
         authenticate(&state, &headers, &body)?;
         let sms = IncomingSms::parse(&body)?;
         let Some(commune) = state.commune_for_number(&sms.to).cloned() else {
-            tracing::warn!(to = %sms.to, "SMS to a number of no commune");
+            tracing::warn!(to = %mask_number(&sms.to), "SMS to a number of no commune");
             state
                 .metrics
                 .unknown_numbers
@@ -282,9 +283,7 @@ pub async fn status(State(state): AppRef, headers: HeaderMap, body: Bytes) -> Re
             if status == DeliveryStatus::Failed {
                 state
                     .metrics
-                    .sms_failures
-                    .with_label_values(&["vonage", "undelivered"])
-                    .inc();
+                    .record_sms_failure("vonage", SmsFailure::Undelivered);
             }
             state
                 .store

@@ -8,6 +8,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use guichet_store::*;
 use serde_json::json;
 
+mod notifications;
+pub use notifications::*;
+
 /// Generates one `#[tokio::test]` per suite function, each on a fresh store from `$open`
 /// (an async fn returning `Option<fixture>`; `None` means the backend is unavailable and the
 /// test is skipped).
@@ -29,7 +32,10 @@ macro_rules! store_suite {
             staff_accounts_and_logins,
             audit_and_eval_runs,
             privacy_access_and_erasure,
-            corrupt_rows_are_errors_not_panics
+            corrupt_rows_are_errors_not_panics,
+            notifications_are_queued_once_and_retried_like_the_outbox,
+            concurrent_notification_claims_are_disjoint,
+            staff_sessions_slide_and_audit_filters_by_action
         );
     };
     (@tests $open:path; $($name:ident),+) => {
@@ -938,7 +944,7 @@ pub async fn cross_commune_isolation<S: Store>(store: &S) {
             .await
             .expect("audit");
     }
-    let lines = store.list_audit(&a, 10).await.expect("audit");
+    let lines = store.list_audit(&a, None, 10).await.expect("audit");
     assert_eq!(
         lines
             .iter()
@@ -1621,7 +1627,7 @@ pub async fn audit_and_eval_runs<S: Store>(store: &S) {
         .await
         .expect("audit");
     let lines = store
-        .list_audit(&communes(&["demo"]), 3)
+        .list_audit(&communes(&["demo"]), None, 3)
         .await
         .expect("list");
     assert_eq!(

@@ -1,0 +1,267 @@
+//! The last session of each conversation this node handled, kept in memory so that a call goes
+//! on when the store cannot be reached. Read ONLY when the store does not answer (or still lacks
+//! this node's spooled turns): several nodes may share the store, which stays the reference.
+//!
+//! Bounded: at most [`SessionCache::capacity`] conversations; entries older than their session
+//! timeout are dropped first, then the least recently updated.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use guichet_store::Channel;
+
+use super::conversation::Envelope;
+
+/// How many conversations a node remembers by default.
+pub const DEFAULT_CAPACITY: usize = 10_000;
+
+/// What the cache knows of one conversation.
+#[derive(Debug, Clone)]
+pub struct Cached {
+    pub envelope: Envelope,
+    pub started_at: DateTime<Utc>,
+    pub channel: Channel,
+    /// The caller's pseudonym (how an SMS conversation is found again by number).
+    pub caller: Option<String>,
+    /// The conversation ended with this turn.
+    pub closed: bool,
+}
+
+struct Entry {
+    cached: Cached,
+    updated: Instant,
+    keep_for: Duration,
+    /// Order of the updates (the least recently updated goes first).
+    tick: u64,
+}
+
+#[derive(Default)]
+struct Entries {
+    map: HashMap<(String, String), Entry>,
+    next_tick: u64,
+}
+
+pub struct SessionCache {
+    capacity: usize,
+    entries: Mutex<Entries>,
+}
+
+impl Default for SessionCache {
+    fn default() -> Self {
+        SessionCache::new(DEFAULT_CAPACITY)
+    }
+}
+
+impl SessionCache {
+    pub fn new(capacity: usize) -> SessionCache {
+        SessionCache {
+            capacity: capacity.max(1),
+            entries: Mutex::new(Entries::default()),
+        }
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    pub fn len(&self) -> usize {
+        self.lock().map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lock().map.is_empty()
+    }
+
+    /// Remembers the session after a turn, for `keep_for` (the conversation's timeout).
+    pub fn put(
+        &self,
+        tenant: &str,
+        conversation_id: &str,
+        cached: Cached,
+        keep_for: std::time::Duration,
+    ) {
+        let now = Instant::now();
+        let mut entries = self.lock();
+        let key = (tenant.to_string(), conversation_id.to_string());
+        if !entries.map.contains_key(&key) && entries.map.len() >= self.capacity {
+            evict(&mut entries.map, self.capacity, now);
+        }
+        let tick = entries.next_tick;
+        entries.next_tick += 1;
+        entries.map.insert(
+            key,
+            Entry {
+                cached,
+                updated: now,
+                keep_for,
+                tick,
+            },
+        );
+    }
+
+    /// The session last handled here, unless it timed out.
+    pub fn get(&self, tenant: &str, conversation_id: &str) -> Option<Cached> {
+        let now = Instant::now();
+        let mut entries = self.lock();
+        let key = (tenant.to_string(), conversation_id.to_string());
+        let entry = entries.map.get(&key)?;
+        if now.duration_since(entry.updated) > entry.keep_for {
+            entries.map.remove(&key);
+            return None;
+        }
+        Some(entry.cached.clone())
+    }
+
+    /// The latest open conversation of a caller pseudonym on a channel, unless it timed out.
+    pub fn active_for_caller(
+        &self,
+        tenant: &str,
+        channel: Channel,
+        caller: &str,
+    ) -> Option<String> {
+        let now = Instant::now();
+        self.lock()
+            .map
+            .iter()
+            .filter(|((entry_tenant, _), entry)| {
+                entry_tenant == tenant
+                    && entry.cached.channel == channel
+                    && !entry.cached.closed
+                    && entry.cached.caller.as_deref() == Some(caller)
+                    && now.duration_since(entry.updated) <= entry.keep_for
+            })
+            .max_by_key(|(_, entry)| entry.tick)
+            .map(|((_, conversation_id), _)| conversation_id.clone())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Entries> {
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Makes room: drops timed-out entries, then the least recently updated tenth.
+fn evict(entries: &mut HashMap<(String, String), Entry>, capacity: usize, now: Instant) {
+    entries.retain(|_, entry| now.duration_since(entry.updated) <= entry.keep_for);
+    if entries.len() < capacity {
+        return;
+    }
+    let mut ticks: Vec<u64> = entries.values().map(|entry| entry.tick).collect();
+    ticks.sort_unstable();
+    let drop = (capacity / 10).max(1).min(ticks.len());
+    let cutoff = ticks[drop - 1];
+    entries.retain(|_, entry| entry.tick > cutoff);
+}
+
+#[cfg(test)]
+mod tests {
+    use guichet_agent::{Channel, Engine, Inbound, LineType};
+    use guichet_knowledge::Knowledge;
+
+    use super::*;
+
+    fn envelope(seq: u32) -> Envelope {
+        let knowledge = Knowledge::load(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("communes/demo"),
+        )
+        .unwrap();
+        let inbound = Inbound {
+            tenant: "demo".into(),
+            channel: Channel::Voice,
+            conversation_id: "CA1".into(),
+            from: "+33612345678".into(),
+            text: String::new(),
+            asr_confidence: None,
+            dtmf: None,
+        };
+        let ctx = guichet_agent::Context {
+            now: Utc::now(),
+            line: LineType::of(&inbound.from),
+            knowledge: &knowledge,
+        };
+        let (engine, _) = Engine::default().start(&inbound, &ctx);
+        Envelope {
+            engine,
+            seq,
+            last: None,
+        }
+    }
+
+    fn cached(seq: u32) -> Cached {
+        Cached {
+            envelope: envelope(seq),
+            started_at: Utc::now(),
+            channel: guichet_store::Channel::Sms,
+            caller: Some("pseudo".into()),
+            closed: false,
+        }
+    }
+
+    #[test]
+    fn keeps_the_latest_session_of_each_conversation() {
+        let cache = SessionCache::new(10);
+        let hour = Duration::from_secs(3600);
+        cache.put("a", "c1", cached(0), hour);
+        cache.put("a", "c1", cached(1), hour);
+        cache.put("b", "c1", cached(5), hour);
+        assert_eq!(cache.get("a", "c1").unwrap().envelope.seq, 1);
+        assert_eq!(cache.get("b", "c1").unwrap().envelope.seq, 5);
+        assert!(cache.get("a", "c2").is_none());
+        assert_eq!(cache.len(), 2);
+    }
+
+    #[test]
+    fn finds_the_latest_open_conversation_of_a_caller() {
+        let cache = SessionCache::new(10);
+        let hour = Duration::from_secs(3600);
+        cache.put("a", "older", cached(1), hour);
+        cache.put("a", "newer", cached(1), hour);
+        let closed = Cached {
+            closed: true,
+            ..cached(2)
+        };
+        cache.put("a", "closed", closed, hour);
+        let voice = Cached {
+            channel: guichet_store::Channel::Voice,
+            ..cached(1)
+        };
+        cache.put("a", "voice", voice, hour);
+        assert_eq!(
+            cache
+                .active_for_caller("a", guichet_store::Channel::Sms, "pseudo")
+                .as_deref(),
+            Some("newer")
+        );
+        assert_eq!(
+            cache.active_for_caller("a", guichet_store::Channel::Sms, "other"),
+            None
+        );
+        assert_eq!(
+            cache.active_for_caller("b", guichet_store::Channel::Sms, "pseudo"),
+            None
+        );
+    }
+
+    #[test]
+    fn timed_out_sessions_are_forgotten() {
+        let cache = SessionCache::new(10);
+        cache.put("a", "old", cached(1), Duration::ZERO);
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(cache.get("a", "old").is_none());
+        assert!(cache.is_empty());
+    }
+
+    #[test]
+    fn stays_within_its_capacity_dropping_the_oldest() {
+        let cache = SessionCache::new(20);
+        let hour = Duration::from_secs(3600);
+        let one = cached(1);
+        for i in 0..50 {
+            cache.put("a", &format!("c{i}"), one.clone(), hour);
+        }
+        assert!(cache.len() <= 20, "{}", cache.len());
+        assert!(cache.get("a", "c49").is_some(), "the newest is kept");
+        assert!(cache.get("a", "c0").is_none(), "the oldest is dropped");
+    }
+}

@@ -1,0 +1,507 @@
+//! The spool: turns that could not reach the store, kept on disk until it is back.
+//!
+//! When the store does not answer (connection refused or reset, pool timed out, no answer within
+//! `store_timeout_ms`), a turn's [`TurnRecord`] — session, transcript line, tickets, SMS — is
+//! written as one JSON file in `spool_dir` (temporary file, fsync, rename), and the caller is
+//! answered as usual. A drainer task replays the files into the store in the order they were
+//! written, with the same `save_turn` as a normal turn (idempotent on its keys, so a replay after
+//! a crash never doubles a ticket or an SMS), then wakes the outbox worker. A record the store
+//! refuses for good goes to `spool_dir/rejected/` with an error log; nothing is deleted unsaved.
+//!
+//! The spool also remembers whether the store was reachable the last time this node tried
+//! ([`Spool::store_down`]): while it is not, turns go straight to the session cache and the
+//! spool instead of waiting for the store's timeout on every turn; the drainer checks the store
+//! again every few seconds.
+//!
+//! One spool directory belongs to one node (files are named and indexed by this process).
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use guichet_store::{Store, StoreError, TurnRecord, TurnSaved, redact_numbers};
+use tokio::sync::{Notify, watch};
+
+use super::state::AppState;
+
+/// Where refused records are moved, inside the spool directory.
+pub const REJECTED_DIR: &str = "rejected";
+
+/// How often the drainer looks at the spool when nothing wakes it.
+const IDLE_INTERVAL: Duration = Duration::from_secs(1);
+/// The longest wait between two attempts while the store is unreachable.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+/// Why a store call did not give its result.
+#[derive(Debug)]
+pub enum StoreFailure {
+    /// Unreachable or too slow: the same call may succeed later.
+    Unavailable(String),
+    /// The store answered with an error: retrying will not help.
+    Failed(StoreError),
+}
+
+impl std::fmt::Display for StoreFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreFailure::Unavailable(reason) => write!(f, "store unavailable: {reason}"),
+            StoreFailure::Failed(error) => write!(f, "store error: {error}"),
+        }
+    }
+}
+
+/// A spooled turn: its file name (the order of replay) and whose it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Entry {
+    tenant: String,
+    conversation_id: String,
+}
+
+pub struct Spool {
+    dir: PathBuf,
+    timeout: Duration,
+    /// Spooled files not yet in the store, by file name (= replay order).
+    files: Mutex<BTreeMap<String, Entry>>,
+    /// One drain at a time (the drainer task, or a turn catching its conversation up).
+    draining: tokio::sync::Mutex<()>,
+    /// Woken when a turn is spooled.
+    wake: Notify,
+    store_down: AtomicBool,
+    /// The last time stamp given to a file name (strictly increasing).
+    last_stamp: AtomicU64,
+}
+
+/// What one drain did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Drained {
+    pub saved: usize,
+    pub rejected: usize,
+    /// Still spooled (the store became unreachable again).
+    pub left: usize,
+}
+
+impl Spool {
+    /// The spool in `dir`, with the files a previous run left there (drained first). A missing
+    /// directory is created at the first write; an unreadable one is reported and skipped.
+    pub fn open(dir: &Path, store_timeout: Duration) -> Spool {
+        let mut files = BTreeMap::new();
+        match std::fs::read_dir(dir) {
+            Ok(listing) => {
+                for item in listing.flatten() {
+                    let name = item.file_name().to_string_lossy().into_owned();
+                    if !is_spool_file(&name) {
+                        continue;
+                    }
+                    match read_record(&item.path()) {
+                        Ok(record) => {
+                            files.insert(name, entry_of(&record));
+                        }
+                        Err(error) => {
+                            tracing::error!(file = %name, %error, "unreadable spooled turn");
+                            reject(dir, &name, &error);
+                        }
+                    }
+                }
+                if !files.is_empty() {
+                    tracing::warn!(
+                        dir = %dir.display(),
+                        turns = files.len(),
+                        "turns spooled by a previous run: replaying them into the store"
+                    );
+                }
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => {
+                tracing::error!(dir = %dir.display(), %error, "spool directory unreadable");
+            }
+        }
+        Spool {
+            dir: dir.to_path_buf(),
+            timeout: store_timeout,
+            files: Mutex::new(files),
+            draining: tokio::sync::Mutex::new(()),
+            wake: Notify::new(),
+            store_down: AtomicBool::new(false),
+            last_stamp: AtomicU64::new(0),
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// How many turns wait in the spool.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
+    /// Whether turns of this conversation wait in the spool (the store is behind on it).
+    pub fn has_pending(&self, tenant: &str, conversation_id: &str) -> bool {
+        self.lock()
+            .values()
+            .any(|entry| entry.tenant == tenant && entry.conversation_id == conversation_id)
+    }
+
+    /// Whether the last store call of this node found the store unreachable.
+    pub fn store_down(&self) -> bool {
+        self.store_down.load(Ordering::SeqCst)
+    }
+
+    fn set_store_down(&self, down: bool) {
+        let was = self.store_down.swap(down, Ordering::SeqCst);
+        if was && !down {
+            tracing::info!("store reachable again");
+        } else if down && !was {
+            tracing::warn!("store unreachable: turns go on from memory and the spool");
+        }
+    }
+
+    /// Runs a store call with the store timeout, and notes whether the store answered.
+    pub async fn store_call<T>(
+        &self,
+        call: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreFailure> {
+        let result = match tokio::time::timeout(self.timeout, call).await {
+            Err(_) => Err(StoreFailure::Unavailable(format!(
+                "no answer within {} ms",
+                self.timeout.as_millis()
+            ))),
+            Ok(Err(error)) if error.is_unavailable() => {
+                Err(StoreFailure::Unavailable(error.to_string()))
+            }
+            Ok(Err(error)) => Err(StoreFailure::Failed(error)),
+            Ok(Ok(value)) => Ok(value),
+        };
+        self.set_store_down(matches!(result, Err(StoreFailure::Unavailable(_))));
+        result
+    }
+
+    /// Writes a turn to the spool (durably: temporary file, fsync, rename) and wakes the drainer.
+    pub async fn write(&self, record: &TurnRecord) -> std::io::Result<()> {
+        let name = self.file_name(record);
+        let json = serde_json::to_vec(record).map_err(std::io::Error::other)?;
+        let dir = self.dir.clone();
+        let file = name.clone();
+        tokio::task::spawn_blocking(move || write_durably(&dir, &file, &json))
+            .await
+            .map_err(std::io::Error::other)??;
+        self.lock().insert(name, entry_of(record));
+        self.wake.notify_one();
+        Ok(())
+    }
+
+    /// `{time}-{tenant}-{conversation}-{seq}.json`: sorted by time, then conversation and seq.
+    fn file_name(&self, record: &TurnRecord) -> String {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+            .unwrap_or(0);
+        let stamp = self
+            .last_stamp
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |last| {
+                Some(now.max(last + 1))
+            })
+            .map(|last| now.max(last + 1))
+            .unwrap_or(now);
+        format!(
+            "{stamp:020}-{}-{}-{:010}.json",
+            file_safe(&record.session.tenant),
+            file_safe(&record.session.conversation_id),
+            record.turn.seq.max(0)
+        )
+    }
+
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Entry>> {
+        self.files.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Replays the spooled turns into the store, oldest first, until the spool is empty or the
+/// store is unreachable again.
+pub async fn drain(state: &AppState) -> Drained {
+    let spool = &state.spool;
+    let _draining = spool.draining.lock().await;
+    let mut drained = Drained::default();
+    let names: Vec<String> = spool.lock().keys().cloned().collect();
+    for (index, name) in names.iter().enumerate() {
+        let path = spool.dir.join(name);
+        let record = match read_record(&path) {
+            Ok(record) => record,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                spool.lock().remove(name);
+                continue;
+            }
+            Err(error) => {
+                tracing::error!(file = %name, %error, "unreadable spooled turn");
+                reject(&spool.dir, name, &error);
+                spool.lock().remove(name);
+                drained.rejected += 1;
+                continue;
+            }
+        };
+        match spool.store_call(state.store.save_turn(&record)).await {
+            Ok(saved) => {
+                if let Err(error) = std::fs::remove_file(&path) {
+                    tracing::error!(file = %name, %error, "removing a replayed spooled turn");
+                }
+                spool.lock().remove(name);
+                drained.saved += 1;
+                after_replay(state, &record, &saved);
+            }
+            Err(StoreFailure::Unavailable(reason)) => {
+                drained.left = names.len() - index;
+                tracing::warn!(
+                    left = drained.left,
+                    reason = %redact_numbers(&reason),
+                    "store still unreachable: spooled turns kept"
+                );
+                return drained;
+            }
+            Err(StoreFailure::Failed(error)) => {
+                let error = error.to_string();
+                tracing::error!(
+                    file = %name,
+                    error = %redact_numbers(&error),
+                    "the store refused a spooled turn: moved to {REJECTED_DIR}/"
+                );
+                reject(&spool.dir, name, &error);
+                spool.lock().remove(name);
+                drained.rejected += 1;
+            }
+        }
+    }
+    if drained.saved > 0 || drained.rejected > 0 {
+        tracing::info!(
+            saved = drained.saved,
+            rejected = drained.rejected,
+            "spooled turns replayed into the store"
+        );
+    }
+    drained
+}
+
+/// What a turn does once saved: wake the outbox worker, tell the console about tickets.
+fn after_replay(state: &AppState, record: &TurnRecord, saved: &TurnSaved) {
+    if !record.outbox.is_empty() {
+        state.outbox_wake.notify_one();
+    }
+    if saved.inserted && !record.tickets.is_empty() {
+        state.console.notify_tickets_changed();
+    }
+}
+
+/// The drainer: replays the spool when a turn is spooled and every second; while the store is
+/// unreachable, tries again with a growing delay (up to [`MAX_BACKOFF`]). Stops when `shutdown`
+/// turns true (the graceful shutdown drains once more, see [`super::Running::shutdown`]).
+pub async fn run(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) {
+    let mut backoff = IDLE_INTERVAL;
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        let spool = &state.spool;
+        let reachable = if !spool.is_empty() {
+            drain(&state).await.left == 0
+        } else if spool.store_down() {
+            spool.store_call(state.store.ping()).await.is_ok()
+        } else {
+            true
+        };
+        if reachable {
+            backoff = IDLE_INTERVAL;
+            tokio::select! {
+                _ = spool.wake.notified() => {}
+                _ = tokio::time::sleep(IDLE_INTERVAL) => {}
+                _ = shutdown.changed() => {}
+            }
+        } else {
+            tokio::select! {
+                _ = tokio::time::sleep(backoff) => {}
+                _ = shutdown.changed() => {}
+            }
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
+    }
+}
+
+fn entry_of(record: &TurnRecord) -> Entry {
+    Entry {
+        tenant: record.session.tenant.clone(),
+        conversation_id: record.session.conversation_id.clone(),
+    }
+}
+
+fn is_spool_file(name: &str) -> bool {
+    name.ends_with(".json") && !name.starts_with('.')
+}
+
+/// A name part made of `[A-Za-z0-9_.]` only (at most 64 characters).
+fn file_safe(text: &str) -> String {
+    text.chars()
+        .take(64)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn read_record(path: &Path) -> std::io::Result<TurnRecord> {
+    let bytes = std::fs::read(path)?;
+    serde_json::from_slice(&bytes)
+        .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidData, error))
+}
+
+/// Writes `dir/name` so that it exists whole or not at all, even after a crash.
+fn write_durably(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let temporary = dir.join(format!(".{name}.tmp"));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        // Tickets and SMS hold phone numbers: readable by the service only.
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&temporary)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&temporary, dir.join(name))?;
+    // The rename itself must survive a crash.
+    std::fs::File::open(dir)?.sync_all()
+}
+
+/// Moves a spooled file the store will never take to `rejected/`, with the reason beside it.
+fn reject(dir: &Path, name: &str, reason: &dyn std::fmt::Display) {
+    let rejected = dir.join(REJECTED_DIR);
+    let moved = std::fs::create_dir_all(&rejected)
+        .and_then(|()| std::fs::rename(dir.join(name), rejected.join(name)))
+        .and_then(|()| {
+            std::fs::write(
+                rejected.join(format!("{name}.error.txt")),
+                format!("{reason}\n"),
+            )
+        });
+    if let Err(error) = moved {
+        tracing::error!(file = %name, %error, "could not move a spooled turn to {REJECTED_DIR}/");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use guichet_store::{Channel, SessionRecord, Turn};
+
+    use super::*;
+
+    fn record(conversation_id: &str, seq: i64) -> TurnRecord {
+        let now = Utc::now();
+        TurnRecord {
+            session: SessionRecord {
+                tenant: "villebourg".into(),
+                conversation_id: conversation_id.into(),
+                channel: Channel::Voice,
+                caller: None,
+                state: serde_json::json!({ "seq": seq }),
+                started_at: now,
+                updated_at: now,
+                expires_at: now,
+                closed_at: None,
+                end_reason: None,
+            },
+            turn: Turn {
+                seq,
+                at: now,
+                caller_text: "bonjour".into(),
+                reply_text: "Bonjour.".into(),
+                decision: serde_json::Value::Null,
+                action: "answer".into(),
+                fiche: None,
+                confidence: None,
+            },
+            tickets: Vec::new(),
+            outbox: Vec::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn spooled_turns_survive_a_restart_in_the_order_they_were_written() {
+        let dir = std::env::temp_dir().join(format!("guichet-spool-unit-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let spool = Spool::open(&dir, Duration::from_secs(1));
+        assert!(spool.is_empty());
+        let written = [record("CA2", 1), record("CA1", 1), record("CA2", 2)];
+        for turn in &written {
+            spool.write(turn).await.unwrap();
+        }
+        assert!(spool.has_pending("villebourg", "CA1"));
+        assert!(!spool.has_pending("villebourg", "CA3"));
+        assert!(!spool.has_pending("autre", "CA1"));
+
+        // A new process finds them, and reads them back in the order they were written.
+        let reopened = Spool::open(&dir, Duration::from_secs(1));
+        assert_eq!(reopened.len(), 3);
+        let names: Vec<String> = reopened.lock().keys().cloned().collect();
+        let read: Vec<TurnRecord> = names
+            .iter()
+            .map(|name| read_record(&dir.join(name)).unwrap())
+            .collect();
+        assert_eq!(read, written);
+        assert!(
+            names[0].contains("-villebourg-CA2-0000000001.json"),
+            "{names:?}"
+        );
+        // No temporary file is left behind.
+        let all = std::fs::read_dir(&dir).unwrap().count();
+        assert_eq!(all, 3);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn unreadable_files_are_moved_aside_at_start() {
+        let dir = std::env::temp_dir().join(format!("guichet-spool-bad-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("00000000000000000001-x-y-0000000001.json"),
+            "{not json",
+        )
+        .unwrap();
+        let spool = Spool::open(&dir, Duration::from_secs(1));
+        assert!(spool.is_empty());
+        let rejected = dir.join(REJECTED_DIR);
+        assert!(
+            rejected
+                .join("00000000000000000001-x-y-0000000001.json")
+                .exists()
+        );
+        assert!(
+            rejected
+                .join("00000000000000000001-x-y-0000000001.json.error.txt")
+                .exists()
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn file_names_are_safe_and_sorted_by_time() {
+        assert_eq!(file_safe("villebourg"), "villebourg");
+        assert_eq!(file_safe("sms-SM12/../x y"), "sms_SM12_.._x_y");
+        assert!(is_spool_file("00001-a-b-0000000001.json"));
+        assert!(!is_spool_file(".00001-a-b-0000000001.json.tmp"));
+        assert!(!is_spool_file("x.json.error.txt"));
+    }
+}
