@@ -6,11 +6,6 @@ use clap::{Parser, Subcommand};
 
 mod cli;
 
-/// mimalloc: a turn allocates a few hundred small objects (search, JSON, HTTP), and glibc's
-/// allocator was a quarter of the service's CPU time under load.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Guichet: a 24/7 first-level phone and SMS desk for a French town hall.
 #[derive(Parser)]
 #[command(name = "guichet", version, about, long_about = None)]

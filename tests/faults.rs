@@ -51,6 +51,18 @@ async fn eventually<T>(
     }
 }
 
+/// The service's `/metrics` exposition.
+async fn scrape(h: &Harness) -> String {
+    h.http
+        .get(format!("{}/metrics", h.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 /// A name no other test (of this or another process) uses at the same time.
 fn unique(prefix: &str) -> String {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -414,6 +426,35 @@ async fn postgres_stopped_mid_call_loses_no_turn_ticket_or_sms() {
     assert_eq!(ready["spooled_turns"], 4);
     assert_ne!(ready["store"], "ok");
     assert!(h.fake.received().is_empty());
+    // So do the metrics, without waiting for the store.
+    let asked = Instant::now();
+    let metrics = scrape(&h).await;
+    assert!(
+        asked.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        asked.elapsed()
+    );
+    assert_eq!(
+        metric(&metrics, "guichet_spool_depth", &[]),
+        4.0,
+        "{metrics}"
+    );
+    assert_eq!(
+        metric(
+            &metrics,
+            "guichet_spooled_turns_total",
+            &["outcome=\"spooled\""]
+        ),
+        4.0
+    );
+    assert_eq!(
+        metric(
+            &metrics,
+            "guichet_spooled_turns_total",
+            &["outcome=\"replayed\""]
+        ),
+        0.0
+    );
 
     // PostgreSQL is back: everything lands, once.
     proxy.set(Mode::Up);
@@ -487,6 +528,26 @@ async fn postgres_stopped_mid_call_loses_no_turn_ticket_or_sms() {
     assert_eq!(distinct.len(), all.len(), "no SMS sent twice: {all:?}");
     assert!(!spool.join("rejected").exists(), "nothing refused");
     assert_eq!(h.service.state.spool.len(), 0);
+    // The metrics tell the same story: every spooled turn replayed, none refused, none left.
+    let metrics = eventually(
+        "the spool empty in the metrics",
+        Duration::from_secs(30),
+        async || {
+            let metrics = scrape(&h).await;
+            (metric(&metrics, "guichet_spool_depth", &[]) == 0.0).then_some(metrics)
+        },
+    )
+    .await;
+    let outcome = |name: &str| {
+        metric(
+            &metrics,
+            "guichet_spooled_turns_total",
+            &[&format!("outcome=\"{name}\"")],
+        )
+    };
+    assert!(outcome("spooled") >= 1.0, "{metrics}");
+    assert_eq!(outcome("replayed"), outcome("spooled"), "{metrics}");
+    assert_eq!(outcome("rejected"), 0.0, "{metrics}");
 
     h.stop().await;
     drop(proxy);
@@ -874,15 +935,7 @@ async fn a_dead_sms_is_not_sent_again_when_the_provider_recovers() {
     let still = store.get_outbox(1).await.unwrap().unwrap();
     assert_eq!(still.state, OutboxState::Dead);
     assert_eq!(still.attempts, 3);
-    let metrics = h
-        .http
-        .get(format!("{}/metrics", h.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = scrape(&h).await;
     assert!(
         metrics.contains("guichet_sms_dead_total{provider=\"twilio\"} 1"),
         "{metrics}"

@@ -108,18 +108,6 @@ fn line_request_id(line: &Value) -> Option<&str> {
     request_span(line)?["request_id"].as_str()
 }
 
-/// `name{labels} value` of the exposition, summed over the series whose labels contain all of
-/// `labels`.
-fn metric(text: &str, name: &str, labels: &[&str]) -> f64 {
-    text.lines()
-        .filter(|line| !line.starts_with('#'))
-        .filter_map(|line| line.rsplit_once(' '))
-        .filter(|(series, _)| series == &name || series.starts_with(&format!("{name}{{")))
-        .filter(|(series, _)| labels.iter().all(|label| series.contains(label)))
-        .map(|(_, value)| value.parse::<f64>().unwrap())
-        .sum()
-}
-
 /// Every name of the table at the top of `src/serve/metrics.rs`.
 fn documented_metrics() -> Vec<String> {
     include_str!("../src/serve/metrics.rs")

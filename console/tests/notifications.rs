@@ -13,7 +13,10 @@ use guichet_console::ConsoleConfig;
 use guichet_console::notify::{
     NotificationConfig, NotificationRoute, Notifier, SmtpConfig, SmtpSecurity,
 };
-use guichet_store::{Notification, NotificationFilter, NotificationState, Role, Store};
+use guichet_store::{
+    DeliveryStatus, FailureKind, NewOutboxMessage, Notification, NotificationFilter,
+    NotificationState, RetryOutcome, RetryPolicy, Role, Store,
+};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 /// A webhook receiver answering the given statuses in turn (then 200), recording bodies.
@@ -430,11 +433,175 @@ async fn reports_are_emailed_to_their_partner(backend: Backend) {
     assert!(mails[0].contains("SIG-ABC123"));
 }
 
+/// Queues an SMS of `commune` and leases it (alone) to a worker; returns its id.
+async fn claimed_sms(h: &Harness, commune: &str, key: &str, to: &str, body: &str) -> i64 {
+    let id = h
+        .store
+        .enqueue_sms(&NewOutboxMessage {
+            idempotency_key: key.into(),
+            tenant: commune.into(),
+            conversation_id: Some(format!("conv-{key}")),
+            to: to.into(),
+            sender: "MAIRIE".into(),
+            body: body.into(),
+            created_at: h.clock.now(),
+        })
+        .await
+        .expect("enqueue");
+    let batch = h
+        .store
+        .claim_due_outbox(1, h.clock.now(), std::time::Duration::from_secs(30))
+        .await
+        .expect("claim");
+    assert_eq!(batch.iter().map(|m| m.id).collect::<Vec<_>>(), vec![id]);
+    id
+}
+
+async fn undelivered_sms_are_shown_to_their_commune_only(backend: Backend) {
+    let h = harness_on(&backend, ConsoleConfig::default()).await;
+    let (agent, password) = account(
+        &h,
+        "agent@villebourg.example",
+        Role::Standardiste,
+        &["villebourg"],
+    )
+    .await;
+    let mut client = Client::new(&h);
+    client.login(&agent, &password).await;
+    let before = client.get("/console/notifications").await;
+    assert_eq!(before.status, StatusCode::OK);
+    assert!(
+        before.body.contains("Aucun SMS non remis."),
+        "{}",
+        before.body
+    );
+
+    // Villebourg: the provider refuses the number for good (dead).
+    let body = "Passeport : prenez rendez-vous en ligne sur https://villebourg.example/passeport, \
+                puis venez en mairie avec votre ancien passeport.";
+    let dead = claimed_sms(&h, "villebourg", "sms-a", "+33612345678", body).await;
+    let outcome = h
+        .store
+        .mark_outbox_failed(
+            dead,
+            "HTTP 400: The To number +33612345678 is not a valid mobile",
+            FailureKind::Permanent,
+            &RetryPolicy::default(),
+            h.clock.now(),
+        )
+        .await
+        .expect("fail");
+    assert_eq!(outcome, RetryOutcome::Dead);
+    // Autreville: sent, then reported undelivered (failed).
+    h.clock.advance(chrono::Duration::minutes(5));
+    let failed = claimed_sms(
+        &h,
+        "autreville",
+        "sms-b",
+        "+33698765432",
+        "Horaires de la mairie d'Autreville.",
+    )
+    .await;
+    assert!(
+        h.store
+            .mark_outbox_sent(failed, "SM-b", h.clock.now())
+            .await
+            .expect("sent")
+    );
+    assert!(
+        h.store
+            .record_delivery(
+                "SM-b",
+                DeliveryStatus::Failed,
+                Some("30003 handset unreachable"),
+                h.clock.now()
+            )
+            .await
+            .expect("report")
+    );
+
+    let page = client.get("/console/notifications").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let body_html = &page.body;
+    assert!(body_html.contains("SMS non remis"), "{body_html}");
+    assert!(body_html.contains("sms-dead"), "{body_html}");
+    // Given up at 20:30 in Paris (19:30 UTC; `/` as escaped by the template), the recipient
+    // and the number in the error masked.
+    assert!(
+        body_html.contains("<td>09&#x2f;03&#x2f;2026 20:30:00</td>"),
+        "{body_html}"
+    );
+    assert!(body_html.contains("<td>+336******78</td>"), "{body_html}");
+    assert!(
+        body_html.contains("The To number +336******78 is not a valid mobile"),
+        "{body_html}"
+    );
+    assert!(!body_html.contains("+33612345678"), "no number in clear");
+    assert!(body_html.contains("Abandonné après refus ou échecs répétés"));
+    // The first 60 characters of the text only (`/` as escaped by the template).
+    assert!(
+        body_html.contains(
+            "<td>Passeport : prenez rendez-vous en ligne sur https:&#x2f;&#x2f;villebou…</td>"
+        ),
+        "{body_html}"
+    );
+    assert!(!body_html.contains("ancien passeport"));
+    // Not Autreville's.
+    assert!(!body_html.contains("sms-failed"), "{body_html}");
+    assert!(!body_html.contains("30003"));
+    assert!(!body_html.contains("+336******32"));
+
+    // Autreville's operator sees its own failed SMS, not Villebourg's dead one.
+    let (operator, operator_password) = account(
+        &h,
+        "stats@autreville.example",
+        Role::Operateur,
+        &["autreville"],
+    )
+    .await;
+    let mut outsider = Client::new(&h);
+    outsider.login(&operator, &operator_password).await;
+    let theirs = outsider.get("/console/notifications").await;
+    assert_eq!(theirs.status, StatusCode::OK);
+    assert!(theirs.body.contains("sms-failed"), "{}", theirs.body);
+    assert!(
+        theirs
+            .body
+            .contains("<td>09&#x2f;03&#x2f;2026 20:35:00</td>")
+    );
+    assert!(theirs.body.contains("<td>+336******32</td>"));
+    assert!(theirs.body.contains("30003 handset unreachable"));
+    assert!(
+        theirs
+            .body
+            .contains("Non distribué (rapport du fournisseur)")
+    );
+    assert!(!theirs.body.contains("sms-dead"), "{}", theirs.body);
+    assert!(!theirs.body.contains("+336******78"));
+    assert!(!theirs.body.contains("Passeport : prenez"));
+
+    // An editor does not see the page.
+    let (editor, editor_password) = account(
+        &h,
+        "fiches@villebourg.example",
+        Role::Editeur,
+        &["villebourg"],
+    )
+    .await;
+    let mut writer = Client::new(&h);
+    writer.login(&editor, &editor_password).await;
+    assert_eq!(
+        writer.get("/console/notifications").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
 on_both_backends!(
     webhook_failures_are_retried_with_backoff_and_visible,
     two_nodes_send_each_notification_once,
     failures_are_given_up_loudly_and_shown_in_the_console,
     reports_are_emailed_to_their_partner,
+    undelivered_sms_are_shown_to_their_commune_only,
 );
 
 #[test]

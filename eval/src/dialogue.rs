@@ -203,6 +203,8 @@ pub fn parse_file(
     dialogues: &mut Vec<Dialogue>,
     errors: &mut Vec<LoadError>,
 ) {
+    // Editors may start the file with a byte order mark, which serde_yaml_ng misreads.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // After a YAML syntax error, serde_yaml_ng's document iterator goes on with broken
     // documents: the same error forever, or events that make it panic. Read no further than
     // the first document that cannot even be skipped.

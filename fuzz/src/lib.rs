@@ -132,7 +132,7 @@ pub fn fuzz_bytes(
     target: &str,
     format_tokens: &[&str],
     fresh: proptest::strategy::BoxedStrategy<Vec<u8>>,
-    check: impl Fn(&Vec<u8>) -> Result<(), String>,
+    check: impl Fn(&[u8]) -> Result<(), String>,
 ) -> Summary {
     let corpus = corpus(target);
     assert!(
@@ -141,7 +141,7 @@ pub fn fuzz_bytes(
         corpus_dir(target).display()
     );
     let strategy = mutate::bytes(&corpus, format_tokens, fresh);
-    let summary = run(target, corpus, strategy, check);
+    let summary = run(target, corpus, strategy, |input: &Vec<u8>| check(input));
     assert!(
         summary.generated > 0 || budget().is_zero(),
         "fuzz {target}: no input was generated within the budget"

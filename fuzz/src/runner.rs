@@ -170,7 +170,7 @@ fn fail<T: Input>(target: &str, seed: u64, origin: &str, input: &T, message: &st
         "fuzz target `{target}` failed on {origin}\n{message}\n\
          input: {}\n\
          saved to: {saved}\n\
-         reproduce: GUICHET_FUZZ_SEED={seed:#x} cargo test -p guichet-fuzz --test {target}\n\
+         reproduce: GUICHET_FUZZ_SEED={seed:#x} cargo test -p guichet-fuzz --test targets {target}::\n\
          (byte inputs: copy the saved .bin into fuzz/corpus/{target}/ as a regression seed)",
         input.describe()
     );

@@ -424,6 +424,22 @@ impl Settings {
                 bail!("commune id {id:?}: use lowercase letters, digits, '-' or '_'");
             }
         }
+        // An empty secret would sign with an empty key (anyone could forge a webhook): refused.
+        let secrets = [
+            ("GUICHET__TWILIO__AUTH_TOKEN".to_string(), &self.twilio.auth_token),
+            ("GUICHET__VONAGE__API_SECRET".to_string(), &self.vonage.api_secret),
+            ("GUICHET__VONAGE__SIGNATURE_SECRET".to_string(), &self.vonage.signature_secret),
+            ("GUICHET__PRIVACY__PSEUDONYM_KEY".to_string(), &self.privacy.pseudonym_key),
+        ];
+        let communes = self.communes.iter().map(|(id, commune)| {
+            let name = format!("GUICHET__COMMUNES__{}__TWILIO__AUTH_TOKEN", id.to_uppercase());
+            (name, &commune.twilio.auth_token)
+        });
+        for (name, secret) in secrets.into_iter().chain(communes) {
+            if secret.as_ref().is_some_and(|s| s.expose().trim().is_empty()) {
+                bail!("{name} is set but empty: give it a value or remove it");
+            }
+        }
         if let Some(fallback) = &self.fallback_commune
             && !self.communes.contains_key(fallback)
         {
@@ -593,5 +609,15 @@ mod tests {
             .unwrap();
         assert_eq!(settings.log.format, LogFormat::Json);
         assert_eq!(settings.log.level, "guichet=debug,warn");
+    }
+
+    #[test]
+    fn an_empty_secret_is_refused() {
+        let mut settings = Settings::demo();
+        settings.twilio.auth_token = Some(Secret::new("  "));
+        let error = settings.validate().unwrap_err().to_string();
+        assert!(error.contains("GUICHET__TWILIO__AUTH_TOKEN is set but empty"), "{error}");
+        settings.twilio.auth_token = Some(Secret::new("token"));
+        assert!(settings.validate().is_ok());
     }
 }

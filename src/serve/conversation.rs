@@ -482,6 +482,7 @@ pub async fn close(
     conversation_id: &str,
     reason: &str,
 ) -> Result<bool, ServeError> {
+    state.sessions.remove(tenant, conversation_id);
     Ok(state
         .store
         .close_session(tenant, conversation_id, reason, state.now())

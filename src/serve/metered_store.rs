@@ -130,4 +130,6 @@ metered! {
     fn mark_notification_failed(&self, id: i64, error: &str, kind: FailureKind, policy: &RetryPolicy, now: DateTime<Utc>) -> RetryOutcome;
     fn list_notifications(&self, filter: &NotificationFilter) -> Vec<Notification>;
     fn notification_counts(&self, communes: &[String]) -> Vec<(NotificationState, i64)>;
+    fn list_outbox(&self, filter: &OutboxFilter) -> Vec<OutboxMessage>;
+    fn outbox_counts(&self, communes: &[String]) -> Vec<(OutboxState, i64)>;
 }

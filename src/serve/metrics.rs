@@ -19,11 +19,15 @@
 //! | `guichet_sms_failed_total` | counter | `provider`, `reason` | failed SMS: `retry` (temporary failure, tried again later), `permanent` (refused, not retried), `undelivered` (the provider's delivery report) |
 //! | `guichet_sms_dead_total` | counter | `provider` | SMS given up (permanent failure, or every attempt used) |
 //! | `guichet_sms_failures_total` | counter | `provider`, `kind` | older name of the failures (`kind`: transient, permanent, undelivered), kept for existing dashboards |
+//! | `guichet_spool_depth` | gauge | — | turns waiting in this node's spool for the store to come back |
+//! | `guichet_spooled_turns_total` | counter | `outcome` | turns through this node's spool: `spooled` (written there, the store unreachable), `replayed` (saved into the store afterwards, also those a previous run left), `rejected` (unreadable or refused by the store: moved to `rejected/`) |
+//! | `guichet_notifications` | gauge | `state` | ticket notifications (e-mail, webhook) of this node's communes in each state (`pending`, `sending`, `sent`, `failed`, `dead`), read from the store at each scrape |
 //!
 //! Plus the process collector's `process_*` (CPU seconds, resident memory, open files).
 //! Label sets known in advance (providers, reasons, store operations, communes' handoff kinds)
 //! are exposed at 0 from the start, so that rates and alerts work before the first event.
 
+use guichet_store::NotificationState;
 use prometheus::{
     Encoder, Gauge, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts,
     Registry, TextEncoder,
@@ -55,6 +59,9 @@ pub struct Metrics {
     pub sms_failures: IntCounterVec,
     pub rejected: IntCounterVec,
     pub unknown_numbers: IntCounterVec,
+    pub spool_depth: IntGauge,
+    pub spooled_turns: IntCounterVec,
+    pub notifications: IntGaugeVec,
 }
 
 /// Why an SMS failed, as `guichet_sms_failed_total{reason}` says it.
@@ -87,7 +94,71 @@ impl SmsFailure {
     }
 }
 
+/// What became of a turn in the spool, as `guichet_spooled_turns_total{outcome}` says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpoolOutcome {
+    /// Written to the spool: the store was unreachable.
+    Spooled,
+    /// Saved into the store from the spool.
+    Replayed,
+    /// Unreadable, or refused by the store: moved to `rejected/`.
+    Rejected,
+}
+
+impl SpoolOutcome {
+    const ALL: [SpoolOutcome; 3] = [
+        SpoolOutcome::Spooled,
+        SpoolOutcome::Replayed,
+        SpoolOutcome::Rejected,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            SpoolOutcome::Spooled => "spooled",
+            SpoolOutcome::Replayed => "replayed",
+            SpoolOutcome::Rejected => "rejected",
+        }
+    }
+}
+
+/// The spool's handles on `guichet_spool_depth` and `guichet_spooled_turns_total` (the spool
+/// is opened beside the registry, and records without the rest of the service's state).
+#[derive(Clone)]
+pub struct SpoolMetrics {
+    depth: IntGauge,
+    turns: IntCounterVec,
+}
+
+impl SpoolMetrics {
+    /// Sets how many turns wait in the spool.
+    pub fn set_depth(&self, turns: usize) {
+        self.depth.set(i64::try_from(turns).unwrap_or(i64::MAX));
+    }
+
+    /// Counts one turn through the spool.
+    pub fn record(&self, outcome: SpoolOutcome) {
+        self.turns.with_label_values(&[outcome.label()]).inc();
+    }
+}
+
 impl Metrics {
+    /// The spool's metrics.
+    pub fn spool(&self) -> SpoolMetrics {
+        SpoolMetrics {
+            depth: self.spool_depth.clone(),
+            turns: self.spooled_turns.clone(),
+        }
+    }
+
+    /// Sets `guichet_notifications{state}` from the store's counts.
+    pub fn record_notification_counts(&self, counts: &[(NotificationState, i64)]) {
+        for (state, count) in counts {
+            self.notifications
+                .with_label_values(&[state.as_str()])
+                .set(*count);
+        }
+    }
+
     /// Counts one handled turn and observes how long it took.
     pub fn record_turn(&self, provider: &str, channel: &str, elapsed: std::time::Duration) {
         self.turns.with_label_values(&[provider, channel]).inc();
@@ -210,6 +281,24 @@ impl Metrics {
             ),
             &["provider"],
         )?;
+        let spool_depth = IntGauge::new(
+            "guichet_spool_depth",
+            "Turns waiting in this node's spool for the store",
+        )?;
+        let spooled_turns = IntCounterVec::new(
+            Opts::new(
+                "guichet_spooled_turns_total",
+                "Turns through the spool: spooled, replayed or rejected",
+            ),
+            &["outcome"],
+        )?;
+        let notifications = IntGaugeVec::new(
+            Opts::new(
+                "guichet_notifications",
+                "Ticket notifications of this node's communes, by state",
+            ),
+            &["state"],
+        )?;
         let metrics = Metrics {
             registry,
             build_info,
@@ -228,6 +317,9 @@ impl Metrics {
             sms_failures,
             rejected,
             unknown_numbers,
+            spool_depth,
+            spooled_turns,
+            notifications,
         };
         metrics.register()?;
         metrics.start_at_zero(communes, store_operations);
@@ -252,6 +344,9 @@ impl Metrics {
         registry.register(Box::new(self.sms_failures.clone()))?;
         registry.register(Box::new(self.rejected.clone()))?;
         registry.register(Box::new(self.unknown_numbers.clone()))?;
+        registry.register(Box::new(self.spool_depth.clone()))?;
+        registry.register(Box::new(self.spooled_turns.clone()))?;
+        registry.register(Box::new(self.notifications.clone()))?;
         registry.register(Box::new(
             prometheus::process_collector::ProcessCollector::for_self(),
         ))
@@ -291,6 +386,12 @@ impl Metrics {
             self.unknown_numbers.with_label_values(&[provider]);
         }
         self.rejected.with_label_values(&["twilio", "malformed"]);
+        for outcome in SpoolOutcome::ALL {
+            self.spooled_turns.with_label_values(&[outcome.label()]);
+        }
+        for state in NotificationState::ALL {
+            self.notifications.with_label_values(&[state.as_str()]);
+        }
     }
 
     /// The Prometheus text exposition of every metric.
@@ -323,7 +424,7 @@ mod tests {
         let metrics = Metrics::new(["villebourg"], &["save_turn"]).unwrap();
         let text = metrics.render();
         let names = documented_names();
-        assert_eq!(names.len(), 16, "{names:?}");
+        assert_eq!(names.len(), 19, "{names:?}");
         for name in &names {
             let appears_later = [
                 "guichet_http_requests_total",
@@ -342,6 +443,38 @@ mod tests {
         )));
         assert!(text.contains("guichet_handoffs_total{kind=\"callback\",tenant=\"villebourg\"} 0"));
         assert!(text.contains("guichet_store_errors_total{operation=\"save_turn\"} 0"));
+        assert!(text.contains("guichet_spool_depth 0"));
+        for outcome in ["spooled", "replayed", "rejected"] {
+            assert!(
+                text.contains(&format!(
+                    "guichet_spooled_turns_total{{outcome=\"{outcome}\"}} 0"
+                )),
+                "{text}"
+            );
+        }
+        assert!(text.contains("guichet_notifications{state=\"dead\"} 0"));
+    }
+
+    #[test]
+    fn notification_counts_and_spool_outcomes_are_recorded() {
+        let metrics = Metrics::new([], &[]).unwrap();
+        metrics.record_notification_counts(&[
+            (NotificationState::Pending, 3),
+            (NotificationState::Dead, 1),
+        ]);
+        metrics.record_notification_counts(&[(NotificationState::Pending, 2)]);
+        let spool = metrics.spool();
+        spool.record(SpoolOutcome::Spooled);
+        spool.record(SpoolOutcome::Spooled);
+        spool.record(SpoolOutcome::Replayed);
+        spool.set_depth(1);
+        let text = metrics.render();
+        assert!(text.contains("guichet_notifications{state=\"pending\"} 2"));
+        assert!(text.contains("guichet_notifications{state=\"dead\"} 1"));
+        assert!(text.contains("guichet_spooled_turns_total{outcome=\"spooled\"} 2"));
+        assert!(text.contains("guichet_spooled_turns_total{outcome=\"replayed\"} 1"));
+        assert!(text.contains("guichet_spooled_turns_total{outcome=\"rejected\"} 0"));
+        assert!(text.contains("guichet_spool_depth 1"));
     }
 
     #[test]

@@ -74,7 +74,15 @@ impl SessionCache {
         self.lock().map.is_empty()
     }
 
-    /// Remembers the session after a turn, for `keep_for` (the conversation's timeout).
+    /// Forgets a conversation (it ended).
+    pub fn remove(&self, tenant: &str, conversation_id: &str) {
+        self.lock()
+            .map
+            .remove(&(tenant.to_string(), conversation_id.to_string()));
+    }
+
+    /// Remembers the session after a turn, for `keep_for` (the conversation's timeout); an
+    /// ended conversation is forgotten instead (no turn will follow it).
     pub fn put(
         &self,
         tenant: &str,
@@ -82,6 +90,10 @@ impl SessionCache {
         cached: Cached,
         keep_for: std::time::Duration,
     ) {
+        if cached.closed {
+            self.remove(tenant, conversation_id);
+            return;
+        }
         let now = Instant::now();
         let mut entries = self.lock();
         let key = (tenant.to_string(), conversation_id.to_string());

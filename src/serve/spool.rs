@@ -14,6 +14,9 @@
 //! again every few seconds.
 //!
 //! One spool directory belongs to one node (files are named and indexed by this process).
+//!
+//! Metrics: `guichet_spool_depth` (turns waiting) and `guichet_spooled_turns_total{outcome}`
+//! (`spooled`, `replayed`, `rejected`), see [`super::metrics`].
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -26,6 +29,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use guichet_store::{Store, StoreError, TurnRecord, TurnSaved, redact_numbers};
 use tokio::sync::{Notify, watch};
 
+use super::metrics::{SpoolMetrics, SpoolOutcome};
 use super::state::AppState;
 
 /// Where refused records are moved, inside the spool directory.
@@ -73,6 +77,7 @@ pub struct Spool {
     store_down: AtomicBool,
     /// The last time stamp given to a file name (strictly increasing).
     last_stamp: AtomicU64,
+    metrics: SpoolMetrics,
 }
 
 /// What one drain did.
@@ -87,7 +92,7 @@ pub struct Drained {
 impl Spool {
     /// The spool in `dir`, with the files a previous run left there (drained first). A missing
     /// directory is created at the first write; an unreadable one is reported and skipped.
-    pub fn open(dir: &Path, store_timeout: Duration) -> Spool {
+    pub fn open(dir: &Path, store_timeout: Duration, metrics: SpoolMetrics) -> Spool {
         let mut files = BTreeMap::new();
         match std::fs::read_dir(dir) {
             Ok(listing) => {
@@ -103,6 +108,7 @@ impl Spool {
                         Err(error) => {
                             tracing::error!(file = %name, %error, "unreadable spooled turn");
                             reject(dir, &name, &error);
+                            metrics.record(SpoolOutcome::Rejected);
                         }
                     }
                 }
@@ -119,6 +125,7 @@ impl Spool {
                 tracing::error!(dir = %dir.display(), %error, "spool directory unreadable");
             }
         }
+        metrics.set_depth(files.len());
         Spool {
             dir: dir.to_path_buf(),
             timeout: store_timeout,
@@ -127,6 +134,7 @@ impl Spool {
             wake: Notify::new(),
             store_down: AtomicBool::new(false),
             last_stamp: AtomicU64::new(0),
+            metrics,
         }
     }
 
@@ -193,9 +201,26 @@ impl Spool {
         tokio::task::spawn_blocking(move || write_durably(&dir, &file, &json))
             .await
             .map_err(std::io::Error::other)??;
-        self.lock().insert(name, entry_of(record));
+        {
+            let mut files = self.lock();
+            files.insert(name, entry_of(record));
+            self.metrics.set_depth(files.len());
+        }
+        self.metrics.record(SpoolOutcome::Spooled);
         self.wake.notify_one();
         Ok(())
+    }
+
+    /// Forgets a file that left the spool (replayed, rejected or gone), counting `outcome`.
+    fn forget(&self, name: &str, outcome: Option<SpoolOutcome>) {
+        {
+            let mut files = self.lock();
+            files.remove(name);
+            self.metrics.set_depth(files.len());
+        }
+        if let Some(outcome) = outcome {
+            self.metrics.record(outcome);
+        }
     }
 
     /// `{time}-{tenant}-{conversation}-{seq}.json`: sorted by time, then conversation and seq.
@@ -236,13 +261,13 @@ pub async fn drain(state: &AppState) -> Drained {
         let record = match read_record(&path) {
             Ok(record) => record,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                spool.lock().remove(name);
+                spool.forget(name, None);
                 continue;
             }
             Err(error) => {
                 tracing::error!(file = %name, %error, "unreadable spooled turn");
                 reject(&spool.dir, name, &error);
-                spool.lock().remove(name);
+                spool.forget(name, Some(SpoolOutcome::Rejected));
                 drained.rejected += 1;
                 continue;
             }
@@ -252,7 +277,7 @@ pub async fn drain(state: &AppState) -> Drained {
                 if let Err(error) = std::fs::remove_file(&path) {
                     tracing::error!(file = %name, %error, "removing a replayed spooled turn");
                 }
-                spool.lock().remove(name);
+                spool.forget(name, Some(SpoolOutcome::Replayed));
                 drained.saved += 1;
                 after_replay(state, &record, &saved);
             }
@@ -273,7 +298,7 @@ pub async fn drain(state: &AppState) -> Drained {
                     "the store refused a spooled turn: moved to {REJECTED_DIR}/"
                 );
                 reject(&spool.dir, name, &error);
-                spool.lock().remove(name);
+                spool.forget(name, Some(SpoolOutcome::Rejected));
                 drained.rejected += 1;
             }
         }
@@ -406,6 +431,11 @@ mod tests {
     use guichet_store::{Channel, SessionRecord, Turn};
 
     use super::*;
+    use crate::serve::metrics::Metrics;
+
+    fn metrics() -> Metrics {
+        Metrics::new([], &[]).unwrap()
+    }
 
     fn record(conversation_id: &str, seq: i64) -> TurnRecord {
         let now = Utc::now();
@@ -441,7 +471,8 @@ mod tests {
     async fn spooled_turns_survive_a_restart_in_the_order_they_were_written() {
         let dir = std::env::temp_dir().join(format!("guichet-spool-unit-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let spool = Spool::open(&dir, Duration::from_secs(1));
+        let first_run = metrics();
+        let spool = Spool::open(&dir, Duration::from_secs(1), first_run.spool());
         assert!(spool.is_empty());
         let written = [record("CA2", 1), record("CA1", 1), record("CA2", 2)];
         for turn in &written {
@@ -450,10 +481,17 @@ mod tests {
         assert!(spool.has_pending("villebourg", "CA1"));
         assert!(!spool.has_pending("villebourg", "CA3"));
         assert!(!spool.has_pending("autre", "CA1"));
+        let text = first_run.render();
+        assert!(text.contains("guichet_spool_depth 3"), "{text}");
+        assert!(text.contains("guichet_spooled_turns_total{outcome=\"spooled\"} 3"));
 
         // A new process finds them, and reads them back in the order they were written.
-        let reopened = Spool::open(&dir, Duration::from_secs(1));
+        let second_run = metrics();
+        let reopened = Spool::open(&dir, Duration::from_secs(1), second_run.spool());
         assert_eq!(reopened.len(), 3);
+        let text = second_run.render();
+        assert!(text.contains("guichet_spool_depth 3"), "{text}");
+        assert!(text.contains("guichet_spooled_turns_total{outcome=\"spooled\"} 0"));
         let names: Vec<String> = reopened.lock().keys().cloned().collect();
         let read: Vec<TurnRecord> = names
             .iter()
@@ -480,8 +518,12 @@ mod tests {
             "{not json",
         )
         .unwrap();
-        let spool = Spool::open(&dir, Duration::from_secs(1));
+        let metrics = metrics();
+        let spool = Spool::open(&dir, Duration::from_secs(1), metrics.spool());
         assert!(spool.is_empty());
+        let text = metrics.render();
+        assert!(text.contains("guichet_spool_depth 0"), "{text}");
+        assert!(text.contains("guichet_spooled_turns_total{outcome=\"rejected\"} 1"));
         let rejected = dir.join(REJECTED_DIR);
         assert!(
             rejected

@@ -104,6 +104,11 @@ impl AppState {
             metered_store::OPERATIONS,
         )
         .context("registering metrics")?;
+        let spool = Spool::open(
+            &settings.spool_dir,
+            std::time::Duration::from_millis(settings.store_timeout_ms.max(1)),
+            metrics.spool(),
+        );
         let state = AppState {
             public_base,
             communes,
@@ -114,10 +119,7 @@ impl AppState {
             pseudonym_key,
             outbox_wake: Notify::new(),
             console,
-            spool: Spool::open(
-                &settings.spool_dir,
-                std::time::Duration::from_millis(settings.store_timeout_ms.max(1)),
-            ),
+            spool,
             sessions: SessionCache::default(),
             settings,
         };

@@ -434,6 +434,21 @@ pub trait Store: Send + Sync {
         &self,
         communes: &[String],
     ) -> impl Future<Output = Result<Vec<(NotificationState, i64)>>> + Send;
+
+    // ----- outbox listing (console) -----
+
+    /// SMS of the filter's communes (and states), most recently changed first: what the
+    /// console shows of SMS that did not reach their recipient (dead, failed).
+    fn list_outbox(
+        &self,
+        filter: &OutboxFilter,
+    ) -> impl Future<Output = Result<Vec<OutboxMessage>>> + Send;
+
+    /// Number of SMS of `communes` in each state: every state, in declaration order.
+    fn outbox_counts(
+        &self,
+        communes: &[String],
+    ) -> impl Future<Output = Result<Vec<(OutboxState, i64)>>> + Send;
 }
 
 /// The store chosen at run time from a URL: `sqlite:…` or `postgres://…` / `postgresql://…`.
@@ -763,6 +778,15 @@ impl Store for AnyStore {
         communes: &[String],
     ) -> Result<Vec<(NotificationState, i64)>> {
         dispatch!(self, s => s.notification_counts(communes))
+    }
+
+    // ----- outbox listing (console) -----
+
+    async fn list_outbox(&self, filter: &OutboxFilter) -> Result<Vec<OutboxMessage>> {
+        dispatch!(self, s => s.list_outbox(filter))
+    }
+    async fn outbox_counts(&self, communes: &[String]) -> Result<Vec<(OutboxState, i64)>> {
+        dispatch!(self, s => s.outbox_counts(communes))
     }
 }
 

@@ -787,18 +787,32 @@ pub struct NotificationFilter {
     pub limit: Option<i64>,
 }
 
-/// Counts per notification state from `(state, count)` rows: every state, in declaration
-/// order, zero when absent; shared by both backends.
-pub(crate) fn notification_counts_from(
+/// Counts per state from `(state, count)` rows: every state of `all`, in its order, zero when
+/// absent; shared by both backends (notifications, outbox).
+pub(crate) fn counts_by_state<S: Copy + PartialEq + FromStr>(
+    all: &[S],
     rows: Vec<(String, i64)>,
-) -> Result<Vec<(NotificationState, i64)>, StoreError> {
-    let mut counts: Vec<(NotificationState, i64)> =
-        NotificationState::ALL.iter().map(|s| (*s, 0)).collect();
+    table: &'static str,
+) -> Result<Vec<(S, i64)>, StoreError> {
+    let mut counts: Vec<(S, i64)> = all.iter().map(|s| (*s, 0)).collect();
     for (text, count) in rows {
-        let state: NotificationState = parse_stored(&text, "notifications", "state")?;
+        let state: S = parse_stored(&text, table, "state")?;
         if let Some(slot) = counts.iter_mut().find(|(s, _)| *s == state) {
             slot.1 += count;
         }
     }
     Ok(counts)
+}
+
+// ----- outbox listing (console) -----
+
+/// Which SMS of the outbox to list.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OutboxFilter {
+    /// Communes the viewer may see; an empty list matches nothing.
+    pub communes: Vec<String>,
+    /// States to include; empty means all states.
+    pub states: Vec<OutboxState>,
+    /// At most this many (most recently changed first).
+    pub limit: Option<i64>,
 }

@@ -1386,7 +1386,42 @@ impl Store for PgStore {
         .bind(communes)
         .fetch_all(&self.pool)
         .await?;
-        notification_counts_from(rows)
+        counts_by_state(NotificationState::ALL, rows, "notifications")
+    }
+
+    // ----- outbox listing (console) -----
+
+    async fn list_outbox(&self, filter: &OutboxFilter) -> Result<Vec<OutboxMessage>> {
+        let states: Vec<String> = filter
+            .states
+            .iter()
+            .map(|s| s.as_str().to_string())
+            .collect();
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            outbox_cols!(),
+            " FROM outbox
+             WHERE tenant = ANY($1)
+               AND (cardinality($2::text[]) = 0 OR state = ANY($2))
+             ORDER BY updated_at DESC, id DESC
+             LIMIT $3"
+        ))
+        .bind(&filter.communes)
+        .bind(&states)
+        .bind(filter.limit.map(|limit| limit.max(0)))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(outbox_from_row).collect()
+    }
+
+    async fn outbox_counts(&self, communes: &[String]) -> Result<Vec<(OutboxState, i64)>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT state, COUNT(*) FROM outbox WHERE tenant = ANY($1) GROUP BY state",
+        )
+        .bind(communes)
+        .fetch_all(&self.pool)
+        .await?;
+        counts_by_state(OutboxState::ALL, rows, "outbox")
     }
 }
 

@@ -1578,7 +1578,43 @@ impl Store for SqliteStore {
         .bind(scope_json(communes)?)
         .fetch_all(&self.reader)
         .await?;
-        notification_counts_from(rows)
+        counts_by_state(NotificationState::ALL, rows, "notifications")
+    }
+
+    // ----- outbox listing (console) -----
+
+    async fn list_outbox(&self, filter: &OutboxFilter) -> Result<Vec<OutboxMessage>> {
+        let states: Vec<&str> = filter.states.iter().map(|s| s.as_str()).collect();
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            outbox_cols!(),
+            " FROM outbox
+             WHERE ",
+            in_scope!(),
+            "
+               AND (? = 0 OR state IN (SELECT value FROM json_each(?)))
+             ORDER BY updated_at DESC, id DESC
+             LIMIT ?"
+        ))
+        .bind(scope_json(&filter.communes)?)
+        .bind(i64::from(!states.is_empty()))
+        .bind(to_json_text(&states)?)
+        .bind(filter.limit.map_or(-1, |limit| limit.max(0)))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(outbox_from_row).collect()
+    }
+
+    async fn outbox_counts(&self, communes: &[String]) -> Result<Vec<(OutboxState, i64)>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(concat!(
+            "SELECT state, COUNT(*) FROM outbox WHERE ",
+            in_scope!(),
+            " GROUP BY state"
+        ))
+        .bind(scope_json(communes)?)
+        .fetch_all(&self.reader)
+        .await?;
+        counts_by_state(OutboxState::ALL, rows, "outbox")
     }
 }
 

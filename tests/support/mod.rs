@@ -63,6 +63,7 @@ pub fn settings(
         listen: "127.0.0.1:0".parse().unwrap(),
         public_url: Some(PUBLIC_URL.into()),
         database_url: format!("sqlite://{}/guichet.db?mode=rwc", dir.display()),
+        spool_dir: dir.join("spool"),
         watch_knowledge: false,
         frozen_now: Some(now),
         ..Settings::default()
@@ -229,4 +230,16 @@ pub fn decision(response: &reqwest::Response) -> serde_json::Value {
         .get("x-guichet-decision")
         .expect("decision header");
     serde_json::from_slice(header.as_bytes()).unwrap()
+}
+
+/// `name{labels} value` of a Prometheus exposition (`/metrics`), summed over the series whose
+/// labels contain all of `labels` (e.g. `provider="twilio"`).
+pub fn metric(text: &str, name: &str, labels: &[&str]) -> f64 {
+    text.lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.rsplit_once(' '))
+        .filter(|(series, _)| series == &name || series.starts_with(&format!("{name}{{")))
+        .filter(|(series, _)| labels.iter().all(|label| series.contains(label)))
+        .map(|(_, value)| value.parse::<f64>().unwrap())
+        .sum()
 }

@@ -1,9 +1,15 @@
 //! Delivery status of ticket notifications (e-mail, webhook), read from the store so that every
 //! node shows the same thing: failures are visible here, with their last error and next attempt.
+//! Below them, « SMS non remis »: the citizens' SMS of the viewer's communes that the outbox gave
+//! up on (dead) or that the provider reported undelivered (failed), numbers masked.
 
 use axum::extract::{Query, State};
 use axum::response::Response;
-use guichet_store::{NotificationFilter, NotificationState, Role, Store};
+use chrono::{DateTime, Utc};
+use guichet_store::{
+    NotificationFilter, NotificationState, OutboxFilter, OutboxMessage, OutboxState, Role, Store,
+    mask_number, redact_numbers,
+};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -15,6 +21,10 @@ use crate::state::ConsoleState;
 
 /// Rows shown at most (newest first).
 const PAGE_LIMIT: i64 = 200;
+/// Undelivered SMS shown at most (latest change first).
+const SMS_LIMIT: i64 = 100;
+/// Characters of an SMS text shown.
+const SMS_EXCERPT_CHARS: usize = 60;
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct NotificationsQuery {
@@ -54,17 +64,14 @@ pub(crate) async fn page(
         })
         .await?;
     let counts = store.notification_counts(user.communes()).await?;
-    let when = |commune: &str, at: chrono::DateTime<chrono::Utc>| match state
-        .inner
-        .communes
-        .get(commune)
-    {
-        Some(c) => at
-            .with_timezone(&c.timezone)
-            .format("%d/%m/%Y %H:%M:%S")
-            .to_string(),
-        None => at.format("%d/%m/%Y %H:%M:%S UTC").to_string(),
-    };
+    let undelivered = store
+        .list_outbox(&OutboxFilter {
+            communes: user.communes().to_vec(),
+            states: vec![OutboxState::Dead, OutboxState::Failed],
+            limit: Some(SMS_LIMIT),
+        })
+        .await?;
+    let when = |commune: &str, at: DateTime<Utc>| local_time(&state, commune, at);
     let rows: Vec<_> = notifications
         .iter()
         .map(|n| {
@@ -102,6 +109,50 @@ pub(crate) async fn page(
             "total": counts.iter().map(|(_, n)| n).sum::<i64>(),
             "all_selected": selected.is_none(),
             "limit": PAGE_LIMIT,
+            "undelivered_sms": undelivered.iter().map(|m| sms_row(&state, m)).collect::<Vec<_>>(),
+            "sms_limit": SMS_LIMIT,
         }),
     )
+}
+
+/// An instant in the commune's local time (UTC for an unknown commune).
+fn local_time(state: &ConsoleState, commune: &str, at: DateTime<Utc>) -> String {
+    match state.inner.communes.get(commune) {
+        Some(c) => at
+            .with_timezone(&c.timezone)
+            .format("%d/%m/%Y %H:%M:%S")
+            .to_string(),
+        None => at.format("%d/%m/%Y %H:%M:%S UTC").to_string(),
+    }
+}
+
+/// French label of an undelivered SMS's state.
+fn sms_label(state: OutboxState) -> &'static str {
+    match state {
+        OutboxState::Dead => "Abandonné après refus ou échecs répétés",
+        OutboxState::Failed => "Non distribué (rapport du fournisseur)",
+        OutboxState::Pending => "En attente",
+        OutboxState::Sending => "Envoi en cours",
+        OutboxState::Sent => "Envoyé",
+        OutboxState::Delivered => "Distribué",
+    }
+}
+
+/// One line of « SMS non remis »: the recipient masked and numbers in the error masked (the one
+/// redaction rule of the project), the text cut short.
+fn sms_row(state: &ConsoleState, m: &OutboxMessage) -> serde_json::Value {
+    let mut excerpt: String = m.body.chars().take(SMS_EXCERPT_CHARS).collect();
+    if m.body.chars().nth(SMS_EXCERPT_CHARS).is_some() {
+        excerpt.push('…');
+    }
+    json!({
+        "at": local_time(state, &m.tenant, m.updated_at),
+        "commune": m.tenant,
+        "to": mask_number(&m.to),
+        "excerpt": excerpt,
+        "attempts": m.attempts,
+        "last_error": m.last_error.as_deref().map(redact_numbers),
+        "status": sms_label(m.state),
+        "status_key": m.state.as_str(),
+    })
 }

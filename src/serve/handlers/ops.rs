@@ -50,12 +50,33 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
 }
 
 pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
-    if let Ok(depth) = state.store.outbox_depth().await {
-        state.metrics.outbox_depth.set(depth);
-    }
+    refresh_store_gauges(&state).await;
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(),
     )
         .into_response()
+}
+
+/// The gauges read from the store at each scrape: `guichet_outbox_depth` and
+/// `guichet_notifications` (this node's communes), each call bounded by the store timeout. While
+/// the store is known to be unreachable they are not asked for (the last values stay), so that a
+/// scrape during an outage answers at once with the spool's metrics.
+async fn refresh_store_gauges(state: &AppState) {
+    if state.spool.store_down() {
+        return;
+    }
+    let communes: Vec<String> = state.communes.keys().cloned().collect();
+    let (depth, notifications) = tokio::join!(
+        state.spool.store_call(state.store.outbox_depth()),
+        state
+            .spool
+            .store_call(state.store.notification_counts(&communes)),
+    );
+    if let Ok(depth) = depth {
+        state.metrics.outbox_depth.set(depth);
+    }
+    if let Ok(counts) = notifications {
+        state.metrics.record_notification_counts(&counts);
+    }
 }

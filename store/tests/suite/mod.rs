@@ -9,7 +9,9 @@ use guichet_store::*;
 use serde_json::json;
 
 mod notifications;
+mod outbox_listing;
 pub use notifications::*;
+pub use outbox_listing::*;
 
 /// Generates one `#[tokio::test]` per suite function, each on a fresh store from `$open`
 /// (an async fn returning `Option<fixture>`; `None` means the backend is unavailable and the
@@ -35,7 +37,8 @@ macro_rules! store_suite {
             corrupt_rows_are_errors_not_panics,
             notifications_are_queued_once_and_retried_like_the_outbox,
             concurrent_notification_claims_are_disjoint,
-            staff_sessions_slide_and_audit_filters_by_action
+            staff_sessions_slide_and_audit_filters_by_action,
+            undelivered_sms_are_listed_per_commune_newest_first
         );
     };
     (@tests $open:path; $($name:ident),+) => {

@@ -1,7 +1,7 @@
 //! Fuzz target `api_json`: the request bodies of the generic JSON API
 //! (`POST /api/v1/conversations`, `POST /api/v1/conversations/{id}/turns`).
 
-mod common;
+use crate::common;
 
 use guichet_connectors::api::{CreateConversation, MAX_TEXT_CHARS, TurnRequest};
 use guichet_fuzz::ensure;
@@ -63,7 +63,7 @@ fn text_fits(text: &str) -> Result<(), String> {
     })
 }
 
-fn check(body: &Vec<u8>) -> Result<(), String> {
+fn check(body: &[u8]) -> Result<(), String> {
     match CreateConversation::parse(body) {
         Ok(request) => {
             if let Some(text) = &request.text {

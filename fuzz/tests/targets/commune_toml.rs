@@ -5,7 +5,7 @@
 //! message; a folder refused has an error; an accepted commune's schedules (opening hours,
 //! rollout windows, partners' hours) evaluate, and its numbers are E.164.
 
-mod knowledge_folder;
+use crate::knowledge_folder;
 
 use chrono::{DateTime, Utc};
 use guichet_fuzz::ensure;

@@ -344,9 +344,10 @@ fn strategy(corpus: &[Vec<u8>]) -> impl Strategy<Value = Case> {
         )
 }
 
-/// Each corpus body, signed with realistic keys and changed in simple ways.
+/// Each corpus body, signed with realistic keys and changed in simple ways, and the cases
+/// that once failed.
 fn seeds(corpus: &[Vec<u8>]) -> Vec<Case> {
-    corpus
+    let mut seeds: Vec<Case> = corpus
         .iter()
         .map(|body| Case {
             key: "12345".into(),
@@ -371,7 +372,17 @@ fn seeds(corpus: &[Vec<u8>]) -> Vec<Case> {
             now_anywhere: 1_800_000_100,
             jti: "j1".into(),
         })
-        .collect()
+        .collect();
+    if let Some(first) = seeds.first().cloned() {
+        // Regression: a signed token issued at i64::MIN made `now - iat` overflow.
+        seeds.push(Case {
+            key: "a-signature-secret-of-32-bytes!!".into(),
+            iat: i64::MIN,
+            now_anywhere: 1_800_000_000,
+            ..first
+        });
+    }
+    seeds
 }
 
 #[test]

@@ -138,14 +138,15 @@ fn fresh() -> BoxedStrategy<Vec<u8>> {
 fn check(known: &BTreeSet<String>, bytes: &[u8]) -> Result<(), String> {
     let text = String::from_utf8_lossy(bytes);
     let (dialogues, errors) = parse(&text, known);
-    let last_line = guichet_fuzz::line_count(bytes);
+    // The end of a text without a final line break is reported on the line after it.
+    let last_line = guichet_fuzz::line_count(bytes) + 1;
     for error in &errors {
         ensure(!error.message.trim().is_empty(), || {
             "an error without a message".into()
         })?;
         if let Some((line, _)) = error.position {
             ensure((1..=last_line).contains(&line), || {
-                format!("line {line} of a text of {last_line} lines: {error}")
+                format!("line {line} of a text of {} lines: {error}", last_line - 1)
             })?;
         }
     }
@@ -154,6 +155,12 @@ fn check(known: &BTreeSet<String>, bytes: &[u8]) -> Result<(), String> {
     })?;
     if !errors.is_empty() {
         return Ok(());
+    }
+    if !text.starts_with('\u{feff}') {
+        let (with_bom, errors) = parse(&format!("\u{feff}{text}"), known);
+        ensure(errors.is_empty() && with_bom == dialogues, || {
+            format!("a byte order mark changes the file: {errors:?}")
+        })?;
     }
     for dialogue in &dialogues {
         ensure(

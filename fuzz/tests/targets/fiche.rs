@@ -5,7 +5,7 @@
 //! message; a folder refused has an error, a folder accepted has none, holds the fiche and
 //! can be searched.
 
-mod knowledge_folder;
+use crate::knowledge_folder;
 
 use std::path::Path;
 

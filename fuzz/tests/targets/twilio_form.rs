@@ -2,7 +2,7 @@
 //! and `/twilio/status`, parsed as the service parses them (`Form::parse`, then each webhook's
 //! `parse` and `inbound`).
 
-mod common;
+use crate::common;
 
 use guichet_connectors::twilio::webhook::StatusCallback;
 use guichet_connectors::twilio::{Form, GatherResult, IncomingCall, IncomingSms};
@@ -70,7 +70,7 @@ fn fresh() -> BoxedStrategy<Vec<u8>> {
         .boxed()
 }
 
-fn check(body: &Vec<u8>) -> Result<(), String> {
+fn check(body: &[u8]) -> Result<(), String> {
     let Ok(form) = Form::parse(body) else {
         return Ok(());
     };
@@ -117,7 +117,7 @@ fn check(body: &Vec<u8>) -> Result<(), String> {
 
 #[test]
 fn twilio_webhook_forms() {
-    let mut tokens: Vec<&str> = KEYS.iter().map(|key| *key).collect();
+    let mut tokens: Vec<&str> = KEYS.to_vec();
     tokens.extend(WORDS);
     tokens.extend(["=", "&", "%2B", "%26", "%3D", "+"]);
     guichet_fuzz::fuzz_bytes(TARGET, &tokens, fresh(), check);

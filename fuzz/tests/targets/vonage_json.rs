@@ -2,7 +2,7 @@
 //! `/vonage/input`, `/vonage/event` and `/vonage/sms` (and SMS delivery statuses), parsed as the
 //! service parses them; `confidence` may come as a number or a string.
 
-mod common;
+use crate::common;
 
 use guichet_connectors::phone::to_e164;
 use guichet_connectors::vonage::webhook::{
@@ -98,7 +98,7 @@ fn fresh() -> BoxedStrategy<Vec<u8>> {
         .boxed()
 }
 
-fn check(body: &Vec<u8>) -> Result<(), String> {
+fn check(body: &[u8]) -> Result<(), String> {
     if let Ok(answer) = AnswerRequest::from_json(body) {
         common::check_inbound(&answer.inbound("demo"))?;
     }
