@@ -13,7 +13,7 @@
 
 mod support;
 
-use std::io::{BufRead as _, BufReader, Write as _};
+use std::io::{BufRead as _, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 
 use guichet::serve::config::SmsProvider;
 use guichet_connectors::testkit::{Credentials, FakeProvider, Fault};
+use guichet_store::testkit::{TestSchema, test_database_url};
 use guichet_store::{OutboxState, Store, TicketFilter, TicketKind};
 use support::*;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -49,18 +50,6 @@ async fn eventually<T>(
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-/// The service's `/metrics` exposition.
-async fn scrape(h: &Harness) -> String {
-    h.http
-        .get(format!("{}/metrics", h.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
 }
 
 /// A name no other test (of this or another process) uses at the same time.
@@ -242,40 +231,21 @@ async fn answer_503(socket: &mut TcpStream) -> std::io::Result<()> {
 
 // ----- PostgreSQL: a fresh schema per test -----
 
-const URL_VAR: &str = "GUICHET_TEST_DATABASE_URL";
-
-/// A schema created for one test, dropped when the test ends (passed or not).
-struct PgSchema {
-    url: String,
-    name: String,
-}
+/// A schema created for one test (dropped when the test ends), reached through a proxy.
+struct PgSchema(TestSchema);
 
 impl PgSchema {
     async fn create() -> Option<PgSchema> {
-        let Ok(url) = std::env::var(URL_VAR) else {
-            let _ = writeln!(
-                std::io::stderr(),
-                "skipped: {URL_VAR} not set (the PostgreSQL fault test passes without running)"
-            );
-            return None;
-        };
-        let name = unique("guichet_faults");
-        let admin = sqlx::postgres::PgPoolOptions::new()
-            .max_connections(1)
-            .connect(&url)
-            .await
-            .unwrap_or_else(|e| panic!("{URL_VAR} is set but PostgreSQL is unreachable: {e}"));
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {name}")))
-            .execute(&admin)
-            .await
-            .expect("create test schema");
-        admin.close().await;
-        Some(PgSchema { url, name })
+        let url = test_database_url()?;
+        let schema = TestSchema::create(&url).await.unwrap_or_else(|e| {
+            panic!("test database URL is set but PostgreSQL is unreachable: {e}")
+        });
+        Some(PgSchema(schema))
     }
 
     /// The server's address (what the proxy forwards to).
     fn upstream(&self) -> SocketAddr {
-        let url = reqwest::Url::parse(&self.url).expect("valid PostgreSQL URL");
+        let url = reqwest::Url::parse(self.0.database_url()).expect("valid PostgreSQL URL");
         let host = url.host_str().unwrap_or("127.0.0.1");
         let host = if host == "localhost" {
             "127.0.0.1"
@@ -288,45 +258,12 @@ impl PgSchema {
 
     /// The database URL through `proxy`, in this schema.
     fn url_through(&self, proxy: SocketAddr) -> String {
-        let mut url = reqwest::Url::parse(&self.url).expect("valid PostgreSQL URL");
+        let mut url = reqwest::Url::parse(self.0.database_url()).expect("valid PostgreSQL URL");
         url.set_host(Some(&proxy.ip().to_string())).unwrap();
         url.set_port(Some(proxy.port())).unwrap();
         url.query_pairs_mut()
-            .append_pair("options[search_path]", &self.name);
+            .append_pair("options[search_path]", self.0.name());
         url.to_string()
-    }
-}
-
-impl Drop for PgSchema {
-    fn drop(&mut self) {
-        let url = self.url.clone();
-        let name = self.name.clone();
-        // Drop may run inside the test's runtime: a thread with its own runtime.
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
-            runtime.block_on(async {
-                let pool = sqlx::postgres::PgPoolOptions::new()
-                    .max_connections(1)
-                    .connect(&url)
-                    .await
-                    .ok()?;
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP SCHEMA IF EXISTS {name} CASCADE"
-                )))
-                .execute(&pool)
-                .await
-                .ok()?;
-                pool.close().await;
-                Some(())
-            })
-        })
-        .join();
-        if !matches!(dropped, Ok(Some(()))) {
-            eprintln!("warning: could not drop test schema {}", self.name);
-        }
     }
 }
 
@@ -428,7 +365,7 @@ async fn postgres_stopped_mid_call_loses_no_turn_ticket_or_sms() {
     assert!(h.fake.received().is_empty());
     // So do the metrics, without waiting for the store.
     let asked = Instant::now();
-    let metrics = scrape(&h).await;
+    let metrics = h.metrics().await;
     assert!(
         asked.elapsed() < Duration::from_secs(10),
         "{:?}",
@@ -533,7 +470,7 @@ async fn postgres_stopped_mid_call_loses_no_turn_ticket_or_sms() {
         "the spool empty in the metrics",
         Duration::from_secs(30),
         async || {
-            let metrics = scrape(&h).await;
+            let metrics = h.metrics().await;
             (metric(&metrics, "guichet_spool_depth", &[]) == 0.0).then_some(metrics)
         },
     )
@@ -823,14 +760,7 @@ async fn a_fiche_broken_while_serving_keeps_the_last_good_index_and_shows_the_er
     };
     let ask = async |call: &str| -> (serde_json::Value, String) {
         let from = "+33612345678";
-        h.twilio("/twilio/voice", &twilio_call(call, from, MAIRIE, "ringing"))
-            .await;
-        let response = h
-            .twilio(
-                "/twilio/voice/turn?seq=1",
-                &twilio_speech(call, from, "mon passeport est expiré"),
-            )
-            .await;
+        let response = h.ring_and_ask(call, from, "mon passeport est expiré").await;
         assert_eq!(response.status(), 200);
         let decision = decision(&response);
         (decision, response.text().await.unwrap())
@@ -900,14 +830,7 @@ async fn a_dead_sms_is_not_sent_again_when_the_provider_recovers() {
     ]);
     let store = &h.service.state.store;
     let call_with_sms = async |call: &str, from: &str| {
-        h.twilio("/twilio/voice", &twilio_call(call, from, MAIRIE, "ringing"))
-            .await;
-        let response = h
-            .twilio(
-                "/twilio/voice/turn?seq=1",
-                &twilio_speech(call, from, "mon passeport est expiré"),
-            )
-            .await;
+        let response = h.ring_and_ask(call, from, "mon passeport est expiré").await;
         assert_eq!(response.status(), 200);
     };
     call_with_sms("CA00000000000000000000000000fa0006", "+33612345678").await;
@@ -935,7 +858,7 @@ async fn a_dead_sms_is_not_sent_again_when_the_provider_recovers() {
     let still = store.get_outbox(1).await.unwrap().unwrap();
     assert_eq!(still.state, OutboxState::Dead);
     assert_eq!(still.attempts, 3);
-    let metrics = scrape(&h).await;
+    let metrics = h.metrics().await;
     assert!(
         metrics.contains("guichet_sms_dead_total{provider=\"twilio\"} 1"),
         "{metrics}"

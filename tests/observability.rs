@@ -203,15 +203,7 @@ async fn a_call_and_an_sms_leave_json_logs_with_request_ids_and_no_number() {
     // The outbox worker records its outcome after the provider answered: poll /metrics.
     let mut metrics = String::new();
     for _ in 0..250 {
-        metrics = h
-            .http
-            .get(format!("{}/metrics", h.base))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        metrics = h.metrics().await;
         if metric(&metrics, "guichet_outbox_depth", &[]) == 0.0
             && metric(&metrics, "guichet_outbox_oldest_pending_seconds", &[]) == 0.0
             && metric(&metrics, "guichet_sms_sent_total", &["provider=\"twilio\""]) >= 1.0
@@ -394,15 +386,7 @@ async fn text_logs_name_the_request_and_an_unknown_route_still_gets_an_id() {
         .unwrap()
         .to_string();
     assert_eq!(id.len(), 36, "a UUID replaces a too long id: {id}");
-    let metrics = h
-        .http
-        .get(format!("{}/metrics", h.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = h.metrics().await;
     h.stop().await;
     drop(_logging);
     assert_eq!(

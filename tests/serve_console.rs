@@ -28,14 +28,7 @@ async fn the_console_is_served_and_sees_a_closed_hours_callback() {
     let mut changed = h.service.state.console.tickets_changed_sender().subscribe();
     let call = "CA0000000000000000000000000000c001";
     let from = "+33612340077";
-    h.twilio("/twilio/voice", &twilio_call(call, from, MAIRIE, "ringing"))
-        .await;
-    let human = h
-        .twilio(
-            "/twilio/voice/turn?seq=1",
-            &twilio_speech(call, from, "un agent s'il vous plaît"),
-        )
-        .await;
+    let human = h.ring_and_ask(call, from, "un agent s'il vous plaît").await;
     assert_eq!(decision(&human)["action"], "callback");
     assert!(
         changed.try_recv().is_ok(),
@@ -66,16 +59,7 @@ async fn notification_states_are_read_from_the_store_at_each_scrape() {
         RetryPolicy, Store, TicketKind,
     };
     let h = Harness::start(SmsProvider::None, closed_hours()).await;
-    let scrape = async || {
-        h.http
-            .get(format!("{}/metrics", h.base))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    };
+    let scrape = async || h.metrics().await;
     let state = |text: &str, state: &str| {
         metric(
             text,

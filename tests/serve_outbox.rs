@@ -12,14 +12,7 @@ use guichet_store::{OutboxMessage, OutboxState, Store};
 use support::*;
 
 async fn answer_with_sms(h: &Harness, call: &str, from: &str) {
-    h.twilio("/twilio/voice", &twilio_call(call, from, MAIRIE, "ringing"))
-        .await;
-    let response = h
-        .twilio(
-            "/twilio/voice/turn?seq=1",
-            &twilio_speech(call, from, "mon passeport est expiré"),
-        )
-        .await;
+    let response = h.ring_and_ask(call, from, "mon passeport est expiré").await;
     assert_eq!(
         response.status(),
         200,
@@ -57,15 +50,7 @@ async fn server_errors_throttling_and_timeouts_are_retried_until_sent_once() {
     answer_with_sms(&h, "CA0000000000000000000000000000b001", "+33612345678").await;
     let row = wait_for_state(&h, 1, OutboxState::Sent).await;
     assert_eq!(row.attempts, 5);
-    let metrics = h
-        .http
-        .get(format!("{}/metrics", h.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = h.metrics().await;
     assert!(
         metrics.contains("guichet_sms_failures_total{kind=\"transient\",provider=\"twilio\"} 4"),
         "{metrics}"
@@ -91,15 +76,7 @@ async fn a_permanent_refusal_is_not_retried() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(h.fake.attempts(), 1);
     assert!(h.fake.received().is_empty());
-    let metrics = h
-        .http
-        .get(format!("{}/metrics", h.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = h.metrics().await;
     assert!(
         metrics.contains("guichet_sms_failures_total{kind=\"permanent\",provider=\"twilio\"} 1"),
         "{metrics}"

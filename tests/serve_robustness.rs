@@ -142,15 +142,7 @@ async fn an_unknown_number_gets_a_polite_message() {
         "{twiml}"
     );
     assert!(twiml.ends_with("<Hangup/></Response>"));
-    let metrics = h
-        .http
-        .get(format!("{}/metrics", h.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = h.metrics().await;
     assert!(metrics.contains("guichet_unknown_numbers_total{provider=\"twilio\"} 1"));
     h.stop().await;
 }
@@ -221,15 +213,7 @@ async fn the_json_api_holds_a_conversation_and_describes_itself() {
         .await
         .unwrap();
     assert_eq!(ready["ready"], true);
-    let metrics = h
-        .http
-        .get(format!("{}/metrics", h.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = h.metrics().await;
     assert!(
         metrics.contains("guichet_decisions_total{action=\"clarify\",tenant=\"villebourg\"} 1"),
         "{metrics}"

@@ -120,13 +120,8 @@ async fn a_transfer_dials_the_mairie_with_its_caller_id_and_leaves_a_ticket() {
     let h = Harness::start(SmsProvider::Twilio, open_hours()).await;
     let call = "CA0000000000000000000000000000a002";
     let from = "+33612345679";
-    h.twilio("/twilio/voice", &twilio_call(call, from, MAIRIE, "ringing"))
-        .await;
     let response = h
-        .twilio(
-            "/twilio/voice/turn?seq=1",
-            &twilio_speech(call, from, "je voudrais parler à un agent"),
-        )
+        .ring_and_ask(call, from, "je voudrais parler à un agent")
         .await;
     let trace = decision(&response);
     assert_eq!(trace["action"], "transfer");
@@ -195,11 +190,7 @@ async fn silences_reprompt_then_end_and_a_closed_mairie_takes_a_callback() {
     let h = Harness::start(SmsProvider::Twilio, closed_hours()).await;
     let call = "CA0000000000000000000000000000a004";
     let from = "+33612340000";
-    h.twilio("/twilio/voice", &twilio_call(call, from, MAIRIE, "ringing"))
-        .await;
-    let silence = h
-        .twilio("/twilio/voice/turn?seq=1", &twilio_speech(call, from, ""))
-        .await;
+    let silence = h.ring_and_ask(call, from, "").await;
     assert_eq!(decision(&silence)["action"], "fallback");
     let human = h
         .twilio(

@@ -20,7 +20,7 @@ use guichet_connectors::twilio::{SIGNATURE_HEADER, signature};
 use guichet_store::testkit::{TestSchema, test_database_url};
 use guichet_store::{AnyStore, OutboxState, Store, TicketKind};
 use reqwest::StatusCode;
-use support::{MAIRIE, PUBLIC_URL, decision, twilio_call, twilio_speech};
+use support::{MAIRIE, PUBLIC_URL, decision, scrape_metrics, twilio_call, twilio_speech};
 
 /// Patience for anything that should take well under a second on an idle machine.
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -247,15 +247,7 @@ impl Node {
 
     /// `guichet_sms_sent_total` of this node.
     async fn sms_sent(&self) -> u64 {
-        let metrics = self
-            .http
-            .get(format!("{}/metrics", self.base))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let metrics = scrape_metrics(&self.http, &self.base).await;
         metrics
             .lines()
             .filter(|l| l.starts_with("guichet_sms_sent_total"))

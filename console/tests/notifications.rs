@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 
 use axum::http::StatusCode;
 use axum::routing::post;
-use common::{Backend, Client, Harness, account, closed_hours_call, harness_on, on_both_backends};
+use common::{
+    Backend, Client, Harness, account, closed_hours_call, harness_on, on_both_backends, signed_in,
+};
 use guichet_console::ConsoleConfig;
 use guichet_console::notify::{
     NotificationConfig, NotificationRoute, Notifier, SmtpConfig, SmtpSecurity,
@@ -355,15 +357,13 @@ async fn failures_are_given_up_loudly_and_shown_in_the_console(backend: Backend)
     assert!(bogus.body.contains("état de notification inconnu"));
 
     // Another commune's staff does not see it.
-    let (other, other_password) = account(
+    let mut outsider = signed_in(
         &h,
         "agent@autreville.example",
         Role::Standardiste,
         &["autreville"],
     )
     .await;
-    let mut outsider = Client::new(&h);
-    outsider.login(&other, &other_password).await;
     let theirs = outsider.get("/console/notifications").await;
     assert_eq!(theirs.status, StatusCode::OK);
     assert!(!theirs.body.contains("HTTP 500"));
@@ -459,15 +459,13 @@ async fn claimed_sms(h: &Harness, commune: &str, key: &str, to: &str, body: &str
 
 async fn undelivered_sms_are_shown_to_their_commune_only(backend: Backend) {
     let h = harness_on(&backend, ConsoleConfig::default()).await;
-    let (agent, password) = account(
+    let mut client = signed_in(
         &h,
         "agent@villebourg.example",
         Role::Standardiste,
         &["villebourg"],
     )
     .await;
-    let mut client = Client::new(&h);
-    client.login(&agent, &password).await;
     let before = client.get("/console/notifications").await;
     assert_eq!(before.status, StatusCode::OK);
     assert!(
@@ -552,15 +550,13 @@ async fn undelivered_sms_are_shown_to_their_commune_only(backend: Backend) {
     assert!(!body_html.contains("+336******32"));
 
     // Autreville's operator sees its own failed SMS, not Villebourg's dead one.
-    let (operator, operator_password) = account(
+    let mut outsider = signed_in(
         &h,
         "stats@autreville.example",
         Role::Operateur,
         &["autreville"],
     )
     .await;
-    let mut outsider = Client::new(&h);
-    outsider.login(&operator, &operator_password).await;
     let theirs = outsider.get("/console/notifications").await;
     assert_eq!(theirs.status, StatusCode::OK);
     assert!(theirs.body.contains("sms-failed"), "{}", theirs.body);
@@ -581,15 +577,13 @@ async fn undelivered_sms_are_shown_to_their_commune_only(backend: Backend) {
     assert!(!theirs.body.contains("Passeport : prenez"));
 
     // An editor does not see the page.
-    let (editor, editor_password) = account(
+    let mut writer = signed_in(
         &h,
         "fiches@villebourg.example",
         Role::Editeur,
         &["villebourg"],
     )
     .await;
-    let mut writer = Client::new(&h);
-    writer.login(&editor, &editor_password).await;
     assert_eq!(
         writer.get("/console/notifications").await.status,
         StatusCode::FORBIDDEN

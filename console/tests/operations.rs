@@ -4,7 +4,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{Client, account, closed_hours_call, harness};
+use common::{Client, account, closed_hours_call, harness, signed_in};
 use guichet_console::{accounts, privacy, retention};
 use guichet_store::{NewEvalRun, Role, Store};
 use serde_json::json;
@@ -140,15 +140,13 @@ async fn evaluation_history_is_shown() {
         })
         .await
         .expect("run");
-    let (ops, password) = account(
+    let mut client = signed_in(
         &h,
         "ops@villebourg.example",
         Role::Operateur,
         &["villebourg"],
     )
     .await;
-    let mut client = Client::new(&h);
-    client.login(&ops, &password).await;
     let page = client.get("/console/evaluation").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("action_accuracy"));

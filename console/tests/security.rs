@@ -5,7 +5,9 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{Backend, Client, account, closed_hours_call, harness_on, on_both_backends};
+use common::{
+    Backend, Client, account, closed_hours_call, harness_on, on_both_backends, signed_in,
+};
 use guichet_console::ConsoleConfig;
 use guichet_store::{Role, Store, TicketState};
 
@@ -136,15 +138,13 @@ async fn forms_without_the_csrf_token_are_rejected(backend: Backend) {
     );
 
     // The token of another session is not accepted either.
-    let (other_email, other_password) = account(
+    let mut other = signed_in(
         &h,
         "autre@villebourg.example",
         Role::Standardiste,
         &["villebourg"],
     )
     .await;
-    let mut other = Client::new(&h);
-    other.login(&other_email, &other_password).await;
     let other_token = other.csrf("/console/file").await;
     let foreign = client
         .post(
@@ -367,15 +367,13 @@ async fn another_communes_tickets_are_invisible(backend: Backend) {
         .expect("ticket");
     assert_eq!(stored.state, TicketState::Nouveau);
     // Statistics of another commune are refused to an operator too.
-    let (ops, ops_pw) = account(
+    let mut operator = signed_in(
         &h,
         "ops@villebourg.example",
         Role::Operateur,
         &["villebourg"],
     )
     .await;
-    let mut operator = Client::new(&h);
-    operator.login(&ops, &ops_pw).await;
     assert_eq!(
         operator
             .get("/console/statistiques?commune=autreville")
@@ -485,15 +483,13 @@ async fn sessions_expire_when_idle(backend: Backend) {
 
 async fn logout_ends_the_session(backend: Backend) {
     let h = harness_on(&backend, ConsoleConfig::default()).await;
-    let (agent, password) = account(
+    let mut client = signed_in(
         &h,
         "agent@villebourg.example",
         Role::Standardiste,
         &["villebourg"],
     )
     .await;
-    let mut client = Client::new(&h);
-    client.login(&agent, &password).await;
     let saved_cookies = client.cookies.clone();
     let csrf = client.csrf("/console/file").await;
     let out = client

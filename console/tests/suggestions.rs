@@ -7,7 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use axum::http::StatusCode;
-use common::{Client, Harness, account};
+use common::{Client, Harness, signed_in};
 use guichet_console::suggestions::{Suggestion, write_suggestion};
 use guichet_knowledge::Knowledge;
 use guichet_store::{Role, Store};
@@ -75,14 +75,6 @@ fn fiche_text(h: &Harness, commune: &str, id: &str) -> String {
             .join(format!("{id}.md")),
     )
     .expect("fiche")
-}
-
-async fn signed_in<'a>(h: &'a Harness, email: &str, role: Role, communes: &[&str]) -> Client<'a> {
-    let (email, password) = account(h, email, role, communes).await;
-    let mut client = Client::new(h);
-    let login = client.login(&email, &password).await;
-    assert_eq!(login.status, StatusCode::SEE_OTHER, "{}", login.body);
-    client
 }
 
 async fn editeur(h: &Harness) -> Client<'_> {

@@ -426,17 +426,35 @@ impl Settings {
         }
         // An empty secret would sign with an empty key (anyone could forge a webhook): refused.
         let secrets = [
-            ("GUICHET__TWILIO__AUTH_TOKEN".to_string(), &self.twilio.auth_token),
-            ("GUICHET__VONAGE__API_SECRET".to_string(), &self.vonage.api_secret),
-            ("GUICHET__VONAGE__SIGNATURE_SECRET".to_string(), &self.vonage.signature_secret),
-            ("GUICHET__PRIVACY__PSEUDONYM_KEY".to_string(), &self.privacy.pseudonym_key),
+            (
+                "GUICHET__TWILIO__AUTH_TOKEN".to_string(),
+                &self.twilio.auth_token,
+            ),
+            (
+                "GUICHET__VONAGE__API_SECRET".to_string(),
+                &self.vonage.api_secret,
+            ),
+            (
+                "GUICHET__VONAGE__SIGNATURE_SECRET".to_string(),
+                &self.vonage.signature_secret,
+            ),
+            (
+                "GUICHET__PRIVACY__PSEUDONYM_KEY".to_string(),
+                &self.privacy.pseudonym_key,
+            ),
         ];
         let communes = self.communes.iter().map(|(id, commune)| {
-            let name = format!("GUICHET__COMMUNES__{}__TWILIO__AUTH_TOKEN", id.to_uppercase());
+            let name = format!(
+                "GUICHET__COMMUNES__{}__TWILIO__AUTH_TOKEN",
+                id.to_uppercase()
+            );
             (name, &commune.twilio.auth_token)
         });
         for (name, secret) in secrets.into_iter().chain(communes) {
-            if secret.as_ref().is_some_and(|s| s.expose().trim().is_empty()) {
+            if secret
+                .as_ref()
+                .is_some_and(|s| s.expose().trim().is_empty())
+            {
                 bail!("{name} is set but empty: give it a value or remove it");
             }
         }
@@ -567,13 +585,9 @@ mod tests {
         assert!(empty.is_empty());
     }
 
-    #[test]
-    fn documented_database_variable_is_read_by_the_configuration() {
-        let environment = configuration_environment(vars(&[(
-            "GUICHET__DATABASE__URL",
-            "sqlite://documented.db",
-        )]));
-        let settings: Settings = Config::builder()
+    /// The settings read from `environment` alone, as `GUICHET__…` variables.
+    fn settings_from(environment: config::Map<String, String>) -> Settings {
+        Config::builder()
             .add_source(
                 Environment::with_prefix("GUICHET")
                     .prefix_separator("__")
@@ -583,7 +597,16 @@ mod tests {
             .build()
             .unwrap()
             .try_deserialize()
-            .unwrap();
+            .unwrap()
+    }
+
+    #[test]
+    fn documented_database_variable_is_read_by_the_configuration() {
+        let environment = configuration_environment(vars(&[(
+            "GUICHET__DATABASE__URL",
+            "sqlite://documented.db",
+        )]));
+        let settings = settings_from(environment);
         assert_eq!(settings.database_url, "sqlite://documented.db");
     }
 
@@ -596,17 +619,7 @@ mod tests {
             ("GUICHET__LOG__FORMAT", "json"),
             ("GUICHET__LOG__LEVEL", "guichet=debug,warn"),
         ]);
-        let settings: Settings = Config::builder()
-            .add_source(
-                Environment::with_prefix("GUICHET")
-                    .prefix_separator("__")
-                    .separator("__")
-                    .source(Some(environment)),
-            )
-            .build()
-            .unwrap()
-            .try_deserialize()
-            .unwrap();
+        let settings = settings_from(environment);
         assert_eq!(settings.log.format, LogFormat::Json);
         assert_eq!(settings.log.level, "guichet=debug,warn");
     }
@@ -616,7 +629,10 @@ mod tests {
         let mut settings = Settings::demo();
         settings.twilio.auth_token = Some(Secret::new("  "));
         let error = settings.validate().unwrap_err().to_string();
-        assert!(error.contains("GUICHET__TWILIO__AUTH_TOKEN is set but empty"), "{error}");
+        assert!(
+            error.contains("GUICHET__TWILIO__AUTH_TOKEN is set but empty"),
+            "{error}"
+        );
         settings.twilio.auth_token = Some(Secret::new("token"));
         assert!(settings.validate().is_ok());
     }

@@ -41,6 +41,14 @@ const SECONDS_BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
 ];
 
+/// A latency histogram over [`SECONDS_BUCKETS`], by one label.
+fn seconds_histogram(name: &str, help: &str, label: &str) -> prometheus::Result<HistogramVec> {
+    HistogramVec::new(
+        HistogramOpts::new(name, help).buckets(SECONDS_BUCKETS.to_vec()),
+        &[label],
+    )
+}
+
 pub struct Metrics {
     registry: Registry,
     pub build_info: IntGaugeVec,
@@ -217,21 +225,15 @@ impl Metrics {
             ),
             &["tenant", "kind"],
         )?;
-        let turn_seconds = HistogramVec::new(
-            HistogramOpts::new(
-                "guichet_turn_duration_seconds",
-                "Time to answer a webhook turn",
-            )
-            .buckets(SECONDS_BUCKETS.to_vec()),
-            &["provider"],
+        let turn_seconds = seconds_histogram(
+            "guichet_turn_duration_seconds",
+            "Time to answer a webhook turn",
+            "provider",
         )?;
-        let store_seconds = HistogramVec::new(
-            HistogramOpts::new(
-                "guichet_store_operation_seconds",
-                "Time of a store call made by the service",
-            )
-            .buckets(SECONDS_BUCKETS.to_vec()),
-            &["operation"],
+        let store_seconds = seconds_histogram(
+            "guichet_store_operation_seconds",
+            "Time of a store call made by the service",
+            "operation",
         )?;
         let store_errors = IntCounterVec::new(
             Opts::new("guichet_store_errors_total", "Store calls that failed"),

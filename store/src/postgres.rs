@@ -260,6 +260,36 @@ fn eval_run_from_row(row: &PgRow) -> Result<EvalRun> {
     })
 }
 
+/// The query locking row `id` of a queue table while a worker holds it (`sending`) and reading
+/// its attempt count; the table name is a trusted constant.
+macro_rules! lock_sending {
+    ($table:literal) => {
+        concat!(
+            "SELECT attempts FROM ",
+            $table,
+            " WHERE id = $1 AND state = 'sending' FOR UPDATE"
+        )
+    };
+}
+
+/// Decides what follows a failed send of a queue row (outbox or notification) locked by
+/// `lock_sql` (from [`lock_sending!`]); `None` when the row is no longer being sent (a late or
+/// repeated report), which the caller ignores.
+async fn failure_outcome(
+    conn: &mut PgConnection,
+    lock_sql: &'static str,
+    id: i64,
+    kind: FailureKind,
+    policy: &RetryPolicy,
+    now: DateTime<Utc>,
+) -> Result<Option<RetryOutcome>> {
+    let attempts: Option<i32> = sqlx::query_scalar(lock_sql)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(attempts.map(|attempts| retry_outcome(kind, policy, attempts, now)))
+}
+
 async fn upsert_session(conn: &mut PgConnection, s: &SessionRecord) -> Result<()> {
     sqlx::query(concat!(
         "INSERT INTO sessions (",
@@ -609,16 +639,10 @@ impl Store for PgStore {
         now: DateTime<Utc>,
     ) -> Result<RetryOutcome> {
         let mut tx = self.pool.begin().await?;
-        let attempts: Option<i32> = sqlx::query_scalar(
-            "SELECT attempts FROM outbox WHERE id = $1 AND state = 'sending' FOR UPDATE",
-        )
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(attempts) = attempts else {
+        let lock = lock_sending!("outbox");
+        let Some(outcome) = failure_outcome(&mut tx, lock, id, kind, policy, now).await? else {
             return Ok(RetryOutcome::Ignored);
         };
-        let outcome = retry_outcome(kind, policy, attempts, now);
         let (state, next) = match outcome {
             RetryOutcome::RetryAt(at) => ("pending", at),
             _ => ("dead", now),
@@ -1323,16 +1347,10 @@ impl Store for PgStore {
         now: DateTime<Utc>,
     ) -> Result<RetryOutcome> {
         let mut tx = self.pool.begin().await?;
-        let attempts: Option<i32> = sqlx::query_scalar(
-            "SELECT attempts FROM notifications WHERE id = $1 AND state = 'sending' FOR UPDATE",
-        )
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(attempts) = attempts else {
+        let lock = lock_sending!("notifications");
+        let Some(outcome) = failure_outcome(&mut tx, lock, id, kind, policy, now).await? else {
             return Ok(RetryOutcome::Ignored);
         };
-        let outcome = retry_outcome(kind, policy, attempts, now);
         let (state, next) = match outcome {
             RetryOutcome::RetryAt(at) => ("failed", Some(at)),
             _ => ("dead", None),

@@ -368,6 +368,36 @@ fn eval_run_from_row(row: &SqliteRow) -> Result<EvalRun> {
     })
 }
 
+/// The query reading the attempt count of row `id` of a queue table while a worker holds it
+/// (`sending`); the table name is a trusted constant. The write transaction already serialises.
+macro_rules! sending_attempts {
+    ($table:literal) => {
+        concat!(
+            "SELECT attempts FROM ",
+            $table,
+            " WHERE id = ? AND state = 'sending'"
+        )
+    };
+}
+
+/// Decides what follows a failed send of a queue row (outbox or notification) read by
+/// `attempts_sql` (from [`sending_attempts!`]); `None` when the row is no longer being sent (a
+/// late or repeated report), which the caller ignores.
+async fn failure_outcome(
+    conn: &mut SqliteConnection,
+    attempts_sql: &'static str,
+    id: i64,
+    kind: FailureKind,
+    policy: &RetryPolicy,
+    now: DateTime<Utc>,
+) -> Result<Option<RetryOutcome>> {
+    let attempts: Option<i32> = sqlx::query_scalar(attempts_sql)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(attempts.map(|attempts| retry_outcome(kind, policy, attempts, now)))
+}
+
 async fn upsert_session(conn: &mut SqliteConnection, s: &SessionRecord) -> Result<()> {
     sqlx::query(concat!(
         "INSERT INTO sessions (",
@@ -785,15 +815,10 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> Result<RetryOutcome> {
         let mut tx = self.begin().await?;
-        let attempts: Option<i32> =
-            sqlx::query_scalar("SELECT attempts FROM outbox WHERE id = ? AND state = 'sending'")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some(attempts) = attempts else {
+        let lock = sending_attempts!("outbox");
+        let Some(outcome) = failure_outcome(&mut tx, lock, id, kind, policy, now).await? else {
             return Ok(RetryOutcome::Ignored);
         };
-        let outcome = retry_outcome(kind, policy, attempts, now);
         let (state, next) = match outcome {
             RetryOutcome::RetryAt(at) => ("pending", ms(at)),
             _ => ("dead", ms(now)),
@@ -1514,16 +1539,10 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> Result<RetryOutcome> {
         let mut tx = self.begin().await?;
-        let attempts: Option<i32> = sqlx::query_scalar(
-            "SELECT attempts FROM notifications WHERE id = ? AND state = 'sending'",
-        )
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(attempts) = attempts else {
+        let lock = sending_attempts!("notifications");
+        let Some(outcome) = failure_outcome(&mut tx, lock, id, kind, policy, now).await? else {
             return Ok(RetryOutcome::Ignored);
         };
-        let outcome = retry_outcome(kind, policy, attempts, now);
         let (state, next) = match outcome {
             RetryOutcome::RetryAt(at) => ("failed", Some(ms(at))),
             _ => ("dead", None),

@@ -62,6 +62,11 @@ impl TestSchema {
         })
     }
 
+    /// The database URL the schema was created in (without the schema).
+    pub fn database_url(&self) -> &str {
+        &self.url
+    }
+
     /// The schema's name.
     pub fn name(&self) -> &str {
         &self.name

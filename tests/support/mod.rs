@@ -186,10 +186,37 @@ impl Harness {
         self.fake.received()
     }
 
+    /// Rings as `from` on `call`, then says `speech` (the first turn); the turn's response.
+    pub async fn ring_and_ask(&self, call: &str, from: &str, speech: &str) -> reqwest::Response {
+        self.twilio("/twilio/voice", &twilio_call(call, from, MAIRIE, "ringing"))
+            .await;
+        self.twilio(
+            "/twilio/voice/turn?seq=1",
+            &twilio_speech(call, from, speech),
+        )
+        .await
+    }
+
+    /// This service's `/metrics` exposition.
+    pub async fn metrics(&self) -> String {
+        scrape_metrics(&self.http, &self.base).await
+    }
+
     pub async fn stop(self) {
         self.service.shutdown().await.unwrap();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// The `/metrics` exposition of the service at `base`.
+pub async fn scrape_metrics(http: &reqwest::Client, base: &str) -> String {
+    http.get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 /// A Twilio Voice webhook's parameters, as Twilio sends them for an inbound call.

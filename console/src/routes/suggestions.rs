@@ -1,6 +1,8 @@
 //! Suggestions (éditeur): the utterances staff attached to a fiche from the Statistiques page,
 //! reviewed and accepted into the fiche's questions, or rejected.
 
+use std::path::Path;
+
 use axum::extract::{Form, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -294,32 +296,54 @@ fn accepted_message(accepted: &Accepted) -> String {
     message
 }
 
+/// Checks the form, runs `step` on the commune's directory and the suggestion file off the async
+/// runtime, and records the outcome in the audit log under the action and detail `audited`
+/// gives. `Err(response)` when the step is refused: back to the page with a `refusal` flash.
+async fn review<T: Send + 'static>(
+    state: &ConsoleState,
+    user: &CurrentUser,
+    form: &ReviewForm,
+    refusal: &str,
+    step: impl FnOnce(&Path, &str) -> std::result::Result<T, ReviewError> + Send + 'static,
+    audited: impl FnOnce(&T) -> (&'static str, String),
+) -> Result<std::result::Result<T, Response>> {
+    let commune = reviewed(state, user, form)?;
+    let dir = commune.dir.clone();
+    let file = form.fichier.clone();
+    let done = match blocking(move || step(&dir, &file)).await? {
+        Ok(done) => done,
+        Err(error) => return refused(state, refusal, error).map(Err),
+    };
+    let (action, detail) = audited(&done);
+    audit(state, &user.staff.email, Some(&commune.id), action, detail).await?;
+    Ok(Ok(done))
+}
+
 pub(crate) async fn accept(
     State(state): State<ConsoleState>,
     user: CurrentUser,
     Form(form): Form<ReviewForm>,
 ) -> Result<Response> {
-    let commune = reviewed(&state, &user, &form)?;
-    let dir = commune.dir.clone();
-    let file = form.fichier.clone();
     let fiche = form.fiche.clone();
-    let outcome = blocking(move || accept_suggestion(&dir, &file, Some(fiche.as_str()))).await?;
-    let accepted = match outcome {
-        Ok(accepted) => accepted,
-        Err(error) => return refused(&state, "Suggestion non acceptée", error),
-    };
-    audit(
+    let accepted = review(
         &state,
-        &user.staff.email,
-        Some(&commune.id),
-        "suggestion.accepted",
-        format!(
-            "fiche={} file={} added={} moved_to={PENDING_DIR}/{ACCEPTED_DIR}",
-            accepted.fiche, form.fichier, accepted.added
-        ),
+        &user,
+        &form,
+        "Suggestion non acceptée",
+        move |dir, file| accept_suggestion(dir, file, Some(fiche.as_str())),
+        |accepted: &Accepted| {
+            let detail = format!(
+                "fiche={} file={} added={} moved_to={PENDING_DIR}/{ACCEPTED_DIR}",
+                accepted.fiche, form.fichier, accepted.added
+            );
+            ("suggestion.accepted", detail)
+        },
     )
     .await?;
-    Ok(back(&state, Flash::ok(accepted_message(&accepted))))
+    Ok(match accepted {
+        Ok(accepted) => back(&state, Flash::ok(accepted_message(&accepted))),
+        Err(refusal) => refusal,
+    })
 }
 
 pub(crate) async fn reject(
@@ -327,31 +351,29 @@ pub(crate) async fn reject(
     user: CurrentUser,
     Form(form): Form<ReviewForm>,
 ) -> Result<Response> {
-    let commune = reviewed(&state, &user, &form)?;
-    let dir = commune.dir.clone();
-    let file = form.fichier.clone();
-    let suggestion = match blocking(move || reject_suggestion(&dir, &file)).await? {
-        Ok(suggestion) => suggestion,
-        Err(error) => return refused(&state, "Suggestion non rejetée", error),
-    };
-    let fiche = suggestion.as_ref().map_or("?", |s| s.fiche.as_str());
-    audit(
+    let rejected = review(
         &state,
-        &user.staff.email,
-        Some(&commune.id),
-        "suggestion.rejected",
-        format!(
-            "fiche={fiche} file={} moved_to={PENDING_DIR}/{REJECTED_DIR}",
-            form.fichier
-        ),
+        &user,
+        &form,
+        "Suggestion non rejetée",
+        reject_suggestion,
+        |suggestion: &Option<_>| {
+            let fiche = suggestion.as_ref().map_or("?", |s| s.fiche.as_str());
+            let detail = format!(
+                "fiche={fiche} file={} moved_to={PENDING_DIR}/{REJECTED_DIR}",
+                form.fichier
+            );
+            ("suggestion.rejected", detail)
+        },
     )
     .await?;
-    let message = match &suggestion {
-        Some(s) => format!(
+    let message = match rejected {
+        Ok(Some(s)) => format!(
             "Suggestion rejetée : « {} » n'est pas ajoutée à la fiche {}.",
             s.utterance, s.fiche
         ),
-        None => "Suggestion illisible rejetée.".to_string(),
+        Ok(None) => "Suggestion illisible rejetée.".to_string(),
+        Err(refusal) => return Ok(refusal),
     };
     Ok(back(&state, Flash::ok(message)))
 }

@@ -9,8 +9,6 @@
 
 #![allow(dead_code)]
 
-use std::io::Write;
-use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -18,12 +16,12 @@ use axum::body::Body;
 use axum::http::{Request, Response, StatusCode, header};
 use chrono::{DateTime, TimeZone, Utc};
 use guichet_console::{ConsoleCommune, ConsoleConfig, ConsoleState, Notifier, accounts};
+use guichet_store::testkit::{TestSchema, test_database_url};
 use guichet_store::{
-    AnyStore, Channel, NewTicket, PgStore, Role, SessionRecord, Store, TicketKind, Turn, TurnRecord,
+    AnyStore, Channel, NewTicket, Role, SessionRecord, Store, TicketKind, Turn, TurnRecord,
 };
 use http_body_util::BodyExt;
 use serde_json::json;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tower::ServiceExt;
 
 /// A clock the test moves by hand.
@@ -65,9 +63,6 @@ pub fn commune(id: &str, name: &str, dir: &std::path::Path) -> ConsoleCommune {
     }
 }
 
-/// The variable naming the PostgreSQL server of the tests.
-pub const PG_URL_VAR: &str = "GUICHET_TEST_DATABASE_URL";
-
 /// Which store a test runs on.
 #[derive(Debug, Clone)]
 pub enum Backend {
@@ -80,20 +75,7 @@ pub enum Backend {
 impl Backend {
     /// PostgreSQL from `GUICHET_TEST_DATABASE_URL`, or `None` (with a notice, once) when unset.
     pub fn postgres() -> Option<Backend> {
-        match std::env::var(PG_URL_VAR) {
-            Ok(url) => Some(Backend::Postgres { url }),
-            Err(_) => {
-                // Written to the real stderr (not captured by the test harness), once per run.
-                static SKIP_NOTICE: std::sync::Once = std::sync::Once::new();
-                SKIP_NOTICE.call_once(|| {
-                    let _ = writeln!(
-                        std::io::stderr(),
-                        "skipped: {PG_URL_VAR} not set (the PostgreSQL console tests pass without running)"
-                    );
-                });
-                None
-            }
-        }
+        test_database_url().map(|url| Backend::Postgres { url })
     }
 }
 
@@ -126,49 +108,12 @@ macro_rules! on_both_backends {
 #[allow(unused_imports)]
 pub(crate) use on_both_backends;
 
-/// Drops a test's PostgreSQL schema when the test ends, whether it passed or panicked.
-pub struct SchemaGuard {
-    url: String,
-    schema: String,
-}
-
-impl Drop for SchemaGuard {
-    fn drop(&mut self) {
-        let url = self.url.clone();
-        let schema = self.schema.clone();
-        // Drop may run inside the test's runtime: use a separate thread with its own runtime.
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            runtime.block_on(async {
-                let pool = PgPoolOptions::new()
-                    .max_connections(1)
-                    .connect(&url)
-                    .await?;
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP SCHEMA IF EXISTS {schema} CASCADE"
-                )))
-                .execute(&pool)
-                .await?;
-                pool.close().await;
-                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
-            })?;
-            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
-        })
-        .join();
-        if !matches!(dropped, Ok(Ok(()))) {
-            eprintln!("warning: could not drop test schema {}", self.schema);
-        }
-    }
-}
-
 /// Opens a fresh store of `backend`: a SQLite file under `dir`, or a new PostgreSQL schema
 /// (with the guard that drops it).
 pub async fn open_store(
     backend: &Backend,
     dir: &std::path::Path,
-) -> (AnyStore, Option<SchemaGuard>) {
+) -> (AnyStore, Option<TestSchema>) {
     match backend {
         Backend::Sqlite => {
             let url = format!("sqlite://{}?mode=rwc", dir.join("test.db").display());
@@ -176,30 +121,11 @@ pub async fn open_store(
             (store, None)
         }
         Backend::Postgres { url } => {
-            let schema = format!("guichet_console_test_{:016x}", rand::random::<u64>());
-            let admin = PgPoolOptions::new()
-                .max_connections(1)
-                .connect(url)
-                .await
-                .unwrap_or_else(|e| {
-                    panic!("{PG_URL_VAR} is set but PostgreSQL is unreachable: {e}")
-                });
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-                .execute(&admin)
-                .await
-                .expect("create test schema");
-            admin.close().await;
-            let guard = SchemaGuard {
-                url: url.clone(),
-                schema: schema.clone(),
-            };
-            let options = PgConnectOptions::from_str(url)
-                .expect("valid PostgreSQL URL")
-                .options([("search_path", schema.as_str())]);
-            let store = PgStore::connect_with(options, PgPoolOptions::new().max_connections(4))
-                .await
-                .expect("open PostgreSQL store");
-            (AnyStore::Postgres(store), Some(guard))
+            let schema = TestSchema::create(url).await.unwrap_or_else(|e| {
+                panic!("test database URL is set but PostgreSQL is unreachable: {e}")
+            });
+            let store = schema.store(4).await.expect("open PostgreSQL store");
+            (AnyStore::Postgres(store), Some(schema))
         }
     }
 }
@@ -211,7 +137,7 @@ pub struct Harness {
     pub clock: TestClock,
     pub app: Router,
     /// Dropped last: the PostgreSQL schema outlives every use of the store.
-    pub schema: Option<SchemaGuard>,
+    pub schema: Option<TestSchema>,
 }
 
 /// The console on a SQLite store.
@@ -310,6 +236,20 @@ pub async fn closed_hours_call(
     };
     let saved = h.store.save_turn(&record).await.expect("turn saved");
     saved.ticket_ids[0]
+}
+
+/// A new account of `role` on `communes`, and a client signed in as it.
+pub async fn signed_in<'a>(
+    h: &'a Harness,
+    email: &str,
+    role: Role,
+    communes: &[&str],
+) -> Client<'a> {
+    let (email, password) = account(h, email, role, communes).await;
+    let mut client = Client::new(h);
+    let login = client.login(&email, &password).await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER, "{}", login.body);
+    client
 }
 
 /// A signed-in (or not) browser-like client: keeps the session cookie.
