@@ -572,12 +572,7 @@ impl SearchIndex {
     }
 
     /// See the module documentation. `weights`: [`query_weights`] of `concepts`.
-    fn confidence(
-        &self,
-        concepts: &[Concept],
-        weights: &[(&str, f32)],
-        fiche: &FicheTerms,
-    ) -> f32 {
+    fn confidence(&self, concepts: &[Concept], weights: &[(&str, f32)], fiche: &FicheTerms) -> f32 {
         let mut total = 0.0;
         let mut covered = 0.0;
         let mut distinctive = false;
