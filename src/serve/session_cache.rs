@@ -25,7 +25,7 @@ pub struct Cached {
     pub channel: Channel,
     /// The caller's pseudonym (how an SMS conversation is found again by number).
     pub caller: Option<String>,
-    /// The conversation ended with this turn.
+    /// The conversation ended with this turn: [`SessionCache::put`] forgets it.
     pub closed: bool,
 }
 
@@ -140,7 +140,6 @@ impl SessionCache {
             .filter(|((entry_tenant, _), entry)| {
                 entry_tenant == tenant
                     && entry.cached.channel == channel
-                    && !entry.cached.closed
                     && entry.cached.caller.as_deref() == Some(caller)
                     && now.duration_since(entry.updated) <= entry.keep_for
             })

@@ -60,12 +60,6 @@ pub(crate) struct TurnWriter {
     jobs: mpsc::UnboundedSender<Job>,
 }
 
-impl std::fmt::Debug for Job {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Job")
-    }
-}
-
 impl TurnWriter {
     /// Starts the writer task on the current tokio runtime; it ends when every handle is gone.
     pub fn start(writer: SqlitePool) -> Self {
