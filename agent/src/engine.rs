@@ -57,7 +57,7 @@ impl Engine {
         if turn.is_voice() {
             turn.say(ctx.knowledge.commune().greeting.clone());
             turn.actions.push(Action::Listen {
-                hints: ctx.knowledge.hints().to_vec(),
+                hints: ctx.knowledge.hints().clone(),
             });
         }
         finish_start(turn)

@@ -1,6 +1,8 @@
 //! One turn in the making: the inputs, the session being updated and the reply being built.
 //! Every behaviour module adds `impl Turn` methods; this one holds the shared plumbing.
 
+use std::sync::Arc;
+
 use guichet_knowledge::{Fiche, Knowledge};
 
 use crate::policy::Policy;
@@ -99,7 +101,7 @@ impl<'a> Turn<'a> {
     }
 
     /// The speech recogniser's hints for what is expected next.
-    fn hints(&self) -> Vec<String> {
+    fn hints(&self) -> Arc<[String]> {
         match &self.session.pending {
             Pending::Clarify { fiche } => self
                 .fiche(fiche)
@@ -109,11 +111,12 @@ impl<'a> Turn<'a> {
                         .options
                         .iter()
                         .flat_map(|option| option.answers.iter().cloned())
-                        .collect()
+                        .collect::<Vec<_>>()
+                        .into()
                 })
                 .unwrap_or_default(),
-            pending if pending.is_yes_no() => vec!["oui".into(), "non".into()],
-            _ => Vec::new(),
+            pending if pending.is_yes_no() => Arc::from(["oui".to_owned(), "non".to_owned()]),
+            _ => Arc::default(),
         }
     }
 

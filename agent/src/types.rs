@@ -1,5 +1,7 @@
 //! What goes in and out of one turn of the engine.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -87,10 +89,24 @@ pub enum Action {
     },
     CreateTicket(TicketDraft),
     Hangup,
-    /// Wait for the caller's next words; `hints` help the speech recogniser.
+    /// Wait for the caller's next words; `hints` help the speech recogniser (shared: the
+    /// greeting's are the commune's whole keyword list).
     Listen {
-        hints: Vec<String>,
+        hints: Arc<[String]>,
     },
+}
+
+impl Action {
+    /// The action as reports and traces keep it: `Listen` without its speech-recognition hints
+    /// (the greeting's are the commune's whole keyword list).
+    pub fn without_hints(&self) -> Action {
+        match self {
+            Action::Listen { .. } => Action::Listen {
+                hints: Arc::default(),
+            },
+            other => other.clone(),
+        }
+    }
 }
 
 /// What the engine decided this turn.

@@ -23,13 +23,7 @@ pub struct Observed {
 /// The actions as recorded in a report: `Listen` keeps no speech-recognition hints (the whole
 /// keyword list of the commune on every turn would swamp the report).
 pub fn recorded_actions(actions: Vec<Action>) -> Vec<Action> {
-    actions
-        .into_iter()
-        .map(|action| match action {
-            Action::Listen { .. } => Action::Listen { hints: Vec::new() },
-            other => other,
-        })
-        .collect()
+    actions.iter().map(Action::without_hints).collect()
 }
 
 /// Why a turn could not be replayed.

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::load::{self, FicheLines, Folder, SynonymGroup};
@@ -39,7 +40,7 @@ pub struct Knowledge {
     rollout_windows: Option<Schedule>,
     partner_hours: BTreeMap<String, Schedule>,
     /// Speech-recogniser hints, computed once at load (see [`Knowledge::hints`]).
-    hints: Vec<String>,
+    hints: Arc<[String]>,
     warnings: Vec<Problem>,
     build_time: Duration,
 }
@@ -112,7 +113,7 @@ fn build(
         .map(|(index, fiche)| (fiche.id.clone(), index))
         .collect();
     let opening_hours = commune.opening_hours?;
-    let hints = speech_hints(&fiches, &synonyms);
+    let hints = speech_hints(&fiches, &synonyms).into();
     let knowledge = Knowledge {
         dir: dir.to_path_buf(),
         commune: commune.commune,
@@ -206,7 +207,7 @@ impl Knowledge {
     }
 
     /// Words and phrases for the speech recogniser: keywords, titles and synonyms, deduplicated.
-    pub fn hints(&self) -> &[String] {
+    pub fn hints(&self) -> &Arc<[String]> {
         &self.hints
     }
 

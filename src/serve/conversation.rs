@@ -5,6 +5,7 @@
 //! send the same sequence (it is in our callback URLs) or the same message id: the stored reply is
 //! returned again, and the store's idempotency keys make sure no second SMS or ticket is queued.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
@@ -130,7 +131,7 @@ pub async fn handle(
         line: LineType::of(&inbound.from),
         knowledge: &knowledge,
     };
-    let previous = previous_session(state, &commune.id, &inbound.conversation_id).await?;
+    let previous = previous_session(state, &commune.id, &inbound.conversation_id, now).await?;
 
     let (previous, started_at, known) = match previous {
         Previous::Found {
@@ -146,7 +147,7 @@ pub async fn handle(
             if let Some(outcome) = replayed {
                 return Ok(outcome);
             }
-            (Some(*envelope), started_at, true)
+            (Some(envelope), started_at, true)
         }
         Previous::New => (None, now, true),
         Previous::Unknown => (None, now, false),
@@ -173,11 +174,11 @@ pub async fn handle(
             (session, reply, envelope.seq + 1)
         }
     };
-    let record = turn_record(
+    let (record, envelope) = turn_record(
         state,
         commune,
         inbound,
-        &engine_session,
+        engine_session,
         &reply,
         seq,
         &step,
@@ -193,11 +194,11 @@ pub async fn handle(
             if saved.inserted && !record.tickets.is_empty() {
                 state.console.notify_tickets_changed();
             }
-            remember(state, inbound, &record);
+            remember(state, inbound, &record, envelope);
             (saved.inserted, !saved.inserted)
         }
         Kept::Spooled => {
-            remember(state, inbound, &record);
+            remember(state, inbound, &record, envelope);
             (true, false)
         }
         Kept::Lost(error) => {
@@ -216,7 +217,7 @@ pub async fn handle(
                     replayed: false,
                 });
             }
-            remember(state, inbound, &record);
+            remember(state, inbound, &record, envelope);
             (false, false)
         }
     };
@@ -282,7 +283,7 @@ async fn replay(
             let knowledge = commune.knowledge.load_full();
             for action in &mut reply.actions {
                 if let Action::Listen { hints } = action {
-                    *hints = knowledge.hints().to_vec();
+                    *hints = knowledge.hints().clone();
                 }
             }
         }
@@ -306,7 +307,9 @@ async fn replay(
     let actions = if envelope.engine.ended {
         vec![Action::Hangup]
     } else {
-        vec![Action::Listen { hints: Vec::new() }]
+        vec![Action::Listen {
+            hints: Arc::default(),
+        }]
     };
     let reply = Reply {
         say: vec![Utterance {
@@ -322,18 +325,19 @@ async fn replay(
     }))
 }
 
+/// The turn to save, and the session after it (what the store's session `state` holds).
 #[allow(clippy::too_many_arguments)]
 fn turn_record(
     state: &AppState,
     commune: &CommuneRuntime,
     inbound: &Inbound,
-    session: &Session,
+    session: Session,
     reply: &Reply,
     seq: u32,
     step: &Step,
     now: DateTime<Utc>,
     started_at: DateTime<Utc>,
-) -> TurnRecord {
+) -> (TurnRecord, Envelope) {
     let tenant = commune.id.as_str();
     let conversation = inbound.conversation_id.as_str();
     let knowledge = commune.knowledge.load_full();
@@ -391,7 +395,7 @@ fn turn_record(
     // The greeting's recogniser hints are not kept: they are the commune's whole keyword list,
     // which would be written and read back on every turn (`replay` restores them).
     let envelope = Envelope {
-        engine: session.clone(),
+        engine: session,
         seq,
         last: Some(LastReply {
             seq,
@@ -399,7 +403,7 @@ fn turn_record(
             reply: Reply {
                 say: reply.say.clone(),
                 actions: if seq == 0 {
-                    without_hints(&reply.actions)
+                    reply.actions.iter().map(Action::without_hints).collect()
                 } else {
                     reply.actions.clone()
                 },
@@ -407,7 +411,7 @@ fn turn_record(
             },
         }),
     };
-    TurnRecord {
+    let record = TurnRecord {
         session: SessionRecord {
             tenant: tenant.to_string(),
             conversation_id: conversation.to_string(),
@@ -442,7 +446,8 @@ fn turn_record(
         },
         tickets,
         outbox,
-    }
+    };
+    (record, envelope)
 }
 
 fn ticket(
@@ -498,18 +503,8 @@ pub fn decision_header(reply: &Reply) -> String {
 /// `Listen` keeps no speech-recognition hints: they are for the recogniser, and the whole
 /// keyword list of the commune would make the header huge.
 pub fn actions_header(reply: &Reply) -> String {
-    ascii_json(&without_hints(&reply.actions))
-}
-
-/// The actions with every `Listen` stripped of its speech-recognition hints.
-fn without_hints(actions: &[Action]) -> Vec<Action> {
-    actions
-        .iter()
-        .map(|action| match action {
-            Action::Listen { .. } => Action::Listen { hints: Vec::new() },
-            other => other.clone(),
-        })
-        .collect()
+    let actions: Vec<Action> = reply.actions.iter().map(Action::without_hints).collect();
+    ascii_json(&actions)
 }
 
 /// JSON with every non-ASCII or control character escaped as `\uXXXX`.
@@ -534,7 +529,7 @@ fn ascii_json<T: Serialize>(value: &T) -> String {
 /// The session a turn continues.
 enum Previous {
     Found {
-        envelope: Box<Envelope>,
+        envelope: Arc<Envelope>,
         started_at: DateTime<Utc>,
     },
     /// No session: a new conversation.
@@ -569,11 +564,23 @@ async fn read_envelope(
 
 /// The session before this turn: the store's; this node's copy when the store is unreachable,
 /// or when turns of this conversation still wait in the spool (the store is behind on it).
+/// On a store no other node writes (the embedded SQLite), this node's copy is the store's, and
+/// is read first.
 async fn previous_session(
     state: &AppState,
     tenant: &str,
     conversation_id: &str,
+    now: DateTime<Utc>,
 ) -> Result<Previous, ServeError> {
+    if !state.store.inner().is_shared()
+        && let Some(cached) = state.sessions.get(tenant, conversation_id)
+        && cached.expires_at > now
+    {
+        return Ok(Previous::Found {
+            envelope: cached.envelope,
+            started_at: cached.started_at,
+        });
+    }
     let spool = &state.spool;
     if !spool.store_down() && spool.has_pending(tenant, conversation_id) {
         spool::drain(state).await;
@@ -586,7 +593,7 @@ async fn previous_session(
         .await
     {
         Ok(Some((record, envelope))) => Ok(Previous::Found {
-            envelope: Box::new(envelope),
+            envelope: Arc::new(envelope),
             started_at: record.started_at,
         }),
         Ok(None) => Ok(Previous::New),
@@ -610,7 +617,7 @@ fn cached_session(state: &AppState, tenant: &str, conversation_id: &str) -> Prev
             started_at,
             ..
         }) => Previous::Found {
-            envelope: Box::new(envelope),
+            envelope,
             started_at,
         },
         None => Previous::Unknown,
@@ -656,10 +663,7 @@ async fn keep_turn(state: &AppState, record: &TurnRecord) -> Kept {
 }
 
 /// Remembers the session after a turn in this node's cache.
-fn remember(state: &AppState, inbound: &Inbound, record: &TurnRecord) {
-    let Ok(envelope) = serde_json::from_value::<Envelope>(record.session.state.clone()) else {
-        return;
-    };
+fn remember(state: &AppState, inbound: &Inbound, record: &TurnRecord, envelope: Envelope) {
     let keep_for = timeout_for(state, inbound.channel)
         .to_std()
         .unwrap_or(std::time::Duration::ZERO);
@@ -667,8 +671,9 @@ fn remember(state: &AppState, inbound: &Inbound, record: &TurnRecord) {
         &record.session.tenant,
         &record.session.conversation_id,
         Cached {
-            envelope,
+            envelope: Arc::new(envelope),
             started_at: record.session.started_at,
+            expires_at: record.session.expires_at,
             channel: record.session.channel,
             caller: record.session.caller.clone(),
             closed: record.session.closed_at.is_some(),

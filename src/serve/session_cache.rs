@@ -1,12 +1,14 @@
 //! The last session of each conversation this node handled, kept in memory so that a call goes
-//! on when the store cannot be reached. Read ONLY when the store does not answer (or still lacks
-//! this node's spooled turns): several nodes may share the store, which stays the reference.
+//! on when the store cannot be reached (or still lacks this node's spooled turns). On a store
+//! that several nodes share (PostgreSQL) it is read ONLY then: the store stays the reference.
+//! On the embedded SQLite store this process writes every session, so what it remembers is
+//! what the store holds and a turn reads it first (see `conversation::previous_session`).
 //!
 //! Bounded: at most [`SessionCache::capacity`] conversations; entries older than their session
 //! timeout are dropped first, then the least recently updated.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -20,8 +22,10 @@ pub const DEFAULT_CAPACITY: usize = 10_000;
 /// What the cache knows of one conversation.
 #[derive(Debug, Clone)]
 pub struct Cached {
-    pub envelope: Envelope,
+    pub envelope: Arc<Envelope>,
     pub started_at: DateTime<Utc>,
+    /// When the store considers the session expired (its `expires_at`).
+    pub expires_at: DateTime<Utc>,
     pub channel: Channel,
     /// The caller's pseudonym (how an SMS conversation is found again by number).
     pub caller: Option<String>,
@@ -201,8 +205,9 @@ mod tests {
 
     fn cached(seq: u32) -> Cached {
         Cached {
-            envelope: envelope(seq),
+            envelope: Arc::new(envelope(seq)),
             started_at: Utc::now(),
+            expires_at: Utc::now() + chrono::Duration::hours(1),
             channel: guichet_store::Channel::Sms,
             caller: Some("pseudo".into()),
             closed: false,

@@ -30,7 +30,7 @@ mod postgres;
 mod pseudonym;
 mod redact;
 mod sqlite;
-mod sqlite_turns;
+mod sqlite_writer;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
@@ -471,6 +471,12 @@ impl AnyStore {
         } else {
             Err(StoreError::UnsupportedUrl(redact_url(url)))
         }
+    }
+
+    /// Whether other processes write the same sessions: the nodes of a deployment share its
+    /// PostgreSQL database, while an embedded SQLite file belongs to one `guichet serve`.
+    pub fn is_shared(&self) -> bool {
+        matches!(self, AnyStore::Postgres(_))
     }
 
     /// `"sqlite"` or `"postgres"` (for logs and metrics).

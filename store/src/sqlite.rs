@@ -3,6 +3,7 @@
 //! Instants are stored as INTEGER milliseconds since the epoch, JSON as TEXT.
 
 use std::str::FromStr;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -16,7 +17,7 @@ use sqlx::sqlite::{
 use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::model::*;
-use crate::sqlite_turns::{PreparedTurn, TurnWriter};
+use crate::sqlite_writer::{GroupWriter, PreparedWrite, saved_from_rows};
 
 macro_rules! session_cols {
     () => {
@@ -72,7 +73,7 @@ const READERS: u32 = 4;
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
-    turns: TurnWriter,
+    group: GroupWriter,
 }
 
 impl SqliteStore {
@@ -120,11 +121,11 @@ impl SqliteStore {
                 .connect_with(options.read_only(true))
                 .await?
         };
-        let turns = TurnWriter::start(writer.clone());
+        let group = GroupWriter::start(writer.clone());
         Ok(SqliteStore {
             writer,
             reader,
-            turns,
+            group,
         })
     }
 
@@ -494,7 +495,22 @@ async fn insert_outbox(conn: &mut SqliteConnection, m: &NewOutboxMessage) -> Res
 }
 
 /// The body of [`Store::save_turn`] for a number of tickets and SMS (see there).
-fn save_turn_sql(tickets: usize, messages: usize) -> String {
+/// [`build_save_turn_sql`], built once for the usual counts.
+fn save_turn_sql(tickets: usize, messages: usize) -> Arc<str> {
+    const USUAL: usize = 4;
+    static BUILT: LazyLock<Vec<Arc<str>>> = LazyLock::new(|| {
+        (0..USUAL * USUAL)
+            .map(|i| Arc::from(build_save_turn_sql(i / USUAL, i % USUAL)))
+            .collect()
+    });
+    if tickets < USUAL && messages < USUAL {
+        BUILT[tickets * USUAL + messages].clone()
+    } else {
+        Arc::from(build_save_turn_sql(tickets, messages))
+    }
+}
+
+fn build_save_turn_sql(tickets: usize, messages: usize) -> String {
     let mut sql = String::from(concat!(
         "INSERT INTO turns (",
         turn_cols!(),
@@ -597,12 +613,8 @@ impl Store for SqliteStore {
         let s = &record.session;
         let t = &record.turn;
         // The whole turn is one multi-statement query, saved by the writer task in the next
-        // group commit (see `sqlite_turns`).
-        let mut turn = PreparedTurn::new(
-            save_turn_sql(record.tickets.len(), record.outbox.len()),
-            record.tickets.len(),
-            record.outbox.len(),
-        );
+        // group commit (see `sqlite_writer`).
+        let mut turn = PreparedWrite::new(save_turn_sql(record.tickets.len(), record.outbox.len()));
         turn.bind(&s.tenant)?
             .bind(&s.conversation_id)?
             .bind(t.seq)?
@@ -651,7 +663,7 @@ impl Store for SqliteStore {
                 .bind(ms(message.created_at))?
                 .bind(&message.idempotency_key)?;
         }
-        self.turns.save(turn).await
+        Ok(saved_from_rows(&self.group.write(turn).await?))
     }
 
     async fn close_session(
@@ -661,18 +673,22 @@ impl Store for SqliteStore {
         reason: &str,
         at: DateTime<Utc>,
     ) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE sessions SET closed_at = ?, end_reason = ?, updated_at = MAX(updated_at, ?)
-             WHERE tenant = ? AND conversation_id = ? AND closed_at IS NULL",
-        )
-        .bind(ms(at))
-        .bind(reason)
-        .bind(ms(at))
-        .bind(tenant)
-        .bind(conversation_id)
-        .execute(&self.writer)
-        .await?;
-        Ok(done.rows_affected() > 0)
+        // A hang-up ends every call: it joins the turns' group commit.
+        static CLOSE: LazyLock<Arc<str>> = LazyLock::new(|| {
+            Arc::from(
+                "UPDATE sessions SET closed_at = ?, end_reason = ?, updated_at = MAX(updated_at, ?)
+                 WHERE tenant = ? AND conversation_id = ? AND closed_at IS NULL
+                 RETURNING 0 AS k, 0 AS id",
+            )
+        });
+        let mut close = PreparedWrite::new(CLOSE.clone());
+        close
+            .bind(ms(at))?
+            .bind(reason)?
+            .bind(ms(at))?
+            .bind(tenant)?
+            .bind(conversation_id)?;
+        Ok(!self.group.write(close).await?.is_empty())
     }
 
     async fn cleanup_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64> {

@@ -91,7 +91,7 @@ pub fn render_voice(reply: &Reply, options: &VoiceOptions) -> String {
     match listen {
         Some(hints) => {
             let hints = if hints.is_empty() {
-                &options.hints
+                options.hints.as_slice()
             } else {
                 hints
             };
@@ -161,6 +161,8 @@ pub fn render_empty() -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use guichet_agent::{Decision, DecisionAction, Utterance};
 
     use super::*;
@@ -200,7 +202,9 @@ mod tests {
         let twiml = render_voice(
             &reply(
                 &["Bonjour <robot> & \"mairie\""],
-                vec![Action::Listen { hints: vec![] }],
+                vec![Action::Listen {
+                    hints: Default::default(),
+                }],
             ),
             &options(),
         );
@@ -237,7 +241,7 @@ mod tests {
             &reply(
                 &["?"],
                 vec![Action::Listen {
-                    hints: vec!["a,b".into(), " ".into()],
+                    hints: Arc::from(["a,b".to_owned(), " ".to_owned()]),
                 }],
             ),
             &options(),

@@ -67,7 +67,7 @@ const MAX_CONTEXT: usize = 100;
 pub fn render(reply: &Reply, call_uuid: &str, options: &NccoOptions) -> Value {
     let listen = reply.actions.iter().find_map(|action| match action {
         Action::Listen { hints } => Some(if hints.is_empty() {
-            &options.hints
+            options.hints.as_slice()
         } else {
             hints
         }),
@@ -166,7 +166,9 @@ mod tests {
         let ncco = render(
             &reply(
                 &["Bonjour.", "Que puis-je pour vous ?"],
-                vec![Action::Listen { hints: vec![] }],
+                vec![Action::Listen {
+                    hints: Default::default(),
+                }],
             ),
             "leg-1",
             &options(),

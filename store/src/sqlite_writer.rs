@@ -1,13 +1,19 @@
-//! Group commit of turns on the SQLite writer.
+//! Group commit on the SQLite writer, for the writes of the citizens' path: turns and the
+//! closing of sessions (a call's hang-up).
 //!
 //! Every webhook saves its turn (session, transcript line, tickets, SMS) before it answers, and
-//! SQLite has one writer. Rather than one transaction per turn, a writer task takes every turn
-//! waiting at that moment and saves them in ONE transaction, then answers each caller: under
+//! SQLite has one writer. Rather than one transaction per write, a writer task takes every write
+//! waiting at that moment and commits them in ONE transaction, then answers each caller: under
 //! load the cost of `BEGIN`/`COMMIT` (and of writing the same pages again) is shared, and a
-//! turn waits for one batch instead of a queue of transactions. A turn's rows are still
-//! committed before its webhook answers; each turn is still all-or-nothing: if a statement of
-//! the batch fails, the batch is rolled back and every turn is retried alone, so one bad turn
-//! only fails itself.
+//! write waits for one batch instead of a queue of transactions. A write is still committed
+//! before its webhook answers; each write is still all-or-nothing: if a statement of the batch
+//! fails, the batch is rolled back and every write is retried alone, so one bad write only
+//! fails itself.
+//!
+//! A write is one (possibly multi-statement) query whose statements return rows of two
+//! integers, `k` and `id`; what they mean is the caller's business (see `saved_from_rows`).
+
+use std::sync::Arc;
 
 use sqlx::sqlite::{SqliteArguments, SqlitePool, SqliteRow};
 use sqlx::{Arguments as _, Row as _};
@@ -16,24 +22,23 @@ use tokio::sync::{mpsc, oneshot};
 use crate::error::{Result, StoreError};
 use crate::model::TurnSaved;
 
-/// At most this many turns share a transaction (bounds the latency of the first one).
+/// At most this many writes share a transaction (bounds the latency of the first one).
 const MAX_BATCH: usize = 64;
 
-/// One turn's statements and arguments, ready for the writer.
-pub(crate) struct PreparedTurn {
-    pub sql: String,
-    pub args: SqliteArguments,
-    pub tickets: usize,
-    pub messages: usize,
+/// One write's statements and arguments, ready for the writer.
+pub(crate) struct PreparedWrite {
+    sql: Arc<str>,
+    args: SqliteArguments,
 }
 
-impl PreparedTurn {
-    pub fn new(sql: String, tickets: usize, messages: usize) -> Self {
-        PreparedTurn {
+/// The `(k, id)` rows a write returned, in statement order.
+pub(crate) type WriteRows = Vec<(i64, i64)>;
+
+impl PreparedWrite {
+    pub fn new(sql: Arc<str>) -> Self {
+        PreparedWrite {
             sql,
             args: SqliteArguments::default(),
-            tickets,
-            messages,
         }
     }
 
@@ -44,35 +49,35 @@ impl PreparedTurn {
     {
         self.args
             .add(value)
-            .map_err(|e| StoreError::Invalid(format!("cannot encode a turn's value: {e}")))?;
+            .map_err(|e| StoreError::Invalid(format!("cannot encode a value to write: {e}")))?;
         Ok(self)
     }
 }
 
 struct Job {
-    turn: PreparedTurn,
-    done: oneshot::Sender<Result<TurnSaved>>,
+    write: PreparedWrite,
+    done: oneshot::Sender<Result<WriteRows>>,
 }
 
 /// The handle of the writer task (cheap to clone).
 #[derive(Debug, Clone)]
-pub(crate) struct TurnWriter {
+pub(crate) struct GroupWriter {
     jobs: mpsc::UnboundedSender<Job>,
 }
 
-impl TurnWriter {
+impl GroupWriter {
     /// Starts the writer task on the current tokio runtime; it ends when every handle is gone.
     pub fn start(writer: SqlitePool) -> Self {
         let (jobs, queue) = mpsc::unbounded_channel();
         tokio::spawn(run(writer, queue));
-        TurnWriter { jobs }
+        GroupWriter { jobs }
     }
 
-    /// Saves one turn in the next batch and waits for its commit.
-    pub async fn save(&self, turn: PreparedTurn) -> Result<TurnSaved> {
+    /// Runs one write in the next batch and waits for its commit.
+    pub async fn write(&self, write: PreparedWrite) -> Result<WriteRows> {
         let (done, saved) = oneshot::channel();
         self.jobs
-            .send(Job { turn, done })
+            .send(Job { write, done })
             .map_err(|_| writer_gone())?;
         saved.await.map_err(|_| writer_gone())?
     }
@@ -104,7 +109,7 @@ async fn run(writer: SqlitePool, mut queue: mpsc::UnboundedReceiver<Job>) {
                 }
             }
             Err(_) => {
-                // Some turn of the batch failed: each one alone, so only that one fails.
+                // Some write of the batch failed: each one alone, so only that one fails.
                 for job in batch.drain(..) {
                     let result = commit_batch(&writer, std::slice::from_ref(&job))
                         .await
@@ -116,38 +121,40 @@ async fn run(writer: SqlitePool, mut queue: mpsc::UnboundedReceiver<Job>) {
     }
 }
 
-/// Saves every turn of `batch` in one transaction; on any error nothing is saved.
-async fn commit_batch(writer: &SqlitePool, batch: &[Job]) -> Result<Vec<TurnSaved>> {
+/// Runs every write of `batch` in one transaction; on any error nothing is saved.
+async fn commit_batch(writer: &SqlitePool, batch: &[Job]) -> Result<Vec<WriteRows>> {
     // IMMEDIATE takes the write lock up front (another process may write at the same time).
     let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
-        let turn = &job.turn;
-        let rows = sqlx::query_with(sqlx::AssertSqlSafe(turn.sql.clone()), turn.args.clone())
+        let write = &job.write;
+        let rows = sqlx::query_with(sqlx::AssertSqlSafe(write.sql.clone()), write.args.clone())
             .fetch_all(&mut *tx)
             .await?;
-        results.push(saved_from_rows(&rows, turn.tickets, turn.messages)?);
+        results.push(rows.iter().map(k_and_id).collect::<Result<_>>()?);
     }
     tx.commit().await?;
     Ok(results)
 }
 
-/// Rows come back in statement order: `(0, seq)` if the turn was new, then `(1, ticket id)` per
-/// ticket and `(2, outbox id)` per SMS.
-fn saved_from_rows(rows: &[SqliteRow], tickets: usize, messages: usize) -> Result<TurnSaved> {
+fn k_and_id(row: &SqliteRow) -> Result<(i64, i64)> {
+    Ok((row.try_get("k")?, row.try_get("id")?))
+}
+
+/// What a turn's rows say, in statement order: `(0, seq)` if the turn was new, then
+/// `(1, ticket id)` per ticket and `(2, outbox id)` per SMS.
+pub(crate) fn saved_from_rows(rows: &[(i64, i64)]) -> TurnSaved {
     let mut saved = TurnSaved {
         inserted: false,
-        ticket_ids: Vec::with_capacity(tickets),
-        outbox_ids: Vec::with_capacity(messages),
+        ticket_ids: Vec::new(),
+        outbox_ids: Vec::new(),
     };
-    for row in rows {
-        let kind: i64 = row.try_get("k")?;
-        let id: i64 = row.try_get("id")?;
+    for &(kind, id) in rows {
         match kind {
             0 => saved.inserted = true,
             1 => saved.ticket_ids.push(id),
             _ => saved.outbox_ids.push(id),
         }
     }
-    Ok(saved)
+    saved
 }
