@@ -3,7 +3,7 @@
 //! French typography (’ « » … œ ê) is outside the GSM 03.38 alphabet; we transliterate it to the
 //! nearest GSM-7 characters. Text that still does not fit (emoji, other scripts) is sent as UCS-2.
 
-use guichet_knowledge::sms::{SmsEncoding, sms_size};
+use guichet_knowledge::sms::{gsm7_units, sms_size};
 
 pub use guichet_knowledge::sms::SmsEncoding as Encoding;
 
@@ -16,8 +16,7 @@ pub struct SmsText {
 }
 
 fn is_gsm7(c: char) -> bool {
-    let mut buffer = [0u8; 4];
-    sms_size(c.encode_utf8(&mut buffer)).encoding == SmsEncoding::Gsm7
+    gsm7_units(c).is_some()
 }
 
 fn transliterate(c: char) -> Option<&'static str> {

@@ -129,6 +129,9 @@ struct Concept {
 pub(crate) struct SearchIndex {
     reader: IndexReader,
     fields: Fields,
+    /// The terms each field holds: a query skips the fields that lack a term (they could not
+    /// match, and each clause costs a dictionary lookup and a scorer).
+    field_terms: HashMap<Field, HashSet<String>>,
     fiches: Vec<FicheTerms>,
     /// Document frequency of every term in the fiches.
     document_frequency: HashMap<String, u32>,
@@ -164,6 +167,7 @@ impl SearchIndex {
         let mut writer = index.writer_with_num_threads::<TantivyDocument>(1, WRITER_MEMORY)?;
         let mut fiche_terms = Vec::with_capacity(fiches.len());
         let mut document_frequency: HashMap<String, u32> = HashMap::default();
+        let mut field_terms: HashMap<Field, HashSet<String>> = HashMap::default();
         let mut stemmer = WordStemmer::new();
         for fiche in fiches {
             let mut document = TantivyDocument::default();
@@ -172,6 +176,10 @@ impl SearchIndex {
             let mut add = |field: Field, text: &str, stemmer: &mut WordStemmer| -> Vec<String> {
                 let terms = stemmer.terms(&normalize(text));
                 document.add_text(field, terms.join(" "));
+                field_terms
+                    .entry(field)
+                    .or_default()
+                    .extend(terms.iter().cloned());
                 terms
             };
             for question in &fiche.questions {
@@ -261,6 +269,7 @@ impl SearchIndex {
         Ok(Self {
             reader,
             fields,
+            field_terms,
             fiches: fiche_terms,
             document_frequency,
             vocabulary,
@@ -502,6 +511,14 @@ impl SearchIndex {
                     continue;
                 }
                 for (field, boost) in fields {
+                    let held = self.field_terms.get(&field);
+                    if !alternative
+                        .terms
+                        .iter()
+                        .all(|term| held.is_some_and(|held| held.contains(term)))
+                    {
+                        continue;
+                    }
                     let term_query = |term: &String| -> Box<dyn Query> {
                         Box::new(TermQuery::new(
                             Term::from_field_text(field, term),

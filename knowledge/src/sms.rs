@@ -1,10 +1,41 @@
 //! How many SMS segments a text takes (GSM 03.38 7-bit alphabet, else UCS-2).
 
+use std::sync::LazyLock;
+
 /// GSM 03.38 basic character set (one septet each).
 const GSM_BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?\
 ¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
 /// GSM 03.38 extension table (escape + septet: two each).
 const GSM_EXTENSION: &str = "^{}\\[~]|€\u{c}";
+
+/// GSM-7 units of each ASCII character (0: none, the character is not in the alphabet), read
+/// from the tables above once: most of an SMS is ASCII.
+static ASCII_UNITS: LazyLock<[u8; 128]> = LazyLock::new(|| {
+    let mut units = [0; 128];
+    for (table, width) in [(GSM_BASIC, 1), (GSM_EXTENSION, 2)] {
+        for c in table.chars().filter(char::is_ascii) {
+            units[c as usize] = width;
+        }
+    }
+    units
+});
+
+/// GSM-7 septets a character takes (two for the extension table), `None` outside GSM 03.38.
+pub fn gsm7_units(c: char) -> Option<usize> {
+    if c.is_ascii() {
+        return match ASCII_UNITS[c as usize] {
+            0 => None,
+            width => Some(usize::from(width)),
+        };
+    }
+    if GSM_BASIC.contains(c) {
+        Some(1)
+    } else if GSM_EXTENSION.contains(c) {
+        Some(2)
+    } else {
+        None
+    }
+}
 
 /// The encoding a text needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,18 +55,7 @@ pub struct SmsSize {
 /// Segments of a text: 160 GSM-7 septets (70 UCS-2 units) fit one SMS; a longer text is split
 /// in segments of 153 septets (67 UCS-2 units).
 pub fn sms_size(text: &str) -> SmsSize {
-    let gsm_units: Option<usize> = text
-        .chars()
-        .map(|c| {
-            if GSM_BASIC.contains(c) {
-                Some(1)
-            } else if GSM_EXTENSION.contains(c) {
-                Some(2)
-            } else {
-                None
-            }
-        })
-        .sum();
+    let gsm_units: Option<usize> = text.chars().map(gsm7_units).sum();
     let (encoding, units, single, multi) = match gsm_units {
         Some(units) => (SmsEncoding::Gsm7, units, 160, 153),
         None => (SmsEncoding::Ucs2, text.encode_utf16().count(), 70, 67),

@@ -91,6 +91,29 @@ pub fn caller_pseudonym(state: &AppState, from: &str) -> Option<String> {
     }
 }
 
+/// What a turn needs to know of the caller's number.
+struct CallerFacts {
+    line: LineType,
+    pseudonym: Option<String>,
+}
+
+/// The previous turn's facts when the number is the same (parsing a number and hashing it cost
+/// more than the rest of a turn's bookkeeping); worked out afresh otherwise.
+fn caller_facts(state: &AppState, inbound: &Inbound, previous: &Previous) -> CallerFacts {
+    match previous {
+        Previous::Found {
+            envelope, caller, ..
+        } if envelope.engine.from == inbound.from => CallerFacts {
+            line: envelope.engine.line,
+            pseudonym: caller.clone(),
+        },
+        _ => CallerFacts {
+            line: LineType::of(&inbound.from),
+            pseudonym: caller_pseudonym(state, &inbound.from),
+        },
+    }
+}
+
 fn timeout_for(state: &AppState, channel: guichet_agent::Channel) -> Duration {
     match channel {
         guichet_agent::Channel::Sms => {
@@ -126,17 +149,19 @@ pub async fn handle(
     let started = Instant::now();
     let now = step.now.unwrap_or_else(|| state.now());
     let knowledge = commune.knowledge.load_full();
+    let previous = previous_session(state, &commune.id, &inbound.conversation_id, now).await?;
+    let caller = caller_facts(state, inbound, &previous);
     let ctx = Context {
         now,
-        line: LineType::of(&inbound.from),
+        line: caller.line,
         knowledge: &knowledge,
     };
-    let previous = previous_session(state, &commune.id, &inbound.conversation_id, now).await?;
 
     let (previous, started_at, known) = match previous {
         Previous::Found {
             envelope,
             started_at,
+            ..
         } => {
             let replayed = tokio::time::timeout(
                 store_timeout(state),
@@ -178,6 +203,7 @@ pub async fn handle(
         state,
         commune,
         inbound,
+        caller.pseudonym,
         engine_session,
         &reply,
         seq,
@@ -331,6 +357,7 @@ fn turn_record(
     state: &AppState,
     commune: &CommuneRuntime,
     inbound: &Inbound,
+    caller: Option<String>,
     session: Session,
     reply: &Reply,
     seq: u32,
@@ -416,7 +443,7 @@ fn turn_record(
             tenant: tenant.to_string(),
             conversation_id: conversation.to_string(),
             channel: store_channel(inbound.channel),
-            caller: caller_pseudonym(state, &inbound.from),
+            caller,
             state: serde_json::to_value(&envelope).unwrap_or(serde_json::Value::Null),
             started_at,
             updated_at: now,
@@ -531,6 +558,8 @@ enum Previous {
     Found {
         envelope: Arc<Envelope>,
         started_at: DateTime<Utc>,
+        /// The caller's pseudonym, as stored with the session.
+        caller: Option<String>,
     },
     /// No session: a new conversation.
     New,
@@ -579,6 +608,7 @@ async fn previous_session(
         return Ok(Previous::Found {
             envelope: cached.envelope,
             started_at: cached.started_at,
+            caller: cached.caller,
         });
     }
     let spool = &state.spool;
@@ -595,6 +625,7 @@ async fn previous_session(
         Ok(Some((record, envelope))) => Ok(Previous::Found {
             envelope: Arc::new(envelope),
             started_at: record.started_at,
+            caller: record.caller,
         }),
         Ok(None) => Ok(Previous::New),
         Err(StoreFailure::Unavailable(reason)) => {
@@ -615,10 +646,12 @@ fn cached_session(state: &AppState, tenant: &str, conversation_id: &str) -> Prev
         Some(Cached {
             envelope,
             started_at,
+            caller,
             ..
         }) => Previous::Found {
             envelope,
             started_at,
+            caller,
         },
         None => Previous::Unknown,
     }

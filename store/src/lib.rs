@@ -504,11 +504,14 @@ fn redact_url(url: &str) -> String {
     }
 }
 
+/// Calls the backend. Its future is boxed: the backends' futures are several KB, and every
+/// layer above (metering, timeouts, the spool, the handler) would otherwise copy them whole
+/// each time it moves its own.
 macro_rules! dispatch {
     ($self:ident, $s:ident => $call:expr) => {
         match $self {
-            AnyStore::Sqlite($s) => $call.await,
-            AnyStore::Postgres($s) => $call.await,
+            AnyStore::Sqlite($s) => Box::pin($call).await,
+            AnyStore::Postgres($s) => Box::pin($call).await,
         }
     };
 }

@@ -65,11 +65,15 @@ fn hints_attribute(hints: &[String]) -> String {
         if count > 0 {
             out.push(',');
         }
-        out.extend(
-            hint.chars()
-                .take(100)
-                .map(|c| if c == ',' { ' ' } else { c }),
-        );
+        if hint.len() <= 100 && !hint.contains(',') {
+            out.push_str(hint);
+        } else {
+            out.extend(
+                hint.chars()
+                    .take(100)
+                    .map(|c| if c == ',' { ' ' } else { c }),
+            );
+        }
         count += 1;
     }
     out
