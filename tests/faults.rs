@@ -662,6 +662,7 @@ level = "warn"
     let from = "+33612345678";
     let post = async |base: &str, path: &str, params: &[(String, String)]| {
         http.post(format!("{base}{path}"))
+            .header("x-guichet-trace", "1")
             .form(params)
             .send()
             .await

@@ -239,6 +239,7 @@ impl Node {
         self.http
             .post(format!("{}{path_and_query}", self.base))
             .header(SIGNATURE_HEADER, signed)
+            .header("x-guichet-trace", "1")
             .form(params)
             .send()
             .await

@@ -25,6 +25,8 @@ use crate::replay::{Bot, CallInfo, Observed, ReplayError, recorded_actions};
 pub const DECISION_HEADER: &str = "x-guichet-decision";
 pub const ACTIONS_HEADER: &str = "x-guichet-actions";
 pub const NOW_HEADER: &str = "x-guichet-now";
+/// Asks the service for the decision and actions headers.
+pub const TRACE_HEADER: &str = "x-guichet-trace";
 pub const SIGNATURE_HEADER: &str = "x-twilio-signature";
 
 #[derive(Debug, Clone)]
@@ -108,6 +110,7 @@ impl HttpBot {
             .client
             .post(url.clone())
             .header(NOW_HEADER, call.dialogue.at.to_rfc3339())
+            .header(TRACE_HEADER, "1")
             .form(&params);
         if let Some(token) = &self.options.auth_token {
             let signature =

@@ -77,11 +77,16 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Opens (creating with `?mode=rwc`) the database at `url`, e.g.
-    /// `sqlite://data/guichet.db?mode=rwc`, creates the parent directory, and runs the
+    /// Opens the database at `url`, e.g. `sqlite://data/guichet.db`, creating it (and its
+    /// parent directory) unless the URL says otherwise (`?mode=rw`, `?mode=ro`), and runs the
     /// migrations. `sqlite::memory:` gives a private in-memory database (tests).
     pub async fn connect(url: &str) -> Result<Self> {
         let options = SqliteConnectOptions::from_str(url)?;
+        let options = if url.contains("mode=") {
+            options
+        } else {
+            options.create_if_missing(true)
+        };
         Self::connect_with(options).await
     }
 

@@ -78,3 +78,21 @@ async fn reopening_keeps_data_and_migrations_are_idempotent() {
     );
     again.close().await;
 }
+
+#[tokio::test]
+async fn a_url_without_mode_creates_the_database_and_mode_rw_does_not() {
+    use guichet_store::Store;
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("new/guichet.db");
+    let store = AnyStore::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .expect("a plain sqlite:// URL creates the database");
+    store.ping().await.expect("ping");
+    store.close().await;
+    assert!(path.exists());
+
+    let missing = dir.path().join("missing.db");
+    let refused = AnyStore::connect(&format!("sqlite://{}?mode=rw", missing.display())).await;
+    assert!(refused.is_err(), "mode=rw must not create a database");
+    assert!(!missing.exists());
+}

@@ -144,6 +144,7 @@ impl Harness {
         let mut request = self
             .http
             .post(format!("{}{path_and_query}", self.base))
+            .header("x-guichet-trace", "1")
             .form(params);
         if let Some(signature) = signature {
             request = request.header(SIGNATURE_HEADER, signature);

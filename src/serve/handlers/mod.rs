@@ -20,6 +20,10 @@ pub const DECISION_HEADER: HeaderName = HeaderName::from_static("x-guichet-decis
 /// The response header carrying the turn's actions (JSON array), read by `guichet eval --url`.
 pub const ACTIONS_HEADER: HeaderName = HeaderName::from_static("x-guichet-actions");
 
+/// The request header by which `guichet eval --url` (and the tests) ask for the decision and
+/// actions headers of a Twilio turn: they are not sent back to the provider otherwise.
+pub const TRACE_HEADER: &str = "x-guichet-trace";
+
 /// The request header by which `guichet eval --url` gives the recorded dialogue's instant.
 pub const NOW_HEADER: &str = "x-guichet-now";
 
@@ -35,8 +39,12 @@ pub fn requested_now(state: &AppState, headers: &HeaderMap) -> Option<DateTime<U
         .map(|at| at.with_timezone(&Utc))
 }
 
-/// Adds the decision and actions headers of a turn to its response.
-pub fn with_trace_headers(mut response: Response, reply: &Reply) -> Response {
+/// Adds the decision and actions headers of a turn to its response, when the request asked for
+/// them ([`TRACE_HEADER`]).
+pub fn with_trace_headers(mut response: Response, reply: &Reply, request: &HeaderMap) -> Response {
+    if !request.contains_key(TRACE_HEADER) {
+        return response;
+    }
     let headers = response.headers_mut();
     headers.insert(
         DECISION_HEADER,
@@ -54,4 +62,39 @@ pub const UNKNOWN_NUMBER_MESSAGE: &str = "Bonjour. Ce numéro n'est relié à au
 
 pub fn header_value(text: &str) -> HeaderValue {
     HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static("{}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::response::IntoResponse;
+    use guichet_agent::{Decision, DecisionAction};
+
+    use super::*;
+
+    #[test]
+    fn trace_headers_only_when_asked() {
+        let reply = Reply {
+            say: Vec::new(),
+            actions: Vec::new(),
+            trace: Decision {
+                action: DecisionAction::Greet,
+                rule: "greeting".into(),
+                fiche: None,
+                confidence: None,
+                margin: None,
+                understood: String::new(),
+                satisfaction: None,
+            },
+        };
+        let plain = with_trace_headers("ok".into_response(), &reply, &HeaderMap::new());
+        assert!(plain.headers().get(DECISION_HEADER).is_none());
+        assert!(plain.headers().get(ACTIONS_HEADER).is_none());
+
+        let mut asked = HeaderMap::new();
+        asked.insert(TRACE_HEADER, HeaderValue::from_static("1"));
+        let traced = with_trace_headers("ok".into_response(), &reply, &asked);
+        let decision = traced.headers().get(DECISION_HEADER).unwrap();
+        assert!(decision.to_str().unwrap().contains("\"greet\""));
+        assert_eq!(traced.headers().get(ACTIONS_HEADER).unwrap(), "[]");
+    }
 }

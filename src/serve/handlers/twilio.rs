@@ -102,6 +102,7 @@ fn voice_response(
     state: &AppState,
     commune: &CommuneRuntime,
     outcome: &Outcome,
+    request: &HeaderMap,
     started: Instant,
 ) -> Response {
     let body = twiml::render_voice(
@@ -111,7 +112,7 @@ fn voice_response(
     state
         .metrics
         .record_turn("twilio", "voice", started.elapsed());
-    with_trace_headers(xml(body), &outcome.reply)
+    with_trace_headers(xml(body), &outcome.reply, request)
 }
 
 pub async fn voice(
@@ -133,7 +134,9 @@ pub async fn voice(
         };
         let outcome =
             conversation::handle(&state, &commune, &call.inbound(&commune.id), true, step).await?;
-        Ok::<_, ServeError>(voice_response(&state, &commune, &outcome, started))
+        Ok::<_, ServeError>(voice_response(
+            &state, &commune, &outcome, &headers, started,
+        ))
     };
     result.await.unwrap_or_else(IntoResponse::into_response)
 }
@@ -166,7 +169,9 @@ pub async fn turn(
         let outcome =
             conversation::handle(&state, &commune, &gather.inbound(&commune.id), false, step)
                 .await?;
-        Ok::<_, ServeError>(voice_response(&state, &commune, &outcome, started))
+        Ok::<_, ServeError>(voice_response(
+            &state, &commune, &outcome, &headers, started,
+        ))
     };
     result.await.unwrap_or_else(IntoResponse::into_response)
 }
@@ -223,7 +228,7 @@ pub async fn sms(
             .collect::<Vec<_>>()
             .join(" ");
         let body = twiml::render_message(&guichet_connectors::gsm7::fit(&text).text);
-        Ok::<_, ServeError>(with_trace_headers(xml(body), &outcome.reply))
+        Ok::<_, ServeError>(with_trace_headers(xml(body), &outcome.reply, &headers))
     };
     result.await.unwrap_or_else(IntoResponse::into_response)
 }
