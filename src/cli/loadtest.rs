@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
@@ -44,6 +44,29 @@ pub struct Args {
     /// rather than from /metrics (whole seconds)
     #[arg(long)]
     server_pid: Option<u32>,
+    /// Turns per second in all (call starts and caller turns), each timed from its scheduled
+    /// instant: the latency at that load. Without it every call goes as fast as the server
+    /// answers, and the figures are those of saturation
+    #[arg(long)]
+    rate: Option<f64>,
+}
+
+/// Hands out the instants of an open-loop schedule: turn `k` is due at `start + k / rate`.
+struct Pacer {
+    start: Instant,
+    interval: Duration,
+    next: AtomicU64,
+}
+
+impl Pacer {
+    /// Waits for the next free instant of the schedule and returns it. A turn is timed from
+    /// there, so a server that falls behind is charged for the wait (no coordinated omission).
+    async fn slot(&self) -> Instant {
+        let k = self.next.fetch_add(1, Ordering::Relaxed);
+        let due = self.start + self.interval.mul_f64(k as f64);
+        tokio::time::sleep_until(due.into()).await;
+        due
+    }
 }
 
 #[derive(Deserialize)]
@@ -142,9 +165,18 @@ struct Plan {
     next_call: AtomicUsize,
     calls: usize,
     run_id: u64,
+    pacer: Option<Pacer>,
 }
 
 impl Plan {
+    /// When the next turn starts: its slot of the schedule, or now.
+    async fn turn_start(&self) -> Instant {
+        match &self.pacer {
+            Some(pacer) => pacer.slot().await,
+            None => Instant::now(),
+        }
+    }
+
     async fn post(&self, path: &str, params: Vec<(String, String)>) -> Result<String, String> {
         let mut request = self
             .client
@@ -176,7 +208,7 @@ impl Plan {
         let dialogue = &self.dialogues[index % self.dialogues.len()];
         let mut latencies = Vec::with_capacity(dialogue.len() + 1);
         let mut error = None;
-        let started = Instant::now();
+        let started = self.turn_start().await;
         match self.post("/twilio/voice", base.clone()).await {
             Ok(_) => latencies.push(started.elapsed()),
             Err(e) => error = Some(e),
@@ -186,7 +218,7 @@ impl Plan {
                 let mut params = base.clone();
                 params.push(("SpeechResult".into(), phrase.clone()));
                 params.push(("Confidence".into(), "0.92".into()));
-                let started = Instant::now();
+                let started = self.turn_start().await;
                 match self
                     .post(&format!("/twilio/voice/turn?seq={}", seq + 1), params)
                     .await
@@ -271,6 +303,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.concurrency == 0 || args.calls == 0 {
         bail!("--calls and --concurrency must be at least 1");
     }
+    if let Some(rate) = args.rate
+        && !(rate.is_finite() && rate > 0.0)
+    {
+        bail!("--rate must be a positive number of turns per second");
+    }
     // One thread: the tool shares the machine with the server it measures, and a single-threaded
     // client takes less of it (no hand-offs between worker threads) than a pool would.
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -305,6 +342,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_secs())
                 .unwrap_or(0),
+            pacer: args.rate.map(|rate| Pacer {
+                start: Instant::now(),
+                interval: Duration::from_secs_f64(1.0 / rate),
+                next: AtomicU64::new(0),
+            }),
         });
         let tally = Arc::new(Mutex::new(Tally::default()));
         let started = Instant::now();
@@ -329,8 +371,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let mut tally = tally.lock().await;
         tally.latencies.sort();
         let turns = tally.latencies.len();
+        let pace = args
+            .rate
+            .map_or_else(String::new, |rate| format!(", paced at {rate:.0} turns/s"));
         println!(
-            "guichet loadtest: {} calls, {} turns in {:.2} s ({} concurrent)",
+            "guichet loadtest: {} calls, {} turns in {:.2} s ({} concurrent{pace})",
             tally.calls_done,
             turns,
             elapsed.as_secs_f64(),
