@@ -27,7 +27,7 @@ impl Turn<'_> {
             self.ask_anything_else();
             return;
         }
-        self.say(speakable(&fiche.answer));
+        self.say(fiche.spoken_answer(speakable));
         let has_link = fiche.link.is_some() || fiche.sms.is_some();
         if self.can_text() {
             if let Some(text) = self.fiche_sms(fiche).filter(|_| has_link) {
@@ -69,7 +69,7 @@ impl Turn<'_> {
         self.say(if text_channel {
             fiche.answer.trim().to_owned()
         } else {
-            speakable(&fiche.answer)
+            fiche.spoken_answer(speakable).to_owned()
         });
         if let Some(partner) = partner {
             let mut ways = Vec::new();

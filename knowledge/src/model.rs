@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -62,9 +63,35 @@ pub struct Fiche {
     pub answer: String,
     /// Where the fiche was read from (for messages).
     pub source: PathBuf,
+    /// The answer as the engine speaks it, worked out on first use (see [`Fiche::spoken_answer`]).
+    #[serde(skip)]
+    pub spoken: Derived,
+}
+
+/// A text worked out from a fiche once, on first use, and kept with it until the folder is
+/// loaded again. Not part of the fiche: it compares equal and is never serialised.
+#[derive(Clone, Default)]
+pub struct Derived(OnceLock<String>);
+
+impl PartialEq for Derived {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for Derived {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Derived")
+    }
 }
 
 impl Fiche {
+    /// The answer as spoken: `speak` (the engine's rule) applied to [`Fiche::answer`] the first
+    /// time, then kept (an answer is read out on every turn that gives it).
+    pub fn spoken_answer(&self, speak: impl FnOnce(&str) -> String) -> &str {
+        self.spoken.0.get_or_init(|| speak(&self.answer))
+    }
+
     /// The SMS text with `{link}` expanded, if the fiche has one.
     pub fn sms_text(&self) -> Option<String> {
         let template = self.sms.as_ref()?;

@@ -5,6 +5,7 @@
 //! send the same sequence (it is in our callback URLs) or the same message id: the stored reply is
 //! returned again, and the store's idempotency keys make sure no second SMS or ticket is queued.
 
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -139,7 +140,20 @@ pub async fn load_envelope(
 /// When the store cannot be reached the caller is still answered: the session comes from this
 /// node's [`super::session_cache`], the turn goes to the [`super::spool`]; a voice turn that can
 /// be kept nowhere ends with a transfer to the commune's standard (see [`keep_turn`]).
-pub async fn handle(
+///
+/// The turn's future is boxed: it holds the whole turn's state, and the HTTP layers above the
+/// handler would otherwise copy it each time they move their own.
+pub fn handle<'a>(
+    state: &'a AppState,
+    commune: &'a CommuneRuntime,
+    inbound: &'a Inbound,
+    start: bool,
+    step: Step,
+) -> Pin<Box<dyn Future<Output = Result<Outcome, ServeError>> + Send + 'a>> {
+    Box::pin(handle_turn(state, commune, inbound, start, step))
+}
+
+async fn handle_turn(
     state: &AppState,
     commune: &CommuneRuntime,
     inbound: &Inbound,

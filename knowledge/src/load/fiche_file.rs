@@ -288,6 +288,7 @@ pub(crate) fn load_fiche(path: &Path, problems: &mut Problems) -> Option<(Fiche,
         clarify,
         answer,
         source: path.to_path_buf(),
+        spoken: Default::default(),
     };
     Some((fiche, lines))
 }
