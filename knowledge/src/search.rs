@@ -503,13 +503,6 @@ impl SearchIndex {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for concept in concepts {
             for alternative in &concept.alternatives {
-                if !alternative
-                    .terms
-                    .iter()
-                    .all(|term| self.document_frequency.contains_key(term))
-                {
-                    continue;
-                }
                 for (field, boost) in fields {
                     let held = self.field_terms.get(&field);
                     if !alternative

@@ -17,7 +17,7 @@ use sqlx::sqlite::{
 use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::model::*;
-use crate::sqlite_writer::{GroupWriter, PreparedWrite, saved_from_rows};
+use crate::sqlite_writer::{GroupWriter, PreparedWrite};
 
 macro_rules! session_cols {
     () => {
@@ -82,7 +82,10 @@ impl SqliteStore {
     /// migrations. `sqlite::memory:` gives a private in-memory database (tests).
     pub async fn connect(url: &str) -> Result<Self> {
         let options = SqliteConnectOptions::from_str(url)?;
-        let options = if url.contains("mode=") {
+        let mode_given = url
+            .split_once('?')
+            .is_some_and(|(_, query)| query.split('&').any(|pair| pair.starts_with("mode=")));
+        let options = if mode_given {
             options
         } else {
             options.create_if_missing(true)
@@ -499,7 +502,6 @@ async fn insert_outbox(conn: &mut SqliteConnection, m: &NewOutboxMessage) -> Res
     }
 }
 
-/// The body of [`Store::save_turn`] for a number of tickets and SMS (see there).
 /// [`build_save_turn_sql`], built once for the usual counts.
 fn save_turn_sql(tickets: usize, messages: usize) -> Arc<str> {
     const USUAL: usize = 4;
@@ -515,6 +517,8 @@ fn save_turn_sql(tickets: usize, messages: usize) -> Arc<str> {
     }
 }
 
+/// The body of [`Store::save_turn`] for a number of tickets and SMS (see there); its rows are
+/// read by [`saved_from_rows`].
 fn build_save_turn_sql(tickets: usize, messages: usize) -> String {
     let mut sql = String::from(concat!(
         "INSERT INTO turns (",
@@ -552,6 +556,24 @@ fn build_save_turn_sql(tickets: usize, messages: usize) -> String {
         );
     }
     sql
+}
+
+/// What a turn's rows say, in statement order: `(0, seq)` if the turn was new, then
+/// `(1, ticket id)` per ticket and `(2, outbox id)` per SMS.
+fn saved_from_rows(rows: &[(i64, i64)]) -> TurnSaved {
+    let mut saved = TurnSaved {
+        inserted: false,
+        ticket_ids: Vec::new(),
+        outbox_ids: Vec::new(),
+    };
+    for &(kind, id) in rows {
+        match kind {
+            0 => saved.inserted = true,
+            1 => saved.ticket_ids.push(id),
+            _ => saved.outbox_ids.push(id),
+        }
+    }
+    saved
 }
 
 /// Conditions under which a staff member may finish a ticket (close or unreachable).

@@ -11,7 +11,7 @@
 //! fails itself.
 //!
 //! A write is one (possibly multi-statement) query whose statements return rows of two
-//! integers, `k` and `id`; what they mean is the caller's business (see `saved_from_rows`).
+//! integers, `k` and `id`; what they mean is the caller's business (see `sqlite::saved_from_rows`).
 
 use std::sync::Arc;
 
@@ -20,7 +20,6 @@ use sqlx::{Arguments as _, Row as _};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{Result, StoreError};
-use crate::model::TurnSaved;
 
 /// At most this many writes share a transaction (bounds the latency of the first one).
 const MAX_BATCH: usize = 64;
@@ -139,22 +138,4 @@ async fn commit_batch(writer: &SqlitePool, batch: &[Job]) -> Result<Vec<WriteRow
 
 fn k_and_id(row: &SqliteRow) -> Result<(i64, i64)> {
     Ok((row.try_get("k")?, row.try_get("id")?))
-}
-
-/// What a turn's rows say, in statement order: `(0, seq)` if the turn was new, then
-/// `(1, ticket id)` per ticket and `(2, outbox id)` per SMS.
-pub(crate) fn saved_from_rows(rows: &[(i64, i64)]) -> TurnSaved {
-    let mut saved = TurnSaved {
-        inserted: false,
-        ticket_ids: Vec::new(),
-        outbox_ids: Vec::new(),
-    };
-    for &(kind, id) in rows {
-        match kind {
-            0 => saved.inserted = true,
-            1 => saved.ticket_ids.push(id),
-            _ => saved.outbox_ids.push(id),
-        }
-    }
-    saved
 }
