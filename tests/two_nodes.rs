@@ -549,6 +549,27 @@ async fn two_nodes_share_calls_outbox_and_console() {
             .await;
         let trace = decision(&answer);
         assert_eq!(trace["fiche"], "passeport-renouvellement", "{trace}");
+        if i == 2 {
+            // The provider retries the turn on the other node: it is answered from the store,
+            // word for word, and the SMS is not queued again (counted below).
+            let first = answer.text().await.unwrap();
+            let retried = node
+                .twilio(
+                    "/twilio/voice/turn?seq=1",
+                    &twilio_speech(&call, &from, "mon passeport est expiré"),
+                )
+                .await;
+            assert_eq!(decision(&retried), trace);
+            assert_eq!(retried.text().await.unwrap(), first);
+            // The reply is kept with the turn; the session keeps no copy, and neither keeps
+            // the caller's number.
+            let session = store.load_session(COMMUNE, &call).await.unwrap().unwrap();
+            let state = session.state.to_string();
+            assert!(!state.contains(&from) && !state.contains("say"), "{state}");
+            let turns = store.conversation_turns(COMMUNE, &call).await.unwrap();
+            let kept = turns[1].reply.as_ref().expect("reply kept").to_string();
+            assert!(kept.contains("send_sms") && !kept.contains(&from), "{kept}");
+        }
         recipients.insert(from);
     }
     let deadline = Instant::now() + PATIENCE;

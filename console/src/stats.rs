@@ -238,6 +238,7 @@ mod tests {
                 action: action.into(),
                 fiche: fiche.map(str::to_string),
                 confidence,
+                reply: None,
             },
         }
     }

@@ -552,6 +552,7 @@ mod tests {
             action: "fallback".into(),
             fiche: None,
             confidence: None,
+            reply: None,
         }
     }
 

@@ -60,6 +60,7 @@ async fn statistics_suggestion_and_dialogue_export() {
             action: "fallback".into(),
             fiche: None,
             confidence: Some(0.1),
+            reply: None,
         },
         tickets: vec![],
         outbox: vec![],

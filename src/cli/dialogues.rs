@@ -189,6 +189,7 @@ mod tests {
             action: action.into(),
             fiche: fiche.map(Into::into),
             confidence: None,
+            reply: None,
         }
     }
 

@@ -10,7 +10,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
-use guichet_agent::{Action, Context, Inbound, LineType, Reply, Session, TicketDraft, Utterance};
+use guichet_agent::{
+    Action, Context, Decision, Inbound, LineType, Reply, Session, TicketDraft, Utterance,
+};
 use guichet_connectors::gsm7;
 use guichet_store::{NewOutboxMessage, NewTicket, SessionRecord, Store, Turn, TurnRecord};
 use serde::{Deserialize, Serialize};
@@ -20,7 +22,8 @@ use super::session_cache::Cached;
 use super::spool::{self, StoreFailure};
 use super::state::{AppState, CommuneRuntime};
 
-/// What we keep in the store's session `state`: the engine's session and the last reply.
+/// What we keep in the store's session `state`: the engine's session and which turn came last
+/// (its reply is kept with the turn, see [`LastReply::reply`]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Envelope {
     pub engine: Session,
@@ -34,7 +37,68 @@ pub struct LastReply {
     pub seq: u32,
     /// The provider's message id of that turn (SMS), for retried webhooks.
     pub message_id: Option<String>,
-    pub reply: Reply,
+    /// The reply itself, in this node's memory only. The store keeps it with the turn
+    /// ([`Turn::reply`], see [`KeptReply`]): the session row, rewritten on every turn, stays
+    /// small.
+    #[serde(skip)]
+    pub reply: Option<Reply>,
+}
+
+/// What a turn's row keeps of its reply ([`Turn::reply`]) to answer a retried webhook the same:
+/// the utterances and the actions, less what [`KeptReply::restore`] puts back. The decision is
+/// the turn's own.
+#[derive(Debug, Serialize, Deserialize)]
+struct KeptReply {
+    say: Vec<Utterance>,
+    actions: Vec<Action>,
+}
+
+impl KeptReply {
+    /// Leaves out the greeting's recogniser hints (the commune's whole keyword list) and the
+    /// caller's number (kept in clear only on tickets and SMS).
+    fn of(reply: &Reply, seq: u32) -> KeptReply {
+        let actions = reply.actions.iter().map(|action| match action {
+            Action::Listen { .. } if seq == 0 => action.without_hints(),
+            Action::SendSms { text, .. } => Action::SendSms {
+                to: String::new(),
+                text: text.clone(),
+            },
+            Action::CreateTicket(draft) => Action::CreateTicket(TicketDraft {
+                caller: String::new(),
+                ..draft.clone()
+            }),
+            other => other.clone(),
+        });
+        KeptReply {
+            say: reply.say.clone(),
+            actions: actions.collect(),
+        }
+    }
+
+    /// The reply as it was sent: `greeting_hints` are the commune's keywords, `from` the
+    /// caller's number as the retried webhook gives it (every one carries it again).
+    fn restore(
+        self,
+        trace: Decision,
+        seq: u32,
+        greeting_hints: &Arc<[String]>,
+        from: &str,
+    ) -> Reply {
+        let mut actions = self.actions;
+        for action in &mut actions {
+            match action {
+                Action::Listen { hints } if seq == 0 => *hints = greeting_hints.clone(),
+                Action::SendSms { to, .. } => *to = from.to_string(),
+                Action::CreateTicket(draft) => draft.caller = from.to_string(),
+                _ => {}
+            }
+        }
+        Reply {
+            say: self.say,
+            actions,
+            trace,
+        }
+    }
 }
 
 /// Which step of the conversation a webhook is.
@@ -179,7 +243,7 @@ async fn handle_turn(
         } => {
             let replayed = tokio::time::timeout(
                 store_timeout(state),
-                replay(state, commune, &envelope, start, &step),
+                replay(state, commune, inbound, &envelope, start, &step),
             )
             .await
             .map_err(|_| ServeError::Unavailable("store: no answer".into()))??;
@@ -300,6 +364,7 @@ async fn handle_turn(
 async fn replay(
     state: &AppState,
     commune: &CommuneRuntime,
+    inbound: &Inbound,
     envelope: &Envelope,
     start: bool,
     step: &Step,
@@ -316,24 +381,21 @@ async fn replay(
     let Some(wanted) = wanted else {
         return Ok(None);
     };
-    if let Some(last) = envelope.last.as_ref().filter(|last| last.seq == wanted) {
-        let mut reply = last.reply.clone();
-        if wanted == 0 {
-            // The greeting listens with the commune's keywords, which are not stored.
-            let knowledge = commune.knowledge.load_full();
-            for action in &mut reply.actions {
-                if let Action::Listen { hints } = action {
-                    *hints = knowledge.hints().clone();
-                }
-            }
-        }
-        return Ok(Some(Outcome {
+    let outcome = |reply| {
+        Some(Outcome {
             reply,
             seq: wanted,
             replayed: true,
-        }));
+        })
+    };
+    if let Some(reply) = envelope
+        .last
+        .as_ref()
+        .filter(|last| last.seq == wanted)
+        .and_then(|last| last.reply.clone())
+    {
+        return Ok(outcome(reply));
     }
-    // An older turn: rebuild its reply from the transcript (nothing is sent again).
     let turns = state
         .store
         .conversation_turns(&commune.id, &envelope.engine.conversation_id)
@@ -344,6 +406,14 @@ async fn replay(
     let Ok(trace) = serde_json::from_value(turn.decision) else {
         return Ok(None);
     };
+    if let Some(kept) = turn
+        .reply
+        .and_then(|kept| serde_json::from_value::<KeptReply>(kept).ok())
+    {
+        let hints = commune.knowledge.load_full().hints().clone();
+        return Ok(outcome(kept.restore(trace, wanted, &hints, &inbound.from)));
+    }
+    // A turn saved before replies were kept: rebuilt from the transcript (nothing is sent again).
     let actions = if envelope.engine.ended {
         vec![Action::Hangup]
     } else {
@@ -351,17 +421,12 @@ async fn replay(
             hints: Arc::default(),
         }]
     };
-    let reply = Reply {
+    Ok(outcome(Reply {
         say: vec![Utterance {
             text: turn.reply_text,
         }],
         actions,
         trace,
-    };
-    Ok(Some(Outcome {
-        reply,
-        seq: wanted,
-        replayed: true,
     }))
 }
 
@@ -433,23 +498,13 @@ fn turn_record(
         Action::Hangup => Some("goodbye"),
         _ => None,
     });
-    // The greeting's recogniser hints are not kept: they are the commune's whole keyword list,
-    // which would be written and read back on every turn (`replay` restores them).
     let envelope = Envelope {
         engine: session,
         seq,
         last: Some(LastReply {
             seq,
             message_id: step.message_id.clone(),
-            reply: Reply {
-                say: reply.say.clone(),
-                actions: if seq == 0 {
-                    reply.actions.iter().map(Action::without_hints).collect()
-                } else {
-                    reply.actions.clone()
-                },
-                trace: reply.trace.clone(),
-            },
+            reply: Some(reply.clone()),
         }),
     };
     let record = TurnRecord {
@@ -484,6 +539,7 @@ fn turn_record(
                 .unwrap_or_default(),
             fiche: reply.trace.fiche.clone(),
             confidence: reply.trace.confidence.map(f64::from),
+            reply: serde_json::to_value(KeptReply::of(reply, seq)).ok(),
         },
         tickets,
         outbox,
@@ -806,20 +862,94 @@ mod tests {
 
     use super::*;
 
+    fn trace() -> Decision {
+        Decision {
+            action: DecisionAction::Answer,
+            rule: "fiche".into(),
+            fiche: Some("passeport".into()),
+            confidence: Some(0.5),
+            margin: None,
+            understood: "passeport expiré 😀".into(),
+            satisfaction: None,
+        }
+    }
+
+    #[test]
+    fn a_kept_reply_holds_no_number_nor_keywords_and_comes_back_whole() {
+        let number = "+33612345678";
+        let keywords: Arc<[String]> = Arc::from(vec!["passeport".to_string(), "crèche".into()]);
+        let ticket = TicketDraft {
+            kind: guichet_agent::TicketKind::Callback,
+            caller: number.into(),
+            channel: guichet_agent::Channel::Voice,
+            fiche: Some("passeport".into()),
+            topic: "Passeport".into(),
+            summary: "rappel demandé".into(),
+            partner: None,
+            reference: None,
+        };
+        let reply = |actions: Vec<Action>| Reply {
+            say: vec![
+                Utterance {
+                    text: "Bonjour.".into(),
+                },
+                Utterance {
+                    text: "Je vous envoie le lien par SMS.".into(),
+                },
+            ],
+            actions,
+            trace: trace(),
+        };
+        let sent = reply(vec![
+            Action::SendSms {
+                to: number.into(),
+                text: "le lien".into(),
+            },
+            Action::CreateTicket(ticket),
+            Action::Listen {
+                hints: keywords.clone(),
+            },
+        ]);
+        let kept = serde_json::to_string(&KeptReply::of(&sent, 0)).unwrap();
+        assert!(!kept.contains(number), "{kept}");
+        assert!(!kept.contains("crèche"), "{kept}");
+        let back: KeptReply = serde_json::from_str(&kept).unwrap();
+        assert_eq!(back.restore(trace(), 0, &keywords, number), sent);
+
+        // After the greeting, a turn's own hints are kept as they were.
+        let later = reply(vec![Action::Listen {
+            hints: Arc::from(vec!["oui".to_string(), "non".into()]),
+        }]);
+        let kept = serde_json::to_value(KeptReply::of(&later, 3)).unwrap();
+        let back: KeptReply = serde_json::from_value(kept).unwrap();
+        assert_eq!(back.restore(trace(), 3, &keywords, number), later);
+    }
+
+    #[test]
+    fn a_session_saved_with_its_last_reply_still_loads() {
+        // Sessions saved before replies were kept with their turn held the whole last reply.
+        let old = Envelope {
+            engine: Session::new("CA1", guichet_agent::Channel::Voice, "+33612345678"),
+            seq: 1,
+            last: None,
+        };
+        let mut state = serde_json::to_value(&old).unwrap();
+        state["last"] = serde_json::json!({
+            "seq": 1,
+            "message_id": null,
+            "reply": {"say": [{"text": "Bonjour."}], "actions": [], "trace": trace()},
+        });
+        let loaded: Envelope = serde_json::from_value(state).unwrap();
+        let last = loaded.last.unwrap();
+        assert_eq!((last.seq, last.reply), (1, None));
+    }
+
     #[test]
     fn decision_header_is_ascii_json() {
         let reply = Reply {
             say: Vec::new(),
             actions: Vec::new(),
-            trace: Decision {
-                action: DecisionAction::Answer,
-                rule: "fiche".into(),
-                fiche: Some("passeport".into()),
-                confidence: Some(0.5),
-                margin: None,
-                understood: "passeport expiré 😀".into(),
-                satisfaction: None,
-            },
+            trace: trace(),
         };
         let header = decision_header(&reply);
         assert!(header.is_ascii());

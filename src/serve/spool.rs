@@ -461,6 +461,7 @@ mod tests {
                 action: "answer".into(),
                 fiche: None,
                 confidence: None,
+                reply: None,
             },
             tickets: Vec::new(),
             outbox: Vec::new(),

@@ -38,6 +38,7 @@ fn record(conversation: &str, seq: i64) -> TurnRecord {
             action: "answer".into(),
             fiche: Some("passeport-renouvellement".into()),
             confidence: Some(0.91),
+            reply: None,
         },
         tickets: Vec::new(),
         outbox: vec![NewOutboxMessage {

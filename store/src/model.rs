@@ -144,9 +144,10 @@ pub struct SessionRecord {
     pub tenant: String,
     /// Conversation id (provider call id, SMS conversation id, chat id); unique per tenant.
     pub conversation_id: String,
-    /// Channel of the conversation.
+    /// Channel of the conversation (kept from the first save).
     pub channel: Channel,
     /// The caller's number, pseudonymised with [`crate::pseudonymise`]; `None` if withheld.
+    /// Kept from the first save.
     pub caller: Option<String>,
     /// The engine's session, serialised by the caller.
     pub state: Value,
@@ -190,6 +191,10 @@ pub struct Turn {
     pub fiche: Option<String>,
     /// Confidence of the decision, if any.
     pub confidence: Option<f64>,
+    /// What the provider was answered, serialised by the caller, to answer a retried webhook
+    /// identically; `None` for turns saved before it was kept.
+    #[serde(default)]
+    pub reply: Option<Value>,
 }
 
 /// A stored turn with its conversation.

@@ -23,7 +23,7 @@ macro_rules! session_cols {
 macro_rules! turn_cols {
     () => {
         "tenant, conversation_id, seq, at, caller_text, reply_text, decision, \
-     action, fiche, confidence"
+     action, fiche, confidence, reply"
     };
 }
 macro_rules! ticket_cols {
@@ -153,6 +153,9 @@ fn turn_from_row(row: &PgRow) -> Result<TurnRow> {
             action: row.try_get("action")?,
             fiche: row.try_get("fiche")?,
             confidence: row.try_get("confidence")?,
+            reply: row
+                .try_get::<Option<Json<Value>>, _>("reply")?
+                .map(|reply| reply.0),
         },
     })
 }
@@ -296,8 +299,6 @@ async fn upsert_session(conn: &mut PgConnection, s: &SessionRecord) -> Result<()
         session_cols!(),
         ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (tenant, conversation_id) DO UPDATE SET
-             channel = EXCLUDED.channel,
-             caller = EXCLUDED.caller,
              state = EXCLUDED.state,
              updated_at = EXCLUDED.updated_at,
              expires_at = EXCLUDED.expires_at,
@@ -442,7 +443,7 @@ impl Store for PgStore {
         let inserted = sqlx::query(concat!(
             "INSERT INTO turns (",
             turn_cols!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
              ON CONFLICT (tenant, conversation_id, seq) DO NOTHING"
         ))
         .bind(&s.tenant)
@@ -455,6 +456,7 @@ impl Store for PgStore {
         .bind(&t.action)
         .bind(&t.fiche)
         .bind(t.confidence)
+        .bind(t.reply.as_ref().map(Json))
         .execute(&mut *tx)
         .await?
         .rows_affected()
@@ -1155,7 +1157,7 @@ impl Store for PgStore {
         .await?;
         let turns = sqlx::query(
             "SELECT t.tenant, t.conversation_id, t.seq, t.at, t.caller_text, t.reply_text,
-                    t.decision, t.action, t.fiche, t.confidence
+                    t.decision, t.action, t.fiche, t.confidence, t.reply
              FROM turns t JOIN sessions s
                ON s.tenant = t.tenant AND s.conversation_id = t.conversation_id
              WHERE s.caller = $1 ORDER BY t.at, t.seq",

@@ -28,7 +28,7 @@ macro_rules! session_cols {
 macro_rules! turn_cols {
     () => {
         "tenant, conversation_id, seq, at, caller_text, reply_text, decision, \
-     action, fiche, confidence"
+     action, fiche, confidence, reply"
     };
 }
 macro_rules! ticket_cols {
@@ -209,12 +209,25 @@ fn opt_instant(
 }
 
 fn json(row: &SqliteRow, table: &'static str, column: &'static str) -> Result<Value> {
-    let text: String = row.try_get(column)?;
-    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt {
+    parse_json(&row.try_get::<String, _>(column)?, table, column)
+}
+
+fn parse_json(text: &str, table: &'static str, column: &'static str) -> Result<Value> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
         table,
         column,
         detail: e.to_string(),
     })
+}
+
+fn optional_json(
+    row: &SqliteRow,
+    table: &'static str,
+    column: &'static str,
+) -> Result<Option<Value>> {
+    let text: Option<String> = row.try_get(column)?;
+    text.map(|text| parse_json(&text, table, column))
+        .transpose()
 }
 
 fn text_enum<T: FromStr>(row: &SqliteRow, table: &'static str, column: &'static str) -> Result<T> {
@@ -260,6 +273,7 @@ fn turn_from_row(row: &SqliteRow) -> Result<TurnRow> {
             action: row.try_get("action")?,
             fiche: row.try_get("fiche")?,
             confidence: row.try_get("confidence")?,
+            reply: optional_json(row, T, "reply")?,
         },
     })
 }
@@ -413,8 +427,6 @@ async fn upsert_session(conn: &mut SqliteConnection, s: &SessionRecord) -> Resul
         session_cols!(),
         ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (tenant, conversation_id) DO UPDATE SET
-             channel = excluded.channel,
-             caller = excluded.caller,
              state = excluded.state,
              updated_at = excluded.updated_at,
              expires_at = excluded.expires_at,
@@ -523,14 +535,12 @@ fn build_save_turn_sql(tickets: usize, messages: usize) -> String {
     let mut sql = String::from(concat!(
         "INSERT INTO turns (",
         turn_cols!(),
-        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (tenant, conversation_id, seq) DO NOTHING RETURNING 0 AS k, seq AS id;
          INSERT INTO sessions (",
         session_cols!(),
         ") SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE changes() = 1
          ON CONFLICT (tenant, conversation_id) DO UPDATE SET
-             channel = excluded.channel,
-             caller = excluded.caller,
              state = excluded.state,
              updated_at = excluded.updated_at,
              expires_at = excluded.expires_at,
@@ -652,6 +662,7 @@ impl Store for SqliteStore {
             .bind(&t.action)?
             .bind(&t.fiche)?
             .bind(t.confidence)?
+            .bind(t.reply.as_ref().map(to_json_text).transpose()?)?
             .bind(&s.tenant)?
             .bind(&s.conversation_id)?
             .bind(s.channel.as_str())?
@@ -1391,7 +1402,7 @@ impl Store for SqliteStore {
         .await?;
         let turns = sqlx::query(
             "SELECT t.tenant, t.conversation_id, t.seq, t.at, t.caller_text, t.reply_text,
-                    t.decision, t.action, t.fiche, t.confidence
+                    t.decision, t.action, t.fiche, t.confidence, t.reply
              FROM turns t JOIN sessions s
                ON s.tenant = t.tenant AND s.conversation_id = t.conversation_id
              WHERE s.caller = ? ORDER BY t.at, t.seq",

@@ -216,6 +216,7 @@ pub async fn closed_hours_call(
             action: "callback".into(),
             fiche: None,
             confidence: None,
+            reply: None,
         },
         tickets: vec![NewTicket {
             idempotency_key: format!("{conversation}:1:ticket"),

@@ -168,6 +168,10 @@ fn turn(seq: i64, at: DateTime<Utc>) -> Turn {
         action: "answer".into(),
         fiche: Some("passeport-renouvellement".into()),
         confidence: Some(0.91),
+        reply: Some(json!({
+            "say": [{"text": "Votre passeport se renouvelle sur rendez-vous."}],
+            "actions": [{"type": "listen", "hints": []}],
+        })),
     }
 }
 
