@@ -652,54 +652,54 @@ impl Store for SqliteStore {
         // The whole turn is one multi-statement query, saved by the writer task in the next
         // group commit (see `sqlite_writer`).
         let mut turn = PreparedWrite::new(save_turn_sql(record.tickets.len(), record.outbox.len()));
-        turn.bind(&s.tenant)?
-            .bind(&s.conversation_id)?
-            .bind(t.seq)?
-            .bind(ms(t.at))?
-            .bind(&t.caller_text)?
-            .bind(&t.reply_text)?
-            .bind(to_json_text(&t.decision)?)?
-            .bind(&t.action)?
-            .bind(&t.fiche)?
-            .bind(t.confidence)?
-            .bind(t.reply.as_ref().map(to_json_text).transpose()?)?
-            .bind(&s.tenant)?
-            .bind(&s.conversation_id)?
-            .bind(s.channel.as_str())?
-            .bind(&s.caller)?
-            .bind(to_json_text(&s.state)?)?
-            .bind(ms(s.started_at))?
-            .bind(ms(s.updated_at))?
-            .bind(ms(s.expires_at))?
-            .bind(opt_ms(s.closed_at))?
-            .bind(&s.end_reason)?;
+        turn.bind(&s.tenant)
+            .bind(&s.conversation_id)
+            .bind(t.seq)
+            .bind(ms(t.at))
+            .bind(&t.caller_text)
+            .bind(&t.reply_text)
+            .bind(to_json_text(&t.decision)?)
+            .bind(&t.action)
+            .bind(&t.fiche)
+            .bind(t.confidence)
+            .bind(t.reply.as_ref().map(to_json_text).transpose()?)
+            .bind(&s.tenant)
+            .bind(&s.conversation_id)
+            .bind(s.channel.as_str())
+            .bind(&s.caller)
+            .bind(to_json_text(&s.state)?)
+            .bind(ms(s.started_at))
+            .bind(ms(s.updated_at))
+            .bind(ms(s.expires_at))
+            .bind(opt_ms(s.closed_at))
+            .bind(&s.end_reason);
         for ticket in &record.tickets {
-            turn.bind(&ticket.idempotency_key)?
-                .bind(&ticket.tenant)?
-                .bind(ticket.kind.as_str())?
-                .bind(ticket.channel.as_str())?
-                .bind(&ticket.conversation_id)?
-                .bind(&ticket.caller_number)?
-                .bind(&ticket.topic)?
-                .bind(&ticket.fiche)?
-                .bind(&ticket.summary)?
-                .bind(to_json_text(&ticket.transcript)?)?
-                .bind(&ticket.partner)?
-                .bind(&ticket.reference)?
-                .bind(ms(ticket.created_at))?
-                .bind(&ticket.idempotency_key)?;
+            turn.bind(&ticket.idempotency_key)
+                .bind(&ticket.tenant)
+                .bind(ticket.kind.as_str())
+                .bind(ticket.channel.as_str())
+                .bind(&ticket.conversation_id)
+                .bind(&ticket.caller_number)
+                .bind(&ticket.topic)
+                .bind(&ticket.fiche)
+                .bind(&ticket.summary)
+                .bind(to_json_text(&ticket.transcript)?)
+                .bind(&ticket.partner)
+                .bind(&ticket.reference)
+                .bind(ms(ticket.created_at))
+                .bind(&ticket.idempotency_key);
         }
         for message in &record.outbox {
-            turn.bind(&message.idempotency_key)?
-                .bind(&message.tenant)?
-                .bind(&message.conversation_id)?
-                .bind(message.to.trim())?
-                .bind(&message.sender)?
-                .bind(&message.body)?
-                .bind(ms(message.created_at))?
-                .bind(ms(message.created_at))?
-                .bind(ms(message.created_at))?
-                .bind(&message.idempotency_key)?;
+            turn.bind(&message.idempotency_key)
+                .bind(&message.tenant)
+                .bind(&message.conversation_id)
+                .bind(message.to.trim())
+                .bind(&message.sender)
+                .bind(&message.body)
+                .bind(ms(message.created_at))
+                .bind(ms(message.created_at))
+                .bind(ms(message.created_at))
+                .bind(&message.idempotency_key);
         }
         Ok(saved_from_rows(&self.group.write(turn).await?))
     }
@@ -721,11 +721,11 @@ impl Store for SqliteStore {
         });
         let mut close = PreparedWrite::new(CLOSE.clone());
         close
-            .bind(ms(at))?
-            .bind(reason)?
-            .bind(ms(at))?
-            .bind(tenant)?
-            .bind(conversation_id)?;
+            .bind(ms(at))
+            .bind(reason)
+            .bind(ms(at))
+            .bind(tenant)
+            .bind(conversation_id);
         Ok(!self.group.write(close).await?.is_empty())
     }
 

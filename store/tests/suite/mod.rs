@@ -23,6 +23,7 @@ macro_rules! store_suite {
             turn_and_outbox_are_atomic,
             retried_turn_is_idempotent,
             concurrent_retries_save_one_turn,
+            concurrent_writes_of_every_kind_get_their_own_rows,
             concurrent_ticket_claims_have_one_winner,
             ticket_lifecycle,
             queue_order_and_filters,
@@ -533,6 +534,85 @@ pub async fn concurrent_retries_save_one_turn<S: Store + Clone + 'static>(store:
             .len(),
         1
     );
+}
+
+/// Turns with and without tickets or SMS, retries and hang-ups, all at once (on SQLite they
+/// share group commits): each write gets its own answer.
+pub async fn concurrent_writes_of_every_kind_get_their_own_rows<S: Store + Clone + 'static>(
+    store: &S,
+) {
+    for i in 0..6 {
+        store
+            .save_turn(&record("demo", &format!("CH{i}"), 1, t0()))
+            .await
+            .expect("open the calls to hang up");
+    }
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let conversation = format!("CM{i}");
+            let mut rec = record("demo", &conversation, 1, t0());
+            match i % 4 {
+                0 => rec.tickets.clear(),
+                1 => rec.outbox.clear(),
+                2 => {
+                    rec.tickets.clear();
+                    rec.outbox.clear();
+                }
+                _ => {}
+            }
+            let saved = store.save_turn(&rec).await.expect("save");
+            (conversation, i % 4, saved)
+        }));
+    }
+    let mut hang_ups = Vec::new();
+    for i in 0..6 {
+        let store = store.clone();
+        hang_ups.push(tokio::spawn(async move {
+            store
+                .close_session("demo", &format!("CH{i}"), "hangup", t0() + secs(5))
+                .await
+        }));
+    }
+    let retry = record("demo", "CM3", 1, t0());
+    let scope = communes(&["demo"]);
+    for task in tasks {
+        let (conversation, kind, saved) = task.await.expect("join");
+        assert!(saved.inserted, "{conversation}");
+        assert_eq!(
+            saved.ticket_ids.len(),
+            usize::from(kind % 2 == 1),
+            "{conversation}"
+        );
+        assert_eq!(
+            saved.outbox_ids.len(),
+            usize::from(kind != 1 && kind != 2),
+            "{conversation}"
+        );
+        for id in &saved.ticket_ids {
+            let ticket = store
+                .get_ticket(*id, &scope)
+                .await
+                .expect("get")
+                .expect("ticket");
+            assert_eq!(ticket.idempotency_key, format!("{conversation}:1:ticket"));
+        }
+        for id in &saved.outbox_ids {
+            let message = store.get_outbox(*id).await.expect("get").expect("message");
+            assert_eq!(message.idempotency_key, format!("{conversation}:1:sms"));
+        }
+    }
+    for task in hang_ups {
+        assert!(
+            task.await.expect("join").expect("close"),
+            "an open call is closed"
+        );
+    }
+    // A retry is answered with the rows of the first save.
+    let again = store.save_turn(&retry).await.expect("retry");
+    assert!(!again.inserted);
+    assert_eq!((again.ticket_ids.len(), again.outbox_ids.len()), (1, 1));
 }
 
 pub async fn concurrent_ticket_claims_have_one_winner<S: Store + Clone + 'static>(store: &S) {
