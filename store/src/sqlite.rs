@@ -421,97 +421,91 @@ async fn failure_outcome(
     Ok(attempts.map(|attempts| retry_outcome(kind, policy, attempts, now)))
 }
 
-async fn upsert_session(conn: &mut SqliteConnection, s: &SessionRecord) -> Result<()> {
-    sqlx::query(concat!(
-        "INSERT INTO sessions (",
-        session_cols!(),
-        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (tenant, conversation_id) DO UPDATE SET
+/// What a saved session changes of a stored one: its channel, caller and start are kept from
+/// the first save, a close is never undone.
+macro_rules! session_upsert {
+    () => {
+        "ON CONFLICT (tenant, conversation_id) DO UPDATE SET
              state = excluded.state,
              updated_at = excluded.updated_at,
              expires_at = excluded.expires_at,
              closed_at = COALESCE(sessions.closed_at, excluded.closed_at),
-             end_reason = COALESCE(sessions.end_reason, excluded.end_reason)"
-    ))
-    .bind(&s.tenant)
-    .bind(&s.conversation_id)
-    .bind(s.channel.as_str())
-    .bind(&s.caller)
-    .bind(to_json_text(&s.state)?)
-    .bind(ms(s.started_at))
-    .bind(ms(s.updated_at))
-    .bind(ms(s.expires_at))
-    .bind(opt_ms(s.closed_at))
-    .bind(&s.end_reason)
-    .execute(&mut *conn)
-    .await?;
+             end_reason = COALESCE(sessions.end_reason, excluded.end_reason);"
+    };
+}
+
+/// The values of a session's row, in the order of `session_cols!`.
+fn bind_session(write: &mut PreparedWrite, s: &SessionRecord) -> Result<()> {
+    write
+        .bind(&s.tenant)
+        .bind(&s.conversation_id)
+        .bind(s.channel.as_str())
+        .bind(&s.caller)
+        .bind(to_json_text(&s.state)?)
+        .bind(ms(s.started_at))
+        .bind(ms(s.updated_at))
+        .bind(ms(s.expires_at))
+        .bind(opt_ms(s.closed_at))
+        .bind(&s.end_reason);
     Ok(())
 }
 
-async fn insert_ticket(conn: &mut SqliteConnection, t: &NewTicket) -> Result<i64> {
-    t.validate()?;
-    let inserted: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO tickets (idempotency_key, tenant, kind, state, channel, conversation_id,
-             caller_number, topic, fiche, summary, transcript, partner, reference, created_at)
-         VALUES (?, ?, ?, 'nouveau', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (idempotency_key) DO NOTHING
-         RETURNING id",
-    )
-    .bind(&t.idempotency_key)
-    .bind(&t.tenant)
-    .bind(t.kind.as_str())
-    .bind(t.channel.as_str())
-    .bind(&t.conversation_id)
-    .bind(&t.caller_number)
-    .bind(&t.topic)
-    .bind(&t.fiche)
-    .bind(&t.summary)
-    .bind(to_json_text(&t.transcript)?)
-    .bind(&t.partner)
-    .bind(&t.reference)
-    .bind(ms(t.created_at))
-    .fetch_optional(&mut *conn)
-    .await?;
-    match inserted {
-        Some(id) => Ok(id),
-        None => Ok(
-            sqlx::query_scalar("SELECT id FROM tickets WHERE idempotency_key = ?")
-                .bind(&t.idempotency_key)
-                .fetch_one(&mut *conn)
-                .await?,
-        ),
-    }
+/// Inserts a ticket unless its idempotency key is known, and returns its id as the row
+/// `(1, id)`; [`bind_ticket`] gives the values.
+const INSERT_TICKET: &str = "
+    INSERT INTO tickets (idempotency_key, tenant, kind, state, channel, conversation_id,
+        caller_number, topic, fiche, summary, transcript, partner, reference, created_at)
+    VALUES (?, ?, ?, 'nouveau', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (idempotency_key) DO NOTHING;
+    SELECT 1 AS k, id FROM tickets WHERE idempotency_key = ?;";
+
+fn bind_ticket(write: &mut PreparedWrite, t: &NewTicket) -> Result<()> {
+    write
+        .bind(&t.idempotency_key)
+        .bind(&t.tenant)
+        .bind(t.kind.as_str())
+        .bind(t.channel.as_str())
+        .bind(&t.conversation_id)
+        .bind(&t.caller_number)
+        .bind(&t.topic)
+        .bind(&t.fiche)
+        .bind(&t.summary)
+        .bind(to_json_text(&t.transcript)?)
+        .bind(&t.partner)
+        .bind(&t.reference)
+        .bind(ms(t.created_at))
+        .bind(&t.idempotency_key);
+    Ok(())
 }
 
-async fn insert_outbox(conn: &mut SqliteConnection, m: &NewOutboxMessage) -> Result<i64> {
-    m.validate()?;
-    let inserted: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO outbox (idempotency_key, tenant, conversation_id, recipient, sender, body,
-             state, attempts, next_attempt_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
-         ON CONFLICT (idempotency_key) DO NOTHING
-         RETURNING id",
-    )
-    .bind(&m.idempotency_key)
-    .bind(&m.tenant)
-    .bind(&m.conversation_id)
-    .bind(m.to.trim())
-    .bind(&m.sender)
-    .bind(&m.body)
-    .bind(ms(m.created_at))
-    .bind(ms(m.created_at))
-    .bind(ms(m.created_at))
-    .fetch_optional(&mut *conn)
-    .await?;
-    match inserted {
-        Some(id) => Ok(id),
-        None => Ok(
-            sqlx::query_scalar("SELECT id FROM outbox WHERE idempotency_key = ?")
-                .bind(&m.idempotency_key)
-                .fetch_one(&mut *conn)
-                .await?,
-        ),
-    }
+/// Queues an SMS unless its idempotency key is known, and returns its id as the row `(2, id)`;
+/// [`bind_outbox`] gives the values.
+const INSERT_OUTBOX: &str = "
+    INSERT INTO outbox (idempotency_key, tenant, conversation_id, recipient, sender, body,
+        state, attempts, next_attempt_at, created_at, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+    ON CONFLICT (idempotency_key) DO NOTHING;
+    SELECT 2 AS k, id FROM outbox WHERE idempotency_key = ?;";
+
+fn bind_outbox(write: &mut PreparedWrite, m: &NewOutboxMessage) {
+    write
+        .bind(&m.idempotency_key)
+        .bind(&m.tenant)
+        .bind(&m.conversation_id)
+        .bind(m.to.trim())
+        .bind(&m.sender)
+        .bind(&m.body)
+        .bind(ms(m.created_at))
+        .bind(ms(m.created_at))
+        .bind(ms(m.created_at))
+        .bind(&m.idempotency_key);
+}
+
+/// The id a lone [`INSERT_TICKET`] or [`INSERT_OUTBOX`] returned.
+fn inserted_id(rows: &[(i64, i64)]) -> Result<i64> {
+    rows.first()
+        .map(|&(_, id)| id)
+        .ok_or_else(|| StoreError::Invalid("the insert returned no id".into()))
 }
 
 /// [`build_save_turn_sql`], built once for the usual counts.
@@ -539,31 +533,14 @@ fn build_save_turn_sql(tickets: usize, messages: usize) -> String {
          ON CONFLICT (tenant, conversation_id, seq) DO NOTHING RETURNING 0 AS k, seq AS id;
          INSERT INTO sessions (",
         session_cols!(),
-        ") SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE changes() = 1
-         ON CONFLICT (tenant, conversation_id) DO UPDATE SET
-             state = excluded.state,
-             updated_at = excluded.updated_at,
-             expires_at = excluded.expires_at,
-             closed_at = COALESCE(sessions.closed_at, excluded.closed_at),
-             end_reason = COALESCE(sessions.end_reason, excluded.end_reason);"
+        ") SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE changes() = 1 ",
+        session_upsert!()
     ));
     for _ in 0..tickets {
-        sql.push_str(
-            "INSERT INTO tickets (idempotency_key, tenant, kind, state, channel, conversation_id,
-                 caller_number, topic, fiche, summary, transcript, partner, reference, created_at)
-             VALUES (?, ?, ?, 'nouveau', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (idempotency_key) DO NOTHING;
-             SELECT 1 AS k, id FROM tickets WHERE idempotency_key = ?;",
-        );
+        sql.push_str(INSERT_TICKET);
     }
     for _ in 0..messages {
-        sql.push_str(
-            "INSERT INTO outbox (idempotency_key, tenant, conversation_id, recipient, sender, body,
-                 state, attempts, next_attempt_at, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
-             ON CONFLICT (idempotency_key) DO NOTHING;
-             SELECT 2 AS k, id FROM outbox WHERE idempotency_key = ?;",
-        );
+        sql.push_str(INSERT_OUTBOX);
     }
     sql
 }
@@ -636,8 +613,18 @@ impl Store for SqliteStore {
     }
 
     async fn save_session(&self, session: &SessionRecord) -> Result<()> {
-        let mut conn = self.writer.acquire().await?;
-        upsert_session(&mut conn, session).await
+        static UPSERT: LazyLock<Arc<str>> = LazyLock::new(|| {
+            Arc::from(concat!(
+                "INSERT INTO sessions (",
+                session_cols!(),
+                ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ",
+                session_upsert!()
+            ))
+        });
+        let mut write = PreparedWrite::new(UPSERT.clone());
+        bind_session(&mut write, session)?;
+        self.group.write(write).await?;
+        Ok(())
     }
 
     async fn save_turn(&self, record: &TurnRecord) -> Result<TurnSaved> {
@@ -662,44 +649,13 @@ impl Store for SqliteStore {
             .bind(&t.action)
             .bind(&t.fiche)
             .bind(t.confidence)
-            .bind(t.reply.as_ref().map(to_json_text).transpose()?)
-            .bind(&s.tenant)
-            .bind(&s.conversation_id)
-            .bind(s.channel.as_str())
-            .bind(&s.caller)
-            .bind(to_json_text(&s.state)?)
-            .bind(ms(s.started_at))
-            .bind(ms(s.updated_at))
-            .bind(ms(s.expires_at))
-            .bind(opt_ms(s.closed_at))
-            .bind(&s.end_reason);
+            .bind(t.reply.as_ref().map(to_json_text).transpose()?);
+        bind_session(&mut turn, s)?;
         for ticket in &record.tickets {
-            turn.bind(&ticket.idempotency_key)
-                .bind(&ticket.tenant)
-                .bind(ticket.kind.as_str())
-                .bind(ticket.channel.as_str())
-                .bind(&ticket.conversation_id)
-                .bind(&ticket.caller_number)
-                .bind(&ticket.topic)
-                .bind(&ticket.fiche)
-                .bind(&ticket.summary)
-                .bind(to_json_text(&ticket.transcript)?)
-                .bind(&ticket.partner)
-                .bind(&ticket.reference)
-                .bind(ms(ticket.created_at))
-                .bind(&ticket.idempotency_key);
+            bind_ticket(&mut turn, ticket)?;
         }
         for message in &record.outbox {
-            turn.bind(&message.idempotency_key)
-                .bind(&message.tenant)
-                .bind(&message.conversation_id)
-                .bind(message.to.trim())
-                .bind(&message.sender)
-                .bind(&message.body)
-                .bind(ms(message.created_at))
-                .bind(ms(message.created_at))
-                .bind(ms(message.created_at))
-                .bind(&message.idempotency_key);
+            bind_outbox(&mut turn, message);
         }
         Ok(saved_from_rows(&self.group.write(turn).await?))
     }
@@ -804,8 +760,10 @@ impl Store for SqliteStore {
     }
 
     async fn enqueue_sms(&self, message: &NewOutboxMessage) -> Result<i64> {
-        let mut conn = self.writer.acquire().await?;
-        insert_outbox(&mut conn, message).await
+        message.validate()?;
+        let mut write = PreparedWrite::new(Arc::from(INSERT_OUTBOX));
+        bind_outbox(&mut write, message);
+        inserted_id(&self.group.write(write).await?)
     }
 
     async fn claim_due_outbox(
@@ -950,8 +908,10 @@ impl Store for SqliteStore {
     }
 
     async fn create_ticket(&self, ticket: &NewTicket) -> Result<i64> {
-        let mut conn = self.writer.acquire().await?;
-        insert_ticket(&mut conn, ticket).await
+        ticket.validate()?;
+        let mut write = PreparedWrite::new(Arc::from(INSERT_TICKET));
+        bind_ticket(&mut write, ticket)?;
+        inserted_id(&self.group.write(write).await?)
     }
 
     async fn get_ticket(&self, id: i64, communes: &[String]) -> Result<Option<Ticket>> {
