@@ -6,3 +6,7 @@ ALTER TABLE turns ADD COLUMN reply JSONB;
 -- which every turn changes.
 DROP INDEX sessions_caller;
 CREATE INDEX sessions_caller ON sessions (tenant, channel, caller);
+
+-- Sessions saved before kept their last reply, the caller's number in clear included: dropped
+-- (the retried webhook of such a turn is answered from its transcript line).
+UPDATE sessions SET state = state #- '{last,reply}' WHERE state #> '{last,reply}' IS NOT NULL;
