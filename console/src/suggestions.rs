@@ -352,7 +352,7 @@ pub fn accept_suggestion(
         .fiche(&target)
         .ok_or_else(|| ReviewError::UnknownFiche(target.clone()))?;
     let fiche_file = current
-        .source
+        .path
         .strip_prefix(commune_dir)
         .map_err(|_| std::io::Error::other("fiche outside the commune's folder"))?
         .to_path_buf();
@@ -369,7 +369,7 @@ pub fn accept_suggestion(
         move_suggestion(commune_dir, file, ACCEPTED_DIR)?;
         return Ok(accepted);
     }
-    let original = std::fs::read_to_string(&current.source)?;
+    let original = std::fs::read_to_string(&current.path)?;
     let edited = add_question(&original, &question)?;
     let mut expected = current.questions.clone();
     expected.push(question.clone());
@@ -384,10 +384,10 @@ pub fn accept_suggestion(
         .next()
         .map(|hit| hit.fiche_id)
         .filter(|first| *first != target);
-    if std::fs::read_to_string(&current.source)? != original {
+    if std::fs::read_to_string(&current.path)? != original {
         return Err(ReviewError::Changed);
     }
-    write_atomically(&current.source, &edited)?;
+    write_atomically(&current.path, &edited)?;
     accepted.added = true;
     move_suggestion(commune_dir, file, ACCEPTED_DIR)?;
     Ok(accepted)

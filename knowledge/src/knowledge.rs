@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::load::{self, FicheLines, Folder, SynonymGroup};
-use crate::model::{Commune, Fiche, Hit, Partner};
+use crate::model::{Commune, Fiche, FicheStatus, Hit, Partner};
 use crate::problem::{LoadError, Problem, Problems};
 use crate::schedule::Schedule;
 use crate::search::SearchIndex;
@@ -32,7 +32,10 @@ pub struct Stats {
 pub struct Knowledge {
     dir: PathBuf,
     commune: Commune,
+    /// The published fiches: the only ones indexed, searched and answered.
     fiches: Vec<Fiche>,
+    /// Drafts and rejected fiches, kept for review; never indexed, never reach a caller.
+    unpublished: Vec<Fiche>,
     by_id: HashMap<String, usize>,
     synonyms: Vec<SynonymGroup>,
     index: SearchIndex,
@@ -99,6 +102,7 @@ fn build(
         synonyms,
     } = folder;
     let commune = commune?;
+    let (fiches, lines, unpublished) = split_published(fiches, lines);
     let index = match SearchIndex::build(&fiches, &synonyms) {
         Ok(index) => index,
         Err(error) => {
@@ -118,6 +122,7 @@ fn build(
         dir: dir.to_path_buf(),
         commune: commune.commune,
         fiches,
+        unpublished,
         by_id,
         synonyms,
         index,
@@ -132,6 +137,25 @@ fn build(
         knowledge.check_reachability(&lines, problems);
     }
     Some(knowledge)
+}
+
+/// Separates the published fiches (and their lines) from the drafts and rejected ones.
+fn split_published(
+    fiches: Vec<Fiche>,
+    lines: Vec<FicheLines>,
+) -> (Vec<Fiche>, Vec<FicheLines>, Vec<Fiche>) {
+    let mut published = Vec::with_capacity(fiches.len());
+    let mut published_lines = Vec::with_capacity(lines.len());
+    let mut unpublished = Vec::new();
+    for (fiche, fiche_lines) in fiches.into_iter().zip(lines) {
+        if fiche.status == FicheStatus::Publiee {
+            published.push(fiche);
+            published_lines.push(fiche_lines);
+        } else {
+            unpublished.push(fiche);
+        }
+    }
+    (published, published_lines, unpublished)
 }
 
 /// Keywords and synonyms, trimmed, without blanks and without duplicates (compared normalised).
@@ -168,8 +192,14 @@ impl Knowledge {
         &self.commune
     }
 
+    /// The published fiches (the only ones a caller can reach).
     pub fn fiches(&self) -> &[Fiche] {
         &self.fiches
+    }
+
+    /// Drafts and rejected fiches of the folder, for review: never searched nor answered.
+    pub fn unpublished(&self) -> &[Fiche] {
+        &self.unpublished
     }
 
     pub fn fiche(&self, id: &str) -> Option<&Fiche> {
@@ -251,7 +281,7 @@ impl Knowledge {
         for (fiche, fiche_lines) in self.fiches.iter().zip(lines) {
             if fiche.questions.is_empty() {
                 problems.warning(
-                    &fiche.source,
+                    &fiche.path,
                     fiche_lines.questions,
                     "aucune question : la fiche ne sera jamais trouvée (ajoutez des « questions »)",
                 );
@@ -272,7 +302,7 @@ impl Knowledge {
                     .into_iter()
                     .collect();
                 problems.warning(
-                    &fiche.source,
+                    &fiche.path,
                     fiche_lines.questions,
                     format!(
                         "aucune des questions de la fiche ne la trouve en premier (elles mènent à : {}) : \

@@ -43,6 +43,42 @@ pub struct Clarify {
     pub options: Vec<ClarifyOption>,
 }
 
+/// Whether a fiche may reach a caller. Only a published fiche is indexed and answered; a draft
+/// (written by an importer, or by staff not yet done) and a rejected fiche are kept for review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FicheStatus {
+    #[default]
+    Publiee,
+    Brouillon,
+    Rejetee,
+}
+
+impl FicheStatus {
+    /// The value as written in a fiche's `status:` field.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FicheStatus::Publiee => "publiee",
+            FicheStatus::Brouillon => "brouillon",
+            FicheStatus::Rejetee => "rejetee",
+        }
+    }
+}
+
+/// Where a fiche's facts come from (`source:` in its front matter): an imported service-public.fr
+/// fiche, a national body's official site…
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct FicheSource {
+    /// Who publishes the facts ("service-public.fr", "ameli.fr").
+    pub name: String,
+    /// The publisher's identifier of the text ("F1342"), when it has one.
+    pub id: Option<String>,
+    /// The date of the text the fiche was drawn from (or when it was last checked).
+    pub date: Option<chrono::NaiveDate>,
+    /// The page the facts were read from.
+    pub url: Option<String>,
+}
+
 /// One topic written by staff.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fiche {
@@ -61,8 +97,12 @@ pub struct Fiche {
     pub clarify: Option<Clarify>,
     /// The spoken answer (plain French prose). Empty only for a fiche that only clarifies.
     pub answer: String,
-    /// Where the fiche was read from (for messages).
-    pub source: PathBuf,
+    /// Published, draft or rejected: only a published fiche reaches a caller.
+    pub status: FicheStatus,
+    /// Where the facts come from, when the fiche says (`source:`).
+    pub source: Option<FicheSource>,
+    /// The file the fiche was read from (for messages).
+    pub path: PathBuf,
     /// The answer as the engine speaks it, worked out on first use (see [`Fiche::spoken_answer`]).
     #[serde(skip)]
     pub spoken: Derived,

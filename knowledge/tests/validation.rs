@@ -263,3 +263,54 @@ fn unreachable_fiche_is_a_warning() {
         ],
     );
 }
+
+#[test]
+fn drafts_are_kept_for_review_but_never_searched() {
+    let (report, lines) = problems("drafts");
+    assert!(lines.is_empty(), "{lines:?}");
+    let knowledge = report
+        .knowledge
+        .unwrap_or_else(|| panic!("drafts fixture refused"));
+    assert_eq!(knowledge.fiches().len(), 5, "only the published fiches");
+    assert!(knowledge.fiche("carte-grise").is_none());
+    let draft = &knowledge.unpublished()[0];
+    assert_eq!(draft.id, "carte-grise");
+    assert_eq!(draft.status, guichet_knowledge::FicheStatus::Brouillon);
+    let source = draft.source.as_ref().expect("source read");
+    assert_eq!(source.name, "service-public.fr");
+    assert_eq!(source.id.as_deref(), Some("F1050"));
+    assert_eq!(
+        source.date.map(|date| date.to_string()).as_deref(),
+        Some("2026-05-02")
+    );
+    let hits = knowledge.search("changer le titulaire de la carte grise");
+    assert!(
+        hits.iter().all(|hit| hit.fiche_id != "carte-grise"),
+        "a draft is never a search hit: {hits:?}"
+    );
+}
+
+#[test]
+fn a_published_clarification_cannot_lead_to_a_draft() {
+    assert_refused(
+        "draft-goto",
+        &[
+            "fiches/passeport.md:15: l'option mène à la fiche « passeport-perte », qui n'est pas publiée (statut brouillon) : publiez-la ou retirez l'option",
+        ],
+    );
+}
+
+#[test]
+fn unknown_status_and_source_fields_are_refused() {
+    let (report, lines) = problems("bad-status");
+    assert!(report.knowledge.is_none());
+    assert_eq!(
+        lines,
+        [
+            "fiches/passeport-renouvellement.md:13: statut « publié » inconnu : publiee, brouillon ou rejetee",
+            "fiches/passeport-renouvellement.md:14: source sans nom (champ « source.name », par exemple service-public.fr)",
+            "fiches/passeport-renouvellement.md:15: champ inconnu « source.nom » : name, id, date ou url",
+            "fiches/passeport-renouvellement.md:16: date de source « 2 mai 2026 » illisible : écrivez AAAA-MM-JJ",
+        ]
+    );
+}

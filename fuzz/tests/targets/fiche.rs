@@ -142,7 +142,7 @@ fn check(alone: &Folder, in_commune: &Folder, text: &[u8]) -> Result<(), String>
     let fiche = knowledge
         .fiches()
         .iter()
-        .find(|fiche| fiche.source == file)
+        .find(|fiche| fiche.path == file)
         .ok_or_else(|| "the accepted fiche is missing from the knowledge".to_owned())?;
     ensure(knowledge.fiche(&fiche.id).is_some(), || {
         format!("fiche « {} » cannot be found by its id", fiche.id)

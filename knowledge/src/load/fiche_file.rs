@@ -6,7 +6,9 @@ use serde::Deserialize;
 
 use crate::lines::{yaml_key_line, yaml_nested_line};
 use crate::load::checks::check_url;
-use crate::model::{Clarify, ClarifyOption, Competence, Fiche, HandoffPolicy};
+use crate::model::{
+    Clarify, ClarifyOption, Competence, Fiche, FicheSource, FicheStatus, HandoffPolicy,
+};
 use crate::problem::Problems;
 
 #[derive(Deserialize, Default)]
@@ -23,6 +25,16 @@ struct RawFiche {
     sms: Option<String>,
     handoff: Option<String>,
     clarify: Option<RawClarify>,
+    status: Option<String>,
+    source: Option<RawSource>,
+}
+
+#[derive(Deserialize, Default)]
+struct RawSource {
+    name: Option<String>,
+    id: Option<String>,
+    date: Option<String>,
+    url: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -50,7 +62,10 @@ const FICHE_KEYS: &[&str] = &[
     "sms",
     "handoff",
     "clarify",
+    "status",
+    "source",
 ];
+const SOURCE_KEYS: &[&str] = &["name", "id", "date", "url"];
 const CLARIFY_KEYS: &[&str] = &["question", "options"];
 const OPTION_KEYS: &[&str] = &["answers", "goto"];
 
@@ -266,6 +281,24 @@ pub(crate) fn load_fiche(path: &Path, problems: &mut Problems) -> Option<(Fiche,
             .collect();
         Clarify { question, options }
     });
+    let status = match raw.status.as_deref().map(str::trim) {
+        None => FicheStatus::default(),
+        Some(name) => parse_status(name).unwrap_or_else(|| {
+            problems.error(
+                path,
+                key_line("status").unwrap_or(first),
+                format!("statut « {name} » inconnu : publiee, brouillon ou rejetee"),
+            );
+            FicheStatus::default()
+        }),
+    };
+    let source = raw.source.map(|source| {
+        let source_line = key_line("source").unwrap_or(first);
+        let line_of = |key: &str| {
+            yaml_nested_line(front, first, source_line, key, None).unwrap_or(source_line)
+        };
+        read_source(path, source_line, line_of, source, problems)
+    });
     let answer = body.trim().to_owned();
     if answer.is_empty() && clarify.is_none() {
         problems.error(
@@ -287,7 +320,9 @@ pub(crate) fn load_fiche(path: &Path, problems: &mut Problems) -> Option<(Fiche,
         handoff,
         clarify,
         answer,
-        source: path.to_path_buf(),
+        status,
+        source,
+        path: path.to_path_buf(),
         spoken: Default::default(),
     };
     Some((fiche, lines))
@@ -337,6 +372,22 @@ fn check_unknown_keys(
                 format!("champ inconnu « {name} » (faute de frappe ?)"),
             );
         }
+        if key.as_str() == Some("source")
+            && let Some(source) = value.as_mapping()
+        {
+            let source_line = yaml_key_line(front, first, "source").unwrap_or(first);
+            for key in source.keys() {
+                if let Some(name) = unknown(key, SOURCE_KEYS) {
+                    let line = yaml_nested_line(front, first, source_line, &name, None)
+                        .unwrap_or(source_line);
+                    problems.error(
+                        path,
+                        line,
+                        format!("champ inconnu « source.{name} » : name, id, date ou url"),
+                    );
+                }
+            }
+        }
         if key.as_str() != Some("clarify") {
             continue;
         }
@@ -371,6 +422,61 @@ fn check_unknown_keys(
                 }
             }
         }
+    }
+}
+
+/// `publiee` (the default), `brouillon` or `rejetee`; accents are accepted.
+fn parse_status(name: &str) -> Option<FicheStatus> {
+    Some(match name {
+        "publiee" | "publiée" => FicheStatus::Publiee,
+        "brouillon" => FicheStatus::Brouillon,
+        "rejetee" | "rejetée" => FicheStatus::Rejetee,
+        _ => return None,
+    })
+}
+
+/// `source: { name, id, date, url }`: who publishes the facts is required; the date is
+/// `AAAA-MM-JJ`; the URL is checked like any link.
+fn read_source(
+    path: &Path,
+    line: usize,
+    line_of: impl Fn(&str) -> usize,
+    raw: RawSource,
+    problems: &mut Problems,
+) -> FicheSource {
+    let name = raw
+        .name
+        .map(|name| name.trim().to_owned())
+        .unwrap_or_default();
+    if name.is_empty() {
+        problems.error(
+            path,
+            line,
+            "source sans nom (champ « source.name », par exemple service-public.fr)",
+        );
+    }
+    let date = raw.date.and_then(|date| {
+        let parsed = chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").ok();
+        if parsed.is_none() {
+            problems.error(
+                path,
+                line_of("date"),
+                format!("date de source « {date} » illisible : écrivez AAAA-MM-JJ"),
+            );
+        }
+        parsed
+    });
+    if let Some(url) = &raw.url {
+        check_url(path, line_of("url"), url, "lien de la source", problems);
+    }
+    FicheSource {
+        name,
+        id: raw
+            .id
+            .map(|id| id.trim().to_owned())
+            .filter(|id| !id.is_empty()),
+        date,
+        url: raw.url,
     }
 }
 

@@ -13,7 +13,7 @@ pub(crate) use fiche_file::FicheLines;
 pub(crate) use fiche_file::competence_key as competence_name;
 pub use synonyms_file::SynonymGroup;
 
-use crate::model::{Competence, Fiche};
+use crate::model::{Competence, Fiche, FicheStatus};
 use crate::problem::Problems;
 use crate::sms::{SmsEncoding, sms_size};
 
@@ -73,13 +73,13 @@ fn check_ids_and_gotos(folder: &Folder, problems: &mut Problems) {
         }
         if let Some(&other) = first_seen.get(fiche.id.as_str()) {
             problems.error(
-                &fiche.source,
+                &fiche.path,
                 folder.lines[index].id,
                 format!(
                     "identifiant « {} » déjà utilisé par la fiche {}",
                     fiche.id,
                     folder.fiches[other]
-                        .source
+                        .path
                         .file_name()
                         .map_or_else(String::new, |name| name.to_string_lossy().into_owned())
                 ),
@@ -93,15 +93,34 @@ fn check_ids_and_gotos(folder: &Folder, problems: &mut Problems) {
             continue;
         };
         for (option, goto_line) in clarify.options.iter().zip(&folder.lines[index].gotos) {
-            if !option.goto.is_empty() && !first_seen.contains_key(option.goto.as_str()) {
-                problems.error(
-                    &fiche.source,
+            if option.goto.is_empty() {
+                continue;
+            }
+            match first_seen.get(option.goto.as_str()) {
+                None => problems.error(
+                    &fiche.path,
                     *goto_line,
                     format!(
                         "l'option mène à la fiche « {} », qui n'existe pas",
                         option.goto
                     ),
-                );
+                ),
+                Some(&target)
+                    if fiche.status == FicheStatus::Publiee
+                        && folder.fiches[target].status != FicheStatus::Publiee =>
+                {
+                    problems.error(
+                        &fiche.path,
+                        *goto_line,
+                        format!(
+                            "l'option mène à la fiche « {} », qui n'est pas publiée (statut {}) : \
+                             publiez-la ou retirez l'option",
+                            option.goto,
+                            folder.fiches[target].status.as_str()
+                        ),
+                    )
+                }
+                Some(_) => {}
             }
         }
     }
@@ -159,7 +178,7 @@ fn check_clarify_cycles(folder: &Folder, ids: &HashMap<&str, usize>, problems: &
                             .copied()
                             .unwrap_or(1);
                         problems.error(
-                            &folder.fiches[node].source,
+                            &folder.fiches[node].path,
                             line,
                             format!("les précisions tournent en rond : {}", names.join(" → ")),
                         );
@@ -198,7 +217,7 @@ fn check_partners(folder: &mut Folder, problems: &mut Problems) {
                 " (sans champ « partner », la compétence sert de clé)".to_owned()
             };
             problems.error(
-                &fiche.source,
+                &fiche.path,
                 line,
                 format!("partenaire « {key} » non défini dans commune.toml : ajoutez une section [partners.{key}]{hint}"),
             );
@@ -213,7 +232,7 @@ fn check_sms(folder: &Folder, problems: &mut Problems) {
         let Some(template) = &fiche.sms else { continue };
         if template.contains("{link}") && fiche.link.is_none() {
             problems.error(
-                &fiche.source,
+                &fiche.path,
                 lines.sms,
                 "le SMS contient {link} mais la fiche n'a pas de lien (champ « link »)",
             );
@@ -232,7 +251,7 @@ fn check_sms(folder: &Folder, problems: &mut Problems) {
                 ),
             };
             problems.warning(
-                &fiche.source,
+                &fiche.path,
                 lines.sms,
                 format!(
                     "le SMS, lien compris, fait {} caractères et partira en {} SMS (2 au plus : {limit} caractères{encoding})",
