@@ -1,8 +1,11 @@
-//! A fake Twilio + Vonage SMS API on 127.0.0.1 for tests (feature `testkit`).
+//! A fake Twilio + Vonage + jambonz SMS API on 127.0.0.1 for tests (feature `testkit`).
 //!
-//! It enforces the wire formats and authentication of both Messages APIs (path, basic auth,
-//! content type, field names and values), records every message it accepts, and can be told to
-//! answer the next requests with 500s, 429s or to hang (so the client times out).
+//! It enforces the wire formats and authentication of the three Messages APIs (path, basic or
+//! bearer auth, content type, field names and values), records every message it accepts, and can
+//! be told to answer the next requests with 500s, 429s or to hang (so the client times out).
+//! [`jambonz`] also holds a fake jambonz that drives calls against the service's webhooks.
+
+pub mod jambonz;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -51,6 +54,8 @@ pub struct Credentials {
     pub twilio_auth_token: String,
     pub vonage_api_key: String,
     pub vonage_api_secret: String,
+    pub jambonz_account_sid: String,
+    pub jambonz_api_key: String,
 }
 
 impl Default for Credentials {
@@ -60,6 +65,8 @@ impl Default for Credentials {
             twilio_auth_token: "twilio-test-token".into(),
             vonage_api_key: "vonagekey".into(),
             vonage_api_secret: "vonage-test-secret".into(),
+            jambonz_account_sid: "9d26a637-1679-471f-8da8-7150266e1254".into(),
+            jambonz_api_key: "jambonz-test-api-key".into(),
         }
     }
 }
@@ -104,6 +111,10 @@ impl FakeProvider {
                 post(twilio_messages),
             )
             .route("/v1/messages", post(vonage_messages))
+            .route(
+                "/v1/Accounts/{account}/Messages",
+                post(jambonz::rest::messages),
+            )
             .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let address = listener.local_addr()?;
@@ -123,7 +134,7 @@ impl FakeProvider {
         })
     }
 
-    /// `http://127.0.0.1:PORT`: the base URL to give a Twilio or Vonage client.
+    /// `http://127.0.0.1:PORT`: the base URL to give a Twilio, Vonage or jambonz client.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.address)
     }
