@@ -11,6 +11,7 @@ pub mod error;
 pub mod gsm7;
 pub mod jambonz;
 pub mod phone;
+pub mod reply;
 pub mod sms;
 pub mod twilio;
 pub mod vonage;

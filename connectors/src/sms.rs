@@ -88,6 +88,29 @@ fn truncate(text: &str, max: usize) -> &str {
     }
 }
 
+/// Sends a provider's request and reads its answer: the body of a 2xx, else the failure as
+/// `classify` reads the status, the body and `Retry-After` (usually [`SendError::from_status`]).
+pub(crate) async fn send_request(
+    request: reqwest::RequestBuilder,
+    classify: impl FnOnce(u16, &str, Option<Duration>) -> SendError,
+) -> Result<String, SendError> {
+    let response = request
+        .send()
+        .await
+        .map_err(|e| SendError::from_transport(&e))?;
+    let status = response.status().as_u16();
+    let wait = retry_after(response.headers());
+    let body = response
+        .text()
+        .await
+        .map_err(|e| SendError::from_transport(&e))?;
+    if (200..300).contains(&status) {
+        Ok(body)
+    } else {
+        Err(classify(status, &body, wait))
+    }
+}
+
 /// Parse a `Retry-After` header given in seconds.
 pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     headers

@@ -65,7 +65,7 @@ impl Default for Credentials {
             twilio_auth_token: "twilio-test-token".into(),
             vonage_api_key: "vonagekey".into(),
             vonage_api_secret: "vonage-test-secret".into(),
-            jambonz_account_sid: "9d26a637-1679-471f-8da8-7150266e1254".into(),
+            jambonz_account_sid: jambonz::ACCOUNT_SID.into(),
             jambonz_api_key: "jambonz-test-api-key".into(),
         }
     }
@@ -90,6 +90,17 @@ impl Shared {
         self.recorder
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Records an accepted message under the next number (`received` builds it from that
+    /// number); its provider id.
+    fn record(&self, received: impl FnOnce(u64) -> Received) -> String {
+        let mut recorder = self.lock();
+        recorder.next_id += 1;
+        let message = received(recorder.next_id);
+        let id = message.id.clone();
+        recorder.received.push(message);
+        id
     }
 }
 
@@ -358,21 +369,15 @@ async fn twilio_messages(
             ),
         );
     }
-    let id = {
-        let mut recorder = shared.lock();
-        recorder.next_id += 1;
-        let id = format!("SM{:032x}", recorder.next_id);
-        recorder.received.push(Received {
-            provider: "twilio",
-            id: id.clone(),
-            to: to.clone(),
-            from: from.clone(),
-            text: text.clone(),
-            status_callback: field("StatusCallback"),
-            client_ref: None,
-        });
-        id
-    };
+    let id = shared.record(|n| Received {
+        provider: "twilio",
+        id: format!("SM{n:032x}"),
+        to: to.clone(),
+        from: from.clone(),
+        text: text.clone(),
+        status_callback: field("StatusCallback"),
+        client_ref: None,
+    });
     (
         StatusCode::CREATED,
         axum::Json(json!({
@@ -445,22 +450,15 @@ async fn vonage_messages(
             vonage_error("Invalid params", &problem),
         );
     }
-    let id = {
-        let mut recorder = shared.lock();
-        recorder.next_id += 1;
-        let n = recorder.next_id;
-        let id = format!("aaaaaaaa-bbbb-cccc-dddd-{n:012x}");
-        recorder.received.push(Received {
-            provider: "vonage",
-            id: id.clone(),
-            to: format!("+{}", message.to),
-            from: message.from,
-            text: message.text,
-            status_callback: None,
-            client_ref: message.client_ref,
-        });
-        id
-    };
+    let id = shared.record(|n| Received {
+        provider: "vonage",
+        id: format!("aaaaaaaa-bbbb-cccc-dddd-{n:012x}"),
+        to: format!("+{}", message.to),
+        from: message.from,
+        text: message.text,
+        status_callback: None,
+        client_ref: message.client_ref,
+    });
     (
         StatusCode::ACCEPTED,
         axum::Json(json!({ "message_uuid": id })),

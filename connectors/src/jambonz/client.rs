@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::phone::to_digits;
-use crate::sms::{Accepted, OutboundSms, SendError, SendFuture, SmsSender, retry_after};
+use crate::sms::{Accepted, OutboundSms, SendError, SendFuture, SmsSender, send_request};
 
 /// The hosted platform's REST API; a self-hosted jambonz has its own (`http://<api-server>:3000`).
 pub const DEFAULT_BASE_URL: &str = "https://api.jambonz.cloud";
@@ -123,23 +123,12 @@ impl JambonzClient {
             text: sms.text.clone(),
             carrier: self.carrier.clone(),
         };
-        let response = self
+        let request = self
             .http
             .post(self.messages_url.clone())
             .bearer_auth(&self.api_key)
-            .json(&request)
-            .send()
-            .await
-            .map_err(|e| SendError::from_transport(&e))?;
-        let status = response.status().as_u16();
-        let wait = retry_after(response.headers());
-        let body = response
-            .text()
-            .await
-            .map_err(|e| SendError::from_transport(&e))?;
-        if !(200..300).contains(&status) {
-            return Err(classify(status, &body, wait));
-        }
+            .json(&request);
+        let body = send_request(request, classify).await?;
         let created: MessageCreated =
             serde_json::from_str(&body).map_err(|e| SendError::Permanent {
                 reason: format!("unexpected jambonz answer: {e}"),

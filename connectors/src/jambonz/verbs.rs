@@ -18,7 +18,9 @@
 //!   [`TICKET_HEADER`] and an actionHook for the outcome; the caller's own number is presented
 //!   unless the trunk requires the mairie's (`caller_id`);
 //! - `Hangup`: `hangup` after the last words;
-//! - `SendSms`, `CreateTicket`: nothing to say to jambonz (the outbox and the store do them).
+//! - `SendSms`, `CreateTicket`: nothing to say to jambonz: the store keeps the ticket, and the
+//!   outbox sends the SMS through the REST API with its retries (jambonz's in-call `message`
+//!   verb has none); `message` only answers an inbound SMS ([`render_message`]).
 
 use std::collections::BTreeMap;
 
@@ -28,6 +30,7 @@ use serde_json::Value;
 
 use super::TICKET_HEADER;
 use crate::phone::to_digits;
+use crate::reply::{listen_hints, spoken};
 
 /// Which text-to-speech the `say` verbs ask for (`synthesizer`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -199,7 +202,7 @@ fn say<'a>(text: &'a str, options: &'a VerbOptions) -> Say<'a> {
 
 /// The hints a recogniser gets: trimmed, none empty, none longer than [`MAX_HINT_CHARS`], at
 /// most [`MAX_HINTS`] (the greeting carries the commune's whole keyword list).
-fn hints(hints: &[String]) -> Vec<&str> {
+fn recognizer_hints(hints: &[String]) -> Vec<&str> {
     hints
         .iter()
         .map(|hint| {
@@ -251,25 +254,11 @@ fn dial<'a>(number: &'a str, options: &'a VerbOptions) -> Verb<'a> {
 /// The verbs of a voice reply: its words (the prompt of a `gather` when the engine listens next),
 /// then a `dial` for a transfer, then `hangup`.
 pub fn render(reply: &Reply, options: &VerbOptions) -> Value {
-    let text = reply
-        .say
-        .iter()
-        .map(|u| u.text.trim())
-        .filter(|t| !t.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    let listen = reply.actions.iter().find_map(|action| match action {
-        Action::Listen { hints } => Some(if hints.is_empty() {
-            options.hints.as_slice()
-        } else {
-            hints
-        }),
-        _ => None,
-    });
+    let text = spoken(reply);
     let prompt = (!text.is_empty()).then(|| say(&text, options));
     let mut verbs = Vec::with_capacity(3);
-    match listen {
-        Some(listen_hints) => verbs.push(Verb::Gather {
+    match listen_hints(reply, &options.hints) {
+        Some(turn_hints) => verbs.push(Verb::Gather {
             input: ["speech", "digits"],
             action_hook: &options.gather_url,
             bargein: true,
@@ -282,8 +271,8 @@ pub fn render(reply: &Reply, options: &VerbOptions) -> Value {
                 hints_boost: options
                     .recognizer
                     .hints_boost
-                    .filter(|_| !listen_hints.is_empty()),
-                hints: hints(listen_hints),
+                    .filter(|_| !turn_hints.is_empty()),
+                hints: recognizer_hints(turn_hints),
             },
             say: prompt,
         }),

@@ -120,21 +120,15 @@ pub(in crate::testkit) async fn messages(
             .unwrap_or_default()
             .to_string()
     };
-    let id = {
-        let mut recorder = shared.lock();
-        recorder.next_id += 1;
-        let id = format!("6f4e3c2a-0000-4000-8000-{:012x}", recorder.next_id);
-        recorder.received.push(Received {
-            provider: "jambonz",
-            id: id.clone(),
-            to: format!("+{}", field("to")),
-            from: field("from"),
-            text: field("text"),
-            status_callback: None,
-            client_ref: None,
-        });
-        id
-    };
+    let id = shared.record(|n| Received {
+        provider: "jambonz",
+        id: format!("6f4e3c2a-0000-4000-8000-{n:012x}"),
+        to: format!("+{}", field("to")),
+        from: field("from"),
+        text: field("text"),
+        status_callback: None,
+        client_ref: None,
+    });
     (
         StatusCode::OK,
         axum::Json(json!({
