@@ -131,7 +131,7 @@ fn jambonz_turn(c: &mut Criterion, reply: &Reply) {
                 .unwrap();
             let result = jambonz::GatherResult::parse(&body).unwrap();
             black_box(result.inbound("villebourg"));
-            black_box(serde_json::to_vec(&jambonz::verbs::render(reply, &options)).unwrap())
+            black_box(jambonz::verbs::render(reply, &options))
         })
     });
     let call = serde_json::to_vec(&call_webhook(

@@ -126,8 +126,11 @@ impl App {
             .map_err(|e| (StatusCode::FORBIDDEN, e.to_string()))
     }
 
-    fn answer(&self, verbs: Value) -> Response {
-        axum::Json(self.answer_override.clone().unwrap_or(verbs)).into_response()
+    fn answer(&self, verbs: String) -> Response {
+        match &self.answer_override {
+            Some(answer) => axum::Json(answer.clone()).into_response(),
+            None => json_response(verbs),
+        }
     }
 
     fn turn(&self, inbound: Inbound) -> Response {
@@ -135,6 +138,10 @@ impl App {
         self.seen.lock().unwrap().inbound.push(inbound);
         self.answer(verbs::render(&reply, &self.options()))
     }
+}
+
+fn json_response(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 fn bad_request(error: WebhookError) -> Response {
@@ -169,6 +176,13 @@ async fn gather(State(app): Shared, headers: HeaderMap, body: Bytes) -> Response
         return refused.into_response();
     }
     match GatherResult::parse(&body) {
+        // A turn the application cannot answer yet: hold the caller, then start again.
+        Ok(result) if result.inbound("v").text == "patientez" => app.answer(verbs::render_hold(
+            Some("Un instant, s'il vous plaît."),
+            1,
+            &format!("{}/jambonz/call", app.public_url),
+            &app.options(),
+        )),
         Ok(result) => app.turn(result.inbound("villebourg")),
         Err(error) => bad_request(error),
     }
@@ -179,12 +193,11 @@ async fn dial(State(app): Shared, headers: HeaderMap, body: Bytes) -> Response {
         return refused.into_response();
     }
     match DialResult::parse(&body) {
-        Ok(result) if result.connected() => axum::Json(verbs::render_empty()).into_response(),
-        Ok(_) => axum::Json(verbs::render_say_and_hang_up(
+        Ok(result) if result.connected() => json_response(verbs::render_empty()),
+        Ok(_) => json_response(verbs::render_say_and_hang_up(
             "Aucun agent n'est disponible : nous vous rappellerons.",
             &app.options(),
-        ))
-        .into_response(),
+        )),
         Err(error) => bad_request(error),
     }
 }
@@ -346,6 +359,38 @@ async fn dtmf_zero_transfers_with_the_ticket_and_the_outcome_is_heard() {
     assert_eq!(
         seen.statuses.iter().filter(|s| *s == "completed").count(),
         3
+    );
+}
+
+#[tokio::test]
+async fn holding_pauses_then_redirects_and_loops_are_cut() {
+    let running = start(Some(both()), None).await;
+    let fake = jambonz(&running, Some(basic()), Some(SECRET));
+    let mut call = fake.call("+33612345678", "+33130000001").await.unwrap();
+    call.say("patientez").await.unwrap();
+    assert!(call.listening(), "the redirect's answer runs");
+    assert!(
+        call.said()
+            .starts_with("Un instant, s'il vous plaît. Bonjour"),
+        "{}",
+        call.said()
+    );
+    assert_eq!(call.turns().len(), 3, "call webhook, gather, redirect");
+
+    let looping: Value = serde_json::from_str(&verbs::render_hold(
+        None,
+        1,
+        &format!("{PUBLIC_URL}/jambonz/call"),
+        &VerbOptions::french(""),
+    ))
+    .unwrap();
+    let running = start(Some(both()), Some(looping)).await;
+    let result = jambonz(&running, Some(basic()), Some(SECRET))
+        .call("+33612345678", "+33130000001")
+        .await;
+    assert!(
+        matches!(&result, Err(FakeError::Refused { reason, .. }) if reason.contains("loop")),
+        "{result:?}"
     );
 }
 

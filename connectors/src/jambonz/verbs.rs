@@ -1,4 +1,5 @@
-//! A [`Reply`] rendered as a jambonz verb array (the JSON body answering a webhook).
+//! A [`Reply`] rendered as a jambonz verb array: the JSON text answering a webhook, to send with
+//! `Content-Type: application/json` (jambonz ignores a body of any other type).
 //!
 //! Verbs and properties as the jambonz verb reference and the @jambonz/verb-specifications
 //! package (the validator the feature server runs on every answer) define them:
@@ -26,7 +27,6 @@ use std::collections::BTreeMap;
 
 use guichet_agent::{Action, Reply};
 use serde::Serialize;
-use serde_json::Value;
 
 use super::TICKET_HEADER;
 use crate::phone::to_digits;
@@ -185,8 +185,10 @@ enum Verb<'a> {
     },
 }
 
-fn to_json(verbs: &[Verb]) -> Value {
-    serde_json::to_value(verbs).unwrap_or_else(|_| Value::Array(Vec::new()))
+/// The answer's body. Serialised straight to text (no `Value` in between: the greeting carries
+/// the commune's whole keyword list); these types cannot fail to serialise.
+fn to_json(verbs: &[Verb]) -> String {
+    serde_json::to_string(verbs).unwrap_or_else(|_| render_empty())
 }
 
 fn say<'a>(text: &'a str, options: &'a VerbOptions) -> Say<'a> {
@@ -253,7 +255,7 @@ fn dial<'a>(number: &'a str, options: &'a VerbOptions) -> Verb<'a> {
 
 /// The verbs of a voice reply: its words (the prompt of a `gather` when the engine listens next),
 /// then a `dial` for a transfer, then `hangup`.
-pub fn render(reply: &Reply, options: &VerbOptions) -> Value {
+pub fn render(reply: &Reply, options: &VerbOptions) -> String {
     let text = spoken(reply);
     let prompt = (!text.is_empty()).then(|| say(&text, options));
     let mut verbs = Vec::with_capacity(3);
@@ -289,7 +291,7 @@ pub fn render(reply: &Reply, options: &VerbOptions) -> Value {
 }
 
 /// Something short to say before hanging up (unknown number, a transfer nobody answered).
-pub fn render_say_and_hang_up(text: &str, options: &VerbOptions) -> Value {
+pub fn render_say_and_hang_up(text: &str, options: &VerbOptions) -> String {
     to_json(&[Verb::Say(say(text, options)), Verb::Hangup])
 }
 
@@ -301,7 +303,7 @@ pub fn render_hold(
     seconds: u32,
     redirect_url: &str,
     options: &VerbOptions,
-) -> Value {
+) -> String {
     let mut verbs = Vec::with_capacity(3);
     verbs.extend(
         text.map(str::trim)
@@ -320,7 +322,7 @@ pub fn render_hold(
 /// The answer to an inbound SMS: one `message` back to its sender (no verb when there is nothing
 /// to say). Numbers go as SMPP carriers take them: international digits, no `+`; an alphanumeric
 /// sender is kept.
-pub fn render_message(to: &str, from: &str, text: &str) -> Value {
+pub fn render_message(to: &str, from: &str, text: &str) -> String {
     if text.trim().is_empty() {
         return render_empty();
     }
@@ -332,8 +334,8 @@ pub fn render_message(to: &str, from: &str, text: &str) -> Value {
 }
 
 /// No verb at all (status webhooks, ignored events): jambonz reads nothing from it.
-pub fn render_empty() -> Value {
-    Value::Array(Vec::new())
+pub fn render_empty() -> String {
+    "[]".to_string()
 }
 
 #[cfg(test)]
