@@ -19,7 +19,7 @@ pub mod verbs;
 pub mod webhook;
 
 pub use auth::{BasicCredentials, NotConfigured, WebhookVerifier};
-pub use client::JambonzClient;
+pub use client::{ClientError, JambonzClient};
 pub use verbs::{Recognizer, Synthesizer, VerbOptions};
 pub use webhook::{
     CallHook, CallInfo, CallStatus, DialResult, DialStatus, Direction, GatherReason, GatherResult,
