@@ -1,12 +1,15 @@
-//! Outbound SMS, common to every provider: what to send, what came back, how to classify failures.
+//! Outbound SMS, common to every provider: what to send, what came back, how to classify failures,
+//! and [`SmsSender`], the one trait every provider's client implements. This module names no
+//! provider: the outbox sends through an [`SmsClient`] whatever is behind it.
 
+use std::fmt::Debug;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
-
-use crate::twilio::client::TwilioClient;
-use crate::vonage::client::VonageClient;
 
 /// One SMS to send. `reference` is our own id (the outbox row), echoed in logs and callbacks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,6 +88,29 @@ fn truncate(text: &str, max: usize) -> &str {
     }
 }
 
+/// Sends a provider's request and reads its answer: the body of a 2xx, else the failure as
+/// `classify` reads the status, the body and `Retry-After` (usually [`SendError::from_status`]).
+pub(crate) async fn send_request(
+    request: reqwest::RequestBuilder,
+    classify: impl FnOnce(u16, &str, Option<Duration>) -> SendError,
+) -> Result<String, SendError> {
+    let response = request
+        .send()
+        .await
+        .map_err(|e| SendError::from_transport(&e))?;
+    let status = response.status().as_u16();
+    let wait = retry_after(response.headers());
+    let body = response
+        .text()
+        .await
+        .map_err(|e| SendError::from_transport(&e))?;
+    if (200..300).contains(&status) {
+        Ok(body)
+    } else {
+        Err(classify(status, &body, wait))
+    }
+}
+
 /// Parse a `Retry-After` header given in seconds.
 pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     headers
@@ -107,26 +133,38 @@ pub enum DeliveryState {
     Failed,
 }
 
-/// The configured SMS provider.
+/// What a provider's [`SmsSender::send`] returns: boxed, so that senders can sit behind `dyn`.
+pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<Accepted, SendError>> + Send + 'a>>;
+
+/// A provider's Messages API: what the outbox needs of it. Each client classifies its failures
+/// with [`SendError::from_status`] and [`SendError::from_transport`], so the outbox's retries,
+/// `Retry-After`, permanent failures and dead-lettering apply to every provider alike.
+pub trait SmsSender: Debug + Send + Sync {
+    /// The provider's name in metrics and logs (`twilio`, `vonage`, `jambonz`).
+    fn provider(&self) -> &'static str;
+
+    fn send<'a>(&'a self, sms: &'a OutboundSms) -> SendFuture<'a>;
+}
+
+/// The configured SMS provider: any [`SmsSender`], cheap to clone.
 #[derive(Debug, Clone)]
-pub enum SmsClient {
-    Twilio(TwilioClient),
-    Vonage(VonageClient),
+pub struct SmsClient {
+    sender: Arc<dyn SmsSender>,
 }
 
 impl SmsClient {
-    pub async fn send(&self, sms: &OutboundSms) -> Result<Accepted, SendError> {
-        match self {
-            SmsClient::Twilio(client) => client.send(sms).await,
-            SmsClient::Vonage(client) => client.send(sms).await,
+    pub fn new(sender: impl SmsSender + 'static) -> SmsClient {
+        SmsClient {
+            sender: Arc::new(sender),
         }
     }
 
+    pub async fn send(&self, sms: &OutboundSms) -> Result<Accepted, SendError> {
+        self.sender.send(sms).await
+    }
+
     pub fn provider(&self) -> &'static str {
-        match self {
-            SmsClient::Twilio(_) => "twilio",
-            SmsClient::Vonage(_) => "vonage",
-        }
+        self.sender.provider()
     }
 }
 

@@ -1,8 +1,11 @@
-//! A fake Twilio + Vonage SMS API on 127.0.0.1 for tests (feature `testkit`).
+//! A fake Twilio + Vonage + jambonz SMS API on 127.0.0.1 for tests (feature `testkit`).
 //!
-//! It enforces the wire formats and authentication of both Messages APIs (path, basic auth,
-//! content type, field names and values), records every message it accepts, and can be told to
-//! answer the next requests with 500s, 429s or to hang (so the client times out).
+//! It enforces the wire formats and authentication of the three Messages APIs (path, basic or
+//! bearer auth, content type, field names and values), records every message it accepts, and can
+//! be told to answer the next requests with 500s, 429s or to hang (so the client times out).
+//! [`jambonz`] also holds a fake jambonz that drives calls against the service's webhooks.
+
+pub mod jambonz;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -51,6 +54,8 @@ pub struct Credentials {
     pub twilio_auth_token: String,
     pub vonage_api_key: String,
     pub vonage_api_secret: String,
+    pub jambonz_account_sid: String,
+    pub jambonz_api_key: String,
 }
 
 impl Default for Credentials {
@@ -60,6 +65,8 @@ impl Default for Credentials {
             twilio_auth_token: "twilio-test-token".into(),
             vonage_api_key: "vonagekey".into(),
             vonage_api_secret: "vonage-test-secret".into(),
+            jambonz_account_sid: jambonz::ACCOUNT_SID.into(),
+            jambonz_api_key: "jambonz-test-api-key".into(),
         }
     }
 }
@@ -84,6 +91,17 @@ impl Shared {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+
+    /// Records an accepted message under the next number (`received` builds it from that
+    /// number); its provider id.
+    fn record(&self, received: impl FnOnce(u64) -> Received) -> String {
+        let mut recorder = self.lock();
+        recorder.next_id += 1;
+        let message = received(recorder.next_id);
+        let id = message.id.clone();
+        recorder.received.push(message);
+        id
+    }
 }
 
 pub struct FakeProvider {
@@ -104,6 +122,10 @@ impl FakeProvider {
                 post(twilio_messages),
             )
             .route("/v1/messages", post(vonage_messages))
+            .route(
+                "/v1/Accounts/{account}/Messages",
+                post(jambonz::rest::messages),
+            )
             .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let address = listener.local_addr()?;
@@ -123,7 +145,7 @@ impl FakeProvider {
         })
     }
 
-    /// `http://127.0.0.1:PORT`: the base URL to give a Twilio or Vonage client.
+    /// `http://127.0.0.1:PORT`: the base URL to give a Twilio, Vonage or jambonz client.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.address)
     }
@@ -347,21 +369,15 @@ async fn twilio_messages(
             ),
         );
     }
-    let id = {
-        let mut recorder = shared.lock();
-        recorder.next_id += 1;
-        let id = format!("SM{:032x}", recorder.next_id);
-        recorder.received.push(Received {
-            provider: "twilio",
-            id: id.clone(),
-            to: to.clone(),
-            from: from.clone(),
-            text: text.clone(),
-            status_callback: field("StatusCallback"),
-            client_ref: None,
-        });
-        id
-    };
+    let id = shared.record(|n| Received {
+        provider: "twilio",
+        id: format!("SM{n:032x}"),
+        to: to.clone(),
+        from: from.clone(),
+        text: text.clone(),
+        status_callback: field("StatusCallback"),
+        client_ref: None,
+    });
     (
         StatusCode::CREATED,
         axum::Json(json!({
@@ -434,22 +450,15 @@ async fn vonage_messages(
             vonage_error("Invalid params", &problem),
         );
     }
-    let id = {
-        let mut recorder = shared.lock();
-        recorder.next_id += 1;
-        let n = recorder.next_id;
-        let id = format!("aaaaaaaa-bbbb-cccc-dddd-{n:012x}");
-        recorder.received.push(Received {
-            provider: "vonage",
-            id: id.clone(),
-            to: format!("+{}", message.to),
-            from: message.from,
-            text: message.text,
-            status_callback: None,
-            client_ref: message.client_ref,
-        });
-        id
-    };
+    let id = shared.record(|n| Received {
+        provider: "vonage",
+        id: format!("aaaaaaaa-bbbb-cccc-dddd-{n:012x}"),
+        to: format!("+{}", message.to),
+        from: message.from,
+        text: message.text,
+        status_callback: None,
+        client_ref: message.client_ref,
+    });
     (
         StatusCode::ACCEPTED,
         axum::Json(json!({ "message_uuid": id })),

@@ -1,7 +1,9 @@
-//! The SMS clients against the fake provider: exact wire formats, auth, and failure classification.
+//! The SMS clients (Twilio, Vonage, jambonz) against the fake provider: exact wire formats, auth,
+//! and failure classification.
 
 use std::time::Duration;
 
+use guichet_connectors::jambonz::JambonzClient;
 use guichet_connectors::testkit::{Credentials, FakeProvider, Fault};
 use guichet_connectors::twilio::TwilioClient;
 use guichet_connectors::vonage::VonageClient;
@@ -151,4 +153,93 @@ async fn server_errors_throttling_and_timeouts_are_transient() {
     assert!(client.send(&sms("x")).await.is_ok());
     assert_eq!(fake.received().len(), 1);
     assert_eq!(fake.attempts(), 5);
+}
+
+fn jambonz(fake: &FakeProvider, api_key: &str, carrier: Option<&str>) -> SmsClient {
+    let c = fake.credentials();
+    SmsClient::new(
+        JambonzClient::new(
+            &fake.base_url(),
+            &c.jambonz_account_sid,
+            api_key,
+            carrier.map(str::to_string),
+            Duration::from_millis(500),
+        )
+        .unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn jambonz_send_is_accepted_in_smpp_spelling() {
+    let fake = FakeProvider::start(Credentials::default()).await.unwrap();
+    let client = jambonz(&fake, &fake.credentials().jambonz_api_key.clone(), None);
+    assert_eq!(client.provider(), "jambonz");
+    let accepted = client.send(&sms("out-3")).await.unwrap();
+    let received = fake.received();
+    assert_eq!(received.len(), 1, "{:?}", fake.rejections());
+    assert_eq!(received[0].provider, "jambonz");
+    assert_eq!(received[0].id, accepted.provider_id);
+    assert_eq!(received[0].to, "+33612345678");
+    assert_eq!(received[0].from, "VILLEBOURG");
+    // A named SMPP carrier is a property jambonz's message verb knows.
+    let with_carrier = jambonz(
+        &fake,
+        &fake.credentials().jambonz_api_key.clone(),
+        Some("operateur-fr"),
+    );
+    with_carrier.send(&sms("out-4")).await.unwrap();
+    let numbered = OutboundSms {
+        from: "+33130000001".into(),
+        ..sms("out-5")
+    };
+    client.send(&numbered).await.unwrap();
+    assert_eq!(fake.received()[2].from, "33130000001");
+    assert!(fake.rejections().is_empty());
+}
+
+#[tokio::test]
+async fn jambonz_failures_are_classified_for_the_outbox() {
+    let fake = FakeProvider::start(Credentials::default()).await.unwrap();
+    let wrong = jambonz(&fake, "not-the-key", None);
+    assert!(matches!(
+        wrong.send(&sms("a")).await,
+        Err(SendError::Permanent { .. })
+    ));
+    let client = jambonz(&fake, &fake.credentials().jambonz_api_key.clone(), None);
+    let landline_typo = OutboundSms {
+        to: "0612345678".into(),
+        ..sms("b")
+    };
+    assert!(matches!(
+        client.send(&landline_typo).await,
+        Err(SendError::Permanent { .. })
+    ));
+    fake.push_faults([
+        Fault::Status(480),
+        Fault::Status(503),
+        Fault::TooManyRequests {
+            retry_after_seconds: 7,
+        },
+        Fault::Hang(Duration::from_millis(1000)),
+    ]);
+    assert!(
+        client.send(&sms("c")).await.unwrap_err().is_transient(),
+        "480: temporary failure"
+    );
+    assert!(client.send(&sms("c")).await.unwrap_err().is_transient());
+    assert_eq!(
+        client.send(&sms("c")).await.err().and_then(|e| match e {
+            SendError::Transient { retry_after, .. } => retry_after,
+            SendError::Permanent { .. } => None,
+        }),
+        Some(Duration::from_secs(7))
+    );
+    let timeout = client.send(&sms("c")).await;
+    assert!(
+        matches!(&timeout, Err(SendError::Transient { reason, .. }) if reason.starts_with("timeout")),
+        "{timeout:?}"
+    );
+    assert!(client.send(&sms("c")).await.is_ok());
+    assert_eq!(fake.received().len(), 1);
+    assert_eq!(fake.rejections().len(), 2);
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::sms::{Accepted, OutboundSms, SendError, retry_after};
+use crate::sms::{Accepted, OutboundSms, SendError, SendFuture, SmsClient, SmsSender, retry_after};
 
 pub const DEFAULT_BASE_URL: &str = "https://api.twilio.com";
 
@@ -85,5 +85,24 @@ impl TwilioClient {
         Ok(Accepted {
             provider_id: resource.sid,
         })
+    }
+}
+
+impl SmsSender for TwilioClient {
+    fn provider(&self) -> &'static str {
+        "twilio"
+    }
+
+    fn send<'a>(&'a self, sms: &'a OutboundSms) -> SendFuture<'a> {
+        Box::pin(TwilioClient::send(self, sms))
+    }
+}
+
+impl SmsClient {
+    /// [`SmsClient::new`] under the name of the enum variant it replaced, which the service's
+    /// wiring still uses.
+    #[allow(non_snake_case)]
+    pub fn Twilio(client: TwilioClient) -> SmsClient {
+        SmsClient::new(client)
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::phone::to_digits;
-use crate::sms::{Accepted, OutboundSms, SendError, retry_after};
+use crate::sms::{Accepted, OutboundSms, SendError, SendFuture, SmsClient, SmsSender, retry_after};
 
 pub const DEFAULT_BASE_URL: &str = "https://api.nexmo.com";
 
@@ -92,5 +92,24 @@ impl VonageClient {
         Ok(Accepted {
             provider_id: accepted.message_uuid,
         })
+    }
+}
+
+impl SmsSender for VonageClient {
+    fn provider(&self) -> &'static str {
+        "vonage"
+    }
+
+    fn send<'a>(&'a self, sms: &'a OutboundSms) -> SendFuture<'a> {
+        Box::pin(VonageClient::send(self, sms))
+    }
+}
+
+impl SmsClient {
+    /// [`SmsClient::new`] under the name of the enum variant it replaced, which the service's
+    /// wiring still uses.
+    #[allow(non_snake_case)]
+    pub fn Vonage(client: VonageClient) -> SmsClient {
+        SmsClient::new(client)
     }
 }

@@ -1,4 +1,4 @@
-//! Every fuzz target in one test binary (one link instead of eight; the targets run in
+//! Every fuzz target in one test binary (one link instead of nine; the targets run in
 //! parallel test threads, each for `GUICHET_FUZZ_SECONDS`).
 
 mod common;
@@ -8,6 +8,7 @@ mod api_json;
 mod commune_toml;
 mod dialogue_yaml;
 mod fiche;
+mod jambonz_json;
 mod opening_hours;
 mod signatures;
 mod twilio_form;

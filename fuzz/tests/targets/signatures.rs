@@ -1,10 +1,12 @@
-//! Fuzz target `signatures`: Twilio's `X-Twilio-Signature` and Vonage's signed webhooks (JWT
-//! HS256 + `payload_hash`).
+//! Fuzz target `signatures`: Twilio's `X-Twilio-Signature`, Vonage's signed webhooks (JWT
+//! HS256 + `payload_hash`) and jambonz's `Jambonz-Signature` (HMAC-SHA256 over `t.body`) and
+//! Basic credentials.
 //!
 //! Properties, for arbitrary keys, URLs, bodies and headers: verification never panics; what
 //! we sign with the right key verifies (whatever the order of the parameters); a change to the
 //! URL, a parameter, the body, the signature or the key, or a token too old, is refused.
 
+use guichet_connectors::jambonz::auth::{self as jambonz, BasicCredentials, WebhookVerifier};
 use guichet_connectors::twilio::{Form, signature as twilio};
 use guichet_connectors::vonage::signature as vonage;
 use guichet_fuzz::mutate::{self, Mutation};
@@ -238,9 +240,141 @@ fn check_vonage(case: &Case) -> Result<(), String> {
     Ok(())
 }
 
+/// The `v1` value of a `Jambonz-Signature` we made, lower-case hex.
+fn jambonz_v1(header: &str) -> String {
+    header
+        .split_once(",v1=")
+        .map_or(String::new(), |(_, v1)| v1.to_string())
+}
+
+fn check_jambonz(case: &Case) -> Result<(), String> {
+    let body = &case.body;
+    let Ok(tolerance) = u64::try_from(case.max_age) else {
+        return Ok(());
+    };
+    let header = jambonz::sign(&case.key, body, case.iat);
+    let good_v1 = jambonz_v1(&header);
+    let verifier = match WebhookVerifier::new(None, Some(&case.key), tolerance) {
+        Ok(verifier) => verifier,
+        Err(_) => {
+            // No secret, no verifier: an empty secret opens nothing.
+            return ensure(case.key.is_empty(), || {
+                "a non-empty secret was refused".into()
+            });
+        }
+    };
+    ensure(!case.key.is_empty(), || "a verifier without secret".into())?;
+    let verify =
+        |header: &str, body: &[u8], now: i64| verifier.verify(None, Some(header), body, now);
+    // An accepted header carries our MAC (hex is read in either case).
+    let carries_ours = |header: &str| header.to_ascii_lowercase().contains(&good_v1);
+
+    if let Some(forged) = &case.forged {
+        let result = verify(forged, body, case.iat);
+        ensure(result.is_err() || carries_ours(forged), || {
+            format!("forged Jambonz-Signature {forged:?} accepted")
+        })?;
+    }
+    let fresh = case.now_anywhere.abs_diff(case.iat) <= tolerance;
+    let anywhere = verify(&header, body, case.now_anywhere);
+    ensure(anywhere.is_ok() == fresh, || {
+        format!(
+            "signed at {} checked at {} (tolerance {tolerance}): {anywhere:?}",
+            case.iat, case.now_anywhere
+        )
+    })?;
+    let offset = (case.skew * tolerance as f64) as i64;
+    let Some(now) = case.iat.checked_add(offset) else {
+        return Ok(());
+    };
+    let ok = verify(&header, body, now);
+    ensure(ok.is_ok(), || {
+        format!("our own signature is refused at t{offset:+}s: {ok:?} ({header:?})")
+    })?;
+    let mut changed = body.clone();
+    for edit in &case.body_edits {
+        mutate::apply(&mut changed, edit, &[], &[]);
+    }
+    if &changed != body {
+        ensure(verify(&header, &changed, now).is_err(), || {
+            format!("signature accepted for another body {changed:?}")
+        })?;
+    }
+    let altered = edited(&header, &case.signature_edits);
+    if verify(&altered, body, now).is_ok() {
+        ensure(carries_ours(&altered), || {
+            format!("altered Jambonz-Signature {altered:?} accepted (good: {header:?})")
+        })?;
+    }
+    if !same_hmac_key(&case.key, &case.other_key) && !case.other_key.is_empty() {
+        let other = WebhookVerifier::new(None, Some(&case.other_key), tolerance)
+            .map_err(|e| e.to_string())?;
+        ensure(
+            other.verify(None, Some(&header), body, now).is_err(),
+            || {
+                format!(
+                    "signature accepted with another secret {:?}",
+                    case.other_key
+                )
+            },
+        )?;
+    }
+    let late = u64::from(case.lateness) + 1;
+    for now in [
+        i64::try_from(tolerance.saturating_add(late))
+            .ok()
+            .and_then(|shift| case.iat.checked_add(shift)),
+        i64::try_from(tolerance.saturating_add(late))
+            .ok()
+            .and_then(|shift| case.iat.checked_sub(shift)),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        ensure(verify(&header, body, now).is_err(), || {
+            format!(
+                "signed at {} accepted at {now} (tolerance {tolerance})",
+                case.iat
+            )
+        })?;
+    }
+    check_jambonz_basic(case)
+}
+
+/// Basic credentials: only the exact user and password pass, whatever the header holds.
+fn check_jambonz_basic(case: &Case) -> Result<(), String> {
+    let credentials = BasicCredentials {
+        username: case.key.clone(),
+        password: case.other_key.clone(),
+    };
+    let Ok(verifier) = WebhookVerifier::new(Some(credentials.clone()), None, 300) else {
+        return ensure(case.key.is_empty() || case.other_key.is_empty(), || {
+            "non-empty Basic credentials were refused".into()
+        });
+    };
+    let good = jambonz::basic_authorization(&credentials);
+    ensure(verifier.verify(Some(&good), None, b"", 0).is_ok(), || {
+        format!("our own Basic header {good:?} is refused")
+    })?;
+    if let Some(forged) = &case.forged {
+        // Canonical base64 is unique: an accepted header carries exactly our encoding.
+        let ours = good.strip_prefix("Basic ").unwrap_or_default();
+        let theirs = forged
+            .trim()
+            .split_once(' ')
+            .map(|(_, encoded)| encoded.trim());
+        ensure(
+            verifier.verify(Some(forged), None, b"", 0).is_err() || theirs == Some(ours),
+            || format!("forged Authorization {forged:?} accepted"),
+        )?;
+    }
+    Ok(())
+}
+
 fn check(case: &Case) -> Result<(), String> {
     check_twilio(case)?;
-    check_vonage(case)
+    check_vonage(case)?;
+    check_jambonz(case)
 }
 
 fn key() -> impl Strategy<Value = String> {
@@ -386,7 +520,7 @@ fn seeds(corpus: &[Vec<u8>]) -> Vec<Case> {
 }
 
 #[test]
-fn twilio_and_vonage_signatures() {
+fn twilio_vonage_and_jambonz_signatures() {
     let corpus = guichet_fuzz::corpus(TARGET);
     assert!(!corpus.is_empty(), "the signatures corpus is missing");
     let summary = guichet_fuzz::run(TARGET, seeds(&corpus), strategy(&corpus), check);
