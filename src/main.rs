@@ -34,6 +34,9 @@ enum Command {
     /// Staff accounts of the web console
     #[command(subcommand)]
     Staff(cli::staff::Command),
+    /// Keys of the JSON API (create, list, revoke)
+    #[command(subcommand)]
+    Apikey(cli::apikey::Command),
     /// Answer citizens' access and erasure requests (RGPD)
     #[command(subcommand)]
     Privacy(cli::privacy::Command),
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
         Command::Loadtest(args) => cli::loadtest::run(args),
         Command::Staff(command) => cli::staff::run(command),
         Command::Privacy(command) => cli::privacy::run(command),
+        Command::Apikey(command) => cli::apikey::run(command),
     };
     match result {
         Ok(code) => code,

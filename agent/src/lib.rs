@@ -66,7 +66,7 @@ pub mod types;
 pub use answer::HUMAN_OFFER;
 pub use clarify::option_for;
 pub use engine::{ANGER_ACK, Engine};
-pub use line::{e164, is_withheld};
+pub use line::{Callback, callback, e164, is_french_mobile, is_withheld};
 pub use policy::{Policy, Verdict};
 pub use session::{Exchange, HISTORY_LEN, Pending, Session};
 pub use turn::ANYTHING_ELSE;

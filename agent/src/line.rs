@@ -59,6 +59,85 @@ fn parse(number: &str) -> Option<PhoneNumber> {
     phonenumber::parse(Some(country::Id::FR), trimmed).ok()
 }
 
+/// Whether an SMS may be sent to `number`: a French mobile, metropolitan (+336, +337) or in an
+/// overseas mobile range ([`PLANS`]), by prefix. Any other number (foreign mobiles included) is
+/// refused by the SMS guard: SMS pumping targets foreign and premium ranges.
+pub fn is_french_mobile(number: &str) -> bool {
+    let Some(parsed) = parse(number) else {
+        return false;
+    };
+    let code = parsed.code().value();
+    let national = parsed.national().value().to_string();
+    national.len() == 9
+        && PLANS.iter().any(|(plan, mobiles, _)| {
+            *plan == code && mobiles.iter().any(|p| national.starts_with(p))
+        })
+}
+
+/// Whether a standardiste may call a number back, and if not, why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Callback {
+    /// A French (metropolitan or overseas) mobile or landline.
+    Callable,
+    /// Premium-rate or shared-cost (08 1x, 08 2x, 08 9x, 118…): calling it costs the commune.
+    Premium,
+    /// A short or malformed national number (3xxx, 118 218…).
+    Short,
+    /// A number outside the French numbering plans.
+    Foreign,
+}
+
+impl Callback {
+    /// What the ticket says instead of offering the number for a callback (French).
+    pub fn warning(self) -> Option<&'static str> {
+        match self {
+            Callback::Callable => None,
+            Callback::Premium => {
+                Some("numéro surtaxé (08 1x, 08 2x, 08 9x, 118…) : à ne pas rappeler")
+            }
+            Callback::Short => Some("numéro court ou incomplet : à ne pas rappeler"),
+            Callback::Foreign => Some("numéro étranger : à ne pas rappeler sans vérification"),
+        }
+    }
+}
+
+/// Classifies a callback number (see [`Callback`]); a withheld number is [`Callback::Short`].
+pub fn callback(number: &str) -> Callback {
+    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+    let Some(parsed) = parse(number) else {
+        return Callback::Short;
+    };
+    let code = parsed.code().value();
+    let national = parsed.national().value().to_string();
+    if code == 33 {
+        if national.starts_with("118") || (national.len() < 9 && digits.len() < 9) {
+            return if national.starts_with("118") {
+                Callback::Premium
+            } else {
+                Callback::Short
+            };
+        }
+        if ["81", "82", "89"].iter().any(|p| national.starts_with(p)) {
+            return Callback::Premium;
+        }
+        if national.len() != 9 {
+            return Callback::Short;
+        }
+        return Callback::Callable;
+    }
+    if PLANS.iter().any(|(plan, _, _)| *plan == code) {
+        return if national.len() == 9 {
+            Callback::Callable
+        } else {
+            Callback::Short
+        };
+    }
+    match parsed.number_type(&DATABASE) {
+        Type::PremiumRate | Type::SharedCost => Callback::Premium,
+        _ => Callback::Foreign,
+    }
+}
+
 /// Whether the caller's number is withheld or unusable (nobody can call it back).
 pub fn is_withheld(number: &str) -> bool {
     parse(number).is_none()
@@ -93,6 +172,44 @@ mod tests {
         ] {
             assert_eq!(LineType::of(landline), LineType::Landline, "{landline}");
         }
+    }
+
+    #[test]
+    fn only_french_mobiles_may_get_an_sms() {
+        for yes in [
+            "+33612345678",
+            "0712345678",
+            "+590690123456",
+            "+262692123456",
+        ] {
+            assert!(is_french_mobile(yes), "{yes}");
+        }
+        for no in [
+            "+447700900124",
+            "+33130123456",
+            "+33899123456",
+            "+4915112345678",
+            "3010",
+            "anonymous",
+            "",
+        ] {
+            assert!(!is_french_mobile(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn callback_numbers_flag_premium_short_and_foreign() {
+        assert_eq!(callback("+33612345678"), Callback::Callable);
+        assert_eq!(callback("+33130123456"), Callback::Callable);
+        assert_eq!(callback("0899123456"), Callback::Premium);
+        assert_eq!(callback("+33891234567"), Callback::Premium);
+        assert_eq!(callback("+33821234567"), Callback::Premium);
+        assert_eq!(callback("118218"), Callback::Premium);
+        assert_eq!(callback("3010"), Callback::Short);
+        assert_eq!(callback("+447700900124"), Callback::Foreign);
+        assert_eq!(callback("+596696123456"), Callback::Callable);
+        assert!(Callback::Premium.warning().unwrap().contains("surtaxé"));
+        assert!(Callback::Callable.warning().is_none());
     }
 
     #[test]

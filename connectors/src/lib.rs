@@ -13,6 +13,7 @@ pub mod jambonz;
 pub mod phone;
 pub mod reply;
 pub mod sms;
+pub mod text;
 pub mod twilio;
 pub mod vonage;
 

@@ -444,6 +444,8 @@ async fn claimed_sms(h: &Harness, commune: &str, key: &str, to: &str, body: &str
             to: to.into(),
             sender: "MAIRIE".into(),
             body: body.into(),
+            refusal: None,
+            limits: None,
             created_at: h.clock.now(),
         })
         .await

@@ -170,6 +170,27 @@ pub struct Rollout {
     pub pilot_numbers: Vec<String>,
 }
 
+/// `commune.toml`'s `[sms]` limits: whatever queues an SMS, the outbox refuses it beyond them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmsGuard {
+    /// SMS per recipient per day (the commune's local day).
+    pub per_recipient_daily: u32,
+    /// SMS per day for the whole commune; none beyond it.
+    pub daily_budget: u32,
+    /// Share of the budget (percent) at which administrators are alerted.
+    pub alert_percent: u8,
+}
+
+impl Default for SmsGuard {
+    fn default() -> Self {
+        SmsGuard {
+            per_recipient_daily: 5,
+            daily_budget: 300,
+            alert_percent: 80,
+        }
+    }
+}
+
 /// `commune.toml`, validated.
 #[derive(Debug, Clone)]
 pub struct Commune {
@@ -180,6 +201,8 @@ pub struct Commune {
     pub greeting: String,
     pub transfer_number: String,
     pub sms_sender: String,
+    /// `[sms]`'s limits on outgoing SMS.
+    pub sms_guard: SmsGuard,
     pub retention_days: u32,
     pub rollout: Rollout,
     pub partners: BTreeMap<String, Partner>,

@@ -1,5 +1,6 @@
 //! One module per subcommand; each owns its arguments and its `run`.
 
+pub mod apikey;
 pub mod chat;
 pub mod dialogues;
 pub mod eval;

@@ -5,27 +5,40 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
+use tower_http::limit::RequestBodyLimitLayer;
 
+use super::exposure::Providers;
 use super::handlers::{api, ops, twilio, vonage};
 use super::state::AppState;
 
+/// Every route; a provider's webhooks only when its secret is configured (else 404, see
+/// [`super::exposure`]). Every request body, the console's included, is bounded by
+/// `body_limit_bytes` (413 beyond).
 pub fn router(state: Arc<AppState>) -> Router {
     let limit = state.settings.body_limit_bytes;
+    let providers = Providers::of(&state.settings);
     // The console's routes already carry `/console`: merged, not nested.
     let console = guichet_console::router(state.console.clone());
-    let router = Router::new()
-        .route("/twilio/voice", post(twilio::voice))
-        .route("/twilio/voice/turn", post(twilio::turn))
-        .route("/twilio/sms", post(twilio::sms))
-        .route("/twilio/status", post(twilio::status))
-        .route(
-            "/vonage/answer",
-            get(vonage::answer_get).post(vonage::answer_post),
-        )
-        .route("/vonage/event", post(vonage::event))
-        .route("/vonage/input", post(vonage::input))
-        .route("/vonage/sms", post(vonage::sms))
-        .route("/vonage/status", post(vonage::status))
+    let mut router = Router::new();
+    if providers.twilio {
+        router = router
+            .route("/twilio/voice", post(twilio::voice))
+            .route("/twilio/voice/turn", post(twilio::turn))
+            .route("/twilio/sms", post(twilio::sms))
+            .route("/twilio/status", post(twilio::status));
+    }
+    if providers.vonage {
+        router = router
+            .route(
+                "/vonage/answer",
+                get(vonage::answer_get).post(vonage::answer_post),
+            )
+            .route("/vonage/event", post(vonage::event))
+            .route("/vonage/input", post(vonage::input))
+            .route("/vonage/sms", post(vonage::sms))
+            .route("/vonage/status", post(vonage::status));
+    }
+    let router = router
         .route("/api/v1/conversations", post(api::create))
         .route("/api/v1/conversations/{id}/turns", post(api::turn))
         .route("/api/v1/openapi.json", get(api::openapi))
@@ -34,6 +47,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/metrics", get(ops::metrics))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state.clone())
-        .merge(console);
+        .merge(console)
+        .layer(RequestBodyLimitLayer::new(limit));
     super::telemetry::instrument(router, state.metrics.http_requests.clone())
 }

@@ -109,6 +109,7 @@ pub struct Settings {
     pub twilio: TwilioSettings,
     pub vonage: VonageSettings,
     pub outbox: OutboxSettings,
+    pub api: ApiSettings,
     pub privacy: PrivacySettings,
     /// Ticket notifications (e-mail, webhooks) sent by the console; none: nothing is sent.
     pub notifications: Option<NotificationSettings>,
@@ -121,6 +122,11 @@ pub struct Settings {
     /// Where turns are kept while the store cannot be reached (one JSON file per turn),
     /// replayed into the store when it is back.
     pub spool_dir: PathBuf,
+    /// The most bytes the spool may hold (beyond, turns are not spooled; from 90 %, `/readyz`
+    /// answers 503).
+    pub spool_max_bytes: u64,
+    /// The most bytes of sessions each node keeps in memory (the session cache).
+    pub session_cache_max_bytes: usize,
     /// How long a turn waits for the store (loading the session, saving the turn) before it
     /// goes on without it: the session from memory, the turn to the spool.
     pub store_timeout_ms: u64,
@@ -197,6 +203,26 @@ pub struct OutboxSettings {
     pub max_delay_seconds: u64,
     pub max_attempts: i32,
     pub request_timeout_ms: u64,
+}
+
+/// `[api]`: the JSON API's keys are in the store (`guichet apikey`); this is the rate of the
+/// public ones (a chat widget's key, visible to anyone), per client address.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiSettings {
+    /// Requests per minute a public key may make from one client address.
+    pub public_requests_per_minute: u32,
+    /// Requests a public key may make at once from one address before the rate applies.
+    pub public_burst: u32,
+}
+
+impl Default for ApiSettings {
+    fn default() -> Self {
+        ApiSettings {
+            public_requests_per_minute: 30,
+            public_burst: 10,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -286,6 +312,7 @@ impl Default for Settings {
             twilio: TwilioSettings::default(),
             vonage: VonageSettings::default(),
             outbox: OutboxSettings::default(),
+            api: ApiSettings::default(),
             privacy: PrivacySettings::default(),
             notifications: None,
             console: ConsoleSettings::default(),
@@ -293,6 +320,8 @@ impl Default for Settings {
             secrets_file: None,
             watch_knowledge: true,
             spool_dir: PathBuf::from("data/spool"),
+            spool_max_bytes: super::spool::DEFAULT_MAX_BYTES,
+            session_cache_max_bytes: super::session_cache::DEFAULT_MAX_BYTES,
             store_timeout_ms: 3_000,
             frozen_now: None,
         }

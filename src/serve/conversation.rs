@@ -113,6 +113,8 @@ pub struct Step {
     /// The instant of the turn when a test sets it (see [`super::handlers::requested_now`]);
     /// `None`: the service's clock.
     pub now: Option<DateTime<Utc>>,
+    /// The turn may not send any SMS (a public API key: a chat widget anyone can drive).
+    pub no_sms: bool,
 }
 
 pub struct Outcome {
@@ -294,6 +296,15 @@ async fn handle_turn(
         Kept::Saved(saved) => {
             if !record.outbox.is_empty() {
                 state.outbox_wake.notify_one();
+                super::sms_guard::after_save(
+                    state,
+                    &commune.id,
+                    &knowledge,
+                    &saved,
+                    record.outbox.len(),
+                    now,
+                )
+                .await;
             }
             if saved.inserted && !record.tickets.is_empty() {
                 state.console.notify_tickets_changed();
@@ -458,17 +469,25 @@ fn turn_record(
 
     let mut tickets = Vec::new();
     let mut outbox = Vec::new();
-    let sms = |index: usize, to: &str, text: &str| NewOutboxMessage {
-        idempotency_key: format!("{tenant}:{conversation}:{seq}:sms:{index}"),
-        tenant: tenant.to_string(),
-        conversation_id: Some(conversation.to_string()),
-        to: to.to_string(),
-        sender: sender.clone(),
-        body: gsm7::fit(text).text,
-        created_at: now,
+    // Every SMS goes through the commune's guard (destination, daily limits).
+    let sms = |index: usize, to: &str, text: &str| {
+        let mut message = NewOutboxMessage {
+            idempotency_key: format!("{tenant}:{conversation}:{seq}:sms:{index}"),
+            tenant: tenant.to_string(),
+            conversation_id: Some(conversation.to_string()),
+            to: to.to_string(),
+            sender: sender.clone(),
+            body: gsm7::fit(text).text,
+            created_at: now,
+            refusal: None,
+            limits: None,
+        };
+        super::sms_guard::guard(&mut message, &knowledge, now);
+        message
     };
     for action in &reply.actions {
         match action {
+            Action::SendSms { .. } if step.no_sms => {}
             Action::SendSms { to, text } => outbox.push(sms(outbox.len(), to, text)),
             Action::CreateTicket(draft) => tickets.push(ticket(
                 tenant,
@@ -483,6 +502,7 @@ fn turn_record(
         }
     }
     if step.reply_by_sms
+        && !step.no_sms
         && !reply_text.trim().is_empty()
         && !guichet_agent::is_withheld(&inbound.from)
     {
@@ -556,20 +576,40 @@ fn ticket(
     transcript: &serde_json::Value,
     now: DateTime<Utc>,
 ) -> NewTicket {
+    // A callback is offered only to a number a standardiste may call: a premium-rate, short or
+    // foreign number is flagged in the summary (masked) instead.
+    let withheld = guichet_agent::is_withheld(&draft.caller);
+    let warning = match draft.kind {
+        guichet_agent::TicketKind::Callback if !withheld => {
+            guichet_agent::callback(&draft.caller).warning()
+        }
+        _ => None,
+    };
+    let (caller_number, summary) = match warning {
+        Some(warning) => (
+            None,
+            format!(
+                "⚠ {} ({}). {}",
+                warning,
+                guichet_store::mask_number(&draft.caller),
+                draft.summary
+            ),
+        ),
+        None => (
+            (!withheld).then(|| draft.caller.clone()),
+            draft.summary.clone(),
+        ),
+    };
     NewTicket {
         idempotency_key: format!("{tenant}:{conversation}:{seq}:ticket:{index}"),
         tenant: tenant.to_string(),
         kind: store_ticket_kind(draft.kind),
         channel: store_channel(draft.channel),
         conversation_id: Some(conversation.to_string()),
-        caller_number: if guichet_agent::is_withheld(&draft.caller) {
-            None
-        } else {
-            Some(draft.caller.clone())
-        },
+        caller_number,
         topic: draft.topic.clone(),
         fiche: draft.fiche.clone(),
-        summary: draft.summary.clone(),
+        summary,
         transcript: transcript.clone(),
         partner: draft.partner.clone(),
         reference: draft.reference.clone(),

@@ -7,9 +7,13 @@ use guichet_connectors::WebhookError;
 #[derive(Debug)]
 pub enum ServeError {
     BadRequest(String),
+    /// No credentials, or wrong ones (the JSON API's key).
+    Unauthorized(String),
     Forbidden(String),
     NotFound(String),
     UnsupportedMediaType(String),
+    /// A client over its rate.
+    TooManyRequests(String),
     /// The store or another dependency failed: the provider will retry.
     Unavailable(String),
 }
@@ -35,6 +39,8 @@ impl ServeError {
     pub fn status(&self) -> StatusCode {
         match self {
             ServeError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ServeError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ServeError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ServeError::Forbidden(_) => StatusCode::FORBIDDEN,
             ServeError::NotFound(_) => StatusCode::NOT_FOUND,
             ServeError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -45,6 +51,8 @@ impl ServeError {
     pub fn message(&self) -> &str {
         match self {
             ServeError::BadRequest(m)
+            | ServeError::Unauthorized(m)
+            | ServeError::TooManyRequests(m)
             | ServeError::Forbidden(m)
             | ServeError::NotFound(m)
             | ServeError::UnsupportedMediaType(m)
@@ -58,7 +66,9 @@ impl ServeError {
         let reason = guichet_store::redact_numbers(self.message());
         match self {
             ServeError::Unavailable(_) => tracing::error!(%reason, "request failed"),
-            ServeError::Forbidden(_) => tracing::warn!(%reason, "request refused"),
+            ServeError::Forbidden(_) | ServeError::Unauthorized(_) => {
+                tracing::warn!(%reason, "request refused")
+            }
             other => tracing::info!(%reason, status = %other.status(), "bad request"),
         }
     }
@@ -69,7 +79,14 @@ impl ServeError {
         let body = guichet_connectors::api::ErrorBody {
             error: self.message().to_string(),
         };
-        (self.status(), axum::Json(body)).into_response()
+        let mut response = (self.status(), axum::Json(body)).into_response();
+        if matches!(self, ServeError::Unauthorized(_)) {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"guichet\""),
+            );
+        }
+        response
     }
 }
 

@@ -132,4 +132,10 @@ metered! {
     fn notification_counts(&self, communes: &[String]) -> Vec<(NotificationState, i64)>;
     fn list_outbox(&self, filter: &OutboxFilter) -> Vec<OutboxMessage>;
     fn outbox_counts(&self, communes: &[String]) -> Vec<(OutboxState, i64)>;
+    fn sms_count_since(&self, tenant: &str, since: DateTime<Utc>) -> i64;
+    fn create_api_key(&self, key: &NewApiKey) -> i64;
+    fn api_key_by_hash(&self, token_hash: &str) -> Option<ApiKey>;
+    fn list_api_keys(&self, tenant: Option<&str>) -> Vec<ApiKey>;
+    fn revoke_api_key(&self, id: i64, at: DateTime<Utc>) -> bool;
+    fn count_api_keys(&self) -> i64;
 }

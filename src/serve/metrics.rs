@@ -19,6 +19,9 @@
 //! | `guichet_sms_failed_total` | counter | `provider`, `reason` | failed SMS: `retry` (temporary failure, tried again later), `permanent` (refused, not retried), `undelivered` (the provider's delivery report) |
 //! | `guichet_sms_dead_total` | counter | `provider` | SMS given up (permanent failure, or every attempt used) |
 //! | `guichet_sms_failures_total` | counter | `provider`, `kind` | older name of the failures (`kind`: transient, permanent, undelivered), kept for existing dashboards |
+//! | `guichet_sms_refused_total` | counter | `tenant`, `reason` | SMS refused by the SMS guard and kept as `refused` (`reason`: destination, plafond_destinataire, budget) |
+//! | `guichet_sms_budget_used` | gauge | `tenant` | SMS the commune queued today (local day), as last counted against its daily budget |
+//! | `guichet_api_rejected_total` | counter | `reason` | JSON API requests refused: `unauthorized` (no or wrong key), `rate_limited` (a public key over its rate) |
 //! | `guichet_spool_depth` | gauge | — | turns waiting in this node's spool for the store to come back |
 //! | `guichet_spooled_turns_total` | counter | `outcome` | turns through this node's spool: `spooled` (written there, the store unreachable), `replayed` (saved into the store afterwards, also those a previous run left), `rejected` (unreadable or refused by the store: moved to `rejected/`) |
 //! | `guichet_notifications` | gauge | `state` | ticket notifications (e-mail, webhook) of this node's communes in each state (`pending`, `sending`, `sent`, `failed`, `dead`), read from the store at each scrape |
@@ -70,6 +73,9 @@ pub struct Metrics {
     pub spool_depth: IntGauge,
     pub spooled_turns: IntCounterVec,
     pub notifications: IntGaugeVec,
+    pub sms_refused: IntCounterVec,
+    pub sms_budget_used: IntGaugeVec,
+    pub api_rejected: IntCounterVec,
 }
 
 /// Why an SMS failed, as `guichet_sms_failed_total{reason}` says it.
@@ -301,6 +307,27 @@ impl Metrics {
             ),
             &["state"],
         )?;
+        let sms_refused = IntCounterVec::new(
+            Opts::new(
+                "guichet_sms_refused_total",
+                "SMS refused by the SMS guard (destination, plafond_destinataire, budget)",
+            ),
+            &["tenant", "reason"],
+        )?;
+        let sms_budget_used = IntGaugeVec::new(
+            Opts::new(
+                "guichet_sms_budget_used",
+                "SMS the commune queued today, against its daily budget",
+            ),
+            &["tenant"],
+        )?;
+        let api_rejected = IntCounterVec::new(
+            Opts::new(
+                "guichet_api_rejected_total",
+                "JSON API requests refused (unauthorized, rate_limited)",
+            ),
+            &["reason"],
+        )?;
         let metrics = Metrics {
             registry,
             build_info,
@@ -322,6 +349,9 @@ impl Metrics {
             spool_depth,
             spooled_turns,
             notifications,
+            sms_refused,
+            sms_budget_used,
+            api_rejected,
         };
         metrics.register()?;
         metrics.start_at_zero(communes, store_operations);
@@ -349,6 +379,9 @@ impl Metrics {
         registry.register(Box::new(self.spool_depth.clone()))?;
         registry.register(Box::new(self.spooled_turns.clone()))?;
         registry.register(Box::new(self.notifications.clone()))?;
+        registry.register(Box::new(self.sms_refused.clone()))?;
+        registry.register(Box::new(self.sms_budget_used.clone()))?;
+        registry.register(Box::new(self.api_rejected.clone()))?;
         registry.register(Box::new(
             prometheus::process_collector::ProcessCollector::for_self(),
         ))
@@ -367,6 +400,14 @@ impl Metrics {
             for kind in ["transfer", "callback"] {
                 self.handoffs.with_label_values(&[commune, kind]);
             }
+            for reason in guichet_store::SmsRefusal::ALL {
+                self.sms_refused
+                    .with_label_values(&[commune, reason.as_str()]);
+            }
+            self.sms_budget_used.with_label_values(&[commune]);
+        }
+        for reason in ["unauthorized", "rate_limited"] {
+            self.api_rejected.with_label_values(&[reason]);
         }
         for operation in store_operations {
             self.store_errors.with_label_values(&[operation]);

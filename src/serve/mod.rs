@@ -3,15 +3,18 @@
 //! outbox worker. Wiring only: decisions are the engine's, formats the connectors', pages the
 //! console's.
 
+pub mod api_auth;
 pub mod app;
 pub mod config;
 pub mod conversation;
 pub mod error;
+pub mod exposure;
 pub mod handlers;
 pub mod metered_store;
 pub mod metrics;
 pub mod outbox;
 pub mod session_cache;
+pub mod sms_guard;
 pub mod spool;
 pub mod state;
 pub mod telemetry;
@@ -22,6 +25,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use guichet_store::Store as _;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -92,12 +96,22 @@ impl Running {
 pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let sms_client = outbox::client(&settings)?;
     let listen = settings.listen;
-    if settings.twilio.auth_token.is_none() {
-        tracing::warn!("no Twilio auth token: Twilio webhook signatures are not checked");
-    } else if !settings.twilio.verify_signatures {
-        tracing::warn!("Twilio signature checks disabled by configuration");
+    let providers = exposure::Providers::of(&settings);
+    if !settings.twilio.verify_signatures || !settings.vonage.verify_signatures {
+        tracing::warn!("signature checks disabled by configuration (loopback only)");
     }
     let (state, guards) = AppState::build(settings).await?;
+    let api_keys = state
+        .store
+        .count_api_keys()
+        .await
+        .context("counting the API keys")?;
+    exposure::check_bind(&state.settings, api_keys)?;
+    tracing::info!(
+        providers = %providers.names(),
+        api_keys,
+        "webhooks served for these providers only (the others answer 404)"
+    );
     let state = Arc::new(state);
     let commune_ids: Vec<String> = state.communes.keys().cloned().collect();
     if let Some(admin) =

@@ -4,8 +4,9 @@
 //! On the embedded SQLite store this process writes every session, so what it remembers is
 //! what the store holds and a turn reads it first (see `conversation::previous_session`).
 //!
-//! Bounded: at most [`SessionCache::capacity`] conversations; entries older than their session
-//! timeout are dropped first, then the least recently updated.
+//! Bounded: at most [`SessionCache::capacity`] conversations and [`SessionCache::max_bytes`]
+//! bytes (each entry's size estimated from its texts, [`Cached::approx_bytes`]); entries older
+//! than their session timeout are dropped first, then the least recently updated.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -18,6 +19,12 @@ use super::conversation::Envelope;
 
 /// How many conversations a node remembers by default.
 pub const DEFAULT_CAPACITY: usize = 10_000;
+
+/// How many bytes of sessions a node remembers by default (64 MiB).
+pub const DEFAULT_MAX_BYTES: usize = 64 * 1024 * 1024;
+
+/// What an entry costs besides its texts (maps, keys, fixed fields), estimated.
+const ENTRY_OVERHEAD: usize = 512;
 
 /// What the cache knows of one conversation.
 #[derive(Debug, Clone)]
@@ -33,8 +40,38 @@ pub struct Cached {
     pub closed: bool,
 }
 
+impl Cached {
+    /// An estimate of the memory this entry holds: its texts (history, topics, numbers, the
+    /// last reply) and a fixed overhead. Caller text is bounded at every connector, and the
+    /// history by `HISTORY_LEN`: an entry stays within tens of kilobytes.
+    pub fn approx_bytes(&self) -> usize {
+        let engine = &self.envelope.engine;
+        let history: usize = engine
+            .history
+            .iter()
+            .map(|exchange| exchange.caller.len() + exchange.robot.len() + 32)
+            .sum();
+        let topics: usize = engine.topics.iter().map(|topic| topic.len() + 24).sum();
+        let last: usize = self
+            .envelope
+            .last
+            .as_ref()
+            .and_then(|last| last.reply.as_ref())
+            .map(|reply| reply.say.iter().map(|u| u.text.len() + 24).sum::<usize>() + 256)
+            .unwrap_or(0);
+        ENTRY_OVERHEAD
+            + engine.conversation_id.len()
+            + engine.from.len()
+            + self.caller.as_ref().map_or(0, String::len)
+            + history
+            + topics
+            + last
+    }
+}
+
 struct Entry {
     cached: Cached,
+    bytes: usize,
     updated: Instant,
     keep_for: Duration,
     /// Order of the updates (the least recently updated goes first).
@@ -45,29 +82,46 @@ struct Entry {
 struct Entries {
     map: HashMap<(String, String), Entry>,
     next_tick: u64,
+    /// Sum of the entries' `bytes`.
+    bytes: usize,
 }
 
 pub struct SessionCache {
     capacity: usize,
+    max_bytes: usize,
     entries: Mutex<Entries>,
 }
 
 impl Default for SessionCache {
     fn default() -> Self {
-        SessionCache::new(DEFAULT_CAPACITY)
+        SessionCache::with_limits(DEFAULT_CAPACITY, DEFAULT_MAX_BYTES)
     }
 }
 
 impl SessionCache {
     pub fn new(capacity: usize) -> SessionCache {
+        SessionCache::with_limits(capacity, DEFAULT_MAX_BYTES)
+    }
+
+    pub fn with_limits(capacity: usize, max_bytes: usize) -> SessionCache {
         SessionCache {
             capacity: capacity.max(1),
+            max_bytes: max_bytes.max(ENTRY_OVERHEAD),
             entries: Mutex::new(Entries::default()),
         }
     }
 
     pub fn capacity(&self) -> usize {
         self.capacity
+    }
+
+    pub fn max_bytes(&self) -> usize {
+        self.max_bytes
+    }
+
+    /// The estimated bytes held (see [`Cached::approx_bytes`]).
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
     }
 
     pub fn len(&self) -> usize {
@@ -80,9 +134,13 @@ impl SessionCache {
 
     /// Forgets a conversation (it ended).
     pub fn remove(&self, tenant: &str, conversation_id: &str) {
-        self.lock()
+        let mut entries = self.lock();
+        if let Some(entry) = entries
             .map
-            .remove(&(tenant.to_string(), conversation_id.to_string()));
+            .remove(&(tenant.to_string(), conversation_id.to_string()))
+        {
+            entries.bytes -= entry.bytes;
+        }
     }
 
     /// Remembers the session after a turn, for `keep_for` (the conversation's timeout); an
@@ -99,17 +157,28 @@ impl SessionCache {
             return;
         }
         let now = Instant::now();
+        let bytes = cached.approx_bytes();
         let mut entries = self.lock();
         let key = (tenant.to_string(), conversation_id.to_string());
-        if !entries.map.contains_key(&key) && entries.map.len() >= self.capacity {
-            evict(&mut entries.map, self.capacity, now);
+        if let Some(previous) = entries.map.remove(&key) {
+            entries.bytes -= previous.bytes;
+        }
+        if entries.map.len() >= self.capacity || entries.bytes + bytes > self.max_bytes {
+            evict(
+                &mut entries,
+                self.capacity,
+                self.max_bytes.saturating_sub(bytes),
+                now,
+            );
         }
         let tick = entries.next_tick;
         entries.next_tick += 1;
+        entries.bytes += bytes;
         entries.map.insert(
             key,
             Entry {
                 cached,
+                bytes,
                 updated: now,
                 keep_for,
                 tick,
@@ -124,7 +193,9 @@ impl SessionCache {
         let key = (tenant.to_string(), conversation_id.to_string());
         let entry = entries.map.get(&key)?;
         if now.duration_since(entry.updated) > entry.keep_for {
-            entries.map.remove(&key);
+            if let Some(entry) = entries.map.remove(&key) {
+                entries.bytes -= entry.bytes;
+            }
             return None;
         }
         Some(entry.cached.clone())
@@ -156,17 +227,38 @@ impl SessionCache {
     }
 }
 
-/// Makes room: drops timed-out entries, then the least recently updated tenth.
-fn evict(entries: &mut HashMap<(String, String), Entry>, capacity: usize, now: Instant) {
-    entries.retain(|_, entry| now.duration_since(entry.updated) <= entry.keep_for);
-    if entries.len() < capacity {
+/// Makes room for one entry: drops timed-out entries, then the least recently updated tenth
+/// (more if needed) until fewer than `capacity` entries hold at most `max_bytes`.
+fn evict(entries: &mut Entries, capacity: usize, max_bytes: usize, now: Instant) {
+    entries
+        .map
+        .retain(|_, entry| now.duration_since(entry.updated) <= entry.keep_for);
+    entries.bytes = entries.map.values().map(|entry| entry.bytes).sum();
+    if entries.map.len() < capacity && entries.bytes <= max_bytes {
         return;
     }
-    let mut ticks: Vec<u64> = entries.values().map(|entry| entry.tick).collect();
-    ticks.sort_unstable();
-    let drop = (capacity / 10).max(1).min(ticks.len());
-    let cutoff = ticks[drop - 1];
-    entries.retain(|_, entry| entry.tick > cutoff);
+    let mut oldest: Vec<(u64, usize)> = entries
+        .map
+        .values()
+        .map(|entry| (entry.tick, entry.bytes))
+        .collect();
+    oldest.sort_unstable();
+    let mut count = entries.map.len();
+    let mut bytes = entries.bytes;
+    let mut cutoff = None;
+    for (dropped, (tick, size)) in oldest.into_iter().enumerate() {
+        let enough = dropped >= (capacity / 10).max(1) && count < capacity && bytes <= max_bytes;
+        if enough {
+            break;
+        }
+        count -= 1;
+        bytes -= size;
+        cutoff = Some(tick);
+    }
+    if let Some(cutoff) = cutoff {
+        entries.map.retain(|_, entry| entry.tick > cutoff);
+        entries.bytes = bytes;
+    }
 }
 
 #[cfg(test)]
@@ -266,6 +358,25 @@ mod tests {
         std::thread::sleep(Duration::from_millis(5));
         assert!(cache.get("a", "old").is_none());
         assert!(cache.is_empty());
+    }
+
+    #[test]
+    fn stays_within_its_bytes_dropping_the_oldest() {
+        let one = cached(1);
+        let size = one.approx_bytes();
+        assert!(size >= ENTRY_OVERHEAD);
+        let cache = SessionCache::with_limits(1_000, size * 10);
+        let hour = Duration::from_secs(3600);
+        for i in 0..100 {
+            cache.put("a", &format!("c{i}"), one.clone(), hour);
+            assert!(cache.bytes() <= cache.max_bytes(), "{}", cache.bytes());
+        }
+        assert!(cache.len() <= 10, "{}", cache.len());
+        assert_eq!(cache.bytes(), cache.len() * size);
+        assert!(cache.get("a", "c99").is_some(), "the newest is kept");
+        assert!(cache.get("a", "c0").is_none(), "the oldest is dropped");
+        cache.remove("a", "c99");
+        assert_eq!(cache.bytes(), cache.len() * size);
     }
 
     #[test]

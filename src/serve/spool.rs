@@ -15,6 +15,10 @@
 //!
 //! One spool directory belongs to one node (files are named and indexed by this process).
 //!
+//! Bounded: at most `spool_max_bytes` of files; beyond, a turn is not spooled (it is lost, as
+//! when the disk is full, and logged), and from [`NEAR_FULL_PERCENT`] `/readyz` says the spool is
+//! near full and the node not ready.
+//!
 //! Metrics: `guichet_spool_depth` (turns waiting) and `guichet_spooled_turns_total{outcome}`
 //! (`spooled`, `replayed`, `rejected`), see [`super::metrics`].
 
@@ -31,6 +35,12 @@ use tokio::sync::{Notify, watch};
 
 use super::metrics::{SpoolMetrics, SpoolOutcome};
 use super::state::AppState;
+
+/// From this share of `spool_max_bytes`, the spool is near full (`/readyz` answers 503).
+pub const NEAR_FULL_PERCENT: u64 = 90;
+
+/// The default bound of the spool (256 MiB: some 100,000 turns).
+pub const DEFAULT_MAX_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Where refused records are moved, inside the spool directory.
 pub const REJECTED_DIR: &str = "rejected";
@@ -63,6 +73,8 @@ impl std::fmt::Display for StoreFailure {
 struct Entry {
     tenant: String,
     conversation_id: String,
+    /// The file's size.
+    bytes: u64,
 }
 
 pub struct Spool {
@@ -78,6 +90,8 @@ pub struct Spool {
     /// The last time stamp given to a file name (strictly increasing).
     last_stamp: AtomicU64,
     metrics: SpoolMetrics,
+    /// The most bytes of files the spool holds.
+    max_bytes: u64,
 }
 
 /// What one drain did.
@@ -103,7 +117,8 @@ impl Spool {
                     }
                     match read_record(&item.path()) {
                         Ok(record) => {
-                            files.insert(name, entry_of(&record));
+                            let bytes = item.metadata().map(|m| m.len()).unwrap_or(0);
+                            files.insert(name, entry_of(&record, bytes));
                         }
                         Err(error) => {
                             tracing::error!(file = %name, %error, "unreadable spooled turn");
@@ -135,7 +150,28 @@ impl Spool {
             store_down: AtomicBool::new(false),
             last_stamp: AtomicU64::new(0),
             metrics,
+            max_bytes: DEFAULT_MAX_BYTES,
         }
+    }
+
+    /// The same spool bounded to `max_bytes` of files.
+    pub fn with_max_bytes(mut self, max_bytes: u64) -> Spool {
+        self.max_bytes = max_bytes.max(1);
+        self
+    }
+
+    /// Bytes of files waiting in the spool.
+    pub fn bytes(&self) -> u64 {
+        self.lock().values().map(|entry| entry.bytes).sum()
+    }
+
+    pub fn max_bytes(&self) -> u64 {
+        self.max_bytes
+    }
+
+    /// Whether the spool holds [`NEAR_FULL_PERCENT`] of its bound or more.
+    pub fn near_full(&self) -> bool {
+        self.bytes().saturating_mul(100) >= self.max_bytes.saturating_mul(NEAR_FULL_PERCENT)
     }
 
     pub fn dir(&self) -> &Path {
@@ -196,6 +232,13 @@ impl Spool {
     pub async fn write(&self, record: &TurnRecord) -> std::io::Result<()> {
         let name = self.file_name(record);
         let json = serde_json::to_vec(record).map_err(std::io::Error::other)?;
+        let bytes = json.len() as u64;
+        if self.bytes() + bytes > self.max_bytes {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::StorageFull,
+                format!("spool full ({} bytes at most)", self.max_bytes),
+            ));
+        }
         let dir = self.dir.clone();
         let file = name.clone();
         tokio::task::spawn_blocking(move || write_durably(&dir, &file, &json))
@@ -203,7 +246,7 @@ impl Spool {
             .map_err(std::io::Error::other)??;
         {
             let mut files = self.lock();
-            files.insert(name, entry_of(record));
+            files.insert(name, entry_of(record, bytes));
             self.metrics.set_depth(files.len());
         }
         self.metrics.record(SpoolOutcome::Spooled);
@@ -357,10 +400,11 @@ pub async fn run(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
-fn entry_of(record: &TurnRecord) -> Entry {
+fn entry_of(record: &TurnRecord, bytes: u64) -> Entry {
     Entry {
         tenant: record.session.tenant.clone(),
         conversation_id: record.session.conversation_id.clone(),
+        bytes,
     }
 }
 

@@ -43,6 +43,8 @@ pub struct AppState {
     pub spool: Spool,
     /// The last session of each conversation handled here, for when the store is unreachable.
     pub sessions: SessionCache,
+    /// The public API keys' rate per client address.
+    pub api_limiter: super::api_auth::PublicLimiter,
 }
 
 impl AppState {
@@ -108,7 +110,8 @@ impl AppState {
             &settings.spool_dir,
             std::time::Duration::from_millis(settings.store_timeout_ms.max(1)),
             metrics.spool(),
-        );
+        )
+        .with_max_bytes(settings.spool_max_bytes);
         let state = AppState {
             public_base,
             communes,
@@ -120,7 +123,11 @@ impl AppState {
             outbox_wake: Notify::new(),
             console,
             spool,
-            sessions: SessionCache::default(),
+            sessions: SessionCache::with_limits(
+                super::session_cache::DEFAULT_CAPACITY,
+                settings.session_cache_max_bytes,
+            ),
+            api_limiter: super::api_auth::PublicLimiter::new(&settings.api),
             settings,
         };
         Ok((state, guards))

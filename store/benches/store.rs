@@ -48,6 +48,8 @@ fn record(conversation: &str, seq: i64) -> TurnRecord {
             to: "+33612345678".into(),
             sender: "VILLEBOURG".into(),
             body: "Passeport : https://villebourg.fr/passeport".into(),
+            refusal: None,
+            limits: None,
             created_at: at,
         }],
     }

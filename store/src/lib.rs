@@ -449,6 +449,42 @@ pub trait Store: Send + Sync {
         &self,
         communes: &[String],
     ) -> impl Future<Output = Result<Vec<(OutboxState, i64)>>> + Send;
+
+    // ----- SMS guard -----
+
+    /// SMS of `tenant` queued since `since` and not refused (what the daily budget counts).
+    fn sms_count_since(
+        &self,
+        tenant: &str,
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<i64>> + Send;
+
+    // ----- API keys -----
+
+    /// Stores a key (its token's hash); a hash already stored is refused.
+    fn create_api_key(&self, key: &NewApiKey) -> impl Future<Output = Result<i64>> + Send;
+
+    /// The live (not revoked) key whose token hashes to `token_hash`.
+    fn api_key_by_hash(
+        &self,
+        token_hash: &str,
+    ) -> impl Future<Output = Result<Option<ApiKey>>> + Send;
+
+    /// Every key (revoked ones too) of `tenant`, or of every commune; oldest first.
+    fn list_api_keys(
+        &self,
+        tenant: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<ApiKey>>> + Send;
+
+    /// Revokes a key; false when there is no such live key.
+    fn revoke_api_key(
+        &self,
+        id: i64,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Number of live keys, every commune.
+    fn count_api_keys(&self) -> impl Future<Output = Result<i64>> + Send;
 }
 
 /// The store chosen at run time from a URL: `sqlite:…` or `postgres://…` / `postgresql://…`.
@@ -796,6 +832,25 @@ impl Store for AnyStore {
     }
     async fn outbox_counts(&self, communes: &[String]) -> Result<Vec<(OutboxState, i64)>> {
         dispatch!(self, s => s.outbox_counts(communes))
+    }
+
+    async fn sms_count_since(&self, tenant: &str, since: DateTime<Utc>) -> Result<i64> {
+        dispatch!(self, s => s.sms_count_since(tenant, since))
+    }
+    async fn create_api_key(&self, key: &NewApiKey) -> Result<i64> {
+        dispatch!(self, s => s.create_api_key(key))
+    }
+    async fn api_key_by_hash(&self, token_hash: &str) -> Result<Option<ApiKey>> {
+        dispatch!(self, s => s.api_key_by_hash(token_hash))
+    }
+    async fn list_api_keys(&self, tenant: Option<&str>) -> Result<Vec<ApiKey>> {
+        dispatch!(self, s => s.list_api_keys(tenant))
+    }
+    async fn revoke_api_key(&self, id: i64, at: DateTime<Utc>) -> Result<bool> {
+        dispatch!(self, s => s.revoke_api_key(id, at))
+    }
+    async fn count_api_keys(&self) -> Result<i64> {
+        dispatch!(self, s => s.count_api_keys())
     }
 }
 

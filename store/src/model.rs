@@ -113,7 +113,80 @@ text_enum! {
         Failed => "failed",
         /// Given up: a permanent error or too many attempts (final).
         Dead => "dead",
+        /// Never sent: the commune's SMS guard refused it (final; see `refusal`).
+        Refused => "refused",
     }
+}
+
+text_enum! {
+    /// Why the SMS guard refused an SMS (the outbox row keeps it).
+    SmsRefusal {
+        /// Not a French mobile number (metropolitan or overseas).
+        Destination => "destination",
+        /// The recipient already got the commune's daily number of SMS.
+        RecipientCap => "plafond_destinataire",
+        /// The commune's daily SMS budget is spent.
+        Budget => "budget",
+    }
+}
+
+impl SmsRefusal {
+    /// What staff read in the console.
+    pub fn message(self) -> &'static str {
+        match self {
+            SmsRefusal::Destination => {
+                "refusé : le destinataire n'est pas un mobile français (métropole ou outre-mer)"
+            }
+            SmsRefusal::RecipientCap => {
+                "refusé : ce destinataire a déjà reçu le nombre maximal de SMS du jour"
+            }
+            SmsRefusal::Budget => "refusé : le budget quotidien de SMS de la commune est épuisé",
+        }
+    }
+}
+
+/// The daily limits of the SMS guard, checked by the store in the same write as the insert (two
+/// concurrent SMS never both pass the last place).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmsLimits {
+    /// Start of the commune's day (local midnight): SMS queued since count.
+    pub day_start: DateTime<Utc>,
+    /// SMS per recipient per day.
+    pub per_recipient: i64,
+    /// SMS per commune per day.
+    pub daily_budget: i64,
+}
+
+text_enum! {
+    /// What an API key may do.
+    ApiKeyKind {
+        /// A server of the commune: may give the caller's number and the channel.
+        Server => "server",
+        /// A chat widget, its key visible to anyone: chat only, no number, never an SMS.
+        Public => "public",
+    }
+}
+
+/// An API key to store (only the hash of its token).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewApiKey {
+    pub tenant: String,
+    pub name: String,
+    pub kind: ApiKeyKind,
+    /// Hex SHA-256 of the token.
+    pub token_hash: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A stored API key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiKey {
+    pub id: i64,
+    pub tenant: String,
+    pub name: String,
+    pub kind: ApiKeyKind,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
 }
 
 impl OutboxState {
@@ -346,6 +419,12 @@ pub struct NewOutboxMessage {
     pub body: String,
     /// Creation time; the message is due immediately.
     pub created_at: DateTime<Utc>,
+    /// Refused before it reaches the store (its destination): kept as `refused`.
+    #[serde(default)]
+    pub refusal: Option<SmsRefusal>,
+    /// The commune's daily limits, checked atomically by the store; `None`: none.
+    #[serde(default)]
+    pub limits: Option<SmsLimits>,
 }
 
 /// A stored outbound SMS.
@@ -379,6 +458,8 @@ pub struct OutboxMessage {
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// Why the SMS guard refused it (state `refused`).
+    pub refusal: Option<SmsRefusal>,
 }
 
 /// Exponential backoff of outbox retries; the single place this rule lives.
@@ -474,6 +555,8 @@ pub struct TurnSaved {
     pub ticket_ids: Vec<i64>,
     /// Ids of the turn's outbox messages (new or already existing), in the order given.
     pub outbox_ids: Vec<i64>,
+    /// Those of them the SMS guard refused, with the reason.
+    pub refused: Vec<(i64, SmsRefusal)>,
 }
 
 /// A staff account to create.
@@ -628,6 +711,23 @@ impl NewOutboxMessage {
         }
         if self.body.trim().is_empty() {
             return Err(StoreError::Invalid("SMS with an empty body".into()));
+        }
+        Ok(())
+    }
+}
+
+impl NewApiKey {
+    /// Refuses a key without commune, name or hash.
+    pub fn validate(&self) -> Result<(), StoreError> {
+        if self.tenant.trim().is_empty() || self.name.trim().is_empty() {
+            return Err(StoreError::Invalid(
+                "API key without commune or name".into(),
+            ));
+        }
+        if self.token_hash.len() != 64 || !self.token_hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(StoreError::Invalid(
+                "API key hash: 64 hex digits (SHA-256) expected".into(),
+            ));
         }
         Ok(())
     }

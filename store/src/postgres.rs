@@ -37,7 +37,7 @@ macro_rules! outbox_cols {
     () => {
         "id, idempotency_key, tenant, conversation_id, recipient, sender, \
      body, state, attempts, next_attempt_at, last_error, provider_message_id, created_at, \
-     updated_at"
+     updated_at, refusal"
     };
 }
 macro_rules! notification_cols {
@@ -203,6 +203,10 @@ fn outbox_from_row(row: &PgRow) -> Result<OutboxMessage> {
         provider_message_id: row.try_get("provider_message_id")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
+        refusal: row
+            .try_get::<Option<String>, _>("refusal")?
+            .map(|text| parse_stored(&text, "outbox", "refusal"))
+            .transpose()?,
     })
 }
 
@@ -355,32 +359,73 @@ async fn insert_ticket(conn: &mut PgConnection, t: &NewTicket) -> Result<i64> {
     }
 }
 
-async fn insert_outbox(conn: &mut PgConnection, m: &NewOutboxMessage) -> Result<i64> {
+/// Queues an SMS unless its idempotency key is known; returns its id and, when the SMS guard
+/// refused it, the reason. With limits, the commune's SMS are serialised by a transaction-level
+/// advisory lock: the daily counts and the insert cannot interleave with another node's.
+async fn insert_outbox(
+    conn: &mut PgConnection,
+    m: &NewOutboxMessage,
+) -> Result<(i64, Option<SmsRefusal>)> {
     m.validate()?;
+    let to = m.to.trim();
+    let mut refusal = m.refusal;
+    if refusal.is_none()
+        && let Some(limits) = m.limits
+    {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext('guichet-sms:' || $1))")
+            .bind(&m.tenant)
+            .execute(&mut *conn)
+            .await?;
+        let (recipient, commune): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*) FILTER (WHERE recipient = $2), COUNT(*) FROM outbox
+             WHERE tenant = $1 AND created_at >= $3 AND state <> 'refused'",
+        )
+        .bind(&m.tenant)
+        .bind(to)
+        .bind(limits.day_start)
+        .fetch_one(&mut *conn)
+        .await?;
+        if recipient >= limits.per_recipient {
+            refusal = Some(SmsRefusal::RecipientCap);
+        } else if commune >= limits.daily_budget {
+            refusal = Some(SmsRefusal::Budget);
+        }
+    }
     let inserted: Option<i64> = sqlx::query_scalar(
         "INSERT INTO outbox (idempotency_key, tenant, conversation_id, recipient, sender, body,
-             state, attempts, next_attempt_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7, $7)
+             state, refusal, attempts, next_attempt_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $8, $9, 0, $7, $7, $7)
          ON CONFLICT (idempotency_key) DO NOTHING
          RETURNING id",
     )
     .bind(&m.idempotency_key)
     .bind(&m.tenant)
     .bind(&m.conversation_id)
-    .bind(m.to.trim())
+    .bind(to)
     .bind(&m.sender)
     .bind(&m.body)
     .bind(m.created_at)
+    .bind(if refusal.is_some() {
+        "refused"
+    } else {
+        "pending"
+    })
+    .bind(refusal.map(SmsRefusal::as_str))
     .fetch_optional(&mut *conn)
     .await?;
     match inserted {
-        Some(id) => Ok(id),
-        None => Ok(
-            sqlx::query_scalar("SELECT id FROM outbox WHERE idempotency_key = $1")
-                .bind(&m.idempotency_key)
-                .fetch_one(&mut *conn)
-                .await?,
-        ),
+        Some(id) => Ok((id, refusal)),
+        None => {
+            let (id, refusal): (i64, Option<String>) =
+                sqlx::query_as("SELECT id, refusal FROM outbox WHERE idempotency_key = $1")
+                    .bind(&m.idempotency_key)
+                    .fetch_one(&mut *conn)
+                    .await?;
+            let refusal = refusal
+                .map(|text| parse_stored(&text, "outbox", "refusal"))
+                .transpose()?;
+            Ok((id, refusal))
+        }
     }
 }
 
@@ -469,14 +514,18 @@ impl Store for PgStore {
             ticket_ids.push(insert_ticket(&mut tx, ticket).await?);
         }
         let mut outbox_ids = Vec::with_capacity(record.outbox.len());
+        let mut refused = Vec::new();
         for message in &record.outbox {
-            outbox_ids.push(insert_outbox(&mut tx, message).await?);
+            let (id, refusal) = insert_outbox(&mut tx, message).await?;
+            outbox_ids.push(id);
+            refused.extend(refusal.map(|reason| (id, reason)));
         }
         tx.commit().await?;
         Ok(TurnSaved {
             inserted,
             ticket_ids,
             outbox_ids,
+            refused,
         })
     }
 
@@ -576,8 +625,11 @@ impl Store for PgStore {
     }
 
     async fn enqueue_sms(&self, message: &NewOutboxMessage) -> Result<i64> {
-        let mut conn = self.pool.acquire().await?;
-        insert_outbox(&mut conn, message).await
+        // A transaction: the guard's advisory lock lasts until the insert is committed.
+        let mut tx = self.pool.begin().await?;
+        let (id, _) = insert_outbox(&mut tx, message).await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     async fn claim_due_outbox(
@@ -1443,6 +1495,87 @@ impl Store for PgStore {
         .await?;
         counts_by_state(OutboxState::ALL, rows, "outbox")
     }
+
+    // ----- SMS guard -----
+
+    async fn sms_count_since(&self, tenant: &str, since: DateTime<Utc>) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM outbox
+             WHERE tenant = $1 AND created_at >= $2 AND state <> 'refused'",
+        )
+        .bind(tenant)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    // ----- API keys -----
+
+    async fn create_api_key(&self, key: &NewApiKey) -> Result<i64> {
+        key.validate()?;
+        Ok(sqlx::query_scalar(
+            "INSERT INTO api_keys (tenant, name, kind, token_hash, created_at)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(&key.tenant)
+        .bind(key.name.trim())
+        .bind(key.kind.as_str())
+        .bind(&key.token_hash)
+        .bind(key.created_at)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    async fn api_key_by_hash(&self, token_hash: &str) -> Result<Option<ApiKey>> {
+        let row = sqlx::query(
+            "SELECT id, tenant, name, kind, created_at, revoked_at FROM api_keys
+             WHERE token_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(api_key_from_row).transpose()
+    }
+
+    async fn list_api_keys(&self, tenant: Option<&str>) -> Result<Vec<ApiKey>> {
+        let rows = sqlx::query(
+            "SELECT id, tenant, name, kind, created_at, revoked_at FROM api_keys
+             WHERE $1::TEXT IS NULL OR tenant = $1 ORDER BY id",
+        )
+        .bind(tenant)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(api_key_from_row).collect()
+    }
+
+    async fn revoke_api_key(&self, id: i64, at: DateTime<Utc>) -> Result<bool> {
+        let done =
+            sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(at)
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn count_api_keys(&self) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM api_keys WHERE revoked_at IS NULL")
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+}
+
+fn api_key_from_row(row: &PgRow) -> Result<ApiKey> {
+    Ok(ApiKey {
+        id: row.try_get("id")?,
+        tenant: row.try_get("tenant")?,
+        name: row.try_get("name")?,
+        kind: text_enum(row, "api_keys", "kind")?,
+        created_at: row.try_get("created_at")?,
+        revoked_at: row.try_get("revoked_at")?,
+    })
 }
 
 // ===== ticket notifications: row mapping =====

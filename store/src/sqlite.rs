@@ -42,7 +42,7 @@ macro_rules! outbox_cols {
     () => {
         "id, idempotency_key, tenant, conversation_id, recipient, sender, \
      body, state, attempts, next_attempt_at, last_error, provider_message_id, created_at, \
-     updated_at"
+     updated_at, refusal"
     };
 }
 macro_rules! staff_cols {
@@ -322,6 +322,10 @@ fn outbox_from_row(row: &SqliteRow) -> Result<OutboxMessage> {
         provider_message_id: row.try_get("provider_message_id")?,
         created_at: instant(row, T, "created_at")?,
         updated_at: instant(row, T, "updated_at")?,
+        refusal: row
+            .try_get::<Option<String>, _>("refusal")?
+            .map(|text| parse_stored(&text, T, "refusal"))
+            .transpose()?,
     })
 }
 
@@ -478,26 +482,58 @@ fn bind_ticket(write: &mut PreparedWrite, t: &NewTicket) -> Result<()> {
     Ok(())
 }
 
-/// Queues an SMS unless its idempotency key is known, and returns its id as the row `(2, id)`;
-/// [`bind_outbox`] gives the values.
+/// Queues an SMS unless its idempotency key is known, and returns its id as the row
+/// `(2, id)`, or `(3 + reason, id)` when the SMS guard refused it ([`REFUSALS`]);
+/// [`bind_outbox`] gives the values. The guard's daily counts and the insert are one statement
+/// of the single writer: two concurrent SMS never both take the last place.
 const INSERT_OUTBOX: &str = "
     INSERT INTO outbox (idempotency_key, tenant, conversation_id, recipient, sender, body,
-        state, attempts, next_attempt_at, created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+        state, refusal, attempts, next_attempt_at, created_at, updated_at)
+    SELECT ?, ?, ?, ?, ?, ?,
+        CASE WHEN guard.refusal IS NULL THEN 'pending' ELSE 'refused' END, guard.refusal,
+        0, ?, ?, ?
+    FROM (SELECT CASE
+        WHEN ? IS NOT NULL THEN ?
+        WHEN (SELECT COUNT(*) FROM outbox WHERE tenant = ? AND recipient = ? AND created_at >= ?
+              AND state <> 'refused') >= ? THEN 'plafond_destinataire'
+        WHEN (SELECT COUNT(*) FROM outbox WHERE tenant = ? AND created_at >= ?
+              AND state <> 'refused') >= ? THEN 'budget'
+        END AS refusal) AS guard
+    WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE idempotency_key = ?)
     ON CONFLICT (idempotency_key) DO NOTHING;
-    SELECT 2 AS k, id FROM outbox WHERE idempotency_key = ?;";
+    SELECT CASE refusal WHEN 'destination' THEN 3 WHEN 'plafond_destinataire' THEN 4
+        WHEN 'budget' THEN 5 ELSE 2 END AS k, id FROM outbox WHERE idempotency_key = ?;";
+
+/// The reasons of the row kinds 3, 4, 5 of [`INSERT_OUTBOX`].
+const REFUSALS: [SmsRefusal; 3] = [
+    SmsRefusal::Destination,
+    SmsRefusal::RecipientCap,
+    SmsRefusal::Budget,
+];
 
 fn bind_outbox(write: &mut PreparedWrite, m: &NewOutboxMessage) {
+    let to = m.to.trim();
+    let day_start = m.limits.map(|l| ms(l.day_start));
     write
         .bind(&m.idempotency_key)
         .bind(&m.tenant)
         .bind(&m.conversation_id)
-        .bind(m.to.trim())
+        .bind(to)
         .bind(&m.sender)
         .bind(&m.body)
         .bind(ms(m.created_at))
         .bind(ms(m.created_at))
         .bind(ms(m.created_at))
+        .bind(m.refusal.map(SmsRefusal::as_str))
+        .bind(m.refusal.map(SmsRefusal::as_str))
+        .bind(&m.tenant)
+        .bind(to)
+        .bind(day_start)
+        .bind(m.limits.map(|l| l.per_recipient))
+        .bind(&m.tenant)
+        .bind(day_start)
+        .bind(m.limits.map(|l| l.daily_budget))
+        .bind(&m.idempotency_key)
         .bind(&m.idempotency_key);
 }
 
@@ -552,12 +588,19 @@ fn saved_from_rows(rows: &[(i64, i64)]) -> TurnSaved {
         inserted: false,
         ticket_ids: Vec::new(),
         outbox_ids: Vec::new(),
+        refused: Vec::new(),
     };
     for &(kind, id) in rows {
         match kind {
             0 => saved.inserted = true,
             1 => saved.ticket_ids.push(id),
-            _ => saved.outbox_ids.push(id),
+            _ => {
+                saved.outbox_ids.push(id);
+                if let Some(&reason) = usize::try_from(kind - 3).ok().and_then(|i| REFUSALS.get(i))
+                {
+                    saved.refused.push((id, reason));
+                }
+            }
         }
     }
     saved
@@ -1649,6 +1692,87 @@ impl Store for SqliteStore {
         .await?;
         counts_by_state(OutboxState::ALL, rows, "outbox")
     }
+
+    // ----- SMS guard -----
+
+    async fn sms_count_since(&self, tenant: &str, since: DateTime<Utc>) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM outbox WHERE tenant = ? AND created_at >= ? AND state <> 'refused'",
+        )
+        .bind(tenant)
+        .bind(ms(since))
+        .fetch_one(&self.reader)
+        .await?)
+    }
+
+    // ----- API keys -----
+
+    async fn create_api_key(&self, key: &NewApiKey) -> Result<i64> {
+        key.validate()?;
+        let mut write = PreparedWrite::new(Arc::from(
+            "INSERT INTO api_keys (tenant, name, kind, token_hash, created_at)
+             VALUES (?, ?, ?, ?, ?) RETURNING 0 AS k, id",
+        ));
+        write
+            .bind(&key.tenant)
+            .bind(key.name.trim())
+            .bind(key.kind.as_str())
+            .bind(&key.token_hash)
+            .bind(ms(key.created_at));
+        inserted_id(&self.group.write(write).await?)
+    }
+
+    async fn api_key_by_hash(&self, token_hash: &str) -> Result<Option<ApiKey>> {
+        let row = sqlx::query(
+            "SELECT id, tenant, name, kind, created_at, revoked_at FROM api_keys
+             WHERE token_hash = ? AND revoked_at IS NULL",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.as_ref().map(api_key_from_row).transpose()
+    }
+
+    async fn list_api_keys(&self, tenant: Option<&str>) -> Result<Vec<ApiKey>> {
+        let rows = sqlx::query(
+            "SELECT id, tenant, name, kind, created_at, revoked_at FROM api_keys
+             WHERE ? IS NULL OR tenant = ? ORDER BY id",
+        )
+        .bind(tenant)
+        .bind(tenant)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(api_key_from_row).collect()
+    }
+
+    async fn revoke_api_key(&self, id: i64, at: DateTime<Utc>) -> Result<bool> {
+        let mut write = PreparedWrite::new(Arc::from(
+            "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL
+             RETURNING 0 AS k, id",
+        ));
+        write.bind(ms(at)).bind(id);
+        Ok(!self.group.write(write).await?.is_empty())
+    }
+
+    async fn count_api_keys(&self) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM api_keys WHERE revoked_at IS NULL")
+                .fetch_one(&self.reader)
+                .await?,
+        )
+    }
+}
+
+fn api_key_from_row(row: &SqliteRow) -> Result<ApiKey> {
+    const T: &str = "api_keys";
+    Ok(ApiKey {
+        id: row.try_get("id")?,
+        tenant: row.try_get("tenant")?,
+        name: row.try_get("name")?,
+        kind: text_enum(row, T, "kind")?,
+        created_at: instant(row, T, "created_at")?,
+        revoked_at: opt_instant(row, T, "revoked_at")?,
+    })
 }
 
 // ===== ticket notifications: row mapping =====

@@ -9,8 +9,7 @@ use crate::WebhookError;
 /// The OpenAPI 3.1 document describing these routes.
 pub const OPENAPI: &str = include_str!("openapi.json");
 
-/// Longest text accepted in one message.
-pub const MAX_TEXT_CHARS: usize = 2000;
+use crate::text::caller_text;
 
 /// `POST /api/v1/conversations`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, Default)]
@@ -40,26 +39,14 @@ pub struct TurnRequest {
     pub dtmf: Option<String>,
 }
 
-fn check_text(text: &str) -> Result<(), WebhookError> {
-    if text.chars().count() > MAX_TEXT_CHARS {
-        return Err(WebhookError::InvalidField {
-            field: "text",
-            reason: format!("longer than {MAX_TEXT_CHARS} characters"),
-        });
-    }
-    Ok(())
-}
-
 impl CreateConversation {
     pub fn parse(body: &[u8]) -> Result<CreateConversation, WebhookError> {
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(CreateConversation::default());
         }
-        let request: CreateConversation =
+        let mut request: CreateConversation =
             serde_json::from_slice(body).map_err(|e| WebhookError::MalformedJson(e.to_string()))?;
-        if let Some(text) = &request.text {
-            check_text(text)?;
-        }
+        request.text = request.text.as_deref().map(caller_text);
         Ok(request)
     }
 
@@ -78,9 +65,9 @@ impl CreateConversation {
 
 impl TurnRequest {
     pub fn parse(body: &[u8]) -> Result<TurnRequest, WebhookError> {
-        let request: TurnRequest =
+        let mut request: TurnRequest =
             serde_json::from_slice(body).map_err(|e| WebhookError::MalformedJson(e.to_string()))?;
-        check_text(&request.text)?;
+        request.text = caller_text(&request.text);
         Ok(request)
     }
 }
@@ -155,11 +142,10 @@ mod tests {
             TurnRequest::parse(br#"{}"#),
             Err(WebhookError::MalformedJson(_))
         ));
-        let long = format!(r#"{{"text":"{}"}}"#, "a".repeat(MAX_TEXT_CHARS + 1));
-        assert!(matches!(
-            TurnRequest::parse(long.as_bytes()),
-            Err(WebhookError::InvalidField { field: "text", .. })
-        ));
+        // Caller text is cut, like at every connector (crate::text).
+        let long = format!(r#"{{"text":"{}"}}"#, "a".repeat(5_000));
+        let cut = TurnRequest::parse(long.as_bytes()).unwrap().text;
+        assert_eq!(cut.chars().count(), crate::text::MAX_CALLER_TEXT_CHARS);
     }
 
     #[test]
@@ -197,5 +183,11 @@ mod tests {
         assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
         assert!(doc["paths"]["/api/v1/conversations"]["post"].is_object());
         assert!(doc["paths"]["/api/v1/conversations/{id}/turns"]["post"].is_object());
+        let scheme = &doc["components"]["securitySchemes"]["bearerAuth"];
+        assert_eq!(scheme["type"], "http");
+        assert_eq!(scheme["scheme"], "bearer");
+        assert_eq!(doc["security"][0]["bearerAuth"], serde_json::json!([]));
+        let responses = &doc["paths"]["/api/v1/conversations"]["post"]["responses"];
+        assert!(responses["401"].is_object() && responses["429"].is_object());
     }
 }

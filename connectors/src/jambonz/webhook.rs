@@ -69,13 +69,10 @@ fn invalid(field: &'static str, value: &str, expected: &str) -> WebhookError {
     }
 }
 
-/// What a caller said or typed, as the engine receives it.
-///
-/// Issue 13 adds the crate's single 1,000-character rule for caller text at every connector;
-/// this is the jambonz connector's one call site for it. Until that rule lands, the text is only
-/// trimmed (the body itself is bounded by [`MAX_WEBHOOK_BYTES`]).
+/// What a caller said or typed, as the engine receives it: the crate's one rule
+/// ([`crate::text::caller_text`]), called from this connector's one place.
 fn caller_text(raw: &str) -> String {
-    raw.trim().to_string()
+    crate::text::caller_text(raw)
 }
 
 /// Which leg a webhook is about.

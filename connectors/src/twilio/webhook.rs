@@ -58,11 +58,7 @@ impl GatherResult {
         };
         Ok(GatherResult {
             call: IncomingCall::parse(form)?,
-            speech: form
-                .optional("SpeechResult")
-                .unwrap_or("")
-                .trim()
-                .to_string(),
+            speech: crate::text::caller_text(form.optional("SpeechResult").unwrap_or("")),
             confidence,
             digits: form.optional("Digits").map(str::to_string),
         })
@@ -107,7 +103,7 @@ impl IncomingSms {
                 .to_string(),
             from: form.require("From")?.to_string(),
             to: form.require("To")?.to_string(),
-            body: form.get("Body").unwrap_or("").trim().to_string(),
+            body: crate::text::caller_text(form.get("Body").unwrap_or("")),
         })
     }
 

@@ -126,7 +126,9 @@ impl InputEvent {
             channel: Channel::Voice,
             conversation_id: self.uuid.clone(),
             from: to_e164(&self.from),
-            text: best.map(|r| r.text.trim().to_string()).unwrap_or_default(),
+            text: best
+                .map(|r| crate::text::caller_text(&r.text))
+                .unwrap_or_default(),
             // "NaN" or an overflowing number says nothing about the recognition: unknown.
             asr_confidence: best
                 .and_then(|r| r.confidence)
@@ -201,7 +203,7 @@ impl IncomingSms {
             channel: Channel::Sms,
             conversation_id: conversation_id.to_string(),
             from: to_e164(&self.from),
-            text: self.text.trim().to_string(),
+            text: crate::text::caller_text(&self.text),
             asr_confidence: None,
             dtmf: None,
         }

@@ -67,7 +67,7 @@ pub(crate) async fn page(
     let undelivered = store
         .list_outbox(&OutboxFilter {
             communes: user.communes().to_vec(),
-            states: vec![OutboxState::Dead, OutboxState::Failed],
+            states: vec![OutboxState::Dead, OutboxState::Failed, OutboxState::Refused],
             limit: Some(SMS_LIMIT),
         })
         .await?;
@@ -135,6 +135,7 @@ fn sms_label(state: OutboxState) -> &'static str {
         OutboxState::Sending => "Envoi en cours",
         OutboxState::Sent => "Envoyé",
         OutboxState::Delivered => "Distribué",
+        OutboxState::Refused => "Refusé par la garde SMS (jamais envoyé)",
     }
 }
 
@@ -151,7 +152,10 @@ fn sms_row(state: &ConsoleState, m: &OutboxMessage) -> serde_json::Value {
         "to": mask_number(&m.to),
         "excerpt": excerpt,
         "attempts": m.attempts,
-        "last_error": m.last_error.as_deref().map(redact_numbers),
+        "last_error": m
+            .refusal
+            .map(|reason| reason.message().to_string())
+            .or_else(|| m.last_error.as_deref().map(|e| redact_numbers(e).into_owned())),
         "status": sms_label(m.state),
         "status_key": m.state.as_str(),
     })

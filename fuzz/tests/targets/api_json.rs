@@ -3,7 +3,8 @@
 
 use crate::common;
 
-use guichet_connectors::api::{CreateConversation, MAX_TEXT_CHARS, TurnRequest};
+use guichet_connectors::api::{CreateConversation, TurnRequest};
+use guichet_connectors::text::MAX_CALLER_TEXT_CHARS as MAX_TEXT_CHARS;
 use guichet_fuzz::ensure;
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -59,7 +60,7 @@ fn fresh() -> BoxedStrategy<Vec<u8>> {
 fn text_fits(text: &str) -> Result<(), String> {
     let count = text.chars().count();
     ensure(count <= MAX_TEXT_CHARS, || {
-        format!("a text of {count} characters was accepted (limit {MAX_TEXT_CHARS})")
+        format!("a text of {count} characters went through (limit {MAX_TEXT_CHARS})")
     })
 }
 

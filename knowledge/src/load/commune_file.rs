@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::lines::toml_key_line;
 use crate::load::checks::{check_e164, check_url};
-use crate::model::{Commune, Partner, Rollout};
+use crate::model::{Commune, Partner, Rollout, SmsGuard};
 use crate::problem::{Problems, line_of_offset};
 use crate::schedule::Schedule;
 
@@ -36,6 +36,9 @@ struct RawTransfer {
 #[derive(Deserialize, Default)]
 struct RawSms {
     sender: Option<String>,
+    per_recipient_daily: Option<u32>,
+    daily_budget: Option<u32>,
+    alert_percent: Option<u8>,
 }
 
 #[derive(Deserialize, Default)]
@@ -74,7 +77,12 @@ const TOP_KEYS: &[&str] = &[
     "partners",
 ];
 const TRANSFER_KEYS: &[&str] = &["number"];
-const SMS_KEYS: &[&str] = &["sender"];
+const SMS_KEYS: &[&str] = &[
+    "sender",
+    "per_recipient_daily",
+    "daily_budget",
+    "alert_percent",
+];
 const ROLLOUT_KEYS: &[&str] = &["windows", "pilot_numbers"];
 const PARTNER_KEYS: &[&str] = &[
     "name",
@@ -198,12 +206,27 @@ fn build_commune(
         "numéro de transfert [transfer]",
     );
     let sms = raw.sms.unwrap_or_default();
+    let defaults = SmsGuard::default();
+    let sms_guard = SmsGuard {
+        per_recipient_daily: sms
+            .per_recipient_daily
+            .unwrap_or(defaults.per_recipient_daily),
+        daily_budget: sms.daily_budget.unwrap_or(defaults.daily_budget),
+        alert_percent: sms.alert_percent.unwrap_or(defaults.alert_percent),
+    };
     let sms_sender = required(
         sms.sender,
         Some("sms"),
         "sender",
         "expéditeur des SMS [sms]",
     );
+    if !(1..=100).contains(&sms_guard.alert_percent) {
+        problems.error(
+            path,
+            line(Some("sms"), "alert_percent"),
+            "seuil d'alerte du budget SMS [sms] alert_percent : entre 1 et 100".to_string(),
+        );
+    }
 
     let timezone = match raw.timezone.as_deref() {
         None => chrono_tz::Europe::Paris,
@@ -380,6 +403,7 @@ fn build_commune(
         greeting,
         transfer_number,
         sms_sender,
+        sms_guard,
         retention_days: raw.retention_days.unwrap_or(90),
         rollout: Rollout {
             windows: rollout.windows,

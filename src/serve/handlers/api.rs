@@ -4,15 +4,18 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use std::net::SocketAddr;
+
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{Extensions, HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use guichet_agent::{Channel, Inbound};
 use guichet_connectors::api::{self, CreateConversation, TurnRequest};
 
 use super::{DECISION_HEADER, header_value};
+use crate::serve::api_auth::{self, ApiCaller};
 use crate::serve::conversation::{self, Step};
 use crate::serve::error::ServeError;
 use crate::serve::state::AppState;
@@ -49,26 +52,57 @@ fn respond(status: StatusCode, outcome: &conversation::Outcome, conversation_id:
     response
 }
 
-pub async fn create(State(state): AppRef, headers: HeaderMap, body: Bytes) -> Response {
+/// The socket peer (absent only when the router is driven without a listener: then nothing
+/// counts as local).
+fn peer(extensions: &Extensions) -> SocketAddr {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0)
+        .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
+}
+
+/// What a caller may do in a turn: a public key never causes an SMS.
+fn step_for(caller: &ApiCaller) -> Step {
+    Step {
+        no_sms: caller.is_public(),
+        ..Step::default()
+    }
+}
+
+pub async fn create(
+    State(state): AppRef,
+    extensions: Extensions,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let started = Instant::now();
     let result = async {
+        let caller = api_auth::authenticate(&state, &headers, peer(&extensions)).await?;
         require_json(&headers)?;
-        let request = CreateConversation::parse(&body)?;
-        let commune = state
-            .commune_for_api(request.to.as_deref())
-            .cloned()
-            .ok_or_else(|| ServeError::NotFound("no commune answers this number".into()))?;
+        let mut request = CreateConversation::parse(&body)?;
+        if caller.is_public() {
+            // A chat widget: its key is public, so it may not choose whom to text or call.
+            request.from = None;
+            request.channel = Some(Channel::Chat);
+        }
+        let not_found = || ServeError::NotFound("no commune answers this number".into());
+        let commune = match (request.to.as_deref(), caller.commune()) {
+            (None, Some(own)) => state.communes.get(own).cloned(),
+            (to, _) => state.commune_for_api(to).cloned(),
+        }
+        .filter(|commune| caller.may_use(&commune.id))
+        .ok_or_else(not_found)?;
         let conversation_id = format!("{}.{}", commune.id, uuid::Uuid::new_v4());
         let inbound = request.inbound(&commune.id, &conversation_id);
         let mut outcome =
-            conversation::handle(&state, &commune, &inbound, true, Step::default()).await?;
+            conversation::handle(&state, &commune, &inbound, true, step_for(&caller)).await?;
         if let Some(text) = request.text.as_deref().filter(|t| !t.trim().is_empty()) {
             let message = Inbound {
                 text: text.trim().to_string(),
                 ..inbound
             };
             outcome =
-                conversation::handle(&state, &commune, &message, false, Step::default()).await?;
+                conversation::handle(&state, &commune, &message, false, step_for(&caller)).await?;
         }
         let channel = format!("{:?}", request.channel.unwrap_or(Channel::Chat)).to_lowercase();
         state
@@ -82,15 +116,21 @@ pub async fn create(State(state): AppRef, headers: HeaderMap, body: Bytes) -> Re
 pub async fn turn(
     State(state): AppRef,
     Path(id): Path<String>,
+    extensions: Extensions,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let started = Instant::now();
     let result = async {
+        let caller = api_auth::authenticate(&state, &headers, peer(&extensions)).await?;
         require_json(&headers)?;
         let request = TurnRequest::parse(&body)?;
         let not_found = || ServeError::NotFound(format!("no conversation {id:?}"));
         let (tenant, _) = id.split_once('.').ok_or_else(not_found)?;
+        // Another commune's conversation is answered as if it did not exist.
+        if !caller.may_use(tenant) {
+            return Err(not_found());
+        }
         let commune = state.communes.get(tenant).cloned().ok_or_else(not_found)?;
         let (_, envelope) = conversation::load_envelope(&state, &commune.id, &id)
             .await?
@@ -104,8 +144,10 @@ pub async fn turn(
             asr_confidence: None,
             dtmf: request.dtmf.clone().filter(|d| !d.is_empty()),
         };
+        // A public key's conversation is a chat whatever it was started as; a server key
+        // continuing it keeps its channel.
         let outcome =
-            conversation::handle(&state, &commune, &inbound, false, Step::default()).await?;
+            conversation::handle(&state, &commune, &inbound, false, step_for(&caller)).await?;
         let channel = format!("{:?}", envelope.engine.channel).to_lowercase();
         state
             .metrics

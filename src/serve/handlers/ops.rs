@@ -33,13 +33,20 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
         .all(|c| !c.knowledge.load_full().fiches().is_empty());
     // Bounded by the store timeout: an unreachable database must not hang the probe.
     let store = state.spool.store_call(state.store.ping()).await;
-    let ready = knowledge_ok && store.is_ok();
+    // A spool near full: this node is about to lose turns if the store stays away.
+    let spool_near_full = state.spool.near_full();
+    let ready = knowledge_ok && store.is_ok() && !spool_near_full;
     let body = json!({
         "ready": ready,
         "knowledge": communes,
         "store": match &store { Ok(()) => "ok".to_string(), Err(error) => error.to_string() },
         "degraded": state.communes.values().any(|c| c.knowledge.last_error().is_some()),
         "spooled_turns": state.spool.len(),
+        "spool": {
+            "bytes": state.spool.bytes(),
+            "max_bytes": state.spool.max_bytes(),
+            "near_full": spool_near_full,
+        },
     });
     let status = if ready {
         StatusCode::OK

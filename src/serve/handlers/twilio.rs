@@ -48,7 +48,18 @@ fn authenticate(
         Some(commune) => commune.twilio_auth_token.as_ref(),
         None => state.settings.twilio.auth_token.as_ref(),
     };
-    if let Some(token) = token.filter(|_| state.settings.twilio.verify_signatures) {
+    // Routed only when some token exists; a commune without one fails closed.
+    let Some(token) = token else {
+        state
+            .metrics
+            .rejected
+            .with_label_values(&["twilio", "signature"])
+            .inc();
+        return Err(ServeError::Forbidden(
+            "no Twilio auth token for this number: webhook refused".into(),
+        ));
+    };
+    if state.settings.twilio.verify_signatures {
         let path = uri
             .path_and_query()
             .map(|p| p.as_str())

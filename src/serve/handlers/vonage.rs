@@ -24,13 +24,15 @@ type AppRef = State<Arc<AppState>>;
 
 fn authenticate(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<(), ServeError> {
     let settings = &state.settings.vonage;
-    let Some(secret) = settings
-        .signature_secret
-        .as_ref()
-        .filter(|_| settings.verify_signatures)
-    else {
-        return Ok(());
+    // Routed only with a secret; without one, fail closed all the same.
+    let Some(secret) = settings.signature_secret.as_ref() else {
+        return Err(ServeError::Forbidden(
+            "no Vonage signature secret: webhook refused".into(),
+        ));
     };
+    if !settings.verify_signatures {
+        return Ok(());
+    }
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());

@@ -202,6 +202,8 @@ fn sms(tenant: &str, key: &str, at: DateTime<Utc>) -> NewOutboxMessage {
         to: "+33612345678".into(),
         sender: "VILLEBOURG".into(),
         body: "Passeport : prenez rendez-vous sur https://villebourg.fr/passeport".into(),
+        refusal: None,
+        limits: None,
         created_at: at,
     }
 }
