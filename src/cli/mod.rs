@@ -1,9 +1,11 @@
 //! One module per subcommand; each owns its arguments and its `run`.
 
 pub mod chat;
+pub mod commune;
 pub mod dialogues;
 pub mod eval;
 pub mod kb;
+pub mod kb_import;
 pub mod loadtest;
 pub mod privacy;
 pub mod serve;
