@@ -21,9 +21,12 @@ enum Command {
     Serve(cli::serve::Args),
     /// Talk to the dialogue engine in the terminal
     Chat(cli::chat::Args),
-    /// Check, search and describe a knowledge folder
+    /// Check, search and describe a knowledge folder; import national fiches
     #[command(subcommand)]
     Kb(cli::kb::Command),
+    /// A new commune from the national directory of public services
+    #[command(subcommand)]
+    Commune(cli::commune::Command),
     /// Replay recorded dialogues, score them, report
     Eval(cli::eval::Args),
     /// Recorded dialogues: export stored conversations as eval dialogues
@@ -48,6 +51,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => cli::serve::run(args),
         Command::Chat(args) => cli::chat::run(args),
         Command::Kb(command) => cli::kb::run(command),
+        Command::Commune(command) => cli::commune::run(command),
         Command::Eval(args) => cli::eval::run(args),
         Command::Dialogues(command) => cli::dialogues::run(command),
         Command::Loadtest(args) => cli::loadtest::run(args),

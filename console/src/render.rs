@@ -39,6 +39,8 @@ impl Templates {
             "account_created.html",
             "notifications.html",
             "suggestions.html",
+            "drafts.html",
+            "draft_edit.html",
         );
         Templates { env }
     }

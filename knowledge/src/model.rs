@@ -206,6 +206,9 @@ pub struct Commune {
     pub retention_days: u32,
     pub rollout: Rollout,
     pub partners: BTreeMap<String, Partner>,
+    /// Other sites of the mairie (`[services.*]`: mairies annexes…), with their own phone and
+    /// hours; `competences` is empty and no report is forwarded to them.
+    pub services: BTreeMap<String, Partner>,
     /// Website of the commune, said in words to landline callers ("villebourg point example").
     pub website: Option<String>,
     pub address: Option<String>,

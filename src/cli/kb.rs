@@ -30,6 +30,9 @@ pub enum Command {
         /// Knowledge folder [default: $GUICHET_COMMUNE, else communes/demo]
         dir: Option<PathBuf>,
     },
+    /// Import draft fiches from national open data
+    #[command(subcommand)]
+    Import(super::kb_import::Source),
 }
 
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
@@ -44,6 +47,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             run_search(dir, &question, json)
         }
         Command::Stats { dir } => run_stats(resolve(dir)),
+        Command::Import(source) => super::kb_import::run(source),
     }
 }
 

@@ -2,9 +2,11 @@
 
 pub mod apikey;
 pub mod chat;
+pub mod commune;
 pub mod dialogues;
 pub mod eval;
 pub mod kb;
+pub mod kb_import;
 pub mod loadtest;
 pub mod privacy;
 pub mod serve;

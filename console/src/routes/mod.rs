@@ -1,6 +1,7 @@
 //! The console's HTTP routes (all relative to the mount point, `/console`).
 
 mod accounts;
+mod drafts;
 mod evaluation;
 mod login;
 mod notifications;
@@ -51,6 +52,10 @@ pub fn router(state: ConsoleState) -> Router {
         .route(&at("/suggestions"), get(suggestions::page))
         .route(&at("/suggestions/accepter"), post(suggestions::accept))
         .route(&at("/suggestions/rejeter"), post(suggestions::reject))
+        .route(&at("/brouillons"), get(drafts::page))
+        .route(&at("/brouillons/decider"), post(drafts::decide))
+        .route(&at("/brouillons/enregistrer"), post(drafts::save))
+        .route(&at("/brouillons/{commune}/{fiche}"), get(drafts::edit))
         .route(&at("/evaluation"), get(evaluation::page))
         .route(&at("/comptes"), get(accounts::page).post(accounts::create))
         .route(&at("/comptes/{id}/desactiver"), post(accounts::disable))
@@ -90,6 +95,7 @@ pub(crate) fn base_context(state: &ConsoleState, user: Option<&CurrentUser>) -> 
                     "stats": is(&[Role::Operateur]),
                     "eval": is(&[Role::Operateur]),
                     "suggestions": is(&[Role::Editeur]),
+                    "drafts": is(&[Role::Editeur]),
                     "suggestions_count": suggestions::nav_count(state, user),
                     "accounts": is(&[]),
                     "notifications": is(&[Role::Standardiste, Role::Operateur]),

@@ -4,6 +4,7 @@
 mod common;
 mod knowledge_folder;
 
+mod annuaire_json;
 mod api_json;
 mod commune_toml;
 mod dialogue_yaml;
@@ -13,3 +14,4 @@ mod opening_hours;
 mod signatures;
 mod twilio_form;
 mod vonage_json;
+mod vosdroits_xml;

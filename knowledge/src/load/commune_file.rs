@@ -26,6 +26,9 @@ struct RawCommune {
     rollout: Option<RawRollout>,
     #[serde(default)]
     partners: BTreeMap<String, RawPartner>,
+    /// Other sites of the mairie (mairies annexes): a partner's fields, without reports.
+    #[serde(default)]
+    services: BTreeMap<String, RawPartner>,
 }
 
 #[derive(Deserialize, Default)]
@@ -75,6 +78,7 @@ const TOP_KEYS: &[&str] = &[
     "sms",
     "rollout",
     "partners",
+    "services",
 ];
 const TRANSFER_KEYS: &[&str] = &["number"];
 const SMS_KEYS: &[&str] = &[
@@ -94,6 +98,14 @@ const PARTNER_KEYS: &[&str] = &[
     "opening_hours",
     "report_email",
     "report_url",
+];
+const SERVICE_KEYS: &[&str] = &[
+    "name",
+    "website",
+    "phone",
+    "email",
+    "postal_address",
+    "opening_hours",
 ];
 
 /// The commune with its parsed schedules.
@@ -168,6 +180,12 @@ fn check_unknown_keys(path: &Path, text: &str, table: &toml::Table, problems: &m
         for (key, partner) in partners {
             let section = format!("partners.{key}");
             check(Some(section.as_str()), partner.as_table(), PARTNER_KEYS);
+        }
+    }
+    if let Some(services) = table.get("services").and_then(toml::Value::as_table) {
+        for (key, service) in services {
+            let section = format!("services.{key}");
+            check(Some(section.as_str()), service.as_table(), SERVICE_KEYS);
         }
     }
 }
@@ -281,6 +299,12 @@ fn build_commune(
             }
         }
     }
+    for (key, service) in &raw.services {
+        if let Some(expression) = &service.opening_hours {
+            let at = line(Some(&format!("services.{key}")), "opening_hours");
+            schedule(expression, at, &format!("horaires du site « {key} »"));
+        }
+    }
 
     if !transfer_number.is_empty() {
         check_e164(
@@ -322,78 +346,30 @@ fn build_commune(
         );
     }
 
-    let mut partners = BTreeMap::new();
-    for (key, partner) in raw.partners {
-        let section = format!("partners.{key}");
-        let at = |field: &str| toml_key_line(text, Some(&section), Some(field));
-        let name = match partner.name.filter(|name| !name.trim().is_empty()) {
-            Some(name) => name,
-            None => {
-                problems.error(
-                    path,
-                    at("name"),
-                    format!("nom du partenaire « {key} » manquant (clé « name »)"),
-                );
-                String::new()
-            }
-        };
-        if let Some(website) = &partner.website {
-            check_url(
+    let partners = raw
+        .partners
+        .into_iter()
+        .map(|(key, partner)| {
+            let office = read_office(
                 path,
-                at("website"),
-                website,
-                &format!("site du partenaire « {key} »"),
-                problems,
-            );
-        }
-        if let Some(report_url) = &partner.report_url {
-            check_url(
-                path,
-                at("report_url"),
-                report_url,
-                &format!("adresse de signalement du partenaire « {key} »"),
-                problems,
-            );
-        }
-        if let Some(phone) = &partner.phone {
-            check_e164(
-                path,
-                at("phone"),
-                phone,
-                &format!("téléphone du partenaire « {key} »"),
-                problems,
-            );
-        }
-        for (field, email) in [
-            ("email", &partner.email),
-            ("report_email", &partner.report_email),
-        ] {
-            if let Some(email) = email
-                && !looks_like_email(email)
-            {
-                problems.error(
-                    path,
-                    at(field),
-                    format!("adresse e-mail « {email} » invalide"),
-                );
-            }
-        }
-        partners.insert(
-            key.clone(),
-            Partner {
+                text,
+                "partners",
+                "du partenaire",
                 key,
-                name,
-                competences: partner.competences,
-                website: partner.website,
-                phone: partner.phone,
-                email: partner.email,
-                postal_address: partner.postal_address,
-                opening_hours: partner.opening_hours,
-                report_email: partner.report_email,
-                report_url: partner.report_url,
-            },
-        );
-    }
+                partner,
+                problems,
+            );
+            (office.key.clone(), office)
+        })
+        .collect();
+    let services = raw
+        .services
+        .into_iter()
+        .map(|(key, service)| {
+            let office = read_office(path, text, "services", "du site", key, service, problems);
+            (office.key.clone(), office)
+        })
+        .collect();
 
     let commune = Commune {
         name,
@@ -410,6 +386,7 @@ fn build_commune(
             pilot_numbers: rollout.pilot_numbers,
         },
         partners,
+        services,
         website: raw.website,
         address: raw.address,
     };
@@ -436,5 +413,85 @@ fn looks_like_email(email: &str) -> bool {
             !local.is_empty() && domain.contains('.') && !email.contains(char::is_whitespace)
         }
         None => false,
+    }
+}
+
+/// A `[partners.*]` or `[services.*]` table, checked.
+fn read_office(
+    path: &Path,
+    text: &str,
+    table: &str,
+    of: &str,
+    key: String,
+    partner: RawPartner,
+    problems: &mut Problems,
+) -> Partner {
+    {
+        let section = format!("{table}.{key}");
+        let at = |field: &str| toml_key_line(text, Some(&section), Some(field));
+        let name = match partner.name.filter(|name| !name.trim().is_empty()) {
+            Some(name) => name,
+            None => {
+                problems.error(
+                    path,
+                    at("name"),
+                    format!("nom {of} « {key} » manquant (clé « name »)"),
+                );
+                String::new()
+            }
+        };
+        if let Some(website) = &partner.website {
+            check_url(
+                path,
+                at("website"),
+                website,
+                &format!("site web {of} « {key} »"),
+                problems,
+            );
+        }
+        if let Some(report_url) = &partner.report_url {
+            check_url(
+                path,
+                at("report_url"),
+                report_url,
+                &format!("adresse de signalement {of} « {key} »"),
+                problems,
+            );
+        }
+        if let Some(phone) = &partner.phone {
+            check_e164(
+                path,
+                at("phone"),
+                phone,
+                &format!("téléphone {of} « {key} »"),
+                problems,
+            );
+        }
+        for (field, email) in [
+            ("email", &partner.email),
+            ("report_email", &partner.report_email),
+        ] {
+            if let Some(email) = email
+                && !looks_like_email(email)
+            {
+                problems.error(
+                    path,
+                    at(field),
+                    format!("adresse e-mail « {email} » invalide"),
+                );
+            }
+        }
+        Partner {
+            key,
+            name,
+            competences: partner.competences,
+            website: partner.website,
+            phone: partner.phone,
+            email: partner.email,
+            postal_address: partner.postal_address,
+            opening_hours: partner.opening_hours,
+            report_email: partner.report_email,
+            report_url: partner.report_url,
+        }
     }
 }

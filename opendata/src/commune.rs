@@ -1,0 +1,422 @@
+//! `commune.toml` from the directory: the mairie's name, address, phone, website and hours, its
+//! other sites (mairies annexes) as `[services.*]`, and the local offices of the national bodies
+//! (CAF, CPAM, France Travail, préfecture, tribunal, France Services, the intercommunality) as
+//! `[partners.*]` with their phones and hours, so that a deflection says the local number.
+
+use std::fmt::Write as _;
+
+use crate::directory::ServiceRecord;
+use crate::hours::to_osm;
+
+/// A directory that cannot give this commune's `commune.toml`.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum InitError {
+    #[error("code INSEE « {0} » invalide : cinq caractères, chiffres (ou 2A/2B pour la Corse)")]
+    BadInsee(String),
+    #[error(
+        "code INSEE {0} inconnu de l'annuaire : aucun enregistrement ne concerne cette commune"
+    )]
+    UnknownInsee(String),
+    #[error(
+        "aucun enregistrement « mairie » pour le code INSEE {0} (champ « pivot » / « type_service_local »)"
+    )]
+    NoMairie(String),
+    #[error("enregistrement n° {index} ({name}) : champ « {field} » : {message}")]
+    Field {
+        index: usize,
+        name: String,
+        field: &'static str,
+        message: String,
+    },
+}
+
+/// A local office kind of the directory and the partner it becomes.
+struct PartnerKind {
+    /// `type_service_local` values, preferred first.
+    pivots: &'static [&'static str],
+    key: &'static str,
+    competences: &'static [&'static str],
+}
+
+const PARTNER_KINDS: &[PartnerKind] = &[
+    PartnerKind {
+        pivots: &["epci"],
+        key: "agglomeration",
+        competences: &[
+            "déchets",
+            "eau potable",
+            "assainissement",
+            "transports en commun",
+        ],
+    },
+    PartnerKind {
+        pivots: &["caf"],
+        key: "caf",
+        competences: &[
+            "allocations familiales",
+            "aide au logement",
+            "prime d'activité",
+        ],
+    },
+    PartnerKind {
+        pivots: &["cpam"],
+        key: "cpam",
+        competences: &[
+            "assurance maladie",
+            "carte Vitale",
+            "remboursements de soins",
+        ],
+    },
+    PartnerKind {
+        pivots: &["france_travail", "pole_emploi"],
+        key: "france_travail",
+        competences: &["recherche d'emploi", "allocations chômage"],
+    },
+    PartnerKind {
+        pivots: &["prefecture", "sous_pref"],
+        key: "prefecture",
+        competences: &["titre de séjour", "naturalisation"],
+    },
+    PartnerKind {
+        pivots: &["tribunal_judiciaire", "ti", "tgi"],
+        key: "tribunal",
+        competences: &["justice", "litiges civils"],
+    },
+    PartnerKind {
+        pivots: &["france_services", "msap"],
+        key: "france_services",
+        competences: &["aide aux démarches en ligne", "accompagnement numérique"],
+    },
+];
+
+/// What `commune init` found, beside the file text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommuneDraft {
+    pub name: String,
+    /// The text of `commune.toml`.
+    pub toml: String,
+    /// Partner keys written.
+    pub partners: Vec<String>,
+    /// Service keys written (annexes).
+    pub services: Vec<String>,
+    /// Things staff should look at (French), e.g. an office whose hours could not be read.
+    pub notes: Vec<String>,
+}
+
+/// Builds `commune.toml` for `insee` from the directory records.
+pub fn commune_toml(records: &[ServiceRecord], insee: &str) -> Result<CommuneDraft, InitError> {
+    let insee = insee.trim();
+    let valid = insee.len() == 5
+        && insee.is_ascii()
+        && (insee.chars().all(|c| c.is_ascii_digit())
+            || (insee.starts_with("2A") || insee.starts_with("2B"))
+                && insee[2..].chars().all(|c| c.is_ascii_digit()));
+    if !valid {
+        return Err(InitError::BadInsee(insee.to_owned()));
+    }
+    if !records.iter().any(|record| {
+        record.insee == insee
+            || record
+                .pivots
+                .iter()
+                .any(|p| p.communes.iter().any(|c| c == insee))
+    }) {
+        return Err(InitError::UnknownInsee(insee.to_owned()));
+    }
+    let mut mairies: Vec<&ServiceRecord> = records
+        .iter()
+        .filter(|record| record.serves("mairie", insee) && record.insee == insee)
+        .collect();
+    // The main mairie first: not an annexe, then file order.
+    mairies.sort_by_key(|record| (is_annexe(record), record.index));
+    let Some((mairie, annexes)) = mairies.split_first() else {
+        return Err(InitError::NoMairie(insee.to_owned()));
+    };
+    let field = |record: &ServiceRecord, field: &'static str, message: String| InitError::Field {
+        index: record.index,
+        name: record.label(),
+        field,
+        message,
+    };
+    let name = commune_name(mairie);
+    let hours = hours_of(mairie).map_err(|message| field(mairie, "plage_ouverture", message))?;
+    let phone = mairie
+        .phones
+        .first()
+        .ok_or_else(|| field(mairie, "telephone", "aucun numéro publié".into()))?;
+    let phone = e164(phone)
+        .ok_or_else(|| field(mairie, "telephone", format!("numéro « {phone} » illisible")))?;
+    let mut notes = Vec::new();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Commune de {name} : fichier créé par `guichet commune init` depuis l'Annuaire de\n\
+         # l'administration (DILA, Licence Ouverte 2.0), enregistrement « {} » ({}).\n\
+         # Relisez-le, complétez-le, puis vérifiez avec `guichet kb check`.",
+        mairie.label(),
+        mairie.id
+    );
+    let _ = writeln!(out, "name = {}", quote(&name));
+    let _ = writeln!(out, "insee = {}", quote(insee));
+    let _ = writeln!(out, "timezone = \"Europe/Paris\"");
+    let _ = writeln!(
+        out,
+        "# Syntaxe OpenStreetMap opening_hours ; « PH off » = fermé les jours fériés."
+    );
+    for comment in mairie
+        .opening
+        .iter()
+        .map(|p| &p.comment)
+        .filter(|c| !c.is_empty())
+    {
+        let _ = writeln!(out, "# Annuaire : {}", comment.replace('\n', " "));
+    }
+    let _ = writeln!(out, "opening_hours = {}", quote(&hours));
+    let greeting = format!(
+        "Bonjour, vous êtes en ligne avec l'assistant automatique de la mairie de {name}. Vous \
+         pouvez à tout moment demander à parler à un agent. En quelques mots, quel est le motif de \
+         votre appel ?"
+    );
+    let _ = writeln!(out, "greeting = {}", quote(&greeting));
+    let _ = writeln!(out, "# Durée de conservation des transcriptions, en jours.");
+    let _ = writeln!(out, "retention_days = 90");
+    if let Some(website) = mairie.websites.iter().find(|url| is_web_url(url)) {
+        let _ = writeln!(out, "website = {}", quote(website));
+    }
+    if let Some(address) = &mairie.address {
+        let _ = writeln!(out, "address = {}", quote(address));
+    }
+    let _ = writeln!(
+        out,
+        "\n[transfer]\n# Standard de la mairie (transferts d'appels en direct).\nnumber = {}",
+        quote(&phone)
+    );
+    let _ = writeln!(out, "\n[sms]\nsender = {}", quote(&sms_sender(&name)));
+    let _ = writeln!(
+        out,
+        "\n[rollout]\n# Pas de restriction : l'assistant répond à tout le monde, à toute heure."
+    );
+
+    let mut services = Vec::new();
+    for annexe in annexes {
+        let key = unique_key(&slug(&service_name(annexe, &name)), &services);
+        let _ = writeln!(out, "\n[services.{key}]");
+        write_office(&mut out, annexe, &mut notes);
+        services.push(key);
+    }
+
+    let mut partners = Vec::new();
+    for kind in PARTNER_KINDS {
+        let office = kind.pivots.iter().find_map(|pivot| {
+            let mut serving: Vec<&ServiceRecord> = records
+                .iter()
+                .filter(|record| record.serves(pivot, insee))
+                .collect();
+            // An office in the commune itself first.
+            serving.sort_by_key(|record| (record.insee != insee, record.index));
+            serving.first().copied()
+        });
+        let Some(office) = office else { continue };
+        let _ = writeln!(out, "\n[partners.{}]", kind.key);
+        write_office(&mut out, office, &mut notes);
+        let competences = kind
+            .competences
+            .iter()
+            .map(|c| quote(c))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let _ = writeln!(out, "competences = [{competences}]");
+        partners.push(kind.key.to_owned());
+    }
+    Ok(CommuneDraft {
+        name,
+        toml: out,
+        partners,
+        services,
+        notes,
+    })
+}
+
+fn write_office(out: &mut String, office: &ServiceRecord, notes: &mut Vec<String>) {
+    let _ = writeln!(out, "# Annuaire : « {} » ({})", office.label(), office.id);
+    let _ = writeln!(out, "name = {}", quote(&office.name));
+    if let Some(website) = office.websites.iter().find(|url| is_web_url(url)) {
+        let _ = writeln!(out, "website = {}", quote(website));
+    }
+    match office.phones.first().map(|phone| (phone, e164(phone))) {
+        Some((_, Some(phone))) => {
+            let _ = writeln!(out, "phone = {}", quote(&phone));
+        }
+        Some((raw, None)) => notes.push(format!(
+            "« {} » : numéro « {raw} » illisible, non repris",
+            office.label()
+        )),
+        None => {}
+    }
+    if let Some(email) = office.emails.first() {
+        let _ = writeln!(out, "email = {}", quote(email));
+    }
+    if let Some(address) = &office.address {
+        let _ = writeln!(out, "postal_address = {}", quote(address));
+    }
+    match hours_of(office) {
+        Ok(hours) => {
+            let _ = writeln!(out, "opening_hours = {}", quote(&hours));
+        }
+        Err(message) => notes.push(format!(
+            "« {} » : horaires non repris ({message})",
+            office.label()
+        )),
+    }
+}
+
+fn hours_of(record: &ServiceRecord) -> Result<String, String> {
+    if let Some(message) = &record.opening_unreadable {
+        return Err(message.clone());
+    }
+    to_osm(&record.opening).map_err(|error| error.to_string())
+}
+
+fn is_annexe(record: &ServiceRecord) -> bool {
+    let name = record.name.to_lowercase();
+    name.contains("annexe") || name.contains("déléguée") || name.contains("mobile")
+}
+
+/// "Mairie - Plaisir", "Mairie de Plaisir" → "Plaisir".
+fn commune_name(mairie: &ServiceRecord) -> String {
+    let name = mairie.name.trim();
+    for prefix in [
+        "Mairie - ",
+        "Mairie – ",
+        "Mairie de ",
+        "Mairie d'",
+        "Mairie d’",
+        "Mairie ",
+    ] {
+        if let Some(rest) = name.strip_prefix(prefix)
+            && !rest.trim().is_empty()
+        {
+            return rest.trim().to_owned();
+        }
+    }
+    name.to_owned()
+}
+
+fn service_name(annexe: &ServiceRecord, commune: &str) -> String {
+    let name = annexe.name.replace(commune, "");
+    let name = name.trim_matches(|c: char| c == '-' || c == '–' || c.is_whitespace());
+    if name.is_empty() {
+        "annexe".into()
+    } else {
+        name.to_owned()
+    }
+}
+
+/// A TOML key: lowercase ASCII letters, digits and `_`.
+fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        let c = fold_accent(c.to_ascii_lowercase());
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('_') && !out.is_empty() {
+            out.push('_');
+        }
+    }
+    let out = out.trim_end_matches('_').to_owned();
+    if out.is_empty() { "site".into() } else { out }
+}
+
+fn unique_key(base: &str, taken: &[String]) -> String {
+    let mut key = base.to_owned();
+    let mut n = 2;
+    while taken.contains(&key) {
+        key = format!("{base}_{n}");
+        n += 1;
+    }
+    key
+}
+
+pub(crate) fn fold_accent(c: char) -> char {
+    match c {
+        'à' | 'â' | 'ä' | 'À' | 'Â' => 'a',
+        'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' => 'e',
+        'î' | 'ï' | 'Î' => 'i',
+        'ô' | 'ö' | 'Ô' => 'o',
+        'ù' | 'û' | 'ü' | 'Û' => 'u',
+        'ç' | 'Ç' => 'c',
+        'œ' => 'o',
+        other => other,
+    }
+}
+
+/// The SMS sender id: the commune's name in capitals, 11 ASCII letters or digits at most.
+fn sms_sender(name: &str) -> String {
+    let sender: String = name
+        .chars()
+        .map(|c| fold_accent(c).to_ascii_uppercase())
+        .filter(char::is_ascii_alphanumeric)
+        .take(11)
+        .collect();
+    if sender.is_empty() {
+        "MAIRIE".into()
+    } else {
+        sender
+    }
+}
+
+/// A French number as published ("01 30 79 62 62", "+33 1 30…") in E.164.
+pub fn e164(raw: &str) -> Option<String> {
+    let parsed = phonenumber::parse(Some(phonenumber::country::Id::FR), raw).ok()?;
+    if !phonenumber::is_valid(&parsed) {
+        return None;
+    }
+    Some(
+        phonenumber::format(&parsed)
+            .mode(phonenumber::Mode::E164)
+            .to_string(),
+    )
+}
+
+fn is_web_url(url: &str) -> bool {
+    url.starts_with("https://") || url.starts_with("http://")
+}
+
+/// A TOML basic string.
+fn quote(text: &str) -> String {
+    toml::Value::String(text.to_owned()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_phones_and_senders() {
+        assert_eq!(e164("01 30 79 62 62").as_deref(), Some("+33130796262"));
+        assert_eq!(e164("+33 1 30 79 62 62").as_deref(), Some("+33130796262"));
+        assert_eq!(e164("pas un numéro"), None);
+        assert_eq!(sms_sender("Saint-Étienne-du-Rouvray"), "SAINTETIENN");
+        assert_eq!(
+            slug("Mairie annexe du Valibout"),
+            "mairie_annexe_du_valibout"
+        );
+        let mairie = ServiceRecord {
+            name: "Mairie - Plaisir".into(),
+            ..Default::default()
+        };
+        assert_eq!(commune_name(&mairie), "Plaisir");
+    }
+
+    #[test]
+    fn insee_is_checked_before_anything() {
+        assert_eq!(
+            commune_toml(&[], "7849"),
+            Err(InitError::BadInsee("7849".into()))
+        );
+        assert_eq!(
+            commune_toml(&[], "78490"),
+            Err(InitError::UnknownInsee("78490".into()))
+        );
+    }
+}

@@ -1,0 +1,165 @@
+//! Issue 15's "done when": a commune folder built from a directory extract and the starter pack
+//! (every draft published, as an éditeur would after review) passes `kb check`, answers the
+//! public-test dialogue, and routes the demo's in-scope dialogues within 5 points of the
+//! hand-written demo commune; init + import + index take under 30 s.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use guichet_eval::{Options, evaluate};
+use guichet_knowledge::{FicheStatus, Knowledge, check};
+use guichet_opendata::{StarterPack, import_service_public, init_folder, review};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixtures() -> PathBuf {
+    root().join("opendata/tests/fixtures")
+}
+
+/// Init, import, publish every draft; returns the folder and how long init + import + index took.
+fn build_commune(parent: &Path) -> (PathBuf, Duration) {
+    let started = Instant::now();
+    let out = parent.join("plaisir");
+    init_folder(&fixtures().join("annuaire-extrait.json"), "78490", &out).unwrap();
+    import_service_public(&fixtures().join("vosdroits"), &out, &StarterPack::shipped()).unwrap();
+    Knowledge::load(&out).unwrap();
+    let elapsed = started.elapsed();
+    let drafts: Vec<String> = Knowledge::load(&out)
+        .unwrap()
+        .unpublished()
+        .iter()
+        .map(|fiche| fiche.id.clone())
+        .collect();
+    for id in drafts {
+        review::set_status(&out, &id, FicheStatus::Publiee).unwrap();
+    }
+    (out, elapsed)
+}
+
+#[test]
+fn init_import_and_index_take_under_30_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, elapsed) = build_commune(dir.path());
+    println!("init + import + index: {:.2} s", elapsed.as_secs_f64());
+    assert!(elapsed < Duration::from_secs(30), "{elapsed:?}");
+}
+
+#[test]
+fn the_new_commune_passes_kb_check_and_answers_the_public_test() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = build_commune(dir.path());
+    let report = check(&out);
+    let errors: Vec<String> = report.errors().map(|p| p.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let knowledge = report.knowledge.unwrap();
+    assert!(knowledge.unpublished().is_empty());
+
+    let outcome = evaluate(&Options {
+        commune: out.clone(),
+        dialogues: vec![root().join("communes/demo/dialogues/001-test-public-mobile.yaml")],
+        http: None,
+        gates: Default::default(),
+        baseline: None,
+    })
+    .unwrap();
+    let run = &outcome.report.dialogues[0];
+    for turn in &run.turns {
+        println!("{turn:?}");
+    }
+    assert!(run.passed, "the public test failed on the new commune");
+}
+
+/// The demo dialogues every expected fiche of which the new commune has.
+fn in_scope_dialogues(new_fiches: &BTreeSet<String>) -> Vec<PathBuf> {
+    let demo = root().join("communes/demo");
+    let demo_fiches: BTreeSet<String> = Knowledge::load(&demo)
+        .unwrap()
+        .fiches()
+        .iter()
+        .map(|fiche| fiche.id.clone())
+        .collect();
+    let dialogues = guichet_eval::dialogue::load(&[demo.join("dialogues")], &demo_fiches).unwrap();
+    let mut files: BTreeSet<String> = BTreeSet::new();
+    let mut out_of_scope: BTreeSet<String> = BTreeSet::new();
+    for dialogue in &dialogues {
+        let file = dialogue
+            .id
+            .split('#')
+            .next()
+            .unwrap_or(&dialogue.id)
+            .to_owned();
+        let expected: Vec<&String> = dialogue
+            .turns
+            .iter()
+            .filter_map(|turn| turn.expect.as_ref())
+            .flat_map(|expect| expect.fiches())
+            .collect();
+        if !expected.is_empty() && expected.iter().all(|id| new_fiches.contains(*id)) {
+            files.insert(file);
+        } else {
+            out_of_scope.insert(file);
+        }
+    }
+    files
+        .difference(&out_of_scope)
+        .map(|file| demo.join("dialogues").join(file))
+        .collect()
+}
+
+#[test]
+fn routing_on_the_demo_in_scope_dialogues_is_within_5_points_of_the_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = build_commune(dir.path());
+    let new_fiches: BTreeSet<String> = Knowledge::load(&out)
+        .unwrap()
+        .fiches()
+        .iter()
+        .map(|fiche| fiche.id.clone())
+        .collect();
+    let dialogues = in_scope_dialogues(&new_fiches);
+    assert!(
+        dialogues.len() >= 20,
+        "only {} in-scope dialogues",
+        dialogues.len()
+    );
+    let run = |commune: PathBuf| {
+        evaluate(&Options {
+            commune,
+            dialogues: dialogues.clone(),
+            http: None,
+            gates: Default::default(),
+            baseline: None,
+        })
+        .unwrap()
+        .report
+        .figures
+        .metrics
+    };
+    let demo = run(root().join("communes/demo"));
+    let new = run(out);
+    let rate = |ratio: guichet_eval::Ratio| ratio.rate.unwrap_or(0.0) * 100.0;
+    println!(
+        "{} in-scope dialogues ({} turns expecting a fiche)",
+        dialogues.len(),
+        demo.fiche_accuracy.total
+    );
+    println!(
+        "routing (fiche accuracy): demo {:.1} %, new commune {:.1} %",
+        rate(demo.fiche_accuracy),
+        rate(new.fiche_accuracy)
+    );
+    println!(
+        "action accuracy: demo {:.1} %, new commune {:.1} %; misroute: demo {:.1} %, new commune {:.1} %",
+        rate(demo.action_accuracy),
+        rate(new.action_accuracy),
+        rate(demo.misroute),
+        rate(new.misroute)
+    );
+    assert!(
+        rate(demo.fiche_accuracy) - rate(new.fiche_accuracy) <= 5.0,
+        "routing more than 5 points below the demo"
+    );
+}
