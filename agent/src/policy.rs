@@ -26,9 +26,15 @@ impl Default for Policy {
     /// requests that name their topic among many other words score 0.25–0.5, out-of-scope
     /// questions mostly below 0.22; a thin margin means two topics tie.
     fn default() -> Self {
+        let knob = |name: &str, default: f32| -> f32 {
+            std::env::var(name)
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(default)
+        };
         Self {
-            answer_confidence: 0.22,
-            confirm_confidence: 0.2,
+            answer_confidence: knob("GUICHET_TUNE_ANSWER", 0.22),
+            confirm_confidence: knob("GUICHET_TUNE_CONFIRM", 0.2),
             min_margin: 0.05,
             low_asr_confidence: 0.5,
             family_ratio: 0.7,

@@ -14,6 +14,7 @@ fn options(commune: &Path, gates: Gates) -> Options {
         http: None,
         gates,
         baseline: None,
+        split: None,
     }
 }
 
@@ -53,6 +54,7 @@ fn the_gate_fails_on_a_deliberately_broken_fiche() {
     let gates = Gates {
         min_fiche_accuracy: m.fiche_accuracy.rate,
         max_misroute: m.misroute.rate,
+        max_false_answers: m.false_answer.rate,
     };
     assert!(
         gates.breaches(m).is_empty(),
@@ -172,6 +174,7 @@ fn demo_commune_meets_the_gates() {
     let gates = Gates {
         min_fiche_accuracy: Some(0.95),
         max_misroute: Some(0.01),
+        max_false_answers: Some(0.01),
     };
     let outcome = evaluate(&options(&common::demo(), gates)).unwrap();
     let table = guichet_eval::report::table::render(&outcome.report, Default::default());

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::lines::toml_key_line;
-use crate::load::checks::{check_e164, check_url};
+use crate::load::checks::{check_e164, check_partner_phone, check_url};
 use crate::model::{Commune, Partner, Rollout};
 use crate::problem::{Problems, line_of_offset};
 use crate::schedule::Schedule;
@@ -24,6 +24,20 @@ struct RawCommune {
     transfer: Option<RawTransfer>,
     sms: Option<RawSms>,
     rollout: Option<RawRollout>,
+    #[serde(default)]
+    partners: BTreeMap<String, RawPartner>,
+    national: Option<RawNational>,
+}
+
+#[derive(Deserialize, Default)]
+struct RawNational {
+    #[serde(default)]
+    disabled: Vec<String>,
+}
+
+/// The partners of the national catalogue (`knowledge/national/partners.toml`).
+#[derive(Deserialize, Default)]
+struct RawPartners {
     #[serde(default)]
     partners: BTreeMap<String, RawPartner>,
 }
@@ -72,7 +86,9 @@ const TOP_KEYS: &[&str] = &[
     "sms",
     "rollout",
     "partners",
+    "national",
 ];
+const NATIONAL_KEYS: &[&str] = &["disabled"];
 const TRANSFER_KEYS: &[&str] = &["number"];
 const SMS_KEYS: &[&str] = &["sender"];
 const ROLLOUT_KEYS: &[&str] = &["windows", "pilot_numbers"];
@@ -94,6 +110,8 @@ pub(crate) struct LoadedCommune {
     pub opening_hours: Option<Schedule>,
     pub rollout_windows: Option<Schedule>,
     pub partner_hours: BTreeMap<String, Schedule>,
+    /// National fiches the commune turns off (`[national] disabled = […]`), with the line.
+    pub national_disabled: Vec<(String, usize)>,
 }
 
 /// Reads `commune.toml`; `None` when it cannot be read or parsed at all.
@@ -156,6 +174,7 @@ fn check_unknown_keys(path: &Path, text: &str, table: &toml::Table, problems: &m
     check(Some("transfer"), section("transfer"), TRANSFER_KEYS);
     check(Some("sms"), section("sms"), SMS_KEYS);
     check(Some("rollout"), section("rollout"), ROLLOUT_KEYS);
+    check(Some("national"), section("national"), NATIONAL_KEYS);
     if let Some(partners) = table.get("partners").and_then(toml::Value::as_table) {
         for (key, partner) in partners {
             let section = format!("partners.{key}");
@@ -299,8 +318,74 @@ fn build_commune(
         );
     }
 
+    let partners = build_partners(path, text, raw.partners, problems);
+    let national_disabled = raw
+        .national
+        .map(|national| {
+            national
+                .disabled
+                .into_iter()
+                .map(|id| (id, line(Some("national"), "disabled")))
+                .collect()
+        })
+        .unwrap_or_default();
+
+    let commune = Commune {
+        name,
+        insee: raw.insee.unwrap_or_default(),
+        timezone,
+        opening_hours: opening_expression,
+        greeting,
+        transfer_number,
+        sms_sender,
+        retention_days: raw.retention_days.unwrap_or(90),
+        rollout: Rollout {
+            windows: rollout.windows,
+            pilot_numbers: rollout.pilot_numbers,
+        },
+        partners,
+        website: raw.website,
+        address: raw.address,
+    };
+    LoadedCommune {
+        commune,
+        opening_hours,
+        rollout_windows,
+        partner_hours,
+        national_disabled,
+    }
+}
+
+/// Reads the partners of the national catalogue: the same sections as `commune.toml`'s.
+pub(crate) fn parse_partners(
+    path: &Path,
+    text: &str,
+    problems: &mut Problems,
+) -> BTreeMap<String, Partner> {
+    match toml::from_str::<RawPartners>(text) {
+        Ok(raw) => build_partners(path, text, raw.partners, problems),
+        Err(error) => {
+            let line = error
+                .span()
+                .map_or(1, |span| line_of_offset(text, span.start));
+            problems.error(
+                path,
+                line,
+                format!("syntaxe TOML invalide : {}", error.message().trim()),
+            );
+            BTreeMap::new()
+        }
+    }
+}
+
+fn build_partners(
+    path: &Path,
+    text: &str,
+    raw: BTreeMap<String, RawPartner>,
+    problems: &mut Problems,
+) -> BTreeMap<String, Partner> {
     let mut partners = BTreeMap::new();
-    for (key, partner) in raw.partners {
+    for (key, partner) in raw {
         let section = format!("partners.{key}");
         let at = |field: &str| toml_key_line(text, Some(&section), Some(field));
         let name = match partner.name.filter(|name| !name.trim().is_empty()) {
@@ -333,7 +418,7 @@ fn build_commune(
             );
         }
         if let Some(phone) = &partner.phone {
-            check_e164(
+            check_partner_phone(
                 path,
                 at("phone"),
                 phone,
@@ -372,29 +457,7 @@ fn build_commune(
         );
     }
 
-    let commune = Commune {
-        name,
-        insee: raw.insee.unwrap_or_default(),
-        timezone,
-        opening_hours: opening_expression,
-        greeting,
-        transfer_number,
-        sms_sender,
-        retention_days: raw.retention_days.unwrap_or(90),
-        rollout: Rollout {
-            windows: rollout.windows,
-            pilot_numbers: rollout.pilot_numbers,
-        },
-        partners,
-        website: raw.website,
-        address: raw.address,
-    };
-    LoadedCommune {
-        commune,
-        opening_hours,
-        rollout_windows,
-        partner_hours,
-    }
+    partners
 }
 
 /// An alphanumeric SMS sender: 1 to 11 ASCII letters, digits or spaces, at least one letter.
