@@ -123,9 +123,6 @@ struct Concept {
     idf: f32,
     /// Made only of generic words: never enough to point at a fiche.
     generic: bool,
-    /// A word no fiche and no synonym uses (after typo correction): a topic the folder does
-    /// not know, which weighs against every fiche.
-    unknown: bool,
 }
 
 /// The searchable index of a folder.
@@ -309,13 +306,6 @@ impl SearchIndex {
         (1.0 + (n - 0.5) / 1.5).ln()
     }
 
-    /// The IDF a concept needs to be a fiche's *own* distinctive concept: that of a word used
-    /// by [`tune::distinctive_df`] fiches. Words shared by more fiches ("carte", "demande",
-    /// "garde") say which family of topics, not which topic.
-    fn distinctive_idf(&self) -> f32 {
-        idf(self.fiche_count, tune::distinctive_df())
-    }
-
     /// Reference IDF mass for `specificity`: a word used by two fiches.
     fn reference_idf(&self) -> f32 {
         let n = self.fiche_count as f32;
@@ -456,20 +446,18 @@ impl SearchIndex {
                     alternatives,
                     idf,
                     generic,
-                    unknown: false,
                 });
                 position += length;
                 continue;
             }
             let (term, weight) = &terms[position];
-            let known = self.document_frequency.contains_key(term);
-            let idf = if known {
+            let idf = if self.document_frequency.contains_key(term) {
                 self.idf(term)
             } else if term.chars().all(|c| c.is_ascii_digit()) {
                 position += 1;
                 continue;
             } else {
-                self.unknown_idf() * tune::unknown_weight()
+                self.unknown_idf()
             };
             concepts.push(Concept {
                 alternatives: vec![Alternative {
@@ -478,7 +466,6 @@ impl SearchIndex {
                 }],
                 idf,
                 generic: self.generic.contains(term),
-                unknown: !known && !self.vocabulary.contains(term),
             });
             position += 1;
         }
@@ -599,7 +586,6 @@ impl SearchIndex {
         let mut total = 0.0;
         let mut covered = 0.0;
         let mut distinctive = false;
-        let mut own = false;
         for concept in concepts {
             total += concept.idf;
             let mut best: f32 = 0.0;
@@ -623,7 +609,6 @@ impl SearchIndex {
             }
             covered += concept.idf * best;
             distinctive |= best > 0.0 && !concept.generic;
-            own |= best > 0.0 && !concept.generic && concept.idf >= self.distinctive_idf();
         }
         if total <= 0.0 {
             return 0.0;
@@ -652,32 +637,12 @@ impl SearchIndex {
             })
             .fold(0.0, f32::max);
         let specificity = (covered / self.reference_idf()).min(1.0);
-        let generic_only = if !distinctive {
-            GENERIC_ONLY_FACTOR
-        } else if !own {
-            tune::borrowed_factor()
-        } else {
+        let generic_only = if distinctive {
             1.0
+        } else {
+            GENERIC_ONLY_FACTOR
         };
         (coverage * (0.55 + 0.45 * fit) * (0.6 + 0.4 * specificity) * generic_only).clamp(0.0, 1.0)
-    }
-}
-
-mod tune {
-    fn knob(name: &str, default: f32) -> f32 {
-        std::env::var(name)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    }
-    pub fn unknown_weight() -> f32 {
-        knob("GUICHET_TUNE_UNKNOWN", 1.0)
-    }
-    pub fn distinctive_df() -> u32 {
-        knob("GUICHET_TUNE_DF", 1000.0) as u32
-    }
-    pub fn borrowed_factor() -> f32 {
-        knob("GUICHET_TUNE_BORROWED", 1.0)
     }
 }
 

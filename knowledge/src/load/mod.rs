@@ -77,9 +77,6 @@ fn add_national(
     lines: &mut Vec<FicheLines>,
     problems: &mut Problems,
 ) {
-    if std::env::var_os("GUICHET_TUNE_NO_NATIONAL").is_some() {
-        return;
-    }
     let catalogue = national::load(problems);
     let disabled = commune
         .as_ref()
