@@ -56,6 +56,7 @@ fn options(dialogues: &[PathBuf], http: Option<HttpOptions>) -> Options {
         http,
         gates: Gates::default(),
         baseline: None,
+        split: None,
     }
 }
 

@@ -136,15 +136,20 @@ pub fn phone_in_words(number: &str) -> String {
         Some(rest) if number.trim_start().starts_with('+') && rest.len() == 9 => format!("0{rest}"),
         _ => digits,
     };
-    if national.len() == 10 {
-        national
+    let pairs = |digits: &str| {
+        digits
             .as_bytes()
             .chunks(2)
             .map(|pair| String::from_utf8_lossy(pair).into_owned())
             .collect::<Vec<_>>()
             .join(" ")
-    } else {
-        national
+    };
+    match national.len() {
+        // 01 30 00 00 00; a short service number: 36 46.
+        10 | 4 => pairs(&national),
+        // The European numbers: 116 006.
+        6 => format!("{} {}", &national[..3], &national[3..]),
+        _ => national,
     }
 }
 
@@ -248,6 +253,9 @@ mod tests {
             "agglo tiret valdexemple point example"
         );
         assert_eq!(phone_in_words("+33130001111"), "01 30 00 11 11");
+        assert_eq!(phone_in_words("3646"), "36 46");
+        assert_eq!(phone_in_words("116006"), "116 006");
+        assert_eq!(phone_in_words("119"), "119");
         assert_eq!(spelled("SIG-1A2B3C"), "S I G, 1 A 2 B 3 C");
     }
 

@@ -4,7 +4,7 @@
 //! so a headline rate may move a little when dialogues are added. A **regression** is:
 //! - a rate that gets worse by more than half a point (0.005): action, fiche, turn and dialogue
 //!   accuracy, handoff precision and recall, SMS correctness and coverage going down, or the
-//!   misroute rate going up;
+//!   misroute or false-answer rate going up, the out-of-scope handling going down;
 //! - or any dialogue (same file) with more failing turns than before — in particular one that
 //!   passed and now fails. These are named.
 //!
@@ -112,10 +112,16 @@ impl Comparison {
 
 pub fn compare(baseline: &Report, current: &Report) -> Comparison {
     let (b, c) = (&baseline.figures.metrics, &current.figures.metrics);
-    let rates: [(&'static str, RateOf, bool); 9] = [
+    let rates: [(&'static str, RateOf, bool); 11] = [
         ("précision des actions", |m| m.action_accuracy, true),
         ("précision des fiches", |m| m.fiche_accuracy, true),
         ("mauvaise orientation", |m| m.misroute, false),
+        ("fausses réponses", |m| m.false_answer, false),
+        (
+            "hors périmètre bien traité",
+            |m| m.out_of_scope_handled,
+            true,
+        ),
         ("réussite des dialogues", |m| m.dialogue_success, true),
         ("tours justes", |m| m.turn_accuracy, true),
         ("transferts : précision", |m| m.handoff_precision, true),

@@ -24,10 +24,42 @@ pub struct Dialogue {
     /// The instant of the call, with its UTC offset; the engine's `now` for every turn.
     pub at: DateTime<FixedOffset>,
     pub turns: Vec<CallerTurn>,
+    /// `dev` (the default: tuning may look at it) or `test` (held out: never tuned on).
+    #[serde(default, skip_serializing_if = "Split::is_dev")]
+    pub split: Split,
+    /// Free labels (`hors-perimetre`, `sante`, `paraphrase`…): the report breaks figures down
+    /// by tag.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
     /// Where the dialogue was read from, relative to the loaded folder (set by the loader);
     /// not part of the file.
     #[serde(skip)]
     pub id: String,
+}
+
+/// Which set a dialogue belongs to. The engine's thresholds are chosen on `dev`; `test` is the
+/// held-out set that says whether the choice generalises, and must never be tuned on.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Split {
+    #[default]
+    Dev,
+    Test,
+}
+
+impl Split {
+    pub fn is_dev(&self) -> bool {
+        *self == Split::Dev
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Split::Dev => "dev",
+            Split::Test => "test",
+        }
+    }
 }
 
 fn default_channel() -> Channel {

@@ -10,7 +10,7 @@
 use chrono::{DateTime, FixedOffset};
 use guichet_agent::{Channel, DecisionAction, LineType};
 
-use crate::dialogue::{CallerTurn, Dialogue, Expect, OneOrMany};
+use crate::dialogue::{CallerTurn, Dialogue, Expect, OneOrMany, Split};
 
 /// A fictitious mobile number (French +336 plan).
 pub const PLACEHOLDER_MOBILE: &str = "+33600000000";
@@ -102,6 +102,8 @@ pub fn to_dialogue(conversation: &StoredConversation) -> Option<Dialogue> {
         from: placeholder_number(conversation.line).to_owned(),
         at: conversation.started_at,
         turns,
+        split: Split::Dev,
+        tags: Vec::new(),
         id: String::new(),
     })
 }

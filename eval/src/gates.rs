@@ -1,5 +1,5 @@
-//! Quality gates: the run fails when fiche accuracy is below a floor or the misroute rate above a
-//! ceiling (both fractions, e.g. 0.95 and 0.01).
+//! Quality gates: the run fails when fiche accuracy is below a floor, or the misroute rate or the
+//! false-answer rate above a ceiling (fractions, e.g. 0.95, 0.01 and 0.01).
 
 use crate::metrics::Metrics;
 use crate::report::percent;
@@ -8,6 +8,7 @@ use crate::report::percent;
 pub struct Gates {
     pub min_fiche_accuracy: Option<f64>,
     pub max_misroute: Option<f64>,
+    pub max_false_answers: Option<f64>,
 }
 
 impl Gates {
@@ -28,6 +29,16 @@ impl Gates {
         Some(
             metrics
                 .misroute
+                .rate
+                .is_some_and(|rate| rate <= ceiling + 1e-12),
+        )
+    }
+
+    pub fn false_answers_hold(&self, metrics: &Metrics) -> Option<bool> {
+        let ceiling = self.max_false_answers?;
+        Some(
+            metrics
+                .false_answer
                 .rate
                 .is_some_and(|rate| rate <= ceiling + 1e-12),
         )
@@ -56,6 +67,17 @@ impl Gates {
                 percent(Some(ceiling))
             ));
         }
+        if let (Some(false), Some(ceiling)) =
+            (self.false_answers_hold(metrics), self.max_false_answers)
+        {
+            breaches.push(format!(
+                "taux de fausses réponses {} ({}/{}) au-dessus du maximum admis de {}",
+                percent(metrics.false_answer.rate),
+                metrics.false_answer.count,
+                metrics.false_answer.total,
+                percent(Some(ceiling))
+            ));
+        }
         breaches
     }
 }
@@ -69,6 +91,7 @@ mod tests {
         Metrics {
             fiche_accuracy: Ratio::new(fiche.0, fiche.1),
             misroute: Ratio::new(misroute.0, misroute.1),
+            false_answer: Ratio::new(misroute.0, misroute.1 * 2),
             ..Metrics::default()
         }
     }
@@ -78,6 +101,7 @@ mod tests {
         let gates = Gates {
             min_fiche_accuracy: Some(0.95),
             max_misroute: Some(0.01),
+            max_false_answers: None,
         };
         assert!(gates.breaches(&metrics((95, 100), (1, 100))).is_empty());
         let breaches = gates.breaches(&metrics((94, 100), (2, 100)));
@@ -92,6 +116,22 @@ mod tests {
             Gates::default()
                 .breaches(&metrics((0, 10), (10, 10)))
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn the_false_answer_gate_counts_every_scored_turn() {
+        let gates = Gates {
+            max_false_answers: Some(0.01),
+            ..Gates::default()
+        };
+        // 2 false answers over 200 scored turns: 1 %, held; 3 over 200: breached.
+        assert!(gates.breaches(&metrics((95, 100), (2, 100))).is_empty());
+        let breaches = gates.breaches(&metrics((95, 100), (3, 100)));
+        assert_eq!(breaches.len(), 1);
+        assert!(
+            breaches[0].contains("fausses réponses") && breaches[0].contains("1,5 %"),
+            "{breaches:?}"
         );
     }
 }

@@ -21,6 +21,8 @@ pub fn headline(report: &Report) -> Value {
         "détails": {
             "couverture_fiches": metrics.coverage.rate,
             "dialogues": metrics.dialogues,
+            "fausses_réponses": metrics.false_answer.rate,
+            "hors_périmètre_bien_traité": metrics.out_of_scope_handled.rate,
             "latence_p95_us": metrics.latency.p95_us,
             "mode": report.mode,
             "sms_corrects": metrics.sms_correctness.rate,

@@ -1,11 +1,12 @@
 //! The eval harness: replays recorded dialogues against the dialogue engine (in process or over
 //! a running server's Twilio webhook), scores every turn against its expectations, computes the
-//! figures operators watch (fiche accuracy, misroute rate…) and writes reports (terminal table,
+//! figures operators watch (fiche accuracy, misroute and false-answer rates, per split and tag…) and writes reports (terminal table,
 //! JSON, JUnit XML, self-contained HTML). A JSON report is also the baseline of the next run.
 
 pub mod baseline;
 pub mod dialogue;
 pub mod export;
+pub mod false_answers;
 pub mod gates;
 pub mod history;
 pub mod http;
@@ -17,7 +18,7 @@ pub mod report;
 pub mod run;
 pub mod score;
 
-pub use dialogue::{CallerTurn, Dialogue, Expect, LoadError, LoadErrors, OneOrMany};
+pub use dialogue::{CallerTurn, Dialogue, Expect, LoadError, LoadErrors, OneOrMany, Split};
 pub use metrics::{Figures, Metrics, Ratio};
 pub use replay::{Bot, CallInfo, DialogueRun, Observed, ReplayError, TurnRecord, replay_all};
 pub use report::Report;

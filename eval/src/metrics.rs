@@ -24,6 +24,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use guichet_agent::{Decision, DecisionAction};
 use serde::{Deserialize, Serialize};
 
+use crate::false_answers::{
+    GroupMetrics, breakdown, expects_out_of_scope, handled_right, is_false_answer,
+};
 use crate::replay::{DialogueRun, TurnRecord};
 use crate::score::{fiche_right, sent_sms};
 
@@ -44,7 +47,7 @@ impl Ratio {
         }
     }
 
-    fn add(&mut self, hit: bool) {
+    pub(crate) fn add(&mut self, hit: bool) {
         *self = Ratio::new(self.count + usize::from(hit), self.total + 1);
     }
 }
@@ -71,6 +74,12 @@ pub struct Metrics {
     pub handoff_precision: Ratio,
     pub handoff_recall: Ratio,
     pub misroute: Ratio,
+    /// Committed wrong answers over all scored turns (see [`crate::false_answers`]).
+    #[serde(default)]
+    pub false_answer: Ratio,
+    /// Out-of-scope turns handled right (see [`crate::false_answers`]).
+    #[serde(default)]
+    pub out_of_scope_handled: Ratio,
     pub sms_correctness: Ratio,
     pub coverage: Ratio,
     /// Fiches of the folder that no expectation names.
@@ -99,6 +108,12 @@ pub struct SweepPoint {
     pub answered: Ratio,
     /// Committed wrong turns at or above the threshold, over turns expecting a fiche.
     pub misroute: Ratio,
+    /// Turns with the right fiche at or above the threshold, over turns expecting a fiche.
+    #[serde(default)]
+    pub fiche_accuracy: Ratio,
+    /// False answers at or above the threshold, over all scored turns.
+    #[serde(default)]
+    pub false_answer: Ratio,
 }
 
 /// How often a turn expecting `expected` was decided as `got` (`None`: no fiche).
@@ -116,6 +131,9 @@ pub struct Figures {
     /// Worst first.
     pub per_fiche: Vec<FicheMetrics>,
     pub sweep: Vec<SweepPoint>,
+    /// Per split, then per dialogue tag.
+    #[serde(default)]
+    pub breakdown: Vec<GroupMetrics>,
     /// Wrong fiches only, most frequent first.
     pub confusion: Vec<Confusion>,
 }
@@ -138,7 +156,8 @@ pub fn compute(runs: &[DialogueRun], folder_fiches: &BTreeSet<String>) -> Figure
     let mut confusion: BTreeMap<(String, Option<String>), usize> = BTreeMap::new();
     let mut named = BTreeSet::new();
     let mut latencies = Vec::new();
-    let mut expecting_fiche: Vec<(Option<f32>, bool, bool)> = Vec::new();
+    let mut expecting_fiche: Vec<SweepTurn> = Vec::new();
+    let mut all_scored: Vec<SweepTurn> = Vec::new();
 
     for run in runs {
         if run.scored_turns > 0 {
@@ -153,6 +172,19 @@ pub fn compute(runs: &[DialogueRun], folder_fiches: &BTreeSet<String>) -> Figure
             metrics.scored_turns += 1;
             metrics.turn_accuracy.add(turn.verdict.right);
             let decision = decision(turn);
+            let false_answer = is_false_answer(expect, decision);
+            metrics.false_answer.add(false_answer);
+            if expects_out_of_scope(expect) {
+                metrics
+                    .out_of_scope_handled
+                    .add(handled_right(expect, decision));
+            }
+            all_scored.push(SweepTurn {
+                confidence: decision.and_then(|decision| decision.confidence),
+                committed: false,
+                wrong: false_answer,
+                right: false,
+            });
             if let Some(wanted) = expect.action {
                 metrics
                     .action_accuracy
@@ -187,11 +219,14 @@ pub fn compute(runs: &[DialogueRun], folder_fiches: &BTreeSet<String>) -> Figure
             let committed_confidence = decision
                 .filter(|decision| committed(decision))
                 .map(|decision| decision.confidence);
-            expecting_fiche.push((
-                committed_confidence.flatten(),
-                committed_confidence.is_some(),
-                misrouted,
-            ));
+            expecting_fiche.push(SweepTurn {
+                confidence: committed_confidence
+                    .flatten()
+                    .or_else(|| decision.and_then(|decision| decision.confidence)),
+                committed: committed_confidence.is_some(),
+                wrong: misrouted,
+                right,
+            });
             if !right {
                 *confusion
                     .entry((
@@ -254,7 +289,8 @@ pub fn compute(runs: &[DialogueRun], folder_fiches: &BTreeSet<String>) -> Figure
     Figures {
         metrics,
         per_fiche,
-        sweep: sweep(&expecting_fiche),
+        sweep: sweep(&expecting_fiche, &all_scored),
+        breakdown: breakdown(runs),
         confusion,
     }
 }
@@ -267,26 +303,42 @@ fn rate(ratio: &Ratio) -> f64 {
     ratio.rate.unwrap_or(1.0)
 }
 
-/// `turns`: for each turn expecting a fiche, (confidence, committed, misrouted).
-fn sweep(turns: &[(Option<f32>, bool, bool)]) -> Vec<SweepPoint> {
+/// One scored turn as the sweep sees it.
+struct SweepTurn {
+    /// The decision's confidence (`None`: decided by rule, counted at every threshold).
+    confidence: Option<f32>,
+    /// Committed to a fiche.
+    committed: bool,
+    /// A misroute (turns expecting a fiche) or a false answer (all scored turns).
+    wrong: bool,
+    /// The right fiche.
+    right: bool,
+}
+
+/// `expecting_fiche`: the turns expecting a fiche; `all_scored`: every scored turn.
+fn sweep(expecting_fiche: &[SweepTurn], all_scored: &[SweepTurn]) -> Vec<SweepPoint> {
     (0..=20)
         .map(|step| {
             let threshold = f64::from(step * 5) / 100.0;
-            let above = |confidence: &Option<f32>| {
-                confidence.is_none_or(|c| f64::from(c) + 1e-9 >= threshold)
+            let above = |turn: &SweepTurn| {
+                turn.confidence
+                    .is_none_or(|c| f64::from(c) + 1e-9 >= threshold)
             };
-            let answered = turns
-                .iter()
-                .filter(|(c, committed, _)| *committed && above(c))
-                .count();
-            let misrouted = turns
-                .iter()
-                .filter(|(c, _, misrouted)| *misrouted && above(c))
-                .count();
+            let count = |turns: &[SweepTurn], keep: &dyn Fn(&SweepTurn) -> bool| {
+                Ratio::new(
+                    turns
+                        .iter()
+                        .filter(|turn| keep(turn) && above(turn))
+                        .count(),
+                    turns.len(),
+                )
+            };
             SweepPoint {
                 threshold,
-                answered: Ratio::new(answered, turns.len()),
-                misroute: Ratio::new(misrouted, turns.len()),
+                answered: count(expecting_fiche, &|turn| turn.committed),
+                misroute: count(expecting_fiche, &|turn| turn.wrong),
+                fiche_accuracy: count(expecting_fiche, &|turn| turn.right),
+                false_answer: count(all_scored, &|turn| turn.wrong),
             }
         })
         .collect()

@@ -5,7 +5,7 @@ use std::time::Instant;
 use guichet_agent::{Action, Channel, Decision};
 use serde::{Deserialize, Serialize};
 
-use crate::dialogue::{CallerTurn, Dialogue, Expect};
+use crate::dialogue::{CallerTurn, Dialogue, Expect, Split};
 use crate::score::{Verdict, score_turn};
 
 /// One reply of the robot, as seen from outside.
@@ -81,6 +81,11 @@ pub struct DialogueRun {
     pub channel: Channel,
     pub from: String,
     pub at: String,
+    /// The dialogue's split and tags (absent from reports written before they existed).
+    #[serde(default, skip_serializing_if = "Split::is_dev")]
+    pub split: Split,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
     /// The reply to the call start (greeting), or the error that prevented it.
     pub start: Option<Observed>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -132,6 +137,8 @@ pub fn replay<B: Bot>(bot: &B, dialogue: &Dialogue, index: usize) -> DialogueRun
         channel: dialogue.channel,
         from: dialogue.from.clone(),
         at: dialogue.at.to_rfc3339(),
+        split: dialogue.split,
+        tags: dialogue.tags.clone(),
         start: None,
         start_error: None,
         turns: Vec::with_capacity(dialogue.turns.len()),

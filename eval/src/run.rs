@@ -8,7 +8,7 @@ use guichet_agent::{Channel, Engine};
 use guichet_knowledge::Knowledge;
 
 use crate::baseline::{self, Comparison};
-use crate::dialogue::{self, Dialogue, LoadErrors};
+use crate::dialogue::{self, Dialogue, LoadErrors, Split};
 use crate::gates::Gates;
 use crate::http::{HttpBot, HttpOptions};
 use crate::inprocess::InProcess;
@@ -51,6 +51,8 @@ pub struct Options {
     pub http: Option<HttpOptions>,
     pub gates: Gates,
     pub baseline: Option<PathBuf>,
+    /// Replay only the dialogues of this split; `None`: all of them.
+    pub split: Option<Split>,
 }
 
 /// The result of a run and the verdicts on it.
@@ -87,6 +89,9 @@ pub fn evaluate(options: &Options) -> Result<Outcome, EvalError> {
         options.dialogues.clone()
     };
     let mut dialogues = dialogue::load(&paths, &folder_fiches)?;
+    if let Some(split) = options.split {
+        dialogues.retain(|dialogue| dialogue.split == split);
+    }
     if dialogues.is_empty() {
         let names: Vec<String> = paths
             .iter()

@@ -14,6 +14,7 @@ fn options(commune: &Path, gates: Gates) -> Options {
         http: None,
         gates,
         baseline: None,
+        split: None,
     }
 }
 
@@ -53,6 +54,7 @@ fn the_gate_fails_on_a_deliberately_broken_fiche() {
     let gates = Gates {
         min_fiche_accuracy: m.fiche_accuracy.rate,
         max_misroute: m.misroute.rate,
+        max_false_answers: m.false_answer.rate,
     };
     assert!(
         gates.breaches(m).is_empty(),
@@ -163,7 +165,8 @@ fn every_report_format_is_written_and_well_formed() {
     assert!(html.contains("<svg") && html.contains("</html>"));
 }
 
-/// THE GATE OF ISSUE 6 on the demo commune: fiche accuracy ≥ 95 %, misroute ≤ 1 %.
+/// THE GATE OF ISSUE 6 on the demo commune: fiche accuracy ≥ 95 %, misroute ≤ 1 %, and
+/// (issue 14) false answers ≤ 1 % of all scored turns.
 /// It depends on the engine, the fiches and the recorded dialogues together; it prints the
 /// figures and the failing dialogues when it fails.
 #[test]
@@ -172,8 +175,20 @@ fn demo_commune_meets_the_gates() {
     let gates = Gates {
         min_fiche_accuracy: Some(0.95),
         max_misroute: Some(0.01),
+        max_false_answers: Some(0.01),
     };
-    let outcome = evaluate(&options(&common::demo(), gates)).unwrap();
+    // The demo's recorded dialogues (the top-level files); the out-of-scope and paraphrase
+    // sets of issue 14 (sub-folders, dev and test splits) are measured, not yet gated.
+    let mut options = options(&common::demo(), gates);
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(common::demo().join("dialogues"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "yaml"))
+        .collect();
+    files.sort();
+    options.dialogues = files;
+    let outcome = evaluate(&options).unwrap();
     let table = guichet_eval::report::table::render(&outcome.report, Default::default());
     assert!(outcome.passed(), "{table}\n{:?}", outcome.breaches);
 }

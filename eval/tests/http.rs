@@ -211,6 +211,7 @@ fn options(address: SocketAddr, token: &str) -> Options {
         http: Some(http),
         gates: Gates::default(),
         baseline: None,
+        split: None,
     }
 }
 

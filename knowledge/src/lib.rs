@@ -7,6 +7,10 @@
 //!   [`text`] for the French analyzer ([`normalize`], [`terms`]).
 //! - [`LiveKnowledge`] keeps the knowledge in service and swaps in a new version when the
 //!   folder changes and is valid.
+//! - Every commune also loads the national "qui fait quoi" catalogue shipped in the binary
+//!   (`knowledge/national/`: CPAM, CAF, France Travail, 119, 3919…), which its own folder can
+//!   override or disable fiche by fiche: see [`national_fiche_ids`] and the `load::national`
+//!   module.
 //! - [`Schedule`] evaluates opening hours (OpenStreetMap syntax, French public holidays).
 
 mod knowledge;
@@ -23,6 +27,7 @@ pub mod text;
 pub use knowledge::{DEFAULT_HITS, Knowledge, Report, Stats, check};
 pub use live::{DEBOUNCE, LiveKnowledge, WatchError, WatchGuard};
 pub use load::SynonymGroup;
+pub use load::national::{NATIONAL_DIR, fiche_ids as national_fiche_ids, is_national};
 pub use model::*;
 pub use problem::{LoadError, Problem, Severity};
 pub use schedule::{Schedule, ScheduleError};

@@ -63,6 +63,13 @@ pub struct Args {
     /// Exit 1 when the misroute rate is above this fraction (e.g. 0.01)
     #[arg(long, value_parser = fraction)]
     max_misroute: Option<f64>,
+    /// Exit 1 when the false-answer rate (a fiche given where another fiche, a fallback or a
+    /// human was expected, over all scored turns) is above this fraction (e.g. 0.01)
+    #[arg(long, value_parser = fraction)]
+    max_false_answers: Option<f64>,
+    /// Replay only the dialogues of this split (`split:` in the dialogue files; default dev)
+    #[arg(long, value_enum)]
+    split: Option<SplitArg>,
     /// Store to record the run in [default: env GUICHET__DATABASE_URL, else the embedded
     /// SQLite file]
     #[arg(long)]
@@ -70,6 +77,23 @@ pub struct Args {
     /// Do not record the run in the store
     #[arg(long)]
     no_record: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SplitArg {
+    /// The dialogues tuning may look at
+    Dev,
+    /// The held-out dialogues
+    Test,
+}
+
+impl SplitArg {
+    fn split(self) -> guichet_eval::Split {
+        match self {
+            SplitArg::Dev => guichet_eval::Split::Dev,
+            SplitArg::Test => guichet_eval::Split::Test,
+        }
+    }
 }
 
 fn fraction(text: &str) -> Result<f64, String> {
@@ -85,6 +109,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let gates = Gates {
         min_fiche_accuracy: args.min_fiche_accuracy,
         max_misroute: args.max_misroute,
+        max_false_answers: args.max_false_answers,
     };
     let http = match &args.url {
         None => None,
@@ -102,6 +127,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         http,
         gates,
         baseline: args.baseline.clone(),
+        split: args.split.map(SplitArg::split),
     };
     let outcome = guichet_eval::evaluate(&options)?;
     if !args.no_record {

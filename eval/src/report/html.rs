@@ -130,6 +130,12 @@ pub fn render(report: &Report, gates: &Gates) -> Result<String, minijinja::Error
             &m.misroute,
             gates.misroute_holds(m),
         ),
+        card(
+            "Taux de fausses réponses",
+            &m.false_answer,
+            gates.false_answers_hold(m),
+        ),
+        card("Hors périmètre bien traité", &m.out_of_scope_handled, None),
         card("Précision des actions", &m.action_accuracy, None),
         card("Réussite des dialogues", &m.dialogue_success, None),
         card("Tours justes", &m.turn_accuracy, None),
@@ -164,6 +170,20 @@ pub fn render(report: &Report, gates: &Gates) -> Result<String, minijinja::Error
             |point| point.misroute,
             gates.max_misroute,
         ),
+        sweep_chart(
+            "Précision des fiches",
+            "#2e7d32",
+            sweep,
+            |point| point.fiche_accuracy,
+            None,
+        ),
+        sweep_chart(
+            "Taux de fausses réponses (tous les tours notés)",
+            "#ad1457",
+            sweep,
+            |point| point.false_answer,
+            gates.max_false_answers,
+        ),
     ];
     let sweep_rows: Vec<_> = sweep
         .iter()
@@ -172,6 +192,8 @@ pub fn render(report: &Report, gates: &Gates) -> Result<String, minijinja::Error
                 threshold => format!("{:.2}", point.threshold).replace('.', ","),
                 answered => percent(point.answered.rate),
                 misroute => percent(point.misroute.rate),
+                fiche_accuracy => percent(point.fiche_accuracy.rate),
+                false_answer => percent(point.false_answer.rate),
             }
         })
         .collect();
@@ -267,6 +289,15 @@ pub fn render(report: &Report, gates: &Gates) -> Result<String, minijinja::Error
         cards,
         charts,
         sweep => sweep_rows,
+        breakdown => report.figures.breakdown.iter().map(|group| context! {
+            group => group.group,
+            turns => group.scored_turns,
+            turn_accuracy => percent(group.turn_accuracy.rate),
+            fiche_accuracy => percent(group.fiche_accuracy.rate),
+            false_answer => percent(group.false_answer.rate),
+            false_answer_detail => format!("{}/{}", group.false_answer.count, group.false_answer.total),
+            out_of_scope_handled => percent(group.out_of_scope_handled.rate),
+        }).collect::<Vec<_>>(),
         confusion_rows,
         matrix => matrix(report),
         per_fiche,
@@ -439,19 +470,20 @@ mod tests {
     use crate::report::tests::sample_report;
 
     #[test]
-    fn self_contained_with_both_charts() {
+    fn self_contained_with_every_chart() {
         let mut report = sample_report();
         report.dialogues[1].name = "<script>alert(1)</script>".into();
         let gates = Gates {
             min_fiche_accuracy: Some(0.95),
             max_misroute: Some(0.01),
+            max_false_answers: Some(0.01),
         };
         let html = render(&report, &gates).unwrap();
         assert!(html.starts_with("<!DOCTYPE html>"));
         assert_eq!(
             html.matches("<svg").count(),
-            3,
-            "two sweep charts and the confusion matrix"
+            5,
+            "four sweep charts and the confusion matrix"
         );
         assert!(html.contains("<polyline"));
         assert!(html.contains("carte-grise → permis-conduire : 1"));

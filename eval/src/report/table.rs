@@ -29,10 +29,12 @@ pub fn render(report: &Report, limits: Limits) -> String {
         "Évaluation — {} — {} dialogues, {} tours ({} notés) — {}",
         report.commune, m.dialogues, m.caller_turns, m.scored_turns, report.mode
     );
-    let rows: [(&str, &Ratio); 9] = [
+    let rows: [(&str, &Ratio); 11] = [
         ("Précision des actions", &m.action_accuracy),
         ("Précision des fiches", &m.fiche_accuracy),
         ("Taux de mauvaise orientation", &m.misroute),
+        ("Taux de fausses réponses", &m.false_answer),
+        ("Hors périmètre bien traité", &m.out_of_scope_handled),
         ("Réussite des dialogues", &m.dialogue_success),
         ("Tours justes", &m.turn_accuracy),
         ("Transferts : précision", &m.handoff_precision),
@@ -61,6 +63,27 @@ pub fn render(report: &Report, limits: Limits) -> String {
         "  {:<30} p50 {} µs · p95 {} µs · p99 {} µs · max {} µs",
         "Latence par tour", m.latency.p50_us, m.latency.p95_us, m.latency.p99_us, m.latency.max_us
     );
+
+    if report.figures.breakdown.len() > 1 {
+        let _ = writeln!(out, "\nPar jeu et par étiquette :");
+        let _ = writeln!(
+            out,
+            "  {:<28} {:>5} {:>12} {:>12} {:>12} {:>12}",
+            "groupe", "tours", "tours justes", "fiche juste", "fausses rép.", "hors pér. ok"
+        );
+        for group in &report.figures.breakdown {
+            let _ = writeln!(
+                out,
+                "  {:<28} {:>5} {:>12} {:>12} {:>12} {:>12}",
+                group.group,
+                group.scored_turns,
+                percent(group.turn_accuracy.rate),
+                percent(group.fiche_accuracy.rate),
+                percent(group.false_answer.rate),
+                percent(group.out_of_scope_handled.rate)
+            );
+        }
+    }
 
     let worst: Vec<_> = report
         .figures

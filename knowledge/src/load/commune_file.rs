@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::lines::toml_key_line;
-use crate::load::checks::{check_e164, check_url};
+use crate::load::checks::{check_e164, check_partner_phone, check_url};
 use crate::model::{Commune, Partner, Rollout, SmsGuard};
 use crate::problem::{Problems, line_of_offset};
 use crate::schedule::Schedule;
@@ -29,6 +29,20 @@ struct RawCommune {
     /// Other sites of the mairie (mairies annexes): a partner's fields, without reports.
     #[serde(default)]
     services: BTreeMap<String, RawPartner>,
+    national: Option<RawNational>,
+}
+
+#[derive(Deserialize, Default)]
+struct RawNational {
+    #[serde(default)]
+    disabled: Vec<String>,
+}
+
+/// The partners of the national catalogue (`knowledge/national/partners.toml`).
+#[derive(Deserialize, Default)]
+struct RawPartners {
+    #[serde(default)]
+    partners: BTreeMap<String, RawPartner>,
 }
 
 #[derive(Deserialize, Default)]
@@ -79,7 +93,9 @@ const TOP_KEYS: &[&str] = &[
     "rollout",
     "partners",
     "services",
+    "national",
 ];
+const NATIONAL_KEYS: &[&str] = &["disabled"];
 const TRANSFER_KEYS: &[&str] = &["number"];
 const SMS_KEYS: &[&str] = &[
     "sender",
@@ -114,6 +130,8 @@ pub(crate) struct LoadedCommune {
     pub opening_hours: Option<Schedule>,
     pub rollout_windows: Option<Schedule>,
     pub partner_hours: BTreeMap<String, Schedule>,
+    /// National fiches the commune turns off (`[national] disabled = […]`), with the line.
+    pub national_disabled: Vec<(String, usize)>,
 }
 
 /// Reads `commune.toml`; `None` when it cannot be read or parsed at all.
@@ -176,6 +194,7 @@ fn check_unknown_keys(path: &Path, text: &str, table: &toml::Table, problems: &m
     check(Some("transfer"), section("transfer"), TRANSFER_KEYS);
     check(Some("sms"), section("sms"), SMS_KEYS);
     check(Some("rollout"), section("rollout"), ROLLOUT_KEYS);
+    check(Some("national"), section("national"), NATIONAL_KEYS);
     if let Some(partners) = table.get("partners").and_then(toml::Value::as_table) {
         for (key, partner) in partners {
             let section = format!("partners.{key}");
@@ -346,30 +365,25 @@ fn build_commune(
         );
     }
 
-    let partners = raw
-        .partners
-        .into_iter()
-        .map(|(key, partner)| {
-            let office = read_office(
-                path,
-                text,
-                "partners",
-                "du partenaire",
-                key,
-                partner,
-                problems,
-            );
-            (office.key.clone(), office)
+    let partners = read_offices(
+        path,
+        text,
+        "partners",
+        "du partenaire",
+        raw.partners,
+        problems,
+    );
+    let services = read_offices(path, text, "services", "du site", raw.services, problems);
+    let national_disabled = raw
+        .national
+        .map(|national| {
+            national
+                .disabled
+                .into_iter()
+                .map(|id| (id, line(Some("national"), "disabled")))
+                .collect()
         })
-        .collect();
-    let services = raw
-        .services
-        .into_iter()
-        .map(|(key, service)| {
-            let office = read_office(path, text, "services", "du site", key, service, problems);
-            (office.key.clone(), office)
-        })
-        .collect();
+        .unwrap_or_default();
 
     let commune = Commune {
         name,
@@ -395,6 +409,36 @@ fn build_commune(
         opening_hours,
         rollout_windows,
         partner_hours,
+        national_disabled,
+    }
+}
+
+/// Reads the partners of the national catalogue: the same sections as `commune.toml`'s.
+pub(crate) fn parse_partners(
+    path: &Path,
+    text: &str,
+    problems: &mut Problems,
+) -> BTreeMap<String, Partner> {
+    match toml::from_str::<RawPartners>(text) {
+        Ok(raw) => read_offices(
+            path,
+            text,
+            "partners",
+            "du partenaire",
+            raw.partners,
+            problems,
+        ),
+        Err(error) => {
+            let line = error
+                .span()
+                .map_or(1, |span| line_of_offset(text, span.start));
+            problems.error(
+                path,
+                line,
+                format!("syntaxe TOML invalide : {}", error.message().trim()),
+            );
+            BTreeMap::new()
+        }
     }
 }
 
@@ -414,6 +458,23 @@ fn looks_like_email(email: &str) -> bool {
         }
         None => false,
     }
+}
+
+/// The `[partners.*]` or `[services.*]` tables, checked, by key.
+fn read_offices(
+    path: &Path,
+    text: &str,
+    table: &str,
+    of: &str,
+    raw: BTreeMap<String, RawPartner>,
+    problems: &mut Problems,
+) -> BTreeMap<String, Partner> {
+    raw.into_iter()
+        .map(|(key, office)| {
+            let office = read_office(path, text, table, of, key, office, problems);
+            (office.key.clone(), office)
+        })
+        .collect()
 }
 
 /// A `[partners.*]` or `[services.*]` table, checked.
@@ -459,7 +520,7 @@ fn read_office(
             );
         }
         if let Some(phone) = &partner.phone {
-            check_e164(
+            check_partner_phone(
                 path,
                 at("phone"),
                 phone,

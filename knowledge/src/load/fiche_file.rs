@@ -90,7 +90,17 @@ pub(crate) fn load_fiche(path: &Path, problems: &mut Problems) -> Option<(Fiche,
             return None;
         }
     };
-    let Some((front, body, body_line)) = split_front_matter(&text) else {
+    parse_fiche(path, &text, problems)
+}
+
+/// Parses the text of a fiche read from `path` (a file, or a fiche of the national catalogue
+/// embedded in the binary).
+pub(crate) fn parse_fiche(
+    path: &Path,
+    text: &str,
+    problems: &mut Problems,
+) -> Option<(Fiche, FicheLines)> {
+    let Some((front, body, body_line)) = split_front_matter(text) else {
         problems.error(
             path,
             1,

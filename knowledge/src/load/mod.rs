@@ -3,6 +3,7 @@
 mod checks;
 mod commune_file;
 mod fiche_file;
+pub(crate) mod national;
 mod synonyms_file;
 
 use std::collections::HashMap;
@@ -53,6 +54,8 @@ pub(crate) fn read_folder(dir: &Path, problems: &mut Problems) -> Folder {
             lines.push(fiche_lines);
         }
     }
+    let mut commune = commune;
+    add_national(dir, &mut commune, &mut fiches, &mut lines, problems);
     let mut folder = Folder {
         commune,
         fiches,
@@ -63,6 +66,53 @@ pub(crate) fn read_folder(dir: &Path, problems: &mut Problems) -> Folder {
     check_partners(&mut folder, problems);
     check_sms(&folder, problems);
     folder
+}
+
+/// Adds the national catalogue (see [`national`]): its fiches that the commune neither
+/// overrides (same id) nor disables, and its partners that `commune.toml` does not define.
+fn add_national(
+    dir: &Path,
+    commune: &mut Option<LoadedCommune>,
+    fiches: &mut Vec<Fiche>,
+    lines: &mut Vec<FicheLines>,
+    problems: &mut Problems,
+) {
+    let catalogue = national::load(problems);
+    let disabled = commune
+        .as_ref()
+        .map(|commune| commune.national_disabled.clone())
+        .unwrap_or_default();
+    for (id, line) in &disabled {
+        if !catalogue.fiches.iter().any(|(fiche, _)| &fiche.id == id) {
+            let known: Vec<&str> = catalogue
+                .fiches
+                .iter()
+                .map(|(fiche, _)| fiche.id.as_str())
+                .collect();
+            problems.error(
+                &dir.join("commune.toml"),
+                *line,
+                format!(
+                    "[national] disabled : « {id} » n'est pas une fiche du catalogue national ({})",
+                    known.join(", ")
+                ),
+            );
+        }
+    }
+    let own: std::collections::HashSet<String> =
+        fiches.iter().map(|fiche| fiche.id.clone()).collect();
+    for (fiche, fiche_lines) in catalogue.fiches {
+        if own.contains(&fiche.id) || disabled.iter().any(|(id, _)| *id == fiche.id) {
+            continue;
+        }
+        fiches.push(fiche);
+        lines.push(fiche_lines);
+    }
+    if let Some(commune) = commune {
+        for (key, partner) in catalogue.partners {
+            commune.commune.partners.entry(key).or_insert(partner);
+        }
+    }
 }
 
 fn check_ids_and_gotos(folder: &Folder, problems: &mut Problems) {

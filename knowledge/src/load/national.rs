@@ -1,0 +1,132 @@
+//! The national "qui fait quoi" catalogue, shipped inside the binary and loaded by every
+//! commune: deflection fiches for the bodies callers most often confuse with the mairie (CPAM,
+//! CAF, France Travail, impôts, Banque de France, 119, 3919, 3114, emergencies…) and the
+//! partners they name.
+//!
+//! The source files live in `knowledge/national/` (`fiches/*.md` in the commune fiche format,
+//! `partners.toml` in the format of `commune.toml`'s `[partners.*]`). They are compiled into
+//! the binary, so a fresh clone, an installed binary and the Docker image all have the same
+//! catalogue and nothing is read at run time.
+//!
+//! Precedence, per commune:
+//! - a fiche of the commune's own folder with the same `id` replaces the national one (its
+//!   `status: rejetee` turns the subject off entirely);
+//! - `[national] disabled = ["msa", …]` in `commune.toml` turns national fiches off;
+//! - a partner of `commune.toml` with the same key (`[partners.caf]`) replaces the national
+//!   partner: the commune's local body and its local number take precedence.
+//!
+//! Issue 15 puts the imported DILA fiches in this same shared layer.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::load::fiche_file::{FicheLines, parse_fiche};
+use crate::model::{Fiche, Partner};
+use crate::problem::Problems;
+
+/// The folder name shown in messages about a national fiche.
+pub const NATIONAL_DIR: &str = "<catalogue national>";
+
+macro_rules! fiche {
+    ($name:literal) => {
+        (
+            $name,
+            include_str!(concat!("../../national/fiches/", $name)),
+        )
+    };
+}
+
+/// Every fiche of `knowledge/national/fiches` (a test checks none is missing).
+const FICHES: &[(&str, &str)] = &[
+    fiche!("adil.md"),
+    fiche!("assurance-retraite.md"),
+    fiche!("banque-de-france.md"),
+    fiche!("caf-allocations.md"),
+    fiche!("carte-grise.md"),
+    fiche!("cpam.md"),
+    fiche!("defenseur-des-droits.md"),
+    fiche!("education-nationale.md"),
+    fiche!("enfance-en-danger.md"),
+    fiche!("france-renov.md"),
+    fiche!("france-travail.md"),
+    fiche!("france-victimes.md"),
+    fiche!("impots.md"),
+    fiche!("mdph.md"),
+    fiche!("msa.md"),
+    fiche!("permis-conduire.md"),
+    fiche!("plainte.md"),
+    fiche!("point-justice.md"),
+    fiche!("prevention-suicide.md"),
+    fiche!("signalconso.md"),
+    fiche!("titre-sejour.md"),
+    fiche!("urgences.md"),
+    fiche!("violences-femmes.md"),
+];
+
+const PARTNERS: &str = include_str!("../../national/partners.toml");
+
+/// The parsed catalogue.
+pub(crate) struct National {
+    pub fiches: Vec<(Fiche, FicheLines)>,
+    pub partners: BTreeMap<String, Partner>,
+}
+
+/// Parses the catalogue; its problems (never expected: a test loads it) go to `problems`.
+pub(crate) fn load(problems: &mut Problems) -> National {
+    let dir = Path::new(NATIONAL_DIR);
+    let fiches = FICHES
+        .iter()
+        .filter_map(|(name, text)| parse_fiche(&dir.join("fiches").join(name), text, problems))
+        .collect();
+    let partners =
+        super::commune_file::parse_partners(&dir.join("partners.toml"), PARTNERS, problems);
+    National { fiches, partners }
+}
+
+/// The ids of the national fiches.
+pub fn fiche_ids() -> Vec<String> {
+    let mut problems = Problems::default();
+    load(&mut problems)
+        .fiches
+        .into_iter()
+        .map(|(fiche, _)| fiche.id)
+        .collect()
+}
+
+/// Whether a fiche comes from the national catalogue (its path is under [`NATIONAL_DIR`]).
+pub fn is_national(path: &Path) -> bool {
+    path.starts_with(NATIONAL_DIR)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_file_of_the_folder_is_embedded_and_loads_cleanly() {
+        let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("national/fiches");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&folder)
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".md"))
+            .collect();
+        on_disk.sort();
+        let embedded: Vec<String> = FICHES.iter().map(|(name, _)| (*name).to_owned()).collect();
+        assert_eq!(embedded, on_disk, "add the new fiche to FICHES");
+        let mut problems = Problems::default();
+        let national = load(&mut problems);
+        assert!(problems.0.is_empty(), "{:?}", problems.0);
+        assert_eq!(national.fiches.len(), FICHES.len());
+        for (fiche, _) in &national.fiches {
+            let partner = fiche.partner.as_deref().unwrap_or_default();
+            assert!(
+                national.partners.contains_key(partner),
+                "{}: partner « {partner} » not in partners.toml",
+                fiche.id
+            );
+            assert!(fiche.source.is_some(), "{}: no source", fiche.id);
+            assert!(fiche.sms.is_some(), "{}: no SMS", fiche.id);
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! The national "qui fait quoi" catalogue: loaded by every commune, overridden or disabled per
+//! fiche by the commune's folder, and the commune's own partners first.
+
+use std::path::{Path, PathBuf};
+
+use guichet_knowledge::Knowledge;
+
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
+}
+
+fn valid_copy() -> (tempfile::TempDir, PathBuf) {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("commune");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid"),
+        &dir,
+    )
+    .unwrap();
+    (temp, dir)
+}
+
+fn load(dir: &Path) -> Knowledge {
+    match Knowledge::load(dir) {
+        Ok(knowledge) => knowledge,
+        Err(error) => panic!("{error}"),
+    }
+}
+
+fn top(knowledge: &Knowledge, text: &str) -> Option<String> {
+    knowledge
+        .search(text)
+        .first()
+        .map(|hit| hit.fiche_id.clone())
+}
+
+#[test]
+fn every_commune_gets_the_catalogue_with_its_partners() {
+    let (_temp, dir) = valid_copy();
+    let knowledge = load(&dir);
+    for id in guichet_knowledge::national_fiche_ids() {
+        assert!(
+            knowledge.fiche(&id).is_some(),
+            "national fiche {id} missing"
+        );
+    }
+    let cpam = knowledge.fiche("cpam").unwrap();
+    let partner = knowledge.partner_of(cpam).unwrap();
+    assert_eq!(partner.phone.as_deref(), Some("3646"));
+    assert_eq!(partner.website.as_deref(), Some("https://www.ameli.fr"));
+    assert!(cpam.source.is_some() && cpam.sms_text().unwrap().contains("ameli.fr"));
+    assert_eq!(
+        top(&knowledge, "j'ai perdu ma carte vitale").as_deref(),
+        Some("cpam")
+    );
+    // The commune's own fiches still come first on their topics.
+    assert_eq!(
+        top(&knowledge, "je voudrais jeter un vieux canapé").as_deref(),
+        Some("encombrants")
+    );
+}
+
+#[test]
+fn a_commune_fiche_with_the_same_id_replaces_the_national_one() {
+    let (_temp, dir) = valid_copy();
+    std::fs::write(
+        dir.join("fiches/cpam.md"),
+        "---\nid: cpam\ntitle: Assurance maladie à Villetest\ncompetence: commune\n\
+         questions:\n  - carte vitale\n  - sécurité sociale\n  - assurance maladie\n  - remboursement de soins\n\
+         keywords: [carte vitale]\n---\nLa permanence de la caisse a lieu en mairie le mardi.\n",
+    )
+    .unwrap();
+    let knowledge = load(&dir);
+    let cpam = knowledge.fiche("cpam").unwrap();
+    assert_eq!(cpam.title, "Assurance maladie à Villetest");
+    assert!(cpam.answer.contains("le mardi"));
+}
+
+#[test]
+fn a_commune_can_disable_national_fiches_and_typos_are_refused() {
+    let (_temp, dir) = valid_copy();
+    let toml = dir.join("commune.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(
+        &toml,
+        format!("{text}\n[national]\ndisabled = [\"msa\", \"france-renov\"]\n"),
+    )
+    .unwrap();
+    let knowledge = load(&dir);
+    assert!(knowledge.fiche("msa").is_none());
+    assert!(knowledge.fiche("france-renov").is_none());
+    assert!(knowledge.fiche("cpam").is_some());
+
+    std::fs::write(
+        &toml,
+        format!("{text}\n[national]\ndisabled = [\"msaa\"]\n"),
+    )
+    .unwrap();
+    let error = Knowledge::load(&dir)
+        .err()
+        .expect("an unknown id is refused");
+    let message = error.to_string();
+    assert!(
+        message.contains("commune.toml") && message.contains("« msaa »"),
+        "{message}"
+    );
+}
+
+#[test]
+fn the_communes_own_partner_takes_precedence() {
+    let (_temp, dir) = valid_copy();
+    let toml = dir.join("commune.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(
+        &toml,
+        format!(
+            "{text}\n[partners.cpam]\nname = \"CPAM de Test\"\nphone = \"+33130005555\"\n\
+             website = \"https://www.cpam-test.example\"\n"
+        ),
+    )
+    .unwrap();
+    let knowledge = load(&dir);
+    let cpam = knowledge.fiche("cpam").unwrap();
+    let partner = knowledge.partner_of(cpam).unwrap();
+    assert_eq!(partner.name, "CPAM de Test");
+    assert_eq!(partner.phone.as_deref(), Some("+33130005555"));
+}
