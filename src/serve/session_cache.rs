@@ -104,6 +104,15 @@ impl SessionCache {
         if !entries.map.contains_key(&key) && entries.map.len() >= self.capacity {
             evict(&mut entries.map, self.capacity, now);
         }
+        // Two turns of one conversation saved at once may be remembered in either order: the
+        // later turn stays.
+        if entries
+            .map
+            .get(&key)
+            .is_some_and(|entry| entry.cached.envelope.seq > cached.envelope.seq)
+        {
+            return;
+        }
         let tick = entries.next_tick;
         entries.next_tick += 1;
         entries.map.insert(
