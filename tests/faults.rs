@@ -493,7 +493,7 @@ async fn postgres_stopped_mid_call_loses_no_turn_ticket_or_sms() {
 }
 
 #[tokio::test]
-async fn a_turn_kept_nowhere_transfers_a_voice_caller_and_still_answers_a_chat() {
+async fn a_turn_kept_nowhere_transfers_a_voice_caller_and_has_a_message_sent_again() {
     // The spool not writable (a file, not a folder) and the store unreachable (pool closed).
     let scratch = scratch("nowhere");
     let spool = scratch.join("spool-is-a-file");
@@ -527,10 +527,12 @@ async fn a_turn_kept_nowhere_transfers_a_voice_caller_and_still_answers_a_chat()
             ),
         )
         .await;
-    assert_eq!(sms.status(), 200);
-    let twiml = sms.text().await.unwrap();
-    assert!(twiml.contains("<Message>"), "the engine's answer: {twiml}");
-    assert!(!twiml.contains("problème technique"), "{twiml}");
+    // An SMS or a chat message kept nowhere is not answered as if it were noted: 503, the
+    // provider (or the client) sends it again later. The answer says nothing of the inside.
+    assert_eq!(sms.status(), 503);
+    let body = sms.text().await.unwrap();
+    assert!(!body.contains("<Message>"), "{body}");
+    assert!(!body.contains("spool") && !body.contains("pool"), "{body}");
 
     let created = h
         .http
@@ -543,9 +545,14 @@ async fn a_turn_kept_nowhere_transfers_a_voice_caller_and_still_answers_a_chat()
         .send()
         .await
         .unwrap();
-    assert_eq!(created.status(), 201);
+    assert_eq!(created.status(), 503);
     let created: serde_json::Value = created.json().await.unwrap();
-    assert_eq!(created["decision"]["fiche"], "passeport-renouvellement");
+    assert!(
+        created["error"]
+            .as_str()
+            .is_some_and(|e| !e.contains("spool")),
+        "{created}"
+    );
     h.stop().await;
     let _ = std::fs::remove_dir_all(&scratch);
 }

@@ -368,6 +368,32 @@ impl Browser {
             self.cookies.iter().any(|(n, _)| n == "guichet_session"),
             "no session cookie for {email}"
         );
+        // A one-time password: the console asks for a new one first.
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if location.ends_with("/mot-de-passe") {
+            let (_, csrf) = self.page("/console/mot-de-passe").await;
+            let chosen = format!("{password}-choisi");
+            let changed = self
+                .post(
+                    "/console/mot-de-passe",
+                    &[
+                        ("csrf", csrf.as_str()),
+                        ("current", password),
+                        ("new", &chosen),
+                        ("confirm", &chosen),
+                    ],
+                )
+                .await;
+            assert_eq!(
+                changed.status(),
+                StatusCode::SEE_OTHER,
+                "password of {email}"
+            );
+        }
     }
 
     /// `POST /console/tickets/{id}/prendre` with the ticket page's CSRF token.

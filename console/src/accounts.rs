@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use guichet_store::{NewStaff, Role, Store, StoreError, normalise_email};
 
-use crate::password::{generate_password, hash_password};
+use crate::password::{generate_password, hash_password_off_workers};
 
 /// Login of the administrator created at first start.
 pub const FIRST_ADMIN_EMAIL: &str = "admin@guichet.local";
@@ -49,7 +49,7 @@ fn valid_email(email: &str) -> bool {
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
-/// Creates an account with a generated one-time password.
+/// Creates an account with a generated one-time password, to be changed at its first login.
 pub async fn add_staff<S: Store>(
     store: &S,
     email: &str,
@@ -82,7 +82,9 @@ pub async fn add_staff<S: Store>(
         )));
     }
     let password = generate_password();
-    let password_hash = hash_password(&password).map_err(|e| AccountError::Hash(e.to_string()))?;
+    let password_hash = hash_password_off_workers(password.clone())
+        .await
+        .map_err(AccountError::Hash)?;
     let id = store
         .create_staff(&NewStaff {
             email: email.clone(),
@@ -90,6 +92,7 @@ pub async fn add_staff<S: Store>(
             role,
             communes,
             created_at: now,
+            must_change_password: true,
         })
         .await
         .map_err(|e| match e {
@@ -136,6 +139,46 @@ pub async fn ensure_first_admin<S: Store>(
     }
 }
 
+/// The file, in the data folder, that holds the first administrator's one-time password.
+pub const FIRST_ADMIN_FILE: &str = "premier-administrateur.txt";
+
+/// Writes the first administrator's login and one-time password to [`FIRST_ADMIN_FILE`] in
+/// `dir` (created if needed), readable by the service's user only (mode 0600): the password
+/// never goes to the logs, which are often collected and kept elsewhere. Returns the path.
+pub fn write_first_admin_file(
+    dir: &std::path::Path,
+    admin: &CreatedAccount,
+) -> std::io::Result<std::path::PathBuf> {
+    use std::io::Write as _;
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(FIRST_ADMIN_FILE);
+    // A file left by an earlier database goes: a new one is created with its mode at once.
+    match std::fs::remove_file(&path) {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => return Err(error),
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&path)?;
+    writeln!(
+        file,
+        "Console Guichet — premier administrateur\n\
+         Identifiant : {}\n\
+         Mot de passe à usage unique : {}\n\
+         À la première connexion, la console demande d'en choisir un autre ; ce fichier peut \
+         alors être supprimé.",
+        admin.email, admin.password
+    )?;
+    file.sync_all()?;
+    Ok(path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,5 +190,38 @@ mod tests {
         assert!(!valid_email("a@b@c"));
         assert!(!valid_email("@mairie.example"));
         assert!(!valid_email("a b@mairie.example"));
+    }
+
+    #[test]
+    fn the_first_admin_file_is_readable_by_its_owner_only() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let admin = CreatedAccount {
+            id: 1,
+            email: FIRST_ADMIN_EMAIL.into(),
+            password: "k7Pq2mXv9RtY4wZa".into(),
+        };
+        let path = write_first_admin_file(&dir.path().join("data"), &admin).expect("written");
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(text.contains("k7Pq2mXv9RtY4wZa") && text.contains(FIRST_ADMIN_EMAIL));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&path)
+                .expect("metadata")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // A second start with a fresh database replaces it.
+        let again = CreatedAccount {
+            password: "another".into(),
+            ..admin
+        };
+        write_first_admin_file(&dir.path().join("data"), &again).expect("rewritten");
+        assert!(
+            std::fs::read_to_string(&path)
+                .expect("read")
+                .contains("another")
+        );
     }
 }

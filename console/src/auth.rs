@@ -1,9 +1,9 @@
 //! Login sessions: the cookie, the signed-in account, CSRF tokens and roles.
 
 use axum::extract::FromRequestParts;
-use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::header::{ACCEPT, COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use cookie::{Cookie, SameSite};
@@ -129,15 +129,35 @@ impl CurrentUser {
     }
 }
 
-/// Not signed in (or the session expired): back to the login form.
+/// Not signed in (or the session expired): back to the login form; a live queue's stream
+/// (which cannot follow a redirect to a page) gets a plain 401, and its script tries again.
 pub(crate) struct LoginRequired {
     login_url: String,
+    event_stream: bool,
 }
 
 impl IntoResponse for LoginRequired {
     fn into_response(self) -> Response {
-        Redirect::to(&self.login_url).into_response()
+        if self.event_stream {
+            StatusCode::UNAUTHORIZED.into_response()
+        } else {
+            Redirect::to(&self.login_url).into_response()
+        }
     }
+}
+
+/// Whether a request is an `EventSource`'s (it asks for `text/event-stream`).
+fn wants_event_stream(headers: &HeaderMap) -> bool {
+    headers
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/event-stream"))
+}
+
+/// The pages an account with a one-time password may reach: the password change, and leaving.
+fn allowed_before_password_change(path: &str, base: &str) -> bool {
+    path.strip_prefix(base)
+        .is_some_and(|rest| rest == "/mot-de-passe" || rest == "/deconnexion")
 }
 
 impl FromRequestParts<ConsoleState> for CurrentUser {
@@ -147,8 +167,10 @@ impl FromRequestParts<ConsoleState> for CurrentUser {
         parts: &mut Parts,
         state: &ConsoleState,
     ) -> std::result::Result<Self, Self::Rejection> {
+        let base = &state.inner.config.base_path;
         let login = LoginRequired {
-            login_url: format!("{}/connexion", state.inner.config.base_path),
+            login_url: format!("{base}/connexion"),
+            event_stream: wants_event_stream(&parts.headers),
         };
         let Some(token) = cookie_value(&parts.headers, SESSION_COOKIE) else {
             return Err(login.into_response());
@@ -170,6 +192,13 @@ impl FromRequestParts<ConsoleState> for CurrentUser {
             Ok(session) => session,
             Err(error) => return Err(error.into_response()),
         };
+        if staff.must_change_password && !allowed_before_password_change(parts.uri.path(), base) {
+            return Err(if login.event_stream {
+                StatusCode::UNAUTHORIZED.into_response()
+            } else {
+                Redirect::to(&format!("{base}/mot-de-passe")).into_response()
+            });
+        }
         Ok(CurrentUser { staff, session })
     }
 }

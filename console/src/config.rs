@@ -48,8 +48,9 @@ impl ConsoleCommune {
     }
 }
 
-/// Login throttling: at most `max_failures` failed logins per e-mail and per IP address in
-/// `window`; beyond that the login form answers 429.
+/// Login throttling (see `throttle`): at most `max_failures` attempts at one account from one
+/// address in `window`, four times that from one address, and four times that at one account
+/// from addresses it never signed in from; beyond that the login form answers 429.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoginLimit {
     /// Failures allowed in the window.

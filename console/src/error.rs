@@ -79,7 +79,7 @@ impl IntoResponse for ConsoleError {
         }
         let page = format!(
             "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Guichet — erreur</title></head>\
-             <body><main><h1>{}</h1><p>{}</p><p><a href=\"javascript:history.back()\">Retour</a></p></main></body></html>",
+             <body><main><h1>{}</h1><p>{}</p><p>Revenez à la page précédente avec le bouton « Retour » du navigateur.</p></main></body></html>",
             status.as_u16(),
             escape(&message)
         );

@@ -13,6 +13,7 @@ mod clock;
 mod config;
 mod error;
 pub mod fiche_edit;
+mod headers;
 pub mod notify;
 mod password;
 pub mod privacy;

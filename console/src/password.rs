@@ -1,8 +1,11 @@
 //! Password hashing (argon2id, PHC strings) and one-time passwords.
 
+use std::sync::LazyLock;
+
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::{Rng, RngCore};
+use tokio::sync::Semaphore;
 
 /// Characters of generated passwords: no look-alikes (0/O, 1/l/I).
 const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -27,6 +30,37 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
             .is_ok(),
         Err(_) => false,
     }
+}
+
+/// At most this many password hashes are computed at once: half the machine's cores, at least
+/// one (each hash takes tens of milliseconds of CPU and 19 MiB of memory). A burst of logins
+/// waits here, its hashes on blocking threads: it neither starves the async workers that
+/// answer the webhooks, nor takes every core, nor the machine's memory.
+static HASHING: LazyLock<Semaphore> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    Semaphore::new((cores / 2).max(1))
+});
+
+/// Runs an argon2 computation off the async workers, behind [`HASHING`].
+async fn off_the_workers<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let _permit = HASHING.acquire().await.ok()?;
+    tokio::task::spawn_blocking(work).await.ok()
+}
+
+/// [`verify_password`] on a blocking thread; `false` if it could not run.
+pub async fn verify_password_off_workers(password: String, hash: String) -> bool {
+    off_the_workers(move || verify_password(&password, &hash))
+        .await
+        .unwrap_or(false)
+}
+
+/// [`hash_password`] on a blocking thread.
+pub async fn hash_password_off_workers(password: String) -> Result<String, String> {
+    off_the_workers(move || hash_password(&password).map_err(|e| e.to_string()))
+        .await
+        .unwrap_or_else(|| Err("the hashing task failed".into()))
 }
 
 /// A random one-time password, shown once to whoever creates the account.

@@ -59,25 +59,11 @@ pub enum PrivacyError {
     Store(#[from] StoreError),
 }
 
-/// Normalises a number to E.164 as the service stores it: spaces, dots, dashes and brackets
-/// removed, `00` → `+`, a French national `0X XX XX XX XX` → `+33X…`.
+/// Normalises a number to E.164 as the service stores it ([`guichet_store::e164`], the one
+/// rule): spaces, dots, dashes and brackets removed, `00` → `+`, a French national
+/// `0X XX XX XX XX` → `+33X…`; anything else is refused.
 pub fn normalise_number(input: &str) -> Result<String, PrivacyError> {
-    let compact: String = input
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')' | '\u{a0}'))
-        .collect();
-    let e164 = if let Some(rest) = compact.strip_prefix("00") {
-        format!("+{rest}")
-    } else if compact.starts_with('0') && compact.len() == 10 {
-        format!("+33{}", &compact[1..])
-    } else {
-        compact
-    };
-    let digits = e164.strip_prefix('+').unwrap_or_default();
-    if digits.len() < 8 || digits.len() > 15 || !digits.chars().all(|c| c.is_ascii_digit()) {
-        return Err(PrivacyError::InvalidNumber(input.to_string()));
-    }
-    Ok(e164)
+    guichet_store::e164(input).ok_or_else(|| PrivacyError::InvalidNumber(input.to_string()))
 }
 
 /// A number masked for logs: `+336******78` (the project's one rule, kept in the store crate).

@@ -239,6 +239,7 @@ mod tests {
                 fiche: fiche.map(str::to_string),
                 confidence,
                 reply: None,
+                message_id: None,
             },
         }
     }

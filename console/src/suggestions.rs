@@ -553,6 +553,7 @@ mod tests {
             fiche: None,
             confidence: None,
             reply: None,
+            message_id: None,
         }
     }
 

@@ -61,6 +61,7 @@ async fn statistics_suggestion_and_dialogue_export() {
             fiche: None,
             confidence: Some(0.1),
             reply: None,
+            message_id: None,
         },
         tickets: vec![],
         outbox: vec![],

@@ -190,6 +190,7 @@ mod tests {
             fiche: fiche.map(Into::into),
             confidence: None,
             reply: None,
+            message_id: None,
         }
     }
 

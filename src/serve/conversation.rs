@@ -4,6 +4,13 @@
 //! Idempotency: every turn has a sequence number (0 = call start). Providers retrying a webhook
 //! send the same sequence (it is in our callback URLs) or the same message id: the stored reply is
 //! returned again, and the store's idempotency keys make sure no second SMS or ticket is queued.
+//!
+//! Concurrency: two messages of one conversation may be handled at once (two SMS sent in a row,
+//! nodes taking turns on PostgreSQL). Both read the session at `seq` N and work out turn N+1;
+//! the store saves the first and answers the second with a conflict (compare-and-swap on the
+//! sequence, [`guichet_store::TurnSaved::conflict`]), and the second is worked out again from
+//! the session as the first left it, as turn N+2. Neither is lost, each gets its own answer. An
+//! SMS turn is keyed on the provider's message id: the same id again is the same turn.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -21,6 +28,10 @@ use super::error::ServeError;
 use super::session_cache::Cached;
 use super::spool::{self, StoreFailure};
 use super::state::{AppState, CommuneRuntime};
+
+/// How many times a turn is worked out again when concurrent turns of its conversation keep
+/// taking its sequence number, before the provider is asked to retry (503).
+const MAX_ATTEMPTS: usize = 8;
 
 /// What we keep in the store's session `state`: the engine's session and which turn came last
 /// (its reply is kept with the turn, see [`LastReply::reply`]).
@@ -229,146 +240,182 @@ async fn handle_turn(
     let started = Instant::now();
     let now = step.now.unwrap_or_else(|| state.now());
     let knowledge = commune.knowledge.load_full();
-    let previous = previous_session(state, &commune.id, &inbound.conversation_id, now).await?;
-    let caller = caller_facts(state, inbound, &previous);
-    let ctx = Context {
-        now,
-        line: caller.line,
-        knowledge: &knowledge,
-    };
+    // `fresh`: the session is read from the store, not from this node's copy (another turn of
+    // the conversation was saved meanwhile, see [`TurnSaved::conflict`]).
+    let mut fresh = false;
+    for _ in 0..MAX_ATTEMPTS {
+        let previous =
+            previous_session(state, &commune.id, &inbound.conversation_id, now, fresh).await?;
+        let caller = caller_facts(state, inbound, &previous);
+        let ctx = Context {
+            now,
+            line: caller.line,
+            knowledge: &knowledge,
+        };
 
-    let (previous, started_at, known) = match previous {
-        Previous::Found {
-            envelope,
-            started_at,
-            ..
-        } => {
-            let replayed = tokio::time::timeout(
-                store_timeout(state),
-                replay(state, commune, inbound, &envelope, start, &step),
-            )
-            .await
-            .map_err(|_| ServeError::Unavailable("store: no answer".into()))??;
-            if let Some(outcome) = replayed {
-                return Ok(outcome);
-            }
-            (Some(envelope), started_at, true)
-        }
-        Previous::New => (None, now, true),
-        Previous::Unknown => (None, now, false),
-    };
-    let (engine_session, reply, seq) = match (previous, start) {
-        (None, true) => {
-            let (session, reply) = state.engine.start(inbound, &ctx);
-            (session, reply, 0)
-        }
-        (None, false) => {
-            // A message without a stored start (SMS, chat, or a lost start): start silently.
-            // Unknown because the store is unreachable: the provider's sequence, if it says it.
-            let (session, _greeting) = state.engine.start(inbound, &ctx);
-            let (session, reply) = state.engine.turn(&session, inbound, &ctx);
-            let seq = if known {
-                1
-            } else {
-                step.seq.unwrap_or(1).max(1)
-            };
-            (session, reply, seq)
-        }
-        (Some(envelope), _) => {
-            let (session, reply) = state.engine.turn(&envelope.engine, inbound, &ctx);
-            (session, reply, envelope.seq + 1)
-        }
-    };
-    let (record, envelope) = turn_record(
-        state,
-        commune,
-        inbound,
-        caller.pseudonym,
-        engine_session,
-        &reply,
-        seq,
-        &step,
-        now,
-        started_at,
-    );
-    // `counted`: a new turn for the decision metrics; `replayed`: the store already had it.
-    let (counted, replayed) = match keep_turn(state, &record).await {
-        Kept::Saved(saved) => {
-            if !record.outbox.is_empty() {
-                state.outbox_wake.notify_one();
-                super::sms_guard::after_save(
-                    state,
-                    &commune.id,
-                    &knowledge,
-                    &saved,
-                    record.outbox.len(),
-                    now,
+        let (previous, started_at, known) = match previous {
+            Previous::Found {
+                envelope,
+                started_at,
+                ..
+            } => {
+                let replayed = tokio::time::timeout(
+                    store_timeout(state),
+                    replay(state, commune, inbound, &envelope, start, &step),
                 )
-                .await;
+                .await
+                .map_err(|_| ServeError::Unavailable("store: no answer".into()))??;
+                if let Some(outcome) = replayed {
+                    return Ok(outcome);
+                }
+                (Some(envelope), started_at, true)
             }
-            if saved.inserted && !record.tickets.is_empty() {
-                state.console.notify_tickets_changed();
+            Previous::New => (None, now, true),
+            Previous::Unknown => (None, now, false),
+        };
+        let (engine_session, reply, seq) = match (previous, start) {
+            (None, true) => {
+                let (session, reply) = state.engine.start(inbound, &ctx);
+                (session, reply, 0)
             }
-            remember(state, inbound, &record, envelope);
-            (saved.inserted, !saved.inserted)
-        }
-        Kept::Spooled => {
-            remember(state, inbound, &record, envelope);
-            (true, false)
-        }
-        Kept::Lost(error) => {
-            tracing::error!(
-                tenant = %commune.id,
-                conversation = %inbound.conversation_id,
-                seq,
-                error = %guichet_store::redact_numbers(&error),
-                "turn neither saved nor spooled"
-            );
-            if inbound.channel == guichet_agent::Channel::Voice {
-                let reply = standard_reply(&knowledge, &reply.trace.understood);
-                return Ok(Outcome {
-                    reply,
+            (None, false) => {
+                // A message without a stored start (SMS, chat, or a lost start): start silently.
+                // Unknown because the store is unreachable: the provider's sequence, if it says it.
+                let (session, _greeting) = state.engine.start(inbound, &ctx);
+                let (session, reply) = state.engine.turn(&session, inbound, &ctx);
+                let seq = if known {
+                    1
+                } else {
+                    step.seq.unwrap_or(1).max(1)
+                };
+                (session, reply, seq)
+            }
+            (Some(envelope), _) => {
+                let (session, reply) = state.engine.turn(&envelope.engine, inbound, &ctx);
+                (session, reply, envelope.seq + 1)
+            }
+        };
+        let (record, envelope) = turn_record(
+            state,
+            commune,
+            inbound,
+            caller.pseudonym,
+            engine_session,
+            &reply,
+            seq,
+            &step,
+            now,
+            started_at,
+        );
+        // `counted`: a new turn for the decision metrics; `replayed`: the store already had it.
+        let (counted, replayed) = match keep_turn(state, &record).await {
+            Kept::Saved(saved) if saved.conflict => {
+                // Another message of the conversation took this turn's `seq` (two SMS at once,
+                // or another node): work this one out again after it.
+                tracing::debug!(
+                    tenant = %commune.id,
+                    conversation = %inbound.conversation_id,
                     seq,
-                    replayed: false,
-                });
+                    "concurrent turn: worked out again"
+                );
+                fresh = true;
+                continue;
             }
-            remember(state, inbound, &record, envelope);
-            (false, false)
-        }
-    };
-    if counted {
-        let action = serde_json::to_value(reply.trace.action).ok();
-        let action = action
-            .as_ref()
-            .and_then(|a| a.as_str())
-            .unwrap_or("unknown");
-        state
-            .metrics
-            .decisions
-            .with_label_values(&[commune.id.as_str(), action])
-            .inc();
-        if matches!(action, "transfer" | "callback") {
+            Kept::Saved(saved) if !saved.inserted => {
+                // This very turn is already stored (a retried webhook raced its original, or a
+                // message seen several turns ago): the answer it got then.
+                if let Some(outcome) = stored_outcome(state, commune, inbound, &record.turn).await?
+                {
+                    return Ok(outcome);
+                }
+                (false, true)
+            }
+            Kept::Saved(saved) => {
+                if !record.outbox.is_empty() {
+                    state.outbox_wake.notify_one();
+                    super::sms_guard::after_save(
+                        state,
+                        &commune.id,
+                        &knowledge,
+                        &saved,
+                        record.outbox.len(),
+                        now,
+                    )
+                    .await;
+                }
+                if !record.tickets.is_empty() {
+                    state.console.notify_tickets_changed();
+                }
+                remember(state, inbound, &record, envelope);
+                (saved.inserted, false)
+            }
+            Kept::Spooled => {
+                remember(state, inbound, &record, envelope);
+                (true, false)
+            }
+            Kept::Lost(error) => {
+                tracing::error!(
+                    tenant = %commune.id,
+                    conversation = %inbound.conversation_id,
+                    seq,
+                    error = %guichet_store::redact_numbers(&error),
+                    "turn neither saved nor spooled"
+                );
+                if inbound.channel == guichet_agent::Channel::Voice {
+                    let reply = standard_reply(&knowledge, &reply.trace.understood);
+                    return Ok(Outcome {
+                        reply,
+                        seq,
+                        replayed: false,
+                    });
+                }
+                // A message answered but kept nowhere would be a promise nobody keeps (a
+                // ticket, an SMS): the provider retries it later instead.
+                return Err(ServeError::Unavailable("the turn could not be kept".into()));
+            }
+        };
+        if counted {
+            let action = serde_json::to_value(reply.trace.action).ok();
+            let action = action
+                .as_ref()
+                .and_then(|a| a.as_str())
+                .unwrap_or("unknown");
             state
                 .metrics
-                .handoffs
+                .decisions
                 .with_label_values(&[commune.id.as_str(), action])
                 .inc();
+            if matches!(action, "transfer" | "callback") {
+                state
+                    .metrics
+                    .handoffs
+                    .with_label_values(&[commune.id.as_str(), action])
+                    .inc();
+            }
         }
+        tracing::debug!(
+            tenant = %commune.id,
+            conversation = %inbound.conversation_id,
+            seq,
+            action = ?reply.trace.action,
+            fiche = ?reply.trace.fiche,
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "turn"
+        );
+        return Ok(Outcome {
+            reply,
+            seq,
+            replayed,
+        });
     }
-    tracing::debug!(
+    tracing::warn!(
         tenant = %commune.id,
         conversation = %inbound.conversation_id,
-        seq,
-        action = ?reply.trace.action,
-        fiche = ?reply.trace.fiche,
-        elapsed_us = started.elapsed().as_micros() as u64,
-        "turn"
+        "turn still in conflict with concurrent turns: the provider will retry"
     );
-    Ok(Outcome {
-        reply,
-        seq,
-        replayed,
-    })
+    Err(ServeError::Unavailable(
+        "conversation busy: too many concurrent turns".into(),
+    ))
 }
 
 /// A retried webhook gets the reply it already got.
@@ -414,31 +461,71 @@ async fn replay(
     let Some(turn) = turns.into_iter().find(|turn| turn.seq == i64::from(wanted)) else {
         return Ok(None);
     };
-    let Ok(trace) = serde_json::from_value(turn.decision) else {
-        return Ok(None);
+    Ok(restore(commune, inbound, turn, envelope.engine.ended)
+        .map(|reply| reply.0)
+        .and_then(outcome))
+}
+
+/// The stored outcome of a turn that was already saved when `turn` (the same message, worked
+/// out again) came to be saved: found by its message id, else by its `seq`.
+async fn stored_outcome(
+    state: &AppState,
+    commune: &CommuneRuntime,
+    inbound: &Inbound,
+    turn: &Turn,
+) -> Result<Option<Outcome>, ServeError> {
+    let turns = state
+        .store
+        .conversation_turns(&commune.id, &inbound.conversation_id)
+        .await?;
+    let stored = match &turn.message_id {
+        Some(id) => turns
+            .into_iter()
+            .find(|stored| stored.message_id.as_ref() == Some(id)),
+        None => turns.into_iter().find(|stored| stored.seq == turn.seq),
     };
+    Ok(stored
+        .and_then(|stored| restore(commune, inbound, stored, false))
+        .map(|(reply, seq)| Outcome {
+            reply,
+            seq,
+            replayed: true,
+        }))
+}
+
+/// The reply a stored turn gave, and its `seq`; `ended`: the conversation ended since (a turn
+/// saved before replies were kept is rebuilt from its transcript line, ending the call then).
+fn restore(
+    commune: &CommuneRuntime,
+    inbound: &Inbound,
+    turn: Turn,
+    ended: bool,
+) -> Option<(Reply, u32)> {
+    let seq = u32::try_from(turn.seq).ok()?;
+    let trace = serde_json::from_value(turn.decision).ok()?;
     if let Some(kept) = turn
         .reply
         .and_then(|kept| serde_json::from_value::<KeptReply>(kept).ok())
     {
         let hints = commune.knowledge.load_full().hints().clone();
-        return Ok(outcome(kept.restore(trace, wanted, &hints, &inbound.from)));
+        return Some((kept.restore(trace, seq, &hints, &inbound.from), seq));
     }
     // A turn saved before replies were kept: rebuilt from the transcript (nothing is sent again).
-    let actions = if envelope.engine.ended {
+    let actions = if ended {
         vec![Action::Hangup]
     } else {
         vec![Action::Listen {
             hints: Arc::default(),
         }]
     };
-    Ok(outcome(Reply {
+    let reply = Reply {
         say: vec![Utterance {
             text: turn.reply_text,
         }],
         actions,
         trace,
-    }))
+    };
+    Some((reply, seq))
 }
 
 /// The turn to save, and the session after it (what the store's session `state` holds).
@@ -560,6 +647,7 @@ fn turn_record(
             fiche: reply.trace.fiche.clone(),
             confidence: reply.trace.confidence.map(f64::from),
             reply: serde_json::to_value(KeptReply::of(reply, seq)).ok(),
+            message_id: step.message_id.clone(),
         },
         tickets,
         outbox,
@@ -704,14 +792,16 @@ async fn read_envelope(
 /// The session before this turn: the store's; this node's copy when the store is unreachable,
 /// or when turns of this conversation still wait in the spool (the store is behind on it).
 /// On a store no other node writes (the embedded SQLite), this node's copy is the store's, and
-/// is read first.
+/// is read first, unless `fresh` (a concurrent turn was saved since it was read).
 async fn previous_session(
     state: &AppState,
     tenant: &str,
     conversation_id: &str,
     now: DateTime<Utc>,
+    fresh: bool,
 ) -> Result<Previous, ServeError> {
-    if !state.store.inner().is_shared()
+    if !fresh
+        && !state.store.inner().is_shared()
         && let Some(cached) = state.sessions.get(tenant, conversation_id)
         && cached.expires_at > now
     {

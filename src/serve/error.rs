@@ -4,6 +4,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use guichet_connectors::WebhookError;
 
+/// The body of every 503: the provider (or the API client) retries later.
+pub const UNAVAILABLE: &str = "service temporarily unavailable: retry later";
+
 #[derive(Debug)]
 pub enum ServeError {
     BadRequest(String),
@@ -60,6 +63,15 @@ impl ServeError {
         }
     }
 
+    /// What the client is told: the message, except for a failure inside the service, whose
+    /// detail (store errors, paths, SQL) stays in the logs.
+    pub fn public_message(&self) -> &str {
+        match self {
+            ServeError::Unavailable(_) => UNAVAILABLE,
+            other => other.message(),
+        }
+    }
+
     fn log(&self) {
         // A message may quote the request (a malformed body): no number in full in the logs.
         // (`reason`, not `message`: that field is the line's own text.)
@@ -77,7 +89,7 @@ impl ServeError {
     pub fn into_json(self) -> Response {
         self.log();
         let body = guichet_connectors::api::ErrorBody {
-            error: self.message().to_string(),
+            error: self.public_message().to_string(),
         };
         let mut response = (self.status(), axum::Json(body)).into_response();
         if matches!(self, ServeError::Unauthorized(_)) {
@@ -94,6 +106,38 @@ impl ServeError {
 impl IntoResponse for ServeError {
     fn into_response(self) -> Response {
         self.log();
-        (self.status(), format!("{}\n", self.message())).into_response()
+        (self.status(), format!("{}\n", self.public_message())).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn internal_errors_stay_in_the_logs() {
+        let error = ServeError::Unavailable(
+            "store: error returned from database: relation \"turns\" does not exist".into(),
+        );
+        let response = error.into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .unwrap();
+        let body = String::from_utf8_lossy(&body);
+        assert!(
+            !body.contains("turns") && !body.contains("database"),
+            "{body}"
+        );
+        assert!(body.contains(UNAVAILABLE));
+
+        let json = ServeError::Unavailable("store: pool timed out at 10.0.0.5".into()).into_json();
+        let body = axum::body::to_bytes(json.into_body(), 1024).await.unwrap();
+        assert!(!String::from_utf8_lossy(&body).contains("10.0.0.5"));
+
+        // Bad input keeps its clear message.
+        let bad = ServeError::BadRequest("missing field `From`".into()).into_response();
+        let body = axum::body::to_bytes(bad.into_body(), 1024).await.unwrap();
+        assert!(String::from_utf8_lossy(&body).contains("From"));
     }
 }

@@ -13,6 +13,7 @@ pub mod handlers;
 pub mod metered_store;
 pub mod metrics;
 pub mod outbox;
+pub mod retention;
 pub mod session_cache;
 pub mod sms_guard;
 pub mod spool;
@@ -119,10 +120,27 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             .await
             .context("creating the first console administrator")?
     {
+        // The password goes to a file only the service's user can read, never to the logs.
+        let data_dir = state
+            .settings
+            .spool_dir
+            .parent()
+            .filter(|dir| !dir.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        let path = guichet_console::accounts::write_first_admin_file(data_dir, &admin)
+            .with_context(|| {
+                format!(
+                    "writing the first administrator's password in {}",
+                    data_dir.display()
+                )
+            })?;
         println!(
-            "Premier administrateur de la console : {} — mot de passe à usage unique : {}",
-            admin.email, admin.password
+            "Premier administrateur de la console : {} — mot de passe à usage unique dans {} \
+             (lisible par ce seul compte système), à changer à la première connexion",
+            admin.email,
+            path.display()
         );
+        tracing::info!(account = %admin.email, file = %path.display(), "first console administrator created");
     }
     let listener = tokio::net::TcpListener::bind(listen)
         .await

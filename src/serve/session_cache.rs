@@ -171,6 +171,15 @@ impl SessionCache {
                 now,
             );
         }
+        // Two turns of one conversation saved at once may be remembered in either order: the
+        // later turn stays.
+        if entries
+            .map
+            .get(&key)
+            .is_some_and(|entry| entry.cached.envelope.seq > cached.envelope.seq)
+        {
+            return;
+        }
         let tick = entries.next_tick;
         entries.next_tick += 1;
         entries.bytes += bytes;

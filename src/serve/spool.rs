@@ -315,7 +315,7 @@ pub async fn drain(state: &AppState) -> Drained {
                 continue;
             }
         };
-        match spool.store_call(state.store.save_turn(&record)).await {
+        match save_spooled(state, &record).await {
             Ok(saved) => {
                 if let Err(error) = std::fs::remove_file(&path) {
                     tracing::error!(file = %name, %error, "removing a replayed spooled turn");
@@ -356,6 +356,63 @@ pub async fn drain(state: &AppState) -> Drained {
     drained
 }
 
+/// Saves a spooled turn. Its `seq` may have been taken meanwhile by a turn another node saved
+/// (the conversation went on there): it is then saved after the conversation's last turn, so
+/// that it is not lost.
+async fn save_spooled(state: &AppState, record: &TurnRecord) -> Result<TurnSaved, StoreFailure> {
+    let spool = &state.spool;
+    let mut saved = spool.store_call(state.store.save_turn(record)).await?;
+    for _ in 0..3 {
+        if !saved.conflict {
+            break;
+        }
+        let session = &record.session;
+        let turns = spool
+            .store_call(
+                state
+                    .store
+                    .conversation_turns(&session.tenant, &session.conversation_id),
+            )
+            .await?;
+        let next = turns.last().map_or(1, |turn| turn.seq + 1);
+        tracing::warn!(
+            tenant = %session.tenant,
+            conversation = %session.conversation_id,
+            spooled = record.turn.seq,
+            seq = next,
+            "a spooled turn's sequence was taken by another node: saved after it"
+        );
+        saved = spool
+            .store_call(state.store.save_turn(&renumbered(record, next)))
+            .await?;
+    }
+    Ok(saved)
+}
+
+/// `record` as turn `seq`: its session says so, its tickets' and SMS' idempotency keys are its
+/// own (the ones it had are the other turn's).
+fn renumbered(record: &TurnRecord, seq: i64) -> TurnRecord {
+    let mut record = record.clone();
+    record.turn.seq = seq;
+    let state = &mut record.session.state;
+    if state.get("seq").is_some() {
+        state["seq"] = seq.into();
+    }
+    if state
+        .get("last")
+        .is_some_and(|last| last.get("seq").is_some())
+    {
+        state["last"]["seq"] = seq.into();
+    }
+    for ticket in &mut record.tickets {
+        ticket.idempotency_key = format!("{}#{seq}", ticket.idempotency_key);
+    }
+    for message in &mut record.outbox {
+        message.idempotency_key = format!("{}#{seq}", message.idempotency_key);
+    }
+    record
+}
+
 /// What a turn does once saved: wake the outbox worker, tell the console about tickets.
 fn after_replay(state: &AppState, record: &TurnRecord, saved: &TurnSaved) {
     if !record.outbox.is_empty() {
@@ -371,11 +428,16 @@ fn after_replay(state: &AppState, record: &TurnRecord, saved: &TurnSaved) {
 /// turns true (the graceful shutdown drains once more, see [`super::Running::shutdown`]).
 pub async fn run(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) {
     let mut backoff = IDLE_INTERVAL;
+    let mut next_purge = std::time::Instant::now();
     loop {
         if *shutdown.borrow() {
             break;
         }
         let spool = &state.spool;
+        if std::time::Instant::now() >= next_purge {
+            next_purge += super::retention::REJECTED_PURGE_INTERVAL;
+            super::retention::purge_rejected_spool(&state);
+        }
         let reachable = if !spool.is_empty() {
             drain(&state).await.left == 0
         } else if spool.store_down() {
@@ -506,6 +568,7 @@ mod tests {
                 fiche: None,
                 confidence: None,
                 reply: None,
+                message_id: None,
             },
             tickets: Vec::new(),
             outbox: Vec::new(),

@@ -39,6 +39,7 @@ fn record(conversation: &str, seq: i64) -> TurnRecord {
             fiche: Some("passeport-renouvellement".into()),
             confidence: Some(0.91),
             reply: None,
+            message_id: None,
         },
         tickets: Vec::new(),
         outbox: vec![NewOutboxMessage {

@@ -18,7 +18,9 @@
 //! - All instants are `DateTime<Utc>` supplied by the caller (the store never reads the clock),
 //!   so behaviour is reproducible in tests.
 //! - Phone numbers are in clear only on tickets and in not-yet-purged outbox rows (needed to
-//!   send); elsewhere (sessions' `caller`) they are [`pseudonymise`]d by the caller.
+//!   send); elsewhere (sessions' `caller`) they are [`pseudonymise`]d by the caller. Every one
+//!   is written in E.164 ([`stored_number`], applied by the store and by [`pseudonymise`]), so
+//!   that one citizen is one number whatever the spelling it came in.
 //! - Staff-facing ticket operations take the viewer's `communes` and never touch another
 //!   commune's rows (they answer [`Transition::NotFound`] / `None`).
 //! - Malformed rows give [`StoreError::Corrupt`], never a panic.
@@ -26,6 +28,7 @@
 mod error;
 mod events;
 mod model;
+mod number;
 mod postgres;
 mod pseudonym;
 mod redact;
@@ -42,6 +45,7 @@ use chrono::{DateTime, Utc};
 pub use error::{Result, StoreError};
 pub use events::{FeedStatus, TicketChange, TicketFeed};
 pub use model::*;
+pub use number::{e164, stored_number};
 pub use postgres::PgStore;
 pub use pseudonym::pseudonymise;
 pub use redact::{mask_number, redact_numbers};
@@ -80,10 +84,17 @@ pub trait Store: Send + Sync {
     fn save_session(&self, session: &SessionRecord) -> impl Future<Output = Result<()>> + Send;
 
     /// Saves a turn, the session after it, its tickets and its SMS in ONE transaction: all or
-    /// nothing. Idempotent: if `(tenant, conversation, turn.seq)` already exists nothing is
-    /// written and `inserted` is false; tickets and SMS are also deduplicated on their
-    /// idempotency keys (`INSERT … ON CONFLICT DO NOTHING`). The returned ids are those of the
-    /// rows holding the given keys, new or existing.
+    /// nothing. Compare-and-swap on the sequence: the turn is saved only if no turn of the
+    /// conversation holds its `seq` nor its `message_id`. Otherwise nothing new is written and
+    /// `inserted` is false:
+    /// - the same turn again (same `seq` and same `message_id`, both `None` included; or the
+    ///   same `message_id` at another `seq`): a retried webhook;
+    /// - `seq` held by another message's turn: `conflict` is true, the caller works the turn out
+    ///   again from the session as it now is.
+    ///
+    /// Tickets and SMS are written only with their own turn, and deduplicated on their
+    /// idempotency keys (`INSERT … ON CONFLICT DO NOTHING`); the returned ids are those of the
+    /// rows holding the given keys, new or existing (none when the turn at `seq` is another).
     fn save_turn(&self, record: &TurnRecord) -> impl Future<Output = Result<TurnSaved>> + Send;
 
     /// Ends a conversation (`hangup`, `goodbye`, …) if it is not already ended.
@@ -340,7 +351,9 @@ pub trait Store: Send + Sync {
     // ----- privacy -----
 
     /// Retention for one commune: deletes turns older than `cutoff`, ended sessions last
-    /// updated before it, final outbox messages last updated before it, and anonymises
+    /// updated before it, final outbox messages and ticket notifications last updated before
+    /// it, audit entries of the commune (and of no commune: logins) older than it; closes as
+    /// `injoignable` the tickets still open that were created before it, and anonymises
     /// closed tickets (terminé / injoignable) closed before it: number, summary, transcript
     /// and notes removed, `anonymised_at` set to `cutoff`.
     fn purge_before(

@@ -268,6 +268,11 @@ pub struct Turn {
     /// identically; `None` for turns saved before it was kept.
     #[serde(default)]
     pub reply: Option<Value>,
+    /// The provider's id of the message this turn answers (an SMS), unique in a conversation:
+    /// a retried webhook with the same id is this turn again. `None` for turns whose sequence
+    /// number is their identity (a call's turns, numbered in our callback URLs).
+    #[serde(default)]
+    pub message_id: Option<String>,
 }
 
 /// A stored turn with its conversation.
@@ -548,12 +553,18 @@ pub struct TurnRecord {
 /// What [`crate::Store::save_turn`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TurnSaved {
-    /// False when `(tenant, conversation, seq)` was already saved: nothing was written
-    /// (a retried webhook).
+    /// False when the turn was already saved (a retried webhook: same `seq` and no message id,
+    /// or the same message id at any `seq`) or when `conflict` is set: nothing was written.
     pub inserted: bool,
-    /// Ids of the turn's tickets (new or already existing), in the order given.
+    /// The turn's `seq` is taken by ANOTHER message's turn (two messages of one conversation
+    /// handled at once, here or on another node): nothing was written, and the turn must be
+    /// worked out again from the session as it now is (compare-and-swap on the sequence).
+    pub conflict: bool,
+    /// Ids of the turn's tickets (new or already existing), in the order given; empty when the
+    /// stored turn at this `seq` is not this one (a conflict, or a message already saved at
+    /// another `seq`: its tickets are that turn's).
     pub ticket_ids: Vec<i64>,
-    /// Ids of the turn's outbox messages (new or already existing), in the order given.
+    /// Ids of the turn's outbox messages, as `ticket_ids`.
     pub outbox_ids: Vec<i64>,
     /// Those of them the SMS guard refused, with the reason.
     pub refused: Vec<(i64, SmsRefusal)>,
@@ -572,6 +583,9 @@ pub struct NewStaff {
     pub communes: Vec<String>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
+    /// The password is a one-time password, to be changed at the first login.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 /// A staff account.
@@ -591,6 +605,10 @@ pub struct Staff {
     pub created_at: DateTime<Utc>,
     /// Disabled accounts cannot log in.
     pub disabled: bool,
+    /// The password is a one-time password: the console asks for a new one before anything
+    /// else. Cleared by [`crate::Store::set_staff_password`].
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 /// A console login session.
@@ -667,6 +685,17 @@ pub struct PurgeReport {
     pub tickets_anonymised: u64,
     /// Finished outbox messages deleted.
     pub outbox_deleted: u64,
+    /// Tickets still open past the retention period: closed as `injoignable` (and anonymised
+    /// with the closed ones, counted in `tickets_anonymised` too).
+    #[serde(default)]
+    pub tickets_expired: u64,
+    /// Ticket notifications (sent or given up) deleted.
+    #[serde(default)]
+    pub notifications_deleted: u64,
+    /// Audit entries deleted: the commune's, and those of no commune (logins, with the
+    /// staff's e-mail and address).
+    #[serde(default)]
+    pub audit_deleted: u64,
 }
 
 /// Normalises a staff e-mail: trimmed, lower-cased. The one rule for e-mail comparison.

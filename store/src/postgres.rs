@@ -10,9 +10,9 @@ use sqlx::Row;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
 use sqlx::types::Json;
 
-use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::model::*;
+use crate::{Store, stored_number};
 
 macro_rules! session_cols {
     () => {
@@ -23,7 +23,7 @@ macro_rules! session_cols {
 macro_rules! turn_cols {
     () => {
         "tenant, conversation_id, seq, at, caller_text, reply_text, decision, \
-     action, fiche, confidence, reply"
+     action, fiche, confidence, reply, message_id"
     };
 }
 macro_rules! ticket_cols {
@@ -48,7 +48,7 @@ macro_rules! notification_cols {
 }
 macro_rules! staff_cols {
     () => {
-        "id, email, password_hash, role, communes, created_at, disabled"
+        "id, email, password_hash, role, communes, created_at, disabled, must_change_password"
     };
 }
 
@@ -156,6 +156,7 @@ fn turn_from_row(row: &PgRow) -> Result<TurnRow> {
             reply: row
                 .try_get::<Option<Json<Value>>, _>("reply")?
                 .map(|reply| reply.0),
+            message_id: row.try_get("message_id")?,
         },
     })
 }
@@ -219,6 +220,7 @@ fn staff_from_row(row: &PgRow) -> Result<Staff> {
         communes: row.try_get("communes")?,
         created_at: row.try_get("created_at")?,
         disabled: row.try_get("disabled")?,
+        must_change_password: row.try_get("must_change_password")?,
     })
 }
 
@@ -338,7 +340,7 @@ async fn insert_ticket(conn: &mut PgConnection, t: &NewTicket) -> Result<i64> {
     .bind(t.kind.as_str())
     .bind(t.channel.as_str())
     .bind(&t.conversation_id)
-    .bind(&t.caller_number)
+    .bind(t.caller_number.as_deref().map(stored_number))
     .bind(&t.topic)
     .bind(&t.fiche)
     .bind(&t.summary)
@@ -367,7 +369,7 @@ async fn insert_outbox(
     m: &NewOutboxMessage,
 ) -> Result<(i64, Option<SmsRefusal>)> {
     m.validate()?;
-    let to = m.to.trim();
+    let to = stored_number(&m.to);
     let mut refusal = m.refusal;
     if refusal.is_none()
         && let Some(limits) = m.limits
@@ -381,7 +383,7 @@ async fn insert_outbox(
              WHERE tenant = $1 AND created_at >= $3 AND state <> 'refused'",
         )
         .bind(&m.tenant)
-        .bind(to)
+        .bind(&to)
         .bind(limits.day_start)
         .fetch_one(&mut *conn)
         .await?;
@@ -401,7 +403,7 @@ async fn insert_outbox(
     .bind(&m.idempotency_key)
     .bind(&m.tenant)
     .bind(&m.conversation_id)
-    .bind(to)
+    .bind(&to)
     .bind(&m.sender)
     .bind(&m.body)
     .bind(m.created_at)
@@ -485,11 +487,13 @@ impl Store for PgStore {
         let s = &record.session;
         let t = &record.turn;
         let mut tx = self.pool.begin().await?;
+        // No conflict target: neither the `seq` nor the message id may be taken. A concurrent
+        // transaction inserting the same key makes this one wait for its outcome.
         let inserted = sqlx::query(concat!(
             "INSERT INTO turns (",
             turn_cols!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-             ON CONFLICT (tenant, conversation_id, seq) DO NOTHING"
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+             ON CONFLICT DO NOTHING"
         ))
         .bind(&s.tenant)
         .bind(&s.conversation_id)
@@ -502,31 +506,51 @@ impl Store for PgStore {
         .bind(&t.fiche)
         .bind(t.confidence)
         .bind(t.reply.as_ref().map(Json))
+        .bind(&t.message_id)
         .execute(&mut *tx)
         .await?
         .rows_affected()
             == 1;
+        let mut saved = TurnSaved {
+            inserted,
+            conflict: false,
+            ticket_ids: Vec::with_capacity(record.tickets.len()),
+            outbox_ids: Vec::with_capacity(record.outbox.len()),
+            refused: Vec::new(),
+        };
         if inserted {
             upsert_session(&mut tx, s).await?;
+        } else {
+            // Whose is the `seq`, and is this message already saved (at any `seq`)?
+            let (own, known): (bool, bool) = sqlx::query_as(
+                "SELECT
+                     EXISTS (SELECT 1 FROM turns WHERE tenant = $1 AND conversation_id = $2
+                             AND seq = $3 AND message_id IS NOT DISTINCT FROM $4),
+                     EXISTS (SELECT 1 FROM turns WHERE tenant = $1 AND conversation_id = $2
+                             AND message_id = $4)",
+            )
+            .bind(&s.tenant)
+            .bind(&s.conversation_id)
+            .bind(t.seq)
+            .bind(&t.message_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            if !own {
+                saved.conflict = !known;
+                tx.commit().await?;
+                return Ok(saved);
+            }
         }
-        let mut ticket_ids = Vec::with_capacity(record.tickets.len());
         for ticket in &record.tickets {
-            ticket_ids.push(insert_ticket(&mut tx, ticket).await?);
+            saved.ticket_ids.push(insert_ticket(&mut tx, ticket).await?);
         }
-        let mut outbox_ids = Vec::with_capacity(record.outbox.len());
-        let mut refused = Vec::new();
         for message in &record.outbox {
             let (id, refusal) = insert_outbox(&mut tx, message).await?;
-            outbox_ids.push(id);
-            refused.extend(refusal.map(|reason| (id, reason)));
+            saved.outbox_ids.push(id);
+            saved.refused.extend(refusal.map(|reason| (id, reason)));
         }
         tx.commit().await?;
-        Ok(TurnSaved {
-            inserted,
-            ticket_ids,
-            outbox_ids,
-            refused,
-        })
+        Ok(saved)
     }
 
     async fn close_session(
@@ -957,8 +981,9 @@ impl Store for PgStore {
             return Err(StoreError::Invalid("empty e-mail".into()));
         }
         let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO staff (email, password_hash, role, communes, created_at, disabled)
-             VALUES ($1, $2, $3, $4, $5, FALSE)
+            "INSERT INTO staff (email, password_hash, role, communes, created_at, disabled,
+                 must_change_password)
+             VALUES ($1, $2, $3, $4, $5, FALSE, $6)
              ON CONFLICT (email) DO NOTHING RETURNING id",
         )
         .bind(&email)
@@ -966,6 +991,7 @@ impl Store for PgStore {
         .bind(staff.role.as_str())
         .bind(&staff.communes)
         .bind(staff.created_at)
+        .bind(staff.must_change_password)
         .fetch_optional(&self.pool)
         .await?;
         id.ok_or_else(|| StoreError::Conflict(format!("staff account {email}")))
@@ -1013,11 +1039,13 @@ impl Store for PgStore {
     }
 
     async fn set_staff_password(&self, id: i64, password_hash: &str) -> Result<bool> {
-        let done = sqlx::query("UPDATE staff SET password_hash = $1 WHERE id = $2")
-            .bind(password_hash)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE staff SET password_hash = $1, must_change_password = FALSE WHERE id = $2",
+        )
+        .bind(password_hash)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -1153,10 +1181,21 @@ impl Store for PgStore {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        // A ticket nobody handled within the retention period is closed: the citizen can no
+        // longer be called back about it, and its number must go like the rest.
+        let tickets_expired = sqlx::query(
+            "UPDATE tickets SET state = 'injoignable', closed_at = $2
+             WHERE tenant = $1 AND state IN ('nouveau', 'pris_en_charge') AND created_at < $2",
+        )
+        .bind(commune)
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         macro_rules! old_closed {
             () => {
                 "tenant = $1 AND state IN ('termine', 'injoignable')
-             AND closed_at < $2 AND anonymised_at IS NULL"
+             AND closed_at <= $2 AND anonymised_at IS NULL"
             };
         }
         sqlx::query(concat!(
@@ -1188,17 +1227,36 @@ impl Store for PgStore {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        let notifications_deleted = sqlx::query(
+            "DELETE FROM notifications WHERE tenant = $1 AND updated_at < $2
+                 AND state IN ('sent', 'failed', 'dead')",
+        )
+        .bind(commune)
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let audit_deleted =
+            sqlx::query("DELETE FROM audit WHERE (commune = $1 OR commune IS NULL) AND at < $2")
+                .bind(commune)
+                .bind(cutoff)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
         tx.commit().await?;
         Ok(PurgeReport {
             turns_deleted,
             sessions_deleted,
             tickets_anonymised,
             outbox_deleted,
+            tickets_expired,
+            notifications_deleted,
+            audit_deleted,
         })
     }
 
     async fn caller_records(&self, number: &str, pseudonym: &str) -> Result<CallerRecords> {
-        let number = number.trim();
+        let number = &stored_number(number);
         let sessions = sqlx::query(concat!(
             "SELECT ",
             session_cols!(),
@@ -1209,7 +1267,7 @@ impl Store for PgStore {
         .await?;
         let turns = sqlx::query(
             "SELECT t.tenant, t.conversation_id, t.seq, t.at, t.caller_text, t.reply_text,
-                    t.decision, t.action, t.fiche, t.confidence, t.reply
+                    t.decision, t.action, t.fiche, t.confidence, t.reply, t.message_id
              FROM turns t JOIN sessions s
                ON s.tenant = t.tenant AND s.conversation_id = t.conversation_id
              WHERE s.caller = $1 ORDER BY t.at, t.seq",
@@ -1250,7 +1308,7 @@ impl Store for PgStore {
         pseudonym: &str,
         at: DateTime<Utc>,
     ) -> Result<ErasureReport> {
-        let number = number.trim();
+        let number = &stored_number(number);
         let mut tx = self.pool.begin().await?;
         let turns_deleted = sqlx::query(
             "DELETE FROM turns WHERE (tenant, conversation_id) IN

@@ -4,7 +4,8 @@
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-/// HMAC-SHA256 of the number (surrounding whitespace ignored) under `key`, as lowercase hex
+/// HMAC-SHA256 of the number in E.164 ([`crate::stored_number`]: `06 12 34 56 78` and
+/// `+33612345678` are one number; surrounding whitespace ignored) under `key`, as lowercase hex
 /// (64 characters). The same number and key always give the same pseudonym, so a citizen's
 /// records can be found again for an access or erasure request, but the number cannot be
 /// recovered without the key. An empty key is accepted (HMAC allows any key length) but
@@ -15,7 +16,7 @@ pub fn pseudonymise(number: &str, key: &[u8]) -> String {
         Ok(mac) => mac,
         Err(_) => unreachable_hmac_key(),
     };
-    mac.update(number.trim().as_bytes());
+    mac.update(crate::stored_number(number).as_bytes());
     hex::encode(mac.finalize().into_bytes())
 }
 
@@ -43,6 +44,8 @@ mod tests {
         assert_eq!(a, pseudonymise(" +33612345678\n", b"key-1"));
         assert_ne!(a, pseudonymise("+33612345678", b"key-2"));
         assert_ne!(a, pseudonymise("+33612345679", b"key-1"));
+        assert_eq!(a, pseudonymise("06 12 34 56 78", b"key-1"));
+        assert_eq!(a, pseudonymise("33612345678", b"key-1"));
         assert_eq!(a.len(), 64);
         assert!(!a.contains("612345678"));
     }

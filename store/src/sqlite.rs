@@ -14,10 +14,10 @@ use sqlx::sqlite::{
     SqliteRow, SqliteSynchronous,
 };
 
-use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::model::*;
 use crate::sqlite_writer::{GroupWriter, PreparedWrite};
+use crate::{Store, stored_number};
 
 macro_rules! session_cols {
     () => {
@@ -28,7 +28,7 @@ macro_rules! session_cols {
 macro_rules! turn_cols {
     () => {
         "tenant, conversation_id, seq, at, caller_text, reply_text, decision, \
-     action, fiche, confidence, reply"
+     action, fiche, confidence, reply, message_id"
     };
 }
 macro_rules! ticket_cols {
@@ -47,7 +47,7 @@ macro_rules! outbox_cols {
 }
 macro_rules! staff_cols {
     () => {
-        "id, email, password_hash, role, communes, created_at, disabled"
+        "id, email, password_hash, role, communes, created_at, disabled, must_change_password"
     };
 }
 macro_rules! notification_cols {
@@ -274,6 +274,7 @@ fn turn_from_row(row: &SqliteRow) -> Result<TurnRow> {
             fiche: row.try_get("fiche")?,
             confidence: row.try_get("confidence")?,
             reply: optional_json(row, T, "reply")?,
+            message_id: row.try_get("message_id")?,
         },
     })
 }
@@ -345,6 +346,7 @@ fn staff_from_row(row: &SqliteRow) -> Result<Staff> {
         communes,
         created_at: instant(row, T, "created_at")?,
         disabled: row.try_get("disabled")?,
+        must_change_password: row.try_get("must_change_password")?,
     })
 }
 
@@ -454,39 +456,77 @@ fn bind_session(write: &mut PreparedWrite, s: &SessionRecord) -> Result<()> {
     Ok(())
 }
 
+/// The columns a new ticket's row is given, in the order of [`bind_ticket`].
+macro_rules! new_ticket_cols {
+    () => {
+        "INSERT INTO tickets (idempotency_key, tenant, kind, state, channel, conversation_id,
+        caller_number, topic, fiche, summary, transcript, partner, reference, created_at)"
+    };
+}
+
+/// True when the turn stored at a `seq` is the one being saved (same message id, both `NULL`
+/// included): its tickets and SMS are written only then. Bound by [`bind_own_turn`].
+macro_rules! own_turn {
+    () => {
+        "EXISTS (SELECT 1 FROM turns
+             WHERE tenant = ? AND conversation_id = ? AND seq = ? AND message_id IS ?)"
+    };
+}
+
 /// Inserts a ticket unless its idempotency key is known, and returns its id as the row
 /// `(1, id)`; [`bind_ticket`] gives the values.
-const INSERT_TICKET: &str = "
-    INSERT INTO tickets (idempotency_key, tenant, kind, state, channel, conversation_id,
-        caller_number, topic, fiche, summary, transcript, partner, reference, created_at)
+const INSERT_TICKET: &str = concat!(
+    new_ticket_cols!(),
+    "
     VALUES (?, ?, ?, 'nouveau', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (idempotency_key) DO NOTHING;
-    SELECT 1 AS k, id FROM tickets WHERE idempotency_key = ?;";
+    SELECT 1 AS k, id FROM tickets WHERE idempotency_key = ?;"
+);
 
-fn bind_ticket(write: &mut PreparedWrite, t: &NewTicket) -> Result<()> {
+/// [`INSERT_TICKET`] within a turn: only if the turn at its `seq` is this one.
+const INSERT_TURN_TICKET: &str = concat!(
+    new_ticket_cols!(),
+    "
+    SELECT ?, ?, ?, 'nouveau', ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE ",
+    own_turn!(),
+    "
+    ON CONFLICT (idempotency_key) DO NOTHING;
+    SELECT 1 AS k, id FROM tickets WHERE idempotency_key = ? AND ",
+    own_turn!(),
+    ";"
+);
+
+/// The values of [`INSERT_TICKET`], or of [`INSERT_TURN_TICKET`] with the turn's `own`.
+fn bind_ticket(write: &mut PreparedWrite, t: &NewTicket, own: Option<OwnTurn>) -> Result<()> {
     write
         .bind(&t.idempotency_key)
         .bind(&t.tenant)
         .bind(t.kind.as_str())
         .bind(t.channel.as_str())
         .bind(&t.conversation_id)
-        .bind(&t.caller_number)
+        .bind(t.caller_number.as_deref().map(stored_number))
         .bind(&t.topic)
         .bind(&t.fiche)
         .bind(&t.summary)
         .bind(to_json_text(&t.transcript)?)
         .bind(&t.partner)
         .bind(&t.reference)
-        .bind(ms(t.created_at))
-        .bind(&t.idempotency_key);
+        .bind(ms(t.created_at));
+    bind_own_turn(write, own);
+    write.bind(&t.idempotency_key);
+    bind_own_turn(write, own);
     Ok(())
 }
 
 /// Queues an SMS unless its idempotency key is known, and returns its id as the row
-/// `(2, id)`, or `(3 + reason, id)` when the SMS guard refused it ([`REFUSALS`]);
-/// [`bind_outbox`] gives the values. The guard's daily counts and the insert are one statement
-/// of the single writer: two concurrent SMS never both take the last place.
-const INSERT_OUTBOX: &str = "
+/// `(2, id)`, or `(3 + reason, id)` when the SMS guard refused it ([`REFUSALS`]); `$own` is
+/// an extra condition on the insert and on the returned row. [`bind_outbox`] gives the values.
+/// The guard's daily counts and the insert are one statement of the single writer: two
+/// concurrent SMS never both take the last place.
+macro_rules! guarded_outbox {
+    ($own:expr) => {
+        concat!(
+            "
     INSERT INTO outbox (idempotency_key, tenant, conversation_id, recipient, sender, body,
         state, refusal, attempts, next_attempt_at, created_at, updated_at)
     SELECT ?, ?, ?, ?, ?, ?,
@@ -499,10 +539,23 @@ const INSERT_OUTBOX: &str = "
         WHEN (SELECT COUNT(*) FROM outbox WHERE tenant = ? AND created_at >= ?
               AND state <> 'refused') >= ? THEN 'budget'
         END AS refusal) AS guard
-    WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE idempotency_key = ?)
+    WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE idempotency_key = ?)",
+            $own,
+            "
     ON CONFLICT (idempotency_key) DO NOTHING;
     SELECT CASE refusal WHEN 'destination' THEN 3 WHEN 'plafond_destinataire' THEN 4
-        WHEN 'budget' THEN 5 ELSE 2 END AS k, id FROM outbox WHERE idempotency_key = ?;";
+        WHEN 'budget' THEN 5 ELSE 2 END AS k, id FROM outbox WHERE idempotency_key = ?",
+            $own,
+            ";"
+        )
+    };
+}
+
+/// A lone SMS (see [`guarded_outbox`]).
+const INSERT_OUTBOX: &str = guarded_outbox!("");
+
+/// [`INSERT_OUTBOX`] within a turn: only if the turn at its `seq` is this one.
+const INSERT_TURN_OUTBOX: &str = guarded_outbox!(concat!(" AND ", own_turn!()));
 
 /// The reasons of the row kinds 3, 4, 5 of [`INSERT_OUTBOX`].
 const REFUSALS: [SmsRefusal; 3] = [
@@ -511,14 +564,18 @@ const REFUSALS: [SmsRefusal; 3] = [
     SmsRefusal::Budget,
 ];
 
-fn bind_outbox(write: &mut PreparedWrite, m: &NewOutboxMessage) {
-    let to = m.to.trim();
+/// The row kind saying that a turn's `seq` is another message's.
+const CONFLICT: i64 = 9;
+
+/// The values of [`INSERT_OUTBOX`], or of [`INSERT_TURN_OUTBOX`] with the turn's `own`.
+fn bind_outbox(write: &mut PreparedWrite, m: &NewOutboxMessage, own: Option<OwnTurn>) {
+    let to = stored_number(&m.to);
     let day_start = m.limits.map(|l| ms(l.day_start));
     write
         .bind(&m.idempotency_key)
         .bind(&m.tenant)
         .bind(&m.conversation_id)
-        .bind(to)
+        .bind(to.clone())
         .bind(&m.sender)
         .bind(&m.body)
         .bind(ms(m.created_at))
@@ -533,8 +590,29 @@ fn bind_outbox(write: &mut PreparedWrite, m: &NewOutboxMessage) {
         .bind(&m.tenant)
         .bind(day_start)
         .bind(m.limits.map(|l| l.daily_budget))
-        .bind(&m.idempotency_key)
         .bind(&m.idempotency_key);
+    bind_own_turn(write, own);
+    write.bind(&m.idempotency_key);
+    bind_own_turn(write, own);
+}
+
+/// The turn whose tickets and SMS are being written (see [`own_turn!`]).
+#[derive(Clone, Copy)]
+struct OwnTurn<'a> {
+    tenant: &'a str,
+    conversation_id: &'a str,
+    seq: i64,
+    message_id: Option<&'a str>,
+}
+
+fn bind_own_turn(write: &mut PreparedWrite, own: Option<OwnTurn>) {
+    if let Some(own) = own {
+        write
+            .bind(own.tenant)
+            .bind(own.conversation_id)
+            .bind(own.seq)
+            .bind(own.message_id);
+    }
 }
 
 /// The id a lone [`INSERT_TICKET`] or [`INSERT_OUTBOX`] returned.
@@ -560,32 +638,42 @@ fn save_turn_sql(tickets: usize, messages: usize) -> Arc<str> {
 }
 
 /// The body of [`Store::save_turn`] for a number of tickets and SMS (see there); its rows are
-/// read by [`saved_from_rows`].
+/// read by [`saved_from_rows`]. The turn is inserted unless its `seq` or its message id is
+/// taken; then a row `(9, 0)` ([`CONFLICT`]) says that the `seq` is another message's (a conflict). The
+/// session, the tickets and the SMS follow only a turn that is this one.
 fn build_save_turn_sql(tickets: usize, messages: usize) -> String {
     let mut sql = String::from(concat!(
         "INSERT INTO turns (",
         turn_cols!(),
-        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (tenant, conversation_id, seq) DO NOTHING RETURNING 0 AS k, seq AS id;
+        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT DO NOTHING RETURNING 0 AS k, seq AS id;
+         SELECT 9 AS k, 0 AS id WHERE changes() = 0
+             AND NOT EXISTS (SELECT 1 FROM turns
+                 WHERE tenant = ? AND conversation_id = ? AND message_id = ?)
+             AND NOT ",
+        own_turn!(),
+        ";
          INSERT INTO sessions (",
         session_cols!(),
         ") SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE changes() = 1 ",
         session_upsert!()
     ));
     for _ in 0..tickets {
-        sql.push_str(INSERT_TICKET);
+        sql.push_str(INSERT_TURN_TICKET);
     }
     for _ in 0..messages {
-        sql.push_str(INSERT_OUTBOX);
+        sql.push_str(INSERT_TURN_OUTBOX);
     }
     sql
 }
 
-/// What a turn's rows say, in statement order: `(0, seq)` if the turn was new, then
-/// `(1, ticket id)` per ticket and `(2, outbox id)` per SMS.
+/// What a turn's rows say, in statement order: `(0, seq)` if the turn was new or `(9, 0)` if
+/// its `seq` is another message's, then `(1, ticket id)` per ticket and `(2, outbox id)` per
+/// SMS.
 fn saved_from_rows(rows: &[(i64, i64)]) -> TurnSaved {
     let mut saved = TurnSaved {
         inserted: false,
+        conflict: false,
         ticket_ids: Vec::new(),
         outbox_ids: Vec::new(),
         refused: Vec::new(),
@@ -594,6 +682,7 @@ fn saved_from_rows(rows: &[(i64, i64)]) -> TurnSaved {
         match kind {
             0 => saved.inserted = true,
             1 => saved.ticket_ids.push(id),
+            CONFLICT => saved.conflict = true,
             _ => {
                 saved.outbox_ids.push(id);
                 if let Some(&reason) = usize::try_from(kind - 3).ok().and_then(|i| REFUSALS.get(i))
@@ -682,6 +771,12 @@ impl Store for SqliteStore {
         // The whole turn is one multi-statement query, saved by the writer task in the next
         // group commit (see `sqlite_writer`).
         let mut turn = PreparedWrite::new(save_turn_sql(record.tickets.len(), record.outbox.len()));
+        let own = OwnTurn {
+            tenant: &s.tenant,
+            conversation_id: &s.conversation_id,
+            seq: t.seq,
+            message_id: t.message_id.as_deref(),
+        };
         turn.bind(&s.tenant)
             .bind(&s.conversation_id)
             .bind(t.seq)
@@ -692,13 +787,18 @@ impl Store for SqliteStore {
             .bind(&t.action)
             .bind(&t.fiche)
             .bind(t.confidence)
-            .bind(t.reply.as_ref().map(to_json_text).transpose()?);
+            .bind(t.reply.as_ref().map(to_json_text).transpose()?)
+            .bind(&t.message_id);
+        turn.bind(&s.tenant)
+            .bind(&s.conversation_id)
+            .bind(&t.message_id);
+        bind_own_turn(&mut turn, Some(own));
         bind_session(&mut turn, s)?;
         for ticket in &record.tickets {
-            bind_ticket(&mut turn, ticket)?;
+            bind_ticket(&mut turn, ticket, Some(own))?;
         }
         for message in &record.outbox {
-            bind_outbox(&mut turn, message);
+            bind_outbox(&mut turn, message, Some(own));
         }
         Ok(saved_from_rows(&self.group.write(turn).await?))
     }
@@ -805,7 +905,7 @@ impl Store for SqliteStore {
     async fn enqueue_sms(&self, message: &NewOutboxMessage) -> Result<i64> {
         message.validate()?;
         let mut write = PreparedWrite::new(Arc::from(INSERT_OUTBOX));
-        bind_outbox(&mut write, message);
+        bind_outbox(&mut write, message, None);
         inserted_id(&self.group.write(write).await?)
     }
 
@@ -953,7 +1053,7 @@ impl Store for SqliteStore {
     async fn create_ticket(&self, ticket: &NewTicket) -> Result<i64> {
         ticket.validate()?;
         let mut write = PreparedWrite::new(Arc::from(INSERT_TICKET));
-        bind_ticket(&mut write, ticket)?;
+        bind_ticket(&mut write, ticket, None)?;
         inserted_id(&self.group.write(write).await?)
     }
 
@@ -1151,8 +1251,9 @@ impl Store for SqliteStore {
             return Err(StoreError::Invalid("empty e-mail".into()));
         }
         let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO staff (email, password_hash, role, communes, created_at, disabled)
-             VALUES (?, ?, ?, ?, ?, 0)
+            "INSERT INTO staff (email, password_hash, role, communes, created_at, disabled,
+                 must_change_password)
+             VALUES (?, ?, ?, ?, ?, 0, ?)
              ON CONFLICT (email) DO NOTHING RETURNING id",
         )
         .bind(&email)
@@ -1160,6 +1261,7 @@ impl Store for SqliteStore {
         .bind(staff.role.as_str())
         .bind(to_json_text(&staff.communes)?)
         .bind(ms(staff.created_at))
+        .bind(staff.must_change_password)
         .fetch_optional(&self.writer)
         .await?;
         id.ok_or_else(|| StoreError::Conflict(format!("staff account {email}")))
@@ -1207,11 +1309,13 @@ impl Store for SqliteStore {
     }
 
     async fn set_staff_password(&self, id: i64, password_hash: &str) -> Result<bool> {
-        let done = sqlx::query("UPDATE staff SET password_hash = ? WHERE id = ?")
-            .bind(password_hash)
-            .bind(id)
-            .execute(&self.writer)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE staff SET password_hash = ?, must_change_password = 0 WHERE id = ?",
+        )
+        .bind(password_hash)
+        .bind(id)
+        .execute(&self.writer)
+        .await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -1348,10 +1452,22 @@ impl Store for SqliteStore {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        // A ticket nobody handled within the retention period is closed: the citizen can no
+        // longer be called back about it, and its number must go like the rest.
+        let tickets_expired = sqlx::query(
+            "UPDATE tickets SET state = 'injoignable', closed_at = ?
+             WHERE tenant = ? AND state IN ('nouveau', 'pris_en_charge') AND created_at < ?",
+        )
+        .bind(cut)
+        .bind(commune)
+        .bind(cut)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         macro_rules! old_closed {
             () => {
                 "tenant = ? AND state IN ('termine', 'injoignable')
-             AND closed_at < ? AND anonymised_at IS NULL"
+             AND closed_at <= ? AND anonymised_at IS NULL"
             };
         }
         sqlx::query(concat!(
@@ -1384,17 +1500,36 @@ impl Store for SqliteStore {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        let notifications_deleted = sqlx::query(
+            "DELETE FROM notifications WHERE tenant = ? AND updated_at < ?
+                 AND state IN ('sent', 'failed', 'dead')",
+        )
+        .bind(commune)
+        .bind(cut)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let audit_deleted =
+            sqlx::query("DELETE FROM audit WHERE (commune = ? OR commune IS NULL) AND at < ?")
+                .bind(commune)
+                .bind(cut)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
         tx.commit().await?;
         Ok(PurgeReport {
             turns_deleted,
             sessions_deleted,
             tickets_anonymised,
             outbox_deleted,
+            tickets_expired,
+            notifications_deleted,
+            audit_deleted,
         })
     }
 
     async fn caller_records(&self, number: &str, pseudonym: &str) -> Result<CallerRecords> {
-        let number = number.trim();
+        let number = &stored_number(number);
         let sessions = sqlx::query(concat!(
             "SELECT ",
             session_cols!(),
@@ -1405,7 +1540,7 @@ impl Store for SqliteStore {
         .await?;
         let turns = sqlx::query(
             "SELECT t.tenant, t.conversation_id, t.seq, t.at, t.caller_text, t.reply_text,
-                    t.decision, t.action, t.fiche, t.confidence, t.reply
+                    t.decision, t.action, t.fiche, t.confidence, t.reply, t.message_id
              FROM turns t JOIN sessions s
                ON s.tenant = t.tenant AND s.conversation_id = t.conversation_id
              WHERE s.caller = ? ORDER BY t.at, t.seq",
@@ -1446,7 +1581,7 @@ impl Store for SqliteStore {
         pseudonym: &str,
         at: DateTime<Utc>,
     ) -> Result<ErasureReport> {
-        let number = number.trim();
+        let number = &stored_number(number);
         let mut tx = self.begin().await?;
         let turns_deleted = sqlx::query(
             "DELETE FROM turns WHERE (tenant, conversation_id) IN

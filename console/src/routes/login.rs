@@ -1,7 +1,6 @@
 //! Login form, login, logout.
 
 use std::net::SocketAddr;
-use std::sync::OnceLock;
 
 use axum::extract::{ConnectInfo, Form, State};
 use axum::http::{Extensions, HeaderMap, StatusCode};
@@ -16,7 +15,7 @@ use crate::auth::{
     set_cookie, token_hash, tokens_match,
 };
 use crate::error::{ConsoleError, Result};
-use crate::password::{hash_password, verify_password};
+use crate::password::{hash_password_off_workers, verify_password_off_workers};
 use crate::state::ConsoleState;
 
 /// The login form's fields.
@@ -92,10 +91,16 @@ fn client_address(state: &ConsoleState, headers: &HeaderMap, extensions: &Extens
 }
 
 /// A hash to verify against when the e-mail is unknown, so that timing does not tell
-/// whether an account exists.
-fn decoy_hash() -> &'static str {
-    static DECOY: OnceLock<String> = OnceLock::new();
-    DECOY.get_or_init(|| hash_password(&random_token()).unwrap_or_default())
+/// whether an account exists (computed once, off the async workers).
+async fn decoy_hash() -> &'static str {
+    static DECOY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    DECOY
+        .get_or_init(|| async {
+            hash_password_off_workers(random_token())
+                .await
+                .unwrap_or_default()
+        })
+        .await
 }
 
 pub(crate) async fn submit(
@@ -111,10 +116,9 @@ pub(crate) async fn submit(
     let now = state.now();
     let email = normalise_email(&form.email);
     let address = client_address(&state, &headers, &extensions);
-    let email_key = format!("email:{email}");
-    let keys = vec![email_key.clone(), format!("ip:{address}")];
     let throttle = &state.inner.throttle;
-    if throttle.is_blocked(&keys, now) {
+    // The attempt counts before its password is checked (see `throttle`).
+    let Some(attempt) = throttle.begin(&email, &address, now) else {
         tracing::warn!(ip = %address, "console login throttled");
         audit(
             &state,
@@ -135,20 +139,17 @@ pub(crate) async fn submit(
             .headers_mut()
             .insert("retry-after", axum::http::HeaderValue::from_static("900"));
         return Ok(response);
-    }
+    };
     let store = &state.inner.store;
     let staff = store.get_staff_by_email(&email).await?;
-    let password_ok = match &staff {
-        Some(staff) => verify_password(&form.password, &staff.password_hash),
-        None => {
-            verify_password(&form.password, decoy_hash());
-            false
-        }
+    let hash = match &staff {
+        Some(staff) => staff.password_hash.clone(),
+        None => decoy_hash().await.to_string(),
     };
+    let password_ok = verify_password_off_workers(form.password, hash).await && staff.is_some();
     let staff = match staff {
         Some(staff) if password_ok && !staff.disabled => staff,
         _ => {
-            throttle.record_failure(&keys, now);
             audit(
                 &state,
                 &email,
@@ -166,7 +167,7 @@ pub(crate) async fn submit(
             );
         }
     };
-    throttle.clear(&email_key);
+    throttle.succeeded(attempt, now);
     let token = random_token();
     let session = StaffSession {
         token_hash: token_hash(&token),
@@ -178,7 +179,12 @@ pub(crate) async fn submit(
     store.create_staff_session(&session).await?;
     audit(&state, &staff.email, None, "login", format!("ip={address}")).await?;
     let base = &state.inner.config.base_path;
-    let mut response = Redirect::to(&format!("{base}/")).into_response();
+    let target = if staff.must_change_password {
+        format!("{base}/mot-de-passe")
+    } else {
+        format!("{base}/")
+    };
+    let mut response = Redirect::to(&target).into_response();
     let lifetime = state.inner.config.session_max;
     for cookie in [
         set_cookie(&state, SESSION_COOKIE, &token, Some(lifetime)),

@@ -5,6 +5,7 @@ mod drafts;
 mod evaluation;
 mod login;
 mod notifications;
+mod password;
 mod queue;
 mod statistics;
 mod suggestions;
@@ -36,6 +37,10 @@ pub fn router(state: ConsoleState) -> Router {
         .route(&at("/"), get(home))
         .route(&at("/connexion"), get(login::form).post(login::submit))
         .route(&at("/deconnexion"), post(login::logout))
+        .route(
+            &at("/mot-de-passe"),
+            get(password::form).post(password::submit),
+        )
         .route(&at("/file"), get(queue::page))
         .route(&at("/file/flux"), get(queue::stream))
         .route(&at("/tickets/{id}"), get(queue::ticket))
@@ -62,6 +67,10 @@ pub fn router(state: ConsoleState) -> Router {
         .route(&at("/notifications"), get(notifications::page))
         .route(&at("/static/console.css"), get(stylesheet))
         .route(&at("/static/console.js"), get(script))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::headers::security_headers,
+        ))
         .with_state(state)
 }
 

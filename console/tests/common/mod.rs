@@ -182,6 +182,18 @@ pub async fn account(h: &Harness, email: &str, role: Role, communes: &[&str]) ->
     let created = accounts::add_staff(&h.store, email, role, &communes, h.clock.now())
         .await
         .expect("account created");
+    // The tests sign in with it as their own: the first-login change (tested in `security`)
+    // is done here behind the console's back.
+    let staff = h
+        .store
+        .get_staff(created.id)
+        .await
+        .expect("read account")
+        .expect("account");
+    h.store
+        .set_staff_password(created.id, &staff.password_hash)
+        .await
+        .expect("password kept");
     (created.email, created.password)
 }
 
@@ -217,6 +229,7 @@ pub async fn closed_hours_call(
             fiche: None,
             confidence: None,
             reply: None,
+            message_id: None,
         },
         tickets: vec![NewTicket {
             idempotency_key: format!("{conversation}:1:ticket"),

@@ -23,7 +23,11 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
         .values()
         .map(|c| {
             // A broken edit keeps the last good index in service (ready, but degraded).
-            let error = c.knowledge.last_error().map(|error| error.to_string());
+            // Public: it says that the last edit was refused, the logs and `kb check` say why.
+            let error = c
+                .knowledge
+                .last_error()
+                .map(|_| "last edit refused: see the service's logs or `guichet kb check`");
             json!({ "id": c.id, "fiches": c.knowledge.load_full().fiches().len(), "error": error })
         })
         .collect();
@@ -39,7 +43,13 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
     let body = json!({
         "ready": ready,
         "knowledge": communes,
-        "store": match &store { Ok(()) => "ok".to_string(), Err(error) => error.to_string() },
+        "store": match &store {
+            Ok(()) => "ok",
+            Err(error) => {
+                tracing::warn!(error = %guichet_store::redact_numbers(&error.to_string()), "readiness: store check failed");
+                "unavailable"
+            }
+        },
         "degraded": state.communes.values().any(|c| c.knowledge.last_error().is_some()),
         "spooled_turns": state.spool.len(),
         "spool": {

@@ -10,8 +10,10 @@ use serde_json::json;
 
 mod notifications;
 mod outbox_listing;
+mod turn_races;
 pub use notifications::*;
 pub use outbox_listing::*;
+pub use turn_races::*;
 
 /// Generates one `#[tokio::test]` per suite function, each on a fresh store from `$open`
 /// (an async fn returning `Option<fixture>`; `None` means the backend is unavailable and the
@@ -23,6 +25,9 @@ macro_rules! store_suite {
             turn_and_outbox_are_atomic,
             retried_turn_is_idempotent,
             concurrent_retries_save_one_turn,
+            two_messages_for_one_seq_are_a_conflict_not_a_retry,
+            a_message_saved_again_at_another_seq_is_the_same_turn,
+            concurrent_messages_of_one_conversation_are_all_kept,
             concurrent_writes_of_every_kind_get_their_own_rows,
             concurrent_ticket_claims_have_one_winner,
             ticket_lifecycle,
@@ -173,6 +178,7 @@ fn turn(seq: i64, at: DateTime<Utc>) -> Turn {
             "say": [{"text": "Votre passeport se renouvelle sur rendez-vous."}],
             "actions": [{"type": "listen", "hints": []}],
         })),
+        message_id: None,
     }
 }
 
@@ -231,6 +237,7 @@ fn staff(email: &str, role: Role, communes_: &[&str]) -> NewStaff {
         role,
         communes: communes(communes_),
         created_at: t0(),
+        must_change_password: false,
     }
 }
 
@@ -1477,6 +1484,20 @@ pub async fn retention_purge<S: Store>(store: &S) {
         .await
         .expect("other");
 
+    // Old audit entries: the commune's, a login's (no commune), another commune's.
+    for commune in [Some("demo"), None, Some("autreville")] {
+        store
+            .append_audit(&AuditEntry {
+                at: old,
+                actor: "agent@villebourg.fr".into(),
+                commune: commune.map(str::to_string),
+                action: "login".into(),
+                detail: "ip=192.0.2.7".into(),
+            })
+            .await
+            .expect("audit");
+    }
+
     let cutoff = t0() - day * 90;
     let report = store.purge_before("demo", cutoff).await.expect("purge");
     assert_eq!(
@@ -1484,10 +1505,18 @@ pub async fn retention_purge<S: Store>(store: &S) {
         PurgeReport {
             turns_deleted: 1,
             sessions_deleted: 1,
-            tickets_anonymised: 1,
-            outbox_deleted: 1
+            tickets_anonymised: 2,
+            outbox_deleted: 1,
+            tickets_expired: 1,
+            notifications_deleted: 0,
+            audit_deleted: 2,
         }
     );
+    let audit_left = store
+        .list_audit(&communes(&["demo", "autreville"]), Some("login"), 10)
+        .await
+        .expect("audit");
+    assert_eq!(audit_left.len(), 1, "{audit_left:?}");
     assert!(
         store
             .conversation_turns("demo", "old-call")
@@ -1516,13 +1545,15 @@ pub async fn retention_purge<S: Store>(store: &S) {
             .expect("notes")
             .is_empty()
     );
-    // Open tickets and queued SMS are not touched by retention.
-    let open = store
+    // A ticket left open past the retention period is closed and anonymised too; queued SMS
+    // are not touched.
+    let expired = store
         .get_ticket(open_old, &scope)
         .await
         .expect("get")
-        .expect("open");
-    assert_eq!(open.caller_number.as_deref(), Some("+33612345678"));
+        .expect("kept");
+    assert_eq!(expired.caller_number, None);
+    assert_eq!(expired.state, TicketState::Injoignable);
     assert_eq!(store.get_outbox(old_sms).await.expect("get"), None);
     assert!(store.get_outbox(pending_old).await.expect("get").is_some());
     // Recent data and the other commune are untouched.
