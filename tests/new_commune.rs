@@ -63,6 +63,7 @@ fn the_new_commune_passes_kb_check_and_answers_the_public_test() {
         http: None,
         gates: Default::default(),
         baseline: None,
+        split: None,
     })
     .unwrap();
     let run = &outcome.report.dialogues[0];
@@ -132,6 +133,7 @@ fn routing_on_the_demo_in_scope_dialogues_is_within_5_points_of_the_demo() {
             http: None,
             gates: Default::default(),
             baseline: None,
+            split: None,
         })
         .unwrap()
         .report

@@ -41,6 +41,7 @@ impl Templates {
             "suggestions.html",
             "drafts.html",
             "draft_edit.html",
+            "password.html",
         );
         Templates { env }
     }

@@ -172,10 +172,32 @@ async fn first_start_creates_one_admin() {
             .is_none()
     );
     let mut client = Client::new(&h);
-    assert_eq!(
-        client.login(&created.email, &created.password).await.status,
-        StatusCode::SEE_OTHER
+    let login = client.login(&created.email, &created.password).await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER);
+    // A one-time password: every page leads to the password change until one is chosen.
+    let before = client.get("/console/comptes").await;
+    assert_eq!(before.status, StatusCode::SEE_OTHER);
+    assert!(
+        before
+            .location()
+            .is_some_and(|to| to.ends_with("/mot-de-passe")),
+        "{:?}",
+        before.location()
     );
+    let csrf = client.csrf("/console/mot-de-passe").await;
+    let chosen = "un mot de passe choisi par l'admin";
+    let changed = client
+        .post(
+            "/console/mot-de-passe",
+            &[
+                ("csrf", csrf.as_str()),
+                ("current", created.password.as_str()),
+                ("new", chosen),
+                ("confirm", chosen),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.body);
     assert_eq!(client.get("/console/comptes").await.status, StatusCode::OK);
 }
 

@@ -106,9 +106,7 @@ fn a_commune_can_disable_national_fiches_and_typos_are_refused() {
         format!("{text}\n[national]\ndisabled = [\"msaa\"]\n"),
     )
     .unwrap();
-    let error = Knowledge::load(&dir)
-        .err()
-        .expect("an unknown id is refused");
+    let error = Knowledge::load(&dir).expect_err("an unknown id is refused");
     let message = error.to_string();
     assert!(
         message.contains("commune.toml") && message.contains("« msaa »"),

@@ -123,7 +123,7 @@ pub fn parse_publication(xml: &str, file: &str) -> Result<Publication, FicheErro
         .collect();
     let date = parse_date(&child_text("date")).or_else(|| {
         root.attribute("dateDerniereModificationImportante")
-            .and_then(|value| parse_date(value))
+            .and_then(parse_date)
     });
     let url = root
         .attribute("spUrl")

@@ -467,7 +467,7 @@ mod tests {
         let metrics = Metrics::new(["villebourg"], &["save_turn"]).unwrap();
         let text = metrics.render();
         let names = documented_names();
-        assert_eq!(names.len(), 19, "{names:?}");
+        assert_eq!(names.len(), 22, "{names:?}");
         for name in &names {
             let appears_later = [
                 "guichet_http_requests_total",

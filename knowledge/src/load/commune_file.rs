@@ -506,7 +506,7 @@ fn read_office(
                 path,
                 at("website"),
                 website,
-                &format!("site web {of} « {key} »"),
+                &format!("site {of} « {key} »"),
                 problems,
             );
         }

@@ -178,6 +178,7 @@ pub async fn undelivered_sms_are_listed_per_commune_newest_first<S: Store>(store
             (OutboxState::Delivered, 0),
             (OutboxState::Failed, 1),
             (OutboxState::Dead, 1),
+            (OutboxState::Refused, 0),
         ]
     );
     let other = store
