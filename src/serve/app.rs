@@ -8,7 +8,8 @@ use axum::routing::{get, post};
 use tower_http::limit::RequestBodyLimitLayer;
 
 use super::exposure::Providers;
-use super::handlers::{api, ops, twilio, vonage};
+use super::handlers::jambonz::{self, Jambonz};
+use super::handlers::{api, ops, twilio, voice, vonage};
 use super::state::AppState;
 
 /// Every route; a provider's webhooks only when its secret is configured (else 404, see
@@ -37,6 +38,14 @@ pub fn router(state: Arc<AppState>) -> Router {
             .route("/vonage/input", post(vonage::input))
             .route("/vonage/sms", post(vonage::sms))
             .route("/vonage/status", post(vonage::status));
+    }
+    if providers.jambonz {
+        router = router
+            .route("/jambonz/call", post(voice::start::<Jambonz>))
+            .route("/jambonz/gather", post(voice::turn::<Jambonz>))
+            .route("/jambonz/dial", post(jambonz::dial))
+            .route("/jambonz/status", post(jambonz::status))
+            .route("/jambonz/sms", post(jambonz::sms));
     }
     let router = router
         .route("/api/v1/conversations", post(api::create))

@@ -15,6 +15,7 @@ use guichet_connectors::twilio::{
 use guichet_store::{DeliveryStatus, Store, mask_number};
 
 use super::{UNKNOWN_NUMBER_MESSAGE, requested_now, with_trace_headers};
+use crate::serve::config::Provider;
 use crate::serve::conversation::{self, Outcome, Step};
 use crate::serve::error::ServeError;
 use crate::serve::metrics::SmsFailure;
@@ -44,6 +45,19 @@ fn authenticate(
         .optional("To")
         .and_then(|to| state.commune_for_number(to))
         .cloned();
+    if let Some(commune) = &commune
+        && !commune.reached_through(Provider::Twilio)
+    {
+        state
+            .metrics
+            .rejected
+            .with_label_values(&["twilio", "provider"])
+            .inc();
+        return Err(ServeError::Forbidden(format!(
+            "commune {} is not reached through twilio",
+            commune.id
+        )));
+    }
     let token = match &commune {
         Some(commune) => commune.twilio_auth_token.as_ref(),
         None => state.settings.twilio.auth_token.as_ref(),

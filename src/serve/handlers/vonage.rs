@@ -15,6 +15,7 @@ use guichet_connectors::vonage::{
 use guichet_store::{DeliveryStatus, Store, mask_number};
 
 use super::{DECISION_HEADER, UNKNOWN_NUMBER_MESSAGE, header_value};
+use crate::serve::config::Provider;
 use crate::serve::conversation::{self, Outcome, Step};
 use crate::serve::error::ServeError;
 use crate::serve::metrics::SmsFailure;
@@ -52,6 +53,22 @@ fn authenticate(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<()
             .inc();
         error.into()
     })
+}
+
+/// A commune set on another provider answers no Vonage webhook.
+fn reached_through_vonage(state: &AppState, commune: &CommuneRuntime) -> Result<(), ServeError> {
+    if commune.reached_through(Provider::Vonage) {
+        return Ok(());
+    }
+    state
+        .metrics
+        .rejected
+        .with_label_values(&[Provider::Vonage.name(), "provider"])
+        .inc();
+    Err(ServeError::Forbidden(format!(
+        "commune {} is not reached through vonage",
+        commune.id
+    )))
 }
 
 fn query_param<'a>(uri: &'a axum::http::Uri, name: &str) -> Option<&'a str> {
@@ -119,6 +136,7 @@ async fn answer(
     let Some(commune) = state.commune_for_number(&request.to).cloned() else {
         return Ok(unknown_number(state, &request.to));
     };
+    reached_through_vonage(state, &commune)?;
     let outcome = conversation::handle(
         state,
         &commune,
@@ -178,6 +196,7 @@ pub async fn input(
         let Some(commune) = commune else {
             return Ok(unknown_number(&state, &event.to));
         };
+        reached_through_vonage(&state, &commune)?;
         let mut inbound = event.inbound(&commune.id);
         if inbound.from.is_empty()
             && let Some((_, envelope)) =
@@ -241,6 +260,7 @@ pub async fn sms(State(state): AppRef, headers: HeaderMap, body: Bytes) -> Respo
                 .inc();
             return Ok(StatusCode::NO_CONTENT.into_response());
         };
+        reached_through_vonage(&state, &commune)?;
         let from = guichet_connectors::phone::to_e164(&sms.from);
         let conversation_id = super::twilio::sms_conversation(
             &state,

@@ -1,0 +1,197 @@
+//! The telephony providers in the configuration: which one a commune is reached through
+//! (`[communes.X] provider`), whether each can be served, and `[jambonz]`.
+
+use anyhow::bail;
+use serde::Deserialize;
+
+use super::{Secret, Settings, SmsProvider};
+
+/// The telephony provider a commune is reached through (`[communes.X] provider`): its calls
+/// and SMS come from this provider's webhooks only, and its SMS go out through this provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    Twilio,
+    Vonage,
+    Jambonz,
+}
+
+impl Provider {
+    pub fn name(self) -> &'static str {
+        match self {
+            Provider::Twilio => "twilio",
+            Provider::Vonage => "vonage",
+            Provider::Jambonz => "jambonz",
+        }
+    }
+
+    /// The SMS provider of a commune on this provider.
+    pub fn sms(self) -> SmsProvider {
+        match self {
+            Provider::Twilio => SmsProvider::Twilio,
+            Provider::Vonage => SmsProvider::Vonage,
+            Provider::Jambonz => SmsProvider::Jambonz,
+        }
+    }
+}
+
+/// What a commune may set for its jambonz calls.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CommuneJambonz {
+    /// The commune's voice (vendor-specific, e.g. `fr-FR-DeniseNeural`); default `[jambonz] voice`.
+    pub voice: Option<String>,
+}
+
+/// `[jambonz]`: the commune's own SIP trunk through a jambonz (self-hosted or hosted). Its
+/// webhooks are served when Basic credentials or a webhook secret are set (both are checked
+/// when both are set); SMS go out through its REST API with `rest_api_key`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JambonzSettings {
+    /// The user of the HTTP Basic credentials set on the application's webhooks (self-hosted).
+    pub basic_username: String,
+    /// Their password (`GUICHET__JAMBONZ__BASIC_PASSWORD`).
+    pub basic_password: Option<Secret>,
+    /// The account's webhook secret: requests carry a `Jambonz-Signature` (hosted platform;
+    /// `GUICHET__JAMBONZ__WEBHOOK_SECRET`).
+    pub webhook_secret: Option<Secret>,
+    /// How old (or early) a signature's timestamp may be, in seconds.
+    pub signature_tolerance_seconds: u64,
+    /// The REST API: `https://api.jambonz.cloud`, or the API server of a self-hosted jambonz.
+    pub api_base_url: String,
+    pub account_sid: String,
+    /// An account-level API key (`GUICHET__JAMBONZ__REST_API_KEY`), for outbound SMS.
+    pub rest_api_key: Option<Secret>,
+    /// The SMPP carrier by its jambonz name, when the account has several.
+    pub sms_carrier: Option<String>,
+    /// Text-to-speech vendor of the `say` verbs (`default`: the application's).
+    pub synthesizer_vendor: String,
+    /// The voice, unless the commune sets its own.
+    pub voice: Option<String>,
+    /// Speech recogniser vendor of the `gather` verbs (`default`: the application's).
+    pub recognizer_vendor: String,
+    /// Weight of the speech hints (vendor-specific scale).
+    pub hints_boost: Option<u32>,
+    /// Number presented to the standard on a transfer; none: the caller's own number.
+    pub caller_id: Option<String>,
+    /// Seconds of silence before a `gather` reports a timeout.
+    pub listen_timeout_seconds: u32,
+    /// Seconds the standard's phone rings before a transfer counts as unanswered.
+    pub ring_timeout_seconds: u32,
+}
+
+impl JambonzSettings {
+    /// The webhook check, or `None` when nothing is configured (the routes then answer 404).
+    pub fn verifier(&self) -> Option<guichet_connectors::jambonz::WebhookVerifier> {
+        let basic = self.basic_password.as_ref().map(|password| {
+            guichet_connectors::jambonz::BasicCredentials {
+                username: self.basic_username.clone(),
+                password: password.expose().to_string(),
+            }
+        });
+        guichet_connectors::jambonz::WebhookVerifier::new(
+            basic,
+            self.webhook_secret.as_ref().map(Secret::expose),
+            self.signature_tolerance_seconds,
+        )
+        .ok()
+    }
+}
+
+impl Default for JambonzSettings {
+    fn default() -> Self {
+        JambonzSettings {
+            basic_username: String::new(),
+            basic_password: None,
+            webhook_secret: None,
+            signature_tolerance_seconds:
+                guichet_connectors::jambonz::auth::DEFAULT_TOLERANCE_SECONDS,
+            api_base_url: guichet_connectors::jambonz::client::DEFAULT_BASE_URL.into(),
+            account_sid: String::new(),
+            rest_api_key: None,
+            sms_carrier: None,
+            synthesizer_vendor: "default".into(),
+            voice: None,
+            recognizer_vendor: "default".into(),
+            hints_boost: Some(10),
+            caller_id: None,
+            listen_timeout_seconds: 8,
+            ring_timeout_seconds: 30,
+        }
+    }
+}
+
+impl Settings {
+    /// Every provider a commune or `[sms]` names has what it needs.
+    pub(super) fn validate_providers(&self) -> anyhow::Result<()> {
+        if self.jambonz.basic_password.is_some() && self.jambonz.basic_username.trim().is_empty()
+        {
+            bail!("GUICHET__JAMBONZ__BASIC_PASSWORD needs [jambonz] basic_username");
+        }
+        let global = std::iter::once(("[sms] provider".to_string(), self.sms.provider));
+        let communes = self.communes.iter().map(|(id, commune)| {
+            (
+                format!("[communes.{id}] provider"),
+                commune.sms_provider(self.sms.provider),
+            )
+        });
+        for (origin, provider) in global.chain(communes) {
+            self.check_sms_provider(&origin, provider)?;
+        }
+        for (id, commune) in &self.communes {
+            if let Some(provider) = commune.provider
+                && !self.provider_configured(provider)
+            {
+                bail!(
+                    "[communes.{id}] provider = \"{}\" but that provider's webhook secret is not set",
+                    provider.name()
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a provider's webhooks can be served (its secret is set).
+    pub fn provider_configured(&self, provider: Provider) -> bool {
+        match provider {
+            Provider::Twilio => {
+                self.twilio.auth_token.is_some()
+                    || self
+                        .communes
+                        .values()
+                        .any(|commune| commune.twilio.auth_token.is_some())
+            }
+            Provider::Vonage => self.vonage.signature_secret.is_some(),
+            Provider::Jambonz => self.jambonz.verifier().is_some(),
+        }
+    }
+
+    fn check_sms_provider(&self, origin: &str, provider: SmsProvider) -> anyhow::Result<()> {
+        match provider {
+            SmsProvider::Twilio
+                if self.twilio.account_sid.is_empty() || self.twilio.auth_token.is_none() =>
+            {
+                bail!(
+                    "{origin} = \"twilio\" needs [twilio] account_sid and GUICHET__TWILIO__AUTH_TOKEN"
+                )
+            }
+            SmsProvider::Vonage
+                if self.vonage.api_key.is_empty() || self.vonage.api_secret.is_none() =>
+            {
+                bail!(
+                    "{origin} = \"vonage\" needs [vonage] api_key and GUICHET__VONAGE__API_SECRET"
+                )
+            }
+            SmsProvider::Jambonz
+                if self.jambonz.account_sid.is_empty() || self.jambonz.rest_api_key.is_none() =>
+            {
+                bail!(
+                    "{origin} = \"jambonz\" needs [jambonz] account_sid and GUICHET__JAMBONZ__REST_API_KEY"
+                )
+            }
+            _ => Ok(()),
+        }
+    }
+
+}
