@@ -48,8 +48,10 @@ const SECRET_KEYS: &[&str] = &[
     "webhook_token",
     "basic_password",
     "webhook_secret",
-    "rest_api_key",
 ];
+
+/// Keys that are secrets in one section only (`[vonage] api_key` is not a secret).
+const SECRET_PATHS: &[&str] = &["jambonz.api_key"];
 
 /// The documented environment variable of the database URL (service and CLI).
 pub const DATABASE_URL_ENV: &str = "GUICHET__DATABASE__URL";
@@ -498,8 +500,8 @@ impl Settings {
                 &self.jambonz.webhook_secret,
             ),
             (
-                "GUICHET__JAMBONZ__REST_API_KEY".to_string(),
-                &self.jambonz.rest_api_key,
+                "GUICHET__JAMBONZ__API_KEY".to_string(),
+                &self.jambonz.api_key,
             ),
             (
                 "GUICHET__PRIVACY__PSEUDONYM_KEY".to_string(),
@@ -551,7 +553,7 @@ fn refuse_secrets_in(file: &Path) -> anyhow::Result<()> {
             } else {
                 format!("{path}.{key}")
             };
-            if SECRET_KEYS.contains(&key.as_str()) {
+            if SECRET_KEYS.contains(&key.as_str()) || SECRET_PATHS.contains(&here.as_str()) {
                 return Some(here);
             }
             // Tables, and the tables of a list (`[[notifications.routes]] webhook_token`).

@@ -133,7 +133,7 @@ mod tests {
             "twilio,vonage",
             "a Basic password without its user locks nothing"
         );
-        settings.jambonz.basic_username = "guichet".into();
+        settings.jambonz.basic_user = "guichet".into();
         assert_eq!(Providers::of(&settings).names(), "twilio,vonage,jambonz");
     }
 

@@ -104,7 +104,7 @@ fn client(settings: &Settings, provider: SmsProvider) -> anyhow::Result<Option<S
         SmsProvider::Jambonz => {
             let jambonz = &settings.jambonz;
             let key = jambonz
-                .rest_api_key
+                .api_key
                 .as_ref()
                 .map(|k| k.expose())
                 .unwrap_or_default();

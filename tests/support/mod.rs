@@ -90,11 +90,11 @@ pub fn settings(
     settings.vonage.api_secret = Some(Secret::new(credentials.vonage_api_secret.clone()));
     settings.vonage.signature_secret = Some(Secret::new(VONAGE_SIGNATURE_SECRET));
     settings.vonage.api_base_url = fake.base_url();
-    settings.jambonz.basic_username = JAMBONZ_USER.into();
+    settings.jambonz.basic_user = JAMBONZ_USER.into();
     settings.jambonz.basic_password = Some(Secret::new(JAMBONZ_PASSWORD));
     settings.jambonz.webhook_secret = Some(Secret::new(JAMBONZ_WEBHOOK_SECRET));
     settings.jambonz.account_sid = credentials.jambonz_account_sid.clone();
-    settings.jambonz.rest_api_key = Some(Secret::new(credentials.jambonz_api_key.clone()));
+    settings.jambonz.api_key = Some(Secret::new(credentials.jambonz_api_key.clone()));
     settings.jambonz.api_base_url = fake.base_url();
     settings.outbox.poll_interval_ms = 20;
     settings.outbox.base_delay_ms = 30;

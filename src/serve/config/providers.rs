@@ -45,24 +45,24 @@ pub struct CommuneJambonz {
 
 /// `[jambonz]`: the commune's own SIP trunk through a jambonz (self-hosted or hosted). Its
 /// webhooks are served when Basic credentials or a webhook secret are set (both are checked
-/// when both are set); SMS go out through its REST API with `rest_api_key`.
+/// when both are set); SMS go out through its REST API with `api_key`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct JambonzSettings {
     /// The user of the HTTP Basic credentials set on the application's webhooks (self-hosted).
-    pub basic_username: String,
+    pub basic_user: String,
     /// Their password (`GUICHET__JAMBONZ__BASIC_PASSWORD`).
     pub basic_password: Option<Secret>,
     /// The account's webhook secret: requests carry a `Jambonz-Signature` (hosted platform;
     /// `GUICHET__JAMBONZ__WEBHOOK_SECRET`).
     pub webhook_secret: Option<Secret>,
     /// How old (or early) a signature's timestamp may be, in seconds.
-    pub signature_tolerance_seconds: u64,
+    pub max_signature_age_seconds: u64,
     /// The REST API: `https://api.jambonz.cloud`, or the API server of a self-hosted jambonz.
     pub api_base_url: String,
     pub account_sid: String,
-    /// An account-level API key (`GUICHET__JAMBONZ__REST_API_KEY`), for outbound SMS.
-    pub rest_api_key: Option<Secret>,
+    /// An account-level API key (`GUICHET__JAMBONZ__API_KEY`), for outbound SMS.
+    pub api_key: Option<Secret>,
     /// The SMPP carrier by its jambonz name, when the account has several.
     pub sms_carrier: Option<String>,
     /// Text-to-speech vendor of the `say` verbs (`default`: the application's).
@@ -74,7 +74,7 @@ pub struct JambonzSettings {
     /// Weight of the speech hints (vendor-specific scale).
     pub hints_boost: Option<u32>,
     /// Number presented to the standard on a transfer; none: the caller's own number.
-    pub caller_id: Option<String>,
+    pub transfer_caller_id: Option<String>,
     /// Seconds of silence before a `gather` reports a timeout.
     pub listen_timeout_seconds: u32,
     /// Seconds the standard's phone rings before a transfer counts as unanswered.
@@ -86,14 +86,14 @@ impl JambonzSettings {
     pub fn verifier(&self) -> Option<guichet_connectors::jambonz::WebhookVerifier> {
         let basic = self.basic_password.as_ref().map(|password| {
             guichet_connectors::jambonz::BasicCredentials {
-                username: self.basic_username.clone(),
+                username: self.basic_user.clone(),
                 password: password.expose().to_string(),
             }
         });
         guichet_connectors::jambonz::WebhookVerifier::new(
             basic,
             self.webhook_secret.as_ref().map(Secret::expose),
-            self.signature_tolerance_seconds,
+            self.max_signature_age_seconds,
         )
         .ok()
     }
@@ -102,20 +102,20 @@ impl JambonzSettings {
 impl Default for JambonzSettings {
     fn default() -> Self {
         JambonzSettings {
-            basic_username: String::new(),
+            basic_user: String::new(),
             basic_password: None,
             webhook_secret: None,
-            signature_tolerance_seconds:
+            max_signature_age_seconds:
                 guichet_connectors::jambonz::auth::DEFAULT_TOLERANCE_SECONDS,
             api_base_url: guichet_connectors::jambonz::client::DEFAULT_BASE_URL.into(),
             account_sid: String::new(),
-            rest_api_key: None,
+            api_key: None,
             sms_carrier: None,
             synthesizer_vendor: "default".into(),
             voice: None,
             recognizer_vendor: "default".into(),
             hints_boost: Some(10),
-            caller_id: None,
+            transfer_caller_id: None,
             listen_timeout_seconds: 8,
             ring_timeout_seconds: 30,
         }
@@ -125,9 +125,9 @@ impl Default for JambonzSettings {
 impl Settings {
     /// Every provider a commune or `[sms]` names has what it needs.
     pub(super) fn validate_providers(&self) -> anyhow::Result<()> {
-        if self.jambonz.basic_password.is_some() && self.jambonz.basic_username.trim().is_empty()
+        if self.jambonz.basic_password.is_some() && self.jambonz.basic_user.trim().is_empty()
         {
-            bail!("GUICHET__JAMBONZ__BASIC_PASSWORD needs [jambonz] basic_username");
+            bail!("GUICHET__JAMBONZ__BASIC_PASSWORD needs [jambonz] basic_user");
         }
         let global = std::iter::once(("[sms] provider".to_string(), self.sms.provider));
         let communes = self.communes.iter().map(|(id, commune)| {
@@ -184,10 +184,10 @@ impl Settings {
                 )
             }
             SmsProvider::Jambonz
-                if self.jambonz.account_sid.is_empty() || self.jambonz.rest_api_key.is_none() =>
+                if self.jambonz.account_sid.is_empty() || self.jambonz.api_key.is_none() =>
             {
                 bail!(
-                    "{origin} = \"jambonz\" needs [jambonz] account_sid and GUICHET__JAMBONZ__REST_API_KEY"
+                    "{origin} = \"jambonz\" needs [jambonz] account_sid and GUICHET__JAMBONZ__API_KEY"
                 )
             }
             _ => Ok(()),

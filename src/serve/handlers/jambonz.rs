@@ -62,7 +62,7 @@ fn verb_options(
         },
         gather_url: state.public_url(&format!("/jambonz/gather?seq={next_seq}")),
         dial_url: Some(state.public_url("/jambonz/dial")),
-        caller_id: settings.caller_id.clone(),
+        caller_id: settings.transfer_caller_id.clone(),
         ticket_id: ticket.map(|id| id.to_string()),
         hints: Vec::new(),
         listen_timeout_seconds: settings.listen_timeout_seconds,
