@@ -111,6 +111,7 @@ impl VoiceProvider for Jambonz {
         };
         Ok(VoiceTurn {
             to: call.to,
+            tenant: None,
             call_id: call.call_sid,
             inbound,
             seq: webhook.query("seq").and_then(|seq| seq.parse().ok()),

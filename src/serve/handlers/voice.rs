@@ -1,7 +1,8 @@
 //! One voice handler for every provider: a [`VoiceProvider`] says how its webhooks are verified,
 //! parsed into the engine's [`Inbound`] and answered; the handler does the rest the same way for
-//! all (the commune of the called number, the turn through [`conversation::handle`], metrics,
-//! the trace headers of `guichet eval --url`).
+//! all (the commune of the called number, the caller's number from the session when a turn does
+//! not repeat it, the turn through [`conversation::handle`], metrics, the trace headers of
+//! `guichet eval --url`). Adding a provider is one `impl VoiceProvider` and its routes.
 //!
 //! The order is the rule of every webhook: verify first (403, counted, nothing read or stored),
 //! then parse (400 on a malformed body), then the commune (a polite refusal for a number of no
@@ -51,8 +52,11 @@ pub enum Hook {
 
 /// A voice webhook, parsed.
 pub struct VoiceTurn {
-    /// The number called: selects the commune.
+    /// The number called: selects the commune (may be empty when `tenant` says it).
     pub to: String,
+    /// The commune named by our own callback URL, for a provider whose turns may come without
+    /// the number called (Vonage's input events).
+    pub tenant: Option<String>,
     /// The provider's id of the call.
     pub call_id: String,
     /// The turn for the engine; its `tenant` is set once the commune is known.
@@ -120,19 +124,28 @@ pub fn commune_for<'a>(
             .inc();
         return Ok(None);
     };
-    if !commune.reached_through(provider) {
-        state
-            .metrics
-            .rejected
-            .with_label_values(&[provider.name(), "provider"])
-            .inc();
-        return Err(ServeError::Forbidden(format!(
-            "commune {} is not reached through {}",
-            commune.id,
-            provider.name()
-        )));
+    reached(state, provider, commune).map(Some)
+}
+
+/// `commune`, if it is reached through `provider` (else 403, counted).
+pub fn reached<'a>(
+    state: &AppState,
+    provider: Provider,
+    commune: &'a Arc<CommuneRuntime>,
+) -> Result<&'a Arc<CommuneRuntime>, ServeError> {
+    if commune.reached_through(provider) {
+        return Ok(commune);
     }
-    Ok(Some(commune))
+    state
+        .metrics
+        .rejected
+        .with_label_values(&[provider.name(), "provider"])
+        .inc();
+    Err(ServeError::Forbidden(format!(
+        "commune {} is not reached through {}",
+        commune.id,
+        provider.name()
+    )))
 }
 
 async fn voice<P: VoiceProvider>(
@@ -144,10 +157,25 @@ async fn voice<P: VoiceProvider>(
     verify::<P>(state, webhook)?;
     let mut turn =
         P::parse(hook, webhook).inspect_err(|error| count_rejected(state, P::PROVIDER, error))?;
-    let Some(commune) = commune_for(state, P::PROVIDER, &turn.to)?.cloned() else {
+    let commune = match (turn.to.is_empty(), &turn.tenant) {
+        (true, Some(tenant)) => match state.communes.get(tenant) {
+            Some(commune) => Some(reached(state, P::PROVIDER, commune)?),
+            None => None,
+        },
+        _ => commune_for(state, P::PROVIDER, &turn.to)?,
+    };
+    let Some(commune) = commune.cloned() else {
         return Ok(P::unknown_number(state));
     };
     turn.inbound.tenant.clone_from(&commune.id);
+    // A turn that does not repeat the caller's number: the one its call started with.
+    if turn.inbound.from.is_empty()
+        && hook == Hook::Turn
+        && let Some((_, envelope)) =
+            conversation::load_envelope(state, &commune.id, &turn.call_id).await?
+    {
+        turn.inbound.from = envelope.engine.from;
+    }
     let step = Step {
         seq: turn.seq,
         now: requested_now(state, webhook.headers),
