@@ -125,6 +125,9 @@ enum Segment {
 /// Every leaf setting, as its key path from the top of the file.
 fn setting_paths() -> Vec<Vec<Segment>> {
     let (mut blocks, mut wrappers) = structs(&source("src/serve/config.rs"));
+    let (provider_blocks, provider_wrappers) = structs(&source("src/serve/config/providers.rs"));
+    blocks.extend(provider_blocks);
+    wrappers.extend(provider_wrappers);
     let (notify_blocks, notify_wrappers) = structs(&source("console/src/notify.rs"));
     for name in ["NotificationConfig", "SmtpConfig", "NotificationRoute"] {
         let fields = notify_blocks
@@ -202,8 +205,23 @@ fn secret_keys() -> Vec<String> {
     keys
 }
 
+/// The keys that are secrets in one section only (`SECRET_PATHS` of config.rs, `jambonz.api_key`).
+fn secret_paths() -> Vec<String> {
+    let text = source("src/serve/config.rs");
+    let start = text
+        .find("const SECRET_PATHS")
+        .expect("config.rs declares SECRET_PATHS");
+    let body = &text[start..];
+    let body = &body[body.find("= &[").unwrap() + 4..body.find("];").unwrap()];
+    body.split(',')
+        .map(|key| key.trim().trim_matches('"').to_string())
+        .filter(|key| !key.is_empty())
+        .collect()
+}
+
 fn is_secret(path: &[Segment], secrets: &[String]) -> bool {
     matches!(path.last(), Some(Segment::Key(key)) if secrets.contains(key))
+        || secret_paths().contains(&render(path))
 }
 
 /// The environment variable of a key path (`<ID>` for a commune), or `None` for a key inside a
@@ -1010,7 +1028,7 @@ fn the_docs_name_only_real_variables_routes_and_metrics() {
                 "{doc}: {variable} is no setting"
             );
         }
-        for prefix in ["/twilio/", "/vonage/", "/api/v1/", "/console/"] {
+        for prefix in ["/twilio/", "/vonage/", "/jambonz/", "/api/v1/", "/console/"] {
             for (at, _) in text.match_indices(prefix) {
                 let route: String = text[at..]
                     .chars()
@@ -1057,6 +1075,11 @@ fn the_docs_name_only_real_variables_routes_and_metrics() {
         "/vonage/event",
         "/vonage/sms",
         "/vonage/status",
+        "/jambonz/call",
+        "/jambonz/gather",
+        "/jambonz/dial",
+        "/jambonz/status",
+        "/jambonz/sms",
         "/healthz",
         "/readyz",
         "/metrics",
