@@ -144,28 +144,30 @@ impl VoiceProvider for Jambonz {
 
 type AppRef = State<Arc<AppState>>;
 
-/// Runs `work` on a verified jambonz webhook; any error is the response.
-async fn verified<F>(
+/// Runs `work` (not started yet) once the webhook is verified; any error is the response.
+async fn verified(
     state: &AppState,
     uri: &Uri,
     headers: &HeaderMap,
     body: &[u8],
-    work: impl FnOnce() -> F,
-) -> Response
-where
-    F: Future<Output = Result<Response, ServeError>>,
-{
+    work: impl Future<Output = Result<Response, ServeError>>,
+) -> Response {
     let webhook = Webhook { uri, headers, body };
     let result = match voice::verify::<Jambonz>(state, &webhook) {
-        Ok(()) => work().await,
+        Ok(()) => work.await,
         Err(error) => Err(error),
     };
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
 /// A parse error, counted as a malformed webhook.
-fn parsed<T>(state: &AppState, result: Result<T, guichet_connectors::WebhookError>) -> Result<T, ServeError> {
-    result.map_err(ServeError::from).inspect_err(|error| count_rejected(state, Provider::Jambonz, error))
+fn parsed<T>(
+    state: &AppState,
+    result: Result<T, guichet_connectors::WebhookError>,
+) -> Result<T, ServeError> {
+    result
+        .map_err(ServeError::from)
+        .inspect_err(|error| count_rejected(state, Provider::Jambonz, error))
 }
 
 /// The `dial` actionHook: how the transfer to the standard ended. Answered: the call is over.
@@ -177,38 +179,38 @@ pub async fn dial(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    verified(&state, &uri, &headers, &body, || async {
-        let result = parsed(&state, DialResult::parse(&body))?;
-        let Some(commune) = commune_for(&state, Provider::Jambonz, &result.call.to)?.cloned()
-        else {
-            return Ok(Jambonz::unknown_number(&state));
-        };
-        tracing::info!(
-            tenant = %commune.id,
-            call = %result.call.call_sid,
-            status = ?result.status,
-            sip_status = ?result.sip_status,
-            "transfer outcome"
-        );
-        let answer = match result.status {
-            DialStatus::Completed => verbs::render_hang_up(),
-            DialStatus::InProgress => verbs::render_empty(),
-            DialStatus::Busy | DialStatus::NoAnswer | DialStatus::Failed => {
-                let text = if guichet_agent::is_withheld(&result.call.from) {
-                    TRANSFER_UNANSWERED_WITHHELD
-                } else {
-                    TRANSFER_UNANSWERED
-                };
-                let options = verb_options(&state, Some(&commune), 1, None);
-                verbs::render_say_and_hang_up(text, &options)
-            }
-        };
-        if result.status != DialStatus::InProgress {
-            conversation::close(&state, &commune.id, &result.call.call_sid, "transfer").await?;
+    verified(&state, &uri, &headers, &body, dial_outcome(&state, &body)).await
+}
+
+async fn dial_outcome(state: &AppState, body: &[u8]) -> Result<Response, ServeError> {
+    let result = parsed(state, DialResult::parse(body))?;
+    let Some(commune) = commune_for(state, Provider::Jambonz, &result.call.to)?.cloned() else {
+        return Ok(Jambonz::unknown_number(state));
+    };
+    tracing::info!(
+        tenant = %commune.id,
+        call = %result.call.call_sid,
+        status = ?result.status,
+        sip_status = ?result.sip_status,
+        "transfer outcome"
+    );
+    let answer = match result.status {
+        DialStatus::Completed => verbs::render_hang_up(),
+        DialStatus::InProgress => verbs::render_empty(),
+        DialStatus::Busy | DialStatus::NoAnswer | DialStatus::Failed => {
+            let text = if guichet_agent::is_withheld(&result.call.from) {
+                TRANSFER_UNANSWERED_WITHHELD
+            } else {
+                TRANSFER_UNANSWERED
+            };
+            let options = verb_options(state, Some(&commune), 1, None);
+            verbs::render_say_and_hang_up(text, &options)
         }
-        Ok(json(answer))
-    })
-    .await
+    };
+    if result.status != DialStatus::InProgress {
+        conversation::close(state, &commune.id, &result.call.call_sid, "transfer").await?;
+    }
+    Ok(json(answer))
 }
 
 /// The call status webhook: the caller's leg ended (a hang-up mid-call closes the conversation).
@@ -218,20 +220,21 @@ pub async fn status(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    verified(&state, &uri, &headers, &body, || async {
-        let event = parsed(&state, CallStatus::parse(&body))?;
-        if event.ends_conversation()
-            && let Some(commune) = commune_for(&state, Provider::Jambonz, &event.call.to)?
-        {
-            let closed =
-                conversation::close(&state, &commune.id, &event.call.call_sid, "hangup").await?;
-            if closed {
-                tracing::info!(tenant = %commune.id, call = %event.call.call_sid, status = %event.status, "caller hung up mid-conversation");
-            }
+    verified(&state, &uri, &headers, &body, call_ended(&state, &body)).await
+}
+
+async fn call_ended(state: &AppState, body: &[u8]) -> Result<Response, ServeError> {
+    let event = parsed(state, CallStatus::parse(body))?;
+    if event.ends_conversation()
+        && let Some(commune) = commune_for(state, Provider::Jambonz, &event.call.to)?
+    {
+        let closed =
+            conversation::close(state, &commune.id, &event.call.call_sid, "hangup").await?;
+        if closed {
+            tracing::info!(tenant = %commune.id, call = %event.call.call_sid, status = %event.status, "caller hung up mid-conversation");
         }
-        Ok(StatusCode::NO_CONTENT.into_response())
-    })
-    .await
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// The messaging webhook: an SMS through the account's SMPP carrier. The reply goes through the
@@ -244,42 +247,55 @@ pub async fn sms(
     body: Bytes,
 ) -> Response {
     let started = Instant::now();
-    verified(&state, &uri, &headers, &body, || async {
-        let message = parsed(&state, IncomingMessage::parse(&body))?;
-        let Some(commune) = commune_for(&state, Provider::Jambonz, &message.to)?.cloned() else {
-            return Ok(json(verbs::render_empty()));
-        };
-        let now = requested_now(&state, &headers);
-        let conversation_id = super::twilio::sms_conversation(
-            &state,
-            &commune,
-            &message.from,
-            &message.message_sid,
-            now.unwrap_or_else(|| state.now()),
-        )
-        .await?;
-        let step = Step {
-            message_id: Some(message.message_sid.clone()),
-            reply_by_sms: true,
-            now,
-            ..Step::default()
-        };
-        let outcome = conversation::handle(
-            &state,
-            &commune,
-            &message.inbound(&commune.id, &conversation_id),
-            false,
-            step,
-        )
-        .await?;
-        state
-            .metrics
-            .record_turn(Provider::Jambonz.name(), "sms", started.elapsed());
-        Ok(with_trace_headers(
-            json(verbs::render_empty()),
-            &outcome.reply,
-            &headers,
-        ))
-    })
+    verified(
+        &state,
+        &uri,
+        &headers,
+        &body,
+        message(&state, &headers, &body, started),
+    )
     .await
+}
+
+async fn message(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+    started: Instant,
+) -> Result<Response, ServeError> {
+    let message = parsed(state, IncomingMessage::parse(body))?;
+    let Some(commune) = commune_for(state, Provider::Jambonz, &message.to)?.cloned() else {
+        return Ok(json(verbs::render_empty()));
+    };
+    let now = requested_now(state, headers);
+    let conversation_id = super::twilio::sms_conversation(
+        state,
+        &commune,
+        &message.from,
+        &message.message_sid,
+        now.unwrap_or_else(|| state.now()),
+    )
+    .await?;
+    let step = Step {
+        message_id: Some(message.message_sid.clone()),
+        reply_by_sms: true,
+        now,
+        ..Step::default()
+    };
+    let outcome = conversation::handle(
+        state,
+        &commune,
+        &message.inbound(&commune.id, &conversation_id),
+        false,
+        step,
+    )
+    .await?;
+    state
+        .metrics
+        .record_turn(Provider::Jambonz.name(), "sms", started.elapsed());
+    Ok(with_trace_headers(
+        json(verbs::render_empty()),
+        &outcome.reply,
+        headers,
+    ))
 }

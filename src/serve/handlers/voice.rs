@@ -115,16 +115,21 @@ pub fn commune_for<'a>(
     provider: Provider,
     to: &str,
 ) -> Result<Option<&'a Arc<CommuneRuntime>>, ServeError> {
-    let Some(commune) = state.commune_for_number(to) else {
-        tracing::warn!(to = %mask_number(to), provider = provider.name(), "webhook for a number of no commune");
-        state
-            .metrics
-            .unknown_numbers
-            .with_label_values(&[provider.name()])
-            .inc();
-        return Ok(None);
-    };
-    reached(state, provider, commune).map(Some)
+    match state.commune_for_number(to) {
+        Some(commune) => reached(state, provider, commune).map(Some),
+        None => Ok(unknown(state, provider, to)),
+    }
+}
+
+/// A webhook for no commune: logged and counted (`guichet_unknown_numbers_total`).
+fn unknown<'a>(state: &AppState, provider: Provider, to: &str) -> Option<&'a Arc<CommuneRuntime>> {
+    tracing::warn!(to = %mask_number(to), provider = provider.name(), "webhook for a number of no commune");
+    state
+        .metrics
+        .unknown_numbers
+        .with_label_values(&[provider.name()])
+        .inc();
+    None
 }
 
 /// `commune`, if it is reached through `provider` (else 403, counted).
@@ -160,9 +165,10 @@ async fn voice<P: VoiceProvider>(
     let commune = match (turn.to.is_empty(), &turn.tenant) {
         (true, Some(tenant)) => match state.communes.get(tenant) {
             Some(commune) => Some(reached(state, P::PROVIDER, commune)?),
-            None => None,
+            None => unknown(state, P::PROVIDER, tenant),
         },
-        _ => commune_for(state, P::PROVIDER, &turn.to)?,
+        (true, None) => unknown(state, P::PROVIDER, ""),
+        (false, _) => commune_for(state, P::PROVIDER, &turn.to)?,
     };
     let Some(commune) = commune.cloned() else {
         return Ok(P::unknown_number(state));
