@@ -451,6 +451,9 @@ auth_token = "demo-own-token"
 [privacy]
 pseudonym_key = "pseudonym-key-from-the-secrets-file"
 
+[jambonz]
+webhook_secret = "jambonz-webhook-secret"
+
 [notifications.smtp]
 host = "smtp.villebourg.example"
 from = "Guichet <guichet@villebourg.example>"
@@ -1030,6 +1033,10 @@ fn the_docs_name_only_real_variables_routes_and_metrics() {
         }
         for prefix in ["/twilio/", "/vonage/", "/jambonz/", "/api/v1/", "/console/"] {
             for (at, _) in text.match_indices(prefix) {
+                // A file path (`deploy/jambonz/README.md`), not a route.
+                if text[..at].ends_with(|c: char| c.is_ascii_alphanumeric()) {
+                    continue;
+                }
                 let route: String = text[at..]
                     .chars()
                     .take_while(|c| c.is_ascii_alphanumeric() || "/_-.{}".contains(*c))

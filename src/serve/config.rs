@@ -160,12 +160,6 @@ pub struct CommuneSettings {
     pub jambonz: CommuneJambonz,
 }
 
-impl CommuneSettings {
-    /// The provider this commune's SMS go out through.
-    pub fn sms_provider(&self, global: SmsProvider) -> SmsProvider {
-        self.provider.map_or(global, Provider::sms)
-    }
-}
 
 /// What a commune may override (its own Twilio account).
 #[derive(Debug, Clone, Default, Deserialize)]

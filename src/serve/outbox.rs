@@ -27,7 +27,7 @@ impl SmsClients {
         let mut by_provider: HashMap<SmsProvider, Option<SmsClient>> = HashMap::new();
         let mut by_tenant = HashMap::new();
         for (id, commune) in &settings.communes {
-            let provider = commune.sms_provider(settings.sms.provider);
+            let provider = settings.sms_provider_of(commune);
             let client = match by_provider.get(&provider) {
                 Some(client) => client.clone(),
                 None => {

@@ -4,7 +4,7 @@
 use anyhow::bail;
 use serde::Deserialize;
 
-use super::{Secret, Settings, SmsProvider};
+use super::{CommuneSettings, Secret, Settings, SmsProvider};
 
 /// The telephony provider a commune is reached through (`[communes.X] provider`): its calls
 /// and SMS come from this provider's webhooks only, and its SMS go out through this provider.
@@ -129,16 +129,7 @@ impl Settings {
         {
             bail!("GUICHET__JAMBONZ__BASIC_PASSWORD needs [jambonz] basic_user");
         }
-        let global = std::iter::once(("[sms] provider".to_string(), self.sms.provider));
-        let communes = self.communes.iter().map(|(id, commune)| {
-            (
-                format!("[communes.{id}] provider"),
-                commune.sms_provider(self.sms.provider),
-            )
-        });
-        for (origin, provider) in global.chain(communes) {
-            self.check_sms_provider(&origin, provider)?;
-        }
+        self.check_sms_provider("[sms] provider", self.sms.provider)?;
         for (id, commune) in &self.communes {
             if let Some(provider) = commune.provider
                 && !self.provider_configured(provider)
@@ -164,6 +155,31 @@ impl Settings {
             }
             Provider::Vonage => self.vonage.signature_secret.is_some(),
             Provider::Jambonz => self.jambonz.verifier().is_some(),
+        }
+    }
+
+    /// The provider a commune's SMS go out through: its own `provider` when that provider's
+    /// SMS sending is configured, else `[sms] provider` (a commune on jambonz without an SMPP
+    /// carrier keeps Twilio or Vonage for its SMS).
+    pub fn sms_provider_of(&self, commune: &CommuneSettings) -> SmsProvider {
+        match commune.provider.map(Provider::sms) {
+            Some(own) if self.sms_configured(own) => own,
+            _ => self.sms.provider,
+        }
+    }
+
+    fn sms_configured(&self, provider: SmsProvider) -> bool {
+        match provider {
+            SmsProvider::None => false,
+            SmsProvider::Twilio => {
+                !self.twilio.account_sid.is_empty() && self.twilio.auth_token.is_some()
+            }
+            SmsProvider::Vonage => {
+                !self.vonage.api_key.is_empty() && self.vonage.api_secret.is_some()
+            }
+            SmsProvider::Jambonz => {
+                !self.jambonz.account_sid.is_empty() && self.jambonz.api_key.is_some()
+            }
         }
     }
 
@@ -194,4 +210,38 @@ impl Settings {
         }
     }
 
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_commune_is_tied_to_a_served_provider_and_its_sms_follow_it_when_they_can() {
+        let mut settings = Settings::demo();
+        settings.sms.provider = SmsProvider::None;
+        settings.communes.get_mut("demo").unwrap().provider = Some(Provider::Jambonz);
+        let error = settings.validate().unwrap_err().to_string();
+        assert!(error.contains("[communes.demo] provider = \"jambonz\""), "{error}");
+
+        settings.jambonz.webhook_secret = Some(Secret::new("whsec"));
+        settings.validate().unwrap();
+        let demo = settings.communes["demo"].clone();
+        assert_eq!(
+            settings.sms_provider_of(&demo),
+            SmsProvider::None,
+            "no SMPP account: [sms] provider"
+        );
+        settings.jambonz.account_sid = "acc".into();
+        settings.jambonz.api_key = Some(Secret::new("key"));
+        assert_eq!(settings.sms_provider_of(&demo), SmsProvider::Jambonz);
+
+        settings.jambonz.basic_password = Some(Secret::new("pw"));
+        let error = settings.validate().unwrap_err().to_string();
+        assert!(error.contains("basic_user"), "{error}");
+        settings.jambonz.api_key = Some(Secret::new(" "));
+        settings.jambonz.basic_user = "jambonz".into();
+        let error = settings.validate().unwrap_err().to_string();
+        assert!(error.contains("GUICHET__JAMBONZ__API_KEY is set but empty"), "{error}");
+    }
 }
