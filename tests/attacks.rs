@@ -234,7 +234,11 @@ async fn unsigned_and_forged_webhooks_are_refused_and_store_nothing() {
                     request = request.header("Jambonz-Signature", value);
                 }
                 let response = request.send().await.unwrap();
-                assert_eq!(response.status(), 403, "{path} {authorization:?} {signature:?}");
+                assert_eq!(
+                    response.status(),
+                    403,
+                    "{path} {authorization:?} {signature:?}"
+                );
             }
         }
         assert!(outbox(&h).await.is_empty(), "no SMS queued");

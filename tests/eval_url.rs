@@ -12,8 +12,8 @@ use std::path::PathBuf;
 
 use guichet::serve::config::SmsProvider;
 use guichet_agent::{Action, Channel};
-use guichet_eval::gates::Gates;
 use guichet_connectors::jambonz::BasicCredentials;
+use guichet_eval::gates::Gates;
 use guichet_eval::http::{HttpOptions, WebhookProvider, parse_base_url};
 use guichet_eval::{Options, Outcome, evaluate};
 use guichet_knowledge::{Knowledge, ScheduleQuery};

@@ -51,7 +51,11 @@ async fn a_call_from_greeting_to_clarification_to_an_answer_with_an_sms() {
     // The greeting: a gather for speech and one key, with barge-in, French, hints, boost.
     assert_eq!(action(call.last()), "greet");
     assert!(call.listening());
-    assert!(call.said().contains("assistant automatique"), "{}", call.said());
+    assert!(
+        call.said().contains("assistant automatique"),
+        "{}",
+        call.said()
+    );
     let gather = verb(&call.last().verbs, "gather").expect("a gather");
     assert_eq!(gather["input"], json!(["speech", "digits"]));
     assert_eq!(gather["bargein"], true);
@@ -82,7 +86,8 @@ async fn a_call_from_greeting_to_clarification_to_an_answer_with_an_sms() {
     assert_eq!(trace["action"], "answer", "{trace}");
     assert_eq!(trace["fiche"], "passeport-renouvellement");
     assert!(
-        call.said().contains("Puis-je vous aider pour autre chose ?"),
+        call.said()
+            .contains("Puis-je vous aider pour autre chose ?"),
         "{}",
         call.said()
     );
@@ -135,8 +140,14 @@ async fn a_transfer_dials_the_standard_with_the_ticket_and_its_outcome_ends_the_
     let mut call = jambonz.call(CALLER, MAIRIE).await.unwrap();
     let transfer = call.say("je voudrais parler à un agent").await.unwrap();
     assert_eq!(action(transfer), "transfer");
-    let dial = call.transfer().expect("a dial waits for its outcome").clone();
-    assert_eq!(dial["target"], json!([{"type": "phone", "number": "+33130000000"}]));
+    let dial = call
+        .transfer()
+        .expect("a dial waits for its outcome")
+        .clone();
+    assert_eq!(
+        dial["target"],
+        json!([{"type": "phone", "number": "+33130000000"}])
+    );
     assert_eq!(dial["actionHook"], format!("{PUBLIC_URL}/jambonz/dial"));
     assert!(
         dial.get("callerId").is_none(),
@@ -187,7 +198,10 @@ async fn silences_reprompt_and_a_closed_mairie_takes_a_callback() {
     assert!(call.listening(), "a silence is asked again");
     let human = call.say("un agent s'il vous plaît").await.unwrap();
     assert_eq!(action(human), "callback");
-    assert!(verb(&human.verbs, "dial").is_none(), "no transfer when closed");
+    assert!(
+        verb(&human.verbs, "dial").is_none(),
+        "no transfer when closed"
+    );
     let tickets = tickets(&h).await;
     assert_eq!(tickets.len(), 1);
     assert_eq!(tickets[0].kind, TicketKind::Callback);
@@ -204,7 +218,9 @@ async fn dtmf_zero_asks_for_a_human_and_a_hang_up_mid_call_closes_the_conversati
     assert!(call.transfer().is_some());
 
     let mut call = jambonz.call("+33612345670", MAIRIE).await.unwrap();
-    call.say("quels sont les horaires de la mairie").await.unwrap();
+    call.say("quels sont les horaires de la mairie")
+        .await
+        .unwrap();
     assert!(call.listening());
     call.hang_up().await.unwrap();
     assert_eq!(call.ended_by(), Some("caller"));
@@ -282,7 +298,12 @@ async fn the_provider_is_chosen_per_commune() {
     let refused = h
         .twilio(
             "/twilio/voice",
-            &twilio_call("CA0000000000000000000000000000b002", CALLER, MAIRIE, "ringing"),
+            &twilio_call(
+                "CA0000000000000000000000000000b002",
+                CALLER,
+                MAIRIE,
+                "ringing",
+            ),
         )
         .await;
     assert_eq!(refused.status(), 403);
@@ -327,14 +348,23 @@ async fn bad_or_missing_credentials_are_refused_and_store_nothing() {
     let good_basic = Some((JAMBONZ_USER, JAMBONZ_PASSWORD));
     let impostors = [
         impostor(&h, None, None),
-        impostor(&h, Some((JAMBONZ_USER, "guessed")), Some(JAMBONZ_WEBHOOK_SECRET)),
+        impostor(
+            &h,
+            Some((JAMBONZ_USER, "guessed")),
+            Some(JAMBONZ_WEBHOOK_SECRET),
+        ),
         impostor(&h, good_basic, Some("guessed-secret")),
         impostor(&h, good_basic, None),
         impostor(&h, None, Some(JAMBONZ_WEBHOOK_SECRET)),
         // Signed 10 minutes ago: a replay.
         h.jambonz().with_clock_offset(-600),
     ];
-    let mut payload = call_info("b3c1e6a2-dead-4000-8000-000000000001", CALLER, MAIRIE, "in-progress");
+    let mut payload = call_info(
+        "b3c1e6a2-dead-4000-8000-000000000001",
+        CALLER,
+        MAIRIE,
+        "in-progress",
+    );
     payload["reason"] = json!("speechDetected");
     payload["speech"] = json!({"alternatives": [{"transcript": "horaires", "confidence": 0.9}]});
     payload["dial_call_status"] = json!("completed");

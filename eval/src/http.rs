@@ -331,7 +331,10 @@ pub(crate) fn trace(
     Ok((decision, actions))
 }
 
-pub(crate) fn header_json(response: &Response, name: &str) -> Result<Option<serde_json::Value>, ReplayError> {
+pub(crate) fn header_json(
+    response: &Response,
+    name: &str,
+) -> Result<Option<serde_json::Value>, ReplayError> {
     let Some(raw) = response.headers().get(name) else {
         return Ok(None);
     };

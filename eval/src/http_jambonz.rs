@@ -148,8 +148,9 @@ impl JambonzBot {
         let verbs: Value = if text.trim().is_empty() {
             json!([])
         } else {
-            serde_json::from_str(&text)
-                .map_err(|error| ReplayError(format!("réponse de {url} : JSON invalide ({error})")))?
+            serde_json::from_str(&text).map_err(|error| {
+                ReplayError(format!("réponse de {url} : JSON invalide ({error})"))
+            })?
         };
         let (say, next) = read_verbs(&verbs, url)?;
         Ok((

@@ -117,9 +117,9 @@ pub fn evaluate(options: &Options) -> Result<Outcome, EvalError> {
             dialogues.retain(|dialogue| {
                 let reason = match dialogue.channel {
                     Channel::Chat => Some("canal chat, sans webhook de téléphonie"),
-                    Channel::Sms if jambonz => Some(
-                        "SMS par jambonz : la réponse part par l'outbox, pas dans le webhook",
-                    ),
+                    Channel::Sms if jambonz => {
+                        Some("SMS par jambonz : la réponse part par l'outbox, pas dans le webhook")
+                    }
                     _ => None,
                 };
                 if let Some(reason) = reason {

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use guichet_connectors::jambonz::BasicCredentials;
 use serde::Deserialize;
-use webhooks::{Body, Call, LoadProvider, Request, Secrets};
 use tokio::sync::Mutex;
+use webhooks::{Body, Call, LoadProvider, Request, Secrets};
 
 #[derive(clap::Args)]
 pub struct Args {

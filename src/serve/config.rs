@@ -160,7 +160,6 @@ pub struct CommuneSettings {
     pub jambonz: CommuneJambonz,
 }
 
-
 /// What a commune may override (its own Twilio account).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]

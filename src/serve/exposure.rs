@@ -48,9 +48,9 @@ impl Providers {
             ("vonage", self.vonage),
             ("jambonz", self.jambonz),
         ]
-            .into_iter()
-            .filter_map(|(name, on)| on.then_some(name))
-            .collect();
+        .into_iter()
+        .filter_map(|(name, on)| on.then_some(name))
+        .collect();
         if names.is_empty() {
             "none".into()
         } else {

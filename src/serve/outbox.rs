@@ -131,11 +131,7 @@ pub fn retry_policy(settings: &OutboxSettings) -> RetryPolicy {
 
 /// Runs until `shutdown` turns true; the batch in flight is finished first, and anything not
 /// sent stays persisted in the outbox for the next start (or another node).
-pub async fn run(
-    state: Arc<AppState>,
-    clients: SmsClients,
-    mut shutdown: watch::Receiver<bool>,
-) {
+pub async fn run(state: Arc<AppState>, clients: SmsClients, mut shutdown: watch::Receiver<bool>) {
     let settings = state.settings.outbox.clone();
     let policy = retry_policy(&settings);
     let lease = Duration::from_secs(settings.lease_seconds);

@@ -147,9 +147,7 @@ impl LoadProvider {
         match self {
             LoadProvider::Twilio => answer.contains("<Hangup/>") || answer.contains("<Dial"),
             LoadProvider::Vonage => answer.contains("\"connect\"") || !answer.contains("\"input\""),
-            LoadProvider::Jambonz => {
-                answer.contains("\"hangup\"") || answer.contains("\"dial\"")
-            }
+            LoadProvider::Jambonz => answer.contains("\"hangup\"") || answer.contains("\"dial\""),
         }
     }
 }
@@ -253,8 +251,8 @@ mod tests {
             }),
             ..Secrets::default()
         };
-        let verifier = WebhookVerifier::new(secrets.jambonz_basic.clone(), Some("s3cret"), 300)
-            .unwrap();
+        let verifier =
+            WebhookVerifier::new(secrets.jambonz_basic.clone(), Some("s3cret"), 300).unwrap();
         let id = LoadProvider::Jambonz.call_id(7, 3);
         let call = Call {
             id: &id,

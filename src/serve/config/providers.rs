@@ -105,8 +105,7 @@ impl Default for JambonzSettings {
             basic_user: String::new(),
             basic_password: None,
             webhook_secret: None,
-            max_signature_age_seconds:
-                guichet_connectors::jambonz::auth::DEFAULT_TOLERANCE_SECONDS,
+            max_signature_age_seconds: guichet_connectors::jambonz::auth::DEFAULT_TOLERANCE_SECONDS,
             api_base_url: guichet_connectors::jambonz::client::DEFAULT_BASE_URL.into(),
             account_sid: String::new(),
             api_key: None,
@@ -125,8 +124,7 @@ impl Default for JambonzSettings {
 impl Settings {
     /// Every provider a commune or `[sms]` names has what it needs.
     pub(super) fn validate_providers(&self) -> anyhow::Result<()> {
-        if self.jambonz.basic_password.is_some() && self.jambonz.basic_user.trim().is_empty()
-        {
+        if self.jambonz.basic_password.is_some() && self.jambonz.basic_user.trim().is_empty() {
             bail!("GUICHET__JAMBONZ__BASIC_PASSWORD needs [jambonz] basic_user");
         }
         self.check_sms_provider("[sms] provider", self.sms.provider)?;
@@ -209,7 +207,6 @@ impl Settings {
             _ => Ok(()),
         }
     }
-
 }
 
 #[cfg(test)]
@@ -222,7 +219,10 @@ mod tests {
         settings.sms.provider = SmsProvider::None;
         settings.communes.get_mut("demo").unwrap().provider = Some(Provider::Jambonz);
         let error = settings.validate().unwrap_err().to_string();
-        assert!(error.contains("[communes.demo] provider = \"jambonz\""), "{error}");
+        assert!(
+            error.contains("[communes.demo] provider = \"jambonz\""),
+            "{error}"
+        );
 
         settings.jambonz.webhook_secret = Some(Secret::new("whsec"));
         settings.validate().unwrap();
@@ -242,6 +242,9 @@ mod tests {
         settings.jambonz.api_key = Some(Secret::new(" "));
         settings.jambonz.basic_user = "jambonz".into();
         let error = settings.validate().unwrap_err().to_string();
-        assert!(error.contains("GUICHET__JAMBONZ__API_KEY is set but empty"), "{error}");
+        assert!(
+            error.contains("GUICHET__JAMBONZ__API_KEY is set but empty"),
+            "{error}"
+        );
     }
 }

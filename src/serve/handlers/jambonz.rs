@@ -13,8 +13,8 @@ use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use guichet_connectors::jambonz::{
-    self, CallHook, CallStatus, DialResult, DialStatus, GatherResult, IncomingMessage,
-    Recognizer, Synthesizer, VerbOptions, verbs,
+    self, CallHook, CallStatus, DialResult, DialStatus, GatherResult, IncomingMessage, Recognizer,
+    Synthesizer, VerbOptions, verbs,
 };
 
 use super::voice::{self, Hook, VoiceProvider, VoiceTurn, Webhook, commune_for, count_rejected};
