@@ -201,6 +201,46 @@ async fn unsigned_and_forged_webhooks_are_refused_and_store_nothing() {
                 assert_eq!(response.status(), 403, "{path} {signature:?}");
             }
         }
+        // jambonz: no credentials, a guessed Basic password, a signature with a guessed secret.
+        let call = json!({"call_sid":"j1","direction":"inbound","from":"+447700900124",
+            "to":MAIRIE,"call_status":"ringing","message_sid":"m1","text":"horaires"});
+        let body = serde_json::to_vec(&call).unwrap();
+        let guessed_basic = guichet_connectors::jambonz::auth::basic_authorization(
+            &guichet_connectors::jambonz::BasicCredentials {
+                username: JAMBONZ_USER.into(),
+                password: "guessed".into(),
+            },
+        );
+        let guessed_signature = guichet_connectors::jambonz::auth::sign(
+            "guessed-secret",
+            &body,
+            Utc::now().timestamp(),
+        );
+        for path in ["/jambonz/call", "/jambonz/gather?seq=1", "/jambonz/sms"] {
+            for (authorization, signature) in [
+                (None, None),
+                (Some(guessed_basic.as_str()), None),
+                (None, Some(guessed_signature.as_str())),
+            ] {
+                let mut request = h
+                    .http
+                    .post(format!("{}{path}", h.base))
+                    .header("Content-Type", "application/json")
+                    .body(body.clone());
+                if let Some(value) = authorization {
+                    request = request.header("Authorization", value);
+                }
+                if let Some(value) = signature {
+                    request = request.header("Jambonz-Signature", value);
+                }
+                let response = request.send().await.unwrap();
+                assert_eq!(
+                    response.status(),
+                    403,
+                    "{path} {authorization:?} {signature:?}"
+                );
+            }
+        }
         assert!(outbox(&h).await.is_empty(), "no SMS queued");
         assert_eq!(sessions(&h).await, 0, "no conversation stored");
         let metrics = h.metrics().await;
@@ -209,7 +249,7 @@ async fn unsigned_and_forged_webhooks_are_refused_and_store_nothing() {
                 &metrics,
                 "guichet_webhooks_rejected_total",
                 &["reason=\"signature\""]
-            ) >= 14.0
+            ) >= 23.0
         );
         h.stop().await;
     }
@@ -221,6 +261,8 @@ async fn a_provider_without_its_secret_has_no_routes() {
         let h = start(&schema, |settings| {
             settings.twilio.auth_token = None;
             settings.vonage.signature_secret = None;
+            settings.jambonz.basic_password = None;
+            settings.jambonz.webhook_secret = None;
         })
         .await;
         for path in [
@@ -229,6 +271,11 @@ async fn a_provider_without_its_secret_has_no_routes() {
             "/vonage/sms",
             "/vonage/answer",
             "/vonage/event",
+            "/jambonz/call",
+            "/jambonz/gather",
+            "/jambonz/dial",
+            "/jambonz/status",
+            "/jambonz/sms",
         ] {
             let response = h
                 .http
@@ -605,6 +652,9 @@ async fn bodies_over_64_kb_are_refused_on_every_route() {
             "/twilio/sms",
             "/vonage/sms",
             "/vonage/input",
+            "/jambonz/call",
+            "/jambonz/gather?seq=1",
+            "/jambonz/sms",
             "/api/v1/conversations",
             "/console/connexion",
         ] {

@@ -125,6 +125,9 @@ enum Segment {
 /// Every leaf setting, as its key path from the top of the file.
 fn setting_paths() -> Vec<Vec<Segment>> {
     let (mut blocks, mut wrappers) = structs(&source("src/serve/config.rs"));
+    let (provider_blocks, provider_wrappers) = structs(&source("src/serve/config/providers.rs"));
+    blocks.extend(provider_blocks);
+    wrappers.extend(provider_wrappers);
     let (notify_blocks, notify_wrappers) = structs(&source("console/src/notify.rs"));
     for name in ["NotificationConfig", "SmtpConfig", "NotificationRoute"] {
         let fields = notify_blocks
@@ -202,8 +205,23 @@ fn secret_keys() -> Vec<String> {
     keys
 }
 
+/// The keys that are secrets in one section only (`SECRET_PATHS` of config.rs, `jambonz.api_key`).
+fn secret_paths() -> Vec<String> {
+    let text = source("src/serve/config.rs");
+    let start = text
+        .find("const SECRET_PATHS")
+        .expect("config.rs declares SECRET_PATHS");
+    let body = &text[start..];
+    let body = &body[body.find("= &[").unwrap() + 4..body.find("];").unwrap()];
+    body.split(',')
+        .map(|key| key.trim().trim_matches('"').to_string())
+        .filter(|key| !key.is_empty())
+        .collect()
+}
+
 fn is_secret(path: &[Segment], secrets: &[String]) -> bool {
     matches!(path.last(), Some(Segment::Key(key)) if secrets.contains(key))
+        || secret_paths().contains(&render(path))
 }
 
 /// The environment variable of a key path (`<ID>` for a commune), or `None` for a key inside a
@@ -432,6 +450,9 @@ auth_token = "demo-own-token"
 
 [privacy]
 pseudonym_key = "pseudonym-key-from-the-secrets-file"
+
+[jambonz]
+webhook_secret = "jambonz-webhook-secret"
 
 [notifications.smtp]
 host = "smtp.villebourg.example"
@@ -1010,8 +1031,12 @@ fn the_docs_name_only_real_variables_routes_and_metrics() {
                 "{doc}: {variable} is no setting"
             );
         }
-        for prefix in ["/twilio/", "/vonage/", "/api/v1/", "/console/"] {
+        for prefix in ["/twilio/", "/vonage/", "/jambonz/", "/api/v1/", "/console/"] {
             for (at, _) in text.match_indices(prefix) {
+                // A file path (`deploy/jambonz/README.md`), not a route.
+                if text[..at].ends_with(|c: char| c.is_ascii_alphanumeric()) {
+                    continue;
+                }
                 let route: String = text[at..]
                     .chars()
                     .take_while(|c| c.is_ascii_alphanumeric() || "/_-.{}".contains(*c))
@@ -1057,6 +1082,11 @@ fn the_docs_name_only_real_variables_routes_and_metrics() {
         "/vonage/event",
         "/vonage/sms",
         "/vonage/status",
+        "/jambonz/call",
+        "/jambonz/gather",
+        "/jambonz/dial",
+        "/jambonz/status",
+        "/jambonz/sms",
         "/healthz",
         "/readyz",
         "/metrics",

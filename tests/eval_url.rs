@@ -1,5 +1,6 @@
 //! `guichet eval --url` against a live, in-process `guichet serve` on 127.0.0.1: demo voice
-//! dialogues recorded during opening hours go through the signed Twilio webhooks, the engine,
+//! dialogues recorded during opening hours go through the signed Twilio webhooks (then the
+//! jambonz ones, Basic credentials and `Jambonz-Signature`), the engine,
 //! the store and the TwiML rendering, are scored, and must decide exactly what the in-process
 //! replay decides (the service honours the dialogue's instant, `X-Guichet-Now`, because it runs
 //! on a frozen test clock).
@@ -11,8 +12,9 @@ use std::path::PathBuf;
 
 use guichet::serve::config::SmsProvider;
 use guichet_agent::{Action, Channel};
+use guichet_connectors::jambonz::BasicCredentials;
 use guichet_eval::gates::Gates;
-use guichet_eval::http::{HttpOptions, parse_base_url};
+use guichet_eval::http::{HttpOptions, WebhookProvider, parse_base_url};
 use guichet_eval::{Options, Outcome, evaluate};
 use guichet_knowledge::{Knowledge, ScheduleQuery};
 use guichet_store::Store;
@@ -76,7 +78,17 @@ async fn run(options: Options) -> Outcome {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn demo_dialogues_replay_over_the_live_service_as_in_process() {
+async fn demo_dialogues_replay_over_the_twilio_webhooks_as_in_process() {
+    replay_over(WebhookProvider::Twilio).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_dialogues_replay_over_the_jambonz_webhooks_as_in_process() {
+    replay_over(WebhookProvider::Jambonz).await;
+}
+
+/// The demo dialogues through `provider`'s webhooks decide what they decide in process.
+async fn replay_over(provider: WebhookProvider) {
     // The service signs and links its TwiML with its public URL: it must be the one the eval
     // posts to, so the port is chosen before the service starts.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -92,7 +104,17 @@ async fn demo_dialogues_replay_over_the_live_service_as_in_process() {
 
     let dialogues = voice_dialogues_during_opening_hours();
     let mut http = HttpOptions::new(parse_base_url(&public).unwrap(), MAIRIE);
-    http.auth_token = Some(h.token());
+    http.provider = provider;
+    match provider {
+        WebhookProvider::Twilio => http.auth_token = Some(h.token()),
+        WebhookProvider::Jambonz => {
+            http.jambonz_secret = Some(JAMBONZ_WEBHOOK_SECRET.into());
+            http.jambonz_basic = Some(BasicCredentials {
+                username: JAMBONZ_USER.into(),
+                password: JAMBONZ_PASSWORD.into(),
+            });
+        }
+    }
     let over_http = run(options(&dialogues, Some(http))).await;
     let in_process = run(options(&dialogues, None)).await;
 

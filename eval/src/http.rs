@@ -40,6 +40,22 @@ pub struct HttpOptions {
     pub to: String,
     pub account_sid: String,
     pub timeout: Duration,
+    /// Whose webhooks the dialogues go through.
+    pub provider: WebhookProvider,
+    /// jambonz: the account's webhook secret (`Jambonz-Signature`), and the Basic credentials
+    /// of the application's webhooks; `None`: not sent.
+    pub jambonz_secret: Option<String>,
+    pub jambonz_basic: Option<guichet_connectors::jambonz::BasicCredentials>,
+}
+
+/// The webhooks `guichet eval --url` posts to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WebhookProvider {
+    /// `/twilio/voice`, `/twilio/voice/turn`, `/twilio/sms` (see this module).
+    #[default]
+    Twilio,
+    /// `/jambonz/call`, `/jambonz/gather`, `/jambonz/status` (see [`crate::http_jambonz`]).
+    Jambonz,
 }
 
 impl HttpOptions {
@@ -50,6 +66,9 @@ impl HttpOptions {
             to: to.into(),
             account_sid: "ACguichet0eval0000000000000000000".to_owned(),
             timeout: Duration::from_secs(10),
+            provider: WebhookProvider::Twilio,
+            jambonz_secret: None,
+            jambonz_basic: None,
         }
     }
 }
@@ -151,7 +170,7 @@ impl HttpBot {
 }
 
 /// A Twilio-shaped call id, stable per dialogue: "CA" + 32 hex digits.
-fn call_sid(call: &CallInfo<'_>) -> String {
+pub(crate) fn call_sid(call: &CallInfo<'_>) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in call.conversation_id.bytes() {
         hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
@@ -268,12 +287,28 @@ impl Bot for HttpBot {
 
 /// The texts said, the decision and actions from the headers, and the next `<Gather>` URL.
 fn read(response: Response, url: &Url) -> Result<(Observed, Option<Url>), ReplayError> {
-    let decision_json = header_json(&response, DECISION_HEADER)?;
-    let actions_json = header_json(&response, ACTIONS_HEADER)?;
+    let (decision, actions) = trace(&response)?;
     let body = response
         .text()
         .map_err(|error| ReplayError(format!("réponse de {url} illisible : {error}")))?;
     let twiml = parse_twiml(&body, url)?;
+    Ok((
+        Observed {
+            say: twiml.say,
+            decision,
+            actions,
+        },
+        twiml.gather_action,
+    ))
+}
+
+/// The decision and actions of a turn, from the response headers.
+#[allow(clippy::type_complexity)]
+pub(crate) fn trace(
+    response: &Response,
+) -> Result<(Option<Decision>, Option<Vec<Action>>), ReplayError> {
+    let decision_json = header_json(response, DECISION_HEADER)?;
+    let actions_json = header_json(response, ACTIONS_HEADER)?;
     let decision = decision_json
         .as_ref()
         .map(|value| {
@@ -293,17 +328,13 @@ fn read(response: Response, url: &Url) -> Result<(Observed, Option<Url>), Replay
                 })
         })
         .transpose()?;
-    Ok((
-        Observed {
-            say: twiml.say,
-            decision,
-            actions,
-        },
-        twiml.gather_action,
-    ))
+    Ok((decision, actions))
 }
 
-fn header_json(response: &Response, name: &str) -> Result<Option<serde_json::Value>, ReplayError> {
+pub(crate) fn header_json(
+    response: &Response,
+    name: &str,
+) -> Result<Option<serde_json::Value>, ReplayError> {
     let Some(raw) = response.headers().get(name) else {
         return Ok(None);
     };

@@ -10,6 +10,7 @@ pub mod false_answers;
 pub mod gates;
 pub mod history;
 pub mod http;
+pub mod http_jambonz;
 pub mod inprocess;
 pub mod metrics;
 pub mod progress;

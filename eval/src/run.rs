@@ -10,10 +10,11 @@ use guichet_knowledge::Knowledge;
 use crate::baseline::{self, Comparison};
 use crate::dialogue::{self, Dialogue, LoadErrors, Split};
 use crate::gates::Gates;
-use crate::http::{HttpBot, HttpOptions};
+use crate::http::{HttpBot, HttpOptions, WebhookProvider};
+use crate::http_jambonz::JambonzBot;
 use crate::inprocess::InProcess;
 use crate::progress::Progress;
-use crate::replay::{DialogueRun, replay_all};
+use crate::replay::{DialogueRun, ReplayError, replay_all};
 use crate::report::{Report, html, junit};
 
 #[derive(Debug, thiserror::Error)]
@@ -112,19 +113,29 @@ pub fn evaluate(options: &Options) -> Result<Outcome, EvalError> {
             )
         }
         Some(http) => {
+            let jambonz = http.provider == WebhookProvider::Jambonz;
             dialogues.retain(|dialogue| {
-                let keep = dialogue.channel != Channel::Chat;
-                if !keep {
-                    skipped.push(format!("{} : canal chat, sans webhook Twilio", dialogue.id));
+                let reason = match dialogue.channel {
+                    Channel::Chat => Some("canal chat, sans webhook de téléphonie"),
+                    Channel::Sms if jambonz => {
+                        Some("SMS par jambonz : la réponse part par l'outbox, pas dans le webhook")
+                    }
+                    _ => None,
+                };
+                if let Some(reason) = reason {
+                    skipped.push(format!("{} : {reason}", dialogue.id));
                 }
-                keep
+                reason.is_none()
             });
-            let bot =
-                HttpBot::new(http.clone()).map_err(|error| EvalError::Http(error.to_string()))?;
-            (
-                replay_with_progress(&bot, &dialogues),
-                http.base_url.to_string(),
-            )
+            let http_error = |error: ReplayError| EvalError::Http(error.to_string());
+            let runs = if jambonz {
+                let bot = JambonzBot::new(http.clone()).map_err(http_error)?;
+                replay_with_progress(&bot, &dialogues)
+            } else {
+                let bot = HttpBot::new(http.clone()).map_err(http_error)?;
+                replay_with_progress(&bot, &dialogues)
+            };
+            (runs, http.base_url.to_string())
         }
     };
     if let Some(error) = runs.first().and_then(|run| run.start_error.clone())

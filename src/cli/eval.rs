@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use guichet_eval::gates::Gates;
-use guichet_eval::http::HttpOptions;
+use guichet_eval::http::{HttpOptions, WebhookProvider};
 use guichet_eval::report::table;
 use guichet_eval::{FileFormat, Options, Outcome, Report};
 use guichet_store::{NewEvalRun, Store};
@@ -37,12 +37,21 @@ pub struct Args {
     /// Dialogue files or folders [default: <COMMUNE>/dialogues]
     #[arg(long, num_args = 1..)]
     dialogues: Vec<PathBuf>,
-    /// Replay over HTTP through the signed Twilio webhook of a running server at this base URL
+    /// Replay over HTTP through the signed webhooks of a running server at this base URL
     #[arg(long)]
     url: Option<String>,
+    /// Whose webhooks --url goes through
+    #[arg(long, value_enum, default_value = "twilio")]
+    provider: WebhookArg,
     /// Twilio auth token to sign the webhook requests with (--url)
     #[arg(long, env = "GUICHET__TWILIO__AUTH_TOKEN", hide_env_values = true)]
     auth_token: Option<String>,
+    /// jambonz webhook secret to sign the requests with (--url --provider jambonz)
+    #[arg(long, env = "GUICHET__JAMBONZ__WEBHOOK_SECRET", hide_env_values = true)]
+    jambonz_secret: Option<String>,
+    /// jambonz Basic credentials, `user:password` (--url --provider jambonz)
+    #[arg(long, env = "GUICHET_EVAL_JAMBONZ_BASIC", hide_env_values = true)]
+    jambonz_basic: Option<String>,
     /// The number called (`To`), which selects the commune on the server (--url)
     #[arg(long, default_value = "+33100000000")]
     to: String,
@@ -77,6 +86,12 @@ pub struct Args {
     /// Do not record the run in the store
     #[arg(long)]
     no_record: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum WebhookArg {
+    Twilio,
+    Jambonz,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -118,6 +133,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 guichet_eval::http::parse_base_url(url).with_context(|| format!("--url {url}"))?;
             let mut options = HttpOptions::new(base_url, args.to.clone());
             options.auth_token = args.auth_token.clone();
+            options.provider = match args.provider {
+                WebhookArg::Twilio => WebhookProvider::Twilio,
+                WebhookArg::Jambonz => WebhookProvider::Jambonz,
+            };
+            options.jambonz_secret = args.jambonz_secret.clone();
+            options.jambonz_basic = match &args.jambonz_basic {
+                None => None,
+                Some(pair) => {
+                    let (username, password) = pair
+                        .split_once(':')
+                        .context("--jambonz-basic: expected user:password")?;
+                    Some(guichet_connectors::jambonz::BasicCredentials {
+                        username: username.to_owned(),
+                        password: password.to_owned(),
+                    })
+                }
+            };
             Some(options)
         }
     };

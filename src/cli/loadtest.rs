@@ -1,4 +1,7 @@
-//! `guichet loadtest`: signed Twilio calls against a running server (loopback), measured.
+//! `guichet loadtest`: signed calls against a running server (loopback), measured, through the
+//! webhooks of Twilio, Vonage or jambonz (`--provider`, see [`webhooks`]).
+
+mod webhooks;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -7,9 +10,10 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
-use guichet_connectors::twilio::{SIGNATURE_HEADER, signature};
+use guichet_connectors::jambonz::BasicCredentials;
 use serde::Deserialize;
 use tokio::sync::Mutex;
+use webhooks::{Body, Call, LoadProvider, Request, Secrets};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -25,9 +29,22 @@ pub struct Args {
     /// Stop after this many seconds even if calls remain
     #[arg(long, default_value_t = 60)]
     duration: u64,
+    /// Whose webhooks the calls go through
+    #[arg(long, value_enum, default_value = "twilio")]
+    provider: LoadProvider,
     /// Twilio auth token to sign the webhooks with (the server's GUICHET__TWILIO__AUTH_TOKEN)
-    #[arg(long, env = "GUICHET_LOADTEST_AUTH_TOKEN")]
+    #[arg(long, env = "GUICHET_LOADTEST_AUTH_TOKEN", hide_env_values = true)]
     auth_token: Option<String>,
+    /// Vonage signature secret (the server's GUICHET__VONAGE__SIGNATURE_SECRET)
+    #[arg(long, env = "GUICHET_LOADTEST_VONAGE_SECRET", hide_env_values = true)]
+    vonage_secret: Option<String>,
+    /// jambonz webhook secret (the server's GUICHET__JAMBONZ__WEBHOOK_SECRET)
+    #[arg(long, env = "GUICHET_LOADTEST_JAMBONZ_SECRET", hide_env_values = true)]
+    jambonz_secret: Option<String>,
+    /// jambonz Basic credentials, `user:password` (the server's [jambonz] basic_username and
+    /// GUICHET__JAMBONZ__BASIC_PASSWORD)
+    #[arg(long, env = "GUICHET_LOADTEST_JAMBONZ_BASIC", hide_env_values = true)]
+    jambonz_basic: Option<String>,
     /// Public URL the server signs against (default: --url)
     #[arg(long)]
     public_url: Option<String>,
@@ -157,8 +174,8 @@ struct Tally {
 struct Plan {
     client: reqwest::Client,
     url: String,
-    public_url: String,
-    token: Option<String>,
+    provider: LoadProvider,
+    secrets: Secrets,
     to: String,
     dialogues: Vec<Vec<String>>,
     deadline: Instant,
@@ -177,16 +194,18 @@ impl Plan {
         }
     }
 
-    async fn post(&self, path: &str, params: Vec<(String, String)>) -> Result<String, String> {
-        let mut request = self
-            .client
-            .post(format!("{}{path}", self.url))
-            .form(&params);
-        if let Some(token) = &self.token {
-            let signed = signature::sign(token, &format!("{}{path}", self.public_url), &params);
-            request = request.header(SIGNATURE_HEADER, signed);
+    async fn post(&self, request: Request) -> Result<String, String> {
+        let mut builder = self.client.post(format!("{}{}", self.url, request.path));
+        builder = match request.body {
+            Body::Form(params) => builder.form(&params),
+            Body::Json(bytes) => builder
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(bytes),
+        };
+        for (name, value) in request.headers {
+            builder = builder.header(name, value);
         }
-        let response = request.send().await.map_err(|e| e.to_string())?;
+        let response = builder.send().await.map_err(|e| e.to_string())?;
         let status = response.status();
         let body = response.text().await.map_err(|e| e.to_string())?;
         if status.is_success() {
@@ -197,35 +216,29 @@ impl Plan {
     }
 
     async fn call(&self, index: usize, tally: &Mutex<Tally>) {
-        let call_sid = format!("CA{:016x}{:016x}", self.run_id, index);
+        let id = self.provider.call_id(self.run_id, index);
         let from = format!("+3361{:07}", index % 10_000_000);
-        let base = vec![
-            ("CallSid".to_string(), call_sid.clone()),
-            ("From".to_string(), from),
-            ("To".to_string(), self.to.clone()),
-            ("CallStatus".to_string(), "in-progress".to_string()),
-        ];
+        let call = Call {
+            id: &id,
+            from: &from,
+            to: &self.to,
+        };
         let dialogue = &self.dialogues[index % self.dialogues.len()];
         let mut latencies = Vec::with_capacity(dialogue.len() + 1);
         let mut error = None;
         let started = self.turn_start().await;
-        match self.post("/twilio/voice", base.clone()).await {
+        match self.post(self.provider.start(&self.secrets, &call)).await {
             Ok(_) => latencies.push(started.elapsed()),
             Err(e) => error = Some(e),
         }
         if error.is_none() {
             for (seq, phrase) in dialogue.iter().enumerate() {
-                let mut params = base.clone();
-                params.push(("SpeechResult".into(), phrase.clone()));
-                params.push(("Confidence".into(), "0.92".into()));
+                let request = self.provider.turn(&self.secrets, &call, seq + 1, phrase);
                 let started = self.turn_start().await;
-                match self
-                    .post(&format!("/twilio/voice/turn?seq={}", seq + 1), params)
-                    .await
-                {
-                    Ok(twiml) => {
+                match self.post(request).await {
+                    Ok(answer) => {
                         latencies.push(started.elapsed());
-                        if twiml.contains("<Hangup/>") || twiml.contains("<Dial") {
+                        if self.provider.ends_call(&answer) {
                             break;
                         }
                     }
@@ -236,10 +249,7 @@ impl Plan {
                 }
             }
         }
-        let mut status = base;
-        status.retain(|(k, _)| k != "CallStatus");
-        status.push(("CallStatus".into(), "completed".into()));
-        let _ = self.post("/twilio/status", status).await;
+        let _ = self.post(self.provider.end(&self.secrets, &call)).await;
         let mut tally = tally.lock().await;
         tally.latencies.extend(latencies);
         tally.calls_done += 1;
@@ -308,6 +318,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     {
         bail!("--rate must be a positive number of turns per second");
     }
+    let jambonz_basic = match &args.jambonz_basic {
+        None => None,
+        Some(pair) => {
+            let Some((username, password)) = pair.split_once(':') else {
+                bail!("--jambonz-basic: expected user:password");
+            };
+            Some(BasicCredentials {
+                username: username.to_string(),
+                password: password.to_string(),
+            })
+        }
+    };
     // One thread: the tool shares the machine with the server it measures, and a single-threaded
     // client takes less of it (no hand-offs between worker threads) than a pool would.
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -325,14 +347,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         let plan = Arc::new(Plan {
             client: client.clone(),
-            public_url: args
-                .public_url
-                .clone()
-                .unwrap_or_else(|| url.clone())
-                .trim_end_matches('/')
-                .to_string(),
+            provider: args.provider,
+            secrets: Secrets {
+                twilio_token: args.auth_token.clone(),
+                public_url: args
+                    .public_url
+                    .clone()
+                    .unwrap_or_else(|| url.clone())
+                    .trim_end_matches('/')
+                    .to_string(),
+                vonage_secret: args.vonage_secret.clone(),
+                jambonz_secret: args.jambonz_secret.clone(),
+                jambonz_basic,
+            },
             url: url.clone(),
-            token: args.auth_token.clone(),
             to: args.to.clone(),
             dialogues: phrasings(&args.dialogues, args.turns_per_call.max(1)),
             deadline: Instant::now() + Duration::from_secs(args.duration),
@@ -375,7 +403,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .rate
             .map_or_else(String::new, |rate| format!(", paced at {rate:.0} turns/s"));
         println!(
-            "guichet loadtest: {} calls, {} turns in {:.2} s ({} concurrent{pace})",
+            "guichet loadtest ({}): {} calls, {} turns in {:.2} s ({} concurrent{pace})",
+            args.provider.name(),
             tally.calls_done,
             turns,
             elapsed.as_secs_f64(),

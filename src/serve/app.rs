@@ -8,7 +8,10 @@ use axum::routing::{get, post};
 use tower_http::limit::RequestBodyLimitLayer;
 
 use super::exposure::Providers;
-use super::handlers::{api, ops, twilio, vonage};
+use super::handlers::jambonz::{self, Jambonz};
+use super::handlers::twilio::Twilio;
+use super::handlers::vonage::Vonage;
+use super::handlers::{api, ops, twilio, voice, vonage};
 use super::state::AppState;
 
 /// Every route; a provider's webhooks only when its secret is configured (else 404, see
@@ -22,8 +25,8 @@ pub fn router(state: Arc<AppState>) -> Router {
     let mut router = Router::new();
     if providers.twilio {
         router = router
-            .route("/twilio/voice", post(twilio::voice))
-            .route("/twilio/voice/turn", post(twilio::turn))
+            .route("/twilio/voice", post(voice::start::<Twilio>))
+            .route("/twilio/voice/turn", post(voice::turn::<Twilio>))
             .route("/twilio/sms", post(twilio::sms))
             .route("/twilio/status", post(twilio::status));
     }
@@ -31,12 +34,20 @@ pub fn router(state: Arc<AppState>) -> Router {
         router = router
             .route(
                 "/vonage/answer",
-                get(vonage::answer_get).post(vonage::answer_post),
+                get(voice::start::<Vonage>).post(voice::start::<Vonage>),
             )
             .route("/vonage/event", post(vonage::event))
-            .route("/vonage/input", post(vonage::input))
+            .route("/vonage/input", post(voice::turn::<Vonage>))
             .route("/vonage/sms", post(vonage::sms))
             .route("/vonage/status", post(vonage::status));
+    }
+    if providers.jambonz {
+        router = router
+            .route("/jambonz/call", post(voice::start::<Jambonz>))
+            .route("/jambonz/gather", post(voice::turn::<Jambonz>))
+            .route("/jambonz/dial", post(jambonz::dial))
+            .route("/jambonz/status", post(jambonz::status))
+            .route("/jambonz/sms", post(jambonz::sms));
     }
     let router = router
         .route("/api/v1/conversations", post(api::create))

@@ -13,6 +13,10 @@ use anyhow::{Context as _, bail};
 use config::{Config, Environment, File, FileFormat};
 use serde::Deserialize;
 
+mod providers;
+
+pub use providers::{CommuneJambonz, JambonzSettings, Provider};
+
 /// A secret value: deserialised like a string, never shown.
 #[derive(Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(transparent)]
@@ -42,7 +46,12 @@ const SECRET_KEYS: &[&str] = &[
     "pseudonym_key",
     "password",
     "webhook_token",
+    "basic_password",
+    "webhook_secret",
 ];
+
+/// Keys that are secrets in one section only (`[vonage] api_key` is not a secret).
+const SECRET_PATHS: &[&str] = &["jambonz.api_key"];
 
 /// The documented environment variable of the database URL (service and CLI).
 pub const DATABASE_URL_ENV: &str = "GUICHET__DATABASE__URL";
@@ -82,7 +91,7 @@ fn configuration_environment(mut vars: config::Map<String, String>) -> config::M
     vars
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SmsProvider {
     /// SMS stay queued in the outbox (the demo).
@@ -90,6 +99,8 @@ pub enum SmsProvider {
     None,
     Twilio,
     Vonage,
+    /// jambonz's REST API (the account's SMPP carrier).
+    Jambonz,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -108,6 +119,7 @@ pub struct Settings {
     pub sms: SmsSettings,
     pub twilio: TwilioSettings,
     pub vonage: VonageSettings,
+    pub jambonz: JambonzSettings,
     pub outbox: OutboxSettings,
     pub api: ApiSettings,
     pub privacy: PrivacySettings,
@@ -141,7 +153,11 @@ pub struct CommuneSettings {
     pub dir: PathBuf,
     /// Numbers (E.164) of this commune: the called number selects the commune.
     pub numbers: Vec<String>,
+    /// The one provider this commune is reached through; `None`: any configured provider's
+    /// webhooks, and SMS through `[sms] provider`.
+    pub provider: Option<Provider>,
     pub twilio: CommuneTwilio,
+    pub jambonz: CommuneJambonz,
 }
 
 /// What a commune may override (its own Twilio account).
@@ -311,6 +327,7 @@ impl Default for Settings {
             sms: SmsSettings::default(),
             twilio: TwilioSettings::default(),
             vonage: VonageSettings::default(),
+            jambonz: JambonzSettings::default(),
             outbox: OutboxSettings::default(),
             api: ApiSettings::default(),
             privacy: PrivacySettings::default(),
@@ -395,7 +412,7 @@ impl Settings {
             CommuneSettings {
                 dir: PathBuf::from("communes/demo"),
                 numbers: Vec::new(),
-                twilio: CommuneTwilio::default(),
+                ..CommuneSettings::default()
             },
         );
         settings.fallback_commune = Some("demo".into());
@@ -468,6 +485,18 @@ impl Settings {
                 &self.vonage.signature_secret,
             ),
             (
+                "GUICHET__JAMBONZ__BASIC_PASSWORD".to_string(),
+                &self.jambonz.basic_password,
+            ),
+            (
+                "GUICHET__JAMBONZ__WEBHOOK_SECRET".to_string(),
+                &self.jambonz.webhook_secret,
+            ),
+            (
+                "GUICHET__JAMBONZ__API_KEY".to_string(),
+                &self.jambonz.api_key,
+            ),
+            (
                 "GUICHET__PRIVACY__PSEUDONYM_KEY".to_string(),
                 &self.privacy.pseudonym_key,
             ),
@@ -492,23 +521,7 @@ impl Settings {
         {
             bail!("fallback_commune {fallback:?} is not one of [communes]");
         }
-        match self.sms.provider {
-            SmsProvider::Twilio
-                if self.twilio.account_sid.is_empty() || self.twilio.auth_token.is_none() =>
-            {
-                bail!(
-                    "[sms] provider = \"twilio\" needs [twilio] account_sid and GUICHET__TWILIO__AUTH_TOKEN"
-                )
-            }
-            SmsProvider::Vonage
-                if self.vonage.api_key.is_empty() || self.vonage.api_secret.is_none() =>
-            {
-                bail!(
-                    "[sms] provider = \"vonage\" needs [vonage] api_key and GUICHET__VONAGE__API_SECRET"
-                )
-            }
-            _ => Ok(()),
-        }
+        self.validate_providers()
     }
 
     /// The public base URL, without a trailing slash.
@@ -533,7 +546,7 @@ fn refuse_secrets_in(file: &Path) -> anyhow::Result<()> {
             } else {
                 format!("{path}.{key}")
             };
-            if SECRET_KEYS.contains(&key.as_str()) {
+            if SECRET_KEYS.contains(&key.as_str()) || SECRET_PATHS.contains(&here.as_str()) {
                 return Some(here);
             }
             // Tables, and the tables of a list (`[[notifications.routes]] webhook_token`).

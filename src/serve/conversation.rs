@@ -133,6 +133,9 @@ pub struct Outcome {
     pub seq: u32,
     /// True when this is the stored answer to a retried webhook.
     pub replayed: bool,
+    /// The ids of the turn's tickets, when the store gave them (empty for a turn replayed
+    /// from the session or kept in the spool): a transfer passes its ticket id to the standard.
+    pub tickets: Vec<i64>,
 }
 
 impl Outcome {
@@ -308,6 +311,7 @@ async fn handle_turn(
             started_at,
         );
         // `counted`: a new turn for the decision metrics; `replayed`: the store already had it.
+        let mut tickets = Vec::new();
         let (counted, replayed) = match keep_turn(state, &record).await {
             Kept::Saved(saved) if saved.conflict => {
                 // Another message of the conversation took this turn's `seq` (two SMS at once,
@@ -324,8 +328,10 @@ async fn handle_turn(
             Kept::Saved(saved) if !saved.inserted => {
                 // This very turn is already stored (a retried webhook raced its original, or a
                 // message seen several turns ago): the answer it got then.
-                if let Some(outcome) = stored_outcome(state, commune, inbound, &record.turn).await?
+                if let Some(mut outcome) =
+                    stored_outcome(state, commune, inbound, &record.turn).await?
                 {
+                    outcome.tickets = saved.ticket_ids;
                     return Ok(outcome);
                 }
                 (false, true)
@@ -347,6 +353,7 @@ async fn handle_turn(
                     state.console.notify_tickets_changed();
                 }
                 remember(state, inbound, &record, envelope);
+                tickets = saved.ticket_ids;
                 (saved.inserted, false)
             }
             Kept::Spooled => {
@@ -367,6 +374,7 @@ async fn handle_turn(
                         reply,
                         seq,
                         replayed: false,
+                        tickets: Vec::new(),
                     });
                 }
                 // A message answered but kept nowhere would be a promise nobody keeps (a
@@ -406,6 +414,7 @@ async fn handle_turn(
             reply,
             seq,
             replayed,
+            tickets,
         });
     }
     tracing::warn!(
@@ -444,6 +453,7 @@ async fn replay(
             reply,
             seq: wanted,
             replayed: true,
+            tickets: Vec::new(),
         })
     };
     if let Some(reply) = envelope
@@ -490,6 +500,7 @@ async fn stored_outcome(
             reply,
             seq,
             replayed: true,
+            tickets: Vec::new(),
         }))
 }
 

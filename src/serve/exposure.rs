@@ -6,10 +6,10 @@ use std::net::SocketAddr;
 
 use anyhow::bail;
 
-use super::config::Settings;
+use super::config::{Provider, Settings};
 
 /// The settings that lock a door: one of them (or an API key) is needed to serve beyond
-/// loopback. jambonz's are listed for when its routes are wired: they follow the same rule.
+/// loopback.
 pub const SECRET_SETTINGS: &[&str] = &[
     "GUICHET__TWILIO__AUTH_TOKEN",
     "GUICHET__VONAGE__SIGNATURE_SECRET",
@@ -24,31 +24,33 @@ pub struct Providers {
     pub twilio: bool,
     /// A Vonage signature secret is configured.
     pub vonage: bool,
+    /// jambonz Basic credentials or a webhook secret are configured.
+    pub jambonz: bool,
 }
 
 impl Providers {
     pub fn of(settings: &Settings) -> Providers {
-        let twilio = settings.twilio.auth_token.is_some()
-            || settings
-                .communes
-                .values()
-                .any(|commune| commune.twilio.auth_token.is_some());
         Providers {
-            twilio,
-            vonage: settings.vonage.signature_secret.is_some(),
+            twilio: settings.provider_configured(Provider::Twilio),
+            vonage: settings.provider_configured(Provider::Vonage),
+            jambonz: settings.provider_configured(Provider::Jambonz),
         }
     }
 
     pub fn any(self) -> bool {
-        self.twilio || self.vonage
+        self.twilio || self.vonage || self.jambonz
     }
 
-    /// For the start-up log: `twilio,vonage`, or `aucun`.
+    /// For the start-up log: `twilio,vonage,jambonz`, or `none`.
     pub fn names(self) -> String {
-        let names: Vec<&str> = [("twilio", self.twilio), ("vonage", self.vonage)]
-            .into_iter()
-            .filter_map(|(name, on)| on.then_some(name))
-            .collect();
+        let names: Vec<&str> = [
+            ("twilio", self.twilio),
+            ("vonage", self.vonage),
+            ("jambonz", self.jambonz),
+        ]
+        .into_iter()
+        .filter_map(|(name, on)| on.then_some(name))
+        .collect();
         if names.is_empty() {
             "none".into()
         } else {
@@ -125,5 +127,22 @@ mod tests {
         assert_eq!(Providers::of(&settings).names(), "twilio");
         settings.vonage.signature_secret = Some(Secret::new("s"));
         assert_eq!(Providers::of(&settings).names(), "twilio,vonage");
+        settings.jambonz.basic_password = Some(Secret::new("p"));
+        assert_eq!(
+            Providers::of(&settings).names(),
+            "twilio,vonage",
+            "a Basic password without its user locks nothing"
+        );
+        settings.jambonz.basic_user = "guichet".into();
+        assert_eq!(Providers::of(&settings).names(), "twilio,vonage,jambonz");
+    }
+
+    #[test]
+    fn a_jambonz_webhook_secret_locks_a_door() {
+        let mut settings = Settings::demo();
+        settings.listen = "0.0.0.0:8080".parse().unwrap();
+        assert!(check_bind(&settings, 0).is_err());
+        settings.jambonz.webhook_secret = Some(Secret::new("whsec"));
+        assert!(check_bind(&settings, 0).is_ok());
     }
 }

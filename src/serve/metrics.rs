@@ -5,7 +5,7 @@
 //! |---|---|---|---|
 //! | `guichet_build_info` | gauge (always 1) | `version` | the running version |
 //! | `guichet_http_requests_total` | counter | `route`, `status` | HTTP requests answered, by route template (`/twilio/voice`, `/api/v1/conversations/{id}/turns`; `unmatched` for 404s) and status code |
-//! | `guichet_turns_total` | counter | `provider`, `channel` | turns handled (`provider`: twilio, vonage, api) |
+//! | `guichet_turns_total` | counter | `provider`, `channel` | turns handled (`provider`: twilio, vonage, jambonz, api) |
 //! | `guichet_turn_duration_seconds` | histogram | `provider` | time to answer a webhook turn |
 //! | `guichet_decisions_total` | counter | `tenant`, `action` | the engine's decisions (appears with the first turn) |
 //! | `guichet_handoffs_total` | counter | `tenant`, `kind` | handoffs to humans (`kind`: transfer, callback) |
@@ -37,7 +37,7 @@ use prometheus::{
 };
 
 /// Providers that send SMS and sign webhooks.
-const PROVIDERS: [&str; 2] = ["twilio", "vonage"];
+const PROVIDERS: [&str; 3] = ["twilio", "vonage", "jambonz"];
 
 /// The latency buckets of turns and store calls (seconds).
 const SECONDS_BUCKETS: [f64; 12] = [

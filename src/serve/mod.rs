@@ -95,7 +95,7 @@ impl Running {
 
 /// Loads the communes, connects the store, binds `settings.listen` and serves.
 pub async fn start(settings: Settings) -> anyhow::Result<Running> {
-    let sms_client = outbox::client(&settings)?;
+    let sms_clients = outbox::SmsClients::of(&settings)?;
     let listen = settings.listen;
     let providers = exposure::Providers::of(&settings);
     if !settings.twilio.verify_signatures || !settings.vonage.verify_signatures {
@@ -161,7 +161,8 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         .await
     });
     let drainer = tokio::spawn(spool::run(state.clone(), stopped.clone()));
-    let worker = sms_client.map(|client| tokio::spawn(outbox::run(state.clone(), client, stopped)));
+    let worker = (!sms_clients.is_empty())
+        .then(|| tokio::spawn(outbox::run(state.clone(), sms_clients, stopped)));
     let retention_every =
         Duration::from_secs(state.settings.console.retention_interval_minutes.max(1) * 60);
     let background = vec![

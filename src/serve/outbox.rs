@@ -1,6 +1,7 @@
 //! The outbox worker: claims due SMS, sends them, records the outcome. Backoff and dead-lettering
 //! are the store's `RetryPolicy`; which failures are worth retrying is the connectors' rule.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,10 +15,57 @@ use super::config::{OutboxSettings, Settings, SmsProvider};
 use super::metrics::SmsFailure;
 use super::state::AppState;
 
-/// The SMS client of the configured provider (`None`: SMS stay queued).
-pub fn client(settings: &Settings) -> anyhow::Result<Option<SmsClient>> {
+/// The SMS client of each commune, by the provider its SMS go out through (its own
+/// `provider`, else `[sms] provider`); one client per provider, shared.
+#[derive(Debug, Clone, Default)]
+pub struct SmsClients {
+    by_tenant: HashMap<String, SmsClient>,
+}
+
+impl SmsClients {
+    pub fn of(settings: &Settings) -> anyhow::Result<SmsClients> {
+        let mut by_provider: HashMap<SmsProvider, Option<SmsClient>> = HashMap::new();
+        let mut by_tenant = HashMap::new();
+        for (id, commune) in &settings.communes {
+            let provider = settings.sms_provider_of(commune);
+            let client = match by_provider.get(&provider) {
+                Some(client) => client.clone(),
+                None => {
+                    let client = client(settings, provider)?;
+                    by_provider.insert(provider, client.clone());
+                    client
+                }
+            };
+            if let Some(client) = client {
+                by_tenant.insert(id.clone(), client);
+            }
+        }
+        Ok(SmsClients { by_tenant })
+    }
+
+    /// The client sending `tenant`'s SMS (`None`: its SMS stay queued).
+    pub fn for_tenant(&self, tenant: &str) -> Option<&SmsClient> {
+        self.by_tenant.get(tenant)
+    }
+
+    /// Whether any commune sends SMS (else no worker runs: SMS stay queued).
+    pub fn is_empty(&self) -> bool {
+        self.by_tenant.is_empty()
+    }
+
+    /// The providers in use, for the start-up log (`jambonz,twilio`).
+    pub fn names(&self) -> String {
+        let mut names: Vec<&str> = self.by_tenant.values().map(SmsClient::provider).collect();
+        names.sort_unstable();
+        names.dedup();
+        names.join(",")
+    }
+}
+
+/// The SMS client of `provider` (`None`: SMS stay queued).
+fn client(settings: &Settings, provider: SmsProvider) -> anyhow::Result<Option<SmsClient>> {
     let timeout = Duration::from_millis(settings.outbox.request_timeout_ms);
-    Ok(match settings.sms.provider {
+    Ok(match provider {
         SmsProvider::None => None,
         SmsProvider::Twilio => {
             let twilio = &settings.twilio;
@@ -53,6 +101,23 @@ pub fn client(settings: &Settings) -> anyhow::Result<Option<SmsClient>> {
                 )?,
             ))
         }
+        SmsProvider::Jambonz => {
+            let jambonz = &settings.jambonz;
+            let key = jambonz
+                .api_key
+                .as_ref()
+                .map(|k| k.expose())
+                .unwrap_or_default();
+            Some(SmsClient::new(
+                guichet_connectors::jambonz::JambonzClient::new(
+                    &jambonz.api_base_url,
+                    &jambonz.account_sid,
+                    key,
+                    jambonz.sms_carrier.clone(),
+                    timeout,
+                )?,
+            ))
+        }
     })
 }
 
@@ -66,12 +131,12 @@ pub fn retry_policy(settings: &OutboxSettings) -> RetryPolicy {
 
 /// Runs until `shutdown` turns true; the batch in flight is finished first, and anything not
 /// sent stays persisted in the outbox for the next start (or another node).
-pub async fn run(state: Arc<AppState>, client: SmsClient, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(state: Arc<AppState>, clients: SmsClients, mut shutdown: watch::Receiver<bool>) {
     let settings = state.settings.outbox.clone();
     let policy = retry_policy(&settings);
     let lease = Duration::from_secs(settings.lease_seconds);
     let poll = Duration::from_millis(settings.poll_interval_ms);
-    tracing::info!(provider = client.provider(), "outbox worker started");
+    tracing::info!(providers = %clients.names(), "outbox worker started");
     loop {
         if *shutdown.borrow() {
             break;
@@ -105,8 +170,8 @@ pub async fn run(state: Arc<AppState>, client: SmsClient, mut shutdown: watch::R
         let mut sends = JoinSet::new();
         for message in claimed {
             let state = state.clone();
-            let client = client.clone();
-            sends.spawn(async move { send_one(&state, &client, message, &policy).await });
+            let client = clients.for_tenant(&message.tenant).cloned();
+            sends.spawn(async move { send_one(&state, client, message, &policy).await });
         }
         while sends.join_next().await.is_some() {}
         refresh_depth(&state).await;
@@ -134,7 +199,7 @@ fn oldest_age_seconds(messages: &[OutboxMessage], now: chrono::DateTime<Utc>) ->
 
 async fn send_one(
     state: &AppState,
-    client: &SmsClient,
+    client: Option<SmsClient>,
     message: OutboxMessage,
     policy: &RetryPolicy,
 ) {
@@ -144,9 +209,18 @@ async fn send_one(
         from: message.sender.clone(),
         text: message.body.clone(),
     };
-    let provider = client.provider();
+    let provider = client.as_ref().map_or("none", SmsClient::provider);
     let now = Utc::now;
-    let result = match client.send(&sms).await {
+    // A commune without an SMS provider beside communes with one: its SMS cannot leave (a
+    // configuration to fix), retried then dead-lettered like any failure, never lost silently.
+    let sent = match &client {
+        Some(client) => client.send(&sms).await,
+        None => Err(SendError::Transient {
+            reason: format!("no SMS provider for commune {}", message.tenant),
+            retry_after: None,
+        }),
+    };
+    let result = match sent {
         Ok(accepted) => {
             state.metrics.sms_sent.with_label_values(&[provider]).inc();
             state

@@ -11,7 +11,7 @@ use guichet_knowledge::{Knowledge, LiveKnowledge, WatchGuard};
 use guichet_store::AnyStore;
 use tokio::sync::Notify;
 
-use super::config::{Secret, Settings};
+use super::config::{Provider, Secret, Settings};
 use super::metered_store::{self, MeteredStore};
 use super::metrics::Metrics;
 use super::session_cache::SessionCache;
@@ -23,6 +23,17 @@ pub struct CommuneRuntime {
     pub knowledge: LiveKnowledge,
     /// The Twilio token signing this commune's webhooks (its own, or the global one).
     pub twilio_auth_token: Option<Secret>,
+    /// The one provider this commune is reached through (`None`: any configured one).
+    pub provider: Option<Provider>,
+    /// The voice of its jambonz calls (its own, or `[jambonz] voice`).
+    pub jambonz_voice: Option<String>,
+}
+
+impl CommuneRuntime {
+    /// Whether this commune answers `provider`'s webhooks.
+    pub fn reached_through(&self, provider: Provider) -> bool {
+        self.provider.is_none_or(|own| own == provider)
+    }
 }
 
 pub struct AppState {
@@ -45,6 +56,8 @@ pub struct AppState {
     pub sessions: SessionCache,
     /// The public API keys' rate per client address.
     pub api_limiter: super::api_auth::PublicLimiter,
+    /// How jambonz webhooks are checked (`None`: its routes are not served).
+    pub jambonz: Option<guichet_connectors::jambonz::WebhookVerifier>,
 }
 
 impl AppState {
@@ -81,6 +94,12 @@ impl AppState {
                     id: id.clone(),
                     knowledge,
                     twilio_auth_token,
+                    provider: commune.provider,
+                    jambonz_voice: commune
+                        .jambonz
+                        .voice
+                        .clone()
+                        .or_else(|| settings.jambonz.voice.clone()),
                 }),
             );
         }
@@ -128,6 +147,7 @@ impl AppState {
                 settings.session_cache_max_bytes,
             ),
             api_limiter: super::api_auth::PublicLimiter::new(&settings.api),
+            jambonz: settings.jambonz.verifier(),
             settings,
         };
         Ok((state, guards))

@@ -9,6 +9,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use chrono::{DateTime, Utc};
 use guichet::serve::config::{CommuneSettings, Secret, SmsProvider};
 use guichet::serve::{self, Running, Settings};
+use guichet_connectors::jambonz::BasicCredentials;
+use guichet_connectors::testkit::jambonz::{Application, FakeJambonz};
 use guichet_connectors::testkit::{Credentials, FakeProvider};
 use guichet_connectors::twilio::{SIGNATURE_HEADER, signature};
 use guichet_connectors::vonage;
@@ -16,6 +18,10 @@ use guichet_connectors::vonage;
 pub const PUBLIC_URL: &str = "https://guichet.villebourg.test";
 pub const MAIRIE: &str = "+33130000001";
 pub const VONAGE_SIGNATURE_SECRET: &str = "vonage-signature-secret-for-tests";
+/// The Basic credentials set on the jambonz application's webhooks, and the account's secret.
+pub const JAMBONZ_USER: &str = "guichet";
+pub const JAMBONZ_PASSWORD: &str = "jambonz-basic-password-for-tests";
+pub const JAMBONZ_WEBHOOK_SECRET: &str = "jambonz-webhook-secret-for-tests";
 
 /// Tuesday 10 March 2026, 10:15 in Paris: the mairie is open.
 pub fn open_hours() -> DateTime<Utc> {
@@ -84,6 +90,12 @@ pub fn settings(
     settings.vonage.api_secret = Some(Secret::new(credentials.vonage_api_secret.clone()));
     settings.vonage.signature_secret = Some(Secret::new(VONAGE_SIGNATURE_SECRET));
     settings.vonage.api_base_url = fake.base_url();
+    settings.jambonz.basic_user = JAMBONZ_USER.into();
+    settings.jambonz.basic_password = Some(Secret::new(JAMBONZ_PASSWORD));
+    settings.jambonz.webhook_secret = Some(Secret::new(JAMBONZ_WEBHOOK_SECRET));
+    settings.jambonz.account_sid = credentials.jambonz_account_sid.clone();
+    settings.jambonz.api_key = Some(Secret::new(credentials.jambonz_api_key.clone()));
+    settings.jambonz.api_base_url = fake.base_url();
     settings.outbox.poll_interval_ms = 20;
     settings.outbox.base_delay_ms = 30;
     settings.outbox.max_delay_seconds = 1;
@@ -175,6 +187,20 @@ impl Harness {
             .unwrap()
     }
 
+    /// A fake jambonz whose application points at this service, with its Basic credentials and
+    /// webhook secret, asking for the trace headers.
+    pub fn jambonz(&self) -> FakeJambonz {
+        let mut app = Application::new(self.base.clone());
+        app.public_url = Some(PUBLIC_URL.into());
+        app.basic = Some(BasicCredentials {
+            username: JAMBONZ_USER.into(),
+            password: JAMBONZ_PASSWORD.into(),
+        });
+        app.webhook_secret = Some(JAMBONZ_WEBHOOK_SECRET.into());
+        app.headers = vec![("x-guichet-trace".into(), "1".into())];
+        FakeJambonz::new(app)
+    }
+
     /// Waits until the fake provider has accepted `count` SMS (or 10 s pass).
     pub async fn wait_for_sms(&self, count: usize) -> Vec<guichet_connectors::testkit::Received> {
         for _ in 0..500 {
@@ -253,10 +279,12 @@ pub fn twilio_speech(call_sid: &str, from: &str, speech: &str) -> Vec<(String, S
 }
 
 pub fn decision(response: &reqwest::Response) -> serde_json::Value {
-    let header = response
-        .headers()
-        .get("x-guichet-decision")
-        .expect("decision header");
+    decision_in(response.headers())
+}
+
+/// The decision header among response headers.
+pub fn decision_in(headers: &reqwest::header::HeaderMap) -> serde_json::Value {
+    let header = headers.get("x-guichet-decision").expect("decision header");
     serde_json::from_slice(header.as_bytes()).unwrap()
 }
 

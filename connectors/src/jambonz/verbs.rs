@@ -295,6 +295,11 @@ pub fn render_say_and_hang_up(text: &str, options: &VerbOptions) -> String {
     to_json(&[Verb::Say(say(text, options)), Verb::Hangup])
 }
 
+/// Just hang up (a transfer the standard answered is over).
+pub fn render_hang_up() -> String {
+    to_json(&[Verb::Hangup])
+}
+
 /// Keep the caller on the line while the service cannot answer yet, then ask again at
 /// `redirect_url`: better than an HTTP error, on which jambonz ends the call. `text` (« Un
 /// instant, s'il vous plaît ») is said first when given.

@@ -252,4 +252,5 @@ fn an_sms_is_answered_with_a_message_in_smpp_spelling() {
         json!([])
     );
     assert_eq!(render_empty(), "[]");
+    assert_eq!(json_of(render_hang_up()), json!([{"verb": "hangup"}]));
 }

@@ -1,8 +1,12 @@
 //! HTTP handlers, one module per provider; they parse, call [`super::conversation`], render.
+//! [`voice`] is the one voice handler over a [`voice::VoiceProvider`] (jambonz is on it; Twilio
+//! and Vonage still have their own handlers).
 
 pub mod api;
+pub mod jambonz;
 pub mod ops;
 pub mod twilio;
+pub mod voice;
 pub mod vonage;
 
 use axum::http::header::HeaderName;

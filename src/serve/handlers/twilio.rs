@@ -1,4 +1,5 @@
-//! `/twilio/voice`, `/twilio/voice/turn`, `/twilio/sms`, `/twilio/status`.
+//! `/twilio/voice`, `/twilio/voice/turn` (the generic [`super::voice`] handler over [`Twilio`]),
+//! `/twilio/sms`, `/twilio/status`.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -14,7 +15,9 @@ use guichet_connectors::twilio::{
 };
 use guichet_store::{DeliveryStatus, Store, mask_number};
 
+use super::voice::{Hook, VoiceProvider, VoiceTurn, Webhook, count_rejected};
 use super::{UNKNOWN_NUMBER_MESSAGE, requested_now, with_trace_headers};
+use crate::serve::config::Provider;
 use crate::serve::conversation::{self, Outcome, Step};
 use crate::serve::error::ServeError;
 use crate::serve::metrics::SmsFailure;
@@ -26,20 +29,16 @@ fn xml(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
 }
 
+pub struct Twilio;
+
 /// Parse the form and check its signature with the token of the commune it is for.
-fn authenticate(
+fn check(
     state: &AppState,
     uri: &axum::http::Uri,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<(Form, Option<Arc<CommuneRuntime>>), ServeError> {
-    let form = Form::parse(body).inspect_err(|_| {
-        state
-            .metrics
-            .rejected
-            .with_label_values(&["twilio", "malformed"])
-            .inc();
-    })?;
+    let form = Form::parse(body)?;
     let commune = form
         .optional("To")
         .and_then(|to| state.commune_for_number(to))
@@ -50,11 +49,6 @@ fn authenticate(
     };
     // Routed only when some token exists; a commune without one fails closed.
     let Some(token) = token else {
-        state
-            .metrics
-            .rejected
-            .with_label_values(&["twilio", "signature"])
-            .inc();
         return Err(ServeError::Forbidden(
             "no Twilio auth token for this number: webhook refused".into(),
         ));
@@ -68,16 +62,89 @@ fn authenticate(
         let given = headers
             .get(twilio::SIGNATURE_HEADER)
             .and_then(|v| v.to_str().ok());
-        if let Err(error) = signature::verify(token.expose(), &url, form.params(), given) {
-            state
-                .metrics
-                .rejected
-                .with_label_values(&["twilio", "signature"])
-                .inc();
-            return Err(error.into());
-        }
+        signature::verify(token.expose(), &url, form.params(), given)?;
     }
     Ok((form, commune))
+}
+
+/// [`check`], refusals counted, for a commune reached through Twilio.
+fn authenticate(
+    state: &AppState,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(Form, Option<Arc<CommuneRuntime>>), ServeError> {
+    let (form, commune) = check(state, uri, headers, body)
+        .inspect_err(|error| count_rejected(state, Provider::Twilio, error))?;
+    if let Some(commune) = &commune
+        && !commune.reached_through(Provider::Twilio)
+    {
+        state
+            .metrics
+            .rejected
+            .with_label_values(&["twilio", "provider"])
+            .inc();
+        return Err(ServeError::Forbidden(format!(
+            "commune {} is not reached through twilio",
+            commune.id
+        )));
+    }
+    Ok((form, commune))
+}
+
+impl VoiceProvider for Twilio {
+    const PROVIDER: Provider = Provider::Twilio;
+
+    fn verify(state: &AppState, webhook: &Webhook) -> Result<(), ServeError> {
+        check(state, webhook.uri, webhook.headers, webhook.body).map(|_| ())
+    }
+
+    fn parse(hook: Hook, webhook: &Webhook) -> Result<VoiceTurn, ServeError> {
+        let form = Form::parse(webhook.body)?;
+        let (call, inbound) = match hook {
+            Hook::Start => {
+                let call = IncomingCall::parse(&form)?;
+                let inbound = call.inbound("");
+                (call, inbound)
+            }
+            Hook::Turn => {
+                let gather = GatherResult::parse(&form)?;
+                let inbound = gather.inbound("");
+                (gather.call, inbound)
+            }
+        };
+        Ok(VoiceTurn {
+            to: call.to,
+            tenant: None,
+            call_id: call.call_sid,
+            inbound,
+            seq: webhook.query("seq").and_then(|seq| seq.parse().ok()),
+        })
+    }
+
+    fn render(
+        state: &AppState,
+        commune: &CommuneRuntime,
+        _turn: &VoiceTurn,
+        outcome: &Outcome,
+    ) -> Response {
+        xml(twiml::render_voice(
+            &outcome.reply,
+            &voice_options(state, commune, outcome.seq + 1),
+        ))
+    }
+
+    fn unknown_number(state: &AppState) -> Response {
+        let options = VoiceOptions {
+            language: state.settings.voice.language.clone(),
+            voice: state.settings.voice.twilio_voice.clone(),
+            ..VoiceOptions::french(String::new())
+        };
+        xml(twiml::render_say_and_hang_up(
+            UNKNOWN_NUMBER_MESSAGE,
+            &options,
+        ))
+    }
 }
 
 fn voice_options(state: &AppState, commune: &CommuneRuntime, next_seq: u32) -> VoiceOptions {
@@ -89,102 +156,6 @@ fn voice_options(state: &AppState, commune: &CommuneRuntime, next_seq: u32) -> V
         caller_id: Some(knowledge.commune().transfer_number.clone()).filter(|n| !n.is_empty()),
         hints: Vec::new(),
     }
-}
-
-fn unknown_number(state: &AppState, to: &str) -> Response {
-    tracing::warn!(to = %mask_number(to), "call to a number of no commune");
-    state
-        .metrics
-        .unknown_numbers
-        .with_label_values(&["twilio"])
-        .inc();
-    let options = VoiceOptions {
-        language: state.settings.voice.language.clone(),
-        voice: state.settings.voice.twilio_voice.clone(),
-        ..VoiceOptions::french(String::new())
-    };
-    xml(twiml::render_say_and_hang_up(
-        UNKNOWN_NUMBER_MESSAGE,
-        &options,
-    ))
-}
-
-fn voice_response(
-    state: &AppState,
-    commune: &CommuneRuntime,
-    outcome: &Outcome,
-    request: &HeaderMap,
-    started: Instant,
-) -> Response {
-    let body = twiml::render_voice(
-        &outcome.reply,
-        &voice_options(state, commune, outcome.seq + 1),
-    );
-    state
-        .metrics
-        .record_turn("twilio", "voice", started.elapsed());
-    with_trace_headers(xml(body), &outcome.reply, request)
-}
-
-pub async fn voice(
-    State(state): AppRef,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let started = Instant::now();
-    let result = async {
-        let (form, commune) = authenticate(&state, &uri, &headers, &body)?;
-        let call = IncomingCall::parse(&form)?;
-        let Some(commune) = commune else {
-            return Ok(unknown_number(&state, &call.to));
-        };
-        let step = Step {
-            now: requested_now(&state, &headers),
-            ..Step::default()
-        };
-        let outcome =
-            conversation::handle(&state, &commune, &call.inbound(&commune.id), true, step).await?;
-        Ok::<_, ServeError>(voice_response(
-            &state, &commune, &outcome, &headers, started,
-        ))
-    };
-    result.await.unwrap_or_else(IntoResponse::into_response)
-}
-
-fn seq_from_query(uri: &axum::http::Uri) -> Option<u32> {
-    uri.query()?
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("seq="))
-        .and_then(|seq| seq.parse().ok())
-}
-
-pub async fn turn(
-    State(state): AppRef,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let started = Instant::now();
-    let result = async {
-        let (form, commune) = authenticate(&state, &uri, &headers, &body)?;
-        let gather = GatherResult::parse(&form)?;
-        let Some(commune) = commune else {
-            return Ok(unknown_number(&state, &gather.call.to));
-        };
-        let step = Step {
-            seq: seq_from_query(&uri),
-            now: requested_now(&state, &headers),
-            ..Step::default()
-        };
-        let outcome =
-            conversation::handle(&state, &commune, &gather.inbound(&commune.id), false, step)
-                .await?;
-        Ok::<_, ServeError>(voice_response(
-            &state, &commune, &outcome, &headers, started,
-        ))
-    };
-    result.await.unwrap_or_else(IntoResponse::into_response)
 }
 
 pub async fn sms(

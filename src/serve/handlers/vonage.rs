@@ -1,11 +1,12 @@
-//! `/vonage/answer`, `/vonage/event`, `/vonage/input`, `/vonage/sms`, `/vonage/status`.
+//! `/vonage/answer`, `/vonage/input` (the generic [`super::voice`] handler over [`Vonage`]),
+//! `/vonage/event`, `/vonage/sms`, `/vonage/status`.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{OriginalUri, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use guichet_connectors::DeliveryState;
@@ -14,7 +15,9 @@ use guichet_connectors::vonage::{
 };
 use guichet_store::{DeliveryStatus, Store, mask_number};
 
+use super::voice::{Hook, VoiceProvider, VoiceTurn, Webhook, count_rejected};
 use super::{DECISION_HEADER, UNKNOWN_NUMBER_MESSAGE, header_value};
+use crate::serve::config::Provider;
 use crate::serve::conversation::{self, Outcome, Step};
 use crate::serve::error::ServeError;
 use crate::serve::metrics::SmsFailure;
@@ -22,7 +25,10 @@ use crate::serve::state::{AppState, CommuneRuntime};
 
 type AppRef = State<Arc<AppState>>;
 
-fn authenticate(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<(), ServeError> {
+pub struct Vonage;
+
+/// Checks the signed JWT of a webhook against its body.
+fn check(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<(), ServeError> {
     let settings = &state.settings.vonage;
     // Routed only with a secret; without one, fail closed all the same.
     let Some(secret) = settings.signature_secret.as_ref() else {
@@ -44,20 +50,81 @@ fn authenticate(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<()
         settings.max_token_age_seconds,
     )
     .map(|_| ())
-    .map_err(|error| {
-        state
-            .metrics
-            .rejected
-            .with_label_values(&["vonage", "signature"])
-            .inc();
-        error.into()
-    })
+    .map_err(ServeError::from)
 }
 
-fn query_param<'a>(uri: &'a axum::http::Uri, name: &str) -> Option<&'a str> {
-    uri.query()?
-        .split('&')
-        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+/// [`check`], refusals counted.
+fn authenticate(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<(), ServeError> {
+    check(state, headers, body).inspect_err(|error| count_rejected(state, Provider::Vonage, error))
+}
+
+impl VoiceProvider for Vonage {
+    const PROVIDER: Provider = Provider::Vonage;
+
+    fn verify(state: &AppState, webhook: &Webhook) -> Result<(), ServeError> {
+        check(state, webhook.headers, webhook.body)
+    }
+
+    /// The answer webhook comes as a GET (its query) or a POST (JSON); input events as JSON,
+    /// possibly without the number called: our `eventUrl` names the commune (`tenant`).
+    fn parse(hook: Hook, webhook: &Webhook) -> Result<VoiceTurn, ServeError> {
+        let seq = webhook.query("seq").and_then(|seq| seq.parse().ok());
+        let tenant = webhook.query("tenant").map(str::to_string);
+        Ok(match hook {
+            Hook::Start => {
+                let request = if webhook.body.is_empty() {
+                    AnswerRequest::from_query(webhook.uri.query().unwrap_or(""))?
+                } else {
+                    AnswerRequest::from_json(webhook.body)?
+                };
+                VoiceTurn {
+                    inbound: request.inbound(""),
+                    to: request.to,
+                    tenant,
+                    call_id: request.uuid,
+                    seq,
+                }
+            }
+            Hook::Turn => {
+                let event = InputEvent::parse(webhook.body)?;
+                VoiceTurn {
+                    inbound: event.inbound(""),
+                    to: event.to,
+                    tenant,
+                    call_id: event.uuid,
+                    seq,
+                }
+            }
+        })
+    }
+
+    /// The NCCO, and the decision header on every answer (Vonage ignores it).
+    fn render(
+        state: &AppState,
+        commune: &CommuneRuntime,
+        turn: &VoiceTurn,
+        outcome: &Outcome,
+    ) -> Response {
+        let body = ncco::render(
+            &outcome.reply,
+            &turn.call_id,
+            &ncco_options(state, commune, outcome.seq + 1),
+        );
+        let mut response = Json(body).into_response();
+        response.headers_mut().insert(
+            DECISION_HEADER,
+            header_value(&conversation::decision_header(&outcome.reply)),
+        );
+        response
+    }
+
+    fn unknown_number(state: &AppState) -> Response {
+        let options = NccoOptions {
+            language: state.settings.voice.language.clone(),
+            ..NccoOptions::french(String::new())
+        };
+        Json(ncco::render_say(UNKNOWN_NUMBER_MESSAGE, &options)).into_response()
+    }
 }
 
 fn ncco_options(state: &AppState, commune: &CommuneRuntime, next_seq: u32) -> NccoOptions {
@@ -72,133 +139,6 @@ fn ncco_options(state: &AppState, commune: &CommuneRuntime, next_seq: u32) -> Nc
         caller_id: Some(knowledge.commune().transfer_number.clone()).filter(|n| !n.is_empty()),
         hints: Vec::new(),
     }
-}
-
-fn voice_response(
-    state: &AppState,
-    commune: &CommuneRuntime,
-    call_uuid: &str,
-    outcome: &Outcome,
-    started: Instant,
-) -> Response {
-    let body = ncco::render(
-        &outcome.reply,
-        call_uuid,
-        &ncco_options(state, commune, outcome.seq + 1),
-    );
-    state
-        .metrics
-        .record_turn("vonage", "voice", started.elapsed());
-    let mut response = Json(body).into_response();
-    response.headers_mut().insert(
-        DECISION_HEADER,
-        header_value(&conversation::decision_header(&outcome.reply)),
-    );
-    response
-}
-
-fn unknown_number(state: &AppState, to: &str) -> Response {
-    tracing::warn!(to = %mask_number(to), "call to a number of no commune");
-    state
-        .metrics
-        .unknown_numbers
-        .with_label_values(&["vonage"])
-        .inc();
-    let options = NccoOptions {
-        language: state.settings.voice.language.clone(),
-        ..NccoOptions::french(String::new())
-    };
-    Json(ncco::render_say(UNKNOWN_NUMBER_MESSAGE, &options)).into_response()
-}
-
-async fn answer(
-    state: &AppState,
-    request: AnswerRequest,
-    started: Instant,
-) -> Result<Response, ServeError> {
-    let Some(commune) = state.commune_for_number(&request.to).cloned() else {
-        return Ok(unknown_number(state, &request.to));
-    };
-    let outcome = conversation::handle(
-        state,
-        &commune,
-        &request.inbound(&commune.id),
-        true,
-        Step::default(),
-    )
-    .await?;
-    Ok(voice_response(
-        state,
-        &commune,
-        &request.uuid,
-        &outcome,
-        started,
-    ))
-}
-
-pub async fn answer_get(
-    State(state): AppRef,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-) -> Response {
-    let started = Instant::now();
-    let result = async {
-        authenticate(&state, &headers, b"")?;
-        let request = AnswerRequest::from_query(uri.query().unwrap_or(""))?;
-        answer(&state, request, started).await
-    };
-    result.await.unwrap_or_else(IntoResponse::into_response)
-}
-
-pub async fn answer_post(State(state): AppRef, headers: HeaderMap, body: Bytes) -> Response {
-    let started = Instant::now();
-    let result = async {
-        authenticate(&state, &headers, &body)?;
-        let request = AnswerRequest::from_json(&body)?;
-        answer(&state, request, started).await
-    };
-    result.await.unwrap_or_else(IntoResponse::into_response)
-}
-
-pub async fn input(
-    State(state): AppRef,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let started = Instant::now();
-    let result = async {
-        authenticate(&state, &headers, &body)?;
-        let event = InputEvent::parse(&body)?;
-        let commune = match (event.to.is_empty(), query_param(&uri, "tenant")) {
-            (false, _) => state.commune_for_number(&event.to).cloned(),
-            (true, Some(tenant)) => state.communes.get(tenant).cloned(),
-            (true, None) => None,
-        };
-        let Some(commune) = commune else {
-            return Ok(unknown_number(&state, &event.to));
-        };
-        let mut inbound = event.inbound(&commune.id);
-        if inbound.from.is_empty()
-            && let Some((_, envelope)) =
-                conversation::load_envelope(&state, &commune.id, &event.uuid).await?
-        {
-            inbound.from = envelope.engine.from;
-        }
-        let step = Step {
-            seq: query_param(&uri, "seq").and_then(|s| s.parse().ok()),
-            ..Step::default()
-        };
-        let outcome = conversation::handle(&state, &commune, &inbound, false, step).await?;
-        Ok::<_, ServeError>(voice_response(
-            &state,
-            &commune,
-            &event.uuid,
-            &outcome,
-            started,
-        ))
-    };
-    result.await.unwrap_or_else(IntoResponse::into_response)
 }
 
 pub async fn event(State(state): AppRef, headers: HeaderMap, body: Bytes) -> Response {
@@ -241,6 +181,7 @@ pub async fn sms(State(state): AppRef, headers: HeaderMap, body: Bytes) -> Respo
                 .inc();
             return Ok(StatusCode::NO_CONTENT.into_response());
         };
+        super::voice::reached(&state, Provider::Vonage, &commune)?;
         let from = guichet_connectors::phone::to_e164(&sms.from);
         let conversation_id = super::twilio::sms_conversation(
             &state,
