@@ -225,14 +225,8 @@ impl Knowledge {
         &self.synonyms
     }
 
-    #[cfg(test)]
-    pub(crate) fn index_for_explain(&self) -> &SearchIndex {
-        &self.index
-    }
-
     /// The [`DEFAULT_HITS`] best fiches for what a caller said, best first. See
     /// [`crate::search`] for what `confidence` means.
-
     pub fn search(&self, text: &str) -> Vec<Hit> {
         self.search_n(text, DEFAULT_HITS)
     }

@@ -123,9 +123,6 @@ struct Concept {
     idf: f32,
     /// Made only of generic words: never enough to point at a fiche.
     generic: bool,
-    /// A word no fiche and no synonym uses (and not corrected to one): something the caller
-    /// said that the folder knows nothing about.
-    foreign: bool,
 }
 
 /// The searchable index of a folder.
@@ -449,7 +446,6 @@ impl SearchIndex {
                     alternatives,
                     idf,
                     generic,
-                    foreign: false,
                 });
                 position += length;
                 continue;
@@ -470,7 +466,6 @@ impl SearchIndex {
                 }],
                 idf,
                 generic: self.generic.contains(term),
-                foreign: !self.vocabulary.contains(term),
             });
             position += 1;
         }
@@ -591,14 +586,8 @@ impl SearchIndex {
         let mut total = 0.0;
         let mut covered = 0.0;
         let mut distinctive = false;
-        // The most informative concept the fiche holds in its questions, title or keywords,
-        // and the most informative one of the folder's words that it lacks.
-        let mut own: f32 = 0.0;
-        let mut missed: f32 = 0.0;
-        let mut foreign = 0;
         for concept in concepts {
             total += concept.idf;
-            let mut strong = false;
             let mut best: f32 = 0.0;
             for alternative in &concept.alternatives {
                 let place = if alternative
@@ -617,19 +606,9 @@ impl SearchIndex {
                     0.0
                 };
                 best = best.max(place * alternative.weight);
-                strong |= place >= 1.0;
             }
             covered += concept.idf * best;
             distinctive |= best > 0.0 && !concept.generic;
-            if concept.foreign {
-                foreign += 1;
-            } else if !concept.generic {
-                if strong || (best > 0.0 && !tune().3) {
-                    own = own.max(concept.idf);
-                } else if best <= 0.0 {
-                    missed = missed.max(concept.idf);
-                }
-            }
         }
         if total <= 0.0 {
             return 0.0;
@@ -663,20 +642,8 @@ impl SearchIndex {
         } else {
             GENERIC_ONLY_FACTOR
         };
-        let (own_df, gap, stretch_factor, _, foreign_factor) = *tune();
-        let stretched = own < idf(self.fiche_count, own_df) && missed > own + gap;
-        let stretch = if stretched { stretch_factor } else { 1.0 };
-        let foreign_penalty = foreign_factor.powi(foreign.min(2));
-        (coverage * (0.55 + 0.45 * fit) * (0.6 + 0.4 * specificity) * generic_only * stretch * foreign_penalty).clamp(0.0, 1.0)
+        (coverage * (0.55 + 0.45 * fit) * (0.6 + 0.4 * specificity) * generic_only).clamp(0.0, 1.0)
     }
-}
-
-fn tune() -> &'static (u32, f32, f32, bool, f32) {
-    static T: std::sync::LazyLock<(u32, f32, f32, bool, f32)> = std::sync::LazyLock::new(|| {
-        let g = |k: &str, d: f32| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
-        (g("GQ_OWN_DF", 3.0) as u32, g("GQ_GAP", 0.0), g("GQ_STRETCH", 0.5), g("GQ_OWN_STRONG", 1.0) > 0.5, g("GQ_FOREIGN", 1.0))
-    });
-    &T
 }
 
 /// Each term of the query with the best weight of the alternatives it belongs to.
@@ -830,35 +797,5 @@ mod tests {
         assert!(neighbourhood.contains(&"abcd".to_owned()));
         assert!(neighbourhood.contains(&"acd".to_owned()));
         assert_eq!(neighbourhood.len(), 5);
-    }
-}
-
-#[cfg(test)]
-mod explain_tmp {
-    #[test]
-    #[ignore]
-    fn explain() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../communes/demo");
-        let knowledge = crate::Knowledge::load(&dir).unwrap();
-        let index = knowledge.index_for_explain();
-        let path = std::env::var("EXPLAIN_FILE").unwrap();
-        let mut out = String::new();
-        for line in std::fs::read_to_string(path).unwrap().lines() {
-            let cols: Vec<&str> = line.split('\t').collect();
-            let text = cols[4];
-            let concepts = index.concepts(text);
-            let desc: Vec<String> = concepts
-                .iter()
-                .map(|c| {
-                    let t = c.alternatives.iter().map(|a| a.terms.join("+")).collect::<Vec<_>>().join("|");
-                    let df = c.alternatives.iter().map(|a| a.terms.iter().map(|t| index.document_frequency.get(t).copied().unwrap_or(0)).max().unwrap_or(0)).max().unwrap_or(0);
-                    format!("{t}:{df}{}", if c.generic { "g" } else { "" })
-                })
-                .collect();
-            let hits = knowledge.search(text);
-            let h: Vec<String> = hits.iter().take(3).map(|h| format!("{}={:.2}", h.fiche_id, h.confidence)).collect();
-            out.push_str(&format!("{}\t{}\t{}\t{}\t{}\t{}\n", cols[0], cols[2], cols[3], text, desc.join(" "), h.join(" ")));
-        }
-        std::fs::write(std::env::var("EXPLAIN_OUT").unwrap(), out).unwrap();
     }
 }
