@@ -112,7 +112,9 @@ fn policy(args: &Args) -> anyhow::Result<Option<guichet_agent::Policy>> {
         anyhow::bail!("--answer-confidence/--confirm-confidence only apply in process (no --url)");
     }
     if confirm > answer {
-        anyhow::bail!("--confirm-confidence ({confirm}) must not exceed --answer-confidence ({answer})");
+        anyhow::bail!(
+            "--confirm-confidence ({confirm}) must not exceed --answer-confidence ({answer})"
+        );
     }
     Ok(Some(guichet_agent::Policy {
         answer_confidence: answer as f32,
