@@ -59,6 +59,7 @@ fn options(dialogues: &[PathBuf], http: Option<HttpOptions>) -> Options {
         gates: Gates::default(),
         baseline: None,
         split: None,
+        policy: None,
     }
 }
 

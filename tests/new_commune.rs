@@ -64,6 +64,7 @@ fn the_new_commune_passes_kb_check_and_answers_the_public_test() {
         gates: Default::default(),
         baseline: None,
         split: None,
+        policy: None,
     })
     .unwrap();
     let run = &outcome.report.dialogues[0];
@@ -134,6 +135,7 @@ fn routing_on_the_demo_in_scope_dialogues_is_within_5_points_of_the_demo() {
             gates: Default::default(),
             baseline: None,
             split: None,
+            policy: None,
         })
         .unwrap()
         .report

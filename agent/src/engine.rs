@@ -282,10 +282,9 @@ impl<'a> Turn<'a> {
                 None,
                 AfterCallback::Continue,
             ),
-            (Some(best), Verdict::Confirm) => {
-                self.session.misunderstandings = 0;
-                self.confirm(best.fiche, "middling_confidence");
-            }
+            // A guess to confirm does not reset the count of misunderstandings: a caller
+            // who says "non" after a reformulation goes to a human, never round in circles.
+            (Some(best), Verdict::Confirm) => self.confirm(best.fiche, "middling_confidence"),
             _ if angry => self.hand_off(
                 "anger",
                 "appelant mécontent, demande non comprise",
@@ -345,11 +344,9 @@ impl<'a> Turn<'a> {
     fn not_understood(&mut self, rule: &str, clarifying: Option<&Fiche>) {
         self.session.misunderstandings = self.session.misunderstandings.saturating_add(1);
         if self.session.misunderstandings >= 2 {
-            return self.hand_off(
+            return self.hand_off_not_understood(
                 "two_misunderstandings",
                 "demande non comprise deux fois de suite",
-                None,
-                AfterCallback::Continue,
             );
         }
         self.decide(DecisionAction::Fallback, rule, None);

@@ -73,8 +73,25 @@ impl Turn<'_> {
         fiche: Option<&Fiche>,
         after: AfterCallback,
     ) {
-        self.session.misunderstandings = 0;
         let topic = self.handoff_topic(fiche);
+        self.hand_off_on(rule, reason, fiche, topic, after);
+    }
+
+    /// [`Self::hand_off`] for a request the robot did not understand: the ticket names no
+    /// topic (not even the one answered earlier in the call), only the caller's words.
+    pub fn hand_off_not_understood(&mut self, rule: &str, reason: &str) {
+        self.hand_off_on(rule, reason, None, None, AfterCallback::Continue);
+    }
+
+    fn hand_off_on(
+        &mut self,
+        rule: &str,
+        reason: &str,
+        fiche: Option<&Fiche>,
+        topic: Option<String>,
+        after: AfterCallback,
+    ) {
+        self.session.misunderstandings = 0;
         let decision_fiche = fiche.map(|fiche| fiche.id.as_str());
         if self.is_voice() && self.mairie_is_open() {
             let ticket = self.ticket(TicketKind::Transfer, topic.as_deref(), reason);

@@ -37,7 +37,7 @@
 //!         commune ─► answer (+ SMS link to a mobile)                        [AnythingElse]
 //!                    landline: where to find it + "parler à un agent ?"     [HumanOffer]
 //!  [Clarify]     option ("il est expiré") ─► FICHE(goto); other request ─► REQUEST (switch)
-//!  [Confirm]     oui ─► FICHE; non ─► fallback (misunderstanding)
+//!  [Confirm]     oui ─► FICHE; non ─► fallback (misunderstanding; a guess never resets the count)
 //!  [ReportOffer] oui ─► report ticket + reference (SMS) ─► [AnythingElse]; non ─► [AnythingElse]
 //!  [HumanOffer]  oui ─► HANDOFF; non ─► [AnythingElse]
 //!  [AnythingElse] oui ─► "Je vous écoute." (REQUEST); non ─► GOODBYE

@@ -46,6 +46,37 @@ impl Default for Policy {
     /// since they cost right answers on dev for no fewer false answers: weighing a word
     /// unknown to the folder 1.5× or 2× (462/512 right), and requiring the fiche to cover a
     /// word used by at most 3 or 5 fiches (462/512).
+    ///
+    /// Swept again (issue 14, item 4) with `guichet eval --no-record --split dev
+    /// --answer-confidence A --confirm-confidence C` (the replay in process with other
+    /// thresholds), on two general search rules, each against the same 512 / 685 / 314 turns:
+    ///
+    /// - *foreign words*: each query word that no fiche and no synonym uses lowers every
+    ///   fiche's confidence (×0.8 or ×0.65, at most twice);
+    /// - *stretched match*: a fiche whose most informative covered word is used by more than
+    ///   3 fiches, while the query says a word of the folder that is more informative and
+    ///   that the fiche lacks ("carte" without "vitale"), weighs ×0.6.
+    ///
+    /// | rule | answer / confirm | fiche right | false answers | out of scope ok |
+    /// |---|---|---|---|---|
+    /// | none | 0.22 / 0.20 | 485 | 31 (4.5 %) | 259 |
+    /// | none | 0.30 / 0.25 | 476 | 22 (3.2 %) | 260 |
+    /// | none | 0.35 / 0.25 | 476 | 16 (2.3 %) | 249 |
+    /// | foreign ×0.8 | 0.35 / 0.25 | 446 | 12 (1.8 %) | 249 |
+    /// | foreign ×0.65 | 0.35 / 0.25 | 420 | 10 (1.5 %) | 245 |
+    /// | stretched ×0.6 | 0.22 / 0.20 | 475 | 37 (5.4 %) | 257 |
+    /// | both (×0.8, ×0.6) | 0.35 / 0.25 | 437 | 14 (2.0 %) | 248 |
+    ///
+    /// Neither rule was kept: a word the folder does not know is as often the caller's own
+    /// circumstances ("ma fille est étudiante") as the topic ("carte bleue"), so weighing it
+    /// turns right answers into confirmations (−30 to −65 right answers for −4 to −6 false
+    /// answers); and the stretched-match factor moves the doubt from the first fiche to the
+    /// second, which is as often wrong (more false answers, not fewer). The remaining false
+    /// answers on dev are mostly one rare word of a fiche said in another sense ("votre
+    /// prénom" → `changement-prenom`, "mes congés" → `adil`, "résilier mon abonnement
+    /// internet" → `eau-potable`): telling them apart needs knowledge of French outside the
+    /// folder (word frequencies, or the national catalogue extended to those bodies), not a
+    /// threshold. The operating point therefore stays at 0.22 / 0.20.
     fn default() -> Self {
         Self {
             answer_confidence: 0.22,

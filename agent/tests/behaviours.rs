@@ -187,6 +187,54 @@ fn two_misunderstandings_hand_off() {
     );
 }
 
+/// One reformulation, then a human: a guess to confirm after a misunderstanding does not
+/// start the count again, so "non" goes to the standard instead of round in circles; and the
+/// ticket carries the caller's words, not the topic answered earlier in the call.
+#[test]
+fn after_one_reformulation_a_rejected_guess_goes_to_a_human() {
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    expect(
+        &call.say("quelle est la capitale de l'Australie"),
+        DecisionAction::Fallback,
+        None,
+    );
+    let mut message = inbound(Channel::Voice, MOBILE, "mon passeport est expiré");
+    message.asr_confidence = Some(0.3);
+    expect(
+        &call.send(message),
+        DecisionAction::Confirm,
+        Some("passeport-renouvellement"),
+    );
+    let reply = call.say("non");
+    expect(&reply, DecisionAction::Transfer, None);
+    assert_eq!(reply.trace.rule, "two_misunderstandings");
+    let transfer = ticket(&reply, TicketKind::Transfer);
+    assert!(
+        transfer.summary.contains("capitale de l'Australie"),
+        "{}",
+        transfer.summary
+    );
+
+    let mut call = Call::voice(demo(), monday_morning(), MOBILE);
+    expect(
+        &call.say("mon passeport est expiré"),
+        DecisionAction::Answer,
+        Some("passeport-renouvellement"),
+    );
+    call.say("oui");
+    call.say("je voudrais commander une pizza quatre fromages");
+    let reply = call.say("une pizza avec une boisson");
+    expect(&reply, DecisionAction::Callback, None);
+    let callback = ticket(&reply, TicketKind::Callback);
+    assert_eq!(callback.topic, "Demande non comprise", "{callback:?}");
+    assert_eq!(callback.fiche, None);
+    assert!(
+        callback.summary.contains("pizza quatre fromages"),
+        "{}",
+        callback.summary
+    );
+}
+
 #[test]
 fn silence_is_reprompted_once_then_ends_or_transfers() {
     let mut call = Call::voice(demo(), monday_morning(), MOBILE);

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use guichet_agent::{Channel, Engine};
+use guichet_agent::{Channel, Engine, Policy};
 use guichet_knowledge::Knowledge;
 
 use crate::baseline::{self, Comparison};
@@ -54,6 +54,9 @@ pub struct Options {
     pub baseline: Option<PathBuf>,
     /// Replay only the dialogues of this split; `None`: all of them.
     pub split: Option<Split>,
+    /// The engine's thresholds for an in-process replay; `None`: [`Policy::default`] (the
+    /// operating point). Used to sweep the thresholds on the dev split.
+    pub policy: Option<Policy>,
 }
 
 /// The result of a run and the verdicts on it.
@@ -106,7 +109,8 @@ pub fn evaluate(options: &Options) -> Result<Outcome, EvalError> {
     let mut skipped = Vec::new();
     let (runs, mode) = match &options.http {
         None => {
-            let bot = InProcess::new(Engine::default(), &knowledge);
+            let engine = Engine::new(options.policy.unwrap_or_default());
+            let bot = InProcess::new(engine, &knowledge);
             (
                 replay_with_progress(&bot, &dialogues),
                 "in-process".to_owned(),

@@ -15,6 +15,7 @@ fn options(commune: &Path, gates: Gates) -> Options {
         gates,
         baseline: None,
         split: None,
+        policy: None,
     }
 }
 

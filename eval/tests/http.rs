@@ -212,6 +212,7 @@ fn options(address: SocketAddr, token: &str) -> Options {
         gates: Gates::default(),
         baseline: None,
         split: None,
+        policy: None,
     }
 }
 

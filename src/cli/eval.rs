@@ -79,6 +79,13 @@ pub struct Args {
     /// Replay only the dialogues of this split (`split:` in the dialogue files; default dev)
     #[arg(long, value_enum)]
     split: Option<SplitArg>,
+    /// In-process replay with this answer threshold instead of the operating point's (to sweep
+    /// the thresholds on the dev split; see agent/src/policy.rs)
+    #[arg(long, value_parser = fraction, requires = "confirm_confidence")]
+    answer_confidence: Option<f64>,
+    /// In-process replay with this confirmation threshold (with --answer-confidence)
+    #[arg(long, value_parser = fraction, requires = "answer_confidence")]
+    confirm_confidence: Option<f64>,
     /// Store to record the run in [default: env GUICHET__DATABASE_URL, else the embedded
     /// SQLite file]
     #[arg(long)]
@@ -109,6 +116,26 @@ impl SplitArg {
             SplitArg::Test => guichet_eval::Split::Test,
         }
     }
+}
+
+/// The operating point with the thresholds given on the command line, if any.
+fn policy(args: &Args) -> anyhow::Result<Option<guichet_agent::Policy>> {
+    let (Some(answer), Some(confirm)) = (args.answer_confidence, args.confirm_confidence) else {
+        return Ok(None);
+    };
+    if args.url.is_some() {
+        anyhow::bail!("--answer-confidence/--confirm-confidence only apply in process (no --url)");
+    }
+    if confirm > answer {
+        anyhow::bail!(
+            "--confirm-confidence ({confirm}) must not exceed --answer-confidence ({answer})"
+        );
+    }
+    Ok(Some(guichet_agent::Policy {
+        answer_confidence: answer as f32,
+        confirm_confidence: confirm as f32,
+        ..guichet_agent::Policy::default()
+    }))
 }
 
 fn fraction(text: &str) -> Result<f64, String> {
@@ -160,6 +187,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         gates,
         baseline: args.baseline.clone(),
         split: args.split.map(SplitArg::split),
+        policy: policy(&args)?,
     };
     let outcome = guichet_eval::evaluate(&options)?;
     if !args.no_record {
