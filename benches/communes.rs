@@ -47,7 +47,10 @@ fn directory_of(template: &str, n: usize) -> String {
     template
         .replace("78490", &insee(n))
         .replace("Plaisir", &format!("Bourg-{n}"))
-        .replace("01 30 79 63 00", &format!("01 30 {:02} {:02} 00", n / 100, n % 100))
+        .replace(
+            "01 30 79 63 00",
+            &format!("01 30 {:02} {:02} 00", n / 100, n % 100),
+        )
 }
 
 fn generate(root: &Path, count: usize) -> PathBuf {
