@@ -53,7 +53,9 @@ fn directory_of(template: &str, n: usize) -> String {
         )
 }
 
-fn generate(root: &Path, count: usize) -> PathBuf {
+/// Writes the communes and the node's configuration; returns the file and the address it listens on.
+fn generate(root: &Path, count: usize) -> (PathBuf, String) {
+    let listen = free_address();
     let template = std::fs::read_to_string(fixtures().join("annuaire-extrait.json")).unwrap();
     let pack = StarterPack::shipped();
     let vosdroits = fixtures().join("vosdroits");
@@ -61,7 +63,7 @@ fn generate(root: &Path, count: usize) -> PathBuf {
     let _ = writeln!(
         config,
         "listen = \"{}\"\ndatabase_url = \"sqlite://{}/guichet.db?mode=rwc\"\nspool_dir = \"{}/spool\"\n",
-        free_address(),
+        listen,
         root.display(),
         root.display()
     );
@@ -83,7 +85,7 @@ fn generate(root: &Path, count: usize) -> PathBuf {
     }
     let file = root.join("guichet.toml");
     std::fs::write(&file, config).unwrap();
-    file
+    (file, listen)
 }
 
 fn number(n: usize) -> String {
@@ -93,12 +95,6 @@ fn number(n: usize) -> String {
 fn free_address() -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().to_string()
-}
-
-fn listen_of(config: &Path) -> String {
-    let text = std::fs::read_to_string(config).unwrap();
-    let line = text.lines().find(|l| l.starts_with("listen")).unwrap();
-    line.split('"').nth(1).unwrap().to_owned()
 }
 
 /// Resident and peak resident memory of `pid`, in MiB (from `/proc`).
@@ -140,13 +136,13 @@ async fn main() {
     let root = work.path();
 
     let started = Instant::now();
-    let config = generate(root, count);
+    let (config, listen) = generate(root, count);
     println!(
         "generated {count} communes (init + starter pack + publish) in {:.1} s",
         started.elapsed().as_secs_f64()
     );
 
-    let base = format!("http://{}", listen_of(&config));
+    let base = format!("http://{listen}");
     let started = Instant::now();
     let child = Command::new(env!("CARGO_BIN_EXE_guichet"))
         .args(["serve", "--config"])
@@ -161,10 +157,10 @@ async fn main() {
     let pid = node.0.id();
     let client = reqwest::Client::new();
     loop {
-        if let Ok(response) = client.get(format!("{base}/readyz")).send().await {
-            if response.status().is_success() {
-                break;
-            }
+        if let Ok(response) = client.get(format!("{base}/readyz")).send().await
+            && response.status().is_success()
+        {
+            break;
         }
         assert!(
             started.elapsed() < Duration::from_secs(600),
