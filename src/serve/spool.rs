@@ -30,7 +30,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use guichet_store::{Store, StoreError, TurnRecord, TurnSaved, redact_numbers};
+use guichet_store::{AnyStore, Store, StoreError, TurnRecord, TurnSaved, redact_numbers};
 use tokio::sync::{Notify, watch};
 
 use super::metrics::{SpoolMetrics, SpoolOutcome};
@@ -92,6 +92,9 @@ pub struct Spool {
     metrics: SpoolMetrics,
     /// The most bytes of files the spool holds.
     max_bytes: u64,
+    /// Pinged after a call fails with an error that does not say the store is unreachable:
+    /// the failure is the store's refusal only if the store answers (see [`Spool::store_call`]).
+    probe: Option<AnyStore>,
 }
 
 /// What one drain did.
@@ -151,7 +154,14 @@ impl Spool {
             last_stamp: AtomicU64::new(0),
             metrics,
             max_bytes: DEFAULT_MAX_BYTES,
+            probe: None,
         }
+    }
+
+    /// The same spool confirming a store's refusal by pinging `store` (see [`Spool::store_call`]).
+    pub fn with_probe(mut self, store: AnyStore) -> Spool {
+        self.probe = Some(store);
+        self
     }
 
     /// The same spool bounded to `max_bytes` of files.
@@ -208,7 +218,23 @@ impl Spool {
         }
     }
 
-    /// Runs a store call with the store timeout, and notes whether the store answered.
+    /// Whether the store answers a ping now (true without a probe). A connection cut while it
+    /// is being opened can surface as a protocol error rather than an I/O one (a proxy in front
+    /// of a stopped PostgreSQL accepts, then closes before answering the TLS request): such a
+    /// failure must not count as the store refusing a turn, which would reject it for good.
+    async fn store_answers(&self) -> bool {
+        match &self.probe {
+            None => true,
+            Some(store) => matches!(
+                tokio::time::timeout(self.timeout, store.ping()).await,
+                Ok(Ok(()))
+            ),
+        }
+    }
+
+    /// Runs a store call with the store timeout, and notes whether the store answered. A
+    /// failure is [`StoreFailure::Failed`] (permanent) only when the store still answers a ping
+    /// afterwards; otherwise it is [`StoreFailure::Unavailable`].
     pub async fn store_call<T>(
         &self,
         call: impl Future<Output = Result<T, StoreError>>,
@@ -219,6 +245,9 @@ impl Spool {
                 self.timeout.as_millis()
             ))),
             Ok(Err(error)) if error.is_unavailable() => {
+                Err(StoreFailure::Unavailable(error.to_string()))
+            }
+            Ok(Err(error)) if !self.store_answers().await => {
                 Err(StoreFailure::Unavailable(error.to_string()))
             }
             Ok(Err(error)) => Err(StoreFailure::Failed(error)),

@@ -130,7 +130,8 @@ impl AppState {
             std::time::Duration::from_millis(settings.store_timeout_ms.max(1)),
             metrics.spool(),
         )
-        .with_max_bytes(settings.spool_max_bytes);
+        .with_max_bytes(settings.spool_max_bytes)
+        .with_probe(store.clone());
         let state = AppState {
             public_base,
             communes,
