@@ -2,14 +2,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::load::{self, FicheLines, Folder, SynonymGroup};
 use crate::model::{Commune, Fiche, FicheStatus, Hit, Partner};
 use crate::problem::{LoadError, Problem, Problems};
 use crate::schedule::Schedule;
-use crate::search::SearchIndex;
+use crate::shared::{self, Held};
 
 /// How many hits [`Knowledge::search`] returns.
 pub const DEFAULT_HITS: usize = 5;
@@ -38,12 +38,12 @@ pub struct Knowledge {
     unpublished: Vec<Fiche>,
     by_id: HashMap<String, usize>,
     synonyms: Vec<SynonymGroup>,
-    index: SearchIndex,
+    /// The search index and what derives from it, shared with every folder of the same
+    /// searchable content (see [`crate::shared`]).
+    index: Held,
     opening_hours: Schedule,
     rollout_windows: Option<Schedule>,
     partner_hours: BTreeMap<String, Schedule>,
-    /// Speech-recogniser hints, computed once at load (see [`Knowledge::hints`]).
-    hints: Arc<[String]>,
     warnings: Vec<Problem>,
     build_time: Duration,
 }
@@ -103,10 +103,10 @@ fn build(
     } = folder;
     let commune = commune?;
     let (fiches, lines, unpublished) = split_published(fiches, lines);
-    let index = match SearchIndex::build(&fiches, &synonyms) {
+    let index = match shared::index_for(&fiches, &synonyms) {
         Ok(index) => index,
         Err(error) => {
-            problems.error(dir, 0, error.to_string());
+            problems.error(dir, 0, error);
             return None;
         }
     };
@@ -117,7 +117,6 @@ fn build(
         .map(|(index, fiche)| (fiche.id.clone(), index))
         .collect();
     let opening_hours = commune.opening_hours?;
-    let hints = speech_hints(&fiches, &synonyms).into();
     let knowledge = Knowledge {
         dir: dir.to_path_buf(),
         commune: commune.commune,
@@ -129,7 +128,6 @@ fn build(
         opening_hours,
         rollout_windows: commune.rollout_windows,
         partner_hours: commune.partner_hours,
-        hints,
         warnings: Vec::new(),
         build_time,
     };
@@ -158,18 +156,6 @@ fn split_published(
     (published, published_lines, unpublished)
 }
 
-/// Keywords and synonyms, trimmed, without blanks and without duplicates (compared normalised).
-fn speech_hints(fiches: &[Fiche], synonyms: &[SynonymGroup]) -> Vec<String> {
-    let mut seen = std::collections::HashSet::new();
-    let keywords = fiches.iter().flat_map(|fiche| fiche.keywords.iter());
-    let synonyms = synonyms.iter().flat_map(|group| group.entries.iter());
-    keywords
-        .chain(synonyms)
-        .map(|hint| hint.trim().to_owned())
-        .filter(|hint| !hint.is_empty() && seen.insert(crate::text::normalize(hint)))
-        .collect()
-}
-
 impl Knowledge {
     /// Loads, validates and indexes a folder. Warnings do not prevent loading (see
     /// [`Knowledge::warnings`]); any error does, and the error lists every problem.
@@ -181,6 +167,33 @@ impl Knowledge {
                 problems: report.problems,
             }),
         }
+    }
+
+    /// Loads several folders on all cores, in the order given (a node serving many communes
+    /// starts in the time of its slowest share, not of the sum). Folders of the same
+    /// searchable content share one index (see [`crate::shared`]).
+    pub fn load_many(dirs: &[PathBuf]) -> Vec<Result<Knowledge, LoadError>> {
+        let workers = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZeroUsize::get)
+            .min(dirs.len().max(1));
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let mut results: Vec<Option<Result<Knowledge, LoadError>>> =
+            std::iter::repeat_with(|| None).take(dirs.len()).collect();
+        let loaded = std::sync::Mutex::new(&mut results);
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(|| {
+                    loop {
+                        let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(dir) = dirs.get(index) else { break };
+                        let result = Knowledge::load(dir);
+                        let mut loaded = loaded.lock().unwrap_or_else(PoisonError::into_inner);
+                        loaded[index] = Some(result);
+                    }
+                });
+            }
+        });
+        results.into_iter().flatten().collect()
     }
 
     /// The folder this knowledge was read from.
@@ -233,12 +246,12 @@ impl Knowledge {
 
     /// The `n` best fiches, best first.
     pub fn search_n(&self, text: &str, n: usize) -> Vec<Hit> {
-        self.index.search(text, n, &self.fiches)
+        self.index.index.search(text, n, &self.fiches)
     }
 
     /// Words and phrases for the speech recogniser: keywords, titles and synonyms, deduplicated.
     pub fn hints(&self) -> &Arc<[String]> {
-        &self.hints
+        &self.index.hints
     }
 
     /// When the mairie is open (commune timezone, French public holidays closed).
@@ -270,8 +283,8 @@ impl Knowledge {
             min_questions: counts.clone().min().unwrap_or(0),
             max_questions: counts.max().unwrap_or(0),
             synonym_groups: self.synonyms.len(),
-            vocabulary: self.index.vocabulary_size(),
-            index_bytes: self.index.index_bytes(),
+            vocabulary: self.index.index.vocabulary_size(),
+            index_bytes: self.index.index.index_bytes(),
             build_time: self.build_time,
         }
     }
@@ -285,32 +298,28 @@ impl Knowledge {
                     fiche_lines.questions,
                     "aucune question : la fiche ne sera jamais trouvée (ajoutez des « questions »)",
                 );
+            }
+        }
+        for unreached in self.index.unreached(&self.fiches) {
+            let (Some(fiche), Some(fiche_lines)) = (
+                self.fiches.get(unreached.position),
+                lines.get(unreached.position),
+            ) else {
                 continue;
-            }
-            let reached = fiche.questions.iter().any(|question| {
-                self.search_n(question, 1)
-                    .first()
-                    .is_some_and(|hit| hit.fiche_id == fiche.id)
-            });
-            if !reached {
-                let others: Vec<String> = fiche
-                    .questions
-                    .iter()
-                    .filter_map(|question| self.search_n(question, 1).into_iter().next())
-                    .map(|hit| hit.fiche_id)
-                    .collect::<std::collections::BTreeSet<_>>()
-                    .into_iter()
-                    .collect();
-                problems.warning(
-                    &fiche.path,
-                    fiche_lines.questions,
-                    format!(
-                        "aucune des questions de la fiche ne la trouve en premier (elles mènent à : {}) : \
-                         reformulez-les ou ajoutez des mots-clés propres à la fiche",
-                        if others.is_empty() { "aucune fiche".to_owned() } else { others.join(", ") }
-                    ),
-                );
-            }
+            };
+            let leads_to = if unreached.leads_to.is_empty() {
+                "aucune fiche".to_owned()
+            } else {
+                unreached.leads_to.join(", ")
+            };
+            problems.warning(
+                &fiche.path,
+                fiche_lines.questions,
+                format!(
+                    "aucune des questions de la fiche ne la trouve en premier (elles mènent à : {leads_to}) : \
+                     reformulez-les ou ajoutez des mots-clés propres à la fiche"
+                ),
+            );
         }
     }
 }

@@ -11,6 +11,10 @@
 //!   (`knowledge/national/`: CPAM, CAF, France Travail, 119, 3919…), which its own folder can
 //!   override or disable fiche by fiche: see [`national_fiche_ids`] and the `load::national`
 //!   module.
+//! - A node serving many communes loads them on all cores ([`Knowledge::load_many`]) and
+//!   watches them with one watcher ([`LiveKnowledge::watch_all`]); folders with the same
+//!   searchable content (the starter pack, the national catalogue) share one search index
+//!   (the `shared` module, [`indexes_in_use`]).
 //! - [`Schedule`] evaluates opening hours (OpenStreetMap syntax, French public holidays).
 
 mod knowledge;
@@ -21,6 +25,7 @@ pub mod model;
 mod problem;
 mod schedule;
 pub mod search;
+mod shared;
 pub mod sms;
 pub mod text;
 
@@ -31,4 +36,5 @@ pub use load::national::{NATIONAL_DIR, fiche_ids as national_fiche_ids, is_natio
 pub use model::*;
 pub use problem::{LoadError, Problem, Severity};
 pub use schedule::{Schedule, ScheduleError};
+pub use shared::indexes_in_use;
 pub use text::{normalize, terms};

@@ -1,8 +1,9 @@
 //! Hot reload: the knowledge in service, swapped atomically when the folder changes.
 //!
-//! A `notify` watcher feeds a background thread. The thread waits for a change, lets the burst
-//! of saves settle ([`DEBOUNCE`] without a new event), then validates and rebuilds the whole
-//! folder off the request path. A valid folder replaces the one in service in one atomic swap
+//! One `notify` watcher, for every folder of the node, feeds one background thread (a node
+//! serving a thousand communes holds one inotify instance and one thread, not a thousand).
+//! The thread notes which folders changed, lets the burst of saves settle ([`DEBOUNCE`]
+//! without a new event), then validates and rebuilds each changed folder off the request path. A valid folder replaces the one in service in one atomic swap
 //! (`arc-swap`): requests in flight keep the `Arc` they hold. An invalid folder never replaces
 //! it: the errors are logged and kept for [`LiveKnowledge::last_error`].
 
@@ -76,43 +77,42 @@ impl LiveKnowledge {
         }
     }
 
-    /// Loads `dir` (it must be valid) and watches it for changes until the guard is dropped.
+    /// Loads a folder and watches it (see [`LiveKnowledge::watch_all`]).
     pub fn watch(dir: &Path) -> Result<(LiveKnowledge, WatchGuard), WatchError> {
         let live = Self::new(Knowledge::load(dir)?);
-        let (sender, receiver) = mpsc::channel::<()>();
+        let guard = Self::watch_all(std::slice::from_ref(&live))?;
+        Ok((live, guard))
+    }
+
+    /// Watches the folders of `lives` with one watcher and one reload thread: a change in a
+    /// folder reloads that folder only, once its burst of saves has settled. Dropping the
+    /// guard stops watching.
+    pub fn watch_all(lives: &[LiveKnowledge]) -> Result<WatchGuard, WatchError> {
+        let (sender, receiver) = mpsc::channel::<Vec<PathBuf>>();
         let mut watcher =
             notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-                let relevant = match &event {
-                    Ok(event) => !matches!(event.kind, EventKind::Access(_)),
-                    Err(_) => true,
-                };
-                if relevant {
-                    let _ = sender.send(());
+                match event {
+                    Ok(event) if matches!(event.kind, EventKind::Access(_)) => {}
+                    Ok(event) => {
+                        let _ = sender.send(event.paths);
+                    }
+                    // The watcher lost track (queue overflow…): check every folder.
+                    Err(_) => {
+                        let _ = sender.send(Vec::new());
+                    }
                 }
             })?;
-        watcher.watch(dir, RecursiveMode::Recursive)?;
-        let worker = live.clone();
+        for live in lives {
+            watcher.watch(&live.shared.dir, RecursiveMode::Recursive)?;
+        }
+        let lives = lives.to_vec();
         let thread = std::thread::Builder::new()
             .name("guichet-kb-reload".to_owned())
-            .spawn(move || {
-                while receiver.recv().is_ok() {
-                    loop {
-                        match receiver.recv_timeout(DEBOUNCE) {
-                            Ok(()) => continue,
-                            Err(RecvTimeoutError::Timeout) => break,
-                            Err(RecvTimeoutError::Disconnected) => return,
-                        }
-                    }
-                    let _ = worker.reload();
-                }
-            })?;
-        Ok((
-            live,
-            WatchGuard {
-                watcher: Some(watcher),
-                thread: Some(thread),
-            },
-        ))
+            .spawn(move || reload_on_change(&lives, &receiver))?;
+        Ok(WatchGuard {
+            watcher: Some(watcher),
+            thread: Some(thread),
+        })
     }
 
     /// The knowledge in service now (keep the `Arc` for the whole turn).
@@ -159,5 +159,38 @@ impl LiveKnowledge {
             .last_error
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The reload thread: collects the folders touched by each burst of events, then reloads
+/// them. An event without paths means "anything may have changed". Returns when the watcher
+/// is dropped.
+fn reload_on_change(lives: &[LiveKnowledge], events: &mpsc::Receiver<Vec<PathBuf>>) {
+    let owner = |path: &Path| {
+        lives
+            .iter()
+            .position(|live| path.starts_with(&live.shared.dir))
+    };
+    while let Ok(paths) = events.recv() {
+        let mut changed = vec![false; lives.len()];
+        let mut mark = |paths: Vec<PathBuf>| {
+            if paths.is_empty() {
+                changed.iter_mut().for_each(|changed| *changed = true);
+            }
+            for index in paths.iter().filter_map(|path| owner(path)) {
+                changed[index] = true;
+            }
+        };
+        mark(paths);
+        loop {
+            match events.recv_timeout(DEBOUNCE) {
+                Ok(paths) => mark(paths),
+                Err(RecvTimeoutError::Timeout) => break,
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        }
+        for (live, _) in lives.iter().zip(changed).filter(|(_, changed)| *changed) {
+            let _ = live.reload();
+        }
     }
 }

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use guichet_knowledge::LiveKnowledge;
+use guichet_knowledge::{Knowledge, LiveKnowledge};
 
 fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(to)?;
@@ -104,4 +104,59 @@ fn a_valid_change_is_swapped_in_and_an_invalid_one_is_not() -> std::io::Result<(
 fn an_invalid_folder_cannot_start_watching() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/unknown-goto");
     assert!(LiveKnowledge::watch(&dir).is_err());
+}
+
+/// Many communes on one node: the folders load together, identical ones share one index,
+/// one watcher follows them all and a change reloads only the folder it touched.
+#[test]
+fn many_folders_share_their_index_and_one_watcher_reloads_only_the_changed_one()
+-> std::io::Result<()> {
+    let temp = tempfile::tempdir()?;
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid");
+    let dirs: Vec<_> = (0..3)
+        .map(|n| temp.path().join(format!("commune-{n}")))
+        .collect();
+    for dir in &dirs {
+        copy_dir(&fixture, dir)?;
+    }
+    let lives: Vec<LiveKnowledge> = Knowledge::load_many(&dirs)
+        .into_iter()
+        .map(|loaded| LiveKnowledge::new(loaded.unwrap_or_else(|error| panic!("{error}"))))
+        .collect();
+    for (live, dir) in lives.iter().zip(&dirs) {
+        assert_eq!(
+            live.load_full().dir(),
+            dir.as_path(),
+            "loaded in the order given"
+        );
+    }
+    let hints = |n: usize| lives[n].load_full().hints().clone();
+    assert!(
+        std::sync::Arc::ptr_eq(&hints(0), &hints(2)),
+        "identical folders share what derives from the index"
+    );
+    let _guard = LiveKnowledge::watch_all(&lives).unwrap_or_else(|error| panic!("{error}"));
+
+    std::fs::write(dirs[1].join("fiches/marche.md"), NEW_FICHE)?;
+    eventually("the new fiche is in service in commune-1", || {
+        lives[1].load_full().fiche("marche").is_some()
+    });
+    assert_eq!(
+        lives[1].load_full().search("le marché c'est quel jour")[0].fiche_id,
+        "marche"
+    );
+    std::thread::sleep(2 * guichet_knowledge::DEBOUNCE);
+    assert_eq!(
+        lives[0].generation(),
+        0,
+        "an untouched folder is not reloaded"
+    );
+    assert_eq!(lives[2].generation(), 0);
+    assert!(lives[0].load_full().fiche("marche").is_none());
+    assert!(
+        !std::sync::Arc::ptr_eq(&hints(1), &hints(0)),
+        "the edited folder has its own index"
+    );
+    assert!(std::sync::Arc::ptr_eq(&hints(0), &hints(2)));
+    Ok(())
 }

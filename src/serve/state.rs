@@ -65,19 +65,21 @@ impl AppState {
     pub async fn build(settings: Settings) -> anyhow::Result<(AppState, Vec<WatchGuard>)> {
         let mut communes = BTreeMap::new();
         let mut by_number = HashMap::new();
-        let mut guards = Vec::new();
-        for (id, commune) in &settings.communes {
-            let knowledge = if settings.watch_knowledge {
-                let (live, guard) = LiveKnowledge::watch(&commune.dir).with_context(|| {
+        let dirs: Vec<_> = settings
+            .communes
+            .values()
+            .map(|commune| commune.dir.clone())
+            .collect();
+        let loaded = tokio::task::spawn_blocking(move || Knowledge::load_many(&dirs))
+            .await
+            .context("loading the communes")?;
+        let mut lives = Vec::with_capacity(loaded.len());
+        for ((id, commune), knowledge) in settings.communes.iter().zip(loaded) {
+            let knowledge =
+                LiveKnowledge::new(knowledge.with_context(|| {
                     format!("loading commune {id} from {}", commune.dir.display())
-                })?;
-                guards.push(guard);
-                live
-            } else {
-                LiveKnowledge::new(Knowledge::load(&commune.dir).with_context(|| {
-                    format!("loading commune {id} from {}", commune.dir.display())
-                })?)
-            };
+                })?);
+            lives.push(knowledge.clone());
             for number in &commune.numbers {
                 if let Some(previous) = by_number.insert(normalise_number(number), id.clone()) {
                     anyhow::bail!("number {number} belongs to both {previous} and {id}");
@@ -103,6 +105,16 @@ impl AppState {
                 }),
             );
         }
+        tracing::info!(
+            communes = communes.len(),
+            indexes = guichet_knowledge::indexes_in_use(),
+            "knowledge loaded (communes of the same content share one index)"
+        );
+        let guards = if settings.watch_knowledge {
+            vec![LiveKnowledge::watch_all(&lives).context("watching the communes' folders")?]
+        } else {
+            Vec::new()
+        };
         let store = AnyStore::connect(&settings.database_url)
             .await
             .context("connecting the store")?;

@@ -12,6 +12,8 @@ use std::path::Path;
 pub(crate) use commune_file::LoadedCommune;
 pub(crate) use fiche_file::FicheLines;
 pub(crate) use fiche_file::competence_key as competence_name;
+#[cfg(test)]
+pub(crate) use fiche_file::parse_fiche;
 pub use synonyms_file::SynonymGroup;
 
 use crate::model::{Competence, Fiche, FicheStatus};
@@ -77,7 +79,7 @@ fn add_national(
     lines: &mut Vec<FicheLines>,
     problems: &mut Problems,
 ) {
-    let catalogue = national::load(problems);
+    let catalogue = national::catalogue(problems);
     let disabled = commune
         .as_ref()
         .map(|commune| commune.national_disabled.clone())
@@ -101,16 +103,19 @@ fn add_national(
     }
     let own: std::collections::HashSet<String> =
         fiches.iter().map(|fiche| fiche.id.clone()).collect();
-    for (fiche, fiche_lines) in catalogue.fiches {
+    for (fiche, fiche_lines) in &catalogue.fiches {
         if own.contains(&fiche.id) || disabled.iter().any(|(id, _)| *id == fiche.id) {
             continue;
         }
-        fiches.push(fiche);
-        lines.push(fiche_lines);
+        fiches.push(fiche.clone());
+        lines.push(fiche_lines.clone());
     }
     if let Some(commune) = commune {
-        for (key, partner) in catalogue.partners {
-            commune.commune.partners.entry(key).or_insert(partner);
+        for (key, partner) in &catalogue.partners {
+            let partners = &mut commune.commune.partners;
+            if !partners.contains_key(key) {
+                partners.insert(key.clone(), partner.clone());
+            }
         }
     }
 }

@@ -15,14 +15,17 @@
 //! - a partner of `commune.toml` with the same key (`[partners.caf]`) replaces the national
 //!   partner: the commune's local body and its local number take precedence.
 //!
-//! Issue 15 puts the imported DILA fiches in this same shared layer.
+//! The catalogue is parsed once per process. The imported DILA fiches live in each commune's
+//! folder (staff review and edit them there); what a node holds once for all communes is the
+//! index built from identical content (see `crate::shared`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::LazyLock;
 
 use crate::load::fiche_file::{FicheLines, parse_fiche};
 use crate::model::{Fiche, Partner};
-use crate::problem::Problems;
+use crate::problem::{Problem, Problems};
 
 /// The folder name shown in messages about a national fiche.
 pub const NATIONAL_DIR: &str = "<catalogue national>";
@@ -71,8 +74,19 @@ pub(crate) struct National {
     pub partners: BTreeMap<String, Partner>,
 }
 
-/// Parses the catalogue; its problems (never expected: a test loads it) go to `problems`.
-pub(crate) fn load(problems: &mut Problems) -> National {
+/// The catalogue, parsed once per process (every commune of a node reads the same); its
+/// problems (never expected: a test loads it) are added to `problems` at each use.
+pub(crate) fn catalogue(problems: &mut Problems) -> &'static National {
+    static PARSED: LazyLock<(National, Vec<Problem>)> = LazyLock::new(|| {
+        let mut problems = Problems::default();
+        let national = load(&mut problems);
+        (national, problems.0)
+    });
+    problems.0.extend(PARSED.1.iter().cloned());
+    &PARSED.0
+}
+
+fn load(problems: &mut Problems) -> National {
     let dir = Path::new(NATIONAL_DIR);
     let fiches = FICHES
         .iter()
@@ -85,11 +99,10 @@ pub(crate) fn load(problems: &mut Problems) -> National {
 
 /// The ids of the national fiches.
 pub fn fiche_ids() -> Vec<String> {
-    let mut problems = Problems::default();
-    load(&mut problems)
+    catalogue(&mut Problems::default())
         .fiches
-        .into_iter()
-        .map(|(fiche, _)| fiche.id)
+        .iter()
+        .map(|(fiche, _)| fiche.id.clone())
         .collect()
 }
 
