@@ -248,6 +248,24 @@ mod tests {
             &options(),
         );
         assert!(twiml.contains("<Say language=\"fr-FR\" voice=\"Polly.Lea-Neural\">Je vous passe un agent.</Say><Dial callerId=\"+33130000000\"><Number>+33130000000</Number></Dial>"));
+        // With a dial URL, Twilio reports how the dial ended (escaped like every attribute).
+        let followed = render_voice(
+            &reply(
+                &["Je vous passe un agent."],
+                vec![Action::Transfer {
+                    number: "+33130000000".into(),
+                }],
+            ),
+            &VoiceOptions {
+                dial_url: Some("https://guichet.example/twilio/voice/dial?a=1&b=2".into()),
+                ..options()
+            },
+        );
+        assert!(followed.contains("<Dial callerId=\"+33130000000\" action=\"https://guichet.example/twilio/voice/dial?a=1&amp;b=2\" method=\"POST\"><Number>"), "{followed}");
+        assert_eq!(
+            render_hang_up(),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Hangup/></Response>"
+        );
         let bye = render_voice(&reply(&["Au revoir."], vec![Action::Hangup]), &options());
         assert!(bye.ends_with("Au revoir.</Say><Hangup/></Response>"));
         assert!(!bye.contains("Gather"));

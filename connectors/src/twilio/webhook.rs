@@ -232,6 +232,36 @@ mod tests {
     }
 
     #[test]
+    fn dial_results_answered_or_not() {
+        let dial = |status: &str| {
+            DialResult::parse(&form(&[
+                ("CallSid", "CA42"),
+                ("From", "+33612345678"),
+                ("To", "+33130000001"),
+                ("DialCallStatus", status),
+            ]))
+        };
+        for status in ["completed", "answered"] {
+            assert_eq!(dial(status).unwrap().status, DialCallStatus::Answered);
+        }
+        for status in ["busy", "no-answer", "failed", "canceled"] {
+            assert_eq!(dial(status).unwrap().status, DialCallStatus::NotAnswered);
+        }
+        let result = dial("busy").unwrap();
+        assert_eq!(result.call.call_sid, "CA42");
+        assert_eq!(result.call.to, "+33130000001");
+        assert!(matches!(
+            dial("ringing"),
+            Err(WebhookError::InvalidField {
+                field: "DialCallStatus",
+                ..
+            })
+        ));
+        let missing = DialResult::parse(&form(&[("CallSid", "CA42"), ("To", "+33130000001")]));
+        assert_eq!(missing, Err(WebhookError::MissingField("DialCallStatus")));
+    }
+
+    #[test]
     fn gather_with_speech() {
         let result = GatherResult::parse(&form(&[
             ("CallSid", "CA42"),

@@ -212,6 +212,25 @@ mod tests {
             ncco[1],
             json!({"action": "connect", "from": "33130000000", "endpoint": [{"type": "phone", "number": "33130000000"}]})
         );
+        // With a dial URL, the dial's events come synchronously: a failed dial can be answered.
+        let followed = render(
+            &reply(
+                &["Je vous passe un agent."],
+                vec![Action::Transfer {
+                    number: "+33130000000".into(),
+                }],
+            ),
+            "leg-1",
+            &NccoOptions {
+                dial_url: Some("https://guichet.example/vonage/dial?call=leg-1".into()),
+                ..options()
+            },
+        );
+        assert_eq!(
+            followed[1]["eventUrl"],
+            json!(["https://guichet.example/vonage/dial?call=leg-1"])
+        );
+        assert_eq!(followed[1]["eventType"], "synchronous");
     }
 
     #[test]
