@@ -289,7 +289,10 @@ async fn a_forged_dial_outcome_changes_no_transfer_ticket() {
         for authorization in [None, Some(forged.as_str())] {
             let mut request = h
                 .http
-                .post(format!("{}/vonage/dial?tenant=villebourg&call={call}", h.base))
+                .post(format!(
+                    "{}/vonage/dial?tenant=villebourg&call={call}",
+                    h.base
+                ))
                 .header("Content-Type", "application/json")
                 .body(event.clone());
             if let Some(value) = authorization {
@@ -299,7 +302,8 @@ async fn a_forged_dial_outcome_changes_no_transfer_ticket() {
             assert_eq!(response.status(), 403, "vonage {authorization:?}");
         }
         // jambonz's dial actionHook without its credentials.
-        let mut dial = guichet_connectors::testkit::jambonz::call_info(call, from, MAIRIE, "in-progress");
+        let mut dial =
+            guichet_connectors::testkit::jambonz::call_info(call, from, MAIRIE, "in-progress");
         dial["dial_call_status"] = json!("no-answer");
         let response = h
             .http

@@ -62,7 +62,10 @@ async fn greeting_request_clarification_then_an_answer_with_an_sms(via: Via) {
     );
 
     let clarify = call
-        .say("oui je voudrais refaire mon passeport s'il vous plaît", 0.92)
+        .say(
+            "oui je voudrais refaire mon passeport s'il vous plaît",
+            0.92,
+        )
         .await;
     assert_eq!(clarify.action(), "clarify", "{clarify:?}");
     assert!(clarify.gathers);
@@ -73,7 +76,9 @@ async fn greeting_request_clarification_then_an_answer_with_an_sms(via: Via) {
     assert_eq!(decision["fiche"], "passeport-renouvellement");
     assert!(answer.gathers);
     assert!(
-        answer.said.contains("Puis-je vous aider pour autre chose ?"),
+        answer
+            .said
+            .contains("Puis-je vous aider pour autre chose ?"),
         "{}",
         answer.said
     );
@@ -97,7 +102,10 @@ async fn greeting_request_clarification_then_an_answer_with_an_sms(via: Via) {
         .await
         .unwrap();
     let actions: Vec<&str> = turns.iter().map(|t| t.action.as_str()).collect();
-    assert_eq!(actions, ["greet", "clarify", "answer", "goodbye", "goodbye"]);
+    assert_eq!(
+        actions,
+        ["greet", "clarify", "answer", "goodbye", "goodbye"]
+    );
     assert!(session(&h, &call.id).await.closed_at.is_some());
     h.stop().await;
 }
@@ -155,7 +163,11 @@ async fn a_transfer_when_open_then_unanswered_becomes_a_callback(via: Via) {
     let ticket = tickets(&h).await.remove(0);
     assert_eq!(ticket.id, before.id);
     assert_eq!(ticket.kind, TicketKind::Callback);
-    assert_eq!(ticket.state, TicketState::Nouveau, "still waiting, as a callback");
+    assert_eq!(
+        ticket.state,
+        TicketState::Nouveau,
+        "still waiting, as a callback"
+    );
     assert_eq!(ticket.dial_outcome, Some(DialOutcome::Unanswered));
     assert_eq!(ticket.caller_number.as_deref(), Some(CALLER));
     assert_eq!(ticket.topic, before.topic);
@@ -182,7 +194,10 @@ async fn a_withheld_caller_whose_transfer_is_unanswered_is_asked_to_call_again(v
     let (mut call, before) = transferred(&h, via, 4, withheld).await;
     assert_eq!(before.caller_number, None);
     let after = call.dial_ends(false).await;
-    assert!(after.said.contains(TRANSFER_UNANSWERED_WITHHELD), "{after:?}");
+    assert!(
+        after.said.contains(TRANSFER_UNANSWERED_WITHHELD),
+        "{after:?}"
+    );
     let ticket = tickets(&h).await.remove(0);
     assert_eq!(ticket.dial_outcome, Some(DialOutcome::Unanswered));
     h.stop().await;
@@ -199,7 +214,10 @@ async fn a_callback_when_closed(via: Via) {
     assert_eq!(tickets.len(), 1);
     assert_eq!(tickets[0].kind, TicketKind::Callback);
     assert_eq!(tickets[0].caller_number.as_deref(), Some(CALLER));
-    assert_eq!(tickets[0].conversation_id.as_deref(), Some(call.id.as_str()));
+    assert_eq!(
+        tickets[0].conversation_id.as_deref(),
+        Some(call.id.as_str())
+    );
     h.stop().await;
 }
 

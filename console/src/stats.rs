@@ -163,8 +163,8 @@ pub fn compute(
         stats.ended += 1;
         let outcome = outcomes.get(session.conversation_id.as_str());
         let answered = outcome.is_some_and(|o| o.answered);
-        let unanswered = session.end_reason.as_deref()
-            == Some(DialOutcome::Unanswered.end_reason());
+        let unanswered =
+            session.end_reason.as_deref() == Some(DialOutcome::Unanswered.end_reason());
         let transfer = outcome.is_some_and(|o| o.transfer) && !unanswered;
         let callback =
             outcome.is_some_and(|o| o.callback) || (unanswered && session.caller.is_some());

@@ -11,7 +11,8 @@ use axum::response::{IntoResponse, Response};
 use guichet_connectors::DeliveryState;
 use guichet_connectors::twilio::webhook::StatusCallback;
 use guichet_connectors::twilio::{
-    self, DialCallStatus, DialResult, Form, GatherResult, IncomingCall, IncomingSms, VoiceOptions, signature, twiml,
+    self, DialCallStatus, DialResult, Form, GatherResult, IncomingCall, IncomingSms, VoiceOptions,
+    signature, twiml,
 };
 use guichet_store::{DeliveryStatus, DialOutcome, Store, mask_number};
 
