@@ -266,7 +266,10 @@ async fn a_hang_up_mid_call_closes_the_conversation(via: Via) {
 
 async fn a_retried_webhook_gets_the_same_reply_and_no_second_sms(via: Via) {
     let h = Harness::start(via.sms(), open_hours()).await;
-    let (mut call, _) = Caller::ring(&h, via, &call_id(via, 9), CALLER).await;
+    let (mut call, greeting) = Caller::ring(&h, via, &call_id(via, 9), CALLER).await;
+    let greeted_again = call.retry().await;
+    assert_eq!(greeted_again.said, greeting.said);
+    assert_eq!(greeted_again.action(), "greet");
     let first = call.say("mon passeport est expiré", 0.9).await;
     assert_eq!(first.action(), "answer");
     let again = call.retry().await;

@@ -64,6 +64,7 @@ impl Heard {
 /// The last webhook sent, to send it again (a provider's retry).
 enum Sent {
     Twilio(String, Vec<(String, String)>),
+    VonageAnswer(String),
     Vonage(String, Value),
     Jambonz(Exchange),
 }
@@ -191,25 +192,12 @@ impl<'h> Caller<'h> {
                 caller.twilio("/twilio/voice".into(), params).await
             }
             Via::Vonage => {
-                let digits = from.trim_start_matches('+');
-                let authorization = guichet_connectors::vonage::signature::sign(
-                    VONAGE_SIGNATURE_SECRET,
-                    b"",
-                    chrono::Utc::now().timestamp(),
-                    "answer",
+                let query = format!(
+                    "to={}&from={}&uuid={id}&conversation_uuid=CON-{id}",
+                    MAIRIE.trim_start_matches('+'),
+                    from.trim_start_matches('+')
                 );
-                let response = h
-                    .http
-                    .get(format!(
-                        "{}/vonage/answer?to={}&from={digits}&uuid={id}&conversation_uuid=CON-{id}",
-                        h.base,
-                        MAIRIE.trim_start_matches('+')
-                    ))
-                    .header("Authorization", authorization)
-                    .send()
-                    .await
-                    .unwrap();
-                caller.read_ncco(response).await
+                caller.vonage_answer(query).await
             }
             Via::Jambonz => {
                 let call = h.jambonz().call(from, MAIRIE).await.unwrap();
@@ -353,6 +341,7 @@ impl<'h> Caller<'h> {
     pub async fn retry(&mut self) -> Heard {
         match self.sent.take().expect("a webhook was sent") {
             Sent::Twilio(path, params) => self.twilio(path, params).await,
+            Sent::VonageAnswer(query) => self.vonage_answer(query).await,
             Sent::Vonage(path, body) => self.vonage(path, body).await,
             Sent::Jambonz(exchange) => {
                 let jambonz = self.h.jambonz();
@@ -375,6 +364,26 @@ impl<'h> Caller<'h> {
         let (heard, next, dial_hook) = heard_twiml(status, decision, &twiml);
         self.follow(next, dial_hook);
         heard
+    }
+
+    /// Vonage's answer webhook: a GET whose query says the call, signed over an empty body.
+    async fn vonage_answer(&mut self, query: String) -> Heard {
+        let authorization = guichet_connectors::vonage::signature::sign(
+            VONAGE_SIGNATURE_SECRET,
+            b"",
+            chrono::Utc::now().timestamp(),
+            "answer",
+        );
+        let response = self
+            .h
+            .http
+            .get(format!("{}/vonage/answer?{query}", self.h.base))
+            .header("Authorization", authorization)
+            .send()
+            .await
+            .unwrap();
+        self.sent = Some(Sent::VonageAnswer(query));
+        self.read_ncco(response).await
     }
 
     async fn vonage_input(&mut self, speech: Value, dtmf: Value) -> Heard {
