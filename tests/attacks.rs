@@ -18,7 +18,8 @@ use guichet::serve::config::{Secret, SmsProvider};
 use guichet::serve::{self, Settings};
 use guichet_store::testkit::{TestSchema, test_database_url};
 use guichet_store::{
-    ApiKeyKind, NewApiKey, OutboxFilter, OutboxMessage, OutboxState, SmsRefusal, Store,
+    ApiKeyKind, DialOutcome, NewApiKey, OutboxFilter, OutboxMessage, OutboxState, SmsRefusal,
+    Store, Ticket, TicketFilter, TicketKind,
 };
 use serde_json::{Value, json};
 use support::*;
@@ -253,6 +254,90 @@ async fn unsigned_and_forged_webhooks_are_refused_and_store_nothing() {
         );
         h.stop().await;
     }
+}
+
+#[tokio::test]
+async fn a_forged_dial_outcome_changes_no_transfer_ticket() {
+    for schema in backends().await {
+        let h = start(&schema, |_| {}).await;
+        let call = "CA0000000000000000000000000000d001";
+        let from = "+33612345678";
+        let transfer = h
+            .ring_and_ask(call, from, "je voudrais parler à un agent")
+            .await;
+        assert_eq!(decision(&transfer)["action"], "transfer");
+        let before = transfer_ticket(&h).await;
+        assert_eq!(before.kind, TicketKind::Transfer);
+
+        // Twilio's <Dial action>: unsigned, then signed with a guessed token.
+        let mut unanswered = twilio_call(call, from, MAIRIE, "in-progress");
+        unanswered.push(("DialCallStatus".into(), "no-answer".into()));
+        for signature in [None, Some("bm90LXRoZS1zaWduYXR1cmU=")] {
+            let response = h
+                .twilio_with_signature("/twilio/voice/dial", &unanswered, signature)
+                .await;
+            assert_eq!(response.status(), 403, "twilio {signature:?}");
+        }
+        // Vonage's connect eventUrl, naming the call: no JWT, then one signed with a guess.
+        let event = serde_json::to_vec(&json!({"uuid": "leg", "status": "timeout"})).unwrap();
+        let forged = guichet_connectors::vonage::signature::sign(
+            "guessed-secret",
+            &event,
+            Utc::now().timestamp(),
+            "jti",
+        );
+        for authorization in [None, Some(forged.as_str())] {
+            let mut request = h
+                .http
+                .post(format!(
+                    "{}/vonage/dial?tenant=villebourg&call={call}",
+                    h.base
+                ))
+                .header("Content-Type", "application/json")
+                .body(event.clone());
+            if let Some(value) = authorization {
+                request = request.header("Authorization", value);
+            }
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 403, "vonage {authorization:?}");
+        }
+        // jambonz's dial actionHook without its credentials.
+        let mut dial =
+            guichet_connectors::testkit::jambonz::call_info(call, from, MAIRIE, "in-progress");
+        dial["dial_call_status"] = json!("no-answer");
+        let response = h
+            .http
+            .post(format!("{}/jambonz/dial", h.base))
+            .json(&dial)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 403, "jambonz");
+        assert_eq!(transfer_ticket(&h).await, before, "nothing changed");
+
+        // The provider's own report does change it.
+        let signed = h.twilio("/twilio/voice/dial", &unanswered).await;
+        assert_eq!(signed.status(), 200);
+        let after = transfer_ticket(&h).await;
+        assert_eq!(after.kind, TicketKind::Callback);
+        assert_eq!(after.dial_outcome, Some(DialOutcome::Unanswered));
+        h.stop().await;
+    }
+}
+
+async fn transfer_ticket(h: &Harness) -> Ticket {
+    let tickets = h
+        .service
+        .state
+        .store
+        .list_tickets(&TicketFilter {
+            communes: vec!["villebourg".into()],
+            ..TicketFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(tickets.len(), 1);
+    tickets[0].clone()
 }
 
 #[tokio::test]

@@ -1,19 +1,19 @@
 //! jambonz through the whole stack: the fake jambonz of the test kit plays the feature server
 //! (documented payloads, Basic credentials and `Jambonz-Signature`, verbs validated and run),
-//! against the engine, the store, the outbox and the fake REST API. The same call flows as
-//! `serve_twilio.rs` and `serve_vonage.rs`, and the attacks on the jambonz doors.
+//! against the engine, the store, the outbox and the fake REST API: what is jambonz's own (verb
+//! details, the dial's ticket header, SMS, a provider per commune) and the attacks on the
+//! jambonz doors. The call flows every provider shares are in `call_flows.rs`.
 
 mod support;
 
 use std::path::PathBuf;
 
 use guichet::serve::config::{CommuneSettings, Provider, SmsProvider};
-use guichet::serve::handlers::jambonz::TRANSFER_UNANSWERED;
 use guichet_connectors::jambonz::BasicCredentials;
 use guichet_connectors::testkit::jambonz::{
-    Application, DialOutcome, FakeError, FakeJambonz, call_info, message_webhook,
+    Application, FakeError, FakeJambonz, call_info, message_webhook,
 };
-use guichet_store::{OutboxFilter, Store, TicketFilter, TicketKind};
+use guichet_store::{OutboxFilter, Store, TicketFilter};
 use serde_json::{Value, json};
 use support::*;
 
@@ -43,7 +43,7 @@ async fn tickets(h: &Harness) -> Vec<guichet_store::Ticket> {
 }
 
 #[tokio::test]
-async fn a_call_from_greeting_to_clarification_to_an_answer_with_an_sms() {
+async fn the_greeting_gather_and_the_metrics() {
     let h = Harness::start(SmsProvider::Jambonz, open_hours()).await;
     let jambonz = h.jambonz();
     let mut call = jambonz.call(CALLER, MAIRIE).await.unwrap();
@@ -73,70 +73,28 @@ async fn a_call_from_greeting_to_clarification_to_an_answer_with_an_sms() {
     assert_eq!(gather["recognizer"]["hintsBoost"], 10);
     assert_eq!(gather["say"]["synthesizer"]["language"], "fr-FR");
 
-    // A vague request: the engine asks which case it is.
-    let clarify = call
-        .say("oui je voudrais refaire mon passeport s'il vous plaît")
-        .await
-        .unwrap();
-    assert_eq!(action(clarify), "clarify");
-    assert!(call.listening());
-
-    let answer = call.say("il est expiré").await.unwrap();
-    let trace = decision_in(&answer.headers);
-    assert_eq!(trace["action"], "answer", "{trace}");
-    assert_eq!(trace["fiche"], "passeport-renouvellement");
-    assert!(
-        call.said()
-            .contains("Puis-je vous aider pour autre chose ?"),
-        "{}",
-        call.said()
-    );
-    // The SMS went through the outbox and jambonz's REST API, digits without `+`.
+    let answer = call.say("mon passeport est expiré").await.unwrap();
+    assert_eq!(action(answer), "answer");
+    // The SMS went through jambonz's REST API: the fake records the number in E.164.
     let sms = h.wait_for_sms(1).await;
-    assert_eq!(sms.len(), 1);
     assert_eq!(sms[0].provider, "jambonz");
     assert_eq!(sms[0].to, CALLER);
-    assert_eq!(sms[0].from, "VILLEBOURG");
-    assert!(sms[0].text.contains("http"), "{}", sms[0].text);
-
-    assert_eq!(action(call.say("non merci").await.unwrap()), "goodbye");
-    let satisfied = call.say("oui").await.unwrap();
-    assert_eq!(decision_in(&satisfied.headers)["satisfaction"], true);
-    assert!(verb(&satisfied.verbs, "hangup").is_some());
-    assert!(call.ended());
-    assert_eq!(call.ended_by(), Some("jambonz"));
-
-    let store = &h.service.state.store;
-    let turns = store
-        .conversation_turns("villebourg", call.call_sid())
-        .await
-        .unwrap();
-    let actions: Vec<&str> = turns.iter().map(|t| t.action.as_str()).collect();
-    assert_eq!(turns.len(), 5, "{actions:?}");
-    assert_eq!(actions[..4], ["greet", "clarify", "answer", "goodbye"]);
-    let session = store
-        .load_session("villebourg", call.call_sid())
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(session.closed_at.is_some(), "the final status closes it");
     let metrics = h.metrics().await;
     assert!(
         metric(
             &metrics,
             "guichet_turns_total",
             &["provider=\"jambonz\"", "channel=\"voice\""]
-        ) >= 5.0
+        ) >= 2.0
     );
     h.stop().await;
 }
 
 #[tokio::test]
-async fn a_transfer_dials_the_standard_with_the_ticket_and_its_outcome_ends_the_call() {
+async fn a_transfer_dials_the_standard_with_the_ticket_id() {
     let h = Harness::start(SmsProvider::Jambonz, open_hours()).await;
     let jambonz = h.jambonz();
 
-    // Answered: the standardiste took it, the call ends after.
     let mut call = jambonz.call(CALLER, MAIRIE).await.unwrap();
     let transfer = call.say("je voudrais parler à un agent").await.unwrap();
     assert_eq!(action(transfer), "transfer");
@@ -154,86 +112,22 @@ async fn a_transfer_dials_the_standard_with_the_ticket_and_its_outcome_ends_the_
         "the caller's own number is presented"
     );
     let tickets = tickets(&h).await;
-    assert_eq!(tickets.len(), 1);
-    assert_eq!(tickets[0].kind, TicketKind::Transfer);
-    assert_eq!(tickets[0].caller_number.as_deref(), Some(CALLER));
     assert_eq!(
         dial["headers"]["X-Guichet-Ticket"],
         tickets[0].id.to_string(),
         "the ticket id reaches the standard's phone"
     );
-    call.end_transfer(DialOutcome::Answered).await.unwrap();
-    assert!(call.ended());
-    let session = h
-        .service
-        .state
-        .store
-        .load_session("villebourg", call.call_sid())
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(session.closed_at.is_some());
-
-    // Nobody answered: the caller hears that the mairie will call back, then the call ends.
-    let mut call = jambonz.call("+33612345679", MAIRIE).await.unwrap();
-    call.say("je voudrais parler à un agent").await.unwrap();
-    assert!(call.transfer().is_some());
-    call.end_transfer(DialOutcome::NoAnswer).await.unwrap();
-    assert!(call.said().contains(TRANSFER_UNANSWERED), "{}", call.said());
-    assert!(call.ended());
-    assert_eq!(tickets_count(&h).await, 2);
+    // A progress report before the end (jambonz sends none, but a proxy might): nothing yet.
+    let mut ringing = call_info(call.call_sid(), CALLER, MAIRIE, "in-progress");
+    ringing["dial_call_status"] = json!("ringing");
+    let pending = jambonz.post("/jambonz/dial", ringing).await.unwrap();
+    assert!(pending.verbs.is_empty());
+    assert_eq!(ticket_outcome(&h).await, None);
     h.stop().await;
 }
 
-async fn tickets_count(h: &Harness) -> usize {
-    tickets(h).await.len()
-}
-
-#[tokio::test]
-async fn silences_reprompt_and_a_closed_mairie_takes_a_callback() {
-    let h = Harness::start(SmsProvider::Jambonz, closed_hours()).await;
-    let mut call = h.jambonz().call(CALLER, MAIRIE).await.unwrap();
-    let silence = call.stay_silent().await.unwrap();
-    assert_eq!(action(silence), "fallback");
-    assert!(call.listening(), "a silence is asked again");
-    let human = call.say("un agent s'il vous plaît").await.unwrap();
-    assert_eq!(action(human), "callback");
-    assert!(
-        verb(&human.verbs, "dial").is_none(),
-        "no transfer when closed"
-    );
-    let tickets = tickets(&h).await;
-    assert_eq!(tickets.len(), 1);
-    assert_eq!(tickets[0].kind, TicketKind::Callback);
-    h.stop().await;
-}
-
-#[tokio::test]
-async fn dtmf_zero_asks_for_a_human_and_a_hang_up_mid_call_closes_the_conversation() {
-    let h = Harness::start(SmsProvider::Jambonz, open_hours()).await;
-    let jambonz = h.jambonz();
-    let mut call = jambonz.call(CALLER, MAIRIE).await.unwrap();
-    let zero = call.press("0").await.unwrap();
-    assert_eq!(action(zero), "transfer");
-    assert!(call.transfer().is_some());
-
-    let mut call = jambonz.call("+33612345670", MAIRIE).await.unwrap();
-    call.say("quels sont les horaires de la mairie")
-        .await
-        .unwrap();
-    assert!(call.listening());
-    call.hang_up().await.unwrap();
-    assert_eq!(call.ended_by(), Some("caller"));
-    let session = h
-        .service
-        .state
-        .store
-        .load_session("villebourg", call.call_sid())
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(session.closed_at.is_some());
-    h.stop().await;
+async fn ticket_outcome(h: &Harness) -> Option<guichet_store::DialOutcome> {
+    tickets(h).await[0].dial_outcome
 }
 
 #[tokio::test]

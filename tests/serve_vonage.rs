@@ -1,9 +1,11 @@
-//! Vonage through the whole stack: signed webhooks (JWT + payload_hash), NCCO, SMS via the
-//! Messages API of the fake provider.
+//! What is Vonage's own through the whole stack: signed webhooks (JWT + payload_hash), NCCO
+//! details, the `connect` action's dial events, SMS via the Messages API of the fake provider.
+//! The call flows every provider shares are in `call_flows.rs`.
 
 mod support;
 
 use guichet::serve::config::SmsProvider;
+use guichet_store::Store;
 use serde_json::json;
 use support::*;
 
@@ -19,7 +21,7 @@ fn input(uuid: &str, from: &str, text: &str, confidence: serde_json::Value) -> s
 }
 
 #[tokio::test]
-async fn a_call_from_answer_to_transfer_with_an_sms() {
+async fn ncco_wire_details_from_answer_to_transfer() {
     let h = Harness::start(SmsProvider::Vonage, open_hours()).await;
     let uuid = "63f61863-4a51-4f6b-86e1-46edebcf9356";
     let from = "33612345670";
@@ -54,23 +56,9 @@ async fn a_call_from_answer_to_transfer_with_an_sms() {
         json!([format!("{PUBLIC_URL}/vonage/input?tenant=villebourg&seq=1")])
     );
 
-    let turn = h
-        .vonage(
-            "/vonage/input?tenant=villebourg&seq=1",
-            &input(uuid, from, "mon passeport est expiré", json!("0.91")),
-        )
-        .await;
-    assert_eq!(turn.status(), 200);
-    assert_eq!(decision(&turn)["action"], "answer");
-    let sms = h.wait_for_sms(1).await;
-    assert_eq!(sms.len(), 1);
-    assert_eq!(sms[0].provider, "vonage");
-    assert_eq!(sms[0].to, format!("+{from}"));
-    assert_eq!(sms[0].from, "VILLEBOURG");
-
     let transfer = h
         .vonage(
-            "/vonage/input?tenant=villebourg&seq=2",
+            "/vonage/input?tenant=villebourg&seq=1",
             &input(uuid, from, "je veux parler à un conseiller", json!(0.88)),
         )
         .await;
@@ -87,6 +75,41 @@ async fn a_call_from_answer_to_transfer_with_an_sms() {
         json!({"type": "phone", "number": "33130000000"})
     );
     assert_eq!(connect["from"], "33130000000");
+    // The dial's events come to us synchronously, naming the commune and the caller's call.
+    assert_eq!(
+        connect["eventUrl"],
+        json!([format!(
+            "{PUBLIC_URL}/vonage/dial?tenant=villebourg&call={uuid}"
+        )])
+    );
+    assert_eq!(connect["eventType"], "synchronous");
+    // Ringing: nothing decided yet, nothing changed.
+    let ringing = h
+        .vonage(
+            &format!("/vonage/dial?tenant=villebourg&call={uuid}"),
+            &json!({"uuid": "leg-2", "status": "ringing", "direction": "outbound"}),
+        )
+        .await;
+    assert_eq!(ringing.status(), 204);
+    // A dial event that does not name the call is a clear 400.
+    let anonymous = h
+        .vonage(
+            "/vonage/dial?tenant=villebourg",
+            &json!({"uuid": "leg-2", "status": "timeout"}),
+        )
+        .await;
+    assert_eq!(anonymous.status(), 400);
+    let tickets = h
+        .service
+        .state
+        .store
+        .list_tickets(&guichet_store::TicketFilter {
+            communes: vec!["villebourg".into()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(tickets[0].dial_outcome, None);
 
     let event = h.vonage("/vonage/event", &json!({"uuid": uuid, "status": "completed", "from": from, "to": MAIRIE_DIGITS, "direction": "inbound"})).await;
     assert_eq!(event.status(), 204);

@@ -2,7 +2,9 @@
 //!
 //! Vocabulary: a *call* is one conversation (any channel). Per conversation:
 //! - *settled by the robot*: at least one `answer`, `deflect` or `report`, and no handoff;
-//! - *handoff*: a `transfer` or `callback` decision;
+//! - *handoff*: a `transfer` or `callback` decision; a transfer the standard did not answer
+//!   (the session's end reason says it) is not a transfer: it counts as a callback when the
+//!   caller's number is known (its ticket became one), else as lost;
 //! - *lost* (taux de perte): the conversation ended with neither an answer (`answer`,
 //!   `deflect`, `report`) nor a handoff. Conversations still in progress are not counted.
 
@@ -10,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Timelike, Utc};
 use chrono_tz::Tz;
-use guichet_store::{SessionRecord, TurnRow};
+use guichet_store::{DialOutcome, SessionRecord, TurnRow};
 use serde::Serialize;
 
 /// Decisions that give the caller an answer.
@@ -161,8 +163,11 @@ pub fn compute(
         stats.ended += 1;
         let outcome = outcomes.get(session.conversation_id.as_str());
         let answered = outcome.is_some_and(|o| o.answered);
-        let transfer = outcome.is_some_and(|o| o.transfer);
-        let callback = outcome.is_some_and(|o| o.callback);
+        let unanswered =
+            session.end_reason.as_deref() == Some(DialOutcome::Unanswered.end_reason());
+        let transfer = outcome.is_some_and(|o| o.transfer) && !unanswered;
+        let callback =
+            outcome.is_some_and(|o| o.callback) || (unanswered && session.caller.is_some());
         if transfer {
             stats.transfers += 1;
         }
@@ -316,6 +321,32 @@ mod tests {
         assert_eq!(texts.len(), 2);
         assert!(texts.contains(&"la capitale de l'Australie"));
         assert!(texts.contains(&"passeport"));
+    }
+
+    #[test]
+    fn an_unanswered_transfer_is_not_passed_on() {
+        let now = at(18, 0);
+        let ended = |id: &str, reason: &str, caller: Option<&str>| SessionRecord {
+            caller: caller.map(str::to_string),
+            end_reason: Some(reason.to_string()),
+            ..session(id, at(9, 0), true)
+        };
+        let sessions = vec![
+            ended("answered", "transfer_answered", Some("pseudo-1")),
+            ended("unanswered", "transfer_unanswered", Some("pseudo-2")),
+            ended("withheld", "transfer_unanswered", None),
+        ];
+        let turns: Vec<TurnRow> = ["answered", "unanswered", "withheld"]
+            .iter()
+            .map(|id| turn(id, 1, "un agent", "transfer", None, None))
+            .collect();
+        let stats = compute(&sessions, &turns, chrono_tz::Europe::Paris, now);
+        assert_eq!(stats.ended, 3);
+        assert_eq!(stats.transfers, 1);
+        // The number known: its ticket became a callback. Withheld: nobody can call back.
+        assert_eq!(stats.callbacks, 1);
+        assert_eq!(stats.lost, 1);
+        assert!((stats.loss_rate() - 100.0 / 3.0).abs() < 1e-9);
     }
 
     #[test]

@@ -297,3 +297,55 @@ async fn retention_purges_old_transcripts_and_anonymises_closed_tickets() {
     assert!(ticket.anonymised_at.is_some());
     assert_eq!(ticket.caller_number, None);
 }
+
+#[tokio::test]
+async fn a_ticket_page_says_how_its_transfer_ended() {
+    use guichet_store::{Channel, DialOutcome, NewTicket, TicketKind};
+    let h = harness().await;
+    let transfer = |conversation: &str| NewTicket {
+        idempotency_key: format!("{conversation}:1:ticket:0"),
+        tenant: "villebourg".into(),
+        kind: TicketKind::Transfer,
+        channel: Channel::Voice,
+        conversation_id: Some(conversation.into()),
+        caller_number: Some("+33612345678".into()),
+        topic: "État civil".into(),
+        fiche: None,
+        summary: "L'usager demande un agent.".into(),
+        transcript: serde_json::json!([]),
+        partner: None,
+        reference: None,
+        created_at: h.clock.now(),
+    };
+    let mut client = signed_in(
+        &h,
+        "agent@villebourg.example",
+        Role::Standardiste,
+        &["villebourg"],
+    )
+    .await;
+    for (conversation, outcome, label) in [
+        ("CA-T1", DialOutcome::Answered, "transféré, décroché"),
+        (
+            "CA-T2",
+            DialOutcome::Unanswered,
+            "transfert sans réponse du standard",
+        ),
+    ] {
+        let id = h
+            .store
+            .create_ticket(&transfer(conversation))
+            .await
+            .unwrap();
+        let before = client.get(&format!("/console/tickets/{id}")).await;
+        assert!(!before.body.contains(label));
+        h.store
+            .record_dial_outcome("villebourg", conversation, outcome, h.clock.now())
+            .await
+            .unwrap()
+            .expect("a transfer ticket");
+        let after = client.get(&format!("/console/tickets/{id}")).await;
+        assert_eq!(after.status, StatusCode::OK);
+        assert!(after.body.contains(label), "{}", after.body);
+    }
+}

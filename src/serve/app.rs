@@ -27,6 +27,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         router = router
             .route("/twilio/voice", post(voice::start::<Twilio>))
             .route("/twilio/voice/turn", post(voice::turn::<Twilio>))
+            .route("/twilio/voice/dial", post(twilio::dial))
             .route("/twilio/sms", post(twilio::sms))
             .route("/twilio/status", post(twilio::status));
     }
@@ -37,6 +38,7 @@ pub fn router(state: Arc<AppState>) -> Router {
                 get(voice::start::<Vonage>).post(voice::start::<Vonage>),
             )
             .route("/vonage/event", post(vonage::event))
+            .route("/vonage/dial", post(vonage::dial))
             .route("/vonage/input", post(voice::turn::<Vonage>))
             .route("/vonage/sms", post(vonage::sms))
             .route("/vonage/status", post(vonage::status));

@@ -104,6 +104,7 @@ metered! {
     fn claim_ticket(&self, id: i64, communes: &[String], staff_id: i64, at: DateTime<Utc>) -> Transition;
     fn close_ticket(&self, id: i64, communes: &[String], staff_id: i64, at: DateTime<Utc>) -> Transition;
     fn ticket_unreachable(&self, id: i64, communes: &[String], staff_id: i64, at: DateTime<Utc>, max_attempts: i32) -> Transition;
+    fn record_dial_outcome(&self, tenant: &str, conversation_id: &str, outcome: DialOutcome, at: DateTime<Utc>) -> Option<DialRecorded>;
     fn add_ticket_note(&self, id: i64, communes: &[String], staff_id: i64, at: DateTime<Utc>, body: &str) -> Transition;
     fn ticket_notes(&self, id: i64, communes: &[String]) -> Vec<TicketNote>;
     fn create_staff(&self, staff: &NewStaff) -> i64;

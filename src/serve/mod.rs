@@ -19,6 +19,7 @@ pub mod sms_guard;
 pub mod spool;
 pub mod state;
 pub mod telemetry;
+pub mod transfer;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -259,6 +259,21 @@ pub trait Store: Send + Sync {
         max_attempts: i32,
     ) -> impl Future<Output = Result<Transition>> + Send;
 
+    /// Records how the dial of a conversation's live transfer ended, on its transfer ticket,
+    /// once, in one transaction: answered, the ticket is `termine` (out of the queue, its wait
+    /// frozen at `at`); unanswered, it becomes a callback ticket (still `nouveau`, its topic,
+    /// summary and number kept). The session's `end_reason` becomes
+    /// [`DialOutcome::end_reason`]. A ticket that already has an outcome is left as it is
+    /// (`changed: false`, its first outcome returned). `None`: the conversation has no transfer
+    /// ticket.
+    fn record_dial_outcome(
+        &self,
+        tenant: &str,
+        conversation_id: &str,
+        outcome: DialOutcome,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<DialRecorded>>> + Send;
+
     /// Adds a note to a ticket of `communes`.
     fn add_ticket_note(
         &self,
@@ -711,6 +726,15 @@ impl Store for AnyStore {
         max_attempts: i32,
     ) -> Result<Transition> {
         dispatch!(self, s => s.ticket_unreachable(id, communes, staff_id, at, max_attempts))
+    }
+    async fn record_dial_outcome(
+        &self,
+        tenant: &str,
+        conversation_id: &str,
+        outcome: DialOutcome,
+        at: DateTime<Utc>,
+    ) -> Result<Option<DialRecorded>> {
+        dispatch!(self, s => s.record_dial_outcome(tenant, conversation_id, outcome, at))
     }
     async fn add_ticket_note(
         &self,

@@ -91,6 +91,39 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// How the dial of a live transfer to the standard ended (reported by the provider).
+    DialOutcome {
+        /// The standard picked up: the caller was passed on.
+        Answered => "answered",
+        /// Busy, no answer, failed, or the caller hung up while it rang: nobody took the call.
+        Unanswered => "unanswered",
+    }
+}
+
+impl DialOutcome {
+    /// The session's `end_reason` once the dial's outcome is known (it was `transfer`).
+    pub fn end_reason(self) -> &'static str {
+        match self {
+            DialOutcome::Answered => "transfer_answered",
+            DialOutcome::Unanswered => "transfer_unanswered",
+        }
+    }
+}
+
+/// What [`crate::Store::record_dial_outcome`] found and did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DialRecorded {
+    /// The transfer's ticket.
+    pub ticket_id: i64,
+    /// The outcome the ticket holds: this report's, or a first report's when this one repeats.
+    pub outcome: DialOutcome,
+    /// False when the ticket already had an outcome (a retried webhook): nothing changed.
+    pub changed: bool,
+    /// Whether the ticket holds a number to call back.
+    pub caller_known: bool,
+}
+
 impl TicketState {
     /// Whether the ticket still waits for someone (nouveau or pris en charge).
     pub fn is_open(self) -> bool {
@@ -362,6 +395,9 @@ pub struct Ticket {
     pub closed_at: Option<DateTime<Utc>>,
     /// Unanswered callback attempts so far.
     pub attempts: i32,
+    /// How the dial of a live transfer ended, once the provider said it (a callback ticket with
+    /// an outcome `unanswered` was a transfer nobody took).
+    pub dial_outcome: Option<DialOutcome>,
     /// When retention anonymised it.
     pub anonymised_at: Option<DateTime<Utc>>,
 }

@@ -30,7 +30,7 @@ macro_rules! ticket_cols {
     () => {
         "id, idempotency_key, tenant, kind, state, channel, conversation_id, \
      caller_number, topic, fiche, summary, transcript, partner, reference, created_at, \
-     claimed_by, claimed_at, closed_by, closed_at, attempts, anonymised_at"
+     claimed_by, claimed_at, closed_by, closed_at, attempts, dial_outcome, anonymised_at"
     };
 }
 macro_rules! outbox_cols {
@@ -184,6 +184,10 @@ fn ticket_from_row(row: &PgRow) -> Result<Ticket> {
         closed_by: row.try_get("closed_by")?,
         closed_at: row.try_get("closed_at")?,
         attempts: row.try_get("attempts")?,
+        dial_outcome: row
+            .try_get::<Option<String>, _>("dial_outcome")?
+            .map(|text| parse_stored(&text, T, "dial_outcome"))
+            .transpose()?,
         anonymised_at: row.try_get("anonymised_at")?,
     })
 }
@@ -929,6 +933,72 @@ impl Store for PgStore {
         .rows_affected()
             == 1;
         self.ticket_transition(id, communes, changed).await
+    }
+
+    async fn record_dial_outcome(
+        &self,
+        tenant: &str,
+        conversation_id: &str,
+        outcome: DialOutcome,
+        at: DateTime<Utc>,
+    ) -> Result<Option<DialRecorded>> {
+        let mut tx = self.pool.begin().await?;
+        let Some(row) = sqlx::query(
+            "SELECT id, dial_outcome, caller_number IS NOT NULL AS caller_known FROM tickets
+             WHERE tenant = $1 AND conversation_id = $2
+               AND (kind = 'transfer' OR dial_outcome IS NOT NULL)
+             ORDER BY id DESC LIMIT 1
+             FOR UPDATE",
+        )
+        .bind(tenant)
+        .bind(conversation_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let ticket_id: i64 = row.try_get("id")?;
+        let caller_known: bool = row.try_get("caller_known")?;
+        if let Some(first) = row.try_get::<Option<String>, _>("dial_outcome")? {
+            return Ok(Some(DialRecorded {
+                ticket_id,
+                outcome: parse_stored(&first, "tickets", "dial_outcome")?,
+                changed: false,
+                caller_known,
+            }));
+        }
+        sqlx::query(
+            "UPDATE tickets SET dial_outcome = $1,
+                 kind = CASE WHEN $1 = 'unanswered' THEN 'callback' ELSE kind END,
+                 closed_at = CASE WHEN $1 = 'answered' AND state IN ('nouveau', 'pris_en_charge')
+                                  THEN $2 ELSE closed_at END,
+                 state = CASE WHEN $1 = 'answered' AND state IN ('nouveau', 'pris_en_charge')
+                              THEN 'termine' ELSE state END
+             WHERE id = $3",
+        )
+        .bind(outcome.as_str())
+        .bind(at)
+        .bind(ticket_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE sessions SET end_reason = $1, closed_at = COALESCE(closed_at, $2),
+                 updated_at = GREATEST(updated_at, $2)
+             WHERE tenant = $3 AND conversation_id = $4",
+        )
+        .bind(outcome.end_reason())
+        .bind(at)
+        .bind(tenant)
+        .bind(conversation_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(DialRecorded {
+            ticket_id,
+            outcome,
+            changed: true,
+            caller_known,
+        }))
     }
 
     async fn add_ticket_note(

@@ -9,7 +9,9 @@ pub mod webhook;
 pub use client::TwilioClient;
 pub use form::Form;
 pub use twiml::VoiceOptions;
-pub use webhook::{CallStatus, GatherResult, IncomingCall, IncomingSms, MessageStatus};
+pub use webhook::{
+    CallStatus, DialCallStatus, DialResult, GatherResult, IncomingCall, IncomingSms, MessageStatus,
+};
 
 /// The header Twilio signs its webhooks in.
 pub const SIGNATURE_HEADER: &str = "X-Twilio-Signature";

@@ -14,6 +14,9 @@ pub struct VoiceOptions {
     pub turn_url: String,
     /// Caller id shown on transfers (the mairie's number).
     pub caller_id: Option<String>,
+    /// Full public URL told how a transfer's dial ended (the `<Dial action>`); without it,
+    /// Twilio goes on with the TwiML after `<Dial>` (nothing: the call ends).
+    pub dial_url: Option<String>,
     /// Speech hints used when the engine gives none (knowledge base keywords).
     pub hints: Vec<String>,
 }
@@ -25,6 +28,7 @@ impl VoiceOptions {
             voice: None,
             turn_url: turn_url.into(),
             caller_id: None,
+            dial_url: None,
             hints: Vec::new(),
         }
     }
@@ -125,6 +129,11 @@ pub fn render_voice(reply: &Reply, options: &VoiceOptions) -> String {
                     out.push_str(&escape(caller_id.as_str()));
                     out.push('"');
                 }
+                if let Some(dial_url) = &options.dial_url {
+                    out.push_str(" action=\"");
+                    out.push_str(&escape(dial_url.as_str()));
+                    out.push_str("\" method=\"POST\"");
+                }
                 out.push_str("><Number>");
                 out.push_str(&escape(number.as_str()));
                 out.push_str("</Number></Dial>");
@@ -135,6 +144,11 @@ pub fn render_voice(reply: &Reply, options: &VoiceOptions) -> String {
     }
     out.push_str(FOOTER);
     out
+}
+
+/// Just hang up (a transfer answered by the standard is over).
+pub fn render_hang_up() -> String {
+    format!("{HEADER}<Hangup/>{FOOTER}")
 }
 
 /// Something short to say before hanging up (unknown number, service unavailable).
@@ -234,6 +248,24 @@ mod tests {
             &options(),
         );
         assert!(twiml.contains("<Say language=\"fr-FR\" voice=\"Polly.Lea-Neural\">Je vous passe un agent.</Say><Dial callerId=\"+33130000000\"><Number>+33130000000</Number></Dial>"));
+        // With a dial URL, Twilio reports how the dial ended (escaped like every attribute).
+        let followed = render_voice(
+            &reply(
+                &["Je vous passe un agent."],
+                vec![Action::Transfer {
+                    number: "+33130000000".into(),
+                }],
+            ),
+            &VoiceOptions {
+                dial_url: Some("https://guichet.example/twilio/voice/dial?a=1&b=2".into()),
+                ..options()
+            },
+        );
+        assert!(followed.contains("<Dial callerId=\"+33130000000\" action=\"https://guichet.example/twilio/voice/dial?a=1&amp;b=2\" method=\"POST\"><Number>"), "{followed}");
+        assert_eq!(
+            render_hang_up(),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Hangup/></Response>"
+        );
         let bye = render_voice(&reply(&["Au revoir."], vec![Action::Hangup]), &options());
         assert!(bye.ends_with("Au revoir.</Say><Hangup/></Response>"));
         assert!(!bye.contains("Gather"));

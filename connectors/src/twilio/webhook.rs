@@ -40,6 +40,42 @@ impl IncomingCall {
     }
 }
 
+/// How a `<Dial>` ended (`DialCallStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DialCallStatus {
+    /// `completed` or `answered`: the dialled party took the call.
+    Answered,
+    /// `busy`, `no-answer`, `failed` or `canceled` (the caller hung up while it rang).
+    NotAnswered,
+}
+
+/// `/twilio/voice/dial`: the `<Dial action>` request, once the dial is over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DialResult {
+    /// The caller's call (`CallSid` is the parent call; `To` the commune's number).
+    pub call: IncomingCall,
+    pub status: DialCallStatus,
+}
+
+impl DialResult {
+    pub fn parse(form: &Form) -> Result<DialResult, WebhookError> {
+        let status = match form.require("DialCallStatus")? {
+            "completed" | "answered" => DialCallStatus::Answered,
+            "busy" | "no-answer" | "failed" | "canceled" => DialCallStatus::NotAnswered,
+            other => {
+                return Err(WebhookError::InvalidField {
+                    field: "DialCallStatus",
+                    reason: format!("unknown status {other:?}"),
+                });
+            }
+        };
+        Ok(DialResult {
+            call: IncomingCall::parse(form)?,
+            status,
+        })
+    }
+}
+
 /// `/twilio/voice/turn`: the result of a `<Gather>` (speech, keys, or nothing at all).
 #[derive(Debug, Clone, PartialEq)]
 pub struct GatherResult {
@@ -193,6 +229,36 @@ mod tests {
 
     fn form(pairs: &[(&str, &str)]) -> Form {
         Form::from_pairs(pairs.iter().copied())
+    }
+
+    #[test]
+    fn dial_results_answered_or_not() {
+        let dial = |status: &str| {
+            DialResult::parse(&form(&[
+                ("CallSid", "CA42"),
+                ("From", "+33612345678"),
+                ("To", "+33130000001"),
+                ("DialCallStatus", status),
+            ]))
+        };
+        for status in ["completed", "answered"] {
+            assert_eq!(dial(status).unwrap().status, DialCallStatus::Answered);
+        }
+        for status in ["busy", "no-answer", "failed", "canceled"] {
+            assert_eq!(dial(status).unwrap().status, DialCallStatus::NotAnswered);
+        }
+        let result = dial("busy").unwrap();
+        assert_eq!(result.call.call_sid, "CA42");
+        assert_eq!(result.call.to, "+33130000001");
+        assert!(matches!(
+            dial("ringing"),
+            Err(WebhookError::InvalidField {
+                field: "DialCallStatus",
+                ..
+            })
+        ));
+        let missing = DialResult::parse(&form(&[("CallSid", "CA42"), ("To", "+33130000001")]));
+        assert_eq!(missing, Err(WebhookError::MissingField("DialCallStatus")));
     }
 
     #[test]

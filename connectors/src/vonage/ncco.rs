@@ -16,6 +16,9 @@ pub struct NccoOptions {
     pub input_url: String,
     /// The mairie's number shown on transfers (E.164 or digits).
     pub caller_id: Option<String>,
+    /// Full public URL told how a transfer's dial goes (the `connect` action's synchronous
+    /// `eventUrl`: its answer to a failed dial replaces the rest of the NCCO).
+    pub dial_url: Option<String>,
     /// Speech context used when the engine gives no hints (knowledge base keywords).
     pub hints: Vec<String>,
 }
@@ -27,6 +30,7 @@ impl NccoOptions {
             style: None,
             input_url: input_url.into(),
             caller_id: None,
+            dial_url: None,
             hints: Vec::new(),
         }
     }
@@ -56,6 +60,10 @@ enum NccoAction<'a> {
     Connect {
         #[serde(skip_serializing_if = "Option::is_none")]
         from: Option<String>,
+        #[serde(rename = "eventUrl", skip_serializing_if = "Option::is_none")]
+        event_url: Option<[&'a str; 1]>,
+        #[serde(rename = "eventType", skip_serializing_if = "Option::is_none")]
+        event_type: Option<&'static str>,
         endpoint: [Value; 1],
     },
 }
@@ -114,6 +122,8 @@ pub fn render(reply: &Reply, call_uuid: &str, options: &NccoOptions) -> Value {
         if let Action::Transfer { number } = action {
             actions.push(NccoAction::Connect {
                 from: options.caller_id.as_deref().map(to_digits),
+                event_url: options.dial_url.as_deref().map(|url| [url]),
+                event_type: options.dial_url.as_ref().map(|_| "synchronous"),
                 endpoint: [json!({ "type": "phone", "number": to_digits(number) })],
             });
         }
@@ -202,6 +212,25 @@ mod tests {
             ncco[1],
             json!({"action": "connect", "from": "33130000000", "endpoint": [{"type": "phone", "number": "33130000000"}]})
         );
+        // With a dial URL, the dial's events come synchronously: a failed dial can be answered.
+        let followed = render(
+            &reply(
+                &["Je vous passe un agent."],
+                vec![Action::Transfer {
+                    number: "+33130000000".into(),
+                }],
+            ),
+            "leg-1",
+            &NccoOptions {
+                dial_url: Some("https://guichet.example/vonage/dial?call=leg-1".into()),
+                ..options()
+            },
+        );
+        assert_eq!(
+            followed[1]["eventUrl"],
+            json!(["https://guichet.example/vonage/dial?call=leg-1"])
+        );
+        assert_eq!(followed[1]["eventType"], "synchronous");
     }
 
     #[test]

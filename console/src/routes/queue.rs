@@ -8,7 +8,7 @@ use axum::extract::{Form, Path, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
-use guichet_store::{Role, Store, Ticket, TicketKind, TicketState, Transition};
+use guichet_store::{DialOutcome, Role, Store, Ticket, TicketKind, TicketState, Transition};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -34,6 +34,14 @@ pub(crate) fn state_label(state: TicketState) -> &'static str {
         TicketState::PrisEnCharge => "Pris en charge",
         TicketState::Termine => "Terminé",
         TicketState::Injoignable => "Injoignable",
+    }
+}
+
+/// French label of how a live transfer's dial ended.
+pub(crate) fn dial_label(outcome: DialOutcome) -> &'static str {
+    match outcome {
+        DialOutcome::Answered => "transféré, décroché",
+        DialOutcome::Unanswered => "transfert sans réponse du standard : à rappeler",
     }
 }
 
@@ -113,6 +121,7 @@ fn ticket_view(
         "closed_by": ticket.closed_by.and_then(|id| names.get(&id).cloned()),
         "closed_at": ticket.closed_at.map(|at| local_time(state, &ticket.tenant, at)),
         "anonymised": ticket.anonymised_at.is_some(),
+        "dial": ticket.dial_outcome.map(dial_label),
     })
 }
 

@@ -17,21 +17,15 @@ use guichet_connectors::jambonz::{
     Synthesizer, VerbOptions, verbs,
 };
 
+use guichet_store::DialOutcome;
+
 use super::voice::{self, Hook, VoiceProvider, VoiceTurn, Webhook, commune_for, count_rejected};
 use super::{UNKNOWN_NUMBER_MESSAGE, requested_now, with_trace_headers};
 use crate::serve::config::Provider;
 use crate::serve::conversation::{self, Outcome, Step};
 use crate::serve::error::ServeError;
 use crate::serve::state::{AppState, CommuneRuntime};
-
-/// What a caller hears when the standard did not take the transfer and a number is known to
-/// call back (the transfer's ticket holds it).
-pub const TRANSFER_UNANSWERED: &str = "Le standard de la mairie n'a pas pu prendre votre appel. \
-Votre demande est enregistrée : un agent vous rappellera dès que possible. Au revoir.";
-
-/// The same, when the caller's number is withheld: nobody can call back.
-pub const TRANSFER_UNANSWERED_WITHHELD: &str = "Le standard de la mairie n'a pas pu prendre \
-votre appel. Merci de rappeler pendant les heures d'ouverture. Au revoir.";
+use crate::serve::transfer::{self, AfterDial, DialReport};
 
 pub struct Jambonz;
 
@@ -170,19 +164,29 @@ fn parsed<T>(
         .inspect_err(|error| count_rejected(state, Provider::Jambonz, error))
 }
 
-/// The `dial` actionHook: how the transfer to the standard ended. Answered: the call is over.
-/// Not answered (busy, no answer, failed): the caller hears that the mairie will call back
-/// (the transfer's ticket holds the number), or to call again when the number is withheld.
+/// The `dial` actionHook: how the transfer to the standard ended, recorded and answered by
+/// [`transfer::dial_ended`].
 pub async fn dial(
     State(state): AppRef,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    verified(&state, &uri, &headers, &body, dial_outcome(&state, &body)).await
+    verified(
+        &state,
+        &uri,
+        &headers,
+        &body,
+        dial_outcome(&state, &headers, &body),
+    )
+    .await
 }
 
-async fn dial_outcome(state: &AppState, body: &[u8]) -> Result<Response, ServeError> {
+async fn dial_outcome(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, ServeError> {
     let result = parsed(state, DialResult::parse(body))?;
     let Some(commune) = commune_for(state, Provider::Jambonz, &result.call.to)?.cloned() else {
         return Ok(Jambonz::unknown_number(state));
@@ -194,23 +198,31 @@ async fn dial_outcome(state: &AppState, body: &[u8]) -> Result<Response, ServeEr
         sip_status = ?result.sip_status,
         "transfer outcome"
     );
-    let answer = match result.status {
-        DialStatus::Completed => verbs::render_hang_up(),
-        DialStatus::InProgress => verbs::render_empty(),
+    let report = match result.status {
+        DialStatus::Completed => DialReport::Ended(DialOutcome::Answered),
+        DialStatus::InProgress => DialReport::Pending,
         DialStatus::Busy | DialStatus::NoAnswer | DialStatus::Failed => {
-            let text = if guichet_agent::is_withheld(&result.call.from) {
-                TRANSFER_UNANSWERED_WITHHELD
-            } else {
-                TRANSFER_UNANSWERED
-            };
+            DialReport::Ended(DialOutcome::Unanswered)
+        }
+    };
+    let now = requested_now(state, headers).unwrap_or_else(|| state.now());
+    let after = transfer::dial_ended(
+        state,
+        &commune,
+        &result.call.call_sid,
+        &result.call.from,
+        report,
+        now,
+    )
+    .await?;
+    Ok(json(match after {
+        AfterDial::Nothing => verbs::render_empty(),
+        AfterDial::HangUp => verbs::render_hang_up(),
+        AfterDial::SayAndHangUp(text) => {
             let options = verb_options(state, Some(&commune), 1, None);
             verbs::render_say_and_hang_up(text, &options)
         }
-    };
-    if result.status != DialStatus::InProgress {
-        conversation::close(state, &commune.id, &result.call.call_sid, "transfer").await?;
-    }
-    Ok(json(answer))
+    }))
 }
 
 /// The call status webhook: the caller's leg ended (a hang-up mid-call closes the conversation).

@@ -1,5 +1,5 @@
 //! `/twilio/voice`, `/twilio/voice/turn` (the generic [`super::voice`] handler over [`Twilio`]),
-//! `/twilio/sms`, `/twilio/status`.
+//! `/twilio/voice/dial`, `/twilio/sms`, `/twilio/status`.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -11,9 +11,10 @@ use axum::response::{IntoResponse, Response};
 use guichet_connectors::DeliveryState;
 use guichet_connectors::twilio::webhook::StatusCallback;
 use guichet_connectors::twilio::{
-    self, Form, GatherResult, IncomingCall, IncomingSms, VoiceOptions, signature, twiml,
+    self, DialCallStatus, DialResult, Form, GatherResult, IncomingCall, IncomingSms, VoiceOptions,
+    signature, twiml,
 };
-use guichet_store::{DeliveryStatus, Store, mask_number};
+use guichet_store::{DeliveryStatus, DialOutcome, Store, mask_number};
 
 use super::voice::{Hook, VoiceProvider, VoiceTurn, Webhook, count_rejected};
 use super::{UNKNOWN_NUMBER_MESSAGE, requested_now, with_trace_headers};
@@ -22,6 +23,7 @@ use crate::serve::conversation::{self, Outcome, Step};
 use crate::serve::error::ServeError;
 use crate::serve::metrics::SmsFailure;
 use crate::serve::state::{AppState, CommuneRuntime};
+use crate::serve::transfer::{self, AfterDial, DialReport};
 
 type AppRef = State<Arc<AppState>>;
 
@@ -154,8 +156,50 @@ fn voice_options(state: &AppState, commune: &CommuneRuntime, next_seq: u32) -> V
         voice: state.settings.voice.twilio_voice.clone(),
         turn_url: state.public_url(&format!("/twilio/voice/turn?seq={next_seq}")),
         caller_id: Some(knowledge.commune().transfer_number.clone()).filter(|n| !n.is_empty()),
+        dial_url: Some(state.public_url("/twilio/voice/dial")),
         hints: Vec::new(),
     }
+}
+
+/// `/twilio/voice/dial`: the `<Dial action>`, how the transfer to the standard ended; recorded
+/// and answered by [`transfer::dial_ended`].
+pub async fn dial(
+    State(state): AppRef,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let result = async {
+        let (form, commune) = authenticate(&state, &uri, &headers, &body)?;
+        let result = DialResult::parse(&form)
+            .map_err(ServeError::from)
+            .inspect_err(|error| count_rejected(&state, Provider::Twilio, error))?;
+        let Some(commune) = commune else {
+            return Ok(Twilio::unknown_number(&state));
+        };
+        let outcome = match result.status {
+            DialCallStatus::Answered => DialOutcome::Answered,
+            DialCallStatus::NotAnswered => DialOutcome::Unanswered,
+        };
+        let now = requested_now(&state, &headers).unwrap_or_else(|| state.now());
+        let after = transfer::dial_ended(
+            &state,
+            &commune,
+            &result.call.call_sid,
+            &result.call.from,
+            DialReport::Ended(outcome),
+            now,
+        )
+        .await?;
+        Ok::<_, ServeError>(xml(match after {
+            AfterDial::Nothing => twiml::render_empty(),
+            AfterDial::HangUp => twiml::render_hang_up(),
+            AfterDial::SayAndHangUp(text) => {
+                twiml::render_say_and_hang_up(text, &voice_options(&state, &commune, 1))
+            }
+        }))
+    };
+    result.await.unwrap_or_else(IntoResponse::into_response)
 }
 
 pub async fn sms(

@@ -1,27 +1,28 @@
 //! `/vonage/answer`, `/vonage/input` (the generic [`super::voice`] handler over [`Vonage`]),
-//! `/vonage/event`, `/vonage/sms`, `/vonage/status`.
+//! `/vonage/event`, `/vonage/dial`, `/vonage/sms`, `/vonage/status`.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use guichet_connectors::DeliveryState;
 use guichet_connectors::vonage::{
     AnswerRequest, CallEvent, IncomingSms, InputEvent, MessageStatus, NccoOptions, ncco, signature,
 };
-use guichet_store::{DeliveryStatus, Store, mask_number};
+use guichet_store::{DeliveryStatus, DialOutcome, Store, mask_number};
 
 use super::voice::{Hook, VoiceProvider, VoiceTurn, Webhook, count_rejected};
-use super::{DECISION_HEADER, UNKNOWN_NUMBER_MESSAGE, header_value};
+use super::{DECISION_HEADER, UNKNOWN_NUMBER_MESSAGE, header_value, requested_now};
 use crate::serve::config::Provider;
 use crate::serve::conversation::{self, Outcome, Step};
 use crate::serve::error::ServeError;
 use crate::serve::metrics::SmsFailure;
 use crate::serve::state::{AppState, CommuneRuntime};
+use crate::serve::transfer::{self, AfterDial, DialReport};
 
 type AppRef = State<Arc<AppState>>;
 
@@ -108,7 +109,7 @@ impl VoiceProvider for Vonage {
         let body = ncco::render(
             &outcome.reply,
             &turn.call_id,
-            &ncco_options(state, commune, outcome.seq + 1),
+            &ncco_options(state, commune, &turn.call_id, outcome.seq + 1),
         );
         let mut response = Json(body).into_response();
         response.headers_mut().insert(
@@ -127,7 +128,12 @@ impl VoiceProvider for Vonage {
     }
 }
 
-fn ncco_options(state: &AppState, commune: &CommuneRuntime, next_seq: u32) -> NccoOptions {
+fn ncco_options(
+    state: &AppState,
+    commune: &CommuneRuntime,
+    call_uuid: &str,
+    next_seq: u32,
+) -> NccoOptions {
     let knowledge = commune.knowledge.load_full();
     NccoOptions {
         language: state.settings.voice.language.clone(),
@@ -137,8 +143,83 @@ fn ncco_options(state: &AppState, commune: &CommuneRuntime, next_seq: u32) -> Nc
             commune.id
         )),
         caller_id: Some(knowledge.commune().transfer_number.clone()).filter(|n| !n.is_empty()),
+        // Vonage's call ids are UUIDs: one that is not URL-safe gets no dial report.
+        dial_url: call_uuid
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+            .then(|| {
+                state.public_url(&format!(
+                    "/vonage/dial?tenant={}&call={call_uuid}",
+                    commune.id
+                ))
+            }),
         hints: Vec::new(),
     }
+}
+
+/// How a `connect` event's status reads: `started`, `ringing` go on; `answered` (then
+/// `completed`) is the standard on the line; the rest is a dial nobody took.
+fn dial_report(status: Option<&str>) -> DialReport {
+    match status {
+        Some("answered" | "completed") => DialReport::Ended(DialOutcome::Answered),
+        Some("timeout" | "busy" | "failed" | "rejected" | "unanswered" | "cancelled") => {
+            DialReport::Ended(DialOutcome::Unanswered)
+        }
+        _ => DialReport::Pending,
+    }
+}
+
+/// `/vonage/dial?tenant=…&call=…`: the transfer's `connect` events (synchronous), recorded and
+/// answered by [`transfer::dial_ended`]. The events are about the dialled leg: our URL names
+/// the commune and the caller's call. A dial nobody took is answered with the NCCO that
+/// replaces the rest of the call's.
+pub async fn dial(
+    State(state): AppRef,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let result = async {
+        authenticate(&state, &headers, &body)?;
+        let event = CallEvent::parse(&body)
+            .map_err(ServeError::from)
+            .inspect_err(|error| count_rejected(&state, Provider::Vonage, error))?;
+        let webhook = Webhook {
+            uri: &uri,
+            headers: &headers,
+            body: &body,
+        };
+        let (Some(tenant), Some(call)) = (webhook.query("tenant"), webhook.query("call")) else {
+            let error = ServeError::BadRequest("dial event without tenant or call".into());
+            count_rejected(&state, Provider::Vonage, &error);
+            return Err(error);
+        };
+        let Some(commune) = state.communes.get(tenant).cloned() else {
+            return Ok(StatusCode::NO_CONTENT.into_response());
+        };
+        super::voice::reached(&state, Provider::Vonage, &commune)?;
+        let now = requested_now(&state, &headers).unwrap_or_else(|| state.now());
+        let after = transfer::dial_ended(
+            &state,
+            &commune,
+            call,
+            "",
+            dial_report(event.status.as_deref()),
+            now,
+        )
+        .await?;
+        Ok::<_, ServeError>(match after {
+            AfterDial::Nothing | AfterDial::HangUp => StatusCode::NO_CONTENT.into_response(),
+            AfterDial::SayAndHangUp(text) => {
+                let options = NccoOptions {
+                    language: state.settings.voice.language.clone(),
+                    ..NccoOptions::french(String::new())
+                };
+                Json(ncco::render_say(text, &options)).into_response()
+            }
+        })
+    };
+    result.await.unwrap_or_else(IntoResponse::into_response)
 }
 
 pub async fn event(State(state): AppRef, headers: HeaderMap, body: Bytes) -> Response {

@@ -10,9 +10,11 @@ use serde_json::json;
 
 mod notifications;
 mod outbox_listing;
+mod transfers;
 mod turn_races;
 pub use notifications::*;
 pub use outbox_listing::*;
+pub use transfers::*;
 pub use turn_races::*;
 
 /// Generates one `#[tokio::test]` per suite function, each on a fresh store from `$open`
@@ -44,7 +46,8 @@ macro_rules! store_suite {
             notifications_are_queued_once_and_retried_like_the_outbox,
             concurrent_notification_claims_are_disjoint,
             staff_sessions_slide_and_audit_filters_by_action,
-            undelivered_sms_are_listed_per_commune_newest_first
+            undelivered_sms_are_listed_per_commune_newest_first,
+            a_dial_outcome_resolves_its_transfer_ticket_once
         );
     };
     (@tests $open:path; $($name:ident),+) => {
