@@ -1,6 +1,6 @@
 //! HTTP handlers, one module per provider; they parse, call [`super::conversation`], render.
-//! [`voice`] is the one voice handler over a [`voice::VoiceProvider`] (jambonz is on it; Twilio
-//! and Vonage still have their own handlers).
+//! [`voice`] is the one voice handler over a [`voice::VoiceProvider`] (Twilio, Vonage and
+//! jambonz are on it); how a transfer ended is decided once, in [`super::transfer`].
 
 pub mod api;
 pub mod jambonz;
