@@ -125,8 +125,11 @@ pub fn parse_publication(xml: &str, file: &str) -> Result<Publication, FicheErro
         root.attribute("dateDerniereModificationImportante")
             .and_then(parse_date)
     });
+    // A page address that a fiche could not hold (a damaged export) gives way to the page's
+    // canonical address.
     let url = root
         .attribute("spUrl")
+        .filter(|url| guichet_knowledge::is_web_address(url))
         .map(str::to_owned)
         .unwrap_or_else(|| format!("https://www.service-public.fr/particuliers/vosdroits/{id}"));
     let breadcrumb = root
@@ -171,7 +174,10 @@ pub fn parse_publication(xml: &str, file: &str) -> Result<Publication, FicheErro
         .descendants()
         .filter(|node| node.has_tag_name("ServiceEnLigne"))
     {
-        let Some(url) = node.attribute("URL").filter(|url| url.starts_with("http")) else {
+        let Some(url) = node
+            .attribute("URL")
+            .filter(|url| guichet_knowledge::is_web_address(url))
+        else {
             continue;
         };
         if services.iter().any(|service| service.url == url) {
@@ -384,6 +390,23 @@ mod tests {
         assert_eq!(fiche.contacts[0].pivot.as_deref(), Some("mairie"));
         assert_eq!(fiche.services[0].url, "https://example.gouv.fr/teleservice");
         assert_eq!(fiche.questions, ["Comment faire si… ?"]);
+    }
+
+    /// Found by the `vosdroits_xml` fuzz target: a damaged `spUrl` made a draft that did not load.
+    #[test]
+    fn a_damaged_page_address_gives_way_to_the_canonical_one() {
+        let damaged = FICHE
+            .replace(r#"spUrl="https://"#, r#"spUrl="dhttps://"#)
+            .replace(
+                r#"URL="https://example.gouv.fr"#,
+                r#"URL="http:/nulle-part"#,
+            );
+        let fiche = parse_publication(&damaged, "F99.xml").unwrap();
+        assert_eq!(
+            fiche.url,
+            "https://www.service-public.fr/particuliers/vosdroits/F99"
+        );
+        assert!(fiche.services.is_empty(), "{:?}", fiche.services);
     }
 
     #[test]

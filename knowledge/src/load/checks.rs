@@ -4,7 +4,16 @@ use std::path::Path;
 
 use crate::problem::Problems;
 
-/// A web address staff wrote: absolute, `http` or `https`, with a host.
+/// Is this a web address a fiche may hold: absolute, `http` or `https`, with a host? Importers
+/// apply the same rule before writing one.
+pub fn is_web_address(value: &str) -> bool {
+    url::Url::parse(value).is_ok_and(|url| {
+        matches!(url.scheme(), "http" | "https")
+            && url.host_str().is_some_and(|host| host.contains('.'))
+    })
+}
+
+/// A web address staff wrote (see [`is_web_address`]).
 pub(crate) fn check_url(
     path: &Path,
     line: usize,
@@ -12,11 +21,7 @@ pub(crate) fn check_url(
     what: &str,
     problems: &mut Problems,
 ) {
-    let valid = url::Url::parse(value).is_ok_and(|url| {
-        matches!(url.scheme(), "http" | "https")
-            && url.host_str().is_some_and(|host| host.contains('.'))
-    });
-    if !valid {
+    if !is_web_address(value) {
         problems.error(
             path,
             line,

@@ -1,6 +1,6 @@
 //! Reading a knowledge folder and the checks that span several files.
 
-mod checks;
+pub(crate) mod checks;
 mod commune_file;
 mod fiche_file;
 pub(crate) mod national;
