@@ -123,6 +123,11 @@ impl<'a> Turn<'a> {
     /// A message (not silence), read against the pending question.
     fn respond(&mut self) {
         let pending = std::mem::take(&mut self.session.pending);
+        // An explicit request for a human wins over whatever question is pending ("non je veux
+        // parler à un agent, la facture est fausse" to the satisfaction question).
+        if intents::wants_human(&self.text) && !matches!(pending, Pending::HumanOffer { .. }) {
+            return self.request(None);
+        }
         if pending.is_yes_no()
             && pending != Pending::Satisfaction
             && intents::is_firm_goodbye(&self.text)

@@ -450,6 +450,31 @@ fn several_requests_then_satisfaction() {
 }
 
 #[test]
+fn an_explicit_request_for_a_human_wins_at_the_satisfaction_question() {
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    expect(
+        &call.say("quels sont les horaires de la mairie"),
+        DecisionAction::Answer,
+        Some("horaires-mairie"),
+    );
+    let reply = call.say("non merci, au revoir");
+    assert!(said(&reply).contains("utile"), "{}", said(&reply));
+    let reply = call.say("non je veux parler à un agent, la facture est fausse");
+    expect(&reply, DecisionAction::Transfer, None);
+    assert_eq!(reply.trace.rule, "explicit_human_request");
+}
+
+#[test]
+fn an_explicit_request_for_a_human_wins_at_a_clarifying_question() {
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply = call.say("c'est pour mon passeport");
+    expect(&reply, DecisionAction::Clarify, Some("passeport"));
+    let reply = call.say("je préfère parler à un agent");
+    expect(&reply, DecisionAction::Transfer, None);
+    assert_eq!(reply.trace.rule, "explicit_human_request");
+}
+
+#[test]
 fn goodbye_without_an_answer_hangs_up_at_once() {
     let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
     let reply = call.say("au revoir");
