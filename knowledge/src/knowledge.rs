@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, PoisonError};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::load::{self, FicheLines, Folder, SynonymGroup};
@@ -177,23 +177,23 @@ impl Knowledge {
             .map_or(1, std::num::NonZeroUsize::get)
             .min(dirs.len().max(1));
         let next = std::sync::atomic::AtomicUsize::new(0);
-        let mut results: Vec<Option<Result<Knowledge, LoadError>>> =
-            std::iter::repeat_with(|| None).take(dirs.len()).collect();
-        let loaded = std::sync::Mutex::new(&mut results);
+        let loaded: Vec<OnceLock<Result<Knowledge, LoadError>>> =
+            dirs.iter().map(|_| OnceLock::new()).collect();
         std::thread::scope(|scope| {
             for _ in 0..workers {
                 scope.spawn(|| {
                     loop {
                         let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some(dir) = dirs.get(index) else { break };
-                        let result = Knowledge::load(dir);
-                        let mut loaded = loaded.lock().unwrap_or_else(PoisonError::into_inner);
-                        loaded[index] = Some(result);
+                        let _ = loaded[index].set(Knowledge::load(dir));
                     }
                 });
             }
         });
-        results.into_iter().flatten().collect()
+        loaded
+            .into_iter()
+            .filter_map(OnceLock::into_inner)
+            .collect()
     }
 
     /// The folder this knowledge was read from.
