@@ -19,7 +19,7 @@ use guichet::serve::{self, Settings};
 use guichet_store::testkit::{TestSchema, test_database_url};
 use guichet_store::{
     ApiKeyKind, DialOutcome, NewApiKey, OutboxFilter, OutboxMessage, OutboxState, SmsRefusal,
-    Store, Ticket, TicketFilter, TicketKind,
+    Store, Ticket, TicketKind,
 };
 use serde_json::{Value, json};
 use support::*;
@@ -326,16 +326,7 @@ async fn a_forged_dial_outcome_changes_no_transfer_ticket() {
 }
 
 async fn transfer_ticket(h: &Harness) -> Ticket {
-    let tickets = h
-        .service
-        .state
-        .store
-        .list_tickets(&TicketFilter {
-            communes: vec!["villebourg".into()],
-            ..TicketFilter::default()
-        })
-        .await
-        .unwrap();
+    let tickets = h.tickets().await;
     assert_eq!(tickets.len(), 1);
     tickets[0].clone()
 }

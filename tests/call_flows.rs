@@ -11,7 +11,7 @@ mod driver;
 use std::time::Duration;
 
 use guichet::serve::transfer::{TRANSFER_UNANSWERED, TRANSFER_UNANSWERED_WITHHELD};
-use guichet_store::{DialOutcome, Store, Ticket, TicketFilter, TicketKind, TicketState};
+use guichet_store::{DialOutcome, Store, Ticket, TicketKind, TicketState};
 
 use driver::{Caller, Via};
 use support::*;
@@ -25,18 +25,6 @@ fn call_id(via: Via, n: u32) -> String {
         Via::Twilio => format!("CA00000000000000000000000000{n:06}"),
         Via::Vonage | Via::Jambonz => format!("63f61863-4a51-4f6b-86e1-0000000{n:05}"),
     }
-}
-
-async fn tickets(h: &Harness) -> Vec<Ticket> {
-    h.service
-        .state
-        .store
-        .list_tickets(&TicketFilter {
-            communes: vec!["villebourg".into()],
-            ..TicketFilter::default()
-        })
-        .await
-        .unwrap()
 }
 
 async fn session(h: &Harness, call: &str) -> guichet_store::SessionRecord {
@@ -117,7 +105,7 @@ async fn transferred<'h>(h: &'h Harness, via: Via, n: u32, from: &str) -> (Calle
     assert_eq!(transfer.action(), "transfer", "{transfer:?}");
     assert_eq!(transfer.dials.as_deref(), Some(STANDARD));
     assert!(!transfer.gathers);
-    let tickets = tickets(h).await;
+    let tickets = h.tickets().await;
     assert_eq!(tickets.len(), 1);
     let ticket = tickets[0].clone();
     assert_eq!(ticket.kind, TicketKind::Transfer);
@@ -136,7 +124,7 @@ async fn a_transfer_when_open_then_answered(via: Via) {
     assert!(after.status < 300, "{after:?}");
     assert_eq!(after.said, "", "nothing more is said to a caller passed on");
     assert!(after.ends);
-    let ticket = tickets(&h).await.remove(0);
+    let ticket = h.tickets().await.remove(0);
     assert_eq!(ticket.id, before.id);
     assert_eq!(ticket.kind, TicketKind::Transfer);
     assert_eq!(ticket.state, TicketState::Termine, "out of the queue");
@@ -149,7 +137,7 @@ async fn a_transfer_when_open_then_answered(via: Via) {
 
     // The same report again changes nothing.
     call.retry().await;
-    assert_eq!(tickets(&h).await, vec![ticket]);
+    assert_eq!(h.tickets().await, vec![ticket]);
     h.stop().await;
 }
 
@@ -160,7 +148,7 @@ async fn a_transfer_when_open_then_unanswered_becomes_a_callback(via: Via) {
     let after = call.dial_ends(false).await;
     assert!(after.said.contains(TRANSFER_UNANSWERED), "{after:?}");
     assert!(after.ends && !after.gathers && after.dials.is_none());
-    let ticket = tickets(&h).await.remove(0);
+    let ticket = h.tickets().await.remove(0);
     assert_eq!(ticket.id, before.id);
     assert_eq!(ticket.kind, TicketKind::Callback);
     assert_eq!(
@@ -181,7 +169,7 @@ async fn a_transfer_when_open_then_unanswered_becomes_a_callback(via: Via) {
     // A retried report: the same words, no second change.
     let again = call.retry().await;
     assert_eq!(again.said, after.said);
-    assert_eq!(tickets(&h).await, vec![ticket]);
+    assert_eq!(h.tickets().await, vec![ticket]);
     h.stop().await;
 }
 
@@ -198,7 +186,7 @@ async fn a_withheld_caller_whose_transfer_is_unanswered_is_asked_to_call_again(v
         after.said.contains(TRANSFER_UNANSWERED_WITHHELD),
         "{after:?}"
     );
-    let ticket = tickets(&h).await.remove(0);
+    let ticket = h.tickets().await.remove(0);
     assert_eq!(ticket.dial_outcome, Some(DialOutcome::Unanswered));
     h.stop().await;
 }
@@ -210,7 +198,7 @@ async fn a_callback_when_closed(via: Via) {
     assert_eq!(human.action(), "callback", "{human:?}");
     assert_eq!(human.dials, None, "no transfer when closed");
     assert!(human.said.contains("dès l'ouverture"), "{}", human.said);
-    let tickets = tickets(&h).await;
+    let tickets = h.tickets().await;
     assert_eq!(tickets.len(), 1);
     assert_eq!(tickets[0].kind, TicketKind::Callback);
     assert_eq!(tickets[0].caller_number.as_deref(), Some(CALLER));
@@ -235,7 +223,7 @@ async fn two_silences_then_goodbye(via: Via) {
     assert!(!second.gathers);
     assert!(second.said.contains("Au revoir"), "{}", second.said);
     assert!(session(&h, &call.id).await.closed_at.is_some());
-    assert!(tickets(&h).await.is_empty());
+    assert!(h.tickets().await.is_empty());
     h.stop().await;
 }
 
@@ -245,7 +233,7 @@ async fn dtmf_zero_asks_for_a_human(via: Via) {
     let zero = call.press("0").await;
     assert_eq!(zero.action(), "transfer", "{zero:?}");
     assert_eq!(zero.dials.as_deref(), Some(STANDARD));
-    let tickets = tickets(&h).await;
+    let tickets = h.tickets().await;
     assert_eq!(tickets.len(), 1);
     assert_eq!(tickets[0].kind, TicketKind::Transfer);
     h.stop().await;

@@ -5,7 +5,7 @@
 mod support;
 
 use guichet::serve::config::SmsProvider;
-use guichet_store::{Store, TicketFilter, TicketKind, TicketState};
+use guichet_store::{Store, TicketKind, TicketState};
 use support::*;
 
 #[tokio::test]
@@ -35,16 +35,7 @@ async fn the_console_is_served_and_sees_a_closed_hours_callback() {
         "the console's live queue was not told about the new ticket"
     );
 
-    let tickets = h
-        .service
-        .state
-        .store
-        .list_tickets(&TicketFilter {
-            communes: vec!["villebourg".into()],
-            ..TicketFilter::default()
-        })
-        .await
-        .unwrap();
+    let tickets = h.tickets().await;
     assert_eq!(tickets.len(), 1);
     assert_eq!(tickets[0].kind, TicketKind::Callback);
     assert_eq!(tickets[0].state, TicketState::Nouveau);

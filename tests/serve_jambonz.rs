@@ -13,7 +13,7 @@ use guichet_connectors::jambonz::BasicCredentials;
 use guichet_connectors::testkit::jambonz::{
     Application, FakeError, FakeJambonz, call_info, message_webhook,
 };
-use guichet_store::{OutboxFilter, Store, TicketFilter};
+use guichet_store::{OutboxFilter, Store};
 use serde_json::{Value, json};
 use support::*;
 
@@ -28,18 +28,6 @@ fn action(exchange: &guichet_connectors::testkit::jambonz::Exchange) -> String {
 
 fn verb<'a>(verbs: &'a [Value], name: &str) -> Option<&'a Value> {
     verbs.iter().find(|v| v["verb"] == name)
-}
-
-async fn tickets(h: &Harness) -> Vec<guichet_store::Ticket> {
-    h.service
-        .state
-        .store
-        .list_tickets(&TicketFilter {
-            communes: vec!["villebourg".into()],
-            ..TicketFilter::default()
-        })
-        .await
-        .unwrap()
 }
 
 #[tokio::test]
@@ -111,7 +99,7 @@ async fn a_transfer_dials_the_standard_with_the_ticket_id() {
         dial.get("callerId").is_none(),
         "the caller's own number is presented"
     );
-    let tickets = tickets(&h).await;
+    let tickets = h.tickets().await;
     assert_eq!(
         dial["headers"]["X-Guichet-Ticket"],
         tickets[0].id.to_string(),
@@ -127,7 +115,7 @@ async fn a_transfer_dials_the_standard_with_the_ticket_id() {
 }
 
 async fn ticket_outcome(h: &Harness) -> Option<guichet_store::DialOutcome> {
-    tickets(h).await[0].dial_outcome
+    h.tickets().await[0].dial_outcome
 }
 
 #[tokio::test]

@@ -224,6 +224,20 @@ impl Harness {
         .await
     }
 
+    /// The tickets of the demo commune (`villebourg`), newest first.
+    pub async fn tickets(&self) -> Vec<guichet_store::Ticket> {
+        use guichet_store::Store;
+        self.service
+            .state
+            .store
+            .list_tickets(&guichet_store::TicketFilter {
+                communes: vec!["villebourg".into()],
+                ..guichet_store::TicketFilter::default()
+            })
+            .await
+            .unwrap()
+    }
+
     /// This service's `/metrics` exposition.
     pub async fn metrics(&self) -> String {
         scrape_metrics(&self.http, &self.base).await
