@@ -82,6 +82,7 @@ fn bench(c: &mut Criterion) {
         now,
         line: LineType::Mobile,
         knowledge: &knowledge,
+        report_channels: &[],
     };
     let engine = Engine::default();
     let cases = cases(&engine, &ctx);

@@ -1,13 +1,16 @@
 //! The robot's own answers: a commune fiche (`answer`), another body's fiche (`deflect`, with a
-//! concrete next step), and a report filed for the caller (`report`).
+//! concrete next step: a report offered, see [`crate::report`], or a human), and a matter of
+//! no public service (`competence: aucune`).
 
-use guichet_knowledge::{Competence, Fiche, HandoffPolicy};
+use guichet_knowledge::{Competence, Fiche, HandoffPolicy, names};
 
 use crate::session::Pending;
-use crate::speech::{phone_in_words, site_in_words, speakable, spelled};
-use crate::tickets;
+use crate::speech::{phone_in_words, site_in_words, speakable};
 use crate::turn::Turn;
-use crate::types::{Action, DecisionAction, TicketDraft, TicketKind};
+use crate::types::DecisionAction;
+
+/// The decision rule of a request no public service handles (`competence: aucune`).
+pub const OUTSIDE_PUBLIC_SERVICE: &str = "outside_public_service";
 
 /// "Souhaitez-vous parler à un agent ?"
 pub const HUMAN_OFFER: &str = "Souhaitez-vous parler à un agent ?";
@@ -62,7 +65,7 @@ impl Turn<'_> {
         self.mark_resolved(fiche);
         let partner = self.kb().partner_of(fiche);
         let partner_name = partner
-            .map(|partner| partner.name.clone())
+            .map(|partner| names::with_article(&partner.name).into_owned())
             .unwrap_or_else(|| competence_name(fiche.competence).to_owned());
         self.note(format!("redirigé vers {partner_name} ({})", fiche.title));
         let text_channel = self.is_text_channel();
@@ -85,8 +88,7 @@ impl Turn<'_> {
             }
             if !ways.is_empty() {
                 self.say(format!(
-                    "Vous pouvez joindre {} {}.",
-                    partner.name,
+                    "Vous pouvez joindre {partner_name} {}.",
                     ways.join(", ou ")
                 ));
             }
@@ -105,8 +107,8 @@ impl Turn<'_> {
         match partner.filter(|partner| partner.accepts_reports()) {
             Some(partner) => {
                 self.say(format!(
-                    "Voulez-vous que je transmette votre signalement à {} ?",
-                    partner.name
+                    "Voulez-vous que je transmette votre signalement {} ?",
+                    names::to(&partner.name)
                 ));
                 self.session.pending = Pending::ReportOffer {
                     fiche: fiche.id.clone(),
@@ -122,54 +124,13 @@ impl Turn<'_> {
         }
     }
 
-    /// Files a report to the partner for the caller: a `report` ticket with a reference, sent
-    /// by SMS to a mobile, spelled out otherwise.
-    pub fn file_report(&mut self, fiche: &Fiche, partner_key: &str) {
-        self.decide(DecisionAction::Report, "report_accepted", Some(&fiche.id));
-        let partner_name = self
-            .kb()
-            .partner(partner_key)
-            .map(|partner| partner.name.clone())
-            .unwrap_or_else(|| partner_key.to_owned());
-        let reference = tickets::report_reference(&self.session.conversation_id, self.session.turn);
-        let ticket = TicketDraft {
-            kind: TicketKind::Report,
-            caller: self.session.from.clone(),
-            channel: self.session.channel,
-            fiche: Some(fiche.id.clone()),
-            topic: fiche.title.clone(),
-            summary: tickets::summary(
-                &self.session,
-                &self.inbound.text,
-                &format!("signalement à transmettre à {partner_name}"),
-            ),
-            partner: Some(partner_key.to_owned()),
-            reference: Some(reference.clone()),
-        };
-        self.actions.push(Action::CreateTicket(ticket));
-        self.session.resolved = true;
-        self.note(format!(
-            "signalement {reference} transmis à {partner_name} ({})",
-            fiche.title
-        ));
-        self.say(format!(
-            "C'est noté : je transmets votre signalement à {partner_name}."
-        ));
-        if self.is_text_channel() {
-            self.say(format!("Votre référence : {reference}."));
-        } else if self.can_text() {
-            let text = self.report_sms(fiche, &partner_name, &reference);
-            self.send_sms(text);
-            self.say("Je vous envoie sa référence par SMS.");
-        } else {
-            self.say(format!("Notez sa référence : {}.", spelled(&reference)));
-        }
-        self.ask_anything_else();
-    }
-
     /// Says what a fiche needs: clarify, deflect, answer, or a human for `handoff: always`.
     pub fn handle_fiche(&mut self, fiche: &Fiche, rule: &str) {
-        self.session.misunderstandings = 0;
+        // Understood: the count of misunderstandings starts again, except for a matter the
+        // mairie has no answer to (see `outside_public_service`).
+        if fiche.competence.is_public() {
+            self.session.misunderstandings = 0;
+        }
         if fiche.handoff == HandoffPolicy::Always {
             self.session.add_topic(&fiche.id);
             let reason = format!("sujet traité par un agent ({})", fiche.title);
@@ -192,11 +153,53 @@ impl Turn<'_> {
             }
             return;
         }
-        if fiche.competence == Competence::Commune {
-            self.answer(fiche, rule);
-        } else {
-            self.deflect(fiche, rule);
+        match fiche.competence {
+            Competence::Commune => self.answer(fiche, rule),
+            Competence::Aucune => self.outside_public_service(fiche),
+            _ => self.deflect(fiche, rule),
         }
+    }
+
+    /// A request no public service handles (the caller's bank, operator, employer; the
+    /// weather): says so and what the caller can do, then "autre chose ?". Not an answer of the
+    /// mairie: the decision is a fallback that commits to no fiche (the fiche is kept in the
+    /// trace for the statistics), and the conversation is not counted as resolved. It counts
+    /// as a turn the mairie could not settle: a second one in a row (or a request not
+    /// understood next) goes to a human, as two misunderstandings do.
+    fn outside_public_service(&mut self, fiche: &Fiche) {
+        self.session.misunderstandings = self.session.misunderstandings.saturating_add(1);
+        if self.session.misunderstandings >= 2 {
+            return self.hand_off_not_understood(
+                "two_misunderstandings",
+                &format!(
+                    "deuxième demande sans réponse de la mairie ({})",
+                    fiche.title
+                ),
+            );
+        }
+        self.decide(
+            DecisionAction::Fallback,
+            OUTSIDE_PUBLIC_SERVICE,
+            Some(&fiche.id),
+        );
+        self.session.add_topic(&fiche.id);
+        self.note(format!("demande hors service public ({})", fiche.title));
+        if self.is_text_channel() {
+            self.say(fiche.answer.trim());
+            if let Some(link) = &fiche.link {
+                self.say(format!("Plus d'informations : {link}"));
+            }
+        } else {
+            self.say(fiche.spoken_answer(speakable));
+            if self.can_text()
+                && fiche.link.is_some()
+                && let Some(text) = self.fiche_sms(fiche)
+            {
+                self.send_sms(text);
+                self.say("Je vous envoie le lien par SMS.");
+            }
+        }
+        self.ask_anything_else();
     }
 
     fn mark_resolved(&mut self, fiche: &Fiche) {
@@ -215,5 +218,6 @@ fn competence_name(competence: Competence) -> &'static str {
         Competence::Region => "la région",
         Competence::Etat => "les services de l'État",
         Competence::Autre => "l'organisme compétent",
+        Competence::Aucune => "l'organisme concerné",
     }
 }

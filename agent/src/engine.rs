@@ -66,7 +66,10 @@ impl Engine {
     /// One caller message: returns the new session and the reply with its decision trace.
     pub fn turn(&self, session: &Session, inbound: &Inbound, ctx: &Context) -> (Session, Reply) {
         let mut turn = Turn::new(&self.policy, ctx, inbound, session.clone());
-        turn.session.from.clone_from(&inbound.from);
+        // A message without a number (a later API turn) keeps the one the conversation has.
+        if !inbound.from.is_empty() {
+            turn.session.from.clone_from(&inbound.from);
+        }
         turn.session.line = ctx.line;
         turn.session.turn += 1;
         if turn.session.ended {
@@ -147,7 +150,7 @@ impl<'a> Turn<'a> {
             },
             (Pending::Confirm { .. }, Some(false)) => self.not_understood("confirm_rejected", None),
             (Pending::ReportOffer { fiche, partner }, Some(true)) => match self.fiche(&fiche) {
-                Some(fiche) => self.file_report(fiche, &partner),
+                Some(fiche) => self.accept_report(fiche, &partner),
                 None => self.request(None),
             },
             (Pending::ReportOffer { .. }, Some(false)) => self.decline_offer("report_declined"),
@@ -168,6 +171,9 @@ impl<'a> Turn<'a> {
             }
             (Pending::AnythingElse, Some(false)) => self.goodbye(),
             (Pending::Clarify { fiche }, _) => self.clarify_reply(&fiche),
+            (Pending::ReportPlace { fiche, partner }, _) => {
+                self.report_place_reply(&fiche, &partner)
+            }
             _ => self.request(None),
         }
     }
@@ -216,7 +222,7 @@ impl<'a> Turn<'a> {
     }
 
     /// A new request: a human, no Internet, goodbye, or a topic from the knowledge base.
-    fn request(&mut self, clarifying: Option<&'a Fiche>) {
+    pub(crate) fn request(&mut self, clarifying: Option<&'a Fiche>) {
         let angry = intents::is_angry(&self.text);
         if angry {
             self.say(crate::engine::ANGER_ACK);
@@ -403,6 +409,7 @@ impl<'a> Turn<'a> {
                 }
             }
             Pending::Nothing => self.say("En quelques mots, quel est le motif de votre appel ?"),
+            Pending::ReportPlace { .. } => self.say(crate::report::WHERE_QUESTION),
             _ => self.say("Pouvez-vous répéter, s'il vous plaît ?"),
         }
     }

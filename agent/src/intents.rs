@@ -42,7 +42,7 @@ impl Lexicon {
     }
 
     /// Length of the longest phrase that starts at `words[0]`, if any.
-    fn prefix_len(&self, words: &[&str]) -> Option<usize> {
+    pub(crate) fn prefix_len(&self, words: &[&str]) -> Option<usize> {
         self.phrases
             .iter()
             .find(|phrase| {

@@ -38,7 +38,8 @@
 //!                    landline: where to find it + "parler à un agent ?"     [HumanOffer]
 //!  [Clarify]     option ("il est expiré") ─► FICHE(goto); other request ─► REQUEST (switch)
 //!  [Confirm]     oui ─► FICHE; non ─► fallback (misunderstanding; a guess never resets the count)
-//!  [ReportOffer] oui ─► report ticket + reference (SMS) ─► [AnythingElse]; non ─► [AnythingElse]
+//!  [ReportOffer] oui ─► place said? report ticket + reference (SMS) ─► [AnythingElse]
+//!                       : "à quelle adresse ?" [ReportPlace] ─► report ticket…; non ─► [AnythingElse]
 //!  [HumanOffer]  oui ─► HANDOFF; non ─► [AnythingElse]
 //!  [AnythingElse] oui ─► "Je vous écoute." (REQUEST); non ─► GOODBYE
 //!  HANDOFF: voice and mairie open ─► transfer + ticket (ended)
@@ -54,7 +55,9 @@ pub mod engine;
 mod handoff;
 pub mod intents;
 mod line;
+mod place;
 pub mod policy;
+mod report;
 pub mod rollout;
 pub mod session;
 mod sms;
@@ -63,7 +66,7 @@ pub mod tickets;
 mod turn;
 pub mod types;
 
-pub use answer::HUMAN_OFFER;
+pub use answer::{HUMAN_OFFER, OUTSIDE_PUBLIC_SERVICE};
 pub use clarify::option_for;
 pub use engine::{ANGER_ACK, Engine};
 pub use line::{Callback, callback, e164, is_french_mobile, is_withheld};

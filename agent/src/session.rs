@@ -23,6 +23,9 @@ pub enum Pending {
     Confirm { fiche: String },
     /// "Voulez-vous que je transmette votre signalement à … ?"
     ReportOffer { fiche: String, partner: String },
+    /// "À quelle adresse exactement se trouve le problème ?" (a report accepted, its place
+    /// not yet said)
+    ReportPlace { fiche: String, partner: String },
     /// "Souhaitez-vous parler à un agent ?"
     HumanOffer { fiche: Option<String> },
     /// "Puis-je vous aider pour autre chose ?"

@@ -38,10 +38,21 @@ impl Turn<'_> {
         ))
     }
 
-    /// The SMS with a report's reference.
-    pub fn report_sms(&self, fiche: &Fiche, partner_name: &str, reference: &str) -> String {
+    /// The SMS with a report's reference; `to_partner`: "à la Communauté d'agglomération…".
+    pub fn report_sms(
+        &self,
+        fiche: &Fiche,
+        to_partner: &str,
+        reference: &str,
+        delivered: bool,
+    ) -> String {
+        let state = if delivered {
+            "est transmis"
+        } else {
+            "est enregistré et sera transmis"
+        };
         format!(
-            "Mairie de {} : votre signalement ({}) est transmis à {partner_name}. Référence : {reference}.",
+            "Mairie de {} : votre signalement ({}) {state} {to_partner}. Référence : {reference}.",
             self.kb().commune().name,
             fiche.title
         )

@@ -43,6 +43,9 @@ pub struct Context<'a> {
     pub now: DateTime<Utc>,
     pub line: LineType,
     pub knowledge: &'a guichet_knowledge::Knowledge,
+    /// The partners (keys of `commune.toml`'s `[partners.*]`) whose reports a notification
+    /// route of the service delivers: only to those does the robot say it transmits a report.
+    pub report_channels: &'a [String],
 }
 
 /// One sentence (or a few) to say or write.

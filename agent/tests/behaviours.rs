@@ -380,9 +380,61 @@ fn deflect_without_a_report_channel_offers_a_human() {
 }
 
 #[test]
+fn a_matter_of_no_public_service_is_said_so_never_answered() {
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply = call.say("ma carte bancaire est bloquée au distributeur");
+    expect(&reply, DecisionAction::Fallback, Some("banque"));
+    assert_eq!(reply.trace.rule, guichet_agent::OUTSIDE_PUBLIC_SERVICE);
+    let text = said(&reply);
+    assert!(
+        text.contains("ne relève pas de la mairie") && text.contains("opposition"),
+        "{text}"
+    );
+    assert!(text.ends_with(ANYTHING_ELSE), "{text}");
+    assert!(
+        !call.session.resolved,
+        "not counted as a question the mairie answered"
+    );
+    assert!(
+        sms(&reply)
+            .iter()
+            .any(|text| text.contains("0 892 705 705"))
+    );
+    // No ticket and no human offered for a bank card: the caller knows where to go.
+    assert!(
+        !reply
+            .actions
+            .iter()
+            .any(|action| matches!(action, Action::CreateTicket(_) | Action::Transfer { .. }))
+    );
+    // The caller can still ask the mairie something.
+    let reply = call.say("oui, je voudrais refaire mon passeport qui est expiré");
+    expect(
+        &reply,
+        DecisionAction::Answer,
+        Some("passeport-renouvellement"),
+    );
+}
+
+#[test]
+fn two_matters_the_mairie_cannot_settle_in_a_row_go_to_a_human() {
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let first = call.say("ma box internet ne marche plus depuis hier");
+    expect(&first, DecisionAction::Fallback, Some("operateur-telecom"));
+    let second = call.say("et mon assurance habitation ne veut pas me rembourser");
+    expect(&second, DecisionAction::Transfer, None);
+    assert!(
+        ticket(&second, TicketKind::Transfer)
+            .summary
+            .contains("box internet"),
+        "the standardiste reads what the caller said"
+    );
+}
+
+#[test]
 fn reports_are_filed_for_the_caller() {
     let mut call = Call::voice(demo(), monday_morning(), MOBILE);
-    call.say("il y a un dépôt sauvage de déchets au bout de ma rue");
+    call.say("il y a un dépôt sauvage de déchets au bout de la rue des Lilas");
     let reply = call.say("oui s'il vous plaît");
     expect(&reply, DecisionAction::Report, Some("depot-sauvage"));
     let report = ticket(&reply, TicketKind::Report);
@@ -392,11 +444,80 @@ fn reports_are_filed_for_the_caller() {
     assert!(sms(&reply).iter().any(|t| t.contains(&reference)));
 
     let mut call = Call::voice(demo(), monday_morning(), LANDLINE);
-    call.say("il y a un dépôt sauvage de déchets au bout de ma rue");
+    call.say("il y a un dépôt sauvage de déchets au 4 chemin des Vignes");
     let reply = call.say("d'accord");
     expect(&reply, DecisionAction::Report, Some("depot-sauvage"));
     assert!(sms(&reply).is_empty());
     assert!(said(&reply).contains("S I G"), "spelled: {}", said(&reply));
+}
+
+#[test]
+fn a_report_is_passed_on_only_with_its_place() {
+    let mut call = Call::voice(demo(), monday_morning(), MOBILE);
+    let offer = call.say("il y a un dépôt sauvage de déchets devant chez moi");
+    expect(&offer, DecisionAction::Deflect, Some("depot-sauvage"));
+    assert!(
+        said(&offer).contains("à la Communauté d'agglomération du Val d'Exemple"),
+        "the partner's name takes its article: {}",
+        said(&offer)
+    );
+    let question = call.say("oui");
+    expect(&question, DecisionAction::Clarify, Some("depot-sauvage"));
+    assert!(said(&question).contains("adresse"), "{}", said(&question));
+    assert!(tickets(&question).is_empty());
+    // A silence repeats the question.
+    let again = call.say("");
+    assert!(said(&again).contains("adresse"), "{}", said(&again));
+    let reply = call.say("au 12 rue des Lilas, devant la boulangerie");
+    expect(&reply, DecisionAction::Report, Some("depot-sauvage"));
+    let report = ticket(&reply, TicketKind::Report);
+    assert!(
+        report.summary.contains("12 rue des Lilas") && report.summary.contains("transmis"),
+        "{}",
+        report.summary
+    );
+    assert!(said(&reply).contains("je transmets votre signalement à la Communauté"));
+}
+
+#[test]
+fn without_a_delivery_channel_a_report_waits_at_the_mairie() {
+    let mut call = Call::voice(demo(), monday_morning(), MOBILE);
+    call.report_channels.clear();
+    call.say("il y a un dépôt sauvage de déchets au 3 rue du Moulin");
+    let reply = call.say("oui");
+    expect(&reply, DecisionAction::Report, Some("depot-sauvage"));
+    let text = said(&reply);
+    assert!(
+        !text.contains("je transmets") && text.contains("un agent de la mairie le transmettra"),
+        "never claims a transmission that did not happen: {text}"
+    );
+    let report = ticket(&reply, TicketKind::Report);
+    assert!(
+        report.summary.contains("à transmettre"),
+        "{}",
+        report.summary
+    );
+    assert!(
+        sms(&reply)
+            .iter()
+            .any(|text| text.contains("sera transmis") && !text.contains("est transmis"))
+    );
+}
+
+#[test]
+fn an_explicit_request_for_a_human_wins_at_the_place_question() {
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    call.say("il y a un dépôt sauvage devant chez moi");
+    call.say("oui");
+    let reply = call.say("je préfère parler à quelqu'un");
+    assert!(
+        matches!(
+            reply.trace.action,
+            DecisionAction::Transfer | DecisionAction::Callback
+        ),
+        "{:?}",
+        reply.trace
+    );
 }
 
 #[test]
@@ -490,6 +611,7 @@ fn sessions_survive_json_between_turns_and_turns_are_deterministic() {
         now: monday_morning(),
         line: LineType::Mobile,
         knowledge: demo(),
+        report_channels: &[],
     };
     let texts = [
         "il y a un dépôt sauvage devant chez moi",

@@ -166,6 +166,20 @@ fn window_start(config: &NotificationConfig, now: DateTime<Utc>) -> DateTime<Utc
 }
 
 impl NotificationConfig {
+    /// The partners of `commune` whose reports a route delivers (the robot tells the caller it
+    /// transmits a report only to those).
+    pub fn report_partners(&self, commune: &str) -> Vec<String> {
+        let mut partners: Vec<String> = self
+            .routes
+            .iter()
+            .filter(|route| route.commune == commune)
+            .filter_map(|route| route.partner.clone())
+            .collect();
+        partners.sort();
+        partners.dedup();
+        partners
+    }
+
     fn retry_policy(&self) -> RetryPolicy {
         RetryPolicy {
             base: Duration::from_secs(self.retry_base_seconds),

@@ -12,6 +12,9 @@ pub struct InProcess<'k> {
     pub knowledge: &'k Knowledge,
     /// The tenant named in every inbound message.
     pub tenant: String,
+    /// Reports are replayed as delivered to every partner that takes them (a service whose
+    /// notification routes carry what `commune.toml` declares).
+    report_channels: Vec<String>,
 }
 
 impl<'k> InProcess<'k> {
@@ -19,15 +22,17 @@ impl<'k> InProcess<'k> {
         InProcess {
             engine,
             tenant: knowledge.commune().insee.clone(),
+            report_channels: knowledge.reporting_partners(),
             knowledge,
         }
     }
 
-    fn context(&self, call: &CallInfo<'_>) -> Context<'k> {
+    fn context(&self, call: &CallInfo<'_>) -> Context<'_> {
         Context {
             now: call.dialogue.at.to_utc(),
             line: LineType::of(&call.dialogue.from),
             knowledge: self.knowledge,
+            report_channels: &self.report_channels,
         }
     }
 

@@ -28,6 +28,7 @@ const TOKEN: &str = "test-auth-token";
 
 struct Fake {
     knowledge: Knowledge,
+    report_channels: Vec<String>,
     engine: Engine,
     base: String,
     sessions: Mutex<HashMap<String, Session>>,
@@ -66,6 +67,7 @@ fn context<'k>(fake: &'k Fake, headers: &HeaderMap, from: &str) -> Context<'k> {
         now,
         line: LineType::of(from),
         knowledge: &fake.knowledge,
+        report_channels: &fake.report_channels,
     }
 }
 
@@ -174,8 +176,10 @@ fn serve() -> SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let address = listener.local_addr().unwrap();
+    let knowledge = Knowledge::load(&common::demo()).unwrap();
     let fake = Arc::new(Fake {
-        knowledge: Knowledge::load(&common::demo()).unwrap(),
+        report_channels: knowledge.reporting_partners(),
+        knowledge,
         engine: Engine::default(),
         base: format!("http://{address}"),
         sessions: Mutex::new(HashMap::new()),

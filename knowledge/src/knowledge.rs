@@ -223,6 +223,17 @@ impl Knowledge {
         self.commune.partners.get(key)
     }
 
+    /// The partners that take reports (`report_email` or `report_url` in `commune.toml`), by
+    /// key: what a service delivering every report the commune declares passes on.
+    pub fn reporting_partners(&self) -> Vec<String> {
+        self.commune
+            .partners
+            .iter()
+            .filter(|(_, partner)| partner.accepts_reports())
+            .map(|(key, _)| key.clone())
+            .collect()
+    }
+
     /// The body in charge of a fiche of another competence (`None` for a commune fiche).
     pub fn partner_of(&self, fiche: &Fiche) -> Option<&Partner> {
         fiche.partner.as_deref().and_then(|key| self.partner(key))

@@ -22,6 +22,7 @@ mod lines;
 mod live;
 mod load;
 pub mod model;
+pub mod names;
 mod problem;
 mod schedule;
 pub mod search;

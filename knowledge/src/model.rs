@@ -17,6 +17,17 @@ pub enum Competence {
     Region,
     Etat,
     Autre,
+    /// No public service: the caller's own bank, insurer, operator, employer or carrier, or a
+    /// request no office handles (the weather, small talk). The robot says so and what the
+    /// caller can do, and never presents it as an answer of the mairie or of a public body.
+    Aucune,
+}
+
+impl Competence {
+    /// A public body is in charge (the commune or another): not [`Competence::Aucune`].
+    pub fn is_public(self) -> bool {
+        self != Competence::Aucune
+    }
 }
 
 /// Whether a fiche's answer should lead to a human.

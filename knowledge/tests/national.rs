@@ -133,3 +133,32 @@ fn the_communes_own_partner_takes_precedence() {
     assert_eq!(partner.name, "CPAM de Test");
     assert_eq!(partner.phone.as_deref(), Some("+33130005555"));
 }
+
+#[test]
+fn matters_of_no_public_service_have_no_partner_and_name_where_to_go() {
+    let (_temp, dir) = valid_copy();
+    let knowledge = load(&dir);
+    let outside: Vec<_> = knowledge
+        .fiches()
+        .iter()
+        .filter(|fiche| fiche.competence == guichet_knowledge::Competence::Aucune)
+        .collect();
+    assert!(outside.len() >= 8, "{} fiches", outside.len());
+    for fiche in outside {
+        assert!(
+            fiche.partner.is_none(),
+            "{}: no public body, no partner",
+            fiche.id
+        );
+        assert!(fiche.source.is_some(), "{}: source", fiche.id);
+        assert!(!fiche.answer.trim().is_empty(), "{}: answer", fiche.id);
+    }
+    assert_eq!(
+        top(&knowledge, "ma carte bancaire est bloquée").as_deref(),
+        Some("banque")
+    );
+    assert_eq!(
+        top(&knowledge, "ma box internet ne marche plus").as_deref(),
+        Some("operateur-telecom")
+    );
+}

@@ -145,7 +145,7 @@ fn unknown_competence() {
     assert_refused(
         "unknown-competence",
         &[
-            "fiches/encombrants.md:4: compétence inconnue « agglo » : valeurs possibles commune, agglomeration, departement, region, etat, autre",
+            "fiches/encombrants.md:4: compétence inconnue « agglo » : valeurs possibles commune, agglomeration, departement, region, etat, autre, aucune",
         ],
     );
 }

@@ -63,10 +63,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let channel = Channel::from(args.channel);
     let engine = Engine::default();
+    // The chat stands for a service that delivers every report the commune declares.
+    let report_channels = knowledge.reporting_partners();
     let ctx = Context {
         now,
         line: LineType::of(&args.from),
         knowledge: &knowledge,
+        report_channels: &report_channels,
     };
     let conversation_id = format!("chat-{}", now.timestamp());
     let message = |text: &str, dtmf: Option<String>| Inbound {

@@ -41,6 +41,12 @@ pub struct Envelope {
     /// Sequence of the last turn handled (0 = the start).
     pub seq: u32,
     pub last: Option<LastReply>,
+    /// The caller's number, kept only for a conversation whose later messages do not carry it
+    /// (the API's, see [`Step::keep_caller`]): voice and SMS providers repeat it with every
+    /// message, and the engine's session never holds it. Erased with the session (retention,
+    /// privacy erasure).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -126,6 +132,9 @@ pub struct Step {
     pub now: Option<DateTime<Utc>>,
     /// The turn may not send any SMS (a public API key: a chat widget anyone can drive).
     pub no_sms: bool,
+    /// Keep the caller's number with the session ([`Envelope::caller`]): later messages of the
+    /// conversation do not repeat it.
+    pub keep_caller: bool,
 }
 
 pub struct Outcome {
@@ -254,6 +263,7 @@ async fn handle_turn(
             now,
             line: caller.line,
             knowledge: &knowledge,
+            report_channels: &commune.report_channels,
         };
 
         let (previous, started_at, known) = match previous {
@@ -616,7 +626,10 @@ fn turn_record(
         Action::Hangup => Some("goodbye"),
         _ => None,
     });
+    let caller_number =
+        (step.keep_caller && !inbound.from.is_empty()).then(|| inbound.from.clone());
     let envelope = Envelope {
+        caller: caller_number,
         engine: session,
         seq,
         last: Some(LastReply {
@@ -1073,6 +1086,7 @@ mod tests {
             engine: Session::new("CA1", guichet_agent::Channel::Voice, "+33612345678"),
             seq: 1,
             last: None,
+            caller: None,
         };
         let mut state = serde_json::to_value(&old).unwrap();
         state["last"] = serde_json::json!({

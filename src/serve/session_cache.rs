@@ -295,12 +295,14 @@ mod tests {
             now: Utc::now(),
             line: LineType::of(&inbound.from),
             knowledge: &knowledge,
+            report_channels: &[],
         };
         let (engine, _) = Engine::default().start(&inbound, &ctx);
         Envelope {
             engine,
             seq,
             last: None,
+            caller: None,
         }
     }
 

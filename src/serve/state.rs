@@ -27,6 +27,9 @@ pub struct CommuneRuntime {
     pub provider: Option<Provider>,
     /// The voice of its jambonz calls (its own, or `[jambonz] voice`).
     pub jambonz_voice: Option<String>,
+    /// The partners whose reports a `[[notifications.routes]]` delivers (see
+    /// [`guichet_agent::Context::report_channels`]).
+    pub report_channels: Vec<String>,
 }
 
 impl CommuneRuntime {
@@ -102,6 +105,11 @@ impl AppState {
                         .voice
                         .clone()
                         .or_else(|| settings.jambonz.voice.clone()),
+                    report_channels: settings
+                        .notifications
+                        .as_ref()
+                        .map(|notifications| notifications.0.report_partners(id))
+                        .unwrap_or_default(),
                 }),
             );
         }

@@ -61,16 +61,20 @@ pub struct Call<'k> {
     pub from: String,
     pub session: Session,
     pub greeting: Reply,
+    /// Partners whose reports the service delivers (default: all that take reports).
+    pub report_channels: Vec<String>,
 }
 
 impl<'k> Call<'k> {
     pub fn new(knowledge: &'k Knowledge, now: DateTime<Utc>, channel: Channel, from: &str) -> Self {
         let engine = Engine::default();
         let inbound = inbound(channel, from, "");
+        let report_channels = knowledge.reporting_partners();
         let ctx = Context {
             now,
             line: LineType::of(from),
             knowledge,
+            report_channels: &report_channels,
         };
         let (session, greeting) = engine.start(&inbound, &ctx);
         Self {
@@ -81,6 +85,7 @@ impl<'k> Call<'k> {
             from: from.to_owned(),
             session,
             greeting,
+            report_channels,
         }
     }
 
@@ -97,6 +102,7 @@ impl<'k> Call<'k> {
             now: self.now,
             line: LineType::of(&self.from),
             knowledge: self.knowledge,
+            report_channels: &self.report_channels,
         };
         let (session, reply) = self.engine.turn(&self.session, &inbound, &ctx);
         self.session = session;

@@ -205,7 +205,7 @@ pub(crate) fn parse_fiche(
                     lines.competence,
                     format!(
                         "compétence inconnue « {name} » : valeurs possibles commune, agglomeration, \
-                         departement, region, etat, autre"
+                         departement, region, etat, autre, aucune"
                     ),
                 );
                 None
@@ -498,6 +498,7 @@ fn parse_competence(name: &str) -> Option<Competence> {
         "region" => Competence::Region,
         "etat" => Competence::Etat,
         "autre" => Competence::Autre,
+        "aucune" => Competence::Aucune,
         _ => return None,
     })
 }
@@ -511,6 +512,7 @@ pub(crate) fn competence_key(competence: Competence) -> &'static str {
         Competence::Region => "region",
         Competence::Etat => "etat",
         Competence::Autre => "autre",
+        Competence::Aucune => "aucune",
     }
 }
 

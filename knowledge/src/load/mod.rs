@@ -252,7 +252,10 @@ fn check_partners(folder: &mut Folder, problems: &mut Problems) {
     };
     let partners = &commune.commune.partners;
     for (fiche, lines) in folder.fiches.iter_mut().zip(&folder.lines) {
-        if fiche.competence == Competence::Commune && fiche.partner.is_none() {
+        // The commune answers itself; no public body is in charge of `aucune`: no partner.
+        if matches!(fiche.competence, Competence::Commune | Competence::Aucune)
+            && fiche.partner.is_none()
+        {
             continue;
         }
         let explicit = fiche.partner.is_some();

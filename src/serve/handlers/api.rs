@@ -65,6 +65,8 @@ fn peer(extensions: &Extensions) -> SocketAddr {
 fn step_for(caller: &ApiCaller) -> Step {
     Step {
         no_sms: caller.is_public(),
+        // An API client sends the number once, when it creates the conversation.
+        keep_caller: true,
         ..Step::default()
     }
 }
@@ -139,7 +141,7 @@ pub async fn turn(
             tenant: commune.id.clone(),
             channel: envelope.engine.channel,
             conversation_id: id.clone(),
-            from: envelope.engine.from.clone(),
+            from: envelope.caller.clone().unwrap_or_default(),
             text: request.text.trim().to_string(),
             asr_confidence: None,
             dtmf: request.dtmf.clone().filter(|d| !d.is_empty()),
