@@ -9,10 +9,12 @@
 
 pub mod accounts;
 mod auth;
+mod chart;
 mod clock;
 mod config;
 mod error;
 pub mod fiche_edit;
+pub mod french;
 mod headers;
 pub mod notify;
 mod password;
