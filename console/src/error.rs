@@ -205,3 +205,11 @@ pub(crate) async fn not_found() -> ConsoleError {
 
 /// Result alias of the handlers.
 pub type Result<T, E = ConsoleError> = std::result::Result<T, E>;
+
+/// Minimal HTML escaping for the page of last resort (templates escape on their own).
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

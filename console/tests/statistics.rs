@@ -176,7 +176,7 @@ async fn evaluation_runs_are_judged_against_the_ci_gates_with_their_reports() {
     }
     assert!(!body.contains("1_fiches_justes") && !body.contains("0.93"), "{body}");
     for id in [passing, failing] {
-        assert!(body.contains(&format!("/console/evaluation/{id}/rapport?commune=villebourg")));
+        assert!(body.contains(&format!("/evaluation/{id}/rapport?commune=villebourg")));
     }
 
     let report_page = ops

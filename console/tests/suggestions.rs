@@ -133,7 +133,7 @@ async fn accept_adds_the_question_to_the_chosen_fiche() {
     assert!(page.body.contains("Acte de naissance"), "fiche title shown");
     assert!(page.body.contains("<code>acte-naissance</code>"));
     assert!(page.body.contains("ops@villebourg.example"));
-    assert!(text(&page).contains("09/03/2026 20:30"), "Paris time");
+    assert!(text(&page).contains("9 mars 2026 à 20 h 30"), "Paris time");
     assert!(
         text(&page).contains("je voudrais un extrait d'acte de naissance"),
         "current questions shown"
@@ -612,7 +612,7 @@ async fn an_editeur_edits_previews_and_saves_a_fiche_checked_like_kb_check() {
     let mut client = editeur(&h).await;
     let list = client.get("/console/brouillons").await;
     assert!(
-        list.body.contains("/console/fiches/villebourg/acte-deces"),
+        text(&list).contains("/console/fiches/villebourg/acte-deces"),
         "{}",
         list.body
     );
