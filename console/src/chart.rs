@@ -15,8 +15,8 @@ const TOP_ROOM: f64 = 16.0;
 /// Left margin for the percentage axis.
 const AXIS_ROOM: f64 = 36.0;
 /// Width of one period's column (bar and gap).
-const COLUMN: f64 = 44.0;
-const BAR: f64 = 30.0;
+const COLUMN: f64 = 52.0;
+const BAR: f64 = 32.0;
 
 /// The outcomes, in stacking order (bottom first): CSS class and French legend.
 pub const SERIES: [(&str, &str); 5] = [
@@ -150,14 +150,20 @@ mod tests {
             lost: 1,
             in_progress: 0,
         };
-        let chart = stacked(&[("3 déc.".into(), tally), ("4 déc.".into(), Tally::default())]);
+        let chart = stacked(&[
+            ("3 déc.".into(), tally),
+            ("4 déc.".into(), Tally::default()),
+        ]);
         assert_eq!(chart.columns.len(), 2);
         let bar = &chart.columns[0];
         assert_eq!(bar.segments.len(), 3, "no empty segment");
         let height: f64 = bar.segments.iter().map(|s| s.height).sum();
         assert!((height - PLOT_HEIGHT).abs() < 0.5, "{height}");
         assert_eq!(bar.segments[0].class, "robot");
-        assert_eq!(bar.segments[0].title, "3 déc. — Réglés par l'assistant : 50,0\u{a0}% (2)");
+        assert_eq!(
+            bar.segments[0].title,
+            "3 déc. — Réglés par l'assistant : 50,0\u{a0}% (2)"
+        );
         assert!(chart.columns[1].segments.is_empty(), "a day without calls");
         assert_eq!(chart.grid[1].label, "50\u{a0}%");
     }

@@ -48,7 +48,11 @@ pub fn decimal(value: f64) -> String {
     let text = format!("{:.1}", value.abs());
     let (whole, fraction) = text.split_once('.').unwrap_or((&text, "0"));
     let whole: usize = whole.parse().unwrap_or(0);
-    let sign = if value < 0.0 && text != "0.0" { "-" } else { "" };
+    let sign = if value < 0.0 && text != "0.0" {
+        "-"
+    } else {
+        ""
+    };
     format!("{sign}{},{fraction}", integer(whole))
 }
 

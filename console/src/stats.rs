@@ -493,7 +493,10 @@ mod tests {
         let stats = compute(&sessions, &turns, &[], chrono_tz::Europe::Paris, now);
         let total = stats.total;
         assert_eq!(total.calls, 6);
-        assert_eq!(total.in_progress, 1, "the open chat that only got an answer");
+        assert_eq!(
+            total.in_progress, 1,
+            "the open chat that only got an answer"
+        );
         assert_eq!(total.settled_by_robot, 1);
         assert_eq!(total.transfers, 1);
         assert_eq!(total.callbacks, 2);
@@ -572,9 +575,24 @@ mod tests {
         };
         let tickets = vec![
             ticket(TicketKind::Callback, TicketState::Nouveau, None, None),
-            ticket(TicketKind::Callback, TicketState::PrisEnCharge, Some(60), None),
-            ticket(TicketKind::Transfer, TicketState::Termine, Some(30), Some(330)),
-            ticket(TicketKind::Callback, TicketState::Termine, Some(120), Some(240)),
+            ticket(
+                TicketKind::Callback,
+                TicketState::PrisEnCharge,
+                Some(60),
+                None,
+            ),
+            ticket(
+                TicketKind::Transfer,
+                TicketState::Termine,
+                Some(30),
+                Some(330),
+            ),
+            ticket(
+                TicketKind::Callback,
+                TicketState::Termine,
+                Some(120),
+                Some(240),
+            ),
         ];
         let stats = compute(&[], &[], &tickets, chrono_tz::Europe::Paris, at(18, 0));
         assert_eq!(stats.callbacks_open, 2);

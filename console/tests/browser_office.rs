@@ -27,9 +27,11 @@ fn screenshots() -> PathBuf {
 
 /// Resizes the page's viewport (as a phone when `mobile`) and reloads it.
 async fn viewport(page: &Page, width: i64, height: i64, mobile: bool) {
-    page.execute(SetDeviceMetricsOverrideParams::new(width, height, 1.0, mobile))
-        .await
-        .expect("viewport");
+    page.execute(SetDeviceMetricsOverrideParams::new(
+        width, height, 1.0, mobile,
+    ))
+    .await
+    .expect("viewport");
     page.reload().await.expect("reload");
 }
 
@@ -134,9 +136,12 @@ async fn statistics_read_at_desktop_and_phone_width() {
     wait_for(&page, "the statistics page at 1366 px", loaded).await;
     assert_eq!(horizontal_overflow(&page).await, 0, "overflow at 1366 px");
     let desktop = folder.join("stats-desktop.png");
-    page.save_screenshot(ScreenshotParams::builder().full_page(true).build(), &desktop)
-        .await
-        .expect("desktop screenshot");
+    page.save_screenshot(
+        ScreenshotParams::builder().full_page(true).build(),
+        &desktop,
+    )
+    .await
+    .expect("desktop screenshot");
 
     viewport(&page, 360, 780, true).await;
     wait_for(&page, "the statistics page at 360 px", loaded).await;
@@ -153,11 +158,7 @@ async fn statistics_read_at_desktop_and_phone_width() {
         let size = std::fs::metadata(shot).map(|m| m.len()).unwrap_or(0);
         assert!(size > 10_000, "{} is {size} bytes", shot.display());
     }
-    println!(
-        "screenshots: {} and {}",
-        desktop.display(),
-        phone.display()
-    );
+    println!("screenshots: {} and {}", desktop.display(), phone.display());
 
     browser.close().await.ok();
     browser.wait().await.ok();

@@ -30,7 +30,8 @@ async fn statistics_suggestion_and_dialogue_export() {
     let page = client.get("/console/statistiques?jours=1").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(
-        page.body.contains("<span class=\"big\">1</span> appel ou message"),
+        page.body
+            .contains("<span class=\"big\">1</span> appel ou message"),
         "{}",
         page.body
     );

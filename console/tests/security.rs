@@ -596,7 +596,6 @@ async fn pages_require_login(backend: Backend) {
     assert_eq!(css.status, StatusCode::OK);
 }
 
-
 /// A page's HTML with the templates' escapes of `/` and `'` undone.
 fn unescaped(page: &common::Page) -> String {
     page.body.replace("&#x2f;", "/").replace("&#x27;", "'")
@@ -624,7 +623,11 @@ async fn a_one_time_password_opens_one_session_only(backend: Backend) {
     let mut first = Client::new(&h);
     let login = first.login(&created.email, &created.password).await;
     assert_eq!(login.status, StatusCode::SEE_OTHER, "{}", login.body);
-    assert!(login.location().is_some_and(|to| to.ends_with("/mot-de-passe")));
+    assert!(
+        login
+            .location()
+            .is_some_and(|to| to.ends_with("/mot-de-passe"))
+    );
     // Someone who read the password over the shoulder comes second: refused, in French.
     let mut second = Client::new(&h);
     second.ip = "192.0.2.99".into();
@@ -699,12 +702,18 @@ async fn an_admin_resets_a_password_and_re_enables_an_account(backend: Backend) 
         .expect("agent");
     let mut agent_client = Client::new(&h);
     assert_eq!(
-        agent_client.login(&agent_email, &agent_password).await.status,
+        agent_client
+            .login(&agent_email, &agent_password)
+            .await
+            .status,
         StatusCode::SEE_OTHER
     );
     let csrf = admin.csrf("/console/comptes").await;
     let disabled = admin
-        .post(&format!("/console/comptes/{}/desactiver", agent.id), &[("csrf", &csrf)])
+        .post(
+            &format!("/console/comptes/{}/desactiver", agent.id),
+            &[("csrf", &csrf)],
+        )
         .await;
     assert_eq!(disabled.status, StatusCode::SEE_OTHER);
     let list = admin.get("/console/comptes").await;
@@ -714,37 +723,62 @@ async fn an_admin_resets_a_password_and_re_enables_an_account(backend: Backend) 
         list.body
     );
     assert_eq!(
-        Client::new(&h).login(&agent_email, &agent_password).await.status,
+        Client::new(&h)
+            .login(&agent_email, &agent_password)
+            .await
+            .status,
         StatusCode::UNAUTHORIZED
     );
     // Re-enabled: the same password works again.
     let enabled = admin
-        .post(&format!("/console/comptes/{}/reactiver", agent.id), &[("csrf", &csrf)])
+        .post(
+            &format!("/console/comptes/{}/reactiver", agent.id),
+            &[("csrf", &csrf)],
+        )
         .await;
     assert_eq!(enabled.status, StatusCode::SEE_OTHER);
     let mut agent_client = Client::new(&h);
     assert_eq!(
-        agent_client.login(&agent_email, &agent_password).await.status,
+        agent_client
+            .login(&agent_email, &agent_password)
+            .await
+            .status,
         StatusCode::SEE_OTHER
     );
     // Reset: a new one-time password, shown once; the old password and session are over.
     let reset = admin
-        .post(&format!("/console/comptes/{}/reinitialiser", agent.id), &[("csrf", &csrf)])
+        .post(
+            &format!("/console/comptes/{}/reinitialiser", agent.id),
+            &[("csrf", &csrf)],
+        )
         .await;
     assert_eq!(reset.status, StatusCode::OK, "{}", reset.body);
     assert!(reset.body.contains("Mot de passe réinitialisé"));
     let new_password = shown_password(&reset.body);
     assert_ne!(new_password, agent_password);
-    assert_eq!(agent_client.get("/console/file").await.status, StatusCode::SEE_OTHER);
     assert_eq!(
-        Client::new(&h).login(&agent_email, &agent_password).await.status,
+        agent_client.get("/console/file").await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        Client::new(&h)
+            .login(&agent_email, &agent_password)
+            .await
+            .status,
         StatusCode::UNAUTHORIZED
     );
     let login = Client::new(&h).login(&agent_email, &new_password).await;
     assert_eq!(login.status, StatusCode::SEE_OTHER);
-    assert!(login.location().is_some_and(|to| to.ends_with("/mot-de-passe")));
+    assert!(
+        login
+            .location()
+            .is_some_and(|to| to.ends_with("/mot-de-passe"))
+    );
     assert_eq!(
-        Client::new(&h).login(&agent_email, &new_password).await.status,
+        Client::new(&h)
+            .login(&agent_email, &new_password)
+            .await
+            .status,
         StatusCode::UNAUTHORIZED,
         "the reset password is single-use too"
     );
@@ -760,13 +794,25 @@ async fn an_admin_resets_a_password_and_re_enables_an_account(backend: Backend) 
         .expect("read")
         .expect("admin");
     let own = admin
-        .post(&format!("/console/comptes/{}/reinitialiser", me.id), &[("csrf", &csrf)])
+        .post(
+            &format!("/console/comptes/{}/reinitialiser", me.id),
+            &[("csrf", &csrf)],
+        )
         .await;
     assert_eq!(own.status, StatusCode::FORBIDDEN);
-    let mut ops = signed_in(&h, "ops@villebourg.example", Role::Operateur, &["villebourg"]).await;
+    let mut ops = signed_in(
+        &h,
+        "ops@villebourg.example",
+        Role::Operateur,
+        &["villebourg"],
+    )
+    .await;
     let ops_csrf = ops.csrf("/console/statistiques").await;
     let by_ops = ops
-        .post(&format!("/console/comptes/{}/reinitialiser", agent.id), &[("csrf", &ops_csrf)])
+        .post(
+            &format!("/console/comptes/{}/reinitialiser", agent.id),
+            &[("csrf", &ops_csrf)],
+        )
         .await;
     assert_eq!(by_ops.status, StatusCode::FORBIDDEN);
     let audit = h
@@ -785,7 +831,14 @@ fn assert_french_error_page(page: &common::Page, title: &str) {
     assert!(body.contains("<html lang=\"fr\">"), "{body}");
     assert!(body.contains("/console/static/console.css"), "{body}");
     assert!(body.contains(title), "{title}: {body}");
-    for english in ["Failed", "Error", "length limit", "Invalid", "Not Found", "panicked"] {
+    for english in [
+        "Failed",
+        "Error",
+        "length limit",
+        "Invalid",
+        "Not Found",
+        "panicked",
+    ] {
         assert!(!page.body.contains(english), "{english}: {}", page.body);
     }
     let kind = page
@@ -818,12 +871,21 @@ async fn error_pages_are_french_and_styled() {
     assert_french_error_page(&too_big, "Envoi trop volumineux");
     // A login form without its token.
     let forged = anonymous
-        .post("/console/connexion", &[("email", "a@b.fr"), ("password", "x")])
+        .post(
+            "/console/connexion",
+            &[("email", "a@b.fr"), ("password", "x")],
+        )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     assert_french_error_page(&forged, "jeton de sécurité");
 
-    let mut agent = signed_in(&h, "agent@villebourg.example", Role::Standardiste, &["villebourg"]).await;
+    let mut agent = signed_in(
+        &h,
+        "agent@villebourg.example",
+        Role::Standardiste,
+        &["villebourg"],
+    )
+    .await;
     let not_a_number = agent.get("/console/tickets/abc").await;
     assert_eq!(not_a_number.status, StatusCode::BAD_REQUEST);
     assert_french_error_page(&not_a_number, "Requête invalide");
@@ -841,7 +903,11 @@ async fn error_pages_are_french_and_styled() {
     let broken = agent.get("/console/file").await;
     assert_eq!(broken.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_french_error_page(&broken, "Erreur interne");
-    assert!(!broken.body.contains("pool") && !broken.body.contains("sqlx"), "{}", broken.body);
+    assert!(
+        !broken.body.contains("pool") && !broken.body.contains("sqlx"),
+        "{}",
+        broken.body
+    );
 }
 
 on_both_backends!(

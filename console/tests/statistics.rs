@@ -54,16 +54,26 @@ async fn every_call_is_counted_in_french_with_charts_and_delays() {
     closed_hours_call(&h, "villebourg", "CA-2", "+33698765432", "École").await;
     // A conversation still going on, and the same misunderstood request three times.
     said(&h, "CA-3", "bonjour", "answer", false).await;
-    for (i, text) in ["Permis de construire ?", "permis de construire", "PERMIS DE CONSTRUIRE"]
-        .iter()
-        .enumerate()
+    for (i, text) in [
+        "Permis de construire ?",
+        "permis de construire",
+        "PERMIS DE CONSTRUIRE",
+    ]
+    .iter()
+    .enumerate()
     {
         h.clock.advance(chrono::Duration::seconds(1));
         said(&h, &format!("LOST-{i}"), text, "fallback", true).await;
     }
     // The first callback is taken 4 min 5 s after it came, and done 2 minutes later.
     h.clock.advance(chrono::Duration::seconds(-3));
-    let mut ops = signed_in(&h, "ops@villebourg.example", Role::Operateur, &["villebourg"]).await;
+    let mut ops = signed_in(
+        &h,
+        "ops@villebourg.example",
+        Role::Operateur,
+        &["villebourg"],
+    )
+    .await;
     let agent = h
         .store
         .get_staff_by_email("ops@villebourg.example")
@@ -90,23 +100,44 @@ async fn every_call_is_counted_in_french_with_charts_and_delays() {
     let page = ops.get("/console/statistiques?jours=7").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     let body = &page.body;
-    assert!(body.contains("<span class=\"big\">6</span> appels et messages"), "{body}");
+    assert!(
+        body.contains("<span class=\"big\">6</span> appels et messages"),
+        "{body}"
+    );
     // Shares of all six calls: 2 callbacks, 3 lost, 1 still going on.
-    assert!(body.contains("33,3\u{a0}%</span> à rappeler (2 ; 1 rappel encore à faire)"), "{body}");
-    assert!(body.contains("50,0\u{a0}%</span> taux de perte (3 sans réponse"), "{body}");
-    assert!(body.contains("16,7\u{a0}%</span> encore en cours (1)"), "{body}");
+    assert!(
+        body.contains("33,3\u{a0}%</span> à rappeler (2 ; 1 rappel encore à faire)"),
+        "{body}"
+    );
+    assert!(
+        body.contains("50,0\u{a0}%</span> taux de perte (3 sans réponse"),
+        "{body}"
+    );
+    assert!(
+        body.contains("16,7\u{a0}%</span> encore en cours (1)"),
+        "{body}"
+    );
     // The agents' delays, French durations.
     assert!(body.contains("<td>4 min 05 s</td>"), "waiting time: {body}");
-    assert!(body.contains("<td>2 min 00 s</td>"), "handling time: {body}");
+    assert!(
+        body.contains("<td>2 min 00 s</td>"),
+        "handling time: {body}"
+    );
     // French dates; day and week charts drawn on the server, no inline style.
     assert!(body.contains("9 mars 2026 à"), "{body}");
     assert_eq!(body.matches("<svg viewBox=").count(), 2, "{body}");
     assert!(body.contains("class=\"seg callback\""), "{body}");
     assert!(!body.contains("style="), "the CSP forbids inline styles");
-    assert!(!body.contains(" %<") && !body.contains(".0 %"), "no decimal point");
+    assert!(
+        !body.contains(" %<") && !body.contains(".0 %"),
+        "no decimal point"
+    );
     // The repeated request is one row with its count, no fiche chosen in advance, no code.
     assert_eq!(body.matches("class=\"said\">").count(), 1, "{body}");
-    assert!(body.contains("PERMIS DE CONSTRUIRE</td>\n    <td data-label=\"Fois\">3</td>"), "{body}");
+    assert!(
+        body.contains("PERMIS DE CONSTRUIRE</td>\n    <td data-label=\"Fois\">3</td>"),
+        "{body}"
+    );
     assert!(body.contains("Demande non comprise"), "{body}");
     assert!(body.contains("<option value=\"\" selected>— Choisir une fiche —</option>"));
     assert!(!body.contains("value=\"etat-civil\" selected"), "{body}");
@@ -118,12 +149,8 @@ async fn every_call_is_counted_in_french_with_charts_and_delays() {
 #[tokio::test]
 async fn evaluation_runs_are_judged_against_the_ci_gates_with_their_reports() {
     let h = harness().await;
-    let report = guichet_eval::Report::new(
-        "Villebourg",
-        "in-process",
-        Vec::new(),
-        &Default::default(),
-    );
+    let report =
+        guichet_eval::Report::new("Villebourg", "in-process", Vec::new(), &Default::default());
     let run = |commune: &str, metrics| NewEvalRun {
         at: h.clock.now(),
         commune: commune.into(),
@@ -154,7 +181,13 @@ async fn evaluation_runs_are_judged_against_the_ci_gates_with_their_reports() {
         .insert_eval_run(&run("autreville", json!({ "1_fiches_justes": 0.99 })))
         .await
         .expect("run");
-    let mut ops = signed_in(&h, "ops@villebourg.example", Role::Operateur, &["villebourg"]).await;
+    let mut ops = signed_in(
+        &h,
+        "ops@villebourg.example",
+        Role::Operateur,
+        &["villebourg"],
+    )
+    .await;
     let page = ops.get("/console/evaluation").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     let body = &page.body;
@@ -174,13 +207,18 @@ async fn evaluation_runs_are_judged_against_the_ci_gates_with_their_reports() {
     ] {
         assert!(body.contains(text), "{text} missing: {body}");
     }
-    assert!(!body.contains("1_fiches_justes") && !body.contains("0.93"), "{body}");
+    assert!(
+        !body.contains("1_fiches_justes") && !body.contains("0.93"),
+        "{body}"
+    );
     for id in [passing, failing] {
         assert!(body.contains(&format!("/evaluation/{id}/rapport?commune=villebourg")));
     }
 
     let report_page = ops
-        .get(&format!("/console/evaluation/{passing}/rapport?commune=villebourg"))
+        .get(&format!(
+            "/console/evaluation/{passing}/rapport?commune=villebourg"
+        ))
         .await;
     assert_eq!(report_page.status, StatusCode::OK, "{}", report_page.body);
     assert!(report_page.body.contains("<html"));
@@ -189,7 +227,10 @@ async fn evaluation_runs_are_judged_against_the_ci_gates_with_their_reports() {
         .get("content-security-policy")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    assert!(csp.contains("sandbox") && !csp.contains("script-src"), "{csp}");
+    assert!(
+        csp.contains("sandbox") && !csp.contains("script-src"),
+        "{csp}"
+    );
     // Another commune's run, a run under the wrong commune, a bad id: not found, in French.
     for path in [
         format!("/console/evaluation/{elsewhere}/rapport?commune=autreville"),
@@ -198,7 +239,10 @@ async fn evaluation_runs_are_judged_against_the_ci_gates_with_their_reports() {
     ] {
         let refused = ops.get(&path).await;
         assert!(
-            matches!(refused.status, StatusCode::NOT_FOUND | StatusCode::BAD_REQUEST),
+            matches!(
+                refused.status,
+                StatusCode::NOT_FOUND | StatusCode::BAD_REQUEST
+            ),
             "{path}: {}",
             refused.status
         );
@@ -206,14 +250,24 @@ async fn evaluation_runs_are_judged_against_the_ci_gates_with_their_reports() {
         assert!(!refused.body.contains("root:"), "{}", refused.body);
     }
     // Standardistes do not see the Évaluation page nor its reports.
-    let mut agent = signed_in(&h, "agent@villebourg.example", Role::Standardiste, &["villebourg"]).await;
+    let mut agent = signed_in(
+        &h,
+        "agent@villebourg.example",
+        Role::Standardiste,
+        &["villebourg"],
+    )
+    .await;
     let forbidden = agent
-        .get(&format!("/console/evaluation/{passing}/rapport?commune=villebourg"))
+        .get(&format!(
+            "/console/evaluation/{passing}/rapport?commune=villebourg"
+        ))
         .await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
     // Signed out: the login form.
     let anonymous = common::Client::new(&h)
-        .get(&format!("/console/evaluation/{passing}/rapport?commune=villebourg"))
+        .get(&format!(
+            "/console/evaluation/{passing}/rapport?commune=villebourg"
+        ))
         .await;
     assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
 }

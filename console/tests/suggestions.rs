@@ -625,10 +625,18 @@ async fn an_editeur_edits_previews_and_saves_a_fiche_checked_like_kb_check() {
     // A broken fiche: the French list of what is wrong, nothing written.
     let broken = original.replace("title: Acte de décès\n", "");
     let refused = submit(&mut client, &csrf, &digest, "enregistrer", &broken).await;
-    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
     let shown = text(&refused);
     assert!(shown.contains("la fiche n'est pas valide"), "{shown}");
-    assert!(shown.contains("fiches/acte-deces.md"), "the problem names the file: {shown}");
+    assert!(
+        shown.contains("fiches/acte-deces.md"),
+        "the problem names the file: {shown}"
+    );
     assert_eq!(fiche_text(&h, "villebourg", "acte-deces"), original);
 
     // A preview of a valid change: what the robot will say, nothing written.
@@ -678,17 +686,34 @@ async fn an_editeur_edits_previews_and_saves_a_fiche_checked_like_kb_check() {
         "/console/fiches/villebourg/..%2Fcommune",
         "/console/fiches/villebourg/inconnue",
     ] {
-        assert_eq!(client.get(path).await.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(
+            client.get(path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
     }
-    let mut agent = signed_in(&h, "agent@villebourg.example", Role::Standardiste, &["villebourg"]).await;
+    let mut agent = signed_in(
+        &h,
+        "agent@villebourg.example",
+        Role::Standardiste,
+        &["villebourg"],
+    )
+    .await;
     assert_eq!(
-        agent.get("/console/fiches/villebourg/acte-deces").await.status,
+        agent
+            .get("/console/fiches/villebourg/acte-deces")
+            .await
+            .status,
         StatusCode::FORBIDDEN
     );
     let no_csrf = client
         .post(
             "/console/fiches/enregistrer",
-            &[("commune", "villebourg"), ("fiche", "acte-deces"), ("texte", "x")],
+            &[
+                ("commune", "villebourg"),
+                ("fiche", "acte-deces"),
+                ("texte", "x"),
+            ],
         )
         .await;
     assert_eq!(no_csrf.status, StatusCode::FORBIDDEN);

@@ -90,13 +90,20 @@ mod tests {
 
     #[test]
     fn the_gated_figures_have_labels_and_the_cis_limits() {
-        let gated = ["1_fiches_justes", "2_fausses_routes", "détails.fausses_réponses"];
+        let gated = [
+            "1_fiches_justes",
+            "2_fausses_routes",
+            "détails.fausses_réponses",
+        ];
         for key in gated {
             assert!(label(key).is_some(), "{key}");
             assert!(limit(key, &Gates::CI).is_some(), "{key}");
             assert!(is_rate(key));
         }
-        assert_eq!(limit("1_fiches_justes", &Gates::CI), Some(Limit::AtLeast(0.95)));
+        assert_eq!(
+            limit("1_fiches_justes", &Gates::CI),
+            Some(Limit::AtLeast(0.95))
+        );
         assert_eq!(limit("3_dialogues_réussis", &Gates::CI), None);
         // Every key the headline holds has a label.
         let value = headline(&sample_report());

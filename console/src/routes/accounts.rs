@@ -179,7 +179,12 @@ async fn managed(state: &ConsoleState, user: &CurrentUser, id: i64) -> Result<St
 }
 
 /// Audits an action on `staff` in each of its communes.
-async fn audit_each(state: &ConsoleState, user: &CurrentUser, staff: &Staff, action: &str) -> Result<()> {
+async fn audit_each(
+    state: &ConsoleState,
+    user: &CurrentUser,
+    staff: &Staff,
+    action: &str,
+) -> Result<()> {
     for commune in &staff.communes {
         audit(
             state,

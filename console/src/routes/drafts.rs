@@ -519,7 +519,10 @@ pub(crate) async fn fiche_submit(
                 axum::http::StatusCode::OK,
             )
         }
-        Err(error) => (edit_refusal(error)?, axum::http::StatusCode::UNPROCESSABLE_ENTITY),
+        Err(error) => (
+            edit_refusal(error)?,
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        ),
     };
     // After a save, the page carries the new text's digest (further saves build on it).
     let digest = if saving && status.is_success() {

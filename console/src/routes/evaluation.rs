@@ -91,7 +91,9 @@ fn figures(metrics: &Value, gates: &Gates) -> Vec<Figure> {
                 label,
                 value: shown,
                 threshold: limit.map(|limit| match limit {
-                    Limit::AtLeast(floor) => format!("au moins {}", french::fraction_percent(floor)),
+                    Limit::AtLeast(floor) => {
+                        format!("au moins {}", french::fraction_percent(floor))
+                    }
                     Limit::AtMost(ceiling) => {
                         format!("au plus {}", french::fraction_percent(ceiling))
                     }
@@ -220,9 +222,15 @@ pub(crate) async fn report(
     let html = guichet_eval::report::html::render(&report, &Gates::CI)?;
     Ok((
         [
-            (CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
+            (
+                CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
             (CACHE_CONTROL, HeaderValue::from_static("no-store")),
-            (CONTENT_SECURITY_POLICY, HeaderValue::from_static(REPORT_CSP)),
+            (
+                CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(REPORT_CSP),
+            ),
         ],
         html,
     )
@@ -262,7 +270,11 @@ mod tests {
         assert_eq!(find("Dialogues réussis").passed, None);
         assert_eq!(find("Dialogues rejoués").value, "1\u{202f}319");
         assert_eq!(find("Mode de rejeu").value, "dans le service même");
-        assert!(find("Temps de réponse (95 sur 100 en moins de)").value.ends_with(" ms"));
+        assert!(
+            find("Temps de réponse (95 sur 100 en moins de)")
+                .value
+                .ends_with(" ms")
+        );
         assert_eq!(figures.len(), 7, "the unknown key is left out: {figures:?}");
     }
 }

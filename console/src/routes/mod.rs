@@ -73,7 +73,10 @@ pub fn router(state: ConsoleState) -> Router {
         .route(&at("/static/console.css"), get(stylesheet))
         .route(&at("/static/console.js"), get(script))
         // desk-office: the console's own French 404 and error pages.
-        .route(&at("/{*unknown}"), axum::routing::any(crate::error::not_found))
+        .route(
+            &at("/{*unknown}"),
+            axum::routing::any(crate::error::not_found),
+        )
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::error::error_pages,

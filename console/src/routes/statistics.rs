@@ -13,8 +13,8 @@ use crate::auth::CurrentUser;
 use crate::config::ConsoleCommune;
 use crate::error::{ConsoleError, Result};
 use crate::state::ConsoleState;
-use crate::{chart, french, stats};
 use crate::suggestions::{Suggestion, export_dialogue, write_suggestion};
+use crate::{chart, french, stats};
 
 /// Longest period shown.
 const MAX_DAYS: i64 = 366;
@@ -90,7 +90,7 @@ pub(crate) async fn page(
     let by_week: Vec<(String, stats::Tally)> = figures
         .per_week
         .iter()
-        .map(|(monday, tally)| (format!("sem. {}", french::short_date(monday)), *tally))
+        .map(|(monday, tally)| (french::short_date(monday), *tally))
         .collect();
     let period_rows = |rows: &[(String, stats::Tally)]| -> Vec<Value> {
         rows.iter()
@@ -157,9 +157,7 @@ pub(crate) async fn page(
         .map(|c| json!({ "id": c.id, "name": c.name, "selected": c.id == commune.id }))
         .collect();
     let total = figures.total;
-    let share = |n: usize| {
-        json!({ "count": french::integer(n), "pct": french::percent(figures.percent(n)) })
-    };
+    let share = |n: usize| json!({ "count": french::integer(n), "pct": french::percent(figures.percent(n)) });
     let spread = |s: Option<stats::Spread>| {
         s.map(|s| {
             json!({

@@ -24,7 +24,12 @@ async fn one_time_account<S: Store>(store: &S, email: &str) -> i64 {
 pub async fn a_one_time_password_serves_one_login_only<S: Store + Clone + 'static>(store: &S) {
     let id = one_time_account(store, "nouvelle@villebourg.fr").await;
     // A stale hash (the password changed meanwhile) spends nothing.
-    assert!(!store.consume_one_time_password(id, "$argon2id$other").await.unwrap());
+    assert!(
+        !store
+            .consume_one_time_password(id, "$argon2id$other")
+            .await
+            .unwrap()
+    );
     // Twenty logins at once with the right password: one wins.
     let store_arc = Arc::new(store.clone());
     let logins: Vec<_> = (0..20)
@@ -45,7 +50,12 @@ pub async fn a_one_time_password_serves_one_login_only<S: Store + Clone + 'stati
 
     // The account chooses its own password: it is no one-time password.
     assert!(store.set_staff_password(id, "$argon2id$own").await.unwrap());
-    assert!(!store.consume_one_time_password(id, "$argon2id$own").await.unwrap());
+    assert!(
+        !store
+            .consume_one_time_password(id, "$argon2id$own")
+            .await
+            .unwrap()
+    );
 
     // An administrator's reset: a fresh one-time password, usable once; sessions end.
     store
@@ -58,8 +68,18 @@ pub async fn a_one_time_password_serves_one_login_only<S: Store + Clone + 'stati
         })
         .await
         .unwrap();
-    assert!(store.reset_staff_password(id, "$argon2id$reset").await.unwrap());
-    assert!(!store.reset_staff_password(-1, "$argon2id$reset").await.unwrap());
+    assert!(
+        store
+            .reset_staff_password(id, "$argon2id$reset")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .reset_staff_password(-1, "$argon2id$reset")
+            .await
+            .unwrap()
+    );
     let reset = store.get_staff(id).await.unwrap().expect("the account");
     assert!(reset.must_change_password);
     assert_eq!(reset.password_hash, "$argon2id$reset");
@@ -71,14 +91,43 @@ pub async fn a_one_time_password_serves_one_login_only<S: Store + Clone + 'stati
         None,
         "a reset ends the account's sessions"
     );
-    assert!(store.consume_one_time_password(id, "$argon2id$reset").await.unwrap());
-    assert!(!store.consume_one_time_password(id, "$argon2id$reset").await.unwrap());
+    assert!(
+        store
+            .consume_one_time_password(id, "$argon2id$reset")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .consume_one_time_password(id, "$argon2id$reset")
+            .await
+            .unwrap()
+    );
     // A reset does not touch a disabled account's state: re-enabling is its own act.
     assert!(store.set_staff_disabled(id, true).await.unwrap());
-    assert!(store.reset_staff_password(id, "$argon2id$again").await.unwrap());
-    assert!(store.get_staff(id).await.unwrap().expect("the account").disabled);
+    assert!(
+        store
+            .reset_staff_password(id, "$argon2id$again")
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .get_staff(id)
+            .await
+            .unwrap()
+            .expect("the account")
+            .disabled
+    );
     assert!(store.set_staff_disabled(id, false).await.unwrap());
-    assert!(!store.get_staff(id).await.unwrap().expect("the account").disabled);
+    assert!(
+        !store
+            .get_staff(id)
+            .await
+            .unwrap()
+            .expect("the account")
+            .disabled
+    );
 }
 
 pub async fn one_eval_run_is_read_within_its_commune<S: Store>(store: &S) {
@@ -89,7 +138,11 @@ pub async fn one_eval_run_is_read_within_its_commune<S: Store>(store: &S) {
         report: json!({ "format": 1 }),
     };
     let id = store.insert_eval_run(&run).await.unwrap();
-    let read = store.get_eval_run("demo", id).await.unwrap().expect("the run");
+    let read = store
+        .get_eval_run("demo", id)
+        .await
+        .unwrap()
+        .expect("the run");
     assert_eq!(read.id, id);
     assert_eq!(read.run, run);
     assert_eq!(store.get_eval_run("autreville", id).await.unwrap(), None);
