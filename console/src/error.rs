@@ -134,11 +134,25 @@ fn default_message(status: StatusCode) -> &'static str {
 /// [`ConsoleError`], or the framework's plain-text refusals) becomes a French page in the
 /// console's layout and stylesheet, with no technical detail. Pages a handler rendered itself
 /// (a form shown again with its error) pass unchanged, and so does the live queue's 401.
-pub(crate) async fn error_pages(
+///
+/// The console's router applies it to its routes. A service that refuses requests before they
+/// reach the router (a body-size limit in front of everything) may also wrap its whole app
+/// with it, `axum::middleware::from_fn_with_state(console_state, error_pages)`: it only
+/// touches answers to paths under the console's mount point.
+pub async fn error_pages(
     State(state): State<ConsoleState>,
     request: Request,
     next: Next,
 ) -> Response {
+    let base = state.inner.config.base_path.trim_end_matches('/');
+    let path = request.uri().path();
+    let under_console = path == base
+        || path
+            .strip_prefix(base)
+            .is_some_and(|rest| rest.starts_with('/'));
+    if !under_console {
+        return next.run(request).await;
+    }
     let event_stream = request
         .headers()
         .get(ACCEPT)
