@@ -1,4 +1,5 @@
-//! Staff accounts: creation with a one-time password, and the first administrator.
+//! Staff accounts: creation with a one-time password, its reset by an administrator, and the
+//! first administrator.
 
 use chrono::{DateTime, Utc};
 use guichet_store::{NewStaff, Role, Store, StoreError, normalise_email};
@@ -104,6 +105,21 @@ pub async fn add_staff<S: Store>(
         email,
         password,
     })
+}
+
+/// An administrator's reset of an account's password: a new generated one-time password
+/// replaces it (to be changed at the next login) and the account's sessions end. Returns the
+/// password to show once, or `None` when the account does not exist.
+pub async fn reset_password<S: Store>(store: &S, id: i64) -> Result<Option<String>, AccountError> {
+    let password = generate_password();
+    let hash = hash_password_off_workers(password.clone())
+        .await
+        .map_err(AccountError::Hash)?;
+    let found = store
+        .reset_staff_password(id, &hash)
+        .await
+        .map_err(AccountError::Store)?;
+    Ok(found.then_some(password))
 }
 
 /// First start: when the store holds no account, creates the administrator

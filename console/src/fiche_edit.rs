@@ -206,6 +206,167 @@ fn json_scalar(question: &str) -> String {
     serde_json::Value::String(question.to_string()).to_string()
 }
 
+// ----- The éditeurs' fiche editor: a whole fiche file, checked like `guichet kb check` -----
+
+/// Longest fiche text the editor accepts.
+pub const MAX_FICHE_BYTES: usize = 64 * 1024;
+
+/// Why an edited fiche was not saved (French, for the éditeur).
+#[derive(Debug, thiserror::Error)]
+pub enum FicheEditError {
+    /// Not a fiche of the commune's folder (unknown id, national catalogue, bad name).
+    #[error("fiche introuvable dans le dossier de la commune")]
+    NotFound,
+    /// Over [`MAX_FICHE_BYTES`].
+    #[error("la fiche dépasse {} Kio", MAX_FICHE_BYTES / 1024)]
+    TooLong,
+    /// The folder would not load: `fichier:ligne: message` lines.
+    #[error("la fiche n'est pas valide ; rien n'a été enregistré")]
+    Invalid(Vec<String>),
+    /// The edited text declares another fiche (its id changed).
+    #[error("la fiche modifiée ne porte plus l'identifiant « {0} » ; rien n'a été enregistré")]
+    IdChanged(String),
+    /// Someone saved the fiche since the editor opened it.
+    #[error(
+        "la fiche a été modifiée par quelqu'un d'autre depuis l'ouverture de l'éditeur ; rechargez-la"
+    )]
+    Changed,
+    /// Reading or writing a file failed.
+    #[error("erreur de fichier : {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl From<crate::suggestions::ReviewError> for FicheEditError {
+    fn from(error: crate::suggestions::ReviewError) -> Self {
+        use crate::suggestions::ReviewError;
+        match error {
+            ReviewError::Invalid(lines) => FicheEditError::Invalid(lines),
+            ReviewError::Io(error) => FicheEditError::Io(error),
+            other => FicheEditError::Io(std::io::Error::other(other.to_string())),
+        }
+    }
+}
+
+/// A commune's own fiche, as the editor opens it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FicheSource {
+    /// Its file, relative to the commune's folder.
+    pub file: std::path::PathBuf,
+    /// The file's text.
+    pub text: String,
+    /// SHA-256 of the text: a save is refused when the file no longer has it.
+    pub digest: String,
+}
+
+fn digest(text: &str) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(text.as_bytes()))
+}
+
+/// Whether `id` has the shape of a fiche id (no path, no dot).
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 100
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+/// The file of fiche `id` in `knowledge`, relative to `commune_dir`: published or not, but
+/// only the commune's own (a fiche of the national catalogue is not in the folder).
+fn own_file(
+    knowledge: &guichet_knowledge::Knowledge,
+    commune_dir: &std::path::Path,
+    id: &str,
+) -> Option<std::path::PathBuf> {
+    let fiche = knowledge
+        .fiches()
+        .iter()
+        .chain(knowledge.unpublished())
+        .find(|fiche| fiche.id == id)?;
+    fiche
+        .path
+        .strip_prefix(commune_dir)
+        .ok()
+        .filter(|relative| !relative.as_os_str().is_empty())
+        .map(std::path::Path::to_path_buf)
+}
+
+/// The commune's own fiches (id, title), published and not, sorted by title.
+pub fn own_fiches(commune_dir: &std::path::Path) -> Vec<(String, String)> {
+    let Some(knowledge) = guichet_knowledge::check(commune_dir).knowledge else {
+        return Vec::new();
+    };
+    let mut fiches: Vec<(String, String)> = knowledge
+        .fiches()
+        .iter()
+        .chain(knowledge.unpublished())
+        .filter(|fiche| fiche.path.starts_with(commune_dir))
+        .map(|fiche| (fiche.id.clone(), fiche.title.clone()))
+        .collect();
+    fiches.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+    fiches
+}
+
+/// Opens fiche `id` of the commune's folder for editing.
+pub fn open_fiche(commune_dir: &std::path::Path, id: &str) -> Result<FicheSource, FicheEditError> {
+    if !valid_id(id) {
+        return Err(FicheEditError::NotFound);
+    }
+    let report = guichet_knowledge::check(commune_dir);
+    let knowledge = report.knowledge.ok_or(FicheEditError::NotFound)?;
+    let file = own_file(&knowledge, commune_dir, id).ok_or(FicheEditError::NotFound)?;
+    let text = std::fs::read_to_string(commune_dir.join(&file))?;
+    Ok(FicheSource {
+        digest: digest(&text),
+        file,
+        text,
+    })
+}
+
+/// Checks `text` as the new content of fiche `id` — the whole folder with it, by the checker
+/// of `guichet kb check`, on a scratch copy — and returns the fiche as the loader reads it
+/// (the preview). Nothing in the folder changes.
+pub fn check_fiche(
+    commune_dir: &std::path::Path,
+    id: &str,
+    text: &str,
+) -> Result<guichet_knowledge::Fiche, FicheEditError> {
+    if text.len() > MAX_FICHE_BYTES {
+        return Err(FicheEditError::TooLong);
+    }
+    let source = open_fiche(commune_dir, id)?;
+    let knowledge = crate::suggestions::check_edit(commune_dir, &source.file, text)?;
+    knowledge
+        .fiches()
+        .iter()
+        .chain(knowledge.unpublished())
+        .find(|fiche| fiche.id == id)
+        .cloned()
+        .ok_or_else(|| FicheEditError::IdChanged(id.to_string()))
+}
+
+/// Saves `text` as fiche `id` when it checks (see [`check_fiche`]) and the file still has
+/// `expected_digest` (nobody saved it meanwhile): atomically (a temporary file renamed), so
+/// the service's live reload only ever sees the old or the new fiche.
+pub fn save_fiche(
+    commune_dir: &std::path::Path,
+    id: &str,
+    text: &str,
+    expected_digest: &str,
+) -> Result<guichet_knowledge::Fiche, FicheEditError> {
+    let _lock = crate::suggestions::REVIEW_LOCK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let fiche = check_fiche(commune_dir, id, text)?;
+    let source = open_fiche(commune_dir, id)?;
+    if source.digest != expected_digest {
+        return Err(FicheEditError::Changed);
+    }
+    crate::suggestions::write_atomically(&commune_dir.join(&source.file), text)?;
+    Ok(fiche)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,10 +9,12 @@
 
 pub mod accounts;
 mod auth;
+mod chart;
 mod clock;
 mod config;
 mod error;
 pub mod fiche_edit;
+pub mod french;
 mod headers;
 pub mod notify;
 mod password;
@@ -28,7 +30,7 @@ mod throttle;
 pub use accounts::{AccountError, ensure_first_admin};
 pub use clock::{Clock, system_clock};
 pub use config::{ConsoleCommune, ConsoleConfig, LoginLimit};
-pub use error::ConsoleError;
+pub use error::{ConsoleError, error_pages};
 pub use notify::{NotificationConfig, NotificationRoute, Notifier, SmtpConfig};
 pub use password::{generate_password, hash_password, verify_password};
 pub use privacy::{DEV_PSEUDONYM_KEY, PSEUDONYM_KEY_ENV, pseudonym_key_from_env};

@@ -42,6 +42,8 @@ impl Templates {
             "drafts.html",
             "draft_edit.html",
             "password.html",
+            "error.html",
+            "fiche_edit.html",
         );
         Templates { env }
     }

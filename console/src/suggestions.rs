@@ -90,7 +90,7 @@ const MAX_SUGGESTION_BYTES: u64 = 64 * 1024;
 
 /// Serialises accepts and rejects on this node, so that two éditeurs never rewrite the same
 /// fiche or move the same suggestion at once.
-static REVIEW_LOCK: Mutex<()> = Mutex::new(());
+pub(crate) static REVIEW_LOCK: Mutex<()> = Mutex::new(());
 
 /// Whether `name` is a name [`write_suggestion`] produces, `<YYYYMMDDTHHMMSSZ>-<fiche>.yaml`
 /// (fiche part `[A-Za-z0-9_-]`, numeric suffix included): no path separator, no `..`.
@@ -396,7 +396,11 @@ pub fn accept_suggestion(
 /// Checks the folder as it would be with `fiche_file` (relative) replaced by `text`: on a
 /// scratch copy of what the checker reads (the top-level files and the fiche's folder), so the
 /// folder in service never holds an unchecked fiche.
-fn check_edit(commune_dir: &Path, fiche_file: &Path, text: &str) -> Result<Knowledge, ReviewError> {
+pub(crate) fn check_edit(
+    commune_dir: &Path,
+    fiche_file: &Path,
+    text: &str,
+) -> Result<Knowledge, ReviewError> {
     let scratch = ScratchDir::new()?;
     copy_files(commune_dir, scratch.path())?;
     if let Some(fiches) = fiche_file.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -448,7 +452,7 @@ impl Drop for ScratchDir {
 
 /// Replaces `path` by `text` atomically: a hidden temporary file in the same folder (not a
 /// `.md`, so the loader never reads it), synced, given the old file's permissions, renamed.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+pub(crate) fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     let dir = path
         .parent()
         .ok_or_else(|| std::io::Error::other("file without a folder"))?;

@@ -30,11 +30,16 @@ async fn statistics_suggestion_and_dialogue_export() {
     let page = client.get("/console/statistiques?jours=1").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(
-        page.body.contains("1 terminés") || page.body.contains("(1 terminés)"),
+        page.body
+            .contains("<span class=\"big\">1</span> appel ou message"),
         "{}",
         page.body
     );
-    assert!(page.body.contains("100.0 %"), "the one call was a callback");
+    assert!(
+        page.body.contains("100,0\u{a0}%</span> à rappeler"),
+        "the one call was a callback: {}",
+        page.body
+    );
 
     // A fallback turn to attach to a fiche.
     let now = h.clock.now();
@@ -137,7 +142,7 @@ async fn evaluation_history_is_shown() {
         .insert_eval_run(&NewEvalRun {
             at: h.clock.now(),
             commune: "villebourg".into(),
-            metrics: json!({ "action_accuracy": 0.9512, "dialogues": 319 }),
+            metrics: json!({ "1_fiches_justes": 0.9512, "détails": { "dialogues": 319 } }),
             report: json!({}),
         })
         .await
@@ -151,9 +156,10 @@ async fn evaluation_history_is_shown() {
     .await;
     let page = client.get("/console/evaluation").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("action_accuracy"));
-    assert!(page.body.contains("0.951"));
+    assert!(page.body.contains("Précision des fiches"), "{}", page.body);
+    assert!(page.body.contains("95,1\u{a0}%"));
     assert!(page.body.contains("319"));
+    assert!(!page.body.contains("1_fiches_justes"), "no code shown");
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use common::{
     Backend, Client, account, closed_hours_call, harness_on, on_both_backends, signed_in,
 };
-use guichet_console::ConsoleConfig;
+use guichet_console::{ConsoleConfig, accounts};
 use guichet_store::{Role, Store, TicketState};
 
 async fn login_then_queue_then_claim_and_close(backend: Backend) {
@@ -596,6 +596,320 @@ async fn pages_require_login(backend: Backend) {
     assert_eq!(css.status, StatusCode::OK);
 }
 
+/// A page's HTML with the templates' escapes of `/` and `'` undone.
+fn unescaped(page: &common::Page) -> String {
+    page.body.replace("&#x2f;", "/").replace("&#x27;", "'")
+}
+
+/// The one-time password shown on an account page.
+fn shown_password(body: &str) -> String {
+    let marker = "id=\"one-time-password\">";
+    let start = body.find(marker).expect("a one-time password shown") + marker.len();
+    let end = body[start..].find('<').expect("its end") + start;
+    body[start..end].to_string()
+}
+
+async fn a_one_time_password_opens_one_session_only(backend: Backend) {
+    let h = harness_on(&backend, ConsoleConfig::default()).await;
+    let created = accounts::add_staff(
+        &h.store,
+        "nouvelle@villebourg.example",
+        Role::Standardiste,
+        &["villebourg".to_string()],
+        h.clock.now(),
+    )
+    .await
+    .expect("account");
+    let mut first = Client::new(&h);
+    let login = first.login(&created.email, &created.password).await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER, "{}", login.body);
+    assert!(
+        login
+            .location()
+            .is_some_and(|to| to.ends_with("/mot-de-passe"))
+    );
+    // Someone who read the password over the shoulder comes second: refused, in French.
+    let mut second = Client::new(&h);
+    second.ip = "192.0.2.99".into();
+    let again = second.login(&created.email, &created.password).await;
+    assert_eq!(again.status, StatusCode::UNAUTHORIZED, "{}", again.body);
+    assert!(again.body.contains("a déjà servi"), "{}", again.body);
+    // The first session still chooses its password with it.
+    let csrf = first.csrf("/console/mot-de-passe").await;
+    let chosen = "un mot de passe bien à moi";
+    let changed = first
+        .post(
+            "/console/mot-de-passe",
+            &[
+                ("csrf", csrf.as_str()),
+                ("current", created.password.as_str()),
+                ("new", chosen),
+                ("confirm", chosen),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.body);
+    assert_eq!(first.get("/console/file").await.status, StatusCode::OK);
+
+    // Five logins at once (the throttle's limit) with a fresh one-time password: one session.
+    let other = accounts::add_staff(
+        &h.store,
+        "autre@villebourg.example",
+        Role::Standardiste,
+        &["villebourg".to_string()],
+        h.clock.now(),
+    )
+    .await
+    .expect("account");
+    let logins = (0..5).map(|i| {
+        let (email, password) = (other.email.clone(), other.password.clone());
+        let h = &h;
+        async move {
+            let mut client = Client::new(h);
+            client.ip = format!("192.0.2.{}", 20 + i);
+            client.login(&email, &password).await.status
+        }
+    });
+    let statuses = futures_util::future::join_all(logins).await;
+    let opened = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::SEE_OTHER)
+        .count();
+    assert_eq!(opened, 1, "{statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .all(|s| matches!(*s, StatusCode::SEE_OTHER | StatusCode::UNAUTHORIZED)),
+        "{statuses:?}"
+    );
+}
+
+async fn an_admin_resets_a_password_and_re_enables_an_account(backend: Backend) {
+    let h = harness_on(&backend, ConsoleConfig::default()).await;
+    let mut admin = signed_in(&h, "admin@villebourg.example", Role::Admin, &["villebourg"]).await;
+    let (agent_email, agent_password) = account(
+        &h,
+        "agent@villebourg.example",
+        Role::Standardiste,
+        &["villebourg"],
+    )
+    .await;
+    let agent = h
+        .store
+        .get_staff_by_email(&agent_email)
+        .await
+        .expect("read")
+        .expect("agent");
+    let mut agent_client = Client::new(&h);
+    assert_eq!(
+        agent_client
+            .login(&agent_email, &agent_password)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let csrf = admin.csrf("/console/comptes").await;
+    let disabled = admin
+        .post(
+            &format!("/console/comptes/{}/desactiver", agent.id),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(disabled.status, StatusCode::SEE_OTHER);
+    let list = admin.get("/console/comptes").await;
+    assert!(
+        unescaped(&list).contains(&format!("/console/comptes/{}/reactiver", agent.id)),
+        "{}",
+        list.body
+    );
+    assert_eq!(
+        Client::new(&h)
+            .login(&agent_email, &agent_password)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    // Re-enabled: the same password works again.
+    let enabled = admin
+        .post(
+            &format!("/console/comptes/{}/reactiver", agent.id),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(enabled.status, StatusCode::SEE_OTHER);
+    let mut agent_client = Client::new(&h);
+    assert_eq!(
+        agent_client
+            .login(&agent_email, &agent_password)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    // Reset: a new one-time password, shown once; the old password and session are over.
+    let reset = admin
+        .post(
+            &format!("/console/comptes/{}/reinitialiser", agent.id),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::OK, "{}", reset.body);
+    assert!(reset.body.contains("Mot de passe réinitialisé"));
+    let new_password = shown_password(&reset.body);
+    assert_ne!(new_password, agent_password);
+    assert_eq!(
+        agent_client.get("/console/file").await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        Client::new(&h)
+            .login(&agent_email, &agent_password)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let login = Client::new(&h).login(&agent_email, &new_password).await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER);
+    assert!(
+        login
+            .location()
+            .is_some_and(|to| to.ends_with("/mot-de-passe"))
+    );
+    assert_eq!(
+        Client::new(&h)
+            .login(&agent_email, &new_password)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED,
+        "the reset password is single-use too"
+    );
+    // Without the form's token, or on one's own account, or by a non-admin: refused.
+    let no_csrf = admin
+        .post(&format!("/console/comptes/{}/reinitialiser", agent.id), &[])
+        .await;
+    assert_eq!(no_csrf.status, StatusCode::FORBIDDEN);
+    let me = h
+        .store
+        .get_staff_by_email("admin@villebourg.example")
+        .await
+        .expect("read")
+        .expect("admin");
+    let own = admin
+        .post(
+            &format!("/console/comptes/{}/reinitialiser", me.id),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::FORBIDDEN);
+    let mut ops = signed_in(
+        &h,
+        "ops@villebourg.example",
+        Role::Operateur,
+        &["villebourg"],
+    )
+    .await;
+    let ops_csrf = ops.csrf("/console/statistiques").await;
+    let by_ops = ops
+        .post(
+            &format!("/console/comptes/{}/reinitialiser", agent.id),
+            &[("csrf", &ops_csrf)],
+        )
+        .await;
+    assert_eq!(by_ops.status, StatusCode::FORBIDDEN);
+    let audit = h
+        .store
+        .list_audit(&["villebourg".into()], Some("staff."), 50)
+        .await
+        .expect("audit");
+    for action in ["staff.disable", "staff.enable", "staff.password_reset"] {
+        assert!(audit.iter().any(|a| a.entry.action == action), "{action}");
+    }
+}
+
+/// Every error answer of the console is a French page in its layout, with no technical text.
+fn assert_french_error_page(page: &common::Page, title: &str) {
+    let body = unescaped(page);
+    assert!(body.contains("<html lang=\"fr\">"), "{body}");
+    assert!(body.contains("/console/static/console.css"), "{body}");
+    assert!(body.contains(title), "{title}: {body}");
+    for english in [
+        "Failed",
+        "Error",
+        "length limit",
+        "Invalid",
+        "Not Found",
+        "panicked",
+    ] {
+        assert!(!page.body.contains(english), "{english}: {}", page.body);
+    }
+    let kind = page
+        .headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(kind.starts_with("text/html"), "{kind}");
+    assert!(page.headers.get("content-security-policy").is_some());
+}
+
+#[tokio::test]
+async fn error_pages_are_french_and_styled() {
+    let h = harness_on(&Backend::Sqlite, ConsoleConfig::default()).await;
+    let mut anonymous = Client::new(&h);
+    let unknown = anonymous.get("/console/nulle-part").await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert_french_error_page(&unknown, "Page introuvable");
+    // A login form over the size limit.
+    let form = anonymous.get("/console/connexion").await;
+    let token = form.csrf().expect("token");
+    let huge = "x".repeat(3 * 1024 * 1024);
+    let too_big = anonymous
+        .post(
+            "/console/connexion",
+            &[("email", "a@b.fr"), ("password", &huge), ("csrf", &token)],
+        )
+        .await;
+    assert_eq!(too_big.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_french_error_page(&too_big, "Envoi trop volumineux");
+    // A login form without its token.
+    let forged = anonymous
+        .post(
+            "/console/connexion",
+            &[("email", "a@b.fr"), ("password", "x")],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_french_error_page(&forged, "jeton de sécurité");
+
+    let mut agent = signed_in(
+        &h,
+        "agent@villebourg.example",
+        Role::Standardiste,
+        &["villebourg"],
+    )
+    .await;
+    let not_a_number = agent.get("/console/tickets/abc").await;
+    assert_eq!(not_a_number.status, StatusCode::BAD_REQUEST);
+    assert_french_error_page(&not_a_number, "Requête invalide");
+    let forbidden = agent.get("/console/comptes").await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+    assert_french_error_page(&forbidden, "Accès refusé");
+    let wrong_method = agent.post("/console/statistiques", &[]).await;
+    assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_french_error_page(&wrong_method, "Action impossible");
+    let missing = agent.get("/console/tickets/999999").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_french_error_page(&missing, "Page introuvable");
+    // The store gone: an internal error, said in French with nothing of its cause.
+    h.store.close().await;
+    let broken = agent.get("/console/file").await;
+    assert_eq!(broken.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_french_error_page(&broken, "Erreur interne");
+    assert!(
+        !broken.body.contains("pool") && !broken.body.contains("sqlx"),
+        "{}",
+        broken.body
+    );
+}
+
 on_both_backends!(
     login_then_queue_then_claim_and_close,
     forms_without_the_csrf_token_are_rejected,
@@ -606,4 +920,6 @@ on_both_backends!(
     logout_ends_the_session,
     cookies_are_http_only_strict_and_secure_behind_https,
     pages_require_login,
+    a_one_time_password_opens_one_session_only,
+    an_admin_resets_a_password_and_re_enables_an_account,
 );

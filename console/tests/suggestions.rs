@@ -133,7 +133,7 @@ async fn accept_adds_the_question_to_the_chosen_fiche() {
     assert!(page.body.contains("Acte de naissance"), "fiche title shown");
     assert!(page.body.contains("<code>acte-naissance</code>"));
     assert!(page.body.contains("ops@villebourg.example"));
-    assert!(text(&page).contains("09/03/2026 20:30"), "Paris time");
+    assert!(text(&page).contains("9 mars 2026 à 20 h 30"), "Paris time");
     assert!(
         text(&page).contains("je voudrais un extrait d'acte de naissance"),
         "current questions shown"
@@ -573,4 +573,148 @@ async fn path_traversal_and_missing_csrf_are_refused() {
             .join("suggestions/rejetees")
             .exists()
     );
+}
+
+/// Posts the fiche editor's form for `acte-deces` of Villebourg.
+async fn submit(
+    client: &mut Client<'_>,
+    csrf: &str,
+    digest: &str,
+    action: &str,
+    texte: &str,
+) -> common::Page {
+    client
+        .post(
+            "/console/fiches/enregistrer",
+            &[
+                ("csrf", csrf),
+                ("commune", "villebourg"),
+                ("fiche", "acte-deces"),
+                ("empreinte", digest),
+                ("texte", texte),
+                ("action", action),
+            ],
+        )
+        .await
+}
+
+/// The hidden field `name` of a page.
+fn hidden(page: &common::Page, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page.body.find(&marker).expect("the field") + marker.len();
+    let end = page.body[start..].find('"').expect("its end") + start;
+    page.body[start..end].to_string()
+}
+
+#[tokio::test]
+async fn an_editeur_edits_previews_and_saves_a_fiche_checked_like_kb_check() {
+    let h = harness().await;
+    let mut client = editeur(&h).await;
+    let list = client.get("/console/brouillons").await;
+    assert!(
+        text(&list).contains("/console/fiches/villebourg/acte-deces"),
+        "{}",
+        list.body
+    );
+    let page = client.get("/console/fiches/villebourg/acte-deces").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let original = fiche_text(&h, "villebourg", "acte-deces");
+    assert!(text(&page).contains("title: Acte de décès"));
+    let csrf = page.csrf().expect("csrf");
+    let digest = hidden(&page, "empreinte");
+    // A broken fiche: the French list of what is wrong, nothing written.
+    let broken = original.replace("title: Acte de décès\n", "");
+    let refused = submit(&mut client, &csrf, &digest, "enregistrer", &broken).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    let shown = text(&refused);
+    assert!(shown.contains("la fiche n'est pas valide"), "{shown}");
+    assert!(
+        shown.contains("fiches/acte-deces.md"),
+        "the problem names the file: {shown}"
+    );
+    assert_eq!(fiche_text(&h, "villebourg", "acte-deces"), original);
+
+    // A preview of a valid change: what the robot will say, nothing written.
+    let edited = original.replace(
+        "L'acte de décès se demande",
+        "Bonne nouvelle : l'acte de décès se demande",
+    );
+    let previewed = submit(&mut client, &csrf, &digest, "apercu", &edited).await;
+    assert_eq!(previewed.status, StatusCode::OK, "{}", previewed.body);
+    assert!(text(&previewed).contains("Bonne nouvelle : l'acte de décès"));
+    assert!(previewed.body.contains("id=\"fiche-preview\""));
+    assert_eq!(fiche_text(&h, "villebourg", "acte-deces"), original);
+
+    // Saved: written, audited, and the folder still loads with the new answer.
+    let saved = submit(&mut client, &csrf, &digest, "enregistrer", &edited).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert!(text(&saved).contains("Fiche enregistrée"));
+    assert_eq!(fiche_text(&h, "villebourg", "acte-deces"), edited);
+    let knowledge = Knowledge::load(&commune_dir(&h, "villebourg")).expect("still valid");
+    assert!(
+        knowledge
+            .fiche("acte-deces")
+            .is_some_and(|f| f.answer.starts_with("Bonne nouvelle"))
+    );
+    let audit = h
+        .store
+        .list_audit(&["villebourg".into()], Some("fiche."), 10)
+        .await
+        .expect("audit");
+    assert!(audit.iter().any(|a| a.entry.detail == "fiche=acte-deces"));
+    // A save from the page opened before the change: refused, the newer text kept.
+    let stale = submit(&mut client, &csrf, &digest, "enregistrer", &original).await;
+    assert_eq!(stale.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(&stale).contains("modifiée par quelqu'un d'autre"));
+    assert_eq!(fiche_text(&h, "villebourg", "acte-deces"), edited);
+    // No temporary file left beside the fiches.
+    let leftovers: Vec<_> = std::fs::read_dir(commune_dir(&h, "villebourg").join("fiches"))
+        .expect("fiches")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty());
+
+    // Other communes, bad ids, standardistes: refused.
+    for path in [
+        "/console/fiches/autreville/acte-deces",
+        "/console/fiches/villebourg/..%2Fcommune",
+        "/console/fiches/villebourg/inconnue",
+    ] {
+        assert_eq!(
+            client.get(path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    let mut agent = signed_in(
+        &h,
+        "agent@villebourg.example",
+        Role::Standardiste,
+        &["villebourg"],
+    )
+    .await;
+    assert_eq!(
+        agent
+            .get("/console/fiches/villebourg/acte-deces")
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let no_csrf = client
+        .post(
+            "/console/fiches/enregistrer",
+            &[
+                ("commune", "villebourg"),
+                ("fiche", "acte-deces"),
+                ("texte", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(no_csrf.status, StatusCode::FORBIDDEN);
 }

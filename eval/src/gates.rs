@@ -11,37 +11,65 @@ pub struct Gates {
     pub max_false_answers: Option<f64>,
 }
 
+/// A bound a rate must respect: a floor or a ceiling (fractions).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Limit {
+    /// The rate must be at least this.
+    AtLeast(f64),
+    /// The rate must be at most this.
+    AtMost(f64),
+}
+
+impl Limit {
+    /// Whether `rate` respects the bound (a rate with nothing counted never does).
+    pub fn holds(self, rate: Option<f64>) -> bool {
+        match self {
+            Limit::AtLeast(floor) => rate.is_some_and(|rate| rate + 1e-12 >= floor),
+            Limit::AtMost(ceiling) => rate.is_some_and(|rate| rate <= ceiling + 1e-12),
+        }
+    }
+}
+
 impl Gates {
+    /// The gates the CI holds every change to (`.ci/run`): fiche accuracy at least 95 %,
+    /// misroutes and false answers at most 1 % each. The console's Évaluation page judges the
+    /// recorded runs against them.
+    pub const CI: Gates = Gates {
+        min_fiche_accuracy: Some(0.95),
+        max_misroute: Some(0.01),
+        max_false_answers: Some(0.01),
+    };
+
+    /// The fiche-accuracy bound, if any.
+    pub fn fiche_accuracy_limit(&self) -> Option<Limit> {
+        self.min_fiche_accuracy.map(Limit::AtLeast)
+    }
+
+    /// The misroute bound, if any.
+    pub fn misroute_limit(&self) -> Option<Limit> {
+        self.max_misroute.map(Limit::AtMost)
+    }
+
+    /// The false-answer bound, if any.
+    pub fn false_answers_limit(&self) -> Option<Limit> {
+        self.max_false_answers.map(Limit::AtMost)
+    }
+
     /// `Some(true)` when the fiche-accuracy gate holds, `None` when there is no such gate.
     /// With no turn expecting a fiche, the gate cannot hold.
     pub fn fiche_accuracy_holds(&self, metrics: &Metrics) -> Option<bool> {
-        let floor = self.min_fiche_accuracy?;
         Some(
-            metrics
-                .fiche_accuracy
-                .rate
-                .is_some_and(|rate| rate + 1e-12 >= floor),
+            self.fiche_accuracy_limit()?
+                .holds(metrics.fiche_accuracy.rate),
         )
     }
 
     pub fn misroute_holds(&self, metrics: &Metrics) -> Option<bool> {
-        let ceiling = self.max_misroute?;
-        Some(
-            metrics
-                .misroute
-                .rate
-                .is_some_and(|rate| rate <= ceiling + 1e-12),
-        )
+        Some(self.misroute_limit()?.holds(metrics.misroute.rate))
     }
 
     pub fn false_answers_hold(&self, metrics: &Metrics) -> Option<bool> {
-        let ceiling = self.max_false_answers?;
-        Some(
-            metrics
-                .false_answer
-                .rate
-                .is_some_and(|rate| rate <= ceiling + 1e-12),
-        )
+        Some(self.false_answers_limit()?.holds(metrics.false_answer.rate))
     }
 
     /// One French sentence per breached gate; empty when every gate holds.

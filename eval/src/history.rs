@@ -8,7 +8,50 @@
 
 use serde_json::{Value, json};
 
+use crate::gates::{Gates, Limit};
 use crate::report::Report;
+
+/// The French label of a headline key, flattened as the console flattens it (`détails.mode`):
+/// the one list of what each stored figure means. `None` for a key this version does not know
+/// (runs recorded by another version).
+pub fn label(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "1_fiches_justes" => "Précision des fiches",
+        "2_fausses_routes" => "Taux de mauvaise orientation",
+        "3_dialogues_réussis" => "Dialogues réussis",
+        "4_actions_justes" => "Actions justes",
+        "détails.couverture_fiches" => "Fiches couvertes par les dialogues",
+        "détails.dialogues" => "Dialogues rejoués",
+        "détails.fausses_réponses" => "Taux de fausses réponses",
+        "détails.hors_périmètre_bien_traité" => "Demandes hors périmètre bien traitées",
+        "détails.latence_p95_us" => "Temps de réponse (95 sur 100 en moins de)",
+        "détails.mode" => "Mode de rejeu",
+        "détails.sms_corrects" => "SMS corrects",
+        "détails.tours_justes" => "Tours justes",
+        "détails.tours_notés" => "Tours notés",
+        "détails.transferts_précision" => "Transferts justifiés",
+        "détails.transferts_rappel" => "Transferts attendus effectués",
+        _ => return None,
+    })
+}
+
+/// Whether a headline key is a rate (a fraction, shown as a percentage).
+pub fn is_rate(key: &str) -> bool {
+    !matches!(
+        key,
+        "détails.dialogues" | "détails.latence_p95_us" | "détails.mode" | "détails.tours_notés"
+    )
+}
+
+/// The bound `gates` put on a headline key, if any.
+pub fn limit(key: &str, gates: &Gates) -> Option<Limit> {
+    match key {
+        "1_fiches_justes" => gates.fiche_accuracy_limit(),
+        "2_fausses_routes" => gates.misroute_limit(),
+        "détails.fausses_réponses" => gates.false_answers_limit(),
+        _ => None,
+    }
+}
 
 /// The headline metrics of a report.
 pub fn headline(report: &Report) -> Value {
@@ -44,6 +87,37 @@ pub fn report_value(report: &Report) -> Value {
 mod tests {
     use super::*;
     use crate::report::tests::sample_report;
+
+    #[test]
+    fn the_gated_figures_have_labels_and_the_cis_limits() {
+        let gated = [
+            "1_fiches_justes",
+            "2_fausses_routes",
+            "détails.fausses_réponses",
+        ];
+        for key in gated {
+            assert!(label(key).is_some(), "{key}");
+            assert!(limit(key, &Gates::CI).is_some(), "{key}");
+            assert!(is_rate(key));
+        }
+        assert_eq!(
+            limit("1_fiches_justes", &Gates::CI),
+            Some(Limit::AtLeast(0.95))
+        );
+        assert_eq!(limit("3_dialogues_réussis", &Gates::CI), None);
+        // Every key the headline holds has a label.
+        let value = headline(&sample_report());
+        for (key, inner) in value.as_object().unwrap() {
+            match inner.as_object() {
+                Some(details) => {
+                    for sub in details.keys() {
+                        assert!(label(&format!("{key}.{sub}")).is_some(), "{key}.{sub}");
+                    }
+                }
+                None => assert!(label(key).is_some(), "{key}"),
+            }
+        }
+    }
 
     #[test]
     fn the_watched_figures_come_first_in_key_order() {

@@ -139,4 +139,7 @@ metered! {
     fn list_api_keys(&self, tenant: Option<&str>) -> Vec<ApiKey>;
     fn revoke_api_key(&self, id: i64, at: DateTime<Utc>) -> bool;
     fn count_api_keys(&self) -> i64;
+    fn consume_one_time_password(&self, id: i64, password_hash: &str) -> bool;
+    fn reset_staff_password(&self, id: i64, password_hash: &str) -> bool;
+    fn get_eval_run(&self, commune: &str, id: i64) -> Option<EvalRun>;
 }

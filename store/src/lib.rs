@@ -513,6 +513,34 @@ pub trait Store: Send + Sync {
 
     /// Number of live keys, every commune.
     fn count_api_keys(&self) -> impl Future<Output = Result<i64>> + Send;
+
+    // ----- staff: single-use passwords and resets; one evaluation run -----
+
+    /// Spends an account's one-time password at a login: succeeds only when `password_hash`
+    /// is still the account's password, still a one-time one (`must_change_password`) and not
+    /// spent yet. Of concurrent logins with the same password exactly one gets `true`; the
+    /// others, and every later one, `false`.
+    fn consume_one_time_password(
+        &self,
+        id: i64,
+        password_hash: &str,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// An administrator's reset: `password_hash` becomes the account's new one-time password
+    /// (to be changed at the next login, not spent yet) and the account's login sessions end.
+    /// Returns whether the account exists.
+    fn reset_staff_password(
+        &self,
+        id: i64,
+        password_hash: &str,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// One evaluation run of a commune, by id.
+    fn get_eval_run(
+        &self,
+        commune: &str,
+        id: i64,
+    ) -> impl Future<Output = Result<Option<EvalRun>>> + Send;
 }
 
 /// The store chosen at run time from a URL: `sqlite:…` or `postgres://…` / `postgresql://…`.
@@ -888,6 +916,15 @@ impl Store for AnyStore {
     }
     async fn count_api_keys(&self) -> Result<i64> {
         dispatch!(self, s => s.count_api_keys())
+    }
+    async fn consume_one_time_password(&self, id: i64, password_hash: &str) -> Result<bool> {
+        dispatch!(self, s => s.consume_one_time_password(id, password_hash))
+    }
+    async fn reset_staff_password(&self, id: i64, password_hash: &str) -> Result<bool> {
+        dispatch!(self, s => s.reset_staff_password(id, password_hash))
+    }
+    async fn get_eval_run(&self, commune: &str, id: i64) -> Result<Option<EvalRun>> {
+        dispatch!(self, s => s.get_eval_run(commune, id))
     }
 }
 

@@ -1110,7 +1110,8 @@ impl Store for PgStore {
 
     async fn set_staff_password(&self, id: i64, password_hash: &str) -> Result<bool> {
         let done = sqlx::query(
-            "UPDATE staff SET password_hash = $1, must_change_password = FALSE WHERE id = $2",
+            "UPDATE staff SET password_hash = $1, must_change_password = FALSE,
+                 one_time_password_used = FALSE WHERE id = $2",
         )
         .bind(password_hash)
         .bind(id)
@@ -1692,6 +1693,50 @@ impl Store for PgStore {
                 .fetch_one(&self.pool)
                 .await?,
         )
+    }
+
+    async fn consume_one_time_password(&self, id: i64, password_hash: &str) -> Result<bool> {
+        // One conditional update: the database serialises concurrent logins on the row.
+        let done = sqlx::query(
+            "UPDATE staff SET one_time_password_used = TRUE
+             WHERE id = $1 AND password_hash = $2 AND must_change_password = TRUE
+               AND one_time_password_used = FALSE",
+        )
+        .bind(id)
+        .bind(password_hash)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn reset_staff_password(&self, id: i64, password_hash: &str) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE staff SET password_hash = $1, must_change_password = TRUE,
+                 one_time_password_used = FALSE WHERE id = $2",
+        )
+        .bind(password_hash)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM staff_sessions WHERE staff_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn get_eval_run(&self, commune: &str, id: i64) -> Result<Option<EvalRun>> {
+        let row = sqlx::query(
+            "SELECT id, at, commune, metrics, report FROM eval_runs
+             WHERE commune = $1 AND id = $2",
+        )
+        .bind(commune)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(eval_run_from_row).transpose()
     }
 }
 

@@ -1379,7 +1379,8 @@ impl Store for SqliteStore {
 
     async fn set_staff_password(&self, id: i64, password_hash: &str) -> Result<bool> {
         let done = sqlx::query(
-            "UPDATE staff SET password_hash = ?, must_change_password = 0 WHERE id = ?",
+            "UPDATE staff SET password_hash = ?, must_change_password = 0,
+                 one_time_password_used = 0 WHERE id = ?",
         )
         .bind(password_hash)
         .bind(id)
@@ -1964,6 +1965,50 @@ impl Store for SqliteStore {
                 .fetch_one(&self.reader)
                 .await?,
         )
+    }
+
+    async fn consume_one_time_password(&self, id: i64, password_hash: &str) -> Result<bool> {
+        // One conditional update: the database serialises concurrent logins on the row.
+        let done = sqlx::query(
+            "UPDATE staff SET one_time_password_used = 1
+             WHERE id = ? AND password_hash = ? AND must_change_password = 1
+               AND one_time_password_used = 0",
+        )
+        .bind(id)
+        .bind(password_hash)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn reset_staff_password(&self, id: i64, password_hash: &str) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query(
+            "UPDATE staff SET password_hash = ?, must_change_password = 1,
+                 one_time_password_used = 0 WHERE id = ?",
+        )
+        .bind(password_hash)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM staff_sessions WHERE staff_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn get_eval_run(&self, commune: &str, id: i64) -> Result<Option<EvalRun>> {
+        let row = sqlx::query(
+            "SELECT id, at, commune, metrics, report FROM eval_runs
+             WHERE commune = ? AND id = ?",
+        )
+        .bind(commune)
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.as_ref().map(eval_run_from_row).transpose()
     }
 }
 

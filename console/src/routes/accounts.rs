@@ -1,4 +1,5 @@
-//! Comptes (admin): list, create with a one-time password, disable.
+//! Comptes (admin): list, create with a one-time password, disable and re-enable, reset a
+//! password (a new one-time password, shown once).
 
 use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -7,7 +8,7 @@ use serde_json::json;
 
 use super::login::CsrfForm;
 use super::{audit, page as render, role_label};
-use crate::accounts::{AccountError, add_staff};
+use crate::accounts::{AccountError, add_staff, reset_password};
 use crate::auth::CurrentUser;
 use crate::error::{ConsoleError, Result};
 use crate::state::ConsoleState;
@@ -44,7 +45,7 @@ async fn accounts_page(
                 "role": role_label(s.role),
                 "communes": s.communes.join(", "),
                 "disabled": s.disabled,
-                "manageable": can_manage(user, s) && !s.disabled,
+                "manageable": can_manage(user, s),
             })
         })
         .collect();
@@ -160,7 +161,89 @@ pub(crate) async fn create(
     )
 }
 
+/// The account an admin acts upon: visible (else 404) and manageable (else 403).
+async fn managed(state: &ConsoleState, user: &CurrentUser, id: i64) -> Result<Staff> {
+    let staff = state
+        .inner
+        .store
+        .get_staff(id)
+        .await?
+        .ok_or(ConsoleError::NotFound)?;
+    if !visible(user, &staff) {
+        return Err(ConsoleError::NotFound);
+    }
+    if !can_manage(user, &staff) {
+        return Err(ConsoleError::Forbidden);
+    }
+    Ok(staff)
+}
+
+/// Audits an action on `staff` in each of its communes.
+async fn audit_each(
+    state: &ConsoleState,
+    user: &CurrentUser,
+    staff: &Staff,
+    action: &str,
+) -> Result<()> {
+    for commune in &staff.communes {
+        audit(
+            state,
+            &user.staff.email,
+            Some(commune),
+            action,
+            format!("account={}", staff.email),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+fn back_to_accounts(state: &ConsoleState) -> Response {
+    let base = &state.inner.config.base_path;
+    Redirect::to(&format!("{base}/comptes")).into_response()
+}
+
 pub(crate) async fn disable(
+    State(state): State<ConsoleState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response> {
+    set_disabled(&state, &user, id, &form, true).await
+}
+
+pub(crate) async fn enable(
+    State(state): State<ConsoleState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response> {
+    set_disabled(&state, &user, id, &form, false).await
+}
+
+async fn set_disabled(
+    state: &ConsoleState,
+    user: &CurrentUser,
+    id: i64,
+    form: &CsrfForm,
+    disabled: bool,
+) -> Result<Response> {
+    user.check_csrf(&form.csrf)?;
+    user.require(&[])?;
+    let staff = managed(state, user, id).await?;
+    state.inner.store.set_staff_disabled(id, disabled).await?;
+    let action = if disabled {
+        "staff.disable"
+    } else {
+        "staff.enable"
+    };
+    audit_each(state, user, &staff, action).await?;
+    Ok(back_to_accounts(state))
+}
+
+/// An admin resets an account's password: a new one-time password, shown once; the
+/// account's sessions end.
+pub(crate) async fn reset(
     State(state): State<ConsoleState>,
     user: CurrentUser,
     Path(id): Path<i64>,
@@ -168,25 +251,25 @@ pub(crate) async fn disable(
 ) -> Result<Response> {
     user.check_csrf(&form.csrf)?;
     user.require(&[])?;
-    let store = &state.inner.store;
-    let staff = store.get_staff(id).await?.ok_or(ConsoleError::NotFound)?;
-    if !visible(&user, &staff) {
-        return Err(ConsoleError::NotFound);
-    }
-    if !can_manage(&user, &staff) {
-        return Err(ConsoleError::Forbidden);
-    }
-    store.set_staff_disabled(id, true).await?;
-    for commune in &staff.communes {
-        audit(
-            &state,
-            &user.staff.email,
-            Some(commune),
-            "staff.disable",
-            format!("account={}", staff.email),
-        )
-        .await?;
-    }
-    let base = &state.inner.config.base_path;
-    Ok(Redirect::to(&format!("{base}/comptes")).into_response())
+    let staff = managed(&state, &user, id).await?;
+    let password = match reset_password(&state.inner.store, id).await {
+        Ok(Some(password)) => password,
+        Ok(None) => return Err(ConsoleError::NotFound),
+        Err(AccountError::Store(e)) => return Err(e.into()),
+        Err(other) => return Err(ConsoleError::Other(other.to_string())),
+    };
+    audit_each(&state, &user, &staff, "staff.password_reset").await?;
+    render(
+        &state,
+        Some(&user),
+        "account_created.html",
+        json!({
+            "reset": true,
+            "email": staff.email,
+            "password": password,
+            "role": role_label(staff.role),
+            "communes": staff.communes.join(", "),
+            "disabled": staff.disabled,
+        }),
+    )
 }

@@ -78,6 +78,10 @@ fn commune_view(commune: &ConsoleCommune) -> Value {
         "drafts": drafts,
         "flagged": flagged,
         "published": knowledge.fiches().len(),
+        "own": crate::fiche_edit::own_fiches(&commune.dir)
+            .into_iter()
+            .map(|(id, title)| json!({ "id": id, "title": title }))
+            .collect::<Vec<_>>(),
         "problems": problems,
     })
 }
@@ -96,7 +100,7 @@ fn fiche_view(dir: &Path, fiche: &guichet_knowledge::Fiche) -> Value {
             "questions": fiche.questions,
             "sms": fiche.sms_text(),
             "source_id": source_id,
-            "source_date": source.and_then(|s| s.date).map(|d| d.format("%d/%m/%Y").to_string()),
+            "source_date": source.and_then(|s| s.date).map(|d| crate::french::date(&d)),
             "source_url": source.and_then(|s| s.url.clone()),
             "source_paragraphs": source_id
                 .as_deref()
@@ -368,4 +372,173 @@ pub(crate) async fn edit(
         "draft_edit.html",
         json!({ "commune": commune_id, "fiche": fiche }),
     )
+}
+
+// ----- The fiche editor: any fiche of the commune's folder, previewed and checked -----
+
+/// The editor's page: the fiche's text, and after a preview or a refused save, the fiche as
+/// the robot would read it or the list of what is wrong.
+struct Edited<'a> {
+    id: &'a str,
+    text: &'a str,
+    digest: &'a str,
+}
+
+fn fiche_editor(
+    state: &ConsoleState,
+    user: &CurrentUser,
+    commune: &ConsoleCommune,
+    Edited { id, text, digest }: Edited<'_>,
+    outcome: Value,
+    status: axum::http::StatusCode,
+) -> Result<Response> {
+    let mut response = render(
+        state,
+        Some(user),
+        "fiche_edit.html",
+        json!({
+            "commune": { "id": commune.id, "name": commune.name },
+            "id": id,
+            "text": text,
+            "digest": digest,
+            "max": crate::fiche_edit::MAX_FICHE_BYTES,
+            "outcome": outcome,
+        }),
+    )?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// What the éditeur sees of a fiche that checks: what the robot says and sends.
+fn preview(fiche: &guichet_knowledge::Fiche) -> Value {
+    json!({
+        "title": fiche.title,
+        "answer": fiche.answer,
+        "clarify": fiche.clarify.as_ref().map(|c| c.question.clone()),
+        "questions": fiche.questions,
+        "sms": fiche.sms_text(),
+        "published": fiche.status == FicheStatus::Publiee,
+    })
+}
+
+/// The commune of the viewer named `id`, for an éditeur.
+fn editor_commune<'a>(
+    state: &'a ConsoleState,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<&'a ConsoleCommune> {
+    user.require(&[Role::Editeur])?;
+    if !user.has_commune(id) {
+        return Err(ConsoleError::NotFound);
+    }
+    state.inner.communes.get(id).ok_or(ConsoleError::NotFound)
+}
+
+fn edit_refusal(error: crate::fiche_edit::FicheEditError) -> Result<Value> {
+    use crate::fiche_edit::FicheEditError;
+    match error {
+        FicheEditError::NotFound => Err(ConsoleError::NotFound),
+        FicheEditError::Io(error) => Err(ConsoleError::Io(error)),
+        FicheEditError::Invalid(lines) => Ok(json!({
+            "error": FicheEditError::Invalid(Vec::new()).to_string(),
+            "problems": lines,
+        })),
+        other => Ok(json!({ "error": other.to_string(), "problems": [] })),
+    }
+}
+
+pub(crate) async fn fiche_page(
+    State(state): State<ConsoleState>,
+    user: CurrentUser,
+    axum::extract::Path((commune_id, id)): axum::extract::Path<(String, String)>,
+) -> Result<Response> {
+    let commune = editor_commune(&state, &user, &commune_id)?;
+    let dir = commune.dir.clone();
+    let wanted = id.clone();
+    let source = match blocking(move || crate::fiche_edit::open_fiche(&dir, &wanted)).await? {
+        Ok(source) => source,
+        Err(crate::fiche_edit::FicheEditError::NotFound) => return Err(ConsoleError::NotFound),
+        Err(error) => return Err(ConsoleError::Other(error.to_string())),
+    };
+    fiche_editor(
+        &state,
+        &user,
+        commune,
+        Edited {
+            id: &id,
+            text: &source.text,
+            digest: &source.digest,
+        },
+        Value::Null,
+        axum::http::StatusCode::OK,
+    )
+}
+
+/// « Prévisualiser » (check, show) or « Enregistrer » (check, save, audit).
+pub(crate) async fn fiche_submit(
+    State(state): State<ConsoleState>,
+    user: CurrentUser,
+    body: Bytes,
+) -> Result<Response> {
+    let form = PostedForm::parse(&body)?;
+    user.check_csrf(form.one("csrf"))?;
+    let commune = editor_commune(&state, &user, form.one("commune"))?;
+    let id = form.one("fiche").to_owned();
+    let text = form.one("texte").replace("\r\n", "\n");
+    let digest = form.one("empreinte").to_owned();
+    let saving = form.one("action") == "enregistrer";
+    let dir = commune.dir.clone();
+    let (checked_id, checked_text, expected) = (id.clone(), text.clone(), digest.clone());
+    let result = blocking(move || {
+        if saving {
+            crate::fiche_edit::save_fiche(&dir, &checked_id, &checked_text, &expected)
+        } else {
+            crate::fiche_edit::check_fiche(&dir, &checked_id, &checked_text)
+        }
+    })
+    .await?;
+    let (outcome, status) = match result {
+        Ok(fiche) => {
+            if saving {
+                audit(
+                    &state,
+                    &user.staff.email,
+                    Some(&commune.id),
+                    "fiche.edited",
+                    format!("fiche={id}"),
+                )
+                .await?;
+            }
+            let message = if saving {
+                "Fiche enregistrée : le service la prend en compte dans quelques secondes."
+            } else {
+                "La fiche est valide. Voici ce que l'assistant dira ; rien n'est encore enregistré."
+            };
+            (
+                json!({ "ok": message, "preview": preview(&fiche), "saved": saving }),
+                axum::http::StatusCode::OK,
+            )
+        }
+        Err(error) => (
+            edit_refusal(error)?,
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    };
+    // After a save, the page carries the new text's digest (further saves build on it).
+    let digest = if saving && status.is_success() {
+        let dir = commune.dir.clone();
+        let wanted = id.clone();
+        blocking(move || crate::fiche_edit::open_fiche(&dir, &wanted))
+            .await?
+            .map(|source| source.digest)
+            .unwrap_or(digest)
+    } else {
+        digest
+    };
+    let edited = Edited {
+        id: &id,
+        text: &text,
+        digest: &digest,
+    };
+    fiche_editor(&state, &user, commune, edited, outcome, status)
 }

@@ -167,6 +167,32 @@ pub(crate) async fn submit(
             );
         }
     };
+    // A one-time password opens one session only: this login spends it (atomically: of two
+    // logins at once, one is refused), and the account must choose its own in that session.
+    if staff.must_change_password
+        && !store
+            .consume_one_time_password(staff.id, &staff.password_hash)
+            .await?
+    {
+        audit(
+            &state,
+            &email,
+            None,
+            "login.one_time_spent",
+            format!("ip={address}"),
+        )
+        .await?;
+        return login_page(
+            &state,
+            &headers,
+            StatusCode::UNAUTHORIZED,
+            Some(
+                "Ce mot de passe à usage unique a déjà servi. Demandez à un administrateur de \
+                 le réinitialiser.",
+            ),
+            &email,
+        );
+    }
     throttle.succeeded(attempt, now);
     let token = random_token();
     let session = StaffSession {

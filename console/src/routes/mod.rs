@@ -61,12 +61,26 @@ pub fn router(state: ConsoleState) -> Router {
         .route(&at("/brouillons/decider"), post(drafts::decide))
         .route(&at("/brouillons/enregistrer"), post(drafts::save))
         .route(&at("/brouillons/{commune}/{fiche}"), get(drafts::edit))
+        .route(&at("/fiches/{commune}/{fiche}"), get(drafts::fiche_page))
+        .route(&at("/fiches/enregistrer"), post(drafts::fiche_submit))
         .route(&at("/evaluation"), get(evaluation::page))
+        .route(&at("/evaluation/{id}/rapport"), get(evaluation::report))
         .route(&at("/comptes"), get(accounts::page).post(accounts::create))
         .route(&at("/comptes/{id}/desactiver"), post(accounts::disable))
+        .route(&at("/comptes/{id}/reactiver"), post(accounts::enable))
+        .route(&at("/comptes/{id}/reinitialiser"), post(accounts::reset))
         .route(&at("/notifications"), get(notifications::page))
         .route(&at("/static/console.css"), get(stylesheet))
         .route(&at("/static/console.js"), get(script))
+        // desk-office: the console's own French 404 and error pages.
+        .route(
+            &at("/{*unknown}"),
+            axum::routing::any(crate::error::not_found),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::error::error_pages,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::headers::security_headers,

@@ -4,17 +4,17 @@
 use axum::extract::{Form, Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Redirect, Response};
-use guichet_store::{Role, Store};
+use guichet_store::{Role, Store, TicketFilter};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{audit, page as render};
 use crate::auth::CurrentUser;
 use crate::config::ConsoleCommune;
 use crate::error::{ConsoleError, Result};
 use crate::state::ConsoleState;
-use crate::stats;
 use crate::suggestions::{Suggestion, export_dialogue, write_suggestion};
+use crate::{chart, french, stats};
 
 /// Longest period shown.
 const MAX_DAYS: i64 = 366;
@@ -47,6 +47,11 @@ fn chosen_commune<'a>(
     state.inner.communes.get(id).ok_or(ConsoleError::NotFound)
 }
 
+/// Most tickets read for the handling times of one period.
+const MAX_TICKETS: i64 = 20_000;
+/// Misunderstood requests listed (groups).
+const MISUNDERSTOOD_SHOWN: usize = 100;
+
 pub(crate) async fn page(
     State(state): State<ConsoleState>,
     user: CurrentUser,
@@ -60,7 +65,16 @@ pub(crate) async fn page(
     let store = &state.inner.store;
     let sessions = store.sessions_between(&commune.id, from, now).await?;
     let turns = store.turns_between(&commune.id, from, now).await?;
-    let figures = stats::compute(&sessions, &turns, commune.timezone, now);
+    let tickets = store
+        .list_tickets(&TicketFilter {
+            communes: vec![commune.id.clone()],
+            states: Vec::new(),
+            since: Some(from),
+            limit: Some(MAX_TICKETS),
+        })
+        .await?;
+    let figures = stats::compute(&sessions, &turns, &tickets, commune.timezone, now);
+    let tz = commune.timezone;
     let max_hour = figures.per_hour.iter().copied().max().unwrap_or(0).max(1);
     let hours: Vec<_> = figures
         .per_hour
@@ -68,12 +82,31 @@ pub(crate) async fn page(
         .enumerate()
         .map(|(hour, count)| json!({ "hour": hour, "count": count, "width": count * 100 / max_hour }))
         .collect();
-    let max_day = figures.per_day.values().copied().max().unwrap_or(0).max(1);
-    let days_rows: Vec<_> = figures
+    let by_day: Vec<(String, stats::Tally)> = figures
         .per_day
         .iter()
-        .map(|(day, count)| json!({ "day": day, "count": count, "width": count * 100 / max_day }))
+        .map(|(day, tally)| (french::short_date(day), *tally))
         .collect();
+    let by_week: Vec<(String, stats::Tally)> = figures
+        .per_week
+        .iter()
+        .map(|(monday, tally)| (french::short_date(monday), *tally))
+        .collect();
+    let period_rows = |rows: &[(String, stats::Tally)]| -> Vec<Value> {
+        rows.iter()
+            .map(|(label, t)| {
+                json!({
+                    "label": label,
+                    "calls": french::integer(t.calls),
+                    "robot": french::percent(t.percent(t.settled_by_robot)),
+                    "transfers": french::percent(t.percent(t.transfers)),
+                    "callbacks": french::percent(t.percent(t.callbacks)),
+                    "lost": french::percent(t.percent(t.lost)),
+                    "open": french::integer(t.in_progress),
+                })
+            })
+            .collect()
+    };
     let title_of = |id: &str| {
         commune
             .fiches
@@ -84,21 +117,31 @@ pub(crate) async fn page(
     let topics: Vec<_> = figures
         .top_topics
         .iter()
-        .map(|(fiche, count)| json!({ "fiche": fiche, "title": title_of(fiche), "count": count }))
+        .map(|(fiche, count)| json!({ "title": title_of(fiche), "count": french::integer(*count) }))
         .collect();
     let misunderstood: Vec<_> = figures
-        .misunderstood
-        .iter()
-        .take(100)
-        .map(|m| {
+        .misunderstood_groups()
+        .into_iter()
+        .take(MISUNDERSTOOD_SHOWN)
+        .map(|group| {
+            let m = group.latest;
+            let why = match (m.action.as_str(), m.confidence) {
+                ("fallback", _) | (_, None) => stats::decision_label(&m.action)
+                    .unwrap_or("Demande non comprise")
+                    .to_string(),
+                (_, Some(confidence)) => format!(
+                    "Réponse peu sûre (confiance {})",
+                    french::fraction_percent(confidence)
+                ),
+            };
             json!({
                 "conversation_id": m.conversation_id,
                 "seq": m.seq,
-                "at": m.at.with_timezone(&commune.timezone).format("%d/%m %H:%M").to_string(),
+                "at": french::date_time(&m.at.with_timezone(&tz)),
                 "text": m.text,
-                "action": m.action,
-                "fiche": m.fiche,
-                "confidence": m.confidence.map(|c| format!("{:.0} %", c * 100.0)),
+                "count": group.count,
+                "why": why,
+                "guess": m.fiche.as_deref().map(title_of),
             })
         })
         .collect();
@@ -113,7 +156,21 @@ pub(crate) async fn page(
         .filter_map(|c| state.inner.communes.get(c))
         .map(|c| json!({ "id": c.id, "name": c.name, "selected": c.id == commune.id }))
         .collect();
-    let pct = |n: usize| format!("{:.1} %", figures.percent(n));
+    let total = figures.total;
+    let share = |n: usize| json!({ "count": french::integer(n), "pct": french::percent(figures.percent(n)) });
+    let spread = |s: Option<stats::Spread>| {
+        s.map(|s| {
+            json!({
+                "count": french::integer(s.count),
+                "median": french::duration(s.median),
+                "p90": french::duration(s.p90),
+            })
+        })
+    };
+    let legend: Vec<_> = chart::SERIES
+        .iter()
+        .map(|(class, label)| json!({ "class": class, "label": label }))
+        .collect();
     render(
         &state,
         Some(&user),
@@ -122,15 +179,36 @@ pub(crate) async fn page(
             "commune": { "id": commune.id, "name": commune.name },
             "communes": communes,
             "days": days,
-            "calls": figures.calls,
-            "ended": figures.ended,
-            "robot": { "count": figures.settled_by_robot, "pct": pct(figures.settled_by_robot) },
-            "transfers": { "count": figures.transfers, "pct": pct(figures.transfers) },
-            "callbacks": { "count": figures.callbacks, "pct": pct(figures.callbacks) },
-            "lost": { "count": figures.lost, "pct": pct(figures.lost) },
-            "satisfied": figures.satisfied,
-            "unsatisfied": figures.unsatisfied,
-            "per_day": days_rows,
+            "from": french::date_time(&from.with_timezone(&tz)),
+            "to": french::date_time(&now.with_timezone(&tz)),
+            "calls": french::integer(total.calls),
+            "calls_label": if total.calls > 1 { "appels et messages" } else { "appel ou message" },
+            "open": share(total.in_progress),
+            "robot": share(total.settled_by_robot),
+            "transfers": share(total.transfers),
+            "callbacks": share(total.callbacks),
+            "callbacks_open": french::counted(figures.callbacks_open, "rappel", "rappels"),
+            "tickets_open": french::integer(figures.tickets_open),
+            "tickets_open_label": if figures.tickets_open > 1 {
+                "tickets de la période encore ouverts"
+            } else {
+                "ticket de la période encore ouvert"
+            },
+            "unanswered": french::counted(
+                figures.unanswered_transfers,
+                "transfert sans réponse du standard compté",
+                "transferts sans réponse du standard comptés",
+            ),
+            "lost": share(total.lost),
+            "satisfied": french::integer(figures.satisfied),
+            "answered_satisfaction": french::integer(figures.satisfied + figures.unsatisfied),
+            "waiting": spread(figures.waiting),
+            "handling": spread(figures.handling),
+            "legend": legend,
+            "day_chart": chart::stacked(&by_day),
+            "week_chart": chart::stacked(&by_week),
+            "per_day": period_rows(&by_day),
+            "per_week": period_rows(&by_week),
             "per_hour": hours,
             "topics": topics,
             "misunderstood": misunderstood,

@@ -149,7 +149,7 @@ fn commune_view(commune: &ConsoleCommune) -> std::io::Result<Value> {
                     "title": fiche.map(|(_, title, _)| title),
                     "questions": fiche.map(|(_, _, questions)| questions),
                     "by": s.by,
-                    "at": s.at.with_timezone(&commune.timezone).format("%d/%m/%Y %H:%M").to_string(),
+                    "at": crate::french::date_time(&s.at.with_timezone(&commune.timezone)),
                 })
             }
             Err(reason) => json!({ "file": file, "readable": false, "reason": reason }),

@@ -9,6 +9,8 @@
 
 #![allow(dead_code)]
 
+pub mod browser;
+
 use std::sync::{Arc, Mutex};
 
 use axum::Router;

@@ -10,10 +10,12 @@ use serde_json::json;
 
 mod notifications;
 mod outbox_listing;
+mod staff_passwords;
 mod transfers;
 mod turn_races;
 pub use notifications::*;
 pub use outbox_listing::*;
+pub use staff_passwords::*;
 pub use transfers::*;
 pub use turn_races::*;
 
@@ -47,7 +49,9 @@ macro_rules! store_suite {
             concurrent_notification_claims_are_disjoint,
             staff_sessions_slide_and_audit_filters_by_action,
             undelivered_sms_are_listed_per_commune_newest_first,
-            a_dial_outcome_resolves_its_transfer_ticket_once
+            a_dial_outcome_resolves_its_transfer_ticket_once,
+            a_one_time_password_serves_one_login_only,
+            one_eval_run_is_read_within_its_commune
         );
     };
     (@tests $open:path; $($name:ident),+) => {
