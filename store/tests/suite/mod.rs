@@ -8,10 +8,12 @@ use chrono::{DateTime, TimeZone, Utc};
 use guichet_store::*;
 use serde_json::json;
 
+mod callbacks;
 mod notifications;
 mod outbox_listing;
 mod transfers;
 mod turn_races;
+pub use callbacks::*;
 pub use notifications::*;
 pub use outbox_listing::*;
 pub use transfers::*;
@@ -47,7 +49,11 @@ macro_rules! store_suite {
             concurrent_notification_claims_are_disjoint,
             staff_sessions_slide_and_audit_filters_by_action,
             undelivered_sms_are_listed_per_commune_newest_first,
-            a_dial_outcome_resolves_its_transfer_ticket_once
+            a_dial_outcome_resolves_its_transfer_ticket_once,
+            concurrent_unanswered_attempts_spend_one,
+            an_unanswered_transfer_is_a_callback_due_at_once,
+            a_held_ticket_is_handed_over_by_its_holder_or_an_admin,
+            tickets_are_filtered_searched_and_paged
         );
     };
     (@tests $open:path; $($name:ident),+) => {
@@ -200,6 +206,7 @@ fn ticket(tenant: &str, key: &str, kind: TicketKind, at: DateTime<Utc>) -> NewTi
         partner: None,
         reference: None,
         created_at: at,
+        due_at: None,
     }
 }
 
@@ -698,7 +705,7 @@ pub async fn ticket_lifecycle<S: Store>(store: &S) {
     );
     assert_eq!(
         store
-            .ticket_unreachable(id, &scope, 8, t0(), 3)
+            .ticket_unreachable(id, &scope, 8, t0(), no_gap(3))
             .await
             .expect("unreachable"),
         Transition::Refused
@@ -708,7 +715,7 @@ pub async fn ticket_lifecycle<S: Store>(store: &S) {
     for attempt in 1..=2 {
         assert_eq!(
             store
-                .ticket_unreachable(id, &scope, 7, t0() + secs(attempt), 3)
+                .ticket_unreachable(id, &scope, 7, t0() + secs(attempt), no_gap(3))
                 .await
                 .expect("u"),
             Transition::Applied
@@ -732,7 +739,7 @@ pub async fn ticket_lifecycle<S: Store>(store: &S) {
     }
     assert_eq!(
         store
-            .ticket_unreachable(id, &scope, 7, t0() + secs(3), 3)
+            .ticket_unreachable(id, &scope, 7, t0() + secs(3), no_gap(3))
             .await
             .expect("u"),
         Transition::Applied
@@ -999,7 +1006,7 @@ pub async fn cross_commune_isolation<S: Store>(store: &S) {
     );
     assert_eq!(
         store
-            .ticket_unreachable(tb, &a, 1, t0(), 3)
+            .ticket_unreachable(tb, &a, 1, t0(), no_gap(3))
             .await
             .expect("u"),
         Transition::NotFound
