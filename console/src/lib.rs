@@ -9,6 +9,7 @@
 
 pub mod accounts;
 mod auth;
+pub mod callback;
 mod clock;
 mod config;
 mod error;
