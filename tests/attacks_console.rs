@@ -344,6 +344,7 @@ async fn another_communes_ticket_is_not_found() {
             partner: None,
             reference: None,
             created_at: closed_hours(),
+            due_at: None,
         })
         .await
         .unwrap();

@@ -82,6 +82,7 @@ async fn notification_states_are_read_from_the_store_at_each_scrape() {
                 partner: None,
                 reference: None,
                 created_at: now,
+                due_at: None,
             })
             .await
             .unwrap();

@@ -20,6 +20,11 @@ pub struct ConsoleCommune {
     pub retention_days: u32,
     /// Fiches `(id, title)`, by title, for the "attach to a fiche" form.
     pub fiches: Vec<(String, String)>,
+    /// Sender of the commune's SMS (`commune.toml`'s `sms_sender`): the SMS after a failed
+    /// callback attempt goes out under it.
+    pub sms_sender: String,
+    /// The commune's SMS limits (`[sms]`), put on that SMS like on every other.
+    pub sms_guard: guichet_knowledge::SmsGuard,
 }
 
 impl ConsoleCommune {
@@ -39,6 +44,8 @@ impl ConsoleCommune {
             timezone: commune.timezone,
             retention_days: commune.retention_days,
             fiches,
+            sms_sender: commune.sms_sender.clone(),
+            sms_guard: commune.sms_guard,
         }
     }
 
@@ -89,6 +96,9 @@ pub struct ConsoleConfig {
     pub callback_max_attempts: i32,
     /// How often the live queue is refreshed when no change is signalled.
     pub queue_poll: Duration,
+    /// Minimum time between two unanswered callback attempts of one ticket (a double click
+    /// on « Injoignable » spends one attempt); also when the next one is due.
+    pub callback_min_gap: Duration,
 }
 
 impl Default for ConsoleConfig {
@@ -102,6 +112,7 @@ impl Default for ConsoleConfig {
             trust_forwarded_for: false,
             callback_max_attempts: 3,
             queue_poll: Duration::from_secs(2),
+            callback_min_gap: Duration::from_secs(10 * 60),
         }
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod accounts;
 mod auth;
+pub mod callback;
 mod chart;
 mod clock;
 mod config;

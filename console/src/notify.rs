@@ -376,6 +376,7 @@ impl Notifier {
                 states: Vec::new(),
                 since: Some(since),
                 limit: Some(TICKETS_PER_PASS),
+                ..TicketFilter::default()
             })
             .await?;
         let known = self.queued_snapshot();

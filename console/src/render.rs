@@ -32,6 +32,8 @@ impl Templates {
             "home.html",
             "queue.html",
             "queue_rows.html",
+            "queue_filters.html",
+            "queue_history.html",
             "ticket.html",
             "stats.html",
             "eval.html",

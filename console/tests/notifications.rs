@@ -408,6 +408,7 @@ async fn reports_are_emailed_to_their_partner(backend: Backend) {
         partner: Some("agglomeration".into()),
         reference: Some("SIG-ABC123".into()),
         created_at: h.clock.now(),
+        due_at: None,
     };
     let report_id = h.store.create_ticket(&report).await.expect("report");
     assert_eq!(

@@ -726,6 +726,7 @@ fn ticket(
         partner: draft.partner.clone(),
         reference: draft.reference.clone(),
         created_at: now,
+        due_at: None,
     }
 }
 

@@ -103,7 +103,8 @@ metered! {
     fn list_tickets(&self, filter: &TicketFilter) -> Vec<Ticket>;
     fn claim_ticket(&self, id: i64, communes: &[String], staff_id: i64, at: DateTime<Utc>) -> Transition;
     fn close_ticket(&self, id: i64, communes: &[String], staff_id: i64, at: DateTime<Utc>) -> Transition;
-    fn ticket_unreachable(&self, id: i64, communes: &[String], staff_id: i64, at: DateTime<Utc>, max_attempts: i32) -> Transition;
+    fn ticket_unreachable(&self, id: i64, communes: &[String], staff_id: i64, at: DateTime<Utc>, rule: AttemptRule) -> Transition;
+    fn hand_over_ticket(&self, id: i64, communes: &[String], change: &HandOver) -> Transition;
     fn record_dial_outcome(&self, tenant: &str, conversation_id: &str, outcome: DialOutcome, at: DateTime<Utc>) -> Option<DialRecorded>;
     fn add_ticket_note(&self, id: i64, communes: &[String], staff_id: i64, at: DateTime<Utc>, body: &str) -> Transition;
     fn ticket_notes(&self, id: i64, communes: &[String]) -> Vec<TicketNote>;

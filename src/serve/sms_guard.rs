@@ -128,6 +128,7 @@ async fn check_budget(state: &AppState, tenant: &str, knowledge: &Knowledge, now
             partner: None,
             reference: None,
             created_at: now,
+            due_at: None,
         };
         match state.store.create_ticket(&ticket).await {
             Ok(_) => state.console.notify_tickets_changed(),

@@ -247,16 +247,29 @@ pub trait Store: Send + Sync {
         at: DateTime<Utc>,
     ) -> impl Future<Output = Result<Transition>> + Send;
 
-    /// A callback attempt got no answer: `attempts + 1`; back to `nouveau` (unclaimed) while
-    /// `attempts < max_attempts`, else `injoignable` (closed). Same holder rule as
-    /// [`Store::close_ticket`].
+    /// A callback attempt got no answer: `attempts + 1`; back to `nouveau` (unclaimed), due
+    /// again `rule.min_gap` later, while `attempts < rule.max_attempts`, else `injoignable`
+    /// (closed). Same holder rule as [`Store::close_ticket`]. An attempt less than
+    /// `rule.min_gap` after the last one is `Refused`, checked in the update itself: of
+    /// concurrent attempts (three clicks within a second) exactly one is `Applied`.
     fn ticket_unreachable(
         &self,
         id: i64,
         communes: &[String],
         staff_id: i64,
         at: DateTime<Utc>,
-        max_attempts: i32,
+        rule: AttemptRule,
+    ) -> impl Future<Output = Result<Transition>> + Send;
+
+    /// Takes a ticket `pris_en_charge` from its holder, in one transaction with the note
+    /// `change.note` in its history: back to `nouveau` (`change.to` = `None`, « remis dans la
+    /// file ») or to another staff member. Only the holder or an administrator
+    /// (`change.admin`) may: anyone else, or a ticket not held, is `Refused`.
+    fn hand_over_ticket(
+        &self,
+        id: i64,
+        communes: &[String],
+        change: &HandOver,
     ) -> impl Future<Output = Result<Transition>> + Send;
 
     /// Records how the dial of a conversation's live transfer ended, on its transfer ticket,
@@ -751,9 +764,17 @@ impl Store for AnyStore {
         communes: &[String],
         staff_id: i64,
         at: DateTime<Utc>,
-        max_attempts: i32,
+        rule: AttemptRule,
     ) -> Result<Transition> {
-        dispatch!(self, s => s.ticket_unreachable(id, communes, staff_id, at, max_attempts))
+        dispatch!(self, s => s.ticket_unreachable(id, communes, staff_id, at, rule))
+    }
+    async fn hand_over_ticket(
+        &self,
+        id: i64,
+        communes: &[String],
+        change: &HandOver,
+    ) -> Result<Transition> {
+        dispatch!(self, s => s.hand_over_ticket(id, communes, change))
     }
     async fn record_dial_outcome(
         &self,

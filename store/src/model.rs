@@ -350,6 +350,10 @@ pub struct NewTicket {
     pub reference: Option<String>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
+    /// When a callback is due (the opening the robot promised, « dès l'ouverture »); `None`:
+    /// due at once.
+    #[serde(default)]
+    pub due_at: Option<DateTime<Utc>>,
 }
 
 /// A stored ticket.
@@ -400,6 +404,18 @@ pub struct Ticket {
     pub dial_outcome: Option<DialOutcome>,
     /// When retention anonymised it.
     pub anonymised_at: Option<DateTime<Utc>>,
+    /// When a callback is due: the opening promised at creation, then the earliest next try
+    /// after an unanswered attempt; `None`: due since its creation.
+    pub due_at: Option<DateTime<Utc>>,
+    /// When the last unanswered callback attempt was recorded.
+    pub last_attempt_at: Option<DateTime<Utc>>,
+}
+
+impl Ticket {
+    /// When the ticket is due: its due time, else its creation.
+    pub fn due(&self) -> DateTime<Utc> {
+        self.due_at.unwrap_or(self.created_at)
+    }
 }
 
 /// A note a standardiste added to a ticket.
@@ -428,6 +444,78 @@ pub struct TicketFilter {
     pub since: Option<DateTime<Utc>>,
     /// At most this many (newest first).
     pub limit: Option<i64>,
+    /// Kinds to include; empty means all kinds.
+    pub kinds: Vec<TicketKind>,
+    /// Only tickets of exactly this topic.
+    pub topic: Option<String>,
+    /// Only tickets held (claimed) by this staff member.
+    pub claimed_by: Option<i64>,
+    /// Only tickets matching this search.
+    pub search: Option<TicketSearch>,
+    /// Newest closed first (the history) instead of newest created first.
+    pub by_closing: bool,
+    /// Skips this many (pagination, with `limit`).
+    pub offset: Option<i64>,
+}
+
+/// What a search looks for: a ticket matches when ANY of the given parts does.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TicketSearch {
+    /// The ticket number.
+    pub id: Option<i64>,
+    /// The caller's number (any spelling; compared in E.164).
+    pub number: Option<String>,
+    /// Words found, case-insensitively, in the topic, the summary or the transcript.
+    pub words: Option<String>,
+}
+
+impl TicketSearch {
+    /// The words, lower-cased, as a `LIKE` pattern (`%`, `_` and backslash escaped with a backslash), if any.
+    pub fn like_pattern(&self) -> Option<String> {
+        let words = self.words.as_deref()?.trim();
+        if words.is_empty() {
+            return None;
+        }
+        let mut pattern = String::from("%");
+        for c in words.to_lowercase().chars() {
+            if matches!(c, '%' | '_' | '\\') {
+                pattern.push('\\');
+            }
+            pattern.push(c);
+        }
+        pattern.push('%');
+        Some(pattern)
+    }
+
+    /// The number in E.164, if one was given and is a phone number.
+    pub fn number_e164(&self) -> Option<String> {
+        self.number.as_deref().and_then(crate::e164)
+    }
+}
+
+/// The rule of unanswered callback attempts ([`crate::Store::ticket_unreachable`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttemptRule {
+    /// Attempts after which the ticket becomes `injoignable`.
+    pub max_attempts: i32,
+    /// Minimum time between two recorded attempts: an attempt within it of the last one is
+    /// refused (a double click spends one attempt). Also the earliest next try.
+    pub min_gap: chrono::Duration,
+}
+
+/// Who takes a ticket from its holder ([`crate::Store::hand_over_ticket`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HandOver {
+    /// The staff member acting: the holder, or an administrator (`admin`).
+    pub actor: i64,
+    /// Whether the actor is an administrator (may hand over anyone's ticket).
+    pub admin: bool,
+    /// The new holder; `None`: back in the queue (`nouveau`, unclaimed).
+    pub to: Option<i64>,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The note written in the ticket's history, by the actor.
+    pub note: String,
 }
 
 /// Result of a conditional ticket change.

@@ -30,7 +30,8 @@ macro_rules! ticket_cols {
     () => {
         "id, idempotency_key, tenant, kind, state, channel, conversation_id, \
      caller_number, topic, fiche, summary, transcript, partner, reference, created_at, \
-     claimed_by, claimed_at, closed_by, closed_at, attempts, dial_outcome, anonymised_at"
+     claimed_by, claimed_at, closed_by, closed_at, attempts, dial_outcome, anonymised_at, \
+     due_at, last_attempt_at"
     };
 }
 macro_rules! outbox_cols {
@@ -189,6 +190,8 @@ fn ticket_from_row(row: &PgRow) -> Result<Ticket> {
             .map(|text| parse_stored(&text, T, "dial_outcome"))
             .transpose()?,
         anonymised_at: row.try_get("anonymised_at")?,
+        due_at: row.try_get("due_at")?,
+        last_attempt_at: row.try_get("last_attempt_at")?,
     })
 }
 
@@ -334,8 +337,9 @@ async fn insert_ticket(conn: &mut PgConnection, t: &NewTicket) -> Result<i64> {
     t.validate()?;
     let inserted: Option<i64> = sqlx::query_scalar(
         "INSERT INTO tickets (idempotency_key, tenant, kind, state, channel, conversation_id,
-             caller_number, topic, fiche, summary, transcript, partner, reference, created_at)
-         VALUES ($1, $2, $3, 'nouveau', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+             caller_number, topic, fiche, summary, transcript, partner, reference, created_at,
+             due_at)
+         VALUES ($1, $2, $3, 'nouveau', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
          ON CONFLICT (idempotency_key) DO NOTHING
          RETURNING id",
     )
@@ -352,6 +356,7 @@ async fn insert_ticket(conn: &mut PgConnection, t: &NewTicket) -> Result<i64> {
     .bind(&t.partner)
     .bind(&t.reference)
     .bind(t.created_at)
+    .bind(t.due_at)
     .fetch_optional(&mut *conn)
     .await?;
     match inserted {
@@ -839,22 +844,45 @@ impl Store for PgStore {
             .iter()
             .map(|s| s.as_str().to_string())
             .collect();
-        let rows = sqlx::query(concat!(
+        let kinds: Vec<String> = filter
+            .kinds
+            .iter()
+            .map(|k| k.as_str().to_string())
+            .collect();
+        let search = filter.search.as_ref();
+        let search_words = search.and_then(TicketSearch::like_pattern);
+        let sql = concat!(
             "SELECT ",
             ticket_cols!(),
             " FROM tickets
              WHERE tenant = ANY($1)
                AND (cardinality($2::text[]) = 0 OR state = ANY($2))
-               AND ($3::timestamptz IS NULL OR created_at >= $3)
-             ORDER BY created_at DESC, id DESC
-             LIMIT $4"
-        ))
-        .bind(&filter.communes)
-        .bind(&states)
-        .bind(filter.since)
-        .bind(filter.limit)
-        .fetch_all(&self.pool)
-        .await?;
+               AND (cardinality($3::text[]) = 0 OR kind = ANY($3))
+               AND ($4::timestamptz IS NULL OR created_at >= $4)
+               AND ($5::text IS NULL OR topic = $5)
+               AND ($6::bigint IS NULL OR claimed_by = $6)
+               AND (NOT $7 OR id = $8 OR caller_number = $9
+                    OR lower(topic) LIKE $10 OR lower(summary) LIKE $10
+                    OR lower(transcript::text) LIKE $10)
+             ORDER BY CASE WHEN $13 THEN closed_at END DESC NULLS LAST, created_at DESC, id DESC
+             LIMIT $11 OFFSET $12"
+        );
+        let rows = sqlx::query(sql)
+            .bind(&filter.communes)
+            .bind(&states)
+            .bind(&kinds)
+            .bind(filter.since)
+            .bind(&filter.topic)
+            .bind(filter.claimed_by)
+            .bind(search.is_some())
+            .bind(search.and_then(|s| s.id))
+            .bind(search.and_then(TicketSearch::number_e164))
+            .bind(&search_words)
+            .bind(filter.limit)
+            .bind(filter.offset.unwrap_or(0).max(0))
+            .bind(filter.by_closing)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(ticket_from_row).collect()
     }
 
@@ -910,24 +938,29 @@ impl Store for PgStore {
         communes: &[String],
         staff_id: i64,
         at: DateTime<Utc>,
-        max_attempts: i32,
+        rule: AttemptRule,
     ) -> Result<Transition> {
+        let gap = rule.min_gap.max(chrono::Duration::zero());
         let changed = sqlx::query(
             "UPDATE tickets SET
                  attempts = attempts + 1,
+                 last_attempt_at = $3,
+                 due_at = $3 + $6::interval,
                  state = CASE WHEN attempts + 1 >= $1 THEN 'injoignable' ELSE 'nouveau' END,
                  claimed_by = CASE WHEN attempts + 1 >= $1 THEN COALESCE(claimed_by, $2) END,
                  claimed_at = CASE WHEN attempts + 1 >= $1 THEN COALESCE(claimed_at, $3) END,
                  closed_by = CASE WHEN attempts + 1 >= $1 THEN $2 END,
                  closed_at = CASE WHEN attempts + 1 >= $1 THEN $3 END
              WHERE id = $4 AND tenant = ANY($5)
-               AND (state = 'nouveau' OR (state = 'pris_en_charge' AND claimed_by = $2))",
+               AND (state = 'nouveau' OR (state = 'pris_en_charge' AND claimed_by = $2))
+               AND (last_attempt_at IS NULL OR last_attempt_at <= $3 - $6::interval)",
         )
-        .bind(max_attempts)
+        .bind(rule.max_attempts)
         .bind(staff_id)
         .bind(at)
         .bind(id)
         .bind(communes)
+        .bind(gap)
         .execute(&self.pool)
         .await?
         .rows_affected()
@@ -970,6 +1003,7 @@ impl Store for PgStore {
         sqlx::query(
             "UPDATE tickets SET dial_outcome = $1,
                  kind = CASE WHEN $1 = 'unanswered' THEN 'callback' ELSE kind END,
+                 due_at = CASE WHEN $1 = 'unanswered' THEN $2 ELSE due_at END,
                  closed_at = CASE WHEN $1 = 'answered' AND state IN ('nouveau', 'pris_en_charge')
                                   THEN $2 ELSE closed_at END,
                  state = CASE WHEN $1 = 'answered' AND state IN ('nouveau', 'pris_en_charge')
@@ -999,6 +1033,49 @@ impl Store for PgStore {
             changed: true,
             caller_known,
         }))
+    }
+
+    async fn hand_over_ticket(
+        &self,
+        id: i64,
+        communes: &[String],
+        change: &HandOver,
+    ) -> Result<Transition> {
+        if change.note.trim().is_empty() {
+            return Err(StoreError::Invalid("hand-over without a note".into()));
+        }
+        let mut tx = self.pool.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE tickets SET
+                 state = CASE WHEN $1::bigint IS NULL THEN 'nouveau' ELSE 'pris_en_charge' END,
+                 claimed_by = $1,
+                 claimed_at = CASE WHEN $1::bigint IS NULL THEN NULL ELSE $2 END
+             WHERE id = $3 AND state = 'pris_en_charge' AND (claimed_by = $4 OR $5)
+               AND tenant = ANY($6)",
+        )
+        .bind(change.to)
+        .bind(change.at)
+        .bind(id)
+        .bind(change.actor)
+        .bind(change.admin)
+        .bind(communes)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if changed {
+            sqlx::query(
+                "INSERT INTO ticket_notes (ticket_id, at, author, body) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(id)
+            .bind(change.at)
+            .bind(change.actor)
+            .bind(&change.note)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        self.ticket_transition(id, communes, changed).await
     }
 
     async fn add_ticket_note(

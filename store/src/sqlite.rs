@@ -35,7 +35,8 @@ macro_rules! ticket_cols {
     () => {
         "id, idempotency_key, tenant, kind, state, channel, conversation_id, \
      caller_number, topic, fiche, summary, transcript, partner, reference, created_at, \
-     claimed_by, claimed_at, closed_by, closed_at, attempts, dial_outcome, anonymised_at"
+     claimed_by, claimed_at, closed_by, closed_at, attempts, dial_outcome, anonymised_at, \
+     due_at, last_attempt_at"
     };
 }
 macro_rules! outbox_cols {
@@ -307,6 +308,8 @@ fn ticket_from_row(row: &SqliteRow) -> Result<Ticket> {
             .map(|text| parse_stored(&text, T, "dial_outcome"))
             .transpose()?,
         anonymised_at: opt_instant(row, T, "anonymised_at")?,
+        due_at: opt_instant(row, T, "due_at")?,
+        last_attempt_at: opt_instant(row, T, "last_attempt_at")?,
     })
 }
 
@@ -464,7 +467,7 @@ fn bind_session(write: &mut PreparedWrite, s: &SessionRecord) -> Result<()> {
 macro_rules! new_ticket_cols {
     () => {
         "INSERT INTO tickets (idempotency_key, tenant, kind, state, channel, conversation_id,
-        caller_number, topic, fiche, summary, transcript, partner, reference, created_at)"
+        caller_number, topic, fiche, summary, transcript, partner, reference, created_at, due_at)"
     };
 }
 
@@ -482,7 +485,7 @@ macro_rules! own_turn {
 const INSERT_TICKET: &str = concat!(
     new_ticket_cols!(),
     "
-    VALUES (?, ?, ?, 'nouveau', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    VALUES (?, ?, ?, 'nouveau', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (idempotency_key) DO NOTHING;
     SELECT 1 AS k, id FROM tickets WHERE idempotency_key = ?;"
 );
@@ -491,7 +494,7 @@ const INSERT_TICKET: &str = concat!(
 const INSERT_TURN_TICKET: &str = concat!(
     new_ticket_cols!(),
     "
-    SELECT ?, ?, ?, 'nouveau', ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE ",
+    SELECT ?, ?, ?, 'nouveau', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE ",
     own_turn!(),
     "
     ON CONFLICT (idempotency_key) DO NOTHING;
@@ -515,7 +518,8 @@ fn bind_ticket(write: &mut PreparedWrite, t: &NewTicket, own: Option<OwnTurn>) -
         .bind(to_json_text(&t.transcript)?)
         .bind(&t.partner)
         .bind(&t.reference)
-        .bind(ms(t.created_at));
+        .bind(ms(t.created_at))
+        .bind(opt_ms(t.due_at));
     bind_own_turn(write, own);
     write.bind(&t.idempotency_key);
     bind_own_turn(write, own);
@@ -1093,7 +1097,13 @@ impl Store for SqliteStore {
 
     async fn list_tickets(&self, filter: &TicketFilter) -> Result<Vec<Ticket>> {
         let states: Vec<&str> = filter.states.iter().map(|s| s.as_str()).collect();
-        let rows = sqlx::query(concat!(
+        let kinds: Vec<&str> = filter.kinds.iter().map(|k| k.as_str()).collect();
+        let search = filter.search.as_ref();
+        let searching = search.is_some();
+        let search_id = search.and_then(|s| s.id);
+        let search_number = search.and_then(TicketSearch::number_e164);
+        let search_words = search.and_then(TicketSearch::like_pattern);
+        let sql = concat!(
             "SELECT ",
             ticket_cols!(),
             " FROM tickets
@@ -1101,18 +1111,39 @@ impl Store for SqliteStore {
             in_scope!(),
             "
                AND (? = 0 OR state IN (SELECT value FROM json_each(?)))
+               AND (? = 0 OR kind IN (SELECT value FROM json_each(?)))
                AND (? IS NULL OR created_at >= ?)
-             ORDER BY created_at DESC, id DESC
-             LIMIT ?"
-        ))
-        .bind(scope_json(&filter.communes)?)
-        .bind(i64::from(!states.is_empty()))
-        .bind(to_json_text(&states)?)
-        .bind(opt_ms(filter.since))
-        .bind(opt_ms(filter.since))
-        .bind(filter.limit.unwrap_or(-1))
-        .fetch_all(&self.reader)
-        .await?;
+               AND (? IS NULL OR topic = ?)
+               AND (? IS NULL OR claimed_by = ?)
+               AND (? = 0 OR id = ? OR caller_number = ?
+                    OR lower(topic) LIKE ? ESCAPE '\\' OR lower(summary) LIKE ? ESCAPE '\\'
+                    OR lower(transcript) LIKE ? ESCAPE '\\')
+             ORDER BY CASE WHEN ? THEN closed_at END DESC, created_at DESC, id DESC
+             LIMIT ? OFFSET ?"
+        );
+        let rows = sqlx::query(sql)
+            .bind(scope_json(&filter.communes)?)
+            .bind(i64::from(!states.is_empty()))
+            .bind(to_json_text(&states)?)
+            .bind(i64::from(!kinds.is_empty()))
+            .bind(to_json_text(&kinds)?)
+            .bind(opt_ms(filter.since))
+            .bind(opt_ms(filter.since))
+            .bind(&filter.topic)
+            .bind(&filter.topic)
+            .bind(filter.claimed_by)
+            .bind(filter.claimed_by)
+            .bind(i64::from(searching))
+            .bind(search_id)
+            .bind(&search_number)
+            .bind(&search_words)
+            .bind(&search_words)
+            .bind(&search_words)
+            .bind(filter.by_closing)
+            .bind(filter.limit.unwrap_or(-1))
+            .bind(filter.offset.unwrap_or(0).max(0))
+            .fetch_all(&self.reader)
+            .await?;
         rows.iter().map(ticket_from_row).collect()
     }
 
@@ -1176,25 +1207,30 @@ impl Store for SqliteStore {
         communes: &[String],
         staff_id: i64,
         at: DateTime<Utc>,
-        max_attempts: i32,
+        rule: AttemptRule,
     ) -> Result<Transition> {
         let scope = scope_json(communes)?;
+        let gap = rule.min_gap.num_milliseconds().max(0);
         let changed = sqlx::query(
             "UPDATE tickets SET
                  attempts = attempts + 1,
+                 last_attempt_at = ?3,
+                 due_at = ?3 + ?6,
                  state = CASE WHEN attempts + 1 >= ?1 THEN 'injoignable' ELSE 'nouveau' END,
                  claimed_by = CASE WHEN attempts + 1 >= ?1 THEN COALESCE(claimed_by, ?2) END,
                  claimed_at = CASE WHEN attempts + 1 >= ?1 THEN COALESCE(claimed_at, ?3) END,
                  closed_by = CASE WHEN attempts + 1 >= ?1 THEN ?2 END,
                  closed_at = CASE WHEN attempts + 1 >= ?1 THEN ?3 END
              WHERE id = ?4 AND tenant IN (SELECT value FROM json_each(?5))
-               AND (state = 'nouveau' OR (state = 'pris_en_charge' AND claimed_by = ?2))",
+               AND (state = 'nouveau' OR (state = 'pris_en_charge' AND claimed_by = ?2))
+               AND (last_attempt_at IS NULL OR last_attempt_at <= ?3 - ?6)",
         )
-        .bind(max_attempts)
+        .bind(rule.max_attempts)
         .bind(staff_id)
         .bind(ms(at))
         .bind(id)
         .bind(&scope)
+        .bind(gap)
         .execute(&self.writer)
         .await?
         .rows_affected()
@@ -1236,6 +1272,7 @@ impl Store for SqliteStore {
         sqlx::query(
             "UPDATE tickets SET dial_outcome = ?1,
                  kind = CASE WHEN ?1 = 'unanswered' THEN 'callback' ELSE kind END,
+                 due_at = CASE WHEN ?1 = 'unanswered' THEN ?2 ELSE due_at END,
                  closed_at = CASE WHEN ?1 = 'answered' AND state IN ('nouveau', 'pris_en_charge')
                                   THEN ?2 ELSE closed_at END,
                  state = CASE WHEN ?1 = 'answered' AND state IN ('nouveau', 'pris_en_charge')
@@ -1265,6 +1302,50 @@ impl Store for SqliteStore {
             changed: true,
             caller_known,
         }))
+    }
+
+    async fn hand_over_ticket(
+        &self,
+        id: i64,
+        communes: &[String],
+        change: &HandOver,
+    ) -> Result<Transition> {
+        if change.note.trim().is_empty() {
+            return Err(StoreError::Invalid("hand-over without a note".into()));
+        }
+        let scope = scope_json(communes)?;
+        let mut tx = self.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE tickets SET
+                 state = CASE WHEN ?1 IS NULL THEN 'nouveau' ELSE 'pris_en_charge' END,
+                 claimed_by = ?1,
+                 claimed_at = CASE WHEN ?1 IS NULL THEN NULL ELSE ?2 END
+             WHERE id = ?3 AND state = 'pris_en_charge' AND (claimed_by = ?4 OR ?5)
+               AND tenant IN (SELECT value FROM json_each(?6))",
+        )
+        .bind(change.to)
+        .bind(ms(change.at))
+        .bind(id)
+        .bind(change.actor)
+        .bind(change.admin)
+        .bind(&scope)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if changed {
+            sqlx::query(
+                "INSERT INTO ticket_notes (ticket_id, at, author, body) VALUES (?, ?, ?, ?)",
+            )
+            .bind(id)
+            .bind(ms(change.at))
+            .bind(change.actor)
+            .bind(&change.note)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        self.ticket_transition(id, &scope, changed).await
     }
 
     async fn add_ticket_note(

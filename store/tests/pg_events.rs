@@ -38,6 +38,7 @@ fn ticket(tenant: &str, key: &str) -> NewTicket {
         partner: None,
         reference: None,
         created_at: Utc::now(),
+        due_at: None,
     }
 }
 

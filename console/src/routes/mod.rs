@@ -44,10 +44,20 @@ pub fn router(state: ConsoleState) -> Router {
         .route(&at("/file"), get(queue::page))
         .route(&at("/file/flux"), get(queue::stream))
         .route(&at("/tickets/{id}"), get(queue::ticket))
-        .route(&at("/tickets/{id}/prendre"), post(queue::claim))
-        .route(&at("/tickets/{id}/terminer"), post(queue::close))
-        .route(&at("/tickets/{id}/injoignable"), post(queue::unreachable))
-        .route(&at("/tickets/{id}/note"), post(queue::note))
+        // The standardistes' desk (routes/queue).
+        .route(&at("/historique"), get(queue::history))
+        .route(&at("/tickets/{id}/prendre"), post(queue::actions::claim))
+        .route(&at("/tickets/{id}/terminer"), post(queue::actions::close))
+        .route(
+            &at("/tickets/{id}/injoignable"),
+            post(queue::actions::unreachable),
+        )
+        .route(&at("/tickets/{id}/note"), post(queue::actions::note))
+        .route(&at("/tickets/{id}/remettre"), post(queue::actions::release))
+        .route(
+            &at("/tickets/{id}/reattribuer"),
+            post(queue::actions::reassign),
+        )
         .route(&at("/statistiques"), get(statistics::page))
         .route(&at("/statistiques/suggestion"), post(statistics::suggest))
         .route(

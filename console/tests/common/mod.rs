@@ -62,6 +62,8 @@ pub fn commune(id: &str, name: &str, dir: &std::path::Path) -> ConsoleCommune {
             ("etat-civil".into(), "Actes d'état civil".into()),
             ("passeport".into(), "Passeport".into()),
         ],
+        sms_sender: "MAIRIE".into(),
+        sms_guard: guichet_knowledge::SmsGuard::default(),
     }
 }
 
@@ -247,6 +249,7 @@ pub async fn closed_hours_call(
             partner: None,
             reference: None,
             created_at: now,
+            due_at: None,
         }],
         outbox: vec![],
     };

@@ -8,11 +8,13 @@ use chrono::{DateTime, TimeZone, Utc};
 use guichet_store::*;
 use serde_json::json;
 
+mod callbacks;
 mod notifications;
 mod outbox_listing;
 mod staff_passwords;
 mod transfers;
 mod turn_races;
+pub use callbacks::*;
 pub use notifications::*;
 pub use outbox_listing::*;
 pub use staff_passwords::*;
@@ -51,7 +53,11 @@ macro_rules! store_suite {
             undelivered_sms_are_listed_per_commune_newest_first,
             a_dial_outcome_resolves_its_transfer_ticket_once,
             a_one_time_password_serves_one_login_only,
-            one_eval_run_is_read_within_its_commune
+            one_eval_run_is_read_within_its_commune,
+            concurrent_unanswered_attempts_spend_one,
+            an_unanswered_transfer_is_a_callback_due_at_once,
+            a_held_ticket_is_handed_over_by_its_holder_or_an_admin,
+            tickets_are_filtered_searched_and_paged
         );
     };
     (@tests $open:path; $($name:ident),+) => {
@@ -204,6 +210,7 @@ fn ticket(tenant: &str, key: &str, kind: TicketKind, at: DateTime<Utc>) -> NewTi
         partner: None,
         reference: None,
         created_at: at,
+        due_at: None,
     }
 }
 
@@ -702,7 +709,7 @@ pub async fn ticket_lifecycle<S: Store>(store: &S) {
     );
     assert_eq!(
         store
-            .ticket_unreachable(id, &scope, 8, t0(), 3)
+            .ticket_unreachable(id, &scope, 8, t0(), no_gap(3))
             .await
             .expect("unreachable"),
         Transition::Refused
@@ -712,7 +719,7 @@ pub async fn ticket_lifecycle<S: Store>(store: &S) {
     for attempt in 1..=2 {
         assert_eq!(
             store
-                .ticket_unreachable(id, &scope, 7, t0() + secs(attempt), 3)
+                .ticket_unreachable(id, &scope, 7, t0() + secs(attempt), no_gap(3))
                 .await
                 .expect("u"),
             Transition::Applied
@@ -736,7 +743,7 @@ pub async fn ticket_lifecycle<S: Store>(store: &S) {
     }
     assert_eq!(
         store
-            .ticket_unreachable(id, &scope, 7, t0() + secs(3), 3)
+            .ticket_unreachable(id, &scope, 7, t0() + secs(3), no_gap(3))
             .await
             .expect("u"),
         Transition::Applied
@@ -1003,7 +1010,7 @@ pub async fn cross_commune_isolation<S: Store>(store: &S) {
     );
     assert_eq!(
         store
-            .ticket_unreachable(tb, &a, 1, t0(), 3)
+            .ticket_unreachable(tb, &a, 1, t0(), no_gap(3))
             .await
             .expect("u"),
         Transition::NotFound

@@ -6,7 +6,7 @@ use guichet_store::*;
 use super::{communes, record, secs, t0};
 
 /// A turn of `conversation` that transfers the caller: its ticket is a transfer ticket.
-fn transfer(tenant: &str, conversation: &str, number: Option<&str>) -> TurnRecord {
+pub(super) fn transfer(tenant: &str, conversation: &str, number: Option<&str>) -> TurnRecord {
     let mut turn = record(tenant, conversation, 1, t0());
     turn.outbox.clear();
     turn.session.closed_at = Some(t0());
