@@ -298,7 +298,16 @@ pub fn compute(
         }
         let low_confidence =
             ANSWERED.contains(&action) && turn.confidence.is_some_and(|c| c < LOW_CONFIDENCE);
-        if !turn.caller_text.trim().is_empty() && (action == "fallback" || low_confidence) {
+        // A matter of no public service (the caller's bank…) was understood: the robot said
+        // where to go; it is no request a fiche is missing for.
+        let understood_outside = turn
+            .decision
+            .get("rule")
+            .and_then(serde_json::Value::as_str)
+            == Some(guichet_agent::OUTSIDE_PUBLIC_SERVICE);
+        if !turn.caller_text.trim().is_empty()
+            && ((action == "fallback" && !understood_outside) || low_confidence)
+        {
             stats.misunderstood.push(Misunderstood {
                 conversation_id: row.conversation_id.clone(),
                 seq: turn.seq,
@@ -571,6 +580,8 @@ mod tests {
             closed_at: closed.map(|s| at(9, 0) + Duration::seconds(s)),
             attempts: 0,
             dial_outcome: None,
+            due_at: None,
+            last_attempt_at: None,
             anonymised_at: None,
         };
         let tickets = vec![

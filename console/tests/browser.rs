@@ -8,6 +8,8 @@
 mod common;
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
 
 use chromiumoxide::Page;
 use common::browser::{chromium, launch, log_in, wait_for};

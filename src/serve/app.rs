@@ -61,6 +61,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state.clone())
         .merge(console)
-        .layer(RequestBodyLimitLayer::new(limit));
+        .layer(RequestBodyLimitLayer::new(limit))
+        // Outside the body limit, so that its 413 under `/console` is a French page too (the
+        // layer leaves every other path alone).
+        .layer(axum::middleware::from_fn_with_state(
+            state.console.clone(),
+            guichet_console::error_pages,
+        ));
     super::telemetry::instrument(router, state.metrics.http_requests.clone())
 }

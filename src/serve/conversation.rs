@@ -597,15 +597,24 @@ fn turn_record(
         match action {
             Action::SendSms { .. } if step.no_sms => {}
             Action::SendSms { to, text } => outbox.push(sms(outbox.len(), to, text)),
-            Action::CreateTicket(draft) => tickets.push(ticket(
-                tenant,
-                conversation,
-                seq,
-                tickets.len(),
-                draft,
-                &transcript,
-                now,
-            )),
+            Action::CreateTicket(draft) => {
+                let mut new = ticket(
+                    tenant,
+                    conversation,
+                    seq,
+                    tickets.len(),
+                    draft,
+                    &transcript,
+                    now,
+                );
+                // « Rappel dès l'ouverture »: a callback left while the mairie is closed is
+                // due at its next opening.
+                if draft.kind == guichet_agent::TicketKind::Callback {
+                    new.due_at =
+                        guichet_console::callback::callback_due(knowledge.opening_hours(), now);
+                }
+                tickets.push(new);
+            }
             Action::Transfer { .. } | Action::Hangup | Action::Listen { .. } => {}
         }
     }

@@ -6,37 +6,24 @@
 //! `guichet_sms_refused_total{tenant,reason}`; crossing `alert_percent` of the budget, then the
 //! whole budget, opens an alert ticket that the commune's notification routes deliver.
 
-use chrono::{DateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use guichet_knowledge::Knowledge;
-use guichet_store::{
-    Channel, NewOutboxMessage, NewTicket, SmsLimits, SmsRefusal, Store, TurnSaved,
-};
+use guichet_store::{Channel, NewOutboxMessage, NewTicket, SmsRefusal, Store, TurnSaved};
 
 use super::state::AppState;
 
-/// Start of the commune's local day containing `now`, in UTC.
+/// Start of the commune's local day containing `now`, in UTC (one rule with the desk's:
+/// [`guichet_console::callback::day_start`]).
 pub fn day_start(knowledge: &Knowledge, now: DateTime<Utc>) -> DateTime<Utc> {
-    let tz = knowledge.commune().timezone;
-    let local = now.with_timezone(&tz).date_naive().and_time(NaiveTime::MIN);
-    tz.from_local_datetime(&local)
-        .earliest()
-        .map(|at| at.with_timezone(&Utc))
-        // A day starting in a DST gap: the instant itself is a safe (later) start.
-        .unwrap_or(now)
+    guichet_console::callback::day_start(knowledge.commune().timezone, now)
 }
 
 /// Puts the guard on an SMS about to be queued: its destination decided here, the commune's
-/// daily limits for the store to check.
+/// daily limits for the store to check (one rule with the desk's SMS after a failed callback:
+/// [`guichet_console::callback::guard`]).
 pub fn guard(message: &mut NewOutboxMessage, knowledge: &Knowledge, now: DateTime<Utc>) {
-    let policy = knowledge.commune().sms_guard;
-    if !guichet_agent::is_french_mobile(&message.to) {
-        message.refusal = Some(SmsRefusal::Destination);
-    }
-    message.limits = Some(SmsLimits {
-        day_start: day_start(knowledge, now),
-        per_recipient: i64::from(policy.per_recipient_daily),
-        daily_budget: i64::from(policy.daily_budget),
-    });
+    let commune = knowledge.commune();
+    guichet_console::callback::guard(message, commune.sms_guard, commune.timezone, now);
 }
 
 /// After a turn's SMS were saved: counts the refusals (a new turn only: a retried webhook's

@@ -71,6 +71,7 @@ pub(crate) async fn page(
             states: Vec::new(),
             since: Some(from),
             limit: Some(MAX_TICKETS),
+            ..TicketFilter::default()
         })
         .await?;
     let figures = stats::compute(&sessions, &turns, &tickets, commune.timezone, now);
