@@ -141,6 +141,10 @@ mod tests {
         assert!(problems.0.is_empty(), "{:?}", problems.0);
         assert_eq!(national.fiches.len(), FICHES.len());
         for (fiche, _) in &national.fiches {
+            assert!(fiche.source.is_some(), "{}: no source", fiche.id);
+            if fiche.competence == crate::Competence::Aucune {
+                continue; // no public body: no partner
+            }
             let partner = fiche.partner.as_deref().unwrap_or_default();
             assert!(
                 national.partners.contains_key(partner),
