@@ -8,11 +8,10 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use chromiumoxide::Page;
-use common::browser::{chromium, launch, log_in, wait_for};
+use common::browser::{chromium, launch, log_in, screenshots, viewport, wait_for};
 use common::{account, closed_hours_call, harness};
 use guichet_store::{Role, Store, TicketState};
 
@@ -201,31 +200,16 @@ async fn wait_until(page: &Page, what: &str, expression: &str) {
     panic!("timed out waiting for {what} ({expression}); page is:\n{html}");
 }
 
-/// Sets the page's viewport width (CSS pixels), as a phone (`mobile`) or a desktop.
-async fn viewport(page: &Page, width: i64, mobile: bool) {
-    use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
-    page.execute(SetDeviceMetricsOverrideParams::new(width, 900, 1.0, mobile))
-        .await
-        .expect("viewport");
-}
-
-/// Where the screenshots go: the workspace's `target/screenshots/`.
-fn screenshots() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
-    std::fs::create_dir_all(&dir).expect("screenshot dir");
-    dir
-}
-
 /// Saves a full-page screenshot at `width`; the width is set again afterwards (a full-page
 /// capture clears the viewport's override).
 async fn screenshot(page: &Page, name: &str, width: i64) {
     use chromiumoxide::page::ScreenshotParams;
     let path = screenshots().join(format!("{name}.png"));
-    viewport(page, width, false).await;
+    viewport(page, width, 900, false).await;
     page.save_screenshot(ScreenshotParams::builder().full_page(true).build(), &path)
         .await
         .expect("screenshot");
-    viewport(page, width, false).await;
+    viewport(page, width, 900, false).await;
     println!("screenshot: {}", path.display());
 }
 
@@ -288,7 +272,7 @@ async fn the_queue_flow_end_to_end_live_and_at_phone_width() {
     let profile = tempfile::tempdir().expect("profile dir");
     let (mut browser, events) = launch(&executable, profile.path()).await;
     let page = browser.new_page("about:blank").await.expect("page");
-    viewport(&page, 1366, false).await;
+    viewport(&page, 1366, 900, false).await;
     log_in(&page, &base, &agent, &agent_pw).await;
     wait_until(
         &page,
@@ -420,7 +404,7 @@ async fn the_queue_flow_end_to_end_live_and_at_phone_width() {
     assert_eq!(rows, [id.to_string()]);
 
     // Phone width: no horizontal scrolling, the table is cards.
-    viewport(&page, 360, false).await;
+    viewport(&page, 360, 900, false).await;
     let older_ticket = format!("/console/tickets/{older}");
     for (path, name) in [
         ("/console/file", "queue-phone"),

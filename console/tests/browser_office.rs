@@ -8,30 +8,17 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
 use chromiumoxide::Page;
-use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
 use chromiumoxide::page::ScreenshotParams;
-use common::browser::{chromium, launch, log_in, wait_for};
+use common::browser::{chromium, launch, log_in, screenshots, viewport, wait_for};
 use common::{account, closed_hours_call, harness};
 use guichet_store::{Channel, Role, SessionRecord, Store, Turn, TurnRecord};
 use serde_json::json;
 
-/// Where the screenshots go: `target/screenshots/` of the workspace.
-fn screenshots() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
-    std::fs::create_dir_all(&dir).expect("screenshot folder");
-    dir
-}
-
 /// Resizes the page's viewport (as a phone when `mobile`) and reloads it.
-async fn viewport(page: &Page, width: i64, height: i64, mobile: bool) {
-    page.execute(SetDeviceMetricsOverrideParams::new(
-        width, height, 1.0, mobile,
-    ))
-    .await
-    .expect("viewport");
+async fn resize(page: &Page, width: i64, height: i64, mobile: bool) {
+    viewport(page, width, height, mobile).await;
     page.reload().await.expect("reload");
 }
 
@@ -132,7 +119,7 @@ async fn statistics_read_at_desktop_and_phone_width() {
     assert!(html.contains("Taux de perte") || html.contains("taux de perte"));
 
     let folder = screenshots();
-    viewport(&page, 1366, 900, false).await;
+    resize(&page, 1366, 900, false).await;
     wait_for(&page, "the statistics page at 1366 px", loaded).await;
     assert_eq!(horizontal_overflow(&page).await, 0, "overflow at 1366 px");
     let desktop = folder.join("stats-desktop.png");
@@ -143,7 +130,7 @@ async fn statistics_read_at_desktop_and_phone_width() {
     .await
     .expect("desktop screenshot");
 
-    viewport(&page, 360, 780, true).await;
+    resize(&page, 360, 780, true).await;
     wait_for(&page, "the statistics page at 360 px", loaded).await;
     assert_eq!(
         horizontal_overflow(&page).await,

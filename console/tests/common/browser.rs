@@ -103,3 +103,20 @@ pub async fn log_in(page: &Page, base: &str, email: &str, password: &str) {
     })
     .await;
 }
+
+/// Where the screenshots go: the workspace's `target/screenshots/`.
+pub fn screenshots() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    dir
+}
+
+/// Sets the page's viewport (CSS pixels), as a phone (`mobile`) or a desktop.
+pub async fn viewport(page: &Page, width: i64, height: i64, mobile: bool) {
+    use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
+    page.execute(SetDeviceMetricsOverrideParams::new(
+        width, height, 1.0, mobile,
+    ))
+    .await
+    .expect("viewport");
+}
