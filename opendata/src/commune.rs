@@ -36,6 +36,9 @@ struct PartnerKind {
     pivots: &'static [&'static str],
     key: &'static str,
     competences: &'static [&'static str],
+    /// Whether callers' reports of its matters (fly-tipping, a leak) are taken for it: its
+    /// directory e-mail becomes `report_email`, so the robot offers to take the report.
+    takes_reports: bool,
 }
 
 const PARTNER_KINDS: &[PartnerKind] = &[
@@ -48,6 +51,7 @@ const PARTNER_KINDS: &[PartnerKind] = &[
             "assainissement",
             "transports en commun",
         ],
+        takes_reports: true,
     },
     PartnerKind {
         pivots: &["caf"],
@@ -57,6 +61,7 @@ const PARTNER_KINDS: &[PartnerKind] = &[
             "aide au logement",
             "prime d'activité",
         ],
+        takes_reports: false,
     },
     PartnerKind {
         pivots: &["cpam"],
@@ -66,26 +71,31 @@ const PARTNER_KINDS: &[PartnerKind] = &[
             "carte Vitale",
             "remboursements de soins",
         ],
+        takes_reports: false,
     },
     PartnerKind {
         pivots: &["france_travail", "pole_emploi"],
         key: "france_travail",
         competences: &["recherche d'emploi", "allocations chômage"],
+        takes_reports: false,
     },
     PartnerKind {
         pivots: &["prefecture", "sous_pref"],
         key: "prefecture",
         competences: &["titre de séjour", "naturalisation"],
+        takes_reports: false,
     },
     PartnerKind {
         pivots: &["tribunal_judiciaire", "ti", "tgi"],
         key: "tribunal",
         competences: &["justice", "litiges civils"],
+        takes_reports: false,
     },
     PartnerKind {
         pivots: &["france_services", "msap"],
         key: "france_services",
         competences: &["aide aux démarches en ligne", "accompagnement numérique"],
+        takes_reports: false,
     },
 ];
 
@@ -226,6 +236,9 @@ pub fn commune_toml(records: &[ServiceRecord], insee: &str) -> Result<CommuneDra
             .collect::<Vec<_>>()
             .join(", ");
         let _ = writeln!(out, "competences = [{competences}]");
+        if kind.takes_reports {
+            write_report_email(&mut out, office, &mut notes);
+        }
         partners.push(kind.key.to_owned());
     }
     Ok(CommuneDraft {
@@ -235,6 +248,24 @@ pub fn commune_toml(records: &[ServiceRecord], insee: &str) -> Result<CommuneDra
         services,
         notes,
     })
+}
+
+/// The office's directory e-mail as the address of the reports taken for it. A report is
+/// forwarded only through a `[[notifications.routes]]` route of the service; until one exists
+/// it waits at the mairie as a ticket « à transmettre ».
+fn write_report_email(out: &mut String, office: &ServiceRecord, notes: &mut Vec<String>) {
+    let Some(email) = office.emails.first() else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "# Signalements des appelants : adresse générale de l'Annuaire, à remplacer par l'adresse dédiée si elle existe."
+    );
+    let _ = writeln!(out, "report_email = {}", quote(email));
+    notes.push(format!(
+        "« {} » : les signalements iront à « {email} » (adresse de l'Annuaire), à confirmer",
+        office.label()
+    ));
 }
 
 fn write_office(out: &mut String, office: &ServiceRecord, notes: &mut Vec<String>) {

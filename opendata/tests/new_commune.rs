@@ -57,6 +57,14 @@ fn init_writes_the_commune_its_annexe_and_local_offices() {
     );
     assert!(text.contains(r#"number = "+33130796300""#), "{text}");
     assert!(text.contains(r#"sender = "PLAISIR""#), "{text}");
+    assert!(
+        draft
+            .notes
+            .iter()
+            .any(|note| note.contains("contact@sqy.fr") && note.contains("à confirmer")),
+        "{:?}",
+        draft.notes
+    );
     // The folder is valid as written (no fiche yet: the import brings them).
     let report = check(&out);
     let errors: Vec<String> = report.errors().map(|p| p.to_string()).collect();
@@ -90,6 +98,14 @@ fn the_loader_reads_the_partners_and_services_written() {
         commune.partners["france_travail"].opening_hours.as_deref(),
         Some("Mo-We 08:30-12:30,13:30-16:30; Th 08:30-12:30; Fr 08:30-12:30,13:30-15:30; PH off")
     );
+    // Reports of the agglomeration's matters go to its directory e-mail; the other offices
+    // take none (nothing to report to a CAF).
+    let agglomeration = &commune.partners["agglomeration"];
+    assert_eq!(
+        agglomeration.report_email.as_deref(),
+        Some("contact@sqy.fr")
+    );
+    assert_eq!(knowledge.reporting_partners(), ["agglomeration"]);
     let annexe = &commune.services["mairie_annexe_du_valibout"];
     assert_eq!(annexe.phone.as_deref(), Some("+33130550000"));
     assert_eq!(
