@@ -50,6 +50,7 @@
 //! ```
 
 mod answer;
+mod apology;
 mod clarify;
 pub mod engine;
 mod handoff;
@@ -67,6 +68,7 @@ mod turn;
 pub mod types;
 
 pub use answer::{HUMAN_OFFER, OUTSIDE_PUBLIC_SERVICE};
+pub use apology::technical_problem;
 pub use clarify::option_for;
 pub use engine::{ANGER_ACK, Engine};
 pub use line::{Callback, callback, e164, is_french_mobile, is_withheld};

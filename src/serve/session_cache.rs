@@ -2,7 +2,7 @@
 //! on when the store cannot be reached (or still lacks this node's spooled turns). On a store
 //! that several nodes share (PostgreSQL) it is read ONLY then: the store stays the reference.
 //! On the embedded SQLite store this process writes every session, so what it remembers is
-//! what the store holds and a turn reads it first (see `conversation::previous_session`).
+//! what the store holds and a turn reads it first (see `conversation::log::previous`).
 //!
 //! Bounded: at most [`SessionCache::capacity`] conversations and [`SessionCache::max_bytes`]
 //! bytes (each entry's size estimated from its texts, [`Cached::approx_bytes`]); entries older

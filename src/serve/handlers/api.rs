@@ -47,7 +47,7 @@ fn respond(status: StatusCode, outcome: &conversation::Outcome, conversation_id:
     let mut response = (status, Json(body)).into_response();
     response.headers_mut().insert(
         DECISION_HEADER,
-        header_value(&conversation::decision_header(&outcome.reply)),
+        header_value(&super::decision_header(&outcome.reply)),
     );
     response
 }

@@ -13,9 +13,9 @@ use axum::http::header::HeaderName;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
-use guichet_agent::Reply;
+use guichet_agent::{Action, Reply};
+use serde::Serialize;
 
-use super::conversation;
 use super::state::AppState;
 
 /// The response header carrying the turn's decision (JSON), read by `guichet eval --url`.
@@ -50,14 +50,8 @@ pub fn with_trace_headers(mut response: Response, reply: &Reply, request: &Heade
         return response;
     }
     let headers = response.headers_mut();
-    headers.insert(
-        DECISION_HEADER,
-        header_value(&conversation::decision_header(reply)),
-    );
-    headers.insert(
-        ACTIONS_HEADER,
-        header_value(&conversation::actions_header(reply)),
-    );
+    headers.insert(DECISION_HEADER, header_value(&decision_header(reply)));
+    headers.insert(ACTIONS_HEADER, header_value(&actions_header(reply)));
     response
 }
 
@@ -66,6 +60,36 @@ pub const UNKNOWN_NUMBER_MESSAGE: &str = "Bonjour. Ce numéro n'est relié à au
 
 pub fn header_value(text: &str) -> HeaderValue {
     HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static("{}"))
+}
+
+/// The JSON of a decision with every non-ASCII character escaped, fit for an HTTP header.
+pub fn decision_header(reply: &Reply) -> String {
+    ascii_json(&reply.trace)
+}
+
+/// The JSON of a reply's actions, fit for an HTTP header (read by `guichet eval --url`).
+/// `Listen` keeps no speech-recognition hints: they are for the recogniser, and the whole
+/// keyword list of the commune would make the header huge.
+pub fn actions_header(reply: &Reply) -> String {
+    let actions: Vec<Action> = reply.actions.iter().map(Action::without_hints).collect();
+    ascii_json(&actions)
+}
+
+/// JSON with every non-ASCII or control character escaped as `\uXXXX`.
+fn ascii_json<T: Serialize>(value: &T) -> String {
+    let json = serde_json::to_string(value).unwrap_or_default();
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if c.is_ascii() && !c.is_ascii_control() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -100,5 +124,26 @@ mod tests {
         let decision = traced.headers().get(DECISION_HEADER).unwrap();
         assert!(decision.to_str().unwrap().contains("\"greet\""));
         assert_eq!(traced.headers().get(ACTIONS_HEADER).unwrap(), "[]");
+    }
+
+    #[test]
+    fn decision_header_is_ascii_json() {
+        let reply = Reply {
+            say: Vec::new(),
+            actions: Vec::new(),
+            trace: Decision {
+                action: DecisionAction::Answer,
+                rule: "fiche".into(),
+                fiche: Some("passeport".into()),
+                confidence: Some(0.5),
+                margin: None,
+                understood: "passeport expiré 😀".into(),
+                satisfaction: None,
+            },
+        };
+        let header = decision_header(&reply);
+        assert!(header.is_ascii());
+        let back: Decision = serde_json::from_str(&header).unwrap();
+        assert_eq!(back, reply.trace);
     }
 }

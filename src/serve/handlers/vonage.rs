@@ -114,7 +114,7 @@ impl VoiceProvider for Vonage {
         let mut response = Json(body).into_response();
         response.headers_mut().insert(
             DECISION_HEADER,
-            header_value(&conversation::decision_header(&outcome.reply)),
+            header_value(&super::decision_header(&outcome.reply)),
         );
         response
     }
