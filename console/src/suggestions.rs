@@ -1,5 +1,5 @@
 //! What staff do with a misunderstood utterance: a suggestion file for an éditeur, and a
-//! recorded dialogue (the eval format of DESIGN.md) for the evaluation set; and what the
+//! recorded dialogue (the eval format, `docs/guide-fiches.md`) for the evaluation set; and what the
 //! éditeur does with a suggestion ([`accept_suggestion`], [`reject_suggestion`]).
 //!
 //! Suggestions wait in `<commune dir>/suggestions/`; accepted ones move to
