@@ -28,6 +28,7 @@ mod schedule;
 pub mod search;
 mod shared;
 pub mod sms;
+mod spelling;
 pub mod text;
 
 pub use knowledge::{DEFAULT_HITS, Knowledge, Report, Stats, check};

@@ -58,6 +58,7 @@ use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
 use crate::load::SynonymGroup;
 use crate::model::{Fiche, Hit};
+use crate::spelling::{deletion_neighbourhood, without_glued_elision};
 use crate::text::{
     ANALYZER_NAME, GENERIC_WORDS, WordStemmer, build_analyzer, is_stop_word, normalize,
 };
@@ -327,7 +328,7 @@ impl SearchIndex {
                 continue;
             };
             for candidate in candidates {
-                let distance = damerau_levenshtein(term, candidate);
+                let distance = strsim::osa_distance(term, candidate);
                 if distance > max_distance || candidate.chars().count() < 3 {
                     continue;
                 }
@@ -667,97 +668,8 @@ fn idf(fiche_count: usize, df: u32) -> f32 {
     (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
 }
 
-/// A word that starts with an elided article or pronoun glued to it ("lacte", "deau",
-/// "quelle"), without it.
-fn without_glued_elision(word: &str) -> Option<&str> {
-    const GLUED: &[&str] = &["qu", "l", "d", "j", "m", "n", "s", "c", "t"];
-    GLUED.iter().find_map(|prefix| {
-        let rest = word.strip_prefix(prefix)?;
-        let starts_with_vowel = rest.starts_with(['a', 'e', 'i', 'o', 'u', 'y', 'h']);
-        (starts_with_vowel && rest.len() >= 2).then_some(rest)
-    })
-}
-
-/// Longest term corrected for typos: longer than any French word ("anticonstitutionnellement"
-/// has 25 letters). The neighbourhood of a term of n characters holds n² strings of n
-/// characters: a 2,000-character "word" in a caller's message would take gigabytes.
-const MAX_CORRECTED_CHARS: usize = 40;
-
-/// The term itself and every string obtained by deleting one or two characters (two only for
-/// terms of 9 characters or more; none for terms longer than [`MAX_CORRECTED_CHARS`]).
-fn deletion_neighbourhood(term: &str) -> Vec<String> {
-    let chars: Vec<char> = term.chars().collect();
-    let mut out = vec![term.to_owned()];
-    if chars.len() > MAX_CORRECTED_CHARS {
-        return out;
-    }
-    let delete_one = |chars: &[char]| -> Vec<Vec<char>> {
-        (0..chars.len())
-            .map(|skip| {
-                chars
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| *i != skip)
-                    .map(|(_, c)| *c)
-                    .collect()
-            })
-            .collect()
-    };
-    let once = delete_one(&chars);
-    if chars.len() >= 9 {
-        for shorter in &once {
-            out.extend(
-                delete_one(shorter)
-                    .into_iter()
-                    .map(|c| c.into_iter().collect::<String>()),
-            );
-        }
-    }
-    out.extend(once.into_iter().map(|c| c.into_iter().collect::<String>()));
-    out.sort();
-    out.dedup();
-    out
-}
-
-/// Optimal string alignment distance (Damerau–Levenshtein with adjacent transpositions).
-fn damerau_levenshtein(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let width = b.len() + 1;
-    let mut table = vec![0usize; (a.len() + 1) * width];
-    for i in 0..=a.len() {
-        table[i * width] = i;
-    }
-    for (j, cell) in table.iter_mut().enumerate().take(width) {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (table[(i - 1) * width + j] + 1)
-                .min(table[i * width + j - 1] + 1)
-                .min(table[(i - 1) * width + j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(table[(i - 2) * width + j - 2] + 1);
-            }
-            table[i * width + j] = best;
-        }
-    }
-    table[a.len() * width + b.len()]
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    #[test]
-    fn edit_distance() {
-        assert_eq!(damerau_levenshtein("passport", "passeport"), 1);
-        assert_eq!(damerau_levenshtein("didentit", "identit"), 1);
-        assert_eq!(damerau_levenshtein("ab", "ba"), 1);
-        assert_eq!(damerau_levenshtein("", "abc"), 3);
-    }
-
     fn demo() -> crate::Knowledge {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../communes/demo");
         match crate::Knowledge::load(&dir) {
@@ -795,13 +707,5 @@ mod tests {
         }
         let named = knowledge.search("la mairie est ouverte demain");
         assert!(named.first().is_some_and(|hit| hit.confidence >= 0.3));
-    }
-
-    #[test]
-    fn deletions_include_the_term() {
-        let neighbourhood = deletion_neighbourhood("abcd");
-        assert!(neighbourhood.contains(&"abcd".to_owned()));
-        assert!(neighbourhood.contains(&"acd".to_owned()));
-        assert_eq!(neighbourhood.len(), 5);
     }
 }

@@ -1,0 +1,81 @@
+//! Spelling slips of a recogniser or a texting caller: the candidates a misspelt term may come
+//! from (deletions, as in SymSpell), and an elided article glued to its word ("lacte").
+//! Distances are `strsim`'s optimal string alignment (adjacent transpositions count one).
+
+/// A word that starts with an elided article or pronoun glued to it ("lacte", "deau",
+/// "quelle"), without it.
+pub(crate) fn without_glued_elision(word: &str) -> Option<&str> {
+    const GLUED: &[&str] = &["qu", "l", "d", "j", "m", "n", "s", "c", "t"];
+    GLUED.iter().find_map(|prefix| {
+        let rest = word.strip_prefix(prefix)?;
+        let starts_with_vowel = rest.starts_with(['a', 'e', 'i', 'o', 'u', 'y', 'h']);
+        (starts_with_vowel && rest.len() >= 2).then_some(rest)
+    })
+}
+
+/// Longest term corrected for typos: longer than any French word ("anticonstitutionnellement"
+/// has 25 letters). The neighbourhood of a term of n characters holds n² strings of n
+/// characters: a 2,000-character "word" in a caller's message would take gigabytes.
+const MAX_CORRECTED_CHARS: usize = 40;
+
+/// The term itself and every string obtained by deleting one or two characters (two only for
+/// terms of 9 characters or more; none for terms longer than [`MAX_CORRECTED_CHARS`]).
+pub(crate) fn deletion_neighbourhood(term: &str) -> Vec<String> {
+    let chars: Vec<char> = term.chars().collect();
+    let mut out = vec![term.to_owned()];
+    if chars.len() > MAX_CORRECTED_CHARS {
+        return out;
+    }
+    let delete_one = |chars: &[char]| -> Vec<Vec<char>> {
+        (0..chars.len())
+            .map(|skip| {
+                chars
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != skip)
+                    .map(|(_, c)| *c)
+                    .collect()
+            })
+            .collect()
+    };
+    let once = delete_one(&chars);
+    if chars.len() >= 9 {
+        for shorter in &once {
+            out.extend(
+                delete_one(shorter)
+                    .into_iter()
+                    .map(|c| c.into_iter().collect::<String>()),
+            );
+        }
+    }
+    out.extend(once.into_iter().map(|c| c.into_iter().collect::<String>()));
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deletions_include_the_term() {
+        let neighbourhood = deletion_neighbourhood("abcd");
+        assert!(neighbourhood.contains(&"abcd".to_owned()));
+        assert!(neighbourhood.contains(&"acd".to_owned()));
+        assert_eq!(neighbourhood.len(), 5);
+    }
+
+    #[test]
+    fn a_glued_article_comes_off_before_a_vowel_only() {
+        assert_eq!(without_glued_elision("lacte"), Some("acte"));
+        assert_eq!(without_glued_elision("quelle"), Some("elle"));
+        assert_eq!(without_glued_elision("passeport"), None);
+    }
+
+    #[test]
+    fn a_transposition_is_one_slip() {
+        assert_eq!(strsim::osa_distance("passport", "passeport"), 1);
+        assert_eq!(strsim::osa_distance("ab", "ba"), 1);
+    }
+}
