@@ -66,7 +66,7 @@ async fn twiml_wire_details_and_the_sms_delivery_report() {
 }
 
 #[tokio::test]
-async fn a_transfer_dials_with_the_mairies_caller_id_and_asks_for_its_outcome() {
+async fn a_transfer_presents_the_callers_number_and_asks_for_its_outcome() {
     let h = Harness::start(SmsProvider::Twilio, open_hours()).await;
     let call = "CA0000000000000000000000000000a002";
     let from = "+33612345679";
@@ -77,8 +77,22 @@ async fn a_transfer_dials_with_the_mairies_caller_id_and_asks_for_its_outcome() 
     let twiml = response.text().await.unwrap();
     assert!(
         twiml.contains(&format!(
-            "<Dial callerId=\"+33130000000\" action=\"{PUBLIC_URL}/twilio/voice/dial\" method=\"POST\"><Number>+33130000000</Number></Dial>"
+            "<Dial callerId=\"{from}\" action=\"{PUBLIC_URL}/twilio/voice/dial\" method=\"POST\"><Number>+33130000000</Number></Dial>"
         )),
+        "the standard sees who calls: {twiml}"
+    );
+    // A withheld number: the standard sees the commune's line the caller dialled.
+    let withheld = h
+        .ring_and_ask(
+            "CA0000000000000000000000000000a003",
+            "anonymous",
+            "je voudrais parler à un agent",
+        )
+        .await;
+    assert_eq!(decision(&withheld)["action"], "transfer");
+    let twiml = withheld.text().await.unwrap();
+    assert!(
+        twiml.contains(&format!("<Dial callerId=\"{MAIRIE}\"")),
         "{twiml}"
     );
     // An unknown DialCallStatus is a clear 400, and changes nothing.

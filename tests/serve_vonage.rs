@@ -74,7 +74,9 @@ async fn ncco_wire_details_from_answer_to_transfer() {
         connect["endpoint"][0],
         json!({"type": "phone", "number": "33130000000"})
     );
-    assert_eq!(connect["from"], "33130000000");
+    // The standard sees the commune's Vonage line the caller dialled: Vonage presents only its
+    // own numbers (the standard's number would show as unknown).
+    assert_eq!(connect["from"], MAIRIE_DIGITS);
     // The dial's events come to us synchronously, naming the commune and the caller's call.
     assert_eq!(
         connect["eventUrl"],

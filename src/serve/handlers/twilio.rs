@@ -126,13 +126,14 @@ impl VoiceProvider for Twilio {
 
     fn render(
         state: &AppState,
-        commune: &CommuneRuntime,
-        _turn: &VoiceTurn,
+        _commune: &CommuneRuntime,
+        turn: &VoiceTurn,
         outcome: &Outcome,
     ) -> Response {
+        let caller_id = super::voice::presented_number(turn, true);
         xml(twiml::render_voice(
             &outcome.reply,
-            &voice_options(state, commune, outcome.seq + 1),
+            &voice_options(state, outcome.seq + 1, caller_id),
         ))
     }
 
@@ -149,13 +150,13 @@ impl VoiceProvider for Twilio {
     }
 }
 
-fn voice_options(state: &AppState, commune: &CommuneRuntime, next_seq: u32) -> VoiceOptions {
-    let knowledge = commune.knowledge.load_full();
+/// `caller_id`: who the standard sees calling on a transfer ([`super::voice::presented_number`]).
+fn voice_options(state: &AppState, next_seq: u32, caller_id: Option<String>) -> VoiceOptions {
     VoiceOptions {
         language: state.settings.voice.language.clone(),
         voice: state.settings.voice.twilio_voice.clone(),
         turn_url: state.public_url(&format!("/twilio/voice/turn?seq={next_seq}")),
-        caller_id: Some(knowledge.commune().transfer_number.clone()).filter(|n| !n.is_empty()),
+        caller_id,
         dial_url: Some(state.public_url("/twilio/voice/dial")),
         hints: Vec::new(),
     }
@@ -195,7 +196,7 @@ pub async fn dial(
             AfterDial::Nothing => twiml::render_empty(),
             AfterDial::HangUp => twiml::render_hang_up(),
             AfterDial::SayAndHangUp(text) => {
-                twiml::render_say_and_hang_up(text, &voice_options(&state, &commune, 1))
+                twiml::render_say_and_hang_up(text, &voice_options(&state, 1, None))
             }
         }))
     };

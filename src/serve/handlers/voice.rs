@@ -65,6 +65,19 @@ pub struct VoiceTurn {
     pub seq: Option<u32>,
 }
 
+/// The number the standard sees calling when the robot transfers a call, the same rule for
+/// every provider: the caller's own number where the provider may present it (`caller_allowed`:
+/// Twilio accepts the calling number as `callerId`), so the standardiste knows who is on the
+/// line and can call back; else, or when the caller's number is withheld, the number the caller
+/// dialled — the commune's own line at the provider, the one caller ID every provider accepts
+/// (Vonage presents only its own numbers). `None` when neither is a phone number.
+pub fn presented_number(turn: &VoiceTurn, caller_allowed: bool) -> Option<String> {
+    caller_allowed
+        .then(|| guichet_agent::e164(&turn.inbound.from))
+        .flatten()
+        .or_else(|| guichet_agent::e164(&turn.to))
+}
+
 /// What the voice handler needs of a provider.
 pub trait VoiceProvider: Send + Sync + 'static {
     /// Its configuration entry, and its name in metrics and logs.

@@ -109,7 +109,13 @@ impl VoiceProvider for Vonage {
         let body = ncco::render(
             &outcome.reply,
             &turn.call_id,
-            &ncco_options(state, commune, &turn.call_id, outcome.seq + 1),
+            &ncco_options(
+                state,
+                commune,
+                &turn.call_id,
+                outcome.seq + 1,
+                super::voice::presented_number(turn, false),
+            ),
         );
         let mut response = Json(body).into_response();
         response.headers_mut().insert(
@@ -133,8 +139,8 @@ fn ncco_options(
     commune: &CommuneRuntime,
     call_uuid: &str,
     next_seq: u32,
+    caller_id: Option<String>,
 ) -> NccoOptions {
-    let knowledge = commune.knowledge.load_full();
     NccoOptions {
         language: state.settings.voice.language.clone(),
         style: state.settings.voice.vonage_style,
@@ -142,7 +148,8 @@ fn ncco_options(
             "/vonage/input?tenant={}&seq={next_seq}",
             commune.id
         )),
-        caller_id: Some(knowledge.commune().transfer_number.clone()).filter(|n| !n.is_empty()),
+        // Who the standard sees calling: Vonage presents only its own numbers.
+        caller_id,
         // Vonage's call ids are UUIDs: one that is not URL-safe gets no dial report.
         dial_url: call_uuid
             .chars()
