@@ -5,6 +5,7 @@
 mod support;
 
 use guichet::serve::config::SmsProvider;
+use guichet_connectors::twilio::signature;
 use guichet_store::{OutboxState, Store};
 use support::*;
 
@@ -77,9 +78,65 @@ async fn a_transfer_presents_the_callers_number_and_asks_for_its_outcome() {
     let twiml = response.text().await.unwrap();
     assert!(
         twiml.contains(&format!(
-            "<Dial callerId=\"{from}\" action=\"{PUBLIC_URL}/twilio/voice/dial\" method=\"POST\"><Number>+33130000000</Number></Dial>"
+            "<Dial callerId=\"{from}\" action=\"{PUBLIC_URL}/twilio/voice/dial\" method=\"POST\"><Number url=\"{PUBLIC_URL}/twilio/voice/whisper?tenant=villebourg&amp;ticket="
         )),
-        "the standard sees who calls: {twiml}"
+        "the standard sees who calls and hears why: {twiml}"
+    );
+    assert!(
+        twiml.contains("\" method=\"POST\">+33130000000</Number></Dial>"),
+        "{twiml}"
+    );
+
+    // The standard picks up: it hears the request and the ticket's number before the bridge.
+    let ticket = h.tickets().await.remove(0);
+    let whisper_path = format!(
+        "/twilio/voice/whisper?tenant=villebourg&ticket={}",
+        ticket.id
+    );
+    // Twilio's request for the standard's leg: `To` is the standard, not the commune's line.
+    let leg = twilio_call(
+        "CA0000000000000000000000000000b002",
+        MAIRIE,
+        "+33130000000",
+        "in-progress",
+    );
+    let heard = h.twilio(&whisper_path, &leg).await;
+    assert_eq!(heard.status(), 200);
+    let heard = heard.text().await.unwrap();
+    assert!(
+        heard.contains(&format!("Ticket numéro {}", ticket.id)),
+        "{heard}"
+    );
+    assert!(heard.contains("Demande :"), "{heard}");
+    assert!(
+        !heard.contains("<Hangup/>"),
+        "a whisper must not end the call: {heard}"
+    );
+    // Unsigned, or signed for another URL: refused, nothing said.
+    let forged = h.twilio_with_signature(&whisper_path, &leg, None).await;
+    assert_eq!(forged.status(), 403);
+    let other = format!(
+        "/twilio/voice/whisper?tenant=villebourg&ticket={}",
+        ticket.id + 1
+    );
+    let signed_for_other = signature::sign(&h.token(), &format!("{PUBLIC_URL}{other}"), &leg);
+    let replayed = h
+        .twilio_with_signature(&whisper_path, &leg, Some(&signed_for_other))
+        .await;
+    assert_eq!(replayed.status(), 403);
+    // A ticket of no one (or another commune's) is not read out.
+    let unknown = h
+        .twilio(
+            "/twilio/voice/whisper?tenant=villebourg&ticket=999999",
+            &leg,
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        unknown.contains("La demande est dans la console"),
+        "{unknown}"
     );
     // A withheld number: the standard sees the commune's line the caller dialled.
     let withheld = h

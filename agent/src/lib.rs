@@ -66,6 +66,7 @@ pub mod speech;
 pub mod tickets;
 mod turn;
 pub mod types;
+mod whisper;
 
 pub use answer::{HUMAN_OFFER, OUTSIDE_PUBLIC_SERVICE};
 pub use apology::technical_problem;
@@ -76,3 +77,4 @@ pub use policy::{Policy, Verdict};
 pub use session::{Exchange, HISTORY_LEN, Pending, Session};
 pub use turn::ANYTHING_ELSE;
 pub use types::*;
+pub use whisper::whisper_to_standard;

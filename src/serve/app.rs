@@ -28,6 +28,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             .route("/twilio/voice", post(voice::start::<Twilio>))
             .route("/twilio/voice/turn", post(voice::turn::<Twilio>))
             .route("/twilio/voice/dial", post(twilio::dial))
+            .route("/twilio/voice/whisper", post(twilio::whisper))
             .route("/twilio/sms", post(twilio::sms))
             .route("/twilio/status", post(twilio::status));
     }

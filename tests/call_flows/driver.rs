@@ -115,9 +115,10 @@ fn heard_twiml(status: u16, decision: Option<Value>, twiml: &str) -> (Heard, Str
         })
         .collect();
     let dials = twiml
-        .split("<Number>")
+        .split("<Number")
         .nth(1)
-        .and_then(|rest| rest.split("</Number>").next())
+        .and_then(|rest| rest.split_once('>'))
+        .and_then(|(_, rest)| rest.split("</Number>").next())
         .map(str::to_string);
     let gathers = twiml.contains("<Gather");
     let next = attribute(twiml, "<Gather", "action").unwrap_or_default();

@@ -12,8 +12,11 @@ pub struct VoiceOptions {
     pub voice: Option<String>,
     /// Full public URL of `/twilio/voice/turn` (the `<Gather action>`).
     pub turn_url: String,
-    /// Caller id shown on transfers (the mairie's number).
+    /// Caller id shown on transfers.
     pub caller_id: Option<String>,
+    /// Full public URL of the whisper played to the standard when it picks up, before the
+    /// caller is connected (`<Number url>`): who is calling and why.
+    pub whisper_url: Option<String>,
     /// Full public URL told how a transfer's dial ended (the `<Dial action>`); without it,
     /// Twilio goes on with the TwiML after `<Dial>` (nothing: the call ends).
     pub dial_url: Option<String>,
@@ -28,6 +31,7 @@ impl VoiceOptions {
             voice: None,
             turn_url: turn_url.into(),
             caller_id: None,
+            whisper_url: None,
             dial_url: None,
             hints: Vec::new(),
         }
@@ -134,7 +138,13 @@ pub fn render_voice(reply: &Reply, options: &VoiceOptions) -> String {
                     out.push_str(&escape(dial_url.as_str()));
                     out.push_str("\" method=\"POST\"");
                 }
-                out.push_str("><Number>");
+                out.push_str("><Number");
+                if let Some(whisper_url) = &options.whisper_url {
+                    out.push_str(" url=\"");
+                    out.push_str(&escape(whisper_url.as_str()));
+                    out.push_str("\" method=\"POST\"");
+                }
+                out.push('>');
                 out.push_str(&escape(number.as_str()));
                 out.push_str("</Number></Dial>");
             }
@@ -156,6 +166,15 @@ pub fn render_say_and_hang_up(text: &str, options: &VoiceOptions) -> String {
     let mut out = String::from(HEADER);
     push_say(&mut out, text, options);
     out.push_str("<Hangup/>");
+    out.push_str(FOOTER);
+    out
+}
+
+/// What the standard hears when it picks up a transfer, before the caller is connected: the
+/// text only (the call goes on to the bridge when the whisper's TwiML ends).
+pub fn render_whisper(text: &str, options: &VoiceOptions) -> String {
+    let mut out = String::from(HEADER);
+    push_say(&mut out, text, options);
     out.push_str(FOOTER);
     out
 }

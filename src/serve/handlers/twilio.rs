@@ -41,9 +41,17 @@ fn check(
     body: &[u8],
 ) -> Result<(Form, Option<Arc<CommuneRuntime>>), ServeError> {
     let form = Form::parse(body)?;
+    // The number called names the commune; a request of a call leg we placed (the whisper to
+    // the standard, whose `To` is the standard) names it in our own URL.
     let commune = form
         .optional("To")
         .and_then(|to| state.commune_for_number(to))
+        .or_else(|| {
+            let webhook = Webhook { uri, headers, body };
+            webhook
+                .query("tenant")
+                .and_then(|tenant| state.communes.get(tenant))
+        })
         .cloned();
     let token = match &commune {
         Some(commune) => commune.twilio_auth_token.as_ref(),
@@ -126,15 +134,21 @@ impl VoiceProvider for Twilio {
 
     fn render(
         state: &AppState,
-        _commune: &CommuneRuntime,
+        commune: &CommuneRuntime,
         turn: &VoiceTurn,
         outcome: &Outcome,
     ) -> Response {
-        let caller_id = super::voice::presented_number(turn, true);
-        xml(twiml::render_voice(
-            &outcome.reply,
-            &voice_options(state, outcome.seq + 1, caller_id),
-        ))
+        let mut options = voice_options(state, outcome.seq + 1);
+        if outcome.ended() {
+            options.caller_id = super::voice::presented_number(turn, true);
+            options.whisper_url = outcome.tickets.first().map(|ticket| {
+                state.public_url(&format!(
+                    "/twilio/voice/whisper?tenant={}&ticket={ticket}",
+                    commune.id
+                ))
+            });
+        }
+        xml(twiml::render_voice(&outcome.reply, &options))
     }
 
     fn unknown_number(state: &AppState) -> Response {
@@ -150,13 +164,13 @@ impl VoiceProvider for Twilio {
     }
 }
 
-/// `caller_id`: who the standard sees calling on a transfer ([`super::voice::presented_number`]).
-fn voice_options(state: &AppState, next_seq: u32, caller_id: Option<String>) -> VoiceOptions {
+fn voice_options(state: &AppState, next_seq: u32) -> VoiceOptions {
     VoiceOptions {
         language: state.settings.voice.language.clone(),
         voice: state.settings.voice.twilio_voice.clone(),
         turn_url: state.public_url(&format!("/twilio/voice/turn?seq={next_seq}")),
-        caller_id,
+        caller_id: None,
+        whisper_url: None,
         dial_url: Some(state.public_url("/twilio/voice/dial")),
         hints: Vec::new(),
     }
@@ -196,9 +210,46 @@ pub async fn dial(
             AfterDial::Nothing => twiml::render_empty(),
             AfterDial::HangUp => twiml::render_hang_up(),
             AfterDial::SayAndHangUp(text) => {
-                twiml::render_say_and_hang_up(text, &voice_options(&state, 1, None))
+                twiml::render_say_and_hang_up(text, &voice_options(&state, 1))
             }
         }))
+    };
+    result.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `/twilio/voice/whisper`: what the standard hears when it picks up a transfer, before the
+/// caller is connected (the `<Number url>` of the dial): the request and the ticket's number,
+/// so that no transfer is blind. Signed like every Twilio webhook; the ticket is looked up in
+/// the commune our own URL names, and an unknown one still gets the announcement.
+pub async fn whisper(
+    State(state): AppRef,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let result = async {
+        let (_, commune) = authenticate(&state, &uri, &headers, &body)?;
+        let Some(commune) = commune else {
+            return Err(ServeError::BadRequest("whisper without a commune".into()));
+        };
+        let webhook = Webhook {
+            uri: &uri,
+            headers: &headers,
+            body: &body,
+        };
+        let ticket = match webhook
+            .query("ticket")
+            .and_then(|id| id.parse::<i64>().ok())
+        {
+            Some(id) => {
+                let scope = [commune.id.clone()];
+                state.store.get_ticket(id, &scope).await?
+            }
+            None => None,
+        };
+        let text =
+            guichet_agent::whisper_to_standard(ticket.as_ref().map(|t| (t.id, t.topic.as_str())));
+        Ok::<_, ServeError>(xml(twiml::render_whisper(&text, &voice_options(&state, 1))))
     };
     result.await.unwrap_or_else(IntoResponse::into_response)
 }
