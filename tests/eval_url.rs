@@ -15,7 +15,7 @@ use guichet_agent::{Action, Channel};
 use guichet_connectors::jambonz::BasicCredentials;
 use guichet_eval::gates::Gates;
 use guichet_eval::http::{HttpOptions, WebhookProvider, parse_base_url};
-use guichet_eval::{Options, Outcome, evaluate};
+use guichet_eval::{Evaluation, Options, evaluate};
 use guichet_knowledge::{Knowledge, ScheduleQuery};
 use guichet_store::Store;
 use support::*;
@@ -71,7 +71,7 @@ fn kinds(actions: Option<&[Action]>) -> Vec<std::mem::Discriminant<Action>> {
         .collect()
 }
 
-async fn run(options: Options) -> Outcome {
+async fn run(options: Options) -> Evaluation {
     tokio::task::spawn_blocking(move || evaluate(&options))
         .await
         .unwrap()

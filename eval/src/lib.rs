@@ -21,6 +21,6 @@ pub mod score;
 
 pub use dialogue::{CallerTurn, Dialogue, Expect, LoadError, LoadErrors, OneOrMany, Split};
 pub use metrics::{Figures, Metrics, Ratio};
-pub use replay::{Bot, CallInfo, DialogueRun, Observed, ReplayError, TurnRecord, replay_all};
+pub use replay::{Bot, CallInfo, DialogueRun, Observed, ReplayError, ReplayedTurn, replay_all};
 pub use report::Report;
-pub use run::{EvalError, FileFormat, Options, Outcome, evaluate, write_reports};
+pub use run::{EvalError, Evaluation, FileFormat, Options, evaluate, write_reports};

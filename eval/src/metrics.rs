@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::false_answers::{
     GroupMetrics, breakdown, expects_out_of_scope, handled_right, is_false_answer,
 };
-use crate::replay::{DialogueRun, TurnRecord};
+use crate::replay::{DialogueRun, ReplayedTurn};
 use crate::score::{fiche_right, sent_sms};
 
 /// `count` out of `total`, with the rate when `total` is not zero.
@@ -295,7 +295,7 @@ pub fn compute(runs: &[DialogueRun], folder_fiches: &BTreeSet<String>) -> Figure
     }
 }
 
-fn decision(turn: &TurnRecord) -> Option<&Decision> {
+fn decision(turn: &ReplayedTurn) -> Option<&Decision> {
     turn.got.as_ref().and_then(|got| got.decision.as_ref())
 }
 

@@ -57,7 +57,7 @@ pub trait Bot {
 
 /// One caller turn as replayed: what was said, expected, got, and how long it took.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TurnRecord {
+pub struct ReplayedTurn {
     /// 1-based, as counted in messages ("tour 2").
     pub number: usize,
     pub caller: String,
@@ -90,7 +90,7 @@ pub struct DialogueRun {
     pub start: Option<Observed>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_error: Option<String>,
-    pub turns: Vec<TurnRecord>,
+    pub turns: Vec<ReplayedTurn>,
     /// Number of scored turns that were wrong (or not replayed).
     pub failed_turns: usize,
     pub scored_turns: usize,
@@ -99,7 +99,7 @@ pub struct DialogueRun {
 }
 
 impl DialogueRun {
-    pub fn failing(&self) -> impl Iterator<Item = &TurnRecord> {
+    pub fn failing(&self) -> impl Iterator<Item = &ReplayedTurn> {
         self.turns
             .iter()
             .filter(|turn| turn.verdict.scored && !turn.verdict.right)
@@ -173,7 +173,7 @@ pub fn replay<B: Bot>(bot: &B, dialogue: &Dialogue, index: usize) -> DialogueRun
             }
         };
         let verdict = score_turn(turn.expect.as_ref(), got.as_ref(), error.as_deref());
-        run.turns.push(TurnRecord {
+        run.turns.push(ReplayedTurn {
             number: position + 1,
             caller: turn.caller.clone(),
             dtmf: turn.dtmf.clone(),

@@ -61,7 +61,7 @@ pub struct Options {
 
 /// The result of a run and the verdicts on it.
 #[derive(Debug)]
-pub struct Outcome {
+pub struct Evaluation {
     pub report: Report,
     /// Dialogues left out (e.g. chat dialogues over the Twilio webhook), with why.
     pub skipped: Vec<String>,
@@ -70,14 +70,14 @@ pub struct Outcome {
     pub comparison: Option<Comparison>,
 }
 
-impl Outcome {
+impl Evaluation {
     /// No gate breached and no regression against the baseline.
     pub fn passed(&self) -> bool {
         self.breaches.is_empty() && !self.comparison.as_ref().is_some_and(Comparison::regressed)
     }
 }
 
-pub fn evaluate(options: &Options) -> Result<Outcome, EvalError> {
+pub fn evaluate(options: &Options) -> Result<Evaluation, EvalError> {
     let knowledge = Knowledge::load(&options.commune).map_err(|error| EvalError::Knowledge {
         dir: options.commune.clone(),
         message: error.to_string(),
@@ -152,7 +152,7 @@ pub fn evaluate(options: &Options) -> Result<Outcome, EvalError> {
     let report = Report::new(&knowledge.commune().name, &mode, runs, &folder_fiches);
     let breaches = options.gates.breaches(&report.figures.metrics);
     let comparison = baseline.map(|baseline| baseline::compare(&baseline, &report));
-    Ok(Outcome {
+    Ok(Evaluation {
         report,
         skipped,
         breaches,

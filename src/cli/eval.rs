@@ -14,7 +14,7 @@ use anyhow::Context;
 use guichet_eval::gates::Gates;
 use guichet_eval::http::{HttpOptions, WebhookProvider};
 use guichet_eval::report::table;
-use guichet_eval::{FileFormat, Options, Outcome, Report};
+use guichet_eval::{Evaluation, FileFormat, Options, Report};
 use guichet_store::{NewEvalRun, Store};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -272,7 +272,7 @@ fn file_format(format: Format) -> Option<FileFormat> {
 }
 
 /// The table, then what was skipped, the baseline comparison and the gate verdicts.
-fn summary(outcome: &Outcome, gates_given: bool) -> String {
+fn summary(outcome: &Evaluation, gates_given: bool) -> String {
     let mut out = table::render(&outcome.report, table::Limits::default());
     if !outcome.skipped.is_empty() {
         out.push_str(&format!(

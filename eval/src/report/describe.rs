@@ -1,7 +1,7 @@
 //! One-line French descriptions of what a turn expected and what it got, shared by the reports.
 
 use crate::dialogue::{Expect, action_name};
-use crate::replay::TurnRecord;
+use crate::replay::ReplayedTurn;
 use crate::score::{sent_sms, ticket_name, tickets};
 
 /// "action answer, fiche passeport-renouvellement, sms oui".
@@ -36,7 +36,7 @@ pub fn expected(expect: &Expect) -> String {
 }
 
 /// "action clarify, fiche passeport (confiance 0,62, marge 0,10, règle clarify_fiche), sms non".
-pub fn got(turn: &TurnRecord) -> String {
+pub fn got(turn: &ReplayedTurn) -> String {
     let Some(observed) = &turn.got else {
         return format!("erreur : {}", turn.error.as_deref().unwrap_or("non rejoué"));
     };
@@ -72,7 +72,7 @@ pub fn got(turn: &TurnRecord) -> String {
 }
 
 /// What the robot said, in one line.
-pub fn said(turn: &TurnRecord) -> String {
+pub fn said(turn: &ReplayedTurn) -> String {
     turn.got
         .as_ref()
         .map(|observed| observed.say.join(" "))

@@ -14,5 +14,5 @@ mod record;
 
 pub use envelope::{Envelope, LastReply};
 pub use log::{active_conversation_for_caller, close, load_envelope};
-pub use pipeline::{Outcome, Step, handle};
+pub use pipeline::{Step, TurnOutcome, handle};
 pub use record::caller_pseudonym;

@@ -50,7 +50,7 @@ pub struct Step {
     pub keep_caller: bool,
 }
 
-pub struct Outcome {
+pub struct TurnOutcome {
     pub reply: Reply,
     pub seq: u32,
     /// True when this is the stored answer to a retried webhook.
@@ -60,7 +60,7 @@ pub struct Outcome {
     pub tickets: Vec<i64>,
 }
 
-impl Outcome {
+impl TurnOutcome {
     pub fn ended(&self) -> bool {
         self.reply
             .actions
@@ -106,7 +106,7 @@ pub fn handle<'a>(
     inbound: &'a Inbound,
     start: bool,
     step: Step,
-) -> Pin<Box<dyn Future<Output = Result<Outcome, ServeError>> + Send + 'a>> {
+) -> Pin<Box<dyn Future<Output = Result<TurnOutcome, ServeError>> + Send + 'a>> {
     Box::pin(handle_turn(state, commune, inbound, start, step))
 }
 
@@ -116,7 +116,7 @@ async fn handle_turn(
     inbound: &Inbound,
     start: bool,
     step: Step,
-) -> Result<Outcome, ServeError> {
+) -> Result<TurnOutcome, ServeError> {
     let started = Instant::now();
     let now = step.now.unwrap_or_else(|| state.now());
     let knowledge = commune.knowledge.load_full();
@@ -249,7 +249,7 @@ async fn handle_turn(
                 if inbound.channel == guichet_agent::Channel::Voice {
                     let reply =
                         guichet_agent::technical_problem(&knowledge, &reply.trace.understood);
-                    return Ok(Outcome {
+                    return Ok(TurnOutcome {
                         reply,
                         seq,
                         replayed: false,
@@ -289,7 +289,7 @@ async fn handle_turn(
             elapsed_us = started.elapsed().as_micros() as u64,
             "turn"
         );
-        return Ok(Outcome {
+        return Ok(TurnOutcome {
             reply,
             seq,
             replayed,
@@ -314,7 +314,7 @@ async fn replay(
     envelope: &Envelope,
     start: bool,
     step: &Step,
-) -> Result<Option<Outcome>, ServeError> {
+) -> Result<Option<TurnOutcome>, ServeError> {
     let wanted = if start {
         Some(0)
     } else if let (Some(id), Some(last)) = (&step.message_id, &envelope.last)
@@ -328,7 +328,7 @@ async fn replay(
         return Ok(None);
     };
     let outcome = |reply| {
-        Some(Outcome {
+        Some(TurnOutcome {
             reply,
             seq: wanted,
             replayed: true,
@@ -359,7 +359,7 @@ async fn stored_outcome(
     commune: &CommuneRuntime,
     inbound: &Inbound,
     turn: &Turn,
-) -> Result<Option<Outcome>, ServeError> {
+) -> Result<Option<TurnOutcome>, ServeError> {
     let turns = log::turns(state, &commune.id, &inbound.conversation_id).await?;
     let stored = match &turn.message_id {
         Some(id) => turns
@@ -369,7 +369,7 @@ async fn stored_outcome(
     };
     Ok(stored
         .and_then(|stored| restore(commune, inbound, stored, false))
-        .map(|(reply, seq)| Outcome {
+        .map(|(reply, seq)| TurnOutcome {
             reply,
             seq,
             replayed: true,

@@ -42,7 +42,11 @@ fn require_json(headers: &HeaderMap) -> Result<(), ServeError> {
     }
 }
 
-fn respond(status: StatusCode, outcome: &conversation::Outcome, conversation_id: &str) -> Response {
+fn respond(
+    status: StatusCode,
+    outcome: &conversation::TurnOutcome,
+    conversation_id: &str,
+) -> Response {
     let body = api::render(&outcome.reply, conversation_id, outcome.seq);
     let mut response = (status, Json(body)).into_response();
     response.headers_mut().insert(

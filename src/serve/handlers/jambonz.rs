@@ -22,7 +22,7 @@ use guichet_store::DialOutcome;
 use super::voice::{self, Hook, VoiceProvider, VoiceTurn, Webhook, commune_for, count_rejected};
 use super::{UNKNOWN_NUMBER_MESSAGE, requested_now, with_trace_headers};
 use crate::serve::config::Provider;
-use crate::serve::conversation::{self, Outcome, Step};
+use crate::serve::conversation::{self, Step, TurnOutcome};
 use crate::serve::error::ServeError;
 use crate::serve::state::{AppState, CommuneRuntime};
 use crate::serve::transfer::{self, AfterDial, DialReport};
@@ -116,7 +116,7 @@ impl VoiceProvider for Jambonz {
         state: &AppState,
         commune: &CommuneRuntime,
         _turn: &VoiceTurn,
-        outcome: &Outcome,
+        outcome: &TurnOutcome,
     ) -> Response {
         let options = verb_options(
             state,

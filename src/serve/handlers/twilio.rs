@@ -19,7 +19,7 @@ use guichet_store::{DeliveryStatus, DialOutcome, Store, mask_number};
 use super::voice::{Hook, VoiceProvider, VoiceTurn, Webhook, count_rejected};
 use super::{UNKNOWN_NUMBER_MESSAGE, requested_now, with_trace_headers};
 use crate::serve::config::Provider;
-use crate::serve::conversation::{self, Outcome, Step};
+use crate::serve::conversation::{self, Step, TurnOutcome};
 use crate::serve::error::ServeError;
 use crate::serve::metrics::SmsFailure;
 use crate::serve::state::{AppState, CommuneRuntime};
@@ -136,7 +136,7 @@ impl VoiceProvider for Twilio {
         state: &AppState,
         commune: &CommuneRuntime,
         turn: &VoiceTurn,
-        outcome: &Outcome,
+        outcome: &TurnOutcome,
     ) -> Response {
         let mut options = voice_options(state, outcome.seq + 1);
         if outcome.ended() {

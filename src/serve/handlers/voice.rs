@@ -20,7 +20,7 @@ use guichet_store::mask_number;
 
 use super::{requested_now, with_trace_headers};
 use crate::serve::config::Provider;
-use crate::serve::conversation::{self, Outcome, Step};
+use crate::serve::conversation::{self, Step, TurnOutcome};
 use crate::serve::error::ServeError;
 use crate::serve::state::{AppState, CommuneRuntime};
 
@@ -95,7 +95,7 @@ pub trait VoiceProvider: Send + Sync + 'static {
         state: &AppState,
         commune: &CommuneRuntime,
         turn: &VoiceTurn,
-        outcome: &Outcome,
+        outcome: &TurnOutcome,
     ) -> Response;
 
     /// The answer to a call to a number of no commune: a polite refusal, then hang up.

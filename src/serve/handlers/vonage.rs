@@ -18,7 +18,7 @@ use guichet_store::{DeliveryStatus, DialOutcome, Store, mask_number};
 use super::voice::{Hook, VoiceProvider, VoiceTurn, Webhook, count_rejected};
 use super::{DECISION_HEADER, UNKNOWN_NUMBER_MESSAGE, header_value, requested_now};
 use crate::serve::config::Provider;
-use crate::serve::conversation::{self, Outcome, Step};
+use crate::serve::conversation::{self, Step, TurnOutcome};
 use crate::serve::error::ServeError;
 use crate::serve::metrics::SmsFailure;
 use crate::serve::state::{AppState, CommuneRuntime};
@@ -104,7 +104,7 @@ impl VoiceProvider for Vonage {
         state: &AppState,
         commune: &CommuneRuntime,
         turn: &VoiceTurn,
-        outcome: &Outcome,
+        outcome: &TurnOutcome,
     ) -> Response {
         let body = ncco::render(
             &outcome.reply,
