@@ -70,10 +70,38 @@ async fn ncco_wire_details_from_answer_to_transfer() {
         .iter()
         .find(|a| a["action"] == "connect")
         .expect("connect action");
+    let ticket = h.tickets().await.remove(0);
+    let whisper = format!("/vonage/whisper?tenant=villebourg&ticket={}", ticket.id);
     assert_eq!(
         connect["endpoint"][0],
-        json!({"type": "phone", "number": "33130000000"})
+        json!({"type": "phone", "number": "33130000000", "onAnswer": {"url": format!("{PUBLIC_URL}{whisper}")}})
     );
+    // The standard picks up: before the bridge it hears the request and the ticket's number.
+    let signed =
+        |at| guichet_connectors::vonage::signature::sign(VONAGE_SIGNATURE_SECRET, b"", at, "w");
+    let heard = h
+        .http
+        .get(format!("{}{whisper}", h.base))
+        .header("Authorization", signed(chrono::Utc::now().timestamp()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(heard.status(), 200);
+    let heard: serde_json::Value = heard.json().await.unwrap();
+    assert_eq!(heard[0]["action"], "talk");
+    let text = heard[0]["text"].as_str().unwrap();
+    assert!(
+        text.contains(&format!("Ticket numéro {}", ticket.id)),
+        "{text}"
+    );
+    // Unsigned: refused, nothing read out.
+    let unsigned = h
+        .http
+        .get(format!("{}{whisper}", h.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status(), 403);
     // The standard sees the commune's Vonage line the caller dialled: Vonage presents only its
     // own numbers (the standard's number would show as unknown).
     assert_eq!(connect["from"], MAIRIE_DIGITS);

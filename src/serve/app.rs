@@ -40,6 +40,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             )
             .route("/vonage/event", post(vonage::event))
             .route("/vonage/dial", post(vonage::dial))
+            .route(
+                "/vonage/whisper",
+                get(vonage::whisper).post(vonage::whisper),
+            )
             .route("/vonage/input", post(voice::turn::<Vonage>))
             .route("/vonage/sms", post(vonage::sms))
             .route("/vonage/status", post(vonage::status));

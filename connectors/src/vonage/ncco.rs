@@ -14,8 +14,11 @@ pub struct NccoOptions {
     pub style: Option<u32>,
     /// Full public URL of `/vonage/input`.
     pub input_url: String,
-    /// The mairie's number shown on transfers (E.164 or digits).
+    /// The number shown on transfers (E.164 or digits): one of the account's Vonage numbers.
     pub caller_id: Option<String>,
+    /// Full public URL of the NCCO played to the standard when it picks up, before the caller
+    /// is connected (the phone endpoint's `onAnswer`): who is calling and why.
+    pub whisper_url: Option<String>,
     /// Full public URL told how a transfer's dial goes (the `connect` action's synchronous
     /// `eventUrl`: its answer to a failed dial replaces the rest of the NCCO).
     pub dial_url: Option<String>,
@@ -30,6 +33,7 @@ impl NccoOptions {
             style: None,
             input_url: input_url.into(),
             caller_id: None,
+            whisper_url: None,
             dial_url: None,
             hints: Vec::new(),
         }
@@ -124,7 +128,14 @@ pub fn render(reply: &Reply, call_uuid: &str, options: &NccoOptions) -> Value {
                 from: options.caller_id.as_deref().map(to_digits),
                 event_url: options.dial_url.as_deref().map(|url| [url]),
                 event_type: options.dial_url.as_ref().map(|_| "synchronous"),
-                endpoint: [json!({ "type": "phone", "number": to_digits(number) })],
+                endpoint: [match &options.whisper_url {
+                    Some(url) => json!({
+                        "type": "phone",
+                        "number": to_digits(number),
+                        "onAnswer": { "url": url },
+                    }),
+                    None => json!({ "type": "phone", "number": to_digits(number) }),
+                }],
             });
         }
     }

@@ -106,17 +106,20 @@ impl VoiceProvider for Vonage {
         turn: &VoiceTurn,
         outcome: &TurnOutcome,
     ) -> Response {
-        let body = ncco::render(
-            &outcome.reply,
+        let mut options = ncco_options(
+            state,
+            commune,
             &turn.call_id,
-            &ncco_options(
-                state,
-                commune,
-                &turn.call_id,
-                outcome.seq + 1,
-                super::voice::presented_number(turn, false),
-            ),
+            outcome.seq + 1,
+            super::voice::presented_number(turn, false),
         );
+        options.whisper_url = outcome.tickets.first().map(|ticket| {
+            state.public_url(&format!(
+                "/vonage/whisper?tenant={}&ticket={ticket}",
+                commune.id
+            ))
+        });
+        let body = ncco::render(&outcome.reply, &turn.call_id, &options);
         let mut response = Json(body).into_response();
         response.headers_mut().insert(
             DECISION_HEADER,
@@ -150,6 +153,7 @@ fn ncco_options(
         )),
         // Who the standard sees calling: Vonage presents only its own numbers.
         caller_id,
+        whisper_url: None,
         // Vonage's call ids are UUIDs: one that is not URL-safe gets no dial report.
         dial_url: call_uuid
             .chars()
@@ -180,6 +184,52 @@ fn dial_report(status: Option<&str>) -> DialReport {
 /// answered by [`transfer::dial_ended`]. The events are about the dialled leg: our URL names
 /// the commune and the caller's call. A dial nobody took is answered with the NCCO that
 /// replaces the rest of the call's.
+/// `/vonage/whisper`: the NCCO the standard hears when it picks up a transfer, before the
+/// caller is connected (the phone endpoint's `onAnswer`): the request and the ticket's number,
+/// so that no transfer is blind. Signed like every Vonage webhook; the ticket is looked up in
+/// the commune our own URL names, and an unknown one still gets the announcement.
+pub async fn whisper(
+    State(state): AppRef,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let result = async {
+        authenticate(&state, &headers, &body)?;
+        let webhook = Webhook {
+            uri: &uri,
+            headers: &headers,
+            body: &body,
+        };
+        let Some(commune) = webhook
+            .query("tenant")
+            .and_then(|tenant| state.communes.get(tenant))
+            .cloned()
+        else {
+            return Err(ServeError::BadRequest("whisper without a commune".into()));
+        };
+        super::voice::reached(&state, Provider::Vonage, &commune)?;
+        let ticket = match webhook
+            .query("ticket")
+            .and_then(|id| id.parse::<i64>().ok())
+        {
+            Some(id) => {
+                let scope = [commune.id.clone()];
+                state.store.get_ticket(id, &scope).await?
+            }
+            None => None,
+        };
+        let text = guichet_agent::whisper_to_standard(
+            ticket
+                .as_ref()
+                .map(|ticket| (ticket.id, ticket.topic.as_str())),
+        );
+        let options = ncco_options(&state, &commune, "", 1, None);
+        Ok::<_, ServeError>(Json(ncco::render_say(&text, &options)).into_response())
+    };
+    result.await.unwrap_or_else(IntoResponse::into_response)
+}
+
 pub async fn dial(
     State(state): AppRef,
     OriginalUri(uri): OriginalUri,
