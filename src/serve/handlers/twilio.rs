@@ -237,18 +237,7 @@ pub async fn whisper(
             headers: &headers,
             body: &body,
         };
-        let ticket = match webhook
-            .query("ticket")
-            .and_then(|id| id.parse::<i64>().ok())
-        {
-            Some(id) => {
-                let scope = [commune.id.clone()];
-                state.store.get_ticket(id, &scope).await?
-            }
-            None => None,
-        };
-        let text =
-            guichet_agent::whisper_to_standard(ticket.as_ref().map(|t| (t.id, t.topic.as_str())));
+        let text = super::voice::whisper_text(&state, &commune, &webhook).await?;
         Ok::<_, ServeError>(xml(twiml::render_whisper(&text, &voice_options(&state, 1))))
     };
     result.await.unwrap_or_else(IntoResponse::into_response)

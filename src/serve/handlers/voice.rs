@@ -16,7 +16,7 @@ use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use guichet_agent::Inbound;
-use guichet_store::mask_number;
+use guichet_store::{Store, mask_number};
 
 use super::{requested_now, with_trace_headers};
 use crate::serve::config::Provider;
@@ -76,6 +76,31 @@ pub fn presented_number(turn: &VoiceTurn, caller_allowed: bool) -> Option<String
         .then(|| guichet_agent::e164(&turn.inbound.from))
         .flatten()
         .or_else(|| guichet_agent::e164(&turn.to))
+}
+
+/// What the standard hears when it picks up a transfer (the providers' whisper webhooks): the
+/// ticket our URL names (`ticket`), read only within `commune`; an unknown one still gets the
+/// announcement, never another commune's request.
+pub async fn whisper_text(
+    state: &AppState,
+    commune: &CommuneRuntime,
+    webhook: &Webhook<'_>,
+) -> Result<String, ServeError> {
+    let ticket = match webhook
+        .query("ticket")
+        .and_then(|id| id.parse::<i64>().ok())
+    {
+        Some(id) => {
+            let scope = [commune.id.clone()];
+            state.store.get_ticket(id, &scope).await?
+        }
+        None => None,
+    };
+    Ok(guichet_agent::whisper_to_standard(
+        ticket
+            .as_ref()
+            .map(|ticket| (ticket.id, ticket.topic.as_str())),
+    ))
 }
 
 /// What the voice handler needs of a provider.

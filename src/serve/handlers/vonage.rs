@@ -209,21 +209,7 @@ pub async fn whisper(
             return Err(ServeError::BadRequest("whisper without a commune".into()));
         };
         super::voice::reached(&state, Provider::Vonage, &commune)?;
-        let ticket = match webhook
-            .query("ticket")
-            .and_then(|id| id.parse::<i64>().ok())
-        {
-            Some(id) => {
-                let scope = [commune.id.clone()];
-                state.store.get_ticket(id, &scope).await?
-            }
-            None => None,
-        };
-        let text = guichet_agent::whisper_to_standard(
-            ticket
-                .as_ref()
-                .map(|ticket| (ticket.id, ticket.topic.as_str())),
-        );
+        let text = super::voice::whisper_text(&state, &commune, &webhook).await?;
         let options = ncco_options(&state, &commune, "", 1, None);
         Ok::<_, ServeError>(Json(ncco::render_say(&text, &options)).into_response())
     };
