@@ -3,6 +3,13 @@
 //! SQLite (embedded default, a file under `data/`, WAL) and PostgreSQL (shared by several
 //! stateless `guichet serve` nodes). Both pass the same test suite (`tests/suite`).
 //!
+//! Each domain's statements are written once, generic over a small `Dialect` (`dialect.rs`:
+//! placeholders, encodings of instants / JSON / commune lists, the few spellings that differ,
+//! where statements run), implemented by `sqlite_dialect.rs` and `postgres_dialect.rs`: the
+//! audit log (`audit.rs`), evaluation runs (`eval_runs.rs`), staff accounts and login sessions
+//! (`staff.rs`) and API keys (`api_keys.rs`). The other domains are still written per backend
+//! in `sqlite.rs` and `postgres.rs`.
+//!
 //! Callers hold an [`AnyStore`] (cheap to clone: it wraps connection pools) and call the
 //! [`Store`] methods (bring the trait into scope: `use guichet_store::Store;`):
 //!
@@ -25,15 +32,22 @@
 //!   commune's rows (they answer [`Transition::NotFound`] / `None`).
 //! - Malformed rows give [`StoreError::Corrupt`], never a panic.
 
+mod api_keys;
+mod audit;
+mod dialect;
 mod error;
+mod eval_runs;
 mod events;
 mod model;
 mod number;
 mod postgres;
+mod postgres_dialect;
 mod pseudonym;
 mod redact;
 mod sqlite;
+mod sqlite_dialect;
 mod sqlite_writer;
+mod staff;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 

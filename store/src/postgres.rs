@@ -12,7 +12,7 @@ use sqlx::types::Json;
 
 use crate::error::{Result, StoreError};
 use crate::model::*;
-use crate::{Store, stored_number};
+use crate::{Store, api_keys, audit, eval_runs, staff, stored_number};
 
 macro_rules! session_cols {
     () => {
@@ -45,11 +45,6 @@ macro_rules! notification_cols {
     () => {
         "id, tenant, ticket_id, destination, channel, state, attempts, next_attempt_at, \
      lease_until, last_error, created_at, updated_at, sent_at"
-    };
-}
-macro_rules! staff_cols {
-    () => {
-        "id, email, password_hash, role, communes, created_at, disabled, must_change_password"
     };
 }
 
@@ -218,29 +213,6 @@ fn outbox_from_row(row: &PgRow) -> Result<OutboxMessage> {
     })
 }
 
-fn staff_from_row(row: &PgRow) -> Result<Staff> {
-    Ok(Staff {
-        id: row.try_get("id")?,
-        email: row.try_get("email")?,
-        password_hash: row.try_get("password_hash")?,
-        role: text_enum(row, "staff", "role")?,
-        communes: row.try_get("communes")?,
-        created_at: row.try_get("created_at")?,
-        disabled: row.try_get("disabled")?,
-        must_change_password: row.try_get("must_change_password")?,
-    })
-}
-
-fn staff_session_from_row(row: &PgRow) -> Result<StaffSession> {
-    Ok(StaffSession {
-        token_hash: row.try_get("token_hash")?,
-        staff_id: row.try_get("staff_id")?,
-        csrf_token: row.try_get("csrf_token")?,
-        created_at: row.try_get("created_at")?,
-        expires_at: row.try_get("expires_at")?,
-    })
-}
-
 fn note_from_row(row: &PgRow) -> Result<TicketNote> {
     Ok(TicketNote {
         id: row.try_get("id")?,
@@ -248,31 +220,6 @@ fn note_from_row(row: &PgRow) -> Result<TicketNote> {
         at: row.try_get("at")?,
         author: row.try_get("author")?,
         body: row.try_get("body")?,
-    })
-}
-
-fn audit_from_row(row: &PgRow) -> Result<AuditRow> {
-    Ok(AuditRow {
-        id: row.try_get("id")?,
-        entry: AuditEntry {
-            at: row.try_get("at")?,
-            actor: row.try_get("actor")?,
-            commune: row.try_get("commune")?,
-            action: row.try_get("action")?,
-            detail: row.try_get("detail")?,
-        },
-    })
-}
-
-fn eval_run_from_row(row: &PgRow) -> Result<EvalRun> {
-    Ok(EvalRun {
-        id: row.try_get("id")?,
-        run: NewEvalRun {
-            at: row.try_get("at")?,
-            commune: row.try_get("commune")?,
-            metrics: json(row, "metrics")?,
-            report: json(row, "report")?,
-        },
     })
 }
 
@@ -1123,110 +1070,35 @@ impl Store for PgStore {
     }
 
     async fn create_staff(&self, staff: &NewStaff) -> Result<i64> {
-        let email = normalise_email(&staff.email);
-        if email.is_empty() {
-            return Err(StoreError::Invalid("empty e-mail".into()));
-        }
-        let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO staff (email, password_hash, role, communes, created_at, disabled,
-                 must_change_password)
-             VALUES ($1, $2, $3, $4, $5, FALSE, $6)
-             ON CONFLICT (email) DO NOTHING RETURNING id",
-        )
-        .bind(&email)
-        .bind(&staff.password_hash)
-        .bind(staff.role.as_str())
-        .bind(&staff.communes)
-        .bind(staff.created_at)
-        .bind(staff.must_change_password)
-        .fetch_optional(&self.pool)
-        .await?;
-        id.ok_or_else(|| StoreError::Conflict(format!("staff account {email}")))
+        staff::create_staff(self, staff).await
     }
 
     async fn get_staff(&self, id: i64) -> Result<Option<Staff>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            staff_cols!(),
-            " FROM staff WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(staff_from_row).transpose()
+        staff::get_staff(self, id).await
     }
 
     async fn get_staff_by_email(&self, email: &str) -> Result<Option<Staff>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            staff_cols!(),
-            " FROM staff WHERE email = $1"
-        ))
-        .bind(normalise_email(email))
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(staff_from_row).transpose()
+        staff::get_staff_by_email(self, email).await
     }
 
     async fn list_staff(&self) -> Result<Vec<Staff>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            staff_cols!(),
-            " FROM staff ORDER BY email"
-        ))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(staff_from_row).collect()
+        staff::list_staff(self).await
     }
 
     async fn count_staff(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM staff")
-            .fetch_one(&self.pool)
-            .await?)
+        staff::count_staff(self).await
     }
 
     async fn set_staff_password(&self, id: i64, password_hash: &str) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE staff SET password_hash = $1, must_change_password = FALSE,
-                 one_time_password_used = FALSE WHERE id = $2",
-        )
-        .bind(password_hash)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() > 0)
+        staff::set_staff_password(self, id, password_hash).await
     }
 
     async fn set_staff_disabled(&self, id: i64, disabled: bool) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
-        let done = sqlx::query("UPDATE staff SET disabled = $1 WHERE id = $2")
-            .bind(disabled)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        if disabled {
-            sqlx::query("DELETE FROM staff_sessions WHERE staff_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(done.rows_affected() > 0)
+        staff::set_staff_disabled(self, id, disabled).await
     }
 
     async fn create_staff_session(&self, session: &StaffSession) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO staff_sessions (token_hash, staff_id, csrf_token, created_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(&session.token_hash)
-        .bind(session.staff_id)
-        .bind(&session.csrf_token)
-        .bind(session.created_at)
-        .bind(session.expires_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        staff::create_staff_session(self, session).await
     }
 
     async fn get_staff_session(
@@ -1234,37 +1106,15 @@ impl Store for PgStore {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<StaffSession>> {
-        let row = sqlx::query(
-            "SELECT token_hash, staff_id, csrf_token, created_at, expires_at
-             FROM staff_sessions WHERE token_hash = $1 AND expires_at > $2",
-        )
-        .bind(token_hash)
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(staff_session_from_row).transpose()
+        staff::get_staff_session(self, token_hash, now).await
     }
 
     async fn delete_staff_session(&self, token_hash: &str) -> Result<()> {
-        sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        staff::delete_staff_session(self, token_hash).await
     }
 
     async fn append_audit(&self, entry: &AuditEntry) -> Result<i64> {
-        Ok(sqlx::query_scalar(
-            "INSERT INTO audit (at, actor, commune, action, detail) VALUES ($1, $2, $3, $4, $5)
-             RETURNING id",
-        )
-        .bind(entry.at)
-        .bind(&entry.actor)
-        .bind(&entry.commune)
-        .bind(&entry.action)
-        .bind(&entry.detail)
-        .fetch_one(&self.pool)
-        .await?)
+        audit::append_audit(self, entry).await
     }
 
     async fn list_audit(
@@ -1273,43 +1123,15 @@ impl Store for PgStore {
         action_prefix: Option<&str>,
         limit: i64,
     ) -> Result<Vec<AuditRow>> {
-        let rows = sqlx::query(
-            "SELECT id, at, actor, commune, action, detail FROM audit
-             WHERE commune = ANY($1)
-               AND ($2::text IS NULL OR left(action, length($2)) = $2)
-             ORDER BY at DESC, id DESC LIMIT $3",
-        )
-        .bind(communes)
-        .bind(action_prefix)
-        .bind(limit.max(0))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(audit_from_row).collect()
+        audit::list_audit(self, communes, action_prefix, limit).await
     }
 
     async fn insert_eval_run(&self, run: &NewEvalRun) -> Result<i64> {
-        Ok(sqlx::query_scalar(
-            "INSERT INTO eval_runs (at, commune, metrics, report) VALUES ($1, $2, $3, $4)
-             RETURNING id",
-        )
-        .bind(run.at)
-        .bind(&run.commune)
-        .bind(Json(&run.metrics))
-        .bind(Json(&run.report))
-        .fetch_one(&self.pool)
-        .await?)
+        eval_runs::insert_eval_run(self, run).await
     }
 
     async fn list_eval_runs(&self, commune: &str, limit: i64) -> Result<Vec<EvalRun>> {
-        let rows = sqlx::query(
-            "SELECT id, at, commune, metrics, report FROM eval_runs WHERE commune = $1
-             ORDER BY at DESC, id DESC LIMIT $2",
-        )
-        .bind(commune)
-        .bind(limit.max(0))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(eval_run_from_row).collect()
+        eval_runs::list_eval_runs(self, commune, limit).await
     }
 
     async fn purge_before(&self, commune: &str, cutoff: DateTime<Utc>) -> Result<PurgeReport> {
@@ -1510,16 +1332,7 @@ impl Store for PgStore {
         expires_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE staff_sessions SET expires_at = GREATEST(expires_at, $1)
-             WHERE token_hash = $2 AND expires_at > $3",
-        )
-        .bind(expires_at)
-        .bind(token_hash)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() > 0)
+        staff::touch_staff_session(self, token_hash, expires_at, now).await
     }
 
     async fn enqueue_notification(&self, n: &NewNotification) -> Result<i64> {
@@ -1718,114 +1531,36 @@ impl Store for PgStore {
     // ----- API keys -----
 
     async fn create_api_key(&self, key: &NewApiKey) -> Result<i64> {
-        key.validate()?;
-        Ok(sqlx::query_scalar(
-            "INSERT INTO api_keys (tenant, name, kind, token_hash, created_at)
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .bind(&key.tenant)
-        .bind(key.name.trim())
-        .bind(key.kind.as_str())
-        .bind(&key.token_hash)
-        .bind(key.created_at)
-        .fetch_one(&self.pool)
-        .await?)
+        api_keys::create_api_key(self, key).await
     }
 
     async fn api_key_by_hash(&self, token_hash: &str) -> Result<Option<ApiKey>> {
-        let row = sqlx::query(
-            "SELECT id, tenant, name, kind, created_at, revoked_at FROM api_keys
-             WHERE token_hash = $1 AND revoked_at IS NULL",
-        )
-        .bind(token_hash)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(api_key_from_row).transpose()
+        api_keys::api_key_by_hash(self, token_hash).await
     }
 
     async fn list_api_keys(&self, tenant: Option<&str>) -> Result<Vec<ApiKey>> {
-        let rows = sqlx::query(
-            "SELECT id, tenant, name, kind, created_at, revoked_at FROM api_keys
-             WHERE $1::TEXT IS NULL OR tenant = $1 ORDER BY id",
-        )
-        .bind(tenant)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(api_key_from_row).collect()
+        api_keys::list_api_keys(self, tenant).await
     }
 
     async fn revoke_api_key(&self, id: i64, at: DateTime<Utc>) -> Result<bool> {
-        let done =
-            sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-                .bind(at)
-                .bind(id)
-                .execute(&self.pool)
-                .await?;
-        Ok(done.rows_affected() == 1)
+        api_keys::revoke_api_key(self, id, at).await
     }
 
     async fn count_api_keys(&self) -> Result<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM api_keys WHERE revoked_at IS NULL")
-                .fetch_one(&self.pool)
-                .await?,
-        )
+        api_keys::count_api_keys(self).await
     }
 
     async fn consume_one_time_password(&self, id: i64, password_hash: &str) -> Result<bool> {
-        // One conditional update: the database serialises concurrent logins on the row.
-        let done = sqlx::query(
-            "UPDATE staff SET one_time_password_used = TRUE
-             WHERE id = $1 AND password_hash = $2 AND must_change_password = TRUE
-               AND one_time_password_used = FALSE",
-        )
-        .bind(id)
-        .bind(password_hash)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        staff::consume_one_time_password(self, id, password_hash).await
     }
 
     async fn reset_staff_password(&self, id: i64, password_hash: &str) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
-            "UPDATE staff SET password_hash = $1, must_change_password = TRUE,
-                 one_time_password_used = FALSE WHERE id = $2",
-        )
-        .bind(password_hash)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM staff_sessions WHERE staff_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(done.rows_affected() > 0)
+        staff::reset_staff_password(self, id, password_hash).await
     }
 
     async fn get_eval_run(&self, commune: &str, id: i64) -> Result<Option<EvalRun>> {
-        let row = sqlx::query(
-            "SELECT id, at, commune, metrics, report FROM eval_runs
-             WHERE commune = $1 AND id = $2",
-        )
-        .bind(commune)
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(eval_run_from_row).transpose()
+        eval_runs::get_eval_run(self, commune, id).await
     }
-}
-
-fn api_key_from_row(row: &PgRow) -> Result<ApiKey> {
-    Ok(ApiKey {
-        id: row.try_get("id")?,
-        tenant: row.try_get("tenant")?,
-        name: row.try_get("name")?,
-        kind: text_enum(row, "api_keys", "kind")?,
-        created_at: row.try_get("created_at")?,
-        revoked_at: row.try_get("revoked_at")?,
-    })
 }
 
 // ===== ticket notifications: row mapping =====

@@ -17,7 +17,7 @@ use sqlx::sqlite::{
 use crate::error::{Result, StoreError};
 use crate::model::*;
 use crate::sqlite_writer::{GroupWriter, PreparedWrite};
-use crate::{Store, stored_number};
+use crate::{Store, api_keys, audit, eval_runs, staff, stored_number};
 
 macro_rules! session_cols {
     () => {
@@ -44,11 +44,6 @@ macro_rules! outbox_cols {
         "id, idempotency_key, tenant, conversation_id, recipient, sender, \
      body, state, attempts, next_attempt_at, last_error, provider_message_id, created_at, \
      updated_at, refusal"
-    };
-}
-macro_rules! staff_cols {
-    () => {
-        "id, email, password_hash, role, communes, created_at, disabled, must_change_password"
     };
 }
 macro_rules! notification_cols {
@@ -141,6 +136,11 @@ impl SqliteStore {
     /// The single writer connection's pool (administration and tests).
     pub fn writer_pool(&self) -> &SqlitePool {
         &self.writer
+    }
+
+    /// The pool of read-only connections (the writer's own pool for an in-memory database).
+    pub(crate) fn reader_pool(&self) -> &SqlitePool {
+        &self.reader
     }
 
     /// Closes both pools.
@@ -337,37 +337,6 @@ fn outbox_from_row(row: &SqliteRow) -> Result<OutboxMessage> {
     })
 }
 
-fn staff_from_row(row: &SqliteRow) -> Result<Staff> {
-    const T: &str = "staff";
-    let communes_text: String = row.try_get("communes")?;
-    let communes = serde_json::from_str(&communes_text).map_err(|e| StoreError::Corrupt {
-        table: T,
-        column: "communes",
-        detail: e.to_string(),
-    })?;
-    Ok(Staff {
-        id: row.try_get("id")?,
-        email: row.try_get("email")?,
-        password_hash: row.try_get("password_hash")?,
-        role: text_enum(row, T, "role")?,
-        communes,
-        created_at: instant(row, T, "created_at")?,
-        disabled: row.try_get("disabled")?,
-        must_change_password: row.try_get("must_change_password")?,
-    })
-}
-
-fn staff_session_from_row(row: &SqliteRow) -> Result<StaffSession> {
-    const T: &str = "staff_sessions";
-    Ok(StaffSession {
-        token_hash: row.try_get("token_hash")?,
-        staff_id: row.try_get("staff_id")?,
-        csrf_token: row.try_get("csrf_token")?,
-        created_at: instant(row, T, "created_at")?,
-        expires_at: instant(row, T, "expires_at")?,
-    })
-}
-
 fn note_from_row(row: &SqliteRow) -> Result<TicketNote> {
     Ok(TicketNote {
         id: row.try_get("id")?,
@@ -375,32 +344,6 @@ fn note_from_row(row: &SqliteRow) -> Result<TicketNote> {
         at: instant(row, "ticket_notes", "at")?,
         author: row.try_get("author")?,
         body: row.try_get("body")?,
-    })
-}
-
-fn audit_from_row(row: &SqliteRow) -> Result<AuditRow> {
-    Ok(AuditRow {
-        id: row.try_get("id")?,
-        entry: AuditEntry {
-            at: instant(row, "audit", "at")?,
-            actor: row.try_get("actor")?,
-            commune: row.try_get("commune")?,
-            action: row.try_get("action")?,
-            detail: row.try_get("detail")?,
-        },
-    })
-}
-
-fn eval_run_from_row(row: &SqliteRow) -> Result<EvalRun> {
-    const T: &str = "eval_runs";
-    Ok(EvalRun {
-        id: row.try_get("id")?,
-        run: NewEvalRun {
-            at: instant(row, T, "at")?,
-            commune: row.try_get("commune")?,
-            metrics: json(row, T, "metrics")?,
-            report: json(row, T, "report")?,
-        },
     })
 }
 
@@ -1396,110 +1339,35 @@ impl Store for SqliteStore {
     }
 
     async fn create_staff(&self, staff: &NewStaff) -> Result<i64> {
-        let email = normalise_email(&staff.email);
-        if email.is_empty() {
-            return Err(StoreError::Invalid("empty e-mail".into()));
-        }
-        let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO staff (email, password_hash, role, communes, created_at, disabled,
-                 must_change_password)
-             VALUES (?, ?, ?, ?, ?, 0, ?)
-             ON CONFLICT (email) DO NOTHING RETURNING id",
-        )
-        .bind(&email)
-        .bind(&staff.password_hash)
-        .bind(staff.role.as_str())
-        .bind(to_json_text(&staff.communes)?)
-        .bind(ms(staff.created_at))
-        .bind(staff.must_change_password)
-        .fetch_optional(&self.writer)
-        .await?;
-        id.ok_or_else(|| StoreError::Conflict(format!("staff account {email}")))
+        staff::create_staff(self, staff).await
     }
 
     async fn get_staff(&self, id: i64) -> Result<Option<Staff>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            staff_cols!(),
-            " FROM staff WHERE id = ?"
-        ))
-        .bind(id)
-        .fetch_optional(&self.reader)
-        .await?;
-        row.as_ref().map(staff_from_row).transpose()
+        staff::get_staff(self, id).await
     }
 
     async fn get_staff_by_email(&self, email: &str) -> Result<Option<Staff>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            staff_cols!(),
-            " FROM staff WHERE email = ?"
-        ))
-        .bind(normalise_email(email))
-        .fetch_optional(&self.reader)
-        .await?;
-        row.as_ref().map(staff_from_row).transpose()
+        staff::get_staff_by_email(self, email).await
     }
 
     async fn list_staff(&self) -> Result<Vec<Staff>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            staff_cols!(),
-            " FROM staff ORDER BY email"
-        ))
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter().map(staff_from_row).collect()
+        staff::list_staff(self).await
     }
 
     async fn count_staff(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM staff")
-            .fetch_one(&self.reader)
-            .await?)
+        staff::count_staff(self).await
     }
 
     async fn set_staff_password(&self, id: i64, password_hash: &str) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE staff SET password_hash = ?, must_change_password = 0,
-                 one_time_password_used = 0 WHERE id = ?",
-        )
-        .bind(password_hash)
-        .bind(id)
-        .execute(&self.writer)
-        .await?;
-        Ok(done.rows_affected() > 0)
+        staff::set_staff_password(self, id, password_hash).await
     }
 
     async fn set_staff_disabled(&self, id: i64, disabled: bool) -> Result<bool> {
-        let mut tx = self.begin().await?;
-        let done = sqlx::query("UPDATE staff SET disabled = ? WHERE id = ?")
-            .bind(disabled)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        if disabled {
-            sqlx::query("DELETE FROM staff_sessions WHERE staff_id = ?")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(done.rows_affected() > 0)
+        staff::set_staff_disabled(self, id, disabled).await
     }
 
     async fn create_staff_session(&self, session: &StaffSession) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO staff_sessions (token_hash, staff_id, csrf_token, created_at, expires_at)
-             VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(&session.token_hash)
-        .bind(session.staff_id)
-        .bind(&session.csrf_token)
-        .bind(ms(session.created_at))
-        .bind(ms(session.expires_at))
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        staff::create_staff_session(self, session).await
     }
 
     async fn get_staff_session(
@@ -1507,37 +1375,15 @@ impl Store for SqliteStore {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<StaffSession>> {
-        let row = sqlx::query(
-            "SELECT token_hash, staff_id, csrf_token, created_at, expires_at
-             FROM staff_sessions WHERE token_hash = ? AND expires_at > ?",
-        )
-        .bind(token_hash)
-        .bind(ms(now))
-        .fetch_optional(&self.reader)
-        .await?;
-        row.as_ref().map(staff_session_from_row).transpose()
+        staff::get_staff_session(self, token_hash, now).await
     }
 
     async fn delete_staff_session(&self, token_hash: &str) -> Result<()> {
-        sqlx::query("DELETE FROM staff_sessions WHERE token_hash = ?")
-            .bind(token_hash)
-            .execute(&self.writer)
-            .await?;
-        Ok(())
+        staff::delete_staff_session(self, token_hash).await
     }
 
     async fn append_audit(&self, entry: &AuditEntry) -> Result<i64> {
-        Ok(sqlx::query_scalar(
-            "INSERT INTO audit (at, actor, commune, action, detail) VALUES (?, ?, ?, ?, ?)
-             RETURNING id",
-        )
-        .bind(ms(entry.at))
-        .bind(&entry.actor)
-        .bind(&entry.commune)
-        .bind(&entry.action)
-        .bind(&entry.detail)
-        .fetch_one(&self.writer)
-        .await?)
+        audit::append_audit(self, entry).await
     }
 
     async fn list_audit(
@@ -1546,42 +1392,15 @@ impl Store for SqliteStore {
         action_prefix: Option<&str>,
         limit: i64,
     ) -> Result<Vec<AuditRow>> {
-        let rows = sqlx::query(
-            "SELECT id, at, actor, commune, action, detail FROM audit
-             WHERE commune IN (SELECT value FROM json_each(?1))
-               AND (?2 IS NULL OR substr(action, 1, length(?2)) = ?2)
-             ORDER BY at DESC, id DESC LIMIT ?3",
-        )
-        .bind(scope_json(communes)?)
-        .bind(action_prefix)
-        .bind(limit.max(0))
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter().map(audit_from_row).collect()
+        audit::list_audit(self, communes, action_prefix, limit).await
     }
 
     async fn insert_eval_run(&self, run: &NewEvalRun) -> Result<i64> {
-        Ok(sqlx::query_scalar(
-            "INSERT INTO eval_runs (at, commune, metrics, report) VALUES (?, ?, ?, ?) RETURNING id",
-        )
-        .bind(ms(run.at))
-        .bind(&run.commune)
-        .bind(to_json_text(&run.metrics)?)
-        .bind(to_json_text(&run.report)?)
-        .fetch_one(&self.writer)
-        .await?)
+        eval_runs::insert_eval_run(self, run).await
     }
 
     async fn list_eval_runs(&self, commune: &str, limit: i64) -> Result<Vec<EvalRun>> {
-        let rows = sqlx::query(
-            "SELECT id, at, commune, metrics, report FROM eval_runs WHERE commune = ?
-             ORDER BY at DESC, id DESC LIMIT ?",
-        )
-        .bind(commune)
-        .bind(limit.max(0))
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter().map(eval_run_from_row).collect()
+        eval_runs::list_eval_runs(self, commune, limit).await
     }
 
     async fn purge_before(&self, commune: &str, cutoff: DateTime<Utc>) -> Result<PurgeReport> {
@@ -1786,16 +1605,7 @@ impl Store for SqliteStore {
         expires_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE staff_sessions SET expires_at = MAX(expires_at, ?1)
-             WHERE token_hash = ?2 AND expires_at > ?3",
-        )
-        .bind(ms(expires_at))
-        .bind(token_hash)
-        .bind(ms(now))
-        .execute(&self.writer)
-        .await?;
-        Ok(done.rows_affected() > 0)
+        staff::touch_staff_session(self, token_hash, expires_at, now).await
     }
 
     async fn enqueue_notification(&self, n: &NewNotification) -> Result<i64> {
@@ -1994,115 +1804,36 @@ impl Store for SqliteStore {
     // ----- API keys -----
 
     async fn create_api_key(&self, key: &NewApiKey) -> Result<i64> {
-        key.validate()?;
-        let mut write = PreparedWrite::new(Arc::from(
-            "INSERT INTO api_keys (tenant, name, kind, token_hash, created_at)
-             VALUES (?, ?, ?, ?, ?) RETURNING 0 AS k, id",
-        ));
-        write
-            .bind(&key.tenant)
-            .bind(key.name.trim())
-            .bind(key.kind.as_str())
-            .bind(&key.token_hash)
-            .bind(ms(key.created_at));
-        inserted_id(&self.group.write(write).await?)
+        api_keys::create_api_key(self, key).await
     }
 
     async fn api_key_by_hash(&self, token_hash: &str) -> Result<Option<ApiKey>> {
-        let row = sqlx::query(
-            "SELECT id, tenant, name, kind, created_at, revoked_at FROM api_keys
-             WHERE token_hash = ? AND revoked_at IS NULL",
-        )
-        .bind(token_hash)
-        .fetch_optional(&self.reader)
-        .await?;
-        row.as_ref().map(api_key_from_row).transpose()
+        api_keys::api_key_by_hash(self, token_hash).await
     }
 
     async fn list_api_keys(&self, tenant: Option<&str>) -> Result<Vec<ApiKey>> {
-        let rows = sqlx::query(
-            "SELECT id, tenant, name, kind, created_at, revoked_at FROM api_keys
-             WHERE ? IS NULL OR tenant = ? ORDER BY id",
-        )
-        .bind(tenant)
-        .bind(tenant)
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter().map(api_key_from_row).collect()
+        api_keys::list_api_keys(self, tenant).await
     }
 
     async fn revoke_api_key(&self, id: i64, at: DateTime<Utc>) -> Result<bool> {
-        let mut write = PreparedWrite::new(Arc::from(
-            "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL
-             RETURNING 0 AS k, id",
-        ));
-        write.bind(ms(at)).bind(id);
-        Ok(!self.group.write(write).await?.is_empty())
+        api_keys::revoke_api_key(self, id, at).await
     }
 
     async fn count_api_keys(&self) -> Result<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM api_keys WHERE revoked_at IS NULL")
-                .fetch_one(&self.reader)
-                .await?,
-        )
+        api_keys::count_api_keys(self).await
     }
 
     async fn consume_one_time_password(&self, id: i64, password_hash: &str) -> Result<bool> {
-        // One conditional update: the database serialises concurrent logins on the row.
-        let done = sqlx::query(
-            "UPDATE staff SET one_time_password_used = 1
-             WHERE id = ? AND password_hash = ? AND must_change_password = 1
-               AND one_time_password_used = 0",
-        )
-        .bind(id)
-        .bind(password_hash)
-        .execute(&self.writer)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        staff::consume_one_time_password(self, id, password_hash).await
     }
 
     async fn reset_staff_password(&self, id: i64, password_hash: &str) -> Result<bool> {
-        let mut tx = self.begin().await?;
-        let done = sqlx::query(
-            "UPDATE staff SET password_hash = ?, must_change_password = 1,
-                 one_time_password_used = 0 WHERE id = ?",
-        )
-        .bind(password_hash)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM staff_sessions WHERE staff_id = ?")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(done.rows_affected() > 0)
+        staff::reset_staff_password(self, id, password_hash).await
     }
 
     async fn get_eval_run(&self, commune: &str, id: i64) -> Result<Option<EvalRun>> {
-        let row = sqlx::query(
-            "SELECT id, at, commune, metrics, report FROM eval_runs
-             WHERE commune = ? AND id = ?",
-        )
-        .bind(commune)
-        .bind(id)
-        .fetch_optional(&self.reader)
-        .await?;
-        row.as_ref().map(eval_run_from_row).transpose()
+        eval_runs::get_eval_run(self, commune, id).await
     }
-}
-
-fn api_key_from_row(row: &SqliteRow) -> Result<ApiKey> {
-    const T: &str = "api_keys";
-    Ok(ApiKey {
-        id: row.try_get("id")?,
-        tenant: row.try_get("tenant")?,
-        name: row.try_get("name")?,
-        kind: text_enum(row, T, "kind")?,
-        created_at: instant(row, T, "created_at")?,
-        revoked_at: opt_instant(row, T, "revoked_at")?,
-    })
 }
 
 // ===== ticket notifications: row mapping =====

@@ -1,0 +1,108 @@
+//! The SQLite [`Dialect`]: instants as INTEGER milliseconds since the epoch, JSON and commune
+//! lists as TEXT, scopes through `json_each`; reads on the reader pool, writes on the single
+//! writer connection, transactions `BEGIN IMMEDIATE`.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::query::Query;
+use sqlx::sqlite::{Sqlite, SqliteArguments, SqliteRow};
+use sqlx::{AssertSqlSafe, Row, Transaction};
+
+use crate::dialect::{Arg, Dialect, Statement, StoredRow, plain_columns};
+use crate::error::{Result, StoreError};
+use crate::sqlite::SqliteStore;
+
+/// Serialises a value bound as JSON text.
+pub(crate) fn to_json_text<T: serde::Serialize + ?Sized>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
+fn sqlite_query(s: Statement<'_>) -> Result<Query<'static, Sqlite, SqliteArguments>> {
+    let mut q = sqlx::query(AssertSqlSafe(s.sql));
+    for arg in s.args {
+        q = match arg {
+            Arg::Int(v) => q.bind(v),
+            Arg::OptInt(v) => q.bind(v),
+            Arg::Bool(v) => q.bind(v),
+            Arg::Text(v) => q.bind(v),
+            Arg::OptText(v) => q.bind(v),
+            Arg::Instant(t) => q.bind(t.timestamp_millis()),
+            Arg::OptInstant(t) => q.bind(t.map(|t| t.timestamp_millis())),
+            Arg::Json(v) => q.bind(to_json_text(v)?),
+            Arg::Communes(c) => q.bind(to_json_text(c)?),
+        };
+    }
+    Ok(q)
+}
+
+fn corrupt(table: &'static str, column: &'static str, detail: String) -> StoreError {
+    StoreError::Corrupt {
+        table,
+        column,
+        detail,
+    }
+}
+
+impl StoredRow for SqliteRow {
+    plain_columns!();
+    fn instant(&self, table: &'static str, column: &'static str) -> Result<DateTime<Utc>> {
+        let value: i64 = self.try_get(column)?;
+        DateTime::from_timestamp_millis(value)
+            .ok_or_else(|| corrupt(table, column, format!("timestamp {value} out of range")))
+    }
+    fn opt_instant(
+        &self,
+        table: &'static str,
+        column: &'static str,
+    ) -> Result<Option<DateTime<Utc>>> {
+        match self.try_get::<Option<i64>, _>(column)? {
+            None => Ok(None),
+            Some(_) => self.instant(table, column).map(Some),
+        }
+    }
+    fn json(&self, table: &'static str, column: &'static str) -> Result<Value> {
+        let text: String = self.try_get(column)?;
+        serde_json::from_str(&text).map_err(|e| corrupt(table, column, e.to_string()))
+    }
+    fn communes(&self, table: &'static str, column: &'static str) -> Result<Vec<String>> {
+        let text: String = self.try_get(column)?;
+        serde_json::from_str(&text).map_err(|e| corrupt(table, column, e.to_string()))
+    }
+}
+
+impl Dialect for SqliteStore {
+    type Db = Sqlite;
+    type Row = SqliteRow;
+    type Tx = Transaction<'static, Sqlite>;
+
+    const GREATEST: &'static str = "MAX";
+
+    fn in_scope(column: &str, n: usize) -> String {
+        format!("{column} IN (SELECT value FROM json_each(${n}))")
+    }
+
+    async fn fetch_all(&self, s: Statement<'_>) -> Result<Vec<SqliteRow>> {
+        Ok(sqlite_query(s)?.fetch_all(self.reader_pool()).await?)
+    }
+    async fn fetch_optional(&self, s: Statement<'_>) -> Result<Option<SqliteRow>> {
+        Ok(sqlite_query(s)?.fetch_optional(self.reader_pool()).await?)
+    }
+    async fn execute(&self, s: Statement<'_>) -> Result<u64> {
+        let done = sqlite_query(s)?.execute(self.writer_pool()).await?;
+        Ok(done.rows_affected())
+    }
+    async fn write_returning(&self, s: Statement<'_>) -> Result<Vec<SqliteRow>> {
+        Ok(sqlite_query(s)?.fetch_all(self.writer_pool()).await?)
+    }
+    async fn begin(&self) -> Result<Self::Tx> {
+        // IMMEDIATE takes the write lock up front: no deadlock-prone lock upgrade if another
+        // process (e.g. a CLI command) writes at the same time.
+        Ok(self.writer_pool().begin_with("BEGIN IMMEDIATE").await?)
+    }
+    async fn tx_execute(tx: &mut Self::Tx, s: Statement<'_>) -> Result<u64> {
+        Ok(sqlite_query(s)?.execute(&mut **tx).await?.rows_affected())
+    }
+    async fn commit(tx: Self::Tx) -> Result<()> {
+        Ok(tx.commit().await?)
+    }
+}
