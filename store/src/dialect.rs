@@ -110,6 +110,7 @@ impl<'a> Statement<'a> {
 /// A result row, decoded the same way whatever the backend.
 pub(crate) trait StoredRow: Send {
     fn int(&self, column: &str) -> Result<i64>;
+    fn small_int(&self, column: &str) -> Result<i32>;
     fn bool(&self, column: &str) -> Result<bool>;
     fn text(&self, column: &str) -> Result<String>;
     fn opt_text(&self, column: &str) -> Result<Option<String>>;
@@ -132,6 +133,9 @@ pub(crate) trait StoredRow: Send {
 macro_rules! plain_columns {
     () => {
         fn int(&self, column: &str) -> Result<i64> {
+            Ok(sqlx::Row::try_get(self, column)?)
+        }
+        fn small_int(&self, column: &str) -> Result<i32> {
             Ok(sqlx::Row::try_get(self, column)?)
         }
         fn bool(&self, column: &str) -> Result<bool> {
@@ -160,6 +164,17 @@ pub(crate) trait Dialect: Send + Sync {
     /// The SQL function giving the larger of two values (`MAX` / `GREATEST`).
     const GREATEST: &'static str;
 
+    /// Appended to a `SELECT` that reads a row a transaction then updates (`FOR UPDATE`).
+    const FOR_UPDATE: &'static str;
+
+    /// `LIMIT` by the optional count bound at `$n` (none: every row).
+    fn limit(n: usize) -> String;
+
+    /// The statement leasing due rows of a queue `table` to one worker: sets `set` on at most
+    /// `$2` rows matching `due`, taken in `order`, and returns them whole. Two workers, even on
+    /// two nodes, never lease the same row.
+    fn lease_due(table: &str, due: &str, order: &str, set: &str) -> String;
+
     /// SQL restricting `column` to the commune list bound at placeholder `$n`.
     fn in_scope(column: &str, n: usize) -> String;
 
@@ -182,6 +197,11 @@ pub(crate) trait Dialect: Send + Sync {
     fn begin(&self) -> impl Future<Output = Result<Self::Tx>> + Send;
     /// A write within `tx`; the number of rows it changed.
     fn tx_execute(tx: &mut Self::Tx, s: Statement<'_>) -> impl Future<Output = Result<u64>> + Send;
+    /// A statement within `tx`; its rows.
+    fn tx_fetch_all(
+        tx: &mut Self::Tx,
+        s: Statement<'_>,
+    ) -> impl Future<Output = Result<Vec<Self::Row>>> + Send;
     /// Commits `tx`.
     fn commit(tx: Self::Tx) -> impl Future<Output = Result<()>> + Send;
 }

@@ -7,7 +7,8 @@
 //! placeholders, encodings of instants / JSON / commune lists, the few spellings that differ,
 //! where statements run), implemented by `sqlite_dialect.rs` and `postgres_dialect.rs`: the
 //! audit log (`audit.rs`), evaluation runs (`eval_runs.rs`), staff accounts and login sessions
-//! (`staff.rs`) and API keys (`api_keys.rs`). The other domains are still written per backend
+//! (`staff.rs`), API keys (`api_keys.rs`) and ticket notifications (`notifications.rs`, with
+//! `queue.rs`: leases and retries shared with the SMS outbox). The other domains are still written per backend
 //! in `sqlite.rs` and `postgres.rs`.
 //!
 //! Callers hold an [`AnyStore`] (cheap to clone: it wraps connection pools) and call the
@@ -39,10 +40,12 @@ mod error;
 mod eval_runs;
 mod events;
 mod model;
+mod notifications;
 mod number;
 mod postgres;
 mod postgres_dialect;
 mod pseudonym;
+mod queue;
 mod redact;
 mod sqlite;
 mod sqlite_dialect;

@@ -12,7 +12,8 @@ use sqlx::types::Json;
 
 use crate::error::{Result, StoreError};
 use crate::model::*;
-use crate::{Store, api_keys, audit, eval_runs, staff, stored_number};
+use crate::queue::lease_end;
+use crate::{Store, api_keys, audit, eval_runs, notifications, staff, stored_number};
 
 macro_rules! session_cols {
     () => {
@@ -39,12 +40,6 @@ macro_rules! outbox_cols {
         "id, idempotency_key, tenant, conversation_id, recipient, sender, \
      body, state, attempts, next_attempt_at, last_error, provider_message_id, created_at, \
      updated_at, refusal"
-    };
-}
-macro_rules! notification_cols {
-    () => {
-        "id, tenant, ticket_id, destination, channel, state, attempts, next_attempt_at, \
-     lease_until, last_error, created_at, updated_at, sent_at"
     };
 }
 
@@ -112,13 +107,6 @@ fn json(row: &PgRow, column: &'static str) -> Result<Value> {
 fn text_enum<T: FromStr>(row: &PgRow, table: &'static str, column: &'static str) -> Result<T> {
     let text: String = row.try_get(column)?;
     parse_stored(&text, table, column)
-}
-
-fn lease_end(now: DateTime<Utc>, lease: Duration) -> DateTime<Utc> {
-    chrono::Duration::from_std(lease)
-        .ok()
-        .and_then(|d| now.checked_add_signed(d))
-        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 fn session_from_row(row: &PgRow) -> Result<SessionRecord> {
@@ -1336,32 +1324,7 @@ impl Store for PgStore {
     }
 
     async fn enqueue_notification(&self, n: &NewNotification) -> Result<i64> {
-        n.validate()?;
-        let mut conn = self.pool.acquire().await?;
-        let inserted: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO notifications (tenant, ticket_id, destination, channel, state, attempts,
-                 next_attempt_at, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5, $5)
-             ON CONFLICT (ticket_id, destination) DO NOTHING
-             RETURNING id",
-        )
-        .bind(&n.tenant)
-        .bind(n.ticket_id)
-        .bind(n.destination.trim())
-        .bind(n.channel.as_str())
-        .bind(n.created_at)
-        .fetch_optional(&mut *conn)
-        .await?;
-        match inserted {
-            Some(id) => Ok(id),
-            None => Ok(sqlx::query_scalar(
-                "SELECT id FROM notifications WHERE ticket_id = $1 AND destination = $2",
-            )
-            .bind(n.ticket_id)
-            .bind(n.destination.trim())
-            .fetch_one(&mut *conn)
-            .await?),
-        }
+        notifications::enqueue_notification(self, n).await
     }
 
     async fn claim_due_notifications(
@@ -1370,45 +1333,11 @@ impl Store for PgStore {
         now: DateTime<Utc>,
         lease: Duration,
     ) -> Result<Vec<Notification>> {
-        // SKIP LOCKED, as for the outbox: workers on every node take disjoint rows without
-        // waiting; a row another worker committed meanwhile is re-checked and no longer due.
-        let rows = sqlx::query(
-            "WITH due AS (
-                 SELECT id FROM notifications
-                 WHERE (state IN ('pending', 'failed') AND next_attempt_at <= $1)
-                    OR (state = 'sending' AND lease_until <= $1)
-                 ORDER BY COALESCE(next_attempt_at, lease_until), id
-                 LIMIT $2
-                 FOR UPDATE SKIP LOCKED)
-             UPDATE notifications n SET state = 'sending', attempts = n.attempts + 1,
-                 lease_until = $3, next_attempt_at = NULL, updated_at = $1
-             FROM due WHERE n.id = due.id
-             RETURNING n.*",
-        )
-        .bind(now)
-        .bind(limit.max(0))
-        .bind(lease_end(now, lease))
-        .fetch_all(&self.pool)
-        .await?;
-        let mut claimed = rows
-            .iter()
-            .map(notification_from_row)
-            .collect::<Result<Vec<_>>>()?;
-        claimed.sort_by_key(|n| n.id);
-        Ok(claimed)
+        notifications::claim_due_notifications(self, limit, now, lease).await
     }
 
     async fn mark_notification_sent(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE notifications SET state = 'sent', sent_at = $1, updated_at = $1,
-                 last_error = NULL, lease_until = NULL, next_attempt_at = NULL
-             WHERE id = $2 AND state = 'sending'",
-        )
-        .bind(now)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() > 0)
+        notifications::mark_notification_sent(self, id, now).await
     }
 
     async fn mark_notification_failed(
@@ -1419,65 +1348,18 @@ impl Store for PgStore {
         policy: &RetryPolicy,
         now: DateTime<Utc>,
     ) -> Result<RetryOutcome> {
-        let mut tx = self.pool.begin().await?;
-        let lock = lock_sending!("notifications");
-        let Some(outcome) = failure_outcome(&mut tx, lock, id, kind, policy, now).await? else {
-            return Ok(RetryOutcome::Ignored);
-        };
-        let (state, next) = match outcome {
-            RetryOutcome::RetryAt(at) => ("failed", Some(at)),
-            _ => ("dead", None),
-        };
-        sqlx::query(
-            "UPDATE notifications SET state = $1, next_attempt_at = $2, lease_until = NULL,
-                 last_error = $3, updated_at = $4
-             WHERE id = $5",
-        )
-        .bind(state)
-        .bind(next)
-        .bind(error)
-        .bind(now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(outcome)
+        notifications::mark_notification_failed(self, id, error, kind, policy, now).await
     }
 
     async fn list_notifications(&self, filter: &NotificationFilter) -> Result<Vec<Notification>> {
-        let states: Vec<String> = filter
-            .states
-            .iter()
-            .map(|s| s.as_str().to_string())
-            .collect();
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            notification_cols!(),
-            " FROM notifications
-             WHERE tenant = ANY($1)
-               AND (cardinality($2::text[]) = 0 OR state = ANY($2))
-             ORDER BY created_at DESC, id DESC
-             LIMIT $3"
-        ))
-        .bind(&filter.communes)
-        .bind(&states)
-        .bind(filter.limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(notification_from_row).collect()
+        notifications::list_notifications(self, filter).await
     }
 
     async fn notification_counts(
         &self,
         communes: &[String],
     ) -> Result<Vec<(NotificationState, i64)>> {
-        let rows: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT state, COUNT(*) FROM notifications WHERE tenant = ANY($1) GROUP BY state",
-        )
-        .bind(communes)
-        .fetch_all(&self.pool)
-        .await?;
-        counts_by_state(NotificationState::ALL, rows, "notifications")
+        notifications::notification_counts(self, communes).await
     }
 
     // ----- outbox listing (console) -----
@@ -1564,22 +1446,3 @@ impl Store for PgStore {
 }
 
 // ===== ticket notifications: row mapping =====
-
-fn notification_from_row(row: &PgRow) -> Result<Notification> {
-    const T: &str = "notifications";
-    Ok(Notification {
-        id: row.try_get("id")?,
-        tenant: row.try_get("tenant")?,
-        ticket_id: row.try_get("ticket_id")?,
-        destination: row.try_get("destination")?,
-        channel: text_enum(row, T, "channel")?,
-        state: text_enum(row, T, "state")?,
-        attempts: row.try_get("attempts")?,
-        next_attempt_at: row.try_get("next_attempt_at")?,
-        lease_until: row.try_get("lease_until")?,
-        last_error: row.try_get("last_error")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-        sent_at: row.try_get("sent_at")?,
-    })
-}

@@ -51,6 +51,24 @@ impl Dialect for PgStore {
 
     const GREATEST: &'static str = "GREATEST";
 
+    const FOR_UPDATE: &'static str = " FOR UPDATE";
+
+    fn limit(n: usize) -> String {
+        format!("LIMIT ${n}")
+    }
+
+    fn lease_due(table: &str, due: &str, order: &str, set: &str) -> String {
+        // SKIP LOCKED: workers on every node take disjoint rows without waiting; a row another
+        // worker committed meanwhile is re-checked and no longer due.
+        format!(
+            "WITH due AS (
+                 SELECT id FROM {table} WHERE {due} ORDER BY {order} LIMIT $2
+                 FOR UPDATE SKIP LOCKED)
+             UPDATE {table} SET {set} FROM due WHERE {table}.id = due.id
+             RETURNING {table}.*"
+        )
+    }
+
     fn in_scope(column: &str, n: usize) -> String {
         format!("{column} = ANY(${n})")
     }
@@ -72,6 +90,9 @@ impl Dialect for PgStore {
     }
     async fn tx_execute(tx: &mut Self::Tx, s: Statement<'_>) -> Result<u64> {
         Ok(pg_query(s).execute(&mut **tx).await?.rows_affected())
+    }
+    async fn tx_fetch_all(tx: &mut Self::Tx, s: Statement<'_>) -> Result<Vec<PgRow>> {
+        Ok(pg_query(s).fetch_all(&mut **tx).await?)
     }
     async fn commit(tx: Self::Tx) -> Result<()> {
         Ok(tx.commit().await?)

@@ -17,7 +17,7 @@ use sqlx::sqlite::{
 use crate::error::{Result, StoreError};
 use crate::model::*;
 use crate::sqlite_writer::{GroupWriter, PreparedWrite};
-use crate::{Store, api_keys, audit, eval_runs, staff, stored_number};
+use crate::{Store, api_keys, audit, eval_runs, notifications, staff, stored_number};
 
 macro_rules! session_cols {
     () => {
@@ -44,12 +44,6 @@ macro_rules! outbox_cols {
         "id, idempotency_key, tenant, conversation_id, recipient, sender, \
      body, state, attempts, next_attempt_at, last_error, provider_message_id, created_at, \
      updated_at, refusal"
-    };
-}
-macro_rules! notification_cols {
-    () => {
-        "id, tenant, ticket_id, destination, channel, state, attempts, next_attempt_at, \
-     lease_until, last_error, created_at, updated_at, sent_at"
     };
 }
 /// Restricts `tenant` to the JSON array bound at this place.
@@ -1609,32 +1603,7 @@ impl Store for SqliteStore {
     }
 
     async fn enqueue_notification(&self, n: &NewNotification) -> Result<i64> {
-        n.validate()?;
-        let mut conn = self.writer.acquire().await?;
-        let inserted: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO notifications (tenant, ticket_id, destination, channel, state, attempts,
-                 next_attempt_at, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, ?5, ?5)
-             ON CONFLICT (ticket_id, destination) DO NOTHING
-             RETURNING id",
-        )
-        .bind(&n.tenant)
-        .bind(n.ticket_id)
-        .bind(n.destination.trim())
-        .bind(n.channel.as_str())
-        .bind(ms(n.created_at))
-        .fetch_optional(&mut *conn)
-        .await?;
-        match inserted {
-            Some(id) => Ok(id),
-            None => Ok(sqlx::query_scalar(
-                "SELECT id FROM notifications WHERE ticket_id = ? AND destination = ?",
-            )
-            .bind(n.ticket_id)
-            .bind(n.destination.trim())
-            .fetch_one(&mut *conn)
-            .await?),
-        }
+        notifications::enqueue_notification(self, n).await
     }
 
     async fn claim_due_notifications(
@@ -1643,44 +1612,11 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
         lease: Duration,
     ) -> Result<Vec<Notification>> {
-        let lease_end = ms(now).saturating_add(duration_ms(lease));
-        // One statement under the database write lock, as for the outbox: two workers (even
-        // in two processes) never lease the same row.
-        let rows = sqlx::query(concat!(
-            "UPDATE notifications SET state = 'sending', attempts = attempts + 1,
-                 lease_until = ?1, next_attempt_at = NULL, updated_at = ?2
-             WHERE id IN (
-                 SELECT id FROM notifications
-                 WHERE (state IN ('pending', 'failed') AND next_attempt_at <= ?2)
-                    OR (state = 'sending' AND lease_until <= ?2)
-                 ORDER BY COALESCE(next_attempt_at, lease_until), id LIMIT ?3)
-             RETURNING ",
-            notification_cols!()
-        ))
-        .bind(lease_end)
-        .bind(ms(now))
-        .bind(limit.max(0))
-        .fetch_all(&self.writer)
-        .await?;
-        let mut claimed = rows
-            .iter()
-            .map(notification_from_row)
-            .collect::<Result<Vec<_>>>()?;
-        claimed.sort_by_key(|n| n.id);
-        Ok(claimed)
+        notifications::claim_due_notifications(self, limit, now, lease).await
     }
 
     async fn mark_notification_sent(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE notifications SET state = 'sent', sent_at = ?1, updated_at = ?1,
-                 last_error = NULL, lease_until = NULL, next_attempt_at = NULL
-             WHERE id = ?2 AND state = 'sending'",
-        )
-        .bind(ms(now))
-        .bind(id)
-        .execute(&self.writer)
-        .await?;
-        Ok(done.rows_affected() > 0)
+        notifications::mark_notification_sent(self, id, now).await
     }
 
     async fn mark_notification_failed(
@@ -1691,66 +1627,18 @@ impl Store for SqliteStore {
         policy: &RetryPolicy,
         now: DateTime<Utc>,
     ) -> Result<RetryOutcome> {
-        let mut tx = self.begin().await?;
-        let lock = sending_attempts!("notifications");
-        let Some(outcome) = failure_outcome(&mut tx, lock, id, kind, policy, now).await? else {
-            return Ok(RetryOutcome::Ignored);
-        };
-        let (state, next) = match outcome {
-            RetryOutcome::RetryAt(at) => ("failed", Some(ms(at))),
-            _ => ("dead", None),
-        };
-        sqlx::query(
-            "UPDATE notifications SET state = ?1, next_attempt_at = ?2, lease_until = NULL,
-                 last_error = ?3, updated_at = ?4
-             WHERE id = ?5",
-        )
-        .bind(state)
-        .bind(next)
-        .bind(error)
-        .bind(ms(now))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(outcome)
+        notifications::mark_notification_failed(self, id, error, kind, policy, now).await
     }
 
     async fn list_notifications(&self, filter: &NotificationFilter) -> Result<Vec<Notification>> {
-        let states: Vec<&str> = filter.states.iter().map(|s| s.as_str()).collect();
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            notification_cols!(),
-            " FROM notifications
-             WHERE ",
-            in_scope!(),
-            "
-               AND (? = 0 OR state IN (SELECT value FROM json_each(?)))
-             ORDER BY created_at DESC, id DESC
-             LIMIT ?"
-        ))
-        .bind(scope_json(&filter.communes)?)
-        .bind(i64::from(!states.is_empty()))
-        .bind(to_json_text(&states)?)
-        .bind(filter.limit.unwrap_or(-1))
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter().map(notification_from_row).collect()
+        notifications::list_notifications(self, filter).await
     }
 
     async fn notification_counts(
         &self,
         communes: &[String],
     ) -> Result<Vec<(NotificationState, i64)>> {
-        let rows: Vec<(String, i64)> = sqlx::query_as(concat!(
-            "SELECT state, COUNT(*) FROM notifications WHERE ",
-            in_scope!(),
-            " GROUP BY state"
-        ))
-        .bind(scope_json(communes)?)
-        .fetch_all(&self.reader)
-        .await?;
-        counts_by_state(NotificationState::ALL, rows, "notifications")
+        notifications::notification_counts(self, communes).await
     }
 
     // ----- outbox listing (console) -----
@@ -1837,22 +1725,3 @@ impl Store for SqliteStore {
 }
 
 // ===== ticket notifications: row mapping =====
-
-fn notification_from_row(row: &SqliteRow) -> Result<Notification> {
-    const T: &str = "notifications";
-    Ok(Notification {
-        id: row.try_get("id")?,
-        tenant: row.try_get("tenant")?,
-        ticket_id: row.try_get("ticket_id")?,
-        destination: row.try_get("destination")?,
-        channel: text_enum(row, T, "channel")?,
-        state: text_enum(row, T, "state")?,
-        attempts: row.try_get("attempts")?,
-        next_attempt_at: opt_instant(row, T, "next_attempt_at")?,
-        lease_until: opt_instant(row, T, "lease_until")?,
-        last_error: row.try_get("last_error")?,
-        created_at: instant(row, T, "created_at")?,
-        updated_at: instant(row, T, "updated_at")?,
-        sent_at: opt_instant(row, T, "sent_at")?,
-    })
-}

@@ -77,6 +77,21 @@ impl Dialect for SqliteStore {
 
     const GREATEST: &'static str = "MAX";
 
+    const FOR_UPDATE: &'static str = "";
+
+    fn limit(n: usize) -> String {
+        format!("LIMIT COALESCE(${n}, -1)")
+    }
+
+    fn lease_due(table: &str, due: &str, order: &str, set: &str) -> String {
+        // One statement under the database write lock.
+        format!(
+            "UPDATE {table} SET {set} WHERE id IN (
+                 SELECT id FROM {table} WHERE {due} ORDER BY {order} LIMIT $2)
+             RETURNING *"
+        )
+    }
+
     fn in_scope(column: &str, n: usize) -> String {
         format!("{column} IN (SELECT value FROM json_each(${n}))")
     }
@@ -101,6 +116,9 @@ impl Dialect for SqliteStore {
     }
     async fn tx_execute(tx: &mut Self::Tx, s: Statement<'_>) -> Result<u64> {
         Ok(sqlite_query(s)?.execute(&mut **tx).await?.rows_affected())
+    }
+    async fn tx_fetch_all(tx: &mut Self::Tx, s: Statement<'_>) -> Result<Vec<SqliteRow>> {
+        Ok(sqlite_query(s)?.fetch_all(&mut **tx).await?)
     }
     async fn commit(tx: Self::Tx) -> Result<()> {
         Ok(tx.commit().await?)
