@@ -110,6 +110,8 @@ impl<'a> Statement<'a> {
 /// A result row, decoded the same way whatever the backend.
 pub(crate) trait StoredRow: Send {
     fn int(&self, column: &str) -> Result<i64>;
+    fn opt_int(&self, column: &str) -> Result<Option<i64>>;
+    fn opt_real(&self, column: &str) -> Result<Option<f64>>;
     fn small_int(&self, column: &str) -> Result<i32>;
     fn bool(&self, column: &str) -> Result<bool>;
     fn text(&self, column: &str) -> Result<String>;
@@ -121,11 +123,23 @@ pub(crate) trait StoredRow: Send {
         column: &'static str,
     ) -> Result<Option<DateTime<Utc>>>;
     fn json(&self, table: &'static str, column: &'static str) -> Result<Value>;
+    fn opt_json(&self, table: &'static str, column: &'static str) -> Result<Option<Value>>;
     fn communes(&self, table: &'static str, column: &'static str) -> Result<Vec<String>>;
 
     /// A TEXT column holding one of an enum's stored names.
     fn parsed<T: FromStr>(&self, table: &'static str, column: &'static str) -> Result<T> {
         parse_stored(&self.text(column)?, table, column)
+    }
+
+    /// A nullable TEXT column holding one of an enum's stored names.
+    fn opt_parsed<T: FromStr>(
+        &self,
+        table: &'static str,
+        column: &'static str,
+    ) -> Result<Option<T>> {
+        self.opt_text(column)?
+            .map(|text| parse_stored(&text, table, column))
+            .transpose()
     }
 }
 
@@ -133,6 +147,12 @@ pub(crate) trait StoredRow: Send {
 macro_rules! plain_columns {
     () => {
         fn int(&self, column: &str) -> Result<i64> {
+            Ok(sqlx::Row::try_get(self, column)?)
+        }
+        fn opt_int(&self, column: &str) -> Result<Option<i64>> {
+            Ok(sqlx::Row::try_get(self, column)?)
+        }
+        fn opt_real(&self, column: &str) -> Result<Option<f64>> {
             Ok(sqlx::Row::try_get(self, column)?)
         }
         fn small_int(&self, column: &str) -> Result<i32> {

@@ -7,8 +7,10 @@
 //! placeholders, encodings of instants / JSON / commune lists, the few spellings that differ,
 //! where statements run), implemented by `sqlite_dialect.rs` and `postgres_dialect.rs`: the
 //! audit log (`audit.rs`), evaluation runs (`eval_runs.rs`), staff accounts and login sessions
-//! (`staff.rs`), API keys (`api_keys.rs`) and ticket notifications (`notifications.rs`, with
-//! `queue.rs`: leases and retries shared with the SMS outbox). The other domains are still written per backend
+//! (`staff.rs`), API keys (`api_keys.rs`), ticket notifications (`notifications.rs`, with
+//! `queue.rs`: leases and retries shared with the SMS outbox) and retention and callers' rights
+//! (`privacy.rs`). Sessions and turns (`sessions.rs`), tickets (`tickets.rs`) and the outbox
+//! (`outbox.rs`) share their row mapping there; their statements are still written per backend
 //! in `sqlite.rs` and `postgres.rs`.
 //!
 //! Callers hold an [`AnyStore`] (cheap to clone: it wraps connection pools) and call the
@@ -42,17 +44,21 @@ mod events;
 mod model;
 mod notifications;
 mod number;
+mod outbox;
 mod postgres;
 mod postgres_dialect;
+mod privacy;
 mod pseudonym;
 mod queue;
 mod redact;
+mod sessions;
 mod sqlite;
 mod sqlite_dialect;
 mod sqlite_writer;
 mod staff;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+mod tickets;
 
 use std::future::Future;
 use std::time::Duration;

@@ -5,43 +5,17 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 use sqlx::Row;
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::types::Json;
 
 use crate::error::{Result, StoreError};
 use crate::model::*;
+use crate::outbox::{outbox_cols, outbox_from_row};
 use crate::queue::lease_end;
-use crate::{Store, api_keys, audit, eval_runs, notifications, staff, stored_number};
-
-macro_rules! session_cols {
-    () => {
-        "tenant, conversation_id, channel, caller, state, started_at, \
-     updated_at, expires_at, closed_at, end_reason"
-    };
-}
-macro_rules! turn_cols {
-    () => {
-        "tenant, conversation_id, seq, at, caller_text, reply_text, decision, \
-     action, fiche, confidence, reply, message_id"
-    };
-}
-macro_rules! ticket_cols {
-    () => {
-        "id, idempotency_key, tenant, kind, state, channel, conversation_id, \
-     caller_number, topic, fiche, summary, transcript, partner, reference, created_at, \
-     claimed_by, claimed_at, closed_by, closed_at, attempts, dial_outcome, anonymised_at, \
-     due_at, last_attempt_at"
-    };
-}
-macro_rules! outbox_cols {
-    () => {
-        "id, idempotency_key, tenant, conversation_id, recipient, sender, \
-     body, state, attempts, next_attempt_at, last_error, provider_message_id, created_at, \
-     updated_at, refusal"
-    };
-}
+use crate::sessions::{session_cols, session_from_row, turn_cols, turn_from_row};
+use crate::tickets::{note_from_row, ticket_cols, ticket_from_row};
+use crate::{Store, api_keys, audit, eval_runs, notifications, privacy, staff, stored_number};
 
 /// Default number of pooled connections per node.
 const POOL_SIZE: u32 = 16;
@@ -98,117 +72,6 @@ impl PgStore {
             Transition::NotFound
         })
     }
-}
-
-fn json(row: &PgRow, column: &'static str) -> Result<Value> {
-    Ok(row.try_get::<Json<Value>, _>(column)?.0)
-}
-
-fn text_enum<T: FromStr>(row: &PgRow, table: &'static str, column: &'static str) -> Result<T> {
-    let text: String = row.try_get(column)?;
-    parse_stored(&text, table, column)
-}
-
-fn session_from_row(row: &PgRow) -> Result<SessionRecord> {
-    Ok(SessionRecord {
-        tenant: row.try_get("tenant")?,
-        conversation_id: row.try_get("conversation_id")?,
-        channel: text_enum(row, "sessions", "channel")?,
-        caller: row.try_get("caller")?,
-        state: json(row, "state")?,
-        started_at: row.try_get("started_at")?,
-        updated_at: row.try_get("updated_at")?,
-        expires_at: row.try_get("expires_at")?,
-        closed_at: row.try_get("closed_at")?,
-        end_reason: row.try_get("end_reason")?,
-    })
-}
-
-fn turn_from_row(row: &PgRow) -> Result<TurnRow> {
-    Ok(TurnRow {
-        tenant: row.try_get("tenant")?,
-        conversation_id: row.try_get("conversation_id")?,
-        turn: Turn {
-            seq: row.try_get("seq")?,
-            at: row.try_get("at")?,
-            caller_text: row.try_get("caller_text")?,
-            reply_text: row.try_get("reply_text")?,
-            decision: json(row, "decision")?,
-            action: row.try_get("action")?,
-            fiche: row.try_get("fiche")?,
-            confidence: row.try_get("confidence")?,
-            reply: row
-                .try_get::<Option<Json<Value>>, _>("reply")?
-                .map(|reply| reply.0),
-            message_id: row.try_get("message_id")?,
-        },
-    })
-}
-
-fn ticket_from_row(row: &PgRow) -> Result<Ticket> {
-    const T: &str = "tickets";
-    Ok(Ticket {
-        id: row.try_get("id")?,
-        idempotency_key: row.try_get("idempotency_key")?,
-        tenant: row.try_get("tenant")?,
-        kind: text_enum(row, T, "kind")?,
-        state: text_enum(row, T, "state")?,
-        channel: text_enum(row, T, "channel")?,
-        conversation_id: row.try_get("conversation_id")?,
-        caller_number: row.try_get("caller_number")?,
-        topic: row.try_get("topic")?,
-        fiche: row.try_get("fiche")?,
-        summary: row.try_get("summary")?,
-        transcript: json(row, "transcript")?,
-        partner: row.try_get("partner")?,
-        reference: row.try_get("reference")?,
-        created_at: row.try_get("created_at")?,
-        claimed_by: row.try_get("claimed_by")?,
-        claimed_at: row.try_get("claimed_at")?,
-        closed_by: row.try_get("closed_by")?,
-        closed_at: row.try_get("closed_at")?,
-        attempts: row.try_get("attempts")?,
-        dial_outcome: row
-            .try_get::<Option<String>, _>("dial_outcome")?
-            .map(|text| parse_stored(&text, T, "dial_outcome"))
-            .transpose()?,
-        anonymised_at: row.try_get("anonymised_at")?,
-        due_at: row.try_get("due_at")?,
-        last_attempt_at: row.try_get("last_attempt_at")?,
-    })
-}
-
-fn outbox_from_row(row: &PgRow) -> Result<OutboxMessage> {
-    Ok(OutboxMessage {
-        id: row.try_get("id")?,
-        idempotency_key: row.try_get("idempotency_key")?,
-        tenant: row.try_get("tenant")?,
-        conversation_id: row.try_get("conversation_id")?,
-        to: row.try_get("recipient")?,
-        sender: row.try_get("sender")?,
-        body: row.try_get("body")?,
-        state: text_enum(row, "outbox", "state")?,
-        attempts: row.try_get("attempts")?,
-        next_attempt_at: row.try_get("next_attempt_at")?,
-        last_error: row.try_get("last_error")?,
-        provider_message_id: row.try_get("provider_message_id")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-        refusal: row
-            .try_get::<Option<String>, _>("refusal")?
-            .map(|text| parse_stored(&text, "outbox", "refusal"))
-            .transpose()?,
-    })
-}
-
-fn note_from_row(row: &PgRow) -> Result<TicketNote> {
-    Ok(TicketNote {
-        id: row.try_get("id")?,
-        ticket_id: row.try_get("ticket_id")?,
-        at: row.try_get("at")?,
-        author: row.try_get("author")?,
-        body: row.try_get("body")?,
-    })
 }
 
 /// The query locking row `id` of a queue table while a worker holds it (`sending`) and reading
@@ -1123,141 +986,11 @@ impl Store for PgStore {
     }
 
     async fn purge_before(&self, commune: &str, cutoff: DateTime<Utc>) -> Result<PurgeReport> {
-        let mut tx = self.pool.begin().await?;
-        let turns_deleted = sqlx::query("DELETE FROM turns WHERE tenant = $1 AND at < $2")
-            .bind(commune)
-            .bind(cutoff)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        let sessions_deleted = sqlx::query(
-            "DELETE FROM sessions WHERE tenant = $1 AND updated_at < $2
-                 AND (closed_at IS NOT NULL OR expires_at < $2)",
-        )
-        .bind(commune)
-        .bind(cutoff)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        // A ticket nobody handled within the retention period is closed: the citizen can no
-        // longer be called back about it, and its number must go like the rest.
-        let tickets_expired = sqlx::query(
-            "UPDATE tickets SET state = 'injoignable', closed_at = $2
-             WHERE tenant = $1 AND state IN ('nouveau', 'pris_en_charge') AND created_at < $2",
-        )
-        .bind(commune)
-        .bind(cutoff)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        macro_rules! old_closed {
-            () => {
-                "tenant = $1 AND state IN ('termine', 'injoignable')
-             AND closed_at <= $2 AND anonymised_at IS NULL"
-            };
-        }
-        sqlx::query(concat!(
-            "DELETE FROM ticket_notes WHERE ticket_id IN (SELECT id FROM tickets WHERE ",
-            old_closed!(),
-            ")"
-        ))
-        .bind(commune)
-        .bind(cutoff)
-        .execute(&mut *tx)
-        .await?;
-        let tickets_anonymised = sqlx::query(concat!(
-            "UPDATE tickets SET caller_number = NULL, summary = '', transcript = 'null',
-                 anonymised_at = $2
-             WHERE ",
-            old_closed!()
-        ))
-        .bind(commune)
-        .bind(cutoff)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let outbox_deleted = sqlx::query(
-            "DELETE FROM outbox WHERE tenant = $1 AND updated_at < $2
-                 AND state IN ('sent', 'delivered', 'failed', 'dead')",
-        )
-        .bind(commune)
-        .bind(cutoff)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let notifications_deleted = sqlx::query(
-            "DELETE FROM notifications WHERE tenant = $1 AND updated_at < $2
-                 AND state IN ('sent', 'failed', 'dead')",
-        )
-        .bind(commune)
-        .bind(cutoff)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let audit_deleted =
-            sqlx::query("DELETE FROM audit WHERE (commune = $1 OR commune IS NULL) AND at < $2")
-                .bind(commune)
-                .bind(cutoff)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-        tx.commit().await?;
-        Ok(PurgeReport {
-            turns_deleted,
-            sessions_deleted,
-            tickets_anonymised,
-            outbox_deleted,
-            tickets_expired,
-            notifications_deleted,
-            audit_deleted,
-        })
+        privacy::purge_before(self, commune, cutoff).await
     }
 
     async fn caller_records(&self, number: &str, pseudonym: &str) -> Result<CallerRecords> {
-        let number = &stored_number(number);
-        let sessions = sqlx::query(concat!(
-            "SELECT ",
-            session_cols!(),
-            " FROM sessions WHERE caller = $1 ORDER BY started_at"
-        ))
-        .bind(pseudonym)
-        .fetch_all(&self.pool)
-        .await?;
-        let turns = sqlx::query(
-            "SELECT t.tenant, t.conversation_id, t.seq, t.at, t.caller_text, t.reply_text,
-                    t.decision, t.action, t.fiche, t.confidence, t.reply, t.message_id
-             FROM turns t JOIN sessions s
-               ON s.tenant = t.tenant AND s.conversation_id = t.conversation_id
-             WHERE s.caller = $1 ORDER BY t.at, t.seq",
-        )
-        .bind(pseudonym)
-        .fetch_all(&self.pool)
-        .await?;
-        let tickets = sqlx::query(concat!(
-            "SELECT ",
-            ticket_cols!(),
-            " FROM tickets WHERE caller_number = $1 ORDER BY created_at"
-        ))
-        .bind(number)
-        .fetch_all(&self.pool)
-        .await?;
-        let outbox = sqlx::query(concat!(
-            "SELECT ",
-            outbox_cols!(),
-            " FROM outbox WHERE recipient = $1 ORDER BY created_at"
-        ))
-        .bind(number)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(CallerRecords {
-            sessions: sessions
-                .iter()
-                .map(session_from_row)
-                .collect::<Result<_>>()?,
-            turns: turns.iter().map(turn_from_row).collect::<Result<_>>()?,
-            tickets: tickets.iter().map(ticket_from_row).collect::<Result<_>>()?,
-            outbox: outbox.iter().map(outbox_from_row).collect::<Result<_>>()?,
-        })
+        privacy::caller_records(self, number, pseudonym).await
     }
 
     async fn erase_caller(
@@ -1266,50 +999,7 @@ impl Store for PgStore {
         pseudonym: &str,
         at: DateTime<Utc>,
     ) -> Result<ErasureReport> {
-        let number = &stored_number(number);
-        let mut tx = self.pool.begin().await?;
-        let turns_deleted = sqlx::query(
-            "DELETE FROM turns WHERE (tenant, conversation_id) IN
-                 (SELECT tenant, conversation_id FROM sessions WHERE caller = $1)",
-        )
-        .bind(pseudonym)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let sessions_deleted = sqlx::query("DELETE FROM sessions WHERE caller = $1")
-            .bind(pseudonym)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        sqlx::query(
-            "DELETE FROM ticket_notes WHERE ticket_id IN
-                 (SELECT id FROM tickets WHERE caller_number = $1)",
-        )
-        .bind(number)
-        .execute(&mut *tx)
-        .await?;
-        let tickets_anonymised = sqlx::query(
-            "UPDATE tickets SET caller_number = NULL, summary = '', transcript = 'null',
-                 anonymised_at = $1
-             WHERE caller_number = $2",
-        )
-        .bind(at)
-        .bind(number)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let outbox_deleted = sqlx::query("DELETE FROM outbox WHERE recipient = $1")
-            .bind(number)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        tx.commit().await?;
-        Ok(ErasureReport {
-            sessions_deleted,
-            turns_deleted,
-            tickets_anonymised,
-            outbox_deleted,
-        })
+        privacy::erase_caller(self, number, pseudonym, at).await
     }
 
     // ===== console session sliding expiry and ticket notifications (store-backed) =====

@@ -39,6 +39,11 @@ impl StoredRow for PgRow {
     fn json(&self, _table: &'static str, column: &'static str) -> Result<Value> {
         Ok(self.try_get::<Json<Value>, _>(column)?.0)
     }
+    fn opt_json(&self, _table: &'static str, column: &'static str) -> Result<Option<Value>> {
+        Ok(self
+            .try_get::<Option<Json<Value>>, _>(column)?
+            .map(|json| json.0))
+    }
     fn communes(&self, _table: &'static str, column: &'static str) -> Result<Vec<String>> {
         Ok(self.try_get(column)?)
     }

@@ -7,45 +7,21 @@ use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 use sqlx::Row;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-    SqliteRow, SqliteSynchronous,
+    SqliteSynchronous,
 };
 
 use crate::error::{Result, StoreError};
 use crate::model::*;
+use crate::outbox::{outbox_cols, outbox_from_row};
+use crate::sessions::{session_cols, session_from_row, turn_cols, turn_from_row};
+use crate::sqlite_dialect::to_json_text;
 use crate::sqlite_writer::{GroupWriter, PreparedWrite};
-use crate::{Store, api_keys, audit, eval_runs, notifications, staff, stored_number};
+use crate::tickets::{note_from_row, ticket_cols, ticket_from_row};
+use crate::{Store, api_keys, audit, eval_runs, notifications, privacy, staff, stored_number};
 
-macro_rules! session_cols {
-    () => {
-        "tenant, conversation_id, channel, caller, state, started_at, \
-     updated_at, expires_at, closed_at, end_reason"
-    };
-}
-macro_rules! turn_cols {
-    () => {
-        "tenant, conversation_id, seq, at, caller_text, reply_text, decision, \
-     action, fiche, confidence, reply, message_id"
-    };
-}
-macro_rules! ticket_cols {
-    () => {
-        "id, idempotency_key, tenant, kind, state, channel, conversation_id, \
-     caller_number, topic, fiche, summary, transcript, partner, reference, created_at, \
-     claimed_by, claimed_at, closed_by, closed_at, attempts, dial_outcome, anonymised_at, \
-     due_at, last_attempt_at"
-    };
-}
-macro_rules! outbox_cols {
-    () => {
-        "id, idempotency_key, tenant, conversation_id, recipient, sender, \
-     body, state, attempts, next_attempt_at, last_error, provider_message_id, created_at, \
-     updated_at, refusal"
-    };
-}
 /// Restricts `tenant` to the JSON array bound at this place.
 macro_rules! in_scope {
     () => {
@@ -183,162 +159,8 @@ fn duration_ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
-fn instant(row: &SqliteRow, table: &'static str, column: &'static str) -> Result<DateTime<Utc>> {
-    let value: i64 = row.try_get(column)?;
-    DateTime::from_timestamp_millis(value).ok_or_else(|| StoreError::Corrupt {
-        table,
-        column,
-        detail: format!("timestamp {value} out of range"),
-    })
-}
-
-fn opt_instant(
-    row: &SqliteRow,
-    table: &'static str,
-    column: &'static str,
-) -> Result<Option<DateTime<Utc>>> {
-    match row.try_get::<Option<i64>, _>(column)? {
-        None => Ok(None),
-        Some(_) => instant(row, table, column).map(Some),
-    }
-}
-
-fn json(row: &SqliteRow, table: &'static str, column: &'static str) -> Result<Value> {
-    parse_json(&row.try_get::<String, _>(column)?, table, column)
-}
-
-fn parse_json(text: &str, table: &'static str, column: &'static str) -> Result<Value> {
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
-        table,
-        column,
-        detail: e.to_string(),
-    })
-}
-
-fn optional_json(
-    row: &SqliteRow,
-    table: &'static str,
-    column: &'static str,
-) -> Result<Option<Value>> {
-    let text: Option<String> = row.try_get(column)?;
-    text.map(|text| parse_json(&text, table, column))
-        .transpose()
-}
-
-fn text_enum<T: FromStr>(row: &SqliteRow, table: &'static str, column: &'static str) -> Result<T> {
-    let text: String = row.try_get(column)?;
-    parse_stored(&text, table, column)
-}
-
-fn to_json_text<T: serde::Serialize + ?Sized>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| StoreError::Invalid(e.to_string()))
-}
-
 fn scope_json(communes: &[String]) -> Result<String> {
     to_json_text(communes)
-}
-
-fn session_from_row(row: &SqliteRow) -> Result<SessionRecord> {
-    const T: &str = "sessions";
-    Ok(SessionRecord {
-        tenant: row.try_get("tenant")?,
-        conversation_id: row.try_get("conversation_id")?,
-        channel: text_enum(row, T, "channel")?,
-        caller: row.try_get("caller")?,
-        state: json(row, T, "state")?,
-        started_at: instant(row, T, "started_at")?,
-        updated_at: instant(row, T, "updated_at")?,
-        expires_at: instant(row, T, "expires_at")?,
-        closed_at: opt_instant(row, T, "closed_at")?,
-        end_reason: row.try_get("end_reason")?,
-    })
-}
-
-fn turn_from_row(row: &SqliteRow) -> Result<TurnRow> {
-    const T: &str = "turns";
-    Ok(TurnRow {
-        tenant: row.try_get("tenant")?,
-        conversation_id: row.try_get("conversation_id")?,
-        turn: Turn {
-            seq: row.try_get("seq")?,
-            at: instant(row, T, "at")?,
-            caller_text: row.try_get("caller_text")?,
-            reply_text: row.try_get("reply_text")?,
-            decision: json(row, T, "decision")?,
-            action: row.try_get("action")?,
-            fiche: row.try_get("fiche")?,
-            confidence: row.try_get("confidence")?,
-            reply: optional_json(row, T, "reply")?,
-            message_id: row.try_get("message_id")?,
-        },
-    })
-}
-
-fn ticket_from_row(row: &SqliteRow) -> Result<Ticket> {
-    const T: &str = "tickets";
-    Ok(Ticket {
-        id: row.try_get("id")?,
-        idempotency_key: row.try_get("idempotency_key")?,
-        tenant: row.try_get("tenant")?,
-        kind: text_enum(row, T, "kind")?,
-        state: text_enum(row, T, "state")?,
-        channel: text_enum(row, T, "channel")?,
-        conversation_id: row.try_get("conversation_id")?,
-        caller_number: row.try_get("caller_number")?,
-        topic: row.try_get("topic")?,
-        fiche: row.try_get("fiche")?,
-        summary: row.try_get("summary")?,
-        transcript: json(row, T, "transcript")?,
-        partner: row.try_get("partner")?,
-        reference: row.try_get("reference")?,
-        created_at: instant(row, T, "created_at")?,
-        claimed_by: row.try_get("claimed_by")?,
-        claimed_at: opt_instant(row, T, "claimed_at")?,
-        closed_by: row.try_get("closed_by")?,
-        closed_at: opt_instant(row, T, "closed_at")?,
-        attempts: row.try_get("attempts")?,
-        dial_outcome: row
-            .try_get::<Option<String>, _>("dial_outcome")?
-            .map(|text| parse_stored(&text, T, "dial_outcome"))
-            .transpose()?,
-        anonymised_at: opt_instant(row, T, "anonymised_at")?,
-        due_at: opt_instant(row, T, "due_at")?,
-        last_attempt_at: opt_instant(row, T, "last_attempt_at")?,
-    })
-}
-
-fn outbox_from_row(row: &SqliteRow) -> Result<OutboxMessage> {
-    const T: &str = "outbox";
-    Ok(OutboxMessage {
-        id: row.try_get("id")?,
-        idempotency_key: row.try_get("idempotency_key")?,
-        tenant: row.try_get("tenant")?,
-        conversation_id: row.try_get("conversation_id")?,
-        to: row.try_get("recipient")?,
-        sender: row.try_get("sender")?,
-        body: row.try_get("body")?,
-        state: text_enum(row, T, "state")?,
-        attempts: row.try_get("attempts")?,
-        next_attempt_at: instant(row, T, "next_attempt_at")?,
-        last_error: row.try_get("last_error")?,
-        provider_message_id: row.try_get("provider_message_id")?,
-        created_at: instant(row, T, "created_at")?,
-        updated_at: instant(row, T, "updated_at")?,
-        refusal: row
-            .try_get::<Option<String>, _>("refusal")?
-            .map(|text| parse_stored(&text, T, "refusal"))
-            .transpose()?,
-    })
-}
-
-fn note_from_row(row: &SqliteRow) -> Result<TicketNote> {
-    Ok(TicketNote {
-        id: row.try_get("id")?,
-        ticket_id: row.try_get("ticket_id")?,
-        at: instant(row, "ticket_notes", "at")?,
-        author: row.try_get("author")?,
-        body: row.try_get("body")?,
-    })
 }
 
 /// The query reading the attempt count of row `id` of a queue table while a worker holds it
@@ -1398,145 +1220,11 @@ impl Store for SqliteStore {
     }
 
     async fn purge_before(&self, commune: &str, cutoff: DateTime<Utc>) -> Result<PurgeReport> {
-        let cut = ms(cutoff);
-        let mut tx = self.begin().await?;
-        let turns_deleted = sqlx::query("DELETE FROM turns WHERE tenant = ? AND at < ?")
-            .bind(commune)
-            .bind(cut)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        let sessions_deleted = sqlx::query(
-            "DELETE FROM sessions WHERE tenant = ? AND updated_at < ?
-                 AND (closed_at IS NOT NULL OR expires_at < ?)",
-        )
-        .bind(commune)
-        .bind(cut)
-        .bind(cut)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        // A ticket nobody handled within the retention period is closed: the citizen can no
-        // longer be called back about it, and its number must go like the rest.
-        let tickets_expired = sqlx::query(
-            "UPDATE tickets SET state = 'injoignable', closed_at = ?
-             WHERE tenant = ? AND state IN ('nouveau', 'pris_en_charge') AND created_at < ?",
-        )
-        .bind(cut)
-        .bind(commune)
-        .bind(cut)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        macro_rules! old_closed {
-            () => {
-                "tenant = ? AND state IN ('termine', 'injoignable')
-             AND closed_at <= ? AND anonymised_at IS NULL"
-            };
-        }
-        sqlx::query(concat!(
-            "DELETE FROM ticket_notes WHERE ticket_id IN (SELECT id FROM tickets WHERE ",
-            old_closed!(),
-            ")"
-        ))
-        .bind(commune)
-        .bind(cut)
-        .execute(&mut *tx)
-        .await?;
-        let tickets_anonymised = sqlx::query(concat!(
-            "UPDATE tickets SET caller_number = NULL, summary = '', transcript = 'null',
-                 anonymised_at = ?
-             WHERE ",
-            old_closed!()
-        ))
-        .bind(cut)
-        .bind(commune)
-        .bind(cut)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let outbox_deleted = sqlx::query(
-            "DELETE FROM outbox WHERE tenant = ? AND updated_at < ?
-                 AND state IN ('sent', 'delivered', 'failed', 'dead')",
-        )
-        .bind(commune)
-        .bind(cut)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let notifications_deleted = sqlx::query(
-            "DELETE FROM notifications WHERE tenant = ? AND updated_at < ?
-                 AND state IN ('sent', 'failed', 'dead')",
-        )
-        .bind(commune)
-        .bind(cut)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let audit_deleted =
-            sqlx::query("DELETE FROM audit WHERE (commune = ? OR commune IS NULL) AND at < ?")
-                .bind(commune)
-                .bind(cut)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-        tx.commit().await?;
-        Ok(PurgeReport {
-            turns_deleted,
-            sessions_deleted,
-            tickets_anonymised,
-            outbox_deleted,
-            tickets_expired,
-            notifications_deleted,
-            audit_deleted,
-        })
+        privacy::purge_before(self, commune, cutoff).await
     }
 
     async fn caller_records(&self, number: &str, pseudonym: &str) -> Result<CallerRecords> {
-        let number = &stored_number(number);
-        let sessions = sqlx::query(concat!(
-            "SELECT ",
-            session_cols!(),
-            " FROM sessions WHERE caller = ? ORDER BY started_at"
-        ))
-        .bind(pseudonym)
-        .fetch_all(&self.reader)
-        .await?;
-        let turns = sqlx::query(
-            "SELECT t.tenant, t.conversation_id, t.seq, t.at, t.caller_text, t.reply_text,
-                    t.decision, t.action, t.fiche, t.confidence, t.reply, t.message_id
-             FROM turns t JOIN sessions s
-               ON s.tenant = t.tenant AND s.conversation_id = t.conversation_id
-             WHERE s.caller = ? ORDER BY t.at, t.seq",
-        )
-        .bind(pseudonym)
-        .fetch_all(&self.reader)
-        .await?;
-        let tickets = sqlx::query(concat!(
-            "SELECT ",
-            ticket_cols!(),
-            " FROM tickets WHERE caller_number = ? ORDER BY created_at"
-        ))
-        .bind(number)
-        .fetch_all(&self.reader)
-        .await?;
-        let outbox = sqlx::query(concat!(
-            "SELECT ",
-            outbox_cols!(),
-            " FROM outbox WHERE recipient = ? ORDER BY created_at"
-        ))
-        .bind(number)
-        .fetch_all(&self.reader)
-        .await?;
-        Ok(CallerRecords {
-            sessions: sessions
-                .iter()
-                .map(session_from_row)
-                .collect::<Result<_>>()?,
-            turns: turns.iter().map(turn_from_row).collect::<Result<_>>()?,
-            tickets: tickets.iter().map(ticket_from_row).collect::<Result<_>>()?,
-            outbox: outbox.iter().map(outbox_from_row).collect::<Result<_>>()?,
-        })
+        privacy::caller_records(self, number, pseudonym).await
     }
 
     async fn erase_caller(
@@ -1545,50 +1233,7 @@ impl Store for SqliteStore {
         pseudonym: &str,
         at: DateTime<Utc>,
     ) -> Result<ErasureReport> {
-        let number = &stored_number(number);
-        let mut tx = self.begin().await?;
-        let turns_deleted = sqlx::query(
-            "DELETE FROM turns WHERE (tenant, conversation_id) IN
-                 (SELECT tenant, conversation_id FROM sessions WHERE caller = ?)",
-        )
-        .bind(pseudonym)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let sessions_deleted = sqlx::query("DELETE FROM sessions WHERE caller = ?")
-            .bind(pseudonym)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        sqlx::query(
-            "DELETE FROM ticket_notes WHERE ticket_id IN
-                 (SELECT id FROM tickets WHERE caller_number = ?)",
-        )
-        .bind(number)
-        .execute(&mut *tx)
-        .await?;
-        let tickets_anonymised = sqlx::query(
-            "UPDATE tickets SET caller_number = NULL, summary = '', transcript = 'null',
-                 anonymised_at = ?
-             WHERE caller_number = ?",
-        )
-        .bind(ms(at))
-        .bind(number)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let outbox_deleted = sqlx::query("DELETE FROM outbox WHERE recipient = ?")
-            .bind(number)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        tx.commit().await?;
-        Ok(ErasureReport {
-            sessions_deleted,
-            turns_deleted,
-            tickets_anonymised,
-            outbox_deleted,
-        })
+        privacy::erase_caller(self, number, pseudonym, at).await
     }
 
     // ===== console session sliding expiry and ticket notifications (store-backed) =====

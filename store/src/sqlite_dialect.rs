@@ -64,6 +64,13 @@ impl StoredRow for SqliteRow {
         let text: String = self.try_get(column)?;
         serde_json::from_str(&text).map_err(|e| corrupt(table, column, e.to_string()))
     }
+    fn opt_json(&self, table: &'static str, column: &'static str) -> Result<Option<Value>> {
+        let text: Option<String> = self.try_get(column)?;
+        text.map(|text| {
+            serde_json::from_str(&text).map_err(|e| corrupt(table, column, e.to_string()))
+        })
+        .transpose()
+    }
     fn communes(&self, table: &'static str, column: &'static str) -> Result<Vec<String>> {
         let text: String = self.try_get(column)?;
         serde_json::from_str(&text).map_err(|e| corrupt(table, column, e.to_string()))
