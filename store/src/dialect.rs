@@ -30,6 +30,8 @@ pub(crate) enum Arg<'a> {
     Instant(DateTime<Utc>),
     OptInstant(Option<DateTime<Utc>>),
     Json(&'a Value),
+    /// A length of time (INTEGER milliseconds or INTERVAL), added to or taken from instants.
+    Span(chrono::Duration),
     /// A list of commune codes (a viewer's scope, a staff member's communes).
     Communes(&'a [String]),
 }
@@ -72,6 +74,11 @@ impl From<DateTime<Utc>> for Arg<'_> {
 impl From<Option<DateTime<Utc>>> for Arg<'_> {
     fn from(v: Option<DateTime<Utc>>) -> Self {
         Arg::OptInstant(v)
+    }
+}
+impl From<chrono::Duration> for Arg<'_> {
+    fn from(v: chrono::Duration) -> Self {
+        Arg::Span(v)
     }
 }
 impl<'a> From<&'a Value> for Arg<'a> {

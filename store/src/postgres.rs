@@ -5,17 +5,17 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::types::Json;
 
-use crate::error::{Result, StoreError};
+use crate::error::Result;
 use crate::model::*;
 use crate::outbox::{outbox_cols, outbox_from_row};
 use crate::queue::lease_end;
 use crate::sessions::{session_cols, session_from_row, turn_cols, turn_from_row};
-use crate::tickets::{note_from_row, ticket_cols, ticket_from_row};
-use crate::{Store, api_keys, audit, eval_runs, notifications, privacy, staff, stored_number};
+use crate::{
+    Store, api_keys, audit, eval_runs, notifications, privacy, staff, stored_number, tickets,
+};
 
 /// Default number of pooled connections per node.
 const POOL_SIZE: u32 = 16;
@@ -49,28 +49,6 @@ impl PgStore {
     /// Closes the pool.
     pub async fn close(&self) {
         self.pool.close().await;
-    }
-
-    async fn ticket_transition(
-        &self,
-        id: i64,
-        communes: &[String],
-        changed: bool,
-    ) -> Result<Transition> {
-        if changed {
-            return Ok(Transition::Applied);
-        }
-        let exists = sqlx::query("SELECT 1 FROM tickets WHERE id = $1 AND tenant = ANY($2)")
-            .bind(id)
-            .bind(communes)
-            .fetch_optional(&self.pool)
-            .await?
-            .is_some();
-        Ok(if exists {
-            Transition::Refused
-        } else {
-            Transition::NotFound
-        })
     }
 }
 
@@ -610,78 +588,15 @@ impl Store for PgStore {
     }
 
     async fn get_ticket(&self, id: i64, communes: &[String]) -> Result<Option<Ticket>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            ticket_cols!(),
-            " FROM tickets WHERE id = $1 AND tenant = ANY($2)"
-        ))
-        .bind(id)
-        .bind(communes)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(ticket_from_row).transpose()
+        tickets::get_ticket(self, id, communes).await
     }
 
     async fn list_open_tickets(&self, communes: &[String]) -> Result<Vec<Ticket>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            ticket_cols!(),
-            " FROM tickets
-             WHERE tenant = ANY($1) AND state IN ('nouveau', 'pris_en_charge')
-             ORDER BY CASE kind WHEN 'callback' THEN 0 ELSE 1 END, created_at, id"
-        ))
-        .bind(communes)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(ticket_from_row).collect()
+        tickets::list_open_tickets(self, communes).await
     }
 
     async fn list_tickets(&self, filter: &TicketFilter) -> Result<Vec<Ticket>> {
-        let states: Vec<String> = filter
-            .states
-            .iter()
-            .map(|s| s.as_str().to_string())
-            .collect();
-        let kinds: Vec<String> = filter
-            .kinds
-            .iter()
-            .map(|k| k.as_str().to_string())
-            .collect();
-        let search = filter.search.as_ref();
-        let search_words = search.and_then(TicketSearch::like_pattern);
-        let sql = concat!(
-            "SELECT ",
-            ticket_cols!(),
-            " FROM tickets
-             WHERE tenant = ANY($1)
-               AND (cardinality($2::text[]) = 0 OR state = ANY($2))
-               AND (cardinality($3::text[]) = 0 OR kind = ANY($3))
-               AND ($4::timestamptz IS NULL OR created_at >= $4)
-               AND ($5::text IS NULL OR topic = $5)
-               AND ($6::bigint IS NULL OR claimed_by = $6)
-               AND (NOT $7 OR id = $8 OR caller_number = $9
-                    OR lower(topic) LIKE $10 OR lower(summary) LIKE $10
-                    OR lower(transcript::text) LIKE $10)
-             ORDER BY CASE WHEN $13 THEN closed_at END DESC NULLS LAST, created_at DESC, id DESC
-             LIMIT $11 OFFSET $12"
-        );
-        let rows = sqlx::query(sql)
-            .bind(&filter.communes)
-            .bind(&states)
-            .bind(&kinds)
-            .bind(filter.since)
-            .bind(&filter.topic)
-            .bind(filter.claimed_by)
-            .bind(search.is_some())
-            .bind(search.and_then(|s| s.id))
-            .bind(search.and_then(TicketSearch::number_e164))
-            .bind(&search_words)
-            .bind(filter.limit)
-            .bind(filter.offset.unwrap_or(0).max(0))
-            .bind(filter.by_closing)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(ticket_from_row).collect()
+        tickets::list_tickets(self, filter).await
     }
 
     async fn claim_ticket(
@@ -691,19 +606,7 @@ impl Store for PgStore {
         staff_id: i64,
         at: DateTime<Utc>,
     ) -> Result<Transition> {
-        let changed = sqlx::query(
-            "UPDATE tickets SET state = 'pris_en_charge', claimed_by = $1, claimed_at = $2
-             WHERE id = $3 AND state = 'nouveau' AND tenant = ANY($4)",
-        )
-        .bind(staff_id)
-        .bind(at)
-        .bind(id)
-        .bind(communes)
-        .execute(&self.pool)
-        .await?
-        .rows_affected()
-            == 1;
-        self.ticket_transition(id, communes, changed).await
+        tickets::claim_ticket(self, id, communes, staff_id, at).await
     }
 
     async fn close_ticket(
@@ -713,21 +616,7 @@ impl Store for PgStore {
         staff_id: i64,
         at: DateTime<Utc>,
     ) -> Result<Transition> {
-        let changed = sqlx::query(
-            "UPDATE tickets SET state = 'termine', closed_by = $1, closed_at = $2,
-                 claimed_by = COALESCE(claimed_by, $1), claimed_at = COALESCE(claimed_at, $2)
-             WHERE id = $3 AND tenant = ANY($4)
-               AND (state = 'nouveau' OR (state = 'pris_en_charge' AND claimed_by = $1))",
-        )
-        .bind(staff_id)
-        .bind(at)
-        .bind(id)
-        .bind(communes)
-        .execute(&self.pool)
-        .await?
-        .rows_affected()
-            == 1;
-        self.ticket_transition(id, communes, changed).await
+        tickets::close_ticket(self, id, communes, staff_id, at).await
     }
 
     async fn ticket_unreachable(
@@ -738,32 +627,7 @@ impl Store for PgStore {
         at: DateTime<Utc>,
         rule: AttemptRule,
     ) -> Result<Transition> {
-        let gap = rule.min_gap.max(chrono::Duration::zero());
-        let changed = sqlx::query(
-            "UPDATE tickets SET
-                 attempts = attempts + 1,
-                 last_attempt_at = $3,
-                 due_at = $3 + $6::interval,
-                 state = CASE WHEN attempts + 1 >= $1 THEN 'injoignable' ELSE 'nouveau' END,
-                 claimed_by = CASE WHEN attempts + 1 >= $1 THEN COALESCE(claimed_by, $2) END,
-                 claimed_at = CASE WHEN attempts + 1 >= $1 THEN COALESCE(claimed_at, $3) END,
-                 closed_by = CASE WHEN attempts + 1 >= $1 THEN $2 END,
-                 closed_at = CASE WHEN attempts + 1 >= $1 THEN $3 END
-             WHERE id = $4 AND tenant = ANY($5)
-               AND (state = 'nouveau' OR (state = 'pris_en_charge' AND claimed_by = $2))
-               AND (last_attempt_at IS NULL OR last_attempt_at <= $3 - $6::interval)",
-        )
-        .bind(rule.max_attempts)
-        .bind(staff_id)
-        .bind(at)
-        .bind(id)
-        .bind(communes)
-        .bind(gap)
-        .execute(&self.pool)
-        .await?
-        .rows_affected()
-            == 1;
-        self.ticket_transition(id, communes, changed).await
+        tickets::ticket_unreachable(self, id, communes, staff_id, at, rule).await
     }
 
     async fn record_dial_outcome(
@@ -773,64 +637,7 @@ impl Store for PgStore {
         outcome: DialOutcome,
         at: DateTime<Utc>,
     ) -> Result<Option<DialRecorded>> {
-        let mut tx = self.pool.begin().await?;
-        let Some(row) = sqlx::query(
-            "SELECT id, dial_outcome, caller_number IS NOT NULL AS caller_known FROM tickets
-             WHERE tenant = $1 AND conversation_id = $2
-               AND (kind = 'transfer' OR dial_outcome IS NOT NULL)
-             ORDER BY id DESC LIMIT 1
-             FOR UPDATE",
-        )
-        .bind(tenant)
-        .bind(conversation_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        else {
-            return Ok(None);
-        };
-        let ticket_id: i64 = row.try_get("id")?;
-        let caller_known: bool = row.try_get("caller_known")?;
-        if let Some(first) = row.try_get::<Option<String>, _>("dial_outcome")? {
-            return Ok(Some(DialRecorded {
-                ticket_id,
-                outcome: parse_stored(&first, "tickets", "dial_outcome")?,
-                changed: false,
-                caller_known,
-            }));
-        }
-        sqlx::query(
-            "UPDATE tickets SET dial_outcome = $1,
-                 kind = CASE WHEN $1 = 'unanswered' THEN 'callback' ELSE kind END,
-                 due_at = CASE WHEN $1 = 'unanswered' THEN $2 ELSE due_at END,
-                 closed_at = CASE WHEN $1 = 'answered' AND state IN ('nouveau', 'pris_en_charge')
-                                  THEN $2 ELSE closed_at END,
-                 state = CASE WHEN $1 = 'answered' AND state IN ('nouveau', 'pris_en_charge')
-                              THEN 'termine' ELSE state END
-             WHERE id = $3",
-        )
-        .bind(outcome.as_str())
-        .bind(at)
-        .bind(ticket_id)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "UPDATE sessions SET end_reason = $1, closed_at = COALESCE(closed_at, $2),
-                 updated_at = GREATEST(updated_at, $2)
-             WHERE tenant = $3 AND conversation_id = $4",
-        )
-        .bind(outcome.end_reason())
-        .bind(at)
-        .bind(tenant)
-        .bind(conversation_id)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(Some(DialRecorded {
-            ticket_id,
-            outcome,
-            changed: true,
-            caller_known,
-        }))
+        tickets::record_dial_outcome(self, tenant, conversation_id, outcome, at).await
     }
 
     async fn hand_over_ticket(
@@ -839,41 +646,7 @@ impl Store for PgStore {
         communes: &[String],
         change: &HandOver,
     ) -> Result<Transition> {
-        if change.note.trim().is_empty() {
-            return Err(StoreError::Invalid("hand-over without a note".into()));
-        }
-        let mut tx = self.pool.begin().await?;
-        let changed = sqlx::query(
-            "UPDATE tickets SET
-                 state = CASE WHEN $1::bigint IS NULL THEN 'nouveau' ELSE 'pris_en_charge' END,
-                 claimed_by = $1,
-                 claimed_at = CASE WHEN $1::bigint IS NULL THEN NULL ELSE $2 END
-             WHERE id = $3 AND state = 'pris_en_charge' AND (claimed_by = $4 OR $5)
-               AND tenant = ANY($6)",
-        )
-        .bind(change.to)
-        .bind(change.at)
-        .bind(id)
-        .bind(change.actor)
-        .bind(change.admin)
-        .bind(communes)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if changed {
-            sqlx::query(
-                "INSERT INTO ticket_notes (ticket_id, at, author, body) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(id)
-            .bind(change.at)
-            .bind(change.actor)
-            .bind(&change.note)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        self.ticket_transition(id, communes, changed).await
+        tickets::hand_over_ticket(self, id, communes, change).await
     }
 
     async fn add_ticket_note(
@@ -884,40 +657,11 @@ impl Store for PgStore {
         at: DateTime<Utc>,
         body: &str,
     ) -> Result<Transition> {
-        if body.trim().is_empty() {
-            return Err(StoreError::Invalid("empty note".into()));
-        }
-        let added = sqlx::query(
-            "INSERT INTO ticket_notes (ticket_id, at, author, body)
-             SELECT id, $1, $2, $3 FROM tickets WHERE id = $4 AND tenant = ANY($5)",
-        )
-        .bind(at)
-        .bind(staff_id)
-        .bind(body)
-        .bind(id)
-        .bind(communes)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        Ok(if added == 1 {
-            Transition::Applied
-        } else {
-            Transition::NotFound
-        })
+        tickets::add_ticket_note(self, id, communes, staff_id, at, body).await
     }
 
     async fn ticket_notes(&self, id: i64, communes: &[String]) -> Result<Vec<TicketNote>> {
-        let rows = sqlx::query(
-            "SELECT n.id, n.ticket_id, n.at, n.author, n.body
-             FROM ticket_notes n JOIN tickets t ON t.id = n.ticket_id
-             WHERE n.ticket_id = $1 AND t.tenant = ANY($2)
-             ORDER BY n.at, n.id",
-        )
-        .bind(id)
-        .bind(communes)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(note_from_row).collect()
+        tickets::ticket_notes(self, id, communes).await
     }
 
     async fn create_staff(&self, staff: &NewStaff) -> Result<i64> {

@@ -23,6 +23,7 @@ fn pg_query(s: Statement<'_>) -> Query<'static, Postgres, PgArguments> {
             Arg::OptText(v) => q.bind(v),
             Arg::Instant(t) => q.bind(t),
             Arg::OptInstant(t) => q.bind(t),
+            Arg::Span(d) => q.bind(d),
             Arg::Json(v) => q.bind(Json(v)),
             Arg::Communes(c) => q.bind(c),
         })

@@ -7,7 +7,6 @@ use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteSynchronous,
@@ -19,8 +18,9 @@ use crate::outbox::{outbox_cols, outbox_from_row};
 use crate::sessions::{session_cols, session_from_row, turn_cols, turn_from_row};
 use crate::sqlite_dialect::to_json_text;
 use crate::sqlite_writer::{GroupWriter, PreparedWrite};
-use crate::tickets::{note_from_row, ticket_cols, ticket_from_row};
-use crate::{Store, api_keys, audit, eval_runs, notifications, privacy, staff, stored_number};
+use crate::{
+    Store, api_keys, audit, eval_runs, notifications, privacy, staff, stored_number, tickets,
+};
 
 /// Restricts `tenant` to the JSON array bound at this place.
 macro_rules! in_scope {
@@ -123,27 +123,6 @@ impl SqliteStore {
         // IMMEDIATE takes the write lock up front: no deadlock-prone lock upgrade if another
         // process (e.g. a CLI command) writes at the same time.
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
-    }
-
-    /// Existence of a ticket within a scope, to tell `Refused` from `NotFound`.
-    async fn ticket_transition(&self, id: i64, scope: &str, changed: bool) -> Result<Transition> {
-        if changed {
-            return Ok(Transition::Applied);
-        }
-        let exists = sqlx::query(concat!(
-            "SELECT 1 FROM tickets WHERE id = ? AND ",
-            in_scope!()
-        ))
-        .bind(id)
-        .bind(scope)
-        .fetch_optional(&self.writer)
-        .await?
-        .is_some();
-        Ok(if exists {
-            Transition::Refused
-        } else {
-            Transition::NotFound
-        })
     }
 }
 
@@ -460,13 +439,6 @@ fn saved_from_rows(rows: &[(i64, i64)]) -> TurnSaved {
         }
     }
     saved
-}
-
-/// Conditions under which a staff member may finish a ticket (close or unreachable).
-macro_rules! holder_rule {
-    () => {
-        "(state = 'nouveau' OR (state = 'pris_en_charge' AND claimed_by = ?))"
-    };
 }
 
 impl Store for SqliteStore {
@@ -825,85 +797,15 @@ impl Store for SqliteStore {
     }
 
     async fn get_ticket(&self, id: i64, communes: &[String]) -> Result<Option<Ticket>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            ticket_cols!(),
-            " FROM tickets WHERE id = ? AND ",
-            in_scope!()
-        ))
-        .bind(id)
-        .bind(scope_json(communes)?)
-        .fetch_optional(&self.reader)
-        .await?;
-        row.as_ref().map(ticket_from_row).transpose()
+        tickets::get_ticket(self, id, communes).await
     }
 
     async fn list_open_tickets(&self, communes: &[String]) -> Result<Vec<Ticket>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            ticket_cols!(),
-            " FROM tickets
-             WHERE ",
-            in_scope!(),
-            " AND state IN ('nouveau', 'pris_en_charge')
-             ORDER BY CASE kind WHEN 'callback' THEN 0 ELSE 1 END, created_at, id"
-        ))
-        .bind(scope_json(communes)?)
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter().map(ticket_from_row).collect()
+        tickets::list_open_tickets(self, communes).await
     }
 
     async fn list_tickets(&self, filter: &TicketFilter) -> Result<Vec<Ticket>> {
-        let states: Vec<&str> = filter.states.iter().map(|s| s.as_str()).collect();
-        let kinds: Vec<&str> = filter.kinds.iter().map(|k| k.as_str()).collect();
-        let search = filter.search.as_ref();
-        let searching = search.is_some();
-        let search_id = search.and_then(|s| s.id);
-        let search_number = search.and_then(TicketSearch::number_e164);
-        let search_words = search.and_then(TicketSearch::like_pattern);
-        let sql = concat!(
-            "SELECT ",
-            ticket_cols!(),
-            " FROM tickets
-             WHERE ",
-            in_scope!(),
-            "
-               AND (? = 0 OR state IN (SELECT value FROM json_each(?)))
-               AND (? = 0 OR kind IN (SELECT value FROM json_each(?)))
-               AND (? IS NULL OR created_at >= ?)
-               AND (? IS NULL OR topic = ?)
-               AND (? IS NULL OR claimed_by = ?)
-               AND (? = 0 OR id = ? OR caller_number = ?
-                    OR lower(topic) LIKE ? ESCAPE '\\' OR lower(summary) LIKE ? ESCAPE '\\'
-                    OR lower(transcript) LIKE ? ESCAPE '\\')
-             ORDER BY CASE WHEN ? THEN closed_at END DESC, created_at DESC, id DESC
-             LIMIT ? OFFSET ?"
-        );
-        let rows = sqlx::query(sql)
-            .bind(scope_json(&filter.communes)?)
-            .bind(i64::from(!states.is_empty()))
-            .bind(to_json_text(&states)?)
-            .bind(i64::from(!kinds.is_empty()))
-            .bind(to_json_text(&kinds)?)
-            .bind(opt_ms(filter.since))
-            .bind(opt_ms(filter.since))
-            .bind(&filter.topic)
-            .bind(&filter.topic)
-            .bind(filter.claimed_by)
-            .bind(filter.claimed_by)
-            .bind(i64::from(searching))
-            .bind(search_id)
-            .bind(&search_number)
-            .bind(&search_words)
-            .bind(&search_words)
-            .bind(&search_words)
-            .bind(filter.by_closing)
-            .bind(filter.limit.unwrap_or(-1))
-            .bind(filter.offset.unwrap_or(0).max(0))
-            .fetch_all(&self.reader)
-            .await?;
-        rows.iter().map(ticket_from_row).collect()
+        tickets::list_tickets(self, filter).await
     }
 
     async fn claim_ticket(
@@ -913,21 +815,7 @@ impl Store for SqliteStore {
         staff_id: i64,
         at: DateTime<Utc>,
     ) -> Result<Transition> {
-        let scope = scope_json(communes)?;
-        let changed = sqlx::query(concat!(
-            "UPDATE tickets SET state = 'pris_en_charge', claimed_by = ?, claimed_at = ?
-             WHERE id = ? AND state = 'nouveau' AND ",
-            in_scope!()
-        ))
-        .bind(staff_id)
-        .bind(ms(at))
-        .bind(id)
-        .bind(&scope)
-        .execute(&self.writer)
-        .await?
-        .rows_affected()
-            == 1;
-        self.ticket_transition(id, &scope, changed).await
+        tickets::claim_ticket(self, id, communes, staff_id, at).await
     }
 
     async fn close_ticket(
@@ -937,27 +825,7 @@ impl Store for SqliteStore {
         staff_id: i64,
         at: DateTime<Utc>,
     ) -> Result<Transition> {
-        let scope = scope_json(communes)?;
-        let changed = sqlx::query(concat!(
-            "UPDATE tickets SET state = 'termine', closed_by = ?, closed_at = ?,
-                 claimed_by = COALESCE(claimed_by, ?), claimed_at = COALESCE(claimed_at, ?)
-             WHERE id = ? AND ",
-            in_scope!(),
-            " AND ",
-            holder_rule!()
-        ))
-        .bind(staff_id)
-        .bind(ms(at))
-        .bind(staff_id)
-        .bind(ms(at))
-        .bind(id)
-        .bind(&scope)
-        .bind(staff_id)
-        .execute(&self.writer)
-        .await?
-        .rows_affected()
-            == 1;
-        self.ticket_transition(id, &scope, changed).await
+        tickets::close_ticket(self, id, communes, staff_id, at).await
     }
 
     async fn ticket_unreachable(
@@ -968,33 +836,7 @@ impl Store for SqliteStore {
         at: DateTime<Utc>,
         rule: AttemptRule,
     ) -> Result<Transition> {
-        let scope = scope_json(communes)?;
-        let gap = rule.min_gap.num_milliseconds().max(0);
-        let changed = sqlx::query(
-            "UPDATE tickets SET
-                 attempts = attempts + 1,
-                 last_attempt_at = ?3,
-                 due_at = ?3 + ?6,
-                 state = CASE WHEN attempts + 1 >= ?1 THEN 'injoignable' ELSE 'nouveau' END,
-                 claimed_by = CASE WHEN attempts + 1 >= ?1 THEN COALESCE(claimed_by, ?2) END,
-                 claimed_at = CASE WHEN attempts + 1 >= ?1 THEN COALESCE(claimed_at, ?3) END,
-                 closed_by = CASE WHEN attempts + 1 >= ?1 THEN ?2 END,
-                 closed_at = CASE WHEN attempts + 1 >= ?1 THEN ?3 END
-             WHERE id = ?4 AND tenant IN (SELECT value FROM json_each(?5))
-               AND (state = 'nouveau' OR (state = 'pris_en_charge' AND claimed_by = ?2))
-               AND (last_attempt_at IS NULL OR last_attempt_at <= ?3 - ?6)",
-        )
-        .bind(rule.max_attempts)
-        .bind(staff_id)
-        .bind(ms(at))
-        .bind(id)
-        .bind(&scope)
-        .bind(gap)
-        .execute(&self.writer)
-        .await?
-        .rows_affected()
-            == 1;
-        self.ticket_transition(id, &scope, changed).await
+        tickets::ticket_unreachable(self, id, communes, staff_id, at, rule).await
     }
 
     async fn record_dial_outcome(
@@ -1004,63 +846,7 @@ impl Store for SqliteStore {
         outcome: DialOutcome,
         at: DateTime<Utc>,
     ) -> Result<Option<DialRecorded>> {
-        let mut tx = self.begin().await?;
-        let Some(row) = sqlx::query(
-            "SELECT id, dial_outcome, caller_number IS NOT NULL AS caller_known FROM tickets
-             WHERE tenant = ? AND conversation_id = ?
-               AND (kind = 'transfer' OR dial_outcome IS NOT NULL)
-             ORDER BY id DESC LIMIT 1",
-        )
-        .bind(tenant)
-        .bind(conversation_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        else {
-            return Ok(None);
-        };
-        let ticket_id: i64 = row.try_get("id")?;
-        let caller_known: bool = row.try_get("caller_known")?;
-        if let Some(first) = row.try_get::<Option<String>, _>("dial_outcome")? {
-            return Ok(Some(DialRecorded {
-                ticket_id,
-                outcome: parse_stored(&first, "tickets", "dial_outcome")?,
-                changed: false,
-                caller_known,
-            }));
-        }
-        sqlx::query(
-            "UPDATE tickets SET dial_outcome = ?1,
-                 kind = CASE WHEN ?1 = 'unanswered' THEN 'callback' ELSE kind END,
-                 due_at = CASE WHEN ?1 = 'unanswered' THEN ?2 ELSE due_at END,
-                 closed_at = CASE WHEN ?1 = 'answered' AND state IN ('nouveau', 'pris_en_charge')
-                                  THEN ?2 ELSE closed_at END,
-                 state = CASE WHEN ?1 = 'answered' AND state IN ('nouveau', 'pris_en_charge')
-                              THEN 'termine' ELSE state END
-             WHERE id = ?3",
-        )
-        .bind(outcome.as_str())
-        .bind(ms(at))
-        .bind(ticket_id)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "UPDATE sessions SET end_reason = ?1, closed_at = COALESCE(closed_at, ?2),
-                 updated_at = MAX(updated_at, ?2)
-             WHERE tenant = ?3 AND conversation_id = ?4",
-        )
-        .bind(outcome.end_reason())
-        .bind(ms(at))
-        .bind(tenant)
-        .bind(conversation_id)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(Some(DialRecorded {
-            ticket_id,
-            outcome,
-            changed: true,
-            caller_known,
-        }))
+        tickets::record_dial_outcome(self, tenant, conversation_id, outcome, at).await
     }
 
     async fn hand_over_ticket(
@@ -1069,42 +855,7 @@ impl Store for SqliteStore {
         communes: &[String],
         change: &HandOver,
     ) -> Result<Transition> {
-        if change.note.trim().is_empty() {
-            return Err(StoreError::Invalid("hand-over without a note".into()));
-        }
-        let scope = scope_json(communes)?;
-        let mut tx = self.begin().await?;
-        let changed = sqlx::query(
-            "UPDATE tickets SET
-                 state = CASE WHEN ?1 IS NULL THEN 'nouveau' ELSE 'pris_en_charge' END,
-                 claimed_by = ?1,
-                 claimed_at = CASE WHEN ?1 IS NULL THEN NULL ELSE ?2 END
-             WHERE id = ?3 AND state = 'pris_en_charge' AND (claimed_by = ?4 OR ?5)
-               AND tenant IN (SELECT value FROM json_each(?6))",
-        )
-        .bind(change.to)
-        .bind(ms(change.at))
-        .bind(id)
-        .bind(change.actor)
-        .bind(change.admin)
-        .bind(&scope)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if changed {
-            sqlx::query(
-                "INSERT INTO ticket_notes (ticket_id, at, author, body) VALUES (?, ?, ?, ?)",
-            )
-            .bind(id)
-            .bind(ms(change.at))
-            .bind(change.actor)
-            .bind(&change.note)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        self.ticket_transition(id, &scope, changed).await
+        tickets::hand_over_ticket(self, id, communes, change).await
     }
 
     async fn add_ticket_note(
@@ -1115,43 +866,11 @@ impl Store for SqliteStore {
         at: DateTime<Utc>,
         body: &str,
     ) -> Result<Transition> {
-        if body.trim().is_empty() {
-            return Err(StoreError::Invalid("empty note".into()));
-        }
-        let added = sqlx::query(concat!(
-            "INSERT INTO ticket_notes (ticket_id, at, author, body)
-             SELECT id, ?, ?, ? FROM tickets WHERE id = ? AND ",
-            in_scope!()
-        ))
-        .bind(ms(at))
-        .bind(staff_id)
-        .bind(body)
-        .bind(id)
-        .bind(scope_json(communes)?)
-        .execute(&self.writer)
-        .await?
-        .rows_affected();
-        Ok(if added == 1 {
-            Transition::Applied
-        } else {
-            Transition::NotFound
-        })
+        tickets::add_ticket_note(self, id, communes, staff_id, at, body).await
     }
 
     async fn ticket_notes(&self, id: i64, communes: &[String]) -> Result<Vec<TicketNote>> {
-        let rows = sqlx::query(concat!(
-            "SELECT n.id, n.ticket_id, n.at, n.author, n.body
-             FROM ticket_notes n JOIN tickets t ON t.id = n.ticket_id
-             WHERE n.ticket_id = ? AND t.",
-            in_scope!(),
-            "
-             ORDER BY n.at, n.id"
-        ))
-        .bind(id)
-        .bind(scope_json(communes)?)
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter().map(note_from_row).collect()
+        tickets::ticket_notes(self, id, communes).await
     }
 
     async fn create_staff(&self, staff: &NewStaff) -> Result<i64> {

@@ -28,6 +28,7 @@ fn sqlite_query(s: Statement<'_>) -> Result<Query<'static, Sqlite, SqliteArgumen
             Arg::OptText(v) => q.bind(v),
             Arg::Instant(t) => q.bind(t.timestamp_millis()),
             Arg::OptInstant(t) => q.bind(t.map(|t| t.timestamp_millis())),
+            Arg::Span(d) => q.bind(d.num_milliseconds()),
             Arg::Json(v) => q.bind(to_json_text(v)?),
             Arg::Communes(c) => q.bind(to_json_text(c)?),
         };
