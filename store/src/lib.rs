@@ -9,10 +9,10 @@
 //! audit log (`audit.rs`), evaluation runs (`eval_runs.rs`), staff accounts and login sessions
 //! (`staff.rs`), API keys (`api_keys.rs`), ticket notifications (`notifications.rs`, with
 //! `queue.rs`: leases and retries shared with the SMS outbox), retention and callers' rights
-//! (`privacy.rs`) and the staff side of tickets (`tickets.rs`). Sessions and turns
-//! (`sessions.rs`) and the outbox (`outbox.rs`) share their row mapping there; their
-//! statements, and the creation of tickets with their turn, are still written per backend in
-//! `sqlite.rs` and `postgres.rs`.
+//! (`privacy.rs`), the staff side of tickets (`tickets.rs`) and the SMS outbox's sending,
+//! delivery reports and listing (`outbox.rs`). Sessions and turns (`sessions.rs`) share their
+//! row mapping there; their statements, and the creation of tickets and SMS with their turn, are
+//! still written per backend in `sqlite.rs` and `postgres.rs`.
 //!
 //! Callers hold an [`AnyStore`] (cheap to clone: it wraps connection pools) and call the
 //! [`Store`] methods (bring the trait into scope: `use guichet_store::Store;`):

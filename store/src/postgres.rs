@@ -10,11 +10,10 @@ use sqlx::types::Json;
 
 use crate::error::Result;
 use crate::model::*;
-use crate::outbox::{outbox_cols, outbox_from_row};
-use crate::queue::lease_end;
 use crate::sessions::{session_cols, session_from_row, turn_cols, turn_from_row};
 use crate::{
-    Store, api_keys, audit, eval_runs, notifications, privacy, staff, stored_number, tickets,
+    Store, api_keys, audit, eval_runs, notifications, outbox, privacy, staff, stored_number,
+    tickets,
 };
 
 /// Default number of pooled connections per node.
@@ -50,36 +49,6 @@ impl PgStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
-}
-
-/// The query locking row `id` of a queue table while a worker holds it (`sending`) and reading
-/// its attempt count; the table name is a trusted constant.
-macro_rules! lock_sending {
-    ($table:literal) => {
-        concat!(
-            "SELECT attempts FROM ",
-            $table,
-            " WHERE id = $1 AND state = 'sending' FOR UPDATE"
-        )
-    };
-}
-
-/// Decides what follows a failed send of a queue row (outbox or notification) locked by
-/// `lock_sql` (from [`lock_sending!`]); `None` when the row is no longer being sent (a late or
-/// repeated report), which the caller ignores.
-async fn failure_outcome(
-    conn: &mut PgConnection,
-    lock_sql: &'static str,
-    id: i64,
-    kind: FailureKind,
-    policy: &RetryPolicy,
-    now: DateTime<Utc>,
-) -> Result<Option<RetryOutcome>> {
-    let attempts: Option<i32> = sqlx::query_scalar(lock_sql)
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    Ok(attempts.map(|attempts| retry_outcome(kind, policy, attempts, now)))
 }
 
 async fn upsert_session(conn: &mut PgConnection, s: &SessionRecord) -> Result<()> {
@@ -447,31 +416,7 @@ impl Store for PgStore {
         now: DateTime<Utc>,
         lease: Duration,
     ) -> Result<Vec<OutboxMessage>> {
-        // SKIP LOCKED: concurrent workers on any node take disjoint rows without waiting; a
-        // row committed by another worker meanwhile is re-checked and no longer due.
-        let rows = sqlx::query(
-            "WITH due AS (
-                 SELECT id FROM outbox
-                 WHERE state IN ('pending', 'sending') AND next_attempt_at <= $1
-                 ORDER BY next_attempt_at, id
-                 LIMIT $2
-                 FOR UPDATE SKIP LOCKED)
-             UPDATE outbox SET state = 'sending', attempts = outbox.attempts + 1,
-                 next_attempt_at = $3, updated_at = $1
-             FROM due WHERE outbox.id = due.id
-             RETURNING outbox.*",
-        )
-        .bind(now)
-        .bind(limit.max(0))
-        .bind(lease_end(now, lease))
-        .fetch_all(&self.pool)
-        .await?;
-        let mut messages = rows
-            .iter()
-            .map(outbox_from_row)
-            .collect::<Result<Vec<_>>>()?;
-        messages.sort_by_key(|m| m.id);
-        Ok(messages)
+        outbox::claim_due_outbox(self, limit, now, lease).await
     }
 
     async fn mark_outbox_sent(
@@ -480,17 +425,7 @@ impl Store for PgStore {
         provider_message_id: &str,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE outbox SET state = 'sent', provider_message_id = $1, last_error = NULL,
-                 updated_at = $2
-             WHERE id = $3 AND state IN ('pending', 'sending')",
-        )
-        .bind(provider_message_id)
-        .bind(now)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() > 0)
+        outbox::mark_outbox_sent(self, id, provider_message_id, now).await
     }
 
     async fn mark_outbox_failed(
@@ -501,28 +436,7 @@ impl Store for PgStore {
         policy: &RetryPolicy,
         now: DateTime<Utc>,
     ) -> Result<RetryOutcome> {
-        let mut tx = self.pool.begin().await?;
-        let lock = lock_sending!("outbox");
-        let Some(outcome) = failure_outcome(&mut tx, lock, id, kind, policy, now).await? else {
-            return Ok(RetryOutcome::Ignored);
-        };
-        let (state, next) = match outcome {
-            RetryOutcome::RetryAt(at) => ("pending", at),
-            _ => ("dead", now),
-        };
-        sqlx::query(
-            "UPDATE outbox SET state = $1, next_attempt_at = $2, last_error = $3, updated_at = $4
-             WHERE id = $5",
-        )
-        .bind(state)
-        .bind(next)
-        .bind(error)
-        .bind(now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(outcome)
+        outbox::mark_outbox_failed(self, id, error, kind, policy, now).await
     }
 
     async fn record_delivery(
@@ -532,54 +446,22 @@ impl Store for PgStore {
         error: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let (state, from) = delivery_transition(status);
-        let done = sqlx::query(
-            "UPDATE outbox SET state = $1, last_error = COALESCE($2, last_error), updated_at = $3
-             WHERE provider_message_id = $4 AND state = ANY($5)",
-        )
-        .bind(state)
-        .bind(error)
-        .bind(now)
-        .bind(provider_message_id)
-        .bind(from)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() > 0)
+        outbox::record_delivery(self, provider_message_id, status, error, now).await
     }
 
     async fn outbox_by_provider_id(
         &self,
         provider_message_id: &str,
     ) -> Result<Option<OutboxMessage>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            outbox_cols!(),
-            " FROM outbox WHERE provider_message_id = $1 ORDER BY id LIMIT 1"
-        ))
-        .bind(provider_message_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(outbox_from_row).transpose()
+        outbox::outbox_by_provider_id(self, provider_message_id).await
     }
 
     async fn get_outbox(&self, id: i64) -> Result<Option<OutboxMessage>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            outbox_cols!(),
-            " FROM outbox WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(outbox_from_row).transpose()
+        outbox::get_outbox(self, id).await
     }
 
     async fn outbox_depth(&self) -> Result<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending')")
-                .fetch_one(&self.pool)
-                .await?,
-        )
+        outbox::outbox_depth(self).await
     }
 
     async fn create_ticket(&self, ticket: &NewTicket) -> Result<i64> {
@@ -799,49 +681,17 @@ impl Store for PgStore {
     // ----- outbox listing (console) -----
 
     async fn list_outbox(&self, filter: &OutboxFilter) -> Result<Vec<OutboxMessage>> {
-        let states: Vec<String> = filter
-            .states
-            .iter()
-            .map(|s| s.as_str().to_string())
-            .collect();
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            outbox_cols!(),
-            " FROM outbox
-             WHERE tenant = ANY($1)
-               AND (cardinality($2::text[]) = 0 OR state = ANY($2))
-             ORDER BY updated_at DESC, id DESC
-             LIMIT $3"
-        ))
-        .bind(&filter.communes)
-        .bind(&states)
-        .bind(filter.limit.map(|limit| limit.max(0)))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(outbox_from_row).collect()
+        outbox::list_outbox(self, filter).await
     }
 
     async fn outbox_counts(&self, communes: &[String]) -> Result<Vec<(OutboxState, i64)>> {
-        let rows: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT state, COUNT(*) FROM outbox WHERE tenant = ANY($1) GROUP BY state",
-        )
-        .bind(communes)
-        .fetch_all(&self.pool)
-        .await?;
-        counts_by_state(OutboxState::ALL, rows, "outbox")
+        outbox::outbox_counts(self, communes).await
     }
 
     // ----- SMS guard -----
 
     async fn sms_count_since(&self, tenant: &str, since: DateTime<Utc>) -> Result<i64> {
-        Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) FROM outbox
-             WHERE tenant = $1 AND created_at >= $2 AND state <> 'refused'",
-        )
-        .bind(tenant)
-        .bind(since)
-        .fetch_one(&self.pool)
-        .await?)
+        outbox::sms_count_since(self, tenant, since).await
     }
 
     // ----- API keys -----

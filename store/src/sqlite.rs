@@ -8,26 +8,18 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
 use crate::error::{Result, StoreError};
 use crate::model::*;
-use crate::outbox::{outbox_cols, outbox_from_row};
 use crate::sessions::{session_cols, session_from_row, turn_cols, turn_from_row};
 use crate::sqlite_dialect::to_json_text;
 use crate::sqlite_writer::{GroupWriter, PreparedWrite};
 use crate::{
-    Store, api_keys, audit, eval_runs, notifications, privacy, staff, stored_number, tickets,
+    Store, api_keys, audit, eval_runs, notifications, outbox, privacy, staff, stored_number,
+    tickets,
 };
-
-/// Restricts `tenant` to the JSON array bound at this place.
-macro_rules! in_scope {
-    () => {
-        "tenant IN (SELECT value FROM json_each(?))"
-    };
-}
 
 /// How long a connection waits for another process's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -132,44 +124,6 @@ fn ms(t: DateTime<Utc>) -> i64 {
 
 fn opt_ms(t: Option<DateTime<Utc>>) -> Option<i64> {
     t.map(ms)
-}
-
-fn duration_ms(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
-}
-
-fn scope_json(communes: &[String]) -> Result<String> {
-    to_json_text(communes)
-}
-
-/// The query reading the attempt count of row `id` of a queue table while a worker holds it
-/// (`sending`); the table name is a trusted constant. The write transaction already serialises.
-macro_rules! sending_attempts {
-    ($table:literal) => {
-        concat!(
-            "SELECT attempts FROM ",
-            $table,
-            " WHERE id = ? AND state = 'sending'"
-        )
-    };
-}
-
-/// Decides what follows a failed send of a queue row (outbox or notification) read by
-/// `attempts_sql` (from [`sending_attempts!`]); `None` when the row is no longer being sent (a
-/// late or repeated report), which the caller ignores.
-async fn failure_outcome(
-    conn: &mut SqliteConnection,
-    attempts_sql: &'static str,
-    id: i64,
-    kind: FailureKind,
-    policy: &RetryPolicy,
-    now: DateTime<Utc>,
-) -> Result<Option<RetryOutcome>> {
-    let attempts: Option<i32> = sqlx::query_scalar(attempts_sql)
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    Ok(attempts.map(|attempts| retry_outcome(kind, policy, attempts, now)))
 }
 
 /// What a saved session changes of a stored one: its channel, caller and start are kept from
@@ -654,31 +608,7 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
         lease: Duration,
     ) -> Result<Vec<OutboxMessage>> {
-        let lease_end = ms(now).saturating_add(duration_ms(lease));
-        // One statement: SQLite runs it under the database write lock, so two workers (even
-        // in two processes) can never lease the same row.
-        let rows = sqlx::query(concat!(
-            "UPDATE outbox SET state = 'sending', attempts = attempts + 1,
-                 next_attempt_at = ?, updated_at = ?
-             WHERE id IN (
-                 SELECT id FROM outbox
-                 WHERE state IN ('pending', 'sending') AND next_attempt_at <= ?
-                 ORDER BY next_attempt_at, id LIMIT ?)
-             RETURNING ",
-            outbox_cols!()
-        ))
-        .bind(lease_end)
-        .bind(ms(now))
-        .bind(ms(now))
-        .bind(limit.max(0))
-        .fetch_all(&self.writer)
-        .await?;
-        let mut messages = rows
-            .iter()
-            .map(outbox_from_row)
-            .collect::<Result<Vec<_>>>()?;
-        messages.sort_by_key(|m| m.id);
-        Ok(messages)
+        outbox::claim_due_outbox(self, limit, now, lease).await
     }
 
     async fn mark_outbox_sent(
@@ -687,17 +617,7 @@ impl Store for SqliteStore {
         provider_message_id: &str,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE outbox SET state = 'sent', provider_message_id = ?, last_error = NULL,
-                 updated_at = ?
-             WHERE id = ? AND state IN ('pending', 'sending')",
-        )
-        .bind(provider_message_id)
-        .bind(ms(now))
-        .bind(id)
-        .execute(&self.writer)
-        .await?;
-        Ok(done.rows_affected() > 0)
+        outbox::mark_outbox_sent(self, id, provider_message_id, now).await
     }
 
     async fn mark_outbox_failed(
@@ -708,28 +628,7 @@ impl Store for SqliteStore {
         policy: &RetryPolicy,
         now: DateTime<Utc>,
     ) -> Result<RetryOutcome> {
-        let mut tx = self.begin().await?;
-        let lock = sending_attempts!("outbox");
-        let Some(outcome) = failure_outcome(&mut tx, lock, id, kind, policy, now).await? else {
-            return Ok(RetryOutcome::Ignored);
-        };
-        let (state, next) = match outcome {
-            RetryOutcome::RetryAt(at) => ("pending", ms(at)),
-            _ => ("dead", ms(now)),
-        };
-        sqlx::query(
-            "UPDATE outbox SET state = ?, next_attempt_at = ?, last_error = ?, updated_at = ?
-             WHERE id = ?",
-        )
-        .bind(state)
-        .bind(next)
-        .bind(error)
-        .bind(ms(now))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(outcome)
+        outbox::mark_outbox_failed(self, id, error, kind, policy, now).await
     }
 
     async fn record_delivery(
@@ -739,54 +638,22 @@ impl Store for SqliteStore {
         error: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let (state, from) = delivery_transition(status);
-        let done = sqlx::query(
-            "UPDATE outbox SET state = ?, last_error = COALESCE(?, last_error), updated_at = ?
-             WHERE provider_message_id = ? AND state IN (SELECT value FROM json_each(?))",
-        )
-        .bind(state)
-        .bind(error)
-        .bind(ms(now))
-        .bind(provider_message_id)
-        .bind(to_json_text(from)?)
-        .execute(&self.writer)
-        .await?;
-        Ok(done.rows_affected() > 0)
+        outbox::record_delivery(self, provider_message_id, status, error, now).await
     }
 
     async fn outbox_by_provider_id(
         &self,
         provider_message_id: &str,
     ) -> Result<Option<OutboxMessage>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            outbox_cols!(),
-            " FROM outbox WHERE provider_message_id = ? ORDER BY id LIMIT 1"
-        ))
-        .bind(provider_message_id)
-        .fetch_optional(&self.reader)
-        .await?;
-        row.as_ref().map(outbox_from_row).transpose()
+        outbox::outbox_by_provider_id(self, provider_message_id).await
     }
 
     async fn get_outbox(&self, id: i64) -> Result<Option<OutboxMessage>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            outbox_cols!(),
-            " FROM outbox WHERE id = ?"
-        ))
-        .bind(id)
-        .fetch_optional(&self.reader)
-        .await?;
-        row.as_ref().map(outbox_from_row).transpose()
+        outbox::get_outbox(self, id).await
     }
 
     async fn outbox_depth(&self) -> Result<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending')")
-                .fetch_one(&self.reader)
-                .await?,
-        )
+        outbox::outbox_depth(self).await
     }
 
     async fn create_ticket(&self, ticket: &NewTicket) -> Result<i64> {
@@ -1008,49 +875,17 @@ impl Store for SqliteStore {
     // ----- outbox listing (console) -----
 
     async fn list_outbox(&self, filter: &OutboxFilter) -> Result<Vec<OutboxMessage>> {
-        let states: Vec<&str> = filter.states.iter().map(|s| s.as_str()).collect();
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            outbox_cols!(),
-            " FROM outbox
-             WHERE ",
-            in_scope!(),
-            "
-               AND (? = 0 OR state IN (SELECT value FROM json_each(?)))
-             ORDER BY updated_at DESC, id DESC
-             LIMIT ?"
-        ))
-        .bind(scope_json(&filter.communes)?)
-        .bind(i64::from(!states.is_empty()))
-        .bind(to_json_text(&states)?)
-        .bind(filter.limit.map_or(-1, |limit| limit.max(0)))
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter().map(outbox_from_row).collect()
+        outbox::list_outbox(self, filter).await
     }
 
     async fn outbox_counts(&self, communes: &[String]) -> Result<Vec<(OutboxState, i64)>> {
-        let rows: Vec<(String, i64)> = sqlx::query_as(concat!(
-            "SELECT state, COUNT(*) FROM outbox WHERE ",
-            in_scope!(),
-            " GROUP BY state"
-        ))
-        .bind(scope_json(communes)?)
-        .fetch_all(&self.reader)
-        .await?;
-        counts_by_state(OutboxState::ALL, rows, "outbox")
+        outbox::outbox_counts(self, communes).await
     }
 
     // ----- SMS guard -----
 
     async fn sms_count_since(&self, tenant: &str, since: DateTime<Utc>) -> Result<i64> {
-        Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) FROM outbox WHERE tenant = ? AND created_at >= ? AND state <> 'refused'",
-        )
-        .bind(tenant)
-        .bind(ms(since))
-        .fetch_one(&self.reader)
-        .await?)
+        outbox::sms_count_since(self, tenant, since).await
     }
 
     // ----- API keys -----
