@@ -12,7 +12,8 @@
 //! (`privacy.rs`), the staff side of tickets (`tickets.rs`) and the SMS outbox's sending,
 //! delivery reports and listing (`outbox.rs`). Sessions and turns (`sessions.rs`) share their
 //! row mapping there; their statements, and the creation of tickets and SMS with their turn, are
-//! still written per backend in `sqlite.rs` and `postgres.rs`.
+//! still written per backend in `sqlite.rs` and `postgres.rs`. The `Store` methods of the shared
+//! domains forward to them from one macro (`dialect_methods.rs`), expanded in both backends.
 //!
 //! Callers hold an [`AnyStore`] (cheap to clone: it wraps connection pools) and call the
 //! [`Store`] methods (bring the trait into scope: `use guichet_store::Store;`):
@@ -39,6 +40,7 @@
 mod api_keys;
 mod audit;
 mod dialect;
+mod dialect_methods;
 mod error;
 mod eval_runs;
 mod events;

@@ -2,19 +2,16 @@
 //! TIMESTAMPTZ, JSON is JSONB, commune scopes are `TEXT[]` parameters (`tenant = ANY($n)`).
 
 use std::str::FromStr;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::types::Json;
 
+use crate::dialect_methods::dialect_methods;
 use crate::error::Result;
 use crate::model::*;
 use crate::sessions::{session_cols, session_from_row, turn_cols, turn_from_row};
-use crate::{
-    Store, api_keys, audit, eval_runs, notifications, outbox, privacy, staff, stored_number,
-    tickets,
-};
+use crate::{Store, stored_number};
 
 /// Default number of pooled connections per node.
 const POOL_SIZE: u32 = 16;
@@ -186,6 +183,8 @@ async fn insert_outbox(
 }
 
 impl Store for PgStore {
+    dialect_methods!();
+
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
@@ -410,323 +409,18 @@ impl Store for PgStore {
         Ok(id)
     }
 
-    async fn claim_due_outbox(
-        &self,
-        limit: i64,
-        now: DateTime<Utc>,
-        lease: Duration,
-    ) -> Result<Vec<OutboxMessage>> {
-        outbox::claim_due_outbox(self, limit, now, lease).await
-    }
-
-    async fn mark_outbox_sent(
-        &self,
-        id: i64,
-        provider_message_id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<bool> {
-        outbox::mark_outbox_sent(self, id, provider_message_id, now).await
-    }
-
-    async fn mark_outbox_failed(
-        &self,
-        id: i64,
-        error: &str,
-        kind: FailureKind,
-        policy: &RetryPolicy,
-        now: DateTime<Utc>,
-    ) -> Result<RetryOutcome> {
-        outbox::mark_outbox_failed(self, id, error, kind, policy, now).await
-    }
-
-    async fn record_delivery(
-        &self,
-        provider_message_id: &str,
-        status: DeliveryStatus,
-        error: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> Result<bool> {
-        outbox::record_delivery(self, provider_message_id, status, error, now).await
-    }
-
-    async fn outbox_by_provider_id(
-        &self,
-        provider_message_id: &str,
-    ) -> Result<Option<OutboxMessage>> {
-        outbox::outbox_by_provider_id(self, provider_message_id).await
-    }
-
-    async fn get_outbox(&self, id: i64) -> Result<Option<OutboxMessage>> {
-        outbox::get_outbox(self, id).await
-    }
-
-    async fn outbox_depth(&self) -> Result<i64> {
-        outbox::outbox_depth(self).await
-    }
-
     async fn create_ticket(&self, ticket: &NewTicket) -> Result<i64> {
         let mut conn = self.pool.acquire().await?;
         insert_ticket(&mut conn, ticket).await
     }
 
-    async fn get_ticket(&self, id: i64, communes: &[String]) -> Result<Option<Ticket>> {
-        tickets::get_ticket(self, id, communes).await
-    }
-
-    async fn list_open_tickets(&self, communes: &[String]) -> Result<Vec<Ticket>> {
-        tickets::list_open_tickets(self, communes).await
-    }
-
-    async fn list_tickets(&self, filter: &TicketFilter) -> Result<Vec<Ticket>> {
-        tickets::list_tickets(self, filter).await
-    }
-
-    async fn claim_ticket(
-        &self,
-        id: i64,
-        communes: &[String],
-        staff_id: i64,
-        at: DateTime<Utc>,
-    ) -> Result<Transition> {
-        tickets::claim_ticket(self, id, communes, staff_id, at).await
-    }
-
-    async fn close_ticket(
-        &self,
-        id: i64,
-        communes: &[String],
-        staff_id: i64,
-        at: DateTime<Utc>,
-    ) -> Result<Transition> {
-        tickets::close_ticket(self, id, communes, staff_id, at).await
-    }
-
-    async fn ticket_unreachable(
-        &self,
-        id: i64,
-        communes: &[String],
-        staff_id: i64,
-        at: DateTime<Utc>,
-        rule: AttemptRule,
-    ) -> Result<Transition> {
-        tickets::ticket_unreachable(self, id, communes, staff_id, at, rule).await
-    }
-
-    async fn record_dial_outcome(
-        &self,
-        tenant: &str,
-        conversation_id: &str,
-        outcome: DialOutcome,
-        at: DateTime<Utc>,
-    ) -> Result<Option<DialRecorded>> {
-        tickets::record_dial_outcome(self, tenant, conversation_id, outcome, at).await
-    }
-
-    async fn hand_over_ticket(
-        &self,
-        id: i64,
-        communes: &[String],
-        change: &HandOver,
-    ) -> Result<Transition> {
-        tickets::hand_over_ticket(self, id, communes, change).await
-    }
-
-    async fn add_ticket_note(
-        &self,
-        id: i64,
-        communes: &[String],
-        staff_id: i64,
-        at: DateTime<Utc>,
-        body: &str,
-    ) -> Result<Transition> {
-        tickets::add_ticket_note(self, id, communes, staff_id, at, body).await
-    }
-
-    async fn ticket_notes(&self, id: i64, communes: &[String]) -> Result<Vec<TicketNote>> {
-        tickets::ticket_notes(self, id, communes).await
-    }
-
-    async fn create_staff(&self, staff: &NewStaff) -> Result<i64> {
-        staff::create_staff(self, staff).await
-    }
-
-    async fn get_staff(&self, id: i64) -> Result<Option<Staff>> {
-        staff::get_staff(self, id).await
-    }
-
-    async fn get_staff_by_email(&self, email: &str) -> Result<Option<Staff>> {
-        staff::get_staff_by_email(self, email).await
-    }
-
-    async fn list_staff(&self) -> Result<Vec<Staff>> {
-        staff::list_staff(self).await
-    }
-
-    async fn count_staff(&self) -> Result<i64> {
-        staff::count_staff(self).await
-    }
-
-    async fn set_staff_password(&self, id: i64, password_hash: &str) -> Result<bool> {
-        staff::set_staff_password(self, id, password_hash).await
-    }
-
-    async fn set_staff_disabled(&self, id: i64, disabled: bool) -> Result<bool> {
-        staff::set_staff_disabled(self, id, disabled).await
-    }
-
-    async fn create_staff_session(&self, session: &StaffSession) -> Result<()> {
-        staff::create_staff_session(self, session).await
-    }
-
-    async fn get_staff_session(
-        &self,
-        token_hash: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<StaffSession>> {
-        staff::get_staff_session(self, token_hash, now).await
-    }
-
-    async fn delete_staff_session(&self, token_hash: &str) -> Result<()> {
-        staff::delete_staff_session(self, token_hash).await
-    }
-
-    async fn append_audit(&self, entry: &AuditEntry) -> Result<i64> {
-        audit::append_audit(self, entry).await
-    }
-
-    async fn list_audit(
-        &self,
-        communes: &[String],
-        action_prefix: Option<&str>,
-        limit: i64,
-    ) -> Result<Vec<AuditRow>> {
-        audit::list_audit(self, communes, action_prefix, limit).await
-    }
-
-    async fn insert_eval_run(&self, run: &NewEvalRun) -> Result<i64> {
-        eval_runs::insert_eval_run(self, run).await
-    }
-
-    async fn list_eval_runs(&self, commune: &str, limit: i64) -> Result<Vec<EvalRun>> {
-        eval_runs::list_eval_runs(self, commune, limit).await
-    }
-
-    async fn purge_before(&self, commune: &str, cutoff: DateTime<Utc>) -> Result<PurgeReport> {
-        privacy::purge_before(self, commune, cutoff).await
-    }
-
-    async fn caller_records(&self, number: &str, pseudonym: &str) -> Result<CallerRecords> {
-        privacy::caller_records(self, number, pseudonym).await
-    }
-
-    async fn erase_caller(
-        &self,
-        number: &str,
-        pseudonym: &str,
-        at: DateTime<Utc>,
-    ) -> Result<ErasureReport> {
-        privacy::erase_caller(self, number, pseudonym, at).await
-    }
-
     // ===== console session sliding expiry and ticket notifications (store-backed) =====
-
-    async fn touch_staff_session(
-        &self,
-        token_hash: &str,
-        expires_at: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> Result<bool> {
-        staff::touch_staff_session(self, token_hash, expires_at, now).await
-    }
-
-    async fn enqueue_notification(&self, n: &NewNotification) -> Result<i64> {
-        notifications::enqueue_notification(self, n).await
-    }
-
-    async fn claim_due_notifications(
-        &self,
-        limit: i64,
-        now: DateTime<Utc>,
-        lease: Duration,
-    ) -> Result<Vec<Notification>> {
-        notifications::claim_due_notifications(self, limit, now, lease).await
-    }
-
-    async fn mark_notification_sent(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {
-        notifications::mark_notification_sent(self, id, now).await
-    }
-
-    async fn mark_notification_failed(
-        &self,
-        id: i64,
-        error: &str,
-        kind: FailureKind,
-        policy: &RetryPolicy,
-        now: DateTime<Utc>,
-    ) -> Result<RetryOutcome> {
-        notifications::mark_notification_failed(self, id, error, kind, policy, now).await
-    }
-
-    async fn list_notifications(&self, filter: &NotificationFilter) -> Result<Vec<Notification>> {
-        notifications::list_notifications(self, filter).await
-    }
-
-    async fn notification_counts(
-        &self,
-        communes: &[String],
-    ) -> Result<Vec<(NotificationState, i64)>> {
-        notifications::notification_counts(self, communes).await
-    }
 
     // ----- outbox listing (console) -----
 
-    async fn list_outbox(&self, filter: &OutboxFilter) -> Result<Vec<OutboxMessage>> {
-        outbox::list_outbox(self, filter).await
-    }
-
-    async fn outbox_counts(&self, communes: &[String]) -> Result<Vec<(OutboxState, i64)>> {
-        outbox::outbox_counts(self, communes).await
-    }
-
     // ----- SMS guard -----
 
-    async fn sms_count_since(&self, tenant: &str, since: DateTime<Utc>) -> Result<i64> {
-        outbox::sms_count_since(self, tenant, since).await
-    }
-
     // ----- API keys -----
-
-    async fn create_api_key(&self, key: &NewApiKey) -> Result<i64> {
-        api_keys::create_api_key(self, key).await
-    }
-
-    async fn api_key_by_hash(&self, token_hash: &str) -> Result<Option<ApiKey>> {
-        api_keys::api_key_by_hash(self, token_hash).await
-    }
-
-    async fn list_api_keys(&self, tenant: Option<&str>) -> Result<Vec<ApiKey>> {
-        api_keys::list_api_keys(self, tenant).await
-    }
-
-    async fn revoke_api_key(&self, id: i64, at: DateTime<Utc>) -> Result<bool> {
-        api_keys::revoke_api_key(self, id, at).await
-    }
-
-    async fn count_api_keys(&self) -> Result<i64> {
-        api_keys::count_api_keys(self).await
-    }
-
-    async fn consume_one_time_password(&self, id: i64, password_hash: &str) -> Result<bool> {
-        staff::consume_one_time_password(self, id, password_hash).await
-    }
-
-    async fn reset_staff_password(&self, id: i64, password_hash: &str) -> Result<bool> {
-        staff::reset_staff_password(self, id, password_hash).await
-    }
-
-    async fn get_eval_run(&self, commune: &str, id: i64) -> Result<Option<EvalRun>> {
-        eval_runs::get_eval_run(self, commune, id).await
-    }
 }
 
 // ===== ticket notifications: row mapping =====
