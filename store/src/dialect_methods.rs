@@ -312,6 +312,54 @@ macro_rules! dialect_methods {
         async fn get_eval_run(&self, commune: &str, id: i64) -> Result<Option<EvalRun>> {
             $crate::eval_runs::get_eval_run(self, commune, id).await
         }
+
+        async fn load_session(
+            &self,
+            tenant: &str,
+            conversation_id: &str,
+        ) -> Result<Option<SessionRecord>> {
+            $crate::sessions::load_session(self, tenant, conversation_id).await
+        }
+
+        async fn active_session_for_caller(
+            &self,
+            tenant: &str,
+            channel: Channel,
+            caller: &str,
+            now: DateTime<Utc>,
+        ) -> Result<Option<SessionRecord>> {
+            $crate::sessions::active_session_for_caller(self, tenant, channel, caller, now).await
+        }
+
+        async fn cleanup_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
+            $crate::sessions::cleanup_expired_sessions(self, now).await
+        }
+
+        async fn conversation_turns(
+            &self,
+            tenant: &str,
+            conversation_id: &str,
+        ) -> Result<Vec<Turn>> {
+            $crate::sessions::conversation_turns(self, tenant, conversation_id).await
+        }
+
+        async fn sessions_between(
+            &self,
+            tenant: &str,
+            from: DateTime<Utc>,
+            to: DateTime<Utc>,
+        ) -> Result<Vec<SessionRecord>> {
+            $crate::sessions::sessions_between(self, tenant, from, to).await
+        }
+
+        async fn turns_between(
+            &self,
+            tenant: &str,
+            from: DateTime<Utc>,
+            to: DateTime<Utc>,
+        ) -> Result<Vec<TurnRow>> {
+            $crate::sessions::turns_between(self, tenant, from, to).await
+        }
     };
 }
 pub(crate) use dialect_methods;

@@ -10,10 +10,12 @@
 //! (`staff.rs`), API keys (`api_keys.rs`), ticket notifications (`notifications.rs`, with
 //! `queue.rs`: leases and retries shared with the SMS outbox), retention and callers' rights
 //! (`privacy.rs`), the staff side of tickets (`tickets.rs`) and the SMS outbox's sending,
-//! delivery reports and listing (`outbox.rs`). Sessions and turns (`sessions.rs`) share their
-//! row mapping there; their statements, and the creation of tickets and SMS with their turn, are
-//! still written per backend in `sqlite.rs` and `postgres.rs`. The `Store` methods of the shared
-//! domains forward to them from one macro (`dialect_methods.rs`), expanded in both backends.
+//! delivery reports and listing (`outbox.rs`), and reading and expiring sessions and turns
+//! (`sessions.rs`). Only the writes that join SQLite's group commit (`sqlite_writer.rs`) are
+//! still written per backend, in `sqlite.rs` and `postgres.rs`: saving a session or a turn with
+//! its tickets and SMS, creating a ticket, queueing an SMS, closing a session. The `Store`
+//! methods of the shared domains forward to them from one macro (`dialect_methods.rs`),
+//! expanded in both backends.
 //!
 //! Callers hold an [`AnyStore`] (cheap to clone: it wraps connection pools) and call the
 //! [`Store`] methods (bring the trait into scope: `use guichet_store::Store;`):

@@ -10,7 +10,7 @@ use sqlx::types::Json;
 use crate::dialect_methods::dialect_methods;
 use crate::error::Result;
 use crate::model::*;
-use crate::sessions::{session_cols, session_from_row, turn_cols, turn_from_row};
+use crate::sessions::{session_cols, turn_cols};
 use crate::{Store, stored_number};
 
 /// Default number of pooled connections per node.
@@ -190,47 +190,6 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn load_session(
-        &self,
-        tenant: &str,
-        conversation_id: &str,
-    ) -> Result<Option<SessionRecord>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            session_cols!(),
-            " FROM sessions WHERE tenant = $1 AND conversation_id = $2"
-        ))
-        .bind(tenant)
-        .bind(conversation_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(session_from_row).transpose()
-    }
-
-    async fn active_session_for_caller(
-        &self,
-        tenant: &str,
-        channel: Channel,
-        caller: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<SessionRecord>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            session_cols!(),
-            " FROM sessions
-             WHERE tenant = $1 AND channel = $2 AND caller = $3 AND closed_at IS NULL
-               AND expires_at > $4
-             ORDER BY updated_at DESC LIMIT 1"
-        ))
-        .bind(tenant)
-        .bind(channel.as_str())
-        .bind(caller)
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(session_from_row).transpose()
-    }
-
     async fn save_session(&self, session: &SessionRecord) -> Result<()> {
         let mut conn = self.pool.acquire().await?;
         upsert_session(&mut conn, session).await
@@ -325,80 +284,6 @@ impl Store for PgStore {
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() > 0)
-    }
-
-    async fn cleanup_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
-        let mut tx = self.pool.begin().await?;
-        let closed = sqlx::query(
-            "UPDATE sessions SET closed_at = expires_at, end_reason = 'expired', state = 'null'
-             WHERE closed_at IS NULL AND expires_at < $1",
-        )
-        .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        sqlx::query("DELETE FROM staff_sessions WHERE expires_at <= $1")
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(closed)
-    }
-
-    async fn conversation_turns(&self, tenant: &str, conversation_id: &str) -> Result<Vec<Turn>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            turn_cols!(),
-            " FROM turns WHERE tenant = $1 AND conversation_id = $2 ORDER BY seq"
-        ))
-        .bind(tenant)
-        .bind(conversation_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| turn_from_row(r).map(|t| t.turn))
-            .collect()
-    }
-
-    async fn sessions_between(
-        &self,
-        tenant: &str,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<Vec<SessionRecord>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            session_cols!(),
-            " FROM sessions
-             WHERE tenant = $1 AND started_at >= $2 AND started_at < $3
-             ORDER BY started_at, conversation_id"
-        ))
-        .bind(tenant)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(session_from_row).collect()
-    }
-
-    async fn turns_between(
-        &self,
-        tenant: &str,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<Vec<TurnRow>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            turn_cols!(),
-            " FROM turns WHERE tenant = $1 AND at >= $2 AND at < $3
-             ORDER BY at, conversation_id, seq"
-        ))
-        .bind(tenant)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(turn_from_row).collect()
     }
 
     async fn enqueue_sms(&self, message: &NewOutboxMessage) -> Result<i64> {

@@ -14,7 +14,7 @@ use sqlx::sqlite::{
 use crate::dialect_methods::dialect_methods;
 use crate::error::{Result, StoreError};
 use crate::model::*;
-use crate::sessions::{session_cols, session_from_row, turn_cols, turn_from_row};
+use crate::sessions::{session_cols, turn_cols};
 use crate::sqlite_dialect::to_json_text;
 use crate::sqlite_writer::{GroupWriter, PreparedWrite};
 use crate::{Store, stored_number};
@@ -107,12 +107,6 @@ impl SqliteStore {
     pub async fn close(&self) {
         self.reader.close().await;
         self.writer.close().await;
-    }
-
-    async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        // IMMEDIATE takes the write lock up front: no deadlock-prone lock upgrade if another
-        // process (e.g. a CLI command) writes at the same time.
-        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 }
 
@@ -401,42 +395,6 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn load_session(
-        &self,
-        tenant: &str,
-        conversation_id: &str,
-    ) -> Result<Option<SessionRecord>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            session_cols!(),
-            " FROM sessions WHERE tenant = ? AND conversation_id = ?"
-        ))
-        .bind(tenant)
-        .bind(conversation_id)
-        .fetch_optional(&self.reader)
-        .await?;
-        row.as_ref().map(session_from_row).transpose()
-    }
-
-    async fn active_session_for_caller(
-        &self,
-        tenant: &str,
-        channel: Channel,
-        caller: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<SessionRecord>> {
-        let row = sqlx::query(concat!("SELECT ", session_cols!(), " FROM sessions
-             WHERE tenant = ? AND channel = ? AND caller = ? AND closed_at IS NULL AND expires_at > ?
-             ORDER BY updated_at DESC LIMIT 1"))
-        .bind(tenant)
-        .bind(channel.as_str())
-        .bind(caller)
-        .bind(ms(now))
-        .fetch_optional(&self.reader)
-        .await?;
-        row.as_ref().map(session_from_row).transpose()
-    }
-
     async fn save_session(&self, session: &SessionRecord) -> Result<()> {
         static UPSERT: LazyLock<Arc<str>> = LazyLock::new(|| {
             Arc::from(concat!(
@@ -519,80 +477,6 @@ impl Store for SqliteStore {
             .bind(tenant)
             .bind(conversation_id);
         Ok(!self.group.write(close).await?.is_empty())
-    }
-
-    async fn cleanup_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
-        let mut tx = self.begin().await?;
-        let closed = sqlx::query(
-            "UPDATE sessions SET closed_at = expires_at, end_reason = 'expired', state = 'null'
-             WHERE closed_at IS NULL AND expires_at < ?",
-        )
-        .bind(ms(now))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        sqlx::query("DELETE FROM staff_sessions WHERE expires_at <= ?")
-            .bind(ms(now))
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(closed)
-    }
-
-    async fn conversation_turns(&self, tenant: &str, conversation_id: &str) -> Result<Vec<Turn>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            turn_cols!(),
-            " FROM turns WHERE tenant = ? AND conversation_id = ? ORDER BY seq"
-        ))
-        .bind(tenant)
-        .bind(conversation_id)
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter()
-            .map(|r| turn_from_row(r).map(|t| t.turn))
-            .collect()
-    }
-
-    async fn sessions_between(
-        &self,
-        tenant: &str,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<Vec<SessionRecord>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            session_cols!(),
-            " FROM sessions
-             WHERE tenant = ? AND started_at >= ? AND started_at < ?
-             ORDER BY started_at, conversation_id"
-        ))
-        .bind(tenant)
-        .bind(ms(from))
-        .bind(ms(to))
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter().map(session_from_row).collect()
-    }
-
-    async fn turns_between(
-        &self,
-        tenant: &str,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<Vec<TurnRow>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            turn_cols!(),
-            " FROM turns WHERE tenant = ? AND at >= ? AND at < ?
-             ORDER BY at, conversation_id, seq"
-        ))
-        .bind(tenant)
-        .bind(ms(from))
-        .bind(ms(to))
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter().map(turn_from_row).collect()
     }
 
     async fn enqueue_sms(&self, message: &NewOutboxMessage) -> Result<i64> {
