@@ -7,10 +7,13 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::types::Json;
 
+use crate::dialect::{Statement, StoredRow};
 use crate::dialect_methods::dialect_methods;
 use crate::error::Result;
 use crate::model::*;
+use crate::postgres_dialect::pg_query;
 use crate::sessions::{session_cols, turn_cols};
+use crate::tickets::new_ticket_values;
 use crate::{Store, stored_number};
 
 /// Default number of pooled connections per node.
@@ -77,30 +80,22 @@ async fn upsert_session(conn: &mut PgConnection, s: &SessionRecord) -> Result<()
 
 async fn insert_ticket(conn: &mut PgConnection, t: &NewTicket) -> Result<i64> {
     t.validate()?;
-    let inserted: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO tickets (idempotency_key, tenant, kind, state, channel, conversation_id,
+    let number = t.caller_number.as_deref().map(stored_number);
+    let insert = Statement {
+        sql: "INSERT INTO tickets (idempotency_key, tenant, kind, state, channel, conversation_id,
              caller_number, topic, fiche, summary, transcript, partner, reference, created_at,
              due_at)
          VALUES ($1, $2, $3, 'nouveau', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
          ON CONFLICT (idempotency_key) DO NOTHING
-         RETURNING id",
-    )
-    .bind(&t.idempotency_key)
-    .bind(&t.tenant)
-    .bind(t.kind.as_str())
-    .bind(t.channel.as_str())
-    .bind(&t.conversation_id)
-    .bind(t.caller_number.as_deref().map(stored_number))
-    .bind(&t.topic)
-    .bind(&t.fiche)
-    .bind(&t.summary)
-    .bind(Json(&t.transcript))
-    .bind(&t.partner)
-    .bind(&t.reference)
-    .bind(t.created_at)
-    .bind(t.due_at)
-    .fetch_optional(&mut *conn)
-    .await?;
+         RETURNING id"
+            .into(),
+        args: new_ticket_values(t, number.as_deref()).into(),
+    };
+    let inserted = pg_query(insert)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|row| row.int("id"))
+        .transpose()?;
     match inserted {
         Some(id) => Ok(id),
         None => Ok(

@@ -12,7 +12,8 @@ use crate::dialect::{Arg, Dialect, Statement, StoredRow, plain_columns};
 use crate::error::Result;
 use crate::postgres::PgStore;
 
-fn pg_query(s: Statement<'_>) -> Query<'static, Postgres, PgArguments> {
+/// A statement as a sqlx query, its arguments in PostgreSQL's encoding.
+pub(crate) fn pg_query(s: Statement<'_>) -> Query<'static, Postgres, PgArguments> {
     s.args
         .into_iter()
         .fold(sqlx::query(AssertSqlSafe(s.sql)), |q, arg| match arg {

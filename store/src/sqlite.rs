@@ -15,8 +15,9 @@ use crate::dialect_methods::dialect_methods;
 use crate::error::{Result, StoreError};
 use crate::model::*;
 use crate::sessions::{session_cols, turn_cols};
-use crate::sqlite_dialect::to_json_text;
+use crate::sqlite_dialect::{bind_args, to_json_text};
 use crate::sqlite_writer::{GroupWriter, PreparedWrite};
+use crate::tickets::new_ticket_values;
 use crate::{Store, stored_number};
 
 /// How long a connection waits for another process's write lock.
@@ -189,21 +190,8 @@ const INSERT_TURN_TICKET: &str = concat!(
 
 /// The values of [`INSERT_TICKET`], or of [`INSERT_TURN_TICKET`] with the turn's `own`.
 fn bind_ticket(write: &mut PreparedWrite, t: &NewTicket, own: Option<OwnTurn>) -> Result<()> {
-    write
-        .bind(&t.idempotency_key)
-        .bind(&t.tenant)
-        .bind(t.kind.as_str())
-        .bind(t.channel.as_str())
-        .bind(&t.conversation_id)
-        .bind(t.caller_number.as_deref().map(stored_number))
-        .bind(&t.topic)
-        .bind(&t.fiche)
-        .bind(&t.summary)
-        .bind(to_json_text(&t.transcript)?)
-        .bind(&t.partner)
-        .bind(&t.reference)
-        .bind(ms(t.created_at))
-        .bind(opt_ms(t.due_at));
+    let number = t.caller_number.as_deref().map(stored_number);
+    bind_args(write, new_ticket_values(t, number.as_deref()))?;
     bind_own_turn(write, own);
     write.bind(&t.idempotency_key);
     bind_own_turn(write, own);

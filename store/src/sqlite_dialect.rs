@@ -11,6 +11,7 @@ use sqlx::{AssertSqlSafe, Row, Transaction};
 use crate::dialect::{Arg, Dialect, Statement, StoredRow, plain_columns};
 use crate::error::{Result, StoreError};
 use crate::sqlite::SqliteStore;
+use crate::sqlite_writer::{Bound, PreparedWrite};
 
 /// Serialises a value bound as JSON text.
 pub(crate) fn to_json_text<T: serde::Serialize + ?Sized>(value: &T) -> Result<String> {
@@ -34,6 +35,33 @@ fn sqlite_query(s: Statement<'_>) -> Result<Query<'static, Sqlite, SqliteArgumen
         };
     }
     Ok(q)
+}
+
+/// One argument in SQLite's encoding, for the group writer.
+fn bound(arg: Arg<'_>) -> Result<Bound> {
+    Ok(match arg {
+        Arg::Int(v) => v.into(),
+        Arg::OptInt(v) => v.into(),
+        Arg::Bool(v) => i64::from(v).into(),
+        Arg::Text(v) => v.into(),
+        Arg::OptText(v) => v.into(),
+        Arg::Instant(t) => t.timestamp_millis().into(),
+        Arg::OptInstant(t) => t.map(|t| t.timestamp_millis()).into(),
+        Arg::Span(d) => d.num_milliseconds().into(),
+        Arg::Json(v) => to_json_text(v)?.into(),
+        Arg::Communes(c) => to_json_text(c)?.into(),
+    })
+}
+
+/// Binds `args` to a group write, in order.
+pub(crate) fn bind_args<'a>(
+    write: &mut PreparedWrite,
+    args: impl IntoIterator<Item = Arg<'a>>,
+) -> Result<()> {
+    for arg in args {
+        write.bind(bound(arg)?);
+    }
+    Ok(())
 }
 
 fn corrupt(table: &'static str, column: &'static str, detail: String) -> StoreError {

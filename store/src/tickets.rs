@@ -4,10 +4,10 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::dialect::{Dialect, Statement, StoredRow};
+use crate::dialect::{Arg, Dialect, Statement, StoredRow};
 use crate::error::{Result, StoreError};
 use crate::model::{
-    AttemptRule, DialOutcome, DialRecorded, HandOver, Ticket, TicketFilter, TicketNote,
+    AttemptRule, DialOutcome, DialRecorded, HandOver, NewTicket, Ticket, TicketFilter, TicketNote,
     TicketSearch, Transition,
 };
 
@@ -16,6 +16,31 @@ pub(crate) const TICKET_COLUMNS: &str = "id, idempotency_key, tenant, kind, stat
      conversation_id, caller_number, topic, fiche, summary, transcript, partner, reference, \
      created_at, claimed_by, claimed_at, closed_by, closed_at, attempts, dial_outcome, \
      anonymised_at, due_at, last_attempt_at";
+
+/// The values of a new ticket's row, in this order: idempotency key, tenant, kind, channel,
+/// conversation, caller number (`caller_number`: as stored), topic, fiche, summary,
+/// transcript, partner, reference, creation, due time. (Each backend's insert lists them.)
+pub(crate) fn new_ticket_values<'a>(
+    t: &'a NewTicket,
+    caller_number: Option<&'a str>,
+) -> [Arg<'a>; 14] {
+    [
+        Arg::Text(&t.idempotency_key),
+        Arg::Text(&t.tenant),
+        Arg::Text(t.kind.as_str()),
+        Arg::Text(t.channel.as_str()),
+        Arg::OptText(t.conversation_id.as_deref()),
+        Arg::OptText(caller_number),
+        Arg::Text(&t.topic),
+        Arg::OptText(t.fiche.as_deref()),
+        Arg::Text(&t.summary),
+        Arg::Json(&t.transcript),
+        Arg::OptText(t.partner.as_deref()),
+        Arg::OptText(t.reference.as_deref()),
+        Arg::Instant(t.created_at),
+        Arg::OptInstant(t.due_at),
+    ]
+}
 
 pub(crate) fn ticket_from_row(row: &impl StoredRow) -> Result<Ticket> {
     const T: &str = "tickets";
