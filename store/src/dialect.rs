@@ -237,3 +237,9 @@ pub(crate) trait Dialect: Send + Sync {
 pub(crate) fn first_int<R: StoredRow>(rows: &[R], column: &str) -> Result<Option<i64>> {
     rows.first().map(|row| row.int(column)).transpose()
 }
+
+/// Checks that the database answers a read (readiness probe).
+pub(crate) async fn ping<D: Dialect>(db: &D) -> Result<()> {
+    db.fetch_all(Statement::new("SELECT 1 AS one")).await?;
+    Ok(())
+}

@@ -4,6 +4,10 @@
 /// The forwarding methods, for a `Store` impl whose type implements `Dialect`.
 macro_rules! dialect_methods {
     () => {
+        async fn ping(&self) -> Result<()> {
+            $crate::dialect::ping(self).await
+        }
+
         async fn claim_due_outbox(
             &self,
             limit: i64,

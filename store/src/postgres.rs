@@ -180,11 +180,6 @@ async fn insert_outbox(
 impl Store for PgStore {
     dialect_methods!();
 
-    async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
-    }
-
     async fn save_session(&self, session: &SessionRecord) -> Result<()> {
         let mut conn = self.pool.acquire().await?;
         upsert_session(&mut conn, session).await

@@ -378,11 +378,6 @@ fn saved_from_rows(rows: &[(i64, i64)]) -> TurnSaved {
 impl Store for SqliteStore {
     dialect_methods!();
 
-    async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.reader).await?;
-        Ok(())
-    }
-
     async fn save_session(&self, session: &SessionRecord) -> Result<()> {
         static UPSERT: LazyLock<Arc<str>> = LazyLock::new(|| {
             Arc::from(concat!(
