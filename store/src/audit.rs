@@ -1,0 +1,62 @@
+//! The audit log: who did what, where, when (append-only; read by commune scope).
+
+use crate::dialect::{Dialect, Statement, StoredRow, first_int};
+use crate::error::{Result, StoreError};
+use crate::model::{AuditEntry, AuditRow};
+
+fn audit_from_row(row: &impl StoredRow) -> Result<AuditRow> {
+    Ok(AuditRow {
+        id: row.int("id")?,
+        entry: AuditEntry {
+            at: row.instant("audit", "at")?,
+            actor: row.text("actor")?,
+            commune: row.opt_text("commune")?,
+            action: row.text("action")?,
+            detail: row.text("detail")?,
+        },
+    })
+}
+
+/// Appends an entry; its id.
+pub(crate) async fn append_audit<D: Dialect>(db: &D, entry: &AuditEntry) -> Result<i64> {
+    let rows = db
+        .write_returning(
+            Statement::new(
+                "INSERT INTO audit (at, actor, commune, action, detail)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(entry.at)
+            .bind(&entry.actor)
+            .bind(entry.commune.as_deref())
+            .bind(&entry.action)
+            .bind(&entry.detail),
+        )
+        .await?;
+    first_int(&rows, "id")?.ok_or_else(|| StoreError::Invalid("audit entry not inserted".into()))
+}
+
+/// The latest entries of the communes in scope, newest first, optionally only actions
+/// starting with `action_prefix`.
+pub(crate) async fn list_audit<D: Dialect>(
+    db: &D,
+    communes: &[String],
+    action_prefix: Option<&str>,
+    limit: i64,
+) -> Result<Vec<AuditRow>> {
+    let sql = format!(
+        "SELECT id, at, actor, commune, action, detail FROM audit
+         WHERE {}
+           AND ($2 IS NULL OR substr(action, 1, length($2)) = $2)
+         ORDER BY at DESC, id DESC LIMIT $3",
+        D::in_scope("commune", 1)
+    );
+    let rows = db
+        .fetch_all(
+            Statement::new(sql)
+                .bind(communes)
+                .bind(action_prefix)
+                .bind(limit.max(0)),
+        )
+        .await?;
+    rows.iter().map(audit_from_row).collect()
+}

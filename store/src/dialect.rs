@@ -1,0 +1,245 @@
+//! What differs between the two SQL backends, behind one small [`Dialect`] trait, so that each
+//! domain's statements are written once (`audit.rs`, `staff.rs`, …) and run on both.
+//!
+//! A domain function builds a [`Statement`]: SQL text with `$1 … $n` placeholders (understood
+//! by PostgreSQL and, as numbered parameters, by SQLite) and typed [`Arg`]s. The dialect binds
+//! each argument in its own encoding (instants: INTEGER milliseconds or TIMESTAMPTZ; JSON: TEXT
+//! or JSONB; commune lists: a JSON array or `TEXT[]`), supplies the few SQL fragments that are
+//! spelled differently ([`Dialect::in_scope`], [`Dialect::GREATEST`]), and runs the statement on
+//! its reader, its writer or an open transaction. Rows come back as [`StoredRow`]s, which decode
+//! the same encodings.
+
+use std::borrow::Cow;
+use std::future::Future;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::error::Result;
+use crate::model::parse_stored;
+
+/// One bound value of a [`Statement`], in the store's own terms; the dialect encodes it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Arg<'a> {
+    Int(i64),
+    OptInt(Option<i64>),
+    Bool(bool),
+    Text(&'a str),
+    OptText(Option<&'a str>),
+    Instant(DateTime<Utc>),
+    OptInstant(Option<DateTime<Utc>>),
+    Json(&'a Value),
+    /// A length of time (INTEGER milliseconds or INTERVAL), added to or taken from instants.
+    Span(chrono::Duration),
+    /// A list of commune codes (a viewer's scope, a staff member's communes).
+    Communes(&'a [String]),
+}
+
+impl From<i64> for Arg<'_> {
+    fn from(v: i64) -> Self {
+        Arg::Int(v)
+    }
+}
+impl From<Option<i64>> for Arg<'_> {
+    fn from(v: Option<i64>) -> Self {
+        Arg::OptInt(v)
+    }
+}
+impl From<bool> for Arg<'_> {
+    fn from(v: bool) -> Self {
+        Arg::Bool(v)
+    }
+}
+impl<'a> From<&'a str> for Arg<'a> {
+    fn from(v: &'a str) -> Self {
+        Arg::Text(v)
+    }
+}
+impl<'a> From<&'a String> for Arg<'a> {
+    fn from(v: &'a String) -> Self {
+        Arg::Text(v)
+    }
+}
+impl<'a> From<Option<&'a str>> for Arg<'a> {
+    fn from(v: Option<&'a str>) -> Self {
+        Arg::OptText(v)
+    }
+}
+impl From<DateTime<Utc>> for Arg<'_> {
+    fn from(v: DateTime<Utc>) -> Self {
+        Arg::Instant(v)
+    }
+}
+impl From<Option<DateTime<Utc>>> for Arg<'_> {
+    fn from(v: Option<DateTime<Utc>>) -> Self {
+        Arg::OptInstant(v)
+    }
+}
+impl From<chrono::Duration> for Arg<'_> {
+    fn from(v: chrono::Duration) -> Self {
+        Arg::Span(v)
+    }
+}
+impl<'a> From<&'a Value> for Arg<'a> {
+    fn from(v: &'a Value) -> Self {
+        Arg::Json(v)
+    }
+}
+impl<'a> From<&'a [String]> for Arg<'a> {
+    fn from(v: &'a [String]) -> Self {
+        Arg::Communes(v)
+    }
+}
+
+/// SQL text with its arguments, in placeholder order.
+#[derive(Debug, Clone)]
+pub(crate) struct Statement<'a> {
+    pub sql: Cow<'static, str>,
+    pub args: Vec<Arg<'a>>,
+}
+
+impl<'a> Statement<'a> {
+    pub fn new(sql: impl Into<Cow<'static, str>>) -> Self {
+        Statement {
+            sql: sql.into(),
+            args: Vec::new(),
+        }
+    }
+
+    /// Binds the next placeholder.
+    pub fn bind(mut self, value: impl Into<Arg<'a>>) -> Self {
+        self.args.push(value.into());
+        self
+    }
+}
+
+/// A result row, decoded the same way whatever the backend.
+pub(crate) trait StoredRow: Send {
+    fn int(&self, column: &str) -> Result<i64>;
+    fn opt_int(&self, column: &str) -> Result<Option<i64>>;
+    fn opt_real(&self, column: &str) -> Result<Option<f64>>;
+    fn small_int(&self, column: &str) -> Result<i32>;
+    fn bool(&self, column: &str) -> Result<bool>;
+    fn text(&self, column: &str) -> Result<String>;
+    fn opt_text(&self, column: &str) -> Result<Option<String>>;
+    fn instant(&self, table: &'static str, column: &'static str) -> Result<DateTime<Utc>>;
+    fn opt_instant(
+        &self,
+        table: &'static str,
+        column: &'static str,
+    ) -> Result<Option<DateTime<Utc>>>;
+    fn json(&self, table: &'static str, column: &'static str) -> Result<Value>;
+    fn opt_json(&self, table: &'static str, column: &'static str) -> Result<Option<Value>>;
+    fn communes(&self, table: &'static str, column: &'static str) -> Result<Vec<String>>;
+
+    /// A TEXT column holding one of an enum's stored names.
+    fn parsed<T: FromStr>(&self, table: &'static str, column: &'static str) -> Result<T> {
+        parse_stored(&self.text(column)?, table, column)
+    }
+
+    /// A nullable TEXT column holding one of an enum's stored names.
+    fn opt_parsed<T: FromStr>(
+        &self,
+        table: &'static str,
+        column: &'static str,
+    ) -> Result<Option<T>> {
+        self.opt_text(column)?
+            .map(|text| parse_stored(&text, table, column))
+            .transpose()
+    }
+}
+
+/// The [`StoredRow`] methods that only read a column as it is, written once for both rows.
+macro_rules! plain_columns {
+    () => {
+        fn int(&self, column: &str) -> Result<i64> {
+            Ok(sqlx::Row::try_get(self, column)?)
+        }
+        fn opt_int(&self, column: &str) -> Result<Option<i64>> {
+            Ok(sqlx::Row::try_get(self, column)?)
+        }
+        fn opt_real(&self, column: &str) -> Result<Option<f64>> {
+            Ok(sqlx::Row::try_get(self, column)?)
+        }
+        fn small_int(&self, column: &str) -> Result<i32> {
+            Ok(sqlx::Row::try_get(self, column)?)
+        }
+        fn bool(&self, column: &str) -> Result<bool> {
+            Ok(sqlx::Row::try_get(self, column)?)
+        }
+        fn text(&self, column: &str) -> Result<String> {
+            Ok(sqlx::Row::try_get(self, column)?)
+        }
+        fn opt_text(&self, column: &str) -> Result<Option<String>> {
+            Ok(sqlx::Row::try_get(self, column)?)
+        }
+    };
+}
+pub(crate) use plain_columns;
+
+/// A SQL backend: its sqlx database, its encodings and spellings, and where it runs statements.
+/// Reads go to the reader (SQLite: a pool of read-only connections), writes to the writer.
+pub(crate) trait Dialect: Send + Sync {
+    /// The sqlx database type.
+    type Db: sqlx::Database;
+    /// A decoded row.
+    type Row: StoredRow;
+    /// An open write transaction.
+    type Tx: Send;
+
+    /// The SQL function giving the larger of two values (`MAX` / `GREATEST`).
+    const GREATEST: &'static str;
+
+    /// Appended to a `SELECT` that reads a row a transaction then updates (`FOR UPDATE`).
+    const FOR_UPDATE: &'static str;
+
+    /// `LIMIT` by the optional count bound at `$n` (none: every row).
+    fn limit(n: usize) -> String;
+
+    /// The statement leasing due rows of a queue `table` to one worker: sets `set` on at most
+    /// `$2` rows matching `due`, taken in `order`, and returns them whole. Two workers, even on
+    /// two nodes, never lease the same row.
+    fn lease_due(table: &str, due: &str, order: &str, set: &str) -> String;
+
+    /// SQL restricting `column` to the commune list bound at placeholder `$n`.
+    fn in_scope(column: &str, n: usize) -> String;
+
+    /// All rows of a read.
+    fn fetch_all(&self, s: Statement<'_>) -> impl Future<Output = Result<Vec<Self::Row>>> + Send;
+    /// The first row of a read, if any.
+    fn fetch_optional(
+        &self,
+        s: Statement<'_>,
+    ) -> impl Future<Output = Result<Option<Self::Row>>> + Send;
+    /// A write; the number of rows it changed.
+    fn execute(&self, s: Statement<'_>) -> impl Future<Output = Result<u64>> + Send;
+    /// A write with `RETURNING`; the rows it returned.
+    fn write_returning(
+        &self,
+        s: Statement<'_>,
+    ) -> impl Future<Output = Result<Vec<Self::Row>>> + Send;
+
+    /// Opens a write transaction.
+    fn begin(&self) -> impl Future<Output = Result<Self::Tx>> + Send;
+    /// A write within `tx`; the number of rows it changed.
+    fn tx_execute(tx: &mut Self::Tx, s: Statement<'_>) -> impl Future<Output = Result<u64>> + Send;
+    /// A statement within `tx`; its rows.
+    fn tx_fetch_all(
+        tx: &mut Self::Tx,
+        s: Statement<'_>,
+    ) -> impl Future<Output = Result<Vec<Self::Row>>> + Send;
+    /// Commits `tx`.
+    fn commit(tx: Self::Tx) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// The single value of a `RETURNING id` / `COUNT(*) AS n` row.
+pub(crate) fn first_int<R: StoredRow>(rows: &[R], column: &str) -> Result<Option<i64>> {
+    rows.first().map(|row| row.int(column)).transpose()
+}
+
+/// Checks that the database answers a read (readiness probe).
+pub(crate) async fn ping<D: Dialect>(db: &D) -> Result<()> {
+    db.fetch_all(Statement::new("SELECT 1 AS one")).await?;
+    Ok(())
+}

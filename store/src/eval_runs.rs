@@ -1,0 +1,65 @@
+//! Evaluation runs: the headline metrics and full report of each `guichet eval` of a commune.
+
+use crate::dialect::{Dialect, Statement, StoredRow, first_int};
+use crate::error::{Result, StoreError};
+use crate::model::{EvalRun, NewEvalRun};
+
+const COLUMNS: &str = "id, at, commune, metrics, report";
+
+fn eval_run_from_row(row: &impl StoredRow) -> Result<EvalRun> {
+    const T: &str = "eval_runs";
+    Ok(EvalRun {
+        id: row.int("id")?,
+        run: NewEvalRun {
+            at: row.instant(T, "at")?,
+            commune: row.text("commune")?,
+            metrics: row.json(T, "metrics")?,
+            report: row.json(T, "report")?,
+        },
+    })
+}
+
+/// Stores a run; its id.
+pub(crate) async fn insert_eval_run<D: Dialect>(db: &D, run: &NewEvalRun) -> Result<i64> {
+    let rows = db
+        .write_returning(
+            Statement::new(
+                "INSERT INTO eval_runs (at, commune, metrics, report) VALUES ($1, $2, $3, $4)
+                 RETURNING id",
+            )
+            .bind(run.at)
+            .bind(&run.commune)
+            .bind(&run.metrics)
+            .bind(&run.report),
+        )
+        .await?;
+    first_int(&rows, "id")?.ok_or_else(|| StoreError::Invalid("evaluation run not inserted".into()))
+}
+
+/// The latest runs of a commune, newest first.
+pub(crate) async fn list_eval_runs<D: Dialect>(
+    db: &D,
+    commune: &str,
+    limit: i64,
+) -> Result<Vec<EvalRun>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM eval_runs WHERE commune = $1 ORDER BY at DESC, id DESC LIMIT $2"
+    );
+    let rows = db
+        .fetch_all(Statement::new(sql).bind(commune).bind(limit.max(0)))
+        .await?;
+    rows.iter().map(eval_run_from_row).collect()
+}
+
+/// One run of a commune.
+pub(crate) async fn get_eval_run<D: Dialect>(
+    db: &D,
+    commune: &str,
+    id: i64,
+) -> Result<Option<EvalRun>> {
+    let sql = format!("SELECT {COLUMNS} FROM eval_runs WHERE commune = $1 AND id = $2");
+    let row = db
+        .fetch_optional(Statement::new(sql).bind(commune).bind(id))
+        .await?;
+    row.as_ref().map(eval_run_from_row).transpose()
+}

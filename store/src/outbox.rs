@@ -1,0 +1,259 @@
+//! The SMS outbox: leasing due messages to the sender, recording sends, failures and delivery
+//! reports, and the console's listing. (Messages are queued with their turn, per backend.)
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::dialect::{Dialect, Statement, StoredRow, first_int};
+use crate::error::Result;
+use crate::model::{
+    DeliveryStatus, FailureKind, OutboxFilter, OutboxMessage, OutboxState, RetryOutcome,
+    RetryPolicy, counts_by_state, delivery_transition,
+};
+use crate::queue::{failure_outcome, lease_end};
+
+/// The columns of an outbox row, in [`outbox_from_row`]'s terms.
+pub(crate) const OUTBOX_COLUMNS: &str = "id, idempotency_key, tenant, conversation_id, \
+     recipient, sender, body, state, attempts, next_attempt_at, last_error, \
+     provider_message_id, created_at, updated_at, refusal";
+
+pub(crate) fn outbox_from_row(row: &impl StoredRow) -> Result<OutboxMessage> {
+    const T: &str = "outbox";
+    Ok(OutboxMessage {
+        id: row.int("id")?,
+        idempotency_key: row.text("idempotency_key")?,
+        tenant: row.text("tenant")?,
+        conversation_id: row.opt_text("conversation_id")?,
+        to: row.text("recipient")?,
+        sender: row.text("sender")?,
+        body: row.text("body")?,
+        state: row.parsed(T, "state")?,
+        attempts: row.small_int("attempts")?,
+        next_attempt_at: row.instant(T, "next_attempt_at")?,
+        last_error: row.opt_text("last_error")?,
+        provider_message_id: row.opt_text("provider_message_id")?,
+        created_at: row.instant(T, "created_at")?,
+        updated_at: row.instant(T, "updated_at")?,
+        refusal: row.opt_parsed(T, "refusal")?,
+    })
+}
+
+async fn outbox_where<D: Dialect>(
+    db: &D,
+    filter: &'static str,
+    arg: Statement<'_>,
+) -> Result<Option<OutboxMessage>> {
+    let sql = format!("SELECT {OUTBOX_COLUMNS} FROM outbox {filter}");
+    let row = db
+        .fetch_optional(Statement {
+            sql: sql.into(),
+            args: arg.args,
+        })
+        .await?;
+    row.as_ref().map(outbox_from_row).transpose()
+}
+
+/// Leases at most `limit` due messages to the caller until `now + lease`, by id.
+pub(crate) async fn claim_due_outbox<D: Dialect>(
+    db: &D,
+    limit: i64,
+    now: DateTime<Utc>,
+    lease: Duration,
+) -> Result<Vec<OutboxMessage>> {
+    let sql = D::lease_due(
+        "outbox",
+        "state IN ('pending', 'sending') AND next_attempt_at <= $1",
+        "next_attempt_at, id",
+        "state = 'sending', attempts = attempts + 1, next_attempt_at = $3, updated_at = $1",
+    );
+    let rows = db
+        .write_returning(
+            Statement::new(sql)
+                .bind(now)
+                .bind(limit.max(0))
+                .bind(lease_end(now, lease)),
+        )
+        .await?;
+    let mut messages = rows
+        .iter()
+        .map(outbox_from_row)
+        .collect::<Result<Vec<_>>>()?;
+    messages.sort_by_key(|m| m.id);
+    Ok(messages)
+}
+
+/// Records a message handed to the provider; false if it was no longer queued.
+pub(crate) async fn mark_outbox_sent<D: Dialect>(
+    db: &D,
+    id: i64,
+    provider_message_id: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let changed = db
+        .execute(
+            Statement::new(
+                "UPDATE outbox SET state = 'sent', provider_message_id = $1, last_error = NULL,
+                     updated_at = $2
+                 WHERE id = $3 AND state IN ('pending', 'sending')",
+            )
+            .bind(provider_message_id)
+            .bind(now)
+            .bind(id),
+        )
+        .await?;
+    Ok(changed > 0)
+}
+
+/// Records a failed send: pending again later or dead, per `policy`.
+pub(crate) async fn mark_outbox_failed<D: Dialect>(
+    db: &D,
+    id: i64,
+    error: &str,
+    kind: FailureKind,
+    policy: &RetryPolicy,
+    now: DateTime<Utc>,
+) -> Result<RetryOutcome> {
+    let mut tx = db.begin().await?;
+    let Some(outcome) = failure_outcome::<D>(&mut tx, "outbox", id, kind, policy, now).await?
+    else {
+        return Ok(RetryOutcome::Ignored);
+    };
+    let (state, next) = match outcome {
+        RetryOutcome::RetryAt(at) => ("pending", at),
+        _ => ("dead", now),
+    };
+    D::tx_execute(
+        &mut tx,
+        Statement::new(
+            "UPDATE outbox SET state = $1, next_attempt_at = $2, last_error = $3, updated_at = $4
+             WHERE id = $5",
+        )
+        .bind(state)
+        .bind(next)
+        .bind(error)
+        .bind(now)
+        .bind(id),
+    )
+    .await?;
+    D::commit(tx).await?;
+    Ok(outcome)
+}
+
+/// Applies a provider's delivery report; false if no message moved.
+pub(crate) async fn record_delivery<D: Dialect>(
+    db: &D,
+    provider_message_id: &str,
+    status: DeliveryStatus,
+    error: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let (state, from) = delivery_transition(status);
+    let from: Vec<String> = from.iter().map(|s| s.to_string()).collect();
+    let sql = format!(
+        "UPDATE outbox SET state = $1, last_error = COALESCE($2, last_error), updated_at = $3
+         WHERE provider_message_id = $4 AND {}",
+        D::in_scope("state", 5)
+    );
+    let changed = db
+        .execute(
+            Statement::new(sql)
+                .bind(state)
+                .bind(error)
+                .bind(now)
+                .bind(provider_message_id)
+                .bind(&from[..]),
+        )
+        .await?;
+    Ok(changed > 0)
+}
+
+/// The first message the provider knows by this id.
+pub(crate) async fn outbox_by_provider_id<D: Dialect>(
+    db: &D,
+    provider_message_id: &str,
+) -> Result<Option<OutboxMessage>> {
+    let filter = "WHERE provider_message_id = $1 ORDER BY id LIMIT 1";
+    outbox_where(db, filter, Statement::new("").bind(provider_message_id)).await
+}
+
+/// A message by id.
+pub(crate) async fn get_outbox<D: Dialect>(db: &D, id: i64) -> Result<Option<OutboxMessage>> {
+    outbox_where(db, "WHERE id = $1", Statement::new("").bind(id)).await
+}
+
+/// How many messages wait to be sent.
+pub(crate) async fn outbox_depth<D: Dialect>(db: &D) -> Result<i64> {
+    let rows = db
+        .fetch_all(Statement::new(
+            "SELECT COUNT(*) AS n FROM outbox WHERE state IN ('pending', 'sending')",
+        ))
+        .await?;
+    Ok(first_int(&rows, "n")?.unwrap_or(0))
+}
+
+/// Messages of the scope, most recently changed first, optionally of some states only.
+pub(crate) async fn list_outbox<D: Dialect>(
+    db: &D,
+    filter: &OutboxFilter,
+) -> Result<Vec<OutboxMessage>> {
+    let states: Vec<String> = filter
+        .states
+        .iter()
+        .map(|s| s.as_str().to_string())
+        .collect();
+    let sql = format!(
+        "SELECT {OUTBOX_COLUMNS} FROM outbox
+         WHERE {} AND ($2 = 0 OR {})
+         ORDER BY updated_at DESC, id DESC {}",
+        D::in_scope("tenant", 1),
+        D::in_scope("state", 3),
+        D::limit(4)
+    );
+    let rows = db
+        .fetch_all(
+            Statement::new(sql)
+                .bind(&filter.communes[..])
+                .bind(i64::from(!states.is_empty()))
+                .bind(&states[..])
+                .bind(filter.limit.map(|limit| limit.max(0))),
+        )
+        .await?;
+    rows.iter().map(outbox_from_row).collect()
+}
+
+/// How many messages of the scope are in each state (every state listed).
+pub(crate) async fn outbox_counts<D: Dialect>(
+    db: &D,
+    communes: &[String],
+) -> Result<Vec<(OutboxState, i64)>> {
+    let sql = format!(
+        "SELECT state, COUNT(*) AS n FROM outbox WHERE {} GROUP BY state",
+        D::in_scope("tenant", 1)
+    );
+    let rows = db.fetch_all(Statement::new(sql).bind(communes)).await?;
+    let counts = rows
+        .iter()
+        .map(|row| Ok((row.text("state")?, row.int("n")?)))
+        .collect::<Result<Vec<_>>>()?;
+    counts_by_state(OutboxState::ALL, counts, "outbox")
+}
+
+/// SMS of a commune queued since `since`, refused ones aside (the SMS guard).
+pub(crate) async fn sms_count_since<D: Dialect>(
+    db: &D,
+    tenant: &str,
+    since: DateTime<Utc>,
+) -> Result<i64> {
+    let rows = db
+        .fetch_all(
+            Statement::new(
+                "SELECT COUNT(*) AS n FROM outbox
+                 WHERE tenant = $1 AND created_at >= $2 AND state <> 'refused'",
+            )
+            .bind(tenant)
+            .bind(since),
+        )
+        .await?;
+    Ok(first_int(&rows, "n")?.unwrap_or(0))
+}

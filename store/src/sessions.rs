@@ -1,0 +1,198 @@
+//! Conversations (sessions) and their transcripts (turns): finding, reading and expiring them.
+//! (Saving a session or a turn, and a hang-up, join SQLite's group commit: per backend.)
+
+use chrono::{DateTime, Utc};
+
+use crate::dialect::{Dialect, Statement, StoredRow};
+use crate::error::Result;
+use crate::model::{Channel, SessionRecord, Turn, TurnRow};
+
+/// The columns of a session row (a macro, for `concat!` in the backends).
+macro_rules! session_cols {
+    () => {
+        "tenant, conversation_id, channel, caller, state, \
+     started_at, updated_at, expires_at, closed_at, end_reason"
+    };
+}
+pub(crate) use session_cols;
+
+/// The same, as a constant.
+pub(crate) const SESSION_COLUMNS: &str = session_cols!();
+
+/// The columns of a turn row (a macro, for `concat!` in the backends).
+macro_rules! turn_cols {
+    () => {
+        "tenant, conversation_id, seq, at, caller_text, reply_text, decision, action, fiche, \
+         confidence, reply, message_id"
+    };
+}
+pub(crate) use turn_cols;
+
+pub(crate) fn session_from_row(row: &impl StoredRow) -> Result<SessionRecord> {
+    const T: &str = "sessions";
+    Ok(SessionRecord {
+        tenant: row.text("tenant")?,
+        conversation_id: row.text("conversation_id")?,
+        channel: row.parsed(T, "channel")?,
+        caller: row.opt_text("caller")?,
+        state: row.json(T, "state")?,
+        started_at: row.instant(T, "started_at")?,
+        updated_at: row.instant(T, "updated_at")?,
+        expires_at: row.instant(T, "expires_at")?,
+        closed_at: row.opt_instant(T, "closed_at")?,
+        end_reason: row.opt_text("end_reason")?,
+    })
+}
+
+pub(crate) fn turn_from_row(row: &impl StoredRow) -> Result<TurnRow> {
+    const T: &str = "turns";
+    Ok(TurnRow {
+        tenant: row.text("tenant")?,
+        conversation_id: row.text("conversation_id")?,
+        turn: Turn {
+            seq: row.int("seq")?,
+            at: row.instant(T, "at")?,
+            caller_text: row.text("caller_text")?,
+            reply_text: row.text("reply_text")?,
+            decision: row.json(T, "decision")?,
+            action: row.text("action")?,
+            fiche: row.opt_text("fiche")?,
+            confidence: row.opt_real("confidence")?,
+            reply: row.opt_json(T, "reply")?,
+            message_id: row.opt_text("message_id")?,
+        },
+    })
+}
+
+/// The turn columns, as a constant.
+const TURN_COLUMNS: &str = turn_cols!();
+
+async fn sessions_where<D: Dialect>(
+    db: &D,
+    filter: &'static str,
+    args: Statement<'_>,
+) -> Result<Vec<SessionRecord>> {
+    let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions {filter}");
+    let rows = db
+        .fetch_all(Statement {
+            sql: sql.into(),
+            args: args.args,
+        })
+        .await?;
+    rows.iter().map(session_from_row).collect()
+}
+
+async fn turns_where<D: Dialect>(
+    db: &D,
+    filter: &'static str,
+    args: Statement<'_>,
+) -> Result<Vec<TurnRow>> {
+    let sql = format!("SELECT {TURN_COLUMNS} FROM turns {filter}");
+    let rows = db
+        .fetch_all(Statement {
+            sql: sql.into(),
+            args: args.args,
+        })
+        .await?;
+    rows.iter().map(turn_from_row).collect()
+}
+
+/// The session of a conversation, whatever its state.
+pub(crate) async fn load_session<D: Dialect>(
+    db: &D,
+    tenant: &str,
+    conversation_id: &str,
+) -> Result<Option<SessionRecord>> {
+    let filter = "WHERE tenant = $1 AND conversation_id = $2";
+    let args = Statement::new("").bind(tenant).bind(conversation_id);
+    Ok(sessions_where(db, filter, args).await?.into_iter().next())
+}
+
+/// The most recently updated active session of a caller pseudonym on a channel.
+pub(crate) async fn active_session_for_caller<D: Dialect>(
+    db: &D,
+    tenant: &str,
+    channel: Channel,
+    caller: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<SessionRecord>> {
+    let filter = "WHERE tenant = $1 AND channel = $2 AND caller = $3 AND closed_at IS NULL
+           AND expires_at > $4
+         ORDER BY updated_at DESC LIMIT 1";
+    let args = Statement::new("")
+        .bind(tenant)
+        .bind(channel.as_str())
+        .bind(caller)
+        .bind(now);
+    Ok(sessions_where(db, filter, args).await?.into_iter().next())
+}
+
+/// Closes the sessions expired at `now` (their state replaced by JSON `null`) and deletes
+/// expired staff login sessions; the number of conversations closed.
+pub(crate) async fn cleanup_expired_sessions<D: Dialect>(
+    db: &D,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    let mut tx = db.begin().await?;
+    let closed = D::tx_execute(
+        &mut tx,
+        Statement::new(
+            "UPDATE sessions SET closed_at = expires_at, end_reason = 'expired', state = 'null'
+             WHERE closed_at IS NULL AND expires_at < $1",
+        )
+        .bind(now),
+    )
+    .await?;
+    D::tx_execute(
+        &mut tx,
+        Statement::new("DELETE FROM staff_sessions WHERE expires_at <= $1").bind(now),
+    )
+    .await?;
+    D::commit(tx).await?;
+    Ok(closed)
+}
+
+/// The transcript of a conversation, by `seq`.
+pub(crate) async fn conversation_turns<D: Dialect>(
+    db: &D,
+    tenant: &str,
+    conversation_id: &str,
+) -> Result<Vec<Turn>> {
+    let filter = "WHERE tenant = $1 AND conversation_id = $2 ORDER BY seq";
+    let args = Statement::new("").bind(tenant).bind(conversation_id);
+    let rows = turns_where(db, filter, args).await?;
+    Ok(rows.into_iter().map(|row| row.turn).collect())
+}
+
+/// Sessions of a commune started in `[from, to)`, oldest first.
+pub(crate) async fn sessions_between<D: Dialect>(
+    db: &D,
+    tenant: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<SessionRecord>> {
+    let filter = "WHERE tenant = $1 AND started_at >= $2 AND started_at < $3
+         ORDER BY started_at, conversation_id";
+    sessions_where(
+        db,
+        filter,
+        Statement::new("").bind(tenant).bind(from).bind(to),
+    )
+    .await
+}
+
+/// Turns of a commune in `[from, to)`, by time.
+pub(crate) async fn turns_between<D: Dialect>(
+    db: &D,
+    tenant: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<TurnRow>> {
+    let filter = "WHERE tenant = $1 AND at >= $2 AND at < $3 ORDER BY at, conversation_id, seq";
+    turns_where(
+        db,
+        filter,
+        Statement::new("").bind(tenant).bind(from).bind(to),
+    )
+    .await
+}

@@ -1,0 +1,465 @@
+//! Tickets (the hand-off queue) seen by staff: listing, search, claim, close, call-back
+//! attempts, transfer outcomes, hand-over and notes, within the viewer's communes. (Tickets are
+//! created with their turn, per backend.)
+
+use chrono::{DateTime, Utc};
+
+use crate::dialect::{Arg, Dialect, Statement, StoredRow};
+use crate::error::{Result, StoreError};
+use crate::model::{
+    AttemptRule, DialOutcome, DialRecorded, HandOver, NewTicket, Ticket, TicketFilter, TicketNote,
+    TicketSearch, Transition,
+};
+
+/// The columns of a ticket row, in [`ticket_from_row`]'s terms.
+pub(crate) const TICKET_COLUMNS: &str = "id, idempotency_key, tenant, kind, state, channel, \
+     conversation_id, caller_number, topic, fiche, summary, transcript, partner, reference, \
+     created_at, claimed_by, claimed_at, closed_by, closed_at, attempts, dial_outcome, \
+     anonymised_at, due_at, last_attempt_at";
+
+/// The values of a new ticket's row, in this order: idempotency key, tenant, kind, channel,
+/// conversation, caller number (`caller_number`: as stored), topic, fiche, summary,
+/// transcript, partner, reference, creation, due time. (Each backend's insert lists them.)
+pub(crate) fn new_ticket_values<'a>(
+    t: &'a NewTicket,
+    caller_number: Option<&'a str>,
+) -> [Arg<'a>; 14] {
+    [
+        Arg::Text(&t.idempotency_key),
+        Arg::Text(&t.tenant),
+        Arg::Text(t.kind.as_str()),
+        Arg::Text(t.channel.as_str()),
+        Arg::OptText(t.conversation_id.as_deref()),
+        Arg::OptText(caller_number),
+        Arg::Text(&t.topic),
+        Arg::OptText(t.fiche.as_deref()),
+        Arg::Text(&t.summary),
+        Arg::Json(&t.transcript),
+        Arg::OptText(t.partner.as_deref()),
+        Arg::OptText(t.reference.as_deref()),
+        Arg::Instant(t.created_at),
+        Arg::OptInstant(t.due_at),
+    ]
+}
+
+pub(crate) fn ticket_from_row(row: &impl StoredRow) -> Result<Ticket> {
+    const T: &str = "tickets";
+    Ok(Ticket {
+        id: row.int("id")?,
+        idempotency_key: row.text("idempotency_key")?,
+        tenant: row.text("tenant")?,
+        kind: row.parsed(T, "kind")?,
+        state: row.parsed(T, "state")?,
+        channel: row.parsed(T, "channel")?,
+        conversation_id: row.opt_text("conversation_id")?,
+        caller_number: row.opt_text("caller_number")?,
+        topic: row.text("topic")?,
+        fiche: row.opt_text("fiche")?,
+        summary: row.text("summary")?,
+        transcript: row.json(T, "transcript")?,
+        partner: row.opt_text("partner")?,
+        reference: row.opt_text("reference")?,
+        created_at: row.instant(T, "created_at")?,
+        claimed_by: row.opt_int("claimed_by")?,
+        claimed_at: row.opt_instant(T, "claimed_at")?,
+        closed_by: row.opt_int("closed_by")?,
+        closed_at: row.opt_instant(T, "closed_at")?,
+        attempts: row.small_int("attempts")?,
+        dial_outcome: row.opt_parsed(T, "dial_outcome")?,
+        anonymised_at: row.opt_instant(T, "anonymised_at")?,
+        due_at: row.opt_instant(T, "due_at")?,
+        last_attempt_at: row.opt_instant(T, "last_attempt_at")?,
+    })
+}
+
+pub(crate) fn note_from_row(row: &impl StoredRow) -> Result<TicketNote> {
+    Ok(TicketNote {
+        id: row.int("id")?,
+        ticket_id: row.int("ticket_id")?,
+        at: row.instant("ticket_notes", "at")?,
+        author: row.opt_int("author")?,
+        body: row.text("body")?,
+    })
+}
+
+/// `Applied` if the change was made; otherwise whether the ticket exists within the scope
+/// (`Refused`: not in a state that allows it) or not (`NotFound`).
+async fn transition<D: Dialect>(
+    db: &D,
+    id: i64,
+    communes: &[String],
+    changed: bool,
+) -> Result<Transition> {
+    if changed {
+        return Ok(Transition::Applied);
+    }
+    let sql = format!(
+        "SELECT 1 AS one FROM tickets WHERE id = $1 AND {}",
+        D::in_scope("tenant", 2)
+    );
+    // On the writer: it has seen the write that just failed.
+    let found = db
+        .write_returning(Statement::new(sql).bind(id).bind(communes))
+        .await?;
+    Ok(if found.is_empty() {
+        Transition::NotFound
+    } else {
+        Transition::Refused
+    })
+}
+
+/// A ticket within the viewer's scope.
+pub(crate) async fn get_ticket<D: Dialect>(
+    db: &D,
+    id: i64,
+    communes: &[String],
+) -> Result<Option<Ticket>> {
+    let sql = format!(
+        "SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1 AND {}",
+        D::in_scope("tenant", 2)
+    );
+    let row = db
+        .fetch_optional(Statement::new(sql).bind(id).bind(communes))
+        .await?;
+    row.as_ref().map(ticket_from_row).transpose()
+}
+
+/// Open tickets of the scope: callbacks first, then oldest first.
+pub(crate) async fn list_open_tickets<D: Dialect>(
+    db: &D,
+    communes: &[String],
+) -> Result<Vec<Ticket>> {
+    let sql = format!(
+        "SELECT {TICKET_COLUMNS} FROM tickets
+         WHERE {} AND state IN ('nouveau', 'pris_en_charge')
+         ORDER BY CASE kind WHEN 'callback' THEN 0 ELSE 1 END, created_at, id",
+        D::in_scope("tenant", 1)
+    );
+    let rows = db.fetch_all(Statement::new(sql).bind(communes)).await?;
+    rows.iter().map(ticket_from_row).collect()
+}
+
+/// Tickets of the scope matching `filter` (history, search), newest first.
+pub(crate) async fn list_tickets<D: Dialect>(db: &D, filter: &TicketFilter) -> Result<Vec<Ticket>> {
+    let states: Vec<String> = filter
+        .states
+        .iter()
+        .map(|s| s.as_str().to_string())
+        .collect();
+    let kinds: Vec<String> = filter
+        .kinds
+        .iter()
+        .map(|k| k.as_str().to_string())
+        .collect();
+    let search = filter.search.as_ref();
+    let search_number = search.and_then(TicketSearch::number_e164);
+    let search_words = search.and_then(TicketSearch::like_pattern);
+    let sql = format!(
+        "SELECT {TICKET_COLUMNS} FROM tickets
+         WHERE {}
+           AND ($2 = 0 OR {})
+           AND ($4 = 0 OR {})
+           AND ($6 IS NULL OR created_at >= $6)
+           AND ($7 IS NULL OR topic = $7)
+           AND (CAST($8 AS BIGINT) IS NULL OR claimed_by = $8)
+           AND ($9 = 0 OR id = $10 OR caller_number = $11
+                OR lower(topic) LIKE $12 ESCAPE '\\' OR lower(summary) LIKE $12 ESCAPE '\\'
+                OR lower(CAST(transcript AS TEXT)) LIKE $12 ESCAPE '\\')
+         ORDER BY CASE WHEN $13 THEN closed_at END DESC NULLS LAST, created_at DESC, id DESC
+         {} OFFSET $15",
+        D::in_scope("tenant", 1),
+        D::in_scope("state", 3),
+        D::in_scope("kind", 5),
+        D::limit(14),
+    );
+    let rows = db
+        .fetch_all(
+            Statement::new(sql)
+                .bind(&filter.communes[..])
+                .bind(i64::from(!states.is_empty()))
+                .bind(&states[..])
+                .bind(i64::from(!kinds.is_empty()))
+                .bind(&kinds[..])
+                .bind(filter.since)
+                .bind(filter.topic.as_deref())
+                .bind(filter.claimed_by)
+                .bind(i64::from(search.is_some()))
+                .bind(search.and_then(|s| s.id))
+                .bind(search_number.as_deref())
+                .bind(search_words.as_deref())
+                .bind(filter.by_closing)
+                .bind(filter.limit)
+                .bind(filter.offset.unwrap_or(0).max(0)),
+        )
+        .await?;
+    rows.iter().map(ticket_from_row).collect()
+}
+
+/// Takes a new ticket of the scope.
+pub(crate) async fn claim_ticket<D: Dialect>(
+    db: &D,
+    id: i64,
+    communes: &[String],
+    staff_id: i64,
+    at: DateTime<Utc>,
+) -> Result<Transition> {
+    let sql = format!(
+        "UPDATE tickets SET state = 'pris_en_charge', claimed_by = $1, claimed_at = $2
+         WHERE id = $3 AND state = 'nouveau' AND {}",
+        D::in_scope("tenant", 4)
+    );
+    let changed = db
+        .execute(
+            Statement::new(sql)
+                .bind(staff_id)
+                .bind(at)
+                .bind(id)
+                .bind(communes),
+        )
+        .await?;
+    transition(db, id, communes, changed == 1).await
+}
+
+/// Closes a ticket that is new or held by `staff_id`.
+pub(crate) async fn close_ticket<D: Dialect>(
+    db: &D,
+    id: i64,
+    communes: &[String],
+    staff_id: i64,
+    at: DateTime<Utc>,
+) -> Result<Transition> {
+    let sql = format!(
+        "UPDATE tickets SET state = 'termine', closed_by = $1, closed_at = $2,
+             claimed_by = COALESCE(claimed_by, $1), claimed_at = COALESCE(claimed_at, $2)
+         WHERE id = $3 AND {}
+           AND (state = 'nouveau' OR (state = 'pris_en_charge' AND claimed_by = $1))",
+        D::in_scope("tenant", 4)
+    );
+    let changed = db
+        .execute(
+            Statement::new(sql)
+                .bind(staff_id)
+                .bind(at)
+                .bind(id)
+                .bind(communes),
+        )
+        .await?;
+    transition(db, id, communes, changed == 1).await
+}
+
+/// Records a call-back attempt that reached nobody: due again after `rule.min_gap`, closed
+/// `injoignable` at the last allowed attempt.
+pub(crate) async fn ticket_unreachable<D: Dialect>(
+    db: &D,
+    id: i64,
+    communes: &[String],
+    staff_id: i64,
+    at: DateTime<Utc>,
+    rule: AttemptRule,
+) -> Result<Transition> {
+    let sql = format!(
+        "UPDATE tickets SET
+             attempts = attempts + 1,
+             last_attempt_at = $3,
+             due_at = $3 + $6,
+             state = CASE WHEN attempts + 1 >= $1 THEN 'injoignable' ELSE 'nouveau' END,
+             claimed_by = CASE WHEN attempts + 1 >= $1 THEN COALESCE(claimed_by, $2) END,
+             claimed_at = CASE WHEN attempts + 1 >= $1 THEN COALESCE(claimed_at, $3) END,
+             closed_by = CASE WHEN attempts + 1 >= $1 THEN $2 END,
+             closed_at = CASE WHEN attempts + 1 >= $1 THEN $3 END
+         WHERE id = $4 AND {}
+           AND (state = 'nouveau' OR (state = 'pris_en_charge' AND claimed_by = $2))
+           AND (last_attempt_at IS NULL OR last_attempt_at <= $3 - $6)",
+        D::in_scope("tenant", 5)
+    );
+    let changed = db
+        .execute(
+            Statement::new(sql)
+                .bind(i64::from(rule.max_attempts))
+                .bind(staff_id)
+                .bind(at)
+                .bind(id)
+                .bind(communes)
+                .bind(rule.min_gap.max(chrono::Duration::zero())),
+        )
+        .await?;
+    transition(db, id, communes, changed == 1).await
+}
+
+/// Records how the transfer of a conversation ended (once): an unanswered one becomes a
+/// callback due at `at`, an answered one closes the ticket; the session ends with it.
+pub(crate) async fn record_dial_outcome<D: Dialect>(
+    db: &D,
+    tenant: &str,
+    conversation_id: &str,
+    outcome: DialOutcome,
+    at: DateTime<Utc>,
+) -> Result<Option<DialRecorded>> {
+    let mut tx = db.begin().await?;
+    let found = D::tx_fetch_all(
+        &mut tx,
+        Statement::new(format!(
+            "SELECT id, dial_outcome, caller_number IS NOT NULL AS caller_known FROM tickets
+             WHERE tenant = $1 AND conversation_id = $2
+               AND (kind = 'transfer' OR dial_outcome IS NOT NULL)
+             ORDER BY id DESC LIMIT 1{}",
+            D::FOR_UPDATE
+        ))
+        .bind(tenant)
+        .bind(conversation_id),
+    )
+    .await?;
+    let Some(row) = found.first() else {
+        return Ok(None);
+    };
+    let ticket_id = row.int("id")?;
+    let caller_known = row.bool("caller_known")?;
+    if let Some(first) = row.opt_parsed("tickets", "dial_outcome")? {
+        return Ok(Some(DialRecorded {
+            ticket_id,
+            outcome: first,
+            changed: false,
+            caller_known,
+        }));
+    }
+    D::tx_execute(
+        &mut tx,
+        Statement::new(
+            "UPDATE tickets SET dial_outcome = $1,
+                 kind = CASE WHEN $1 = 'unanswered' THEN 'callback' ELSE kind END,
+                 due_at = CASE WHEN $1 = 'unanswered' THEN $2 ELSE due_at END,
+                 closed_at = CASE WHEN $1 = 'answered' AND state IN ('nouveau', 'pris_en_charge')
+                                  THEN $2 ELSE closed_at END,
+                 state = CASE WHEN $1 = 'answered' AND state IN ('nouveau', 'pris_en_charge')
+                              THEN 'termine' ELSE state END
+             WHERE id = $3",
+        )
+        .bind(outcome.as_str())
+        .bind(at)
+        .bind(ticket_id),
+    )
+    .await?;
+    D::tx_execute(
+        &mut tx,
+        Statement::new(format!(
+            "UPDATE sessions SET end_reason = $1, closed_at = COALESCE(closed_at, $2),
+                 updated_at = {}(updated_at, $2)
+             WHERE tenant = $3 AND conversation_id = $4",
+            D::GREATEST
+        ))
+        .bind(outcome.end_reason())
+        .bind(at)
+        .bind(tenant)
+        .bind(conversation_id),
+    )
+    .await?;
+    D::commit(tx).await?;
+    Ok(Some(DialRecorded {
+        ticket_id,
+        outcome,
+        changed: true,
+        caller_known,
+    }))
+}
+
+/// Hands a held ticket to another staff member (or back to the queue), with a note.
+pub(crate) async fn hand_over_ticket<D: Dialect>(
+    db: &D,
+    id: i64,
+    communes: &[String],
+    change: &HandOver,
+) -> Result<Transition> {
+    if change.note.trim().is_empty() {
+        return Err(StoreError::Invalid("hand-over without a note".into()));
+    }
+    let mut tx = db.begin().await?;
+    let sql = format!(
+        "UPDATE tickets SET
+             state = CASE WHEN CAST($1 AS BIGINT) IS NULL THEN 'nouveau' ELSE 'pris_en_charge' END,
+             claimed_by = $1,
+             claimed_at = CASE WHEN CAST($1 AS BIGINT) IS NULL THEN NULL ELSE $2 END
+         WHERE id = $3 AND state = 'pris_en_charge' AND (claimed_by = $4 OR $5)
+           AND {}",
+        D::in_scope("tenant", 6)
+    );
+    let changed = D::tx_execute(
+        &mut tx,
+        Statement::new(sql)
+            .bind(change.to)
+            .bind(change.at)
+            .bind(id)
+            .bind(change.actor)
+            .bind(change.admin)
+            .bind(communes),
+    )
+    .await?
+        == 1;
+    if changed {
+        D::tx_execute(
+            &mut tx,
+            Statement::new(
+                "INSERT INTO ticket_notes (ticket_id, at, author, body) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(id)
+            .bind(change.at)
+            .bind(change.actor)
+            .bind(&change.note),
+        )
+        .await?;
+    }
+    D::commit(tx).await?;
+    transition(db, id, communes, changed).await
+}
+
+/// Adds a staff note to a ticket of the scope.
+pub(crate) async fn add_ticket_note<D: Dialect>(
+    db: &D,
+    id: i64,
+    communes: &[String],
+    staff_id: i64,
+    at: DateTime<Utc>,
+    body: &str,
+) -> Result<Transition> {
+    if body.trim().is_empty() {
+        return Err(StoreError::Invalid("empty note".into()));
+    }
+    let sql = format!(
+        "INSERT INTO ticket_notes (ticket_id, at, author, body)
+         SELECT id, $1, $2, $3 FROM tickets WHERE id = $4 AND {}",
+        D::in_scope("tenant", 5)
+    );
+    let added = db
+        .execute(
+            Statement::new(sql)
+                .bind(at)
+                .bind(staff_id)
+                .bind(body)
+                .bind(id)
+                .bind(communes),
+        )
+        .await?;
+    Ok(if added == 1 {
+        Transition::Applied
+    } else {
+        Transition::NotFound
+    })
+}
+
+/// The notes of a ticket of the scope, oldest first.
+pub(crate) async fn ticket_notes<D: Dialect>(
+    db: &D,
+    id: i64,
+    communes: &[String],
+) -> Result<Vec<TicketNote>> {
+    let sql = format!(
+        "SELECT n.id, n.ticket_id, n.at, n.author, n.body
+         FROM ticket_notes n JOIN tickets t ON t.id = n.ticket_id
+         WHERE n.ticket_id = $1 AND {}
+         ORDER BY n.at, n.id",
+        D::in_scope("t.tenant", 2)
+    );
+    let rows = db
+        .fetch_all(Statement::new(sql).bind(id).bind(communes))
+        .await?;
+    rows.iter().map(note_from_row).collect()
+}
