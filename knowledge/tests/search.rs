@@ -104,3 +104,40 @@ fn hints_stats_and_schedule() {
     assert!(may_day.is_some_and(|at| !knowledge.opening_hours().is_open(at)));
     assert!(knowledge.rollout_windows().is_none());
 }
+
+/// The demo commune, with the national catalogue.
+fn demo() -> Knowledge {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../communes/demo");
+    Knowledge::load(&dir).unwrap_or_else(|error| panic!("the demo commune must load:\n{error}"))
+}
+
+#[test]
+fn a_word_split_by_the_recogniser_is_glued_back() {
+    let knowledge = demo();
+    let split = knowledge.search("alors voila c'est pour mon passe port");
+    let whole = knowledge.search("alors voila c'est pour mon passeport");
+    assert_eq!(
+        split.first().map(|hit| &hit.fiche_id),
+        whole.first().map(|hit| &hit.fiche_id)
+    );
+}
+
+#[test]
+fn generic_words_alone_do_not_point_at_a_fiche() {
+    let knowledge = demo();
+    for text in ["euh c'est quoi la meteo pour demain", "votre mairie"] {
+        // Unsure, or a matter of no public service (the weather): never a public fiche.
+        let best = knowledge
+            .search(text)
+            .into_iter()
+            .find(|hit| {
+                knowledge
+                    .fiche(&hit.fiche_id)
+                    .is_some_and(|fiche| fiche.competence.is_public())
+            })
+            .map_or(0.0, |hit| hit.confidence);
+        assert!(best < 0.2, "« {text} » → {best}");
+    }
+    let named = knowledge.search("la mairie est ouverte demain");
+    assert!(named.first().is_some_and(|hit| hit.confidence >= 0.3));
+}
