@@ -6,7 +6,7 @@ use guichet_knowledge::{Competence, Fiche, HandoffPolicy, names};
 
 use crate::session::Pending;
 use crate::speech::{phone_in_words, site_in_words, speakable};
-use crate::turn::Turn;
+use crate::turn::TurnInProgress;
 use crate::types::DecisionAction;
 
 /// The decision rule of a request no public service handles (`competence: aucune`).
@@ -15,7 +15,7 @@ pub const OUTSIDE_PUBLIC_SERVICE: &str = "outside_public_service";
 /// "Souhaitez-vous parler à un agent ?"
 pub const HUMAN_OFFER: &str = "Souhaitez-vous parler à un agent ?";
 
-impl Turn<'_> {
+impl TurnInProgress<'_> {
     /// Answers a commune fiche: spoken prose, the link by SMS to a mobile, where to find it for
     /// a landline (and a human offered), the link in the text on the SMS/chat channel.
     pub fn answer(&mut self, fiche: &Fiche, rule: &str) {

@@ -5,7 +5,7 @@ use guichet_knowledge::{Clarify, ClarifyOption, Fiche, normalize};
 use crate::intents::words;
 use crate::session::Pending;
 use crate::speech::speakable;
-use crate::turn::Turn;
+use crate::turn::TurnInProgress;
 use crate::types::DecisionAction;
 
 /// The option a short reply selects ("il est expiré" → the "expiré" option): the option with
@@ -68,7 +68,7 @@ pub fn title_in_words(fiche: &Fiche) -> String {
     }
 }
 
-impl Turn<'_> {
+impl TurnInProgress<'_> {
     /// Asks the fiche's clarifying question.
     pub fn ask_clarify(&mut self, fiche: &Fiche, clarify: &Clarify, rule: &str) {
         self.say(speakable(&clarify.question));

@@ -8,7 +8,7 @@ use crate::intents;
 use crate::policy::{Policy, Verdict};
 use crate::rollout;
 use crate::session::{Pending, Session};
-use crate::turn::Turn;
+use crate::turn::TurnInProgress;
 use crate::types::{Action, Channel, Context, DecisionAction, Inbound, LineType, Reply};
 
 /// "Je comprends que la situation soit agaçante."
@@ -42,7 +42,7 @@ impl Engine {
             inbound.channel,
             inbound.from.clone(),
         );
-        let mut turn = Turn::new(&self.policy, ctx, inbound, session);
+        let mut turn = TurnInProgress::new(&self.policy, ctx, inbound, session);
         turn.session.line = ctx.line;
         if !rollout::robot_answers(ctx.knowledge, &inbound.from, ctx.now) {
             turn.hand_off(
@@ -65,7 +65,7 @@ impl Engine {
 
     /// One caller message: returns the new session and the reply with its decision trace.
     pub fn turn(&self, session: &Session, inbound: &Inbound, ctx: &Context) -> (Session, Reply) {
-        let mut turn = Turn::new(&self.policy, ctx, inbound, session.clone());
+        let mut turn = TurnInProgress::new(&self.policy, ctx, inbound, session.clone());
         // A message without a number (a later API turn) keeps the one the conversation has.
         if !inbound.from.is_empty() {
             turn.session.from.clone_from(&inbound.from);
@@ -98,7 +98,7 @@ impl Engine {
 }
 
 /// The start reply: nothing is remembered in the history.
-fn finish_start(turn: Turn) -> (Session, Reply) {
+fn finish_start(turn: TurnInProgress) -> (Session, Reply) {
     let say = turn
         .say
         .into_iter()
@@ -122,7 +122,7 @@ struct Match<'k> {
     margin: f32,
 }
 
-impl<'a> Turn<'a> {
+impl<'a> TurnInProgress<'a> {
     /// A message (not silence), read against the pending question.
     fn respond(&mut self) {
         let pending = std::mem::take(&mut self.session.pending);

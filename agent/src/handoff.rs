@@ -6,7 +6,7 @@ use guichet_knowledge::{Fiche, ScheduleQuery};
 use crate::line::is_withheld;
 use crate::speech::when_in_words;
 use crate::tickets;
-use crate::turn::Turn;
+use crate::turn::TurnInProgress;
 use crate::types::{Action, Channel, DecisionAction, TicketDraft, TicketKind};
 
 /// What happens after a callback has been arranged.
@@ -18,7 +18,7 @@ pub(crate) enum AfterCallback {
     HangUp,
 }
 
-impl Turn<'_> {
+impl TurnInProgress<'_> {
     /// Whether the mairie is open now (opening hours and public holidays, commune timezone).
     pub fn mairie_is_open(&self) -> bool {
         self.kb().opening_hours().is_open(self.ctx.now)

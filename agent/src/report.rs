@@ -10,14 +10,14 @@ use crate::place::names_a_place;
 use crate::session::Pending;
 use crate::speech::spelled;
 use crate::tickets;
-use crate::turn::Turn;
+use crate::turn::TurnInProgress;
 use crate::types::{Action, DecisionAction, TicketDraft, TicketKind};
 
 /// The question for the place of a report.
 pub const WHERE_QUESTION: &str = "Pour qu'il puisse être traité, à quelle adresse exactement se trouve le problème ? \
      Donnez le nom de la rue, avec un numéro ou un repère.";
 
-impl Turn<'_> {
+impl TurnInProgress<'_> {
     /// "Oui" to "voulez-vous que je transmette votre signalement ?": the report is filed when
     /// the caller already said where; else the robot asks.
     pub fn accept_report(&mut self, fiche: &Fiche, partner: &str) {

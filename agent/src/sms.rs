@@ -4,10 +4,10 @@
 use guichet_knowledge::Fiche;
 
 use crate::line::is_withheld;
-use crate::turn::Turn;
+use crate::turn::TurnInProgress;
 use crate::types::{Action, Channel, LineType};
 
-impl Turn<'_> {
+impl TurnInProgress<'_> {
     /// A link can be texted: a voice call from a mobile whose number is not withheld.
     pub fn can_text(&self) -> bool {
         self.is_voice() && self.ctx.line == LineType::Mobile && !is_withheld(&self.session.from)

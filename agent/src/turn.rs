@@ -12,7 +12,7 @@ use crate::types::{Action, Channel, Context, Decision, DecisionAction, Inbound, 
 /// "Puis-je vous aider pour autre chose ?"
 pub const ANYTHING_ELSE: &str = "Puis-je vous aider pour autre chose ?";
 
-pub(crate) struct Turn<'a> {
+pub(crate) struct TurnInProgress<'a> {
     pub policy: &'a Policy,
     pub ctx: &'a Context<'a>,
     pub inbound: &'a Inbound,
@@ -26,7 +26,7 @@ pub(crate) struct Turn<'a> {
     pub note: String,
 }
 
-impl<'a> Turn<'a> {
+impl<'a> TurnInProgress<'a> {
     pub fn new(
         policy: &'a Policy,
         ctx: &'a Context<'a>,

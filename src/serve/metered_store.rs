@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use guichet_store::*;
 use prometheus::{HistogramVec, IntCounterVec};
 
-use super::metrics::Metrics;
+use super::metrics::ServiceMetrics;
 
 /// An [`AnyStore`] whose calls are timed and counted.
 #[derive(Clone)]
@@ -26,7 +26,7 @@ pub struct MeteredStore {
 }
 
 impl MeteredStore {
-    pub fn new(inner: AnyStore, metrics: &Metrics) -> MeteredStore {
+    pub fn new(inner: AnyStore, metrics: &ServiceMetrics) -> MeteredStore {
         MeteredStore {
             inner,
             seconds: metrics.store_seconds.clone(),

@@ -52,7 +52,7 @@ fn seconds_histogram(name: &str, help: &str, label: &str) -> prometheus::Result<
     )
 }
 
-pub struct Metrics {
+pub struct ServiceMetrics {
     registry: Registry,
     pub build_info: IntGaugeVec,
     pub http_requests: IntCounterVec,
@@ -155,7 +155,7 @@ impl SpoolMetrics {
     }
 }
 
-impl Metrics {
+impl ServiceMetrics {
     /// The spool's metrics.
     pub fn spool(&self) -> SpoolMetrics {
         SpoolMetrics {
@@ -203,7 +203,7 @@ impl Metrics {
     pub fn new<'a>(
         communes: impl IntoIterator<Item = &'a str>,
         store_operations: &[&str],
-    ) -> Result<Metrics, prometheus::Error> {
+    ) -> Result<ServiceMetrics, prometheus::Error> {
         let registry = Registry::new();
         let build_info = IntGaugeVec::new(
             Opts::new("guichet_build_info", "The running version (always 1)"),
@@ -328,7 +328,7 @@ impl Metrics {
             ),
             &["reason"],
         )?;
-        let metrics = Metrics {
+        let metrics = ServiceMetrics {
             registry,
             build_info,
             http_requests,
@@ -464,7 +464,7 @@ mod tests {
 
     #[test]
     fn every_documented_metric_is_exposed_from_the_start_but_decisions_and_turns() {
-        let metrics = Metrics::new(["villebourg"], &["save_turn"]).unwrap();
+        let metrics = ServiceMetrics::new(["villebourg"], &["save_turn"]).unwrap();
         let text = metrics.render();
         let names = documented_names();
         assert_eq!(names.len(), 22, "{names:?}");
@@ -500,7 +500,7 @@ mod tests {
 
     #[test]
     fn notification_counts_and_spool_outcomes_are_recorded() {
-        let metrics = Metrics::new([], &[]).unwrap();
+        let metrics = ServiceMetrics::new([], &[]).unwrap();
         metrics.record_notification_counts(&[
             (NotificationState::Pending, 3),
             (NotificationState::Dead, 1),
@@ -522,7 +522,7 @@ mod tests {
 
     #[test]
     fn a_failure_counts_under_both_names() {
-        let metrics = Metrics::new([], &[]).unwrap();
+        let metrics = ServiceMetrics::new([], &[]).unwrap();
         metrics.record_sms_failure("twilio", SmsFailure::Retry);
         metrics.record_sms_failure("twilio", SmsFailure::Retry);
         let text = metrics.render();

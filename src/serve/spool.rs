@@ -566,10 +566,10 @@ mod tests {
     use guichet_store::{Channel, SessionRecord, Turn};
 
     use super::*;
-    use crate::serve::metrics::Metrics;
+    use crate::serve::metrics::ServiceMetrics;
 
-    fn metrics() -> Metrics {
-        Metrics::new([], &[]).unwrap()
+    fn metrics() -> ServiceMetrics {
+        ServiceMetrics::new([], &[]).unwrap()
     }
 
     fn record(conversation_id: &str, seq: i64) -> TurnRecord {

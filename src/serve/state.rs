@@ -13,7 +13,7 @@ use tokio::sync::Notify;
 
 use super::config::{Provider, Secret, Settings};
 use super::metered_store::{self, MeteredStore};
-use super::metrics::Metrics;
+use super::metrics::ServiceMetrics;
 use super::session_cache::SessionCache;
 use super::spool::Spool;
 
@@ -47,7 +47,7 @@ pub struct AppState {
     /// The store, its calls timed (`guichet_store_operation_seconds`).
     pub store: MeteredStore,
     pub engine: Engine,
-    pub metrics: Metrics,
+    pub metrics: ServiceMetrics,
     pub pseudonym_key: Vec<u8>,
     /// Woken when a turn queues an SMS.
     pub outbox_wake: Notify,
@@ -140,7 +140,7 @@ impl AppState {
         };
         let public_base = settings.public_base();
         let console = console_state(&settings, &communes, &store, &public_base)?;
-        let metrics = Metrics::new(
+        let metrics = ServiceMetrics::new(
             communes.keys().map(String::as_str),
             metered_store::OPERATIONS,
         )
