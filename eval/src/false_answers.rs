@@ -24,7 +24,7 @@ use guichet_agent::{Decision, DecisionAction};
 use serde::{Deserialize, Serialize};
 
 use crate::dialogue::{Expect, is_handoff};
-use crate::metrics::Ratio;
+use crate::ratio::Ratio;
 use crate::replay::DialogueRun;
 use crate::score::fiche_right;
 

@@ -113,7 +113,7 @@ impl Gates {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::Ratio;
+    use crate::ratio::Ratio;
 
     fn metrics(fiche: (usize, usize), misroute: (usize, usize)) -> Metrics {
         Metrics {

@@ -20,7 +20,8 @@ use reqwest::blocking::{Client, Response};
 use url::Url;
 
 use crate::dialogue::CallerTurn;
-use crate::replay::{Bot, CallInfo, Observed, ReplayError, recorded_actions};
+use crate::observed::{Observed, recorded_actions};
+use crate::replay::{Bot, CallInfo, ReplayError};
 
 pub const DECISION_HEADER: &str = "x-guichet-decision";
 pub const ACTIONS_HEADER: &str = "x-guichet-actions";

@@ -18,7 +18,8 @@ use url::Url;
 
 use crate::dialogue::CallerTurn;
 use crate::http::{HttpOptions, NOW_HEADER, TRACE_HEADER, call_sid, trace};
-use crate::replay::{Bot, CallInfo, Observed, ReplayError};
+use crate::observed::Observed;
+use crate::replay::{Bot, CallInfo, ReplayError};
 
 pub struct JambonzBot {
     options: HttpOptions,

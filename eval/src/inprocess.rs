@@ -5,7 +5,8 @@ use guichet_agent::{Context, Engine, Inbound, LineType, Reply, Session};
 use guichet_knowledge::Knowledge;
 
 use crate::dialogue::CallerTurn;
-use crate::replay::{Bot, CallInfo, Observed, ReplayError, recorded_actions};
+use crate::observed::{Observed, recorded_actions};
+use crate::replay::{Bot, CallInfo, ReplayError};
 
 pub struct InProcess<'k> {
     pub engine: Engine,

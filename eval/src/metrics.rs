@@ -27,30 +27,9 @@ use serde::{Deserialize, Serialize};
 use crate::false_answers::{
     GroupMetrics, breakdown, expects_out_of_scope, handled_right, is_false_answer,
 };
+pub use crate::ratio::Ratio;
 use crate::replay::{DialogueRun, ReplayedTurn};
 use crate::score::{fiche_right, sent_sms};
-
-/// `count` out of `total`, with the rate when `total` is not zero.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
-pub struct Ratio {
-    pub count: usize,
-    pub total: usize,
-    pub rate: Option<f64>,
-}
-
-impl Ratio {
-    pub fn new(count: usize, total: usize) -> Self {
-        Ratio {
-            count,
-            total,
-            rate: (total > 0).then(|| count as f64 / total as f64),
-        }
-    }
-
-    pub(crate) fn add(&mut self, hit: bool) {
-        *self = Ratio::new(self.count + usize::from(hit), self.total + 1);
-    }
-}
 
 /// Latency percentiles, microseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

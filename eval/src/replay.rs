@@ -2,29 +2,12 @@
 
 use std::time::Instant;
 
-use guichet_agent::{Action, Channel, Decision};
+use guichet_agent::Channel;
 use serde::{Deserialize, Serialize};
 
 use crate::dialogue::{CallerTurn, Dialogue, Expect, Split};
+use crate::observed::Observed;
 use crate::score::{Verdict, score_turn};
-
-/// One reply of the robot, as seen from outside.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Observed {
-    /// The texts said (voice) or written (SMS, chat), in order.
-    pub say: Vec<String>,
-    /// What the engine decided; `None` when the backend could not see it.
-    pub decision: Option<Decision>,
-    /// The actions taken; `None` when the backend could not see them (a webhook without the
-    /// decision header's `actions`).
-    pub actions: Option<Vec<Action>>,
-}
-
-/// The actions as recorded in a report: `Listen` keeps no speech-recognition hints (the whole
-/// keyword list of the commune on every turn would swamp the report).
-pub fn recorded_actions(actions: Vec<Action>) -> Vec<Action> {
-    actions.iter().map(Action::without_hints).collect()
-}
 
 /// Why a turn could not be replayed.
 #[derive(Debug, thiserror::Error)]
@@ -203,7 +186,7 @@ fn conversation_id(dialogue: &Dialogue, index: usize) -> String {
 pub(crate) mod tests {
     use std::cell::RefCell;
 
-    use guichet_agent::DecisionAction;
+    use guichet_agent::{Action, Decision, DecisionAction};
 
     use super::*;
 

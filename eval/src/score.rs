@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::dialogue::{Expect, action_name, is_handoff};
-use crate::replay::Observed;
+use crate::observed::Observed;
 
 /// The score of one turn.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

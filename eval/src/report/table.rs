@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::{Report, describe, percent};
-use crate::metrics::Ratio;
+use crate::ratio::Ratio;
 
 /// How much of the failures to show.
 #[derive(Debug, Clone, Copy)]

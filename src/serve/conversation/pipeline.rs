@@ -17,38 +17,19 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Instant;
 
-use chrono::{DateTime, Utc};
 use guichet_agent::{Action, Context, Inbound, LineType, Reply, Utterance};
 use guichet_store::Turn;
 
 use super::envelope::{Envelope, KeptReply};
 use super::log::{self, Kept, Previous};
 use super::record::{caller_pseudonym, turn_record};
+use super::step::Step;
 use crate::serve::error::ServeError;
 use crate::serve::state::{AppState, CommuneRuntime};
 
 /// How many times a turn is worked out again when concurrent turns of its conversation keep
 /// taking its sequence number, before the provider is asked to retry (503).
 const MAX_ATTEMPTS: usize = 8;
-
-/// Which step of the conversation a webhook is.
-#[derive(Debug, Clone, Default)]
-pub struct Step {
-    /// The sequence the provider says this turn is (from our callback URL), if known.
-    pub seq: Option<u32>,
-    /// The provider's id of the inbound message (SMS), if any.
-    pub message_id: Option<String>,
-    /// Also send the reply text by SMS (providers that cannot answer an SMS webhook inline).
-    pub reply_by_sms: bool,
-    /// The instant of the turn when a test sets it (see [`crate::serve::handlers::requested_now`]);
-    /// `None`: the service's clock.
-    pub now: Option<DateTime<Utc>>,
-    /// The turn may not send any SMS (a public API key: a chat widget anyone can drive).
-    pub no_sms: bool,
-    /// Keep the caller's number with the session ([`Envelope::caller`]): later messages of the
-    /// conversation do not repeat it.
-    pub keep_caller: bool,
-}
 
 pub struct TurnOutcome {
     pub reply: Reply,

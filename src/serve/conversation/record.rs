@@ -8,7 +8,7 @@ use guichet_connectors::gsm7;
 use guichet_store::{NewOutboxMessage, NewTicket, SessionRecord, Turn, TurnRecord};
 
 use super::envelope::{Envelope, KeptReply, LastReply};
-use super::pipeline::Step;
+use super::step::Step;
 use crate::serve::state::{AppState, CommuneRuntime};
 
 pub(super) fn store_channel(channel: guichet_agent::Channel) -> guichet_store::Channel {

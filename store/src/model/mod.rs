@@ -53,6 +53,7 @@ mod privacy;
 mod sessions;
 mod staff;
 mod tickets;
+mod turn_record;
 
 pub use audit::*;
 pub use notifications::*;
@@ -61,6 +62,7 @@ pub use privacy::*;
 pub use sessions::*;
 pub use staff::*;
 pub use tickets::*;
+pub use turn_record::*;
 
 /// Parses a stored enum text, reporting a corrupt row instead of panicking.
 pub(crate) fn parse_stored<T: FromStr>(
