@@ -175,23 +175,16 @@ pub(crate) async fn list_notifications<D: Dialect>(
         .iter()
         .map(|s| s.as_str().to_string())
         .collect();
-    let sql = format!(
-        "SELECT {COLUMNS} FROM notifications
-         WHERE {} AND ($2 = 0 OR {})
-         ORDER BY created_at DESC, id DESC {}",
-        D::in_scope("tenant", 1),
-        D::in_scope("state", 3),
-        D::limit(4)
-    );
-    let rows = db
-        .fetch_all(
-            Statement::new(sql)
-                .bind(&filter.communes[..])
-                .bind(i64::from(!states.is_empty()))
-                .bind(&states[..])
-                .bind(filter.limit),
-        )
-        .await?;
+    let rows = crate::queue::list_in_scope(
+        db,
+        "notifications",
+        COLUMNS,
+        "created_at DESC, id DESC",
+        &filter.communes,
+        &states,
+        filter.limit,
+    )
+    .await?;
     rows.iter().map(notification_from_row).collect()
 }
 

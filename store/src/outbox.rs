@@ -202,23 +202,16 @@ pub(crate) async fn list_outbox<D: Dialect>(
         .iter()
         .map(|s| s.as_str().to_string())
         .collect();
-    let sql = format!(
-        "SELECT {OUTBOX_COLUMNS} FROM outbox
-         WHERE {} AND ($2 = 0 OR {})
-         ORDER BY updated_at DESC, id DESC {}",
-        D::in_scope("tenant", 1),
-        D::in_scope("state", 3),
-        D::limit(4)
-    );
-    let rows = db
-        .fetch_all(
-            Statement::new(sql)
-                .bind(&filter.communes[..])
-                .bind(i64::from(!states.is_empty()))
-                .bind(&states[..])
-                .bind(filter.limit.map(|limit| limit.max(0))),
-        )
-        .await?;
+    let rows = crate::queue::list_in_scope(
+        db,
+        "outbox",
+        OUTBOX_COLUMNS,
+        "updated_at DESC, id DESC",
+        &filter.communes,
+        &states,
+        filter.limit,
+    )
+    .await?;
     rows.iter().map(outbox_from_row).collect()
 }
 

@@ -1,5 +1,5 @@
-//! What the two queues (SMS outbox, ticket notifications) share: the lease end of a claim and
-//! the decision that follows a failed send.
+//! What the two queues (SMS outbox, ticket notifications) share: the lease end of a claim, the
+//! decision that follows a failed send, and their listing for the console.
 
 use std::time::Duration;
 
@@ -42,4 +42,33 @@ pub(crate) async fn failure_outcome<D: Dialect>(
         row.small_int("attempts")?,
         now,
     )))
+}
+
+/// Rows of queue `table` (with `columns`, both trusted constants) of the communes in scope,
+/// `order_by` first, optionally of some `states` only, at most `limit` (a negative one is 0).
+pub(crate) async fn list_in_scope<D: Dialect>(
+    db: &D,
+    table: &str,
+    columns: &str,
+    order_by: &str,
+    communes: &[String],
+    states: &[String],
+    limit: Option<i64>,
+) -> Result<Vec<D::Row>> {
+    let sql = format!(
+        "SELECT {columns} FROM {table}
+         WHERE {} AND ($2 = 0 OR {})
+         ORDER BY {order_by} {}",
+        D::in_scope("tenant", 1),
+        D::in_scope("state", 3),
+        D::limit(4)
+    );
+    db.fetch_all(
+        Statement::new(sql)
+            .bind(communes)
+            .bind(i64::from(!states.is_empty()))
+            .bind(states)
+            .bind(limit.map(|limit| limit.max(0))),
+    )
+    .await
 }
