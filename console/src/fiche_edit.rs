@@ -236,13 +236,12 @@ pub enum FicheEditError {
     Io(#[from] std::io::Error),
 }
 
-impl From<crate::suggestions::ReviewError> for FicheEditError {
-    fn from(error: crate::suggestions::ReviewError) -> Self {
-        use crate::suggestions::ReviewError;
+impl From<crate::fiche_file::CheckError> for FicheEditError {
+    fn from(error: crate::fiche_file::CheckError) -> Self {
+        use crate::fiche_file::CheckError;
         match error {
-            ReviewError::Invalid(lines) => FicheEditError::Invalid(lines),
-            ReviewError::Io(error) => FicheEditError::Io(error),
-            other => FicheEditError::Io(std::io::Error::other(other.to_string())),
+            CheckError::Invalid(lines) => FicheEditError::Invalid(lines),
+            CheckError::Io(error) => FicheEditError::Io(error),
         }
     }
 }
@@ -336,7 +335,7 @@ pub fn check_fiche(
         return Err(FicheEditError::TooLong);
     }
     let source = open_fiche(commune_dir, id)?;
-    let knowledge = crate::suggestions::check_edit(commune_dir, &source.file, text)?;
+    let knowledge = crate::fiche_file::check_edit(commune_dir, &source.file, text)?;
     knowledge
         .fiches()
         .iter()
@@ -355,7 +354,7 @@ pub fn save_fiche(
     text: &str,
     expected_digest: &str,
 ) -> Result<guichet_knowledge::Fiche, FicheEditError> {
-    let _lock = crate::suggestions::REVIEW_LOCK
+    let _lock = crate::fiche_file::REVIEW_LOCK
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let fiche = check_fiche(commune_dir, id, text)?;
@@ -363,7 +362,7 @@ pub fn save_fiche(
     if source.digest != expected_digest {
         return Err(FicheEditError::Changed);
     }
-    crate::suggestions::write_atomically(&commune_dir.join(&source.file), text)?;
+    crate::fiche_file::write_atomically(&commune_dir.join(&source.file), text)?;
     Ok(fiche)
 }
 

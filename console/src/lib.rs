@@ -15,6 +15,7 @@ mod clock;
 mod config;
 mod error;
 pub mod fiche_edit;
+mod fiche_file;
 pub mod french;
 mod headers;
 pub mod notify;

@@ -6,15 +6,16 @@
 //! `suggestions/acceptees/`, rejected ones to `suggestions/rejetees/`.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::PoisonError;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use guichet_knowledge::{Knowledge, Problem, normalize};
+use guichet_knowledge::normalize;
 use guichet_store::{Channel, Turn};
 use serde::{Deserialize, Serialize};
 
 use crate::fiche_edit::{EditError, add_question};
+use crate::fiche_file::{CheckError, REVIEW_LOCK, check_edit, error_lines, write_atomically};
 
 /// Folder of the pending suggestions, in the commune's folder.
 pub const PENDING_DIR: &str = "suggestions";
@@ -87,10 +88,6 @@ pub fn write_suggestion(commune_dir: &Path, suggestion: &Suggestion) -> std::io:
 
 /// Longest suggestion file read (they are a few lines long).
 const MAX_SUGGESTION_BYTES: u64 = 64 * 1024;
-
-/// Serialises accepts and rejects on this node, so that two éditeurs never rewrite the same
-/// fiche or move the same suggestion at once.
-pub(crate) static REVIEW_LOCK: Mutex<()> = Mutex::new(());
 
 /// Whether `name` is a name [`write_suggestion`] produces, `<YYYYMMDDTHHMMSSZ>-<fiche>.yaml`
 /// (fiche part `[A-Za-z0-9_-]`, numeric suffix included): no path separator, no `..`.
@@ -173,6 +170,15 @@ fn read_suggestion(path: &Path) -> Result<Suggestion, String> {
         return Err("demande ou fiche manquante".into());
     }
     Ok(suggestion)
+}
+
+impl From<CheckError> for ReviewError {
+    fn from(error: CheckError) -> Self {
+        match error {
+            CheckError::Invalid(lines) => ReviewError::Invalid(lines),
+            CheckError::Io(error) => ReviewError::Io(error),
+        }
+    }
 }
 
 /// Why a suggestion could not be accepted or rejected (French, for the éditeur).
@@ -297,25 +303,6 @@ fn clean_utterance(utterance: &str) -> String {
         .join(" ")
 }
 
-/// `fichier:ligne: message` of the errors of a check of `root`, paths relative to `root`.
-fn error_lines(problems: &[Problem], root: &Path) -> Vec<String> {
-    problems
-        .iter()
-        .filter(|problem| problem.is_error())
-        .map(|problem| {
-            let mut shown = problem.clone();
-            if let Ok(relative) = problem.path.strip_prefix(root) {
-                shown.path = if relative.as_os_str().is_empty() {
-                    PathBuf::from(".")
-                } else {
-                    relative.to_path_buf()
-                };
-            }
-            shown.to_string()
-        })
-        .collect()
-}
-
 /// Accepts a pending suggestion: adds its utterance to the `questions:` of `fiche` (default:
 /// the suggested fiche), after checking the whole folder with the new fiche with the same
 /// checker as `guichet kb check`; then moves the suggestion to `suggestions/acceptees/`.
@@ -391,90 +378,6 @@ pub fn accept_suggestion(
     accepted.added = true;
     move_suggestion(commune_dir, file, ACCEPTED_DIR)?;
     Ok(accepted)
-}
-
-/// Checks the folder as it would be with `fiche_file` (relative) replaced by `text`: on a
-/// scratch copy of what the checker reads (the top-level files and the fiche's folder), so the
-/// folder in service never holds an unchecked fiche.
-pub(crate) fn check_edit(
-    commune_dir: &Path,
-    fiche_file: &Path,
-    text: &str,
-) -> Result<Knowledge, ReviewError> {
-    let scratch = ScratchDir::new()?;
-    copy_files(commune_dir, scratch.path())?;
-    if let Some(fiches) = fiche_file.parent().filter(|p| !p.as_os_str().is_empty()) {
-        copy_files(&commune_dir.join(fiches), &scratch.path().join(fiches))?;
-    }
-    std::fs::write(scratch.path().join(fiche_file), text)?;
-    let report = guichet_knowledge::check(scratch.path());
-    report
-        .knowledge
-        .ok_or_else(|| ReviewError::Invalid(error_lines(&report.problems, scratch.path())))
-}
-
-/// Copies the regular files of `from` (not its folders) into `to`.
-fn copy_files(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let path = entry.path();
-        if std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
-            std::fs::copy(&path, to.join(entry.file_name()))?;
-        }
-    }
-    Ok(())
-}
-
-/// A temporary folder, removed when dropped.
-struct ScratchDir(PathBuf);
-
-impl ScratchDir {
-    fn new() -> std::io::Result<Self> {
-        let token = crate::auth::random_token();
-        let path = std::env::temp_dir().join(format!("guichet-suggestion-{}", &token[..20]));
-        std::fs::create_dir(&path)?;
-        Ok(ScratchDir(path))
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for ScratchDir {
-    fn drop(&mut self) {
-        if let Err(error) = std::fs::remove_dir_all(&self.0) {
-            tracing::warn!(dir = %self.0.display(), %error, "scratch folder not removed");
-        }
-    }
-}
-
-/// Replaces `path` by `text` atomically: a hidden temporary file in the same folder (not a
-/// `.md`, so the loader never reads it), synced, given the old file's permissions, renamed.
-pub(crate) fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| std::io::Error::other("file without a folder"))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let token = crate::auth::random_token();
-    let temporary = dir.join(format!(".{name}.{}.tmp", &token[..12]));
-    let written = (|| {
-        let mut file = std::fs::File::create_new(&temporary)?;
-        std::io::Write::write_all(&mut file, text.as_bytes())?;
-        file.sync_all()?;
-        if let Ok(metadata) = std::fs::metadata(path) {
-            std::fs::set_permissions(&temporary, metadata.permissions())?;
-        }
-        std::fs::rename(&temporary, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    written
 }
 
 #[derive(Serialize)]
