@@ -1,4 +1,4 @@
-//! The statistics page in headless Chromium at a desktop width (1366 px) and a phone width
+//! The office pages in headless Chromium at a desktop width (1366 px) and a phone width
 //! (360 px): screenshots to `target/screenshots/stats-{desktop,phone}.png`, and no horizontal
 //! scrolling of the page at 360 px (wide tables and charts scroll inside their own box).
 //!
@@ -32,7 +32,7 @@ async fn horizontal_overflow(page: &Page) -> i64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn statistics_read_at_desktop_and_phone_width() {
+async fn the_office_pages_read_at_desktop_and_phone_width() {
     let required = std::env::var("GUICHET_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
     let Some(executable) = chromium() else {
         assert!(
@@ -43,13 +43,9 @@ async fn statistics_read_at_desktop_and_phone_width() {
         return;
     };
     let h = harness().await;
-    let (ops, password) = account(
-        &h,
-        "ops@villebourg.example",
-        Role::Operateur,
-        &["villebourg"],
-    )
-    .await;
+    // An administrator: the one role that sees every page of the console.
+    let (ops, password) =
+        account(&h, "admin@villebourg.example", Role::Admin, &["villebourg"]).await;
     // A few days of calls: callbacks, a long misunderstood request, a call going on.
     for day in 0..6 {
         closed_hours_call(
@@ -146,6 +142,29 @@ async fn statistics_read_at_desktop_and_phone_width() {
         assert!(size > 10_000, "{} is {size} bytes", shot.display());
     }
     println!("screenshots: {} and {}", desktop.display(), phone.display());
+
+    // Every other page of the office, at a phone's width and a laptop's: no sideways scrolling.
+    for (path, title) in [
+        ("/console/suggestions", "Suggestions à relire"),
+        ("/console/evaluation", "Évaluation"),
+        ("/console/brouillons", "Fiches à relire"),
+        ("/console/comptes", "Comptes"),
+        ("/console/notifications", "Notifications des tickets"),
+        ("/console/historique", "Historique des tickets clos"),
+    ] {
+        page.goto(format!("{base}{path}")).await.expect("page");
+        let heading = format!("<h1>{title}</h1>");
+        let shown = |html: &str| html.contains(&heading);
+        for (width, mobile) in [(360, true), (1366, false)] {
+            resize(&page, width, 900, mobile).await;
+            wait_for(&page, path, shown).await;
+            assert_eq!(
+                horizontal_overflow(&page).await,
+                0,
+                "{path} scrolls sideways at {width} px"
+            );
+        }
+    }
 
     browser.close().await.ok();
     browser.wait().await.ok();
