@@ -188,20 +188,17 @@ pub(super) fn remember(state: &AppState, record: &TurnRecord, envelope: Envelope
     );
 }
 
-/// The stored turns of a conversation (to answer a retried webhook the same), within the
-/// store's time limit.
+/// The stored turns of a conversation (to answer a retried webhook the same). The pipeline
+/// bounds the wait where it replays ([`store_timeout`]).
 pub(super) async fn turns(
     state: &AppState,
     tenant: &str,
     conversation_id: &str,
 ) -> Result<Vec<Turn>, ServeError> {
-    tokio::time::timeout(
-        store_timeout(state),
-        state.store.conversation_turns(tenant, conversation_id),
-    )
-    .await
-    .map_err(|_| ServeError::Unavailable("store: no answer".into()))?
-    .map_err(ServeError::from)
+    Ok(state
+        .store
+        .conversation_turns(tenant, conversation_id)
+        .await?)
 }
 
 /// The active conversation of a caller pseudonym on a channel (how an SMS conversation is found

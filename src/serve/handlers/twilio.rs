@@ -141,12 +141,8 @@ impl VoiceProvider for Twilio {
         let mut options = voice_options(state, outcome.seq + 1);
         if outcome.ended() {
             options.caller_id = super::voice::presented_number(turn, true);
-            options.whisper_url = outcome.tickets.first().map(|ticket| {
-                state.public_url(&format!(
-                    "/twilio/voice/whisper?tenant={}&ticket={ticket}",
-                    commune.id
-                ))
-            });
+            options.whisper_url =
+                super::voice::whisper_url(state, "/twilio/voice/whisper", commune, outcome);
         }
         xml(twiml::render_voice(&outcome.reply, &options))
     }

@@ -78,6 +78,18 @@ pub fn presented_number(turn: &VoiceTurn, caller_allowed: bool) -> Option<String
         .or_else(|| guichet_agent::e164(&turn.to))
 }
 
+/// The URL of a provider's whisper webhook (`route`) for the turn's first ticket — the
+/// transfer's — naming the commune and the ticket; `None` for a turn without a ticket.
+pub fn whisper_url(
+    state: &AppState,
+    route: &str,
+    commune: &CommuneRuntime,
+    outcome: &TurnOutcome,
+) -> Option<String> {
+    let ticket = outcome.tickets.first()?;
+    Some(state.public_url(&format!("{route}?tenant={}&ticket={ticket}", commune.id)))
+}
+
 /// What the standard hears when it picks up a transfer (the providers' whisper webhooks): the
 /// ticket our URL names (`ticket`), read only within `commune`; an unknown one still gets the
 /// announcement, never another commune's request.

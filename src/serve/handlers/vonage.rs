@@ -113,12 +113,7 @@ impl VoiceProvider for Vonage {
             outcome.seq + 1,
             super::voice::presented_number(turn, false),
         );
-        options.whisper_url = outcome.tickets.first().map(|ticket| {
-            state.public_url(&format!(
-                "/vonage/whisper?tenant={}&ticket={ticket}",
-                commune.id
-            ))
-        });
+        options.whisper_url = super::voice::whisper_url(state, "/vonage/whisper", commune, outcome);
         let body = ncco::render(&outcome.reply, &turn.call_id, &options);
         let mut response = Json(body).into_response();
         response.headers_mut().insert(
@@ -180,10 +175,6 @@ fn dial_report(status: Option<&str>) -> DialReport {
     }
 }
 
-/// `/vonage/dial?tenant=…&call=…`: the transfer's `connect` events (synchronous), recorded and
-/// answered by [`transfer::dial_ended`]. The events are about the dialled leg: our URL names
-/// the commune and the caller's call. A dial nobody took is answered with the NCCO that
-/// replaces the rest of the call's.
 /// `/vonage/whisper`: the NCCO the standard hears when it picks up a transfer, before the
 /// caller is connected (the phone endpoint's `onAnswer`): the request and the ticket's number,
 /// so that no transfer is blind. Signed like every Vonage webhook; the ticket is looked up in
@@ -216,6 +207,10 @@ pub async fn whisper(
     result.await.unwrap_or_else(IntoResponse::into_response)
 }
 
+/// `/vonage/dial?tenant=…&call=…`: the transfer's `connect` events (synchronous), recorded and
+/// answered by [`transfer::dial_ended`]. The events are about the dialled leg: our URL names
+/// the commune and the caller's call. A dial nobody took is answered with the NCCO that
+/// replaces the rest of the call's.
 pub async fn dial(
     State(state): AppRef,
     OriginalUri(uri): OriginalUri,
