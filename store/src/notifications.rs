@@ -9,7 +9,7 @@ use crate::dialect::{Dialect, Statement, StoredRow, first_int};
 use crate::error::Result;
 use crate::model::{
     FailureKind, NewNotification, Notification, NotificationFilter, NotificationState,
-    RetryOutcome, RetryPolicy, counts_by_state,
+    RetryOutcome, RetryPolicy,
 };
 use crate::queue::{failure_outcome, lease_end};
 
@@ -170,18 +170,13 @@ pub(crate) async fn list_notifications<D: Dialect>(
     db: &D,
     filter: &NotificationFilter,
 ) -> Result<Vec<Notification>> {
-    let states: Vec<String> = filter
-        .states
-        .iter()
-        .map(|s| s.as_str().to_string())
-        .collect();
     let rows = crate::queue::list_in_scope(
         db,
         "notifications",
         COLUMNS,
         "created_at DESC, id DESC",
         &filter.communes,
-        &states,
+        filter.states.iter().map(|state| state.as_str()),
         filter.limit,
     )
     .await?;
@@ -193,14 +188,5 @@ pub(crate) async fn notification_counts<D: Dialect>(
     db: &D,
     communes: &[String],
 ) -> Result<Vec<(NotificationState, i64)>> {
-    let sql = format!(
-        "SELECT state, COUNT(*) AS n FROM notifications WHERE {} GROUP BY state",
-        D::in_scope("tenant", 1)
-    );
-    let rows = db.fetch_all(Statement::new(sql).bind(communes)).await?;
-    let counts = rows
-        .iter()
-        .map(|row| Ok((row.text("state")?, row.int("n")?)))
-        .collect::<Result<Vec<_>>>()?;
-    counts_by_state(NotificationState::ALL, counts, "notifications")
+    crate::queue::state_counts(db, "notifications", NotificationState::ALL, communes).await
 }

@@ -9,7 +9,7 @@ use crate::dialect::{Dialect, Statement, StoredRow, first_int};
 use crate::error::Result;
 use crate::model::{
     DeliveryStatus, FailureKind, OutboxFilter, OutboxMessage, OutboxState, RetryOutcome,
-    RetryPolicy, counts_by_state, delivery_transition,
+    RetryPolicy, delivery_transition,
 };
 use crate::queue::{failure_outcome, lease_end};
 
@@ -197,18 +197,13 @@ pub(crate) async fn list_outbox<D: Dialect>(
     db: &D,
     filter: &OutboxFilter,
 ) -> Result<Vec<OutboxMessage>> {
-    let states: Vec<String> = filter
-        .states
-        .iter()
-        .map(|s| s.as_str().to_string())
-        .collect();
     let rows = crate::queue::list_in_scope(
         db,
         "outbox",
         OUTBOX_COLUMNS,
         "updated_at DESC, id DESC",
         &filter.communes,
-        &states,
+        filter.states.iter().map(|state| state.as_str()),
         filter.limit,
     )
     .await?;
@@ -220,16 +215,7 @@ pub(crate) async fn outbox_counts<D: Dialect>(
     db: &D,
     communes: &[String],
 ) -> Result<Vec<(OutboxState, i64)>> {
-    let sql = format!(
-        "SELECT state, COUNT(*) AS n FROM outbox WHERE {} GROUP BY state",
-        D::in_scope("tenant", 1)
-    );
-    let rows = db.fetch_all(Statement::new(sql).bind(communes)).await?;
-    let counts = rows
-        .iter()
-        .map(|row| Ok((row.text("state")?, row.int("n")?)))
-        .collect::<Result<Vec<_>>>()?;
-    counts_by_state(OutboxState::ALL, counts, "outbox")
+    crate::queue::state_counts(db, "outbox", OutboxState::ALL, communes).await
 }
 
 /// SMS of a commune queued since `since`, refused ones aside (the SMS guard).

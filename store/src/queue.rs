@@ -1,5 +1,5 @@
 //! What the two queues (SMS outbox, ticket notifications) share: the lease end of a claim, the
-//! decision that follows a failed send, and their listing for the console.
+//! decision that follows a failed send, and their listing and counts for the console.
 
 use std::time::Duration;
 
@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::dialect::{Dialect, Statement, StoredRow};
 use crate::error::Result;
-use crate::model::{FailureKind, RetryOutcome, RetryPolicy, retry_outcome};
+use crate::model::{FailureKind, RetryOutcome, RetryPolicy, counts_by_state, retry_outcome};
 
 /// When a lease taken at `now` ends (far future if `lease` is out of range).
 pub(crate) fn lease_end(now: DateTime<Utc>, lease: Duration) -> DateTime<Utc> {
@@ -52,9 +52,10 @@ pub(crate) async fn list_in_scope<D: Dialect>(
     columns: &str,
     order_by: &str,
     communes: &[String],
-    states: &[String],
+    states: impl IntoIterator<Item = &'static str>,
     limit: Option<i64>,
 ) -> Result<Vec<D::Row>> {
+    let states: Vec<String> = states.into_iter().map(str::to_string).collect();
     let sql = format!(
         "SELECT {columns} FROM {table}
          WHERE {} AND ($2 = 0 OR {})
@@ -67,8 +68,28 @@ pub(crate) async fn list_in_scope<D: Dialect>(
         Statement::new(sql)
             .bind(communes)
             .bind(i64::from(!states.is_empty()))
-            .bind(states)
+            .bind(&states[..])
             .bind(limit.map(|limit| limit.max(0))),
     )
     .await
+}
+
+/// How many rows of queue `table` (a trusted constant) of the communes in scope are in each of
+/// the states `all` (every state listed, 0 when none).
+pub(crate) async fn state_counts<D: Dialect, S: Copy + PartialEq + std::str::FromStr>(
+    db: &D,
+    table: &'static str,
+    all: &[S],
+    communes: &[String],
+) -> Result<Vec<(S, i64)>> {
+    let sql = format!(
+        "SELECT state, COUNT(*) AS n FROM {table} WHERE {} GROUP BY state",
+        D::in_scope("tenant", 1)
+    );
+    let rows = db.fetch_all(Statement::new(sql).bind(communes)).await?;
+    let counts = rows
+        .iter()
+        .map(|row| Ok((row.text("state")?, row.int("n")?)))
+        .collect::<Result<Vec<_>>>()?;
+    counts_by_state(all, counts, table)
 }

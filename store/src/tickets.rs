@@ -195,6 +195,28 @@ pub(crate) async fn list_tickets<D: Dialect>(db: &D, filter: &TicketFilter) -> R
     rows.iter().map(ticket_from_row).collect()
 }
 
+/// Runs `sql`, an update of ticket `$3` of the scope `$4` by staff `$1` at `$2`, and says
+/// what became of the ticket.
+async fn staff_update<D: Dialect>(
+    db: &D,
+    sql: String,
+    id: i64,
+    communes: &[String],
+    staff_id: i64,
+    at: DateTime<Utc>,
+) -> Result<Transition> {
+    let changed = db
+        .execute(
+            Statement::new(sql)
+                .bind(staff_id)
+                .bind(at)
+                .bind(id)
+                .bind(communes),
+        )
+        .await?;
+    transition(db, id, communes, changed == 1).await
+}
+
 /// Takes a new ticket of the scope.
 pub(crate) async fn claim_ticket<D: Dialect>(
     db: &D,
@@ -208,16 +230,7 @@ pub(crate) async fn claim_ticket<D: Dialect>(
          WHERE id = $3 AND state = 'nouveau' AND {}",
         D::in_scope("tenant", 4)
     );
-    let changed = db
-        .execute(
-            Statement::new(sql)
-                .bind(staff_id)
-                .bind(at)
-                .bind(id)
-                .bind(communes),
-        )
-        .await?;
-    transition(db, id, communes, changed == 1).await
+    staff_update(db, sql, id, communes, staff_id, at).await
 }
 
 /// Closes a ticket that is new or held by `staff_id`.
@@ -235,16 +248,7 @@ pub(crate) async fn close_ticket<D: Dialect>(
            AND (state = 'nouveau' OR (state = 'pris_en_charge' AND claimed_by = $1))",
         D::in_scope("tenant", 4)
     );
-    let changed = db
-        .execute(
-            Statement::new(sql)
-                .bind(staff_id)
-                .bind(at)
-                .bind(id)
-                .bind(communes),
-        )
-        .await?;
-    transition(db, id, communes, changed == 1).await
+    staff_update(db, sql, id, communes, staff_id, at).await
 }
 
 /// Records a call-back attempt that reached nobody: due again after `rule.min_gap`, closed
