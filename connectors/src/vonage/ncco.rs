@@ -124,18 +124,15 @@ pub fn render(reply: &Reply, call_uuid: &str, options: &NccoOptions) -> Value {
     }
     for action in &reply.actions {
         if let Action::Transfer { number } = action {
+            let mut endpoint = json!({ "type": "phone", "number": to_digits(number) });
+            if let Some(url) = &options.whisper_url {
+                endpoint["onAnswer"] = json!({ "url": url });
+            }
             actions.push(NccoAction::Connect {
                 from: options.caller_id.as_deref().map(to_digits),
                 event_url: options.dial_url.as_deref().map(|url| [url]),
                 event_type: options.dial_url.as_ref().map(|_| "synchronous"),
-                endpoint: [match &options.whisper_url {
-                    Some(url) => json!({
-                        "type": "phone",
-                        "number": to_digits(number),
-                        "onAnswer": { "url": url },
-                    }),
-                    None => json!({ "type": "phone", "number": to_digits(number) }),
-                }],
+                endpoint: [endpoint],
             });
         }
     }
