@@ -38,7 +38,7 @@ impl Default for Policy {
     ///
     /// The sweep's best row, 0.35 / 0.25, halves the false answers on dev, but between 0.25 and
     /// 0.35 the robot then asks "vous appelez bien au sujet de … ?" where the demo's recorded
-    /// dialogues (`agent/tests/dialogues.rs`, 54 of their 449 turns) expect a direct answer:
+    /// dialogues (`agent/tests/it/dialogues.rs`, 54 of their 449 turns) expect a direct answer:
     /// spoken requests that name their topic among many other words score 0.25–0.45. Until
     /// those requests score higher (a search that weighs the words no fiche covers), the
     /// operating point stays at 0.22 / 0.20 and the national catalogue alone brings the false

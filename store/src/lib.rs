@@ -1,7 +1,7 @@
 //! guichet-store: sessions, transcripts, tickets (the handoff queue), the SMS outbox, ticket
 //! notifications (e-mail, webhook), staff accounts, audit log and evaluation runs, behind one [`Store`] trait with two backends:
 //! SQLite (embedded default, a file under `data/`, WAL) and PostgreSQL (shared by several
-//! stateless `guichet serve` nodes). Both pass the same test suite (`tests/suite`).
+//! stateless `guichet serve` nodes). Both pass the same test suite (`tests/it/suite`).
 //!
 //! Each domain's statements are written once, generic over a small `Dialect` (`dialect.rs`:
 //! placeholders, encodings of instants / JSON / commune lists, the few spellings that differ,

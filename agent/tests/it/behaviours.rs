@@ -1,0 +1,683 @@
+//! Every behaviour of the dialogue issue, on the demo commune (Villebourg: closed on Monday
+//! morning, open Tuesday 10:15) and on small fixture communes.
+
+use crate::common;
+
+use common::*;
+use guichet_agent::{
+    ANYTHING_ELSE, Action, Channel, Context, DecisionAction, Engine, HUMAN_OFFER, LineType,
+    Pending, Session, TicketKind,
+};
+
+#[test]
+fn greeting_discloses_the_robot_and_the_human() {
+    let call = Call::voice(demo(), tuesday_open(), MOBILE);
+    expect(&call.greeting, DecisionAction::Greet, None);
+    let text = said(&call.greeting);
+    assert!(
+        text.contains("assistant automatique") && text.contains("agent"),
+        "{text}"
+    );
+    assert!(
+        !text.to_lowercase().contains("tapez"),
+        "no keypad menu: {text}"
+    );
+    assert!(
+        call.greeting
+            .actions
+            .iter()
+            .any(|a| matches!(a, Action::Listen { hints } if !hints.is_empty()))
+    );
+}
+
+#[test]
+fn answers_with_speech_and_sms_from_a_mobile() {
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply = call.say("mon passeport est expiré, je dois le refaire");
+    expect(
+        &reply,
+        DecisionAction::Answer,
+        Some("passeport-renouvellement"),
+    );
+    let text = said(&reply);
+    assert!(
+        !text.contains("http") && !text.contains("www") && !text.contains("**"),
+        "{text}"
+    );
+    assert!(text.ends_with(ANYTHING_ELSE), "{text}");
+    assert!(sms(&reply).iter().any(|t| t.contains("https://")));
+    assert!(reply.trace.confidence.is_some() && reply.trace.margin.is_some());
+    assert_eq!(reply.trace.rule, "best_match");
+    assert!(!reply.trace.understood.is_empty());
+}
+
+#[test]
+fn sms_channel_puts_the_link_in_the_text() {
+    let mut call = Call::new(demo(), tuesday_open(), Channel::Sms, MOBILE);
+    assert!(call.greeting.say.is_empty(), "no spoken greeting on SMS");
+    let reply = call.say("mon passeport est expiré");
+    expect(
+        &reply,
+        DecisionAction::Answer,
+        Some("passeport-renouvellement"),
+    );
+    assert!(sms(&reply).is_empty(), "the reply itself is the SMS");
+    let text = said(&reply);
+    assert!(
+        text.starts_with("Mairie de Villebourg, assistant automatique :"),
+        "{text}"
+    );
+    assert!(text.contains("https://"), "{text}");
+    assert!(
+        !reply
+            .actions
+            .iter()
+            .any(|a| matches!(a, Action::Listen { .. }))
+    );
+}
+
+#[test]
+fn clarify_accepts_short_answers() {
+    for (answer, fiche) in [
+        ("perdu", "passeport-perte"),
+        ("on me l'a volé", "passeport-vol"),
+        ("il est périmé", "passeport-renouvellement"),
+        ("c'est la première fois", "passeport-premiere-demande"),
+    ] {
+        let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+        expect(
+            &call.say("je voudrais refaire mon passeport"),
+            DecisionAction::Clarify,
+            Some("passeport"),
+        );
+        assert_eq!(
+            call.session.pending,
+            Pending::Clarify {
+                fiche: "passeport".into()
+            }
+        );
+        let reply = call.say(answer);
+        expect(&reply, DecisionAction::Answer, Some(fiche));
+        assert_eq!(reply.trace.rule, "clarify_option");
+    }
+}
+
+#[test]
+fn a_new_request_during_a_clarification_switches_topic() {
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    expect(
+        &call.say("c'est au sujet de ma carte d'identité"),
+        DecisionAction::Clarify,
+        Some("cni"),
+    );
+    let reply =
+        call.say("ah non attendez, c'est pour la cantine de mon fils, je voudrais les tarifs");
+    expect(&reply, DecisionAction::Answer, Some("cantine"));
+}
+
+#[test]
+fn a_specific_request_skips_the_clarification() {
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    expect(
+        &call.say("on m'a volé ma carte d'identité"),
+        DecisionAction::Answer,
+        Some("cni-vol"),
+    );
+}
+
+#[test]
+fn low_transcription_confidence_is_confirmed() {
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let mut message = inbound(Channel::Voice, MOBILE, "mon passeport est expiré");
+    message.asr_confidence = Some(0.3);
+    let reply = call.send(message.clone());
+    expect(
+        &reply,
+        DecisionAction::Confirm,
+        Some("passeport-renouvellement"),
+    );
+    assert!(
+        said(&reply).starts_with("Vous appelez bien au sujet de"),
+        "{}",
+        said(&reply)
+    );
+    expect(
+        &call.say("oui"),
+        DecisionAction::Answer,
+        Some("passeport-renouvellement"),
+    );
+
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    call.send(message);
+    let reply = call.say("non");
+    expect(&reply, DecisionAction::Fallback, None);
+    assert_eq!(reply.trace.rule, "confirm_rejected");
+    assert_eq!(call.session.misunderstandings, 1);
+}
+
+#[test]
+fn two_misunderstandings_hand_off() {
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply = call.say("quelle est la capitale de l'Australie");
+    expect(&reply, DecisionAction::Fallback, None);
+    assert!(
+        said(&reply).contains("Par exemple"),
+        "an example: {}",
+        said(&reply)
+    );
+    let reply = call.say("et qui a gagné le match de foot hier soir");
+    expect(&reply, DecisionAction::Transfer, None);
+    assert_eq!(reply.trace.rule, "two_misunderstandings");
+    assert_eq!(transfer_number(&reply), Some("+33130000000"));
+    let transfer = ticket(&reply, TicketKind::Transfer);
+    assert!(
+        transfer.summary.contains("capitale de l'Australie"),
+        "{}",
+        transfer.summary
+    );
+    assert!(call.session.is_ended());
+
+    let mut call = Call::voice(demo(), monday_morning(), MOBILE);
+    call.say("je voudrais commander une pizza quatre fromages");
+    let reply = call.say("une pizza avec une boisson");
+    expect(&reply, DecisionAction::Callback, None);
+    assert_eq!(
+        ticket(&reply, TicketKind::Callback).topic,
+        "Demande non comprise"
+    );
+}
+
+/// One reformulation, then a human: a guess to confirm after a misunderstanding does not
+/// start the count again, so "non" goes to the standard instead of round in circles; and the
+/// ticket carries the caller's words, not the topic answered earlier in the call.
+#[test]
+fn after_one_reformulation_a_rejected_guess_goes_to_a_human() {
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    expect(
+        &call.say("quelle est la capitale de l'Australie"),
+        DecisionAction::Fallback,
+        None,
+    );
+    let mut message = inbound(Channel::Voice, MOBILE, "mon passeport est expiré");
+    message.asr_confidence = Some(0.3);
+    expect(
+        &call.send(message),
+        DecisionAction::Confirm,
+        Some("passeport-renouvellement"),
+    );
+    let reply = call.say("non");
+    expect(&reply, DecisionAction::Transfer, None);
+    assert_eq!(reply.trace.rule, "two_misunderstandings");
+    let transfer = ticket(&reply, TicketKind::Transfer);
+    assert!(
+        transfer.summary.contains("capitale de l'Australie"),
+        "{}",
+        transfer.summary
+    );
+
+    let mut call = Call::voice(demo(), monday_morning(), MOBILE);
+    expect(
+        &call.say("mon passeport est expiré"),
+        DecisionAction::Answer,
+        Some("passeport-renouvellement"),
+    );
+    call.say("oui");
+    call.say("je voudrais commander une pizza quatre fromages");
+    let reply = call.say("une pizza avec une boisson");
+    expect(&reply, DecisionAction::Callback, None);
+    let callback = ticket(&reply, TicketKind::Callback);
+    assert_eq!(callback.topic, "Demande non comprise", "{callback:?}");
+    assert_eq!(callback.fiche, None);
+    assert!(
+        callback.summary.contains("pizza quatre fromages"),
+        "{}",
+        callback.summary
+    );
+}
+
+#[test]
+fn silence_is_reprompted_once_then_ends_or_transfers() {
+    let mut call = Call::voice(demo(), monday_morning(), MOBILE);
+    let reply = call.say("");
+    expect(&reply, DecisionAction::Fallback, None);
+    assert_eq!(reply.trace.rule, "silence_reprompt");
+    let reply = call.say("  ");
+    expect(&reply, DecisionAction::Goodbye, None);
+    assert!(hangs_up(&reply));
+
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    call.say("");
+    let reply = call.say("");
+    expect(&reply, DecisionAction::Transfer, None);
+
+    // A message in between resets the count.
+    let mut call = Call::voice(demo(), monday_morning(), MOBILE);
+    call.say("");
+    call.say("quels sont les horaires de la mairie");
+    expect(&call.say(""), DecisionAction::Fallback, None);
+}
+
+#[test]
+fn dtmf_zero_transfers_with_context() {
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    call.say("je voudrais refaire mon passeport");
+    let reply = call.press("0");
+    expect(&reply, DecisionAction::Transfer, None);
+    assert_eq!(reply.trace.rule, "dtmf_zero");
+    let ticket = ticket(&reply, TicketKind::Transfer);
+    assert_eq!(ticket.fiche.as_deref(), Some("passeport"));
+    assert_eq!(ticket.caller, MOBILE);
+    assert!(
+        ticket.summary.contains("refaire mon passeport"),
+        "{}",
+        ticket.summary
+    );
+}
+
+#[test]
+fn explicit_human_requests_hand_off() {
+    for text in [
+        "je voudrais parler à un agent",
+        "passez-moi quelqu'un",
+        "je ne veux pas parler à un robot, pas un robot",
+        "le standard s'il vous plaît",
+    ] {
+        let mut call = Call::voice(demo(), tuesday_open(), LANDLINE);
+        let reply = call.say(text);
+        expect(&reply, DecisionAction::Transfer, None);
+        assert_eq!(reply.trace.rule, "explicit_human_request", "{text}");
+    }
+}
+
+#[test]
+fn anger_is_acknowledged_then_handled_or_handed_off() {
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply = call.say("c'est inadmissible, ras le bol, vous êtes des incompétents");
+    expect(&reply, DecisionAction::Transfer, None);
+    assert!(said(&reply).starts_with(guichet_agent::ANGER_ACK));
+
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply = call.say("je ne suis pas content, mon passeport est expiré et je pars en voyage");
+    assert_eq!(
+        reply
+            .trace
+            .fiche
+            .as_deref()
+            .map(|f| f.starts_with("passeport")),
+        Some(true),
+        "{reply:#?}"
+    );
+    assert!(said(&reply).starts_with(guichet_agent::ANGER_ACK));
+}
+
+#[test]
+fn handoff_always_fiches_go_to_a_human() {
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply = call.say("je veux déposer une réclamation contre un service municipal");
+    expect(&reply, DecisionAction::Transfer, Some("reclamation"));
+    assert_eq!(
+        ticket(&reply, TicketKind::Transfer).fiche.as_deref(),
+        Some("reclamation")
+    );
+}
+
+#[test]
+fn no_internet_hands_off_and_says_when_the_mairie_opens() {
+    let mut call = Call::voice(demo(), monday_morning(), MOBILE);
+    let reply = call.say("je n'ai pas d'ordinateur");
+    expect(&reply, DecisionAction::Callback, None);
+    assert_eq!(reply.trace.rule, "no_internet");
+    let text = said(&reply);
+    assert!(
+        text.contains("lundi à 13 heures 30") && text.contains("rappellera"),
+        "{text}"
+    );
+    assert!(text.ends_with(ANYTHING_ELSE));
+    assert_eq!(call.session.pending, Pending::AnythingElse);
+}
+
+#[test]
+fn closed_on_a_public_holiday() {
+    // Friday 1 May 2026, 10:00: a weekday morning, but a public holiday.
+    let mut call = Call::voice(demo(), paris(2026, 5, 1, 10, 0), MOBILE);
+    let reply = call.say("je voudrais parler à un conseiller");
+    expect(&reply, DecisionAction::Callback, None);
+    assert!(transfer_number(&reply).is_none());
+    assert!(
+        said(&reply).contains("samedi à 9 heures"),
+        "{}",
+        said(&reply)
+    );
+    ticket(&reply, TicketKind::Callback);
+}
+
+#[test]
+fn withheld_numbers_get_no_ticket_but_a_time_to_call_back() {
+    let mut call = Call::voice(demo(), monday_morning(), "anonymous");
+    let reply = call.say("un agent s'il vous plaît");
+    expect(&reply, DecisionAction::Callback, None);
+    assert!(tickets(&reply).is_empty());
+    assert!(
+        said(&reply).contains("masqué") && said(&reply).contains("13 heures 30"),
+        "{}",
+        said(&reply)
+    );
+}
+
+#[test]
+fn deflect_without_a_report_channel_offers_a_human() {
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply = call.say("je dois refaire la carte grise de ma voiture");
+    expect(&reply, DecisionAction::Deflect, Some("carte-grise"));
+    assert!(said(&reply).contains("agent"), "{}", said(&reply));
+    assert!(matches!(call.session.pending, Pending::HumanOffer { .. }));
+    let reply = call.say("oui");
+    expect(&reply, DecisionAction::Transfer, Some("carte-grise"));
+    assert_eq!(
+        ticket(&reply, TicketKind::Transfer).topic,
+        "Carte grise (certificat d'immatriculation)"
+    );
+}
+
+#[test]
+fn a_matter_of_no_public_service_is_said_so_never_answered() {
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply = call.say("ma carte bancaire est bloquée au distributeur");
+    expect(&reply, DecisionAction::Fallback, Some("banque"));
+    assert_eq!(reply.trace.rule, guichet_agent::OUTSIDE_PUBLIC_SERVICE);
+    let text = said(&reply);
+    assert!(
+        text.contains("ne relève pas de la mairie") && text.contains("opposition"),
+        "{text}"
+    );
+    assert!(text.ends_with(ANYTHING_ELSE), "{text}");
+    assert!(
+        !call.session.resolved,
+        "not counted as a question the mairie answered"
+    );
+    assert!(
+        sms(&reply)
+            .iter()
+            .any(|text| text.contains("0 892 705 705"))
+    );
+    // No ticket and no human offered for a bank card: the caller knows where to go.
+    assert!(
+        !reply
+            .actions
+            .iter()
+            .any(|action| matches!(action, Action::CreateTicket(_) | Action::Transfer { .. }))
+    );
+    // The caller can still ask the mairie something.
+    let reply = call.say("oui, je voudrais refaire mon passeport qui est expiré");
+    expect(
+        &reply,
+        DecisionAction::Answer,
+        Some("passeport-renouvellement"),
+    );
+}
+
+#[test]
+fn two_matters_the_mairie_cannot_settle_in_a_row_go_to_a_human() {
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let first = call.say("ma box internet ne marche plus depuis hier");
+    expect(&first, DecisionAction::Fallback, Some("operateur-telecom"));
+    let second = call.say("et mon assurance habitation ne veut pas me rembourser");
+    expect(&second, DecisionAction::Transfer, None);
+    assert!(
+        ticket(&second, TicketKind::Transfer)
+            .summary
+            .contains("box internet"),
+        "the standardiste reads what the caller said"
+    );
+}
+
+#[test]
+fn reports_are_filed_for_the_caller() {
+    let mut call = Call::voice(demo(), monday_morning(), MOBILE);
+    call.say("il y a un dépôt sauvage de déchets au bout de la rue des Lilas");
+    let reply = call.say("oui s'il vous plaît");
+    expect(&reply, DecisionAction::Report, Some("depot-sauvage"));
+    let report = ticket(&reply, TicketKind::Report);
+    assert_eq!(report.partner.as_deref(), Some("agglomeration"));
+    let reference = report.reference.clone().unwrap_or_default();
+    assert!(reference.starts_with("SIG-"), "{reference}");
+    assert!(sms(&reply).iter().any(|t| t.contains(&reference)));
+
+    let mut call = Call::voice(demo(), monday_morning(), LANDLINE);
+    call.say("il y a un dépôt sauvage de déchets au 4 chemin des Vignes");
+    let reply = call.say("d'accord");
+    expect(&reply, DecisionAction::Report, Some("depot-sauvage"));
+    assert!(sms(&reply).is_empty());
+    assert!(said(&reply).contains("S I G"), "spelled: {}", said(&reply));
+}
+
+#[test]
+fn a_report_is_passed_on_only_with_its_place() {
+    let mut call = Call::voice(demo(), monday_morning(), MOBILE);
+    let offer = call.say("il y a un dépôt sauvage de déchets devant chez moi");
+    expect(&offer, DecisionAction::Deflect, Some("depot-sauvage"));
+    assert!(
+        said(&offer).contains("à la Communauté d'agglomération du Val d'Exemple"),
+        "the partner's name takes its article: {}",
+        said(&offer)
+    );
+    let question = call.say("oui");
+    expect(&question, DecisionAction::Clarify, Some("depot-sauvage"));
+    assert!(said(&question).contains("adresse"), "{}", said(&question));
+    assert!(tickets(&question).is_empty());
+    // A silence repeats the question.
+    let again = call.say("");
+    assert!(said(&again).contains("adresse"), "{}", said(&again));
+    let reply = call.say("au 12 rue des Lilas, devant la boulangerie");
+    expect(&reply, DecisionAction::Report, Some("depot-sauvage"));
+    let report = ticket(&reply, TicketKind::Report);
+    assert!(
+        report.summary.contains("12 rue des Lilas") && report.summary.contains("transmis"),
+        "{}",
+        report.summary
+    );
+    assert!(said(&reply).contains("je transmets votre signalement à la Communauté"));
+}
+
+#[test]
+fn without_a_delivery_channel_a_report_waits_at_the_mairie() {
+    let mut call = Call::voice(demo(), monday_morning(), MOBILE);
+    call.report_channels.clear();
+    call.say("il y a un dépôt sauvage de déchets au 3 rue du Moulin");
+    let reply = call.say("oui");
+    expect(&reply, DecisionAction::Report, Some("depot-sauvage"));
+    let text = said(&reply);
+    assert!(
+        !text.contains("je transmets") && text.contains("un agent de la mairie le transmettra"),
+        "never claims a transmission that did not happen: {text}"
+    );
+    let report = ticket(&reply, TicketKind::Report);
+    assert!(
+        report.summary.contains("à transmettre"),
+        "{}",
+        report.summary
+    );
+    assert!(
+        sms(&reply)
+            .iter()
+            .any(|text| text.contains("sera transmis") && !text.contains("est transmis"))
+    );
+}
+
+#[test]
+fn an_explicit_request_for_a_human_wins_at_the_place_question() {
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    call.say("il y a un dépôt sauvage devant chez moi");
+    call.say("oui");
+    let reply = call.say("je préfère parler à quelqu'un");
+    assert!(
+        matches!(
+            reply.trace.action,
+            DecisionAction::Transfer | DecisionAction::Callback
+        ),
+        "{:?}",
+        reply.trace
+    );
+}
+
+#[test]
+fn landline_callers_are_told_where_to_go_and_offered_a_human() {
+    let mut call = Call::voice(demo(), tuesday_open(), LANDLINE);
+    let reply = call.say("mon passeport est expiré");
+    expect(
+        &reply,
+        DecisionAction::Answer,
+        Some("passeport-renouvellement"),
+    );
+    assert!(sms(&reply).is_empty());
+    assert!(
+        said(&reply).contains("villebourg point example"),
+        "{}",
+        said(&reply)
+    );
+    assert!(said(&reply).ends_with(HUMAN_OFFER));
+    expect(
+        &call.say("oui"),
+        DecisionAction::Transfer,
+        Some("passeport-renouvellement"),
+    );
+}
+
+#[test]
+fn several_requests_then_satisfaction() {
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    expect(
+        &call.say("quels sont les horaires de la mairie"),
+        DecisionAction::Answer,
+        Some("horaires-mairie"),
+    );
+    let reply = call.say("oui");
+    expect(&reply, DecisionAction::Clarify, None);
+    assert_eq!(reply.trace.rule, "anything_else_yes");
+    expect(
+        &call.say("et pour inscrire mon fils à la cantine"),
+        DecisionAction::Answer,
+        Some("cantine"),
+    );
+    let reply = call.say("non merci, au revoir");
+    expect(&reply, DecisionAction::Goodbye, None);
+    assert!(said(&reply).contains("utile"), "{}", said(&reply));
+    assert!(!hangs_up(&reply));
+    let reply = call.say("oui");
+    expect(&reply, DecisionAction::Goodbye, None);
+    assert_eq!(reply.trace.satisfaction, Some(true));
+    assert!(hangs_up(&reply) && call.session.is_ended());
+    assert_eq!(call.session.topics, ["horaires-mairie", "cantine"]);
+}
+
+#[test]
+fn an_explicit_request_for_a_human_wins_at_the_satisfaction_question() {
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    expect(
+        &call.say("quels sont les horaires de la mairie"),
+        DecisionAction::Answer,
+        Some("horaires-mairie"),
+    );
+    let reply = call.say("non merci, au revoir");
+    assert!(said(&reply).contains("utile"), "{}", said(&reply));
+    let reply = call.say("non je veux parler à un agent, la facture est fausse");
+    expect(&reply, DecisionAction::Transfer, None);
+    assert_eq!(reply.trace.rule, "explicit_human_request");
+}
+
+#[test]
+fn an_explicit_request_for_a_human_wins_at_a_clarifying_question() {
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply = call.say("c'est pour mon passeport");
+    expect(&reply, DecisionAction::Clarify, Some("passeport"));
+    let reply = call.say("je préfère parler à un agent");
+    expect(&reply, DecisionAction::Transfer, None);
+    assert_eq!(reply.trace.rule, "explicit_human_request");
+}
+
+#[test]
+fn goodbye_without_an_answer_hangs_up_at_once() {
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply = call.say("au revoir");
+    expect(&reply, DecisionAction::Goodbye, None);
+    assert!(hangs_up(&reply));
+    assert_eq!(reply.trace.satisfaction, None);
+}
+
+#[test]
+fn sessions_survive_json_between_turns_and_turns_are_deterministic() {
+    let engine = Engine::default();
+    let ctx = Context {
+        now: monday_morning(),
+        line: LineType::Mobile,
+        knowledge: demo(),
+        report_channels: &[],
+    };
+    let texts = [
+        "il y a un dépôt sauvage devant chez moi",
+        "je n'ai pas Internet",
+        "je voudrais refaire mon passeport",
+        "il est expiré",
+    ];
+    let run = |through_json: bool| {
+        let (mut session, _) = engine.start(&inbound(Channel::Voice, MOBILE, ""), &ctx);
+        let mut replies = Vec::new();
+        for text in texts {
+            if through_json {
+                let json = serde_json::to_string(&session).unwrap_or_default();
+                session = serde_json::from_str::<Session>(&json).unwrap_or_else(|e| panic!("{e}"));
+            }
+            let (next, reply) = engine.turn(&session, &inbound(Channel::Voice, MOBILE, text), &ctx);
+            session = next;
+            replies.push(reply);
+        }
+        replies
+    };
+    assert_eq!(run(false), run(true));
+}
+
+#[test]
+fn rollout_windows_send_other_calls_to_the_standard() {
+    let knowledge = load(fixture("rollout-window"));
+    // Tuesday 10:15: open, outside the robot's window → straight transfer.
+    let call = Call::voice(&knowledge, tuesday_open(), MOBILE);
+    expect(&call.greeting, DecisionAction::Transfer, None);
+    assert_eq!(transfer_number(&call.greeting), Some("+33130000099"));
+    assert!(call.session.is_ended());
+    // Tuesday 12:30: inside the window → the robot answers.
+    let call = Call::voice(&knowledge, paris(2026, 3, 10, 12, 30), MOBILE);
+    expect(&call.greeting, DecisionAction::Greet, None);
+    // Tuesday 20:00: closed and outside → callback ticket and hang up.
+    let call = Call::voice(&knowledge, paris(2026, 3, 10, 20, 0), MOBILE);
+    expect(&call.greeting, DecisionAction::Callback, None);
+    ticket(&call.greeting, TicketKind::Callback);
+    assert!(hangs_up(&call.greeting));
+}
+
+#[test]
+fn rollout_pilot_numbers() {
+    let knowledge = load(fixture("pilot"));
+    expect(
+        &Call::voice(&knowledge, tuesday_open(), MOBILE).greeting,
+        DecisionAction::Greet,
+        None,
+    );
+    expect(
+        &Call::voice(&knowledge, tuesday_open(), "+33711223344").greeting,
+        DecisionAction::Greet,
+        None,
+    );
+    expect(
+        &Call::voice(&knowledge, tuesday_open(), LANDLINE).greeting,
+        DecisionAction::Transfer,
+        None,
+    );
+}
+
+#[test]
+fn sms_handoffs_are_callbacks_even_when_open() {
+    let mut call = Call::new(demo(), tuesday_open(), Channel::Sms, MOBILE);
+    let reply = call.say("je veux parler à un agent");
+    expect(&reply, DecisionAction::Callback, None);
+    assert!(said(&reply).contains("vous répondra"), "{}", said(&reply));
+}

@@ -1,0 +1,5 @@
+//! Integration tests, one binary for the crate (each file a module): one link instead of one
+//! per file, which keeps the build's time and disk in bounds.
+
+mod jambonz_calls;
+mod sms_clients;
