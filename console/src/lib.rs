@@ -11,7 +11,6 @@ pub mod accounts;
 mod auth;
 pub mod callback;
 mod chart;
-mod clock;
 mod config;
 mod error;
 pub mod fiche_edit;
@@ -30,7 +29,6 @@ pub mod suggestions;
 mod throttle;
 
 pub use accounts::{AccountError, ensure_first_admin};
-pub use clock::{Clock, system_clock};
 pub use config::{ConsoleCommune, ConsoleConfig, LoginLimit};
 pub use error::{ConsoleError, error_pages};
 pub use notify::{NotificationConfig, NotificationRoute, Notifier, SmtpConfig};

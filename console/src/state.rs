@@ -4,10 +4,9 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use guichet_store::{AnyStore, TicketChange, TicketFeed};
+use guichet_store::{AnyStore, Clock, TicketChange, TicketFeed};
 use tokio::sync::broadcast;
 
-use crate::clock::Clock;
 use crate::config::{ConsoleCommune, ConsoleConfig};
 use crate::notify::Notifier;
 use crate::render::Templates;
@@ -111,7 +110,7 @@ impl ConsoleState {
     }
 
     pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        (self.inner.clock)()
+        self.inner.clock.now()
     }
 }
 

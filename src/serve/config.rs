@@ -142,9 +142,10 @@ pub struct Settings {
     /// How long a turn waits for the store (loading the session, saving the turn) before it
     /// goes on without it: the session from memory, the turn to the spool.
     pub store_timeout_ms: u64,
-    /// A frozen clock for the engine (replaying recorded calls in tests); never from a file.
+    /// Where the service reads the time: the system clock, or a test's (replaying recorded
+    /// calls at their instant); never from a file.
     #[serde(skip)]
-    pub frozen_now: Option<chrono::DateTime<chrono::Utc>>,
+    pub clock: guichet_store::Clock,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -340,7 +341,7 @@ impl Default for Settings {
             spool_max_bytes: super::spool::DEFAULT_MAX_BYTES,
             session_cache_max_bytes: super::session_cache::DEFAULT_MAX_BYTES,
             store_timeout_ms: 3_000,
-            frozen_now: None,
+            clock: guichet_store::Clock::system(),
         }
     }
 }

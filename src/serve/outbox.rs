@@ -143,7 +143,7 @@ pub async fn run(state: Arc<AppState>, clients: SmsClients, mut shutdown: watch:
         }
         let claimed = match state
             .store
-            .claim_due_outbox(settings.batch, Utc::now(), lease)
+            .claim_due_outbox(settings.batch, state.now(), lease)
             .await
         {
             Ok(claimed) => claimed,
@@ -166,7 +166,7 @@ pub async fn run(state: Arc<AppState>, clients: SmsClients, mut shutdown: watch:
         state
             .metrics
             .outbox_oldest_pending_seconds
-            .set(oldest_age_seconds(&claimed, Utc::now()));
+            .set(oldest_age_seconds(&claimed, state.now()));
         let mut sends = JoinSet::new();
         for message in claimed {
             let state = state.clone();
@@ -210,7 +210,7 @@ async fn send_one(
         text: message.body.clone(),
     };
     let provider = client.as_ref().map_or("none", SmsClient::provider);
-    let now = Utc::now;
+    let now = || state.now();
     // A commune without an SMS provider beside communes with one: its SMS cannot leave (a
     // configuration to fix), retried then dead-lettered like any failure, never lost silently.
     let sent = match &client {

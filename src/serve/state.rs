@@ -205,9 +205,9 @@ impl AppState {
         }
     }
 
-    /// The instant of a turn: the real clock, or the configured frozen one (tests).
+    /// The current instant, from the service's one clock (`Settings::clock`).
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        self.settings.frozen_now.unwrap_or_else(chrono::Utc::now)
+        self.settings.clock.now()
     }
 
     /// `{public_base}{path}`.
@@ -235,22 +235,19 @@ fn console_state(
         ..ConsoleConfig::default()
     };
     let notifier = match &settings.notifications {
-        Some(notifications) => Notifier::new(
-            notifications.0.clone(),
-            settings.frozen_now.unwrap_or_else(chrono::Utc::now),
-        )
-        .context("invalid [notifications]")?,
+        Some(notifications) => Notifier::new(notifications.0.clone(), settings.clock.now())
+            .context("invalid [notifications]")?,
         None => Notifier::disabled(),
     };
-    let clock: guichet_console::Clock = match settings.frozen_now {
-        Some(frozen) => Arc::new(move || frozen),
-        None => guichet_console::system_clock(),
-    };
     // On PostgreSQL, the live queues also hear of the tickets other nodes create or change.
-    Ok(
-        ConsoleState::new(store.clone(), config, console_communes, clock, notifier)
-            .with_ticket_feed(store.ticket_change_feed()),
+    Ok(ConsoleState::new(
+        store.clone(),
+        config,
+        console_communes,
+        settings.clock.clone(),
+        notifier,
     )
+    .with_ticket_feed(store.ticket_change_feed()))
 }
 
 /// `+33 1 30 00 00 01`, `33130000001` → `+33130000001`.

@@ -43,6 +43,7 @@
 mod any_store;
 mod api_keys;
 mod audit;
+mod clock;
 mod dialect;
 mod dialect_methods;
 mod error;
@@ -73,6 +74,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 pub use any_store::AnyStore;
+pub use clock::Clock;
 pub use error::{Result, StoreError};
 pub use events::{FeedStatus, TicketChange, TicketFeed};
 pub use model::*;

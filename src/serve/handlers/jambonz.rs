@@ -85,6 +85,7 @@ impl VoiceProvider for Jambonz {
                 text(header::AUTHORIZATION.as_str()),
                 text(jambonz::SIGNATURE_HEADER),
                 webhook.body,
+                // The wall clock, not the service's: jambonz signed at its real time.
                 chrono::Utc::now().timestamp(),
             )
             .map_err(ServeError::from)

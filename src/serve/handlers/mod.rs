@@ -32,11 +32,12 @@ pub const TRACE_HEADER: &str = "x-guichet-trace";
 pub const NOW_HEADER: &str = "x-guichet-now";
 
 /// The instant a request asks its turn to happen at (`X-Guichet-Now`, RFC 3339). Honoured only
-/// when the service runs on a frozen clock (`frozen_now`, a test setting), so that recorded
-/// dialogues about opening hours replay over HTTP as in process; a real clock is never set by
-/// a request.
+/// when the service runs on a test's clock (`Settings::clock`), so that recorded dialogues about
+/// opening hours replay over HTTP as in process; the system clock is never set by a request.
 pub fn requested_now(state: &AppState, headers: &HeaderMap) -> Option<DateTime<Utc>> {
-    state.settings.frozen_now?;
+    if state.settings.clock.is_system() {
+        return None;
+    }
     let text = headers.get(NOW_HEADER)?.to_str().ok()?;
     DateTime::parse_from_rfc3339(text)
         .ok()

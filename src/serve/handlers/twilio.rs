@@ -357,7 +357,7 @@ pub async fn status(
                             &message.message_sid,
                             status,
                             message.error_code.as_deref(),
-                            chrono::Utc::now(),
+                            state.now(),
                         )
                         .await?;
                 }

@@ -47,6 +47,7 @@ fn check(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<(), Serve
         secret.expose(),
         authorization,
         body,
+        // The wall clock, not the service's: the provider signed at its real time.
         chrono::Utc::now().timestamp(),
         settings.max_token_age_seconds,
     )
@@ -349,7 +350,7 @@ pub async fn status(State(state): AppRef, headers: HeaderMap, body: Bytes) -> Re
             }
             state
                 .store
-                .record_delivery(&message.message_uuid, status, None, chrono::Utc::now())
+                .record_delivery(&message.message_uuid, status, None, state.now())
                 .await?;
         }
         Ok::<_, ServeError>(StatusCode::NO_CONTENT.into_response())

@@ -71,7 +71,7 @@ pub fn settings(
         database_url: format!("sqlite://{}/guichet.db?mode=rwc", dir.display()),
         spool_dir: dir.join("spool"),
         watch_knowledge: false,
-        frozen_now: Some(now),
+        clock: guichet_store::Clock::starting_at(now),
         ..Settings::default()
     };
     settings.communes.insert(

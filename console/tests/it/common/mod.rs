@@ -45,9 +45,9 @@ impl TestClock {
     pub fn advance(&self, by: chrono::Duration) {
         *self.0.lock().expect("clock lock") += by;
     }
-    pub fn clock(&self) -> guichet_console::Clock {
+    pub fn clock(&self) -> guichet_store::Clock {
         let inner = self.0.clone();
-        Arc::new(move || *inner.lock().expect("clock lock"))
+        guichet_store::Clock::from_fn(move || *inner.lock().expect("clock lock"))
     }
 }
 
