@@ -13,6 +13,7 @@ pub mod callback;
 mod chart;
 mod config;
 mod error;
+mod error_pages;
 pub mod fiche_edit;
 mod fiche_file;
 pub mod french;
@@ -30,7 +31,8 @@ mod throttle;
 
 pub use accounts::{AccountError, ensure_first_admin};
 pub use config::{ConsoleCommune, ConsoleConfig, LoginLimit};
-pub use error::{ConsoleError, error_pages};
+pub use error::ConsoleError;
+pub use error_pages::error_pages;
 pub use notify::{NotificationConfig, NotificationRoute, Notifier, SmtpConfig};
 pub use password::{generate_password, hash_password, verify_password};
 pub use privacy::{DEV_PSEUDONYM_KEY, PSEUDONYM_KEY_ENV, pseudonym_key_from_env};

@@ -16,15 +16,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use guichet_store::{
-    AuditEntry, FailureKind, NewNotification, Notification, NotificationChannel, RetryOutcome,
-    RetryPolicy, Store, StoreError, Ticket, TicketFilter, TicketKind,
+    AuditEntry, Clock, FailureKind, NewNotification, Notification, NotificationChannel,
+    RetryOutcome, RetryPolicy, Store, StoreError, Ticket, TicketFilter, TicketKind,
 };
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::{Deserialize, Serialize};
-
-use crate::state::ConsoleState;
 
 /// How the SMTP connection is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -662,11 +660,11 @@ fn email_body(ticket: &Ticket) -> String {
     body
 }
 
-/// The notification worker: every `poll_seconds`, sends what is due. Spawn it once per node:
-/// `tokio::spawn(guichet_console::notify::run_notifications(console_state.clone()))`.
+/// The notification worker: every `poll_seconds`, sends what is due on `store`, at the
+/// instants `clock` gives. Spawn it once per node:
+/// `tokio::spawn(guichet_console::notify::run_notifications(notifier, store, clock))`.
 /// Runs until the task is aborted.
-pub async fn run_notifications(state: ConsoleState) {
-    let notifier = state.inner.notifier.clone();
+pub async fn run_notifications<S: Store>(notifier: Notifier, store: S, clock: Clock) {
     if notifier.inner.config.routes.is_empty() {
         return;
     }
@@ -674,7 +672,7 @@ pub async fn run_notifications(state: ConsoleState) {
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         interval.tick().await;
-        if let Err(error) = notifier.tick(&state.inner.store, state.now()).await {
+        if let Err(error) = notifier.tick(&store, clock.now()).await {
             tracing::warn!(%error, "ticket notifications: store unavailable");
         }
     }

@@ -5,15 +5,13 @@
 //! and is rate-limited per client address.
 
 use std::net::{IpAddr, SocketAddr};
-use std::num::NonZeroU32;
 
 use axum::http::{HeaderMap, header};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use guichet_store::{ApiKey, ApiKeyKind, Store};
 use rand::RngCore as _;
 use sha2::{Digest, Sha256};
 
-use super::config::{ApiSettings, Settings};
+use super::config::Settings;
 use super::error::ServeError;
 use super::exposure::is_loopback;
 use super::state::AppState;
@@ -62,31 +60,6 @@ impl ApiCaller {
             ApiCaller::Demo => None,
             ApiCaller::Key(key) => Some(&key.tenant),
         }
-    }
-}
-
-/// The public keys' rate per client address.
-pub struct PublicLimiter {
-    limiter: DefaultKeyedRateLimiter<IpAddr>,
-}
-
-impl PublicLimiter {
-    pub fn new(settings: &ApiSettings) -> PublicLimiter {
-        let per_minute =
-            NonZeroU32::new(settings.public_requests_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
-        let burst = NonZeroU32::new(settings.public_burst.max(1)).unwrap_or(NonZeroU32::MIN);
-        PublicLimiter {
-            limiter: RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(burst)),
-        }
-    }
-
-    /// Whether `address` may make one more request now.
-    pub fn allow(&self, address: IpAddr) -> bool {
-        // Bounded memory: addresses whose bucket is full again are forgotten.
-        if self.limiter.len() > 10_000 {
-            self.limiter.retain_recent();
-        }
-        self.limiter.check_key(&address).is_ok()
     }
 }
 
@@ -190,18 +163,5 @@ mod tests {
             hash_token("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
-    }
-
-    #[test]
-    fn a_public_key_is_limited_per_address() {
-        let limiter = PublicLimiter::new(&ApiSettings {
-            public_requests_per_minute: 1,
-            public_burst: 3,
-        });
-        let one: IpAddr = "203.0.113.7".parse().unwrap();
-        let other: IpAddr = "203.0.113.8".parse().unwrap();
-        assert!((0..3).all(|_| limiter.allow(one)));
-        assert!(!limiter.allow(one));
-        assert!(limiter.allow(other));
     }
 }

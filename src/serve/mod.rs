@@ -4,6 +4,7 @@
 //! console's.
 
 pub mod api_auth;
+pub mod api_limiter;
 pub mod app;
 pub mod config;
 pub mod conversation;
@@ -69,7 +70,7 @@ impl Running {
         // No turn comes in any more: one last try to put spooled turns in the store (what is
         // left stays on disk for the next start).
         if !self.state.spool.is_empty() {
-            let drained = spool::drain(&self.state).await;
+            let drained = spool::drain::drain(&self.state).await;
             if drained.left > 0 {
                 tracing::warn!(left = drained.left, dir = %self.state.spool.dir().display(), "turns left in the spool for the next start");
             }
@@ -161,14 +162,16 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         })
         .await
     });
-    let drainer = tokio::spawn(spool::run(state.clone(), stopped.clone()));
+    let drainer = tokio::spawn(spool::drain::run(state.clone(), stopped.clone()));
     let worker = (!sms_clients.is_empty())
         .then(|| tokio::spawn(outbox::run(state.clone(), sms_clients, stopped)));
     let retention_every =
         Duration::from_secs(state.settings.console.retention_interval_minutes.max(1) * 60);
     let background = vec![
         tokio::spawn(guichet_console::notify::run_notifications(
-            state.console.clone(),
+            state.console.notifier().clone(),
+            state.console.store().clone(),
+            state.settings.clock.clone(),
         )),
         tokio::spawn(guichet_console::retention::run_retention(
             state.console.clone(),

@@ -58,7 +58,7 @@ pub struct AppState {
     /// The last session of each conversation handled here, for when the store is unreachable.
     pub sessions: SessionCache,
     /// The public API keys' rate per client address.
-    pub api_limiter: super::api_auth::PublicLimiter,
+    pub api_limiter: super::api_limiter::PublicLimiter,
     /// How jambonz webhooks are checked (`None`: its routes are not served).
     pub jambonz: Option<guichet_connectors::jambonz::WebhookVerifier>,
 }
@@ -167,7 +167,7 @@ impl AppState {
                 super::session_cache::DEFAULT_CAPACITY,
                 settings.session_cache_max_bytes,
             ),
-            api_limiter: super::api_auth::PublicLimiter::new(&settings.api),
+            api_limiter: super::api_limiter::PublicLimiter::new(&settings.api),
             jambonz: settings.jambonz.verifier(),
             settings,
         };

@@ -5,7 +5,8 @@
 //!
 //! Each domain's statements are written once, generic over a small `Dialect` (`dialect.rs`:
 //! placeholders, encodings of instants / JSON / commune lists, the few spellings that differ,
-//! where statements run), implemented by `sqlite_dialect.rs` and `postgres_dialect.rs`: the
+//! where statements run), implemented beside each store (`sqlite.rs`, `postgres.rs`, with their
+//! encodings in `sqlite_dialect.rs` and `postgres_dialect.rs`): the
 //! audit log (`audit.rs`), evaluation runs (`eval_runs.rs`), staff accounts and login sessions
 //! (`staff.rs`), API keys (`api_keys.rs`), ticket notifications (`notifications.rs`, with
 //! `queue.rs`: leases and retries shared with the SMS outbox), retention and callers' rights

@@ -4,10 +4,11 @@
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+use sqlx::Transaction;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow, Postgres};
 use sqlx::types::Json;
 
-use crate::dialect::{Statement, StoredRow};
+use crate::dialect::{Dialect, Statement, StoredRow};
 use crate::dialect_methods::dialect_methods;
 use crate::error::Result;
 use crate::model::*;
@@ -299,3 +300,58 @@ impl Store for PgStore {
 }
 
 // ===== ticket notifications: row mapping =====
+
+impl Dialect for PgStore {
+    type Db = Postgres;
+    type Row = PgRow;
+    type Tx = Transaction<'static, Postgres>;
+
+    const GREATEST: &'static str = "GREATEST";
+
+    const FOR_UPDATE: &'static str = " FOR UPDATE";
+
+    fn limit(n: usize) -> String {
+        format!("LIMIT ${n}")
+    }
+
+    fn lease_due(table: &str, due: &str, order: &str, set: &str) -> String {
+        // SKIP LOCKED: workers on every node take disjoint rows without waiting; a row another
+        // worker committed meanwhile is re-checked and no longer due.
+        format!(
+            "WITH due AS (
+                 SELECT id FROM {table} WHERE {due} ORDER BY {order} LIMIT $2
+                 FOR UPDATE SKIP LOCKED)
+             UPDATE {table} SET {set} FROM due WHERE {table}.id = due.id
+             RETURNING {table}.*"
+        )
+    }
+
+    fn in_scope(column: &str, n: usize) -> String {
+        format!("{column} = ANY(${n})")
+    }
+
+    async fn fetch_all(&self, s: Statement<'_>) -> Result<Vec<PgRow>> {
+        Ok(pg_query(s).fetch_all(self.pool()).await?)
+    }
+    async fn fetch_optional(&self, s: Statement<'_>) -> Result<Option<PgRow>> {
+        Ok(pg_query(s).fetch_optional(self.pool()).await?)
+    }
+    async fn execute(&self, s: Statement<'_>) -> Result<u64> {
+        Ok(pg_query(s).execute(self.pool()).await?.rows_affected())
+    }
+    async fn write_returning(&self, s: Statement<'_>) -> Result<Vec<PgRow>> {
+        self.fetch_all(s).await
+    }
+    async fn begin(&self) -> Result<Self::Tx> {
+        Ok(self.pool().begin().await?)
+    }
+    async fn tx_execute(tx: &mut Self::Tx, s: Statement<'_>) -> Result<u64> {
+        Ok(pg_query(s).execute(&mut **tx).await?.rows_affected())
+    }
+    async fn tx_fetch_all(tx: &mut Self::Tx, s: Statement<'_>) -> Result<Vec<PgRow>> {
+        Ok(pg_query(s).fetch_all(&mut **tx).await?)
+    }
+    async fn commit(tx: Self::Tx) -> Result<()> {
+        Ok(tx.commit().await?)
+    }
+}

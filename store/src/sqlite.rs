@@ -7,15 +7,18 @@ use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use sqlx::Transaction;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    Sqlite, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
 };
 
+use crate::dialect::{Dialect, Statement};
 use crate::dialect_methods::dialect_methods;
 use crate::error::{Result, StoreError};
 use crate::model::*;
 use crate::sessions::{session_cols, turn_cols};
-use crate::sqlite_dialect::{bind_args, to_json_text};
+use crate::sqlite_dialect::{bind_args, sqlite_query, to_json_text};
 use crate::sqlite_writer::{GroupWriter, PreparedWrite};
 use crate::tickets::new_ticket_values;
 use crate::{Store, stored_number};
@@ -486,3 +489,58 @@ impl Store for SqliteStore {
 }
 
 // ===== ticket notifications: row mapping =====
+
+impl Dialect for SqliteStore {
+    type Db = Sqlite;
+    type Row = SqliteRow;
+    type Tx = Transaction<'static, Sqlite>;
+
+    const GREATEST: &'static str = "MAX";
+
+    const FOR_UPDATE: &'static str = "";
+
+    fn limit(n: usize) -> String {
+        format!("LIMIT COALESCE(${n}, -1)")
+    }
+
+    fn lease_due(table: &str, due: &str, order: &str, set: &str) -> String {
+        // One statement under the database write lock.
+        format!(
+            "UPDATE {table} SET {set} WHERE id IN (
+                 SELECT id FROM {table} WHERE {due} ORDER BY {order} LIMIT $2)
+             RETURNING *"
+        )
+    }
+
+    fn in_scope(column: &str, n: usize) -> String {
+        format!("{column} IN (SELECT value FROM json_each(${n}))")
+    }
+
+    async fn fetch_all(&self, s: Statement<'_>) -> Result<Vec<SqliteRow>> {
+        Ok(sqlite_query(s)?.fetch_all(self.reader_pool()).await?)
+    }
+    async fn fetch_optional(&self, s: Statement<'_>) -> Result<Option<SqliteRow>> {
+        Ok(sqlite_query(s)?.fetch_optional(self.reader_pool()).await?)
+    }
+    async fn execute(&self, s: Statement<'_>) -> Result<u64> {
+        let done = sqlite_query(s)?.execute(self.writer_pool()).await?;
+        Ok(done.rows_affected())
+    }
+    async fn write_returning(&self, s: Statement<'_>) -> Result<Vec<SqliteRow>> {
+        Ok(sqlite_query(s)?.fetch_all(self.writer_pool()).await?)
+    }
+    async fn begin(&self) -> Result<Self::Tx> {
+        // IMMEDIATE takes the write lock up front: no deadlock-prone lock upgrade if another
+        // process (e.g. a CLI command) writes at the same time.
+        Ok(self.writer_pool().begin_with("BEGIN IMMEDIATE").await?)
+    }
+    async fn tx_execute(tx: &mut Self::Tx, s: Statement<'_>) -> Result<u64> {
+        Ok(sqlite_query(s)?.execute(&mut **tx).await?.rows_affected())
+    }
+    async fn tx_fetch_all(tx: &mut Self::Tx, s: Statement<'_>) -> Result<Vec<SqliteRow>> {
+        Ok(sqlite_query(s)?.fetch_all(&mut **tx).await?)
+    }
+    async fn commit(tx: Self::Tx) -> Result<()> {
+        Ok(tx.commit().await?)
+    }
+}

@@ -1,16 +1,16 @@
-//! The SQLite [`Dialect`]: instants as INTEGER milliseconds since the epoch, JSON and commune
-//! lists as TEXT, scopes through `json_each`; reads on the reader pool, writes on the single
-//! writer connection, transactions `BEGIN IMMEDIATE`.
+//! How SQLite encodes the values of a [`Statement`]: instants as INTEGER milliseconds since the
+//! epoch, JSON and commune lists as TEXT (scopes read through `json_each`), and how a row is
+//! read back. The [`crate::dialect::Dialect`] itself (which pool reads and which writes,
+//! `BEGIN IMMEDIATE`) is implemented beside the store, in `sqlite.rs`.
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::query::Query;
 use sqlx::sqlite::{Sqlite, SqliteArguments, SqliteRow};
-use sqlx::{AssertSqlSafe, Row, Transaction};
+use sqlx::{AssertSqlSafe, Row};
 
-use crate::dialect::{Arg, Dialect, Statement, StoredRow, plain_columns};
+use crate::dialect::{Arg, Statement, StoredRow, plain_columns};
 use crate::error::{Result, StoreError};
-use crate::sqlite::SqliteStore;
 use crate::sqlite_writer::{Bound, PreparedWrite};
 
 /// Serialises a value bound as JSON text.
@@ -18,7 +18,7 @@ pub(crate) fn to_json_text<T: serde::Serialize + ?Sized>(value: &T) -> Result<St
     serde_json::to_string(value).map_err(|e| StoreError::Invalid(e.to_string()))
 }
 
-fn sqlite_query(s: Statement<'_>) -> Result<Query<'static, Sqlite, SqliteArguments>> {
+pub(crate) fn sqlite_query(s: Statement<'_>) -> Result<Query<'static, Sqlite, SqliteArguments>> {
     let mut q = sqlx::query(AssertSqlSafe(s.sql));
     for arg in s.args {
         q = match arg {
@@ -103,60 +103,5 @@ impl StoredRow for SqliteRow {
     fn communes(&self, table: &'static str, column: &'static str) -> Result<Vec<String>> {
         let text: String = self.try_get(column)?;
         serde_json::from_str(&text).map_err(|e| corrupt(table, column, e.to_string()))
-    }
-}
-
-impl Dialect for SqliteStore {
-    type Db = Sqlite;
-    type Row = SqliteRow;
-    type Tx = Transaction<'static, Sqlite>;
-
-    const GREATEST: &'static str = "MAX";
-
-    const FOR_UPDATE: &'static str = "";
-
-    fn limit(n: usize) -> String {
-        format!("LIMIT COALESCE(${n}, -1)")
-    }
-
-    fn lease_due(table: &str, due: &str, order: &str, set: &str) -> String {
-        // One statement under the database write lock.
-        format!(
-            "UPDATE {table} SET {set} WHERE id IN (
-                 SELECT id FROM {table} WHERE {due} ORDER BY {order} LIMIT $2)
-             RETURNING *"
-        )
-    }
-
-    fn in_scope(column: &str, n: usize) -> String {
-        format!("{column} IN (SELECT value FROM json_each(${n}))")
-    }
-
-    async fn fetch_all(&self, s: Statement<'_>) -> Result<Vec<SqliteRow>> {
-        Ok(sqlite_query(s)?.fetch_all(self.reader_pool()).await?)
-    }
-    async fn fetch_optional(&self, s: Statement<'_>) -> Result<Option<SqliteRow>> {
-        Ok(sqlite_query(s)?.fetch_optional(self.reader_pool()).await?)
-    }
-    async fn execute(&self, s: Statement<'_>) -> Result<u64> {
-        let done = sqlite_query(s)?.execute(self.writer_pool()).await?;
-        Ok(done.rows_affected())
-    }
-    async fn write_returning(&self, s: Statement<'_>) -> Result<Vec<SqliteRow>> {
-        Ok(sqlite_query(s)?.fetch_all(self.writer_pool()).await?)
-    }
-    async fn begin(&self) -> Result<Self::Tx> {
-        // IMMEDIATE takes the write lock up front: no deadlock-prone lock upgrade if another
-        // process (e.g. a CLI command) writes at the same time.
-        Ok(self.writer_pool().begin_with("BEGIN IMMEDIATE").await?)
-    }
-    async fn tx_execute(tx: &mut Self::Tx, s: Statement<'_>) -> Result<u64> {
-        Ok(sqlite_query(s)?.execute(&mut **tx).await?.rows_affected())
-    }
-    async fn tx_fetch_all(tx: &mut Self::Tx, s: Statement<'_>) -> Result<Vec<SqliteRow>> {
-        Ok(sqlite_query(s)?.fetch_all(&mut **tx).await?)
-    }
-    async fn commit(tx: Self::Tx) -> Result<()> {
-        Ok(tx.commit().await?)
     }
 }

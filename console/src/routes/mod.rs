@@ -89,7 +89,7 @@ pub fn router(state: ConsoleState) -> Router {
         )
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            crate::error::error_pages,
+            crate::error_pages::error_pages,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

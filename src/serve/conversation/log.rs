@@ -85,7 +85,7 @@ pub(super) async fn previous(
     }
     let spool = &state.spool;
     if !spool.store_down() && spool.has_pending(tenant, conversation_id) {
-        spool::drain(state).await;
+        spool::drain::drain(state).await;
     }
     if spool.store_down() || spool.has_pending(tenant, conversation_id) {
         return Ok(cached_session(state, tenant, conversation_id));
