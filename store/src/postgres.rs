@@ -9,8 +9,8 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRo
 use sqlx::types::Json;
 
 use crate::dialect::{Dialect, Statement, StoredRow};
-use crate::dialect_methods::dialect_methods;
 use crate::error::Result;
+use crate::methods::dialect_forwards;
 use crate::model::*;
 use crate::postgres_dialect::pg_query;
 use crate::sessions::{session_cols, turn_cols};
@@ -179,7 +179,7 @@ async fn insert_outbox(
 }
 
 impl Store for PgStore {
-    dialect_methods!();
+    crate::store_methods!(dialect_forwards);
 
     async fn save_session(&self, session: &SessionRecord) -> Result<()> {
         let mut conn = self.pool.acquire().await?;

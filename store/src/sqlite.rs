@@ -14,8 +14,8 @@ use sqlx::sqlite::{
 };
 
 use crate::dialect::{Dialect, Statement};
-use crate::dialect_methods::dialect_methods;
 use crate::error::{Result, StoreError};
+use crate::methods::dialect_forwards;
 use crate::model::*;
 use crate::sessions::{session_cols, turn_cols};
 use crate::sqlite_dialect::{bind_args, sqlite_query, to_json_text};
@@ -379,7 +379,7 @@ fn saved_from_rows(rows: &[(i64, i64)]) -> TurnSaved {
 }
 
 impl Store for SqliteStore {
-    dialect_methods!();
+    crate::store_methods!(dialect_forwards);
 
     async fn save_session(&self, session: &SessionRecord) -> Result<()> {
         static UPSERT: LazyLock<Arc<str>> = LazyLock::new(|| {
