@@ -1,0 +1,19 @@
+//! Phone numbers: the one rule of the project. Every number that comes from outside (a
+//! provider's webhook, a SIP trunk, the JSON API, a staff member's search, a privacy request,
+//! the national directory) becomes a [`PhoneNumber`] through [`PhoneNumber::parse`], and only
+//! there are spellings read: the store keeps it, the engine classifies it, the connectors send
+//! it in their provider's spelling and the console shows it from this one type.
+//!
+//! - [`number`]: the type, its parsing, E.164, the Vonage digits, the log mask, the French
+//!   display; the helpers over strings the rest of the project keeps ([`stored_number`],
+//!   [`provider_digits`], [`mask_number`], [`display_number`], [`is_withheld`]);
+//! - [`line`]: what kind of line a number is ([`LineType`]), whether it may get an SMS and
+//!   whether a standardiste may call it back ([`Callback`]).
+
+pub mod line;
+pub mod number;
+
+pub use line::{Callback, LineType, callback, is_french_mobile};
+pub use number::{
+    PhoneNumber, display_number, is_withheld, mask_number, provider_digits, stored_number,
+};
