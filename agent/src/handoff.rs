@@ -2,8 +2,8 @@
 //! ticket otherwise, never a blind transfer: the ticket carries what was said.
 
 use guichet_knowledge::{Fiche, ScheduleQuery};
+use guichet_phone::is_withheld;
 
-use crate::line::is_withheld;
 use crate::speech::when_in_words;
 use crate::tickets;
 use crate::turn::TurnInProgress;

@@ -11,7 +11,8 @@
 //! - [`intents`]: French lexicons (yes/no, goodbye, human request, no Internet, anger).
 //! - `answer` (answer, deflect, report), `clarify` (clarify, confirm), `handoff` (transfer or
 //!   callback), `sms` (SMS to mobiles only), [`tickets`] (summaries, references),
-//!   [`rollout`], [`speech`] (speech-friendly text), `line` ([`LineType::of`]).
+//!   [`rollout`], [`speech`] (speech-friendly text). Phone numbers, the caller's [`LineType`]
+//!   included, are read by `guichet_phone`.
 //!
 //! # The session state machine
 //!
@@ -55,7 +56,6 @@ mod clarify;
 pub mod engine;
 mod handoff;
 pub mod intents;
-mod line;
 mod place;
 pub mod policy;
 mod report;
@@ -72,7 +72,6 @@ pub use answer::{HUMAN_OFFER, OUTSIDE_PUBLIC_SERVICE};
 pub use apology::technical_problem;
 pub use clarify::option_for;
 pub use engine::{ANGER_ACK, Engine};
-pub use line::{Callback, callback, e164, is_french_mobile, is_withheld};
 pub use policy::{Policy, Verdict};
 pub use session::{Exchange, HISTORY_LEN, Pending, Session};
 pub use turn::ANYTHING_ELSE;

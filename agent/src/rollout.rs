@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use guichet_knowledge::{Knowledge, ScheduleQuery};
 
-use crate::line::e164;
+use guichet_phone::PhoneNumber;
 
 /// Whether the robot takes this call (the commune's `[rollout]` windows and pilot numbers).
 pub fn robot_answers(knowledge: &Knowledge, from: &str, now: DateTime<Utc>) -> bool {
@@ -13,11 +13,11 @@ pub fn robot_answers(knowledge: &Knowledge, from: &str, now: DateTime<Utc>) -> b
         .rollout_windows()
         .is_none_or(|windows| windows.is_open(now));
     let is_pilot = rollout.pilot_numbers.is_empty() || {
-        let caller = e164(from);
+        let caller = PhoneNumber::parse(from);
         rollout
             .pilot_numbers
             .iter()
-            .any(|pilot| match (&caller, e164(pilot)) {
+            .any(|pilot| match (&caller, PhoneNumber::parse(pilot)) {
                 (Some(caller), Some(pilot)) => *caller == pilot,
                 _ => pilot.trim() == from.trim(),
             })

@@ -2,8 +2,8 @@
 //! the text), and what they say.
 
 use guichet_knowledge::Fiche;
+use guichet_phone::is_withheld;
 
-use crate::line::is_withheld;
 use crate::turn::TurnInProgress;
 use crate::types::{Action, Channel, LineType};
 

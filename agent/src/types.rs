@@ -13,15 +13,8 @@ pub enum Channel {
     Chat,
 }
 
-/// What the caller's number is, as far as sending an SMS goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LineType {
-    Mobile,
-    Landline,
-    #[default]
-    Unknown,
-}
+/// What the caller's number is, as far as sending an SMS goes (classified by `guichet_phone`).
+pub use guichet_phone::LineType;
 
 /// One message from the citizen, already transcribed by the provider.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -10,7 +10,6 @@ pub mod api;
 pub mod error;
 pub mod gsm7;
 pub mod jambonz;
-pub mod phone;
 pub mod reply;
 pub mod sms;
 pub mod text;

@@ -32,7 +32,7 @@ pub fn day_start(tz: Tz, now: DateTime<Utc>) -> DateTime<Utc> {
 /// Puts the SMS guard on a message about to be queued: only French mobiles (the destination,
 /// decided here), the commune's daily limits (checked atomically by the store).
 pub fn guard(message: &mut NewOutboxMessage, policy: SmsGuard, tz: Tz, now: DateTime<Utc>) {
-    if !guichet_agent::is_french_mobile(&message.to) {
+    if !guichet_phone::is_french_mobile(&message.to) {
         message.refusal = Some(SmsRefusal::Destination);
     }
     message.limits = Some(SmsLimits {
@@ -44,7 +44,7 @@ pub fn guard(message: &mut NewOutboxMessage, policy: SmsGuard, tz: Tz, now: Date
 
 /// Whether an SMS may be sent to `number` at all (a French mobile).
 pub fn may_get_sms(number: &str) -> bool {
-    guichet_agent::is_french_mobile(number)
+    guichet_phone::is_french_mobile(number)
 }
 
 /// The French text sent to the citizen after an unanswered callback attempt.

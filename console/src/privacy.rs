@@ -8,6 +8,7 @@
 //! The service and the CLI must use the same key, or exports and erasures miss conversations.
 
 use chrono::{DateTime, Utc};
+use guichet_phone::PhoneNumber;
 use guichet_store::{AuditEntry, CallerRecords, ErasureReport, Store, StoreError, pseudonymise};
 use serde::Serialize;
 
@@ -59,15 +60,11 @@ pub enum PrivacyError {
     Store(#[from] StoreError),
 }
 
-/// Normalises a number to E.164 as the service stores it ([`guichet_store::e164`], the one
-/// rule): spaces, dots, dashes and brackets removed, `00` → `+`, a French national
-/// `0X XX XX XX XX` → `+33X…`; anything else is refused.
-pub fn normalise_number(input: &str) -> Result<String, PrivacyError> {
-    guichet_store::e164(input).ok_or_else(|| PrivacyError::InvalidNumber(input.to_string()))
+/// The number of a request as the service stores it ([`PhoneNumber::parse`], the one rule);
+/// anything that is not a phone number is refused.
+pub fn normalise_number(input: &str) -> Result<PhoneNumber, PrivacyError> {
+    PhoneNumber::parse(input).ok_or_else(|| PrivacyError::InvalidNumber(input.to_string()))
 }
-
-/// A number masked for logs: `+336******78` (the project's one rule, kept in the store crate).
-pub use guichet_store::mask_number;
 
 /// The answer to an access request.
 #[derive(Debug, Clone, Serialize)]
@@ -91,7 +88,7 @@ pub async fn export<S: Store>(
 ) -> Result<AccessExport, PrivacyError> {
     let number = normalise_number(number)?;
     let records = store
-        .caller_records(&number, &pseudonymise(&number, &key.bytes))
+        .caller_records(number.as_str(), &pseudonymise(number.as_str(), &key.bytes))
         .await?;
     store
         .append_audit(&AuditEntry {
@@ -99,11 +96,11 @@ pub async fn export<S: Store>(
             actor: actor.to_string(),
             commune: None,
             action: "privacy.export".into(),
-            detail: format!("number={}", mask_number(&number)),
+            detail: format!("number={}", number.masked()),
         })
         .await?;
     Ok(AccessExport {
-        number,
+        number: number.into(),
         generated_at: now,
         records,
     })
@@ -119,7 +116,11 @@ pub async fn erase<S: Store>(
 ) -> Result<ErasureReport, PrivacyError> {
     let number = normalise_number(number)?;
     let report = store
-        .erase_caller(&number, &pseudonymise(&number, &key.bytes), now)
+        .erase_caller(
+            number.as_str(),
+            &pseudonymise(number.as_str(), &key.bytes),
+            now,
+        )
         .await?;
     store
         .append_audit(&AuditEntry {
@@ -129,7 +130,7 @@ pub async fn erase<S: Store>(
             action: "privacy.erase".into(),
             detail: format!(
                 "number={} {}",
-                mask_number(&number),
+                number.masked(),
                 serde_json::to_string(&report).unwrap_or_default()
             ),
         })
@@ -144,25 +145,28 @@ mod tests {
     #[test]
     fn numbers_are_normalised() {
         assert_eq!(
-            normalise_number("+33 6 12 34 56 78").ok().as_deref(),
+            normalise_number("+33 6 12 34 56 78")
+                .ok()
+                .map(String::from)
+                .as_deref(),
             Some("+33612345678")
         );
         assert_eq!(
-            normalise_number("06.12.34.56.78").ok().as_deref(),
+            normalise_number("06.12.34.56.78")
+                .ok()
+                .map(String::from)
+                .as_deref(),
             Some("+33612345678")
         );
         assert_eq!(
-            normalise_number("0033612345678").ok().as_deref(),
+            normalise_number("0033612345678")
+                .ok()
+                .map(String::from)
+                .as_deref(),
             Some("+33612345678")
         );
         assert!(normalise_number("bonjour").is_err());
         assert!(normalise_number("+33").is_err());
         assert!(normalise_number("612345678").is_err());
-    }
-
-    #[test]
-    fn masked_numbers_hide_the_middle() {
-        assert_eq!(mask_number("+33612345678"), "+336******78");
-        assert_eq!(mask_number("123"), "***");
     }
 }

@@ -5,6 +5,8 @@
 
 use std::fmt::Write as _;
 
+use guichet_phone::PhoneNumber;
+
 use crate::directory::ServiceRecord;
 use crate::hours::to_osm;
 
@@ -154,7 +156,7 @@ pub fn commune_toml(records: &[ServiceRecord], insee: &str) -> Result<CommuneDra
         .phones
         .first()
         .ok_or_else(|| field(mairie, "telephone", "aucun numéro publié".into()))?;
-    let phone = e164(phone)
+    let phone = published_number(phone)
         .ok_or_else(|| field(mairie, "telephone", format!("numéro « {phone} » illisible")))?;
     let mut notes = Vec::new();
     let mut out = String::new();
@@ -274,7 +276,11 @@ fn write_office(out: &mut String, office: &ServiceRecord, notes: &mut Vec<String
     if let Some(website) = office.websites.iter().find(|url| is_web_url(url)) {
         let _ = writeln!(out, "website = {}", quote(website));
     }
-    match office.phones.first().map(|phone| (phone, e164(phone))) {
+    match office
+        .phones
+        .first()
+        .map(|phone| (phone, published_number(phone)))
+    {
         Some((_, Some(phone))) => {
             let _ = writeln!(out, "phone = {}", quote(&phone));
         }
@@ -396,17 +402,12 @@ fn sms_sender(name: &str) -> String {
     }
 }
 
-/// A French number as published ("01 30 79 62 62", "+33 1 30…") in E.164.
-pub fn e164(raw: &str) -> Option<String> {
-    let parsed = phonenumber::parse(Some(phonenumber::country::Id::FR), raw).ok()?;
-    if !phonenumber::is_valid(&parsed) {
-        return None;
-    }
-    Some(
-        phonenumber::format(&parsed)
-            .mode(phonenumber::Mode::E164)
-            .to_string(),
-    )
+/// A number as published ("01 30 79 62 62", "+33 1 30…") in E.164, if it is one that the
+/// numbering plans say exists.
+fn published_number(raw: &str) -> Option<String> {
+    PhoneNumber::parse(raw)
+        .filter(PhoneNumber::is_valid)
+        .map(String::from)
 }
 
 fn is_web_url(url: &str) -> bool {
@@ -424,9 +425,15 @@ mod tests {
 
     #[test]
     fn names_phones_and_senders() {
-        assert_eq!(e164("01 30 79 62 62").as_deref(), Some("+33130796262"));
-        assert_eq!(e164("+33 1 30 79 62 62").as_deref(), Some("+33130796262"));
-        assert_eq!(e164("pas un numéro"), None);
+        assert_eq!(
+            published_number("01 30 79 62 62").as_deref(),
+            Some("+33130796262")
+        );
+        assert_eq!(
+            published_number("+33 1 30 79 62 62").as_deref(),
+            Some("+33130796262")
+        );
+        assert_eq!(published_number("pas un numéro"), None);
         assert_eq!(sms_sender("Saint-Étienne-du-Rouvray"), "SAINTETIENN");
         assert_eq!(
             slug("Mairie annexe du Valibout"),

@@ -136,19 +136,23 @@ impl From<PhoneNumber> for String {
 
 /// A number as the store keeps it and as the connectors hand it to the engine: E.164 when it
 /// is a phone number, else as given, trimmed (`anonymous`, a SIP URI, a short code, an
-/// alphanumeric sender), so that one citizen's rows are found by one number.
+/// alphanumeric sender), so that one citizen's rows are found by one number. Providers spell
+/// numbers their own way (Twilio E.164, Vonage and SMPP digits only, a SIP trunk behind
+/// jambonz whatever the operator sends: `+33…`, `33…`, `0033…`, `01…`); all become this.
 pub fn stored_number(input: &str) -> String {
     PhoneNumber::parse(input).map_or_else(|| input.trim().to_string(), String::from)
 }
 
-/// A number as a provider that wants digits only (Vonage, jambonz) is sent it: the
-/// [`PhoneNumber::digits`] when it is a phone number, else as given, trimmed (an alphanumeric
-/// sender such as `VILLEBOURG`).
+/// A number as a provider that wants digits only (Vonage, jambonz's SMPP) is sent it: the
+/// [`PhoneNumber::digits`] of a number already in E.164 (what the outbox and the commune's
+/// settings hold), else as given, trimmed: an alphanumeric sender such as `VILLEBOURG` is
+/// sent as is, and so is any other spelling (`0612345678`), which the provider then refuses
+/// rather than this guessing which number was meant.
 pub fn provider_digits(input: &str) -> String {
-    PhoneNumber::parse(input).map_or_else(
-        || input.trim().to_string(),
-        |number| number.digits().to_string(),
-    )
+    let trimmed = input.trim();
+    PhoneNumber::parse(trimmed)
+        .filter(|number| number.as_str() == trimmed)
+        .map_or_else(|| trimmed.to_string(), |number| number.digits().to_string())
 }
 
 /// Whether the caller's number is withheld or unusable (nobody can call it back): it is not a
@@ -283,8 +287,9 @@ mod tests {
         assert_eq!(stored_number("06 12 34 56 78"), "+33612345678");
         for spelling in ["+33612345678", "33612345678", "0033612345678", "0612345678"] {
             assert_eq!(stored_number(spelling), "+33612345678", "{spelling}");
-            assert_eq!(provider_digits(spelling), "33612345678", "{spelling}");
         }
+        assert_eq!(provider_digits(" +33612345678 "), "33612345678");
+        assert_eq!(provider_digits("0612345678"), "0612345678");
         assert_eq!(stored_number(" 0130000001 "), "+33130000001");
         assert_eq!(
             stored_number("sip:standard@pbx.villebourg.fr"),

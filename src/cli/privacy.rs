@@ -78,7 +78,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             })?;
             println!(
                 "Effacement de {} : {} conversation(s), {} échange(s), {} SMS supprimés ; {} ticket(s) anonymisé(s).",
-                privacy::mask_number(&privacy::normalise_number(&number)?),
+                privacy::normalise_number(&number)?.masked(),
                 report.sessions_deleted,
                 report.turns_deleted,
                 report.outbox_deleted,

@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use guichet_agent::Engine;
 use guichet_console::{ConsoleCommune, ConsoleConfig, ConsoleState, Notifier};
 use guichet_knowledge::{Knowledge, LiveKnowledge, WatchGuard};
+use guichet_phone::stored_number;
 use guichet_store::AnyStore;
 use tokio::sync::Notify;
 
@@ -84,7 +85,7 @@ impl AppState {
                 })?);
             lives.push(knowledge.clone());
             for number in &commune.numbers {
-                if let Some(previous) = by_number.insert(normalise_number(number), id.clone()) {
+                if let Some(previous) = by_number.insert(stored_number(number), id.clone()) {
                     anyhow::bail!("number {number} belongs to both {previous} and {id}");
                 }
             }
@@ -179,7 +180,7 @@ impl AppState {
     pub fn commune_for_number(&self, number: &str) -> Option<&Arc<CommuneRuntime>> {
         let id = self
             .by_number
-            .get(&normalise_number(number))
+            .get(&stored_number(number))
             .or(self.settings.fallback_commune.as_ref())?;
         super::telemetry::record_tenant(id);
         self.communes.get(id)
@@ -248,10 +249,4 @@ fn console_state(
         notifier,
     )
     .with_ticket_feed(store.ticket_change_feed()))
-}
-
-/// `+33 1 30 00 00 01`, `33130000001` → `+33130000001`.
-pub fn normalise_number(number: &str) -> String {
-    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
-    format!("+{digits}")
 }

@@ -10,7 +10,7 @@
 //!   the engine's and the store's included, carries them. A sane incoming `X-Request-Id`
 //!   ([`is_sane_request_id`]) is kept, otherwise a UUID is made; the id is returned in the
 //!   response's `X-Request-Id`.
-//! - Phone numbers never go into a log line or a span in full: log `guichet_store::mask_number`
+//! - Phone numbers never go into a log line or a span in full: log `guichet_phone::mask_number`
 //!   of a number, and `guichet_store::redact_numbers` of free text from outside.
 
 use std::io::IsTerminal as _;

@@ -73,7 +73,7 @@ pub async fn dial_ended(
         None => {
             tracing::warn!(tenant = %commune.id, call = %call_id, outcome = %reported, "transfer outcome for a call without transfer ticket");
             conversation::close(state, &commune.id, call_id, reported.end_reason()).await?;
-            (reported, !guichet_agent::is_withheld(from))
+            (reported, !guichet_phone::is_withheld(from))
         }
     };
     Ok(match outcome {

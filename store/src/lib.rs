@@ -37,7 +37,8 @@
 //!   so behaviour is reproducible in tests.
 //! - Phone numbers are in clear only on tickets and in not-yet-purged outbox rows (needed to
 //!   send); elsewhere (sessions' `caller`) they are [`pseudonymise`]d by the caller. Every one
-//!   is written in E.164 ([`stored_number`], applied by the store and by [`pseudonymise`]), so
+//!   is written in E.164 ([`guichet_phone::stored_number`], applied by the store and by
+//!   [`pseudonymise`]), so
 //!   that one citizen is one number whatever the spelling it came in.
 //! - Staff-facing ticket operations take the viewer's `communes` and never touch another
 //!   commune's rows (they answer [`Transition::NotFound`] / `None`).
@@ -54,7 +55,6 @@ mod events;
 mod methods;
 mod model;
 mod notifications;
-mod number;
 mod outbox;
 mod postgres;
 mod postgres_dialect;
@@ -81,10 +81,9 @@ pub use clock::Clock;
 pub use error::{Result, StoreError};
 pub use events::{FeedStatus, TicketChange, TicketFeed};
 pub use model::*;
-pub use number::{e164, stored_number};
 pub use postgres::PgStore;
 pub use pseudonym::pseudonymise;
-pub use redact::{mask_number, redact_numbers};
+pub use redact::redact_numbers;
 pub use sqlite::SqliteStore;
 
 /// The default embedded database URL (relative to the working directory).

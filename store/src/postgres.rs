@@ -4,10 +4,12 @@
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
+use guichet_phone::stored_number;
 use sqlx::Transaction;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow, Postgres};
 use sqlx::types::Json;
 
+use crate::Store;
 use crate::dialect::{Dialect, Statement, StoredRow};
 use crate::error::Result;
 use crate::methods::dialect_forwards;
@@ -15,7 +17,6 @@ use crate::model::*;
 use crate::postgres_dialect::pg_query;
 use crate::sessions::{session_cols, turn_cols};
 use crate::tickets::new_ticket_values;
-use crate::{Store, stored_number};
 
 /// Default number of pooled connections per node.
 const POOL_SIZE: u32 = 16;

@@ -2,11 +2,11 @@
 //! (access request) and their erasure.
 
 use chrono::{DateTime, Utc};
+use guichet_phone::stored_number;
 
 use crate::dialect::{Dialect, Statement};
 use crate::error::Result;
 use crate::model::{CallerRecords, ErasureReport, PurgeReport};
-use crate::number::stored_number;
 use crate::outbox::{OUTBOX_COLUMNS, outbox_from_row};
 use crate::sessions::{SESSION_COLUMNS, session_from_row, turn_from_row};
 use crate::tickets::{TICKET_COLUMNS, ticket_from_row};

@@ -1,22 +1,12 @@
-//! Phone numbers in logs: the one masking rule of the project (service logs, console audit
-//! lines, CLI output). A number keeps its first four and last two characters:
-//! `+33612345678` → `+336******78`.
+//! Phone numbers in provider error bodies and error messages, masked for logs by the one
+//! masking rule of the project ([`guichet_phone::mask_number`]).
 
 use std::borrow::Cow;
 
-/// A number masked for logs: `+336******78`; six characters or fewer are fully masked.
-pub fn mask_number(number: &str) -> String {
-    let chars: Vec<char> = number.chars().collect();
-    if chars.len() <= 6 {
-        return "*".repeat(chars.len());
-    }
-    let head: String = chars[..4].iter().collect();
-    let tail: String = chars[chars.len() - 2..].iter().collect();
-    format!("{head}{}{tail}", "*".repeat(chars.len() - 6))
-}
+use guichet_phone::mask_number;
 
 /// Free text (a provider's error body, an error message) with every phone number in it masked
-/// by [`mask_number`]. A phone number here is an optional `+` followed by 8 to 15 digits, not
+/// by [`guichet_phone::mask_number`]. A phone number here is an optional `+` followed by 8 to 15 digits, not
 /// glued to a letter, digit or `_` (so ids such as `CA0000…a001` are left alone). Text without
 /// one is returned as is.
 pub fn redact_numbers(text: &str) -> Cow<'_, str> {
@@ -60,14 +50,6 @@ pub fn redact_numbers(text: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn masked_numbers_hide_the_middle() {
-        assert_eq!(mask_number("+33612345678"), "+336******78");
-        assert_eq!(mask_number("33612345678"), "3361*****78");
-        assert_eq!(mask_number("123"), "***");
-        assert_eq!(mask_number(""), "");
-    }
 
     #[test]
     fn numbers_in_text_are_masked_and_ids_are_not() {

@@ -7,12 +7,14 @@ use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use guichet_phone::stored_number;
 use sqlx::Transaction;
 use sqlx::sqlite::{
     Sqlite, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
 
+use crate::Store;
 use crate::dialect::{Dialect, Statement};
 use crate::error::{Result, StoreError};
 use crate::methods::dialect_forwards;
@@ -21,7 +23,6 @@ use crate::sessions::{session_cols, turn_cols};
 use crate::sqlite_dialect::{bind_args, sqlite_query, to_json_text};
 use crate::sqlite_writer::{GroupWriter, PreparedWrite};
 use crate::tickets::new_ticket_values;
-use crate::{Store, stored_number};
 
 /// How long a connection waits for another process's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);

@@ -16,11 +16,11 @@
 
 use std::time::Duration;
 
+use guichet_phone::provider_digits;
 use reqwest::Url;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::phone::to_digits;
 use crate::sms::{Accepted, OutboundSms, SendError, SendFuture, SmsSender, send_request};
 
 /// The hosted platform's REST API; a self-hosted jambonz has its own (`http://<api-server>:3000`).
@@ -118,8 +118,8 @@ impl JambonzClient {
 
     pub async fn send(&self, sms: &OutboundSms) -> Result<Accepted, SendError> {
         let request = MessageRequest {
-            from: to_digits(&sms.from),
-            to: to_digits(&sms.to),
+            from: provider_digits(&sms.from),
+            to: provider_digits(&sms.to),
             text: sms.text.clone(),
             carrier: self.carrier.clone(),
         };

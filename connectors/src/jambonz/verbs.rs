@@ -26,10 +26,10 @@
 use std::collections::BTreeMap;
 
 use guichet_agent::{Action, Reply};
+use guichet_phone::provider_digits;
 use serde::Serialize;
 
 use super::TICKET_HEADER;
-use crate::phone::to_digits;
 use crate::reply::{listen_hints, spoken};
 
 /// Which text-to-speech the `say` verbs ask for (`synthesizer`).
@@ -332,8 +332,8 @@ pub fn render_message(to: &str, from: &str, text: &str) -> String {
         return render_empty();
     }
     to_json(&[Verb::Message {
-        to: to_digits(to),
-        from: to_digits(from),
+        to: provider_digits(to),
+        from: provider_digits(from),
         text,
     }])
 }

@@ -20,17 +20,17 @@
 //!
 //! Unknown extra properties are ignored (jambonz adds fields over time); a missing required field,
 //! a value of the wrong type or an unknown enumerated value is a clear [`WebhookError`]. Numbers
-//! come as the trunk spells them and are handed to the engine in E.164 ([`from_trunk`]).
+//! come as the trunk spells them and are handed to the engine in E.164 ([`stored_number`]).
 
 use std::collections::BTreeMap;
 
 use guichet_agent::{Channel, Inbound};
+use guichet_phone::stored_number;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::MAX_WEBHOOK_BYTES;
 use crate::WebhookError;
-use crate::phone::from_trunk;
 
 fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, WebhookError> {
     if body.len() > MAX_WEBHOOK_BYTES {
@@ -176,8 +176,8 @@ impl RawHook {
             call_sid: required(self.call_sid.take(), "call_sid")?,
             direction,
             // A withheld number may come as an empty `from`.
-            from: from_trunk(self.from.as_deref().unwrap_or("")),
-            to: from_trunk(&required(self.to.take(), "to")?),
+            from: stored_number(self.from.as_deref().unwrap_or("")),
+            to: stored_number(&required(self.to.take(), "to")?),
             call_status,
             parent_call_sid: non_empty(self.parent_call_sid.take()),
             trunk: non_empty(self.originating_sip_trunk_name.take()),
@@ -468,8 +468,8 @@ impl IncomingMessage {
         let raw: RawHook = parse_json(body)?;
         Ok(IncomingMessage {
             message_sid: required(raw.message_sid, "message_sid")?,
-            from: from_trunk(&required(raw.from, "from")?),
-            to: from_trunk(&required(raw.to, "to")?),
+            from: stored_number(&required(raw.from, "from")?),
+            to: stored_number(&required(raw.to, "to")?),
             // An MMS may come with media only.
             text: caller_text(raw.text.as_deref().unwrap_or("")),
             carrier: non_empty(raw.carrier),

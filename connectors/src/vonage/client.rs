@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
+use guichet_phone::provider_digits;
 use serde::{Deserialize, Serialize};
 
-use crate::phone::to_digits;
 use crate::sms::{Accepted, OutboundSms, SendError, SendFuture, SmsClient, SmsSender, retry_after};
 
 pub const DEFAULT_BASE_URL: &str = "https://api.nexmo.com";
@@ -63,8 +63,8 @@ impl VonageClient {
         let request = MessageRequest {
             message_type: "text".into(),
             channel: "sms".into(),
-            to: to_digits(&sms.to),
-            from: to_digits(&sms.from),
+            to: provider_digits(&sms.to),
+            from: provider_digits(&sms.from),
             text: sms.text.clone(),
             client_ref: Some(sms.reference.chars().take(100).collect()),
         };

@@ -2,10 +2,9 @@
 //! and keys, `connect` for transfers. A call ends when its NCCO runs out (hang-up).
 
 use guichet_agent::{Action, Reply};
+use guichet_phone::provider_digits;
 use serde::Serialize;
 use serde_json::{Value, json};
-
-use crate::phone::to_digits;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NccoOptions {
@@ -124,12 +123,12 @@ pub fn render(reply: &Reply, call_uuid: &str, options: &NccoOptions) -> Value {
     }
     for action in &reply.actions {
         if let Action::Transfer { number } = action {
-            let mut endpoint = json!({ "type": "phone", "number": to_digits(number) });
+            let mut endpoint = json!({ "type": "phone", "number": provider_digits(number) });
             if let Some(url) = &options.whisper_url {
                 endpoint["onAnswer"] = json!({ "url": url });
             }
             actions.push(NccoAction::Connect {
-                from: options.caller_id.as_deref().map(to_digits),
+                from: options.caller_id.as_deref().map(provider_digits),
                 event_url: options.dial_url.as_deref().map(|url| [url]),
                 event_type: options.dial_url.as_ref().map(|_| "synchronous"),
                 endpoint: [endpoint],

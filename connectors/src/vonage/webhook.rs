@@ -1,10 +1,10 @@
 //! Vonage webhooks, parsed. Numbers arrive without `+`; we hand E.164 to the engine.
 
 use guichet_agent::{Channel, Inbound};
+use guichet_phone::stored_number;
 use serde::{Deserialize, Deserializer};
 
 use crate::WebhookError;
-use crate::phone::to_e164;
 
 fn json<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, WebhookError> {
     serde_json::from_slice(body).map_err(|e| WebhookError::MalformedJson(e.to_string()))
@@ -35,7 +35,7 @@ impl AnswerRequest {
             tenant: tenant.to_string(),
             channel: Channel::Voice,
             conversation_id: self.uuid.clone(),
-            from: to_e164(&self.from),
+            from: stored_number(&self.from),
             text: String::new(),
             asr_confidence: None,
             dtmf: None,
@@ -125,7 +125,7 @@ impl InputEvent {
             tenant: tenant.to_string(),
             channel: Channel::Voice,
             conversation_id: self.uuid.clone(),
-            from: to_e164(&self.from),
+            from: stored_number(&self.from),
             text: best
                 .map(|r| crate::text::caller_text(&r.text))
                 .unwrap_or_default(),
@@ -202,7 +202,7 @@ impl IncomingSms {
             tenant: tenant.to_string(),
             channel: Channel::Sms,
             conversation_id: conversation_id.to_string(),
-            from: to_e164(&self.from),
+            from: stored_number(&self.from),
             text: crate::text::caller_text(&self.text),
             asr_confidence: None,
             dtmf: None,

@@ -6,9 +6,10 @@
 use axum::extract::{Query, State};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
+use guichet_phone::mask_number;
 use guichet_store::{
     NotificationFilter, NotificationState, OutboxFilter, OutboxMessage, OutboxState, Role, Store,
-    mask_number, redact_numbers,
+    redact_numbers,
 };
 use serde::Deserialize;
 use serde_json::json;

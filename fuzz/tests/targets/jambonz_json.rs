@@ -7,8 +7,8 @@ use crate::common;
 use guichet_connectors::jambonz::webhook::{
     CallHook, CallStatus, DialResult, DialStatus, GatherReason, GatherResult, IncomingMessage,
 };
-use guichet_connectors::phone::from_trunk;
 use guichet_fuzz::ensure;
+use guichet_phone::stored_number;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -126,11 +126,11 @@ fn fresh() -> BoxedStrategy<Vec<u8>> {
 }
 
 fn check_number(raw: &str) -> Result<(), String> {
-    let once = from_trunk(raw);
-    ensure(from_trunk(&once) == once, || {
+    let once = stored_number(raw);
+    ensure(stored_number(&once) == once, || {
         format!(
-            "from_trunk is not stable: {raw:?} -> {once:?} -> {:?}",
-            from_trunk(&once)
+            "stored_number is not stable: {raw:?} -> {once:?} -> {:?}",
+            stored_number(&once)
         )
     })
 }
@@ -202,7 +202,7 @@ proptest! {
     fn trunk_spellings_of_one_number_agree(national in "[67][0-9]{8}") {
         let e164 = format!("+33{national}");
         for spelling in [format!("0{national}"), format!("33{national}"), format!("0033{national}"), e164.clone()] {
-            prop_assert_eq!(from_trunk(&spelling), e164.clone());
+            prop_assert_eq!(stored_number(&spelling), e164.clone());
         }
     }
 }

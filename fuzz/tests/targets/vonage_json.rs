@@ -4,11 +4,11 @@
 
 use crate::common;
 
-use guichet_connectors::phone::to_e164;
 use guichet_connectors::vonage::webhook::{
     AnswerRequest, CallEvent, IncomingSms, InputEvent, MessageStatus,
 };
 use guichet_fuzz::ensure;
+use guichet_phone::stored_number;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -122,7 +122,7 @@ fn check(body: &[u8]) -> Result<(), String> {
     }
     if let Ok(sms) = IncomingSms::parse(body) {
         let inbound = sms.inbound("demo", "sms-1");
-        ensure(inbound.from == to_e164(&sms.from), || {
+        ensure(inbound.from == stored_number(&sms.from), || {
             format!("SMS sender {:?} became {:?}", sms.from, inbound.from)
         })?;
         common::check_inbound(&inbound)?;

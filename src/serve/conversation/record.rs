@@ -29,7 +29,7 @@ fn store_ticket_kind(kind: guichet_agent::TicketKind) -> guichet_store::TicketKi
 
 /// The pseudonym of a caller's number (`None` when withheld).
 pub fn caller_pseudonym(state: &AppState, from: &str) -> Option<String> {
-    if guichet_agent::is_withheld(from) {
+    if guichet_phone::is_withheld(from) {
         None
     } else {
         Some(guichet_store::pseudonymise(from, &state.pseudonym_key))
@@ -119,7 +119,7 @@ pub(super) fn turn_record(
     if step.reply_by_sms
         && !step.no_sms
         && !reply_text.trim().is_empty()
-        && !guichet_agent::is_withheld(&inbound.from)
+        && !guichet_phone::is_withheld(&inbound.from)
     {
         outbox.push(sms(outbox.len(), &inbound.from, &reply_text));
     }
@@ -197,10 +197,10 @@ fn ticket(
 ) -> NewTicket {
     // A callback is offered only to a number a standardiste may call: a premium-rate, short or
     // foreign number is flagged in the summary (masked) instead.
-    let withheld = guichet_agent::is_withheld(&draft.caller);
+    let withheld = guichet_phone::is_withheld(&draft.caller);
     let warning = match draft.kind {
         guichet_agent::TicketKind::Callback if !withheld => {
-            guichet_agent::callback(&draft.caller).warning()
+            guichet_phone::callback(&draft.caller).warning()
         }
         _ => None,
     };
@@ -210,7 +210,7 @@ fn ticket(
             format!(
                 "⚠ {} ({}). {}",
                 warning,
-                guichet_store::mask_number(&draft.caller),
+                guichet_phone::mask_number(&draft.caller),
                 draft.summary
             ),
         ),

@@ -14,7 +14,8 @@ use guichet_connectors::twilio::{
     self, DialCallStatus, DialResult, Form, GatherResult, IncomingCall, IncomingSms, VoiceOptions,
     signature, twiml,
 };
-use guichet_store::{DeliveryStatus, DialOutcome, Store, mask_number};
+use guichet_phone::mask_number;
+use guichet_store::{DeliveryStatus, DialOutcome, Store};
 
 use super::voice::{Hook, VoiceProvider, VoiceTurn, Webhook, count_rejected};
 use super::{UNKNOWN_NUMBER_MESSAGE, requested_now, with_trace_headers};

@@ -16,7 +16,8 @@ use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use guichet_agent::Inbound;
-use guichet_store::{Store, mask_number};
+use guichet_phone::{PhoneNumber, mask_number};
+use guichet_store::Store;
 
 use super::{requested_now, with_trace_headers};
 use crate::serve::config::Provider;
@@ -73,9 +74,10 @@ pub struct VoiceTurn {
 /// (Vonage presents only its own numbers). `None` when neither is a phone number.
 pub fn presented_number(turn: &VoiceTurn, caller_allowed: bool) -> Option<String> {
     caller_allowed
-        .then(|| guichet_agent::e164(&turn.inbound.from))
+        .then(|| PhoneNumber::parse(&turn.inbound.from))
         .flatten()
-        .or_else(|| guichet_agent::e164(&turn.to))
+        .or_else(|| PhoneNumber::parse(&turn.to))
+        .map(String::from)
 }
 
 /// The URL of a provider's whisper webhook (`route`) for the turn's first ticket — the

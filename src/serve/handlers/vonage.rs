@@ -13,7 +13,8 @@ use guichet_connectors::DeliveryState;
 use guichet_connectors::vonage::{
     AnswerRequest, CallEvent, IncomingSms, InputEvent, MessageStatus, NccoOptions, ncco, signature,
 };
-use guichet_store::{DeliveryStatus, DialOutcome, Store, mask_number};
+use guichet_phone::{mask_number, stored_number};
+use guichet_store::{DeliveryStatus, DialOutcome, Store};
 
 use super::voice::{Hook, VoiceProvider, VoiceTurn, Webhook, count_rejected};
 use super::{DECISION_HEADER, UNKNOWN_NUMBER_MESSAGE, header_value, requested_now};
@@ -302,7 +303,7 @@ pub async fn sms(State(state): AppRef, headers: HeaderMap, body: Bytes) -> Respo
             return Ok(StatusCode::NO_CONTENT.into_response());
         };
         super::voice::reached(&state, Provider::Vonage, &commune)?;
-        let from = guichet_connectors::phone::to_e164(&sms.from);
+        let from = stored_number(&sms.from);
         let conversation_id = super::twilio::sms_conversation(
             &state,
             &commune,

@@ -242,7 +242,10 @@ impl TicketSearch {
 
     /// The number in E.164, if one was given and is a phone number.
     pub fn number_e164(&self) -> Option<String> {
-        self.number.as_deref().and_then(crate::e164)
+        self.number
+            .as_deref()
+            .and_then(guichet_phone::PhoneNumber::parse)
+            .map(String::from)
     }
 }
 

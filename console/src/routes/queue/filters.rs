@@ -99,7 +99,7 @@ impl Filters {
             .ok();
         Some(TicketSearch {
             id,
-            number: guichet_store::e164(&self.search),
+            number: guichet_phone::PhoneNumber::parse(&self.search).map(String::from),
             words: Some(self.search.clone()),
         })
     }

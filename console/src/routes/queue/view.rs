@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use guichet_phone::{PhoneNumber, display_number};
 use guichet_store::{Channel, DialOutcome, Ticket, TicketKind, TicketState};
 use serde_json::{Value, json};
 
@@ -57,41 +58,9 @@ pub(crate) fn waiting_time(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
     duration_words(now.signed_duration_since(since).num_minutes())
 }
 
-/// A number the French way: « 06 12 34 56 78 » for a French (or overseas) number, the
-/// international format « +44 7700 900123 » for a foreign one, as given otherwise.
-pub(crate) fn display_number(number: &str) -> String {
-    let Ok(parsed) = phonenumber::parse(Some(phonenumber::country::Id::FR), number) else {
-        return number.to_string();
-    };
-    let french = matches!(
-        parsed.code().value(),
-        33 | 262 | 269 | 590 | 594 | 596 | 508
-    );
-    if !french {
-        return parsed
-            .format()
-            .mode(phonenumber::Mode::International)
-            .to_string();
-    }
-    let national = parsed.national().value().to_string();
-    if national.len() != 9 {
-        return parsed
-            .format()
-            .mode(phonenumber::Mode::International)
-            .to_string();
-    }
-    let digits = format!("0{national}");
-    digits
-        .as_bytes()
-        .chunks(2)
-        .map(|pair| String::from_utf8_lossy(pair).into_owned())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// A `tel:` link target for a stored number (E.164 as stored; nothing for anything else).
 pub(crate) fn tel_href(number: &str) -> Option<String> {
-    guichet_store::e164(number).map(|e164| format!("tel:{e164}"))
+    PhoneNumber::parse(number).map(|number| format!("tel:{number}"))
 }
 
 /// The first `max` characters of `text`, whitespace collapsed, cut at a word boundary with
@@ -265,12 +234,7 @@ mod tests {
     }
 
     #[test]
-    fn numbers_read_the_french_way() {
-        assert_eq!(display_number("+33612345678"), "06 12 34 56 78");
-        assert_eq!(display_number("+33145678901"), "01 45 67 89 01");
-        assert_eq!(display_number("+262692123456"), "06 92 12 34 56");
-        assert_eq!(display_number("+447700900123"), "+44 7700 900123");
-        assert_eq!(display_number("anonymous"), "anonymous");
+    fn numbers_link_to_a_call() {
         assert_eq!(
             tel_href("+33612345678").as_deref(),
             Some("tel:+33612345678")

@@ -1,7 +1,8 @@
 //! Checks shared by the webhook targets: what the engine receives must be usable.
 
-use guichet_agent::{Inbound, LineType, e164};
+use guichet_agent::{Inbound, LineType};
 use guichet_fuzz::ensure;
+use guichet_phone::PhoneNumber;
 
 /// The engine's contract on an `Inbound` from a connector: a confidence in [0, 1], no empty
 /// DTMF, and a caller number that classifies the same once normalized.
@@ -15,9 +16,12 @@ pub fn check_inbound(inbound: &Inbound) -> Result<(), String> {
         format!("empty DTMF given as keys in {inbound:?}")
     })?;
     let line = LineType::of(&inbound.from);
-    if let Some(normalized) = e164(&inbound.from) {
+    if let Some(normalized) = PhoneNumber::parse(&inbound.from).map(String::from) {
         ensure(normalized.starts_with('+'), || {
-            format!("e164({:?}) = {normalized:?} has no +", inbound.from)
+            format!(
+                "PhoneNumber::parse({:?}) = {normalized:?} has no +",
+                inbound.from
+            )
         })?;
         let again = LineType::of(&normalized);
         ensure(again == line, || {
