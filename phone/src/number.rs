@@ -64,6 +64,13 @@ impl PhoneNumber {
         ))
     }
 
+    /// `input` when it is already written in E.164 (`+33130000000`: no space, no national
+    /// `0`, nothing [`PhoneNumber::parse`] would rewrite), as a configuration file must hold
+    /// it; `None` for any other spelling, even of a phone number.
+    pub fn parse_e164(input: &str) -> Option<PhoneNumber> {
+        PhoneNumber::parse(input).filter(|number| number.as_str() == input)
+    }
+
     /// E.164: `+33612345678`.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -150,8 +157,7 @@ pub fn stored_number(input: &str) -> String {
 /// rather than this guessing which number was meant.
 pub fn provider_digits(input: &str) -> String {
     let trimmed = input.trim();
-    PhoneNumber::parse(trimmed)
-        .filter(|number| number.as_str() == trimmed)
+    PhoneNumber::parse_e164(trimmed)
         .map_or_else(|| trimmed.to_string(), |number| number.digits().to_string())
 }
 
@@ -258,6 +264,23 @@ mod tests {
             assert!(is_withheld(other), "{other}");
         }
         assert!(!is_withheld("+33130123456"));
+    }
+
+    #[test]
+    fn e164_as_written() {
+        assert!(PhoneNumber::parse_e164("+33130000000").is_some());
+        assert!(PhoneNumber::parse_e164("+447700900123").is_some());
+        for other in [
+            "0130000000",
+            "+33 1 30 00 00 00",
+            " +33130000000",
+            "33130000000",
+            "+0330000000",
+            "+330130000000",
+            "+999123456789",
+        ] {
+            assert!(PhoneNumber::parse_e164(other).is_none(), "{other}");
+        }
     }
 
     #[test]

@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use guichet_phone::PhoneNumber;
+
 use crate::problem::Problems;
 
 /// Is this a web address a fiche may hold: absolute, `http` or `https`, with a host? Importers
@@ -30,13 +32,9 @@ pub(crate) fn check_url(
     }
 }
 
-/// Is this an E.164 phone number (`+` then 8 to 15 digits, no leading zero)?
-pub(crate) fn is_e164(value: &str) -> bool {
-    value.strip_prefix('+').is_some_and(|digits| {
-        (8..=15).contains(&digits.len())
-            && digits.chars().all(|c| c.is_ascii_digit())
-            && !digits.starts_with('0')
-    })
+/// Is this a phone number written in E.164 ([`PhoneNumber::parse_e164`])?
+fn is_e164(value: &str) -> bool {
+    PhoneNumber::parse_e164(value).is_some()
 }
 
 pub(crate) fn check_e164(
@@ -86,7 +84,7 @@ pub(crate) fn check_partner_phone(
 
 #[cfg(test)]
 mod tests {
-    use super::{is_e164, is_short_number};
+    use super::is_short_number;
 
     #[test]
     fn short_numbers() {
@@ -96,13 +94,5 @@ mod tests {
         assert!(!is_short_number("0130000000"));
         assert!(!is_short_number("36 46"));
         assert!(!is_short_number("12"));
-    }
-
-    #[test]
-    fn e164() {
-        assert!(is_e164("+33130000000"));
-        assert!(!is_e164("0130000000"));
-        assert!(!is_e164("+33 1 30 00 00 00"));
-        assert!(!is_e164("+0330000000"));
     }
 }
