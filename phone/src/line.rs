@@ -78,7 +78,7 @@ impl PhoneNumber {
     }
 
     /// Whether an SMS may be sent to the number: a French mobile, metropolitan (+336, +337)
-    /// or in an overseas mobile range ([`PLANS`]), by prefix. Any other number (foreign
+    /// or in an overseas mobile range (`PLANS`), by prefix. Any other number (foreign
     /// mobiles included) is refused by the SMS guard: SMS pumping targets foreign and premium
     /// ranges.
     pub fn is_french_mobile(&self) -> bool {

@@ -16,10 +16,11 @@ const SEPARATORS: [char; 6] = [' ', '.', '-', '(', ')', '\u{a0}'];
 impl PhoneNumber {
     /// Reads a number in any spelling the project meets, or `None` when `input` is not one.
     ///
-    /// Accepted, once trimmed and with [`SEPARATORS`] removed: `+` and the digits (Twilio, the
-    /// API), `00` and the digits (a SIP trunk's international prefix), a French national
-    /// number `0X XX XX XX XX` (read as `+33X…`: exactly ten digits), international digits
-    /// without `+` (Vonage, SMPP gateways, many trunks: eleven digits or more). The result
+    /// Accepted, once trimmed and without spaces (no-break ones too), dots, dashes and
+    /// brackets: `+` and the digits (Twilio, the API), `00` and the digits (a SIP trunk's
+    /// international prefix), a French national number `0X XX XX XX XX` (read as `+33X…`:
+    /// exactly ten digits), international digits without `+` (Vonage, SMPP gateways, many
+    /// trunks: eleven digits or more). The result
     /// has 8 to 15 digits, none leading with 0, and a country code the numbering plans know.
     /// Its E.164 form is the `phonenumber` crate's (libphonenumber's metadata), which drops a
     /// national `0` written after the country code (`+33 (0)6 12 34 56 78`).

@@ -38,8 +38,7 @@
 //! - Phone numbers are in clear only on tickets and in not-yet-purged outbox rows (needed to
 //!   send); elsewhere (sessions' `caller`) they are [`pseudonymise`]d by the caller. Every one
 //!   is written in E.164 ([`guichet_phone::stored_number`], applied by the store and by
-//!   [`pseudonymise`]), so
-//!   that one citizen is one number whatever the spelling it came in.
+//!   [`pseudonymise`]), so that one citizen is one number whatever the spelling it came in.
 //! - Staff-facing ticket operations take the viewer's `communes` and never touch another
 //!   commune's rows (they answer [`Transition::NotFound`] / `None`).
 //! - Malformed rows give [`StoreError::Corrupt`], never a panic.

@@ -6,9 +6,9 @@ use std::borrow::Cow;
 use guichet_phone::mask_number;
 
 /// Free text (a provider's error body, an error message) with every phone number in it masked
-/// by [`guichet_phone::mask_number`]. A phone number here is an optional `+` followed by 8 to 15 digits, not
-/// glued to a letter, digit or `_` (so ids such as `CA0000…a001` are left alone). Text without
-/// one is returned as is.
+/// by [`guichet_phone::mask_number`]. A phone number here is an optional `+` followed by 8 to
+/// 15 digits, not glued to a letter, digit or `_` (so ids such as `CA0000…a001` are left
+/// alone). Text without one is returned as is.
 pub fn redact_numbers(text: &str) -> Cow<'_, str> {
     let bytes = text.as_bytes();
     let glued = |byte: u8| byte.is_ascii_alphanumeric() || byte == b'_';
