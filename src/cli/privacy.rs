@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use guichet_console::privacy;
+use guichet_office::privacy;
 
 use super::with_store;
 

@@ -56,7 +56,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             let created = with_store(database, async |store| {
                 let now = chrono::Utc::now();
                 let created =
-                    guichet_console::accounts::add_staff(&store, &email, role, &communes, now)
+                    guichet_office::accounts::add_staff(&store, &email, role, &communes, now)
                         .await?;
                 store
                     .append_audit(&guichet_store::AuditEntry {

@@ -28,6 +28,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use guichet_office::retention::Retention;
 use guichet_store::Store as _;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -117,10 +118,9 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     );
     let state = Arc::new(state);
     let commune_ids: Vec<String> = state.communes.keys().cloned().collect();
-    if let Some(admin) =
-        guichet_console::ensure_first_admin(&state.store, &commune_ids, state.now())
-            .await
-            .context("creating the first console administrator")?
+    if let Some(admin) = guichet_office::ensure_first_admin(&state.store, &commune_ids, state.now())
+        .await
+        .context("creating the first console administrator")?
     {
         // The password goes to a file only the service's user can read, never to the logs.
         let data_dir = state
@@ -129,7 +129,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             .parent()
             .filter(|dir| !dir.as_os_str().is_empty())
             .unwrap_or(std::path::Path::new("."));
-        let path = guichet_console::accounts::write_first_admin_file(data_dir, &admin)
+        let path = guichet_office::accounts::write_first_admin_file(data_dir, &admin)
             .with_context(|| {
                 format!(
                     "writing the first administrator's password in {}",
@@ -173,8 +173,17 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             state.console.store().clone(),
             state.settings.clock.clone(),
         )),
-        tokio::spawn(guichet_console::retention::run_retention(
-            state.console.clone(),
+        tokio::spawn(guichet_office::retention::run_retention(
+            state.console.store().clone(),
+            state
+                .console
+                .communes()
+                .map(|commune| Retention {
+                    commune: commune.id.clone(),
+                    days: commune.retention_days,
+                })
+                .collect(),
+            state.settings.clock.clone(),
             retention_every,
         )),
     ];

@@ -134,9 +134,9 @@ impl AppState {
             _ => {
                 tracing::warn!(
                     "no {}: using the development pseudonym key",
-                    guichet_console::PSEUDONYM_KEY_ENV
+                    guichet_office::PSEUDONYM_KEY_ENV
                 );
-                guichet_console::DEV_PSEUDONYM_KEY.as_bytes().to_vec()
+                guichet_office::DEV_PSEUDONYM_KEY.as_bytes().to_vec()
             }
         };
         let public_base = settings.public_base();

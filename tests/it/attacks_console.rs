@@ -134,7 +134,7 @@ async fn staff_browser(
     communes: &[&str],
 ) -> (Browser, String) {
     let communes: Vec<String> = communes.iter().map(|c| c.to_string()).collect();
-    let created = guichet_console::accounts::add_staff(
+    let created = guichet_office::accounts::add_staff(
         h.service.state.store.inner(),
         email,
         role,

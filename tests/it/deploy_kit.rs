@@ -1007,7 +1007,7 @@ fn the_deployment_guide_names_every_secret_variable() {
         }
     }
     // The variables the code names itself (the database URL, the pseudonym key of the CLI).
-    let code = source("src/serve/config.rs") + &source("console/src/privacy.rs");
+    let code = source("src/serve/config.rs") + &source("office/src/privacy.rs");
     for variable in variables_in(&code).iter().filter(|v| !v.contains('<')) {
         assert!(
             guide.contains(variable.as_str()),

@@ -8,10 +8,10 @@ use serde_json::json;
 
 use super::login::CsrfForm;
 use super::{audit, page as render, role_label};
-use crate::accounts::{AccountError, add_staff, reset_password};
 use crate::auth::CurrentUser;
 use crate::error::{ConsoleError, Result};
 use crate::state::ConsoleState;
+use guichet_office::accounts::{AccountError, add_staff, reset_password};
 
 /// An admin manages an account when all its communes are the admin's, and it is not
 /// the admin's own.

@@ -15,8 +15,8 @@ use crate::auth::{
     set_cookie, token_hash, tokens_match,
 };
 use crate::error::{ConsoleError, Result};
-use crate::password::{hash_password_off_workers, verify_password_off_workers};
 use crate::state::ConsoleState;
+use guichet_office::password::{hash_password_off_workers, verify_password_off_workers};
 
 /// The login form's fields.
 #[derive(Deserialize)]

@@ -11,8 +11,8 @@ use serde_json::json;
 use super::{audit, page};
 use crate::auth::CurrentUser;
 use crate::error::{ConsoleError, Result};
-use crate::password::{hash_password_off_workers, verify_password_off_workers};
 use crate::state::ConsoleState;
+use guichet_office::password::{hash_password_off_workers, verify_password_off_workers};
 
 /// The shortest password one may choose.
 pub(crate) const MIN_LENGTH: usize = 12;

@@ -5,7 +5,7 @@ use crate::common;
 
 use axum::http::StatusCode;
 use common::{Client, account, closed_hours_call, harness, signed_in};
-use guichet_console::{accounts, privacy, retention};
+use guichet_office::{accounts, privacy, retention};
 use guichet_store::{NewEvalRun, Role, Store};
 use serde_json::json;
 
@@ -271,7 +271,14 @@ async fn retention_purges_old_transcripts_and_anonymises_closed_tickets() {
         .close_ticket(id, &["villebourg".into()], agent.id, h.clock.now())
         .await
         .expect("close ticket");
-    let communes: Vec<_> = h.state.communes().cloned().collect();
+    let communes: Vec<_> = h
+        .state
+        .communes()
+        .map(|commune| retention::Retention {
+            commune: commune.id.clone(),
+            days: commune.retention_days,
+        })
+        .collect();
     let early = retention::retention_pass(
         &h.store,
         &communes,

@@ -8,7 +8,8 @@ use axum::http::StatusCode;
 use common::{
     Backend, Client, account, closed_hours_call, harness_on, on_both_backends, signed_in,
 };
-use guichet_console::{ConsoleConfig, accounts};
+use guichet_console::ConsoleConfig;
+use guichet_office::accounts;
 use guichet_store::{Role, Store, TicketState};
 
 async fn login_then_queue_then_claim_and_close(backend: Backend) {

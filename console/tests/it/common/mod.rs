@@ -17,7 +17,8 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode, header};
 use chrono::{DateTime, TimeZone, Utc};
-use guichet_console::{ConsoleCommune, ConsoleConfig, ConsoleState, Notifier, accounts};
+use guichet_console::{ConsoleCommune, ConsoleConfig, ConsoleState, Notifier};
+use guichet_office::accounts;
 use guichet_store::testkit::{TestSchema, test_database_url};
 use guichet_store::{
     AnyStore, Channel, NewTicket, Role, SessionRecord, Store, TicketKind, Turn, TurnRecord,

@@ -5,48 +5,58 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use guichet_store::{AuditEntry, PurgeReport, Store, StoreError};
+use guichet_store::{AuditEntry, Clock, PurgeReport, Store, StoreError};
 
-use crate::config::ConsoleCommune;
-use crate::state::ConsoleState;
+/// How long a commune keeps its transcripts (`retention_days` of its `commune.toml`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retention {
+    /// The commune's id.
+    pub commune: String,
+    /// Days a transcript is kept.
+    pub days: u32,
+}
 
 /// One pass over `communes` at `now`; returns what was purged per commune.
 pub async fn retention_pass<S: Store>(
     store: &S,
-    communes: &[ConsoleCommune],
+    communes: &[Retention],
     now: DateTime<Utc>,
 ) -> Result<Vec<(String, PurgeReport)>, StoreError> {
     store.cleanup_expired_sessions(now).await?;
     let mut reports = Vec::new();
     for commune in communes {
-        let cutoff = now - chrono::Duration::days(i64::from(commune.retention_days));
-        let report = store.purge_before(&commune.id, cutoff).await?;
+        let cutoff = now - chrono::Duration::days(i64::from(commune.days));
+        let report = store.purge_before(&commune.commune, cutoff).await?;
         if report != PurgeReport::default() {
             store
                 .append_audit(&AuditEntry {
                     at: now,
                     actor: "system".into(),
-                    commune: Some(commune.id.clone()),
+                    commune: Some(commune.commune.clone()),
                     action: "retention.purge".into(),
                     detail: serde_json::to_string(&report).unwrap_or_default(),
                 })
                 .await?;
-            tracing::info!(commune = %commune.id, ?report, "retention: old data removed");
+            tracing::info!(commune = %commune.commune, ?report, "retention: old data removed");
         }
-        reports.push((commune.id.clone(), report));
+        reports.push((commune.commune.clone(), report));
     }
     Ok(reports)
 }
 
-/// Runs [`retention_pass`] every `every` (e.g. hourly) until the task is aborted:
-/// `tokio::spawn(guichet_console::retention::run_retention(state.clone(), Duration::from_secs(3600)))`.
-pub async fn run_retention(state: ConsoleState, every: Duration) {
-    let communes: Vec<ConsoleCommune> = state.communes().cloned().collect();
+/// Runs [`retention_pass`] on `store` every `every` (e.g. hourly), at the instants `clock`
+/// gives, until the task is aborted.
+pub async fn run_retention<S: Store>(
+    store: S,
+    communes: Vec<Retention>,
+    clock: Clock,
+    every: Duration,
+) {
     let mut interval = tokio::time::interval(every.max(Duration::from_secs(1)));
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         interval.tick().await;
-        if let Err(error) = retention_pass(state.store(), &communes, state.now()).await {
+        if let Err(error) = retention_pass(&store, &communes, clock.now()).await {
             tracing::warn!(%error, "retention pass failed; will retry");
         }
     }
