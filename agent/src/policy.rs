@@ -98,6 +98,71 @@ impl Default for Policy {
     /// catalogue's confident redirections ("ça, c'est la CPAM") into « vous appelez bien au
     /// sujet de… ? » questions. 0.22 / 0.20 stays the operating point: the top of a plateau
     /// from 0.20 to 0.22, where every figure is at its best.
+    ///
+    /// Generalisation, measured on 2026-12-04 (issue 14): a second dev batch was written
+    /// before any change, in other styles than the first (long spoken sentences with the topic
+    /// in the middle, circumstances, colloquial words, spelled acronyms):
+    /// `hors-perimetre/dev/*-2.yaml` (183 out-of-scope questions) and
+    /// `paraphrases/dev-2.yaml` (76 in-scope paraphrases). The unchanged engine scored on it
+    /// alone 137/203 fiches right (67.5 %), 98/183 out of scope handled (53.6 %) and 27/259
+    /// false answers (10.4 %), against 95.4 % / 94.6 % / 0.9 % on the first dev batch: the
+    /// honest estimate of what the engine did on phrasings it had not been fitted to. Then,
+    /// measured on the first batch ("old", 520 / 693 / 314 turns), the fresh batch ("fresh",
+    /// 202 / 259 / 183) and the demo gate (`dialogues/*.yaml`, 336 fiche turns), at 0.22 / 0.20:
+    ///
+    /// | change (cumulative) | old: right / false / oos ok | fresh: right / false / oos ok | gate right |
+    /// |---|---|---|---|
+    /// | none | 496 / 6 / 297 | 137 / 27 / 98 | 327 |
+    /// | catalogue vocabulary (kept) | 502 / 4 / 300 | 165 / 18 / 138 | 326 |
+    /// | + unsure guess at a body of no public service not confirmed (kept) | 502 / 4 / 300 | 165 / 18 / 142 | 326 |
+    /// | + phatic and quantity words (kept) | 502 / 4 / 300 | 165 / 15 / 145 | 326 |
+    /// | **+ generic words weigh ×0.5 (kept)** | **503 / 4 / 301** | **165 / 15 / 146** | **327** |
+    /// | same, generic words ×0.25 (*) | 500 / 8 / 302 | 167 / 14 / 149 | 324 |
+    /// | same, generic words ×0 (*) | 498 / 7 / 301 | 167 / 14 / 149 | 322 |
+    /// | words unknown to the folder weigh ×0.8 or ×0.6 (*) | ±0 | +1 right, +1 oos | ±0 |
+    ///
+    /// (*) swept with a first version of the vocabulary that also held words merely repeating
+    /// the fresh batch's small talk ("capitale", "cousin", "boulangerie"…), taken out before
+    /// committing as vocabulary keyed to utterances; the differences between rows hold.
+    ///
+    /// - *Catalogue vocabulary*: each body's fiche names more of what a standardiste knows of
+    ///   its domain (missions, benefits, documents, acronyms, everyday and former names:
+    ///   Assedic, CMG, FICP, Carsat, PCH, RQTH, tutelle, vice caché…), in the national
+    ///   catalogue and in the demo's own copies of the deflection fiches.
+    /// - *Unsure guess at a body of no public service*: when the best match is a fiche of
+    ///   `competence: aucune` (bank, insurer, employer, weather…) with only a middling
+    ///   confidence, the robot asks to reformulate instead of « vous appelez bien au sujet
+    ///   de… ? »: a "oui" would only lead to "cela ne relève pas de la mairie".
+    /// - *Phatic and quantity words*: "vous m'entendez", "attendez" are fillers; "nouveau",
+    ///   "dix ans", "le mois" are generic words (they qualify a topic, never name one: "un
+    ///   nouveau chéquier" no longer finds `passeport` through "nouveau").
+    /// - *Generic words weigh half* their IDF in the confidence (`GENERIC_WEIGHT` in the
+    ///   search): "carte de résident de dix ans" is carried by "résident", not by "dix ans".
+    ///   Lower factors gain little on the fresh batch and lose right answers (and add false
+    ///   answers) on the old batch and the gate.
+    /// - *Unknown words lighter* was tried and not kept: almost no word stays unknown (the
+    ///   catalogue's vocabulary and the edit-distance correction absorb them), so it moved
+    ///   nothing.
+    ///
+    /// The thresholds swept again with all kept changes (old right / false / oos ok; fresh
+    /// right / false / oos ok; gate right):
+    ///
+    /// | answer / confirm | old | fresh | gate |
+    /// |---|---|---|---|
+    /// | 0.20 / 0.18 | 503 / 4 / 301 | 165 / 15 / 146 | 327 |
+    /// | **0.22 / 0.20** | **503 / 4 / 301** | **165 / 15 / 146** | **327** |
+    /// | 0.25 / 0.20 | 503 / 4 / 297 | 165 / 14 / 144 | 327 |
+    /// | 0.30 / 0.22 | 502 / 4 / 294 | 164 / 12 / 136 | 326 |
+    /// | 0.35 / 0.25 | 495 / 4 / 285 | 157 / 9 / 126 | 319 (94.9 %, below the gate) |
+    ///
+    /// 0.22 / 0.20 stays: raising the bar buys each fresh false answer with about three
+    /// redirections turned into « vous appelez bien au sujet de… ? ». What is left on the fresh
+    /// batch (15 false answers of 259, 5.8 %; 37 of 183 out-of-scope questions not handled,
+    /// 21 of them a middling-confidence confirmation, often of the right body) is mostly a
+    /// word of a mairie fiche said in another sense ("ma grand-mère est tombée" → the
+    /// cemetery's "tombe", "la carte Vitale de mon fils de dix-huit ans" → `titre-mineur`) and
+    /// long sentences whose topic weighs little among the caller's circumstances: telling
+    /// these apart needs more than word statistics over the folder.
     fn default() -> Self {
         Self {
             answer_confidence: 0.22,

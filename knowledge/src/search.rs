@@ -40,7 +40,9 @@
 //! `confidence = coverage × (0.55 + 0.45 × fit) × (0.6 + 0.4 × specificity)`, times
 //! [`GENERIC_ONLY_FACTOR`] when the fiche covers none of the query's distinctive concepts (only
 //! generic words such as "mairie" or "demain", see [`crate::text::GENERIC_WORDS`]): a fiche
-//! whose distinctive words are absent is never chosen with confidence.
+//! whose distinctive words are absent is never chosen with confidence. A generic concept
+//! weighs [`GENERIC_WEIGHT`] of its IDF in `coverage` and `specificity` (it qualifies the
+//! topic, it does not name it).
 //!
 //! Before that, the query's words are repaired: a word the recogniser split in two is glued
 //! back when the halves make a word of the fiches ("passe port" → "passeport"), and a spelled
@@ -76,6 +78,10 @@ pub const CANDIDATES: usize = 12;
 /// Factor on the confidence of a fiche that only generic words (see
 /// [`crate::text::GENERIC_WORDS`]) point at: it stays in the "no answer" band (below 0.2).
 pub const GENERIC_ONLY_FACTOR: f32 = 0.15;
+/// Share of its IDF a generic concept (see [`crate::text::GENERIC_WORDS`]) weighs in the
+/// confidence: "de dix ans", "le mois prochain", "à la mairie" qualify a request and must not
+/// outweigh the word that names its topic ("carte de résident").
+pub const GENERIC_WEIGHT: f32 = 0.5;
 /// Shortest part of a word split in two by the recogniser.
 const SPLIT_PART_MIN: usize = 3;
 /// Memory given to the index writer (tantivy's minimum for one thread).
@@ -469,6 +475,9 @@ impl SearchIndex {
                 generic: self.generic.contains(term),
             });
             position += 1;
+        }
+        for concept in concepts.iter_mut().filter(|concept| concept.generic) {
+            concept.idf *= GENERIC_WEIGHT;
         }
         concepts
     }
