@@ -116,7 +116,11 @@ impl Default for Policy {
     /// | catalogue vocabulary (kept) | 502 / 4 / 300 | 165 / 18 / 138 | 326 |
     /// | + unsure guess at a body of no public service not confirmed (kept) | 502 / 4 / 300 | 165 / 18 / 142 | 326 |
     /// | + phatic and quantity words (kept) | 502 / 4 / 300 | 165 / 15 / 145 | 326 |
-    /// | **+ generic words weigh ×0.5 (kept)** | **503 / 4 / 301** | **165 / 15 / 146** | **327** |
+    /// | + generic words weigh ×0.5 (kept) | 503 / 4 / 301 | 165 / 15 / 146 | 327 |
+    /// | **+ a fiche's own phrase said: confidence ≥ 0.5 (kept)** | **504 / 4 / 300** | **173 / 15 / 158** | **328** |
+    /// | same, floor 0.25 / 0.3 | 503 / 4 / 301 ; 503 / 4 / 300 | 168 / 15 / 148 ; 168 / 15 / 151 | 327 |
+    /// | same, floor 0.4 / 0.45 | 502 / 5 / 300 ; 503 / 5 / 300 | 173 / 14 / 155 ; 173 / 14 / 158 | 326 ; 327 |
+    /// | same, floor 0.55 / 0.6 / 0.7 | 503 / 4–5 / 300 | 173 / 15 / 158 | 327 |
     /// | same, generic words ×0.25 (*) | 500 / 8 / 302 | 167 / 14 / 149 | 324 |
     /// | same, generic words ×0 (*) | 498 / 7 / 301 | 167 / 14 / 149 | 322 |
     /// | words unknown to the folder weigh ×0.8 or ×0.6 (*) | ±0 | +1 right, +1 oos | ±0 |
@@ -140,6 +144,14 @@ impl Default for Policy {
     ///   search): "carte de résident de dix ans" is carried by "résident", not by "dix ans".
     ///   Lower factors gain little on the fresh batch and lose right answers (and add false
     ///   answers) on the old batch and the gate.
+    /// - *A fiche's own phrase*: when the query says, word for word and uncorrected, a keyword
+    ///   of two words or more that only one fiche has ("carte Vitale", "indemnités
+    ///   journalières", "mise sous tutelle"), that fiche's confidence is at least 0.5
+    ///   (`PHRASE_CONFIDENCE` in the search), however long the sentence around it: 8 more
+    ///   right fiches and 12 more out-of-scope questions handled on the fresh batch. Its cost:
+    ///   a phrase said in another sense now answers ("déposer une plainte au sujet des services
+    ///   municipaux" → `plainte`, "la caisse de retraite" in a request for a marriage
+    ///   certificate → `assurance-retraite`), at the same count of false answers overall.
     /// - *Unknown words lighter* was tried and not kept: almost no word stays unknown (the
     ///   catalogue's vocabulary and the edit-distance correction absorb them), so it moved
     ///   nothing.
@@ -149,20 +161,23 @@ impl Default for Policy {
     ///
     /// | answer / confirm | old | fresh | gate |
     /// |---|---|---|---|
-    /// | 0.20 / 0.18 | 503 / 4 / 301 | 165 / 15 / 146 | 327 |
-    /// | **0.22 / 0.20** | **503 / 4 / 301** | **165 / 15 / 146** | **327** |
-    /// | 0.25 / 0.20 | 503 / 4 / 297 | 165 / 14 / 144 | 327 |
-    /// | 0.30 / 0.22 | 502 / 4 / 294 | 164 / 12 / 136 | 326 |
-    /// | 0.35 / 0.25 | 495 / 4 / 285 | 157 / 9 / 126 | 319 (94.9 %, below the gate) |
+    /// | 0.20 / 0.18 | 504 / 4 / 300 | 173 / 15 / 158 | 328 |
+    /// | **0.22 / 0.20** | **504 / 4 / 300** | **173 / 15 / 158** | **328** |
+    /// | 0.25 / 0.20 | 504 / 4 / 298 | 173 / 14 / 157 | 328 |
+    /// | 0.30 / 0.22 | 503 / 4 / 296 | 172 / 12 / 155 | 327 |
+    /// | 0.35 / 0.25 | 499 / 3 / 294 | 168 / 10 / 147 | 323 (96.1 %) |
     ///
-    /// 0.22 / 0.20 stays: raising the bar buys each fresh false answer with about three
-    /// redirections turned into « vous appelez bien au sujet de… ? ». What is left on the fresh
-    /// batch (15 false answers of 259, 5.8 %; 37 of 183 out-of-scope questions not handled,
-    /// 21 of them a middling-confidence confirmation, often of the right body) is mostly a
-    /// word of a mairie fiche said in another sense ("ma grand-mère est tombée" → the
-    /// cemetery's "tombe", "la carte Vitale de mon fils de dix-huit ans" → `titre-mineur`) and
-    /// long sentences whose topic weighs little among the caller's circumstances: telling
-    /// these apart needs more than word statistics over the folder.
+    /// 0.22 / 0.20 stays for now: 0.30 / 0.22 would take 3 false answers off the fresh batch
+    /// for 3 + 4 redirections turned into « vous appelez bien au sujet de… ? » and 2 right
+    /// answers (old + fresh), and 0.35 / 0.25 5 false answers for 17 redirections and 10
+    /// right answers; the recorded demo dialogues (`agent/tests/it/dialogues.rs`) were not
+    /// replayed at those points, so the move is left to a later sweep. What is left on the fresh
+    /// batch (15 false answers of 259, 5.8 %; 25 of 183 out-of-scope questions not handled,
+    /// most of them a middling-confidence confirmation) is mostly a word or phrase of another
+    /// fiche said in another sense ("ma grand-mère est tombée" → the cemetery's "tombe", "le
+    /// complément de mode de garde pour ma nounou" → `creche`), and long sentences whose topic
+    /// weighs little among the caller's circumstances: telling these apart needs more than
+    /// word statistics over the folder.
     fn default() -> Self {
         Self {
             answer_confidence: 0.22,
