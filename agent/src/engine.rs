@@ -295,6 +295,12 @@ impl<'a> TurnInProgress<'a> {
             ),
             // A guess to confirm does not reset the count of misunderstandings: a caller
             // who says "non" after a reformulation goes to a human, never round in circles.
+            // A guess at a matter no public service handles (the caller's bank, employer…) is
+            // not worth a confirmation: a "oui" would only lead to "not the mairie's". Unsure,
+            // the robot asks to reformulate, as for a request it did not understand.
+            (Some(best), Verdict::Confirm) if !best.fiche.competence.is_public() => {
+                self.not_understood("not_understood", clarifying)
+            }
             (Some(best), Verdict::Confirm) => self.confirm(best.fiche, "middling_confidence"),
             _ if angry => self.hand_off(
                 "anger",

@@ -98,10 +98,93 @@ impl Default for Policy {
     /// catalogue's confident redirections ("ça, c'est la CPAM") into « vous appelez bien au
     /// sujet de… ? » questions. 0.22 / 0.20 stays the operating point: the top of a plateau
     /// from 0.20 to 0.22, where every figure is at its best.
+    ///
+    /// Generalisation, measured on 2026-12-04 (issue 14): a second dev batch was written
+    /// before any change, in other styles than the first (long spoken sentences with the topic
+    /// in the middle, circumstances, colloquial words, spelled acronyms):
+    /// `hors-perimetre/dev/*-2.yaml` (183 out-of-scope questions) and
+    /// `paraphrases/dev-2.yaml` (76 in-scope paraphrases). The unchanged engine scored on it
+    /// alone 137/203 fiches right (67.5 %), 98/183 out of scope handled (53.6 %) and 27/259
+    /// false answers (10.4 %), against 95.4 % / 94.6 % / 0.9 % on the first dev batch: the
+    /// honest estimate of what the engine did on phrasings it had not been fitted to. Then,
+    /// measured on the first batch ("old", 520 / 693 / 314 turns), the fresh batch ("fresh",
+    /// 202 / 259 / 183) and the demo gate (`dialogues/*.yaml`, 336 fiche turns), at 0.22 / 0.20:
+    ///
+    /// | change (cumulative) | old: right / false / oos ok | fresh: right / false / oos ok | gate right |
+    /// |---|---|---|---|
+    /// | none | 496 / 6 / 297 | 137 / 27 / 98 | 327 |
+    /// | catalogue vocabulary (kept) | 502 / 4 / 300 | 165 / 18 / 138 | 326 |
+    /// | + unsure guess at a body of no public service not confirmed (kept) | 502 / 4 / 300 | 165 / 18 / 142 | 326 |
+    /// | + phatic and quantity words (kept) | 502 / 4 / 300 | 165 / 15 / 145 | 326 |
+    /// | + generic words weigh ×0.5 (kept) | 503 / 4 / 301 | 165 / 15 / 146 | 327 |
+    /// | **+ a fiche's own phrase said: confidence ≥ 0.5 (kept)** | **504 / 4 / 300** | **173 / 15 / 158** | **328** |
+    /// | same, floor 0.25 / 0.3 | 503 / 4 / 301 ; 503 / 4 / 300 | 168 / 15 / 148 ; 168 / 15 / 151 | 327 |
+    /// | same, floor 0.4 / 0.45 | 502 / 5 / 300 ; 503 / 5 / 300 | 173 / 14 / 155 ; 173 / 14 / 158 | 326 ; 327 |
+    /// | same, floor 0.55 / 0.6 / 0.7 | 503 / 4–5 / 300 | 173 / 15 / 158 | 327 |
+    /// | same, generic words ×0.25 (*) | 500 / 8 / 302 | 167 / 14 / 149 | 324 |
+    /// | same, generic words ×0 (*) | 498 / 7 / 301 | 167 / 14 / 149 | 322 |
+    /// | words unknown to the folder weigh ×0.8 or ×0.6 (*) | ±0 | +1 right, +1 oos | ±0 |
+    ///
+    /// (*) swept with a first version of the vocabulary that also held words merely repeating
+    /// the fresh batch's small talk ("capitale", "cousin", "boulangerie"…), taken out before
+    /// committing as vocabulary keyed to utterances; the differences between rows hold.
+    ///
+    /// - *Catalogue vocabulary*: each body's fiche names more of what a standardiste knows of
+    ///   its domain (missions, benefits, documents, acronyms, everyday and former names:
+    ///   Assedic, CMG, FICP, Carsat, PCH, RQTH, tutelle, vice caché…), in the national
+    ///   catalogue and in the demo's own copies of the deflection fiches.
+    /// - *Unsure guess at a body of no public service*: when the best match is a fiche of
+    ///   `competence: aucune` (bank, insurer, employer, weather…) with only a middling
+    ///   confidence, the robot asks to reformulate instead of « vous appelez bien au sujet
+    ///   de… ? »: a "oui" would only lead to "cela ne relève pas de la mairie".
+    /// - *Phatic and quantity words*: "vous m'entendez", "attendez" are fillers; "nouveau",
+    ///   "dix ans", "le mois" are generic words (they qualify a topic, never name one: "un
+    ///   nouveau chéquier" no longer finds `passeport` through "nouveau").
+    /// - *Generic words weigh half* their IDF in the confidence (`GENERIC_WEIGHT` in the
+    ///   search): "carte de résident de dix ans" is carried by "résident", not by "dix ans".
+    ///   Lower factors gain little on the fresh batch and lose right answers (and add false
+    ///   answers) on the old batch and the gate.
+    /// - *A fiche's own phrase*: when the query says, word for word and uncorrected, a keyword
+    ///   of two words or more that only one fiche has ("carte Vitale", "indemnités
+    ///   journalières", "mise sous tutelle"), that fiche's confidence is at least 0.5
+    ///   (`PHRASE_CONFIDENCE` in the search), however long the sentence around it: 8 more
+    ///   right fiches and 12 more out-of-scope questions handled on the fresh batch. Its cost:
+    ///   a phrase said in another sense now answers ("déposer une plainte au sujet des services
+    ///   municipaux" → `plainte`, "la caisse de retraite" in a request for a marriage
+    ///   certificate → `assurance-retraite`), at the same count of false answers overall.
+    /// - *Unknown words lighter* was tried and not kept: almost no word stays unknown (the
+    ///   catalogue's vocabulary and the edit-distance correction absorb them), so it moved
+    ///   nothing.
+    ///
+    /// The thresholds swept again with all kept changes (old right / false / oos ok; fresh
+    /// right / false / oos ok; gate right):
+    ///
+    /// | answer / confirm | old | fresh | gate |
+    /// |---|---|---|---|
+    /// | 0.20 / 0.18 | 504 / 4 / 300 | 173 / 15 / 158 | 328 |
+    /// | 0.22 / 0.20 (before) | 504 / 4 / 300 | 173 / 15 / 158 | 328 |
+    /// | 0.25 / 0.20 | 504 / 4 / 298 | 173 / 14 / 157 | 328 |
+    /// | **0.30 / 0.22** | **503 / 4 / 296** | **172 / 12 / 155** | **327** |
+    /// | 0.35 / 0.25 | 499 / 3 / 294 | 168 / 10 / 147 | 323 (96.1 %) |
+    ///
+    /// The operating point moves to 0.30 / 0.22: it takes 3 false answers off the fresh batch
+    /// (whole dev split: 19 → 16 of 952, 2.0 → 1.7 %) for 3 + 4 redirections turned into
+    /// « vous appelez bien au sujet de… ? » (out of scope handled 92.2 → 90.7 %) and 2 right
+    /// answers (93.8 → 93.5 %): a confirmation question costs the caller a "oui", a false
+    /// answer sends them away misinformed. The recorded demo dialogues
+    /// (`agent/tests/it/dialogues.rs`) and the demo gate (97.3 %) pass there. 0.35 / 0.25
+    /// would take 2 more false answers for 10 more redirections and 8 right answers (gate
+    /// 96.1 %). What is left on the fresh batch at 0.30 / 0.22 (12 false answers of 259,
+    /// 4.6 %; 28 of 183 out-of-scope questions not handled, most of them a middling-confidence
+    /// confirmation) is mostly a word or phrase of another fiche said in another sense ("ma
+    /// grand-mère est tombée" → the cemetery's "tombe", "le complément de mode de garde pour
+    /// ma nounou" → `creche`), and long sentences whose topic weighs little among the
+    /// caller's circumstances: telling these apart needs more than word statistics over the
+    /// folder.
     fn default() -> Self {
         Self {
-            answer_confidence: 0.22,
-            confirm_confidence: 0.2,
+            answer_confidence: 0.30,
+            confirm_confidence: 0.22,
             min_margin: 0.05,
             low_asr_confidence: 0.5,
             family_ratio: 0.7,

@@ -40,7 +40,12 @@
 //! `confidence = coverage × (0.55 + 0.45 × fit) × (0.6 + 0.4 × specificity)`, times
 //! [`GENERIC_ONLY_FACTOR`] when the fiche covers none of the query's distinctive concepts (only
 //! generic words such as "mairie" or "demain", see [`crate::text::GENERIC_WORDS`]): a fiche
-//! whose distinctive words are absent is never chosen with confidence.
+//! whose distinctive words are absent is never chosen with confidence. A generic concept
+//! weighs [`GENERIC_WEIGHT`] of its IDF in `coverage` and `specificity` (it qualifies the
+//! topic, it does not name it). Whatever the rest of the sentence, a fiche whose own keyword
+//! of two words or more (one no other fiche has) the query says word for word, uncorrected,
+//! gets at least [`PHRASE_CONFIDENCE`]: the caller's circumstances ("c'est madame Durand,
+//! ma carte Vitale est passée à la machine à laver") do not dilute the name of the topic.
 //!
 //! Before that, the query's words are repaired: a word the recogniser split in two is glued
 //! back when the halves make a word of the fiches ("passe port" → "passeport"), and a spelled
@@ -76,6 +81,14 @@ pub const CANDIDATES: usize = 12;
 /// Factor on the confidence of a fiche that only generic words (see
 /// [`crate::text::GENERIC_WORDS`]) point at: it stays in the "no answer" band (below 0.2).
 pub const GENERIC_ONLY_FACTOR: f32 = 0.15;
+/// Share of its IDF a generic concept (see [`crate::text::GENERIC_WORDS`]) weighs in the
+/// confidence: "de dix ans", "le mois prochain", "à la mairie" qualify a request and must not
+/// outweigh the word that names its topic ("carte de résident").
+pub const GENERIC_WEIGHT: f32 = 0.5;
+/// Least confidence of a fiche when the query says, word for word, one of its keywords of two
+/// words or more that no other fiche has ("carte Vitale", "indemnités journalières"): a
+/// standardiste hears the topic's name however long the sentence around it.
+pub const PHRASE_CONFIDENCE: f32 = 0.5;
 /// Shortest part of a word split in two by the recogniser.
 const SPLIT_PART_MIN: usize = 3;
 /// Memory given to the index writer (tantivy's minimum for one thread).
@@ -101,6 +114,8 @@ struct FicheTerms {
     body: HashSet<String>,
     /// Each question variant and the title, as sets of terms.
     variants: Vec<Variant>,
+    /// Its keywords of two terms or more that no other fiche has, as term sequences.
+    phrases: Vec<Vec<String>>,
 }
 
 /// A question variant (or the title) of a fiche: its terms with their IDF, and their sum.
@@ -187,8 +202,13 @@ impl SearchIndex {
                 variants.push(add(fields.questions, question, &mut stemmer));
             }
             variants.push(add(fields.title, &fiche.title, &mut stemmer));
+            let mut phrases = Vec::new();
             for keyword in &fiche.keywords {
-                strong.extend(add(fields.keywords, keyword, &mut stemmer));
+                let terms = add(fields.keywords, keyword, &mut stemmer);
+                strong.extend(terms.iter().cloned());
+                if terms.len() >= 2 {
+                    phrases.push(terms);
+                }
             }
             let body: HashSet<String> = add(fields.answer, &fiche.answer, &mut stemmer)
                 .into_iter()
@@ -202,16 +222,27 @@ impl SearchIndex {
                 *document_frequency.entry(term.clone()).or_default() += 1;
             }
             writer.add_document(document)?;
-            fiche_terms.push((strong, body, variants));
+            fiche_terms.push((strong, body, variants, phrases));
         }
         writer.commit()?;
         // IDFs are known once every fiche is counted; they never change for this index.
         let fiche_count = fiches.len();
+        let mut phrase_fiches: HashMap<Vec<String>, u32> = HashMap::default();
+        for (_, _, _, phrases) in &fiche_terms {
+            let unique: HashSet<&Vec<String>> = phrases.iter().collect();
+            for phrase in unique {
+                *phrase_fiches.entry(phrase.clone()).or_default() += 1;
+            }
+        }
         let fiche_terms: Vec<FicheTerms> = fiche_terms
             .into_iter()
-            .map(|(strong, body, variants)| FicheTerms {
+            .map(|(strong, body, variants, phrases)| FicheTerms {
                 strong,
                 body,
+                phrases: phrases
+                    .into_iter()
+                    .filter(|phrase| phrase_fiches.get(phrase) == Some(&1))
+                    .collect(),
                 variants: variants
                     .into_iter()
                     .map(|terms| {
@@ -389,8 +420,9 @@ impl SearchIndex {
             .then_some(joined)
     }
 
-    /// Turns a query into concepts (terms and synonym groups), with their IDF.
-    fn concepts(&self, text: &str) -> Vec<Concept> {
+    /// The terms of a query, in order, each once, with their weight (1, or [`FUZZY_WEIGHT`]
+    /// when corrected).
+    fn query_terms(&self, text: &str) -> Vec<(String, f32)> {
         let normalized = normalize(text);
         let mut stemmer = WordStemmer::new();
         let words: Vec<&str> = normalized.split(' ').collect();
@@ -409,10 +441,15 @@ impl SearchIndex {
                 terms.push((term, weight));
             }
         }
+        terms
+    }
+
+    /// Groups a query's terms into concepts (terms and synonym groups), with their IDF.
+    fn concepts(&self, terms: &[(String, f32)]) -> Vec<Concept> {
         let mut concepts = Vec::with_capacity(terms.len());
         let mut position = 0;
         while position < terms.len() {
-            if let Some((group, length)) = self.synonym_at(&terms, position) {
+            if let Some((group, length)) = self.synonym_at(terms, position) {
                 let said = terms[position..position + length]
                     .iter()
                     .map(|(_, w)| *w)
@@ -469,6 +506,9 @@ impl SearchIndex {
                 generic: self.generic.contains(term),
             });
             position += 1;
+        }
+        for concept in concepts.iter_mut().filter(|concept| concept.generic) {
+            concept.idf *= GENERIC_WEIGHT;
         }
         concepts
     }
@@ -540,7 +580,8 @@ impl SearchIndex {
 
     /// Best fiches for a text, best first, at most `limit`.
     pub fn search(&self, text: &str, limit: usize, fiches: &[Fiche]) -> Vec<Hit> {
-        let concepts = self.concepts(text);
+        let query_terms = self.query_terms(text);
+        let concepts = self.concepts(&query_terms);
         if concepts.is_empty() || limit == 0 {
             return Vec::new();
         }
@@ -561,7 +602,11 @@ impl SearchIndex {
             .filter_map(|(score, address)| {
                 let index = address.doc_id as usize;
                 let terms = self.fiches.get(index)?;
-                Some((self.confidence(&concepts, &weights, terms), *score, index))
+                let mut confidence = self.confidence(&concepts, &weights, terms);
+                if says_a_phrase(&query_terms, terms) {
+                    confidence = confidence.max(PHRASE_CONFIDENCE);
+                }
+                Some((confidence, *score, index))
             })
             .collect();
         scored.sort_by(|a, b| {
@@ -645,6 +690,18 @@ impl SearchIndex {
         };
         (coverage * (0.55 + 0.45 * fit) * (0.6 + 0.4 * specificity) * generic_only).clamp(0.0, 1.0)
     }
+}
+
+/// The query says, word for word, one of the fiche's own keyword phrases.
+fn says_a_phrase(query: &[(String, f32)], fiche: &FicheTerms) -> bool {
+    fiche.phrases.iter().any(|phrase| {
+        query.windows(phrase.len()).any(|window| {
+            window
+                .iter()
+                .zip(phrase)
+                .all(|((said, weight), term)| said == term && *weight >= 1.0)
+        })
+    })
 }
 
 /// Each term of the query with the best weight of the alternatives it belongs to.

@@ -158,6 +158,11 @@ const FILLER_WORDS: &[&str] = &[
     "quelque",
     "chose",
     "quelqu",
+    // What a caller says to check the line, not the topic ("vous m'entendez ?").
+    "entendez",
+    "entends",
+    "attendez",
+    "attends",
 ];
 
 static STOP_SET: LazyLock<HashSet<&'static str>> =
@@ -193,6 +198,37 @@ pub(crate) const GENERIC_WORDS: &[&str] = &[
     "samedi",
     "dimanche",
     "numero",
+    // How new, how long, how many: they qualify the topic ("un nouveau chéquier", "ma carte
+    // de résident de dix ans") and never name one.
+    "nouveau",
+    "nouvelle",
+    "nouvel",
+    "an",
+    "ans",
+    "annee",
+    "mois",
+    "jour",
+    "jours",
+    "heure",
+    "heures",
+    "fois",
+    "deux",
+    "trois",
+    "quatre",
+    "cinq",
+    "six",
+    "sept",
+    "huit",
+    "neuf",
+    "dix",
+    "onze",
+    "douze",
+    "quinze",
+    "seize",
+    "vingt",
+    "trente",
+    "cent",
+    "mille",
 ];
 
 static STEMMER: LazyLock<TextAnalyzer> = LazyLock::new(|| {

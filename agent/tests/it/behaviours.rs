@@ -417,6 +417,25 @@ fn a_matter_of_no_public_service_is_said_so_never_answered() {
 }
 
 #[test]
+fn an_unsure_guess_at_a_matter_of_no_public_service_is_not_confirmed() {
+    let question = "je voudrais connaitre le taux pour un pret pour acheter une voiture";
+    let hits = demo().search(question);
+    let (first, second) = (&hits[0], &hits[1]);
+    assert_eq!(first.fiche_id, "banque", "{hits:?}");
+    assert!(
+        first.confidence - second.confidence < 0.05,
+        "a thin margin, which asks for a confirmation: {hits:?}"
+    );
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply = call.say(question);
+    // "Vous appelez bien au sujet de votre banque ?" would lead nowhere the mairie can act:
+    // the caller is asked to reformulate instead.
+    expect(&reply, DecisionAction::Fallback, None);
+    assert_eq!(reply.trace.rule, "not_understood");
+    assert!(!said(&reply).contains("au sujet de"), "{}", said(&reply));
+}
+
+#[test]
 fn two_matters_the_mairie_cannot_settle_in_a_row_go_to_a_human() {
     let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
     let first = call.say("ma box internet ne marche plus depuis hier");

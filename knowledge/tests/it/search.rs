@@ -141,3 +141,20 @@ fn generic_words_alone_do_not_point_at_a_fiche() {
     let named = knowledge.search("la mairie est ouverte demain");
     assert!(named.first().is_some_and(|hit| hit.confidence >= 0.3));
 }
+
+#[test]
+fn a_fiche_s_own_phrase_names_the_topic_in_a_long_sentence() {
+    let knowledge = demo();
+    let short = top(&knowledge, "ma carte vitale ne marche plus");
+    let long = top(
+        &knowledge,
+        "heu bonjour c'est madame Durand j'appelle parce que ma carte vitale elle est passée \
+         à la machine à laver et elle marche plus",
+    );
+    assert_eq!(short.0, "cpam");
+    assert_eq!(long.0, "cpam", "{long:?}");
+    assert!(
+        long.1 >= guichet_knowledge::search::PHRASE_CONFIDENCE,
+        "the circumstances do not dilute « carte Vitale »: {long:?}"
+    );
+}
