@@ -5,13 +5,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Channel {
-    Voice,
-    Sms,
-    Chat,
-}
+/// How the citizen reached the desk, and what a ticket asks of the humans: one definition
+/// with the store's records (`guichet_model`).
+pub use guichet_model::{Channel, TicketKind};
 
 /// What the caller's number is, as far as sending an SMS goes (classified by `guichet_phone`).
 pub use guichet_phone::LineType;
@@ -45,14 +41,6 @@ pub struct Context<'a> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Utterance {
     pub text: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TicketKind {
-    Callback,
-    Report,
-    Transfer,
 }
 
 /// A ticket for the humans, with everything they need to avoid a blind transfer.

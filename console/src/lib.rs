@@ -3,8 +3,8 @@
 //! Server-rendered French pages (minijinja templates embedded at build time, one CSS file, a
 //! few lines of JavaScript for the live queue), backed by the [`guichet_store::Store`].
 //!
-//! The service mounts [`router`] under `/console` and spawns the background task
-//! [`notify::run_notifications`]. Accounts, passwords, privacy requests and retention are
+//! The service mounts [`router`] under `/console`. Ticket notifications (e-mail, webhook)
+//! are `guichet-delivery`'s; the Notifications page shows their state. Accounts, passwords, privacy requests and retention are
 //! `guichet-office`'s: the pages call it, as the CLI does.
 
 mod auth;
@@ -17,7 +17,6 @@ pub mod fiche_edit;
 mod fiche_file;
 pub mod french;
 mod headers;
-pub mod notify;
 mod render;
 mod routes;
 mod state;
@@ -28,6 +27,5 @@ mod throttle;
 pub use config::{ConsoleCommune, ConsoleConfig, LoginLimit};
 pub use error::ConsoleError;
 pub use error_pages::error_pages;
-pub use notify::{NotificationConfig, NotificationRoute, Notifier, SmtpConfig};
 pub use routes::router;
 pub use state::ConsoleState;

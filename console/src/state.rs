@@ -8,7 +8,6 @@ use guichet_store::{AnyStore, Clock, TicketChange, TicketFeed};
 use tokio::sync::broadcast;
 
 use crate::config::{ConsoleCommune, ConsoleConfig};
-use crate::notify::Notifier;
 use crate::render::Templates;
 use crate::throttle::Throttle;
 
@@ -28,19 +27,15 @@ pub(crate) struct Inner {
     pub tickets_changed: broadcast::Sender<()>,
     /// Every node's ticket changes (PostgreSQL), set by [`ConsoleState::with_ticket_feed`].
     pub ticket_feed: OnceLock<TicketFeed>,
-    pub notifier: Notifier,
 }
 
 impl ConsoleState {
-    /// Builds the state. `notifier` holds the notification routes and their delivery status
-    /// (use [`Notifier::disabled`] when none is configured); the same notifier is given to
-    /// [`crate::notify::run_notifications`].
+    /// Builds the state.
     pub fn new(
         store: AnyStore,
         config: ConsoleConfig,
         communes: Vec<ConsoleCommune>,
         clock: Clock,
-        notifier: Notifier,
     ) -> Self {
         let (tickets_changed, _) = broadcast::channel(64);
         ConsoleState {
@@ -53,7 +48,6 @@ impl ConsoleState {
                 templates: Templates::new(),
                 tickets_changed,
                 ticket_feed: OnceLock::new(),
-                notifier,
             }),
         }
     }
@@ -102,11 +96,6 @@ impl ConsoleState {
     /// The communes served.
     pub fn communes(&self) -> impl Iterator<Item = &ConsoleCommune> {
         self.inner.communes.values()
-    }
-
-    /// The notifier (delivery status of ticket notifications).
-    pub fn notifier(&self) -> &Notifier {
-        &self.inner.notifier
     }
 
     pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {

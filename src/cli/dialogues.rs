@@ -104,11 +104,7 @@ fn stored_conversation(session: SessionRecord, turns: Vec<Turn>) -> StoredConver
     StoredConversation {
         tenant: session.tenant,
         conversation_id: session.conversation_id,
-        channel: match session.channel {
-            guichet_store::Channel::Voice => guichet_agent::Channel::Voice,
-            guichet_store::Channel::Sms => guichet_agent::Channel::Sms,
-            guichet_store::Channel::Chat => guichet_agent::Channel::Chat,
-        },
+        channel: session.channel,
         line,
         started_at: session.started_at.fixed_offset(),
         turns: turns

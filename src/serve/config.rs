@@ -249,11 +249,11 @@ pub struct PrivacySettings {
     pub pseudonym_key: Option<Secret>,
 }
 
-/// `[notifications]`: the console's [`guichet_console::NotificationConfig`], whose `Debug`
+/// `[notifications]`: [`guichet_delivery::NotificationConfig`], whose `Debug`
 /// would show the SMTP password and webhook tokens: this wrapper's does not.
 #[derive(Clone, Deserialize)]
 #[serde(transparent)]
-pub struct NotificationSettings(pub guichet_console::NotificationConfig);
+pub struct NotificationSettings(pub guichet_delivery::NotificationConfig);
 
 impl std::fmt::Debug for NotificationSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -164,14 +164,15 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     });
     let drainer = tokio::spawn(spool::drain::run(state.clone(), stopped.clone()));
     let worker = (!sms_clients.is_empty())
-        .then(|| tokio::spawn(outbox::run(state.clone(), sms_clients, stopped)));
+        .then(|| tokio::spawn(outbox::run(state.clone(), sms_clients, stopped.clone())));
     let retention_every =
         Duration::from_secs(state.settings.console.retention_interval_minutes.max(1) * 60);
     let background = vec![
-        tokio::spawn(guichet_console::notify::run_notifications(
-            state.console.notifier().clone(),
+        tokio::spawn(guichet_delivery::run_notifications(
+            state.notifier.clone(),
             state.console.store().clone(),
             state.settings.clock.clone(),
+            stopped.clone(),
         )),
         tokio::spawn(guichet_office::retention::run_retention(
             state.console.store().clone(),

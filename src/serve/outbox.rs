@@ -1,15 +1,18 @@
-//! The outbox worker: claims due SMS, sends them, records the outcome. Backoff and dead-lettering
-//! are the store's `RetryPolicy`; which failures are worth retrying is the connectors' rule.
+//! The SMS outbox's courier: each commune's SMS client, and the SMS side of the one delivery
+//! loop (`guichet_delivery::worker`): claim due SMS, send them, record the outcome, feed the
+//! metrics. Backoff and dead-lettering are the store's `RetryPolicy`; which failures are worth
+//! retrying is the connectors' rule.
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use guichet_connectors::{OutboundSms, SendError, SmsClient};
-use guichet_store::{FailureKind, OutboxMessage, RetryOutcome, RetryPolicy, Store, redact_numbers};
+use guichet_delivery::{Courier, Failure, Pace, Settled};
+use guichet_store::{FailureKind, OutboxMessage, RetryOutcome, RetryPolicy, Store, StoreError};
 use tokio::sync::watch;
-use tokio::task::JoinSet;
 
 use super::config::{OutboxSettings, Settings, SmsProvider};
 use super::metrics::SmsFailure;
@@ -129,54 +132,159 @@ pub fn retry_policy(settings: &OutboxSettings) -> RetryPolicy {
     }
 }
 
-/// Runs until `shutdown` turns true; the batch in flight is finished first, and anything not
-/// sent stays persisted in the outbox for the next start (or another node).
-pub async fn run(state: Arc<AppState>, clients: SmsClients, mut shutdown: watch::Receiver<bool>) {
-    let settings = state.settings.outbox.clone();
-    let policy = retry_policy(&settings);
-    let lease = Duration::from_secs(settings.lease_seconds);
-    let poll = Duration::from_millis(settings.poll_interval_ms);
-    tracing::info!(providers = %clients.names(), "outbox worker started");
-    loop {
-        if *shutdown.borrow() {
-            break;
-        }
-        let claimed = match state
-            .store
-            .claim_due_outbox(settings.batch, state.now(), lease)
-            .await
-        {
-            Ok(claimed) => claimed,
-            Err(error) => {
-                tracing::error!(%error, "claiming the outbox");
-                Vec::new()
-            }
-        };
-        if claimed.is_empty() {
-            if state.metrics.outbox_oldest_pending_seconds.get() > 0.0 {
-                refresh_depth(&state).await;
-            }
-            tokio::select! {
-                _ = state.outbox_wake.notified() => {}
-                _ = tokio::time::sleep(poll) => {}
-                _ = shutdown.changed() => {}
-            }
-            continue;
-        }
-        state
-            .metrics
-            .outbox_oldest_pending_seconds
-            .set(oldest_age_seconds(&claimed, state.now()));
-        let mut sends = JoinSet::new();
-        for message in claimed {
-            let state = state.clone();
-            let client = clients.for_tenant(&message.tenant).cloned();
-            sends.spawn(async move { send_one(&state, client, message, &policy).await });
-        }
-        while sends.join_next().await.is_some() {}
-        refresh_depth(&state).await;
+/// The outbox worker: the one delivery loop over the SMS courier, woken when a turn queues an
+/// SMS, until `shutdown` turns true; what is not sent stays in the outbox for the next start
+/// (or another node).
+pub async fn run(state: Arc<AppState>, clients: SmsClients, shutdown: watch::Receiver<bool>) {
+    let settings = &state.settings.outbox;
+    let pace = Pace {
+        poll: Duration::from_millis(settings.poll_interval_ms),
+        wake: state.outbox_wake.clone(),
+    };
+    tracing::info!(providers = %clients.names(), "SMS providers");
+    let courier = SmsCourier {
+        policy: retry_policy(settings),
+        lease: Duration::from_secs(settings.lease_seconds),
+        batch: settings.batch,
+        clients,
+        state: state.clone(),
+        claimed: AtomicBool::new(false),
+    };
+    guichet_delivery::run(courier, state.settings.clock.clone(), pace, shutdown).await;
+}
+
+/// The SMS outbox as a courier of the one delivery loop: sends through each commune's
+/// provider, feeds the SMS metrics.
+struct SmsCourier {
+    state: Arc<AppState>,
+    clients: SmsClients,
+    policy: RetryPolicy,
+    lease: Duration,
+    batch: i64,
+    /// Whether the pass claimed anything: the depth gauges are read again after such a pass,
+    /// and after an idle one while they still show a backlog.
+    claimed: AtomicBool,
+}
+
+impl SmsCourier {
+    fn provider(&self, message: &OutboxMessage) -> &'static str {
+        self.clients
+            .for_tenant(&message.tenant)
+            .map_or("none", SmsClient::provider)
     }
-    tracing::info!("outbox worker stopped");
+}
+
+impl Courier for SmsCourier {
+    type Item = OutboxMessage;
+
+    fn name(&self) -> &'static str {
+        "sms"
+    }
+
+    fn batch(&self) -> usize {
+        usize::try_from(self.batch).unwrap_or(0)
+    }
+
+    async fn claim(&self, now: DateTime<Utc>) -> Result<Vec<OutboxMessage>, StoreError> {
+        let claimed = self
+            .state
+            .store
+            .claim_due_outbox(self.batch, now, self.lease)
+            .await?;
+        if !claimed.is_empty() {
+            self.claimed.store(true, Ordering::Relaxed);
+            self.state
+                .metrics
+                .outbox_oldest_pending_seconds
+                .set(oldest_age_seconds(&claimed, now));
+        }
+        Ok(claimed)
+    }
+
+    async fn send(&self, message: &OutboxMessage) -> Result<String, Failure> {
+        // A commune without an SMS provider beside communes with one: its SMS cannot leave (a
+        // configuration to fix), retried then dead-lettered like any failure, never lost silently.
+        let Some(client) = self.clients.for_tenant(&message.tenant) else {
+            return Err(Failure::transient(format!(
+                "no SMS provider for commune {}",
+                message.tenant
+            )));
+        };
+        let sms = OutboundSms {
+            reference: message.idempotency_key.clone(),
+            to: message.to.clone(),
+            from: message.sender.clone(),
+            text: message.body.clone(),
+        };
+        match client.send(&sms).await {
+            Ok(accepted) => Ok(accepted.provider_id),
+            Err(error @ SendError::Transient { .. }) => Err(Failure::transient(error.to_string())),
+            Err(error @ SendError::Permanent { .. }) => Err(Failure::permanent(error.to_string())),
+        }
+    }
+
+    async fn mark_sent(
+        &self,
+        message: &OutboxMessage,
+        provider_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.state
+            .store
+            .mark_outbox_sent(message.id, provider_id, now)
+            .await
+    }
+
+    async fn mark_failed(
+        &self,
+        message: &OutboxMessage,
+        failure: &Failure,
+        now: DateTime<Utc>,
+    ) -> Result<RetryOutcome, StoreError> {
+        self.state
+            .store
+            .mark_outbox_failed(message.id, &failure.error, failure.kind, &self.policy, now)
+            .await
+    }
+
+    async fn settled(
+        &self,
+        message: &OutboxMessage,
+        settled: Settled<'_>,
+        _now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let provider = self.provider(message);
+        let metrics = &self.state.metrics;
+        match settled {
+            Settled::Sent => metrics.sms_sent.with_label_values(&[provider]).inc(),
+            Settled::Retry { failure, .. } | Settled::Dead { failure } => {
+                let kind = match failure.kind {
+                    FailureKind::Transient => SmsFailure::Retry,
+                    FailureKind::Permanent => SmsFailure::Permanent,
+                };
+                metrics.record_sms_failure(provider, kind);
+                if matches!(settled, Settled::Dead { .. }) {
+                    metrics.sms_dead.with_label_values(&[provider]).inc();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn after_pass(&self) {
+        let claimed = self.claimed.swap(false, Ordering::Relaxed);
+        if claimed || self.state.metrics.outbox_oldest_pending_seconds.get() > 0.0 {
+            refresh_depth(&self.state).await;
+        }
+    }
+
+    fn describe(&self, message: &OutboxMessage) -> String {
+        format!("id={}", message.id)
+    }
+
+    fn attempts(&self, message: &OutboxMessage) -> i32 {
+        message.attempts
+    }
 }
 
 /// Updates `guichet_outbox_depth`; an empty outbox has no oldest SMS.
@@ -190,79 +298,9 @@ async fn refresh_depth(state: &AppState) {
 }
 
 /// How long the oldest of `messages` has been waiting at `now` (seconds, never negative).
-fn oldest_age_seconds(messages: &[OutboxMessage], now: chrono::DateTime<Utc>) -> f64 {
+fn oldest_age_seconds(messages: &[OutboxMessage], now: DateTime<Utc>) -> f64 {
     messages
         .iter()
         .map(|message| (now - message.created_at).num_milliseconds().max(0) as f64 / 1000.0)
         .fold(0.0, f64::max)
-}
-
-async fn send_one(
-    state: &AppState,
-    client: Option<SmsClient>,
-    message: OutboxMessage,
-    policy: &RetryPolicy,
-) {
-    let sms = OutboundSms {
-        reference: message.idempotency_key.clone(),
-        to: message.to.clone(),
-        from: message.sender.clone(),
-        text: message.body.clone(),
-    };
-    let provider = client.as_ref().map_or("none", SmsClient::provider);
-    let now = || state.now();
-    // A commune without an SMS provider beside communes with one: its SMS cannot leave (a
-    // configuration to fix), retried then dead-lettered like any failure, never lost silently.
-    let sent = match &client {
-        Some(client) => client.send(&sms).await,
-        None => Err(SendError::Transient {
-            reason: format!("no SMS provider for commune {}", message.tenant),
-            retry_after: None,
-        }),
-    };
-    let result = match sent {
-        Ok(accepted) => {
-            state.metrics.sms_sent.with_label_values(&[provider]).inc();
-            state
-                .store
-                .mark_outbox_sent(message.id, &accepted.provider_id, now())
-                .await
-                .map(|_| ())
-        }
-        Err(error) => {
-            let kind = match error {
-                SendError::Transient { .. } => FailureKind::Transient,
-                SendError::Permanent { .. } => FailureKind::Permanent,
-            };
-            let failure = if kind == FailureKind::Transient {
-                SmsFailure::Retry
-            } else {
-                SmsFailure::Permanent
-            };
-            state.metrics.record_sms_failure(provider, failure);
-            let error = error.to_string();
-            // For the logs: a provider's error may quote the recipient's number.
-            let logged = redact_numbers(&error);
-            match state
-                .store
-                .mark_outbox_failed(message.id, &error, kind, policy, now())
-                .await
-            {
-                Ok(RetryOutcome::RetryAt(at)) => {
-                    tracing::warn!(id = message.id, attempts = message.attempts, error = %logged, retry_at = %at, "SMS not sent, will retry");
-                    Ok(())
-                }
-                Ok(RetryOutcome::Dead) => {
-                    state.metrics.sms_dead.with_label_values(&[provider]).inc();
-                    tracing::error!(id = message.id, attempts = message.attempts, error = %logged, "SMS given up (dead)");
-                    Ok(())
-                }
-                Ok(RetryOutcome::Ignored) => Ok(()),
-                Err(error) => Err(error),
-            }
-        }
-    };
-    if let Err(error) = result {
-        tracing::error!(id = message.id, %error, "recording an SMS outcome");
-    }
 }

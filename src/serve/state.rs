@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use guichet_agent::Engine;
-use guichet_console::{ConsoleCommune, ConsoleConfig, ConsoleState, Notifier};
+use guichet_console::{ConsoleCommune, ConsoleConfig, ConsoleState};
+use guichet_delivery::Notifier;
 use guichet_knowledge::{Knowledge, LiveKnowledge, WatchGuard};
 use guichet_phone::stored_number;
 use guichet_store::AnyStore;
@@ -51,7 +52,9 @@ pub struct AppState {
     pub metrics: ServiceMetrics,
     pub pseudonym_key: Vec<u8>,
     /// Woken when a turn queues an SMS.
-    pub outbox_wake: Notify,
+    pub outbox_wake: Arc<Notify>,
+    /// Ticket notifications (e-mail, webhook) of `[notifications]`; checked at start.
+    pub notifier: Notifier,
     /// The staff console (mounted at `/console`; told when a turn creates tickets).
     pub console: ConsoleState,
     /// Turns waiting for an unreachable store (see [`super::spool`]).
@@ -141,6 +144,15 @@ impl AppState {
         };
         let public_base = settings.public_base();
         let console = console_state(&settings, &communes, &store, &public_base)?;
+        let notifier = Notifier::new(
+            settings
+                .notifications
+                .as_ref()
+                .map(|notifications| notifications.0.clone())
+                .unwrap_or_default(),
+            settings.clock.now(),
+        )
+        .context("invalid [notifications]")?;
         let metrics = ServiceMetrics::new(
             communes.keys().map(String::as_str),
             metered_store::OPERATIONS,
@@ -161,7 +173,8 @@ impl AppState {
             engine: Engine::default(),
             metrics,
             pseudonym_key,
-            outbox_wake: Notify::new(),
+            outbox_wake: Arc::new(Notify::new()),
+            notifier,
             console,
             spool,
             sessions: SessionCache::with_limits(
@@ -235,18 +248,12 @@ fn console_state(
         queue_poll: std::time::Duration::from_secs(settings.console.queue_poll_seconds.max(1)),
         ..ConsoleConfig::default()
     };
-    let notifier = match &settings.notifications {
-        Some(notifications) => Notifier::new(notifications.0.clone(), settings.clock.now())
-            .context("invalid [notifications]")?,
-        None => Notifier::disabled(),
-    };
     // On PostgreSQL, the live queues also hear of the tickets other nodes create or change.
     Ok(ConsoleState::new(
         store.clone(),
         config,
         console_communes,
         settings.clock.clone(),
-        notifier,
     )
     .with_ticket_feed(store.ticket_change_feed()))
 }

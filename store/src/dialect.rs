@@ -16,8 +16,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::error::Result;
-use crate::model::parse_stored;
+use crate::error::{Result, StoreError};
 
 /// One bound value of a [`Statement`], in the store's own terms; the dialect encodes it.
 #[derive(Debug, Clone, Copy)]
@@ -242,4 +241,17 @@ pub(crate) fn first_int<R: StoredRow>(rows: &[R], column: &str) -> Result<Option
 pub(crate) async fn ping<D: Dialect>(db: &D) -> Result<()> {
     db.fetch_all(Statement::new("SELECT 1 AS one")).await?;
     Ok(())
+}
+
+/// Parses a stored enum text, reporting a corrupt row instead of panicking.
+pub(crate) fn parse_stored<T: FromStr>(
+    text: &str,
+    table: &'static str,
+    column: &'static str,
+) -> Result<T, StoreError> {
+    text.parse().map_err(|_| StoreError::Corrupt {
+        table,
+        column,
+        detail: format!("unexpected value {text:?}"),
+    })
 }

@@ -30,6 +30,12 @@ pub enum StoreError {
     Invalid(String),
 }
 
+impl From<guichet_model::Invalid> for StoreError {
+    fn from(invalid: guichet_model::Invalid) -> Self {
+        StoreError::Invalid(invalid.0)
+    }
+}
+
 /// Result alias of the store.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 

@@ -2,6 +2,8 @@
 //! notifications (e-mail, webhook), staff accounts, audit log and evaluation runs, behind one [`Store`] trait with two backends:
 //! SQLite (embedded default, a file under `data/`, WAL) and PostgreSQL (shared by several
 //! stateless `guichet serve` nodes). Both pass the same test suite (`tests/it/suite`).
+//! The records they keep (`Ticket`, `SessionRecord`, `OutboxMessage`…) are `guichet-model`'s,
+//! re-exported here.
 //!
 //! Each domain's statements are written once, generic over a small `Dialect` (`dialect.rs`:
 //! placeholders, encodings of instants / JSON / commune lists, the few spellings that differ,
@@ -52,15 +54,12 @@ mod error;
 mod eval_runs;
 mod events;
 mod methods;
-mod model;
 mod notifications;
 mod outbox;
 mod postgres;
 mod postgres_dialect;
 mod privacy;
-mod pseudonym;
 mod queue;
-mod redact;
 mod sessions;
 mod sqlite;
 mod sqlite_dialect;
@@ -79,10 +78,12 @@ pub use any_store::AnyStore;
 pub use clock::Clock;
 pub use error::{Result, StoreError};
 pub use events::{FeedStatus, TicketChange, TicketFeed};
-pub use model::*;
+pub use guichet_model::*;
+
+/// The records, under the name the domain files use.
+use guichet_model as model;
+pub use guichet_phone::{pseudonymise, redact_numbers};
 pub use postgres::PgStore;
-pub use pseudonym::pseudonymise;
-pub use redact::redact_numbers;
 pub use sqlite::SqliteStore;
 
 /// The default embedded database URL (relative to the working directory).

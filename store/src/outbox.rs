@@ -9,7 +9,7 @@ use crate::dialect::{Dialect, Statement, StoredRow, first_int};
 use crate::error::Result;
 use crate::model::{
     DeliveryStatus, FailureKind, OutboxFilter, OutboxMessage, OutboxState, RetryOutcome,
-    RetryPolicy, delivery_transition,
+    RetryPolicy,
 };
 use crate::queue::{failure_outcome, lease_end};
 
@@ -235,4 +235,12 @@ pub(crate) async fn sms_count_since<D: Dialect>(
         )
         .await?;
     Ok(first_int(&rows, "n")?.unwrap_or(0))
+}
+
+/// New state and the states it may replace, for a delivery report; shared by both backends.
+fn delivery_transition(status: DeliveryStatus) -> (&'static str, &'static [&'static str]) {
+    match status {
+        DeliveryStatus::Delivered => ("delivered", &["sending", "sent", "failed"]),
+        DeliveryStatus::Failed => ("failed", &["sending", "sent"]),
+    }
 }

@@ -10,7 +10,7 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRo
 use sqlx::types::Json;
 
 use crate::Store;
-use crate::dialect::{Dialect, Statement, StoredRow};
+use crate::dialect::{Dialect, Statement, StoredRow, parse_stored};
 use crate::error::Result;
 use crate::methods::dialect_forwards;
 use crate::model::*;

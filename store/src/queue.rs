@@ -5,9 +5,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::dialect::{Dialect, Statement, StoredRow};
-use crate::error::Result;
-use crate::model::{FailureKind, RetryOutcome, RetryPolicy, counts_by_state, retry_outcome};
+use std::str::FromStr;
+
+use crate::dialect::{Dialect, Statement, StoredRow, parse_stored};
+use crate::error::{Result, StoreError};
+use crate::model::{FailureKind, RetryOutcome, RetryPolicy};
 
 /// When a lease taken at `now` ends (far future if `lease` is out of range).
 pub(crate) fn lease_end(now: DateTime<Utc>, lease: Duration) -> DateTime<Utc> {
@@ -36,12 +38,7 @@ pub(crate) async fn failure_outcome<D: Dialect>(
     let Some(row) = rows.first() else {
         return Ok(None);
     };
-    Ok(Some(retry_outcome(
-        kind,
-        policy,
-        row.small_int("attempts")?,
-        now,
-    )))
+    Ok(Some(policy.outcome(kind, row.small_int("attempts")?, now)))
 }
 
 /// Rows of queue `table` (with `columns`, both trusted constants) of the communes in scope,
@@ -92,4 +89,21 @@ pub(crate) async fn state_counts<D: Dialect, S: Copy + PartialEq + std::str::Fro
         .map(|row| Ok((row.text("state")?, row.int("n")?)))
         .collect::<Result<Vec<_>>>()?;
     counts_by_state(all, counts, table)
+}
+
+/// Counts per state from `(state, count)` rows: every state of `all`, in its order, zero when
+/// absent; shared by both backends (notifications, outbox).
+fn counts_by_state<S: Copy + PartialEq + FromStr>(
+    all: &[S],
+    rows: Vec<(String, i64)>,
+    table: &'static str,
+) -> Result<Vec<(S, i64)>, StoreError> {
+    let mut counts: Vec<(S, i64)> = all.iter().map(|s| (*s, 0)).collect();
+    for (text, count) in rows {
+        let state: S = parse_stored(&text, table, "state")?;
+        if let Some(slot) = counts.iter_mut().find(|(s, _)| *s == state) {
+            slot.1 += count;
+        }
+    }
+    Ok(counts)
 }

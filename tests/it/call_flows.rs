@@ -116,7 +116,11 @@ async fn transferred<'h>(h: &'h Harness, via: Via, n: u32, from: &str) -> (Calle
 }
 
 async fn a_transfer_when_open_then_answered(via: Via) {
-    let h = Harness::start(via.sms(), open_hours()).await;
+    // The clock stands at the instant of the call: the ticket's closing instant is exact.
+    let h = Harness::start_with(via.sms(), open_hours(), |settings| {
+        settings.clock = guichet_store::Clock::from_fn(open_hours);
+    })
+    .await;
     let (mut call, before) = transferred(&h, via, 2, CALLER).await;
     assert_eq!(before.caller_number.as_deref(), Some(CALLER));
 
@@ -129,10 +133,10 @@ async fn a_transfer_when_open_then_answered(via: Via) {
     assert_eq!(ticket.kind, TicketKind::Transfer);
     assert_eq!(ticket.state, TicketState::Termine, "out of the queue");
     assert_eq!(ticket.dial_outcome, Some(DialOutcome::Answered));
-    let closed_at = ticket.closed_at.expect("its wait is frozen");
-    assert!(
-        closed_at >= open_hours() && closed_at - open_hours() < chrono::Duration::seconds(30),
-        "closed when the call ended: {closed_at}"
+    assert_eq!(
+        ticket.closed_at,
+        Some(open_hours()),
+        "closed when the call ended, its wait frozen"
     );
     assert_eq!(
         session(&h, &call.id).await.end_reason.as_deref(),

@@ -128,11 +128,11 @@ fn setting_paths() -> Vec<Vec<Segment>> {
     let (provider_blocks, provider_wrappers) = structs(&source("src/serve/config/providers.rs"));
     blocks.extend(provider_blocks);
     wrappers.extend(provider_wrappers);
-    let (notify_blocks, notify_wrappers) = structs(&source("console/src/notify.rs"));
+    let (notify_blocks, notify_wrappers) = structs(&source("delivery/src/notify/config.rs"));
     for name in ["NotificationConfig", "SmtpConfig", "NotificationRoute"] {
         let fields = notify_blocks
             .get(name)
-            .unwrap_or_else(|| panic!("console/src/notify.rs has no struct {name}"));
+            .unwrap_or_else(|| panic!("delivery/src/notify/config.rs has no struct {name}"));
         blocks.insert(name.to_string(), fields.clone());
     }
     wrappers.extend(notify_wrappers);
@@ -515,21 +515,18 @@ webhook_token = "webhook-token"
     assert_eq!(smtp.host, "smtp.villebourg.example", "the main file's host");
     assert_eq!(smtp.password.as_deref(), Some("smtp-password"));
     assert_eq!(smtp.port, 587);
-    assert_eq!(
-        smtp.security,
-        guichet_console::notify::SmtpSecurity::default()
-    );
+    assert_eq!(smtp.security, guichet_delivery::SmtpSecurity::default());
     // The commented values are the defaults.
-    let defaults = guichet_console::NotificationConfig::default();
+    let defaults = guichet_delivery::NotificationConfig::default();
     assert_eq!(
-        guichet_console::NotificationConfig {
+        guichet_delivery::NotificationConfig {
             smtp: None,
             routes: Vec::new(),
             ..notifications.clone()
         },
         defaults
     );
-    guichet_console::Notifier::new(notifications, chrono::Utc::now())
+    guichet_delivery::Notifier::new(notifications, chrono::Utc::now())
         .expect("the example's notifications are valid");
 
     // The main file refuses a secret, and names its variable.

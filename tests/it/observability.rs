@@ -273,9 +273,10 @@ async fn a_call_and_an_sms_leave_json_logs_with_request_ids_and_no_number() {
         .expect("the SMS turn's engine line");
     assert_eq!(line_request_id(sms_turn), Some(sms_id.as_str()));
     assert!(
-        lines
-            .iter()
-            .any(|line| line["fields"]["message"] == "SMS not sent, will retry"),
+        lines.iter().any(
+            |line| line["fields"]["message"] == "delivery failed, will retry"
+                && line["fields"]["queue"] == "sms"
+        ),
         "the failed attempt is logged:\n{text}"
     );
 

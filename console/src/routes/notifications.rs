@@ -17,8 +17,8 @@ use serde_json::json;
 use super::page as render;
 use crate::auth::CurrentUser;
 use crate::error::{ConsoleError, Result};
-use crate::notify::describe_destination;
 use crate::state::ConsoleState;
+use guichet_delivery::describe_destination;
 
 /// Rows shown at most (newest first).
 const PAGE_LIMIT: i64 = 200;

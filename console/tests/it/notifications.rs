@@ -12,7 +12,7 @@ use common::{
     Backend, Client, Harness, account, closed_hours_call, harness_on, on_both_backends, signed_in,
 };
 use guichet_console::ConsoleConfig;
-use guichet_console::notify::{
+use guichet_delivery::notify::{
     NotificationConfig, NotificationRoute, Notifier, SmtpConfig, SmtpSecurity,
 };
 use guichet_store::{

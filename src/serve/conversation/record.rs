@@ -11,22 +11,6 @@ use super::envelope::{Envelope, KeptReply, LastReply};
 use super::step::Step;
 use crate::serve::state::{AppState, CommuneRuntime};
 
-pub(super) fn store_channel(channel: guichet_agent::Channel) -> guichet_store::Channel {
-    match channel {
-        guichet_agent::Channel::Voice => guichet_store::Channel::Voice,
-        guichet_agent::Channel::Sms => guichet_store::Channel::Sms,
-        guichet_agent::Channel::Chat => guichet_store::Channel::Chat,
-    }
-}
-
-fn store_ticket_kind(kind: guichet_agent::TicketKind) -> guichet_store::TicketKind {
-    match kind {
-        guichet_agent::TicketKind::Callback => guichet_store::TicketKind::Callback,
-        guichet_agent::TicketKind::Report => guichet_store::TicketKind::Report,
-        guichet_agent::TicketKind::Transfer => guichet_store::TicketKind::Transfer,
-    }
-}
-
 /// The pseudonym of a caller's number (`None` when withheld).
 pub fn caller_pseudonym(state: &AppState, from: &str) -> Option<String> {
     if guichet_phone::is_withheld(from) {
@@ -149,7 +133,7 @@ pub(super) fn turn_record(
         session: SessionRecord {
             tenant: tenant.to_string(),
             conversation_id: conversation.to_string(),
-            channel: store_channel(inbound.channel),
+            channel: inbound.channel,
             caller,
             state: serde_json::to_value(&envelope).unwrap_or(serde_json::Value::Null),
             started_at,
@@ -222,8 +206,8 @@ fn ticket(
     NewTicket {
         idempotency_key: format!("{tenant}:{conversation}:{seq}:ticket:{index}"),
         tenant: tenant.to_string(),
-        kind: store_ticket_kind(draft.kind),
-        channel: store_channel(draft.channel),
+        kind: draft.kind,
+        channel: draft.channel,
         conversation_id: Some(conversation.to_string()),
         caller_number,
         topic: draft.topic.clone(),

@@ -17,7 +17,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode, header};
 use chrono::{DateTime, TimeZone, Utc};
-use guichet_console::{ConsoleCommune, ConsoleConfig, ConsoleState, Notifier};
+use guichet_console::{ConsoleCommune, ConsoleConfig, ConsoleState};
 use guichet_office::accounts;
 use guichet_store::testkit::{TestSchema, test_database_url};
 use guichet_store::{
@@ -159,13 +159,7 @@ pub async fn harness_on(backend: &Backend, config: ConsoleConfig) -> Harness {
         commune("villebourg", "Villebourg", dir.path()),
         commune("autreville", "Autreville", dir.path()),
     ];
-    let state = ConsoleState::new(
-        store.clone(),
-        config,
-        communes,
-        clock.clock(),
-        Notifier::disabled(),
-    );
+    let state = ConsoleState::new(store.clone(), config, communes, clock.clock());
     let app = Router::new().merge(guichet_console::router(state.clone()));
     Harness {
         dir,

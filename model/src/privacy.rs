@@ -6,7 +6,7 @@ use super::outbox::OutboxMessage;
 use super::sessions::{SessionRecord, TurnRow};
 use super::tickets::Ticket;
 
-/// What [`crate::Store::purge_before`] removed.
+/// What `Store::purge_before` removed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PurgeReport {
     /// Transcript lines deleted.
@@ -43,7 +43,7 @@ pub struct CallerRecords {
     pub outbox: Vec<OutboxMessage>,
 }
 
-/// What [`crate::Store::erase_caller`] removed (RGPD erasure request).
+/// What `Store::erase_caller` removed (RGPD erasure request).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ErasureReport {
     /// Conversations deleted.

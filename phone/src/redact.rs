@@ -1,12 +1,12 @@
 //! Phone numbers in provider error bodies and error messages, masked for logs by the one
-//! masking rule of the project ([`guichet_phone::mask_number`]).
+//! masking rule of the project ([`mask_number`]).
 
 use std::borrow::Cow;
 
-use guichet_phone::mask_number;
+use crate::number::mask_number;
 
 /// Free text (a provider's error body, an error message) with every phone number in it masked
-/// by [`guichet_phone::mask_number`]. A phone number here is an optional `+` followed by 8 to
+/// by [`mask_number`]. A phone number here is an optional `+` followed by 8 to
 /// 15 digits, not glued to a letter, digit or `_` (so ids such as `CA0000…a001` are left
 /// alone). Text without one is returned as is.
 pub fn redact_numbers(text: &str) -> Cow<'_, str> {

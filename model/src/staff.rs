@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::StoreError;
+use crate::Invalid;
 
 text_enum! {
     /// What an API key may do.
@@ -87,7 +87,7 @@ pub struct Staff {
     /// Disabled accounts cannot log in.
     pub disabled: bool,
     /// The password is a one-time password: the console asks for a new one before anything
-    /// else. Cleared by [`crate::Store::set_staff_password`].
+    /// else. Cleared by `Store::set_staff_password`.
     #[serde(default)]
     pub must_change_password: bool,
 }
@@ -114,14 +114,12 @@ pub fn normalise_email(email: &str) -> String {
 
 impl NewApiKey {
     /// Refuses a key without commune, name or hash.
-    pub fn validate(&self) -> Result<(), StoreError> {
+    pub fn validate(&self) -> Result<(), Invalid> {
         if self.tenant.trim().is_empty() || self.name.trim().is_empty() {
-            return Err(StoreError::Invalid(
-                "API key without commune or name".into(),
-            ));
+            return Err(Invalid("API key without commune or name".into()));
         }
         if self.token_hash.len() != 64 || !self.token_hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(StoreError::Invalid(
+            return Err(Invalid(
                 "API key hash: 64 hex digits (SHA-256) expected".into(),
             ));
         }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::sessions::Channel;
-use crate::error::StoreError;
+use crate::Invalid;
 
 text_enum! {
     /// What a ticket asks of the humans.
@@ -53,7 +53,7 @@ impl DialOutcome {
     }
 }
 
-/// What [`crate::Store::record_dial_outcome`] found and did.
+/// What `Store::record_dial_outcome` found and did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DialRecorded {
     /// The transfer's ticket.
@@ -249,7 +249,7 @@ impl TicketSearch {
     }
 }
 
-/// The rule of unanswered callback attempts ([`crate::Store::ticket_unreachable`]).
+/// The rule of unanswered callback attempts (`Store::ticket_unreachable`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AttemptRule {
     /// Attempts after which the ticket becomes `injoignable`.
@@ -259,7 +259,7 @@ pub struct AttemptRule {
     pub min_gap: chrono::Duration,
 }
 
-/// Who takes a ticket from its holder ([`crate::Store::hand_over_ticket`]).
+/// Who takes a ticket from its holder (`Store::hand_over_ticket`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct HandOver {
     /// The staff member acting: the holder, or an administrator (`admin`).
@@ -288,9 +288,9 @@ pub enum Transition {
 
 impl NewTicket {
     /// Refuses a ticket without idempotency key.
-    pub fn validate(&self) -> Result<(), StoreError> {
+    pub fn validate(&self) -> Result<(), Invalid> {
         if self.idempotency_key.trim().is_empty() {
-            return Err(StoreError::Invalid("ticket without idempotency key".into()));
+            return Err(Invalid("ticket without idempotency key".into()));
         }
         Ok(())
     }

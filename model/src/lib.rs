@@ -1,8 +1,18 @@
-//! The records the store reads and writes, by domain. Backend-neutral: no SQL here.
+//! guichet-model: the records of guichet, by domain, as the store keeps them and the engine,
+//! the service, the console and the office read them: conversations (`sessions`), the
+//! standardistes' queue (`tickets`), the SMS outbox and its retry rule (`outbox`), ticket
+//! notifications (`notifications`), staff and API keys (`staff`), the audit log and evaluation
+//! runs (`audit`), callers' rights (`privacy`) and one turn's record (`turn_record`).
+//!
+//! Plain data and the rules that belong to it (validation, life cycles, retry delays): no SQL,
+//! no I/O, no clock. The engine (`guichet-agent`) takes [`Channel`] and [`TicketKind`] from here,
+//! so that a channel or a ticket kind means one thing in every crate; the store
+//! (`guichet-store`) re-exports everything.
 
-use std::str::FromStr;
-
-use crate::error::StoreError;
+/// A record that cannot be kept as it is (an empty key, an unknown enum text…).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Invalid(pub String);
 
 macro_rules! text_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
@@ -31,12 +41,12 @@ macro_rules! text_enum {
         }
 
         impl ::std::str::FromStr for $name {
-            type Err = $crate::error::StoreError;
+            type Err = $crate::Invalid;
 
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 match s {
                     $($text => Ok($name::$variant),)+
-                    other => Err($crate::error::StoreError::Invalid(format!(
+                    other => Err($crate::Invalid(format!(
                         concat!("unknown ", stringify!($name), " {:?}"),
                         other
                     ))),
@@ -63,33 +73,3 @@ pub use sessions::*;
 pub use staff::*;
 pub use tickets::*;
 pub use turn_record::*;
-
-/// Parses a stored enum text, reporting a corrupt row instead of panicking.
-pub(crate) fn parse_stored<T: FromStr>(
-    text: &str,
-    table: &'static str,
-    column: &'static str,
-) -> Result<T, StoreError> {
-    text.parse().map_err(|_| StoreError::Corrupt {
-        table,
-        column,
-        detail: format!("unexpected value {text:?}"),
-    })
-}
-
-/// Counts per state from `(state, count)` rows: every state of `all`, in its order, zero when
-/// absent; shared by both backends (notifications, outbox).
-pub(crate) fn counts_by_state<S: Copy + PartialEq + FromStr>(
-    all: &[S],
-    rows: Vec<(String, i64)>,
-    table: &'static str,
-) -> Result<Vec<(S, i64)>, StoreError> {
-    let mut counts: Vec<(S, i64)> = all.iter().map(|s| (*s, 0)).collect();
-    for (text, count) in rows {
-        let state: S = parse_stored(&text, table, "state")?;
-        if let Some(slot) = counts.iter_mut().find(|(s, _)| *s == state) {
-            slot.1 += count;
-        }
-    }
-    Ok(counts)
-}

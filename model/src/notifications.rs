@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::StoreError;
+use crate::Invalid;
 
 text_enum! {
     /// How a ticket notification is delivered.
@@ -59,11 +59,9 @@ pub struct NewNotification {
 
 impl NewNotification {
     /// Refuses a notification without destination.
-    pub fn validate(&self) -> Result<(), StoreError> {
+    pub fn validate(&self) -> Result<(), Invalid> {
         if self.destination.trim().is_empty() {
-            return Err(StoreError::Invalid(
-                "notification without destination".into(),
-            ));
+            return Err(Invalid("notification without destination".into()));
         }
         Ok(())
     }

@@ -4,7 +4,9 @@
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-/// HMAC-SHA256 of the number in E.164 ([`guichet_phone::stored_number`]: `06 12 34 56 78` and
+use crate::number::stored_number;
+
+/// HMAC-SHA256 of the number in E.164 ([`stored_number`]: `06 12 34 56 78` and
 /// `+33612345678` are one number; surrounding whitespace ignored) under `key`, as lowercase hex
 /// (64 characters). The same number and key always give the same pseudonym, so a citizen's
 /// records can be found again for an access or erasure request, but the number cannot be
@@ -16,7 +18,7 @@ pub fn pseudonymise(number: &str, key: &[u8]) -> String {
         Ok(mac) => mac,
         Err(_) => unreachable_hmac_key(),
     };
-    mac.update(guichet_phone::stored_number(number).as_bytes());
+    mac.update(stored_number(number).as_bytes());
     hex::encode(mac.finalize().into_bytes())
 }
 

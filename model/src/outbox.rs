@@ -5,7 +5,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::StoreError;
+use crate::Invalid;
 
 text_enum! {
     /// Life cycle of an outbound SMS.
@@ -160,6 +160,19 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// What follows a failed attempt of this kind, the `attempts`-th, made at `now`.
+    pub fn outcome(&self, kind: FailureKind, attempts: i32, now: DateTime<Utc>) -> RetryOutcome {
+        if kind == FailureKind::Permanent || self.exhausted(attempts) {
+            return RetryOutcome::Dead;
+        }
+        let delay =
+            chrono::Duration::from_std(self.delay_after(attempts)).unwrap_or(chrono::Duration::MAX);
+        match now.checked_add_signed(delay) {
+            Some(at) => RetryOutcome::RetryAt(at),
+            None => RetryOutcome::Dead,
+        }
+    }
+
     /// Delay before the next attempt after `attempts` attempts failed.
     pub fn delay_after(&self, attempts: i32) -> Duration {
         let exponent = attempts.saturating_sub(1).clamp(0, 30) as u32;
@@ -183,7 +196,7 @@ pub enum FailureKind {
     Permanent,
 }
 
-/// What became of a message after [`crate::Store::mark_outbox_failed`].
+/// What became of a message after `Store::mark_outbox_failed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RetryOutcome {
     /// Back to `pending`, due at this instant.
@@ -205,45 +218,17 @@ pub enum DeliveryStatus {
 
 impl NewOutboxMessage {
     /// Refuses a message that cannot be sent (empty key, recipient or body).
-    pub fn validate(&self) -> Result<(), StoreError> {
+    pub fn validate(&self) -> Result<(), Invalid> {
         if self.idempotency_key.trim().is_empty() {
-            return Err(StoreError::Invalid("SMS without idempotency key".into()));
+            return Err(Invalid("SMS without idempotency key".into()));
         }
         if self.to.trim().is_empty() {
-            return Err(StoreError::Invalid("SMS without recipient".into()));
+            return Err(Invalid("SMS without recipient".into()));
         }
         if self.body.trim().is_empty() {
-            return Err(StoreError::Invalid("SMS with an empty body".into()));
+            return Err(Invalid("SMS with an empty body".into()));
         }
         Ok(())
-    }
-}
-
-/// The outcome of a failed attempt under a policy; shared by both backends.
-pub(crate) fn retry_outcome(
-    kind: FailureKind,
-    policy: &RetryPolicy,
-    attempts: i32,
-    now: DateTime<Utc>,
-) -> RetryOutcome {
-    if kind == FailureKind::Permanent || policy.exhausted(attempts) {
-        return RetryOutcome::Dead;
-    }
-    let delay =
-        chrono::Duration::from_std(policy.delay_after(attempts)).unwrap_or(chrono::Duration::MAX);
-    match now.checked_add_signed(delay) {
-        Some(at) => RetryOutcome::RetryAt(at),
-        None => RetryOutcome::Dead,
-    }
-}
-
-/// New state and the states it may replace, for a delivery report; shared by both backends.
-pub(crate) fn delivery_transition(
-    status: DeliveryStatus,
-) -> (&'static str, &'static [&'static str]) {
-    match status {
-        DeliveryStatus::Delivered => ("delivered", &["sending", "sent", "failed"]),
-        DeliveryStatus::Failed => ("failed", &["sending", "sent"]),
     }
 }
 

@@ -25,7 +25,7 @@ pub struct SessionRecord {
     pub conversation_id: String,
     /// Channel of the conversation (kept from the first save).
     pub channel: Channel,
-    /// The caller's number, pseudonymised with [`crate::pseudonymise`]; `None` if withheld.
+    /// The caller's number, pseudonymised with `guichet_store::pseudonymise`; `None` if withheld.
     /// Kept from the first save.
     pub caller: Option<String>,
     /// The engine's session, serialised by the caller.
@@ -39,7 +39,7 @@ pub struct SessionRecord {
     /// When the conversation ended, if it did.
     pub closed_at: Option<DateTime<Utc>>,
     /// Why it ended: free text chosen by the caller, e.g. `goodbye`, `hangup`, `transfer`,
-    /// `expired` (set by [`crate::Store::cleanup_expired_sessions`]).
+    /// `expired` (set by `Store::cleanup_expired_sessions`).
     pub end_reason: Option<String>,
 }
 
