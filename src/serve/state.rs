@@ -10,7 +10,7 @@ use guichet_console::{ConsoleCommune, ConsoleConfig, ConsoleState};
 use guichet_delivery::Notifier;
 use guichet_knowledge::{Knowledge, LiveKnowledge, WatchGuard};
 use guichet_phone::stored_number;
-use guichet_store::AnyStore;
+use guichet_store::{AnyStore, TurnRecord, TurnSaved};
 use tokio::sync::Notify;
 
 use super::config::{Provider, Secret, Settings};
@@ -68,6 +68,17 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// What follows a turn's save, live or replayed from the spool: the outbox worker wakes
+    /// for its SMS, the console's live queues for its new tickets.
+    pub fn turn_saved(&self, record: &TurnRecord, saved: &TurnSaved) {
+        if !record.outbox.is_empty() {
+            self.outbox_wake.notify_one();
+        }
+        if saved.inserted && !record.tickets.is_empty() {
+            self.console.notify_tickets_changed();
+        }
+    }
+
     /// Loads every commune's knowledge (watching folders if configured) and connects the store.
     pub async fn build(settings: Settings) -> anyhow::Result<(AppState, Vec<WatchGuard>)> {
         let mut communes = BTreeMap::new();

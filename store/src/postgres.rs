@@ -290,17 +290,7 @@ impl Store for PgStore {
         let mut conn = self.pool.acquire().await?;
         insert_ticket(&mut conn, ticket).await
     }
-
-    // ===== console session sliding expiry and ticket notifications (store-backed) =====
-
-    // ----- outbox listing (console) -----
-
-    // ----- SMS guard -----
-
-    // ----- API keys -----
 }
-
-// ===== ticket notifications: row mapping =====
 
 impl Dialect for PgStore {
     type Db = Postgres;

@@ -479,17 +479,7 @@ impl Store for SqliteStore {
         bind_ticket(&mut write, ticket, None)?;
         inserted_id(&self.group.write(write).await?)
     }
-
-    // ===== console session sliding expiry and ticket notifications (store-backed) =====
-
-    // ----- outbox listing (console) -----
-
-    // ----- SMS guard -----
-
-    // ----- API keys -----
 }
-
-// ===== ticket notifications: row mapping =====
 
 impl Dialect for SqliteStore {
     type Db = Sqlite;

@@ -196,8 +196,8 @@ async fn handle_turn(
                 (false, true)
             }
             Kept::Saved(saved) => {
+                state.turn_saved(&record, &saved);
                 if !record.outbox.is_empty() {
-                    state.outbox_wake.notify_one();
                     crate::serve::sms_guard::after_save(
                         state,
                         &commune.id,
@@ -207,9 +207,6 @@ async fn handle_turn(
                         now,
                     )
                     .await;
-                }
-                if !record.tickets.is_empty() {
-                    state.console.notify_tickets_changed();
                 }
                 log::remember(state, &record, envelope);
                 tickets = saved.ticket_ids;

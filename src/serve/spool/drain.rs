@@ -57,7 +57,7 @@ pub async fn drain(state: &AppState) -> Drained {
                 }
                 spool.forget(name, Some(SpoolOutcome::Replayed));
                 drained.saved += 1;
-                after_replay(state, &record, &saved);
+                state.turn_saved(&record, &saved);
             }
             Err(StoreFailure::Unavailable(reason)) => {
                 drained.left = names.len() - index;
@@ -146,16 +146,6 @@ fn renumbered(record: &TurnRecord, seq: i64) -> TurnRecord {
         message.idempotency_key = format!("{}#{seq}", message.idempotency_key);
     }
     record
-}
-
-/// What a turn does once saved: wake the outbox worker, tell the console about tickets.
-fn after_replay(state: &AppState, record: &TurnRecord, saved: &TurnSaved) {
-    if !record.outbox.is_empty() {
-        state.outbox_wake.notify_one();
-    }
-    if saved.inserted && !record.tickets.is_empty() {
-        state.console.notify_tickets_changed();
-    }
 }
 
 /// The drainer: replays the spool when a turn is spooled and every second; while the store is
