@@ -205,7 +205,7 @@ impl Default for Policy {
     /// | same, cap 1.5 ; 2 ; 4 | 801 / 30 / 554 ; 802 / 29 / 556 ; 798 / 26 / 552 | 130 / 12 / 103 ; 127 / 10 / 102 ; 122 / 9 / 100 | 671 / 18 ; 675 / 19 ; 676 / 17 | 328 ; 328 ; 328 |
     /// | **+ the caller's family words are generic (kept)** | 803 / 22 / 554 | 127 / 7 / 100 | 676 / 15 / 454 | 329 / 432 |
     /// | same, with "femme", "conjoint", "compagnon", "grand", "parents", "beau" | 802 / 22 / 552 | 127 / 7 / 100 | 675 / 15 / 452 | 329 |
-    /// | **+ catalogue vocabulary (kept)** | **806 / 21 / 557** | **130 / 6 / 102** | **676 / 15 / 455** | **329 / 431** |
+    /// | **+ catalogue vocabulary (kept)** | **812 / 21 / 565** | **134 / 6 / 109** | **678 / 15 / 456** | **329 / 433** |
     /// | a query word whose written form no fiche uses (same stem only: "tombée" ~ "tombe") weighs ×0.85 ; ×0.7 ; ×0.5, no cap | 796 / 24 / 549 ; 795 / 23 / 547 ; 792 / 23 / 547 | 122 / 8 / 100 ; 123 / 8 / 101 ; 122 / 8 / 100 | 674 / 16 ; 672 / 15 ; 670 / 15 | 326 ; 325 ; 324 |
     /// | same ×0.85 ; ×0.7, with the cap | 801 / 24 / 551 ; 801 / 23 / 551 | 125 / 7 / 100 ; 127 / 7 / 101 | 676 / 17 ; 674 / 16 | 328 ; 327 |
     /// | a word corrected by edit distance counts in the total at its weight (×0.5 ; fully), no cap | 797 / 26 / 552 ; 798 / 26 / 552 | 122 / 10 ; 123 / 10 | 675 / 16 | 327 |
@@ -224,7 +224,10 @@ impl Default for Policy {
     ///   travail, taxi conventionné, prime à la naissance, rupture conventionnelle, CPF,
     ///   revenus locatifs, foyer fiscal, AVS, malfaçon, escroquerie, message d'adieu, fièvre…).
     ///   Batch 3's gain here is fitted (its misses showed the gaps); batches 1–2 show the
-    ///   honest effect, +1 out-of-scope question handled.
+    ///   honest effect, +2 right fiches and +2 out-of-scope questions handled. Two phrases
+    ///   were taken out again: "demande d'allocation" made France Travail the answer to "fin de
+    ///   droits… une demande de RSA", and "quotient familial" in `impots` took the canteen's
+    ///   own phrase away from it.
     /// - Not kept: weighing a word that matches a fiche only through its stem ("tombée" for
     ///   the cemetery's "tombe") takes one or two false answers off but as many right answers
     ///   (inflections such as "renouvelé" are the same case); counting corrected words lighter
@@ -236,11 +239,11 @@ impl Default for Policy {
     ///
     /// | answer / confirm | whole dev | batch 3 | batches 1–2 | gate |
     /// |---|---|---|---|---|
-    /// | 0.25 / 0.20 | 808 / 26 / 564 | 130 / 8 / 104 | 678 / 18 / 460 | 330 / 439 |
-    /// | 0.30 / 0.22 (before) | 806 / 21 / 557 | 130 / 6 / 102 | 676 / 15 / 455 | 329 / 431 |
-    /// | 0.35 / 0.22 | 806 / 18 / 547 | 130 / 4 / 100 | 676 / 14 / 447 | 329 / 427 |
-    /// | 0.38 / 0.22 | 806 / 15 / 543 | 130 / 2 / 100 | 676 / 13 / 443 | 329 / 421 |
-    /// | 0.40 / 0.22 | 806 / 14 / 539 | 130 / 2 / 97 | 676 / 12 / 442 | 329 / 415 |
+    /// | 0.25 / 0.20 | 814 / 25 / 572 | 134 / 7 / 111 | 680 / 18 / 461 | 330 / 441 |
+    /// | **0.30 / 0.22** | 812 / 21 / 565 | 134 / 6 / 109 | 678 / 15 / 456 | 329 / 433 |
+    /// | 0.35 / 0.22 | 812 / 18 / 557 | 134 / 4 / 108 | 678 / 14 / 449 | 329 / 429 |
+    /// | 0.38 / 0.22 | 812 / 15 / 552 | 134 / 2 / 106 | 678 / 13 / 446 | 329 / 423 |
+    /// | 0.40 / 0.22 | 812 / 14 / 548 | 134 / 2 / 104 | 678 / 12 / 444 | 329 / 416 |
     ///
     /// (Confirmation at 0.20 or 0.25 instead of 0.22: ±1 right answer, ±1 out-of-scope
     /// question, no false answer.) What is left on batch 3 at 0.30 / 0.22 is a word of a fiche
