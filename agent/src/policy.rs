@@ -240,8 +240,8 @@ impl Default for Policy {
     /// | answer / confirm | whole dev | batch 3 | batches 1–2 | gate |
     /// |---|---|---|---|---|
     /// | 0.25 / 0.20 | 814 / 25 / 572 | 134 / 7 / 111 | 680 / 18 / 461 | 330 / 441 |
-    /// | **0.30 / 0.22** | 812 / 21 / 565 | 134 / 6 / 109 | 678 / 15 / 456 | 329 / 433 |
-    /// | 0.35 / 0.22 | 812 / 18 / 557 | 134 / 4 / 108 | 678 / 14 / 449 | 329 / 429 |
+    /// | 0.30 / 0.22 (before) | 812 / 21 / 565 | 134 / 6 / 109 | 678 / 15 / 456 | 329 / 433 |
+    /// | **0.35 / 0.22** | **812 / 18 / 557** | **134 / 4 / 108** | **678 / 14 / 449** | **329 / 429** |
     /// | 0.38 / 0.22 | 812 / 15 / 552 | 134 / 2 / 106 | 678 / 13 / 446 | 329 / 423 |
     /// | 0.40 / 0.22 | 812 / 14 / 548 | 134 / 2 / 104 | 678 / 12 / 444 | 329 / 416 |
     ///
@@ -251,9 +251,19 @@ impl Default for Policy {
     /// virement pour le loyer" → `adil`, "salarié agricole… arrêt maladie" → `cpam` rather than
     /// `msa`) and neighbouring fiches ("combien de temps… une fois le dossier déposé" →
     /// `titre-suivi` rather than `titre-delais`).
+    ///
+    /// The operating point moves to 0.35 / 0.22. With the cap, the requests that name their
+    /// topic among many words now score above 0.35, so raising the bar no longer costs right
+    /// fiches on dev (812 from 0.30 to 0.40): it turns 3 false answers of 21 into « vous
+    /// appelez bien au sujet de… ? » (whole dev 1.8 → 1.6 %; batch 3: 6 → 4), for 8
+    /// redirections that become confirmations (out of scope handled 89.0 → 87.7 %) and 4 turns
+    /// of the recorded dialogues (433 → 429 of 457; the gate's fiche figure stays 329/336).
+    /// Every figure is better than before this pass (797 / 25 / 551, gate 327 / 426). 0.38
+    /// would take 3 more false answers for 5 more redirections and 6 more turns of the
+    /// recorded dialogues (423, below the point before this pass).
     fn default() -> Self {
         Self {
-            answer_confidence: 0.30,
+            answer_confidence: 0.35,
             confirm_confidence: 0.22,
             min_margin: 0.05,
             low_asr_confidence: 0.5,
