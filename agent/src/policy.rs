@@ -181,9 +181,89 @@ impl Default for Policy {
     /// ma nounou" → `creche`), and long sentences whose topic weighs little among the
     /// caller's circumstances: telling these apart needs more than word statistics over the
     /// folder.
+    ///
+    /// Generalisation measured a third time on 2026-12-04 (issue 14): a third dev batch was
+    /// written before any change, in phrasings of its own (long rambling sentences, elderly or
+    /// upset callers, transcription faults, a fiche's word in another sense: "le bac de ma
+    /// fille", "une prime à la naissance", "mon compteur Linky"): `hors-perimetre/dev/*-3.yaml`
+    /// (138 out-of-scope questions over every category of the issue) and
+    /// `paraphrases/dev-3.yaml` (63 in-scope paraphrases). The unchanged engine at 0.30 / 0.22
+    /// scored on it alone 122/157 fiches right (77.7 %), 9/201 false answers (4.5 %) and
+    /// 100/138 out of scope handled (72.5 %), against 93.5 % / 1.7 % / 90.7 % on the first two
+    /// batches: the honest estimate, in line with what the test split gave (85.9 % / 3.6 % /
+    /// 79.5 %). Then, at 0.30 / 0.22, on the whole dev split (879 turns expecting a fiche,
+    /// 1153 scored, 635 out of scope), on batch 3 alone (157 / 201 / 138), on batches 1–2 alone
+    /// and on the demo gate (`dialogues/*.yaml`: fiche right of 336, turns right of 457; the
+    /// recorded-dialogue test needs 95 % and at most 10 % failing turns). "Fiche right" counts
+    /// a confirmation of the right fiche as right: the thresholds move the false answers, the
+    /// out-of-scope handling and the gate's turns, hardly the fiche figure.
+    ///
+    /// | change (cumulative when kept) | whole dev: right / false / oos ok | batch 3 | batches 1–2 | gate: fiche / turns |
+    /// |---|---|---|---|---|
+    /// | none | 797 / 25 / 551 | 122 / 9 / 100 | 675 / 16 / 451 | 327 / 426 |
+    /// | **uncovered information capped at 3 rare words (kept)** | 801 / 25 / 553 | 125 / 8 / 100 | 676 / 17 / 453 | 329 / 432 |
+    /// | same, cap 1.5 ; 2 ; 4 | 801 / 30 / 554 ; 802 / 29 / 556 ; 798 / 26 / 552 | 130 / 12 / 103 ; 127 / 10 / 102 ; 122 / 9 / 100 | 671 / 18 ; 675 / 19 ; 676 / 17 | 328 ; 328 ; 328 |
+    /// | **+ the caller's family words are generic (kept)** | 803 / 22 / 554 | 127 / 7 / 100 | 676 / 15 / 454 | 329 / 432 |
+    /// | same, with "femme", "conjoint", "compagnon", "grand", "parents", "beau" | 802 / 22 / 552 | 127 / 7 / 100 | 675 / 15 / 452 | 329 |
+    /// | **+ catalogue vocabulary (kept)** | **812 / 21 / 565** | **134 / 6 / 109** | **678 / 15 / 456** | **329 / 433** |
+    /// | a query word whose written form no fiche uses (same stem only: "tombée" ~ "tombe") weighs ×0.85 ; ×0.7 ; ×0.5, no cap | 796 / 24 / 549 ; 795 / 23 / 547 ; 792 / 23 / 547 | 122 / 8 / 100 ; 123 / 8 / 101 ; 122 / 8 / 100 | 674 / 16 ; 672 / 15 ; 670 / 15 | 326 ; 325 ; 324 |
+    /// | same ×0.85 ; ×0.7, with the cap | 801 / 24 / 551 ; 801 / 23 / 551 | 125 / 7 / 100 ; 127 / 7 / 101 | 676 / 17 ; 674 / 16 | 328 ; 327 |
+    /// | a word corrected by edit distance counts in the total at its weight (×0.5 ; fully), no cap | 797 / 26 / 552 ; 798 / 26 / 552 | 122 / 10 ; 123 / 10 | 675 / 16 | 327 |
+    /// | phrase floor 0 ; 0.29 ; 0.35 ; 0.4 ; 0.45 instead of 0.5, with cap and family words | 794 / 23 / 532 ; 798 / 22 / 531 ; 800 / 20 / 549 ; 802 / 23 / 551 ; 803 / 22 / 554 | 125–128 / 7–8 / 96–101 | 669–675 / 12–15 | 327–328 |
+    ///
+    /// - *Uncovered information capped* (`UNCOVERED_CAP` in the search): the share of the
+    ///   query a fiche covers no longer falls below what three rare words left uncovered
+    ///   allow. In a long spoken sentence the topic is one clause among the caller's
+    ///   circumstances; every further circumstance used to push the named topic down into a
+    ///   confirmation or a "pas compris". A lower cap gains more right answers on batch 3 but
+    ///   adds false answers everywhere (a word of a fiche said in another sense rises too);
+    ///   a higher one gains nothing.
+    /// - *Family words are generic*: "ma fille", "mon mari", "mon frère" say whom the request
+    ///   is for, never what it is; they weigh half, like the numerals and the days.
+    /// - *Catalogue vocabulary*: each body's fiche names more of its own domain (arrêt de
+    ///   travail, taxi conventionné, prime à la naissance, rupture conventionnelle, CPF,
+    ///   revenus locatifs, foyer fiscal, AVS, malfaçon, escroquerie, message d'adieu, fièvre…).
+    ///   Batch 3's gain here is fitted (its misses showed the gaps); batches 1–2 show the
+    ///   honest effect, +2 right fiches and +2 out-of-scope questions handled. Two phrases
+    ///   were taken out again: "demande d'allocation" made France Travail the answer to "fin de
+    ///   droits… une demande de RSA", and "quotient familial" in `impots` took the canteen's
+    ///   own phrase away from it.
+    /// - Not kept: weighing a word that matches a fiche only through its stem ("tombée" for
+    ///   the cemetery's "tombe") takes one or two false answers off but as many right answers
+    ///   (inflections such as "renouvelé" are the same case); counting corrected words lighter
+    ///   moves nothing; the phrase floor stays at 0.5. A larger minimum margin was looked at
+    ///   and not swept: on the whole dev split, committed answers with a margin between 0.05
+    ///   and 0.10 are 35 right for 10 wrong, and the gate's 16 are all right.
+    ///
+    /// The thresholds swept again with all kept changes (same columns):
+    ///
+    /// | answer / confirm | whole dev | batch 3 | batches 1–2 | gate |
+    /// |---|---|---|---|---|
+    /// | 0.25 / 0.20 | 814 / 25 / 572 | 134 / 7 / 111 | 680 / 18 / 461 | 330 / 441 |
+    /// | 0.30 / 0.22 (before) | 812 / 21 / 565 | 134 / 6 / 109 | 678 / 15 / 456 | 329 / 433 |
+    /// | **0.35 / 0.22** | **812 / 18 / 557** | **134 / 4 / 108** | **678 / 14 / 449** | **329 / 429** |
+    /// | 0.38 / 0.22 | 812 / 15 / 552 | 134 / 2 / 106 | 678 / 13 / 446 | 329 / 423 |
+    /// | 0.40 / 0.22 | 812 / 14 / 548 | 134 / 2 / 104 | 678 / 12 / 444 | 329 / 416 |
+    ///
+    /// (Confirmation at 0.20 or 0.25 instead of 0.22: ±1 right answer, ±1 out-of-scope
+    /// question, no false answer.) What is left on batch 3 at 0.30 / 0.22 is a word of a fiche
+    /// said in another sense ("à quelle heure ferme le Carrefour" → `horaires-mairie`, "mon
+    /// virement pour le loyer" → `adil`, "salarié agricole… arrêt maladie" → `cpam` rather than
+    /// `msa`) and neighbouring fiches ("combien de temps… une fois le dossier déposé" →
+    /// `titre-suivi` rather than `titre-delais`).
+    ///
+    /// The operating point moves to 0.35 / 0.22. With the cap, the requests that name their
+    /// topic among many words now score above 0.35, so raising the bar no longer costs right
+    /// fiches on dev (812 from 0.30 to 0.40): it turns 3 false answers of 21 into « vous
+    /// appelez bien au sujet de… ? » (whole dev 1.8 → 1.6 %; batch 3: 6 → 4), for 8
+    /// redirections that become confirmations (out of scope handled 89.0 → 87.7 %) and 4 turns
+    /// of the recorded dialogues (433 → 429 of 457; the gate's fiche figure stays 329/336).
+    /// Every figure is better than before this pass (797 / 25 / 551, gate 327 / 426). 0.38
+    /// would take 3 more false answers for 5 more redirections and 6 more turns of the
+    /// recorded dialogues (423, below the point before this pass).
     fn default() -> Self {
         Self {
-            answer_confidence: 0.30,
+            answer_confidence: 0.35,
             confirm_confidence: 0.22,
             min_margin: 0.05,
             low_asr_confidence: 0.5,

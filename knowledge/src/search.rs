@@ -29,7 +29,10 @@
 //!   weighs its IDF over the fiches (rare words say more than frequent ones; a word unknown to
 //!   the whole folder weighs as much as the rarest word, so "capitale de l'Australie" or
 //!   "commander une pizza" are mostly *not* covered). A concept found in the fiche's questions,
-//!   title or keywords counts fully; found only in the answer body, half.
+//!   title or keywords counts fully; found only in the answer body, half. The information the
+//!   fiche leaves uncovered counts up to [`UNCOVERED_CAP`] rare words: in a long spoken
+//!   sentence, the topic is one clause among the caller's circumstances, and each further
+//!   circumstance must not push the named topic down again.
 //! - `fit`: how much of the fiche's best-matching question variant (or title) the query says,
 //!   IDF-weighted. "renouveler mon passeport" fits `passeport-renouvellement` fully and the
 //!   generic `passeport` fiche less; this is what separates the first two hits.
@@ -89,6 +92,11 @@ pub const GENERIC_WEIGHT: f32 = 0.5;
 /// words or more that no other fiche has ("carte Vitale", "indemnités journalières"): a
 /// standardiste hears the topic's name however long the sentence around it.
 pub const PHRASE_CONFIDENCE: f32 = 0.5;
+/// Most information a fiche can leave uncovered, in units of the IDF of a word used by two
+/// fiches (see `reference_idf`): beyond about three rare words, what the caller adds about
+/// their circumstances ("ma fille part en Erasmus en septembre, elle s'est rendu compte que…")
+/// no longer dilutes the topic they named.
+pub const UNCOVERED_CAP: f32 = 3.0;
 /// Shortest part of a word split in two by the recogniser.
 const SPLIT_PART_MIN: usize = 3;
 /// Memory given to the index writer (tantivy's minimum for one thread).
@@ -659,7 +667,8 @@ impl SearchIndex {
         if total <= 0.0 {
             return 0.0;
         }
-        let coverage = covered / total;
+        let uncovered = (total - covered).min(UNCOVERED_CAP * self.reference_idf());
+        let coverage = covered / (covered + uncovered).max(f32::EPSILON);
         let weight = |term: &str| {
             weights
                 .iter()

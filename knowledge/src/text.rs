@@ -229,6 +229,25 @@ pub(crate) const GENERIC_WORDS: &[&str] = &[
     "trente",
     "cent",
     "mille",
+    // Who the request is for: the caller's family qualifies the topic ("le passeport de mon
+    // mari", "ma fille a eu vingt ans") and never names one.
+    "fille",
+    "fils",
+    "mere",
+    "maman",
+    "pere",
+    "papa",
+    "mari",
+    "epouse",
+    "epoux",
+    "frere",
+    "soeur",
+    "cousin",
+    "cousine",
+    "oncle",
+    "tante",
+    "neveu",
+    "niece",
 ];
 
 static STEMMER: LazyLock<TextAnalyzer> = LazyLock::new(|| {
