@@ -20,41 +20,14 @@
 //!    [`BOOST_QUESTIONS`], title and keywords [`BOOST_TITLE`] / [`BOOST_KEYWORDS`], answer
 //!    [`BOOST_ANSWER`]), and BM25 picks the [`CANDIDATES`] best fiches.
 //!
-//! # Confidence
-//!
-//! BM25 scores are not comparable across queries, so each candidate gets a confidence in
-//! [0, 1] built from three shares that are:
-//!
-//! - `coverage`: the share of the query's information that the fiche covers. Each concept
-//!   weighs its IDF over the fiches (rare words say more than frequent ones; a word unknown to
-//!   the whole folder weighs as much as the rarest word, so "capitale de l'Australie" or
-//!   "commander une pizza" are mostly *not* covered). A concept found in the fiche's questions,
-//!   title or keywords counts fully; found only in the answer body, half. The information the
-//!   fiche leaves uncovered counts up to [`UNCOVERED_CAP`] rare words: in a long spoken
-//!   sentence, the topic is one clause among the caller's circumstances, and each further
-//!   circumstance must not push the named topic down again.
-//! - `fit`: how much of the fiche's best-matching question variant (or title) the query says,
-//!   IDF-weighted. "renouveler mon passeport" fits `passeport-renouvellement` fully and the
-//!   generic `passeport` fiche less; this is what separates the first two hits.
-//! - `specificity`: whether the covered information is enough to point at a topic at all: the
-//!   covered IDF mass relative to that of a word used by two fiches (capped at 1). A query made
-//!   only of words found everywhere stays unsure.
-//!
-//! `confidence = coverage × (0.55 + 0.45 × fit) × (0.6 + 0.4 × specificity)`, times
-//! [`GENERIC_ONLY_FACTOR`] when the fiche covers none of the query's distinctive concepts (only
-//! generic words such as "mairie" or "demain", see [`crate::text::GENERIC_WORDS`]): a fiche
-//! whose distinctive words are absent is never chosen with confidence. A generic concept
-//! weighs [`GENERIC_WEIGHT`] of its IDF in `coverage` and `specificity` (it qualifies the
-//! topic, it does not name it). Whatever the rest of the sentence, a fiche whose own keyword
-//! of two words or more (one no other fiche has) the query says word for word, uncorrected,
-//! gets at least [`PHRASE_CONFIDENCE`]: the caller's circumstances ("c'est madame Durand,
-//! ma carte Vitale est passée à la machine à laver") do not dilute the name of the topic.
-//!
 //! Before that, the query's words are repaired: a word the recogniser split in two is glued
 //! back when the halves make a word of the fiches ("passe port" → "passeport"), and a spelled
 //! acronym is joined by [`crate::text::normalize`] ("p l u" → "plu").
 //!
-//! It reads: above 0.6 the query clearly names the fiche; between 0.3 and 0.6 it is probably
+//! # Confidence
+//!
+//! How sure the search is of each candidate, comparable across queries, is `confidence.rs`'s:
+//! coverage, fit and specificity, and the floors and caps on them. It reads: above 0.6 the query clearly names the fiche; between 0.3 and 0.6 it is probably
 //! this fiche but worth confirming; below 0.3 the folder has no answer (out of scope). Hits
 //! are ranked by confidence, ties broken by BM25.
 
@@ -63,6 +36,11 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
 use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
+
+mod confidence;
+
+pub use confidence::{GENERIC_ONLY_FACTOR, GENERIC_WEIGHT, PHRASE_CONFIDENCE, UNCOVERED_CAP};
+use confidence::{query_weights, says_a_phrase};
 
 use crate::load::SynonymGroup;
 use crate::model::{Fiche, Hit};
@@ -81,22 +59,6 @@ pub const SYNONYM_WEIGHT: f32 = 0.85;
 pub const FUZZY_WEIGHT: f32 = 0.6;
 /// How many BM25 candidates get a confidence.
 pub const CANDIDATES: usize = 12;
-/// Factor on the confidence of a fiche that only generic words (see
-/// [`crate::text::GENERIC_WORDS`]) point at: it stays in the "no answer" band (below 0.2).
-pub const GENERIC_ONLY_FACTOR: f32 = 0.15;
-/// Share of its IDF a generic concept (see [`crate::text::GENERIC_WORDS`]) weighs in the
-/// confidence: "de dix ans", "le mois prochain", "à la mairie" qualify a request and must not
-/// outweigh the word that names its topic ("carte de résident").
-pub const GENERIC_WEIGHT: f32 = 0.5;
-/// Least confidence of a fiche when the query says, word for word, one of its keywords of two
-/// words or more that no other fiche has ("carte Vitale", "indemnités journalières"): a
-/// standardiste hears the topic's name however long the sentence around it.
-pub const PHRASE_CONFIDENCE: f32 = 0.5;
-/// Most information a fiche can leave uncovered, in units of the IDF of a word used by two
-/// fiches (see `reference_idf`): beyond about three rare words, what the caller adds about
-/// their circumstances ("ma fille part en Erasmus en septembre, elle s'est rendu compte que…")
-/// no longer dilutes the topic they named.
-pub const UNCOVERED_CAP: f32 = 3.0;
 /// Shortest part of a word split in two by the recogniser.
 const SPLIT_PART_MIN: usize = 3;
 /// Memory given to the index writer (tantivy's minimum for one thread).
@@ -634,97 +596,6 @@ impl SearchIndex {
             })
             .collect()
     }
-
-    /// See the module documentation. `weights`: [`query_weights`] of `concepts`.
-    fn confidence(&self, concepts: &[Concept], weights: &[(&str, f32)], fiche: &FicheTerms) -> f32 {
-        let mut total = 0.0;
-        let mut covered = 0.0;
-        let mut distinctive = false;
-        for concept in concepts {
-            total += concept.idf;
-            let mut best: f32 = 0.0;
-            for alternative in &concept.alternatives {
-                let place = if alternative
-                    .terms
-                    .iter()
-                    .all(|term| fiche.strong.contains(term))
-                {
-                    1.0
-                } else if alternative
-                    .terms
-                    .iter()
-                    .all(|term| fiche.strong.contains(term) || fiche.body.contains(term))
-                {
-                    0.5
-                } else {
-                    0.0
-                };
-                best = best.max(place * alternative.weight);
-            }
-            covered += concept.idf * best;
-            distinctive |= best > 0.0 && !concept.generic;
-        }
-        if total <= 0.0 {
-            return 0.0;
-        }
-        let uncovered = (total - covered).min(UNCOVERED_CAP * self.reference_idf());
-        let coverage = covered / (covered + uncovered).max(f32::EPSILON);
-        let weight = |term: &str| {
-            weights
-                .iter()
-                .find(|(said, _)| *said == term)
-                .map_or(0.0, |(_, weight)| *weight)
-        };
-        let fit = fiche
-            .variants
-            .iter()
-            .map(|variant| {
-                let said: f32 = variant
-                    .terms
-                    .iter()
-                    .map(|(term, idf)| idf * weight(term))
-                    .sum();
-                if variant.mass > 0.0 {
-                    said / variant.mass
-                } else {
-                    0.0
-                }
-            })
-            .fold(0.0, f32::max);
-        let specificity = (covered / self.reference_idf()).min(1.0);
-        let generic_only = if distinctive {
-            1.0
-        } else {
-            GENERIC_ONLY_FACTOR
-        };
-        (coverage * (0.55 + 0.45 * fit) * (0.6 + 0.4 * specificity) * generic_only).clamp(0.0, 1.0)
-    }
-}
-
-/// The query says, word for word, one of the fiche's own keyword phrases.
-fn says_a_phrase(query: &[(String, f32)], fiche: &FicheTerms) -> bool {
-    fiche.phrases.iter().any(|phrase| {
-        query.windows(phrase.len()).any(|window| {
-            window
-                .iter()
-                .zip(phrase)
-                .all(|((said, weight), term)| said == term && *weight >= 1.0)
-        })
-    })
-}
-
-/// Each term of the query with the best weight of the alternatives it belongs to.
-fn query_weights(concepts: &[Concept]) -> Vec<(&str, f32)> {
-    let mut weights: Vec<(&str, f32)> = Vec::new();
-    for alternative in concepts.iter().flat_map(|concept| &concept.alternatives) {
-        for term in &alternative.terms {
-            match weights.iter_mut().find(|(said, _)| *said == term.as_str()) {
-                Some((_, weight)) => *weight = weight.max(alternative.weight),
-                None => weights.push((term.as_str(), 0.0_f32.max(alternative.weight))),
-            }
-        }
-    }
-    weights
 }
 
 /// The inverse document frequency of a term used by `df` of `fiche_count` fiches.
