@@ -126,13 +126,20 @@ async fn insert_outbox(
             .bind(&m.tenant)
             .execute(&mut *conn)
             .await?;
+        // Each count stops at its cap: what lies beyond changes nothing, and a busy day (or a
+        // flood of refused SMS) does not make the next SMS slower.
         let (recipient, commune): (i64, i64) = sqlx::query_as(
-            "SELECT COUNT(*) FILTER (WHERE recipient = $2), COUNT(*) FROM outbox
-             WHERE tenant = $1 AND created_at >= $3 AND state <> 'refused'",
+            "SELECT
+                 (SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE tenant = $1 AND recipient = $2
+                      AND created_at >= $3 AND state <> 'refused' LIMIT $4) AS r),
+                 (SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE tenant = $1
+                      AND created_at >= $3 AND state <> 'refused' LIMIT $5) AS c)",
         )
         .bind(&m.tenant)
         .bind(&to)
         .bind(limits.day_start)
+        .bind(limits.per_recipient.max(0))
+        .bind(limits.daily_budget.max(0))
         .fetch_one(&mut *conn)
         .await?;
         if recipient >= limits.per_recipient {

@@ -218,10 +218,11 @@ macro_rules! guarded_outbox {
         0, ?, ?, ?
     FROM (SELECT CASE
         WHEN ? IS NOT NULL THEN ?
-        WHEN (SELECT COUNT(*) FROM outbox WHERE tenant = ? AND recipient = ? AND created_at >= ?
-              AND state <> 'refused') >= ? THEN 'plafond_destinataire'
-        WHEN (SELECT COUNT(*) FROM outbox WHERE tenant = ? AND created_at >= ?
-              AND state <> 'refused') >= ? THEN 'budget'
+        WHEN (SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE tenant = ? AND recipient = ?
+              AND created_at >= ? AND state <> 'refused' LIMIT COALESCE(?, 0))) >= ?
+            THEN 'plafond_destinataire'
+        WHEN (SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE tenant = ? AND created_at >= ?
+              AND state <> 'refused' LIMIT COALESCE(?, 0))) >= ? THEN 'budget'
         END AS refusal) AS guard
     WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE idempotency_key = ?)",
             $own,
@@ -255,6 +256,9 @@ const CONFLICT: i64 = 9;
 fn bind_outbox(write: &mut PreparedWrite, m: &NewOutboxMessage, own: Option<OwnTurn>) {
     let to = stored_number(&m.to);
     let day_start = m.limits.map(|l| ms(l.day_start));
+    // Each count stops at its cap (also its LIMIT): what lies beyond changes nothing.
+    let per_recipient = m.limits.map(|l| l.per_recipient.max(0));
+    let daily_budget = m.limits.map(|l| l.daily_budget.max(0));
     write
         .bind(&m.idempotency_key)
         .bind(&m.tenant)
@@ -270,10 +274,12 @@ fn bind_outbox(write: &mut PreparedWrite, m: &NewOutboxMessage, own: Option<OwnT
         .bind(&m.tenant)
         .bind(to)
         .bind(day_start)
-        .bind(m.limits.map(|l| l.per_recipient))
+        .bind(per_recipient)
+        .bind(per_recipient)
         .bind(&m.tenant)
         .bind(day_start)
-        .bind(m.limits.map(|l| l.daily_budget))
+        .bind(daily_budget)
+        .bind(daily_budget)
         .bind(&m.idempotency_key);
     bind_own_turn(write, own);
     write.bind(&m.idempotency_key);

@@ -11,12 +11,14 @@ use serde_json::json;
 mod callbacks;
 mod notifications;
 mod outbox_listing;
+mod sms_guard;
 mod staff_passwords;
 mod transfers;
 mod turn_races;
 pub use callbacks::*;
 pub use notifications::*;
 pub use outbox_listing::*;
+pub use sms_guard::*;
 pub use staff_passwords::*;
 pub use transfers::*;
 pub use turn_races::*;
@@ -57,7 +59,8 @@ macro_rules! store_suite {
             concurrent_unanswered_attempts_spend_one,
             an_unanswered_transfer_is_a_callback_due_at_once,
             a_held_ticket_is_handed_over_by_its_holder_or_an_admin,
-            tickets_are_filtered_searched_and_paged
+            tickets_are_filtered_searched_and_paged,
+            the_sms_guard_counts_the_days_sms_let_through
         );
     };
     (@tests $open:path; $($name:ident),+) => {
