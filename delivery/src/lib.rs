@@ -10,8 +10,10 @@
 //! The SMS outbox's courier is the service's (`src/serve/outbox.rs`): it sends through the
 //! provider connectors and feeds the service's metrics, over the same loop.
 //!
-//! Adding a kind of delivery is one [`courier::Courier`] implementation; adding a
-//! notification destination is one variant of `notify::send::Destination` with its sending.
+//! Adding a kind of delivery is one [`courier::Courier`] implementation. Adding a kind of
+//! notification destination is a variant of `notify::send::Destination` (its key and its
+//! sending), the route field that names it (`notify/config.rs`) and its stored channel
+//! (`guichet_model::NotificationChannel`).
 
 pub mod courier;
 pub mod notify;

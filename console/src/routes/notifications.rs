@@ -6,6 +6,7 @@
 use axum::extract::{Query, State};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
+use guichet_delivery::describe_destination;
 use guichet_phone::mask_number;
 use guichet_store::{
     NotificationFilter, NotificationState, OutboxFilter, OutboxMessage, OutboxState, Role, Store,
@@ -18,7 +19,6 @@ use super::page as render;
 use crate::auth::CurrentUser;
 use crate::error::{ConsoleError, Result};
 use crate::state::ConsoleState;
-use guichet_delivery::describe_destination;
 
 /// Rows shown at most (newest first).
 const PAGE_LIMIT: i64 = 200;
