@@ -255,17 +255,19 @@ impl Courier for SmsCourier {
     ) -> Result<(), StoreError> {
         let provider = self.provider(message);
         let metrics = &self.state.metrics;
+        let failed = |failure: &Failure| {
+            let kind = match failure.kind {
+                FailureKind::Transient => SmsFailure::Retry,
+                FailureKind::Permanent => SmsFailure::Permanent,
+            };
+            metrics.record_sms_failure(provider, kind);
+        };
         match settled {
             Settled::Sent => metrics.sms_sent.with_label_values(&[provider]).inc(),
-            Settled::Retry { failure, .. } | Settled::Dead { failure } => {
-                let kind = match failure.kind {
-                    FailureKind::Transient => SmsFailure::Retry,
-                    FailureKind::Permanent => SmsFailure::Permanent,
-                };
-                metrics.record_sms_failure(provider, kind);
-                if matches!(settled, Settled::Dead { .. }) {
-                    metrics.sms_dead.with_label_values(&[provider]).inc();
-                }
+            Settled::Retry { failure, .. } => failed(failure),
+            Settled::Dead { failure } => {
+                failed(failure);
+                metrics.sms_dead.with_label_values(&[provider]).inc();
             }
         }
         Ok(())
