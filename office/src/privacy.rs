@@ -90,15 +90,14 @@ pub async fn export<S: Store>(
     let records = store
         .caller_records(number.as_str(), &pseudonymise(number.as_str(), &key.bytes))
         .await?;
-    store
-        .append_audit(&AuditEntry {
-            at: now,
-            actor: actor.to_string(),
-            commune: None,
-            action: "privacy.export".into(),
-            detail: format!("number={}", number.masked()),
-        })
-        .await?;
+    audit(
+        store,
+        actor,
+        "privacy.export",
+        format!("number={}", number.masked()),
+        now,
+    )
+    .await?;
     Ok(AccessExport {
         number: number.into(),
         generated_at: now,
@@ -122,20 +121,33 @@ pub async fn erase<S: Store>(
             now,
         )
         .await?;
+    let detail = format!(
+        "number={} {}",
+        number.masked(),
+        serde_json::to_string(&report).unwrap_or_default()
+    );
+    audit(store, actor, "privacy.erase", detail, now).await?;
+    Ok(report)
+}
+
+/// Records a caller's request in the audit log (all communes: a number is not one commune's).
+async fn audit<S: Store>(
+    store: &S,
+    actor: &str,
+    action: &str,
+    detail: String,
+    now: DateTime<Utc>,
+) -> Result<(), PrivacyError> {
     store
         .append_audit(&AuditEntry {
             at: now,
             actor: actor.to_string(),
             commune: None,
-            action: "privacy.erase".into(),
-            detail: format!(
-                "number={} {}",
-                number.masked(),
-                serde_json::to_string(&report).unwrap_or_default()
-            ),
+            action: action.into(),
+            detail,
         })
         .await?;
-    Ok(report)
+    Ok(())
 }
 
 #[cfg(test)]
