@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use cookie::{Cookie, SameSite};
-use guichet_store::{Role, Staff, StaffSession, Store};
+use guichet_store::{Role, Staff, StaffSession, StaffStore};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -203,7 +203,7 @@ impl FromRequestParts<ConsoleState> for CurrentUser {
     }
 }
 
-/// Slides the idle timeout forward ([`Store::touch_staff_session`]), at most about once per
+/// Slides the idle timeout forward ([`StaffStore::touch_staff_session`]), at most about once per
 /// quarter of the idle timeout to keep writes rare.
 async fn extend_session(
     state: &ConsoleState,

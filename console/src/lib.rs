@@ -1,11 +1,12 @@
 //! guichet-console: the web console of the standardistes, staff and operators, at `/console/`.
 //!
 //! Server-rendered French pages (minijinja templates embedded at build time, one CSS file, a
-//! few lines of JavaScript for the live queue), backed by the [`guichet_store::Store`].
+//! few lines of JavaScript for the live queue), backed by the store: each page brings into
+//! scope the store's domains it shows (`TicketStore`, `StaffStore`…), no more.
 //!
-//! The service mounts [`router`] under `/console`. Ticket notifications (e-mail, webhook)
-//! are `guichet-delivery`'s; the Notifications page shows their state. Accounts, passwords, privacy requests and retention are
-//! `guichet-office`'s: the pages call it, as the CLI does.
+//! The service mounts [`router`] under `/console`. Ticket notifications (e-mail, webhook) are
+//! `guichet-delivery`'s; the Notifications page shows their state. Accounts, passwords, privacy
+//! requests and retention are `guichet-office`'s: the pages call it, as the CLI does.
 
 mod auth;
 pub mod callback;

@@ -196,7 +196,7 @@ pub enum FailureKind {
     Permanent,
 }
 
-/// What became of a message after `Store::mark_outbox_failed`.
+/// What became of a message after `OutboxStore::mark_outbox_failed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RetryOutcome {
     /// Back to `pending`, due at this instant.

@@ -6,7 +6,7 @@ use super::outbox::OutboxMessage;
 use super::sessions::{SessionRecord, TurnRow};
 use super::tickets::Ticket;
 
-/// What `Store::purge_before` removed.
+/// What `PrivacyStore::purge_before` removed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PurgeReport {
     /// Transcript lines deleted.
@@ -43,7 +43,7 @@ pub struct CallerRecords {
     pub outbox: Vec<OutboxMessage>,
 }
 
-/// What `Store::erase_caller` removed (RGPD erasure request).
+/// What `PrivacyStore::erase_caller` removed (RGPD erasure request).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ErasureReport {
     /// Conversations deleted.

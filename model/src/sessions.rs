@@ -39,7 +39,7 @@ pub struct SessionRecord {
     /// When the conversation ended, if it did.
     pub closed_at: Option<DateTime<Utc>>,
     /// Why it ended: free text chosen by the caller, e.g. `goodbye`, `hangup`, `transfer`,
-    /// `expired` (set by `Store::cleanup_expired_sessions`).
+    /// `expired` (set by `SessionStore::cleanup_expired_sessions`).
     pub end_reason: Option<String>,
 }
 

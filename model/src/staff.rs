@@ -87,7 +87,7 @@ pub struct Staff {
     /// Disabled accounts cannot log in.
     pub disabled: bool,
     /// The password is a one-time password: the console asks for a new one before anything
-    /// else. Cleared by `Store::set_staff_password`.
+    /// else. Cleared by `StaffStore::set_staff_password`.
     #[serde(default)]
     pub must_change_password: bool,
 }

@@ -53,7 +53,7 @@ impl DialOutcome {
     }
 }
 
-/// What `Store::record_dial_outcome` found and did.
+/// What `TicketStore::record_dial_outcome` found and did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DialRecorded {
     /// The transfer's ticket.
@@ -249,7 +249,7 @@ impl TicketSearch {
     }
 }
 
-/// The rule of unanswered callback attempts (`Store::ticket_unreachable`).
+/// The rule of unanswered callback attempts (`TicketStore::ticket_unreachable`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AttemptRule {
     /// Attempts after which the ticket becomes `injoignable`.
@@ -259,7 +259,7 @@ pub struct AttemptRule {
     pub min_gap: chrono::Duration,
 }
 
-/// Who takes a ticket from its holder (`Store::hand_over_ticket`).
+/// Who takes a ticket from its holder (`TicketStore::hand_over_ticket`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct HandOver {
     /// The staff member acting: the holder, or an administrator (`admin`).

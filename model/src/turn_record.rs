@@ -7,7 +7,7 @@ use super::outbox::{NewOutboxMessage, SmsRefusal};
 use super::sessions::{SessionRecord, Turn};
 use super::tickets::NewTicket;
 
-/// Everything one turn produces, saved in ONE transaction by `Store::save_turn`.
+/// Everything one turn produces, saved in ONE transaction by `SessionStore::save_turn`.
 /// Serialisable: the service spools it to disk when the store is unreachable.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TurnRecord {
@@ -21,7 +21,7 @@ pub struct TurnRecord {
     pub outbox: Vec<NewOutboxMessage>,
 }
 
-/// What `Store::save_turn` did.
+/// What `SessionStore::save_turn` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TurnSaved {
     /// False when the turn was already saved (a retried webhook: same `seq` and no message id,

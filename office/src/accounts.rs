@@ -2,7 +2,7 @@
 //! first administrator.
 
 use chrono::{DateTime, Utc};
-use guichet_store::{NewStaff, Role, Store, StoreError, normalise_email};
+use guichet_store::{AuditStore, NewStaff, Role, StaffStore, StoreError, normalise_email};
 
 use crate::password::{generate_password, hash_password_off_workers};
 
@@ -51,7 +51,7 @@ fn valid_email(email: &str) -> bool {
 }
 
 /// Creates an account with a generated one-time password, to be changed at its first login.
-pub async fn add_staff<S: Store>(
+pub async fn add_staff<S: StaffStore>(
     store: &S,
     email: &str,
     role: Role,
@@ -110,7 +110,10 @@ pub async fn add_staff<S: Store>(
 /// An administrator's reset of an account's password: a new generated one-time password
 /// replaces it (to be changed at the next login) and the account's sessions end. Returns the
 /// password to show once, or `None` when the account does not exist.
-pub async fn reset_password<S: Store>(store: &S, id: i64) -> Result<Option<String>, AccountError> {
+pub async fn reset_password<S: StaffStore>(
+    store: &S,
+    id: i64,
+) -> Result<Option<String>, AccountError> {
     let password = generate_password();
     let hash = hash_password_off_workers(password.clone())
         .await
@@ -125,7 +128,7 @@ pub async fn reset_password<S: Store>(store: &S, id: i64) -> Result<Option<Strin
 /// First start: when the store holds no account, creates the administrator
 /// [`FIRST_ADMIN_EMAIL`] of `communes` and returns it with its one-time password, to print
 /// once. Returns `None` when accounts exist (or another node created it at the same time).
-pub async fn ensure_first_admin<S: Store>(
+pub async fn ensure_first_admin<S: StaffStore + AuditStore>(
     store: &S,
     communes: &[String],
     now: DateTime<Utc>,

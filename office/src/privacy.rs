@@ -9,7 +9,9 @@
 
 use chrono::{DateTime, Utc};
 use guichet_phone::PhoneNumber;
-use guichet_store::{AuditEntry, CallerRecords, ErasureReport, Store, StoreError, pseudonymise};
+use guichet_store::{
+    AuditEntry, AuditStore, CallerRecords, ErasureReport, PrivacyStore, StoreError, pseudonymise,
+};
 use serde::Serialize;
 
 /// Environment variable holding the pseudonymisation key (`[privacy] pseudonym_key`).
@@ -79,7 +81,7 @@ pub struct AccessExport {
 }
 
 /// Everything held about `number` (access request). Audited, without the number in clear.
-pub async fn export<S: Store>(
+pub async fn export<S: PrivacyStore + AuditStore>(
     store: &S,
     number: &str,
     key: &PseudonymKey,
@@ -106,7 +108,7 @@ pub async fn export<S: Store>(
 }
 
 /// Erases what is held about `number` (erasure request). Audited, without the number in clear.
-pub async fn erase<S: Store>(
+pub async fn erase<S: PrivacyStore + AuditStore>(
     store: &S,
     number: &str,
     key: &PseudonymKey,
@@ -131,7 +133,7 @@ pub async fn erase<S: Store>(
 }
 
 /// Records a caller's request in the audit log (all communes: a number is not one commune's).
-async fn audit<S: Store>(
+async fn audit<S: AuditStore>(
     store: &S,
     actor: &str,
     action: &str,

@@ -1,11 +1,13 @@
 //! The retention job: transcripts older than each commune's `retention_days` are deleted and
-//! closed tickets anonymised ([`guichet_store::Store::purge_before`]); expired conversations
-//! and login sessions are closed ([`guichet_store::Store::cleanup_expired_sessions`]).
+//! closed tickets anonymised ([`guichet_store::PrivacyStore::purge_before`]); expired conversations
+//! and login sessions are closed ([`guichet_store::SessionStore::cleanup_expired_sessions`]).
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use guichet_store::{AuditEntry, Clock, PurgeReport, Store, StoreError};
+use guichet_store::{
+    AuditEntry, AuditStore, Clock, PrivacyStore, PurgeReport, SessionStore, StoreError,
+};
 
 /// How long a commune keeps its transcripts (`retention_days` of its `commune.toml`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,7 +19,7 @@ pub struct Retention {
 }
 
 /// One pass over `communes` at `now`; returns what was purged per commune.
-pub async fn retention_pass<S: Store>(
+pub async fn retention_pass<S: SessionStore + PrivacyStore + AuditStore>(
     store: &S,
     communes: &[Retention],
     now: DateTime<Utc>,
@@ -46,7 +48,7 @@ pub async fn retention_pass<S: Store>(
 
 /// Runs [`retention_pass`] on `store` every `every` (e.g. hourly), at the instants `clock`
 /// gives, until the task is aborted.
-pub async fn run_retention<S: Store>(
+pub async fn run_retention<S: SessionStore + PrivacyStore + AuditStore>(
     store: S,
     communes: Vec<Retention>,
     clock: Clock,

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use guichet::serve::api_auth::{generate_token, hash_token};
-use guichet_store::{ApiKeyKind, AuditEntry, NewApiKey, Store};
+use guichet_store::{ApiKeyKind, ApiKeyStore, AuditEntry, AuditStore, NewApiKey};
 
 use super::with_store;
 

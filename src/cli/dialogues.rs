@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use chrono::{DateTime, NaiveDate, Utc};
 use guichet_agent::LineType;
 use guichet_eval::export::{self, StoredConversation, StoredTurn};
-use guichet_store::{SessionRecord, Store, Turn};
+use guichet_store::{SessionRecord, SessionStore, Turn};
 use serde::Deserialize as _;
 
 #[derive(clap::Subcommand)]
@@ -73,7 +73,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
 
 /// The conversations of a commune started in `[since, until)`, with their turns.
 async fn read_conversations(
-    store: &impl Store,
+    store: &impl SessionStore,
     tenant: &str,
     since: DateTime<Utc>,
     until: DateTime<Utc>,

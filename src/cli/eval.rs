@@ -15,7 +15,7 @@ use guichet_eval::gates::Gates;
 use guichet_eval::http::{HttpOptions, WebhookProvider};
 use guichet_eval::report::table;
 use guichet_eval::{Evaluation, FileFormat, Options, Report};
-use guichet_store::{NewEvalRun, Store};
+use guichet_store::{EvalRunStore, NewEvalRun};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use guichet_store::{Role, Store};
+use guichet_store::{AuditStore, Role, StaffStore};
 
 use super::with_store;
 

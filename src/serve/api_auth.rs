@@ -7,7 +7,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use axum::http::{HeaderMap, header};
-use guichet_store::{ApiKey, ApiKeyKind, Store};
+use guichet_store::{ApiKey, ApiKeyKind, ApiKeyStore};
 use rand::RngCore as _;
 use sha2::{Digest, Sha256};
 

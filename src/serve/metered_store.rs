@@ -1,4 +1,4 @@
-//! The service's store with timings: every `Store` call made by the service is observed in
+//! The service's store with timings: every store call made by the service is observed in
 //! `guichet_store_operation_seconds{operation}` and, when it fails, counted in
 //! `guichet_store_errors_total{operation}` (`operation` is the method's name).
 //!
@@ -61,22 +61,24 @@ impl MeteredStore {
     }
 }
 
-/// Implements every `Store` method as a timed call of the inner store, and lists the
-/// operations ([`OPERATIONS`]); the methods come from the store's one list
+/// Implements every store method as a timed call of the inner store, and lists the operations
+/// ([`OPERATIONS`]); the methods come from the store's one list
 /// ([`guichet_store::store_methods!`]).
 macro_rules! metered {
-    ($($(#[$doc:meta])* fn $name:ident(&self $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty
-        $(= $($path:ident)::+)?;)*) => {
-        /// Every operation name of `guichet_store_operation_seconds` (the `Store` methods).
-        pub const OPERATIONS: &[&str] = &[$(stringify!($name)),*];
+    ($($(#[$tdoc:meta])* trait $trait:ident { $($(#[$doc:meta])* fn $name:ident(&self
+        $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty $(= $($path:ident)::+)?;)* })*) => {
+        /// Every operation name of `guichet_store_operation_seconds` (the store's methods).
+        pub const OPERATIONS: &[&str] = &[$($(stringify!($name),)*)*];
 
-        impl Store for MeteredStore {
-            $(
-                async fn $name(&self $(, $arg: $ty)*) -> Result<$ret> {
-                    self.observe(stringify!($name), self.inner.$name($($arg),*)).await
-                }
-            )*
-        }
+        $(
+            impl $trait for MeteredStore {
+                $(
+                    async fn $name(&self $(, $arg: $ty)*) -> Result<$ret> {
+                        self.observe(stringify!($name), self.inner.$name($($arg),*)).await
+                    }
+                )*
+            }
+        )*
     };
 }
 

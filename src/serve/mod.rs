@@ -29,7 +29,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use guichet_office::retention::Retention;
-use guichet_store::Store as _;
+use guichet_store::ApiKeyStore as _;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 

@@ -11,7 +11,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use guichet_connectors::{OutboundSms, SendError, SmsClient};
 use guichet_delivery::{Courier, Failure, Pace, Settled};
-use guichet_store::{FailureKind, OutboxMessage, RetryOutcome, RetryPolicy, Store, StoreError};
+use guichet_store::{
+    FailureKind, OutboxMessage, OutboxStore, RetryOutcome, RetryPolicy, StoreError,
+};
 use tokio::sync::watch;
 
 use super::config::{OutboxSettings, Settings, SmsProvider};

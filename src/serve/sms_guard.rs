@@ -8,7 +8,9 @@
 
 use chrono::{DateTime, Utc};
 use guichet_knowledge::Knowledge;
-use guichet_store::{Channel, NewOutboxMessage, NewTicket, SmsRefusal, Store, TurnSaved};
+use guichet_store::{
+    Channel, NewOutboxMessage, NewTicket, OutboxStore, SmsRefusal, TicketStore, TurnSaved,
+};
 
 use super::state::AppState;
 

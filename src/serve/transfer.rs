@@ -8,7 +8,7 @@
 //! answer of the first one.
 
 use chrono::{DateTime, Utc};
-use guichet_store::{DialOutcome, Store};
+use guichet_store::{DialOutcome, TicketStore};
 
 use super::conversation;
 use super::error::ServeError;

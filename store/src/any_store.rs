@@ -4,8 +4,7 @@ use chrono::{DateTime, Utc};
 
 use crate::error::{Result, StoreError};
 use crate::methods::dispatch_any_store;
-use crate::model::*;
-use crate::{PgStore, SqliteStore, Store, TicketFeed};
+use crate::*;
 
 /// The store chosen at run time from a URL: `sqlite:…` or `postgres://…` / `postgresql://…`.
 #[derive(Debug, Clone)]

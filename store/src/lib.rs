@@ -1,7 +1,8 @@
 //! guichet-store: sessions, transcripts, tickets (the handoff queue), the SMS outbox, ticket
-//! notifications (e-mail, webhook), staff accounts, audit log and evaluation runs, behind one [`Store`] trait with two backends:
-//! SQLite (embedded default, a file under `data/`, WAL) and PostgreSQL (shared by several
-//! stateless `guichet serve` nodes). Both pass the same test suite (`tests/it/suite`).
+//! notifications (e-mail, webhook), staff accounts, audit log and evaluation runs, behind one
+//! small trait per domain ([`SessionStore`], [`TicketStore`]…; [`Store`] is all of them) with
+//! two backends: SQLite (embedded default, a file under `data/`, WAL) and PostgreSQL (shared by
+//! several stateless `guichet serve` nodes). Both pass the same test suite (`tests/it/suite`).
 //! The records they keep (`Ticket`, `SessionRecord`, `OutboxMessage`…) are `guichet-model`'s,
 //! re-exported here.
 //!
@@ -18,17 +19,18 @@
 //! still written per backend, in `sqlite.rs` and `postgres.rs`: saving a session or a turn with
 //! its tickets and SMS, creating a ticket, queueing an SMS, closing a session.
 //!
-//! The `Store` methods are listed once, in `methods.rs` ([`store_methods!`]): the list declares
-//! the trait, makes [`AnyStore`]'s dispatch to the backend chosen at run time, the backends'
-//! forwards to the domain functions, and the service's metered store. Adding a method is one
-//! entry there and its domain function.
+//! The store's methods are listed once, by domain, in `methods.rs` ([`store_methods!`]): the
+//! list declares the domain traits and [`Store`], implements every domain for each backend
+//! (its `Dialect` and its hand-written writes, `BackendWrites`), and makes [`AnyStore`]'s
+//! dispatch to the backend chosen at run time and the service's metered store. Adding a method
+//! is one entry there and its domain function.
 //!
-//! Callers hold an [`AnyStore`] (cheap to clone: it wraps connection pools) and call the
-//! [`Store`] methods (bring the trait into scope: `use guichet_store::Store;`):
+//! Callers hold an [`AnyStore`] (cheap to clone: it wraps connection pools) and bring into
+//! scope the traits of the domains they use (or take `S: TicketStore + AuditStore`…):
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), guichet_store::StoreError> {
-//! use guichet_store::{AnyStore, Store};
+//! use guichet_store::{AnyStore, SessionStore};
 //! let store = AnyStore::connect("sqlite://data/guichet.db?mode=rwc").await?;
 //! store.ping().await?;
 //! # Ok(()) }
@@ -72,6 +74,7 @@ mod tickets;
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
+use dialect::Dialect;
 use methods::declare_store;
 
 pub use any_store::AnyStore;

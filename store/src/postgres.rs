@@ -9,10 +9,9 @@ use sqlx::Transaction;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow, Postgres};
 use sqlx::types::Json;
 
-use crate::Store;
+use crate::BackendWrites;
 use crate::dialect::{Dialect, Statement, StoredRow, parse_stored};
 use crate::error::Result;
-use crate::methods::dialect_forwards;
 use crate::model::*;
 use crate::postgres_dialect::pg_query;
 use crate::sessions::{session_cols, turn_cols};
@@ -186,9 +185,7 @@ async fn insert_outbox(
     }
 }
 
-impl Store for PgStore {
-    crate::store_methods!(dialect_forwards);
-
+impl BackendWrites for PgStore {
     async fn save_session(&self, session: &SessionRecord) -> Result<()> {
         let mut conn = self.pool.acquire().await?;
         upsert_session(&mut conn, session).await

@@ -14,10 +14,9 @@ use sqlx::sqlite::{
     SqliteSynchronous,
 };
 
-use crate::Store;
+use crate::BackendWrites;
 use crate::dialect::{Dialect, Statement};
 use crate::error::{Result, StoreError};
-use crate::methods::dialect_forwards;
 use crate::model::*;
 use crate::sessions::{session_cols, turn_cols};
 use crate::sqlite_dialect::{bind_args, sqlite_query, to_json_text};
@@ -327,10 +326,11 @@ fn save_turn_sql(tickets: usize, messages: usize) -> Arc<str> {
     }
 }
 
-/// The body of [`Store::save_turn`] for a number of tickets and SMS (see there); its rows are
-/// read by [`saved_from_rows`]. The turn is inserted unless its `seq` or its message id is
-/// taken; then a row `(9, 0)` ([`CONFLICT`]) says that the `seq` is another message's (a conflict). The
-/// session, the tickets and the SMS follow only a turn that is this one.
+/// The body of [`SessionStore::save_turn`](crate::SessionStore::save_turn) for a number of
+/// tickets and SMS (see there); its rows are read by [`saved_from_rows`]. The turn is inserted
+/// unless its `seq` or its message id is taken; then a row `(9, 0)` ([`CONFLICT`]) says that
+/// the `seq` is another message's (a conflict). The session, the tickets and the SMS follow
+/// only a turn that is this one.
 fn build_save_turn_sql(tickets: usize, messages: usize) -> String {
     let mut sql = String::from(concat!(
         "INSERT INTO turns (",
@@ -385,9 +385,7 @@ fn saved_from_rows(rows: &[(i64, i64)]) -> TurnSaved {
     saved
 }
 
-impl Store for SqliteStore {
-    crate::store_methods!(dialect_forwards);
-
+impl BackendWrites for SqliteStore {
     async fn save_session(&self, session: &SessionRecord) -> Result<()> {
         static UPSERT: LazyLock<Arc<str>> = LazyLock::new(|| {
             Arc::from(concat!(

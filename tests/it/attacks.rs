@@ -18,8 +18,8 @@ use guichet::serve::config::{Secret, SmsProvider};
 use guichet::serve::{self, Settings};
 use guichet_store::testkit::{TestSchema, test_database_url};
 use guichet_store::{
-    ApiKeyKind, DialOutcome, NewApiKey, OutboxFilter, OutboxMessage, OutboxState, SmsRefusal,
-    Store, Ticket, TicketKind,
+    ApiKeyKind, ApiKeyStore, DialOutcome, NewApiKey, OutboxFilter, OutboxMessage, OutboxState,
+    OutboxStore, SessionStore, SmsRefusal, Ticket, TicketKind, TicketStore,
 };
 use serde_json::{Value, json};
 use support::*;

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use guichet::serve::config::{CommuneSettings, SmsProvider};
 use guichet_store::testkit::{TestSchema, test_database_url};
-use guichet_store::{Channel, NewTicket, Role, Store, TicketKind};
+use guichet_store::{Channel, NewTicket, Role, SessionStore, TicketKind, TicketStore};
 use reqwest::StatusCode;
 use support::*;
 

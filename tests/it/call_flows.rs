@@ -11,7 +11,7 @@ mod driver;
 use std::time::Duration;
 
 use guichet::serve::transfer::{TRANSFER_UNANSWERED, TRANSFER_UNANSWERED_WITHHELD};
-use guichet_store::{DialOutcome, Store, Ticket, TicketKind, TicketState};
+use guichet_store::{DialOutcome, SessionStore, Ticket, TicketKind, TicketState};
 
 use driver::{Caller, Via};
 use support::*;

@@ -17,7 +17,7 @@ use guichet_eval::gates::Gates;
 use guichet_eval::http::{HttpOptions, WebhookProvider, parse_base_url};
 use guichet_eval::{Evaluation, Options, evaluate};
 use guichet_knowledge::{Knowledge, ScheduleQuery};
-use guichet_store::Store;
+use guichet_store::SessionStore;
 use support::*;
 
 /// Dialogues replayed: enough to cover answers, clarifications, SMS and transfers.

@@ -25,7 +25,9 @@ use std::time::{Duration, Instant};
 use guichet::serve::config::SmsProvider;
 use guichet_connectors::testkit::{Credentials, FakeProvider, Fault};
 use guichet_store::testkit::{TestSchema, test_database_url};
-use guichet_store::{OutboxState, Store, TicketFilter, TicketKind};
+use guichet_store::{
+    OutboxState, OutboxStore, SessionStore, TicketFilter, TicketKind, TicketStore,
+};
 use support::*;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};

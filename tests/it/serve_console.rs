@@ -5,7 +5,7 @@
 use crate::support;
 
 use guichet::serve::config::SmsProvider;
-use guichet_store::{Store, TicketKind, TicketState};
+use guichet_store::{StaffStore, TicketKind, TicketState};
 use support::*;
 
 #[tokio::test]
@@ -46,8 +46,8 @@ async fn the_console_is_served_and_sees_a_closed_hours_callback() {
 #[tokio::test]
 async fn notification_states_are_read_from_the_store_at_each_scrape() {
     use guichet_store::{
-        Channel, FailureKind, NewNotification, NewTicket, NotificationChannel, RetryOutcome,
-        RetryPolicy, Store, TicketKind,
+        Channel, FailureKind, NewNotification, NewTicket, NotificationChannel, NotificationStore,
+        RetryOutcome, RetryPolicy, TicketKind, TicketStore,
     };
     let h = Harness::start(SmsProvider::None, closed_hours()).await;
     let scrape = async || h.metrics().await;

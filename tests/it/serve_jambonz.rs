@@ -13,7 +13,7 @@ use guichet_connectors::jambonz::BasicCredentials;
 use guichet_connectors::testkit::jambonz::{
     Application, FakeError, FakeJambonz, call_info, message_webhook,
 };
-use guichet_store::{OutboxFilter, Store};
+use guichet_store::{OutboxFilter, OutboxStore, SessionStore};
 use serde_json::{Value, json};
 use support::*;
 

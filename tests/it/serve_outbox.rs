@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use guichet::serve::config::SmsProvider;
 use guichet_connectors::testkit::Fault;
-use guichet_store::{OutboxMessage, OutboxState, Store};
+use guichet_store::{OutboxMessage, OutboxState, OutboxStore};
 use support::*;
 
 async fn answer_with_sms(h: &Harness, call: &str, from: &str) {

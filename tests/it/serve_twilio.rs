@@ -6,7 +6,7 @@ use crate::support;
 
 use guichet::serve::config::SmsProvider;
 use guichet_connectors::twilio::signature;
-use guichet_store::{OutboxState, Store};
+use guichet_store::{OutboxState, OutboxStore};
 use support::*;
 
 #[tokio::test]

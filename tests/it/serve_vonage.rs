@@ -5,7 +5,7 @@
 use crate::support;
 
 use guichet::serve::config::SmsProvider;
-use guichet_store::Store;
+use guichet_store::TicketStore;
 use serde_json::json;
 use support::*;
 

@@ -18,7 +18,9 @@ use std::time::{Duration, Instant};
 use guichet_connectors::testkit::{Credentials, FakeProvider};
 use guichet_connectors::twilio::{SIGNATURE_HEADER, signature};
 use guichet_store::testkit::{TestSchema, test_database_url};
-use guichet_store::{AnyStore, OutboxState, Store, TicketKind};
+use guichet_store::{
+    AnyStore, OutboxState, OutboxStore, SessionStore, StaffStore, TicketKind, TicketStore,
+};
 use reqwest::StatusCode;
 use support::{MAIRIE, PUBLIC_URL, decision, scrape_metrics, twilio_call, twilio_speech};
 

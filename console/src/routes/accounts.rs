@@ -3,7 +3,7 @@
 
 use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use guichet_store::{Role, Staff, Store};
+use guichet_store::{Role, Staff, StaffStore};
 use serde_json::json;
 
 use super::login::CsrfForm;

@@ -12,7 +12,7 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use guichet_eval::gates::{Gates, Limit};
 use guichet_eval::{Report, history};
-use guichet_store::{EvalRun, Role, Store};
+use guichet_store::{EvalRun, EvalRunStore, Role};
 use serde::Deserialize;
 use serde_json::{Value, json};
 

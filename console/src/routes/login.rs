@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, Form, State};
 use axum::http::{Extensions, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use guichet_store::{StaffSession, Store, normalise_email};
+use guichet_store::{StaffSession, StaffStore, normalise_email};
 use serde::Deserialize;
 use serde_json::json;
 

@@ -14,7 +14,7 @@ use axum::Router;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use guichet_store::{AuditEntry, Role, Store};
+use guichet_store::{AuditEntry, AuditStore, Role};
 use serde_json::{Value, json};
 
 use crate::auth::CurrentUser;

@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use guichet_delivery::describe_destination;
 use guichet_phone::mask_number;
 use guichet_store::{
-    NotificationFilter, NotificationState, OutboxFilter, OutboxMessage, OutboxState, Role, Store,
-    redact_numbers,
+    NotificationFilter, NotificationState, NotificationStore, OutboxFilter, OutboxMessage,
+    OutboxState, OutboxStore, Role, redact_numbers,
 };
 use serde::Deserialize;
 use serde_json::json;

@@ -4,7 +4,7 @@
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use guichet_store::Store;
+use guichet_store::StaffStore;
 use serde::Deserialize;
 use serde_json::json;
 

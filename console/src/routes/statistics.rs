@@ -4,7 +4,7 @@
 use axum::extract::{Form, Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Redirect, Response};
-use guichet_store::{Role, Store, TicketFilter};
+use guichet_store::{Role, SessionStore, TicketFilter, TicketStore};
 use serde::Deserialize;
 use serde_json::{Value, json};
 

@@ -13,7 +13,7 @@ use std::time::Duration;
 use chromiumoxide::Page;
 use common::browser::{chromium, launch, log_in, screenshots, viewport, wait_for};
 use common::{account, closed_hours_call, harness};
-use guichet_store::{Role, Store, TicketState};
+use guichet_store::{OutboxStore, Role, TicketState, TicketStore};
 
 async fn click_and_wait(
     page: &Page,

@@ -13,7 +13,7 @@ use chromiumoxide::Page;
 use chromiumoxide::page::ScreenshotParams;
 use common::browser::{chromium, launch, log_in, screenshots, viewport, wait_for};
 use common::{account, closed_hours_call, harness};
-use guichet_store::{Channel, Role, SessionRecord, Store, Turn, TurnRecord};
+use guichet_store::{Channel, Role, SessionRecord, SessionStore, Turn, TurnRecord};
 use serde_json::json;
 
 /// Resizes the page's viewport (as a phone when `mobile`) and reloads it.

@@ -16,8 +16,9 @@ use guichet_delivery::notify::{
     NotificationConfig, NotificationRoute, Notifier, SmtpConfig, SmtpSecurity,
 };
 use guichet_store::{
-    DeliveryStatus, FailureKind, NewOutboxMessage, Notification, NotificationFilter,
-    NotificationState, RetryOutcome, RetryPolicy, Role, Store,
+    AuditStore, DeliveryStatus, FailureKind, NewOutboxMessage, Notification, NotificationFilter,
+    NotificationState, NotificationStore, OutboxStore, RetryOutcome, RetryPolicy, Role,
+    TicketStore,
 };
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 

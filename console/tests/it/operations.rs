@@ -6,7 +6,9 @@ use crate::common;
 use axum::http::StatusCode;
 use common::{Client, account, closed_hours_call, harness, signed_in};
 use guichet_office::{accounts, privacy, retention};
-use guichet_store::{NewEvalRun, Role, Store};
+use guichet_store::{
+    AuditStore, EvalRunStore, NewEvalRun, OutboxStore, Role, SessionStore, StaffStore, TicketStore,
+};
 use serde_json::json;
 
 #[tokio::test]

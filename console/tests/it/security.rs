@@ -10,7 +10,7 @@ use common::{
 };
 use guichet_console::ConsoleConfig;
 use guichet_office::accounts;
-use guichet_store::{Role, Store, TicketState};
+use guichet_store::{AuditStore, Role, StaffStore, TicketState, TicketStore};
 
 async fn login_then_queue_then_claim_and_close(backend: Backend) {
     let h = harness_on(&backend, ConsoleConfig::default()).await;

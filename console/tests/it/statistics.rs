@@ -7,7 +7,8 @@ use crate::common;
 use axum::http::StatusCode;
 use common::{Harness, closed_hours_call, harness, signed_in};
 use guichet_store::{
-    Channel, NewEvalRun, Role, SessionRecord, Store, Transition, Turn, TurnRecord,
+    Channel, EvalRunStore, NewEvalRun, Role, SessionRecord, SessionStore, StaffStore, TicketStore,
+    Transition, Turn, TurnRecord,
 };
 use serde_json::json;
 

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use common::{Client, Harness, signed_in};
 use guichet_console::suggestions::{Suggestion, write_suggestion};
 use guichet_knowledge::Knowledge;
-use guichet_store::{Role, Store};
+use guichet_store::{AuditStore, Role};
 
 /// What the caller said, currently not routed to `declaration-naissance`.
 const UTTERANCE: &str = "ma fille est née il faut faire quoi";

@@ -19,8 +19,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use guichet_store::{
-    AuditEntry, Clock, NewNotification, Notification, RetryOutcome, RetryPolicy, Store, StoreError,
-    TicketFilter,
+    AuditEntry, AuditStore, Clock, NewNotification, Notification, NotificationStore, RetryOutcome,
+    RetryPolicy, StoreError, TicketFilter, TicketStore,
 };
 use lettre::message::Mailbox;
 
@@ -124,7 +124,10 @@ impl Notifier {
     }
 
     /// The courier delivering this notifier's notifications through `store`.
-    pub fn courier<S: Store>(&self, store: S) -> NotificationCourier<S> {
+    pub fn courier<S: NotificationStore + TicketStore + AuditStore>(
+        &self,
+        store: S,
+    ) -> NotificationCourier<S> {
         NotificationCourier {
             notifier: self.clone(),
             policy: self.inner.config.retry_policy(),
@@ -134,7 +137,7 @@ impl Notifier {
 
     /// One pass at the fixed instant `now`: queues the notifications of recent tickets, then
     /// makes the attempts that are due. Returns the number of attempts made by this node.
-    pub async fn tick<S: Store + Clone>(
+    pub async fn tick<S: NotificationStore + TicketStore + AuditStore + Clone>(
         &self,
         store: &S,
         now: DateTime<Utc>,
@@ -166,7 +169,11 @@ impl Notifier {
     }
 
     /// Queues one notification per destination of every recent ticket not queued yet.
-    async fn enqueue_new<S: Store>(&self, store: &S, now: DateTime<Utc>) -> Result<(), StoreError> {
+    async fn enqueue_new<S: NotificationStore + TicketStore>(
+        &self,
+        store: &S,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let since = self
             .inner
             .not_before
@@ -237,7 +244,7 @@ pub struct NotificationCourier<S> {
     store: S,
 }
 
-impl<S: Store> Courier for NotificationCourier<S> {
+impl<S: NotificationStore + TicketStore + AuditStore> Courier for NotificationCourier<S> {
     type Item = Notification;
 
     fn name(&self) -> &'static str {
@@ -359,7 +366,7 @@ impl<S: Store> Courier for NotificationCourier<S> {
 /// The notification worker of one node: every `poll_seconds`, delivers what is due on
 /// `store` at the instants `clock` gives, until `shutdown` turns true. Returns at once when
 /// no route is configured.
-pub async fn run_notifications<S: Store + 'static>(
+pub async fn run_notifications<S: NotificationStore + TicketStore + AuditStore + 'static>(
     notifier: Notifier,
     store: S,
     clock: Clock,

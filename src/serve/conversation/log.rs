@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use guichet_store::{SessionRecord, Store, Turn, TurnRecord};
+use guichet_store::{SessionRecord, SessionStore, Turn, TurnRecord};
 
 use super::envelope::Envelope;
 use crate::serve::error::ServeError;

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use guichet_store::Store;
+use guichet_store::{NotificationStore, OutboxStore, SessionStore};
 use serde_json::json;
 
 use crate::serve::state::AppState;

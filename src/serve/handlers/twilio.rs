@@ -15,7 +15,7 @@ use guichet_connectors::twilio::{
     signature, twiml,
 };
 use guichet_phone::mask_number;
-use guichet_store::{DeliveryStatus, DialOutcome, Store};
+use guichet_store::{DeliveryStatus, DialOutcome, OutboxStore};
 
 use super::voice::{Hook, VoiceProvider, VoiceTurn, Webhook, count_rejected};
 use super::{UNKNOWN_NUMBER_MESSAGE, requested_now, with_trace_headers};

@@ -17,7 +17,7 @@ use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use guichet_agent::Inbound;
 use guichet_phone::{PhoneNumber, mask_number};
-use guichet_store::Store;
+use guichet_store::TicketStore;
 
 use super::{requested_now, with_trace_headers};
 use crate::serve::config::Provider;

@@ -14,7 +14,7 @@ use guichet_connectors::vonage::{
     AnswerRequest, CallEvent, IncomingSms, InputEvent, MessageStatus, NccoOptions, ncco, signature,
 };
 use guichet_phone::{mask_number, stored_number};
-use guichet_store::{DeliveryStatus, DialOutcome, Store};
+use guichet_store::{DeliveryStatus, DialOutcome, OutboxStore};
 
 use super::voice::{Hook, VoiceProvider, VoiceTurn, Webhook, count_rejected};
 use super::{DECISION_HEADER, UNKNOWN_NUMBER_MESSAGE, header_value, requested_now};

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use guichet_store::{Store, TurnRecord, TurnSaved, redact_numbers};
+use guichet_store::{SessionStore, TurnRecord, TurnSaved, redact_numbers};
 use tokio::sync::watch;
 
 use super::{REJECTED_DIR, StoreFailure, read_record, reject};

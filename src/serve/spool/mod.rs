@@ -30,7 +30,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use guichet_store::{AnyStore, Store, StoreError, TurnRecord};
+use guichet_store::{AnyStore, SessionStore, StoreError, TurnRecord};
 use tokio::sync::Notify;
 
 use super::metrics::{SpoolMetrics, SpoolOutcome};

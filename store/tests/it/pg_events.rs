@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::Utc;
 use guichet_store::testkit::{TestSchema, test_database_url};
 use guichet_store::{
-    AnyStore, Channel, FeedStatus, NewTicket, Store, TicketChange, TicketKind, Transition,
+    AnyStore, Channel, FeedStatus, NewTicket, TicketChange, TicketKind, TicketStore, Transition,
 };
 use serde_json::json;
 use tokio::sync::broadcast;

@@ -29,7 +29,7 @@ store_suite!(open);
 
 #[tokio::test]
 async fn in_memory_database_works() {
-    use guichet_store::Store;
+    use guichet_store::{OutboxStore, SessionStore};
     let store = AnyStore::connect("sqlite::memory:")
         .await
         .expect("in-memory store");
@@ -52,7 +52,7 @@ async fn unsupported_url_is_a_clear_error() {
 
 #[tokio::test]
 async fn reopening_keeps_data_and_migrations_are_idempotent() {
-    use guichet_store::Store;
+    use guichet_store::AuditStore;
     let dir = tempfile::tempdir().expect("temporary directory");
     let url = format!("sqlite://{}/guichet.db?mode=rwc", dir.path().display());
     let store = AnyStore::connect(&url).await.expect("open");
@@ -81,7 +81,7 @@ async fn reopening_keeps_data_and_migrations_are_idempotent() {
 
 #[tokio::test]
 async fn a_url_without_mode_creates_the_database_and_mode_rw_does_not() {
-    use guichet_store::Store;
+    use guichet_store::SessionStore;
     let dir = tempfile::tempdir().expect("temporary directory");
     let path = dir.path().join("new/guichet.db");
     let store = AnyStore::connect(&format!("sqlite://{}", path.display()))

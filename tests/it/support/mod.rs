@@ -226,7 +226,7 @@ impl Harness {
 
     /// The tickets of the demo commune (`villebourg`), newest first.
     pub async fn tickets(&self) -> Vec<guichet_store::Ticket> {
-        use guichet_store::Store;
+        use guichet_store::TicketStore;
         self.service
             .state
             .store

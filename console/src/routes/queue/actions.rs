@@ -5,8 +5,8 @@
 use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use guichet_store::{
-    AttemptRule, HandOver, NewOutboxMessage, Role, Store, Ticket, TicketKind, TicketState,
-    Transition,
+    AttemptRule, HandOver, NewOutboxMessage, OutboxStore, Role, StaffStore, Ticket, TicketKind,
+    TicketState, TicketStore, Transition,
 };
 use serde::{Deserialize, Serialize};
 

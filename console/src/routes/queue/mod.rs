@@ -12,7 +12,7 @@ use std::time::Duration;
 use axum::extract::{Path, Query, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use guichet_store::{Role, Store, TicketFilter, TicketState};
+use guichet_store::{Role, SessionStore, StaffStore, TicketFilter, TicketState, TicketStore};
 use serde_json::{Value, json};
 
 use super::{audit, page as render};

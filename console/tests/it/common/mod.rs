@@ -21,7 +21,8 @@ use guichet_console::{ConsoleCommune, ConsoleConfig, ConsoleState};
 use guichet_office::accounts;
 use guichet_store::testkit::{TestSchema, test_database_url};
 use guichet_store::{
-    AnyStore, Channel, NewTicket, Role, SessionRecord, Store, TicketKind, Turn, TurnRecord,
+    AnyStore, Channel, NewTicket, Role, SessionRecord, SessionStore, StaffStore, TicketKind, Turn,
+    TurnRecord,
 };
 use http_body_util::BodyExt;
 use serde_json::json;
