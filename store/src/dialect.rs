@@ -15,6 +15,8 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use sqlx::query::Query;
+use sqlx::{Database, Executor, IntoArguments, Pool, Transaction};
 
 use crate::error::{Result, StoreError};
 
@@ -179,19 +181,24 @@ pub(crate) use plain_columns;
 
 /// A SQL backend: its sqlx database, its encodings and spellings, and where it runs statements.
 /// Reads go to the reader (SQLite: a pool of read-only connections), writes to the writer.
+/// Running a statement is written once, here, for both backends.
 pub(crate) trait Dialect: Send + Sync {
-    /// The sqlx database type.
-    type Db: sqlx::Database;
-    /// A decoded row.
-    type Row: StoredRow;
-    /// An open write transaction.
-    type Tx: Send;
+    /// The sqlx database type; its rows decode the dialect's encodings.
+    type Db: Database<
+            Row: StoredRow,
+            Arguments: IntoArguments<Self::Db>,
+            Connection: Runs<Self::Db>,
+            QueryResult: Changed,
+        >;
 
     /// The SQL function giving the larger of two values (`MAX` / `GREATEST`).
     const GREATEST: &'static str;
 
     /// Appended to a `SELECT` that reads a row a transaction then updates (`FOR UPDATE`).
     const FOR_UPDATE: &'static str;
+
+    /// The statement opening a write transaction.
+    const BEGIN: &'static str;
 
     /// `LIMIT` by the optional count bound at `$n` (none: every row).
     fn limit(n: usize) -> String;
@@ -204,33 +211,118 @@ pub(crate) trait Dialect: Send + Sync {
     /// SQL restricting `column` to the commune list bound at placeholder `$n`.
     fn in_scope(column: &str, n: usize) -> String;
 
+    /// A statement as a sqlx query, its arguments in the dialect's encoding.
+    fn query(s: Statement<'_>) -> Result<Query<'static, Self::Db, Args<Self>>>;
+
+    /// The pool reads go to.
+    fn reader(&self) -> &Pool<Self::Db>;
+
+    /// The pool writes and transactions go to.
+    fn writer(&self) -> &Pool<Self::Db>;
+
     /// All rows of a read.
-    fn fetch_all(&self, s: Statement<'_>) -> impl Future<Output = Result<Vec<Self::Row>>> + Send;
+    fn fetch_all(&self, s: Statement<'_>) -> impl Future<Output = Result<Vec<Row<Self>>>> + Send {
+        async move {
+            let mut conn = self.reader().acquire().await?;
+            Ok(Self::query(s)?.fetch_all(conn.runs()).await?)
+        }
+    }
+
     /// The first row of a read, if any.
     fn fetch_optional(
         &self,
         s: Statement<'_>,
-    ) -> impl Future<Output = Result<Option<Self::Row>>> + Send;
+    ) -> impl Future<Output = Result<Option<Row<Self>>>> + Send {
+        async move {
+            let mut conn = self.reader().acquire().await?;
+            Ok(Self::query(s)?.fetch_optional(conn.runs()).await?)
+        }
+    }
+
     /// A write; the number of rows it changed.
-    fn execute(&self, s: Statement<'_>) -> impl Future<Output = Result<u64>> + Send;
+    fn execute(&self, s: Statement<'_>) -> impl Future<Output = Result<u64>> + Send {
+        async move {
+            let mut conn = self.writer().acquire().await?;
+            Ok(Self::query(s)?.execute(conn.runs()).await?.changed())
+        }
+    }
+
     /// A write with `RETURNING`; the rows it returned.
     fn write_returning(
         &self,
         s: Statement<'_>,
-    ) -> impl Future<Output = Result<Vec<Self::Row>>> + Send;
+    ) -> impl Future<Output = Result<Vec<Row<Self>>>> + Send {
+        async move {
+            let mut conn = self.writer().acquire().await?;
+            Ok(Self::query(s)?.fetch_all(conn.runs()).await?)
+        }
+    }
 
     /// Opens a write transaction.
-    fn begin(&self) -> impl Future<Output = Result<Self::Tx>> + Send;
+    fn begin(&self) -> impl Future<Output = Result<Tx<Self>>> + Send {
+        async move { Ok(self.writer().begin_with(Self::BEGIN).await?) }
+    }
+
     /// A write within `tx`; the number of rows it changed.
-    fn tx_execute(tx: &mut Self::Tx, s: Statement<'_>) -> impl Future<Output = Result<u64>> + Send;
+    fn tx_execute(tx: &mut Tx<Self>, s: Statement<'_>) -> impl Future<Output = Result<u64>> + Send {
+        async move { Ok(Self::query(s)?.execute(tx.runs()).await?.changed()) }
+    }
+
     /// A statement within `tx`; its rows.
     fn tx_fetch_all(
-        tx: &mut Self::Tx,
+        tx: &mut Tx<Self>,
         s: Statement<'_>,
-    ) -> impl Future<Output = Result<Vec<Self::Row>>> + Send;
+    ) -> impl Future<Output = Result<Vec<Row<Self>>>> + Send {
+        async move { Ok(Self::query(s)?.fetch_all(tx.runs()).await?) }
+    }
+
     /// Commits `tx`.
-    fn commit(tx: Self::Tx) -> impl Future<Output = Result<()>> + Send;
+    fn commit(tx: Tx<Self>) -> impl Future<Output = Result<()>> + Send {
+        async move { Ok(tx.commit().await?) }
+    }
 }
+
+/// A connection that runs queries: sqlx's executor bound on `&mut` connections, as a bound the
+/// compiler carries along with [`Dialect::Db`].
+pub(crate) trait Runs<Db: Database>: Send {
+    /// The connection as an executor.
+    fn runs(&mut self) -> impl Executor<'_, Database = Db>;
+}
+
+impl<Db: Database, C: Send> Runs<Db> for C
+where
+    for<'c> &'c mut C: Executor<'c, Database = Db>,
+{
+    fn runs(&mut self) -> impl Executor<'_, Database = Db> {
+        self
+    }
+}
+
+/// The number of rows a write changed, whatever the database.
+pub(crate) trait Changed {
+    fn changed(&self) -> u64;
+}
+
+impl Changed for sqlx::sqlite::SqliteQueryResult {
+    fn changed(&self) -> u64 {
+        self.rows_affected()
+    }
+}
+
+impl Changed for sqlx::postgres::PgQueryResult {
+    fn changed(&self) -> u64 {
+        self.rows_affected()
+    }
+}
+
+/// A dialect's row.
+pub(crate) type Row<D> = <<D as Dialect>::Db as Database>::Row;
+
+/// A dialect's bound arguments.
+pub(crate) type Args<D> = <<D as Dialect>::Db as Database>::Arguments;
+
+/// An open write transaction of a dialect.
+pub(crate) type Tx<D> = Transaction<'static, <D as Dialect>::Db>;
 
 /// The single value of a `RETURNING id` / `COUNT(*) AS n` row.
 pub(crate) fn first_int<R: StoredRow>(rows: &[R], column: &str) -> Result<Option<i64>> {

@@ -5,8 +5,10 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use guichet_phone::stored_number;
-use sqlx::Transaction;
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow, Postgres};
+use sqlx::postgres::{
+    PgArguments, PgConnectOptions, PgConnection, PgPool, PgPoolOptions, Postgres,
+};
+use sqlx::query::Query;
 use sqlx::types::Json;
 
 use crate::BackendWrites;
@@ -298,12 +300,12 @@ impl BackendWrites for PgStore {
 
 impl Dialect for PgStore {
     type Db = Postgres;
-    type Row = PgRow;
-    type Tx = Transaction<'static, Postgres>;
 
     const GREATEST: &'static str = "GREATEST";
 
     const FOR_UPDATE: &'static str = " FOR UPDATE";
+
+    const BEGIN: &'static str = "BEGIN";
 
     fn limit(n: usize) -> String {
         format!("LIMIT ${n}")
@@ -325,28 +327,15 @@ impl Dialect for PgStore {
         format!("{column} = ANY(${n})")
     }
 
-    async fn fetch_all(&self, s: Statement<'_>) -> Result<Vec<PgRow>> {
-        Ok(pg_query(s).fetch_all(self.pool()).await?)
+    fn query(s: Statement<'_>) -> Result<Query<'static, Postgres, PgArguments>> {
+        Ok(pg_query(s))
     }
-    async fn fetch_optional(&self, s: Statement<'_>) -> Result<Option<PgRow>> {
-        Ok(pg_query(s).fetch_optional(self.pool()).await?)
+
+    fn reader(&self) -> &PgPool {
+        &self.pool
     }
-    async fn execute(&self, s: Statement<'_>) -> Result<u64> {
-        Ok(pg_query(s).execute(self.pool()).await?.rows_affected())
-    }
-    async fn write_returning(&self, s: Statement<'_>) -> Result<Vec<PgRow>> {
-        self.fetch_all(s).await
-    }
-    async fn begin(&self) -> Result<Self::Tx> {
-        Ok(self.pool().begin().await?)
-    }
-    async fn tx_execute(tx: &mut Self::Tx, s: Statement<'_>) -> Result<u64> {
-        Ok(pg_query(s).execute(&mut **tx).await?.rows_affected())
-    }
-    async fn tx_fetch_all(tx: &mut Self::Tx, s: Statement<'_>) -> Result<Vec<PgRow>> {
-        Ok(pg_query(s).fetch_all(&mut **tx).await?)
-    }
-    async fn commit(tx: Self::Tx) -> Result<()> {
-        Ok(tx.commit().await?)
+
+    fn writer(&self) -> &PgPool {
+        &self.pool
     }
 }

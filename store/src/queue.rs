@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use std::str::FromStr;
 
-use crate::dialect::{Dialect, Statement, StoredRow, parse_stored};
+use crate::dialect::{Dialect, Row, Statement, StoredRow, Tx, parse_stored};
 use crate::error::{Result, StoreError};
 use crate::model::{FailureKind, RetryOutcome, RetryPolicy};
 
@@ -23,7 +23,7 @@ pub(crate) fn lease_end(now: DateTime<Utc>, lease: Duration) -> DateTime<Utc> {
 /// (and locked where the dialect locks rows) in `tx`; `None` when the row is no longer being
 /// sent (a late or repeated report), which the caller ignores.
 pub(crate) async fn failure_outcome<D: Dialect>(
-    tx: &mut D::Tx,
+    tx: &mut Tx<D>,
     table: &'static str,
     id: i64,
     kind: FailureKind,
@@ -51,7 +51,7 @@ pub(crate) async fn list_in_scope<D: Dialect>(
     communes: &[String],
     states: impl IntoIterator<Item = &'static str>,
     limit: Option<i64>,
-) -> Result<Vec<D::Row>> {
+) -> Result<Vec<Row<D>>> {
     let states: Vec<String> = states.into_iter().map(str::to_string).collect();
     let sql = format!(
         "SELECT {columns} FROM {table}

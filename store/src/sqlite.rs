@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use guichet_phone::stored_number;
-use sqlx::Transaction;
+use sqlx::query::Query;
 use sqlx::sqlite::{
-    Sqlite, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
+    Sqlite, SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePool,
+    SqlitePoolOptions, SqliteSynchronous,
 };
 
 use crate::BackendWrites;
@@ -100,11 +100,6 @@ impl SqliteStore {
     /// The single writer connection's pool (administration and tests).
     pub fn writer_pool(&self) -> &SqlitePool {
         &self.writer
-    }
-
-    /// The pool of read-only connections (the writer's own pool for an in-memory database).
-    pub(crate) fn reader_pool(&self) -> &SqlitePool {
-        &self.reader
     }
 
     /// Closes both pools.
@@ -487,12 +482,14 @@ impl BackendWrites for SqliteStore {
 
 impl Dialect for SqliteStore {
     type Db = Sqlite;
-    type Row = SqliteRow;
-    type Tx = Transaction<'static, Sqlite>;
 
     const GREATEST: &'static str = "MAX";
 
     const FOR_UPDATE: &'static str = "";
+
+    // IMMEDIATE takes the write lock up front: no deadlock-prone lock upgrade if another
+    // process (e.g. a CLI command) writes at the same time.
+    const BEGIN: &'static str = "BEGIN IMMEDIATE";
 
     fn limit(n: usize) -> String {
         format!("LIMIT COALESCE(${n}, -1)")
@@ -511,31 +508,16 @@ impl Dialect for SqliteStore {
         format!("{column} IN (SELECT value FROM json_each(${n}))")
     }
 
-    async fn fetch_all(&self, s: Statement<'_>) -> Result<Vec<SqliteRow>> {
-        Ok(sqlite_query(s)?.fetch_all(self.reader_pool()).await?)
+    fn query(s: Statement<'_>) -> Result<Query<'static, Sqlite, SqliteArguments>> {
+        sqlite_query(s)
     }
-    async fn fetch_optional(&self, s: Statement<'_>) -> Result<Option<SqliteRow>> {
-        Ok(sqlite_query(s)?.fetch_optional(self.reader_pool()).await?)
+
+    /// The pool of read-only connections (the writer's own pool for an in-memory database).
+    fn reader(&self) -> &SqlitePool {
+        &self.reader
     }
-    async fn execute(&self, s: Statement<'_>) -> Result<u64> {
-        let done = sqlite_query(s)?.execute(self.writer_pool()).await?;
-        Ok(done.rows_affected())
-    }
-    async fn write_returning(&self, s: Statement<'_>) -> Result<Vec<SqliteRow>> {
-        Ok(sqlite_query(s)?.fetch_all(self.writer_pool()).await?)
-    }
-    async fn begin(&self) -> Result<Self::Tx> {
-        // IMMEDIATE takes the write lock up front: no deadlock-prone lock upgrade if another
-        // process (e.g. a CLI command) writes at the same time.
-        Ok(self.writer_pool().begin_with("BEGIN IMMEDIATE").await?)
-    }
-    async fn tx_execute(tx: &mut Self::Tx, s: Statement<'_>) -> Result<u64> {
-        Ok(sqlite_query(s)?.execute(&mut **tx).await?.rows_affected())
-    }
-    async fn tx_fetch_all(tx: &mut Self::Tx, s: Statement<'_>) -> Result<Vec<SqliteRow>> {
-        Ok(sqlite_query(s)?.fetch_all(&mut **tx).await?)
-    }
-    async fn commit(tx: Self::Tx) -> Result<()> {
-        Ok(tx.commit().await?)
+
+    fn writer(&self) -> &SqlitePool {
+        &self.writer
     }
 }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::dialect::{Dialect, Statement, StoredRow, first_int};
+use crate::dialect::{Dialect, Statement, StoredRow, Tx, first_int};
 use crate::error::{Result, StoreError};
 use crate::model::{NewStaff, Staff, StaffSession, normalise_email};
 
@@ -140,7 +140,7 @@ pub(crate) async fn set_staff_disabled<D: Dialect>(
     Ok(changed > 0)
 }
 
-async fn end_sessions_of<D: Dialect>(tx: &mut D::Tx, staff_id: i64) -> Result<u64> {
+async fn end_sessions_of<D: Dialect>(tx: &mut Tx<D>, staff_id: i64) -> Result<u64> {
     D::tx_execute(
         tx,
         Statement::new("DELETE FROM staff_sessions WHERE staff_id = $1").bind(staff_id),
