@@ -46,8 +46,8 @@ macro_rules! store_methods {
         /// `inserted` is false:
         /// - the same turn again (same `seq` and same `message_id`, both `None` included; or the
         ///   same `message_id` at another `seq`): a retried webhook;
-        /// - `seq` held by another message's turn: `conflict` is true, the caller works the turn out
-        ///   again from the session as it now is.
+        /// - `seq` held by another message's turn: `conflict` is true, the caller works the
+        ///   turn out again from the session as it now is.
         ///
         /// Tickets and SMS are written only with their own turn, and deduplicated on their
         /// idempotency keys (`INSERT … ON CONFLICT DO NOTHING`); the returned ids are those of the
@@ -97,7 +97,8 @@ macro_rules! store_methods {
         ) -> Vec<TurnRow> = sessions::turns_between;
     }
 
-    /// The SMS outbox: queueing, leasing to the sender, delivery reports, the console's listing and what the daily SMS guard counts.
+    /// The SMS outbox: queueing, leasing to the sender, delivery reports, the console's listing and
+    /// what the daily SMS guard counts.
     trait OutboxStore {
         /// Queues one SMS outside a turn; idempotent on its key. Returns the row id (new or
         /// existing). An empty recipient or body is refused.
@@ -165,15 +166,24 @@ macro_rules! store_methods {
         fn list_outbox(&self, filter: &OutboxFilter) -> Vec<OutboxMessage> = outbox::list_outbox;
 
         /// Number of SMS of `communes` in each state: every state, in declaration order.
-        fn outbox_counts(&self, communes: &[String]) -> Vec<(OutboxState, i64)> = outbox::outbox_counts;
+        fn outbox_counts(
+            &self,
+            communes: &[String],
+        ) -> Vec<(OutboxState, i64)> = outbox::outbox_counts;
 
         /// SMS of `tenant` queued since `since` and not refused (what the daily budget counts).
-        fn sms_count_since(&self, tenant: &str, since: DateTime<Utc>) -> i64 = outbox::sms_count_since;
+        fn sms_count_since(
+            &self,
+            tenant: &str,
+            since: DateTime<Utc>,
+        ) -> i64 = outbox::sms_count_since;
     }
 
-    /// Tickets, the handoff queue: created with a turn or a callback request, worked by the standardistes of their communes.
+    /// Tickets, the handoff queue: created with a turn or a callback request, worked by the
+    /// standardistes of their communes.
     trait TicketStore {
-        /// Creates a ticket outside a turn; idempotent on its key. Returns its id (new or existing).
+        /// Creates a ticket outside a turn; idempotent on its key. Returns its id (new or
+        /// existing).
         fn create_ticket(&self, ticket: &NewTicket) -> i64;
 
         /// A ticket, if it belongs to one of `communes`.
@@ -181,7 +191,10 @@ macro_rules! store_methods {
 
         /// The queue: open tickets (nouveau, pris en charge) of `communes`, callbacks first, then
         /// oldest first.
-        fn list_open_tickets(&self, communes: &[String]) -> Vec<Ticket> = tickets::list_open_tickets;
+        fn list_open_tickets(
+            &self,
+            communes: &[String],
+        ) -> Vec<Ticket> = tickets::list_open_tickets;
 
         /// Tickets matching a filter, newest first.
         fn list_tickets(&self, filter: &TicketFilter) -> Vec<Ticket> = tickets::list_tickets;
@@ -257,7 +270,11 @@ macro_rules! store_methods {
         ) -> Transition = tickets::add_ticket_note;
 
         /// Notes of a ticket of `communes`, oldest first (empty if not found).
-        fn ticket_notes(&self, id: i64, communes: &[String]) -> Vec<TicketNote> = tickets::ticket_notes;
+        fn ticket_notes(
+            &self,
+            id: i64,
+            communes: &[String],
+        ) -> Vec<TicketNote> = tickets::ticket_notes;
     }
 
     /// Ticket notifications (e-mail, webhook): their queue, leases, retries and listing.
@@ -336,7 +353,11 @@ macro_rules! store_methods {
         fn count_staff(&self) -> i64 = staff::count_staff;
 
         /// Replaces an account's password hash. Returns whether the account exists.
-        fn set_staff_password(&self, id: i64, password_hash: &str) -> bool = staff::set_staff_password;
+        fn set_staff_password(
+            &self,
+            id: i64,
+            password_hash: &str,
+        ) -> bool = staff::set_staff_password;
 
         /// Disables or re-enables an account (disabling also ends its login sessions).
         fn set_staff_disabled(&self, id: i64, disabled: bool) -> bool = staff::set_staff_disabled;
@@ -423,7 +444,11 @@ macro_rules! store_methods {
         fn insert_eval_run(&self, run: &NewEvalRun) -> i64 = eval_runs::insert_eval_run;
 
         /// The latest `limit` evaluation runs of a commune, newest first.
-        fn list_eval_runs(&self, commune: &str, limit: i64) -> Vec<EvalRun> = eval_runs::list_eval_runs;
+        fn list_eval_runs(
+            &self,
+            commune: &str,
+            limit: i64,
+        ) -> Vec<EvalRun> = eval_runs::list_eval_runs;
 
         /// One evaluation run of a commune, by id.
         fn get_eval_run(&self, commune: &str, id: i64) -> Option<EvalRun> = eval_runs::get_eval_run;
