@@ -125,6 +125,14 @@ struct Match<'k> {
 impl<'a> TurnInProgress<'a> {
     /// A message (not silence), read against the pending question.
     fn respond(&mut self) {
+        // An emergency in progress wins over the pending question and over whatever fiche its
+        // words also match: the emergency numbers first.
+        if crate::emergency::is_emergency(&self.text)
+            && let Some(fiche) = self.fiche(crate::emergency::EMERGENCY_FICHE)
+        {
+            self.session.pending = Pending::Nothing;
+            return self.handle_fiche(fiche, "emergency");
+        }
         let pending = std::mem::take(&mut self.session.pending);
         // An explicit request for a human wins over whatever question is pending ("non je veux
         // parler à un agent, la facture est fausse" to the satisfaction question).

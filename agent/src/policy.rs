@@ -261,6 +261,32 @@ impl Default for Policy {
     /// Every figure is better than before this pass (797 / 25 / 551, gate 327 / 426). 0.38
     /// would take 3 more false answers for 5 more redirections and 6 more turns of the
     /// recorded dialogues (423, below the point before this pass).
+    ///
+    /// Generalisation measured a fourth time on 2026-12-04 (issue 14), since the third pass's
+    /// gains on dev did not carry over to the test split (85.9 % / 3.6 % / 78.0 %): a fourth
+    /// dev batch was written before any change, of new *situations* rather than new wordings
+    /// (`hors-perimetre/dev/*-4.yaml`, 164 out-of-scope questions over the 33 categories;
+    /// `paraphrases/dev-4.yaml`, 77 in-scope paraphrases), and kept out of the tuning: each
+    /// change below was chosen on batches 1–3 and the demo's recorded dialogues ("b1–3":
+    /// 884 turns expecting a fiche, 1158 scored, 640 out of scope), and batch 4 (187 / 236 /
+    /// 159) is reported after, as the honest estimate. At 0.35 / 0.22:
+    ///
+    /// | change | b1–3: right / false / oos ok | batch 4: right / false / oos ok |
+    /// |---|---|---|
+    /// | none | 812 / 19 / 557 | 110 (58.8 %) / 14 (5.9 %) / 75 (47.2 %) |
+    /// | **an emergency in progress first (kept)** | **815 / 18 / 561** | **115 / 14 / 80** |
+    ///
+    /// - *An emergency in progress first* (`crate::emergency`): a caller who describes a person
+    ///   in danger now (not breathing, unconscious, a fall without getting up, bleeding, a fit,
+    ///   poisoning), a fire or violence happening now is deflected to the national `urgences`
+    ///   fiche (15, 17, 18, 112) before any search and whatever question is pending: "ma grand
+    ///   mère est tombée elle arrive plus à se relever" answered the cemetery fiche (the stem of
+    ///   "tombe") at 0.51. The phrases name the states the emergency services ask about, not a
+    ///   dialogue's words; words that also tell a past event ("un AVC l'an dernier", "blessé sur
+    ///   le chantier", "l'incendie" where a document was lost, a smell of gas, which the energy
+    ///   fiche answers with its own emergency number) are left out. On b1–3 it changes exactly
+    ///   the four emergency turns the search missed (one false answer, three confirmations);
+    ///   nothing else moves, the demo gate included.
     fn default() -> Self {
         Self {
             answer_confidence: 0.35,

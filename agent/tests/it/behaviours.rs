@@ -700,3 +700,18 @@ fn sms_handoffs_are_callbacks_even_when_open() {
     expect(&reply, DecisionAction::Callback, None);
     assert!(said(&reply).contains("vous répondra"), "{}", said(&reply));
 }
+
+#[test]
+fn an_emergency_in_progress_gets_the_emergency_numbers_whatever_else_matches() {
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    // "tombée" shares its stem with the cemetery's "tombe": the search alone answered it.
+    let reply = call.say("ma grand-mère est tombée, elle arrive plus à se relever");
+    expect(&reply, DecisionAction::Deflect, Some("urgences"));
+    assert_eq!(reply.trace.rule, "emergency");
+    // Also when a question is pending: the emergency is not read as its answer.
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let question = call.say("je voudrais faire un passeport");
+    expect(&question, DecisionAction::Clarify, Some("passeport"));
+    let reply = call.say("attendez au secours il y a le feu dans la cuisine");
+    expect(&reply, DecisionAction::Deflect, Some("urgences"));
+}
