@@ -15,6 +15,12 @@
 //! un AVC l'an dernier", "blessé", "tombé", "l'incendie" of a lost document, "la machine a
 //! avalé ma carte"): each phrase says the state itself, or the event with the words that make
 //! it current. A smell of gas stays the energy fiche's, which gives the gas emergency number.
+//!
+//! The same asymmetry holds for an unsure guess at one of the lines for a person in danger
+//! (15, 119, 3919, 3114: [`is_danger_line`]): asking "vous appelez bien au sujet de :
+//! violences conjugales ?" costs a caller in danger more than hearing a number they did not
+//! need, so the number is given straight away, unless another such line is nearly as likely
+//! ([`rival_danger_line`]: a child beaten at home may be the 119's or the 3919's).
 
 use std::sync::LazyLock;
 
@@ -108,6 +114,32 @@ static EMERGENCY: LazyLock<Lexicon> = LazyLock::new(|| {
     ])
 });
 
+/// The national catalogue's lines for a person in danger: emergencies, a child in danger,
+/// violence against women, suicide prevention.
+const DANGER_LINES: &[&str] = &[
+    EMERGENCY_FICHE,
+    "enfance-en-danger",
+    "violences-femmes",
+    "prevention-suicide",
+];
+
+/// Least share of the best guess's confidence at which another danger line is a rival.
+const RIVAL_SHARE: f32 = 0.7;
+
+/// The fiche is one of the lines for a person in danger.
+pub fn is_danger_line(fiche_id: &str) -> bool {
+    DANGER_LINES.contains(&fiche_id)
+}
+
+/// Another line for a person in danger scores nearly as well as the best guess.
+pub fn rival_danger_line(hits: &[guichet_knowledge::Hit], best: &str, confidence: f32) -> bool {
+    hits.iter().any(|hit| {
+        hit.fiche_id != best
+            && is_danger_line(&hit.fiche_id)
+            && hit.confidence >= confidence * RIVAL_SHARE
+    })
+}
+
 /// The caller describes an emergency in progress (see the module documentation).
 pub fn is_emergency(normalized: &str) -> bool {
     EMERGENCY.found_in(&words(normalized))
@@ -136,6 +168,31 @@ mod tests {
         ] {
             assert!(emergency(text), "{text}");
         }
+    }
+
+    #[test]
+    fn another_danger_line_nearly_as_likely_is_a_rival() {
+        let hit = |fiche_id: &str, confidence: f32| guichet_knowledge::Hit {
+            fiche_id: fiche_id.to_owned(),
+            score: 1.0,
+            confidence,
+        };
+        assert!(is_danger_line("violences-femmes") && !is_danger_line("cimetiere-concession"));
+        let hits = [
+            hit("violences-femmes", 0.30),
+            hit("enfance-en-danger", 0.25),
+        ];
+        assert!(rival_danger_line(&hits, "violences-femmes", 0.30));
+        let hits = [
+            hit("violences-femmes", 0.30),
+            hit("enfance-en-danger", 0.15),
+        ];
+        assert!(!rival_danger_line(&hits, "violences-femmes", 0.30));
+        let hits = [
+            hit("violences-femmes", 0.30),
+            hit("cimetiere-concession", 0.29),
+        ];
+        assert!(!rival_danger_line(&hits, "violences-femmes", 0.30));
     }
 
     #[test]

@@ -309,6 +309,18 @@ impl<'a> TurnInProgress<'a> {
             (Some(best), Verdict::Confirm) if !best.fiche.competence.is_public() => {
                 self.not_understood("not_understood", clarifying)
             }
+            // An unsure guess at a line for a person in danger (119, 3919, 3114, 15) is given
+            // straight away rather than asked about, unless another such line is as likely.
+            (Some(best), Verdict::Confirm)
+                if crate::emergency::is_danger_line(&best.fiche.id)
+                    && !crate::emergency::rival_danger_line(
+                        &hits,
+                        &best.fiche.id,
+                        best.confidence,
+                    ) =>
+            {
+                self.handle_fiche(best.fiche, "danger_line")
+            }
             (Some(best), Verdict::Confirm) => self.confirm(best.fiche, "middling_confidence"),
             _ if angry => self.hand_off(
                 "anger",
