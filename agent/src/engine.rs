@@ -125,6 +125,14 @@ struct Match<'k> {
 impl<'a> TurnInProgress<'a> {
     /// A message (not silence), read against the pending question.
     fn respond(&mut self) {
+        // An emergency in progress wins over the pending question and over whatever fiche its
+        // words also match: the emergency numbers first.
+        if crate::emergency::is_emergency(&self.text)
+            && let Some(fiche) = self.fiche(crate::emergency::EMERGENCY_FICHE)
+        {
+            self.session.pending = Pending::Nothing;
+            return self.handle_fiche(fiche, "emergency");
+        }
         let pending = std::mem::take(&mut self.session.pending);
         // An explicit request for a human wins over whatever question is pending ("non je veux
         // parler à un agent, la facture est fausse" to the satisfaction question).
@@ -300,6 +308,18 @@ impl<'a> TurnInProgress<'a> {
             // the robot asks to reformulate, as for a request it did not understand.
             (Some(best), Verdict::Confirm) if !best.fiche.competence.is_public() => {
                 self.not_understood("not_understood", clarifying)
+            }
+            // An unsure guess at a line for a person in danger (119, 3919, 3114, 15) is given
+            // straight away rather than asked about, unless another such line is as likely.
+            (Some(best), Verdict::Confirm)
+                if crate::emergency::is_danger_line(&best.fiche.id)
+                    && !crate::emergency::rival_danger_line(
+                        &hits,
+                        &best.fiche.id,
+                        best.confidence,
+                    ) =>
+            {
+                self.handle_fiche(best.fiche, "danger_line")
             }
             (Some(best), Verdict::Confirm) => self.confirm(best.fiche, "middling_confidence"),
             _ if angry => self.hand_off(

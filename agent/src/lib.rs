@@ -8,7 +8,8 @@
 //!
 //! # Modules
 //! - [`engine`]: the dispatch of a turn; [`policy`]: the thresholds; [`session`]: the state.
-//! - [`intents`]: French lexicons (yes/no, goodbye, human request, no Internet, anger).
+//! - [`intents`]: French lexicons (yes/no, goodbye, human request, no Internet, anger);
+//!   [`emergency`]: an emergency in progress, answered with the emergency numbers first.
 //! - `answer` (answer, deflect, report), `clarify` (clarify, confirm), `handoff` (transfer or
 //!   callback), `sms` (SMS to mobiles only), [`tickets`] (summaries, references),
 //!   [`rollout`], [`speech`] (speech-friendly text). Phone numbers, the caller's [`LineType`]
@@ -24,6 +25,7 @@
 //!    │
 //!    ▼ greeting (voice) / nothing (SMS: the first message is a request)
 //! ┌───────────────────────── REQUEST (pending = Nothing) ─────────────────────────────────┐
+//! │ an emergency in progress ("il ne respire plus"), whatever is pending ─► EMERGENCY       │
 //! │ DTMF 0, "un agent", "pas Internet", anger without topic, handoff:always ─► HANDOFF      │
 //! │ "au revoir", "non merci" ───────────────────────────────────────────────► GOODBYE      │
 //! │ search: confidence ≥ answer and margin ≥ min and ASR sure ─► FICHE                     │
@@ -31,6 +33,7 @@
 //! │         else ─► fallback "reformulez" (misunderstandings += 1; at 2 ─► HANDOFF)         │
 //! │ silence ─► reprompt (silences += 1; at 2 ─► transfer if open, else goodbye + hang up)   │
 //! └────────────────────────────────────────────────────────────────────────────────────────┘
+//!  EMERGENCY: the national `urgences` fiche (15, 17, 18, 112), deflected as FICHE below
 //!  FICHE: clarify? ─► ask the fiche's question                               [Clarify]
 //!         other competence ─► deflect: who, how, SMS link, then
 //!                partner takes reports ? "je transmets votre signalement ?" [ReportOffer]
@@ -53,6 +56,7 @@
 mod answer;
 mod apology;
 mod clarify;
+pub mod emergency;
 pub mod engine;
 mod handoff;
 pub mod intents;

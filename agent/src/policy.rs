@@ -261,6 +261,71 @@ impl Default for Policy {
     /// Every figure is better than before this pass (797 / 25 / 551, gate 327 / 426). 0.38
     /// would take 3 more false answers for 5 more redirections and 6 more turns of the
     /// recorded dialogues (423, below the point before this pass).
+    ///
+    /// Generalisation measured a fourth time on 2026-12-04 (issue 14), since the third pass's
+    /// gains on dev did not carry over to the test split (85.9 % / 3.6 % / 78.0 %): a fourth
+    /// dev batch was written before any change, of new *situations* rather than new wordings
+    /// (`hors-perimetre/dev/*-4.yaml`, 164 out-of-scope questions over the 33 categories;
+    /// `paraphrases/dev-4.yaml`, 77 in-scope paraphrases), and kept out of the tuning: each
+    /// change below was chosen on batches 1–3 and the demo's recorded dialogues ("b1–3": 879
+    /// turns expecting a fiche, 1153 scored, 635 out of scope; the gate's turns right of 457),
+    /// and batch 4 (192 / 241 / 164) is reported after, as the honest estimate. At 0.35 / 0.22
+    /// (right / false answers / out of scope handled):
+    ///
+    /// | change (cumulative when kept) | b1–3 | gate turns | batch 4 |
+    /// |---|---|---|---|
+    /// | none | 812 / 18 / 557 | 429 | 110 (57.3 %) / 15 (6.2 %) / 75 (45.7 %) |
+    /// | **an emergency in progress first (kept)** | 815 / 17 / 561 | 429 | 115 / 15 / 80 |
+    /// | **an unsure guess at a danger line given, not asked (kept)** | **815 / 17 / 566** | **429** | **115 (59.9 %) / 15 (6.2 %) / 80 (48.8 %)** |
+    /// | same, without the rival-line exception (counted from the replay's decisions) | 815 / 19 / 566 | 429 | — |
+    /// | phrase floor outside the ranking (search, see `confidence.rs`) | 806 / 16 / 551 | — | 114 / 14 / 78 |
+    /// | phrase floor on the first hit only | 806 / 20 / 552 | — | 114 / 14 / 79 |
+    /// | a lone covered concept that fits no variant weighs ×0.8 ; ×0.65 | 814 / 17 / 568 ; 814 / 17 / 567 | gate fiche 328 | 115 / 15 / 80–82 |
+    ///
+    /// (The two first commits of this pass give batch 4 as 187 / 236 / 159 turns: their count
+    /// put the `119-4.yaml` file with the demo's dialogues; the rows here are recounted.)
+    ///
+    /// - *An emergency in progress first* (`crate::emergency`): a caller who describes a person
+    ///   in danger now (not breathing, unconscious, a fall without getting up, bleeding, a fit,
+    ///   poisoning), a fire or violence happening now is deflected to the national `urgences`
+    ///   fiche (15, 17, 18, 112) before any search and whatever question is pending: "ma grand
+    ///   mère est tombée elle arrive plus à se relever" answered the cemetery fiche (the stem of
+    ///   "tombe") at 0.51. The phrases name the states the emergency services ask about, not a
+    ///   dialogue's words; words that also tell a past event ("un AVC l'an dernier", "blessé sur
+    ///   le chantier", "l'incendie" where a document was lost, a smell of gas, which the energy
+    ///   fiche answers with its own emergency number) are left out. On b1–3 it changes exactly
+    ///   the four emergency turns the search missed (one false answer, three confirmations).
+    /// - *An unsure guess at a danger line* (15, 119, 3919, 3114) is deflected at once instead
+    ///   of « vous appelez bien au sujet de : violences conjugales ? »: a caller in danger pays
+    ///   more for the question than another caller pays for a number they did not need. When
+    ///   another danger line scores at least 70 % as well (a child beaten at home: 119 or
+    ///   3919?), the question is still asked: without that exception two wrong lines were given
+    ///   on b1–3. It moves five confirmations to the right line on b1–3 and nothing on batch 4.
+    /// - Not kept: the phrase floor (`PHRASE_CONFIDENCE`) kept out of the ranking, or given to
+    ///   the first hit only, takes one false answer off at best ("le complément mode de garde
+    ///   pour ma nounou" no longer goes to `creche` through "mode de garde") but loses 9 right
+    ///   fiches: the floor's reranking is what names the topic in long sentences. A query whose
+    ///   only covered concept fits none of the fiche's question variants ("c'est quoi votre
+    ///   prénom" → `changement-prenom`) weighed lower removes no false answer (that one stays
+    ///   above the answer threshold) and costs one right fiche of the gate.
+    ///
+    /// The thresholds swept again with both kept changes (b1–3 right / false / oos ok, the
+    /// gate's turns right, batch 4):
+    ///
+    /// | answer / confirm | b1–3 | gate turns | batch 4 |
+    /// |---|---|---|---|
+    /// | 0.30 / 0.22 | 815 / 20 / 571 | 433 | 115 / 17 / 82 |
+    /// | **0.35 / 0.22** | **815 / 17 / 566** | **429** | **115 / 15 / 80** |
+    /// | 0.35 / 0.25 | 812 / 17 / 565 | 429 | 110 / 15 / 83 |
+    /// | 0.38 / 0.22 | 815 / 14 / 561 | 423 | 115 / 13 / 79 |
+    /// | 0.40 / 0.22 | 815 / 13 / 557 | 416 | 115 / 12 / 79 |
+    ///
+    /// The operating point stays at 0.35 / 0.22, for the reason of the third pass: 0.38 or
+    /// 0.40 takes 3–4 false answers off b1–3 (and 2–3 off batch 4) for 5–9 redirections turned
+    /// into confirmations and 6–13 turns of the recorded dialogues. What batch 4 shows is not
+    /// a threshold matter: most of its misses are situations the catalogue's vocabulary does
+    /// not name (a deflection expected, a "pas compris" or a confirmation of the right body
+    /// given), and its false answers are a word of another fiche in another sense.
     fn default() -> Self {
         Self {
             answer_confidence: 0.35,

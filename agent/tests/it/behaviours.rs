@@ -6,7 +6,7 @@ use crate::common;
 use common::*;
 use guichet_agent::{
     ANYTHING_ELSE, Action, Channel, Context, DecisionAction, Engine, HUMAN_OFFER, LineType,
-    Pending, Session, TicketKind,
+    Pending, Policy, Session, TicketKind,
 };
 
 #[test]
@@ -699,4 +699,31 @@ fn sms_handoffs_are_callbacks_even_when_open() {
     let reply = call.say("je veux parler à un agent");
     expect(&reply, DecisionAction::Callback, None);
     assert!(said(&reply).contains("vous répondra"), "{}", said(&reply));
+}
+
+#[test]
+fn an_emergency_in_progress_gets_the_emergency_numbers_whatever_else_matches() {
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    // "tombée" shares its stem with the cemetery's "tombe": the search alone answered it.
+    let reply = call.say("ma grand-mère est tombée, elle arrive plus à se relever");
+    expect(&reply, DecisionAction::Deflect, Some("urgences"));
+    assert_eq!(reply.trace.rule, "emergency");
+    // Also when a question is pending: the emergency is not read as its answer.
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let question = call.say("je voudrais faire un passeport");
+    expect(&question, DecisionAction::Clarify, Some("passeport"));
+    let reply = call.say("attendez au secours il y a le feu dans la cuisine");
+    expect(&reply, DecisionAction::Deflect, Some("urgences"));
+}
+
+#[test]
+fn an_unsure_guess_at_a_line_for_a_person_in_danger_is_given_not_asked() {
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply = call.say("mon frere parle de se tuer je sais pas quoi faire");
+    expect(&reply, DecisionAction::Deflect, Some("prevention-suicide"));
+    assert_eq!(reply.trace.rule, "danger_line");
+    assert!(
+        reply.trace.confidence.unwrap_or(1.0) < Policy::default().answer_confidence,
+        "a guess the policy alone would have confirmed"
+    );
 }

@@ -27,6 +27,16 @@
 //! of two words or more (one no other fiche has) the query says word for word, uncorrected,
 //! gets at least [`PHRASE_CONFIDENCE`]: the caller's circumstances ("c'est madame Durand,
 //! ma carte Vitale est passée à la machine à laver") do not dilute the name of the topic.
+//!
+//! Swept on 2026-12-04 and not kept (figures in `agent/src/policy.rs`, fourth batch): the
+//! phrase floor applied after the ranking (the floor then decides answer or confirm, not which
+//! fiche comes first), or to the first hit only, so that a phrase nested in another fiche's
+//! longer one ("mode de garde" in "complément de libre choix du mode de garde") no longer
+//! outranks it: one false answer less at best for 9 right fiches lost on batches 1–3, the
+//! floor's reranking being what names the topic of long sentences; and a query whose only
+//! covered distinctive concept fits none of the fiche's question variants (the object said
+//! without the fiche's action: "c'est quoi votre prénom" → `changement-prenom`) weighed ×0.8
+//! or ×0.65: no false answer less, one right fiche of the demo gate lost.
 
 use super::{Concept, FicheTerms, SearchIndex};
 

@@ -1,0 +1,213 @@
+//! An emergency in progress: whatever else the caller's words match, the emergency numbers
+//! first.
+//!
+//! A standardiste who hears "elle est tombée, elle n'arrive plus à se relever" does not look
+//! for the service that shares a word with the sentence (the cemetery's "tombe"): they say
+//! "raccrochez et appelez le 15". The search cannot do that: the words of an emergency are
+//! everyday words, and the topic they share with a fiche is an accident of the language.
+//!
+//! The phrases below describe, in the caller's words, what the emergency services (15, 17, 18,
+//! 112) ask about first: a person whose vital functions fail (unconscious, not breathing,
+//! choking, pain in the chest, a stroke or a fit happening, heavy bleeding, a fall without
+//! getting up, poisoning, drowning, electrocution), a fire or an explosion, and violence
+//! happening now (a weapon, a fight, a break-in in progress). A word that also tells a past
+//! event or an administrative matter is never enough alone ("un accident du travail", "il a eu
+//! un AVC l'an dernier", "blessé", "tombé", "l'incendie" of a lost document, "la machine a
+//! avalé ma carte"): each phrase says the state itself, or the event with the words that make
+//! it current. A smell of gas stays the energy fiche's, which gives the gas emergency number.
+//!
+//! The same asymmetry holds for an unsure guess at one of the lines for a person in danger
+//! (15, 119, 3919, 3114: [`is_danger_line`]): asking "vous appelez bien au sujet de :
+//! violences conjugales ?" costs a caller in danger more than hearing a number they did not
+//! need, so the number is given straight away, unless another such line is nearly as likely
+//! ([`rival_danger_line`]: a child beaten at home may be the 119's or the 3919's).
+
+use std::sync::LazyLock;
+
+use crate::intents::{Lexicon, words};
+
+/// The id of the national catalogue's emergency fiche (15, 17, 18, 112, 114).
+pub const EMERGENCY_FICHE: &str = "urgences";
+
+static EMERGENCY: LazyLock<Lexicon> = LazyLock::new(|| {
+    Lexicon::new(&[
+        // Consciousness.
+        "inconscient",
+        "inconsciente",
+        "perdu connaissance",
+        "sans connaissance",
+        "évanoui",
+        "évanouie",
+        "s'est effondré",
+        "s'est effondrée",
+        "bouge plus",
+        "ne bouge plus",
+        // Breathing.
+        "respire plus",
+        "respire pas",
+        "respire mal",
+        "respire difficilement",
+        "arrive plus à respirer",
+        "arrive pas à respirer",
+        "du mal à respirer",
+        "il s'étouffe",
+        "elle s'étouffe",
+        // Heart, stroke, fits.
+        "fait un malaise",
+        "fait une crise cardiaque",
+        "arrêt cardiaque",
+        "douleur dans la poitrine",
+        "douleur à la poitrine",
+        "mal à la poitrine",
+        "fait un avc",
+        "convulse",
+        "convulsions",
+        "crise d'épilepsie",
+        // Bleeding, falls, injuries.
+        "saigne",
+        "saigne beaucoup",
+        "hémorragie",
+        "perd beaucoup de sang",
+        "se relever",
+        "gravement blessé",
+        "gravement blessée",
+        "blessé grave",
+        "blessée grave",
+        // Poisoning, drowning, electrocution, burns.
+        "intoxiqué",
+        "intoxiquée",
+        "intoxication",
+        "empoisonné",
+        "empoisonnée",
+        "overdose",
+        "avalé un produit",
+        "avalé des médicaments",
+        "avalé des cachets",
+        "noyé",
+        "se noie",
+        "noyade",
+        "électrocuté",
+        "électrocutée",
+        "gravement brûlé",
+        "gravement brûlée",
+        // Fire, gas, explosion.
+        "il y a le feu",
+        "y a le feu",
+        "pris feu",
+        "prend feu",
+        "en feu",
+        "il y a un incendie",
+        "y a un incendie",
+        "explosion",
+        // Violence happening now.
+        "au secours",
+        "coups de feu",
+        "avec un couteau",
+        "avec une arme",
+        "se battent",
+        "en train de se battre",
+        "en train de frapper",
+        "en train de me frapper",
+        "en train de cambrioler",
+        "en train de voler",
+        "en train de forcer",
+    ])
+});
+
+/// The national catalogue's lines for a person in danger: emergencies, a child in danger,
+/// violence against women, suicide prevention.
+const DANGER_LINES: &[&str] = &[
+    EMERGENCY_FICHE,
+    "enfance-en-danger",
+    "violences-femmes",
+    "prevention-suicide",
+];
+
+/// Least share of the best guess's confidence at which another danger line is a rival.
+const RIVAL_SHARE: f32 = 0.7;
+
+/// The fiche is one of the lines for a person in danger.
+pub fn is_danger_line(fiche_id: &str) -> bool {
+    DANGER_LINES.contains(&fiche_id)
+}
+
+/// Another line for a person in danger scores nearly as well as the best guess.
+pub fn rival_danger_line(hits: &[guichet_knowledge::Hit], best: &str, confidence: f32) -> bool {
+    hits.iter().any(|hit| {
+        hit.fiche_id != best
+            && is_danger_line(&hit.fiche_id)
+            && hit.confidence >= confidence * RIVAL_SHARE
+    })
+}
+
+/// The caller describes an emergency in progress (see the module documentation).
+pub fn is_emergency(normalized: &str) -> bool {
+    EMERGENCY.found_in(&words(normalized))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use guichet_knowledge::normalize;
+
+    fn emergency(text: &str) -> bool {
+        is_emergency(&normalize(text))
+    }
+
+    #[test]
+    fn a_person_in_danger_now_is_an_emergency() {
+        for text in [
+            "ma grand-mère est tombée, elle n'arrive plus à se relever",
+            "il ne respire plus",
+            "mon voisin a perdu connaissance dans l'escalier",
+            "mon père fait un malaise",
+            "elle saigne beaucoup",
+            "au secours il y a le feu",
+            "quelqu'un est en train de cambrioler chez le voisin",
+            "ils se battent avec un couteau devant l'école",
+        ] {
+            assert!(emergency(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn another_danger_line_nearly_as_likely_is_a_rival() {
+        let hit = |fiche_id: &str, confidence: f32| guichet_knowledge::Hit {
+            fiche_id: fiche_id.to_owned(),
+            score: 1.0,
+            confidence,
+        };
+        assert!(is_danger_line("violences-femmes") && !is_danger_line("cimetiere-concession"));
+        let hits = [
+            hit("violences-femmes", 0.30),
+            hit("enfance-en-danger", 0.25),
+        ];
+        assert!(rival_danger_line(&hits, "violences-femmes", 0.30));
+        let hits = [
+            hit("violences-femmes", 0.30),
+            hit("enfance-en-danger", 0.15),
+        ];
+        assert!(!rival_danger_line(&hits, "violences-femmes", 0.30));
+        let hits = [
+            hit("violences-femmes", 0.30),
+            hit("cimetiere-concession", 0.29),
+        ];
+        assert!(!rival_danger_line(&hits, "violences-femmes", 0.30));
+    }
+
+    #[test]
+    fn a_past_event_or_a_shared_word_is_not() {
+        for text in [
+            "on a perdu notre livret de famille dans l'incendie",
+            "le distributeur a avalé ma carte",
+            "mon mari a eu un AVC l'an dernier, on voudrait une aide pour le handicap",
+            "ma femme s'est blessée sur le chantier, c'est un accident du travail",
+            "il y a une odeur de gaz dans la cage d'escalier",
+            "ma mère a failli tomber sur le trottoir défoncé",
+            "la concession de ma grand-mère au cimetière arrive à la fin",
+            "mon conseiller ne répond plus",
+        ] {
+            assert!(!emergency(text), "{text}");
+        }
+    }
+}
