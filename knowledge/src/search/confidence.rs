@@ -37,6 +37,20 @@
 //! covered distinctive concept fits none of the fiche's question variants (the object said
 //! without the fiche's action: "c'est quoi votre prénom" → `changement-prenom`) weighed ×0.8
 //! or ×0.65: no false answer less, one right fiche of the demo gate lost.
+//!
+//! Swept on 2026-12-04 (fifth pass) and not kept either (figures in `agent/src/policy.rs`):
+//! limits on when the floor holds, the fiche's own phrase being said: not when the rest of
+//! the query holds a non-generic word used by at most two fiches (or unknown) that the fiche
+//! does not cover, one or two of them, known words only or not; the floor scaled down by the
+//! share of those words; not when another candidate covers more of the query's IDF mass
+//! (×1 to ×2), or more of it and every word of the phrase; the floor scaled by the fiche's
+//! covered mass over the best rival's. None takes a false answer off batches 1–3; most add
+//! some. Such rare uncovered words are in nearly every long spoken sentence (the caller's
+//! circumstances use other fiches' words), so the floor is as often what keeps the named
+//! topic first ("mon avocat me demande l'acte de mariage pour le divorce" → `point-justice`
+//! without it, "une prime à la naissance" → `declaration-naissance`, "un accident du
+//! travail" → `urgences`, "un vice caché" → `carte-grise`) as what lets a qualifier win
+//! ("pour la caisse de retraite", "parce que je suis en fauteuil roulant").
 
 use super::{Concept, FicheTerms, SearchIndex};
 
