@@ -165,8 +165,16 @@ const FILLER_WORDS: &[&str] = &[
     "attends",
 ];
 
-static STOP_SET: LazyLock<HashSet<&'static str>> =
-    LazyLock::new(|| STOP_WORDS.iter().chain(FILLER_WORDS).copied().collect());
+/// Stop words, filler words, and the elided words written apart, as transcripts do
+/// ("c est", "j ai"): the same words as before an apostrophe.
+static STOP_SET: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    STOP_WORDS
+        .iter()
+        .chain(FILLER_WORDS)
+        .chain(ELIDED)
+        .copied()
+        .collect()
+});
 
 /// Is this normalised word a stop word or a filler word (never used for ranking)?
 pub fn is_stop_word(word: &str) -> bool {
@@ -428,5 +436,16 @@ mod tests {
         assert_eq!(terms("renouvellement"), terms("renouveler"));
         assert_eq!(terms("carte d'identité"), terms("CARTE IDENTITE"));
         assert!(terms("bah alors voilà euh").is_empty());
+    }
+
+    #[test]
+    fn elided_words_written_apart_are_stop_words() {
+        // Transcripts drop the apostrophe: "c est", "qu il", "jusqu au".
+        assert_eq!(
+            terms("c est pour un acte de décès"),
+            terms("c'est pour un acte de décès")
+        );
+        assert_eq!(terms("qu il a perdu"), terms("qu'il a perdu"));
+        assert!(ELIDED.iter().all(|word| is_stop_word(word)));
     }
 }
