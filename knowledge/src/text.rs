@@ -33,24 +33,25 @@ const ELIDED: &[&str] = &[
     "l", "d", "qu", "j", "m", "n", "s", "c", "t", "jusqu", "lorsqu", "puisqu", "quoiqu",
 ];
 
-/// French stop words, already folded (no accents), as [`normalize`] outputs them.
+/// French stop words, already folded (no accents), as [`normalize`] outputs them; the elided
+/// words ([`ELIDED`]) are stop words too.
 const STOP_WORDS: &[&str] = &[
     "a", "ai", "aie", "aient", "aies", "ait", "as", "au", "aura", "aurai", "auraient", "aurais",
     "aurait", "auras", "aurez", "auriez", "aurions", "aurons", "auront", "aux", "avaient", "avais",
     "avait", "avec", "avez", "aviez", "avions", "avoir", "avons", "ayant", "ayez", "ayons", "ce",
-    "ceci", "cela", "ces", "cet", "cette", "ci", "comme", "d", "dans", "de", "des", "du", "elle",
+    "ceci", "cela", "ces", "cet", "cette", "ci", "comme", "dans", "de", "des", "du", "elle",
     "elles", "en", "es", "est", "et", "etaient", "etais", "etait", "etant", "ete", "etes", "etiez",
     "etions", "etre", "eu", "eue", "eues", "eumes", "eurent", "eus", "eusse", "eut", "eux", "fut",
-    "furent", "fus", "ici", "il", "ils", "j", "je", "l", "la", "le", "les", "leur", "leurs", "lui",
-    "m", "ma", "mais", "me", "meme", "mes", "moi", "mon", "n", "ne", "ni", "nos", "notre", "nous",
-    "on", "ont", "ou", "par", "pas", "pour", "qu", "que", "quel", "quelle", "quelles", "quels",
-    "qui", "s", "sa", "sans", "se", "sera", "serai", "seraient", "serais", "serait", "seras",
-    "serez", "seriez", "serions", "serons", "seront", "ses", "si", "soi", "soient", "sois", "soit",
-    "sommes", "son", "sont", "soyez", "soyons", "suis", "sur", "t", "ta", "te", "tes", "toi",
-    "ton", "tu", "un", "une", "vos", "votre", "vous", "y", "ca", "cest", "ya", "quoi", "dont",
-    "ou", "lorsque", "puis", "tout", "tous", "toute", "toutes", "plus", "tres", "bien", "aussi",
-    "encore", "deja", "peu", "trop", "lequel", "laquelle", "celui", "celle", "ceux", "celles",
-    "chez", "vers", "entre", "sous", "depuis", "pendant",
+    "furent", "fus", "ici", "il", "ils", "je", "la", "le", "les", "leur", "leurs", "lui", "ma",
+    "mais", "me", "meme", "mes", "moi", "mon", "ne", "ni", "nos", "notre", "nous", "on", "ont",
+    "ou", "par", "pas", "pour", "que", "quel", "quelle", "quelles", "quels", "qui", "sa", "sans",
+    "se", "sera", "serai", "seraient", "serais", "serait", "seras", "serez", "seriez", "serions",
+    "serons", "seront", "ses", "si", "soi", "soient", "sois", "soit", "sommes", "son", "sont",
+    "soyez", "soyons", "suis", "sur", "ta", "te", "tes", "toi", "ton", "tu", "un", "une", "vos",
+    "votre", "vous", "y", "ca", "cest", "ya", "quoi", "dont", "ou", "lorsque", "puis", "tout",
+    "tous", "toute", "toutes", "plus", "tres", "bien", "aussi", "encore", "deja", "peu", "trop",
+    "lequel", "laquelle", "celui", "celle", "ceux", "celles", "chez", "vers", "entre", "sous",
+    "depuis", "pendant",
     // Elisions glued by speech recognisers and SMS ("j'ai" → "jai").
     "jai", "cest", "quest", "nest", "nai", "sest", "quil", "quils", "quon", "sil", "sils", "jen",
     "jy", "ny", "quelle", "lai", "jsuis", "chui",

@@ -2,10 +2,10 @@
 //! `guichet_store_operation_seconds{operation}` and, when it fails, counted in
 //! `guichet_store_errors_total{operation}` (`operation` is the method's name).
 //!
-//! A decorator rather than a hook inside the store crate or around each call: the engine's turn
-//! (`conversation.rs`), the handlers, the outbox worker and the tests keep calling the
-//! [`Store`] trait on `state.store` unchanged. Its methods are generated from the store's one
-//! list of methods, so a new store method is measured without a line here.
+//! A decorator rather than a hook inside the store crate or around each call: the turn
+//! pipeline (`conversation/`), the handlers, the outbox worker and the tests call the store's
+//! domain traits on `state.store` as on any store. Its methods are generated from the store's
+//! one list of methods, so a new store method is measured without a line here.
 //! The console keeps its own unmeasured handle (staff pages, not the citizens' path).
 
 use std::future::Future;

@@ -298,21 +298,10 @@ where
     }
 }
 
-/// The number of rows a write changed, whatever the database.
+/// The number of rows a write changed, whatever the database (implemented beside each
+/// backend's encoding).
 pub(crate) trait Changed {
     fn changed(&self) -> u64;
-}
-
-impl Changed for sqlx::sqlite::SqliteQueryResult {
-    fn changed(&self) -> u64 {
-        self.rows_affected()
-    }
-}
-
-impl Changed for sqlx::postgres::PgQueryResult {
-    fn changed(&self) -> u64 {
-        self.rows_affected()
-    }
 }
 
 /// A dialect's row.

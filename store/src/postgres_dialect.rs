@@ -5,12 +5,12 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::postgres::{PgArguments, PgRow, Postgres};
+use sqlx::postgres::{PgArguments, PgQueryResult, PgRow, Postgres};
 use sqlx::query::Query;
 use sqlx::types::Json;
 use sqlx::{AssertSqlSafe, Row};
 
-use crate::dialect::{Arg, Statement, StoredRow, plain_columns};
+use crate::dialect::{Arg, Changed, Statement, StoredRow, plain_columns};
 use crate::error::Result;
 
 /// A statement as a sqlx query, its arguments in PostgreSQL's encoding.
@@ -49,5 +49,11 @@ impl StoredRow for PgRow {
     }
     fn communes(&self, _table: &'static str, column: &'static str) -> Result<Vec<String>> {
         Ok(self.try_get(column)?)
+    }
+}
+
+impl Changed for PgQueryResult {
+    fn changed(&self) -> u64 {
+        self.rows_affected()
     }
 }

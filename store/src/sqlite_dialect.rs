@@ -6,10 +6,10 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::query::Query;
-use sqlx::sqlite::{Sqlite, SqliteArguments, SqliteRow};
+use sqlx::sqlite::{Sqlite, SqliteArguments, SqliteQueryResult, SqliteRow};
 use sqlx::{AssertSqlSafe, Row};
 
-use crate::dialect::{Arg, Statement, StoredRow, plain_columns};
+use crate::dialect::{Arg, Changed, Statement, StoredRow, plain_columns};
 use crate::error::{Result, StoreError};
 use crate::sqlite_writer::{Bound, PreparedWrite};
 
@@ -103,5 +103,11 @@ impl StoredRow for SqliteRow {
     fn communes(&self, table: &'static str, column: &'static str) -> Result<Vec<String>> {
         let text: String = self.try_get(column)?;
         serde_json::from_str(&text).map_err(|e| corrupt(table, column, e.to_string()))
+    }
+}
+
+impl Changed for SqliteQueryResult {
+    fn changed(&self) -> u64 {
+        self.rows_affected()
     }
 }
