@@ -11,9 +11,8 @@
 //! provider connectors and feeds the service's metrics, over the same loop.
 //!
 //! Adding a kind of delivery is one [`courier::Courier`] implementation. Adding a kind of
-//! notification destination is a variant of `notify::send::Destination` (its key and its
-//! sending), the route field that names it (`notify/config.rs`) and its stored channel
-//! (`guichet_model::NotificationChannel`).
+//! notification destination is one place: `notify/destination.rs` (the route field that names
+//! it, its stored key, its check and its sending).
 
 pub mod courier;
 pub mod notify;
@@ -21,7 +20,7 @@ pub mod worker;
 
 pub use courier::{Courier, Failure, Settled};
 pub use notify::{
-    NotificationConfig, NotificationRoute, Notifier, NotifyError, SmtpConfig, SmtpSecurity,
-    describe_destination, run_notifications,
+    NotificationConfig, NotificationRoute, Notifier, NotifyError, RouteDestinations, SmtpConfig,
+    SmtpSecurity, describe_destination, run_notifications,
 };
 pub use worker::{Pace, deliver_due, run};

@@ -6,16 +6,6 @@ use serde::{Deserialize, Serialize};
 use crate::Invalid;
 
 text_enum! {
-    /// How a ticket notification is delivered.
-    NotificationChannel {
-        /// An e-mail through the configured SMTP server.
-        Email => "email",
-        /// A JSON POST to a URL.
-        Webhook => "webhook",
-    }
-}
-
-text_enum! {
     /// Life cycle of a ticket notification: pending → sending → sent, or → failed (retried
     /// at `next_attempt_at`) → … → dead.
     NotificationState {
@@ -48,11 +38,10 @@ pub struct NewNotification {
     /// The ticket.
     pub ticket_id: i64,
     /// Stable key of the destination, without any secret, e.g. `email:mairie@villebourg.fr`
-    /// or `webhook:https://agglo.example/hook`. `(ticket_id, destination)` is unique: queueing
+    /// or `webhook:https://agglo.example/hook`: its kind, then its address (the kinds are
+    /// the delivery crate's, which alone reads them). `(ticket_id, destination)` is unique: queueing
     /// the same notification twice (two nodes, a restart) is a no-op.
     pub destination: String,
-    /// E-mail or webhook.
-    pub channel: NotificationChannel,
     /// Creation time; the notification is due immediately.
     pub created_at: DateTime<Utc>,
 }
@@ -78,8 +67,6 @@ pub struct Notification {
     pub ticket_id: i64,
     /// Stable key of the destination (see [`NewNotification::destination`]).
     pub destination: String,
-    /// E-mail or webhook.
-    pub channel: NotificationChannel,
     /// State.
     pub state: NotificationState,
     /// Attempts started so far (incremented by each claim).

@@ -13,8 +13,8 @@ use crate::model::{
 };
 use crate::queue::{failure_outcome, lease_end};
 
-const COLUMNS: &str = "id, tenant, ticket_id, destination, channel, state, attempts, \
-     next_attempt_at, lease_until, last_error, created_at, updated_at, sent_at";
+const COLUMNS: &str = "id, tenant, ticket_id, destination, state, attempts, next_attempt_at, \
+     lease_until, last_error, created_at, updated_at, sent_at";
 
 fn notification_from_row(row: &impl StoredRow) -> Result<Notification> {
     const T: &str = "notifications";
@@ -23,7 +23,6 @@ fn notification_from_row(row: &impl StoredRow) -> Result<Notification> {
         tenant: row.text("tenant")?,
         ticket_id: row.int("ticket_id")?,
         destination: row.text("destination")?,
-        channel: row.parsed(T, "channel")?,
         state: row.parsed(T, "state")?,
         attempts: row.small_int("attempts")?,
         next_attempt_at: row.opt_instant(T, "next_attempt_at")?,
@@ -44,16 +43,15 @@ pub(crate) async fn enqueue_notification<D: Dialect>(db: &D, n: &NewNotification
     let inserted = D::tx_fetch_all(
         &mut tx,
         Statement::new(
-            "INSERT INTO notifications (tenant, ticket_id, destination, channel, state, attempts,
+            "INSERT INTO notifications (tenant, ticket_id, destination, state, attempts,
                  next_attempt_at, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5, $5)
+             VALUES ($1, $2, $3, 'pending', 0, $4, $4, $4)
              ON CONFLICT (ticket_id, destination) DO NOTHING
              RETURNING id",
         )
         .bind(&n.tenant)
         .bind(n.ticket_id)
         .bind(destination)
-        .bind(n.channel.as_str())
         .bind(n.created_at),
     )
     .await?;

@@ -60,6 +60,8 @@ fn guichet_variables_set() -> Vec<String> {
 struct Field {
     name: String,
     ty: String,
+    /// `#[serde(flatten)]`: its struct's fields sit at this level.
+    flatten: bool,
 }
 
 /// `pub struct Name { pub field: Type, … }` blocks (fields marked `#[serde(skip)]` left out), and
@@ -69,6 +71,7 @@ fn structs(source: &str) -> (BTreeMap<String, Vec<Field>>, BTreeMap<String, Stri
     let mut wrappers = BTreeMap::new();
     let mut current: Option<(String, Vec<Field>)> = None;
     let mut skip_next = false;
+    let mut flatten_next = false;
     for line in source.lines() {
         let trimmed = line.trim();
         if let Some(rest) = trimmed.strip_prefix("pub struct ") {
@@ -92,6 +95,7 @@ fn structs(source: &str) -> (BTreeMap<String, Vec<Field>>, BTreeMap<String, Stri
             skip_next |= trimmed.contains("skip)")
                 || trimmed.contains("skip,")
                 || trimmed.contains("skip_deserializing");
+            flatten_next |= trimmed.contains("flatten");
             continue;
         }
         if let Some(rest) = trimmed.strip_prefix("pub ")
@@ -101,9 +105,11 @@ fn structs(source: &str) -> (BTreeMap<String, Vec<Field>>, BTreeMap<String, Stri
                 fields.push(Field {
                     name: name.to_string(),
                     ty: ty.trim_end_matches(',').to_string(),
+                    flatten: flatten_next,
                 });
             }
             skip_next = false;
+            flatten_next = false;
         }
     }
     (blocks, wrappers)
@@ -128,8 +134,14 @@ fn setting_paths() -> Vec<Vec<Segment>> {
     let (provider_blocks, provider_wrappers) = structs(&source("src/serve/config/providers.rs"));
     blocks.extend(provider_blocks);
     wrappers.extend(provider_wrappers);
-    let (notify_blocks, notify_wrappers) = structs(&source("delivery/src/notify/config.rs"));
-    for name in ["NotificationConfig", "SmtpConfig", "NotificationRoute"] {
+    let (mut notify_blocks, notify_wrappers) = structs(&source("delivery/src/notify/config.rs"));
+    notify_blocks.extend(structs(&source("delivery/src/notify/destination.rs")).0);
+    for name in [
+        "NotificationConfig",
+        "SmtpConfig",
+        "NotificationRoute",
+        "RouteDestinations",
+    ] {
         let fields = notify_blocks
             .get(name)
             .unwrap_or_else(|| panic!("delivery/src/notify/config.rs has no struct {name}"));
@@ -150,7 +162,9 @@ fn walk(
     out: &mut Vec<Vec<Segment>>,
 ) {
     for field in &blocks[name] {
-        prefix.push(Segment::Key(field.name.clone()));
+        if !field.flatten {
+            prefix.push(Segment::Key(field.name.clone()));
+        }
         let mut ty = field.ty.as_str();
         let mut container = Vec::new();
         loop {
@@ -178,7 +192,9 @@ fn walk(
         } else {
             out.push(prefix.clone());
         }
-        prefix.pop();
+        if !field.flatten {
+            prefix.pop();
+        }
     }
 }
 
@@ -508,7 +524,7 @@ webhook_token = "webhook-token"
     // As the example says: a list in the secrets file replaces the main file's.
     assert_eq!(notifications.routes.len(), 1, "{:?}", notifications.routes);
     assert_eq!(
-        notifications.routes[0].webhook_token.as_deref(),
+        notifications.routes[0].to.webhook_token.as_deref(),
         Some("webhook-token")
     );
     let smtp = notifications.smtp.clone().expect("smtp");

@@ -46,8 +46,8 @@ async fn the_console_is_served_and_sees_a_closed_hours_callback() {
 #[tokio::test]
 async fn notification_states_are_read_from_the_store_at_each_scrape() {
     use guichet_store::{
-        Channel, FailureKind, NewNotification, NewTicket, NotificationChannel, NotificationStore,
-        RetryOutcome, RetryPolicy, TicketKind, TicketStore,
+        Channel, FailureKind, NewNotification, NewTicket, NotificationStore, RetryOutcome,
+        RetryPolicy, TicketKind, TicketStore,
     };
     let h = Harness::start(SmsProvider::None, closed_hours()).await;
     let scrape = async || h.metrics().await;
@@ -92,7 +92,6 @@ async fn notification_states_are_read_from_the_store_at_each_scrape() {
                     tenant: tenant.into(),
                     ticket_id: ticket,
                     destination: "webhook:https://agglo.example/hook".into(),
-                    channel: NotificationChannel::Webhook,
                     created_at: now,
                 })
                 .await

@@ -13,7 +13,7 @@ use common::{
 };
 use guichet_console::ConsoleConfig;
 use guichet_delivery::notify::{
-    NotificationConfig, NotificationRoute, Notifier, SmtpConfig, SmtpSecurity,
+    NotificationConfig, NotificationRoute, Notifier, RouteDestinations, SmtpConfig, SmtpSecurity,
 };
 use guichet_store::{
     AuditStore, DeliveryStatus, FailureKind, NewOutboxMessage, Notification, NotificationFilter,
@@ -115,9 +115,11 @@ fn webhook_route(commune: &str, url: &str) -> NotificationRoute {
     NotificationRoute {
         commune: commune.into(),
         partner: None,
-        email: None,
-        webhook_url: Some(url.into()),
-        webhook_token: Some("secret-token".into()),
+        to: RouteDestinations {
+            email: None,
+            webhook_url: Some(url.into()),
+            webhook_token: Some("secret-token".into()),
+        },
     }
 }
 
@@ -386,9 +388,11 @@ async fn reports_are_emailed_to_their_partner(backend: Backend) {
         routes: vec![NotificationRoute {
             commune: "villebourg".into(),
             partner: Some("agglomeration".into()),
-            email: Some("signalements@agglo.example".into()),
-            webhook_url: None,
-            webhook_token: None,
+            to: RouteDestinations {
+                email: Some("signalements@agglo.example".into()),
+                webhook_url: None,
+                webhook_token: None,
+            },
         }],
         ..NotificationConfig::default()
     };
@@ -419,10 +423,7 @@ async fn reports_are_emailed_to_their_partner(backend: Backend) {
     let notifications = stored(&h).await;
     assert_eq!(notifications.len(), 1);
     assert_eq!(notifications[0].ticket_id, report_id);
-    assert_eq!(
-        notifications[0].channel,
-        guichet_store::NotificationChannel::Email
-    );
+    assert!(notifications[0].destination.starts_with("email:"));
     assert_eq!(
         notifications[0].state,
         NotificationState::Sent,
@@ -609,9 +610,11 @@ fn bad_routes_are_refused_at_start() {
         routes: vec![NotificationRoute {
             commune: "villebourg".into(),
             partner: None,
-            email: None,
-            webhook_url: None,
-            webhook_token: None,
+            to: RouteDestinations {
+                email: None,
+                webhook_url: None,
+                webhook_token: None,
+            },
         }],
         ..NotificationConfig::default()
     };
@@ -620,9 +623,11 @@ fn bad_routes_are_refused_at_start() {
         routes: vec![NotificationRoute {
             commune: "villebourg".into(),
             partner: None,
-            email: Some("a@b.example".into()),
-            webhook_url: None,
-            webhook_token: None,
+            to: RouteDestinations {
+                email: Some("a@b.example".into()),
+                webhook_url: None,
+                webhook_token: None,
+            },
         }],
         ..NotificationConfig::default()
     };

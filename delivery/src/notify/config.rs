@@ -1,11 +1,13 @@
 //! What `[notifications]` configures: the SMTP server, the routes (which tickets go to which
-//! e-mail address or webhook) and the pace of deliveries and retries.
+//! destinations, [`super::destination`]) and the pace of deliveries and retries.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use guichet_store::{RetryPolicy, Ticket, TicketKind};
 use serde::{Deserialize, Serialize};
+
+use super::destination::RouteDestinations;
 
 /// How the SMTP connection is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -54,15 +56,9 @@ pub struct NotificationRoute {
     /// The partner whose reports this route carries; `None`: the commune's callbacks.
     #[serde(default)]
     pub partner: Option<String>,
-    /// Send an e-mail to this address.
-    #[serde(default)]
-    pub email: Option<String>,
-    /// POST the ticket as JSON to this URL.
-    #[serde(default)]
-    pub webhook_url: Option<String>,
-    /// Sent as `Authorization: Bearer …` with the webhook (secret: never logged).
-    #[serde(default, skip_serializing)]
-    pub webhook_token: Option<String>,
+    /// Where its tickets go.
+    #[serde(flatten)]
+    pub to: RouteDestinations,
 }
 
 impl NotificationRoute {

@@ -11,6 +11,7 @@
 //! (`ticket=<id> dest=<destination>`): never silent.
 
 pub mod config;
+mod destination;
 mod send;
 
 use std::collections::HashSet;
@@ -22,15 +23,15 @@ use guichet_store::{
     AuditEntry, AuditStore, Clock, NewNotification, Notification, NotificationStore, RetryOutcome,
     RetryPolicy, StoreError, TicketFilter, TicketStore,
 };
-use lettre::message::Mailbox;
 
 pub use config::{NotificationConfig, NotificationRoute, SmtpConfig, SmtpSecurity};
-pub use send::describe_destination;
+pub use destination::{RouteDestinations, describe_destination};
 
 use crate::courier::{Courier, Failure, Settled};
 use crate::worker::{Pace, deliver_due};
 use config::window_start;
-use send::{Destination, Transport, destinations};
+use destination::{Destination, Unusable};
+use send::Transport;
 
 /// Notifications leased per claim; they are delivered concurrently.
 const BATCH: usize = 10;
@@ -63,7 +64,7 @@ pub enum NotifyError {
     /// The HTTP client could not be built.
     #[error("notification HTTP client: {0}")]
     Http(String),
-    /// A route has neither e-mail nor webhook, or a bad address.
+    /// A route has no destination, or a bad address.
     #[error("notification route for {commune}: {message}")]
     Route {
         /// Commune of the route.
@@ -78,27 +79,24 @@ impl Notifier {
     /// `lookback_hours` before `now` (the start) are not notified.
     pub fn new(config: NotificationConfig, now: DateTime<Utc>) -> Result<Self, NotifyError> {
         for route in &config.routes {
-            let error = |message: &str| NotifyError::Route {
+            let error = |message: String| NotifyError::Route {
                 commune: route.commune.clone(),
-                message: message.to_string(),
+                message,
             };
-            if route.email.is_none() && route.webhook_url.is_none() {
-                return Err(error("neither email nor webhook_url"));
+            let destinations = route.to.list();
+            if destinations.is_empty() {
+                return Err(error("no destination (email, webhook_url)".into()));
             }
-            if let Some(email) = &route.email {
-                email
-                    .parse::<Mailbox>()
-                    .map_err(|e| error(&format!("bad e-mail {email:?}: {e}")))?;
-                if config.smtp.is_none() {
-                    return Err(NotifyError::Smtp(
-                        "a route sends e-mail but [smtp] is missing".into(),
-                    ));
+            for destination in destinations {
+                match destination.check(config.smtp.is_some()) {
+                    Ok(()) => {}
+                    Err(Unusable::Address(message)) => return Err(error(message)),
+                    Err(Unusable::NoSmtp) => {
+                        return Err(NotifyError::Smtp(
+                            "a route sends e-mail but [smtp] is missing".into(),
+                        ));
+                    }
                 }
-            }
-            if let Some(url) = &route.webhook_url
-                && reqwest::Url::parse(url).is_err()
-            {
-                return Err(error(&format!("bad webhook URL {url:?}")));
             }
         }
         let timeout = Duration::from_secs(config.timeout_seconds.max(1));
@@ -197,13 +195,12 @@ impl Notifier {
                     .iter()
                     .filter(|r| r.matches(ticket))
                 {
-                    for destination in destinations(route) {
+                    for destination in route.to.list() {
                         store
                             .enqueue_notification(&NewNotification {
                                 tenant: ticket.tenant.clone(),
                                 ticket_id: ticket.id,
                                 destination: destination.key(),
-                                channel: destination.channel(),
                                 created_at: now,
                             })
                             .await?;
@@ -232,7 +229,7 @@ impl Notifier {
             .config
             .routes
             .iter()
-            .flat_map(destinations)
+            .flat_map(|route| route.to.list())
             .find(|d| d.key() == key)
     }
 }
@@ -285,10 +282,8 @@ impl<S: NotificationStore + TicketStore + AuditStore> Courier for NotificationCo
         if ticket.anonymised_at.is_some() {
             return Err(Failure::permanent("ticket anonymisé entre-temps"));
         }
-        self.notifier
-            .inner
-            .transport
-            .deliver(&destination, &ticket)
+        destination
+            .deliver(&self.notifier.inner.transport, &ticket)
             .await
             .map(|()| String::new())
             .map_err(Failure::transient)

@@ -1,48 +1,15 @@
-//! Sending one notification: where it goes ([`Destination`]), the webhook's JSON and the
-//! e-mail's French text, and the HTTP client and SMTP transport that carry them.
+//! What a notification says (the webhook's JSON, the e-mail's French text) and the HTTP client
+//! and SMTP transport that carry it.
 
 use std::time::Duration;
 
-use guichet_store::{NotificationChannel, Ticket, TicketKind};
+use guichet_store::{Ticket, TicketKind};
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::NotifyError;
-use super::config::{NotificationRoute, SmtpConfig, SmtpSecurity};
-
-/// Where one notification goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Destination {
-    Email(String),
-    Webhook { url: String, token: Option<String> },
-}
-
-impl Destination {
-    /// The stable key stored with the notification (no secret): `email:…` or `webhook:…`.
-    pub(crate) fn key(&self) -> String {
-        match self {
-            Destination::Email(to) => format!("email:{to}"),
-            Destination::Webhook { url, .. } => format!("webhook:{url}"),
-        }
-    }
-
-    pub(crate) fn channel(&self) -> NotificationChannel {
-        match self {
-            Destination::Email(_) => NotificationChannel::Email,
-            Destination::Webhook { .. } => NotificationChannel::Webhook,
-        }
-    }
-}
-
-/// A stored destination key as people read it (console, audit log): `e-mail …`, `webhook …`.
-pub fn describe_destination(key: &str) -> String {
-    match key.split_once(':') {
-        Some(("email", to)) => format!("e-mail {to}"),
-        Some(("webhook", url)) => format!("webhook {url}"),
-        _ => key.to_string(),
-    }
-}
+use super::config::{SmtpConfig, SmtpSecurity};
 
 /// The HTTP client and the SMTP transport of a notifier.
 pub(crate) struct Transport {
@@ -67,69 +34,59 @@ impl Transport {
         })
     }
 
-    /// Sends `ticket` to `destination`; the error is French, for the console and the logs.
-    pub(crate) async fn deliver(
+    /// POSTs `body` as JSON to `url`, with `token` as a bearer token.
+    pub(crate) async fn post_json(
         &self,
-        destination: &Destination,
-        ticket: &Ticket,
+        url: &str,
+        token: Option<&str>,
+        body: &serde_json::Value,
     ) -> Result<(), String> {
-        match destination {
-            Destination::Webhook { url, token } => {
-                let mut request = self.http.post(url).json(&payload(ticket));
-                if let Some(token) = token {
-                    request = request.bearer_auth(token);
-                }
-                let response = request
-                    .send()
-                    .await
-                    .map_err(|e| format!("envoi impossible : {e}"))?;
-                if response.status().is_success() {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "le service a répondu HTTP {}",
-                        response.status().as_u16()
-                    ))
-                }
-            }
-            Destination::Email(to) => {
-                let (Some(mailer), Some(sender)) = (&self.mailer, &self.sender) else {
-                    return Err("aucun serveur SMTP configuré".into());
-                };
-                let from: Mailbox = sender
-                    .parse()
-                    .map_err(|e| format!("expéditeur invalide : {e}"))?;
-                let to: Mailbox = to
-                    .parse()
-                    .map_err(|e| format!("destinataire invalide : {e}"))?;
-                let message = Message::builder()
-                    .from(from)
-                    .to(to)
-                    .subject(subject(ticket))
-                    .body(email_body(ticket))
-                    .map_err(|e| format!("message invalide : {e}"))?;
-                mailer
-                    .send(message)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| format!("envoi SMTP impossible : {e}"))
-            }
+        let mut request = self.http.post(url).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| format!("envoi impossible : {e}"))?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "le service a répondu HTTP {}",
+                response.status().as_u16()
+            ))
         }
     }
-}
 
-pub(crate) fn destinations(route: &NotificationRoute) -> Vec<Destination> {
-    let mut list = Vec::new();
-    if let Some(email) = &route.email {
-        list.push(Destination::Email(email.clone()));
+    /// Sends an e-mail to `to` through the SMTP server.
+    pub(crate) async fn send_mail(
+        &self,
+        to: &str,
+        subject: String,
+        body: String,
+    ) -> Result<(), String> {
+        let (Some(mailer), Some(sender)) = (&self.mailer, &self.sender) else {
+            return Err("aucun serveur SMTP configuré".into());
+        };
+        let from: Mailbox = sender
+            .parse()
+            .map_err(|e| format!("expéditeur invalide : {e}"))?;
+        let to: Mailbox = to
+            .parse()
+            .map_err(|e| format!("destinataire invalide : {e}"))?;
+        let message = Message::builder()
+            .from(from)
+            .to(to)
+            .subject(subject)
+            .body(body)
+            .map_err(|e| format!("message invalide : {e}"))?;
+        mailer
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("envoi SMTP impossible : {e}"))
     }
-    if let Some(url) = &route.webhook_url {
-        list.push(Destination::Webhook {
-            url: url.clone(),
-            token: route.webhook_token.clone(),
-        });
-    }
-    list
 }
 
 fn build_mailer(
@@ -154,7 +111,7 @@ fn build_mailer(
 }
 
 /// The webhook's JSON body.
-fn payload(ticket: &Ticket) -> serde_json::Value {
+pub(crate) fn payload(ticket: &Ticket) -> serde_json::Value {
     serde_json::json!({
         "ticket": ticket.id,
         "commune": ticket.tenant,
@@ -170,7 +127,7 @@ fn payload(ticket: &Ticket) -> serde_json::Value {
     })
 }
 
-fn subject(ticket: &Ticket) -> String {
+pub(crate) fn subject(ticket: &Ticket) -> String {
     match ticket.kind {
         TicketKind::Report => format!(
             "[Guichet] Signalement {} : {}",
@@ -181,7 +138,7 @@ fn subject(ticket: &Ticket) -> String {
     }
 }
 
-fn email_body(ticket: &Ticket) -> String {
+pub(crate) fn email_body(ticket: &Ticket) -> String {
     let number = ticket.caller_number.as_deref().unwrap_or("numéro masqué");
     let mut body = String::new();
     match ticket.kind {

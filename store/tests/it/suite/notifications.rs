@@ -13,11 +13,6 @@ fn notification(tenant: &str, ticket_id: i64, destination: &str) -> NewNotificat
         tenant: tenant.into(),
         ticket_id,
         destination: destination.into(),
-        channel: if destination.starts_with("email:") {
-            NotificationChannel::Email
-        } else {
-            NotificationChannel::Webhook
-        },
         created_at: t0(),
     }
 }
@@ -93,7 +88,6 @@ pub async fn notifications_are_queued_once_and_retried_like_the_outbox<S: Store>
     );
     let fresh = &listed[1];
     assert_eq!(fresh.state, NotificationState::Pending);
-    assert_eq!(fresh.channel, NotificationChannel::Email);
     assert_eq!(fresh.destination, "email:mairie@demo.fr");
     assert_eq!(fresh.attempts, 0);
     assert_eq!(fresh.next_attempt_at, Some(t0()));
