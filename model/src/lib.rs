@@ -5,7 +5,9 @@
 //! runs (`audit`), callers' rights (`privacy`) and one turn's record (`turn_record`).
 //!
 //! Plain data and the rules that belong to it (validation, life cycles, retry delays): no SQL,
-//! no I/O, no clock. The engine (`guichet-agent`) takes [`Channel`] and [`TicketKind`] from here,
+//! no I/O; the records take instants and never read the time. The one injected [`Clock`] that
+//! gives those instants to the service, the workers and the console is here too (`clock`), as
+//! the crate they all share; the store never reads it. The engine (`guichet-agent`) takes [`Channel`] and [`TicketKind`] from here,
 //! so that a channel or a ticket kind means one thing in every crate; the store
 //! (`guichet-store`) re-exports everything.
 
@@ -57,6 +59,7 @@ macro_rules! text_enum {
 }
 
 mod audit;
+mod clock;
 mod notifications;
 mod outbox;
 mod privacy;
@@ -66,6 +69,7 @@ mod tickets;
 mod turn_record;
 
 pub use audit::*;
+pub use clock::Clock;
 pub use notifications::*;
 pub use outbox::*;
 pub use privacy::*;

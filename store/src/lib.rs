@@ -50,7 +50,6 @@
 mod any_store;
 mod api_keys;
 mod audit;
-mod clock;
 mod dialect;
 mod error;
 mod eval_runs;
@@ -78,7 +77,6 @@ use dialect::Dialect;
 use methods::declare_store;
 
 pub use any_store::AnyStore;
-pub use clock::Clock;
 pub use error::{Result, StoreError};
 pub use events::{FeedStatus, TicketChange, TicketFeed};
 pub use guichet_model::*;

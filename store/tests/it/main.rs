@@ -5,3 +5,4 @@ mod pg_events;
 mod postgres;
 mod sqlite;
 mod suite;
+mod unavailable;
