@@ -116,9 +116,9 @@ fn webhook_route(commune: &str, url: &str) -> NotificationRoute {
         commune: commune.into(),
         partner: None,
         to: RouteDestinations {
-            email: None,
             webhook_url: Some(url.into()),
             webhook_token: Some("secret-token".into()),
+            ..RouteDestinations::default()
         },
     }
 }
@@ -390,8 +390,7 @@ async fn reports_are_emailed_to_their_partner(backend: Backend) {
             partner: Some("agglomeration".into()),
             to: RouteDestinations {
                 email: Some("signalements@agglo.example".into()),
-                webhook_url: None,
-                webhook_token: None,
+                ..RouteDestinations::default()
             },
         }],
         ..NotificationConfig::default()
@@ -610,11 +609,7 @@ fn bad_routes_are_refused_at_start() {
         routes: vec![NotificationRoute {
             commune: "villebourg".into(),
             partner: None,
-            to: RouteDestinations {
-                email: None,
-                webhook_url: None,
-                webhook_token: None,
-            },
+            to: RouteDestinations::default(),
         }],
         ..NotificationConfig::default()
     };
@@ -625,8 +620,7 @@ fn bad_routes_are_refused_at_start() {
             partner: None,
             to: RouteDestinations {
                 email: Some("a@b.example".into()),
-                webhook_url: None,
-                webhook_token: None,
+                ..RouteDestinations::default()
             },
         }],
         ..NotificationConfig::default()
