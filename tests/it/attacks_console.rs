@@ -14,116 +14,11 @@ use guichet::serve::config::{CommuneSettings, SmsProvider};
 use guichet_store::testkit::{TestSchema, test_database_url};
 use guichet_store::{Channel, NewTicket, Role, SessionStore, TicketKind, TicketStore};
 use reqwest::StatusCode;
+use support::browser::{Browser, location};
 use support::*;
 
 const COMMUNE: &str = "villebourg";
 const OTHER: &str = "autreville";
-
-// ----- a browser on the console -----
-
-/// A browser on the console: keeps its cookies, does not follow redirects.
-struct Browser {
-    http: reqwest::Client,
-    base: String,
-    cookies: Vec<(String, String)>,
-}
-
-impl Browser {
-    fn new(base: &str) -> Browser {
-        Browser {
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            base: base.to_string(),
-            cookies: Vec::new(),
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(n, v)| format!("{n}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    fn keep_cookies(&mut self, response: &reqwest::Response) {
-        for header in response.headers().get_all(reqwest::header::SET_COOKIE) {
-            let Some((name, value)) = header
-                .to_str()
-                .ok()
-                .and_then(|h| h.split(';').next())
-                .and_then(|pair| pair.split_once('='))
-            else {
-                continue;
-            };
-            self.cookies.retain(|(n, _)| n != name);
-            if !value.is_empty() {
-                self.cookies.push((name.to_string(), value.to_string()));
-            }
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> reqwest::Response {
-        let response = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header(reqwest::header::COOKIE, self.cookie_header())
-            .send()
-            .await
-            .unwrap();
-        self.keep_cookies(&response);
-        response
-    }
-
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header(reqwest::header::COOKIE, self.cookie_header())
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        self.keep_cookies(&response);
-        response
-    }
-
-    /// The page's HTML and its first CSRF field.
-    async fn page(&mut self, path: &str) -> (String, String) {
-        let response = self.get(path).await;
-        assert_eq!(response.status(), StatusCode::OK, "GET {path}");
-        let html = response.text().await.unwrap();
-        (html.clone(), csrf_of(&html))
-    }
-
-    /// Signs in; returns the login's answer (a redirect when it worked).
-    async fn log_in(&mut self, email: &str, password: &str) -> reqwest::Response {
-        let (_, csrf) = self.page("/console/connexion").await;
-        self.post(
-            "/console/connexion",
-            &[("email", email), ("password", password), ("csrf", &csrf)],
-        )
-        .await
-    }
-}
-
-fn csrf_of(html: &str) -> String {
-    html.split_once("name=\"csrf\" value=\"")
-        .and_then(|(_, rest)| rest.split('"').next())
-        .unwrap_or_default()
-        .to_string()
-}
-
-fn location(response: &reqwest::Response) -> String {
-    response
-        .headers()
-        .get(reqwest::header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string()
-}
 
 /// An account of `role` on `communes` (created as `guichet staff add` does), signed in with the
 /// one-time password and its first-login change done: the browser, and the chosen password.
@@ -148,24 +43,8 @@ async fn staff_browser(
     assert_eq!(login.status(), StatusCode::SEE_OTHER);
     assert!(location(&login).ends_with("/console/mot-de-passe"));
     let chosen = "un mot de passe choisi, assez long";
-    change_password(&mut browser, &created.password, chosen).await;
+    browser.change_password(&created.password, chosen).await;
     (browser, chosen.to_string())
-}
-
-async fn change_password(browser: &mut Browser, current: &str, chosen: &str) {
-    let (_, csrf) = browser.page("/console/mot-de-passe").await;
-    let changed = browser
-        .post(
-            "/console/mot-de-passe",
-            &[
-                ("csrf", csrf.as_str()),
-                ("current", current),
-                ("new", chosen),
-                ("confirm", chosen),
-            ],
-        )
-        .await;
-    assert_eq!(changed.status(), StatusCode::SEE_OTHER, "password change");
 }
 
 /// The service with a second commune (`autreville`, on another number).
@@ -402,14 +281,7 @@ async fn a_script_in_speech_is_shown_as_text_in_the_queue_its_stream_and_the_tic
         assert!(!queue.contains(bad), "{bad} in the queue");
     }
     // The live queue's stream.
-    let mut stream = agent
-        .http
-        .get(format!("{}/console/file/flux", h.base))
-        .header(reqwest::header::COOKIE, agent.cookie_header())
-        .header(reqwest::header::ACCEPT, "text/event-stream")
-        .send()
-        .await
-        .unwrap();
+    let mut stream = agent.event_stream("/console/file/flux").await;
     assert_eq!(stream.status(), StatusCode::OK);
     let mut events = String::new();
     while !events.contains("data-ticket") {
@@ -490,13 +362,7 @@ async fn every_console_answer_carries_the_security_headers() {
     assert!(!queue.contains(" style=\"") && !queue.contains("javascript:"));
     // The live queue refuses a stream without session with a 401 (its script retries), not a
     // redirect to a page the EventSource cannot read.
-    let refused = anonymous
-        .http
-        .get(format!("{}/console/file/flux", h.base))
-        .header(reqwest::header::ACCEPT, "text/event-stream")
-        .send()
-        .await
-        .unwrap();
+    let refused = anonymous.event_stream("/console/file/flux").await;
     assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
     h.stop().await;
 }
@@ -599,7 +465,9 @@ async fn the_first_administrators_password_is_in_a_private_file_not_in_the_logs(
     let queue = admin.get("/console/file").await;
     assert_eq!(queue.status(), StatusCode::SEE_OTHER);
     assert!(location(&queue).ends_with("/console/mot-de-passe"));
-    change_password(&mut admin, &password, "la mairie de Villebourg, 2026").await;
+    admin
+        .change_password(&password, "la mairie de Villebourg, 2026")
+        .await;
     assert_eq!(admin.get("/console/file").await.status(), StatusCode::OK);
     // The one-time password no longer opens the console.
     let again = Browser::new(&served.base)

@@ -22,6 +22,7 @@ use guichet_store::{
     AnyStore, OutboxState, OutboxStore, SessionStore, StaffStore, TicketKind, TicketStore,
 };
 use reqwest::StatusCode;
+use support::browser::{Browser, location};
 use support::{MAIRIE, PUBLIC_URL, decision, scrape_metrics, twilio_call, twilio_speech};
 
 /// Patience for anything that should take well under a second on an idle machine.
@@ -274,127 +275,20 @@ impl Drop for Node {
     }
 }
 
-/// A standardiste's browser on one node: keeps its cookies, does not follow redirects.
-struct Browser {
-    http: reqwest::Client,
-    base: String,
-    cookies: Vec<(String, String)>,
-}
-
+/// What a standardiste does on a node's console.
 impl Browser {
-    fn new(node: &Node) -> Browser {
-        Browser {
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            base: node.base.clone(),
-            cookies: Vec::new(),
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(name, value)| format!("{name}={value}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    fn keep_cookies(&mut self, response: &reqwest::Response) {
-        for header in response.headers().get_all(reqwest::header::SET_COOKIE) {
-            let Some((name, value)) = header
-                .to_str()
-                .ok()
-                .and_then(|h| h.split(';').next())
-                .and_then(|pair| pair.split_once('='))
-            else {
-                continue;
-            };
-            self.cookies.retain(|(n, _)| n != name);
-            if !value.is_empty() {
-                self.cookies.push((name.to_string(), value.to_string()));
-            }
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> reqwest::Response {
-        let response = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header(reqwest::header::COOKIE, self.cookie_header())
-            .send()
-            .await
-            .unwrap();
-        self.keep_cookies(&response);
-        response
-    }
-
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header(reqwest::header::COOKIE, self.cookie_header())
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        self.keep_cookies(&response);
-        response
-    }
-
-    /// The page's text and its first CSRF field.
-    async fn page(&mut self, path: &str) -> (String, String) {
-        let response = self.get(path).await;
-        assert_eq!(response.status(), StatusCode::OK, "GET {path}");
-        let html = response.text().await.unwrap();
-        let marker = "name=\"csrf\" value=\"";
-        let csrf = html
-            .split_once(marker)
-            .and_then(|(_, rest)| rest.split('"').next())
-            .unwrap_or_else(|| panic!("no CSRF field on {path}"))
-            .to_string();
-        (html, csrf)
-    }
-
-    async fn log_in(&mut self, email: &str, password: &str) {
-        let (_, csrf) = self.page("/console/connexion").await;
-        let response = self
-            .post(
-                "/console/connexion",
-                &[("email", email), ("password", password), ("csrf", &csrf)],
-            )
-            .await;
+    /// Signs in as `email`, replacing a one-time password first when the console asks.
+    async fn sign_in(&mut self, email: &str, password: &str) {
+        let response = self.log_in(email, password).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "login of {email}");
         assert!(
-            self.cookies.iter().any(|(n, _)| n == "guichet_session"),
+            self.has_cookie("guichet_session"),
             "no session cookie for {email}"
         );
         // A one-time password: the console asks for a new one first.
-        let location = response
-            .headers()
-            .get(reqwest::header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        if location.ends_with("/mot-de-passe") {
-            let (_, csrf) = self.page("/console/mot-de-passe").await;
-            let chosen = format!("{password}-choisi");
-            let changed = self
-                .post(
-                    "/console/mot-de-passe",
-                    &[
-                        ("csrf", csrf.as_str()),
-                        ("current", password),
-                        ("new", &chosen),
-                        ("confirm", &chosen),
-                    ],
-                )
+        if location(&response).ends_with("/mot-de-passe") {
+            self.change_password(password, &format!("{password}-choisi"))
                 .await;
-            assert_eq!(
-                changed.status(),
-                StatusCode::SEE_OTHER,
-                "password of {email}"
-            );
         }
     }
 
@@ -406,7 +300,7 @@ impl Browser {
 
     /// The live queue (`/console/file/flux`).
     async fn live_queue(&mut self) -> LiveQueue {
-        let response = self.get("/console/file/flux").await;
+        let response = self.event_stream("/console/file/flux").await;
         assert_eq!(response.status(), StatusCode::OK);
         LiveQueue {
             response,
@@ -640,10 +534,10 @@ async fn two_nodes_share_calls_outbox_and_console() {
     eprintln!("SMS sent: node A {sent_by_a}, node B {sent_by_b}");
 
     // ----- 3. One console across the nodes -----
-    let mut alice_on_a = Browser::new(&a);
-    alice_on_a.log_in(alice, &alice_password).await;
-    let mut bob_on_b = Browser::new(&b);
-    bob_on_b.log_in(bob, &bob_password).await;
+    let mut alice_on_a = Browser::new(&a.base);
+    alice_on_a.sign_in(alice, &alice_password).await;
+    let mut bob_on_b = Browser::new(&b.base);
+    bob_on_b.sign_in(bob, &bob_password).await;
     let mut queue_on_b = bob_on_b.live_queue().await;
     let rows = queue_on_b.next_rows().await;
     assert!(rows.contains("Aucun ticket en attente."), "{rows}");
