@@ -156,7 +156,8 @@ pub fn phone_in_words(number: &str) -> String {
 const WEEKDAYS: [&str; 7] = [
     "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
 ];
-const MONTHS: [&str; 12] = [
+/// The months' French names, said by the robot and written by the console.
+pub const MONTHS: [&str; 12] = [
     "janvier",
     "février",
     "mars",

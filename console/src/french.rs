@@ -3,21 +3,7 @@
 //! figure, used by every page (never `{:.1}` or `%d/%m` in a handler).
 
 use chrono::{Datelike, Timelike};
-
-const MONTHS: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
+use guichet_agent::speech::MONTHS;
 
 /// Narrow no-break space, the French thousands separator.
 const NNBSP: char = '\u{202f}';

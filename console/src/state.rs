@@ -101,6 +101,15 @@ impl ConsoleState {
     pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.inner.clock.now()
     }
+
+    /// An instant as staff read it, in the commune's own time: « 3 décembre 2026 à 14 h 05 »
+    /// (« … (UTC) » for a commune this console does not know).
+    pub(crate) fn local_time(&self, commune: &str, at: chrono::DateTime<chrono::Utc>) -> String {
+        match self.inner.communes.get(commune) {
+            Some(c) => crate::french::date_time(&at.with_timezone(&c.timezone)),
+            None => format!("{} (UTC)", crate::french::date_time(&at)),
+        }
+    }
 }
 
 /// How long a woken live queue waits for the echoes of the same change before re-reading

@@ -169,11 +169,7 @@ pub(crate) async fn page(
         .store
         .list_eval_runs(&commune, RUNS_SHOWN)
         .await?;
-    let tz = state.inner.communes.get(&commune).map(|c| c.timezone);
-    let when = |at: chrono::DateTime<chrono::Utc>| match tz {
-        Some(tz) => french::date_time(&at.with_timezone(&tz)),
-        None => format!("{} (UTC)", french::date_time(&at)),
-    };
+    let when = |at: chrono::DateTime<chrono::Utc>| state.local_time(&commune, at);
     let history: Vec<Value> = runs.iter().map(|run| run_json(run, &when)).collect();
     let communes: Vec<_> = user
         .communes()

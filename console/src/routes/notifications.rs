@@ -72,7 +72,7 @@ pub(crate) async fn page(
             limit: Some(SMS_LIMIT),
         })
         .await?;
-    let when = |commune: &str, at: DateTime<Utc>| local_time(&state, commune, at);
+    let when = |commune: &str, at: DateTime<Utc>| state.local_time(commune, at);
     let rows: Vec<_> = notifications
         .iter()
         .map(|n| {
@@ -116,17 +116,6 @@ pub(crate) async fn page(
     )
 }
 
-/// An instant in the commune's local time (UTC for an unknown commune).
-fn local_time(state: &ConsoleState, commune: &str, at: DateTime<Utc>) -> String {
-    match state.inner.communes.get(commune) {
-        Some(c) => at
-            .with_timezone(&c.timezone)
-            .format("%d/%m/%Y %H:%M:%S")
-            .to_string(),
-        None => at.format("%d/%m/%Y %H:%M:%S UTC").to_string(),
-    }
-}
-
 /// French label of an undelivered SMS's state.
 fn sms_label(state: OutboxState) -> &'static str {
     match state {
@@ -148,7 +137,7 @@ fn sms_row(state: &ConsoleState, m: &OutboxMessage) -> serde_json::Value {
         excerpt.push('…');
     }
     json!({
-        "at": local_time(state, &m.tenant, m.updated_at),
+        "at": state.local_time(&m.tenant, m.updated_at),
         "commune": m.tenant,
         "to": mask_number(&m.to),
         "excerpt": excerpt,

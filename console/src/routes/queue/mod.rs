@@ -20,7 +20,7 @@ use crate::auth::CurrentUser;
 use crate::error::{ConsoleError, Result};
 use crate::state::ConsoleState;
 use filters::{FilterQuery, Filters, HISTORY_PAGE, Listing};
-use view::{local_time, queue_order, ticket_view};
+use view::{queue_order, ticket_view};
 
 /// E-mails of staff ids, for "pris en charge par …".
 async fn staff_names(state: &ConsoleState, ids: Vec<i64>) -> Result<BTreeMap<i64, String>> {
@@ -289,7 +289,7 @@ pub(crate) async fn ticket(
         .iter()
         .map(|n| {
             json!({
-                "at": local_time(&state, &ticket.tenant, n.at),
+                "at": state.local_time(&ticket.tenant, n.at),
                 "author": n.author.and_then(|a| names.get(&a).cloned()).unwrap_or_else(|| "—".into()),
                 "body": n.body,
             })

@@ -104,39 +104,6 @@ pub(crate) fn subject(ticket: &Ticket) -> (String, bool) {
     (ticket.topic.clone(), false)
 }
 
-/// An instant in the commune's local time, « 3 décembre 2026 à 14 h 05 ».
-pub(crate) fn local_time(state: &ConsoleState, commune: &str, at: DateTime<Utc>) -> String {
-    const MONTHS: [&str; 12] = [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ];
-    let tz = state
-        .inner
-        .communes
-        .get(commune)
-        .map_or(chrono_tz::Europe::Paris, |c| c.timezone);
-    let local = at.with_timezone(&tz);
-    use chrono::{Datelike, Timelike};
-    format!(
-        "{} {} {} à {} h {:02}",
-        local.day(),
-        MONTHS[local.month0() as usize],
-        local.year(),
-        local.hour(),
-        local.minute()
-    )
-}
-
 pub(crate) fn commune_name(state: &ConsoleState, commune: &str) -> String {
     state
         .inner
@@ -181,11 +148,11 @@ pub(crate) fn ticket_view(
         "summary": ticket.summary,
         "partner": ticket.partner,
         "reference": ticket.reference,
-        "created": local_time(state, &ticket.tenant, ticket.created_at),
+        "created": state.local_time(&ticket.tenant, ticket.created_at),
         // A closed ticket never shows a growing wait: its handling time instead.
         "waiting": open.then(|| format!("depuis {}", waiting_time(ticket.created_at, now))),
         "handling": handling,
-        "due": (callback && open).then(|| local_time(state, &ticket.tenant, due)),
+        "due": (callback && open).then(|| state.local_time(&ticket.tenant, due)),
         "overdue": callback && open && due <= now,
         "attempts": ticket.attempts,
         "attempts_text": (callback || ticket.attempts > 0).then(|| format!(
@@ -195,9 +162,9 @@ pub(crate) fn ticket_view(
             if ticket.attempts > 1 { "s" } else { "" }
         )),
         "claimed_by": ticket.claimed_by.and_then(|id| names.get(&id).cloned()),
-        "claimed_at": ticket.claimed_at.map(|at| local_time(state, &ticket.tenant, at)),
+        "claimed_at": ticket.claimed_at.map(|at| state.local_time(&ticket.tenant, at)),
         "closed_by": ticket.closed_by.and_then(|id| names.get(&id).cloned()),
-        "closed_at": ticket.closed_at.map(|at| local_time(state, &ticket.tenant, at)),
+        "closed_at": ticket.closed_at.map(|at| state.local_time(&ticket.tenant, at)),
         "anonymised": ticket.anonymised_at.is_some(),
         "dial": ticket.dial_outcome.map(dial_label),
     })
