@@ -19,6 +19,7 @@ use guichet_connectors::jambonz::{
 
 use guichet_store::DialOutcome;
 
+use super::sms::{IncomingText, sms_turn};
 use super::voice::{self, Hook, VoiceProvider, VoiceTurn, Webhook, commune_for, count_rejected};
 use super::{UNKNOWN_NUMBER_MESSAGE, requested_now, with_trace_headers};
 use crate::serve::config::Provider;
@@ -280,32 +281,26 @@ async fn message(
     let Some(commune) = commune_for(state, Provider::Jambonz, &message.to)?.cloned() else {
         return Ok(json(verbs::render_empty()));
     };
-    let now = requested_now(state, headers);
-    let conversation_id = super::twilio::sms_conversation(
-        state,
-        &commune,
-        &message.from,
-        &message.message_sid,
-        now.unwrap_or_else(|| state.now()),
-    )
-    .await?;
     let step = Step {
-        message_id: Some(message.message_sid.clone()),
         reply_by_sms: true,
-        now,
+        now: requested_now(state, headers),
         ..Step::default()
     };
-    let outcome = conversation::handle(
+    let text_in = IncomingText {
+        from: &message.from,
+        message_id: &message.message_sid,
+    };
+    let inbound = |conversation_id: &str| message.inbound(&commune.id, conversation_id);
+    let outcome = sms_turn(
         state,
+        Provider::Jambonz,
         &commune,
-        &message.inbound(&commune.id, &conversation_id),
-        false,
+        text_in,
+        inbound,
         step,
+        started,
     )
     .await?;
-    state
-        .metrics
-        .record_turn(Provider::Jambonz.name(), "sms", started.elapsed());
     Ok(with_trace_headers(
         json(verbs::render_empty()),
         &outcome.reply,

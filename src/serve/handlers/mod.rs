@@ -5,6 +5,7 @@
 pub mod api;
 pub mod jambonz;
 pub mod ops;
+pub mod sms;
 pub mod twilio;
 pub mod voice;
 pub mod vonage;

@@ -8,21 +8,20 @@ use axum::body::Bytes;
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use guichet_connectors::DeliveryState;
 use guichet_connectors::twilio::webhook::StatusCallback;
 use guichet_connectors::twilio::{
     self, DialCallStatus, DialResult, Form, GatherResult, IncomingCall, IncomingSms, VoiceOptions,
     signature, twiml,
 };
 use guichet_phone::mask_number;
-use guichet_store::{DeliveryStatus, DialOutcome, OutboxStore};
+use guichet_store::DialOutcome;
 
+use super::sms::{IncomingText, delivery_report, sms_turn};
 use super::voice::{Hook, VoiceProvider, VoiceTurn, Webhook, count_rejected};
 use super::{UNKNOWN_NUMBER_MESSAGE, requested_now, with_trace_headers};
 use crate::serve::config::Provider;
 use crate::serve::conversation::{self, Step, TurnOutcome};
 use crate::serve::error::ServeError;
-use crate::serve::metrics::SmsFailure;
 use crate::serve::state::{AppState, CommuneRuntime};
 use crate::serve::transfer::{self, AfterDial, DialReport};
 
@@ -259,31 +258,25 @@ pub async fn sms(
                 .inc();
             return Ok(xml(twiml::render_empty()));
         };
-        let now = requested_now(&state, &headers);
-        let conversation_id = sms_conversation(
-            &state,
-            &commune,
-            &sms.from,
-            &sms.message_sid,
-            now.unwrap_or_else(|| state.now()),
-        )
-        .await?;
         let step = Step {
-            message_id: Some(sms.message_sid.clone()),
-            now,
+            now: requested_now(&state, &headers),
             ..Step::default()
         };
-        let outcome = conversation::handle(
+        let text_in = IncomingText {
+            from: &sms.from,
+            message_id: &sms.message_sid,
+        };
+        let inbound = |conversation_id: &str| sms.inbound(&commune.id, conversation_id);
+        let outcome = sms_turn(
             &state,
+            Provider::Twilio,
             &commune,
-            &sms.inbound(&commune.id, &conversation_id),
-            false,
+            text_in,
+            inbound,
             step,
+            started,
         )
         .await?;
-        state
-            .metrics
-            .record_turn("twilio", "sms", started.elapsed());
         let text = outcome
             .reply
             .say
@@ -295,30 +288,6 @@ pub async fn sms(
         Ok::<_, ServeError>(with_trace_headers(xml(body), &outcome.reply, &headers))
     };
     result.await.unwrap_or_else(IntoResponse::into_response)
-}
-
-/// The SMS conversation of a number: the one active at `now`, or a new one named after this
-/// message.
-pub async fn sms_conversation(
-    state: &AppState,
-    commune: &CommuneRuntime,
-    from: &str,
-    message_id: &str,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<String, ServeError> {
-    if let Some(caller) = conversation::caller_pseudonym(state, from)
-        && let Some(active) = conversation::active_conversation_for_caller(
-            state,
-            &commune.id,
-            guichet_store::Channel::Sms,
-            &caller,
-            now,
-        )
-        .await?
-    {
-        return Ok(active);
-    }
-    Ok(format!("sms-{message_id}"))
 }
 
 pub async fn status(
@@ -341,27 +310,14 @@ pub async fn status(
             }
             StatusCallback::Call(_) => {}
             StatusCallback::Message(message) => {
-                let status = match message.delivery() {
-                    DeliveryState::Delivered => Some(DeliveryStatus::Delivered),
-                    DeliveryState::Failed => Some(DeliveryStatus::Failed),
-                    DeliveryState::Sent => None,
-                };
-                if let Some(status) = status {
-                    if status == DeliveryStatus::Failed {
-                        state
-                            .metrics
-                            .record_sms_failure("twilio", SmsFailure::Undelivered);
-                    }
-                    state
-                        .store
-                        .record_delivery(
-                            &message.message_sid,
-                            status,
-                            message.error_code.as_deref(),
-                            state.now(),
-                        )
-                        .await?;
-                }
+                delivery_report(
+                    &state,
+                    Provider::Twilio,
+                    &message.message_sid,
+                    message.delivery(),
+                    message.error_code.as_deref(),
+                )
+                .await?;
             }
         }
         Ok::<_, ServeError>(xml(twiml::render_empty()))

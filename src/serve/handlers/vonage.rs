@@ -9,19 +9,18 @@ use axum::body::Bytes;
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use guichet_connectors::DeliveryState;
 use guichet_connectors::vonage::{
     AnswerRequest, CallEvent, IncomingSms, InputEvent, MessageStatus, NccoOptions, ncco, signature,
 };
-use guichet_phone::{mask_number, stored_number};
-use guichet_store::{DeliveryStatus, DialOutcome, OutboxStore};
+use guichet_phone::stored_number;
+use guichet_store::DialOutcome;
 
-use super::voice::{Hook, VoiceProvider, VoiceTurn, Webhook, count_rejected};
+use super::sms::{IncomingText, delivery_report, sms_turn};
+use super::voice::{Hook, VoiceProvider, VoiceTurn, Webhook, commune_for, count_rejected};
 use super::{DECISION_HEADER, UNKNOWN_NUMBER_MESSAGE, header_value, requested_now};
 use crate::serve::config::Provider;
 use crate::serve::conversation::{self, Step, TurnOutcome};
 use crate::serve::error::ServeError;
-use crate::serve::metrics::SmsFailure;
 use crate::serve::state::{AppState, CommuneRuntime};
 use crate::serve::transfer::{self, AfterDial, DialReport};
 
@@ -293,42 +292,30 @@ pub async fn sms(State(state): AppRef, headers: HeaderMap, body: Bytes) -> Respo
     let result = async {
         authenticate(&state, &headers, &body)?;
         let sms = IncomingSms::parse(&body)?;
-        let Some(commune) = state.commune_for_number(&sms.to).cloned() else {
-            tracing::warn!(to = %mask_number(&sms.to), "SMS to a number of no commune");
-            state
-                .metrics
-                .unknown_numbers
-                .with_label_values(&["vonage"])
-                .inc();
+        let Some(commune) = commune_for(&state, Provider::Vonage, &sms.to)?.cloned() else {
             return Ok(StatusCode::NO_CONTENT.into_response());
         };
-        super::voice::reached(&state, Provider::Vonage, &commune)?;
         let from = stored_number(&sms.from);
-        let conversation_id = super::twilio::sms_conversation(
-            &state,
-            &commune,
-            &from,
-            &sms.message_uuid,
-            state.now(),
-        )
-        .await?;
+        let text_in = IncomingText {
+            from: &from,
+            message_id: &sms.message_uuid,
+        };
         // Vonage cannot answer an SMS inline: the reply goes through the outbox, in the turn's transaction.
         let step = Step {
-            message_id: Some(sms.message_uuid.clone()),
             reply_by_sms: true,
             ..Step::default()
         };
-        conversation::handle(
+        let inbound = |conversation_id: &str| sms.inbound(&commune.id, conversation_id);
+        sms_turn(
             &state,
+            Provider::Vonage,
             &commune,
-            &sms.inbound(&commune.id, &conversation_id),
-            false,
+            text_in,
+            inbound,
             step,
+            started,
         )
         .await?;
-        state
-            .metrics
-            .record_turn("vonage", "sms", started.elapsed());
         Ok::<_, ServeError>(StatusCode::NO_CONTENT.into_response())
     };
     result.await.unwrap_or_else(IntoResponse::into_response)
@@ -338,22 +325,14 @@ pub async fn status(State(state): AppRef, headers: HeaderMap, body: Bytes) -> Re
     let result = async {
         authenticate(&state, &headers, &body)?;
         let message = MessageStatus::parse(&body)?;
-        let status = match message.delivery() {
-            DeliveryState::Delivered => Some(DeliveryStatus::Delivered),
-            DeliveryState::Failed => Some(DeliveryStatus::Failed),
-            DeliveryState::Sent => None,
-        };
-        if let Some(status) = status {
-            if status == DeliveryStatus::Failed {
-                state
-                    .metrics
-                    .record_sms_failure("vonage", SmsFailure::Undelivered);
-            }
-            state
-                .store
-                .record_delivery(&message.message_uuid, status, None, state.now())
-                .await?;
-        }
+        delivery_report(
+            &state,
+            Provider::Vonage,
+            &message.message_uuid,
+            message.delivery(),
+            None,
+        )
+        .await?;
         Ok::<_, ServeError>(StatusCode::NO_CONTENT.into_response())
     };
     result.await.unwrap_or_else(IntoResponse::into_response)
