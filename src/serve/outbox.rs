@@ -80,7 +80,7 @@ fn client(settings: &Settings, provider: SmsProvider) -> anyhow::Result<Option<S
                 .map(|t| t.expose())
                 .unwrap_or_default();
             let callback = Some(format!("{}/twilio/status", settings.public_base()));
-            Some(SmsClient::Twilio(
+            Some(SmsClient::new(
                 guichet_connectors::twilio::TwilioClient::new(
                     &twilio.api_base_url,
                     &twilio.account_sid,
@@ -97,7 +97,7 @@ fn client(settings: &Settings, provider: SmsProvider) -> anyhow::Result<Option<S
                 .as_ref()
                 .map(|t| t.expose())
                 .unwrap_or_default();
-            Some(SmsClient::Vonage(
+            Some(SmsClient::new(
                 guichet_connectors::vonage::VonageClient::new(
                     &vonage.api_base_url,
                     &vonage.api_key,

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::sms::{Accepted, OutboundSms, SendError, SendFuture, SmsClient, SmsSender, retry_after};
+use crate::sms::{Accepted, OutboundSms, SendError, SendFuture, SmsSender, send_request};
 
 pub const DEFAULT_BASE_URL: &str = "https://api.twilio.com";
 
@@ -61,23 +61,12 @@ impl TwilioClient {
         if let Some(callback) = &self.status_callback {
             form.push(("StatusCallback", callback));
         }
-        let response = self
+        let request = self
             .http
             .post(url)
             .basic_auth(&self.account_sid, Some(&self.auth_token))
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| SendError::from_transport(&e))?;
-        let status = response.status().as_u16();
-        let wait = retry_after(response.headers());
-        let body = response
-            .text()
-            .await
-            .map_err(|e| SendError::from_transport(&e))?;
-        if !(200..300).contains(&status) {
-            return Err(SendError::from_status(status, &body, wait));
-        }
+            .form(&form);
+        let body = send_request(request, SendError::from_status).await?;
         let resource: MessageResource =
             serde_json::from_str(&body).map_err(|e| SendError::Permanent {
                 reason: format!("unexpected Twilio answer: {e}"),
@@ -95,14 +84,5 @@ impl SmsSender for TwilioClient {
 
     fn send<'a>(&'a self, sms: &'a OutboundSms) -> SendFuture<'a> {
         Box::pin(TwilioClient::send(self, sms))
-    }
-}
-
-impl SmsClient {
-    /// [`SmsClient::new`] under the name of the enum variant it replaced, which the service's
-    /// wiring still uses.
-    #[allow(non_snake_case)]
-    pub fn Twilio(client: TwilioClient) -> SmsClient {
-        SmsClient::new(client)
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use guichet_phone::provider_digits;
 use serde::{Deserialize, Serialize};
 
-use crate::sms::{Accepted, OutboundSms, SendError, SendFuture, SmsClient, SmsSender, retry_after};
+use crate::sms::{Accepted, OutboundSms, SendError, SendFuture, SmsSender, send_request};
 
 pub const DEFAULT_BASE_URL: &str = "https://api.nexmo.com";
 
@@ -68,23 +68,12 @@ impl VonageClient {
             text: sms.text.clone(),
             client_ref: Some(sms.reference.chars().take(100).collect()),
         };
-        let response = self
+        let request = self
             .http
             .post(format!("{}/v1/messages", self.base_url))
             .basic_auth(&self.api_key, Some(&self.api_secret))
-            .json(&request)
-            .send()
-            .await
-            .map_err(|e| SendError::from_transport(&e))?;
-        let status = response.status().as_u16();
-        let wait = retry_after(response.headers());
-        let body = response
-            .text()
-            .await
-            .map_err(|e| SendError::from_transport(&e))?;
-        if !(200..300).contains(&status) {
-            return Err(SendError::from_status(status, &body, wait));
-        }
+            .json(&request);
+        let body = send_request(request, SendError::from_status).await?;
         let accepted: MessageAccepted =
             serde_json::from_str(&body).map_err(|e| SendError::Permanent {
                 reason: format!("unexpected Vonage answer: {e}"),
@@ -102,14 +91,5 @@ impl SmsSender for VonageClient {
 
     fn send<'a>(&'a self, sms: &'a OutboundSms) -> SendFuture<'a> {
         Box::pin(VonageClient::send(self, sms))
-    }
-}
-
-impl SmsClient {
-    /// [`SmsClient::new`] under the name of the enum variant it replaced, which the service's
-    /// wiring still uses.
-    #[allow(non_snake_case)]
-    pub fn Vonage(client: VonageClient) -> SmsClient {
-        SmsClient::new(client)
     }
 }

@@ -21,7 +21,7 @@ fn sms(reference: &str) -> OutboundSms {
 
 fn twilio(fake: &FakeProvider, token: &str, timeout: Duration) -> SmsClient {
     let c = fake.credentials();
-    SmsClient::Twilio(
+    SmsClient::new(
         TwilioClient::new(
             &fake.base_url(),
             &c.twilio_account_sid,
@@ -35,7 +35,7 @@ fn twilio(fake: &FakeProvider, token: &str, timeout: Duration) -> SmsClient {
 
 fn vonage(fake: &FakeProvider, secret: &str) -> SmsClient {
     let c = fake.credentials();
-    SmsClient::Vonage(
+    SmsClient::new(
         VonageClient::new(
             &fake.base_url(),
             &c.vonage_api_key,
