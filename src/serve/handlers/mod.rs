@@ -1,6 +1,7 @@
 //! HTTP handlers, one module per provider; they parse, call [`super::conversation`], render.
 //! [`voice`] is the one voice handler over a [`voice::VoiceProvider`] (Twilio, Vonage and
-//! jambonz are on it); how a transfer ended is decided once, in [`super::transfer`].
+//! jambonz are on it); [`sms`] is what their SMS webhooks share (an incoming SMS as a turn, a
+//! delivery report); how a transfer ended is decided once, in [`super::transfer`].
 
 pub mod api;
 pub mod jambonz;
