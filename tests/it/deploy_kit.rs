@@ -135,7 +135,9 @@ fn setting_paths() -> Vec<Vec<Segment>> {
     blocks.extend(provider_blocks);
     wrappers.extend(provider_wrappers);
     let (mut notify_blocks, notify_wrappers) = structs(&source("delivery/src/notify/config.rs"));
-    notify_blocks.extend(structs(&source("delivery/src/notify/destination.rs")).0);
+    for file in ["destination", "smtp"] {
+        notify_blocks.extend(structs(&source(&format!("delivery/src/notify/{file}.rs"))).0);
+    }
     for name in [
         "NotificationConfig",
         "SmtpConfig",

@@ -1,5 +1,6 @@
-//! What `[notifications]` configures: the SMTP server, the routes (which tickets go to which
-//! destinations, [`super::destination`]) and the pace of deliveries and retries.
+//! What `[notifications]` configures: the SMTP server ([`super::smtp`]), the routes (which
+//! tickets go to which destinations, [`super::destination`]) and the pace of deliveries and
+//! retries.
 
 use std::time::Duration;
 
@@ -8,44 +9,7 @@ use guichet_store::{RetryPolicy, Ticket, TicketKind};
 use serde::{Deserialize, Serialize};
 
 use super::destination::RouteDestinations;
-
-/// How the SMTP connection is secured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SmtpSecurity {
-    /// STARTTLS on the submission port (default).
-    #[default]
-    Starttls,
-    /// TLS from the start (port 465).
-    Tls,
-    /// No encryption: only for a relay on the same host, and tests.
-    None,
-}
-
-/// The SMTP server notifications are sent through.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SmtpConfig {
-    /// Host name.
-    pub host: String,
-    /// Port (587 for STARTTLS, 465 for TLS, 25 for a local relay).
-    #[serde(default = "default_smtp_port")]
-    pub port: u16,
-    /// Connection security.
-    #[serde(default)]
-    pub security: SmtpSecurity,
-    /// Login, if the server asks for one.
-    #[serde(default)]
-    pub username: Option<String>,
-    /// Password (from the environment or a secrets file, never logged).
-    #[serde(default, skip_serializing)]
-    pub password: Option<String>,
-    /// Sender address, e.g. `Guichet Villebourg <guichet@villebourg.example>`.
-    pub from: String,
-}
-
-fn default_smtp_port() -> u16 {
-    587
-}
+use super::smtp::SmtpConfig;
 
 /// Which tickets go where: a commune's callbacks (no `partner`), or the reports forwarded to
 /// one partner (`partner` = the key in `commune.toml`'s `[partners.*]`).

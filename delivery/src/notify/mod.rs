@@ -13,6 +13,7 @@
 pub mod config;
 mod destination;
 mod send;
+mod smtp;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -24,8 +25,9 @@ use guichet_store::{
     RetryPolicy, StoreError, TicketFilter, TicketStore,
 };
 
-pub use config::{NotificationConfig, NotificationRoute, SmtpConfig, SmtpSecurity};
+pub use config::{NotificationConfig, NotificationRoute};
 pub use destination::{RouteDestinations, describe_destination};
+pub use smtp::{SmtpConfig, SmtpSecurity};
 
 use crate::courier::{Courier, Failure, Settled};
 use crate::worker::{Pace, deliver_due};

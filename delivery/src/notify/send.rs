@@ -5,11 +5,10 @@ use std::time::Duration;
 
 use guichet_store::{Ticket, TicketKind};
 use lettre::message::Mailbox;
-use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::NotifyError;
-use super::config::{SmtpConfig, SmtpSecurity};
+use super::smtp::{SmtpConfig, build_mailer};
 
 /// The HTTP client and the SMTP transport of a notifier.
 pub(crate) struct Transport {
@@ -87,27 +86,6 @@ impl Transport {
             .map(|_| ())
             .map_err(|e| format!("envoi SMTP impossible : {e}"))
     }
-}
-
-fn build_mailer(
-    smtp: &SmtpConfig,
-    timeout: Duration,
-) -> Result<AsyncSmtpTransport<Tokio1Executor>, NotifyError> {
-    let builder = match smtp.security {
-        SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host),
-        SmtpSecurity::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host)
-            .map_err(|e| NotifyError::Smtp(e.to_string()))?,
-        SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host)
-            .map_err(|e| NotifyError::Smtp(e.to_string()))?,
-    };
-    let mut builder = builder.port(smtp.port).timeout(Some(timeout));
-    if let (Some(user), Some(password)) = (&smtp.username, &smtp.password) {
-        builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
-    }
-    smtp.from
-        .parse::<Mailbox>()
-        .map_err(|e| NotifyError::Smtp(format!("bad sender {:?}: {e}", smtp.from)))?;
-    Ok(builder.build())
 }
 
 /// The webhook's JSON body.
