@@ -376,6 +376,100 @@ impl Default for Policy {
     /// Whole dev: 930/1071 fiches right (=), 1179/1394 turns right (+2), 33/1394 false answers
     /// (+1: "la carte de bus scolaire" → `transports` instead of `transport-scolaire`, 0.47),
     /// 647/799 out of scope handled (+1).
+    ///
+    /// Sixth pass, 2026-12-04 (issue 14): generalisation again. A fifth dev batch was written
+    /// first, before any change, of situations unlike batches 1–4
+    /// (`hors-perimetre/dev/*-5.yaml`, 161 out-of-scope questions over the 33 categories;
+    /// `paraphrases/dev-5.yaml`, 77 in-scope paraphrases), measured on the unchanged engine,
+    /// committed alone, and kept out of the tuning: every change below was chosen on batches
+    /// 1–3 with the demo's dialogues ("b1–3": 879 turns expecting a fiche, 1153 scored, 635
+    /// out of scope) and batch 4 (192 / 241 / 164), and batch 5 (190 / 238 / 161) was measured
+    /// only before and after. At 0.35 / 0.22 (fiches right / false answers / out of scope
+    /// handled; the gate: `dialogues/*.yaml`, fiche right of 336 / turns right of 457):
+    ///
+    /// | change (cumulative when kept) | b1–3 | gate | batch 4 |
+    /// |---|---|---|---|
+    /// | none | 815 / 18 / 567 | 329 / 430 | 115 / 15 / 80 |
+    /// | **20 search candidates instead of 12 (kept; `CANDIDATES` in the search)** | 817 / 18 / 569 | 329 / 430 | 115 / 15 / 80 |
+    /// | 30 ; 60 ; 200 candidates | as 20 | as 20 | as 20 |
+    /// | **+ a body that specialises the best match named (MSA; kept)** | 818 / 17 / 570 | 329 / 430 | 116 / 15 / 81 |
+    /// | same, at 0.4 ; 0.5 ; 0.7 of the best confidence instead of 0.6 | 816 / 19 / 568 ; 816 / 19 / 568 ; 817 / 18 / 569 | 329 / 430 | 115 / 16 / 80 ; 116 / 15 / 81 ; 116 / 15 / 81 |
+    /// | **+ the Défenseur des droits specialises ADIL, MDPH, employer, Éducation nationale (kept)** | 818 / 16 / 571 | 329 / 430 | 116 / 15 / 81 |
+    /// | **+ France Victimes specialises the police complaint and point-justice (kept)** | 819 / 15 / 572 | 329 / 430 | 116 / 15 / 81 |
+    /// | + 3919 and 119 specialise the police complaint and France Victimes (not kept: moves nothing) | 819 / 15 / 572 | 329 / 430 | 116 / 15 / 81 |
+    /// | + catalogue vocabulary, first draft with the callers' phrasings (not kept) | 822 / 16 / 573 | 328 / 429 | 139 / 13 / 106 |
+    /// | **+ catalogue vocabulary, the bodies' official remits only (kept)** | 821 / 16 / 572 | 328 / 429 | 130 / 16 / 98 |
+    /// | **+ hedges ("je crois", "je pense") are stop words (kept)** | 822 / 16 / 572 | 328 / 429 | 130 / 14 / 100 |
+    /// | + "demande d'emploi" taken out of France Travail's vocabulary (kept) | 823 / 15 / 572 | 329 / 429 | 130 / 14 / 100 |
+    /// | **+ "éco-prêt à taux zéro", "location de voiture", "taux plein", "taux d'incapacité" taken out (kept)** | **822 / 15 / 573** | **328 / 429** | **130 / 14 / 100** |
+    ///
+    /// Batch 5, the holdout, on the unchanged engine and after: **135 → 137 / 190 fiches right
+    /// (71.1 → 72.1 %), 18 → 16 / 238 false answers (7.6 → 6.7 %), 95 → 97 / 161 out of scope
+    /// handled (59.0 → 60.2 %)**. Whole dev split (all five batches): 1067 → 1089 / 1261 fiches
+    /// right, 51 → 45 / 1632 false answers (3.1 → 2.8 %), 744 → 770 / 960 out of scope handled.
+    /// The last row exists for the IDF: "prêt", "taux" and "voiture" used by more fiches made
+    /// "le taux pour un prêt pour acheter une voiture" an `adil` confirmation instead of the
+    /// bank's (the behaviour test of an unsure guess at a matter of no public service). The
+    /// gate loses one fiche on the way ("des macarons… pour les visiteurs", 0.28 behind the
+    /// weather's 0.29, was 0.30 ahead): a sentence at the edge of two fiches flips with any
+    /// change of the words' weights.
+    ///
+    /// - *More candidates*: BM25 only picks the fiches that get a confidence, and its length
+    ///   normalisation pushes down a fiche with a long vocabulary (the catalogue's bodies) below
+    ///   fiches that share the sentence's everyday words: "mon bébé… trente-neuf de fièvre… on
+    ///   est samedi soir" never scored `urgences` (13th by BM25). About 3 % more time per turn.
+    /// - *Specialised bodies* (`specialises:` in a fiche, `SPECIALISED_RATIO` in the engine):
+    ///   the MSA is the CPAM, the CAF and the pension fund of farm workers; the Défenseur des
+    ///   droits takes housing, disability, work and school matters when they are a
+    ///   discrimination; France Victimes takes a police or court matter when the caller asks
+    ///   for help as a victim. When the best match is the general body and the specialised one
+    ///   scores at least 0.6 of it (the caller said what makes them its public), the specialised
+    ///   body is named and the general one no longer counts against the margin.
+    /// - *Catalogue vocabulary*: each body's fiche names more of its official remit (what its
+    ///   site and service-public.fr list: cumul emploi-retraite, retraite progressive, CNED,
+    ///   conseil de discipline, DGCCRF, date de péremption, éco-PTZ, étiquette énergie, CIVI,
+    ///   habilitation familiale, taux d'incapacité, information préoccupante…). A first draft
+    ///   also held the callers' own phrasings ("la bat", "m'enferme", "peur de sortir",
+    ///   "loyer d'avance"): it did better on batch 4 (139 / 13 / 106) because it was written
+    ///   from batch 4's misses, so it was cut back to the official names before keeping it.
+    ///   Words that misled b1–3 were taken out: "capital décès" ("la capitale de l'Australie"
+    ///   → `cpam`), "orientation sexuelle" ("contester une orientation au collège"),
+    ///   "huissiers" (`banque-de-france` for a bailiff's visit), "convocation", "demande
+    ///   d'emploi" ("une demande de RSA" → France Travail), "ex-mari" (`violences-femmes` for a
+    ///   joint bank account), "RSA jeune actif".
+    /// - *Hedges*: "je crois que", "je pense que" never name a topic; "crois" from the 119's
+    ///   question "je crois qu'un enfant est maltraité" sent "mots croisés" to the 119.
+    /// - Not kept: deflecting straight to a national body guessed with middling confidence
+    ///   (0.22–0.35) and a margin of at least 0.05, as for the danger lines: counted from the
+    ///   replay's decisions, 9 right for 3 wrong on b1–3 and 6 for 3 on batch 4, so 3 more
+    ///   false answers on each for 6–9 redirections. The phrase floor held only for a phrase
+    ///   said before the first "qui" or "dont" (what follows a relative pronoun qualifies:
+    ///   "l'allocation logement de ma mère qui est en maison de retraite"), with or without an
+    ///   exception for the presentative "j'ai un fils qui…": b1–3 822 / 15 / 571, batch 4
+    ///   128–129 / 13 / 99, three right fiches lost because "à qui envoyer", "qui peut nous
+    ///   conseiller" are questions, not relative clauses; telling them apart needs a parser.
+    ///
+    /// The thresholds swept again with the kept changes (b1–3; gate fiche / turns; batch 4):
+    ///
+    /// | answer / confirm | b1–3 | gate | batch 4 |
+    /// |---|---|---|---|
+    /// | 0.30 / 0.22 | 822 / 20 / 578 | 328 / 433 | 130 / 15 / 104 |
+    /// | **0.35 / 0.22** | **822 / 15 / 573** | **328 / 429** | **130 / 14 / 100** |
+    /// | 0.35 / 0.25 | 819 / 15 / 572 | 327 / 429 | 128 / 14 / 103 |
+    /// | 0.38 / 0.22 | 822 / 13 / 567 | 328 / 422 | 130 / 13 / 97 |
+    ///
+    /// The operating point stays at 0.35 / 0.22, for the third pass's reason: 0.38 takes 2 false
+    /// answers off b1–3 and 1 off batch 4 for 6 + 3 redirections turned into confirmations and
+    /// 7 turns of the recorded dialogues.
+    ///
+    /// What the holdout says: the gains on batch 4 (+15 fiches, +20 out-of-scope questions)
+    /// hardly carry to batch 5 (+2, +2; false answers −2): most of batch 4's gain is
+    /// vocabulary chosen from its misses, however official the words. The engine's remaining
+    /// weakness on unseen phrasings is not a threshold nor a missing body: a caller's
+    /// situation told in everyday words ("il a des marques", "je vois plus de raison") shares
+    /// no word with the body's remit, and a qualifier said as a fiche's own phrase still wins
+    /// the phrase floor ("l'allocation logement de ma mère qui est en maison de retraite" →
+    /// `apa-personnes-agees`).
     fn default() -> Self {
         Self {
             answer_confidence: 0.35,

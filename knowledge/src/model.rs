@@ -106,6 +106,18 @@ pub struct Fiche {
     pub sms: Option<String>,
     pub handoff: HandoffPolicy,
     pub clarify: Option<Clarify>,
+    /// Ids of the fiches whose mission this body takes over for a public of its own
+    /// (`specialises:`): the Mutualité sociale agricole is the health insurance, the family
+    /// allowance fund and the pension fund of farm workers, so `msa` specialises `cpam`,
+    /// `caf-allocations` and `assurance-retraite`; the Défenseur des droits specialises the
+    /// bodies of the matters a discrimination touches (housing, disability, work, school);
+    /// France Victimes the police complaint and the courts. When the best match is one of
+    /// those and this
+    /// fiche is nearly as likely (the caller also said what makes them its public: "agricole",
+    /// "vendanges"), the engine names this body (see `guichet_agent`'s `best_match`). An id
+    /// that the folder does not hold (a fiche disabled by the commune) is ignored.
+    #[serde(default)]
+    pub specialises: Vec<String>,
     /// The spoken answer (plain French prose). Empty only for a fiche that only clarifies.
     pub answer: String,
     /// Published, draft or rejected: only a published fiche reaches a caller.

@@ -120,6 +120,12 @@ const FILLER_WORDS: &[&str] = &[
     "savoir",
     "sais",
     "sait",
+    // Hedges: "je crois que", "je pense que" soften a request, they never name its topic.
+    "crois",
+    "croit",
+    "croyais",
+    "pense",
+    "pensais",
     "appelle",
     "appelais",
     "appeler",
@@ -448,5 +454,21 @@ mod tests {
         );
         assert_eq!(terms("qu il a perdu"), terms("qu'il a perdu"));
         assert!(ELIDED.iter().all(|word| is_stop_word(word)));
+    }
+
+    #[test]
+    fn hedges_are_stop_words_but_not_the_words_they_resemble() {
+        // "je crois que", "je pense que" soften a request: the question "je crois qu'un enfant
+        // est maltraité" must not make "croisés" (a crossword) find the 119.
+        assert_eq!(
+            terms("je crois que j'ai perdu mon passeport"),
+            terms("j'ai perdu mon passeport")
+        );
+        assert_eq!(
+            terms("je pense qu'il faut un acte"),
+            terms("il faut un acte")
+        );
+        assert!(!terms("des pensées suicidaires").is_empty());
+        assert!(!terms("mots croisés").is_empty());
     }
 }

@@ -727,3 +727,16 @@ fn an_unsure_guess_at_a_line_for_a_person_in_danger_is_given_not_asked() {
         "a guess the policy alone would have confirmed"
     );
 }
+
+#[test]
+fn a_body_that_specialises_the_best_match_is_named_when_its_public_is_said() {
+    // The MSA is the family allowance fund of farm workers: said "exploitant agricole", the
+    // CAF's topic goes to the MSA.
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply = call.say("je suis exploitant agricole et c'est pour mes allocations familiales");
+    expect(&reply, DecisionAction::Deflect, Some("msa"));
+    // Without what makes the caller its public, the general body stays.
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply = call.say("c'est pour mes allocations familiales");
+    expect(&reply, DecisionAction::Deflect, Some("caf-allocations"));
+}

@@ -25,6 +25,8 @@ struct RawFiche {
     sms: Option<String>,
     handoff: Option<String>,
     clarify: Option<RawClarify>,
+    #[serde(default)]
+    specialises: Vec<String>,
     status: Option<String>,
     source: Option<RawSource>,
 }
@@ -62,6 +64,7 @@ const FICHE_KEYS: &[&str] = &[
     "sms",
     "handoff",
     "clarify",
+    "specialises",
     "status",
     "source",
 ];
@@ -329,6 +332,12 @@ pub(crate) fn parse_fiche(
         sms: raw.sms,
         handoff,
         clarify,
+        specialises: raw
+            .specialises
+            .iter()
+            .map(|id| id.trim().to_owned())
+            .filter(|id| !id.is_empty())
+            .collect(),
         answer,
         status,
         source,
@@ -528,6 +537,22 @@ fn yaml_message(error: &serde_yaml_ng::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::split_front_matter;
+
+    fn parse(front: &str) -> crate::model::Fiche {
+        let text = format!("---\nid: a\ntitle: A\ncompetence: autre\n{front}---\nLa réponse.\n");
+        let mut problems = crate::problem::Problems::default();
+        let (fiche, _) =
+            crate::load::parse_fiche(std::path::Path::new("a.md"), &text, &mut problems)
+                .expect("a valid fiche");
+        fiche
+    }
+
+    #[test]
+    fn reads_the_fiches_a_body_specialises() {
+        let fiche = parse("specialises: [cpam, \" caf-allocations \", \"\"]\n");
+        assert_eq!(fiche.specialises, ["cpam", "caf-allocations"]);
+        assert!(parse("").specialises.is_empty(), "none unless said");
+    }
 
     #[test]
     fn splits_front_matter() {

@@ -51,6 +51,15 @@
 //! without it, "une prime à la naissance" → `declaration-naissance`, "un accident du
 //! travail" → `urgences`, "un vice caché" → `carte-grise`) as what lets a qualifier win
 //! ("pour la caisse de retraite", "parce que je suis en fauteuil roulant").
+//!
+//! Sixth pass, 2026-12-04 (figures in `agent/src/policy.rs`, fifth batch as holdout): the
+//! search itself gained a longer candidate list ([`super::CANDIDATES`], 12 → 20: BM25's length
+//! normalisation kept a body with a long vocabulary out of the scored fiches) and hedges as
+//! stop words ("je crois que", "je pense que"); the rest of the pass is the catalogue's
+//! vocabulary and the engine's specialised bodies (`specialises:`). The confidence formula,
+//! the phrase floor and the caps are unchanged: the floor still lets a qualifier said as a
+//! fiche's own phrase win ("l'allocation logement de ma mère qui est en maison de retraite" →
+//! `apa-personnes-agees`), which only syntax would tell apart.
 
 use super::{Concept, FicheTerms, SearchIndex};
 

@@ -158,3 +158,28 @@ fn a_fiche_s_own_phrase_names_the_topic_in_a_long_sentence() {
         "the circumstances do not dilute « carte Vitale »: {long:?}"
     );
 }
+
+#[test]
+fn a_fiche_that_names_the_topic_is_scored_even_when_bm25_ranks_it_low() {
+    // "fièvre" is one word among everyday ones that many fiches share ("bébé", "deux mois",
+    // "samedi soir"); BM25 ranked `urgences` too low for a short candidate list.
+    let knowledge = demo();
+    let hits = knowledge.search("mon bébé de deux mois a trente neuf de fièvre on est samedi soir");
+    assert_eq!(
+        hits.first().map(|hit| hit.fiche_id.as_str()),
+        Some("urgences"),
+        "{hits:?}"
+    );
+    // A longer list scores more fiches, it does not make a public fiche sure of small talk.
+    let hits = knowledge.search("vous avez vu le film hier soir à la télé");
+    let public = hits
+        .iter()
+        .filter(|hit| {
+            knowledge
+                .fiche(&hit.fiche_id)
+                .is_some_and(|fiche| fiche.competence.is_public())
+        })
+        .map(|hit| hit.confidence)
+        .fold(0.0, f32::max);
+    assert!(public < 0.22, "{hits:?}");
+}
