@@ -115,7 +115,7 @@ pub struct Fiche {
     /// those and this
     /// fiche is nearly as likely (the caller also said what makes them its public: "agricole",
     /// "vendanges"), the engine names this body (see `guichet_agent`'s `best_match`). An id
-    /// that the folder does not hold (a fiche disabled by the commune) is ignored.
+    /// that the folder does not hold is ignored: warned at load as a typo, unless it is a national fiche the commune disabled.
     #[serde(default)]
     pub specialises: Vec<String>,
     /// The spoken answer (plain French prose). Empty only for a fiche that only clarifies.

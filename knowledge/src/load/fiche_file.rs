@@ -80,6 +80,8 @@ pub(crate) struct FicheLines {
     pub partner: Option<usize>,
     pub questions: usize,
     pub sms: usize,
+    /// Line of `specialises:`.
+    pub specialises: usize,
     /// Line of each clarify option's `goto`, in order.
     pub gotos: Vec<usize>,
 }
@@ -154,6 +156,7 @@ pub(crate) fn parse_fiche(
         partner: key_line("partner"),
         questions: key_line("questions").unwrap_or(first),
         sms: key_line("sms").unwrap_or(first),
+        specialises: key_line("specialises").unwrap_or(first),
         gotos: Vec::new(),
     };
 

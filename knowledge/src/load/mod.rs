@@ -180,6 +180,34 @@ fn check_ids_and_gotos(folder: &Folder, problems: &mut Problems) {
         }
     }
     check_clarify_cycles(folder, &first_seen, problems);
+    check_specialises(folder, &first_seen, problems);
+}
+
+/// A body names the fiches it specialises by id: an id the folder does not hold is a typo
+/// (warned: the relation is ignored), unless it is a national fiche the commune disabled.
+fn check_specialises(folder: &Folder, ids: &HashMap<&str, usize>, problems: &mut Problems) {
+    let disabled: Vec<&str> = folder
+        .commune
+        .as_ref()
+        .map(|commune| {
+            commune
+                .national_disabled
+                .iter()
+                .map(|(id, _)| id.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    for (index, fiche) in folder.fiches.iter().enumerate() {
+        for id in &fiche.specialises {
+            if !ids.contains_key(id.as_str()) && !disabled.contains(&id.as_str()) {
+                problems.warning(
+                    &fiche.path,
+                    folder.lines[index].specialises,
+                    format!("specialises : la fiche « {id} » n'existe pas ; ce lien est ignoré"),
+                );
+            }
+        }
+    }
 }
 
 /// A clarification must end on an answer: following `goto`s must never come back.

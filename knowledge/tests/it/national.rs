@@ -162,3 +162,42 @@ fn matters_of_no_public_service_have_no_partner_and_name_where_to_go() {
         Some("operateur-telecom")
     );
 }
+
+#[test]
+fn a_body_specialising_an_unknown_fiche_is_warned_not_refused() {
+    let (_temp, dir) = valid_copy();
+    let toml = dir.join("commune.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    // The commune turns the CPAM off: the MSA's link to it (`specialises: [cpam, …]`) is no typo.
+    std::fs::write(
+        &toml,
+        format!("{text}\n[national]\ndisabled = [\"cpam\"]\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("fiches/mission-locale.md"),
+        "---\nid: mission-locale\ntitle: Mission locale\ncompetence: agglomeration\nquestions:\n  \
+         - je cherche la mission locale\nkeywords: [mission locale]\n\
+         specialises: [france-travail, franse-travail]\nhandoff: never\n---\n\
+         La mission locale accompagne les jeunes de seize à vingt-cinq ans.\n",
+    )
+    .unwrap();
+    let knowledge = load(&dir);
+    let warnings: Vec<String> = knowledge
+        .warnings()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].ends_with(
+            "fiches/mission-locale.md:8: attention : specialises : la fiche « franse-travail » \
+             n'existe pas ; ce lien est ignoré"
+        ),
+        "{warnings:?}"
+    );
+    assert_eq!(
+        knowledge.fiche("mission-locale").unwrap().specialises,
+        ["france-travail", "franse-travail"]
+    );
+}
