@@ -112,10 +112,10 @@ pub struct Fiche {
     /// `caf-allocations` and `assurance-retraite`; the Défenseur des droits specialises the
     /// bodies of the matters a discrimination touches (housing, disability, work, school);
     /// France Victimes the police complaint and the courts. When the best match is one of
-    /// those and this
-    /// fiche is nearly as likely (the caller also said what makes them its public: "agricole",
-    /// "vendanges"), the engine names this body (see `guichet_agent`'s `best_match`). An id
-    /// that the folder does not hold is ignored: warned at load as a typo, unless it is a national fiche the commune disabled.
+    /// those and this fiche is nearly as likely (the caller also said what makes them its
+    /// public: "agricole", "vendanges"), the engine names this body (see `guichet_agent`'s
+    /// `best_match`). An id that the folder does not hold is ignored: warned at load as a
+    /// typo, unless it is a national fiche the commune disabled.
     #[serde(default)]
     pub specialises: Vec<String>,
     /// The spoken answer (plain French prose). Empty only for a fiche that only clarifies.
