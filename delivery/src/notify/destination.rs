@@ -35,6 +35,20 @@ impl RouteDestinations {
         });
         email.into_iter().chain(webhook).collect()
     }
+
+    /// Checks, at start, that the route names a destination and that each one is usable
+    /// (`smtp`: an SMTP server is configured).
+    pub(crate) fn check(&self, smtp: bool) -> Result<(), Unusable> {
+        let destinations = self.list();
+        if destinations.is_empty() {
+            return Err(Unusable::Address(
+                "no destination (email, webhook_url)".into(),
+            ));
+        }
+        destinations
+            .iter()
+            .try_for_each(|destination| destination.check(smtp))
+    }
 }
 
 /// Where one notification goes.
@@ -46,7 +60,7 @@ pub(crate) enum Destination {
 
 /// Why a destination cannot be used, found at start.
 pub(crate) enum Unusable {
-    /// The address itself is wrong.
+    /// The address itself is wrong, or there is none.
     Address(String),
     /// It needs an SMTP server and `[smtp]` is missing.
     NoSmtp,
@@ -62,7 +76,7 @@ impl Destination {
     }
 
     /// Checks the address, and what the sending needs (`smtp`: an SMTP server is configured).
-    pub(crate) fn check(&self, smtp: bool) -> Result<(), Unusable> {
+    fn check(&self, smtp: bool) -> Result<(), Unusable> {
         match self {
             Destination::Email(to) => {
                 to.parse::<Mailbox>()

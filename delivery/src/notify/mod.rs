@@ -81,23 +81,18 @@ impl Notifier {
     /// `lookback_hours` before `now` (the start) are not notified.
     pub fn new(config: NotificationConfig, now: DateTime<Utc>) -> Result<Self, NotifyError> {
         for route in &config.routes {
-            let error = |message: String| NotifyError::Route {
-                commune: route.commune.clone(),
-                message,
-            };
-            let destinations = route.to.list();
-            if destinations.is_empty() {
-                return Err(error("no destination (email, webhook_url)".into()));
-            }
-            for destination in destinations {
-                match destination.check(config.smtp.is_some()) {
-                    Ok(()) => {}
-                    Err(Unusable::Address(message)) => return Err(error(message)),
-                    Err(Unusable::NoSmtp) => {
-                        return Err(NotifyError::Smtp(
-                            "a route sends e-mail but [smtp] is missing".into(),
-                        ));
-                    }
+            match route.to.check(config.smtp.is_some()) {
+                Ok(()) => {}
+                Err(Unusable::Address(message)) => {
+                    return Err(NotifyError::Route {
+                        commune: route.commune.clone(),
+                        message,
+                    });
+                }
+                Err(Unusable::NoSmtp) => {
+                    return Err(NotifyError::Smtp(
+                        "a route sends e-mail but [smtp] is missing".into(),
+                    ));
                 }
             }
         }
