@@ -37,60 +37,29 @@ pub(crate) enum Arg<'a> {
     Communes(&'a [String]),
 }
 
-impl From<i64> for Arg<'_> {
-    fn from(v: i64) -> Self {
-        Arg::Int(v)
-    }
+/// `From` each value type a statement binds, into its [`Arg`].
+macro_rules! arg_from {
+    ($($value:ty => $variant:ident),* $(,)?) => {$(
+        impl<'a> From<$value> for Arg<'a> {
+            fn from(v: $value) -> Self {
+                Arg::$variant(v)
+            }
+        }
+    )*};
 }
-impl From<Option<i64>> for Arg<'_> {
-    fn from(v: Option<i64>) -> Self {
-        Arg::OptInt(v)
-    }
-}
-impl From<bool> for Arg<'_> {
-    fn from(v: bool) -> Self {
-        Arg::Bool(v)
-    }
-}
-impl<'a> From<&'a str> for Arg<'a> {
-    fn from(v: &'a str) -> Self {
-        Arg::Text(v)
-    }
-}
-impl<'a> From<&'a String> for Arg<'a> {
-    fn from(v: &'a String) -> Self {
-        Arg::Text(v)
-    }
-}
-impl<'a> From<Option<&'a str>> for Arg<'a> {
-    fn from(v: Option<&'a str>) -> Self {
-        Arg::OptText(v)
-    }
-}
-impl From<DateTime<Utc>> for Arg<'_> {
-    fn from(v: DateTime<Utc>) -> Self {
-        Arg::Instant(v)
-    }
-}
-impl From<Option<DateTime<Utc>>> for Arg<'_> {
-    fn from(v: Option<DateTime<Utc>>) -> Self {
-        Arg::OptInstant(v)
-    }
-}
-impl From<chrono::Duration> for Arg<'_> {
-    fn from(v: chrono::Duration) -> Self {
-        Arg::Span(v)
-    }
-}
-impl<'a> From<&'a Value> for Arg<'a> {
-    fn from(v: &'a Value) -> Self {
-        Arg::Json(v)
-    }
-}
-impl<'a> From<&'a [String]> for Arg<'a> {
-    fn from(v: &'a [String]) -> Self {
-        Arg::Communes(v)
-    }
+
+arg_from! {
+    i64 => Int,
+    Option<i64> => OptInt,
+    bool => Bool,
+    &'a str => Text,
+    &'a String => Text,
+    Option<&'a str> => OptText,
+    DateTime<Utc> => Instant,
+    Option<DateTime<Utc>> => OptInstant,
+    chrono::Duration => Span,
+    &'a Value => Json,
+    &'a [String] => Communes,
 }
 
 /// SQL text with its arguments, in placeholder order.
