@@ -30,7 +30,7 @@ pub(crate) struct Folder {
 
 pub(crate) fn read_folder(dir: &Path, problems: &mut Problems) -> Folder {
     let commune = commune_file::load_commune(&dir.join("commune.toml"), problems);
-    let synonyms = synonyms_file::load_synonyms(&dir.join("synonyms.txt"), problems);
+    let own_synonyms = synonyms_file::load_synonyms(&dir.join("synonyms.txt"), problems);
     let fiches_dir = dir.join("fiches");
     let mut paths: Vec<_> = match std::fs::read_dir(&fiches_dir) {
         Ok(entries) => entries
@@ -57,7 +57,16 @@ pub(crate) fn read_folder(dir: &Path, problems: &mut Problems) -> Folder {
         }
     }
     let mut commune = commune;
-    add_national(dir, &mut commune, &mut fiches, &mut lines, problems);
+    let mut synonyms = Vec::new();
+    add_national(
+        dir,
+        &mut commune,
+        &mut fiches,
+        &mut lines,
+        &mut synonyms,
+        problems,
+    );
+    synonyms.extend(own_synonyms);
     let mut folder = Folder {
         commune,
         fiches,
@@ -71,15 +80,18 @@ pub(crate) fn read_folder(dir: &Path, problems: &mut Problems) -> Folder {
 }
 
 /// Adds the national catalogue (see [`national`]): its fiches that the commune neither
-/// overrides (same id) nor disables, and its partners that `commune.toml` does not define.
+/// overrides (same id) nor disables, its partners that `commune.toml` does not define, and its
+/// synonyms (before the commune's own).
 fn add_national(
     dir: &Path,
     commune: &mut Option<LoadedCommune>,
     fiches: &mut Vec<Fiche>,
     lines: &mut Vec<FicheLines>,
+    synonyms: &mut Vec<SynonymGroup>,
     problems: &mut Problems,
 ) {
     let catalogue = national::catalogue(problems);
+    synonyms.extend(catalogue.synonyms.iter().cloned());
     let disabled = commune
         .as_ref()
         .map(|commune| commune.national_disabled.clone())

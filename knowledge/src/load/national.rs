@@ -4,7 +4,8 @@
 //! partners they name.
 //!
 //! The source files live in `knowledge/national/` (`fiches/*.md` in the commune fiche format,
-//! `partners.toml` in the format of `commune.toml`'s `[partners.*]`). They are compiled into
+//! `partners.toml` in the format of `commune.toml`'s `[partners.*]`, `synonyms.txt` in the
+//! format of a commune's: spoken French for the fiches' words, read before the commune's own). They are compiled into
 //! the binary, so a fresh clone, an installed binary and the Docker image all have the same
 //! catalogue and nothing is read at run time.
 //!
@@ -24,6 +25,7 @@ use std::path::Path;
 use std::sync::LazyLock;
 
 use crate::load::fiche_file::{FicheLines, parse_fiche};
+use crate::load::synonyms_file::{SynonymGroup, parse_synonyms};
 use crate::model::{Fiche, Partner};
 use crate::problem::{Problem, Problems};
 
@@ -77,10 +79,15 @@ const FICHES: &[(&str, &str)] = &[
 
 const PARTNERS: &str = include_str!("../../national/partners.toml");
 
+const SYNONYMS: &str = include_str!("../../national/synonyms.txt");
+
 /// The parsed catalogue.
 pub(crate) struct National {
     pub fiches: Vec<(Fiche, FicheLines)>,
     pub partners: BTreeMap<String, Partner>,
+    /// Spoken French for the fiches' words ("boulot", "proprio", "allocs"), before the
+    /// commune's own `synonyms.txt`.
+    pub synonyms: Vec<SynonymGroup>,
 }
 
 /// The catalogue, parsed once per process (every commune of a node reads the same); its
@@ -103,7 +110,12 @@ fn load(problems: &mut Problems) -> National {
         .collect();
     let partners =
         super::commune_file::parse_partners(&dir.join("partners.toml"), PARTNERS, problems);
-    National { fiches, partners }
+    let synonyms = parse_synonyms(&dir.join("synonyms.txt"), SYNONYMS, problems);
+    National {
+        fiches,
+        partners,
+        synonyms,
+    }
 }
 
 /// The ids of the national fiches.

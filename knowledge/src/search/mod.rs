@@ -448,8 +448,9 @@ impl SearchIndex {
                     .collect();
                 let idf = alternatives
                     .iter()
-                    .map(|alternative| self.alternative_idf(&alternative.terms))
-                    .fold(0.0, f32::max);
+                    .filter_map(|alternative| self.alternative_idf(&alternative.terms))
+                    .reduce(f32::max)
+                    .unwrap_or_else(|| self.unknown_idf());
                 let generic = alternatives.iter().any(|alternative| {
                     alternative
                         .terms
@@ -489,8 +490,18 @@ impl SearchIndex {
         concepts
     }
 
-    fn alternative_idf(&self, terms: &[String]) -> f32 {
-        terms.iter().map(|term| self.idf(term)).fold(0.0, f32::max)
+    /// The IDF of a synonym entry, `None` when a term of it is in no fiche: a spoken word the
+    /// fiches never use ("boulot" for "travail") says no more than the word it stands for, and
+    /// must not weigh as the rarest word of the folder.
+    fn alternative_idf(&self, terms: &[String]) -> Option<f32> {
+        terms
+            .iter()
+            .map(|term| {
+                self.document_frequency
+                    .contains_key(term)
+                    .then(|| self.idf(term))
+            })
+            .try_fold(0.0, |most: f32, idf| idf.map(|idf| most.max(idf)))
     }
 
     /// The longest synonym expression starting at `position`: (group, length in terms).

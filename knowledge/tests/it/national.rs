@@ -201,3 +201,23 @@ fn a_body_specialising_an_unknown_fiche_is_warned_not_refused() {
         ["france-travail", "franse-travail"]
     );
 }
+
+#[test]
+fn every_commune_gets_the_national_spoken_synonyms_before_its_own() {
+    let (_temp, dir) = valid_copy();
+    let knowledge = load(&dir);
+    let groups = knowledge.synonyms();
+    let boulot = groups
+        .iter()
+        .position(|group| group.entries.iter().any(|entry| entry == "boulot"))
+        .expect("the national synonyms are loaded");
+    let own = groups
+        .iter()
+        .position(|group| group.entries.iter().any(|entry| entry == "cni"))
+        .expect("the commune's synonyms are loaded");
+    assert!(boulot < own, "national synonyms first, the commune's after");
+    assert_eq!(
+        top(&knowledge, "mon patron me paye pas mon boulot"),
+        top(&knowledge, "mon employeur me paye pas mon travail")
+    );
+}

@@ -183,3 +183,47 @@ fn a_fiche_that_names_the_topic_is_scored_even_when_bm25_ranks_it_low() {
         .fold(0.0, f32::max);
     assert!(public < 0.22, "{hits:?}");
 }
+
+/// The valid fixture with `extra` appended to its `synonyms.txt`.
+fn with_synonyms(extra: &str) -> (tempfile::TempDir, Knowledge) {
+    let temp = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid");
+    std::fs::create_dir_all(temp.path().join("fiches")).unwrap();
+    for name in ["commune.toml", "synonyms.txt"] {
+        std::fs::copy(fixture.join(name), temp.path().join(name)).unwrap();
+    }
+    for entry in std::fs::read_dir(fixture.join("fiches")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(
+            entry.path(),
+            temp.path().join("fiches").join(entry.file_name()),
+        )
+        .unwrap();
+    }
+    let synonyms = temp.path().join("synonyms.txt");
+    let text = std::fs::read_to_string(&synonyms).unwrap() + extra;
+    std::fs::write(&synonyms, text).unwrap();
+    let knowledge = Knowledge::load(temp.path()).unwrap_or_else(|error| panic!("{error}"));
+    (temp, knowledge)
+}
+
+#[test]
+fn a_spoken_synonym_no_fiche_uses_weighs_as_the_word_it_stands_for() {
+    let (_plain_dir, plain) = with_synonyms("");
+    let (_spoken_dir, spoken) = with_synonyms("\nperdu, paumé\n");
+    // The caller's word finds the fiche through the fiches' word…
+    assert_eq!(
+        top(&spoken, "j'ai paumé mon passeport").0,
+        "passeport-perte"
+    );
+    // …and a group holding a word no fiche uses does not make "perdu" weigh as the rarest word
+    // of the folder: the share of the query the fiche covers is the same with or without it.
+    let query = "j'ai perdu mon passeport et je voudrais les horaires";
+    let (plain_top, plain_confidence) = top(&plain, query);
+    let (spoken_top, spoken_confidence) = top(&spoken, query);
+    assert_eq!(plain_top, spoken_top);
+    assert!(
+        (plain_confidence - spoken_confidence).abs() < 1e-4,
+        "{plain_confidence} without the spoken synonym, {spoken_confidence} with it"
+    );
+}
