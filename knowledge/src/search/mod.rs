@@ -210,6 +210,17 @@ impl SearchIndex {
                 *phrase_fiches.entry(phrase.clone()).or_default() += 1;
             }
         }
+        let generic: HashSet<String> = GENERIC_WORDS
+            .iter()
+            .map(|word| stemmer.stem(word))
+            .collect();
+        // A phrase of generic words and numbers only ("seize ans") qualifies, it names no
+        // topic: it floors no confidence.
+        let names_a_topic = |phrase: &Vec<String>| {
+            phrase
+                .iter()
+                .any(|term| !generic.contains(term) && !term.chars().all(|c| c.is_ascii_digit()))
+        };
         let fiche_terms: Vec<FicheTerms> = fiche_terms
             .into_iter()
             .map(|(strong, body, variants, phrases)| FicheTerms {
@@ -217,7 +228,7 @@ impl SearchIndex {
                 body,
                 phrases: phrases
                     .into_iter()
-                    .filter(|phrase| phrase_fiches.get(phrase) == Some(&1))
+                    .filter(|phrase| phrase_fiches.get(phrase) == Some(&1) && names_a_topic(phrase))
                     .collect(),
                 variants: variants
                     .into_iter()
@@ -284,10 +295,7 @@ impl SearchIndex {
             deletions,
             synonyms: synonyms.to_vec(),
             synonym_starts,
-            generic: GENERIC_WORDS
-                .iter()
-                .map(|word| stemmer.stem(word))
-                .collect(),
+            generic,
             fiche_count: fiches.len(),
             index_bytes,
         })

@@ -184,8 +184,12 @@ fn a_fiche_that_names_the_topic_is_scored_even_when_bm25_ranks_it_low() {
     assert!(public < 0.22, "{hits:?}");
 }
 
-/// The valid fixture with `extra` appended to its `synonyms.txt`.
+/// The valid fixture with `extra` appended to its `synonyms.txt` and `fiches` added.
 fn with_synonyms(extra: &str) -> (tempfile::TempDir, Knowledge) {
+    with_additions(extra, &[])
+}
+
+fn with_additions(extra: &str, fiches: &[(&str, &str)]) -> (tempfile::TempDir, Knowledge) {
     let temp = tempfile::tempdir().unwrap();
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid");
     std::fs::create_dir_all(temp.path().join("fiches")).unwrap();
@@ -199,6 +203,9 @@ fn with_synonyms(extra: &str) -> (tempfile::TempDir, Knowledge) {
             temp.path().join("fiches").join(entry.file_name()),
         )
         .unwrap();
+    }
+    for (name, text) in fiches {
+        std::fs::write(temp.path().join("fiches").join(name), text).unwrap();
     }
     let synonyms = temp.path().join("synonyms.txt");
     let text = std::fs::read_to_string(&synonyms).unwrap() + extra;
@@ -226,4 +233,40 @@ fn a_spoken_synonym_no_fiche_uses_weighs_as_the_word_it_stands_for() {
         (plain_confidence - spoken_confidence).abs() < 1e-4,
         "{plain_confidence} without the spoken synonym, {spoken_confidence} with it"
     );
+}
+
+#[test]
+fn a_keyword_of_generic_words_and_numbers_floors_no_confidence() {
+    let recensement = "---
+id: recensement
+title: Recensement citoyen
+competence: commune
+questions:
+  - mon fils doit se faire recenser
+keywords: [\"recensement citoyen\", \"seize ans\", \"16 ans\"]
+handoff: never
+---
+Le recensement se fait à la mairie dans les trois mois qui suivent les seize ans.
+";
+    let (_dir, knowledge) = with_additions("", &[("recensement.md", recensement)]);
+    let confidence = |text: &str| {
+        knowledge
+            .search(text)
+            .iter()
+            .find(|hit| hit.fiche_id == "recensement")
+            .map_or(0.0, |hit| hit.confidence)
+    };
+    // The fiche's own phrase names its topic however long the sentence…
+    assert!(
+        confidence(
+            "bonjour je vous appelle pour le recensement citoyen de mon grand fils qui est au lycée"
+        ) >= 0.5
+    );
+    // …but an age says whom the request is about, not what it is.
+    for text in [
+        "ma fille de seize ans a écrit sur son téléphone qu'elle voulait disparaître",
+        "mon fils de 16 ans s'est fait voler son scooter devant le collège",
+    ] {
+        assert!(confidence(text) < 0.35, "« {text} »: {}", confidence(text));
+    }
 }
