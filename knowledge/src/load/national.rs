@@ -5,9 +5,9 @@
 //!
 //! The source files live in `knowledge/national/` (`fiches/*.md` in the commune fiche format,
 //! `partners.toml` in the format of `commune.toml`'s `[partners.*]`, `synonyms.txt` in the
-//! format of a commune's: spoken French for the fiches' words, read before the commune's own). They are compiled into
-//! the binary, so a fresh clone, an installed binary and the Docker image all have the same
-//! catalogue and nothing is read at run time.
+//! format of a commune's: spoken French for the fiches' words, read before the commune's own).
+//! They are compiled into the binary, so a fresh clone, an installed binary and the Docker
+//! image all have the same catalogue and nothing is read at run time.
 //!
 //! Precedence, per commune:
 //! - a fiche of the commune's own folder with the same `id` replaces the national one (its
@@ -85,7 +85,7 @@ const SYNONYMS: &str = include_str!("../../national/synonyms.txt");
 pub(crate) struct National {
     pub fiches: Vec<(Fiche, FicheLines)>,
     pub partners: BTreeMap<String, Partner>,
-    /// Spoken French for the fiches' words ("boulot", "proprio", "allocs"), before the
+    /// Spoken French for the fiches' words ("boulot", "proprio", "toubib"), before the
     /// commune's own `synonyms.txt`.
     pub synonyms: Vec<SynonymGroup>,
 }

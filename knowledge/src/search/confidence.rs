@@ -26,8 +26,9 @@
 //! topic, it does not name it). Whatever the rest of the sentence, a fiche whose own keyword
 //! of two words or more (one no other fiche has, and not made only of generic words and
 //! numbers: "seize ans" says whom a request is about, not what it is) the query says word for
-//! word, uncorrected, gets at least [`PHRASE_CONFIDENCE`]: the caller's circumstances ("c'est madame Durand,
-//! ma carte Vitale est passée à la machine à laver") do not dilute the name of the topic.
+//! word, uncorrected, gets at least [`PHRASE_CONFIDENCE`]: the caller's circumstances
+//! ("c'est madame Durand, ma carte Vitale est passée à la machine à laver") do not dilute the
+//! name of the topic.
 //!
 //! Swept on 2026-12-04 and not kept (figures in `agent/src/policy.rs`, fourth batch): the
 //! phrase floor applied after the ranking (the floor then decides answer or confirm, not which

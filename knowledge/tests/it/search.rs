@@ -184,11 +184,8 @@ fn a_fiche_that_names_the_topic_is_scored_even_when_bm25_ranks_it_low() {
     assert!(public < 0.22, "{hits:?}");
 }
 
-/// The valid fixture with `extra` appended to its `synonyms.txt` and `fiches` added.
-fn with_synonyms(extra: &str) -> (tempfile::TempDir, Knowledge) {
-    with_additions(extra, &[])
-}
-
+/// The valid fixture with `extra` appended to its `synonyms.txt` and `fiches` (file name,
+/// text) added.
 fn with_additions(extra: &str, fiches: &[(&str, &str)]) -> (tempfile::TempDir, Knowledge) {
     let temp = tempfile::tempdir().unwrap();
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid");
@@ -216,8 +213,8 @@ fn with_additions(extra: &str, fiches: &[(&str, &str)]) -> (tempfile::TempDir, K
 
 #[test]
 fn a_spoken_synonym_no_fiche_uses_weighs_as_the_word_it_stands_for() {
-    let (_plain_dir, plain) = with_synonyms("");
-    let (_spoken_dir, spoken) = with_synonyms("\nperdu, paumé\n");
+    let (_plain_dir, plain) = with_additions("", &[]);
+    let (_spoken_dir, spoken) = with_additions("\nperdu, paumé\n", &[]);
     // The caller's word finds the fiche through the fiches' word…
     assert_eq!(
         top(&spoken, "j'ai paumé mon passeport").0,
