@@ -348,13 +348,14 @@ impl<'a> TurnInProgress<'a> {
         let top = hits.first()?;
         let mut fiche = self.fiche(&top.fiche_id)?;
         let confidence = top.confidence;
+        // `from` asks a question one of whose answers leads to `to`.
+        let goes_to = |from: &Fiche, to: &str| {
+            from.clarify
+                .as_ref()
+                .is_some_and(|clarify| clarify.options.iter().any(|option| option.goto == to))
+        };
+        let specialises = |from: &Fiche, to: &str| from.specialises.iter().any(|id| id == to);
         let related = |a: &Fiche, b: &str| -> bool {
-            let goes_to = |from: &Fiche, to: &str| {
-                from.clarify
-                    .as_ref()
-                    .is_some_and(|clarify| clarify.options.iter().any(|option| option.goto == to))
-            };
-            let specialises = |from: &Fiche, to: &str| from.specialises.iter().any(|id| id == to);
             a.id == b
                 || goes_to(a, b)
                 || specialises(a, b)
@@ -369,11 +370,7 @@ impl<'a> TurnInProgress<'a> {
             .skip(1)
             .filter(|hit| hit.confidence >= top.confidence * self.policy.family_ratio)
             .filter_map(|hit| self.fiche(&hit.fiche_id))
-            .find(|parent| {
-                parent.clarify.as_ref().is_some_and(|clarify| {
-                    clarify.options.iter().any(|option| option.goto == fiche.id)
-                })
-            })
+            .find(|parent| goes_to(parent, &fiche.id))
             && let Some(clarify) = &parent.clarify
             && crate::clarify::option_for(clarify, &self.text).is_none()
             && crate::clarify::option_by_terms(clarify, &self.inbound.text).is_none()
@@ -389,7 +386,7 @@ impl<'a> TurnInProgress<'a> {
             .skip(1)
             .filter(|hit| hit.confidence >= top.confidence * SPECIALISED_RATIO)
             .filter_map(|hit| self.fiche(&hit.fiche_id))
-            .find(|special| special.specialises.contains(&fiche.id))
+            .find(|special| specialises(special, &fiche.id))
         {
             fiche = special;
         }

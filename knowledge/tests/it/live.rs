@@ -5,19 +5,7 @@ use std::time::{Duration, Instant};
 
 use guichet_knowledge::{Knowledge, LiveKnowledge};
 
-fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_dir(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), target)?;
-        }
-    }
-    Ok(())
-}
+use crate::fixture::{self, copy_dir};
 
 /// Waits until `condition` holds (the reload runs on a background thread).
 fn eventually(what: &str, condition: impl Fn() -> bool) {
@@ -44,10 +32,7 @@ Le marché se tient le mercredi et le samedi matin sur la place de l'église.
 fn a_valid_change_is_swapped_in_and_an_invalid_one_is_not() -> std::io::Result<()> {
     let temp = tempfile::tempdir()?;
     let dir = temp.path().join("commune");
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid"),
-        &dir,
-    )?;
+    copy_dir(&fixture::valid(), &dir)?;
     let (live, _guard) = LiveKnowledge::watch(&dir).unwrap_or_else(|error| panic!("{error}"));
     let before = live.load_full();
     assert_eq!(
@@ -112,7 +97,7 @@ fn an_invalid_folder_cannot_start_watching() {
 fn many_folders_share_their_index_and_one_watcher_reloads_only_the_changed_one()
 -> std::io::Result<()> {
     let temp = tempfile::tempdir()?;
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid");
+    let fixture = fixture::valid();
     let dirs: Vec<_> = (0..3)
         .map(|n| temp.path().join(format!("commune-{n}")))
         .collect();

@@ -1,33 +1,16 @@
 //! The national "qui fait quoi" catalogue: loaded by every commune, overridden or disabled per
 //! fiche by the commune's folder, and the commune's own partners first.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use guichet_knowledge::Knowledge;
 
-fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_dir(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), target)?;
-        }
-    }
-    Ok(())
-}
+use crate::fixture::valid_copy;
 
-fn valid_copy() -> (tempfile::TempDir, PathBuf) {
-    let temp = tempfile::tempdir().unwrap();
-    let dir = temp.path().join("commune");
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid"),
-        &dir,
-    )
-    .unwrap();
-    (temp, dir)
+/// Writes the commune's `commune.toml`: `base` with `[national] disabled = ids`.
+fn disable_national(dir: &Path, base: &str, ids: &[&str]) {
+    let section = format!("[national]\ndisabled = {ids:?}\n");
+    std::fs::write(dir.join("commune.toml"), format!("{base}\n{section}")).unwrap();
 }
 
 fn load(dir: &Path) -> Knowledge {
@@ -89,23 +72,14 @@ fn a_commune_fiche_with_the_same_id_replaces_the_national_one() {
 #[test]
 fn a_commune_can_disable_national_fiches_and_typos_are_refused() {
     let (_temp, dir) = valid_copy();
-    let toml = dir.join("commune.toml");
-    let text = std::fs::read_to_string(&toml).unwrap();
-    std::fs::write(
-        &toml,
-        format!("{text}\n[national]\ndisabled = [\"msa\", \"france-renov\"]\n"),
-    )
-    .unwrap();
+    let text = std::fs::read_to_string(dir.join("commune.toml")).unwrap();
+    disable_national(&dir, &text, &["msa", "france-renov"]);
     let knowledge = load(&dir);
     assert!(knowledge.fiche("msa").is_none());
     assert!(knowledge.fiche("france-renov").is_none());
     assert!(knowledge.fiche("cpam").is_some());
 
-    std::fs::write(
-        &toml,
-        format!("{text}\n[national]\ndisabled = [\"msaa\"]\n"),
-    )
-    .unwrap();
+    disable_national(&dir, &text, &["msaa"]);
     let error = Knowledge::load(&dir).expect_err("an unknown id is refused");
     let message = error.to_string();
     assert!(
@@ -166,14 +140,9 @@ fn matters_of_no_public_service_have_no_partner_and_name_where_to_go() {
 #[test]
 fn a_body_specialising_an_unknown_fiche_is_warned_not_refused() {
     let (_temp, dir) = valid_copy();
-    let toml = dir.join("commune.toml");
-    let text = std::fs::read_to_string(&toml).unwrap();
+    let text = std::fs::read_to_string(dir.join("commune.toml")).unwrap();
     // The commune turns the CPAM off: the MSA's link to it (`specialises: [cpam, …]`) is no typo.
-    std::fs::write(
-        &toml,
-        format!("{text}\n[national]\ndisabled = [\"cpam\"]\n"),
-    )
-    .unwrap();
+    disable_national(&dir, &text, &["cpam"]);
     std::fs::write(
         dir.join("fiches/mission-locale.md"),
         "---\nid: mission-locale\ntitle: Mission locale\ncompetence: agglomeration\nquestions:\n  \

@@ -5,6 +5,8 @@ use std::path::Path;
 use chrono::{TimeZone, Utc};
 use guichet_knowledge::{Knowledge, ScheduleQuery};
 
+use crate::fixture::valid_copy;
+
 fn knowledge() -> Knowledge {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid");
     Knowledge::load(&dir).unwrap_or_else(|error| panic!("{error}"))
@@ -187,27 +189,14 @@ fn a_fiche_that_names_the_topic_is_scored_even_when_bm25_ranks_it_low() {
 /// The valid fixture with `extra` appended to its `synonyms.txt` and `fiches` (file name,
 /// text) added.
 fn with_additions(extra: &str, fiches: &[(&str, &str)]) -> (tempfile::TempDir, Knowledge) {
-    let temp = tempfile::tempdir().unwrap();
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid");
-    std::fs::create_dir_all(temp.path().join("fiches")).unwrap();
-    for name in ["commune.toml", "synonyms.txt"] {
-        std::fs::copy(fixture.join(name), temp.path().join(name)).unwrap();
-    }
-    for entry in std::fs::read_dir(fixture.join("fiches")).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(
-            entry.path(),
-            temp.path().join("fiches").join(entry.file_name()),
-        )
-        .unwrap();
-    }
+    let (temp, dir) = valid_copy();
     for (name, text) in fiches {
-        std::fs::write(temp.path().join("fiches").join(name), text).unwrap();
+        std::fs::write(dir.join("fiches").join(name), text).unwrap();
     }
-    let synonyms = temp.path().join("synonyms.txt");
+    let synonyms = dir.join("synonyms.txt");
     let text = std::fs::read_to_string(&synonyms).unwrap() + extra;
     std::fs::write(&synonyms, text).unwrap();
-    let knowledge = Knowledge::load(temp.path()).unwrap_or_else(|error| panic!("{error}"));
+    let knowledge = Knowledge::load(&dir).unwrap_or_else(|error| panic!("{error}"));
     (temp, knowledge)
 }
 

@@ -13,11 +13,10 @@ use guichet_connectors::twilio::{
     self, DialCallStatus, DialResult, Form, GatherResult, IncomingCall, IncomingSms, VoiceOptions,
     signature, twiml,
 };
-use guichet_phone::mask_number;
 use guichet_store::DialOutcome;
 
 use super::sms::{IncomingText, delivery_report, sms_turn};
-use super::voice::{Hook, VoiceProvider, VoiceTurn, Webhook, count_rejected};
+use super::voice::{Hook, VoiceProvider, VoiceTurn, Webhook, count_rejected, reached, unknown};
 use super::{UNKNOWN_NUMBER_MESSAGE, requested_now, with_trace_headers};
 use crate::serve::config::Provider;
 use crate::serve::conversation::{self, Step, TurnOutcome};
@@ -86,18 +85,8 @@ fn authenticate(
 ) -> Result<(Form, Option<Arc<CommuneRuntime>>), ServeError> {
     let (form, commune) = check(state, uri, headers, body)
         .inspect_err(|error| count_rejected(state, Provider::Twilio, error))?;
-    if let Some(commune) = &commune
-        && !commune.reached_through(Provider::Twilio)
-    {
-        state
-            .metrics
-            .rejected
-            .with_label_values(&["twilio", "provider"])
-            .inc();
-        return Err(ServeError::Forbidden(format!(
-            "commune {} is not reached through twilio",
-            commune.id
-        )));
+    if let Some(commune) = &commune {
+        reached(state, Provider::Twilio, commune)?;
     }
     Ok((form, commune))
 }
@@ -250,12 +239,7 @@ pub async fn sms(
         let (form, commune) = authenticate(&state, &uri, &headers, &body)?;
         let sms = IncomingSms::parse(&form)?;
         let Some(commune) = commune else {
-            tracing::warn!(to = %mask_number(&sms.to), "SMS to a number of no commune");
-            state
-                .metrics
-                .unknown_numbers
-                .with_label_values(&["twilio"])
-                .inc();
+            unknown(&state, Provider::Twilio, &sms.to);
             return Ok(xml(twiml::render_empty()));
         };
         let step = Step {

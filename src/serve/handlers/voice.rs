@@ -174,7 +174,11 @@ pub fn commune_for<'a>(
 }
 
 /// A webhook for no commune: logged and counted (`guichet_unknown_numbers_total`).
-fn unknown<'a>(state: &AppState, provider: Provider, to: &str) -> Option<&'a Arc<CommuneRuntime>> {
+pub fn unknown<'a>(
+    state: &AppState,
+    provider: Provider,
+    to: &str,
+) -> Option<&'a Arc<CommuneRuntime>> {
     tracing::warn!(to = %mask_number(to), provider = provider.name(), "webhook for a number of no commune");
     state
         .metrics
