@@ -260,6 +260,11 @@ impl Knowledge {
         self.index.index.search(text, n, &self.fiches)
     }
 
+    /// What the search understood of `text`: its concepts and their weights.
+    pub fn understand(&self, text: &str) -> Vec<crate::search::Understood> {
+        self.index.index.understand(text)
+    }
+
     /// Words and phrases for the speech recogniser: keywords, titles and synonyms, deduplicated.
     pub fn hints(&self) -> &Arc<[String]> {
         &self.index.hints

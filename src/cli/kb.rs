@@ -94,6 +94,7 @@ fn run_search(dir: PathBuf, question: &str, json: bool) -> anyhow::Result<ExitCo
         println!("{}", serde_json::to_string_pretty(&hits)?);
         return Ok(ExitCode::SUCCESS);
     }
+    println!("compris : {}", understood(&knowledge, question));
     if hits.is_empty() {
         println!("aucune fiche trouvée");
     }
@@ -110,6 +111,29 @@ fn run_search(dir: PathBuf, question: &str, json: bool) -> anyhow::Result<ExitCo
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The concepts the search drew from the question, with their weight: « acheter 2.9 · pain →
+/// main (corrigé) 1.4 · lundi (générique) 0.8 ».
+fn understood(knowledge: &Knowledge, question: &str) -> String {
+    let concepts = knowledge.understand(question);
+    if concepts.is_empty() {
+        return "rien (que des mots vides)".into();
+    }
+    concepts
+        .iter()
+        .map(|concept| {
+            let mut said = concept.words.clone();
+            if concept.corrected {
+                said.push_str(" (corrigé)");
+            }
+            if concept.generic {
+                said.push_str(" (générique)");
+            }
+            format!("{said} {:.1}", concept.idf)
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 fn run_stats(dir: PathBuf) -> anyhow::Result<ExitCode> {

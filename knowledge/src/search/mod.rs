@@ -117,6 +117,17 @@ struct Concept {
     generic: bool,
 }
 
+/// One concept of a query as the search understood it (`guichet kb search` prints them, so
+/// that staff see why a fiche came first): its words (a synonym group's entries separated by
+/// `/`), its IDF mass, whether it is only generic and whether a word was corrected.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Understood {
+    pub words: String,
+    pub idf: f32,
+    pub generic: bool,
+    pub corrected: bool,
+}
+
 /// The searchable index of a folder.
 pub(crate) struct SearchIndex {
     reader: IndexReader,
@@ -574,6 +585,27 @@ impl SearchIndex {
     }
 
     /// Best fiches for a text, best first, at most `limit`.
+    /// The concepts the search draws from `text`, in order. See [`Understood`].
+    pub fn understand(&self, text: &str) -> Vec<Understood> {
+        self.concepts(&self.query_terms(text))
+            .into_iter()
+            .map(|concept| Understood {
+                words: concept
+                    .alternatives
+                    .iter()
+                    .map(|alternative| alternative.terms.join(" "))
+                    .collect::<Vec<_>>()
+                    .join(" / "),
+                idf: concept.idf,
+                generic: concept.generic,
+                corrected: concept
+                    .alternatives
+                    .iter()
+                    .all(|alternative| alternative.weight < 1.0),
+            })
+            .collect()
+    }
+
     pub fn search(&self, text: &str, limit: usize, fiches: &[Fiche]) -> Vec<Hit> {
         let query_terms = self.query_terms(text);
         let concepts = self.concepts(&query_terms);

@@ -256,3 +256,34 @@ Le recensement se fait à la mairie dans les trois mois qui suivent les seize an
         assert!(confidence(text) < 0.35, "« {text} »: {}", confidence(text));
     }
 }
+
+#[test]
+fn what_the_search_understood_is_shown_concept_by_concept() {
+    let knowledge = knowledge();
+    let understood = knowledge.understand("euh bonjour mon passport demain");
+    let words: Vec<&str> = understood
+        .iter()
+        .map(|concept| concept.words.as_str())
+        .collect();
+    // Fillers and stop words are gone; the typo is corrected and flagged; "demain" only
+    // qualifies the request.
+    assert_eq!(words.len(), 2, "{understood:?}");
+    assert!(
+        understood[0].corrected && !understood[0].generic,
+        "{understood:?}"
+    );
+    assert!(
+        understood[1].generic && !understood[1].corrected,
+        "{understood:?}"
+    );
+    assert!(
+        understood[1].idf < understood[0].idf,
+        "a generic word weighs less: {understood:?}"
+    );
+    assert_eq!(
+        understood[0].words,
+        knowledge.understand("passeport")[0].words,
+        "the typo is read as the fiche's word"
+    );
+    assert!(knowledge.understand("euh bah bonjour").is_empty());
+}
