@@ -520,9 +520,37 @@ static ANGER: LazyLock<Lexicon> = LazyLock::new(|| {
         "rappelle jamais",
         "bande de",
         "j'en peux plus",
-        "j'en peux plus",
         "ça suffit",
         "raz le bol",
+        // Insults said to the robot or the staff: the caller wants a human, not a rephrasing.
+        "con",
+        "cons",
+        "conneries",
+        "débile",
+        "débiles",
+        "idiot",
+        "idiote",
+        "crétin",
+        "crétine",
+        "imbécile",
+        "imbéciles",
+        "stupide",
+        "enfoiré",
+        "enfoirés",
+        "salaud",
+        "salauds",
+        "ta gueule",
+        "ma gueule",
+        "va te faire",
+        "allez vous faire",
+        "t'es nul",
+        "t'es nulle",
+        "tu es nul",
+        "tu es nulle",
+        "tu sers à rien",
+        "tu comprends rien",
+        "vous comprenez rien",
+        "comprend rien",
     ])
 });
 
@@ -674,6 +702,10 @@ mod tests {
             "ça fait trois fois que j'appelle",
             "vous êtes des incompétents",
             "j'en ai marre",
+            "t'es con ou quoi",
+            "espèce de machine débile",
+            "tu comprends rien à ce que je dis",
+            "ta gueule le robot",
         ] {
             assert!(is_angry(&n(text)), "{text}");
         }
@@ -684,6 +716,10 @@ mod tests {
         for text in [
             "je suis content de mon passeport",
             "bonjour je voudrais une carte d'identité",
+            // Neither a word inside another ("Mâcon", "contrat") nor a closing time.
+            "je suis né à Mâcon",
+            "mon contrat de location",
+            "à quelle heure ferme la mairie",
         ] {
             assert!(!is_angry(&n(text)), "{text}");
         }
