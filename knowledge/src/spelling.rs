@@ -3,13 +3,18 @@
 //! Distances are `strsim`'s optimal string alignment (adjacent transpositions count one).
 
 /// A word that starts with an elided article or pronoun glued to it ("lacte", "deau",
-/// "quelle"), without it.
+/// "quelle", "lhopital"), without it. "ch" is a letter pair, never "c'" before an "h":
+/// "chantez" is not "c'hantez".
 pub(crate) fn without_glued_elision(word: &str) -> Option<&str> {
     const GLUED: &[&str] = &["qu", "l", "d", "j", "m", "n", "s", "c", "t"];
     GLUED.iter().find_map(|prefix| {
         let rest = word.strip_prefix(prefix)?;
-        let starts_with_vowel = rest.starts_with(['a', 'e', 'i', 'o', 'u', 'y', 'h']);
-        (starts_with_vowel && rest.len() >= 2).then_some(rest)
+        let vowels: &[char] = if *prefix == "c" {
+            &['a', 'e', 'i', 'o', 'u', 'y']
+        } else {
+            &['a', 'e', 'i', 'o', 'u', 'y', 'h']
+        };
+        (rest.starts_with(vowels) && rest.len() >= 2).then_some(rest)
     })
 }
 
@@ -71,6 +76,8 @@ mod tests {
         assert_eq!(without_glued_elision("lacte"), Some("acte"));
         assert_eq!(without_glued_elision("quelle"), Some("elle"));
         assert_eq!(without_glued_elision("passeport"), None);
+        assert_eq!(without_glued_elision("lhopital"), Some("hopital"));
+        assert_eq!(without_glued_elision("chantez"), None);
     }
 
     #[test]

@@ -52,6 +52,8 @@ const STOP_WORDS: &[&str] = &[
     "tous", "toute", "toutes", "plus", "tres", "bien", "aussi", "encore", "deja", "peu", "trop",
     "lequel", "laquelle", "celui", "celle", "ceux", "celles", "chez", "vers", "entre", "sous",
     "depuis", "pendant",
+    // Conjunctions: "parce" would stem to "parc" and find the parks in every "parce que".
+    "parce", "puisque", "afin",
     // Elisions glued by speech recognisers and SMS ("j'ai" → "jai").
     "jai", "cest", "quest", "nest", "nai", "sest", "quil", "quils", "quon", "sil", "sils", "jen",
     "jy", "ny", "quelle", "lai", "jsuis", "chui",
@@ -188,9 +190,23 @@ pub fn is_stop_word(word: &str) -> bool {
     STOP_SET.contains(word)
 }
 
-/// Words the stemmer must leave alone because their stem collides with another word's
-/// ("mairie" and "maire" both stem to "mair").
-const PROTECTED: &[&str] = &["mairie", "mairies"];
+/// Words whose stem would collide with another word's, and the term they stand for instead:
+/// "mairie" and "maire" both stem to "mair"; "couper" and "coupé" to "coup", the blows of the
+/// violence lines ("ça coupe, je vous entends mal" found the emergency services).
+const STEM_COLLISIONS: &[(&str, &str)] = &[
+    ("mairie", "mairie"),
+    ("mairies", "mairie"),
+    ("coupe", "couper"),
+    ("coupes", "couper"),
+    ("couper", "couper"),
+    ("coupee", "couper"),
+    ("coupees", "couper"),
+    ("coupent", "couper"),
+    ("coupait", "couper"),
+    ("coupez", "couper"),
+    ("coupure", "couper"),
+    ("coupures", "couper"),
+];
 
 /// Words that say where or when but not what: they help a request that names its topic, but
 /// cannot carry a fiche by themselves ("la météo pour demain", "votre mairie").
@@ -205,6 +221,9 @@ pub(crate) const GENERIC_WORDS: &[&str] = &[
     "soir",
     "matin",
     "semaine",
+    "week",
+    "end",
+    "weekend",
     "lundi",
     "mardi",
     "mercredi",
@@ -293,8 +312,8 @@ impl WordStemmer {
 
     /// The stem of one normalised word (not a stop word).
     pub fn stem(&mut self, word: &str) -> String {
-        if PROTECTED.contains(&word) {
-            return "mairie".to_owned();
+        if let Some((_, term)) = STEM_COLLISIONS.iter().find(|(said, _)| *said == word) {
+            return (*term).to_owned();
         }
         let mut stream = self.analyzer.token_stream(word);
         let mut stem = if stream.advance() {
@@ -443,6 +462,21 @@ mod tests {
         assert_eq!(terms("renouvellement"), terms("renouveler"));
         assert_eq!(terms("carte d'identité"), terms("CARTE IDENTITE"));
         assert!(terms("bah alors voilà euh").is_empty());
+    }
+
+    #[test]
+    fn words_whose_stems_collide_stay_apart() {
+        assert_ne!(terms("mairie"), terms("maire"));
+        assert_eq!(terms("mairies"), terms("mairie"));
+        // Cutting is not a blow: "ça coupe" must not find the violence lines' "coups".
+        assert_ne!(terms("ça coupe"), terms("des coups"));
+        assert_eq!(
+            terms("on m'a coupé l'électricité"),
+            terms("couper électricité")
+        );
+        // "parce que" is a conjunction, not a park.
+        assert!(terms("parce que").is_empty());
+        assert_eq!(terms("le parc"), vec!["parc"]);
     }
 
     #[test]

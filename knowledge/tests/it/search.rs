@@ -286,4 +286,8 @@ fn what_the_search_understood_is_shown_concept_by_concept() {
         "the typo is read as the fiche's word"
     );
     assert!(knowledge.understand("euh bah bonjour").is_empty());
+    assert!(
+        knowledge.understand("parce que").is_empty(),
+        "\"parce\" would stem to \"parc\""
+    );
 }
