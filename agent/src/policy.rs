@@ -534,6 +534,38 @@ impl Default for Policy {
     /// additions fitted b14's phrasings rather than how callers speak. Drafting all 79 mairie
     /// fiches at once, before that selection, gave 47 false answers on b14 instead of 29: more
     /// question variants let out-of-scope sentences fit a mairie fiche everywhere.
+    ///
+    /// Eighth pass, 2026-12-05 (issue 14; thresholds unchanged). A sixth dev batch was written
+    /// blind first, from the fiches' titles only (233 out-of-scope questions, 69 paraphrases),
+    /// as this pass's holdout; batch 5, the seventh pass's holdout, joined the tuning data.
+    /// The catalogue's bodies got the situations callers describe without naming the body or
+    /// its jargon, said with a mairie's words ("un papier de la CAF", "un courrier des
+    /// impôts"), or after their circumstances: 100 questions and 89 keywords over 18 bodies
+    /// ("collègue" left the employer's), each measured alone on b14 and the gate and kept when
+    /// it added no false answer and lost nothing (written without reading a dialogue). Two questions of the 119 and the 3919
+    /// whose everyday words ("le week-end", "mon téléphone") made those lines catch unrelated
+    /// sentences in batch 5 were taken out. In the words: "parce", "puisque", "afin" are stop
+    /// words ("parce" stemmed to "parc"); "week-end" qualifies like "semaine"; "couper",
+    /// "coupé", "coupure" no longer stem to "coup", the blows of the violence lines ("ça
+    /// coupe, je vous entends mal" found the emergency services); "ch" is never an elided "c'"
+    /// before an "h" ("chantez" was read "c'hantez" and found France Victimes' "ça me hante",
+    /// caught by the routing test's out-of-scope list). Insults said to the robot
+    /// are irritation (`intents.rs`): with nothing else named, the caller gets a human.
+    ///
+    /// | set (fiches right / false answers / out of scope handled / turns right) | before | after |
+    /// |---|---|---|
+    /// | b14 (1071 / 1394 / 799) | 978 / 24 / 713 / 1242 | 992 / 21 / 734 / 1265 |
+    /// | batch 5 (190 / 238 / 161) | 150 / 13 / 112 / 182 | 154 / 13 / 120 / 189 |
+    /// | gate (fiche / turns of 336 / 457, false) | 326 / 428 / 1 | 326 / 428 / 1 |
+    /// | **batch 6, holdout (286 / 302 / 233)** | **237 / 13 / 148 / 203** | **237 / 15 / 157 / 211** |
+    ///
+    /// On the holdout the pass handles 9 more out-of-scope questions (63.5 → 67.4 %) and gets 8
+    /// more turns right, for 2 more false answers (4.3 → 5.0 %). The holdout is far below the
+    /// tuning batches (b14: 91.9 % out of scope handled): each pass of vocabulary, chosen on
+    /// the batches it was measured on, carries only a part of its gain to sentences written
+    /// apart, and its mistakes are the same words in other senses. The sweep of the whole dev
+    /// split without batch 6 (1261 / 1632) still puts the operating point at 0.35: at 0.40 it
+    /// loses 58 right fiches for 3 false answers less.
     fn default() -> Self {
         Self {
             answer_confidence: 0.35,
