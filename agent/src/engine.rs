@@ -238,7 +238,7 @@ impl<'a> TurnInProgress<'a> {
 
     /// A new request: a human, no Internet, goodbye, or a topic from the knowledge base.
     pub(crate) fn request(&mut self, clarifying: Option<&'a Fiche>) {
-        let angry = intents::is_angry(&self.text);
+        let angry = crate::anger::is_angry(&self.text);
         if angry {
             self.say(crate::engine::ANGER_ACK);
         }
@@ -264,7 +264,7 @@ impl<'a> TurnInProgress<'a> {
         // Words of irritation say nothing of the topic ("inadmissible" must not find the
         // complaints fiche): search what is left.
         let rest = if angry {
-            intents::without_anger(&self.text)
+            crate::anger::without_anger(&self.text)
         } else {
             String::new()
         };

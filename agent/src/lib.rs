@@ -53,6 +53,7 @@
 //!  [Satisfaction] oui/non ─► recorded in the Decision, thanks, hang up (ended)
 //! ```
 
+mod anger;
 mod answer;
 mod apology;
 mod clarify;
