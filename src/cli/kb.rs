@@ -113,8 +113,8 @@ fn run_search(dir: PathBuf, question: &str, json: bool) -> anyhow::Result<ExitCo
     Ok(ExitCode::SUCCESS)
 }
 
-/// The concepts the search drew from the question, with their weight: « acheter 2.9 · pain →
-/// main (corrigé) 1.4 · lundi (générique) 0.8 ».
+/// The concepts the search drew from the question, with their weight: « achet 2.6 · salair /
+/// pai / pay (corrigé) 3.8 · lund (générique) 1.2 » for « acheter du pain le lundi ».
 fn understood(knowledge: &Knowledge, question: &str) -> String {
     let concepts = knowledge.understand(question);
     if concepts.is_empty() {

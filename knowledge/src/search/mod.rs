@@ -120,7 +120,7 @@ struct Concept {
 /// One concept of a query as the search understood it (`guichet kb search` prints them, so
 /// that staff see why a fiche came first): its words (a synonym group's entries separated by
 /// `/`), its IDF mass, whether it is only generic and whether a word was corrected.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Understood {
     pub words: String,
     pub idf: f32,
@@ -584,7 +584,6 @@ impl SearchIndex {
         BooleanQuery::new(clauses)
     }
 
-    /// Best fiches for a text, best first, at most `limit`.
     /// The concepts the search draws from `text`, in order. See [`Understood`].
     pub fn understand(&self, text: &str) -> Vec<Understood> {
         self.concepts(&self.query_terms(text))
@@ -606,6 +605,7 @@ impl SearchIndex {
             .collect()
     }
 
+    /// Best fiches for a text, best first, at most `limit`.
     pub fn search(&self, text: &str, limit: usize, fiches: &[Fiche]) -> Vec<Hit> {
         let query_terms = self.query_terms(text);
         let concepts = self.concepts(&query_terms);
