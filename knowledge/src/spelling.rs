@@ -9,12 +9,9 @@ pub(crate) fn without_glued_elision(word: &str) -> Option<&str> {
     const GLUED: &[&str] = &["qu", "l", "d", "j", "m", "n", "s", "c", "t"];
     GLUED.iter().find_map(|prefix| {
         let rest = word.strip_prefix(prefix)?;
-        let vowels: &[char] = if *prefix == "c" {
-            &['a', 'e', 'i', 'o', 'u', 'y']
-        } else {
-            &['a', 'e', 'i', 'o', 'u', 'y', 'h']
-        };
-        (rest.starts_with(vowels) && rest.len() >= 2).then_some(rest)
+        let elides = rest.starts_with(['a', 'e', 'i', 'o', 'u', 'y'])
+            || (*prefix != "c" && rest.starts_with('h'));
+        (elides && rest.len() >= 2).then_some(rest)
     })
 }
 

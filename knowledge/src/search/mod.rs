@@ -230,7 +230,7 @@ impl SearchIndex {
         let names_a_topic = |phrase: &Vec<String>| {
             phrase
                 .iter()
-                .any(|term| !generic.contains(term) && !term.chars().all(|c| c.is_ascii_digit()))
+                .any(|term| !generic.contains(term) && !is_number(term))
         };
         let fiche_terms: Vec<FicheTerms> = fiche_terms
             .into_iter()
@@ -344,7 +344,7 @@ impl SearchIndex {
         if self.vocabulary.contains(term) || term.chars().count() < 4 {
             return None;
         }
-        if term.chars().all(|c| c.is_ascii_digit()) {
+        if is_number(term) {
             return None;
         }
         let max_distance = if term.chars().count() >= 9 { 2 } else { 1 };
@@ -487,7 +487,7 @@ impl SearchIndex {
             let (term, weight) = &terms[position];
             let idf = if self.document_frequency.contains_key(term) {
                 self.idf(term)
-            } else if term.chars().all(|c| c.is_ascii_digit()) {
+            } else if is_number(term) {
                 position += 1;
                 continue;
             } else {
@@ -653,6 +653,11 @@ impl SearchIndex {
             })
             .collect()
     }
+}
+
+/// A term written in digits ("2019", "15"): never corrected, never a concept, names no topic.
+fn is_number(term: &str) -> bool {
+    term.chars().all(|c| c.is_ascii_digit())
 }
 
 /// The inverse document frequency of a term used by `df` of `fiche_count` fiches.
