@@ -226,6 +226,50 @@ pub fn load(
     }
 }
 
+/// Checks the dialogues against what the robot can do with a fiche no public service handles
+/// (`competence: aucune`: the caller's bank, insurer, employer, the weather): it says so in a
+/// `fallback` naming the fiche and never deflects to it, so a turn expecting `action: deflect`
+/// to such a fiche could never pass. Each such turn is an error that says what to write
+/// instead.
+pub fn check_outside_public_service(
+    dialogues: &[Dialogue],
+    outside_public_service: &BTreeSet<String>,
+) -> Result<(), LoadErrors> {
+    let mut errors = Vec::new();
+    for dialogue in dialogues {
+        let file = dialogue
+            .id
+            .rsplit_once('#')
+            .map_or(dialogue.id.as_str(), |(file, _)| file);
+        for (index, turn) in dialogue.turns.iter().enumerate() {
+            let Some(expect) = &turn.expect else { continue };
+            if expect.action != Some(DecisionAction::Deflect) {
+                continue;
+            }
+            for fiche in expect.fiches() {
+                if outside_public_service.contains(fiche) {
+                    errors.push(LoadError {
+                        file: PathBuf::from(file),
+                        position: None,
+                        message: format!(
+                            "dialogue « {} », tour {} : « {fiche} » n'est d'aucun service public \
+                             (`competence: aucune`) ; le robot ne redirige pas vers elle, il le \
+                             dit : écrivez `action: fallback` avec `fiche: {fiche}`",
+                            dialogue.name,
+                            index + 1
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(LoadErrors(errors))
+    }
+}
+
 /// Parses the text of one file (one or several YAML documents) and validates each dialogue.
 pub fn parse_file(
     file: &Path,
@@ -444,6 +488,31 @@ turns:
         assert!(text[0].contains("tour 1") && text[0].contains("pasport"));
         assert!(text[1].contains("carte-grise"));
         assert!(text[2].contains("contredit"));
+    }
+
+    #[test]
+    fn a_deflection_to_a_fiche_no_public_service_handles_is_refused_with_what_to_write() {
+        let (dialogues, errors) = parse(
+            r#"
+name: x
+at: "2026-03-10T10:15:00+01:00"
+turns:
+  - caller: ma carte bleue est avalée
+    expect: { action: deflect, fiche: passeport }
+  - caller: encore
+    expect: { action: fallback, fiche: passeport }
+"#,
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        let outside: BTreeSet<String> = ["passeport".to_owned()].into();
+        let errors = check_outside_public_service(&dialogues, &outside).unwrap_err();
+        assert_eq!(errors.0.len(), 1, "{errors}");
+        let text = errors.0[0].to_string();
+        assert!(
+            text.contains("tour 1") && text.contains("`action: fallback`"),
+            "{text}"
+        );
+        assert!(check_outside_public_service(&dialogues, &BTreeSet::new()).is_ok());
     }
 
     #[test]

@@ -14,7 +14,10 @@
 //!   `deflect` (to the fiche of the competent body), a `fallback`, a `transfer`/`callback` or
 //!   `handoff: true`. It is **handled right** when the robot deflected to an expected fiche,
 //!   or (when no fiche is expected) did not commit to a fiche and either asked to rephrase or
-//!   passed the caller to a human; a deflection may also be replaced by a human. A mere
+//!   passed the caller to a human; a deflection may also be replaced by a human. A
+//!   `fallback` that expects a fiche (one no public service handles: `competence: aucune`) is
+//!   handled right when the robot's fallback names that fiche: it told the caller it is their
+//!   bank's or insurer's business and what to do, not merely "reformulez". A mere
 //!   confirmation question ("vous appelez bien au sujet de… ?") on an out-of-scope turn is a
 //!   guess, not a right handling.
 
@@ -87,7 +90,11 @@ pub fn handled_right(expect: &Expect, decision: Option<&Decision>) -> bool {
         return true;
     }
     if !expect.fiches().is_empty() {
-        return commits(decision) && fiche_right(expect, decision);
+        // A fallback naming the fiche is how the robot tells the caller that no public
+        // service handles the request (their bank, their insurer) and what to do.
+        let says_outside = expect.action == Some(DecisionAction::Fallback)
+            && decision.action == DecisionAction::Fallback;
+        return (commits(decision) || says_outside) && fiche_right(expect, decision);
     }
     !commits(decision) && decision.action == DecisionAction::Fallback
 }
@@ -195,6 +202,25 @@ mod tests {
         assert!(handled_right(&cpam, Some(&human)));
         let report = decision(DecisionAction::Report, Some("depot-sauvage"));
         assert!(is_false_answer(&cpam, Some(&report)));
+    }
+
+    #[test]
+    fn a_request_no_public_service_handles_is_handled_by_naming_it_not_by_a_rephrase() {
+        let bank = expect(Some(DecisionAction::Fallback), Some("banque"));
+        assert!(expects_out_of_scope(&bank));
+        let says_so = decision(DecisionAction::Fallback, Some("banque"));
+        assert!(handled_right(&bank, Some(&says_so)));
+        assert!(!is_false_answer(&bank, Some(&says_so)));
+        let rephrase = decision(DecisionAction::Fallback, None);
+        assert!(!handled_right(&bank, Some(&rephrase)));
+        assert!(!is_false_answer(&bank, Some(&rephrase)));
+        let insurer = decision(DecisionAction::Fallback, Some("assurance"));
+        assert!(!handled_right(&bank, Some(&insurer)));
+        let human = decision(DecisionAction::Transfer, None);
+        assert!(handled_right(&bank, Some(&human)));
+        let deflected = decision(DecisionAction::Deflect, Some("banque-de-france"));
+        assert!(is_false_answer(&bank, Some(&deflected)));
+        assert!(!handled_right(&bank, Some(&deflected)));
     }
 
     #[test]

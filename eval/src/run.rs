@@ -93,6 +93,13 @@ pub fn evaluate(options: &Options) -> Result<Evaluation, EvalError> {
         options.dialogues.clone()
     };
     let mut dialogues = dialogue::load(&paths, &folder_fiches)?;
+    let outside_public_service: BTreeSet<String> = knowledge
+        .fiches()
+        .iter()
+        .filter(|fiche| !fiche.competence.is_public())
+        .map(|fiche| fiche.id.clone())
+        .collect();
+    dialogue::check_outside_public_service(&dialogues, &outside_public_service)?;
     if let Some(split) = options.split {
         dialogues.retain(|dialogue| dialogue.split == split);
     }
