@@ -119,19 +119,7 @@ static ANGER: LazyLock<Lexicon> = LazyLock::new(|| {
 
 /// The message without its words of irritation, to search for the topic in what is left.
 pub fn without_anger(normalized: &str) -> String {
-    let words = words(normalized);
-    let mut kept = Vec::with_capacity(words.len());
-    let mut index = 0;
-    while index < words.len() {
-        match ANGER.prefix_len(&words[index..]) {
-            Some(len) => index += len,
-            None => {
-                kept.push(words[index]);
-                index += 1;
-            }
-        }
-    }
-    kept.join(" ")
+    ANGER.removed_from(normalized)
 }
 
 /// Irritation ("pas content", "inadmissible", "ras le bol", "ça fait trois fois que j'appelle",

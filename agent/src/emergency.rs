@@ -176,6 +176,7 @@ mod tests {
             fiche_id: fiche_id.to_owned(),
             score: 1.0,
             confidence,
+            keyword_concepts: 0,
         };
         assert!(is_danger_line("violences-femmes") && !is_danger_line("cimetiere-concession"));
         let hits = [

@@ -1,5 +1,6 @@
 //! French lexicons for what a caller's words mean beyond a topic: yes, no, goodbye, a request
-//! for a human, no Internet access (irritation is in [`crate::anger`]).
+//! for a human, no Internet access (irritation is in [`crate::anger`], words about the call's
+//! line in [`crate::line`]).
 //!
 //! Entries are written in plain French and folded once with [`guichet_knowledge::normalize`]
 //! (the one place French normalisation lives), and matched as whole word sequences of the
@@ -39,6 +40,23 @@ impl Lexicon {
                 .windows(phrase.len())
                 .any(|window| window.iter().zip(phrase).all(|(a, b)| *a == b))
         })
+    }
+
+    /// The normalised text without any of the phrases (the longest one at each position).
+    pub fn removed_from(&self, normalized: &str) -> String {
+        let words = words(normalized);
+        let mut kept = Vec::with_capacity(words.len());
+        let mut index = 0;
+        while index < words.len() {
+            match self.prefix_len(&words[index..]) {
+                Some(len) => index += len,
+                None => {
+                    kept.push(words[index]);
+                    index += 1;
+                }
+            }
+        }
+        kept.join(" ")
     }
 
     /// Length of the longest phrase that starts at `words[0]`, if any.

@@ -61,6 +61,7 @@ pub mod emergency;
 pub mod engine;
 mod handoff;
 pub mod intents;
+mod line;
 mod place;
 pub mod policy;
 mod report;

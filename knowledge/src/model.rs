@@ -245,6 +245,11 @@ pub struct Hit {
     pub score: f32,
     /// In [0, 1], comparable across queries: the engine decides on it.
     pub confidence: f32,
+    /// Which of the query's distinctive concepts (bit `i`: the `i`-th, the first 64) the
+    /// fiche's title or keywords say: the words of its own public ("agriculteur" for the MSA,
+    /// "victime" for France Victimes), not the circumstances of its example questions.
+    #[serde(default)]
+    pub keyword_concepts: u64,
 }
 
 /// Is the mairie (or a partner, or a rollout window) open at a given instant.

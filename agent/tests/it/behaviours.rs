@@ -235,6 +235,33 @@ fn after_one_reformulation_a_rejected_guess_goes_to_a_human() {
     );
 }
 
+/// Words about the line are not a topic: "allô, je vous entends mal" is answered "je vous
+/// entends" with the question again (never a danger line's number), twice in a row goes to a
+/// human, and a topic said with them is found without them.
+#[test]
+fn words_about_the_line_are_answered_not_searched() {
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply = call.say("allô oui allô y a personne au bout");
+    expect(&reply, DecisionAction::Fallback, None);
+    assert_eq!(reply.trace.rule, "line_check");
+    assert!(
+        said(&reply).starts_with("Je vous entends bien"),
+        "{}",
+        said(&reply)
+    );
+    let reply = call.say("ça coupe, je vous entends mal");
+    expect(&reply, DecisionAction::Transfer, None);
+    assert_eq!(reply.trace.rule, "two_misunderstandings");
+
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply = call.say("allô pardon je vous entends mal, mon passeport est expiré");
+    expect(
+        &reply,
+        DecisionAction::Answer,
+        Some("passeport-renouvellement"),
+    );
+}
+
 #[test]
 fn silence_is_reprompted_once_then_ends_or_transfers() {
     let mut call = Call::voice(demo(), monday_morning(), MOBILE);
@@ -739,4 +766,9 @@ fn a_body_that_specialises_the_best_match_is_named_when_its_public_is_said() {
     let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
     let reply = call.say("c'est pour mes allocations familiales");
     expect(&reply, DecisionAction::Deflect, Some("caf-allocations"));
+    // Nor does a word of the specialised body's example questions only: France Victimes'
+    // "on m'a agressé à la sortie du bus" does not make a stolen phone its matter.
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply = call.say("je me suis fait voler mon portable dans le bus");
+    expect(&reply, DecisionAction::Deflect, Some("plainte"));
 }

@@ -170,6 +170,26 @@ impl SearchIndex {
     }
 }
 
+/// [`Hit::keyword_concepts`](crate::Hit::keyword_concepts): bit `i` is set when the query's
+/// `i`-th concept is distinctive and one of its alternatives is said whole by the fiche's
+/// title or keywords.
+pub(super) fn keyword_concepts(concepts: &[Concept], fiche: &FicheTerms) -> u64 {
+    concepts
+        .iter()
+        .take(64)
+        .enumerate()
+        .filter(|(_, concept)| {
+            !concept.generic
+                && concept.alternatives.iter().any(|alternative| {
+                    alternative
+                        .terms
+                        .iter()
+                        .all(|term| fiche.public.contains(term))
+                })
+        })
+        .fold(0, |mask, (index, _)| mask | 1 << index)
+}
+
 /// The query says, word for word, one of the fiche's own keyword phrases.
 pub(super) fn says_a_phrase(query: &[(String, f32)], fiche: &FicheTerms) -> bool {
     fiche.phrases.iter().any(|phrase| {

@@ -40,7 +40,7 @@ use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 mod confidence;
 
 pub use confidence::{GENERIC_ONLY_FACTOR, GENERIC_WEIGHT, PHRASE_CONFIDENCE, UNCOVERED_CAP};
-use confidence::{query_weights, says_a_phrase};
+use confidence::{keyword_concepts, query_weights, says_a_phrase};
 
 use crate::load::SynonymGroup;
 use crate::model::{Fiche, Hit};
@@ -92,6 +92,8 @@ struct FicheTerms {
     variants: Vec<Variant>,
     /// Its keywords of two terms or more that no other fiche has, as term sequences.
     phrases: Vec<Vec<String>>,
+    /// Terms of the title and keywords: the words of the fiche's own public.
+    public: HashSet<String>,
 }
 
 /// A question variant (or the title) of a fiche: its terms with their IDF, and their sum.
@@ -188,11 +190,14 @@ impl SearchIndex {
             for question in &fiche.questions {
                 variants.push(add(fields.questions, question, &mut stemmer));
             }
-            variants.push(add(fields.title, &fiche.title, &mut stemmer));
+            let title = add(fields.title, &fiche.title, &mut stemmer);
+            let mut public: HashSet<String> = title.iter().cloned().collect();
+            variants.push(title);
             let mut phrases = Vec::new();
             for keyword in &fiche.keywords {
                 let terms = add(fields.keywords, keyword, &mut stemmer);
                 strong.extend(terms.iter().cloned());
+                public.extend(terms.iter().cloned());
                 if terms.len() >= 2 {
                     phrases.push(terms);
                 }
@@ -209,13 +214,13 @@ impl SearchIndex {
                 *document_frequency.entry(term.clone()).or_default() += 1;
             }
             writer.add_document(document)?;
-            fiche_terms.push((strong, body, variants, phrases));
+            fiche_terms.push((strong, body, variants, phrases, public));
         }
         writer.commit()?;
         // IDFs are known once every fiche is counted; they never change for this index.
         let fiche_count = fiches.len();
         let mut phrase_fiches: HashMap<Vec<String>, u32> = HashMap::default();
-        for (_, _, _, phrases) in &fiche_terms {
+        for (_, _, _, phrases, _) in &fiche_terms {
             let unique: HashSet<&Vec<String>> = phrases.iter().collect();
             for phrase in unique {
                 *phrase_fiches.entry(phrase.clone()).or_default() += 1;
@@ -234,9 +239,10 @@ impl SearchIndex {
         };
         let fiche_terms: Vec<FicheTerms> = fiche_terms
             .into_iter()
-            .map(|(strong, body, variants, phrases)| FicheTerms {
+            .map(|(strong, body, variants, phrases, public)| FicheTerms {
                 strong,
                 body,
+                public,
                 phrases: phrases
                     .into_iter()
                     .filter(|phrase| phrase_fiches.get(phrase) == Some(&1) && names_a_topic(phrase))
@@ -624,7 +630,7 @@ impl SearchIndex {
             .map_or(1.0, |(score, _)| *score)
             .max(f32::EPSILON);
         let weights = query_weights(&concepts);
-        let mut scored: Vec<(f32, f32, usize)> = top
+        let mut scored: Vec<(f32, f32, usize, u64)> = top
             .iter()
             .filter_map(|(score, address)| {
                 let index = address.doc_id as usize;
@@ -633,7 +639,12 @@ impl SearchIndex {
                 if says_a_phrase(&query_terms, terms) {
                     confidence = confidence.max(PHRASE_CONFIDENCE);
                 }
-                Some((confidence, *score, index))
+                Some((
+                    confidence,
+                    *score,
+                    index,
+                    keyword_concepts(&concepts, terms),
+                ))
             })
             .collect();
         scored.sort_by(|a, b| {
@@ -644,11 +655,12 @@ impl SearchIndex {
         scored
             .into_iter()
             .take(limit)
-            .filter_map(|(confidence, score, index)| {
+            .filter_map(|(confidence, score, index, keyword_concepts)| {
                 Some(Hit {
                     fiche_id: fiches.get(index)?.id.clone(),
                     score,
                     confidence,
+                    keyword_concepts,
                 })
             })
             .collect()
