@@ -29,7 +29,7 @@
 //! How sure the search is of each candidate, comparable across queries, is `confidence.rs`'s:
 //! coverage, fit and specificity, and the floors and caps on them. It reads: above 0.6 the query clearly names the fiche; between 0.3 and 0.6 it is probably
 //! this fiche but worth confirming; below 0.3 the folder has no answer (out of scope). Hits
-//! are ranked by confidence, ties broken by BM25.
+//! are ranked by confidence plus a share of their BM25 score ([`RANK_SCORE_WEIGHT`]).
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
@@ -65,6 +65,18 @@ pub const FUZZY_WEIGHT: f32 = 0.6;
 /// gain of the larger lists (batches 1–3: +2 fiches right, +2 out-of-scope questions handled)
 /// for about 3 % more time per turn.
 pub const CANDIDATES: usize = 20;
+/// How much BM25 weighs in the ranking of the scored candidates: each is ranked by its
+/// confidence plus this share of its BM25 score over the best one's. The confidence reads
+/// the fiche's words as sets; BM25 also knows how much the fiche dwells on the query's words
+/// and where (questions, title, keywords). "je touche plus rien comment je fais pour demander
+/// le rsa": France Travail's confidence leads the RSA's by 0.02 while its BM25 score is a
+/// tenth of the RSA's. The decision still reads the chosen fiche's confidence. Swept on dev
+/// batches 1–6 (2026-12-05; fiches right / false answers / out of scope handled): 0.02 (a
+/// tie-break) 1387 / 43 / 1052, 0.06 1392 / 43 / 1051, 0.09 1395 / 43 / 1051, **0.12 1398 /
+/// 43 / 1051**, 0.15 1397 / 44 / 1048, 0.2 1396 / 43 / 1046, 0.3 1386 / 42 / 1040, 0.5
+/// 1373 / 39 / 1024; the gate's fiches 326 → 329 of 336 at 0.12. On the holdout batch 7:
+/// 241 → 247 / 290 fiches right, 14 → 12 / 309 false answers.
+pub const RANK_SCORE_WEIGHT: f32 = 0.12;
 /// Shortest part of a word split in two by the recogniser.
 const SPLIT_PART_MIN: usize = 3;
 /// Memory given to the index writer (tantivy's minimum for one thread).
@@ -648,8 +660,8 @@ impl SearchIndex {
             })
             .collect();
         scored.sort_by(|a, b| {
-            let key_a = a.0 + 0.02 * a.1 / best_score;
-            let key_b = b.0 + 0.02 * b.1 / best_score;
+            let key_a = a.0 + RANK_SCORE_WEIGHT * a.1 / best_score;
+            let key_b = b.0 + RANK_SCORE_WEIGHT * b.1 / best_score;
             key_b.total_cmp(&key_a).then(a.2.cmp(&b.2))
         });
         scored
