@@ -318,7 +318,12 @@ impl<'a> TurnInProgress<'a> {
                 // The same topic again, without an option: ask the question again.
                 self.not_understood("clarify_repeat", clarifying);
             }
-            (Some(best), Verdict::Answer) if topic_named => {
+            // A sure match on a line for a person in danger is given even to a caller whose
+            // words read as irritation ("j'en peux plus, je veux en finir"): distress, not
+            // anger at the robot, and at night a human would only be a callback.
+            (Some(best), Verdict::Answer)
+                if topic_named || crate::emergency::is_danger_line(&best.fiche.id) =>
+            {
                 self.handle_fiche(best.fiche, "best_match")
             }
             (Some(_), Verdict::Answer | Verdict::Confirm) if angry => self.hand_off(

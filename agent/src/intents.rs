@@ -328,9 +328,21 @@ static HUMAN: LazyLock<Lexicon> = LazyLock::new(|| {
         "un agent",
         "une agente",
         "l'agent",
-        "un conseiller",
-        "une conseillère",
         "un vrai conseiller",
+        "une vraie conseillère",
+        "parler à un conseiller",
+        "parler à une conseillère",
+        "parler avec un conseiller",
+        "parler avec une conseillère",
+        "passer un conseiller",
+        "passez-moi un conseiller",
+        "joindre un conseiller",
+        "je voudrais un conseiller",
+        "je veux un conseiller",
+        "un conseiller s'il vous plaît",
+        "je voudrais une conseillère",
+        "je veux une conseillère",
+        "une conseillère s'il vous plaît",
         "une vraie personne",
         "une personne physique",
         "un être humain",
@@ -366,13 +378,22 @@ static HUMAN: LazyLock<Lexicon> = LazyLock::new(|| {
     ])
 });
 
-static SOMEONE: LazyLock<Lexicon> = LazyLock::new(|| Lexicon::new(&["quelqu'un"]));
+static SOMEONE: LazyLock<Lexicon> = LazyLock::new(|| {
+    Lexicon::new(&[
+        "quelqu'un",
+        "un conseiller",
+        "une conseillère",
+        "le conseiller",
+    ])
+});
 
 /// An explicit request for a human ("un agent", "pas un robot", "le standard", "quelqu'un").
 pub fn wants_human(normalized: &str) -> bool {
     let words = words(normalized);
-    // "quelqu'un" alone counts in a short message ("quelqu'un s'il vous plaît"), not in a story
-    // ("quelqu'un a déposé des déchets").
+    // "quelqu'un" or "un conseiller" alone count in a short message ("quelqu'un s'il vous
+    // plaît", "un conseiller"), not in a story ("quelqu'un a déposé des déchets") nor as the
+    // name of a service ("un conseiller en rénovation énergétique", "un conseiller numérique
+    // pour m'aider"); "parler à un conseiller" counts anywhere.
     HUMAN.found_in(&words) || (words.len() <= 5 && SOMEONE.found_in(&words))
 }
 
@@ -538,6 +559,9 @@ mod tests {
         for text in [
             "je voudrais parler à un agent",
             "un conseiller",
+            "je voudrais parler à un conseiller pour mon passeport",
+            "passez-moi un conseiller s'il vous plaît",
+            "bonjour je voudrais un conseiller s'il vous plaît c'est urgent",
             "quelqu'un s'il vous plaît",
             "une vraie personne",
             "je ne veux pas parler à un robot, pas un robot",
@@ -550,6 +574,8 @@ mod tests {
             "quelqu'un a déposé des déchets devant chez moi hier soir",
             "mon passeport est expiré",
             "aide pour une personne âgée",
+            "c'est pour avoir un conseiller en rénovation énergétique gratuit",
+            "y a-t-il un conseiller numérique à la mairie pour m'aider",
         ] {
             assert!(!wants_human(&n(text)), "{text}");
         }

@@ -8,7 +8,8 @@
 //!
 //! # Modules
 //! - [`engine`]: the dispatch of a turn; [`policy`]: the thresholds; [`session`]: the state.
-//! - [`intents`]: French lexicons (yes/no, goodbye, human request, no Internet, anger);
+//! - [`intents`]: French lexicons (yes/no, goodbye, human request, no Internet); beside it,
+//!   `anger` (irritation, insults) and `line` (words about the call's line: "allô ?");
 //!   [`emergency`]: an emergency in progress, answered with the emergency numbers first.
 //! - `answer` (answer, deflect, report), `clarify` (clarify, confirm), `handoff` (transfer or
 //!   callback), `sms` (SMS to mobiles only), [`tickets`] (summaries, references),
