@@ -14,7 +14,8 @@
 //! event or an administrative matter is never enough alone ("un accident du travail", "il a eu
 //! un AVC l'an dernier", "blessé", "tombé", "l'incendie" of a lost document, "la machine a
 //! avalé ma carte"): each phrase says the state itself, or the event with the words that make
-//! it current. A smell of gas stays the energy fiche's, which gives the gas emergency number.
+//! it current. A smell or a leak of gas is one: the emergency fiche gives the gas emergency
+//! number beside the others (the energy fiche keeps the meter, the contract, the bill).
 //!
 //! The same asymmetry holds for an unsure guess at one of the lines for a person in danger
 //! (15, 119, 3919, 3114: [`is_danger_line`]): asking "vous appelez bien au sujet de :
@@ -73,6 +74,12 @@ static EMERGENCY: LazyLock<Lexicon> = LazyLock::new(|| {
         "gravement blessée",
         "blessé grave",
         "blessée grave",
+        // Gas: leave, light nothing, call (the emergency fiche gives the gas number too).
+        "odeur de gaz",
+        "sent le gaz",
+        "sens le gaz",
+        "fuite de gaz",
+        "fuit le gaz",
         // Poisoning, drowning, electrocution, burns.
         "intoxiqué",
         "intoxiquée",
@@ -159,6 +166,8 @@ mod tests {
         for text in [
             "ma grand-mère est tombée, elle n'arrive plus à se relever",
             "il ne respire plus",
+            "il y a une odeur de gaz dans la cage d'escalier",
+            "ça sent le gaz très fort dans la rue",
             "mon voisin a perdu connaissance dans l'escalier",
             "mon père fait un malaise",
             "elle saigne beaucoup",
@@ -203,10 +212,11 @@ mod tests {
             "le distributeur a avalé ma carte",
             "mon mari a eu un AVC l'an dernier, on voudrait une aide pour le handicap",
             "ma femme s'est blessée sur le chantier, c'est un accident du travail",
-            "il y a une odeur de gaz dans la cage d'escalier",
             "ma mère a failli tomber sur le trottoir défoncé",
             "la concession de ma grand-mère au cimetière arrive à la fin",
             "mon conseiller ne répond plus",
+            "je viens d'emménager, il faut ouvrir le compteur de gaz",
+            "ma facture de gaz a doublé",
         ] {
             assert!(!emergency(text), "{text}");
         }

@@ -8,8 +8,10 @@
 //! - **false answer**: the robot *committed* to a fiche (answered, deflected, clarified or
 //!   filed a report on it) and that was wrong: the turn expects other fiches (a misroute,
 //!   including a deflection to the wrong body), or expects no fiche at all because its
-//!   expected action is `fallback`, `transfer`, `callback` or `handoff: true`. The rate is
-//!   over **all** scored turns.
+//!   expected action is `fallback`, `transfer`, `callback` or `handoff: true`. Telling the
+//!   caller that the request is a matter of no public service and naming the wrong one
+//!   ("adressez-vous à votre employeur" where a fiche of another body is expected) is a false
+//!   answer too. The rate is over **all** scored turns.
 //! - **out of scope**: a turn whose expectation says the commune does not settle it itself: a
 //!   `deflect` (to the fiche of the competent body), a `fallback`, a `transfer`/`callback` or
 //!   `handoff: true`. It is **handled right** when the robot deflected to an expected fiche,
@@ -23,7 +25,7 @@
 
 use std::collections::BTreeMap;
 
-use guichet_agent::{Decision, DecisionAction};
+use guichet_agent::{Decision, DecisionAction, OUTSIDE_PUBLIC_SERVICE};
 use serde::{Deserialize, Serialize};
 
 use crate::dialogue::{Expect, is_handoff};
@@ -70,11 +72,27 @@ fn expects_no_fiche(expect: &Expect) -> bool {
             ))
 }
 
+/// The robot said the request is a matter of no public service and whose it is
+/// ("adressez-vous à votre banque"): a fallback, but the caller leaves with a body's name.
+pub fn says_outside_public_service(decision: &Decision) -> bool {
+    decision.action == DecisionAction::Fallback
+        && decision.fiche.is_some()
+        && decision.rule == OUTSIDE_PUBLIC_SERVICE
+}
+
 /// See the module documentation. A turn not replayed (`None`) is no false answer.
 pub fn is_false_answer(expect: &Expect, decision: Option<&Decision>) -> bool {
-    let Some(decision) = decision.filter(|decision| commits(decision)) else {
+    let Some(decision) = decision else {
         return false;
     };
+    if says_outside_public_service(decision) {
+        // The wrong body named ("votre employeur" for a case for the point-justice). A plain
+        // `fallback` expectation names none: nothing to tell it wrong by.
+        return !expect.fiches().is_empty() && !fiche_right(expect, decision);
+    }
+    if !commits(decision) {
+        return false;
+    }
     if !expect.fiches().is_empty() {
         return !fiche_right(expect, decision);
     }
@@ -93,7 +111,7 @@ pub fn handled_right(expect: &Expect, decision: Option<&Decision>) -> bool {
         // A fallback naming the fiche is how the robot tells the caller that no public
         // service handles the request (their bank, their insurer) and what to do.
         let says_outside = expect.action == Some(DecisionAction::Fallback)
-            && decision.action == DecisionAction::Fallback;
+            && says_outside_public_service(decision);
         return (commits(decision) || says_outside) && fiche_right(expect, decision);
     }
     !commits(decision) && decision.action == DecisionAction::Fallback
@@ -204,18 +222,36 @@ mod tests {
         assert!(is_false_answer(&cpam, Some(&report)));
     }
 
+    fn outside(fiche: &str) -> Decision {
+        Decision {
+            rule: OUTSIDE_PUBLIC_SERVICE.into(),
+            ..decision(DecisionAction::Fallback, Some(fiche))
+        }
+    }
+
     #[test]
     fn a_request_no_public_service_handles_is_handled_by_naming_it_not_by_a_rephrase() {
         let bank = expect(Some(DecisionAction::Fallback), Some("banque"));
         assert!(expects_out_of_scope(&bank));
-        let says_so = decision(DecisionAction::Fallback, Some("banque"));
+        let says_so = outside("banque");
         assert!(handled_right(&bank, Some(&says_so)));
         assert!(!is_false_answer(&bank, Some(&says_so)));
         let rephrase = decision(DecisionAction::Fallback, None);
         assert!(!handled_right(&bank, Some(&rephrase)));
         assert!(!is_false_answer(&bank, Some(&rephrase)));
-        let insurer = decision(DecisionAction::Fallback, Some("assurance"));
+        // The wrong private body named is a false answer; a re-asked clarifying question
+        // (a fallback that names its fiche under another rule) is not.
+        let insurer = outside("assurance");
         assert!(!handled_right(&bank, Some(&insurer)));
+        assert!(is_false_answer(&bank, Some(&insurer)));
+        let clarify_again = decision(DecisionAction::Fallback, Some("passeport"));
+        assert!(!is_false_answer(&bank, Some(&clarify_again)));
+        let justice = expect(Some(DecisionAction::Deflect), Some("point-justice"));
+        assert!(is_false_answer(&justice, Some(&outside("employeur"))));
+        // A plain fallback expectation names no body: the one the robot names cannot be
+        // told wrong.
+        let plain = expect(Some(DecisionAction::Fallback), None);
+        assert!(!is_false_answer(&plain, Some(&outside("employeur"))));
         let human = decision(DecisionAction::Transfer, None);
         assert!(handled_right(&bank, Some(&human)));
         let deflected = decision(DecisionAction::Deflect, Some("banque-de-france"));
