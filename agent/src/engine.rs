@@ -123,13 +123,45 @@ fn finish_start(turn: TurnInProgress) -> (Session, Reply) {
     )
 }
 
-/// Why the robot asks again.
-#[derive(Debug, Clone, Copy)]
-enum Unheard {
-    /// A request it did not understand, under this rule.
-    Request(&'static str),
+/// How the robot asks again, and what it notes for the standard.
+struct AskAgain {
+    rule: &'static str,
+    note: &'static str,
+    /// Why a human takes over when it is the second time in a row.
+    second_time: &'static str,
+    /// Said before the pending clarifying question.
+    opening: &'static str,
+    /// Said when no clarifying question is pending.
+    prompt: [&'static str; 2],
+}
+
+impl AskAgain {
+    /// A request not understood, under this rule.
+    fn not_understood(rule: &'static str) -> Self {
+        Self {
+            rule,
+            note: "demande non comprise, reformulation demandée",
+            second_time: "demande non comprise deux fois de suite",
+            opening: "Excusez-moi, je n'ai pas bien compris.",
+            prompt: [
+                "Excusez-moi, je n'ai pas bien compris votre demande.",
+                "Pouvez-vous la redire en quelques mots ? Par exemple : « je voudrais refaire ma carte d'identité », \
+                 ou « à quelle heure ouvre la mairie ? ».",
+            ],
+        }
+    }
+
     /// Only words about the line ("allô ?", "je vous entends mal").
-    Line,
+    const LINE: Self = Self {
+        rule: "line_check",
+        note: "l'appelant parle de la ligne, question reposée",
+        second_time: "l'appelant entend mal, ligne difficile",
+        opening: "Je vous entends bien.",
+        prompt: [
+            "Je vous entends bien.",
+            "En quelques mots, quel est le motif de votre appel ?",
+        ],
+    };
 }
 
 /// The best hit, and its lead over the next hit that is not the same topic (a clarifying
@@ -285,7 +317,7 @@ impl<'a> TurnInProgress<'a> {
             }
         };
         if line_talk && !angry && guichet_knowledge::terms(&rest).is_empty() {
-            return self.ask_again(Unheard::Line, clarifying);
+            return self.ask_again(AskAgain::LINE, clarifying);
         }
         let hits = if angry || line_talk {
             self.kb().search(&rest)
@@ -432,58 +464,32 @@ impl<'a> TurnInProgress<'a> {
     /// Not understood: ask to rephrase once (with an example, or the pending clarifying
     /// question again); a second time in a row, hand off.
     fn not_understood(&mut self, rule: &'static str, clarifying: Option<&Fiche>) {
-        self.ask_again(Unheard::Request(rule), clarifying)
+        self.ask_again(AskAgain::not_understood(rule), clarifying)
     }
 
     /// Asks again: the pending clarifying question, else the motive of the call. A request
     /// not understood twice in a row (or words about a bad line twice) goes to a human.
-    fn ask_again(&mut self, unheard: Unheard, clarifying: Option<&Fiche>) {
+    fn ask_again(&mut self, how: AskAgain, clarifying: Option<&Fiche>) {
         self.session.misunderstandings = self.session.misunderstandings.saturating_add(1);
         if self.session.misunderstandings >= 2 {
-            return self.hand_off_not_understood(
-                "two_misunderstandings",
-                match unheard {
-                    Unheard::Request(_) => "demande non comprise deux fois de suite",
-                    Unheard::Line => "l'appelant entend mal, ligne difficile",
-                },
-            );
+            return self.hand_off_not_understood("two_misunderstandings", how.second_time);
         }
-        let (rule, note, opening) = match unheard {
-            Unheard::Request(rule) => (
-                rule,
-                "demande non comprise, reformulation demandée",
-                "Excusez-moi, je n'ai pas bien compris",
-            ),
-            Unheard::Line => (
-                "line_check",
-                "l'appelant parle de la ligne, question reposée",
-                "Je vous entends bien",
-            ),
-        };
-        self.decide(DecisionAction::Fallback, rule, None);
-        self.note(note);
+        self.decide(DecisionAction::Fallback, how.rule, None);
+        self.note(how.note);
         match clarifying.and_then(|fiche| fiche.clarify.as_ref().map(|clarify| (fiche, clarify))) {
             Some((fiche, clarify)) => {
-                self.say(format!("{opening}."));
+                self.say(how.opening);
                 self.say(crate::speech::speakable(&clarify.question));
                 self.session.pending = Pending::Clarify {
                     fiche: fiche.id.clone(),
                 };
                 self.decision.fiche = Some(fiche.id.clone());
             }
-            None => match unheard {
-                Unheard::Request(_) => {
-                    self.say(format!("{opening} votre demande."));
-                    self.say(
-                        "Pouvez-vous la redire en quelques mots ? Par exemple : « je voudrais refaire ma carte d'identité », \
-                         ou « à quelle heure ouvre la mairie ? ».",
-                    );
+            None => {
+                for sentence in how.prompt {
+                    self.say(sentence);
                 }
-                Unheard::Line => {
-                    self.say(format!("{opening}."));
-                    self.say("En quelques mots, quel est le motif de votre appel ?");
-                }
-            },
+            }
         }
     }
 
