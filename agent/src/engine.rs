@@ -308,13 +308,11 @@ impl<'a> TurnInProgress<'a> {
         // ("inadmissible" must not find the complaints fiche, "je vous entends mal" the
         // emergency services): search what is left.
         let line_talk = crate::line::is_about_the_line(&self.text);
-        let rest = match (angry, line_talk) {
-            (false, false) => String::new(),
-            (true, false) => crate::anger::without_anger(&self.text),
-            (false, true) => crate::line::without_line_talk(&self.text),
-            (true, true) => {
-                crate::line::without_line_talk(&crate::anger::without_anger(&self.text))
-            }
+        // Each removal leaves a message without such words as it is.
+        let rest = if angry || line_talk {
+            crate::line::without_line_talk(&crate::anger::without_anger(&self.text))
+        } else {
+            String::new()
         };
         if line_talk && !angry && guichet_knowledge::terms(&rest).is_empty() {
             return self.ask_again(AskAgain::LINE, clarifying);
