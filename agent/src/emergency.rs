@@ -14,8 +14,10 @@
 //! event or an administrative matter is never enough alone ("un accident du travail", "il a eu
 //! un AVC l'an dernier", "blessé", "tombé", "l'incendie" of a lost document, "la machine a
 //! avalé ma carte"): each phrase says the state itself, or the event with the words that make
-//! it current. A smell or a leak of gas is one: the emergency fiche gives the gas emergency
-//! number beside the others (the energy fiche keeps the meter, the contract, the bill).
+//! it current. A smell or a leak of gas is one ("gaz" with a word of smelling or leaking
+//! anywhere in the message: "ça sent très fort le gaz", "une odeur bizarre, je crois que c'est le
+//! gaz"): the emergency fiche gives the gas emergency number beside the others (the energy
+//! fiche keeps the meter, the contract, the bill).
 //!
 //! The same asymmetry holds for an unsure guess at one of the lines for a person in danger
 //! (15, 119, 3919, 3114: [`is_danger_line`]): asking "vous appelez bien au sujet de :
@@ -74,12 +76,6 @@ static EMERGENCY: LazyLock<Lexicon> = LazyLock::new(|| {
         "gravement blessée",
         "blessé grave",
         "blessée grave",
-        // Gas: leave, light nothing, call (the emergency fiche gives the gas number too).
-        "odeur de gaz",
-        "sent le gaz",
-        "sens le gaz",
-        "fuite de gaz",
-        "fuit le gaz",
         // Poisoning, drowning, electrocution, burns.
         "intoxiqué",
         "intoxiquée",
@@ -147,9 +143,14 @@ pub fn rival_danger_line(hits: &[guichet_knowledge::Hit], best: &str, confidence
     })
 }
 
+/// Words that, beside "gaz", tell a smell or a leak.
+const GAS_SIGNS: &[&str] = &["sent", "sens", "sentir", "odeur", "fuite", "fuit"];
+
 /// The caller describes an emergency in progress (see the module documentation).
 pub fn is_emergency(normalized: &str) -> bool {
-    EMERGENCY.found_in(&words(normalized))
+    let words = words(normalized);
+    let gas = words.contains(&"gaz") && words.iter().any(|word| GAS_SIGNS.contains(word));
+    gas || EMERGENCY.found_in(&words)
 }
 
 #[cfg(test)]
@@ -168,6 +169,8 @@ mod tests {
             "il ne respire plus",
             "il y a une odeur de gaz dans la cage d'escalier",
             "ça sent le gaz très fort dans la rue",
+            "ça sent très fort le gaz dans la cage d'escalier",
+            "je crois qu'il y a une fuite, ça doit être le gaz",
             "mon voisin a perdu connaissance dans l'escalier",
             "mon père fait un malaise",
             "elle saigne beaucoup",
@@ -217,6 +220,7 @@ mod tests {
             "mon conseiller ne répond plus",
             "je viens d'emménager, il faut ouvrir le compteur de gaz",
             "ma facture de gaz a doublé",
+            "je voudrais changer de fournisseur de gaz",
         ] {
             assert!(!emergency(text), "{text}");
         }

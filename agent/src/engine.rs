@@ -151,6 +151,31 @@ impl AskAgain {
         }
     }
 
+    /// The call put on hold ("attendez, je cherche mes lunettes").
+    const HOLD: Self = Self {
+        rule: "hold_on",
+        note: "l'appelant fait patienter, question reposée",
+        second_time: "l'appelant fait encore patienter",
+        opening: "Je vous attends.",
+        prompt: [
+            "Je vous attends, prenez votre temps.",
+            "Quand vous êtes prêt, dites-moi en quelques mots le motif de votre appel.",
+        ],
+    };
+
+    /// A question to the assistant about itself ("vous êtes un robot ?").
+    const ABOUT_THE_ASSISTANT: Self = Self {
+        rule: "about_the_assistant",
+        note: "l'appelant interroge l'assistant sur lui-même, question reposée",
+        second_time: "l'appelant n'a pas donné le motif de son appel",
+        opening: "Je suis l'assistant téléphonique de la mairie.",
+        prompt: [
+            "Je suis l'assistant téléphonique de la mairie : je réponds aux questions sur les démarches \
+             et les services de la commune, et je peux vous passer un agent.",
+            "En quelques mots, quel est le motif de votre appel ?",
+        ],
+    };
+
     /// Only words about the line ("allô ?", "je vous entends mal").
     const LINE: Self = Self {
         rule: "line_check",
@@ -304,6 +329,9 @@ impl<'a> TurnInProgress<'a> {
         if !angry && intents::is_goodbye(&self.text) {
             return self.goodbye();
         }
+        if !angry && crate::small_talk::asks_about_the_assistant(&self.text) {
+            return self.ask_again(AskAgain::ABOUT_THE_ASSISTANT, clarifying);
+        }
         // Words of irritation and words about the line say nothing of the topic
         // ("inadmissible" must not find the complaints fiche, "je vous entends mal" the
         // emergency services): search what is left.
@@ -314,8 +342,10 @@ impl<'a> TurnInProgress<'a> {
         } else {
             String::new()
         };
+        let hold = crate::line::opens_with_hold(&self.text);
+        let how = if hold { AskAgain::HOLD } else { AskAgain::LINE };
         if line_talk && !angry && guichet_knowledge::terms(&rest).is_empty() {
-            return self.ask_again(AskAgain::LINE, clarifying);
+            return self.ask_again(how, clarifying);
         }
         let hits = if angry || line_talk {
             self.kb().search(&rest)
@@ -341,7 +371,13 @@ impl<'a> TurnInProgress<'a> {
             self.policy
                 .verdict(best.confidence, margin, self.inbound.asr_confidence)
         });
+        // On hold, only a sure request for a public service is taken (see `crate::line`).
+        let sure_public = matches!(verdict, Verdict::Answer)
+            && best
+                .as_ref()
+                .is_some_and(|best| best.fiche.competence.is_public());
         match (best, verdict) {
+            _ if hold && !sure_public => self.ask_again(AskAgain::HOLD, clarifying),
             (Some(best), Verdict::Answer)
                 if clarifying.is_some_and(|pending| pending.id == best.fiche.id) =>
             {

@@ -68,6 +68,7 @@ pub mod policy;
 mod report;
 pub mod rollout;
 pub mod session;
+mod small_talk;
 mod sms;
 pub mod speech;
 pub mod tickets;

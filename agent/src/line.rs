@@ -4,6 +4,13 @@
 //! emergency services ("j'ai mal"). They are left out of the search; a message made only of
 //! them is answered "je vous entends" with the question again. Matched like the other
 //! lexicons of [`crate::intents`]; "y a quelqu'un ?" is a request for a human, read before.
+//!
+//! A caller who opens with "attendez", "ne quittez pas", "je vous passe mon mari" is putting
+//! the call on hold ([`opens_with_hold`]): what follows tells what they are doing ("je cherche
+//! mes lunettes"), not a request, and the search had read it as one (the insurer for the
+//! glasses, the line against domestic violence for "mon mari"). The robot waits and asks the
+//! motive again, unless the rest of the message is a sure request for a public service ("ah non
+//! attendez, en fait c'est pour la cantine").
 
 use std::sync::LazyLock;
 
@@ -64,14 +71,77 @@ static LINE: LazyLock<Lexicon> = LazyLock::new(|| {
     ])
 });
 
-/// Whether the message says something about the line.
+/// What a caller says to put the call on hold.
+static HOLD: LazyLock<Lexicon> = LazyLock::new(|| {
+    Lexicon::new(&[
+        "attendez",
+        "attendez-moi",
+        "une seconde",
+        "une petite seconde",
+        "deux secondes",
+        "un instant",
+        "un petit instant",
+        "une minute",
+        "une petite minute",
+        "ne quittez pas",
+        "quittez pas",
+        "ne quitte pas",
+        "patientez",
+        "bougez pas",
+        "ne bougez pas",
+        "je vous passe",
+        "je te passe",
+        "je mets le haut-parleur",
+        "je mets le haut parleur",
+    ])
+});
+
+/// Words that may come before the hold ("euh attendez", "oui bonjour ne quittez pas"). "attends"
+/// only opens it ("attends deux secondes"): "j'attends ma carte" is read the same once folded.
+static OPENING: LazyLock<Lexicon> = LazyLock::new(|| {
+    Lexicon::new(&[
+        "euh",
+        "heu",
+        "hum",
+        "ben",
+        "bah",
+        "ah",
+        "oh",
+        "oui",
+        "ouais",
+        "non",
+        "bonjour",
+        "allô",
+        "allo",
+        "madame",
+        "monsieur",
+        "pardon",
+        "excusez-moi",
+        "alors",
+        "attends",
+    ])
+});
+
+/// Whether the message says something about the line, or puts the call on hold.
 pub fn is_about_the_line(normalized: &str) -> bool {
-    LINE.found_in(&words(normalized))
+    let words = words(normalized);
+    LINE.found_in(&words) || HOLD.found_in(&words)
 }
 
-/// The message without its words about the line, to search for the topic in what is left.
+/// Whether the message opens by putting the call on hold (see the module documentation).
+pub fn opens_with_hold(normalized: &str) -> bool {
+    let words = words(normalized);
+    let mut index = 0;
+    while let Some(len) = OPENING.prefix_len(&words[index..]) {
+        index += len;
+    }
+    HOLD.prefix_len(&words[index..]).is_some()
+}
+
+/// The message without its words about the line or the hold, to search for the topic in what
+/// is left.
 pub fn without_line_talk(normalized: &str) -> String {
-    LINE.removed_from(normalized)
+    HOLD.removed_from(&LINE.removed_from(normalized))
 }
 
 #[cfg(test)]
@@ -110,5 +180,31 @@ mod tests {
         ] {
             assert!(!is_about_the_line(&n(text)), "{text}");
         }
+    }
+
+    #[test]
+    fn a_call_put_on_hold_is_read_at_the_start_of_the_message() {
+        for text in [
+            "attendez je cherche mes lunettes",
+            "euh attendez deux secondes",
+            "oui bonjour ne quittez pas je vous passe mon mari",
+            "ah non attendez en fait c'est pour la cantine",
+            "un instant s'il vous plaît",
+            "ouais non attends deux secondes je suis au téléphone",
+        ] {
+            assert!(opens_with_hold(&n(text)), "{text}");
+        }
+        for text in [
+            "j'attends ma carte d'identité depuis trois mois",
+            "qu'est-ce que vous attendez pour réparer la route",
+            "ça fait une minute que j'attends",
+            "bonjour je voudrais un acte de naissance",
+        ] {
+            assert!(!opens_with_hold(&n(text)), "{text}");
+        }
+        assert_eq!(
+            without_line_talk(&n("attendez je cherche mes lunettes")),
+            n("je cherche mes lunettes")
+        );
     }
 }

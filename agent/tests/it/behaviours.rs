@@ -262,6 +262,50 @@ fn words_about_the_line_are_answered_not_searched() {
     );
 }
 
+/// A call put on hold ("attendez, je cherche mes lunettes", "ne quittez pas, je vous passe mon
+/// mari") is waited for, not searched (the insurer for the glasses, the line against domestic
+/// violence for "mon mari"); a sure request said after the hold is taken.
+#[test]
+fn a_call_put_on_hold_is_waited_for() {
+    for text in [
+        "attendez je cherche mes lunettes",
+        "ne quittez pas je vous passe mon mari",
+        "euh attendez deux secondes",
+    ] {
+        let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+        let reply = call.say(text);
+        expect(&reply, DecisionAction::Fallback, None);
+        assert_eq!(reply.trace.rule, "hold_on", "{text}");
+        assert!(
+            said(&reply).starts_with("Je vous attends"),
+            "{}",
+            said(&reply)
+        );
+    }
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply = call.say("ah non attendez en fait mon passeport est expiré");
+    expect(
+        &reply,
+        DecisionAction::Answer,
+        Some("passeport-renouvellement"),
+    );
+}
+
+/// A question to the assistant about itself is answered with what it is, and the motive asked.
+#[test]
+fn questions_about_the_assistant_are_answered_not_searched() {
+    for text in [
+        "euh c'est quoi votre prénom",
+        "vous aimez les chats ou les chiens vous",
+    ] {
+        let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+        let reply = call.say(text);
+        expect(&reply, DecisionAction::Fallback, None);
+        assert_eq!(reply.trace.rule, "about_the_assistant", "{text}");
+        assert!(said(&reply).contains("assistant téléphonique de la mairie"));
+    }
+}
+
 #[test]
 fn silence_is_reprompted_once_then_ends_or_transfers() {
     let mut call = Call::voice(demo(), monday_morning(), MOBILE);
@@ -741,6 +785,12 @@ fn an_emergency_in_progress_gets_the_emergency_numbers_whatever_else_matches() {
     expect(&question, DecisionAction::Clarify, Some("passeport"));
     let reply = call.say("attendez au secours il y a le feu dans la cuisine");
     expect(&reply, DecisionAction::Deflect, Some("urgences"));
+    // A smell of gas, whatever words come between.
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply = call.say("ça sent très fort le gaz dans la cage d'escalier");
+    expect(&reply, DecisionAction::Deflect, Some("urgences"));
+    assert_eq!(reply.trace.rule, "emergency");
+    assert!(said(&reply).contains("0 800 47 33 33"), "{}", said(&reply));
 }
 
 #[test]

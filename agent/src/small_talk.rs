@@ -1,0 +1,77 @@
+//! Questions to the assistant about itself: "c'est quoi votre prénom", "vous êtes un robot",
+//! "vous aimez le foot". Callers test a voice that answers; the search read these words as a
+//! request and found the fiche sharing one of them (changing one's first name for "votre
+//! prénom", stray animals for "vous aimez les chats"). The robot says what it is and asks the
+//! motive of the call. A request for a human ("je veux pas parler à un robot") is read before
+//! ([`crate::intents::wants_human`]).
+
+use std::sync::LazyLock;
+
+use crate::intents::{Lexicon, words};
+
+static ABOUT_THE_ASSISTANT: LazyLock<Lexicon> = LazyLock::new(|| {
+    Lexicon::new(&[
+        "votre prénom",
+        "ton prénom",
+        "comment vous vous appelez",
+        "vous vous appelez comment",
+        "comment tu t'appelles",
+        "tu t'appelles comment",
+        "vous êtes un robot",
+        "vous êtes une machine",
+        "tu es un robot",
+        "t'es un robot",
+        "t'es une machine",
+        "une intelligence artificielle",
+        "vous êtes une vraie personne",
+        "tu es une vraie personne",
+        "vous êtes qui",
+        "t'es qui",
+        "qui êtes-vous",
+        "vous aimez",
+        "tu aimes",
+        "vous avez quel âge",
+        "quel âge vous avez",
+        "quel âge avez-vous",
+        "t'as quel âge",
+        "tu as quel âge",
+        "quel âge tu as",
+        "vous êtes mariée",
+        "vous êtes marié",
+        "vous faites des pauses",
+        "vous dormez",
+        "vous habitez où",
+    ])
+});
+
+/// Whether the caller asks the assistant about itself (see the module documentation).
+pub fn asks_about_the_assistant(normalized: &str) -> bool {
+    ABOUT_THE_ASSISTANT.found_in(&words(normalized))
+}
+
+#[cfg(test)]
+mod tests {
+    use guichet_knowledge::normalize;
+
+    use super::*;
+
+    #[test]
+    fn questions_about_the_assistant_are_not_requests() {
+        for text in [
+            "euh c'est quoi votre prénom",
+            "vous aimez les chats ou les chiens vous",
+            "t'es un robot ou une vraie personne toi",
+            "vous avez quel âge",
+        ] {
+            assert!(asks_about_the_assistant(&normalize(text)), "{text}");
+        }
+        for text in [
+            "je voudrais changer le prénom de mon fils",
+            "à quel âge je peux partir à la retraite",
+            "mon mari aime pas attendre",
+            "les chats errants dans ma rue",
+        ] {
+            assert!(!asks_about_the_assistant(&normalize(text)), "{text}");
+        }
+    }
+}
