@@ -220,6 +220,10 @@ pub(crate) const GENERIC_WORDS: &[&str] = &[
     "hier",
     "soir",
     "matin",
+    // "après-midi" is two words once folded, and the rarer "midi" outweighed the place named
+    // with it ("la bibliothèque est ouverte le samedi après-midi" → the mairie's hours).
+    "apres",
+    "midi",
     "semaine",
     "week",
     "end",
