@@ -15,6 +15,28 @@ pub(crate) fn without_glued_elision(word: &str) -> Option<&str> {
     })
 }
 
+/// Letters that open a word with the same sound, which a recogniser or a texting caller
+/// swaps ("kaf" for "caf", "sitoyen" for "citoyen").
+const SAME_SOUND: &[&[char]] = &[&['c', 'k', 'q', 's'], &['g', 'j'], &['i', 'y']];
+
+/// Whether a correction keeps the first sound of the word: a slip rarely falls on the first
+/// letter, and a correction that changes it finds another word ("betis" → "metis": a caller
+/// about to "faire une bêtise" sent to the job centre for "métier"). A first letter added or
+/// dropped (a glued or lost article) keeps the rest.
+pub(crate) fn same_opening(term: &str, candidate: &str) -> bool {
+    let mut term_chars = term.chars();
+    let mut candidate_chars = candidate.chars();
+    let (Some(a), Some(b)) = (term_chars.next(), candidate_chars.next()) else {
+        return true;
+    };
+    a == b
+        || SAME_SOUND
+            .iter()
+            .any(|group| group.contains(&a) && group.contains(&b))
+        || term_chars.next() == Some(b)
+        || candidate_chars.next() == Some(a)
+}
+
 /// Longest term corrected for typos: longer than any French word ("anticonstitutionnellement"
 /// has 25 letters). The neighbourhood of a term of n characters holds n² strings of n
 /// characters: a 2,000-character "word" in a caller's message would take gigabytes.
@@ -59,6 +81,21 @@ pub(crate) fn deletion_neighbourhood(term: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_correction_keeps_the_first_sound() {
+        for (term, candidate) in [
+            ("pasport", "passeport"),
+            ("kaf", "caf"),
+            ("identit", "didentit"),
+            ("didentit", "identit"),
+        ] {
+            assert!(same_opening(term, candidate), "{term} → {candidate}");
+        }
+        for (term, candidate) in [("betis", "metis"), ("mill", "vill"), ("vign", "lign")] {
+            assert!(!same_opening(term, candidate), "{term} → {candidate}");
+        }
+    }
 
     #[test]
     fn deletions_include_the_term() {

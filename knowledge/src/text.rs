@@ -261,11 +261,17 @@ pub(crate) const GENERIC_WORDS: &[&str] = &[
     "dix",
     "onze",
     "douze",
+    "treize",
+    "quatorze",
     "quinze",
     "seize",
     "vingt",
     "trente",
+    "quarante",
+    "cinquante",
+    "soixante",
     "cent",
+    "cents",
     "mille",
     // Who the request is for: the caller's family qualifies the topic ("le passeport de mon
     // mari", "ma fille a eu vingt ans") and never names one.

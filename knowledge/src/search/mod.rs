@@ -8,7 +8,8 @@
 //! 1. **Typo and transcription tolerance.** A term that appears nowhere in the folder (neither
 //!    in a fiche nor in `synonyms.txt`) is replaced by the vocabulary term at Damerau–Levenshtein
 //!    distance 1 (terms of 4 letters or more; distance 2 from 9 letters), found through a
-//!    deletion index ("passport" → "passeport", "didentit" → "identit", "pacse" → "pacs").
+//!    deletion index ("passport" → "passeport", "didentit" → "identit", "pacse" → "pacs"),
+//!    keeping its first sound ([`crate::spelling::same_opening`]: "bêtise" is not "métier").
 //!    Known terms are never corrected, and a corrected term weighs [`FUZZY_WEIGHT`] of an exact
 //!    one, so a fuzzy match never outranks an exact match.
 //! 2. **Synonyms.** Each group of `synonyms.txt` is a list of expressions (one or several
@@ -373,7 +374,10 @@ impl SearchIndex {
             };
             for candidate in candidates {
                 let distance = strsim::osa_distance(term, candidate);
-                if distance > max_distance || candidate.chars().count() < 3 {
+                if distance > max_distance
+                    || candidate.chars().count() < 3
+                    || !crate::spelling::same_opening(term, candidate)
+                {
                     continue;
                 }
                 let df = self.document_frequency.get(candidate).copied().unwrap_or(0);

@@ -143,7 +143,10 @@ fn generic_words_alone_do_not_point_at_a_fiche() {
     let named = knowledge.search("la mairie est ouverte demain");
     assert!(named.first().is_some_and(|hit| hit.confidence >= 0.3));
     // When: "après-midi" qualifies the place named with it, it does not outweigh it.
-    let (fiche, _) = top(&knowledge, "la bibliothèque est ouverte le samedi après-midi");
+    let (fiche, _) = top(
+        &knowledge,
+        "la bibliothèque est ouverte le samedi après-midi",
+    );
     assert_eq!(fiche, "mediatheque");
     let (fiche, _) = top(&knowledge, "la mairie est ouverte le samedi après-midi");
     assert_eq!(fiche, "horaires-mairie");
