@@ -19,6 +19,10 @@
 //! gaz"): the emergency fiche gives the gas emergency number beside the others (the energy
 //! fiche keeps the meter, the contract, the bill).
 //!
+//! A person who speaks of taking their own life is the 3114's in the same way, whatever the
+//! rest of the sentence: "mon fils dit qu'il veut mourir depuis qu'il a perdu son travail" is
+//! not a matter for France Travail ([`line_for_danger_now`]).
+//!
 //! The same asymmetry holds for an unsure guess at one of the lines for a person in danger
 //! (15, 119, 3919, 3114: [`is_danger_line`]): asking "vous appelez bien au sujet de :
 //! violences conjugales ?" costs a caller in danger more than hearing a number they did not
@@ -117,13 +121,67 @@ static EMERGENCY: LazyLock<Lexicon> = LazyLock::new(|| {
     ])
 });
 
+/// The id of the national catalogue's suicide prevention fiche (3114).
+pub const SUICIDE_PREVENTION_FICHE: &str = "prevention-suicide";
+
+/// A person who speaks of taking their own life, in the words callers use ("il dit qu'il veut
+/// mourir", "je pense à me foutre en l'air"). Said of oneself or of a relative, never as a past
+/// event: "mon père s'est suicidé" (a death to declare) and "il menace de me tuer" (violence)
+/// are not read.
+static SUICIDAL: LazyLock<Lexicon> = LazyLock::new(|| {
+    Lexicon::new(&[
+        "veux mourir",
+        "veut mourir",
+        "voulait mourir",
+        "envie de mourir",
+        "préfère mourir",
+        "préférerais mourir",
+        "veux me tuer",
+        "vais me tuer",
+        "envie de me tuer",
+        "veut se tuer",
+        "va se tuer",
+        "parle de se tuer",
+        "me suicider",
+        "se suicider",
+        "pensées suicidaires",
+        "idées suicidaires",
+        "idées noires",
+        "veux en finir",
+        "envie d'en finir",
+        "en finir avec la vie",
+        "me foutre en l'air",
+        "se foutre en l'air",
+        "mettre fin à mes jours",
+        "mettre fin à ses jours",
+        "plus envie de vivre",
+        "me jeter sous un train",
+        "me jeter par la fenêtre",
+        "me pendre",
+        "se pendre",
+    ])
+});
+
+/// The line a person in danger right now needs, whatever else the caller's words match: the
+/// emergency services for an emergency in progress, the 3114 for a person who speaks of taking
+/// their own life (see the module documentation).
+pub fn line_for_danger_now(normalized: &str) -> Option<&'static str> {
+    if is_emergency(normalized) {
+        Some(EMERGENCY_FICHE)
+    } else if SUICIDAL.found_in(&words(normalized)) {
+        Some(SUICIDE_PREVENTION_FICHE)
+    } else {
+        None
+    }
+}
+
 /// The national catalogue's lines for a person in danger: emergencies, a child in danger,
 /// violence against women, suicide prevention.
 const DANGER_LINES: &[&str] = &[
     EMERGENCY_FICHE,
     "enfance-en-danger",
     "violences-femmes",
-    "prevention-suicide",
+    SUICIDE_PREVENTION_FICHE,
 ];
 
 /// Least share of the best guess's confidence at which another danger line is a rival.
@@ -147,7 +205,7 @@ pub fn rival_danger_line(hits: &[guichet_knowledge::Hit], best: &str, confidence
 const GAS_SIGNS: &[&str] = &["sent", "sens", "sentir", "odeur", "fuite", "fuit"];
 
 /// The caller describes an emergency in progress (see the module documentation).
-pub fn is_emergency(normalized: &str) -> bool {
+fn is_emergency(normalized: &str) -> bool {
     let words = words(normalized);
     let gas = words.contains(&"gaz") && words.iter().any(|word| GAS_SIGNS.contains(word));
     gas || EMERGENCY.found_in(&words)
@@ -179,6 +237,29 @@ mod tests {
             "ils se battent avec un couteau devant l'école",
         ] {
             assert!(emergency(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_person_who_speaks_of_taking_their_life_needs_the_3114() {
+        let line = |text: &str| line_for_danger_now(&normalize(text));
+        for text in [
+            "mon fils il dit qu'il veut mourir depuis qu'il a perdu son travail",
+            "des fois je pense à me foutre en l'air",
+            "j'ai des idées noires tout le temps",
+        ] {
+            assert_eq!(line(text), Some(SUICIDE_PREVENTION_FICHE), "{text}");
+        }
+        assert_eq!(
+            line("il a avalé des cachets, il veut mourir"),
+            Some(EMERGENCY_FICHE)
+        );
+        for text in [
+            "mon père s'est suicidé, il me faut l'acte de décès",
+            "mon mari menace de me tuer",
+            "ma mère vient de mourir à l'hôpital",
+        ] {
+            assert_eq!(line(text), None, "{text}");
         }
     }
 

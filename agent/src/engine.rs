@@ -200,13 +200,19 @@ struct Match<'k> {
 impl<'a> TurnInProgress<'a> {
     /// A message (not silence), read against the pending question.
     fn respond(&mut self) {
-        // An emergency in progress wins over the pending question and over whatever fiche its
-        // words also match: the emergency numbers first.
-        if crate::emergency::is_emergency(&self.text)
-            && let Some(fiche) = self.fiche(crate::emergency::EMERGENCY_FICHE)
+        // A person in danger now (an emergency in progress, a person who speaks of taking their
+        // life) wins over the pending question and over whatever fiche the words also match:
+        // the line they need first.
+        if let Some(line) = crate::emergency::line_for_danger_now(&self.text)
+            && let Some(fiche) = self.fiche(line)
         {
             self.session.pending = Pending::Nothing;
-            return self.handle_fiche(fiche, "emergency");
+            let rule = if line == crate::emergency::EMERGENCY_FICHE {
+                "emergency"
+            } else {
+                "suicidal_words"
+            };
+            return self.handle_fiche(fiche, rule);
         }
         let pending = std::mem::take(&mut self.session.pending);
         // An explicit request for a human wins over whatever question is pending ("non je veux

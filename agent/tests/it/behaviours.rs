@@ -796,13 +796,21 @@ fn an_emergency_in_progress_gets_the_emergency_numbers_whatever_else_matches() {
 #[test]
 fn an_unsure_guess_at_a_line_for_a_person_in_danger_is_given_not_asked() {
     let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
-    let reply = call.say("mon frere parle de se tuer je sais pas quoi faire");
+    let reply =
+        call.say("mon frère est en détresse depuis son licenciement je sais pas quoi faire");
     expect(&reply, DecisionAction::Deflect, Some("prevention-suicide"));
     assert_eq!(reply.trace.rule, "danger_line");
     assert!(
         reply.trace.confidence.unwrap_or(1.0) < Policy::default().answer_confidence,
         "a guess the policy alone would have confirmed"
     );
+    // Words of taking one's life name the 3114 whatever else the sentence matches.
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply = call.say(
+        "mon fils il dit qu'il veut mourir depuis qu'il a perdu son travail je sais pas quoi faire",
+    );
+    expect(&reply, DecisionAction::Deflect, Some("prevention-suicide"));
+    assert_eq!(reply.trace.rule, "suicidal_words");
 }
 
 #[test]
