@@ -9,8 +9,10 @@
 //! # Modules
 //! - [`engine`]: the dispatch of a turn; [`policy`]: the thresholds; [`session`]: the state.
 //! - [`intents`]: French lexicons (yes/no, goodbye, human request, no Internet); beside it,
-//!   `anger` (irritation, insults) and `line` (words about the call's line: "allô ?");
-//!   [`emergency`]: an emergency in progress, answered with the emergency numbers first.
+//!   `anger` (irritation, insults), `line` (words about the call's line: "allô ?", and a
+//!   call put on hold: "attendez") and `small_talk` (questions to the assistant about itself);
+//!   [`emergency`]: a person in danger now, answered with the emergency numbers or the 3114
+//!   first.
 //! - `answer` (answer, deflect, report), `clarify` (clarify, confirm), `handoff` (transfer or
 //!   callback), `sms` (SMS to mobiles only), [`tickets`] (summaries, references),
 //!   [`rollout`], [`speech`] (speech-friendly text). Phone numbers, the caller's [`LineType`]
@@ -26,9 +28,11 @@
 //!    │
 //!    ▼ greeting (voice) / nothing (SMS: the first message is a request)
 //! ┌───────────────────────── REQUEST (pending = Nothing) ─────────────────────────────────┐
-//! │ an emergency in progress ("il ne respire plus"), whatever is pending ─► EMERGENCY       │
+//! │ an emergency in progress ("il ne respire plus"), words of suicide, whatever is         │
+//! │ pending ─► EMERGENCY (the 15/17/18/112, or the 3114)                                   │
 //! │ DTMF 0, "un agent", "pas Internet", anger without topic, handoff:always ─► HANDOFF      │
 //! │ "au revoir", "non merci" ───────────────────────────────────────────────► GOODBYE      │
+//! │ "attendez…", "vous êtes un robot ?", only "allô ?" ─► "je vous attends / je suis…"     │
 //! │ search: confidence ≥ answer and margin ≥ min and ASR sure ─► FICHE                     │
 //! │         confidence ≥ confirm ─► ask "Vous appelez bien au sujet de … ?"  [Confirm]      │
 //! │         else ─► fallback "reformulez" (misunderstandings += 1; at 2 ─► HANDOFF)         │
