@@ -159,7 +159,7 @@ impl AskAgain {
         opening: "Je vous attends.",
         prompt: [
             "Je vous attends, prenez votre temps.",
-            "Quand vous êtes prêt, dites-moi en quelques mots le motif de votre appel.",
+            "Quand vous voulez, dites-moi en quelques mots le motif de votre appel.",
         ],
     };
 
