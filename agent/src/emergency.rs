@@ -162,14 +162,14 @@ static SUICIDAL: LazyLock<Lexicon> = LazyLock::new(|| {
     ])
 });
 
-/// The line a person in danger right now needs, whatever else the caller's words match: the
-/// emergency services for an emergency in progress, the 3114 for a person who speaks of taking
-/// their own life (see the module documentation).
-pub fn line_for_danger_now(normalized: &str) -> Option<&'static str> {
+/// The line a person in danger right now needs, whatever else the caller's words match, and
+/// the rule that gives it: the emergency services for an emergency in progress, the 3114 for a
+/// person who speaks of taking their own life (see the module documentation).
+pub fn line_for_danger_now(normalized: &str) -> Option<(&'static str, &'static str)> {
     if is_emergency(normalized) {
-        Some(EMERGENCY_FICHE)
+        Some((EMERGENCY_FICHE, "emergency"))
     } else if SUICIDAL.found_in(&words(normalized)) {
-        Some(SUICIDE_PREVENTION_FICHE)
+        Some((SUICIDE_PREVENTION_FICHE, "suicidal_words"))
     } else {
         None
     }
@@ -242,7 +242,7 @@ mod tests {
 
     #[test]
     fn a_person_who_speaks_of_taking_their_life_needs_the_3114() {
-        let line = |text: &str| line_for_danger_now(&normalize(text));
+        let line = |text: &str| line_for_danger_now(&normalize(text)).map(|(fiche, _)| fiche);
         for text in [
             "mon fils il dit qu'il veut mourir depuis qu'il a perdu son travail",
             "des fois je pense à me foutre en l'air",

@@ -203,15 +203,10 @@ impl<'a> TurnInProgress<'a> {
         // A person in danger now (an emergency in progress, a person who speaks of taking their
         // life) wins over the pending question and over whatever fiche the words also match:
         // the line they need first.
-        if let Some(line) = crate::emergency::line_for_danger_now(&self.text)
+        if let Some((line, rule)) = crate::emergency::line_for_danger_now(&self.text)
             && let Some(fiche) = self.fiche(line)
         {
             self.session.pending = Pending::Nothing;
-            let rule = if line == crate::emergency::EMERGENCY_FICHE {
-                "emergency"
-            } else {
-                "suicidal_words"
-            };
             return self.handle_fiche(fiche, rule);
         }
         let pending = std::mem::take(&mut self.session.pending);
