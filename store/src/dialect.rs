@@ -28,9 +28,11 @@ pub(crate) enum Arg<'a> {
     Bool(bool),
     Text(&'a str),
     OptText(Option<&'a str>),
+    OptReal(Option<f64>),
     Instant(DateTime<Utc>),
     OptInstant(Option<DateTime<Utc>>),
     Json(&'a Value),
+    OptJson(Option<&'a Value>),
     /// A length of time (INTEGER milliseconds or INTERVAL), added to or taken from instants.
     Span(chrono::Duration),
     /// A list of commune codes (a viewer's scope, a staff member's communes).
@@ -55,10 +57,12 @@ arg_from! {
     &'a str => Text,
     &'a String => Text,
     Option<&'a str> => OptText,
+    Option<f64> => OptReal,
     DateTime<Utc> => Instant,
     Option<DateTime<Utc>> => OptInstant,
     chrono::Duration => Span,
     &'a Value => Json,
+    Option<&'a Value> => OptJson,
     &'a [String] => Communes,
 }
 

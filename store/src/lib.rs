@@ -17,7 +17,9 @@
 //! delivery reports and listing (`outbox.rs`), and reading and expiring sessions and turns
 //! (`sessions.rs`). Only the writes that join SQLite's group commit (`sqlite_writer.rs`) are
 //! still written per backend, in `sqlite.rs` and `postgres.rs`: saving a session or a turn with
-//! its tickets and SMS, creating a ticket, queueing an SMS, closing a session.
+//! its tickets and SMS, creating a ticket, queueing an SMS, closing a session. Even there, the
+//! values of a session's, a turn's and a ticket's row and the session's upsert are written once
+//! (`sessions.rs`, `tickets.rs`), in the same typed arguments as the domains' statements.
 //!
 //! The store's methods are listed once, by domain, in `methods.rs` ([`store_methods!`]): the
 //! list declares the domain traits and [`Store`], implements every domain for each backend

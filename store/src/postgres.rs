@@ -9,15 +9,14 @@ use sqlx::postgres::{
     PgArguments, PgConnectOptions, PgConnection, PgPool, PgPoolOptions, Postgres,
 };
 use sqlx::query::Query;
-use sqlx::types::Json;
 
 use crate::BackendWrites;
 use crate::dialect::{Dialect, Statement, StoredRow, parse_stored};
 use crate::error::Result;
 use crate::model::*;
 use crate::postgres_dialect::pg_query;
-use crate::sessions::{session_cols, turn_cols};
-use crate::tickets::new_ticket_values;
+use crate::sessions::{session_cols, session_upsert, session_values, turn_cols, turn_values};
+use crate::tickets::{new_ticket_cols, new_ticket_values};
 
 /// Default number of pooled connections per node.
 const POOL_SIZE: u32 = 16;
@@ -55,29 +54,17 @@ impl PgStore {
 }
 
 async fn upsert_session(conn: &mut PgConnection, s: &SessionRecord) -> Result<()> {
-    sqlx::query(concat!(
-        "INSERT INTO sessions (",
-        session_cols!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-         ON CONFLICT (tenant, conversation_id) DO UPDATE SET
-             state = EXCLUDED.state,
-             updated_at = EXCLUDED.updated_at,
-             expires_at = EXCLUDED.expires_at,
-             closed_at = COALESCE(sessions.closed_at, EXCLUDED.closed_at),
-             end_reason = COALESCE(sessions.end_reason, EXCLUDED.end_reason)"
-    ))
-    .bind(&s.tenant)
-    .bind(&s.conversation_id)
-    .bind(s.channel.as_str())
-    .bind(&s.caller)
-    .bind(Json(&s.state))
-    .bind(s.started_at)
-    .bind(s.updated_at)
-    .bind(s.expires_at)
-    .bind(s.closed_at)
-    .bind(&s.end_reason)
-    .execute(&mut *conn)
-    .await?;
+    let upsert = Statement {
+        sql: concat!(
+            "INSERT INTO sessions (",
+            session_cols!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ",
+            session_upsert!()
+        )
+        .into(),
+        args: session_values(s).into(),
+    };
+    pg_query(upsert).execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -85,13 +72,13 @@ async fn insert_ticket(conn: &mut PgConnection, t: &NewTicket) -> Result<i64> {
     t.validate()?;
     let number = t.caller_number.as_deref().map(stored_number);
     let insert = Statement {
-        sql: "INSERT INTO tickets (idempotency_key, tenant, kind, state, channel, conversation_id,
-             caller_number, topic, fiche, summary, transcript, partner, reference, created_at,
-             due_at)
-         VALUES ($1, $2, $3, 'nouveau', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-         ON CONFLICT (idempotency_key) DO NOTHING
-         RETURNING id"
-            .into(),
+        sql: concat!(
+            new_ticket_cols!(),
+            " VALUES ($1, $2, $3, 'nouveau', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+             ON CONFLICT (idempotency_key) DO NOTHING
+             RETURNING id"
+        )
+        .into(),
         args: new_ticket_values(t, number.as_deref()).into(),
     };
     let inserted = pg_query(insert)
@@ -199,28 +186,17 @@ impl BackendWrites for PgStore {
         let mut tx = self.pool.begin().await?;
         // No conflict target: neither the `seq` nor the message id may be taken. A concurrent
         // transaction inserting the same key makes this one wait for its outcome.
-        let inserted = sqlx::query(concat!(
-            "INSERT INTO turns (",
-            turn_cols!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-             ON CONFLICT DO NOTHING"
-        ))
-        .bind(&s.tenant)
-        .bind(&s.conversation_id)
-        .bind(t.seq)
-        .bind(t.at)
-        .bind(&t.caller_text)
-        .bind(&t.reply_text)
-        .bind(Json(&t.decision))
-        .bind(&t.action)
-        .bind(&t.fiche)
-        .bind(t.confidence)
-        .bind(t.reply.as_ref().map(Json))
-        .bind(&t.message_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
+        let insert = Statement {
+            sql: concat!(
+                "INSERT INTO turns (",
+                turn_cols!(),
+                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                 ON CONFLICT DO NOTHING"
+            )
+            .into(),
+            args: turn_values(s, t).into(),
+        };
+        let inserted = pg_query(insert).execute(&mut *tx).await?.rows_affected() == 1;
         let mut saved = TurnSaved {
             inserted,
             conflict: false,

@@ -26,7 +26,9 @@ pub(crate) fn pg_query(s: Statement<'_>) -> Query<'static, Postgres, PgArguments
             Arg::Instant(t) => q.bind(t),
             Arg::OptInstant(t) => q.bind(t),
             Arg::Span(d) => q.bind(d),
+            Arg::OptReal(v) => q.bind(v),
             Arg::Json(v) => q.bind(Json(v)),
+            Arg::OptJson(v) => q.bind(v.map(Json)),
             Arg::Communes(c) => q.bind(c),
         })
 }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::dialect::{Dialect, Statement, StoredRow};
+use crate::dialect::{Arg, Dialect, Statement, StoredRow};
 use crate::error::Result;
 use crate::model::{Channel, SessionRecord, Turn, TurnRow};
 
@@ -27,6 +27,54 @@ macro_rules! turn_cols {
     };
 }
 pub(crate) use turn_cols;
+
+/// What saving a session changes of a stored one: its channel, caller and start are kept from
+/// the first save, a close is never undone (a macro, for `concat!` in the backends).
+macro_rules! session_upsert {
+    () => {
+        "ON CONFLICT (tenant, conversation_id) DO UPDATE SET
+             state = EXCLUDED.state,
+             updated_at = EXCLUDED.updated_at,
+             expires_at = EXCLUDED.expires_at,
+             closed_at = COALESCE(sessions.closed_at, EXCLUDED.closed_at),
+             end_reason = COALESCE(sessions.end_reason, EXCLUDED.end_reason)"
+    };
+}
+pub(crate) use session_upsert;
+
+/// The values of a session's row, in the order of `session_cols!`.
+pub(crate) fn session_values(s: &SessionRecord) -> [Arg<'_>; 10] {
+    [
+        Arg::Text(&s.tenant),
+        Arg::Text(&s.conversation_id),
+        Arg::Text(s.channel.as_str()),
+        Arg::OptText(s.caller.as_deref()),
+        Arg::Json(&s.state),
+        Arg::Instant(s.started_at),
+        Arg::Instant(s.updated_at),
+        Arg::Instant(s.expires_at),
+        Arg::OptInstant(s.closed_at),
+        Arg::OptText(s.end_reason.as_deref()),
+    ]
+}
+
+/// The values of a turn's row of session `s`, in the order of `turn_cols!`.
+pub(crate) fn turn_values<'a>(s: &'a SessionRecord, t: &'a Turn) -> [Arg<'a>; 12] {
+    [
+        Arg::Text(&s.tenant),
+        Arg::Text(&s.conversation_id),
+        Arg::Int(t.seq),
+        Arg::Instant(t.at),
+        Arg::Text(&t.caller_text),
+        Arg::Text(&t.reply_text),
+        Arg::Json(&t.decision),
+        Arg::Text(&t.action),
+        Arg::OptText(t.fiche.as_deref()),
+        Arg::OptReal(t.confidence),
+        Arg::OptJson(t.reply.as_ref()),
+        Arg::OptText(t.message_id.as_deref()),
+    ]
+}
 
 pub(crate) fn session_from_row(row: &impl StoredRow) -> Result<SessionRecord> {
     const T: &str = "sessions";

@@ -18,10 +18,10 @@ use crate::BackendWrites;
 use crate::dialect::{Dialect, Statement};
 use crate::error::{Result, StoreError};
 use crate::model::*;
-use crate::sessions::{session_cols, turn_cols};
-use crate::sqlite_dialect::{bind_args, sqlite_query, to_json_text};
+use crate::sessions::{session_cols, session_upsert, session_values, turn_cols, turn_values};
+use crate::sqlite_dialect::{bind_args, sqlite_query};
 use crate::sqlite_writer::{GroupWriter, PreparedWrite};
-use crate::tickets::new_ticket_values;
+use crate::tickets::{new_ticket_cols, new_ticket_values};
 
 /// How long a connection waits for another process's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -111,47 +111,6 @@ impl SqliteStore {
 
 fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
-}
-
-fn opt_ms(t: Option<DateTime<Utc>>) -> Option<i64> {
-    t.map(ms)
-}
-
-/// What a saved session changes of a stored one: its channel, caller and start are kept from
-/// the first save, a close is never undone.
-macro_rules! session_upsert {
-    () => {
-        "ON CONFLICT (tenant, conversation_id) DO UPDATE SET
-             state = excluded.state,
-             updated_at = excluded.updated_at,
-             expires_at = excluded.expires_at,
-             closed_at = COALESCE(sessions.closed_at, excluded.closed_at),
-             end_reason = COALESCE(sessions.end_reason, excluded.end_reason);"
-    };
-}
-
-/// The values of a session's row, in the order of `session_cols!`.
-fn bind_session(write: &mut PreparedWrite, s: &SessionRecord) -> Result<()> {
-    write
-        .bind(&s.tenant)
-        .bind(&s.conversation_id)
-        .bind(s.channel.as_str())
-        .bind(&s.caller)
-        .bind(to_json_text(&s.state)?)
-        .bind(ms(s.started_at))
-        .bind(ms(s.updated_at))
-        .bind(ms(s.expires_at))
-        .bind(opt_ms(s.closed_at))
-        .bind(&s.end_reason);
-    Ok(())
-}
-
-/// The columns a new ticket's row is given, in the order of [`bind_ticket`].
-macro_rules! new_ticket_cols {
-    () => {
-        "INSERT INTO tickets (idempotency_key, tenant, kind, state, channel, conversation_id,
-        caller_number, topic, fiche, summary, transcript, partner, reference, created_at, due_at)"
-    };
 }
 
 /// True when the turn stored at a `seq` is the one being saved (same message id, both `NULL`
@@ -341,7 +300,8 @@ fn build_save_turn_sql(tickets: usize, messages: usize) -> String {
          INSERT INTO sessions (",
         session_cols!(),
         ") SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE changes() = 1 ",
-        session_upsert!()
+        session_upsert!(),
+        ";"
     ));
     for _ in 0..tickets {
         sql.push_str(INSERT_TURN_TICKET);
@@ -391,7 +351,7 @@ impl BackendWrites for SqliteStore {
             ))
         });
         let mut write = PreparedWrite::new(UPSERT.clone());
-        bind_session(&mut write, session)?;
+        bind_args(&mut write, session_values(session))?;
         self.group.write(write).await?;
         Ok(())
     }
@@ -414,23 +374,12 @@ impl BackendWrites for SqliteStore {
             seq: t.seq,
             message_id: t.message_id.as_deref(),
         };
-        turn.bind(&s.tenant)
-            .bind(&s.conversation_id)
-            .bind(t.seq)
-            .bind(ms(t.at))
-            .bind(&t.caller_text)
-            .bind(&t.reply_text)
-            .bind(to_json_text(&t.decision)?)
-            .bind(&t.action)
-            .bind(&t.fiche)
-            .bind(t.confidence)
-            .bind(t.reply.as_ref().map(to_json_text).transpose()?)
-            .bind(&t.message_id);
+        bind_args(&mut turn, turn_values(s, t))?;
         turn.bind(&s.tenant)
             .bind(&s.conversation_id)
             .bind(&t.message_id);
         bind_own_turn(&mut turn, Some(own));
-        bind_session(&mut turn, s)?;
+        bind_args(&mut turn, session_values(s))?;
         for ticket in &record.tickets {
             bind_ticket(&mut turn, ticket, Some(own))?;
         }

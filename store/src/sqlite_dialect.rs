@@ -19,25 +19,14 @@ pub(crate) fn to_json_text<T: serde::Serialize + ?Sized>(value: &T) -> Result<St
 }
 
 pub(crate) fn sqlite_query(s: Statement<'_>) -> Result<Query<'static, Sqlite, SqliteArguments>> {
-    let mut q = sqlx::query(AssertSqlSafe(s.sql));
-    for arg in s.args {
-        q = match arg {
-            Arg::Int(v) => q.bind(v),
-            Arg::OptInt(v) => q.bind(v),
-            Arg::Bool(v) => q.bind(v),
-            Arg::Text(v) => q.bind(v),
-            Arg::OptText(v) => q.bind(v),
-            Arg::Instant(t) => q.bind(t.timestamp_millis()),
-            Arg::OptInstant(t) => q.bind(t.map(|t| t.timestamp_millis())),
-            Arg::Span(d) => q.bind(d.num_milliseconds()),
-            Arg::Json(v) => q.bind(to_json_text(v)?),
-            Arg::Communes(c) => q.bind(to_json_text(c)?),
-        };
-    }
-    Ok(q)
+    s.args
+        .into_iter()
+        .try_fold(sqlx::query(AssertSqlSafe(s.sql)), |q, arg| {
+            Ok(q.bind(bound(arg)?))
+        })
 }
 
-/// One argument in SQLite's encoding, for the group writer.
+/// One argument in SQLite's encoding (also kept by the group writer's writes).
 fn bound(arg: Arg<'_>) -> Result<Bound> {
     Ok(match arg {
         Arg::Int(v) => v.into(),
@@ -48,7 +37,9 @@ fn bound(arg: Arg<'_>) -> Result<Bound> {
         Arg::Instant(t) => t.timestamp_millis().into(),
         Arg::OptInstant(t) => t.map(|t| t.timestamp_millis()).into(),
         Arg::Span(d) => d.num_milliseconds().into(),
+        Arg::OptReal(v) => v.into(),
         Arg::Json(v) => to_json_text(v)?.into(),
+        Arg::OptJson(v) => v.map(to_json_text).transpose()?.into(),
         Arg::Communes(c) => to_json_text(c)?.into(),
     })
 }

@@ -17,6 +17,16 @@ pub(crate) const TICKET_COLUMNS: &str = "id, idempotency_key, tenant, kind, stat
      created_at, claimed_by, claimed_at, closed_by, closed_at, attempts, dial_outcome, \
      anonymised_at, due_at, last_attempt_at";
 
+/// The insert of a new ticket's row, with the columns of [`new_ticket_values`] (and its state,
+/// `'nouveau'`, after the kind; a macro, for `concat!` in the backends).
+macro_rules! new_ticket_cols {
+    () => {
+        "INSERT INTO tickets (idempotency_key, tenant, kind, state, channel, conversation_id,
+         caller_number, topic, fiche, summary, transcript, partner, reference, created_at, due_at)"
+    };
+}
+pub(crate) use new_ticket_cols;
+
 /// The values of a new ticket's row, in this order: idempotency key, tenant, kind, channel,
 /// conversation, caller number (`caller_number`: as stored), topic, fiche, summary,
 /// transcript, partner, reference, creation, due time. (Each backend's insert lists them.)
