@@ -106,7 +106,12 @@ static EMERGENCY: LazyLock<Lexicon> = LazyLock::new(|| {
         "il y a un incendie",
         "y a un incendie",
         "explosion",
-        // Violence happening now.
+    ])
+});
+
+/// Violence going on, unless the message dates it in the past ([`PAST`]).
+static VIOLENCE: LazyLock<Lexicon> = LazyLock::new(|| {
+    Lexicon::new(&[
         "au secours",
         "coups de feu",
         "avec un couteau",
@@ -118,6 +123,24 @@ static EMERGENCY: LazyLock<Lexicon> = LazyLock::new(|| {
         "en train de cambrioler",
         "en train de voler",
         "en train de forcer",
+    ])
+});
+
+/// Words that date what the caller tells in the past: "mon voisin m'a menacé avec un couteau
+/// hier, je veux porter plainte" is a complaint to file, not an emergency in progress.
+static PAST: LazyLock<Lexicon> = LazyLock::new(|| {
+    Lexicon::new(&[
+        "hier",
+        "avant-hier",
+        "avant hier",
+        "hier soir",
+        "l'autre jour",
+        "l'autre soir",
+        "la semaine dernière",
+        "le week-end dernier",
+        "le mois dernier",
+        "l'an dernier",
+        "l'année dernière",
     ])
 });
 
@@ -148,6 +171,11 @@ static SUICIDAL: LazyLock<Lexicon> = LazyLock::new(|| {
         "idées suicidaires",
         "idées noires",
         "veux en finir",
+        "veut en finir",
+        "vais en finir",
+        "pense à en finir",
+        "pensé à en finir",
+        "penser à en finir",
         "envie d'en finir",
         "en finir avec la vie",
         "me foutre en l'air",
@@ -208,7 +236,7 @@ const GAS_SIGNS: &[&str] = &["sent", "sens", "sentir", "odeur", "fuite", "fuit"]
 fn is_emergency(normalized: &str) -> bool {
     let words = words(normalized);
     let gas = words.contains(&"gaz") && words.iter().any(|word| GAS_SIGNS.contains(word));
-    gas || EMERGENCY.found_in(&words)
+    gas || EMERGENCY.found_in(&words) || (VIOLENCE.found_in(&words) && !PAST.found_in(&words))
 }
 
 #[cfg(test)]
@@ -235,6 +263,7 @@ mod tests {
             "au secours il y a le feu",
             "quelqu'un est en train de cambrioler chez le voisin",
             "ils se battent avec un couteau devant l'école",
+            "hier il est tombé et là il saigne beaucoup",
         ] {
             assert!(emergency(text), "{text}");
         }
@@ -302,6 +331,8 @@ mod tests {
             "je viens d'emménager, il faut ouvrir le compteur de gaz",
             "ma facture de gaz a doublé",
             "je voudrais changer de fournisseur de gaz",
+            "mon voisin m'a menacé avec un couteau hier, je veux porter plainte",
+            "on s'est fait agresser avec une arme la semaine dernière",
         ] {
             assert!(!emergency(text), "{text}");
         }

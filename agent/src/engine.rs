@@ -212,7 +212,7 @@ impl<'a> TurnInProgress<'a> {
         let pending = std::mem::take(&mut self.session.pending);
         // An explicit request for a human wins over whatever question is pending ("non je veux
         // parler à un agent, la facture est fausse" to the satisfaction question).
-        if intents::wants_human(&self.text) && !matches!(pending, Pending::HumanOffer { .. }) {
+        if self.wants_human() && !matches!(pending, Pending::HumanOffer { .. }) {
             return self.request(None);
         }
         if pending.is_yes_no()
@@ -305,13 +305,41 @@ impl<'a> TurnInProgress<'a> {
         self.request(Some(fiche))
     }
 
+    /// The line for a person in danger (119, 3919, 3114, 15) that the message surely names,
+    /// with its confidence.
+    fn sure_danger_line(&self) -> Option<(&'a Fiche, f32)> {
+        let hits = self.kb().search(&self.inbound.text);
+        let best = self.best_match(&hits)?;
+        let verdict =
+            self.policy
+                .verdict(best.confidence, best.margin, self.inbound.asr_confidence);
+        (matches!(verdict, Verdict::Answer) && crate::emergency::is_danger_line(&best.fiche.id))
+            .then_some((best.fiche, best.confidence))
+    }
+
+    /// An explicit request for a human, in the words left once those about the line ("allô, y
+    /// a quelqu'un ?") and the questions to the assistant ("vous êtes une vraie personne ?")
+    /// are set aside.
+    fn wants_human(&self) -> bool {
+        intents::wants_human(&crate::small_talk::without_questions_to_the_assistant(
+            &crate::line::without_line_talk(&self.text),
+        ))
+    }
+
     /// A new request: a human, no Internet, goodbye, or a topic from the knowledge base.
     pub(crate) fn request(&mut self, clarifying: Option<&'a Fiche>) {
         let angry = crate::anger::is_angry(&self.text);
         if angry {
             self.say(crate::engine::ANGER_ACK);
         }
-        if intents::wants_human(&self.text) {
+        if self.wants_human() {
+            // A person in danger who asks to talk to someone ("mon mari me frappe, je voudrais
+            // juste parler à quelqu'un") gets the line whose listeners are there day and night,
+            // not a callback from the mairie.
+            if let Some((line, confidence)) = self.sure_danger_line() {
+                self.decision.confidence = Some(confidence);
+                return self.handle_fiche(line, "danger_line_over_human");
+            }
             return self.hand_off(
                 "explicit_human_request",
                 "l'appelant a demandé à parler à un agent",

@@ -3,7 +3,9 @@
 //! bout" found the suicide prevention line ("au bout du rouleau"), "je vous entends mal" the
 //! emergency services ("j'ai mal"). They are left out of the search; a message made only of
 //! them is answered "je vous entends" with the question again. Matched like the other
-//! lexicons of [`crate::intents`]; "y a quelqu'un ?" is a request for a human, read before.
+//! lexicons of [`crate::intents`]. "Allô, y a quelqu'un ?" asks whether the line is answered,
+//! not for a human: the robot answers it is listening ("je veux parler à quelqu'un" is still a
+//! request for a human, read before).
 //!
 //! A caller who opens with "attendez", "ne quittez pas", "je vous passe mon mari" is putting
 //! the call on hold ([`opens_with_hold`]): what follows tells what they are doing ("je cherche
@@ -49,6 +51,10 @@ static LINE: LazyLock<Lexicon> = LazyLock::new(|| {
         "y a de la friture",
         "la ligne est mauvaise",
         "mauvaise ligne",
+        "y a quelqu'un",
+        "il y a quelqu'un",
+        "y a-t-il quelqu'un",
+        "quelqu'un m'entend",
         "y a personne",
         "il y a personne",
         "il n'y a personne",

@@ -2,8 +2,9 @@
 //! "vous aimez le foot". Callers test a voice that answers; the search read these words as a
 //! request and found the fiche sharing one of them (changing one's first name for "votre
 //! prénom", stray animals for "vous aimez les chats"). The robot says what it is and asks the
-//! motive of the call. A request for a human ("je veux pas parler à un robot") is read before
-//! ([`crate::intents::wants_human`]).
+//! motive of the call, and that it can pass an agent. A request for a human ("je veux pas
+//! parler à un robot") is read before ([`crate::intents::wants_human`]), in what is left once
+//! these questions are set aside: "t'es un robot ou une vraie personne ?" is a question.
 
 use std::sync::LazyLock;
 
@@ -25,6 +26,17 @@ static ABOUT_THE_ASSISTANT: LazyLock<Lexicon> = LazyLock::new(|| {
         "une intelligence artificielle",
         "vous êtes une vraie personne",
         "tu es une vraie personne",
+        "t'es une vraie personne",
+        "êtes-vous une vraie personne",
+        "ou une vraie personne",
+        "vous êtes un humain",
+        "tu es un humain",
+        "t'es un humain",
+        "ou un humain",
+        "c'est un robot",
+        "c'est une machine",
+        "je parle à un robot",
+        "je parle à une machine",
         "vous êtes qui",
         "t'es qui",
         "qui êtes-vous",
@@ -47,6 +59,12 @@ static ABOUT_THE_ASSISTANT: LazyLock<Lexicon> = LazyLock::new(|| {
 /// Whether the caller asks the assistant about itself (see the module documentation).
 pub fn asks_about_the_assistant(normalized: &str) -> bool {
     ABOUT_THE_ASSISTANT.found_in(&words(normalized))
+}
+
+/// The message without its questions to the assistant: "vous êtes une vraie personne ?" asks
+/// what the robot is, and is not by itself a request for a human.
+pub fn without_questions_to_the_assistant(normalized: &str) -> String {
+    ABOUT_THE_ASSISTANT.removed_from(normalized)
 }
 
 #[cfg(test)]

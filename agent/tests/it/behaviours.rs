@@ -253,6 +253,12 @@ fn words_about_the_line_are_answered_not_searched() {
     expect(&reply, DecisionAction::Transfer, None);
     assert_eq!(reply.trace.rule, "two_misunderstandings");
 
+    // "Y a quelqu'un ?" asks whether the line is answered, not for a human.
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply = call.say("allô allô il y a quelqu'un");
+    expect(&reply, DecisionAction::Fallback, None);
+    assert_eq!(reply.trace.rule, "line_check");
+
     let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
     let reply = call.say("allô pardon je vous entends mal, mon passeport est expiré");
     expect(
@@ -297,6 +303,8 @@ fn questions_about_the_assistant_are_answered_not_searched() {
     for text in [
         "euh c'est quoi votre prénom",
         "vous aimez les chats ou les chiens vous",
+        // A question, not a request for a human: the reply says an agent can be passed.
+        "euh vous êtes un robot ou une vraie personne",
     ] {
         let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
         let reply = call.say(text);
@@ -304,6 +312,10 @@ fn questions_about_the_assistant_are_answered_not_searched() {
         assert_eq!(reply.trace.rule, "about_the_assistant", "{text}");
         assert!(said(&reply).contains("assistant téléphonique de la mairie"));
     }
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply = call.say("vous êtes un robot, je veux parler à une vraie personne");
+    expect(&reply, DecisionAction::Transfer, None);
+    assert_eq!(reply.trace.rule, "explicit_human_request");
 }
 
 #[test]
@@ -791,6 +803,32 @@ fn an_emergency_in_progress_gets_the_emergency_numbers_whatever_else_matches() {
     expect(&reply, DecisionAction::Deflect, Some("urgences"));
     assert_eq!(reply.trace.rule, "emergency");
     assert!(said(&reply).contains("0 800 47 33 33"), "{}", said(&reply));
+    // Violence dated in the past is a complaint to file, not an emergency in progress.
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply =
+        call.say("la semaine dernière on m'a menacé avec un couteau, je veux porter plainte");
+    assert_ne!(reply.trace.rule, "emergency");
+}
+
+/// A person in danger who asks to talk to someone gets the line whose listeners answer day and
+/// night, not a transfer or a callback from the mairie.
+#[test]
+fn a_person_in_danger_who_asks_for_someone_gets_the_line_that_listens() {
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply = call.say("mon mari me bat depuis des années, j'ai besoin de parler à quelqu'un");
+    expect(&reply, DecisionAction::Deflect, Some("violences-femmes"));
+    assert_eq!(reply.trace.rule, "danger_line_over_human");
+    // The number first, and the human the caller asked for is still offered.
+    assert!(said(&reply).contains("39 19"), "{}", said(&reply));
+    assert!(
+        said(&reply).contains("parler à un agent"),
+        "{}",
+        said(&reply)
+    );
+    // Without a sure match on such a line, the request for a human stands.
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply = call.say("mon mari voudrait parler à quelqu'un pour sa carte grise");
+    expect(&reply, DecisionAction::Transfer, None);
 }
 
 #[test]

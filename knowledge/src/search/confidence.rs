@@ -30,7 +30,7 @@
 //! ("c'est madame Durand, ma carte Vitale est passée à la machine à laver") do not dilute the
 //! name of the topic.
 //!
-//! Swept on 2026-12-04 and not kept (figures in `agent/src/policy.rs`, fourth batch): the
+//! Swept on 2026-12-04 and not kept (figures in `docs/tuning-log.md`, fourth batch): the
 //! phrase floor applied after the ranking (the floor then decides answer or confirm, not which
 //! fiche comes first), or to the first hit only, so that a phrase nested in another fiche's
 //! longer one ("mode de garde" in "complément de libre choix du mode de garde") no longer
@@ -40,7 +40,7 @@
 //! without the fiche's action: "c'est quoi votre prénom" → `changement-prenom`) weighed ×0.8
 //! or ×0.65: no false answer less, one right fiche of the demo gate lost.
 //!
-//! Swept on 2026-12-04 (fifth pass) and not kept either (figures in `agent/src/policy.rs`):
+//! Swept on 2026-12-04 (fifth pass) and not kept either (figures in `docs/tuning-log.md`):
 //! limits on when the floor holds, the fiche's own phrase being said: not when the rest of
 //! the query holds a non-generic word used by at most two fiches (or unknown) that the fiche
 //! does not cover, one or two of them, known words only or not; the floor scaled down by the
@@ -54,7 +54,7 @@
 //! travail" → `urgences`, "un vice caché" → `carte-grise`) as what lets a qualifier win
 //! ("pour la caisse de retraite", "parce que je suis en fauteuil roulant").
 //!
-//! Sixth pass, 2026-12-04 (figures in `agent/src/policy.rs`, fifth batch as holdout): the
+//! Sixth pass, 2026-12-04 (figures in `docs/tuning-log.md`, fifth batch as holdout): the
 //! search itself gained a longer candidate list ([`super::CANDIDATES`], 12 → 20: BM25's length
 //! normalisation kept a body with a long vocabulary out of the scored fiches) and hedges as
 //! stop words ("je crois que", "je pense que"); the rest of the pass is the catalogue's

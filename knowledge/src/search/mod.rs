@@ -375,7 +375,7 @@ impl SearchIndex {
             for candidate in candidates {
                 let distance = strsim::osa_distance(term, candidate);
                 if distance > max_distance
-                    || candidate.chars().count() < 3
+                    || candidate.chars().count() < 4
                     || !crate::spelling::same_opening(term, candidate)
                 {
                     continue;
