@@ -436,9 +436,11 @@ impl<'a> TurnInProgress<'a> {
                 self.not_understood("not_understood", clarifying)
             }
             // An unsure guess at a line for a person in danger (119, 3919, 3114, 15) is given
-            // straight away rather than asked about, unless another such line is as likely.
+            // straight away rather than asked about, when it leads (no other topic is as
+            // likely) and no other such line is nearly as likely.
             (Some(best), Verdict::Confirm)
                 if crate::emergency::is_danger_line(&best.fiche.id)
+                    && best.margin > 0.0
                     && !crate::emergency::rival_danger_line(
                         &hits,
                         &best.fiche.id,

@@ -831,6 +831,23 @@ fn a_person_in_danger_who_asks_for_someone_gets_the_line_that_listens() {
     expect(&reply, DecisionAction::Transfer, None);
 }
 
+/// An unsure guess at a line for a person in danger is given straight away only when it leads:
+/// with another topic as likely ("le carnet où sont marqués les enfants" is the livret de
+/// famille's, whatever the 119's "marques"), the robot asks or hands over like for any guess.
+#[test]
+fn an_unsure_danger_line_that_does_not_lead_is_not_given() {
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply =
+        call.say("depuis ma séparation j'ai plus le petit carnet où les enfants sont marqués");
+    assert_ne!(reply.trace.rule, "danger_line");
+    assert_ne!(
+        reply.trace.action,
+        DecisionAction::Deflect,
+        "{}",
+        said(&reply)
+    );
+}
+
 #[test]
 fn an_unsure_guess_at_a_line_for_a_person_in_danger_is_given_not_asked() {
     let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
