@@ -317,13 +317,15 @@ impl<'a> TurnInProgress<'a> {
             .then_some((best.fiche, best.confidence))
     }
 
-    /// An explicit request for a human, in the words left once those about the line ("allô, y
-    /// a quelqu'un ?") and the questions to the assistant ("vous êtes une vraie personne ?")
-    /// are set aside.
+    /// An explicit request for a human that is still one once the words about the line ("allô,
+    /// y a quelqu'un ?") and the questions to the assistant ("vous êtes une vraie personne ?")
+    /// are set aside. (The message is only rewritten when it reads as such a request: most
+    /// turns are not, and the rewriting costs a third of a turn's time.)
     fn wants_human(&self) -> bool {
-        intents::wants_human(&crate::small_talk::without_questions_to_the_assistant(
-            &crate::line::without_line_talk(&self.text),
-        ))
+        intents::wants_human(&self.text)
+            && intents::wants_human(&crate::small_talk::without_questions_to_the_assistant(
+                &crate::line::without_line_talk(&self.text),
+            ))
     }
 
     /// A new request: a human, no Internet, goodbye, or a topic from the knowledge base.
