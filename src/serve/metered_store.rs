@@ -65,8 +65,8 @@ impl MeteredStore {
 /// ([`OPERATIONS`]); the methods come from the store's one list
 /// ([`guichet_store::store_methods!`]).
 macro_rules! metered {
-    ($($(#[$tdoc:meta])* trait $trait:ident { $($(#[$doc:meta])* fn $name:ident(&self
-        $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty $(= $($path:ident)::+)?;)* })*) => {
+    ($($(#[$tdoc:meta])* trait $trait:ident in $domain:ident { $($(#[$doc:meta])*
+        fn $name:ident(&self $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty $(= $by:ident)?;)* })*) => {
         /// Every operation name of `guichet_store_operation_seconds` (the store's methods).
         pub const OPERATIONS: &[&str] = &[$($(stringify!($name),)*)*];
 

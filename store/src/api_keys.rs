@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::dialect::{Dialect, Statement, StoredRow, first_int};
+use crate::dialect::{Dialect, StoredRow, first_int, stmt};
 use crate::error::{Result, StoreError};
 use crate::model::{ApiKey, NewApiKey};
 
@@ -24,17 +24,15 @@ fn api_key_from_row(row: &impl StoredRow) -> Result<ApiKey> {
 pub(crate) async fn create_api_key<D: Dialect>(db: &D, key: &NewApiKey) -> Result<i64> {
     key.validate()?;
     let rows = db
-        .write_returning(
-            Statement::new(
-                "INSERT INTO api_keys (tenant, name, kind, token_hash, created_at)
+        .write_returning(stmt!(
+            "INSERT INTO api_keys (tenant, name, kind, token_hash, created_at)
                  VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            )
-            .bind(&key.tenant)
-            .bind(key.name.trim())
-            .bind(key.kind.as_str())
-            .bind(&key.token_hash)
-            .bind(key.created_at),
-        )
+            &key.tenant,
+            key.name.trim(),
+            key.kind.as_str(),
+            &key.token_hash,
+            key.created_at
+        ))
         .await?;
     first_int(&rows, "id")?.ok_or_else(|| StoreError::Invalid("API key not inserted".into()))
 }
@@ -46,29 +44,25 @@ pub(crate) async fn api_key_by_hash<D: Dialect>(
 ) -> Result<Option<ApiKey>> {
     let sql =
         format!("SELECT {COLUMNS} FROM api_keys WHERE token_hash = $1 AND revoked_at IS NULL");
-    let row = db
-        .fetch_optional(Statement::new(sql).bind(token_hash))
-        .await?;
+    let row = db.fetch_optional(stmt!(sql, token_hash)).await?;
     row.as_ref().map(api_key_from_row).transpose()
 }
 
 /// All keys, of one commune or of all, by id (revoked ones included).
 pub(crate) async fn list_api_keys<D: Dialect>(db: &D, tenant: Option<&str>) -> Result<Vec<ApiKey>> {
     let sql = format!("SELECT {COLUMNS} FROM api_keys WHERE $1 IS NULL OR tenant = $1 ORDER BY id");
-    let rows = db.fetch_all(Statement::new(sql).bind(tenant)).await?;
+    let rows = db.fetch_all(stmt!(sql, tenant)).await?;
     rows.iter().map(api_key_from_row).collect()
 }
 
 /// Revokes a live key; whether it was live.
 pub(crate) async fn revoke_api_key<D: Dialect>(db: &D, id: i64, at: DateTime<Utc>) -> Result<bool> {
     let changed = db
-        .execute(
-            Statement::new(
-                "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
-            )
-            .bind(at)
-            .bind(id),
-        )
+        .execute(stmt!(
+            "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+            at,
+            id
+        ))
         .await?;
     Ok(changed == 1)
 }
@@ -76,7 +70,7 @@ pub(crate) async fn revoke_api_key<D: Dialect>(db: &D, id: i64, at: DateTime<Utc
 /// How many live keys exist.
 pub(crate) async fn count_api_keys<D: Dialect>(db: &D) -> Result<i64> {
     let rows = db
-        .fetch_all(Statement::new(
+        .fetch_all(stmt!(
             "SELECT COUNT(*) AS n FROM api_keys WHERE revoked_at IS NULL",
         ))
         .await?;

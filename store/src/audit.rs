@@ -1,6 +1,6 @@
 //! The audit log: who did what, where, when (append-only; read by commune scope).
 
-use crate::dialect::{Dialect, Statement, StoredRow, first_int};
+use crate::dialect::{Dialect, StoredRow, first_int, stmt};
 use crate::error::{Result, StoreError};
 use crate::model::{AuditEntry, AuditRow};
 
@@ -20,17 +20,15 @@ fn audit_from_row(row: &impl StoredRow) -> Result<AuditRow> {
 /// Appends an entry; its id.
 pub(crate) async fn append_audit<D: Dialect>(db: &D, entry: &AuditEntry) -> Result<i64> {
     let rows = db
-        .write_returning(
-            Statement::new(
-                "INSERT INTO audit (at, actor, commune, action, detail)
+        .write_returning(stmt!(
+            "INSERT INTO audit (at, actor, commune, action, detail)
                  VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            )
-            .bind(entry.at)
-            .bind(&entry.actor)
-            .bind(entry.commune.as_deref())
-            .bind(&entry.action)
-            .bind(&entry.detail),
-        )
+            entry.at,
+            &entry.actor,
+            entry.commune.as_deref(),
+            &entry.action,
+            &entry.detail
+        ))
         .await?;
     first_int(&rows, "id")?.ok_or_else(|| StoreError::Invalid("audit entry not inserted".into()))
 }
@@ -51,12 +49,7 @@ pub(crate) async fn list_audit<D: Dialect>(
         D::in_scope("commune", 1)
     );
     let rows = db
-        .fetch_all(
-            Statement::new(sql)
-                .bind(communes)
-                .bind(action_prefix)
-                .bind(limit.max(0)),
-        )
+        .fetch_all(stmt!(sql, communes, action_prefix, limit.max(0)))
         .await?;
     rows.iter().map(audit_from_row).collect()
 }

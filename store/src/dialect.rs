@@ -1,13 +1,13 @@
 //! What differs between the two SQL backends, behind one small [`Dialect`] trait, so that each
 //! domain's statements are written once (`audit.rs`, `staff.rs`, …) and run on both.
 //!
-//! A domain function builds a [`Statement`]: SQL text with `$1 … $n` placeholders (understood
-//! by PostgreSQL and, as numbered parameters, by SQLite) and typed [`Arg`]s. The dialect binds
-//! each argument in its own encoding (instants: INTEGER milliseconds or TIMESTAMPTZ; JSON: TEXT
-//! or JSONB; commune lists: a JSON array or `TEXT[]`), supplies the few SQL fragments that are
-//! spelled differently ([`Dialect::in_scope`], [`Dialect::GREATEST`]), and runs the statement on
-//! its reader, its writer or an open transaction. Rows come back as [`StoredRow`]s, which decode
-//! the same encodings.
+//! A domain function builds a [`Statement`] with [`stmt!`]: SQL text with `$1 … $n`
+//! placeholders (understood by PostgreSQL and, as numbered parameters, by SQLite) and typed
+//! [`Arg`]s. The dialect binds each argument in its own encoding (instants: INTEGER
+//! milliseconds or TIMESTAMPTZ; JSON: TEXT or JSONB; commune lists: a JSON array or `TEXT[]`),
+//! supplies the few SQL fragments that are spelled differently ([`Dialect::in_scope`],
+//! [`Dialect::GREATEST`]), and runs the statement on its reader, its writer or an open
+//! transaction. Rows come back as [`StoredRow`]s, which decode the same encodings.
 
 use std::borrow::Cow;
 use std::future::Future;
@@ -73,20 +73,17 @@ pub(crate) struct Statement<'a> {
     pub args: Vec<Arg<'a>>,
 }
 
-impl<'a> Statement<'a> {
-    pub fn new(sql: impl Into<Cow<'static, str>>) -> Self {
-        Statement {
-            sql: sql.into(),
-            args: Vec::new(),
+/// A [`Statement`]: its SQL, then the values of its placeholders in order (anything with an
+/// [`Arg`]).
+macro_rules! stmt {
+    ($sql:expr $(, $arg:expr)* $(,)?) => {
+        $crate::dialect::Statement {
+            sql: $sql.into(),
+            args: vec![$($crate::dialect::Arg::from($arg)),*],
         }
-    }
-
-    /// Binds the next placeholder.
-    pub fn bind(mut self, value: impl Into<Arg<'a>>) -> Self {
-        self.args.push(value.into());
-        self
-    }
+    };
 }
+pub(crate) use stmt;
 
 /// A result row, decoded the same way whatever the backend.
 pub(crate) trait StoredRow: Send {
@@ -289,12 +286,6 @@ pub(crate) type Tx<D> = Transaction<'static, <D as Dialect>::Db>;
 /// The single value of a `RETURNING id` / `COUNT(*) AS n` row.
 pub(crate) fn first_int<R: StoredRow>(rows: &[R], column: &str) -> Result<Option<i64>> {
     rows.first().map(|row| row.int(column)).transpose()
-}
-
-/// Checks that the database answers a read (readiness probe).
-pub(crate) async fn ping<D: Dialect>(db: &D) -> Result<()> {
-    db.fetch_all(Statement::new("SELECT 1 AS one")).await?;
-    Ok(())
 }
 
 /// Parses a stored enum text, reporting a corrupt row instead of panicking.

@@ -1,6 +1,6 @@
 //! Evaluation runs: the headline metrics and full report of each `guichet eval` of a commune.
 
-use crate::dialect::{Dialect, Statement, StoredRow, first_int};
+use crate::dialect::{Dialect, StoredRow, first_int, stmt};
 use crate::error::{Result, StoreError};
 use crate::model::{EvalRun, NewEvalRun};
 
@@ -22,16 +22,14 @@ fn eval_run_from_row(row: &impl StoredRow) -> Result<EvalRun> {
 /// Stores a run; its id.
 pub(crate) async fn insert_eval_run<D: Dialect>(db: &D, run: &NewEvalRun) -> Result<i64> {
     let rows = db
-        .write_returning(
-            Statement::new(
-                "INSERT INTO eval_runs (at, commune, metrics, report) VALUES ($1, $2, $3, $4)
+        .write_returning(stmt!(
+            "INSERT INTO eval_runs (at, commune, metrics, report) VALUES ($1, $2, $3, $4)
                  RETURNING id",
-            )
-            .bind(run.at)
-            .bind(&run.commune)
-            .bind(&run.metrics)
-            .bind(&run.report),
-        )
+            run.at,
+            &run.commune,
+            &run.metrics,
+            &run.report
+        ))
         .await?;
     first_int(&rows, "id")?.ok_or_else(|| StoreError::Invalid("evaluation run not inserted".into()))
 }
@@ -45,9 +43,7 @@ pub(crate) async fn list_eval_runs<D: Dialect>(
     let sql = format!(
         "SELECT {COLUMNS} FROM eval_runs WHERE commune = $1 ORDER BY at DESC, id DESC LIMIT $2"
     );
-    let rows = db
-        .fetch_all(Statement::new(sql).bind(commune).bind(limit.max(0)))
-        .await?;
+    let rows = db.fetch_all(stmt!(sql, commune, limit.max(0))).await?;
     rows.iter().map(eval_run_from_row).collect()
 }
 
@@ -58,8 +54,6 @@ pub(crate) async fn get_eval_run<D: Dialect>(
     id: i64,
 ) -> Result<Option<EvalRun>> {
     let sql = format!("SELECT {COLUMNS} FROM eval_runs WHERE commune = $1 AND id = $2");
-    let row = db
-        .fetch_optional(Statement::new(sql).bind(commune).bind(id))
-        .await?;
+    let row = db.fetch_optional(stmt!(sql, commune, id)).await?;
     row.as_ref().map(eval_run_from_row).transpose()
 }

@@ -1,44 +1,36 @@
-//! Every method of the store, listed once by domain: its documentation, its signature, and,
-//! for the methods written once over the [`Dialect`](crate::dialect::Dialect), the domain
-//! function that implements them. The list expands into the domain traits and
-//! [`Store`](crate::Store) (`lib.rs`), their implementation for every backend,
-//! [`AnyStore`](crate::AnyStore)'s dispatch (`any_store.rs`) and the service's metered store.
-//! Adding a method is one entry here and its domain function; an entry without
-//! `= domain::function` (a write whose transaction differs between the backends) is a
-//! `BackendWrites` method, implemented by each backend by hand (`sqlite.rs`, `postgres.rs`).
+//! Every method of the store, listed once by domain: its documentation and its signature. The
+//! list expands into the domain traits and [`Store`](crate::Store) (`lib.rs`), their
+//! implementation for every backend, [`AnyStore`](crate::AnyStore)'s dispatch (`any_store.rs`)
+//! and the service's metered store. A method of `trait X in domain` is the function of the same
+//! name in `domain.rs`, written once over the [`Dialect`](crate::dialect::Dialect); one marked
+//! `= backend` (a write whose transaction differs between the backends) is a `BackendWrites`
+//! method, implemented by each backend by hand (`sqlite.rs`, `postgres.rs`). Adding a method is
+//! one entry here and its domain function.
 
 /// Calls `$then! { … }` with every domain trait of the store, as its doc comments,
-/// `trait Name { … }` and its methods, each as its doc comments, `fn name(&self, args…) -> T`
-/// (the method returns `Result<T>`), and `= domain::function` where the method is written once
-/// over the `Dialect`.
+/// `trait Name in domain { … }` and its methods, each as its doc comments,
+/// `fn name(&self, args…) -> T` (the method returns `Result<T>`) and `= backend` for the
+/// hand-written writes.
 #[macro_export]
 macro_rules! store_methods {
     ($then:ident) => { $then! {
     /// Conversations: their sessions and turns (the transcripts), and the readiness probe.
-    trait SessionStore {
+    trait SessionStore in sessions {
         /// Checks that the database answers (readiness probe).
-        fn ping(&self) -> () = dialect::ping;
+        fn ping(&self) -> ();
 
         /// The session of a conversation, whatever its state (check [`SessionRecord::is_active`]).
-        fn load_session(
-            &self,
-            tenant: &str,
-            conversation_id: &str,
-        ) -> Option<SessionRecord> = sessions::load_session;
+        fn load_session(&self, tenant: &str, conversation_id: &str) -> Option<SessionRecord>;
 
         /// The most recently updated active session (not closed, not expired at `now`) of a caller
         /// pseudonym on a channel: how an SMS conversation keyed by number is found again.
         fn active_session_for_caller(
-            &self,
-            tenant: &str,
-            channel: Channel,
-            caller: &str,
-            now: DateTime<Utc>,
-        ) -> Option<SessionRecord> = sessions::active_session_for_caller;
+            &self, tenant: &str, channel: Channel, caller: &str, now: DateTime<Utc>
+        ) -> Option<SessionRecord>;
 
         /// Inserts or replaces a session without a turn (e.g. at call start, after the greeting).
         /// The `started_at` of an existing row is kept.
-        fn save_session(&self, session: &SessionRecord) -> ();
+        fn save_session(&self, session: &SessionRecord) -> () = backend;
 
         /// Saves a turn, the session after it, its tickets and its SMS in ONE transaction: all or
         /// nothing. Compare-and-swap on the sequence: the turn is saved only if no turn of the
@@ -52,172 +44,114 @@ macro_rules! store_methods {
         /// Tickets and SMS are written only with their own turn, and deduplicated on their
         /// idempotency keys (`INSERT … ON CONFLICT DO NOTHING`); the returned ids are those of the
         /// rows holding the given keys, new or existing (none when the turn at `seq` is another).
-        fn save_turn(&self, record: &TurnRecord) -> TurnSaved;
+        fn save_turn(&self, record: &TurnRecord) -> TurnSaved = backend;
 
         /// Ends a conversation (`hangup`, `goodbye`, …) if it is not already ended.
         /// Returns whether a session was closed.
         fn close_session(
-            &self,
-            tenant: &str,
-            conversation_id: &str,
-            reason: &str,
-            at: DateTime<Utc>,
-        ) -> bool;
+            &self, tenant: &str, conversation_id: &str, reason: &str, at: DateTime<Utc>
+        ) -> bool = backend;
 
         /// Closes every open session whose `expires_at` is before `now` (reason `expired`, closed
         /// at its expiry) and replaces its engine state by JSON `null`; rows stay for statistics
         /// until [`PrivacyStore::purge_before`]. Also deletes expired staff login sessions.
         /// Returns the number of conversations closed.
-        fn cleanup_expired_sessions(
-            &self,
-            now: DateTime<Utc>,
-        ) -> u64 = sessions::cleanup_expired_sessions;
+        fn cleanup_expired_sessions(&self, now: DateTime<Utc>) -> u64;
 
         /// The transcript of a conversation, by `seq`.
-        fn conversation_turns(
-            &self,
-            tenant: &str,
-            conversation_id: &str,
-        ) -> Vec<Turn> = sessions::conversation_turns;
+        fn conversation_turns(&self, tenant: &str, conversation_id: &str) -> Vec<Turn>;
 
         /// Sessions of a commune started in `[from, to)`, oldest first (statistics).
-        fn sessions_between(
-            &self,
-            tenant: &str,
-            from: DateTime<Utc>,
-            to: DateTime<Utc>,
-        ) -> Vec<SessionRecord> = sessions::sessions_between;
+        fn sessions_between(&self, tenant: &str, from: DateTime<Utc>, to: DateTime<Utc>)
+            -> Vec<SessionRecord>;
 
         /// Turns of a commune in `[from, to)`, by time (statistics, misunderstood utterances).
-        fn turns_between(
-            &self,
-            tenant: &str,
-            from: DateTime<Utc>,
-            to: DateTime<Utc>,
-        ) -> Vec<TurnRow> = sessions::turns_between;
+        fn turns_between(&self, tenant: &str, from: DateTime<Utc>, to: DateTime<Utc>)
+            -> Vec<TurnRow>;
     }
 
     /// The SMS outbox: queueing, leasing to the sender, delivery reports, the console's listing and
     /// what the daily SMS guard counts.
-    trait OutboxStore {
+    trait OutboxStore in outbox {
         /// Queues one SMS outside a turn; idempotent on its key. Returns the row id (new or
         /// existing). An empty recipient or body is refused.
-        fn enqueue_sms(&self, message: &NewOutboxMessage) -> i64;
+        fn enqueue_sms(&self, message: &NewOutboxMessage) -> i64 = backend;
 
         /// Leases up to `limit` due messages to this worker: `pending` ones with
         /// `next_attempt_at <= now`, and `sending` ones whose lease ended (a crashed worker).
         /// Each becomes `sending`, `attempts + 1`, `next_attempt_at = now + lease`. Safe with
         /// several workers and nodes: a message is never returned to two claims whose leases
         /// overlap (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: one atomic `UPDATE … RETURNING`).
-        fn claim_due_outbox(
-            &self,
-            limit: i64,
-            now: DateTime<Utc>,
-            lease: ::std::time::Duration,
-        ) -> Vec<OutboxMessage> = outbox::claim_due_outbox;
+        fn claim_due_outbox(&self, limit: i64, now: DateTime<Utc>, lease: ::std::time::Duration)
+            -> Vec<OutboxMessage>;
 
         /// Records that the provider accepted a message (`sending`/`pending` → `sent`).
         /// Returns false if the message does not exist or is already final.
-        fn mark_outbox_sent(
-            &self,
-            id: i64,
-            provider_message_id: &str,
-            now: DateTime<Utc>,
-        ) -> bool = outbox::mark_outbox_sent;
+        fn mark_outbox_sent(&self, id: i64, provider_message_id: &str, now: DateTime<Utc>) -> bool;
 
         /// Records a failed send attempt. Transient failures go back to `pending` at
         /// `now + policy.delay_after(attempts)` (exponential backoff, computed here from the
         /// stored attempt count) until `policy.max_attempts`, then `dead`; permanent ones go
         /// straight to `dead`. Only a `sending` message is changed, otherwise `Ignored`.
         fn mark_outbox_failed(
-            &self,
-            id: i64,
-            error: &str,
-            kind: FailureKind,
-            policy: &RetryPolicy,
-            now: DateTime<Utc>,
-        ) -> RetryOutcome = outbox::mark_outbox_failed;
+            &self, id: i64, error: &str, kind: FailureKind, policy: &RetryPolicy,
+            now: DateTime<Utc>
+        ) -> RetryOutcome;
 
         /// Applies a provider delivery report to the message with this provider id
         /// (`sent` → `delivered` / `failed`; `delivered` is never downgraded).
         /// Returns whether a message was updated.
         fn record_delivery(
-            &self,
-            provider_message_id: &str,
-            status: DeliveryStatus,
-            error: Option<&str>,
-            now: DateTime<Utc>,
-        ) -> bool = outbox::record_delivery;
+            &self, provider_message_id: &str, status: DeliveryStatus, error: Option<&str>,
+            now: DateTime<Utc>
+        ) -> bool;
 
         /// The message with this provider id (for status callbacks).
-        fn outbox_by_provider_id(
-            &self,
-            provider_message_id: &str,
-        ) -> Option<OutboxMessage> = outbox::outbox_by_provider_id;
+        fn outbox_by_provider_id(&self, provider_message_id: &str) -> Option<OutboxMessage>;
 
         /// A message by row id.
-        fn get_outbox(&self, id: i64) -> Option<OutboxMessage> = outbox::get_outbox;
+        fn get_outbox(&self, id: i64) -> Option<OutboxMessage>;
 
         /// Messages still queued (`pending` + `sending`), for `/metrics`.
-        fn outbox_depth(&self) -> i64 = outbox::outbox_depth;
+        fn outbox_depth(&self) -> i64;
 
         /// SMS of the filter's communes (and states), most recently changed first: what the
         /// console shows of SMS that did not reach their recipient (dead, failed).
-        fn list_outbox(&self, filter: &OutboxFilter) -> Vec<OutboxMessage> = outbox::list_outbox;
+        fn list_outbox(&self, filter: &OutboxFilter) -> Vec<OutboxMessage>;
 
         /// Number of SMS of `communes` in each state: every state, in declaration order.
-        fn outbox_counts(
-            &self,
-            communes: &[String],
-        ) -> Vec<(OutboxState, i64)> = outbox::outbox_counts;
+        fn outbox_counts(&self, communes: &[String]) -> Vec<(OutboxState, i64)>;
 
         /// SMS of `tenant` queued since `since` and not refused (what the daily budget counts).
-        fn sms_count_since(
-            &self,
-            tenant: &str,
-            since: DateTime<Utc>,
-        ) -> i64 = outbox::sms_count_since;
+        fn sms_count_since(&self, tenant: &str, since: DateTime<Utc>) -> i64;
     }
 
     /// Tickets, the handoff queue: created with a turn or a callback request, worked by the
     /// standardistes of their communes.
-    trait TicketStore {
+    trait TicketStore in tickets {
         /// Creates a ticket outside a turn; idempotent on its key. Returns its id (new or
         /// existing).
-        fn create_ticket(&self, ticket: &NewTicket) -> i64;
+        fn create_ticket(&self, ticket: &NewTicket) -> i64 = backend;
 
         /// A ticket, if it belongs to one of `communes`.
-        fn get_ticket(&self, id: i64, communes: &[String]) -> Option<Ticket> = tickets::get_ticket;
+        fn get_ticket(&self, id: i64, communes: &[String]) -> Option<Ticket>;
 
         /// The queue: open tickets (nouveau, pris en charge) of `communes`, callbacks first, then
         /// oldest first.
-        fn list_open_tickets(
-            &self,
-            communes: &[String],
-        ) -> Vec<Ticket> = tickets::list_open_tickets;
+        fn list_open_tickets(&self, communes: &[String]) -> Vec<Ticket>;
 
         /// Tickets matching a filter, newest first.
-        fn list_tickets(&self, filter: &TicketFilter) -> Vec<Ticket> = tickets::list_tickets;
+        fn list_tickets(&self, filter: &TicketFilter) -> Vec<Ticket>;
 
         /// Atomically takes a `nouveau` ticket for a staff member: of concurrent claims exactly one
         /// is `Applied`, the others `Refused`.
-        fn claim_ticket(
-            &self,
-            id: i64,
-            communes: &[String],
-            staff_id: i64,
-            at: DateTime<Utc>,
-        ) -> Transition = tickets::claim_ticket;
+        fn claim_ticket(&self, id: i64, communes: &[String], staff_id: i64, at: DateTime<Utc>)
+            -> Transition;
 
         /// Marks an open ticket `termine`. A ticket `pris_en_charge` can only be closed by the
         /// staff member holding it; a `nouveau` one by anyone of its communes.
-        fn close_ticket(
-            &self,
-            id: i64,
-            communes: &[String],
-            staff_id: i64,
-            at: DateTime<Utc>,
-        ) -> Transition = tickets::close_ticket;
+        fn close_ticket(&self, id: i64, communes: &[String], staff_id: i64, at: DateTime<Utc>)
+            -> Transition;
 
         /// A callback attempt got no answer: `attempts + 1`; back to `nouveau` (unclaimed), due
         /// again `rule.min_gap` later, while `attempts < rule.max_attempts`, else `injoignable`
@@ -225,24 +159,15 @@ macro_rules! store_methods {
         /// `rule.min_gap` after the last one is `Refused`, checked in the update itself: of
         /// concurrent attempts (three clicks within a second) exactly one is `Applied`.
         fn ticket_unreachable(
-            &self,
-            id: i64,
-            communes: &[String],
-            staff_id: i64,
-            at: DateTime<Utc>,
-            rule: AttemptRule,
-        ) -> Transition = tickets::ticket_unreachable;
+            &self, id: i64, communes: &[String], staff_id: i64, at: DateTime<Utc>,
+            rule: AttemptRule
+        ) -> Transition;
 
         /// Takes a ticket `pris_en_charge` from its holder, in one transaction with the note
         /// `change.note` in its history: back to `nouveau` (`change.to` = `None`, « remis dans la
         /// file ») or to another staff member. Only the holder or an administrator
         /// (`change.admin`) may: anyone else, or a ticket not held, is `Refused`.
-        fn hand_over_ticket(
-            &self,
-            id: i64,
-            communes: &[String],
-            change: &HandOver,
-        ) -> Transition = tickets::hand_over_ticket;
+        fn hand_over_ticket(&self, id: i64, communes: &[String], change: &HandOver) -> Transition;
 
         /// Records how the dial of a conversation's live transfer ended, on its transfer ticket,
         /// once, in one transaction: answered, the ticket is `termine` (out of the queue, its wait
@@ -252,40 +177,24 @@ macro_rules! store_methods {
         /// (`changed: false`, its first outcome returned). `None`: the conversation has no transfer
         /// ticket.
         fn record_dial_outcome(
-            &self,
-            tenant: &str,
-            conversation_id: &str,
-            outcome: DialOutcome,
-            at: DateTime<Utc>,
-        ) -> Option<DialRecorded> = tickets::record_dial_outcome;
+            &self, tenant: &str, conversation_id: &str, outcome: DialOutcome, at: DateTime<Utc>
+        ) -> Option<DialRecorded>;
 
         /// Adds a note to a ticket of `communes`.
         fn add_ticket_note(
-            &self,
-            id: i64,
-            communes: &[String],
-            staff_id: i64,
-            at: DateTime<Utc>,
-            body: &str,
-        ) -> Transition = tickets::add_ticket_note;
+            &self, id: i64, communes: &[String], staff_id: i64, at: DateTime<Utc>, body: &str
+        ) -> Transition;
 
         /// Notes of a ticket of `communes`, oldest first (empty if not found).
-        fn ticket_notes(
-            &self,
-            id: i64,
-            communes: &[String],
-        ) -> Vec<TicketNote> = tickets::ticket_notes;
+        fn ticket_notes(&self, id: i64, communes: &[String]) -> Vec<TicketNote>;
     }
 
     /// Ticket notifications (e-mail, webhook): their queue, leases, retries and listing.
-    trait NotificationStore {
+    trait NotificationStore in notifications {
         /// Queues the notification of a ticket to a destination; idempotent on
         /// `(ticket_id, destination)` (several nodes may queue it at once). Returns the row id
         /// (new or existing). An empty destination is refused.
-        fn enqueue_notification(
-            &self,
-            notification: &NewNotification,
-        ) -> i64 = notifications::enqueue_notification;
+        fn enqueue_notification(&self, notification: &NewNotification) -> i64;
 
         /// Leases up to `limit` due notifications to this worker: `pending` and `failed` ones with
         /// `next_attempt_at <= now`, and `sending` ones whose lease ended (a crashed worker).
@@ -294,196 +203,139 @@ macro_rules! store_methods {
         /// `FOR UPDATE SKIP LOCKED`; SQLite: one atomic `UPDATE … RETURNING`). Oldest due first;
         /// the batch is returned by id.
         fn claim_due_notifications(
-            &self,
-            limit: i64,
-            now: DateTime<Utc>,
-            lease: ::std::time::Duration,
-        ) -> Vec<Notification> = notifications::claim_due_notifications;
+            &self, limit: i64, now: DateTime<Utc>, lease: ::std::time::Duration
+        ) -> Vec<Notification>;
 
         /// Records a delivery (`sending` → `sent`, `sent_at = now`). Returns false if the
         /// notification does not exist or is not being sent.
-        fn mark_notification_sent(
-            &self,
-            id: i64,
-            now: DateTime<Utc>,
-        ) -> bool = notifications::mark_notification_sent;
+        fn mark_notification_sent(&self, id: i64, now: DateTime<Utc>) -> bool;
 
         /// Records a failed attempt, with the outbox's rule ([`RetryPolicy`]): a transient failure
         /// becomes `failed`, due again at `now + policy.delay_after(attempts)`, until
         /// `policy.max_attempts`, then `dead`; a permanent one is `dead` at once. Only a `sending`
         /// notification is changed, otherwise `Ignored`.
         fn mark_notification_failed(
-            &self,
-            id: i64,
-            error: &str,
-            kind: FailureKind,
-            policy: &RetryPolicy,
-            now: DateTime<Utc>,
-        ) -> RetryOutcome = notifications::mark_notification_failed;
+            &self, id: i64, error: &str, kind: FailureKind, policy: &RetryPolicy,
+            now: DateTime<Utc>
+        ) -> RetryOutcome;
 
         /// Notifications of the filter's communes (and states), newest first (console).
-        fn list_notifications(
-            &self,
-            filter: &NotificationFilter,
-        ) -> Vec<Notification> = notifications::list_notifications;
+        fn list_notifications(&self, filter: &NotificationFilter) -> Vec<Notification>;
 
         /// Number of notifications of `communes` in each state: every state, in declaration
         /// order (console, metrics).
-        fn notification_counts(
-            &self,
-            communes: &[String],
-        ) -> Vec<(NotificationState, i64)> = notifications::notification_counts;
+        fn notification_counts(&self, communes: &[String]) -> Vec<(NotificationState, i64)>;
     }
 
     /// Staff accounts, their passwords and their console login sessions.
-    trait StaffStore {
+    trait StaffStore in staff {
         /// Creates an account; [`StoreError::Conflict`] if the e-mail exists.
-        fn create_staff(&self, staff: &NewStaff) -> i64 = staff::create_staff;
+        fn create_staff(&self, staff: &NewStaff) -> i64;
 
         /// An account by id.
-        fn get_staff(&self, id: i64) -> Option<Staff> = staff::get_staff;
+        fn get_staff(&self, id: i64) -> Option<Staff>;
 
         /// An account by e-mail (normalised with [`normalise_email`]).
-        fn get_staff_by_email(&self, email: &str) -> Option<Staff> = staff::get_staff_by_email;
+        fn get_staff_by_email(&self, email: &str) -> Option<Staff>;
 
         /// All accounts, by e-mail.
-        fn list_staff(&self) -> Vec<Staff> = staff::list_staff;
+        fn list_staff(&self) -> Vec<Staff>;
 
         /// Number of accounts (the first start creates an admin when 0).
-        fn count_staff(&self) -> i64 = staff::count_staff;
+        fn count_staff(&self) -> i64;
 
         /// Replaces an account's password hash. Returns whether the account exists.
-        fn set_staff_password(
-            &self,
-            id: i64,
-            password_hash: &str,
-        ) -> bool = staff::set_staff_password;
+        fn set_staff_password(&self, id: i64, password_hash: &str) -> bool;
 
         /// Disables or re-enables an account (disabling also ends its login sessions).
-        fn set_staff_disabled(&self, id: i64, disabled: bool) -> bool = staff::set_staff_disabled;
+        fn set_staff_disabled(&self, id: i64, disabled: bool) -> bool;
 
         /// Spends an account's one-time password at a login: succeeds only when `password_hash`
         /// is still the account's password, still a one-time one (`must_change_password`) and not
         /// spent yet. Of concurrent logins with the same password exactly one gets `true`; the
         /// others, and every later one, `false`.
-        fn consume_one_time_password(
-            &self,
-            id: i64,
-            password_hash: &str,
-        ) -> bool = staff::consume_one_time_password;
+        fn consume_one_time_password(&self, id: i64, password_hash: &str) -> bool;
 
         /// An administrator's reset: `password_hash` becomes the account's new one-time password
         /// (to be changed at the next login, not spent yet) and the account's login sessions end.
         /// Returns whether the account exists.
-        fn reset_staff_password(
-            &self,
-            id: i64,
-            password_hash: &str,
-        ) -> bool = staff::reset_staff_password;
+        fn reset_staff_password(&self, id: i64, password_hash: &str) -> bool;
 
         /// Stores a console login session.
-        fn create_staff_session(&self, session: &StaffSession) -> () = staff::create_staff_session;
+        fn create_staff_session(&self, session: &StaffSession) -> ();
 
         /// A login session that has not expired at `now`.
-        fn get_staff_session(
-            &self,
-            token_hash: &str,
-            now: DateTime<Utc>,
-        ) -> Option<StaffSession> = staff::get_staff_session;
+        fn get_staff_session(&self, token_hash: &str, now: DateTime<Utc>) -> Option<StaffSession>;
 
         /// Slides a console login session's expiry forward on activity: `expires_at` becomes
         /// `expires_at` if later (never shortened). Only a session still valid at `now` is
         /// changed. Returns whether it was.
         fn touch_staff_session(
-            &self,
-            token_hash: &str,
-            expires_at: DateTime<Utc>,
-            now: DateTime<Utc>,
-        ) -> bool = staff::touch_staff_session;
+            &self, token_hash: &str, expires_at: DateTime<Utc>, now: DateTime<Utc>
+        ) -> bool;
 
         /// Ends a login session (logout).
-        fn delete_staff_session(&self, token_hash: &str) -> () = staff::delete_staff_session;
+        fn delete_staff_session(&self, token_hash: &str) -> ();
     }
 
     /// Keys of the HTTP API.
-    trait ApiKeyStore {
+    trait ApiKeyStore in api_keys {
         /// Stores a key (its token's hash); a hash already stored is refused.
-        fn create_api_key(&self, key: &NewApiKey) -> i64 = api_keys::create_api_key;
+        fn create_api_key(&self, key: &NewApiKey) -> i64;
 
         /// The live (not revoked) key whose token hashes to `token_hash`.
-        fn api_key_by_hash(&self, token_hash: &str) -> Option<ApiKey> = api_keys::api_key_by_hash;
+        fn api_key_by_hash(&self, token_hash: &str) -> Option<ApiKey>;
 
         /// Every key (revoked ones too) of `tenant`, or of every commune; oldest first.
-        fn list_api_keys(&self, tenant: Option<&str>) -> Vec<ApiKey> = api_keys::list_api_keys;
+        fn list_api_keys(&self, tenant: Option<&str>) -> Vec<ApiKey>;
 
         /// Revokes a key; false when there is no such live key.
-        fn revoke_api_key(&self, id: i64, at: DateTime<Utc>) -> bool = api_keys::revoke_api_key;
+        fn revoke_api_key(&self, id: i64, at: DateTime<Utc>) -> bool;
 
         /// Number of live keys, every commune.
-        fn count_api_keys(&self) -> i64 = api_keys::count_api_keys;
+        fn count_api_keys(&self) -> i64;
     }
 
     /// The audit log of staff actions.
-    trait AuditStore {
+    trait AuditStore in audit {
         /// Appends an audit line; returns its id.
-        fn append_audit(&self, entry: &AuditEntry) -> i64 = audit::append_audit;
+        fn append_audit(&self, entry: &AuditEntry) -> i64;
 
         /// The latest `limit` audit lines concerning `communes`, newest first; with
         /// `action_prefix`, only the lines whose action starts with it (e.g. `"ticket."`).
-        fn list_audit(
-            &self,
-            communes: &[String],
-            action_prefix: Option<&str>,
-            limit: i64,
-        ) -> Vec<AuditRow> = audit::list_audit;
+        fn list_audit(&self, communes: &[String], action_prefix: Option<&str>, limit: i64)
+            -> Vec<AuditRow>;
     }
 
     /// Evaluation runs, for the console's history.
-    trait EvalRunStore {
+    trait EvalRunStore in eval_runs {
         /// Records an evaluation run; returns its id.
-        fn insert_eval_run(&self, run: &NewEvalRun) -> i64 = eval_runs::insert_eval_run;
+        fn insert_eval_run(&self, run: &NewEvalRun) -> i64;
 
         /// The latest `limit` evaluation runs of a commune, newest first.
-        fn list_eval_runs(
-            &self,
-            commune: &str,
-            limit: i64,
-        ) -> Vec<EvalRun> = eval_runs::list_eval_runs;
+        fn list_eval_runs(&self, commune: &str, limit: i64) -> Vec<EvalRun>;
 
         /// One evaluation run of a commune, by id.
-        fn get_eval_run(&self, commune: &str, id: i64) -> Option<EvalRun> = eval_runs::get_eval_run;
+        fn get_eval_run(&self, commune: &str, id: i64) -> Option<EvalRun>;
     }
 
     /// Retention and callers' rights: purging old rows, a caller's records, erasing them.
-    trait PrivacyStore {
+    trait PrivacyStore in privacy {
         /// Retention for one commune: deletes turns older than `cutoff`, ended sessions last
         /// updated before it, final outbox messages and ticket notifications last updated before
         /// it, audit entries of the commune (and of no commune: logins) older than it; closes as
         /// `injoignable` the tickets still open that were created before it, and anonymises
         /// closed tickets (terminé / injoignable) closed before it: number, summary, transcript
         /// and notes removed, `anonymised_at` set to `cutoff`.
-        fn purge_before(
-            &self,
-            commune: &str,
-            cutoff: DateTime<Utc>,
-        ) -> PurgeReport = privacy::purge_before;
+        fn purge_before(&self, commune: &str, cutoff: DateTime<Utc>) -> PurgeReport;
 
         /// Everything held about a caller (access request): sessions and turns by pseudonym,
         /// tickets and SMS by number in clear. All communes.
-        fn caller_records(
-            &self,
-            number: &str,
-            pseudonym: &str,
-        ) -> CallerRecords = privacy::caller_records;
+        fn caller_records(&self, number: &str, pseudonym: &str) -> CallerRecords;
 
         /// Erasure request: deletes the caller's sessions, turns and SMS and anonymises their
         /// tickets (even open ones), in one transaction. All communes.
-        fn erase_caller(
-            &self,
-            number: &str,
-            pseudonym: &str,
-            at: DateTime<Utc>,
-        ) -> ErasureReport = privacy::erase_caller;
+        fn erase_caller(&self, number: &str, pseudonym: &str, at: DateTime<Utc>) -> ErasureReport;
     }
     }};
 }
@@ -491,8 +343,8 @@ macro_rules! store_methods {
 /// The domain traits and [`Store`](crate::Store), declared from
 /// [`store_methods!`](crate::store_methods).
 macro_rules! declare_store {
-    ($($(#[$tdoc:meta])* trait $trait:ident { $($(#[$doc:meta])* fn $name:ident(&self
-        $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty $(= $($path:ident)::+)?;)* })*) => {
+    ($($(#[$tdoc:meta])* trait $trait:ident in $domain:ident { $($(#[$doc:meta])*
+        fn $name:ident(&self $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty $(= $by:ident)?;)* })*) => {
         $(
             $(#[$tdoc])*
             ///
@@ -512,17 +364,18 @@ macro_rules! declare_store {
 
         impl<S: Send + Sync $(+ $trait)*> Store for S {}
 
-        /// The writes a backend implements by hand (the entries of the list without
-        /// `= domain::function`): their transactions differ between SQLite's group commit and
-        /// PostgreSQL.
+        /// The writes a backend implements by hand (the entries of the list marked `= backend`):
+        /// their transactions differ between SQLite's group commit and PostgreSQL.
         pub(crate) trait BackendWrites: Send + Sync {
-            $($($crate::methods::backend_write!($name ($($arg: $ty),*) $ret $(, $($path)::+)?);)*)*
+            $($($crate::methods::backend_write!($name ($($arg: $ty),*) $ret $(, $by)?);)*)*
         }
 
         // A backend is a `Dialect` and its hand-written writes: every domain follows.
         $(
             impl<B: Dialect + BackendWrites> $trait for B {
-                $($crate::methods::backend_method!($name ($($arg: $ty),*) $ret $(, $($path)::+)?);)*
+                $($crate::methods::backend_method!(
+                    $domain::$name ($($arg: $ty),*) $ret $(, $by)?
+                );)*
             }
         )*
     };
@@ -532,23 +385,23 @@ pub(crate) use declare_store;
 /// One entry of [`BackendWrites`](crate::BackendWrites): a hand-written write's signature, or
 /// nothing for a method written once over the `Dialect`.
 macro_rules! backend_write {
-    ($name:ident ($($arg:ident: $ty:ty),*) $ret:ty, $($path:ident)::+) => {};
-    ($name:ident ($($arg:ident: $ty:ty),*) $ret:ty) => {
+    ($name:ident ($($arg:ident: $ty:ty),*) $ret:ty, backend) => {
         fn $name(&self $(, $arg: $ty)*) -> impl Future<Output = Result<$ret>> + Send;
     };
+    ($name:ident ($($arg:ident: $ty:ty),*) $ret:ty) => {};
 }
 pub(crate) use backend_write;
 
 /// One method of a backend: a call of its domain function, or of its hand-written write.
 macro_rules! backend_method {
-    ($name:ident ($($arg:ident: $ty:ty),*) $ret:ty, $($path:ident)::+) => {
-        async fn $name(&self $(, $arg: $ty)*) -> Result<$ret> {
-            $crate::$($path)::+(self $(, $arg)*).await
-        }
-    };
-    ($name:ident ($($arg:ident: $ty:ty),*) $ret:ty) => {
+    ($domain:ident::$name:ident ($($arg:ident: $ty:ty),*) $ret:ty, backend) => {
         async fn $name(&self $(, $arg: $ty)*) -> Result<$ret> {
             BackendWrites::$name(self $(, $arg)*).await
+        }
+    };
+    ($domain:ident::$name:ident ($($arg:ident: $ty:ty),*) $ret:ty) => {
+        async fn $name(&self $(, $arg: $ty)*) -> Result<$ret> {
+            $crate::$domain::$name(self $(, $arg)*).await
         }
     };
 }
@@ -558,8 +411,8 @@ pub(crate) use backend_method;
 /// are several KB, and every layer above (metering, timeouts, the spool, the handler) would
 /// otherwise copy them whole each time it moves its own.
 macro_rules! dispatch_any_store {
-    ($($(#[$tdoc:meta])* trait $trait:ident { $($(#[$doc:meta])* fn $name:ident(&self
-        $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty $(= $($path:ident)::+)?;)* })*) => {
+    ($($(#[$tdoc:meta])* trait $trait:ident in $domain:ident { $($(#[$doc:meta])*
+        fn $name:ident(&self $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty $(= $by:ident)?;)* })*) => {
         $(
             impl $trait for AnyStore {
                 $(

@@ -5,13 +5,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::dialect::{Dialect, Statement, StoredRow, first_int};
+use crate::dialect::{Dialect, StoredRow, first_int, stmt};
 use crate::error::Result;
 use crate::model::{
     FailureKind, NewNotification, Notification, NotificationFilter, NotificationState,
     RetryOutcome, RetryPolicy,
 };
-use crate::queue::{failure_outcome, lease_end};
+use crate::queue::{FailedSend, lease_end, record_failure};
 
 const COLUMNS: &str = "id, tenant, ticket_id, destination, state, attempts, next_attempt_at, \
      lease_until, last_error, created_at, updated_at, sent_at";
@@ -42,17 +42,17 @@ pub(crate) async fn enqueue_notification<D: Dialect>(db: &D, n: &NewNotification
     let mut tx = db.begin().await?;
     let inserted = D::tx_fetch_all(
         &mut tx,
-        Statement::new(
+        stmt!(
             "INSERT INTO notifications (tenant, ticket_id, destination, state, attempts,
                  next_attempt_at, created_at, updated_at)
              VALUES ($1, $2, $3, 'pending', 0, $4, $4, $4)
              ON CONFLICT (ticket_id, destination) DO NOTHING
              RETURNING id",
-        )
-        .bind(&n.tenant)
-        .bind(n.ticket_id)
-        .bind(destination)
-        .bind(n.created_at),
+            &n.tenant,
+            n.ticket_id,
+            destination,
+            n.created_at
+        ),
     )
     .await?;
     let id = match first_int(&inserted, "id")? {
@@ -60,11 +60,11 @@ pub(crate) async fn enqueue_notification<D: Dialect>(db: &D, n: &NewNotification
         None => {
             let existing = D::tx_fetch_all(
                 &mut tx,
-                Statement::new(
+                stmt!(
                     "SELECT id FROM notifications WHERE ticket_id = $1 AND destination = $2",
-                )
-                .bind(n.ticket_id)
-                .bind(destination),
+                    n.ticket_id,
+                    destination
+                ),
             )
             .await?;
             first_int(&existing, "id")?.ok_or(sqlx::Error::RowNotFound)?
@@ -91,12 +91,7 @@ pub(crate) async fn claim_due_notifications<D: Dialect>(
              updated_at = $1",
     );
     let rows = db
-        .write_returning(
-            Statement::new(sql)
-                .bind(now)
-                .bind(limit.max(0))
-                .bind(lease_end(now, lease)),
-        )
+        .write_returning(stmt!(sql, now, limit.max(0), lease_end(now, lease)))
         .await?;
     let mut claimed = rows
         .iter()
@@ -113,15 +108,13 @@ pub(crate) async fn mark_notification_sent<D: Dialect>(
     now: DateTime<Utc>,
 ) -> Result<bool> {
     let changed = db
-        .execute(
-            Statement::new(
-                "UPDATE notifications SET state = 'sent', sent_at = $1, updated_at = $1,
+        .execute(stmt!(
+            "UPDATE notifications SET state = 'sent', sent_at = $1, updated_at = $1,
                      last_error = NULL, lease_until = NULL, next_attempt_at = NULL
                  WHERE id = $2 AND state = 'sending'",
-            )
-            .bind(now)
-            .bind(id),
-        )
+            now,
+            id
+        ))
         .await?;
     Ok(changed > 0)
 }
@@ -135,32 +128,13 @@ pub(crate) async fn mark_notification_failed<D: Dialect>(
     policy: &RetryPolicy,
     now: DateTime<Utc>,
 ) -> Result<RetryOutcome> {
-    let mut tx = db.begin().await?;
-    let Some(outcome) =
-        failure_outcome::<D>(&mut tx, "notifications", id, kind, policy, now).await?
-    else {
-        return Ok(RetryOutcome::Ignored);
+    let queue = FailedSend {
+        table: "notifications",
+        retry_state: "failed",
+        dead_is_due: false,
+        also_set: ", lease_until = NULL",
     };
-    let (state, next) = match outcome {
-        RetryOutcome::RetryAt(at) => ("failed", Some(at)),
-        _ => ("dead", None),
-    };
-    D::tx_execute(
-        &mut tx,
-        Statement::new(
-            "UPDATE notifications SET state = $1, next_attempt_at = $2, lease_until = NULL,
-                 last_error = $3, updated_at = $4
-             WHERE id = $5",
-        )
-        .bind(state)
-        .bind(next)
-        .bind(error)
-        .bind(now)
-        .bind(id),
-    )
-    .await?;
-    D::commit(tx).await?;
-    Ok(outcome)
+    record_failure(db, queue, id, error, kind, policy, now).await
 }
 
 /// Notifications of the communes in scope, newest first, optionally of some states only.

@@ -5,13 +5,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::dialect::{Dialect, Statement, StoredRow, first_int};
+use crate::dialect::{Dialect, Statement, StoredRow, first_int, stmt};
 use crate::error::Result;
 use crate::model::{
     DeliveryStatus, FailureKind, OutboxFilter, OutboxMessage, OutboxState, RetryOutcome,
     RetryPolicy,
 };
-use crate::queue::{failure_outcome, lease_end};
+use crate::queue::{FailedSend, lease_end, record_failure};
 
 /// The columns of an outbox row, in [`outbox_from_row`]'s terms.
 pub(crate) const OUTBOX_COLUMNS: &str = "id, idempotency_key, tenant, conversation_id, \
@@ -68,12 +68,7 @@ pub(crate) async fn claim_due_outbox<D: Dialect>(
         "state = 'sending', attempts = attempts + 1, next_attempt_at = $3, updated_at = $1",
     );
     let rows = db
-        .write_returning(
-            Statement::new(sql)
-                .bind(now)
-                .bind(limit.max(0))
-                .bind(lease_end(now, lease)),
-        )
+        .write_returning(stmt!(sql, now, limit.max(0), lease_end(now, lease)))
         .await?;
     let mut messages = rows
         .iter()
@@ -91,16 +86,14 @@ pub(crate) async fn mark_outbox_sent<D: Dialect>(
     now: DateTime<Utc>,
 ) -> Result<bool> {
     let changed = db
-        .execute(
-            Statement::new(
-                "UPDATE outbox SET state = 'sent', provider_message_id = $1, last_error = NULL,
+        .execute(stmt!(
+            "UPDATE outbox SET state = 'sent', provider_message_id = $1, last_error = NULL,
                      updated_at = $2
                  WHERE id = $3 AND state IN ('pending', 'sending')",
-            )
-            .bind(provider_message_id)
-            .bind(now)
-            .bind(id),
-        )
+            provider_message_id,
+            now,
+            id
+        ))
         .await?;
     Ok(changed > 0)
 }
@@ -114,30 +107,13 @@ pub(crate) async fn mark_outbox_failed<D: Dialect>(
     policy: &RetryPolicy,
     now: DateTime<Utc>,
 ) -> Result<RetryOutcome> {
-    let mut tx = db.begin().await?;
-    let Some(outcome) = failure_outcome::<D>(&mut tx, "outbox", id, kind, policy, now).await?
-    else {
-        return Ok(RetryOutcome::Ignored);
+    let queue = FailedSend {
+        table: "outbox",
+        retry_state: "pending",
+        dead_is_due: true,
+        also_set: "",
     };
-    let (state, next) = match outcome {
-        RetryOutcome::RetryAt(at) => ("pending", at),
-        _ => ("dead", now),
-    };
-    D::tx_execute(
-        &mut tx,
-        Statement::new(
-            "UPDATE outbox SET state = $1, next_attempt_at = $2, last_error = $3, updated_at = $4
-             WHERE id = $5",
-        )
-        .bind(state)
-        .bind(next)
-        .bind(error)
-        .bind(now)
-        .bind(id),
-    )
-    .await?;
-    D::commit(tx).await?;
-    Ok(outcome)
+    record_failure(db, queue, id, error, kind, policy, now).await
 }
 
 /// Applies a provider's delivery report; false if no message moved.
@@ -156,14 +132,14 @@ pub(crate) async fn record_delivery<D: Dialect>(
         D::in_scope("state", 5)
     );
     let changed = db
-        .execute(
-            Statement::new(sql)
-                .bind(state)
-                .bind(error)
-                .bind(now)
-                .bind(provider_message_id)
-                .bind(&from[..]),
-        )
+        .execute(stmt!(
+            sql,
+            state,
+            error,
+            now,
+            provider_message_id,
+            &from[..]
+        ))
         .await?;
     Ok(changed > 0)
 }
@@ -174,18 +150,18 @@ pub(crate) async fn outbox_by_provider_id<D: Dialect>(
     provider_message_id: &str,
 ) -> Result<Option<OutboxMessage>> {
     let filter = "WHERE provider_message_id = $1 ORDER BY id LIMIT 1";
-    outbox_where(db, filter, Statement::new("").bind(provider_message_id)).await
+    outbox_where(db, filter, stmt!("", provider_message_id)).await
 }
 
 /// A message by id.
 pub(crate) async fn get_outbox<D: Dialect>(db: &D, id: i64) -> Result<Option<OutboxMessage>> {
-    outbox_where(db, "WHERE id = $1", Statement::new("").bind(id)).await
+    outbox_where(db, "WHERE id = $1", stmt!("", id)).await
 }
 
 /// How many messages wait to be sent.
 pub(crate) async fn outbox_depth<D: Dialect>(db: &D) -> Result<i64> {
     let rows = db
-        .fetch_all(Statement::new(
+        .fetch_all(stmt!(
             "SELECT COUNT(*) AS n FROM outbox WHERE state IN ('pending', 'sending')",
         ))
         .await?;
@@ -225,14 +201,12 @@ pub(crate) async fn sms_count_since<D: Dialect>(
     since: DateTime<Utc>,
 ) -> Result<i64> {
     let rows = db
-        .fetch_all(
-            Statement::new(
-                "SELECT COUNT(*) AS n FROM outbox
+        .fetch_all(stmt!(
+            "SELECT COUNT(*) AS n FROM outbox
                  WHERE tenant = $1 AND created_at >= $2 AND state <> 'refused'",
-            )
-            .bind(tenant)
-            .bind(since),
-        )
+            tenant,
+            since
+        ))
         .await?;
     Ok(first_int(&rows, "n")?.unwrap_or(0))
 }

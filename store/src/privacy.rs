@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use guichet_phone::stored_number;
 
-use crate::dialect::{Dialect, Statement};
+use crate::dialect::{Dialect, stmt};
 use crate::error::Result;
 use crate::model::{CallerRecords, ErasureReport, PurgeReport};
 use crate::outbox::{OUTBOX_COLUMNS, outbox_from_row};
@@ -23,9 +23,7 @@ pub(crate) async fn purge_before<D: Dialect>(
 ) -> Result<PurgeReport> {
     let mut tx = db.begin().await?;
     // Every statement binds the commune at $1 and the cutoff at $2.
-    let mut run = async |sql: String| {
-        D::tx_execute(&mut tx, Statement::new(sql).bind(commune).bind(cutoff)).await
-    };
+    let mut run = async |sql: String| D::tx_execute(&mut tx, stmt!(sql, commune, cutoff)).await;
     let turns_deleted = run("DELETE FROM turns WHERE tenant = $1 AND at < $2".into()).await?;
     let sessions_deleted = run("DELETE FROM sessions WHERE tenant = $1 AND updated_at < $2
              AND (closed_at IS NOT NULL OR expires_at < $2)"
@@ -77,40 +75,34 @@ pub(crate) async fn caller_records<D: Dialect>(
 ) -> Result<CallerRecords> {
     let number = stored_number(number);
     let sessions = db
-        .fetch_all(
-            Statement::new(format!(
-                "SELECT {SESSION_COLUMNS} FROM sessions WHERE caller = $1 ORDER BY started_at"
-            ))
-            .bind(pseudonym),
-        )
+        .fetch_all(stmt!(
+            format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE caller = $1 ORDER BY started_at"),
+            pseudonym
+        ))
         .await?;
     let turns = db
-        .fetch_all(
-            Statement::new(
-                "SELECT t.tenant, t.conversation_id, t.seq, t.at, t.caller_text, t.reply_text,
+        .fetch_all(stmt!(
+            "SELECT t.tenant, t.conversation_id, t.seq, t.at, t.caller_text, t.reply_text,
                         t.decision, t.action, t.fiche, t.confidence, t.reply, t.message_id
                  FROM turns t JOIN sessions s
                    ON s.tenant = t.tenant AND s.conversation_id = t.conversation_id
                  WHERE s.caller = $1 ORDER BY t.at, t.seq",
-            )
-            .bind(pseudonym),
-        )
+            pseudonym
+        ))
         .await?;
     let tickets = db
-        .fetch_all(
-            Statement::new(format!(
+        .fetch_all(stmt!(
+            format!(
                 "SELECT {TICKET_COLUMNS} FROM tickets WHERE caller_number = $1 ORDER BY created_at"
-            ))
-            .bind(&number),
-        )
+            ),
+            &number
+        ))
         .await?;
     let outbox = db
-        .fetch_all(
-            Statement::new(format!(
-                "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE recipient = $1 ORDER BY created_at"
-            ))
-            .bind(&number),
-        )
+        .fetch_all(stmt!(
+            format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE recipient = $1 ORDER BY created_at"),
+            &number
+        ))
         .await?;
     Ok(CallerRecords {
         sessions: sessions
@@ -134,41 +126,41 @@ pub(crate) async fn erase_caller<D: Dialect>(
     let mut tx = db.begin().await?;
     let turns_deleted = D::tx_execute(
         &mut tx,
-        Statement::new(
+        stmt!(
             "DELETE FROM turns WHERE (tenant, conversation_id) IN
                  (SELECT tenant, conversation_id FROM sessions WHERE caller = $1)",
-        )
-        .bind(pseudonym),
+            pseudonym
+        ),
     )
     .await?;
     let sessions_deleted = D::tx_execute(
         &mut tx,
-        Statement::new("DELETE FROM sessions WHERE caller = $1").bind(pseudonym),
+        stmt!("DELETE FROM sessions WHERE caller = $1", pseudonym),
     )
     .await?;
     D::tx_execute(
         &mut tx,
-        Statement::new(
+        stmt!(
             "DELETE FROM ticket_notes WHERE ticket_id IN
                  (SELECT id FROM tickets WHERE caller_number = $1)",
-        )
-        .bind(&number),
+            &number
+        ),
     )
     .await?;
     let tickets_anonymised = D::tx_execute(
         &mut tx,
-        Statement::new(
+        stmt!(
             "UPDATE tickets SET caller_number = NULL, summary = '', transcript = 'null',
                  anonymised_at = $1
              WHERE caller_number = $2",
-        )
-        .bind(at)
-        .bind(&number),
+            at,
+            &number
+        ),
     )
     .await?;
     let outbox_deleted = D::tx_execute(
         &mut tx,
-        Statement::new("DELETE FROM outbox WHERE recipient = $1").bind(&number),
+        stmt!("DELETE FROM outbox WHERE recipient = $1", &number),
     )
     .await?;
     D::commit(tx).await?;

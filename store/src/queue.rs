@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use std::str::FromStr;
 
-use crate::dialect::{Dialect, Row, Statement, StoredRow, Tx, parse_stored};
+use crate::dialect::{Dialect, Row, StoredRow, parse_stored, stmt};
 use crate::error::{Result, StoreError};
 use crate::model::{FailureKind, RetryOutcome, RetryPolicy};
 
@@ -19,26 +19,53 @@ pub(crate) fn lease_end(now: DateTime<Utc>, lease: Duration) -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
-/// Decides what follows a failed send of row `id` of queue `table` (a trusted constant), read
-/// (and locked where the dialect locks rows) in `tx`; `None` when the row is no longer being
-/// sent (a late or repeated report), which the caller ignores.
-pub(crate) async fn failure_outcome<D: Dialect>(
-    tx: &mut Tx<D>,
-    table: &'static str,
+/// What differs between the two queues when a send fails.
+pub(crate) struct FailedSend {
+    /// The table (a trusted constant).
+    pub table: &'static str,
+    /// The state of a row due again after a transient failure.
+    pub retry_state: &'static str,
+    /// Whether a dead row keeps a due time (`now`; otherwise `NULL`).
+    pub dead_is_due: bool,
+    /// More of the update (a trusted constant), e.g. the end of the row's lease.
+    pub also_set: &'static str,
+}
+
+/// Records a failed send of row `id` of `queue`: what follows is `policy`'s decision from the
+/// stored attempt count, read (and locked where the dialect locks rows) in the transaction of
+/// the update. `Ignored` when the row is no longer being sent (a late or repeated report).
+pub(crate) async fn record_failure<D: Dialect>(
+    db: &D,
+    queue: FailedSend,
     id: i64,
+    error: &str,
     kind: FailureKind,
     policy: &RetryPolicy,
     now: DateTime<Utc>,
-) -> Result<Option<RetryOutcome>> {
+) -> Result<RetryOutcome> {
+    let FailedSend { table, .. } = queue;
+    let mut tx = db.begin().await?;
     let sql = format!(
         "SELECT attempts FROM {table} WHERE id = $1 AND state = 'sending'{}",
         D::FOR_UPDATE
     );
-    let rows = D::tx_fetch_all(tx, Statement::new(sql).bind(id)).await?;
+    let rows = D::tx_fetch_all(&mut tx, stmt!(sql, id)).await?;
     let Some(row) = rows.first() else {
-        return Ok(None);
+        return Ok(RetryOutcome::Ignored);
     };
-    Ok(Some(policy.outcome(kind, row.small_int("attempts")?, now)))
+    let outcome = policy.outcome(kind, row.small_int("attempts")?, now);
+    let (state, next) = match outcome {
+        RetryOutcome::RetryAt(at) => (queue.retry_state, Some(at)),
+        _ => ("dead", queue.dead_is_due.then_some(now)),
+    };
+    let sql = format!(
+        "UPDATE {table} SET state = $1, next_attempt_at = $2, last_error = $3, updated_at = $4{}
+         WHERE id = $5",
+        queue.also_set
+    );
+    D::tx_execute(&mut tx, stmt!(sql, state, next, error, now, id)).await?;
+    D::commit(tx).await?;
+    Ok(outcome)
 }
 
 /// Rows of queue `table` (with `columns`, both trusted constants) of the communes in scope,
@@ -61,13 +88,13 @@ pub(crate) async fn list_in_scope<D: Dialect>(
         D::in_scope("state", 3),
         D::limit(4)
     );
-    db.fetch_all(
-        Statement::new(sql)
-            .bind(communes)
-            .bind(i64::from(!states.is_empty()))
-            .bind(&states[..])
-            .bind(limit.map(|limit| limit.max(0))),
-    )
+    db.fetch_all(stmt!(
+        sql,
+        communes,
+        i64::from(!states.is_empty()),
+        &states[..],
+        limit.map(|limit| limit.max(0))
+    ))
     .await
 }
 
@@ -83,7 +110,7 @@ pub(crate) async fn state_counts<D: Dialect, S: Copy + PartialEq + std::str::Fro
         "SELECT state, COUNT(*) AS n FROM {table} WHERE {} GROUP BY state",
         D::in_scope("tenant", 1)
     );
-    let rows = db.fetch_all(Statement::new(sql).bind(communes)).await?;
+    let rows = db.fetch_all(stmt!(sql, communes)).await?;
     let counts = rows
         .iter()
         .map(|row| Ok((row.text("state")?, row.int("n")?)))

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::dialect::{Arg, Dialect, Statement, StoredRow};
+use crate::dialect::{Arg, Dialect, Statement, StoredRow, stmt};
 use crate::error::Result;
 use crate::model::{Channel, SessionRecord, Turn, TurnRow};
 
@@ -145,6 +145,12 @@ async fn turns_where<D: Dialect>(
     rows.iter().map(turn_from_row).collect()
 }
 
+/// Checks that the database answers a read (readiness probe).
+pub(crate) async fn ping<D: Dialect>(db: &D) -> Result<()> {
+    db.fetch_all(stmt!("SELECT 1 AS one")).await?;
+    Ok(())
+}
+
 /// The session of a conversation, whatever its state.
 pub(crate) async fn load_session<D: Dialect>(
     db: &D,
@@ -152,7 +158,7 @@ pub(crate) async fn load_session<D: Dialect>(
     conversation_id: &str,
 ) -> Result<Option<SessionRecord>> {
     let filter = "WHERE tenant = $1 AND conversation_id = $2";
-    let args = Statement::new("").bind(tenant).bind(conversation_id);
+    let args = stmt!("", tenant, conversation_id);
     Ok(sessions_where(db, filter, args).await?.into_iter().next())
 }
 
@@ -167,11 +173,7 @@ pub(crate) async fn active_session_for_caller<D: Dialect>(
     let filter = "WHERE tenant = $1 AND channel = $2 AND caller = $3 AND closed_at IS NULL
            AND expires_at > $4
          ORDER BY updated_at DESC LIMIT 1";
-    let args = Statement::new("")
-        .bind(tenant)
-        .bind(channel.as_str())
-        .bind(caller)
-        .bind(now);
+    let args = stmt!("", tenant, channel.as_str(), caller, now);
     Ok(sessions_where(db, filter, args).await?.into_iter().next())
 }
 
@@ -184,16 +186,16 @@ pub(crate) async fn cleanup_expired_sessions<D: Dialect>(
     let mut tx = db.begin().await?;
     let closed = D::tx_execute(
         &mut tx,
-        Statement::new(
+        stmt!(
             "UPDATE sessions SET closed_at = expires_at, end_reason = 'expired', state = 'null'
              WHERE closed_at IS NULL AND expires_at < $1",
-        )
-        .bind(now),
+            now
+        ),
     )
     .await?;
     D::tx_execute(
         &mut tx,
-        Statement::new("DELETE FROM staff_sessions WHERE expires_at <= $1").bind(now),
+        stmt!("DELETE FROM staff_sessions WHERE expires_at <= $1", now),
     )
     .await?;
     D::commit(tx).await?;
@@ -207,7 +209,7 @@ pub(crate) async fn conversation_turns<D: Dialect>(
     conversation_id: &str,
 ) -> Result<Vec<Turn>> {
     let filter = "WHERE tenant = $1 AND conversation_id = $2 ORDER BY seq";
-    let args = Statement::new("").bind(tenant).bind(conversation_id);
+    let args = stmt!("", tenant, conversation_id);
     let rows = turns_where(db, filter, args).await?;
     Ok(rows.into_iter().map(|row| row.turn).collect())
 }
@@ -221,12 +223,7 @@ pub(crate) async fn sessions_between<D: Dialect>(
 ) -> Result<Vec<SessionRecord>> {
     let filter = "WHERE tenant = $1 AND started_at >= $2 AND started_at < $3
          ORDER BY started_at, conversation_id";
-    sessions_where(
-        db,
-        filter,
-        Statement::new("").bind(tenant).bind(from).bind(to),
-    )
-    .await
+    sessions_where(db, filter, stmt!("", tenant, from, to)).await
 }
 
 /// Turns of a commune in `[from, to)`, by time.
@@ -237,10 +234,5 @@ pub(crate) async fn turns_between<D: Dialect>(
     to: DateTime<Utc>,
 ) -> Result<Vec<TurnRow>> {
     let filter = "WHERE tenant = $1 AND at >= $2 AND at < $3 ORDER BY at, conversation_id, seq";
-    turns_where(
-        db,
-        filter,
-        Statement::new("").bind(tenant).bind(from).bind(to),
-    )
-    .await
+    turns_where(db, filter, stmt!("", tenant, from, to)).await
 }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::dialect::{Dialect, Statement, StoredRow, Tx, first_int};
+use crate::dialect::{Dialect, Statement, StoredRow, Tx, first_int, stmt};
 use crate::error::{Result, StoreError};
 use crate::model::{NewStaff, Staff, StaffSession, normalise_email};
 
@@ -42,20 +42,18 @@ pub(crate) async fn create_staff<D: Dialect>(db: &D, staff: &NewStaff) -> Result
         return Err(StoreError::Invalid("empty e-mail".into()));
     }
     let rows = db
-        .write_returning(
-            Statement::new(
-                "INSERT INTO staff (email, password_hash, role, communes, created_at, disabled,
+        .write_returning(stmt!(
+            "INSERT INTO staff (email, password_hash, role, communes, created_at, disabled,
                      must_change_password)
                  VALUES ($1, $2, $3, $4, $5, FALSE, $6)
                  ON CONFLICT (email) DO NOTHING RETURNING id",
-            )
-            .bind(&email)
-            .bind(&staff.password_hash)
-            .bind(staff.role.as_str())
-            .bind(staff.communes.as_slice())
-            .bind(staff.created_at)
-            .bind(staff.must_change_password),
-        )
+            &email,
+            &staff.password_hash,
+            staff.role.as_str(),
+            staff.communes.as_slice(),
+            staff.created_at,
+            staff.must_change_password
+        ))
         .await?;
     first_int(&rows, "id")?.ok_or_else(|| StoreError::Conflict(format!("staff account {email}")))
 }
@@ -76,26 +74,26 @@ async fn staff_where<D: Dialect>(
 
 /// An account by id.
 pub(crate) async fn get_staff<D: Dialect>(db: &D, id: i64) -> Result<Option<Staff>> {
-    let found = staff_where(db, "WHERE id = $1", Statement::new("").bind(id)).await?;
+    let found = staff_where(db, "WHERE id = $1", stmt!("", id)).await?;
     Ok(found.into_iter().next())
 }
 
 /// An account by e-mail (normalised).
 pub(crate) async fn get_staff_by_email<D: Dialect>(db: &D, email: &str) -> Result<Option<Staff>> {
     let email = normalise_email(email);
-    let found = staff_where(db, "WHERE email = $1", Statement::new("").bind(&email)).await?;
+    let found = staff_where(db, "WHERE email = $1", stmt!("", &email)).await?;
     Ok(found.into_iter().next())
 }
 
 /// All accounts, by e-mail.
 pub(crate) async fn list_staff<D: Dialect>(db: &D) -> Result<Vec<Staff>> {
-    staff_where(db, "ORDER BY email", Statement::new("")).await
+    staff_where(db, "ORDER BY email", stmt!("")).await
 }
 
 /// How many accounts exist.
 pub(crate) async fn count_staff<D: Dialect>(db: &D) -> Result<i64> {
     let rows = db
-        .fetch_all(Statement::new("SELECT COUNT(*) AS n FROM staff"))
+        .fetch_all(stmt!("SELECT COUNT(*) AS n FROM staff"))
         .await?;
     Ok(first_int(&rows, "n")?.unwrap_or(0))
 }
@@ -107,14 +105,12 @@ pub(crate) async fn set_staff_password<D: Dialect>(
     password_hash: &str,
 ) -> Result<bool> {
     let changed = db
-        .execute(
-            Statement::new(
-                "UPDATE staff SET password_hash = $1, must_change_password = FALSE,
+        .execute(stmt!(
+            "UPDATE staff SET password_hash = $1, must_change_password = FALSE,
                      one_time_password_used = FALSE WHERE id = $2",
-            )
-            .bind(password_hash)
-            .bind(id),
-        )
+            password_hash,
+            id
+        ))
         .await?;
     Ok(changed > 0)
 }
@@ -128,9 +124,7 @@ pub(crate) async fn set_staff_disabled<D: Dialect>(
     let mut tx = db.begin().await?;
     let changed = D::tx_execute(
         &mut tx,
-        Statement::new("UPDATE staff SET disabled = $1 WHERE id = $2")
-            .bind(disabled)
-            .bind(id),
+        stmt!("UPDATE staff SET disabled = $1 WHERE id = $2", disabled, id),
     )
     .await?;
     if disabled {
@@ -143,7 +137,7 @@ pub(crate) async fn set_staff_disabled<D: Dialect>(
 async fn end_sessions_of<D: Dialect>(tx: &mut Tx<D>, staff_id: i64) -> Result<u64> {
     D::tx_execute(
         tx,
-        Statement::new("DELETE FROM staff_sessions WHERE staff_id = $1").bind(staff_id),
+        stmt!("DELETE FROM staff_sessions WHERE staff_id = $1", staff_id),
     )
     .await
 }
@@ -156,15 +150,13 @@ pub(crate) async fn consume_one_time_password<D: Dialect>(
 ) -> Result<bool> {
     // One conditional update: the database serialises concurrent logins on the row.
     let changed = db
-        .execute(
-            Statement::new(
-                "UPDATE staff SET one_time_password_used = TRUE
+        .execute(stmt!(
+            "UPDATE staff SET one_time_password_used = TRUE
                  WHERE id = $1 AND password_hash = $2 AND must_change_password = TRUE
                    AND one_time_password_used = FALSE",
-            )
-            .bind(id)
-            .bind(password_hash),
-        )
+            id,
+            password_hash
+        ))
         .await?;
     Ok(changed == 1)
 }
@@ -178,12 +170,12 @@ pub(crate) async fn reset_staff_password<D: Dialect>(
     let mut tx = db.begin().await?;
     let changed = D::tx_execute(
         &mut tx,
-        Statement::new(
+        stmt!(
             "UPDATE staff SET password_hash = $1, must_change_password = TRUE,
                  one_time_password_used = FALSE WHERE id = $2",
-        )
-        .bind(password_hash)
-        .bind(id),
+            password_hash,
+            id
+        ),
     )
     .await?;
     end_sessions_of::<D>(&mut tx, id).await?;
@@ -193,17 +185,15 @@ pub(crate) async fn reset_staff_password<D: Dialect>(
 
 /// Stores a console login session.
 pub(crate) async fn create_staff_session<D: Dialect>(db: &D, session: &StaffSession) -> Result<()> {
-    db.execute(
-        Statement::new(
-            "INSERT INTO staff_sessions (token_hash, staff_id, csrf_token, created_at, expires_at)
+    db.execute(stmt!(
+        "INSERT INTO staff_sessions (token_hash, staff_id, csrf_token, created_at, expires_at)
              VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(&session.token_hash)
-        .bind(session.staff_id)
-        .bind(&session.csrf_token)
-        .bind(session.created_at)
-        .bind(session.expires_at),
-    )
+        &session.token_hash,
+        session.staff_id,
+        &session.csrf_token,
+        session.created_at,
+        session.expires_at
+    ))
     .await?;
     Ok(())
 }
@@ -215,22 +205,23 @@ pub(crate) async fn get_staff_session<D: Dialect>(
     now: DateTime<Utc>,
 ) -> Result<Option<StaffSession>> {
     let row = db
-        .fetch_optional(
-            Statement::new(
-                "SELECT token_hash, staff_id, csrf_token, created_at, expires_at
+        .fetch_optional(stmt!(
+            "SELECT token_hash, staff_id, csrf_token, created_at, expires_at
                  FROM staff_sessions WHERE token_hash = $1 AND expires_at > $2",
-            )
-            .bind(token_hash)
-            .bind(now),
-        )
+            token_hash,
+            now
+        ))
         .await?;
     row.as_ref().map(staff_session_from_row).transpose()
 }
 
 /// Ends a login session (logout).
 pub(crate) async fn delete_staff_session<D: Dialect>(db: &D, token_hash: &str) -> Result<()> {
-    db.execute(Statement::new("DELETE FROM staff_sessions WHERE token_hash = $1").bind(token_hash))
-        .await?;
+    db.execute(stmt!(
+        "DELETE FROM staff_sessions WHERE token_hash = $1",
+        token_hash
+    ))
+    .await?;
     Ok(())
 }
 
@@ -246,13 +237,6 @@ pub(crate) async fn touch_staff_session<D: Dialect>(
          WHERE token_hash = $2 AND expires_at > $3",
         D::GREATEST
     );
-    let changed = db
-        .execute(
-            Statement::new(sql)
-                .bind(expires_at)
-                .bind(token_hash)
-                .bind(now),
-        )
-        .await?;
+    let changed = db.execute(stmt!(sql, expires_at, token_hash, now)).await?;
     Ok(changed > 0)
 }

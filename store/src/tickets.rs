@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::dialect::{Arg, Dialect, Statement, StoredRow};
+use crate::dialect::{Arg, Dialect, StoredRow, stmt};
 use crate::error::{Result, StoreError};
 use crate::model::{
     AttemptRule, DialOutcome, DialRecorded, HandOver, NewTicket, Ticket, TicketFilter, TicketNote,
@@ -108,9 +108,7 @@ async fn transition<D: Dialect>(
         D::in_scope("tenant", 2)
     );
     // On the writer: it has seen the write that just failed.
-    let found = db
-        .write_returning(Statement::new(sql).bind(id).bind(communes))
-        .await?;
+    let found = db.write_returning(stmt!(sql, id, communes)).await?;
     Ok(if found.is_empty() {
         Transition::NotFound
     } else {
@@ -128,9 +126,7 @@ pub(crate) async fn get_ticket<D: Dialect>(
         "SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1 AND {}",
         D::in_scope("tenant", 2)
     );
-    let row = db
-        .fetch_optional(Statement::new(sql).bind(id).bind(communes))
-        .await?;
+    let row = db.fetch_optional(stmt!(sql, id, communes)).await?;
     row.as_ref().map(ticket_from_row).transpose()
 }
 
@@ -145,7 +141,7 @@ pub(crate) async fn list_open_tickets<D: Dialect>(
          ORDER BY CASE kind WHEN 'callback' THEN 0 ELSE 1 END, created_at, id",
         D::in_scope("tenant", 1)
     );
-    let rows = db.fetch_all(Statement::new(sql).bind(communes)).await?;
+    let rows = db.fetch_all(stmt!(sql, communes)).await?;
     rows.iter().map(ticket_from_row).collect()
 }
 
@@ -183,24 +179,24 @@ pub(crate) async fn list_tickets<D: Dialect>(db: &D, filter: &TicketFilter) -> R
         D::limit(14),
     );
     let rows = db
-        .fetch_all(
-            Statement::new(sql)
-                .bind(&filter.communes[..])
-                .bind(i64::from(!states.is_empty()))
-                .bind(&states[..])
-                .bind(i64::from(!kinds.is_empty()))
-                .bind(&kinds[..])
-                .bind(filter.since)
-                .bind(filter.topic.as_deref())
-                .bind(filter.claimed_by)
-                .bind(i64::from(search.is_some()))
-                .bind(search.and_then(|s| s.id))
-                .bind(search_number.as_deref())
-                .bind(search_words.as_deref())
-                .bind(filter.by_closing)
-                .bind(filter.limit)
-                .bind(filter.offset.unwrap_or(0).max(0)),
-        )
+        .fetch_all(stmt!(
+            sql,
+            &filter.communes[..],
+            i64::from(!states.is_empty()),
+            &states[..],
+            i64::from(!kinds.is_empty()),
+            &kinds[..],
+            filter.since,
+            filter.topic.as_deref(),
+            filter.claimed_by,
+            i64::from(search.is_some()),
+            search.and_then(|s| s.id),
+            search_number.as_deref(),
+            search_words.as_deref(),
+            filter.by_closing,
+            filter.limit,
+            filter.offset.unwrap_or(0).max(0)
+        ))
         .await?;
     rows.iter().map(ticket_from_row).collect()
 }
@@ -215,15 +211,7 @@ async fn staff_update<D: Dialect>(
     staff_id: i64,
     at: DateTime<Utc>,
 ) -> Result<Transition> {
-    let changed = db
-        .execute(
-            Statement::new(sql)
-                .bind(staff_id)
-                .bind(at)
-                .bind(id)
-                .bind(communes),
-        )
-        .await?;
+    let changed = db.execute(stmt!(sql, staff_id, at, id, communes)).await?;
     transition(db, id, communes, changed == 1).await
 }
 
@@ -287,15 +275,15 @@ pub(crate) async fn ticket_unreachable<D: Dialect>(
         D::in_scope("tenant", 5)
     );
     let changed = db
-        .execute(
-            Statement::new(sql)
-                .bind(i64::from(rule.max_attempts))
-                .bind(staff_id)
-                .bind(at)
-                .bind(id)
-                .bind(communes)
-                .bind(rule.min_gap.max(chrono::Duration::zero())),
-        )
+        .execute(stmt!(
+            sql,
+            i64::from(rule.max_attempts),
+            staff_id,
+            at,
+            id,
+            communes,
+            rule.min_gap.max(chrono::Duration::zero())
+        ))
         .await?;
     transition(db, id, communes, changed == 1).await
 }
@@ -312,15 +300,17 @@ pub(crate) async fn record_dial_outcome<D: Dialect>(
     let mut tx = db.begin().await?;
     let found = D::tx_fetch_all(
         &mut tx,
-        Statement::new(format!(
-            "SELECT id, dial_outcome, caller_number IS NOT NULL AS caller_known FROM tickets
+        stmt!(
+            format!(
+                "SELECT id, dial_outcome, caller_number IS NOT NULL AS caller_known FROM tickets
              WHERE tenant = $1 AND conversation_id = $2
                AND (kind = 'transfer' OR dial_outcome IS NOT NULL)
              ORDER BY id DESC LIMIT 1{}",
-            D::FOR_UPDATE
-        ))
-        .bind(tenant)
-        .bind(conversation_id),
+                D::FOR_UPDATE
+            ),
+            tenant,
+            conversation_id
+        ),
     )
     .await?;
     let Some(row) = found.first() else {
@@ -338,7 +328,7 @@ pub(crate) async fn record_dial_outcome<D: Dialect>(
     }
     D::tx_execute(
         &mut tx,
-        Statement::new(
+        stmt!(
             "UPDATE tickets SET dial_outcome = $1,
                  kind = CASE WHEN $1 = 'unanswered' THEN 'callback' ELSE kind END,
                  due_at = CASE WHEN $1 = 'unanswered' THEN $2 ELSE due_at END,
@@ -347,24 +337,26 @@ pub(crate) async fn record_dial_outcome<D: Dialect>(
                  state = CASE WHEN $1 = 'answered' AND state IN ('nouveau', 'pris_en_charge')
                               THEN 'termine' ELSE state END
              WHERE id = $3",
-        )
-        .bind(outcome.as_str())
-        .bind(at)
-        .bind(ticket_id),
+            outcome.as_str(),
+            at,
+            ticket_id
+        ),
     )
     .await?;
     D::tx_execute(
         &mut tx,
-        Statement::new(format!(
-            "UPDATE sessions SET end_reason = $1, closed_at = COALESCE(closed_at, $2),
+        stmt!(
+            format!(
+                "UPDATE sessions SET end_reason = $1, closed_at = COALESCE(closed_at, $2),
                  updated_at = {}(updated_at, $2)
              WHERE tenant = $3 AND conversation_id = $4",
-            D::GREATEST
-        ))
-        .bind(outcome.end_reason())
-        .bind(at)
-        .bind(tenant)
-        .bind(conversation_id),
+                D::GREATEST
+            ),
+            outcome.end_reason(),
+            at,
+            tenant,
+            conversation_id
+        ),
     )
     .await?;
     D::commit(tx).await?;
@@ -398,26 +390,28 @@ pub(crate) async fn hand_over_ticket<D: Dialect>(
     );
     let changed = D::tx_execute(
         &mut tx,
-        Statement::new(sql)
-            .bind(change.to)
-            .bind(change.at)
-            .bind(id)
-            .bind(change.actor)
-            .bind(change.admin)
-            .bind(communes),
+        stmt!(
+            sql,
+            change.to,
+            change.at,
+            id,
+            change.actor,
+            change.admin,
+            communes
+        ),
     )
     .await?
         == 1;
     if changed {
         D::tx_execute(
             &mut tx,
-            Statement::new(
+            stmt!(
                 "INSERT INTO ticket_notes (ticket_id, at, author, body) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(id)
-            .bind(change.at)
-            .bind(change.actor)
-            .bind(&change.note),
+                id,
+                change.at,
+                change.actor,
+                &change.note
+            ),
         )
         .await?;
     }
@@ -443,14 +437,7 @@ pub(crate) async fn add_ticket_note<D: Dialect>(
         D::in_scope("tenant", 5)
     );
     let added = db
-        .execute(
-            Statement::new(sql)
-                .bind(at)
-                .bind(staff_id)
-                .bind(body)
-                .bind(id)
-                .bind(communes),
-        )
+        .execute(stmt!(sql, at, staff_id, body, id, communes))
         .await?;
     Ok(if added == 1 {
         Transition::Applied
@@ -472,8 +459,6 @@ pub(crate) async fn ticket_notes<D: Dialect>(
          ORDER BY n.at, n.id",
         D::in_scope("t.tenant", 2)
     );
-    let rows = db
-        .fetch_all(Statement::new(sql).bind(id).bind(communes))
-        .await?;
+    let rows = db.fetch_all(stmt!(sql, id, communes)).await?;
     rows.iter().map(note_from_row).collect()
 }
