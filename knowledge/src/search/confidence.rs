@@ -26,7 +26,8 @@
 //! topic, it does not name it). Whatever the rest of the sentence, a fiche whose own keyword
 //! of two words or more (one no other fiche has, and not made only of generic words and
 //! numbers: "seize ans" says whom a request is about, not what it is) the query says word for
-//! word, uncorrected, gets at least [`PHRASE_CONFIDENCE`]: the caller's circumstances
+//! word, uncorrected, and not right after a negation ("elle veut pas porter plainte", see
+//! `negation.rs`), gets at least [`PHRASE_CONFIDENCE`]: the caller's circumstances
 //! ("c'est madame Durand, ma carte Vitale est passée à la machine à laver") do not dilute the
 //! name of the topic.
 //!
@@ -190,14 +191,20 @@ pub(super) fn keyword_concepts(concepts: &[Concept], fiche: &FicheTerms) -> u64 
         .fold(0, |mask, (index, _)| mask | 1 << index)
 }
 
-/// The query says, word for word, one of the fiche's own keyword phrases.
-pub(super) fn says_a_phrase(query: &[(String, f32)], fiche: &FicheTerms) -> bool {
+/// The query says, word for word, one of the fiche's own keyword phrases, and not right after
+/// a negation (`negated`: the terms said there, see `negation.rs`).
+pub(super) fn says_a_phrase(
+    query: &[(String, f32)],
+    negated: &[String],
+    fiche: &FicheTerms,
+) -> bool {
     fiche.phrases.iter().any(|phrase| {
         query.windows(phrase.len()).any(|window| {
-            window
-                .iter()
-                .zip(phrase)
-                .all(|((said, weight), term)| said == term && *weight >= 1.0)
+            !negated.contains(&window[0].0)
+                && window
+                    .iter()
+                    .zip(phrase)
+                    .all(|((said, weight), term)| said == term && *weight >= 1.0)
         })
     })
 }

@@ -39,6 +39,7 @@ use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextO
 use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
 mod confidence;
+mod negation;
 
 pub use confidence::{GENERIC_ONLY_FACTOR, GENERIC_WEIGHT, PHRASE_CONFIDENCE, UNCOVERED_CAP};
 use confidence::{keyword_concepts, query_weights, says_a_phrase};
@@ -630,6 +631,7 @@ impl SearchIndex {
     /// Best fiches for a text, best first, at most `limit`.
     pub fn search(&self, text: &str, limit: usize, fiches: &[Fiche]) -> Vec<Hit> {
         let query_terms = self.query_terms(text);
+        let negated = self.negated_terms(text);
         let concepts = self.concepts(&query_terms);
         if concepts.is_empty() || limit == 0 {
             return Vec::new();
@@ -652,7 +654,7 @@ impl SearchIndex {
                 let index = address.doc_id as usize;
                 let terms = self.fiches.get(index)?;
                 let mut confidence = self.confidence(&concepts, &weights, terms);
-                if says_a_phrase(&query_terms, terms) {
+                if says_a_phrase(&query_terms, &negated, terms) {
                     confidence = confidence.max(PHRASE_CONFIDENCE);
                 }
                 Some((

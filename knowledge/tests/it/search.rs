@@ -170,6 +170,41 @@ fn a_fiche_s_own_phrase_names_the_topic_in_a_long_sentence() {
 }
 
 #[test]
+fn a_fiche_s_own_phrase_said_under_a_negation_does_not_floor_its_confidence() {
+    let knowledge = demo();
+    let floor = guichet_knowledge::search::PHRASE_CONFIDENCE;
+    let confidence = |text: &str| {
+        knowledge
+            .search(text)
+            .iter()
+            .find(|hit| hit.fiche_id == "plainte")
+            .map_or(0.0, |hit| hit.confidence)
+    };
+    let story = "ma voisine m'a raconté que son compagnon la frappe depuis des mois";
+    let wants = confidence(&format!("{story} et elle veut porter plainte"));
+    assert!(wants >= floor, "the complaint asked for: {wants}");
+    for refused in [
+        format!("{story} mais elle veut pas porter plainte"),
+        format!("{story} mais elle veut pas en porter plainte"),
+        format!("{story} elle a jamais porté plainte"),
+    ] {
+        let refused_confidence = confidence(&refused);
+        assert!(
+            refused_confidence < floor,
+            "« {refused} » → {refused_confidence}"
+        );
+    }
+    // Only the word right after the negation is negated: "pas ma carte Vitale" names it.
+    let (fiche, confidence) = top(
+        &knowledge,
+        "bonjour je vous appelle parce que depuis mon déménagement le mois dernier dans la \
+         commune je trouve pas ma carte vitale",
+    );
+    assert_eq!(fiche, "cpam");
+    assert!(confidence >= floor, "{confidence}");
+}
+
+#[test]
 fn a_fiche_that_names_the_topic_is_scored_even_when_bm25_ranks_it_low() {
     // "fièvre" is one word among everyday ones that many fiches share ("bébé", "deux mois",
     // "samedi soir"); BM25 ranked `urgences` too low for a short candidate list.
