@@ -8,9 +8,11 @@
 //!
 //! The phrases below describe, in the caller's words, what the emergency services (15, 17, 18,
 //! 112) ask about first: a person whose vital functions fail (unconscious, not breathing,
-//! choking, pain in the chest, a stroke or a fit happening, heavy bleeding, a fall without
-//! getting up, poisoning, drowning, electrocution), a fire or an explosion, and violence
-//! happening now (a weapon, a fight, a break-in in progress). A word that also tells a past
+//! choking, pain in the chest, a stroke or a fit happening, and the signs of a stroke said
+//! without its name: a twisted mouth, speech gone), heavy bleeding or a deep wound, a fall
+//! without getting up, poisoning (medicines, a household product, a button battery),
+//! drowning, electrocution, a burn, a fire or an explosion, a road accident happening, and
+//! violence happening now (a weapon, a fight, a break-in being attempted). A word that also tells a past
 //! event or an administrative matter is never enough alone ("un accident du travail", "il a eu
 //! un AVC l'an dernier", "blessé", "tombé", "l'incendie" of a lost document, "la machine a
 //! avalé ma carte"): each phrase says the state itself, or the event with the words that make
@@ -67,6 +69,15 @@ static EMERGENCY: LazyLock<Lexicon> = LazyLock::new(|| {
         "douleur à la poitrine",
         "mal à la poitrine",
         "fait un avc",
+        // The signs of a stroke (face, arm, speech) callers describe without naming it.
+        "bouche de travers",
+        "bouche tordue",
+        "visage de travers",
+        "visage paralysé",
+        "parle plus normalement",
+        "arrive plus à parler",
+        "bras ne répond plus",
+        "bras qui répond plus",
         "convulse",
         "convulsions",
         "crise d'épilepsie",
@@ -76,6 +87,12 @@ static EMERGENCY: LazyLock<Lexicon> = LazyLock::new(|| {
         "hémorragie",
         "perd beaucoup de sang",
         "se relever",
+        "se relève pas",
+        "se relève plus",
+        "plaie profonde",
+        "plaie est profonde",
+        "coupure profonde",
+        "entaille profonde",
         "gravement blessé",
         "gravement blessée",
         "blessé grave",
@@ -90,6 +107,14 @@ static EMERGENCY: LazyLock<Lexicon> = LazyLock::new(|| {
         "avalé un produit",
         "avalé des médicaments",
         "avalé des cachets",
+        "avalé une pile",
+        "avalé des piles",
+        "avalé du produit",
+        "bu du produit",
+        "avalé de la javel",
+        "bu de la javel",
+        "avalé de l'eau de javel",
+        "bu de l'eau de javel",
         "noyé",
         "se noie",
         "noyade",
@@ -97,6 +122,12 @@ static EMERGENCY: LazyLock<Lexicon> = LazyLock::new(|| {
         "électrocutée",
         "gravement brûlé",
         "gravement brûlée",
+        "s'est brûlé",
+        "s'est brûlée",
+        "s'est ébouillanté",
+        "s'est ébouillantée",
+        "eau bouillante",
+        "huile bouillante",
         // Fire, gas, explosion.
         "il y a le feu",
         "y a le feu",
@@ -106,6 +137,14 @@ static EMERGENCY: LazyLock<Lexicon> = LazyLock::new(|| {
         "il y a un incendie",
         "y a un incendie",
         "explosion",
+        "des flammes",
+        "les flammes",
+        "de la fumée qui sort",
+        // A road accident happening ("il y a eu un accident" tells a past one).
+        "il y a un accident",
+        "y a un accident",
+        "voiture dans le fossé",
+        "voiture est dans le fossé",
     ])
 });
 
@@ -123,6 +162,16 @@ static VIOLENCE: LazyLock<Lexicon> = LazyLock::new(|| {
         "en train de cambrioler",
         "en train de voler",
         "en train de forcer",
+        "en train de se faire frapper",
+        "en train de se faire agresser",
+        // A break-in being attempted ("essaie", not "a essayé": the accent-free spelling of
+        // the past participle, "essaye", is left out).
+        "essaie de forcer",
+        "essaient de forcer",
+        "essaie d'entrer chez",
+        "essaient d'entrer chez",
+        "essaie de rentrer chez",
+        "essaient de rentrer chez",
     ])
 });
 
@@ -262,8 +311,30 @@ mod tests {
             "quelqu'un est en train de cambrioler chez le voisin",
             "ils se battent avec un couteau devant l'école",
             "hier il est tombé et là il saigne beaucoup",
+            "mon mari a la bouche tordue et il arrive plus à parler",
+            "la petite a avalé une pile de la télécommande",
+            "mon grand-père a bu de la javel il a confondu avec l'eau",
+            "le bébé s'est renversé de l'eau bouillante sur le bras",
+            "ma mère est par terre dans la cuisine elle se relève pas",
+            "y a un accident devant chez moi un motard est par terre",
+            "il y a des flammes qui sortent de la cave de l'immeuble",
+            "deux types essaient de forcer la porte du garage",
+            "quelqu'un essaie de rentrer chez ma mère par le balcon",
         ] {
             assert!(emergency(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_past_event_or_a_matter_to_declare_is_no_emergency() {
+        for text in [
+            "quelqu'un a essayé de forcer ma porte la semaine dernière je veux porter plainte",
+            "il y a eu un accident de voiture le mois dernier il me faut le constat",
+            "je voudrais une attestation pour un accident du travail",
+            "j'essaie de rentrer dans mon espace en ligne et ça marche pas",
+            "mon fils s'est blessé au foot il lui faut un certificat",
+        ] {
+            assert!(!emergency(text), "{text}");
         }
     }
 
