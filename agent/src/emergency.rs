@@ -12,11 +12,11 @@
 //! without its name: a twisted mouth, speech gone), heavy bleeding or a deep wound, a fall
 //! without getting up, poisoning (medicines, a household product, a button battery),
 //! drowning, electrocution, a burn, a fire or an explosion, a road accident happening, and
-//! violence happening now (a weapon, a fight, a break-in being attempted). A word that also tells a past
-//! event or an administrative matter is never enough alone ("un accident du travail", "il a eu
-//! un AVC l'an dernier", "blessé", "tombé", "l'incendie" of a lost document, "la machine a
-//! avalé ma carte"): each phrase says the state itself, or the event with the words that make
-//! it current. A smell or a leak of gas is one ("gaz" with a word of smelling or leaking
+//! violence happening now (a weapon, a fight, a break-in being attempted). A word that also
+//! tells a past event or an administrative matter is never enough alone ("un accident du
+//! travail", "il a eu un AVC l'an dernier", "blessé", "tombé", "l'incendie" of a lost document,
+//! "la machine a avalé ma carte"): each phrase says the state itself, or the event with the
+//! words that make it current. A smell or a leak of gas is one ("gaz" with a word of smelling or leaking
 //! anywhere in the message: "ça sent très fort le gaz", "une odeur bizarre, je crois que c'est le
 //! gaz"): the emergency fiche gives the gas emergency number beside the others (the energy
 //! fiche keeps the meter, the contract, the bill).

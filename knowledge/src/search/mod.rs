@@ -438,10 +438,9 @@ impl SearchIndex {
             .then_some(joined)
     }
 
-    /// The terms of a query, in order, each once, with their weight (1, or [`FUZZY_WEIGHT`]
-    /// when corrected).
-    fn query_terms(&self, text: &str) -> Vec<(String, f32)> {
-        let normalized = normalize(text);
+    /// The terms of a [`normalize`]d query, in order, each once, with their weight (1, or
+    /// [`FUZZY_WEIGHT`] when corrected).
+    fn query_terms(&self, normalized: &str) -> Vec<(String, f32)> {
         let mut stemmer = WordStemmer::new();
         let words: Vec<&str> = normalized.split(' ').collect();
         let mut terms: Vec<(String, f32)> = Vec::new();
@@ -609,7 +608,7 @@ impl SearchIndex {
 
     /// The concepts the search draws from `text`, in order. See [`Understood`].
     pub fn understand(&self, text: &str) -> Vec<Understood> {
-        self.concepts(&self.query_terms(text))
+        self.concepts(&self.query_terms(&normalize(text)))
             .into_iter()
             .map(|concept| Understood {
                 words: concept
@@ -630,8 +629,9 @@ impl SearchIndex {
 
     /// Best fiches for a text, best first, at most `limit`.
     pub fn search(&self, text: &str, limit: usize, fiches: &[Fiche]) -> Vec<Hit> {
-        let query_terms = self.query_terms(text);
-        let negated = self.negated_terms(text);
+        let normalized = normalize(text);
+        let query_terms = self.query_terms(&normalized);
+        let negated = self.negated_terms(&normalized);
         let concepts = self.concepts(&query_terms);
         if concepts.is_empty() || limit == 0 {
             return Vec::new();

@@ -1,11 +1,12 @@
 //! Words said under a negation. "Elle veut pas porter plainte", "j'ai jamais porté plainte":
-//! the caller names what they are not asking for, so a fiche's own phrase said right after a negation
-//! does not floor its confidence (see [`super::PHRASE_CONFIDENCE`]). The words still count as
-//! said: the sentence is about that matter, only not as that request ("mon ex me frappe, je
-//! veux pas porter plainte" is about violence, and a complaint is part of its answer).
+//! the caller names what they are not asking for, so a fiche's own phrase said right after a
+//! negation does not floor its confidence (see [`super::PHRASE_CONFIDENCE`]). The words still
+//! count as said: the sentence is about that matter, only not as that request ("mon ex me
+//! frappe, je veux pas porter plainte" is about violence, and a complaint is part of its
+//! answer).
 
 use super::SearchIndex;
-use crate::text::{WordStemmer, normalize};
+use crate::text::WordStemmer;
 
 /// Words after which the next one is negated (the negation of spoken French often drops its
 /// `ne`): "je veux pas", "jamais eu". Not "sans": "sans carte Vitale" names the topic.
@@ -19,10 +20,9 @@ const CLITICS: &[&str] = &[
 ];
 
 impl SearchIndex {
-    /// The query terms said right after a negation (clitic pronouns skipped), as
-    /// `query_terms` spells them.
-    pub(super) fn negated_terms(&self, text: &str) -> Vec<String> {
-        let normalized = normalize(text);
+    /// The terms of a normalised query said right after a negation (clitic pronouns skipped),
+    /// as `query_terms` spells them.
+    pub(super) fn negated_terms(&self, normalized: &str) -> Vec<String> {
         let words: Vec<&str> = normalized.split(' ').collect();
         let mut stemmer = WordStemmer::new();
         let mut negated = Vec::new();
