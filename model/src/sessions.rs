@@ -50,6 +50,35 @@ impl SessionRecord {
     }
 }
 
+/// The end of a conversation (a hang-up, a goodbye…), as the store records it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SessionEnd<'a> {
+    /// The commune (tenant id).
+    pub tenant: &'a str,
+    /// The conversation that ends.
+    pub conversation_id: &'a str,
+    /// Why: `hangup`, `goodbye`, … (see [`SessionRecord::end_reason`]).
+    pub reason: &'a str,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+impl<'a> SessionEnd<'a> {
+    pub fn new(
+        tenant: &'a str,
+        conversation_id: &'a str,
+        reason: &'a str,
+        at: DateTime<Utc>,
+    ) -> Self {
+        SessionEnd {
+            tenant,
+            conversation_id,
+            reason,
+            at,
+        }
+    }
+}
+
 /// One exchange of a conversation (the transcript line with its decision trace).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Turn {

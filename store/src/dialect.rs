@@ -4,10 +4,11 @@
 //! A domain function builds a [`Statement`] with [`stmt!`]: SQL text with `$1 … $n`
 //! placeholders (understood by PostgreSQL and, as numbered parameters, by SQLite) and typed
 //! [`Arg`]s. The dialect binds each argument in its own encoding (instants: INTEGER
-//! milliseconds or TIMESTAMPTZ; JSON: TEXT or JSONB; commune lists: a JSON array or `TEXT[]`),
-//! supplies the few SQL fragments that are spelled differently ([`Dialect::in_scope`],
-//! [`Dialect::GREATEST`]), and runs the statement on its reader, its writer or an open
-//! transaction. Rows come back as [`StoredRow`]s, which decode the same encodings.
+//! milliseconds or TIMESTAMPTZ; JSON: TEXT or JSONB; commune lists: a JSON array or `TEXT[]`)
+//! and runs the statement on its reader, its writer or an open transaction. The few SQL
+//! fragments spelled differently ([`Dialect::in_scope`], [`Dialect::lease_due`], …) are written
+//! here, both spellings side by side, chosen by the dialect's [`Backend`]. Rows come back as
+//! [`StoredRow`]s, which decode the same encodings.
 
 use std::borrow::Cow;
 use std::future::Future;
@@ -149,6 +150,13 @@ macro_rules! plain_columns {
 }
 pub(crate) use plain_columns;
 
+/// The SQL a [`Dialect`] speaks.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Backend {
+    Sqlite,
+    Postgres,
+}
+
 /// A SQL backend: its sqlx database, its encodings and spellings, and where it runs statements.
 /// Reads go to the reader (SQLite: a pool of read-only connections), writes to the writer.
 /// Running a statement is written once, here, for both backends.
@@ -161,31 +169,76 @@ pub(crate) trait Dialect: Send + Sync {
             QueryResult: Changed,
         >;
 
-    /// The SQL function giving the larger of two values (`MAX` / `GREATEST`).
-    const GREATEST: &'static str;
+    /// Which SQL the backend speaks; the few statements spelled differently are chosen by it
+    /// below, both spellings side by side.
+    const BACKEND: Backend;
 
-    /// Appended to a `SELECT` that reads a row a transaction then updates (`FOR UPDATE`).
-    const FOR_UPDATE: &'static str;
+    /// The SQL function giving the larger of two values.
+    const GREATEST: &'static str = match Self::BACKEND {
+        Backend::Sqlite => "MAX",
+        Backend::Postgres => "GREATEST",
+    };
 
-    /// The statement opening a write transaction.
-    const BEGIN: &'static str;
+    /// Appended to a `SELECT` that reads a row a transaction then updates. SQLite's write
+    /// transaction already holds the database's write lock (see [`Dialect::BEGIN`]).
+    const FOR_UPDATE: &'static str = match Self::BACKEND {
+        Backend::Sqlite => "",
+        Backend::Postgres => " FOR UPDATE",
+    };
+
+    /// The statement opening a write transaction. SQLite's IMMEDIATE takes the write lock up
+    /// front: no deadlock-prone lock upgrade if another process (a CLI command) writes meanwhile.
+    const BEGIN: &'static str = match Self::BACKEND {
+        Backend::Sqlite => "BEGIN IMMEDIATE",
+        Backend::Postgres => "BEGIN",
+    };
 
     /// `LIMIT` by the optional count bound at `$n` (none: every row).
-    fn limit(n: usize) -> String;
+    fn limit(n: usize) -> String {
+        match Self::BACKEND {
+            Backend::Sqlite => format!("LIMIT COALESCE(${n}, -1)"),
+            Backend::Postgres => format!("LIMIT ${n}"),
+        }
+    }
 
     /// The statement leasing due rows of a queue `table` to one worker: sets `set` on at most
     /// `$2` rows matching `due`, taken in `order`, and returns them whole. Two workers, even on
-    /// two nodes, never lease the same row.
-    fn lease_due(table: &str, due: &str, order: &str, set: &str) -> String;
+    /// two nodes, never lease the same row: SQLite runs the one statement under the database's
+    /// write lock; on PostgreSQL, SKIP LOCKED lets workers take disjoint rows without waiting,
+    /// and a row another worker committed meanwhile is re-checked and no longer due.
+    fn lease_due(table: &str, due: &str, order: &str, set: &str) -> String {
+        match Self::BACKEND {
+            Backend::Sqlite => format!(
+                "UPDATE {table} SET {set} WHERE id IN (
+                     SELECT id FROM {table} WHERE {due} ORDER BY {order} LIMIT $2)
+                 RETURNING *"
+            ),
+            Backend::Postgres => format!(
+                "WITH due AS (
+                     SELECT id FROM {table} WHERE {due} ORDER BY {order} LIMIT $2
+                     FOR UPDATE SKIP LOCKED)
+                 UPDATE {table} SET {set} FROM due WHERE {table}.id = due.id
+                 RETURNING {table}.*"
+            ),
+        }
+    }
 
-    /// SQL restricting `column` to the commune list bound at placeholder `$n`.
-    fn in_scope(column: &str, n: usize) -> String;
+    /// SQL restricting `column` to the commune list bound at placeholder `$n` (SQLite: a JSON
+    /// array; PostgreSQL: `TEXT[]`).
+    fn in_scope(column: &str, n: usize) -> String {
+        match Self::BACKEND {
+            Backend::Sqlite => format!("{column} IN (SELECT value FROM json_each(${n}))"),
+            Backend::Postgres => format!("{column} = ANY(${n})"),
+        }
+    }
 
     /// A statement as a sqlx query, its arguments in the dialect's encoding.
     fn query(s: Statement<'_>) -> Result<Query<'static, Self::Db, Args<Self>>>;
 
-    /// The pool reads go to.
-    fn reader(&self) -> &Pool<Self::Db>;
+    /// The pool reads go to (the writer's, unless the backend has a pool of readers).
+    fn reader(&self) -> &Pool<Self::Db> {
+        self.writer()
+    }
 
     /// The pool writes and transactions go to.
     fn writer(&self) -> &Pool<Self::Db>;

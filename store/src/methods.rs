@@ -48,9 +48,7 @@ macro_rules! store_methods {
 
         /// Ends a conversation (`hangup`, `goodbye`, …) if it is not already ended.
         /// Returns whether a session was closed.
-        fn close_session(
-            &self, tenant: &str, conversation_id: &str, reason: &str, at: DateTime<Utc>
-        ) -> bool = backend;
+        fn close_session(&self, end: &SessionEnd<'_>) -> bool = backend;
 
         /// Closes every open session whose `expires_at` is before `now` (reason `expired`, closed
         /// at its expiry) and replaces its engine state by JSON `null`; rows stay for statistics

@@ -3,7 +3,6 @@
 
 use std::str::FromStr;
 
-use chrono::{DateTime, Utc};
 use guichet_phone::stored_number;
 use sqlx::postgres::{
     PgArguments, PgConnectOptions, PgConnection, PgPool, PgPoolOptions, Postgres,
@@ -11,7 +10,7 @@ use sqlx::postgres::{
 use sqlx::query::Query;
 
 use crate::BackendWrites;
-use crate::dialect::{Dialect, Statement, StoredRow, parse_stored};
+use crate::dialect::{Backend, Dialect, Statement, StoredRow, parse_stored};
 use crate::error::Result;
 use crate::model::*;
 use crate::postgres_dialect::pg_query;
@@ -239,22 +238,16 @@ impl BackendWrites for PgStore {
         Ok(saved)
     }
 
-    async fn close_session(
-        &self,
-        tenant: &str,
-        conversation_id: &str,
-        reason: &str,
-        at: DateTime<Utc>,
-    ) -> Result<bool> {
+    async fn close_session(&self, end: &SessionEnd<'_>) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE sessions SET closed_at = $1, end_reason = $2,
                  updated_at = GREATEST(updated_at, $1)
              WHERE tenant = $3 AND conversation_id = $4 AND closed_at IS NULL",
         )
-        .bind(at)
-        .bind(reason)
-        .bind(tenant)
-        .bind(conversation_id)
+        .bind(end.at)
+        .bind(end.reason)
+        .bind(end.tenant)
+        .bind(end.conversation_id)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() > 0)
@@ -277,38 +270,10 @@ impl BackendWrites for PgStore {
 impl Dialect for PgStore {
     type Db = Postgres;
 
-    const GREATEST: &'static str = "GREATEST";
-
-    const FOR_UPDATE: &'static str = " FOR UPDATE";
-
-    const BEGIN: &'static str = "BEGIN";
-
-    fn limit(n: usize) -> String {
-        format!("LIMIT ${n}")
-    }
-
-    fn lease_due(table: &str, due: &str, order: &str, set: &str) -> String {
-        // SKIP LOCKED: workers on every node take disjoint rows without waiting; a row another
-        // worker committed meanwhile is re-checked and no longer due.
-        format!(
-            "WITH due AS (
-                 SELECT id FROM {table} WHERE {due} ORDER BY {order} LIMIT $2
-                 FOR UPDATE SKIP LOCKED)
-             UPDATE {table} SET {set} FROM due WHERE {table}.id = due.id
-             RETURNING {table}.*"
-        )
-    }
-
-    fn in_scope(column: &str, n: usize) -> String {
-        format!("{column} = ANY(${n})")
-    }
+    const BACKEND: Backend = Backend::Postgres;
 
     fn query(s: Statement<'_>) -> Result<Query<'static, Postgres, PgArguments>> {
         Ok(pg_query(s))
-    }
-
-    fn reader(&self) -> &PgPool {
-        &self.pool
     }
 
     fn writer(&self) -> &PgPool {

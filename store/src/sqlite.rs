@@ -15,7 +15,7 @@ use sqlx::sqlite::{
 };
 
 use crate::BackendWrites;
-use crate::dialect::{Dialect, Statement};
+use crate::dialect::{Backend, Dialect, Statement};
 use crate::error::{Result, StoreError};
 use crate::model::*;
 use crate::sessions::{session_cols, session_upsert, session_values, turn_cols, turn_values};
@@ -389,13 +389,7 @@ impl BackendWrites for SqliteStore {
         Ok(saved_from_rows(&self.group.write(turn).await?))
     }
 
-    async fn close_session(
-        &self,
-        tenant: &str,
-        conversation_id: &str,
-        reason: &str,
-        at: DateTime<Utc>,
-    ) -> Result<bool> {
+    async fn close_session(&self, end: &SessionEnd<'_>) -> Result<bool> {
         // A hang-up ends every call: it joins the turns' group commit.
         static CLOSE: LazyLock<Arc<str>> = LazyLock::new(|| {
             Arc::from(
@@ -406,11 +400,11 @@ impl BackendWrites for SqliteStore {
         });
         let mut close = PreparedWrite::new(CLOSE.clone());
         close
-            .bind(ms(at))
-            .bind(reason)
-            .bind(ms(at))
-            .bind(tenant)
-            .bind(conversation_id);
+            .bind(ms(end.at))
+            .bind(end.reason)
+            .bind(ms(end.at))
+            .bind(end.tenant)
+            .bind(end.conversation_id);
         Ok(!self.group.write(close).await?.is_empty())
     }
 
@@ -432,30 +426,7 @@ impl BackendWrites for SqliteStore {
 impl Dialect for SqliteStore {
     type Db = Sqlite;
 
-    const GREATEST: &'static str = "MAX";
-
-    const FOR_UPDATE: &'static str = "";
-
-    // IMMEDIATE takes the write lock up front: no deadlock-prone lock upgrade if another
-    // process (e.g. a CLI command) writes at the same time.
-    const BEGIN: &'static str = "BEGIN IMMEDIATE";
-
-    fn limit(n: usize) -> String {
-        format!("LIMIT COALESCE(${n}, -1)")
-    }
-
-    fn lease_due(table: &str, due: &str, order: &str, set: &str) -> String {
-        // One statement under the database write lock.
-        format!(
-            "UPDATE {table} SET {set} WHERE id IN (
-                 SELECT id FROM {table} WHERE {due} ORDER BY {order} LIMIT $2)
-             RETURNING *"
-        )
-    }
-
-    fn in_scope(column: &str, n: usize) -> String {
-        format!("{column} IN (SELECT value FROM json_each(${n}))")
-    }
+    const BACKEND: Backend = Backend::Sqlite;
 
     fn query(s: Statement<'_>) -> Result<Query<'static, Sqlite, SqliteArguments>> {
         sqlite_query(s)

@@ -1,7 +1,7 @@
 //! How SQLite encodes the values of a [`Statement`]: instants as INTEGER milliseconds since the
 //! epoch, JSON and commune lists as TEXT (scopes read through `json_each`), and how a row is
-//! read back. The [`crate::dialect::Dialect`] itself (which pool reads and which writes,
-//! `BEGIN IMMEDIATE`) is implemented beside the store, in `sqlite.rs`.
+//! read back. The [`crate::dialect::Dialect`] itself (which pool reads and which writes) is
+//! implemented beside the store, in `sqlite.rs`.
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;

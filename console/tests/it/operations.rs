@@ -7,7 +7,8 @@ use axum::http::StatusCode;
 use common::{Client, account, closed_hours_call, harness, signed_in};
 use guichet_office::{accounts, privacy, retention};
 use guichet_store::{
-    AuditStore, EvalRunStore, NewEvalRun, OutboxStore, Role, SessionStore, StaffStore, TicketStore,
+    AuditStore, EvalRunStore, NewEvalRun, OutboxStore, Role, SessionEnd, SessionStore, StaffStore,
+    TicketStore,
 };
 use serde_json::json;
 
@@ -16,7 +17,12 @@ async fn statistics_suggestion_and_dialogue_export() {
     let h = harness().await;
     closed_hours_call(&h, "villebourg", "CA-1", "+33612345678", "Voirie").await;
     h.store
-        .close_session("villebourg", "CA-1", "hangup", h.clock.now())
+        .close_session(&SessionEnd::new(
+            "villebourg",
+            "CA-1",
+            "hangup",
+            h.clock.now(),
+        ))
         .await
         .expect("close");
     h.clock.advance(chrono::Duration::minutes(5));
@@ -257,7 +263,12 @@ async fn retention_purges_old_transcripts_and_anonymises_closed_tickets() {
     let h = harness().await;
     let id = closed_hours_call(&h, "villebourg", "CA-1", "+33612345678", "Voirie").await;
     h.store
-        .close_session("villebourg", "CA-1", "hangup", h.clock.now())
+        .close_session(&SessionEnd::new(
+            "villebourg",
+            "CA-1",
+            "hangup",
+            h.clock.now(),
+        ))
         .await
         .expect("close");
     let agent = accounts::add_staff(

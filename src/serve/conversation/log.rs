@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use guichet_store::{SessionRecord, SessionStore, Turn, TurnRecord};
+use guichet_store::{SessionEnd, SessionRecord, SessionStore, Turn, TurnRecord};
 
 use super::envelope::Envelope;
 use crate::serve::error::ServeError;
@@ -248,6 +248,11 @@ pub async fn close(
     state.sessions.remove(tenant, conversation_id);
     Ok(state
         .store
-        .close_session(tenant, conversation_id, reason, state.now())
+        .close_session(&SessionEnd::new(
+            tenant,
+            conversation_id,
+            reason,
+            state.now(),
+        ))
         .await?)
 }

@@ -313,19 +313,19 @@ pub async fn session_roundtrip<S: Store>(store: &S) {
     // Closing: once, and a late turn does not reopen it.
     assert!(
         store
-            .close_session("demo", "CA1", "hangup", t0() + secs(20))
+            .close_session(&SessionEnd::new("demo", "CA1", "hangup", t0() + secs(20)))
             .await
             .expect("close")
     );
     assert!(
         !store
-            .close_session("demo", "CA1", "goodbye", t0() + secs(21))
+            .close_session(&SessionEnd::new("demo", "CA1", "goodbye", t0() + secs(21)))
             .await
             .expect("close")
     );
     assert!(
         !store
-            .close_session("demo", "nope", "hangup", t0())
+            .close_session(&SessionEnd::new("demo", "nope", "hangup", t0()))
             .await
             .expect("close")
     );
@@ -597,7 +597,12 @@ pub async fn concurrent_writes_of_every_kind_get_their_own_rows<S: Store + Clone
         let store = store.clone();
         hang_ups.push(tokio::spawn(async move {
             store
-                .close_session("demo", &format!("CH{i}"), "hangup", t0() + secs(5))
+                .close_session(&SessionEnd::new(
+                    "demo",
+                    &format!("CH{i}"),
+                    "hangup",
+                    t0() + secs(5),
+                ))
                 .await
         }));
     }
@@ -1453,7 +1458,12 @@ pub async fn retention_purge<S: Store>(store: &S) {
         .await
         .expect("old");
     store
-        .close_session("demo", "old-call", "hangup", old + secs(60))
+        .close_session(&SessionEnd::new(
+            "demo",
+            "old-call",
+            "hangup",
+            old + secs(60),
+        ))
         .await
         .expect("close");
     let handled = saved.ticket_ids[0];
