@@ -191,6 +191,10 @@ static NEUTRAL: LazyLock<Lexicon> = LazyLock::new(|| {
         "mais",
         "et",
         "merci à vous",
+        "à vous",
+        "vous aussi",
+        "à vous aussi",
+        "pareillement",
     ])
 });
 
@@ -533,6 +537,8 @@ mod tests {
             "c'est bon merci",
             "merci, au revoir",
             "non merci bonne journée",
+            "merci bien bonne soirée à vous",
+            "au revoir madame vous aussi",
         ] {
             assert!(is_goodbye(&n(bye)), "{bye}");
         }
