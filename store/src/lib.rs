@@ -7,8 +7,8 @@
 //! re-exported here.
 //!
 //! Each domain's statements are written once, generic over a small `Dialect` (`dialect.rs`:
-//! placeholders, encodings of instants / JSON / commune lists, the few spellings that differ,
-//! where statements run), implemented beside each store (`sqlite.rs`, `postgres.rs`, with their
+//! placeholders, where statements run, and the few spellings that differ, both side by side),
+//! implemented beside each store (`sqlite.rs`, `postgres.rs`, with their
 //! encodings in `sqlite_dialect.rs` and `postgres_dialect.rs`): the
 //! audit log (`audit.rs`), evaluation runs (`eval_runs.rs`), staff accounts and login sessions
 //! (`staff.rs`), API keys (`api_keys.rs`), ticket notifications (`notifications.rs`, with
