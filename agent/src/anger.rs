@@ -82,9 +82,26 @@ static ANGER: LazyLock<Lexicon> = LazyLock::new(|| {
         "personne répond",
         "rappelle jamais",
         "bande de",
+        // "de" elided before a vowel: left alone, "bande" would be read as the word of a fiche.
+        "bande d'incapables",
+        "bande d'incompétents",
+        "bande d'abrutis",
+        "bande d'idiots",
+        "bande d'imbéciles",
+        "bande d'enfoirés",
         "j'en peux plus",
         "ça suffit",
         "raz le bol",
+        "fainéant",
+        "fainéants",
+        "fainéante",
+        "feignant",
+        "feignants",
+        "bon à rien",
+        "bons à rien",
+        // The taxpayer's reproach: the taxes are not the topic.
+        "avec nos impôts",
+        "des impôts pour ça",
         // Insults said to the robot or the staff: the caller wants a human, not a rephrasing.
         "con",
         "cons",
@@ -151,12 +168,22 @@ mod tests {
             "espèce de machine débile",
             "tu comprends rien à ce que je dis",
             "ta gueule le robot",
+            "bande de feignants vous glandez rien",
+            "et c'est payé avec nos impôts en plus",
+            "vous êtes qu'une bande d'abrutis",
         ] {
             assert!(is_angry(&n(text)), "{text}");
         }
         assert_eq!(
             without_anger(&n("c'est inadmissible le trottoir est cassé")),
             "est le trottoir est casse"
+        );
+        // What is left names no topic: the taxes of a reproach are not the tax office's, and
+        // "bande" is not a fiche's word.
+        assert_eq!(without_anger(&n("bande d'incapables")), "");
+        assert!(
+            !without_anger(&n("vous êtes tous des fainéants payés avec nos impôts"))
+                .contains("impot")
         );
         for text in [
             "je suis content de mon passeport",
