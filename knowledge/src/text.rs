@@ -192,7 +192,10 @@ pub fn is_stop_word(word: &str) -> bool {
 
 /// Words whose stem would collide with another word's, and the term they stand for instead:
 /// "mairie" and "maire" both stem to "mair"; "couper" and "coupé" to "coup", the blows of the
-/// violence lines ("ça coupe, je vous entends mal" found the emergency services).
+/// violence lines ("ça coupe, je vous entends mal" found the emergency services). Once accents
+/// are folded, "bâtiment" and "bâtir" stem to the "bat" of "il me bat" (the building's hall
+/// was a case of domestic violence), and "traîner" to "train" (a stray dog that "traîne dans
+/// le parc" was a case for the SNCF).
 const STEM_COLLISIONS: &[(&str, &str)] = &[
     ("mairie", "mairie"),
     ("mairies", "mairie"),
@@ -206,6 +209,25 @@ const STEM_COLLISIONS: &[(&str, &str)] = &[
     ("coupez", "couper"),
     ("coupure", "couper"),
     ("coupures", "couper"),
+    ("batiment", "batiment"),
+    ("batiments", "batiment"),
+    ("batir", "batir"),
+    ("bati", "batir"),
+    ("batie", "batir"),
+    ("batis", "batir"),
+    ("baties", "batir"),
+    ("batit", "batir"),
+    ("batissent", "batir"),
+    ("batisse", "batir"),
+    ("traine", "trainer"),
+    ("traines", "trainer"),
+    ("trainer", "trainer"),
+    ("trainent", "trainer"),
+    ("trainait", "trainer"),
+    ("trainaient", "trainer"),
+    ("trainee", "trainer"),
+    ("trainees", "trainer"),
+    ("trainez", "trainer"),
 ];
 
 /// Words that say where or when but not what: they help a request that names its topic, but
@@ -480,6 +502,12 @@ mod tests {
         assert_eq!(terms("mairies"), terms("mairie"));
         // Cutting is not a blow: "ça coupe" must not find the violence lines' "coups".
         assert_ne!(terms("ça coupe"), terms("des coups"));
+        // A building is not a blow, and loitering is not a train.
+        assert_ne!(terms("le bâtiment"), terms("il me bat"));
+        assert_ne!(terms("faire bâtir"), terms("il la bat"));
+        assert_eq!(terms("bâtiments"), terms("bâtiment"));
+        assert_ne!(terms("un chien qui traîne"), terms("un chien train"));
+        assert_eq!(terms("ils traînent"), terms("il traîne"));
         assert_eq!(
             terms("on m'a coupé l'électricité"),
             terms("couper électricité")
