@@ -195,7 +195,8 @@ pub fn is_stop_word(word: &str) -> bool {
 /// violence lines ("ça coupe, je vous entends mal" found the emergency services). Once accents
 /// are folded, "bâtiment" and "bâtir" stem to the "bat" of "il me bat" (the building's hall
 /// was a case of domestic violence), and "traîner" to "train" (a stray dog that "traîne dans
-/// le parc" was a case for the SNCF).
+/// le parc" was a case for the SNCF); "rater" to the "rat" of vermin (rats in the yard were a
+/// missed train).
 const STEM_COLLISIONS: &[(&str, &str)] = &[
     ("mairie", "mairie"),
     ("mairies", "mairie"),
@@ -228,6 +229,13 @@ const STEM_COLLISIONS: &[(&str, &str)] = &[
     ("trainee", "trainer"),
     ("trainees", "trainer"),
     ("trainez", "trainer"),
+    ("rate", "rater"),
+    ("rater", "rater"),
+    ("rates", "rater"),
+    ("ratee", "rater"),
+    ("ratees", "rater"),
+    ("ratez", "rater"),
+    ("ratent", "rater"),
 ];
 
 /// Words that say where or when but not what: they help a request that names its topic, but
@@ -508,6 +516,8 @@ mod tests {
         assert_eq!(terms("bâtiments"), terms("bâtiment"));
         assert_ne!(terms("un chien qui traîne"), terms("un chien train"));
         assert_eq!(terms("ils traînent"), terms("il traîne"));
+        assert_ne!(terms("des rats"), terms("raté"));
+        assert_eq!(terms("j'ai raté"), terms("rater"));
         assert_eq!(
             terms("on m'a coupé l'électricité"),
             terms("couper électricité")
