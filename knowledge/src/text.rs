@@ -196,7 +196,8 @@ pub fn is_stop_word(word: &str) -> bool {
 /// are folded, "bâtiment" and "bâtir" stem to the "bat" of "il me bat" (the building's hall
 /// was a case of domestic violence), and "traîner" to "train" (a stray dog that "traîne dans
 /// le parc" was a case for the SNCF); "rater" to the "rat" of vermin (rats in the yard were a
-/// missed train).
+/// missed train); "monter" to the "mont" of "montant" ("le prix a monté" found the pension
+/// fund).
 const STEM_COLLISIONS: &[(&str, &str)] = &[
     ("mairie", "mairie"),
     ("mairies", "mairie"),
@@ -236,6 +237,13 @@ const STEM_COLLISIONS: &[(&str, &str)] = &[
     ("ratees", "rater"),
     ("ratez", "rater"),
     ("ratent", "rater"),
+    ("monte", "monter"),
+    ("monter", "monter"),
+    ("montes", "monter"),
+    ("montent", "monter"),
+    ("montee", "monter"),
+    ("montees", "monter"),
+    ("montait", "monter"),
 ];
 
 /// Words that say where or when but not what: they help a request that names its topic, but
@@ -518,6 +526,7 @@ mod tests {
         assert_eq!(terms("ils traînent"), terms("il traîne"));
         assert_ne!(terms("des rats"), terms("raté"));
         assert_eq!(terms("j'ai raté"), terms("rater"));
+        assert_ne!(terms("ça a monté"), terms("le montant"));
         assert_eq!(
             terms("on m'a coupé l'électricité"),
             terms("couper électricité")
