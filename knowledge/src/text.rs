@@ -193,11 +193,12 @@ pub fn is_stop_word(word: &str) -> bool {
 /// Words whose stem would collide with another word's, and the term they stand for instead:
 /// "mairie" and "maire" both stem to "mair"; "couper" and "coupé" to "coup", the blows of the
 /// violence lines ("ça coupe, je vous entends mal" found the emergency services). Once accents
-/// are folded, "bâtiment" and "bâtir" stem to the "bat" of "il me bat" (the building's hall
-/// was a case of domestic violence), and "traîner" to "train" (a stray dog that "traîne dans
-/// le parc" was a case for the SNCF); "rater" to the "rat" of vermin (rats in the yard were a
+/// are folded, "bâtiment" and "bâtir" stem to the "bat" of "il me bat" ("bâtiment" alone found
+/// the domestic violence line), and "traîner" to "train" (a stray dog that "traîne dans le
+/// parc" was a case for the SNCF); "rater" to the "rat" of vermin (rats in the yard were a
 /// missed train); "monter" to the "mont" of "montant" ("le prix a monté" found the pension
-/// fund).
+/// fund); "punaise" to the "pun" of "puni" ("punaises" alone found the child in danger line);
+/// "armée" to the "arm" of a weapon.
 const STEM_COLLISIONS: &[(&str, &str)] = &[
     ("mairie", "mairie"),
     ("mairies", "mairie"),
@@ -244,6 +245,10 @@ const STEM_COLLISIONS: &[(&str, &str)] = &[
     ("montee", "monter"),
     ("montees", "monter"),
     ("montait", "monter"),
+    ("punaise", "punaise"),
+    ("punaises", "punaise"),
+    ("armee", "armee"),
+    ("armees", "armee"),
 ];
 
 /// Words that say where or when but not what: they help a request that names its topic, but
@@ -527,6 +532,8 @@ mod tests {
         assert_ne!(terms("des rats"), terms("raté"));
         assert_eq!(terms("j'ai raté"), terms("rater"));
         assert_ne!(terms("ça a monté"), terms("le montant"));
+        assert_ne!(terms("des punaises"), terms("il est puni"));
+        assert_ne!(terms("l'armée"), terms("une arme"));
         assert_eq!(
             terms("on m'a coupé l'électricité"),
             terms("couper électricité")
