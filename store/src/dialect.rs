@@ -157,6 +157,18 @@ pub(crate) enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// The statement opening a write transaction. SQLite's IMMEDIATE takes the write lock up
+    /// front: no deadlock-prone lock upgrade if another process (a CLI command) writes
+    /// meanwhile. Also opens the batches of SQLite's group writer (`sqlite_writer.rs`).
+    pub(crate) const fn begin(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        }
+    }
+}
+
 /// A SQL backend: its sqlx database, its encodings and spellings, and where it runs statements.
 /// Reads go to the reader (SQLite: a pool of read-only connections), writes to the writer.
 /// Running a statement is written once, here, for both backends.
@@ -186,12 +198,8 @@ pub(crate) trait Dialect: Send + Sync {
         Backend::Postgres => " FOR UPDATE",
     };
 
-    /// The statement opening a write transaction. SQLite's IMMEDIATE takes the write lock up
-    /// front: no deadlock-prone lock upgrade if another process (a CLI command) writes meanwhile.
-    const BEGIN: &'static str = match Self::BACKEND {
-        Backend::Sqlite => "BEGIN IMMEDIATE",
-        Backend::Postgres => "BEGIN",
-    };
+    /// The statement opening a write transaction (see [`Backend::begin`]).
+    const BEGIN: &'static str = Self::BACKEND.begin();
 
     /// `LIMIT` by the optional count bound at `$n` (none: every row).
     fn limit(n: usize) -> String {

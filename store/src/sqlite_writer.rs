@@ -25,9 +25,8 @@ use sqlx::sqlite::{SqliteArguments, SqliteArgumentsBuffer, SqlitePool, SqliteRow
 use sqlx::{Arguments as _, Encode, Row as _, Sqlite, Type};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::dialect::Dialect;
+use crate::dialect::Backend;
 use crate::error::{Result, StoreError};
-use crate::sqlite::SqliteStore;
 
 /// At most this many writes share a transaction (bounds the latency of the first one).
 const MAX_BATCH: usize = 64;
@@ -205,7 +204,7 @@ async fn run(writer: SqlitePool, mut queue: mpsc::UnboundedReceiver<Job>) {
 /// instead of one per write. The writes of a batch were all waiting at once, so any order is
 /// one they could have come in.
 async fn commit_batch(writer: &SqlitePool, batch: &[Job]) -> Result<Vec<WriteRows>> {
-    let mut tx = writer.begin_with(SqliteStore::BEGIN).await?;
+    let mut tx = writer.begin_with(Backend::Sqlite.begin()).await?;
     let mut results = vec![WriteRows::new(); batch.len()];
     for chunk in chunks(batch) {
         let mut args = SqliteArguments::default();
