@@ -89,6 +89,19 @@ static ANGER: LazyLock<Lexicon> = LazyLock::new(|| {
         "bande d'idiots",
         "bande d'imbéciles",
         "bande d'enfoirés",
+        // "espèce de …" said to someone: the insult, not a kind of thing ("espèce" is also
+        // the cash of a payment).
+        "espèce d'incapable",
+        "espèce d'incompétent",
+        "espèce d'abruti",
+        "espèce d'idiot",
+        "espèce d'imbécile",
+        "espèce d'enfoiré",
+        "espèce de con",
+        "espèce de nul",
+        "espèce de crétin",
+        "espèce de débile",
+        "espèce de machine",
         "j'en peux plus",
         "ça suffit",
         "raz le bol",
@@ -181,6 +194,10 @@ mod tests {
         // What is left names no topic: the taxes of a reproach are not the tax office's, and
         // "bande" is not a fiche's word.
         assert_eq!(without_anger(&n("bande d'incapables")), "");
+        assert_eq!(
+            without_anger(&n("espèce d'incapable vous servez à rien à la mairie")),
+            "vous a la mairie"
+        );
         assert!(
             !without_anger(&n("vous êtes tous des fainéants payés avec nos impôts"))
                 .contains("impot")

@@ -1,6 +1,6 @@
 //! Clarifying questions (from the fiche) and confirmations ("Vous appelez bien au sujet de … ?").
 
-use guichet_knowledge::{Clarify, ClarifyOption, Fiche, normalize};
+use guichet_knowledge::{Clarify, ClarifyOption, Fiche, SynonymGroup, normalize};
 
 use crate::intents::words;
 use crate::session::Pending;
@@ -32,10 +32,22 @@ pub fn option_for<'f>(clarify: &'f Clarify, normalized: &str) -> Option<&'f Clar
         .map(|(option, _)| option)
 }
 
-/// The option whose answer's terms (stemmed, stop words removed) are all in the message
-/// ("elle a été volée hier" → "volée"), the one with the most terms.
-pub fn option_by_terms<'f>(clarify: &'f Clarify, message: &str) -> Option<&'f ClarifyOption> {
-    let said = guichet_knowledge::terms(message);
+/// The option whose answer's terms (stemmed, stop words removed) are all in the message, or
+/// in a synonym of an expression of the message (the commune's `synonyms.txt`: "elle a été
+/// volée hier" → "volée"; "il est plus valable" → "expiré"), the one with the most terms.
+pub fn option_by_terms<'f>(
+    clarify: &'f Clarify,
+    message: &str,
+    synonyms: &[SynonymGroup],
+) -> Option<&'f ClarifyOption> {
+    let mut said = guichet_knowledge::terms(message);
+    let says = |said: &[String], entry: &[String]| entry.iter().all(|term| said.contains(term));
+    let also_said: Vec<String> = synonyms
+        .iter()
+        .filter(|group| group.terms.iter().any(|entry| says(&said, entry)))
+        .flat_map(|group| group.terms.iter().flatten().cloned())
+        .collect();
+    said.extend(also_said);
     clarify
         .options
         .iter()
@@ -45,7 +57,7 @@ pub fn option_by_terms<'f>(clarify: &'f Clarify, message: &str) -> Option<&'f Cl
                 .iter()
                 .map(move |answer| (option, guichet_knowledge::terms(answer)))
         })
-        .filter(|(_, terms)| !terms.is_empty() && terms.iter().all(|term| said.contains(term)))
+        .filter(|(_, terms)| !terms.is_empty() && says(&said, terms))
         .max_by_key(|(_, terms)| terms.len())
         .map(|(option, _)| option)
 }
@@ -91,5 +103,58 @@ impl TurnInProgress<'_> {
         };
         self.decide(DecisionAction::Confirm, rule, Some(&fiche.id));
         self.note(format!("demande de confirmation ({})", fiche.title));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn passport_question() -> Clarify {
+        let option = |answers: &[&str], goto: &str| ClarifyOption {
+            answers: answers.iter().map(|answer| answer.to_string()).collect(),
+            goto: goto.to_owned(),
+        };
+        Clarify {
+            question: "Votre passeport est-il perdu, volé ou expiré ?".into(),
+            options: vec![
+                option(&["perdu", "je l'ai perdu"], "passeport-perte"),
+                option(&["volé", "on me l'a volé"], "passeport-vol"),
+                option(&["expiré", "périmé"], "passeport-renouvellement"),
+            ],
+        }
+    }
+
+    fn synonyms(lines: &[&[&str]]) -> Vec<SynonymGroup> {
+        lines
+            .iter()
+            .enumerate()
+            .map(|(line, entries)| SynonymGroup {
+                line,
+                entries: entries.iter().map(|entry| entry.to_string()).collect(),
+                terms: entries.iter().map(|entry| guichet_knowledge::terms(entry)).collect(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_option_is_found_by_its_terms_or_their_synonyms() {
+        let clarify = passport_question();
+        let synonyms = synonyms(&[&["expiré", "périmé", "plus valable"], &["volé", "piqué"]]);
+        let goto = |message: &str| {
+            option_by_terms(&clarify, message, &synonyms).map(|option| option.goto.as_str())
+        };
+        assert_eq!(goto("elle a été volée hier"), Some("passeport-vol"));
+        assert_eq!(
+            goto("le passeport de mon mari est plus valable depuis deux ans"),
+            Some("passeport-renouvellement")
+        );
+        assert_eq!(goto("on me l'a piqué dans le métro"), Some("passeport-vol"));
+        assert_eq!(goto("je voudrais faire un passeport"), None);
+        // Without the commune's synonyms, the words of the options only.
+        assert_eq!(
+            option_by_terms(&clarify, "il est plus valable", &[]).map(|option| &option.goto),
+            None
+        );
     }
 }

@@ -115,7 +115,13 @@ static EMERGENCY: LazyLock<Lexicon> = LazyLock::new(|| {
         "bu de la javel",
         "avalé de l'eau de javel",
         "bu de l'eau de javel",
-        "noyé",
+        // Drowning, said of someone else: the caller who says "je suis noyé" is drowning in
+        // debts or paperwork.
+        "s'est noyé",
+        "s'est noyée",
+        "est noyé",
+        "est noyée",
+        "se noyer",
         "se noie",
         "noyade",
         "électrocuté",
@@ -320,6 +326,8 @@ mod tests {
             "il y a des flammes qui sortent de la cave de l'immeuble",
             "deux types essaient de forcer la porte du garage",
             "quelqu'un essaie de rentrer chez ma mère par le balcon",
+            "le petit est en train de se noyer dans la piscine",
+            "venez vite un enfant s'est noyé dans le lac",
         ] {
             assert!(emergency(text), "{text}");
         }
@@ -333,6 +341,8 @@ mod tests {
             "je voudrais une attestation pour un accident du travail",
             "j'essaie de rentrer dans mon espace en ligne et ça marche pas",
             "mon fils s'est blessé au foot il lui faut un certificat",
+            "avec les crédits je suis noyé je sais plus comment rembourser",
+            "je suis noyée sous la paperasse",
         ] {
             assert!(!emergency(text), "{text}");
         }

@@ -287,7 +287,7 @@ impl<'a> TurnInProgress<'a> {
             return self.request(None);
         };
         let option = crate::clarify::option_for(clarify, &self.text)
-            .or_else(|| crate::clarify::option_by_terms(clarify, &self.inbound.text));
+            .or_else(|| crate::clarify::option_by_terms(clarify, &self.inbound.text, self.kb().synonyms()));
         if let Some(target) = option.and_then(|option| self.fiche(&option.goto)) {
             return self.handle_fiche(target, "clarify_option");
         }
@@ -363,13 +363,17 @@ impl<'a> TurnInProgress<'a> {
         if !angry && crate::small_talk::asks_about_the_assistant(&self.text) {
             return self.ask_again(AskAgain::ABOUT_THE_ASSISTANT, clarifying);
         }
-        // Words of irritation and words about the line say nothing of the topic
-        // ("inadmissible" must not find the complaints fiche, "je vous entends mal" the
-        // emergency services): search what is left.
+        // Words of irritation, words about the line and a caller saying they are lost say
+        // nothing of the topic ("inadmissible" must not find the complaints fiche, "je vous
+        // entends mal" the emergency services, "je suis perdue" a lost identity card): search
+        // what is left.
         let line_talk = crate::line::is_about_the_line(&self.text);
+        let rewritten = angry || line_talk || crate::lost::says_lost(&self.text);
         // Each removal leaves a message without such words as it is.
-        let rest = if angry || line_talk {
-            crate::line::without_line_talk(&crate::anger::without_anger(&self.text))
+        let rest = if rewritten {
+            crate::lost::without_lost(&crate::line::without_line_talk(
+                &crate::anger::without_anger(&self.text),
+            ))
         } else {
             String::new()
         };
@@ -378,7 +382,7 @@ impl<'a> TurnInProgress<'a> {
         if line_talk && !angry && guichet_knowledge::terms(&rest).is_empty() {
             return self.ask_again(how, clarifying);
         }
-        let hits = if angry || line_talk {
+        let hits = if rewritten {
             self.kb().search(&rest)
         } else {
             self.kb().search(&self.inbound.text)
@@ -496,7 +500,7 @@ impl<'a> TurnInProgress<'a> {
             .find(|parent| goes_to(parent, &fiche.id))
             && let Some(clarify) = &parent.clarify
             && crate::clarify::option_for(clarify, &self.text).is_none()
-            && crate::clarify::option_by_terms(clarify, &self.inbound.text).is_none()
+            && crate::clarify::option_by_terms(clarify, &self.inbound.text, self.kb().synonyms()).is_none()
         {
             // The family keeps the best confidence: the topic is sure, the variant is not.
             fiche = parent;

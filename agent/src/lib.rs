@@ -67,6 +67,7 @@ pub mod engine;
 mod handoff;
 pub mod intents;
 mod line;
+mod lost;
 mod place;
 pub mod policy;
 mod report;

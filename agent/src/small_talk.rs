@@ -42,6 +42,7 @@ static ABOUT_THE_ASSISTANT: LazyLock<Lexicon> = LazyLock::new(|| {
         "qui êtes-vous",
         "vous aimez",
         "tu aimes",
+        "tu préfères",
         "vous avez quel âge",
         "quel âge vous avez",
         "quel âge avez-vous",
@@ -53,6 +54,10 @@ static ABOUT_THE_ASSISTANT: LazyLock<Lexicon> = LazyLock::new(|| {
         "vous faites des pauses",
         "vous dormez",
         "vous habitez où",
+        "tu fais quoi de beau",
+        "vous faites quoi de beau",
+        "quoi de beau",
+        "quoi de neuf",
     ])
 });
 
@@ -80,6 +85,7 @@ mod tests {
             "vous aimez les chats ou les chiens vous",
             "t'es un robot ou une vraie personne toi",
             "vous avez quel âge",
+            "tu fais quoi de beau aujourd'hui toi",
         ] {
             assert!(asks_about_the_assistant(&normalize(text)), "{text}");
         }

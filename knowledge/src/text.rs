@@ -164,6 +164,16 @@ const FILLER_WORDS: &[&str] = &[
     "petit",
     "petite",
     "vraiment",
+    // Intensifiers: how much, never what ("t'es complètement débile" found the suicide
+    // prevention line's "je me sens complètement désespéré").
+    "completement",
+    "totalement",
+    "tellement",
+    "carrement",
+    "vachement",
+    "absolument",
+    "franchement",
+    "serieusement",
     "quelque",
     "chose",
     "quelqu",
@@ -248,6 +258,14 @@ const STEM_COLLISIONS: &[(&str, &str)] = &[
     ("punaise", "punaise"),
     ("punaises", "punaise"),
     ("armee", "armee"),
+    // Minding a child is not the duty of a doctor or a custody ("faire garder mon bébé" found
+    // the emergency numbers' "médecin de garde").
+    ("garder", "garder"),
+    // The participle of a short noun keeps the noun's stem ("un mur tagué" is a tag, not an
+    // unknown "tagu").
+    ("tague", "tag"),
+    ("tagues", "tag"),
+    ("taguer", "tag"),
     ("armees", "armee"),
 ];
 
@@ -336,6 +354,17 @@ pub(crate) const GENERIC_WORDS: &[&str] = &[
     "neveu",
     "niece",
 ];
+
+/// The stems of [`GENERIC_WORDS`].
+static GENERIC_TERMS: LazyLock<HashSet<String>> = LazyLock::new(|| {
+    let mut stemmer = WordStemmer::new();
+    GENERIC_WORDS.iter().map(|word| stemmer.stem(word)).collect()
+});
+
+/// The stems of [`GENERIC_WORDS`]: words that say where, when or for whom, never what.
+pub(crate) fn generic_terms() -> &'static HashSet<String> {
+    &GENERIC_TERMS
+}
 
 static STEMMER: LazyLock<TextAnalyzer> = LazyLock::new(|| {
     TextAnalyzer::builder(WhitespaceTokenizer::default())
@@ -515,6 +544,8 @@ mod tests {
         assert_eq!(terms("renouvellement"), terms("renouveler"));
         assert_eq!(terms("carte d'identité"), terms("CARTE IDENTITE"));
         assert!(terms("bah alors voilà euh").is_empty());
+        // Intensifiers say how much, never what.
+        assert_eq!(terms("t'es complètement débile"), terms("t'es débile"));
     }
 
     #[test]
@@ -531,6 +562,7 @@ mod tests {
             ("ça a monté", "le montant"),
             ("des punaises", "il est puni"),
             ("l'armée", "une arme"),
+            ("faire garder mon bébé", "le médecin de garde"),
         ] {
             assert_ne!(terms(one), terms(other), "{one} / {other}");
         }
@@ -539,6 +571,7 @@ mod tests {
             ("bâtiments", "bâtiment"),
             ("ils traînent", "il traîne"),
             ("j'ai raté", "rater"),
+            ("tagué", "un tag"),
         ] {
             assert_eq!(terms(one), terms(same), "{one} / {same}");
         }

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::problem::Problems;
-use crate::text::terms;
+use crate::text::{generic_terms, normalize, terms};
 
 /// A group of equivalent expressions, as written and as terms.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,10 +64,32 @@ pub(crate) fn parse_synonyms(
             }
             group_terms.push(entry_terms);
         }
+        // An entry that loses a word to the stop words and is left with words saying only
+        // when, where or for whom ("nouveau-né": "né" is the "ne" of negation once accents
+        // are folded, leaving "nouveau") would make every "nouveau passeport" a baby's, and
+        // the whole group generic. ("mairie" alone, generic as it is, stays a synonym.)
+        let reads_as_less = |entry: &str, entry_terms: &Vec<String>| {
+            normalize(entry).split(' ').count() > entry_terms.len()
+                && entry_terms.iter().all(|term| generic_terms().contains(term))
+        };
+        for (entry, entry_terms) in entries.iter().zip(&group_terms) {
+            if !entry_terms.is_empty() && reads_as_less(entry, entry_terms) {
+                problems.warning(
+                    path,
+                    number,
+                    format!(
+                        "« {entry} » se lit comme « {} », des mots qui ne nomment aucune démarche : ignoré",
+                        entry_terms.join(" ")
+                    ),
+                );
+            }
+        }
         let kept: Vec<(String, Vec<String>)> = entries
             .into_iter()
             .zip(group_terms)
-            .filter(|(_, entry_terms)| !entry_terms.is_empty())
+            .filter(|(entry, entry_terms)| {
+                !entry_terms.is_empty() && !reads_as_less(entry, entry_terms)
+            })
             .collect();
         if kept.len() >= 2 {
             let (entries, terms) = kept.into_iter().unzip();
@@ -79,4 +101,30 @@ pub(crate) fn parse_synonyms(
         }
     }
     groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_that_names_no_topic_is_ignored_with_a_warning() {
+        let mut problems = Problems::default();
+        let path = Path::new("synonyms.txt");
+        let groups = parse_synonyms(
+            path,
+            "bébé, nourrisson, nouveau-né\nmairie, hôtel de ville\n",
+            &mut problems,
+        );
+        assert_eq!(groups.len(), 2);
+        assert_eq!(groups[0].entries, ["bébé", "nourrisson"]);
+        assert_eq!(groups[0].terms, [["beb"], ["nourrisson"]]);
+        // "mairie", generic as it is, is read as it is said: it stays a synonym.
+        assert_eq!(groups[1].entries, ["mairie", "hôtel de ville"]);
+        let warnings: Vec<&Problem> = problems.0.iter().collect();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert_eq!(warnings[0].line, 1);
+        assert!(warnings[0].message.contains("nouveau-né"), "{}", warnings[0].message);
+        assert!(!warnings[0].is_error());
+    }
 }

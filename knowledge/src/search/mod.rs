@@ -48,7 +48,7 @@ use crate::load::SynonymGroup;
 use crate::model::{Fiche, Hit};
 use crate::spelling::{deletion_neighbourhood, without_glued_elision};
 use crate::text::{
-    ANALYZER_NAME, GENERIC_WORDS, WordStemmer, build_analyzer, is_stop_word, normalize,
+    ANALYZER_NAME, WordStemmer, build_analyzer, generic_terms, is_stop_word, normalize,
 };
 
 pub const BOOST_QUESTIONS: f32 = 3.0;
@@ -240,10 +240,7 @@ impl SearchIndex {
                 *phrase_fiches.entry(phrase.clone()).or_default() += 1;
             }
         }
-        let generic: HashSet<String> = GENERIC_WORDS
-            .iter()
-            .map(|word| stemmer.stem(word))
-            .collect();
+        let generic: HashSet<String> = generic_terms().iter().cloned().collect();
         // A phrase of generic words and numbers only ("seize ans") qualifies, it names no
         // topic: it floors no confidence.
         let names_a_topic = |phrase: &Vec<String>| {
