@@ -132,7 +132,10 @@ mod tests {
             .map(|(line, entries)| SynonymGroup {
                 line,
                 entries: entries.iter().map(|entry| entry.to_string()).collect(),
-                terms: entries.iter().map(|entry| guichet_knowledge::terms(entry)).collect(),
+                terms: entries
+                    .iter()
+                    .map(|entry| guichet_knowledge::terms(entry))
+                    .collect(),
             })
             .collect()
     }

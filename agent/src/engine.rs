@@ -286,8 +286,9 @@ impl<'a> TurnInProgress<'a> {
         let Some(clarify) = &fiche.clarify else {
             return self.request(None);
         };
-        let option = crate::clarify::option_for(clarify, &self.text)
-            .or_else(|| crate::clarify::option_by_terms(clarify, &self.inbound.text, self.kb().synonyms()));
+        let option = crate::clarify::option_for(clarify, &self.text).or_else(|| {
+            crate::clarify::option_by_terms(clarify, &self.inbound.text, self.kb().synonyms())
+        });
         if let Some(target) = option.and_then(|option| self.fiche(&option.goto)) {
             return self.handle_fiche(target, "clarify_option");
         }
@@ -500,7 +501,8 @@ impl<'a> TurnInProgress<'a> {
             .find(|parent| goes_to(parent, &fiche.id))
             && let Some(clarify) = &parent.clarify
             && crate::clarify::option_for(clarify, &self.text).is_none()
-            && crate::clarify::option_by_terms(clarify, &self.inbound.text, self.kb().synonyms()).is_none()
+            && crate::clarify::option_by_terms(clarify, &self.inbound.text, self.kb().synonyms())
+                .is_none()
         {
             // The family keeps the best confidence: the topic is sure, the variant is not.
             fiche = parent;

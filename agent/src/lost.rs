@@ -13,7 +13,9 @@ static LOST: LazyLock<Lexicon> = LazyLock::new(|| {
     let mut phrases = Vec::new();
     for who in ["je suis", "chui", "on est", "je me sens"] {
         for how in ["", "un peu ", "complètement ", "totalement ", "tout "] {
-            for lost in ["perdu", "perdue", "perdus", "perdues", "paumé", "paumée", "paumés"] {
+            for lost in [
+                "perdu", "perdue", "perdus", "perdues", "paumé", "paumée", "paumés",
+            ] {
                 phrases.push(format!("{who} {how}{lost}"));
             }
         }

@@ -18,6 +18,8 @@
 //! The threshold sweep replays no call: for each threshold it counts, among turns expecting a
 //! fiche, the committed turns whose recorded confidence is at least the threshold (a commitment
 //! without a confidence, e.g. a clarification option chosen by rule, counts at every threshold).
+//! A confirmation question counts as the answer it proposes: below the operating point, the
+//! sweep shows what answering those guesses would cost, not only what it would gain.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -83,14 +85,15 @@ pub struct FicheMetrics {
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct SweepPoint {
     pub threshold: f64,
-    /// Committed turns at or above the threshold, over turns expecting a fiche.
+    /// Committed turns at or above the threshold, over turns expecting a fiche (a confirmation
+    /// question counts as the answer it proposes).
     pub answered: Ratio,
-    /// Committed wrong turns at or above the threshold, over turns expecting a fiche.
+    /// Committed wrong turns at or above the threshold, over turns expecting a fiche (idem).
     pub misroute: Ratio,
     /// Turns with the right fiche at or above the threshold, over turns expecting a fiche.
     #[serde(default)]
     pub fiche_accuracy: Ratio,
-    /// False answers at or above the threshold, over all scored turns.
+    /// False answers at or above the threshold, over all scored turns (idem).
     #[serde(default)]
     pub false_answer: Ratio,
 }
@@ -158,10 +161,11 @@ pub fn compute(runs: &[DialogueRun], folder_fiches: &BTreeSet<String>) -> Figure
                     .out_of_scope_handled
                     .add(handled_right(expect, decision));
             }
+            let guess = decision.map(as_answered);
             all_scored.push(SweepTurn {
                 confidence: decision.and_then(|decision| decision.confidence),
                 committed: false,
-                wrong: false_answer,
+                wrong: is_false_answer(expect, guess.as_ref()),
                 right: false,
             });
             if let Some(wanted) = expect.action {
@@ -195,15 +199,16 @@ pub fn compute(runs: &[DialogueRun], folder_fiches: &BTreeSet<String>) -> Figure
             let misrouted = !right && decision.is_some_and(committed);
             metrics.fiche_accuracy.add(right);
             metrics.misroute.add(misrouted);
-            let committed_confidence = decision
-                .filter(|decision| committed(decision))
-                .map(|decision| decision.confidence);
+            let committed_confidence = guess
+                .as_ref()
+                .filter(|guess| committed(guess))
+                .map(|guess| guess.confidence);
             expecting_fiche.push(SweepTurn {
                 confidence: committed_confidence
                     .flatten()
                     .or_else(|| decision.and_then(|decision| decision.confidence)),
                 committed: committed_confidence.is_some(),
-                wrong: misrouted,
+                wrong: !right && committed_confidence.is_some(),
                 right,
             });
             if !right {
@@ -272,6 +277,18 @@ pub fn compute(runs: &[DialogueRun], folder_fiches: &BTreeSet<String>) -> Figure
         breakdown: breakdown(runs),
         confusion,
     }
+}
+
+/// A decision as the threshold sweep reads it: the fiche a confirmation question proposes
+/// ("vous appelez bien au sujet de… ?") is the answer the robot would give from that
+/// confidence, if it answered from there. Without this, every threshold below the operating
+/// point looked free: the guesses it would turn into answers were never counted as wrong.
+fn as_answered(decision: &Decision) -> Decision {
+    let mut guess = decision.clone();
+    if guess.action == DecisionAction::Confirm && guess.fiche.is_some() {
+        guess.action = DecisionAction::Answer;
+    }
+    guess
 }
 
 fn decision(turn: &ReplayedTurn) -> Option<&Decision> {
@@ -505,6 +522,45 @@ pub(crate) mod tests {
         assert_eq!(at(0.65).answered, Ratio::new(2, 4));
         assert_eq!(at(0.65).misroute, Ratio::new(0, 4));
         assert_eq!(at(1.0).answered, Ratio::new(1, 4));
+    }
+
+    #[test]
+    fn the_sweep_reads_a_confirmation_as_the_answer_it_proposes() {
+        let dialogue: Dialogue = serde_yaml_ng::from_str(
+            "name: guess\nat: \"2026-03-10T10:15:00+01:00\"\nturns:\n  - caller: ma carte vitale\n    expect: { action: deflect, fiche: cpam }\n  - caller: un film\n    expect: { action: fallback }\n",
+        )
+        .unwrap();
+        let bot = Canned::new(vec![
+            Ok(said(
+                &["Vous appelez bien au sujet de : carte d'identité ?"],
+                DecisionAction::Confirm,
+                Some("cni"),
+                Some(0.3),
+                vec![],
+            )),
+            Ok(said(
+                &["Vous appelez bien au sujet de : naissance ?"],
+                DecisionAction::Confirm,
+                Some("declaration-naissance"),
+                Some(0.25),
+                vec![],
+            )),
+        ]);
+        let figures = compute(&[replay(&bot, &dialogue, 0)], &folder());
+        // Asking is no false answer…
+        assert_eq!(figures.metrics.false_answer, Ratio::new(0, 2));
+        // …but answering from 0.25 would give both guesses, from 0.30 the first only.
+        let at = |t: f64| {
+            *figures
+                .sweep
+                .iter()
+                .find(|p| (p.threshold - t).abs() < 1e-9)
+                .unwrap()
+        };
+        assert_eq!(at(0.25).false_answer, Ratio::new(2, 2));
+        assert_eq!(at(0.3).false_answer, Ratio::new(1, 2));
+        assert_eq!(at(0.3).misroute, Ratio::new(1, 1));
+        assert_eq!(at(0.35).false_answer, Ratio::new(0, 2));
     }
 
     #[test]

@@ -358,7 +358,10 @@ pub(crate) const GENERIC_WORDS: &[&str] = &[
 /// The stems of [`GENERIC_WORDS`].
 static GENERIC_TERMS: LazyLock<HashSet<String>> = LazyLock::new(|| {
     let mut stemmer = WordStemmer::new();
-    GENERIC_WORDS.iter().map(|word| stemmer.stem(word)).collect()
+    GENERIC_WORDS
+        .iter()
+        .map(|word| stemmer.stem(word))
+        .collect()
 });
 
 /// The stems of [`GENERIC_WORDS`]: words that say where, when or for whom, never what.

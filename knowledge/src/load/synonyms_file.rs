@@ -70,7 +70,9 @@ pub(crate) fn parse_synonyms(
         // the whole group generic. ("mairie" alone, generic as it is, stays a synonym.)
         let reads_as_less = |entry: &str, entry_terms: &Vec<String>| {
             normalize(entry).split(' ').count() > entry_terms.len()
-                && entry_terms.iter().all(|term| generic_terms().contains(term))
+                && entry_terms
+                    .iter()
+                    .all(|term| generic_terms().contains(term))
         };
         for (entry, entry_terms) in entries.iter().zip(&group_terms) {
             if !entry_terms.is_empty() && reads_as_less(entry, entry_terms) {
@@ -121,10 +123,14 @@ mod tests {
         assert_eq!(groups[0].terms, [["beb"], ["nourrisson"]]);
         // "mairie", generic as it is, is read as it is said: it stays a synonym.
         assert_eq!(groups[1].entries, ["mairie", "hôtel de ville"]);
-        let warnings: Vec<&Problem> = problems.0.iter().collect();
+        let warnings: Vec<&crate::Problem> = problems.0.iter().collect();
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert_eq!(warnings[0].line, 1);
-        assert!(warnings[0].message.contains("nouveau-né"), "{}", warnings[0].message);
+        assert!(
+            warnings[0].message.contains("nouveau-né"),
+            "{}",
+            warnings[0].message
+        );
         assert!(!warnings[0].is_error());
     }
 }
