@@ -80,6 +80,7 @@ pub mod tickets;
 mod turn;
 pub mod types;
 mod whisper;
+mod wish;
 
 pub use answer::{HUMAN_OFFER, OUTSIDE_PUBLIC_SERVICE};
 pub use apology::technical_problem;
