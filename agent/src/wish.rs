@@ -77,6 +77,7 @@ mod tests {
             "un type m'a menacé avec un couteau hier soir je veux porter plainte contre lui",
             "on m'a arnaqué il faut déposer une plainte où",
             "je voudrais déposer plainte",
+            "je voudrais savoir comment porter plainte",
         ] {
             assert!(asks_for(&normalize(text), &keywords), "{text}");
         }
@@ -85,7 +86,7 @@ mod tests {
             "ma soeur ne veut pas porter plainte qui peut la conseiller",
             "elle veut pas porter plainte",
             "je veux des conseils après ma plainte",
-            "je voudrais savoir comment porter plainte",
+            "je voudrais savoir qui peut m'aider à porter plainte",
         ] {
             assert!(!asks_for(&normalize(text), &keywords), "{text}");
         }
