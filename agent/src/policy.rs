@@ -29,9 +29,9 @@ impl Default for Policy {
     /// Why 0.35: the sweep (which reads the fiche a confirmation question proposes as the
     /// answer the robot would give from that confidence) over dev batches 1–11 and the demo's
     /// dialogues (3,112 fiche turns, 3,589 scored; fiches right / false answers if the robot
-    /// answered from that confidence): 0.25 2725 / 217, 0.30 2677 / 165, **0.35 2580 / 126**,
-    /// 0.40 2410 / 98, 0.45 2267 / 82, 0.50 2103 / 66. Going down to 0.30 would answer 97 more
-    /// callers right and 39 more wrong; going up to 0.40 would take 28 false answers off and 170
+    /// answered from that confidence): 0.25 2739 / 210, 0.30 2690 / 159, **0.35 2595 / 121**,
+    /// 0.40 2425 / 93, 0.45 2282 / 77, 0.50 2114 / 61. Going down to 0.30 would answer 95 more
+    /// callers right and 38 more wrong; going up to 0.40 would take 28 false answers off and 170
     /// right answers with them, most turned into « vous appelez bien au sujet de… ? », which the
     /// caller can still set right. (Before 2026-12-05 the sweep counted only the decisions
     /// actually committed, so every threshold below the operating point looked free.) The false
