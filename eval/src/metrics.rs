@@ -505,6 +505,14 @@ pub(crate) mod tests {
         );
     }
 
+    /// The sweep's point at threshold `t`.
+    fn point(sweep: &[SweepPoint], t: f64) -> SweepPoint {
+        *sweep
+            .iter()
+            .find(|p| (p.threshold - t).abs() < 1e-9)
+            .unwrap()
+    }
+
     #[test]
     fn sweep_trades_answers_for_misroutes() {
         let sweep = compute(&sample_runs(), &folder()).sweep;
@@ -513,12 +521,7 @@ pub(crate) mod tests {
         assert_eq!(sweep[0].misroute, Ratio::new(1, 4));
         // At 0.65 the 0.6 misroute is no longer answered; the clarify at 0.8 and the
         // unconfident-but-ruled answer remain.
-        let at = |t: f64| {
-            sweep
-                .iter()
-                .find(|p| (p.threshold - t).abs() < 1e-9)
-                .unwrap()
-        };
+        let at = |t: f64| point(&sweep, t);
         assert_eq!(at(0.65).answered, Ratio::new(2, 4));
         assert_eq!(at(0.65).misroute, Ratio::new(0, 4));
         assert_eq!(at(1.0).answered, Ratio::new(1, 4));
@@ -550,13 +553,7 @@ pub(crate) mod tests {
         // Asking is no false answer…
         assert_eq!(figures.metrics.false_answer, Ratio::new(0, 2));
         // …but answering from 0.25 would give both guesses, from 0.30 the first only.
-        let at = |t: f64| {
-            *figures
-                .sweep
-                .iter()
-                .find(|p| (p.threshold - t).abs() < 1e-9)
-                .unwrap()
-        };
+        let at = |t: f64| point(&figures.sweep, t);
         assert_eq!(at(0.25).false_answer, Ratio::new(2, 2));
         assert_eq!(at(0.3).false_answer, Ratio::new(1, 2));
         assert_eq!(at(0.3).misroute, Ratio::new(1, 1));
