@@ -10,7 +10,9 @@
 //! - [`engine`]: the dispatch of a turn; [`policy`]: the thresholds; [`session`]: the state.
 //! - [`intents`]: French lexicons (yes/no, goodbye, human request, no Internet); beside it,
 //!   `anger` (irritation, insults), `line` (words about the call's line: "allô ?", and a
-//!   call put on hold: "attendez") and `small_talk` (questions to the assistant about itself);
+//!   call put on hold: "attendez"), `lost` (a caller who says they are lost: "je suis un peu
+//!   perdue") and `small_talk` (questions to the assistant about itself); `wish` (the caller
+//!   asks for a fiche's own service: "je veux porter plainte");
 //!   [`emergency`]: a person in danger now, answered with the emergency numbers or the 3114
 //!   first.
 //! - `answer` (answer, deflect, report), `clarify` (clarify, confirm), `handoff` (transfer or
