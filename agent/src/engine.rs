@@ -514,14 +514,14 @@ impl<'a> TurnInProgress<'a> {
         // complaint, not France Victimes, whose "bus" is only an example question's). The
         // topic's confidence stays. Not when the caller asks for the best fiche's own service
         // ("je veux porter plainte": the complaint, whoever the victim; see `crate::wish`).
-        if !crate::wish::asks_for(&self.text, &fiche.keywords)
-            && let Some(special) = hits
-                .iter()
-                .skip(1)
-                .filter(|hit| hit.confidence >= top.confidence * SPECIALISED_RATIO)
-                .filter(|hit| hit.keyword_concepts & !top.keyword_concepts != 0)
-                .filter_map(|hit| self.fiche(&hit.fiche_id))
-                .find(|special| specialises(special, &fiche.id))
+        if let Some(special) = hits
+            .iter()
+            .skip(1)
+            .filter(|hit| hit.confidence >= top.confidence * SPECIALISED_RATIO)
+            .filter(|hit| hit.keyword_concepts & !top.keyword_concepts != 0)
+            .filter_map(|hit| self.fiche(&hit.fiche_id))
+            .find(|special| specialises(special, &fiche.id))
+            && !crate::wish::asks_for(&self.text, &fiche.keywords)
         {
             fiche = special;
         }

@@ -33,29 +33,23 @@ const NEGATIONS: &[&str] = &["pas", "plus", "jamais", "ne", "n"];
 /// Whether, right after a word of wanting, the caller says one of a fiche's `keywords` of two
 /// words or more (stop words aside: "je veux déposer une plainte").
 pub fn asks_for(normalized: &str, keywords: &[String]) -> bool {
-    let phrases: Vec<Vec<String>> = keywords
-        .iter()
-        .map(|keyword| terms(keyword))
-        .filter(|phrase| phrase.len() >= 2)
-        .collect();
-    if phrases.is_empty() {
-        return false;
-    }
     let words = words(normalized);
-    words.iter().enumerate().any(|(index, word)| {
-        let Some(next) = words.get(index + 1) else {
-            return false;
-        };
-        WANTING.contains(word) && !NEGATIONS.contains(next) && {
-            // The phrase starts right after the word of wanting: "je voudrais savoir qui me
-            // rembourse mes soins" asks a question, not for the insurer's reimbursement.
-            let next = terms(next);
-            let after = terms(&words[index + 1..].join(" "));
-            phrases
-                .iter()
-                .any(|phrase| next.first() == phrase.first() && after.starts_with(phrase))
-        }
-    })
+    // What follows each word of wanting, when it starts with a word that counts (not a
+    // negation, not a stop word: "je voudrais savoir qui me rembourse mes soins" asks a
+    // question, not for the insurer's reimbursement).
+    let asked: Vec<Vec<String>> = words
+        .windows(2)
+        .enumerate()
+        .filter(|(_, pair)| WANTING.contains(&pair[0]) && !NEGATIONS.contains(&pair[1]))
+        .filter(|(_, pair)| !terms(pair[1]).is_empty())
+        .map(|(index, _)| terms(&words[index + 1..].join(" ")))
+        .collect();
+    !asked.is_empty()
+        && keywords
+            .iter()
+            .map(|keyword| terms(keyword))
+            .filter(|phrase| phrase.len() >= 2)
+            .any(|phrase| asked.iter().any(|after| after.starts_with(&phrase)))
 }
 
 #[cfg(test)]

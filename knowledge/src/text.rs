@@ -258,6 +258,7 @@ const STEM_COLLISIONS: &[(&str, &str)] = &[
     ("punaise", "punaise"),
     ("punaises", "punaise"),
     ("armee", "armee"),
+    ("armees", "armee"),
     // Minding a child is not the duty of a doctor or a custody ("faire garder mon bébé" found
     // the emergency numbers' "médecin de garde").
     ("garder", "garder"),
@@ -266,7 +267,6 @@ const STEM_COLLISIONS: &[(&str, &str)] = &[
     ("tague", "tag"),
     ("tagues", "tag"),
     ("taguer", "tag"),
-    ("armees", "armee"),
 ];
 
 /// Words that say where or when but not what: they help a request that names its topic, but

@@ -74,23 +74,25 @@ pub(crate) fn parse_synonyms(
                     .iter()
                     .all(|term| generic_terms().contains(term))
         };
-        for (entry, entry_terms) in entries.iter().zip(&group_terms) {
-            if !entry_terms.is_empty() && reads_as_less(entry, entry_terms) {
-                problems.warning(
-                    path,
-                    number,
-                    format!(
-                        "« {entry} » se lit comme « {} », des mots qui ne nomment aucune démarche : ignoré",
-                        entry_terms.join(" ")
-                    ),
-                );
-            }
-        }
         let kept: Vec<(String, Vec<String>)> = entries
             .into_iter()
             .zip(group_terms)
             .filter(|(entry, entry_terms)| {
-                !entry_terms.is_empty() && !reads_as_less(entry, entry_terms)
+                if entry_terms.is_empty() {
+                    return false;
+                }
+                if reads_as_less(entry, entry_terms) {
+                    problems.warning(
+                        path,
+                        number,
+                        format!(
+                            "« {entry} » se lit comme « {} », des mots qui ne nomment aucune démarche : ignoré",
+                            entry_terms.join(" ")
+                        ),
+                    );
+                    return false;
+                }
+                true
             })
             .collect();
         if kept.len() >= 2 {
