@@ -47,6 +47,9 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.command.only_prints() {
+        end_quietly_on_closed_pipe();
+    }
     let result = match cli.command {
         Command::Serve(args) => cli::serve::run(args),
         Command::Chat(args) => cli::chat::run(args),
@@ -65,5 +68,26 @@ fn main() -> ExitCode {
             eprintln!("error: {error:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+impl Command {
+    /// A command that reads files or the database and prints (its output may be piped into
+    /// `head`), as opposed to one that holds network connections (`serve`, `loadtest`), where
+    /// a closed connection must stay an error, never a signal that ends the process.
+    fn only_prints(&self) -> bool {
+        !matches!(self, Command::Serve(_) | Command::Loadtest(_))
+    }
+}
+
+/// Rust ignores `SIGPIPE`, so `println!` panics with a stack trace when the reader of the
+/// output goes away (`guichet kb search … | head -1`). Restores the default action, as every
+/// Unix tool has it: the command ends, silently, when no one reads any more.
+fn end_quietly_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: called once at start, before any thread is spawned; `SIG_DFL` is a valid action
+    // for `SIGPIPE` and the previous handler (ignore) is not needed again.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

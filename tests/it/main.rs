@@ -4,6 +4,7 @@
 mod attacks;
 mod attacks_console;
 mod call_flows;
+mod cli_output;
 mod deploy_kit;
 mod eval_url;
 mod faults;
