@@ -52,6 +52,9 @@ const STOP_WORDS: &[&str] = &[
     "tous", "toute", "toutes", "plus", "tres", "bien", "aussi", "encore", "deja", "peu", "trop",
     "lequel", "laquelle", "celui", "celle", "ceux", "celles", "chez", "vers", "entre", "sous",
     "depuis", "pendant",
+    // "rien" only negates ("je n'ai toujours rien reçu": the topic is "reçu"); "ailleurs" is
+    // where, never what (and unknown to a folder, it was corrected to "bailleur").
+    "rien", "ailleurs",
     // Conjunctions: "parce" would stem to "parc" and find the parks in every "parce que".
     "parce", "puisque", "afin",
     // Elisions glued by speech recognisers and SMS ("j'ai" → "jai").
@@ -135,6 +138,11 @@ const FILLER_WORDS: &[&str] = &[
     "faire",
     "fait",
     "fais",
+    "faites",
+    "faisons",
+    "faisait",
+    "faisais",
+    "font",
     "faut",
     "fallait",
     "dois",
