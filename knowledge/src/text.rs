@@ -185,6 +185,13 @@ const FILLER_WORDS: &[&str] = &[
     "quelque",
     "chose",
     "quelqu",
+    // The assistant itself: a caller who names it ("ce répondeur de merde", "votre robot
+    // comprend rien") names no topic.
+    "robot",
+    "robots",
+    "repondeur",
+    "repondeurs",
+    "chatbot",
     // What a caller says to check the line, not the topic ("vous m'entendez ?").
     "entendez",
     "entends",
