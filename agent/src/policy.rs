@@ -27,17 +27,17 @@ impl Default for Policy {
     /// at for this) with the national catalogue loaded, from the eval's threshold sweep.
     ///
     /// Why 0.35: the sweep (which reads the fiche a confirmation question proposes as the
-    /// answer the robot would give from that confidence) over dev batches 1–11 and the demo's
-    /// dialogues (3,112 fiche turns, 3,589 scored; fiches right / false answers if the robot
-    /// answered from that confidence): 0.25 2739 / 210, 0.30 2690 / 159, **0.35 2595 / 121**,
-    /// 0.40 2425 / 93, 0.45 2282 / 77, 0.50 2114 / 61. Going down to 0.30 would answer 95 more
-    /// callers right and 38 more wrong; going up to 0.40 would take 28 false answers off and 170
-    /// right answers with them, most turned into « vous appelez bien au sujet de… ? », which the
-    /// caller can still set right. (Before 2026-12-05 the sweep counted only the decisions
-    /// actually committed, so every threshold below the operating point looked free.) The false
-    /// answers left mostly score well above the threshold (a word of a fiche said in another
-    /// sense, a body that serves the same person): they are the vocabulary's and the
-    /// specialised bodies' to fix, not the threshold's. Below 0.22, a guess is not worth a
+    /// answer the robot would give from that confidence) over dev batches 1–12 and the demo's
+    /// dialogues (3,430 fiche turns, 3,925 scored; fiches right / false answers if the robot
+    /// answered from that confidence): 0.25 2947 / 274, 0.30 2885 / 206, **0.35 2779 / 149**,
+    /// 0.40 2586 / 113, 0.45 2428 / 92, 0.50 2241 / 73. Going down to 0.30 would answer 106
+    /// more callers right and 57 more wrong; going up to 0.40 would take 36 false answers off
+    /// and 193 right answers with them, most turned into « vous appelez bien au sujet de… ? »,
+    /// which the caller can still set right. (Before 2026-12-05 the sweep counted only the
+    /// decisions actually committed, so every threshold below the operating point looked
+    /// free.) The false answers left mostly score well above the threshold (a word of a fiche
+    /// said in another sense, a body that serves the same person): they are the vocabulary's
+    /// and the specialised bodies' to fix, not the threshold's. Below 0.22, a guess is not worth a
     /// confirmation: the robot asks to reformulate, then hands over to a human.
     ///
     /// Every pass of that tuning (what was measured, kept, tried and not kept, and the holdout
