@@ -12,6 +12,11 @@ pub struct Policy {
     /// ask "Vous appelez bien au sujet de … ?". Below: not understood.
     pub confirm_confidence: f32,
     /// Minimum lead of the best fiche over the next unrelated one to answer without confirming.
+    /// Swept with `answer_confidence` on the same dev sets (2026-12-06, fiches right / false
+    /// answers): every pair on the way from 0.35 / 0.05 to fewer false answers costs about as
+    /// much as raising the threshold alone: 0.35 / 0.10 2249 / 95, 0.30 / 0.10 2305 / 112,
+    /// 0.37 / 0.05 2296 / 111, against 2361 / 122 here. A wider margin is no cheaper a way to
+    /// doubt; the figures are in `docs/tuning-log.md` (sixteenth pass).
     pub min_margin: f32,
     /// Below this transcription confidence, a confident match is confirmed first.
     pub low_asr_confidence: f32,
@@ -27,12 +32,12 @@ impl Default for Policy {
     /// at for this) with the national catalogue loaded, from the eval's threshold sweep.
     ///
     /// Why 0.35: the sweep (which reads the fiche a confirmation question proposes as the
-    /// answer the robot would give from that confidence) over dev batches 1–12 and the demo's
-    /// dialogues (3,430 fiche turns, 3,925 scored; fiches right / false answers if the robot
-    /// answered from that confidence): 0.25 2947 / 274, 0.30 2885 / 206, **0.35 2779 / 149**,
-    /// 0.40 2586 / 113, 0.45 2428 / 92, 0.50 2241 / 73. Going down to 0.30 would answer 106
-    /// more callers right and 57 more wrong; going up to 0.40 would take 36 false answers off
-    /// and 193 right answers with them, most turned into « vous appelez bien au sujet de… ? »,
+    /// answer the robot would give from that confidence) over dev batches 1–13 and the demo's
+    /// dialogues (3,748 fiche turns, 4,261 scored; fiches right / false answers if the robot
+    /// answered from that confidence): 0.25 3126 / 349, 0.30 3050 / 255, **0.35 2924 / 189**,
+    /// 0.40 2709 / 138, 0.45 2532 / 110, 0.50 2335 / 87. Going down to 0.30 would answer 126
+    /// more callers right and 66 more wrong; going up to 0.40 would take 51 false answers off
+    /// and 215 right answers with them, most turned into « vous appelez bien au sujet de… ? »,
     /// which the caller can still set right. (Before 2026-12-05 the sweep counted only the
     /// decisions actually committed, so every threshold below the operating point looked
     /// free.) The false answers left mostly score well above the threshold (a word of a fiche

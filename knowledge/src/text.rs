@@ -197,6 +197,47 @@ const FILLER_WORDS: &[&str] = &[
     "entends",
     "attendez",
     "attends",
+    // Interjections and the abbreviations of written messages.
+    "ah",
+    "oh",
+    "eh",
+    "hm",
+    "hmm",
+    "mmh",
+    "bof",
+    "pff",
+    "bjr",
+    "bsr",
+    "slt",
+    "cmt",
+    "pr",
+    "pq",
+    "pk",
+    "qd",
+    "tjs",
+    "bcp",
+    "jsais",
+    "jsai",
+    "chais",
+    // Frame verbs' other forms ("il faudrait", "ils veulent", "on m'a dit que").
+    "faudrait",
+    "faudra",
+    "pourra",
+    "pourrez",
+    "pourront",
+    "pourrions",
+    "peuvent",
+    "veulent",
+    "voulez",
+    "voulons",
+    "voudraient",
+    "devez",
+    "doivent",
+    "devrait",
+    "dis",
+    "dit",
+    "disent",
+    "disait",
 ];
 
 /// Stop words, filler words, and the elided words written apart, as transcripts do
@@ -564,6 +605,17 @@ mod tests {
         assert!(terms("bah alors voilà euh").is_empty());
         // Intensifiers say how much, never what.
         assert_eq!(terms("t'es complètement débile"), terms("t'es débile"));
+        // Nor do a text message's abbreviations, interjections, or the framing verbs' other
+        // forms: unknown to the fiches, they weighed as the rarest words of the folder.
+        assert_eq!(
+            terms("bjr cmt refaire ma carte grise svp"),
+            terms("refaire ma carte grise")
+        );
+        assert_eq!(
+            terms("ah on m'a dit qu'il faudrait un acte de naissance"),
+            terms("un acte de naissance")
+        );
+        assert_eq!(terms("ils veulent pas me payer"), terms("pas me payer"));
     }
 
     #[test]
