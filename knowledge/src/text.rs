@@ -217,7 +217,6 @@ const FILLER_WORDS: &[&str] = &[
     "tjs",
     "bcp",
     "jsais",
-    "jsai",
     "chais",
     // Frame verbs' other forms ("il faudrait", "ils veulent", "on m'a dit que").
     "faudrait",
