@@ -48,10 +48,10 @@ const STOP_WORDS: &[&str] = &[
     "se", "sera", "serai", "seraient", "serais", "serait", "seras", "serez", "seriez", "serions",
     "serons", "seront", "ses", "si", "soi", "soient", "sois", "soit", "sommes", "son", "sont",
     "soyez", "soyons", "suis", "sur", "ta", "te", "tes", "toi", "ton", "tu", "un", "une", "vos",
-    "votre", "vous", "y", "ca", "cest", "ya", "quoi", "dont", "ou", "lorsque", "puis", "tout",
-    "tous", "toute", "toutes", "plus", "tres", "bien", "aussi", "encore", "deja", "peu", "trop",
-    "lequel", "laquelle", "celui", "celle", "ceux", "celles", "chez", "vers", "entre", "sous",
-    "depuis", "pendant",
+    "votre", "vous", "y", "ca", "ya", "quoi", "dont", "lorsque", "puis", "tout", "tous", "toute",
+    "toutes", "plus", "tres", "bien", "aussi", "encore", "deja", "peu", "trop", "lequel",
+    "laquelle", "celui", "celle", "ceux", "celles", "chez", "vers", "entre", "sous", "depuis",
+    "pendant",
     // "rien" only negates ("je n'ai toujours rien reçu": the topic is "reçu"); "ailleurs" is
     // where, never what (and unknown to a folder, it was corrected to "bailleur").
     "rien", "ailleurs",
@@ -59,7 +59,7 @@ const STOP_WORDS: &[&str] = &[
     "parce", "puisque", "afin",
     // Elisions glued by speech recognisers and SMS ("j'ai" → "jai").
     "jai", "cest", "quest", "nest", "nai", "sest", "quil", "quils", "quon", "sil", "sils", "jen",
-    "jy", "ny", "quelle", "lai", "jsuis", "chui",
+    "jy", "ny", "lai", "jsuis", "chui", "jsais", "chais",
 ];
 
 /// Filler words and politeness formulas of spoken French, and verbs that only frame a request
@@ -216,8 +216,6 @@ const FILLER_WORDS: &[&str] = &[
     "qd",
     "tjs",
     "bcp",
-    "jsais",
-    "chais",
     // Frame verbs' other forms ("il faudrait", "ils veulent", "on m'a dit que").
     "faudrait",
     "faudra",
@@ -651,6 +649,14 @@ mod tests {
         // "parce que" is a conjunction, not a park.
         assert!(terms("parce que").is_empty());
         assert_eq!(terms("le parc"), vec!["parc"]);
+    }
+
+    #[test]
+    fn each_stop_or_filler_word_is_listed_once() {
+        let mut seen = HashSet::new();
+        for word in STOP_WORDS.iter().chain(FILLER_WORDS) {
+            assert!(seen.insert(word), "« {word} » is listed twice");
+        }
     }
 
     #[test]
