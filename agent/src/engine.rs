@@ -412,6 +412,9 @@ impl<'a> TurnInProgress<'a> {
             && best
                 .as_ref()
                 .is_some_and(|best| best.fiche.competence.is_public());
+        if !hold && self.asks_only_where_the_mairie_is() && self.mairie_whereabouts() {
+            return;
+        }
         match (best, verdict) {
             _ if hold && !sure_public => self.ask_again(AskAgain::HOLD, clarifying),
             (Some(best), Verdict::Answer)

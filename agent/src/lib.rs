@@ -81,6 +81,7 @@ pub mod speech;
 pub mod tickets;
 mod turn;
 pub mod types;
+mod whereabouts;
 mod whisper;
 mod wish;
 

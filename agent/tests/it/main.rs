@@ -5,3 +5,4 @@ mod behaviours;
 mod common;
 mod dialogues;
 mod public_test;
+mod whereabouts;
