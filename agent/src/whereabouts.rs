@@ -16,7 +16,7 @@ use crate::turn::TurnInProgress;
 use crate::types::DecisionAction;
 
 /// The decision rule of an answer to "where is the mairie".
-pub const RULE: &str = "mairie_address";
+const RULE: &str = "mairie_address";
 
 /// How the folder is asked for the commune's fiche about its address.
 const ADDRESS_QUESTION: &str = "quelle est l'adresse de la mairie";
@@ -104,22 +104,20 @@ impl TurnInProgress<'_> {
     /// the address of `commune.toml` (said, and texted to a mobile). False when it says neither.
     pub fn mairie_whereabouts(&mut self) -> bool {
         let hits = self.kb().search(ADDRESS_QUESTION);
-        let fiche = hits
-            .first()
-            .filter(|hit| self.sure(hit.confidence))
-            .and_then(|hit| self.fiche(&hit.fiche_id))
-            .filter(|fiche| fiche.competence == Competence::Commune);
-        if let Some(fiche) = fiche {
-            self.decision.confidence = Some(hits[0].confidence);
+        if let Some(hit) = hits.first().filter(|hit| self.sure(hit.confidence))
+            && let Some(fiche) = self.fiche(&hit.fiche_id)
+            && fiche.competence == Competence::Commune
+        {
+            self.decision.confidence = Some(hit.confidence);
             self.decision.margin = None;
             self.handle_fiche(fiche, RULE);
             return true;
         }
         let commune = self.kb().commune();
-        let Some(address) = commune.address.clone() else {
+        let Some(address) = &commune.address else {
             return false;
         };
-        let name = commune.name.clone();
+        let name = &commune.name;
         self.decide(DecisionAction::Answer, RULE, None);
         self.decision.confidence = None;
         self.decision.margin = None;
