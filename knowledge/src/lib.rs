@@ -38,6 +38,6 @@ pub use load::checks::is_web_address;
 pub use load::national::{NATIONAL_DIR, fiche_ids as national_fiche_ids, is_national};
 pub use model::*;
 pub use problem::{LoadError, Problem, Severity};
-pub use schedule::{Schedule, ScheduleError};
+pub use schedule::{DayHours, Schedule, ScheduleError};
 pub use shared::indexes_in_use;
 pub use text::{normalize, terms};

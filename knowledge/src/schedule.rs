@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Datelike, Duration, LocalResult, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 use opening_hours::localization::{Country, NoLocation, TzLocation};
 use opening_hours::{Context, DATE_END, OpeningHours, RuleKind};
@@ -25,6 +25,16 @@ pub struct Schedule {
     /// The same hours on the local wall clock, for "open at": the crate answers it over the
     /// minute that follows, which in local time runs backwards just before clocks go back.
     wall_clock: OpeningHours<NoLocation>,
+    /// The same hours without public holidays: the usual week.
+    usual: OpeningHours<NoLocation>,
+}
+
+/// One day of the usual week and its openings, in minutes after midnight (an end may be 24:00
+/// or later, for hours that run past midnight). No openings: closed that day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayHours {
+    pub day: Weekday,
+    pub open: Vec<std::ops::Range<u32>>,
 }
 
 /// An opening-hours expression that does not parse.
@@ -45,6 +55,7 @@ impl Schedule {
         let context = Context::default().with_holidays(Country::FR.holidays());
         Ok(Self {
             expression: expression.to_owned(),
+            usual: parsed.clone(),
             wall_clock: parsed.clone().with_context(context.clone()),
             hours: parsed.with_context(context.with_locale(TzLocation::new(tz))),
         })
@@ -76,6 +87,44 @@ impl Schedule {
         self.wall_clock.is_open(local.naive_local())
     }
 
+    /// The week (Monday to Sunday) that holds `at`, as it usually is: public holidays aside.
+    /// Empty outside the dates the schedule evaluates.
+    pub fn usual_week(&self, at: DateTime<Utc>) -> Vec<DayHours> {
+        let Some(local) = self.local(at) else {
+            return Vec::new();
+        };
+        let monday = local.date_naive().week(Weekday::Mon).first_day();
+        monday
+            .iter_days()
+            .take(7)
+            .map(|date| DayHours {
+                day: date.weekday(),
+                open: open_minutes(&self.usual, date),
+            })
+            .collect()
+    }
+
+    /// Whether the mairie is closed on public holidays when it would usually be open: read on
+    /// the first public holiday after `at` that falls on a usually open day.
+    pub fn closed_on_public_holidays(&self, at: DateTime<Utc>) -> bool {
+        let Some(local) = self.local(at) else {
+            return false;
+        };
+        let holidays = self.wall_clock.get_context().holidays.get_public();
+        let mut after = local.date_naive();
+        // French public holidays come every few weeks; a year holds eleven.
+        for _ in 0..12 {
+            let Some(holiday) = holidays.first_after(after) else {
+                return false;
+            };
+            if !open_minutes(&self.usual, holiday).is_empty() {
+                return open_minutes(&self.wall_clock, holiday).is_empty();
+            }
+            after = holiday;
+        }
+        false
+    }
+
     /// The next instant the state changes (opens or closes), within the search horizon.
     pub fn next_change(&self, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let local = self.local(at)?;
@@ -93,6 +142,20 @@ fn first_after(at: DateTime<Tz>, after: DateTime<Tz>) -> DateTime<Tz> {
         LocalResult::Ambiguous(earliest, _) if earliest > after => earliest,
         _ => at,
     }
+}
+
+/// The open ranges of `date`, in minutes after midnight.
+fn open_minutes(hours: &OpeningHours<NoLocation>, date: NaiveDate) -> Vec<std::ops::Range<u32>> {
+    let minutes = |hour: u8, minute: u8| u32::from(hour) * 60 + u32::from(minute);
+    hours
+        .schedule_at(date)
+        .into_iter()
+        .filter(|range| range.kind == RuleKind::Open)
+        .map(|range| {
+            let (start, end) = (range.range.start, range.range.end);
+            minutes(start.hour(), start.minute())..minutes(end.hour(), end.minute())
+        })
+        .collect()
 }
 
 /// The parser's error in words: where it stopped understanding the expression.
@@ -183,6 +246,42 @@ mod tests {
             schedule.next_opening(paris(2026, 5, 14, 10, 0)),
             Some(paris(2026, 5, 15, 8, 30))
         );
+        Ok(())
+    }
+
+    #[test]
+    fn the_usual_week_leaves_public_holidays_aside() -> Result<(), ScheduleError> {
+        let schedule = Schedule::parse(MAIRIE, chrono_tz::Europe::Paris)?;
+        // Thursday 14 May 2026 is Ascension: the week still shows Thursday's usual hours.
+        let week = schedule.usual_week(paris(2026, 5, 14, 10, 0));
+        let days: Vec<Weekday> = week.iter().map(|day| day.day).collect();
+        assert_eq!(days[0], Weekday::Mon);
+        assert_eq!(days.len(), 7);
+        // Each day's openings as (from, to) in hours and minutes.
+        let spans = |day: &DayHours| -> Vec<((u32, u32), (u32, u32))> {
+            day.open
+                .iter()
+                .map(|span| {
+                    (
+                        (span.start / 60, span.start % 60),
+                        (span.end / 60, span.end % 60),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(spans(&week[0]), [((13, 30), (17, 30))]);
+        assert_eq!(spans(&week[3]), [((8, 30), (12, 0)), ((13, 30), (17, 30))]);
+        assert_eq!(spans(&week[5]), [((9, 0), (12, 0))]);
+        assert!(week[6].open.is_empty());
+        assert!(schedule.closed_on_public_holidays(paris(2026, 5, 14, 10, 0)));
+        let always = Schedule::parse("Mo-Fr 09:00-17:00", chrono_tz::Europe::Paris)?;
+        assert!(!always.closed_on_public_holidays(paris(2026, 5, 14, 10, 0)));
+        // Open on public holidays at other hours: not "closed".
+        let other = Schedule::parse(
+            "Mo-Fr 09:00-17:00; PH 10:00-12:00",
+            chrono_tz::Europe::Paris,
+        )?;
+        assert!(!other.closed_on_public_holidays(paris(2026, 5, 14, 10, 0)));
         Ok(())
     }
 
