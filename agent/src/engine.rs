@@ -412,7 +412,8 @@ impl<'a> TurnInProgress<'a> {
             && best
                 .as_ref()
                 .is_some_and(|best| best.fiche.competence.is_public());
-        if !hold && self.asks_only_where_the_mairie_is() && self.mairie_whereabouts() {
+        // Where the mairie is, when it is open: in words the search cannot read (`crate::mairie`).
+        if !hold && self.answers_about_the_mairie(matches!(verdict, Verdict::Answer)) {
             return;
         }
         match (best, verdict) {

@@ -12,8 +12,8 @@
 //!   `anger` (irritation, insults), `line` (words about the call's line: "allô ?", and a
 //!   call put on hold: "attendez"), `lost` (a caller who says they are lost: "je suis un peu
 //!   perdue") and `small_talk` (questions to the assistant about itself); `wish` (the caller
-//!   asks for a fiche's own service: "je veux porter plainte"); `whereabouts` ("où est la
-//!   mairie ?": the commune's address fiche, else the address of `commune.toml`);
+//!   asks for a fiche's own service: "je veux porter plainte"); `mairie` (where the
+//!   mairie is and when it is open: the commune's own fiche, else `commune.toml`);
 //!   [`emergency`]: a person in danger now, answered with the emergency numbers or the 3114
 //!   first.
 //! - `answer` (answer, deflect, report), `clarify` (clarify, confirm), `handoff` (transfer or
@@ -36,7 +36,8 @@
 //! │ DTMF 0, "un agent", "pas Internet", anger without topic, handoff:always ─► HANDOFF      │
 //! │ "au revoir", "non merci" ───────────────────────────────────────────────► GOODBYE      │
 //! │ "attendez…", "vous êtes un robot ?", only "allô ?" ─► "je vous attends / je suis…"     │
-//! │ "où est la mairie ?" and no other topic sure ─► its address fiche, else its address   │
+//! │ "où est la mairie ?", "vous ouvrez quand ?" and no other topic sure ─► the commune's   │
+//! │ fiche, else its address / its hours from commune.toml                                  │
 //! │ search: confidence ≥ answer and margin ≥ min and ASR sure ─► FICHE                     │
 //! │         confidence ≥ confirm ─► ask "Vous appelez bien au sujet de … ?"  [Confirm]      │
 //! │         else ─► fallback "reformulez" (misunderstandings += 1; at 2 ─► HANDOFF)         │
@@ -72,6 +73,7 @@ mod handoff;
 pub mod intents;
 mod line;
 mod lost;
+mod mairie;
 mod place;
 pub mod policy;
 mod report;
@@ -83,7 +85,6 @@ pub mod speech;
 pub mod tickets;
 mod turn;
 pub mod types;
-mod whereabouts;
 mod whisper;
 mod wish;
 

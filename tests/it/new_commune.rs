@@ -167,3 +167,41 @@ fn routing_on_the_demo_in_scope_dialogues_is_within_5_points_of_the_demo() {
         "routing more than 5 points below the demo"
     );
 }
+
+/// On its first day, a commune made from the Annuaire says where the mairie is and when it is
+/// open, from what `commune init` wrote into `commune.toml` (it has no fiche about either).
+#[test]
+fn the_new_commune_says_where_and_when_the_mairie_is_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = build_commune(dir.path());
+    let dialogue = dir.path().join("mairie.yaml");
+    std::fs::write(
+        &dialogue,
+        r#"name: "Où et quand, le premier jour"
+channel: voice
+from: "+33612345678"
+at: "2026-03-09T09:30:00+01:00"
+turns:
+  - caller: "bonjour la mairie elle est où exactement"
+    expect: { action: answer, sms: true, say_contains: ["2 rue de la République"] }
+  - caller: "et vous êtes ouverts le samedi"
+    expect: { action: answer, sms: true, say_contains: ["est fermée ; elle ouvrira aujourd'hui lundi à 13 heures 30", "le samedi de 9 heures à 12 heures", "les jours fériés"] }
+"#,
+    )
+    .unwrap();
+    let outcome = evaluate(&Options {
+        commune: out,
+        dialogues: vec![dialogue],
+        http: None,
+        gates: Default::default(),
+        baseline: None,
+        split: None,
+        policy: None,
+    })
+    .unwrap();
+    let run = &outcome.report.dialogues[0];
+    for turn in &run.turns {
+        println!("{turn:?}");
+    }
+    assert!(run.passed, "the new commune does not say where or when");
+}

@@ -4,5 +4,6 @@
 mod behaviours;
 mod common;
 mod dialogues;
+mod opening;
 mod public_test;
 mod whereabouts;
