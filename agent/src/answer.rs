@@ -5,7 +5,7 @@
 use guichet_knowledge::{Competence, Fiche, HandoffPolicy, names};
 
 use crate::session::Pending;
-use crate::speech::{phone_in_words, site_in_words, speakable};
+use crate::speech::{gives_number, phone_in_words, site_in_words, speakable};
 use crate::turn::TurnInProgress;
 use crate::types::DecisionAction;
 
@@ -76,7 +76,12 @@ impl TurnInProgress<'_> {
         });
         if let Some(partner) = partner {
             let mut ways = Vec::new();
-            if let Some(phone) = &partner.phone {
+            // A number the answer has just given is not said twice.
+            if let Some(phone) = partner
+                .phone
+                .as_deref()
+                .filter(|phone| !gives_number(&fiche.answer, phone))
+            {
                 ways.push(format!("par téléphone au {}", phone_in_words(phone)));
             }
             if let Some(site) = partner.website.as_deref() {

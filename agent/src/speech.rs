@@ -153,6 +153,30 @@ pub fn phone_in_words(number: &str) -> String {
     }
 }
 
+/// Whether `text` already gives `phone`, however its digits are grouped ("32 30", "3230",
+/// "01 39 49 78 00" for +33139497800).
+pub fn gives_number(text: &str, phone: &str) -> bool {
+    let wanted: String = phone_in_words(phone)
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    // Each number of the text as its digits, the spaces and dots between groups dropped.
+    let mut numbers = Vec::new();
+    let mut current = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let between_groups =
+            matches!(c, ' ' | '.' | '\u{a0}') && chars.peek().is_some_and(char::is_ascii_digit);
+        if c.is_ascii_digit() {
+            current.push(c);
+        } else if !current.is_empty() && !between_groups {
+            numbers.push(std::mem::take(&mut current));
+        }
+    }
+    numbers.push(current);
+    !wanted.is_empty() && numbers.contains(&wanted)
+}
+
 const WEEKDAYS: [&str; 7] = [
     "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
 ];
@@ -258,6 +282,18 @@ mod tests {
         assert_eq!(phone_in_words("116006"), "116 006");
         assert_eq!(phone_in_words("119"), "119");
         assert_eq!(spelled("SIG-1A2B3C"), "S I G, 1 A 2 B 3 C");
+    }
+
+    #[test]
+    fn a_number_already_given_is_recognised_however_grouped() {
+        let text = "Vous pouvez la joindre au 32 30, ou au 01.39.49.78.00 du lundi au vendredi.";
+        assert!(gives_number(text, "3230"));
+        assert!(gives_number(text, "+33139497800"));
+        assert!(!gives_number(text, "3646"));
+        assert!(
+            !gives_number("Appelez le 3230 4", "3230"),
+            "a longer number is another"
+        );
     }
 
     #[test]

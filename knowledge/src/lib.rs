@@ -34,7 +34,7 @@ pub mod text;
 pub use knowledge::{DEFAULT_HITS, Knowledge, Report, Stats, check};
 pub use live::{DEBOUNCE, LiveKnowledge, WatchError, WatchGuard};
 pub use load::SynonymGroup;
-pub use load::checks::is_web_address;
+pub use load::checks::{is_short_number, is_web_address};
 pub use load::national::{NATIONAL_DIR, fiche_ids as national_fiche_ids, is_national};
 pub use model::*;
 pub use problem::{LoadError, Problem, Severity};

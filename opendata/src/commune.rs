@@ -5,6 +5,7 @@
 
 use std::fmt::Write as _;
 
+use guichet_knowledge::is_short_number;
 use guichet_phone::PhoneNumber;
 
 use crate::directory::ServiceRecord;
@@ -279,7 +280,7 @@ fn write_office(out: &mut String, office: &ServiceRecord, notes: &mut Vec<String
     match office
         .phones
         .first()
-        .map(|phone| (phone, published_number(phone)))
+        .map(|phone| (phone, office_number(phone)))
     {
         Some((_, Some(phone))) => {
             let _ = writeln!(out, "phone = {}", quote(&phone));
@@ -403,11 +404,21 @@ fn sms_sender(name: &str) -> String {
 }
 
 /// A number as published ("01 30 79 62 62", "+33 1 30…") in E.164, if it is one that the
-/// numbering plans say exists.
+/// numbering plans say exists (the mairie's: calls are transferred to it).
 fn published_number(raw: &str) -> Option<String> {
     PhoneNumber::parse(raw)
         .filter(PhoneNumber::is_valid)
         .map(String::from)
+}
+
+/// An office's number as published: [`published_number`], or a national short service number
+/// ("36 46" → "3646"), which callers dial as it is (a partner's number is only said).
+fn office_number(raw: &str) -> Option<String> {
+    let digits: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+    if is_short_number(&digits) {
+        return Some(digits);
+    }
+    published_number(raw)
 }
 
 fn is_web_url(url: &str) -> bool {
@@ -433,7 +444,19 @@ mod tests {
             published_number("+33 1 30 79 62 62").as_deref(),
             Some("+33130796262")
         );
+        assert_eq!(
+            published_number("36 46"),
+            None,
+            "no transfer to a short number"
+        );
+        assert_eq!(office_number("36 46").as_deref(), Some("3646"));
+        assert_eq!(office_number("3949").as_deref(), Some("3949"));
+        assert_eq!(
+            office_number("01 39 49 78 00").as_deref(),
+            Some("+33139497800")
+        );
         assert_eq!(published_number("pas un numéro"), None);
+        assert_eq!(office_number("12"), None);
         assert_eq!(sms_sender("Saint-Étienne-du-Rouvray"), "SAINTETIENN");
         assert_eq!(
             slug("Mairie annexe du Valibout"),

@@ -88,8 +88,10 @@ fn the_loader_reads_the_partners_and_services_written() {
     );
     let caf = &commune.partners["caf"];
     assert!(caf.name.contains("Trappes"));
-    // "32 30" is a short national number, not a line a call can be transferred to: left out.
-    assert_eq!(caf.phone, None);
+    // "32 30", a national short number, is kept as it is dialled: a partner's number is only
+    // said to callers, never called by guichet.
+    assert_eq!(caf.phone.as_deref(), Some("3230"));
+    assert_eq!(commune.partners["cpam"].phone.as_deref(), Some("3646"));
     assert_eq!(
         commune.partners["tribunal"].phone.as_deref(),
         Some("+33139073907")

@@ -169,9 +169,10 @@ fn routing_on_the_demo_in_scope_dialogues_is_within_5_points_of_the_demo() {
 }
 
 /// On its first day, a commune made from the Annuaire says where the mairie is and when it is
-/// open, from what `commune init` wrote into `commune.toml` (it has no fiche about either).
+/// open, from what `commune init` wrote into `commune.toml` (it has no fiche about either), and
+/// gives the number of a local agency the Annuaire lists with a national short number (36 46).
 #[test]
-fn the_new_commune_says_where_and_when_the_mairie_is_open() {
+fn the_new_commune_says_where_and_when_the_mairie_is_open_and_the_numbers_to_call() {
     let dir = tempfile::tempdir().unwrap();
     let (out, _) = build_commune(dir.path());
     let dialogue = dir.path().join("mairie.yaml");
@@ -186,6 +187,8 @@ turns:
     expect: { action: answer, sms: true, say_contains: ["2 rue de la République"] }
   - caller: "et vous êtes ouverts le samedi"
     expect: { action: answer, sms: true, say_contains: ["est fermée ; elle ouvrira aujourd'hui lundi à 13 heures 30", "le samedi de 9 heures à 12 heures", "les jours fériés"] }
+  - caller: "et j'ai perdu ma carte vitale"
+    expect: { action: deflect, fiche: cpam, say_contains: ["CPAM", "36 46"] }
 "#,
     )
     .unwrap();
@@ -203,5 +206,8 @@ turns:
     for turn in &run.turns {
         println!("{turn:?}");
     }
-    assert!(run.passed, "the new commune does not say where or when");
+    assert!(
+        run.passed,
+        "the new commune does not say where, when or whom to call"
+    );
 }

@@ -55,7 +55,7 @@ pub(crate) fn check_e164(
 
 /// A French national short service number (3646, 119, 116006): 3 to 6 digits, not starting
 /// with 0. Callers dial it as it is from France.
-pub(crate) fn is_short_number(value: &str) -> bool {
+pub fn is_short_number(value: &str) -> bool {
     (3..=6).contains(&value.len())
         && value.chars().all(|c| c.is_ascii_digit())
         && !value.starts_with('0')

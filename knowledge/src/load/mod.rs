@@ -80,8 +80,8 @@ pub(crate) fn read_folder(dir: &Path, problems: &mut Problems) -> Folder {
 }
 
 /// Adds the national catalogue (see [`national`]): its fiches that the commune neither
-/// overrides (same id) nor disables, its partners that `commune.toml` does not define, and its
-/// synonyms (before the commune's own).
+/// overrides (same id) nor disables, its partners that `commune.toml` does not define (and the
+/// phone or website of those it defines without), and its synonyms (before the commune's own).
 fn add_national(
     dir: &Path,
     commune: &mut Option<LoadedCommune>,
@@ -123,10 +123,20 @@ fn add_national(
         lines.push(fiche_lines.clone());
     }
     if let Some(commune) = commune {
-        for (key, partner) in &catalogue.partners {
-            let partners = &mut commune.commune.partners;
-            if !partners.contains_key(key) {
-                partners.insert(key.clone(), partner.clone());
+        for (key, national) in &catalogue.partners {
+            match commune.commune.partners.get_mut(key) {
+                // The local body first; the national number and site where it gives none (an
+                // agency of the CPAM whose only number is the 36 46).
+                Some(local) => {
+                    local.phone = local.phone.take().or_else(|| national.phone.clone());
+                    local.website = local.website.take().or_else(|| national.website.clone());
+                }
+                None => {
+                    commune
+                        .commune
+                        .partners
+                        .insert(key.clone(), national.clone());
+                }
             }
         }
     }

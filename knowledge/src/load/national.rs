@@ -14,7 +14,9 @@
 //!   `status: rejetee` turns the subject off entirely);
 //! - `[national] disabled = ["msa", …]` in `commune.toml` turns national fiches off;
 //! - a partner of `commune.toml` with the same key (`[partners.caf]`) replaces the national
-//!   partner: the commune's local body and its local number take precedence.
+//!   partner: the commune's local body and its local number take precedence. Where it gives
+//!   no phone or no website, the national one is said (a local CPAM agency without a number
+//!   of its own is reached at the 36 46).
 //!
 //! The catalogue is parsed once per process. The imported DILA fiches live in each commune's
 //! folder (staff review and edit them there); what a node holds once for all communes is the

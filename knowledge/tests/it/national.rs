@@ -108,6 +108,33 @@ fn the_communes_own_partner_takes_precedence() {
     assert_eq!(partner.phone.as_deref(), Some("+33130005555"));
 }
 
+/// A local agency listed without a number of its own (the Annuaire gives the CPAM's 36 46 or
+/// nothing) is still reached by phone: the national number fills in, its own address stays.
+#[test]
+fn a_local_partner_without_a_phone_gives_the_national_number() {
+    let (_temp, dir) = valid_copy();
+    let toml = dir.join("commune.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(
+        &toml,
+        format!(
+            "{text}\n[partners.cpam]\nname = \"CPAM de Test - agence\"\n\
+             postal_address = \"1 rue de Test, 99999 Test\"\n"
+        ),
+    )
+    .unwrap();
+    let knowledge = load(&dir);
+    let cpam = knowledge.fiche("cpam").unwrap();
+    let partner = knowledge.partner_of(cpam).unwrap();
+    assert_eq!(partner.name, "CPAM de Test - agence");
+    assert_eq!(partner.phone.as_deref(), Some("3646"));
+    assert_eq!(partner.website.as_deref(), Some("https://www.ameli.fr"));
+    assert_eq!(
+        partner.postal_address.as_deref(),
+        Some("1 rue de Test, 99999 Test")
+    );
+}
+
 #[test]
 fn matters_of_no_public_service_have_no_partner_and_name_where_to_go() {
     let (_temp, dir) = valid_copy();
