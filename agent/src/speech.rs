@@ -177,7 +177,8 @@ pub fn gives_number(text: &str, phone: &str) -> bool {
     !wanted.is_empty() && numbers.contains(&wanted)
 }
 
-const WEEKDAYS: [&str; 7] = [
+/// The days' French names, Monday first.
+pub const WEEKDAYS: [&str; 7] = [
     "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
 ];
 /// The months' French names, said by the robot and written by the console.

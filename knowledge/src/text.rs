@@ -408,6 +408,11 @@ pub(crate) const GENERIC_WORDS: &[&str] = &[
     "niece",
 ];
 
+/// Is this normalised word one of the [`GENERIC_WORDS`] (where, when or for whom, never what)?
+pub fn is_generic_word(word: &str) -> bool {
+    GENERIC_WORDS.contains(&word)
+}
+
 /// The stems of [`GENERIC_WORDS`].
 static GENERIC_TERMS: LazyLock<HashSet<String>> = LazyLock::new(|| {
     let mut stemmer = WordStemmer::new();

@@ -39,6 +39,20 @@ fn build_commune(parent: &Path) -> (PathBuf, Duration) {
     (out, elapsed)
 }
 
+/// The eval's in-process replay of `dialogues` on the commune folder `commune`.
+fn replay(commune: PathBuf, dialogues: Vec<PathBuf>) -> guichet_eval::Evaluation {
+    evaluate(&Options {
+        commune,
+        dialogues,
+        http: None,
+        gates: Default::default(),
+        baseline: None,
+        split: None,
+        policy: None,
+    })
+    .unwrap()
+}
+
 #[test]
 fn init_import_and_index_take_under_30_seconds() {
     let dir = tempfile::tempdir().unwrap();
@@ -57,16 +71,10 @@ fn the_new_commune_passes_kb_check_and_answers_the_public_test() {
     let knowledge = report.knowledge.unwrap();
     assert!(knowledge.unpublished().is_empty());
 
-    let outcome = evaluate(&Options {
-        commune: out.clone(),
-        dialogues: vec![root().join("communes/demo/dialogues/001-test-public-mobile.yaml")],
-        http: None,
-        gates: Default::default(),
-        baseline: None,
-        split: None,
-        policy: None,
-    })
-    .unwrap();
+    let outcome = replay(
+        out.clone(),
+        vec![root().join("communes/demo/dialogues/001-test-public-mobile.yaml")],
+    );
     let run = &outcome.report.dialogues[0];
     for turn in &run.turns {
         println!("{turn:?}");
@@ -127,21 +135,7 @@ fn routing_on_the_demo_in_scope_dialogues_is_within_5_points_of_the_demo() {
         "only {} in-scope dialogues",
         dialogues.len()
     );
-    let run = |commune: PathBuf| {
-        evaluate(&Options {
-            commune,
-            dialogues: dialogues.clone(),
-            http: None,
-            gates: Default::default(),
-            baseline: None,
-            split: None,
-            policy: None,
-        })
-        .unwrap()
-        .report
-        .figures
-        .metrics
-    };
+    let run = |commune: PathBuf| replay(commune, dialogues.clone()).report.figures.metrics;
     let demo = run(root().join("communes/demo"));
     let new = run(out);
     let rate = |ratio: guichet_eval::Ratio| ratio.rate.unwrap_or(0.0) * 100.0;
@@ -192,16 +186,7 @@ turns:
 "#,
     )
     .unwrap();
-    let outcome = evaluate(&Options {
-        commune: out,
-        dialogues: vec![dialogue],
-        http: None,
-        gates: Default::default(),
-        baseline: None,
-        split: None,
-        policy: None,
-    })
-    .unwrap();
+    let outcome = replay(out, vec![dialogue]);
     let run = &outcome.report.dialogues[0];
     for turn in &run.turns {
         println!("{turn:?}");

@@ -56,32 +56,24 @@ impl TurnInProgress<'_> {
     /// about another topic (`understood`: the search is sure of the whole message). False when
     /// the message is not one, or the commune says nothing of it: the turn goes on as usual.
     pub fn answers_about_the_mairie(&mut self, understood: bool) -> bool {
-        (self.asks_only_about_the_mairie(&whereabouts::WHERE, &[], understood)
+        (self.asks_only_about_the_mairie(&whereabouts::WHERE, understood)
             && self.mairie_whereabouts())
-            || ((self.asks_only_about_the_mairie(&opening::WHEN, &[&opening::TIMES], understood)
+            || ((self.asks_only_about_the_mairie(&opening::WHEN, understood)
                 || opening::asks_only_when_open(&self.text))
                 && self.mairie_opening_hours())
     }
 
     /// The message asks `question` (a lexicon) of the mairie, and is not about another topic:
     /// the search is not sure of the whole message (`understood`), or not of its other words
-    /// (the lexicons' phrases and the `asides`, words that name no topic, taken out).
-    fn asks_only_about_the_mairie(
-        &self,
-        question: &Lexicon,
-        asides: &[&Lexicon],
-        understood: bool,
-    ) -> bool {
+    /// (the lexicons' phrases taken out).
+    fn asks_only_about_the_mairie(&self, question: &Lexicon, understood: bool) -> bool {
         if !asks_of_the_mairie(question, &self.text) {
             return false;
         }
         if !understood {
             return true;
         }
-        let rest = asides.iter().fold(
-            question.removed_from(&MAIRIE.removed_from(&self.text)),
-            |rest, aside| aside.removed_from(&rest),
-        );
+        let rest = question.removed_from(&MAIRIE.removed_from(&self.text));
         let hits = self.kb().search(&rest);
         !hits.first().is_some_and(|hit| self.sure(hit.confidence))
     }

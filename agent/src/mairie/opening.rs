@@ -6,12 +6,11 @@
 use std::sync::LazyLock;
 
 use chrono::{Timelike, Weekday};
-use guichet_knowledge::{DayHours, ScheduleQuery};
-
-use guichet_knowledge::text::is_stop_word;
+use guichet_knowledge::text::{is_generic_word, is_stop_word};
+use guichet_knowledge::{DayHours, ScheduleQuery, normalize};
 
 use crate::intents::{Lexicon, words};
-use crate::speech::hour_words;
+use crate::speech::{MONTHS, WEEKDAYS, hour_words};
 use crate::turn::TurnInProgress;
 
 /// The decision rule of an answer to "when is the mairie open".
@@ -49,83 +48,20 @@ pub(super) static WHEN: LazyLock<Lexicon> = LazyLock::new(|| {
     ])
 });
 
-/// Words of time: they name no topic. What a question about the hours may hold besides, and
-/// still be about the mairie without naming it (« c'est ouvert demain matin ? »).
-pub(super) static TIMES: LazyLock<Lexicon> = LazyLock::new(|| {
-    Lexicon::new(&[
-        "lundi",
-        "mardi",
-        "mercredi",
-        "jeudi",
-        "vendredi",
-        "samedi",
-        "dimanche",
-        "aujourd'hui",
-        "demain",
-        "après-demain",
-        "maintenant",
-        "actuellement",
-        "en ce moment",
-        "encore",
-        "toujours",
-        "matin",
-        "midi",
-        "après-midi",
-        "soir",
-        "entre midi et deux",
-        "tard",
-        "tôt",
-        "heure",
-        "heures",
-        "jour",
-        "jours",
-        "semaine",
-        "week-end",
-        "férié",
-        "fériés",
-        "pont",
-        "vacances",
-        "été",
-        "fêtes",
-        "les fêtes",
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-        "noël",
-    ])
-});
-
-/// « c'est ouvert demain ? »: a question about the hours that names nothing but times (no
+/// « c'est ouvert demain ? »: a question about the hours that names nothing but when (no
 /// mairie, no other place) is about the mairie, which the caller is calling.
 pub(super) fn asks_only_when_open(normalized: &str) -> bool {
     if !WHEN.found_in(&words(normalized)) {
         return false;
     }
-    let rest = TIMES.removed_from(&WHEN.removed_from(normalized));
-    words(&rest)
-        .iter()
-        .all(|word| is_stop_word(word) || word.chars().all(|c| c.is_ascii_digit()))
+    let months: Vec<String> = MONTHS.iter().map(|month| normalize(month)).collect();
+    words(&WHEN.removed_from(normalized)).iter().all(|word| {
+        is_stop_word(word)
+            || is_generic_word(word)
+            || months.iter().any(|month| month == word)
+            || word.chars().all(|c| c.is_ascii_digit())
+    })
 }
-
-/// The days' names, said and written.
-const DAYS: [(&str, &str); 7] = [
-    ("lundi", "lun."),
-    ("mardi", "mar."),
-    ("mercredi", "mer."),
-    ("jeudi", "jeu."),
-    ("vendredi", "ven."),
-    ("samedi", "sam."),
-    ("dimanche", "dim."),
-];
 
 impl TurnInProgress<'_> {
     /// Answers when the mairie is open: its own fiche about its hours, else `opening_hours`
@@ -179,11 +115,12 @@ fn open_runs(week: &[DayHours]) -> Vec<&[DayHours]> {
 }
 
 fn day_said(day: Weekday) -> &'static str {
-    DAYS[day.num_days_from_monday() as usize].0
+    WEEKDAYS[day.num_days_from_monday() as usize]
 }
 
-fn day_written(day: Weekday) -> &'static str {
-    DAYS[day.num_days_from_monday() as usize].1
+/// "lun.", "mar.", … "dim.": the first three letters.
+fn day_written(day: Weekday) -> String {
+    format!("{}.", &day_said(day)[..3])
 }
 
 /// Whether a time of the schedule (minutes after midnight) is the midnight that ends a day.
@@ -265,7 +202,7 @@ fn week_written(week: &[DayHours], closed_on_holidays: bool) -> String {
         .map(|run| {
             let first = day_written(run[0].day);
             let days = match run.len() {
-                1 => first.to_owned(),
+                1 => first,
                 _ => format!("{first}-{}", day_written(run[run.len() - 1].day)),
             };
             let spans: Vec<String> = run[0]
@@ -285,7 +222,7 @@ fn week_written(week: &[DayHours], closed_on_holidays: bool) -> String {
 
 #[cfg(test)]
 mod tests {
-    use guichet_knowledge::{Schedule, normalize};
+    use guichet_knowledge::Schedule;
 
     use super::*;
 

@@ -13,6 +13,13 @@ fn disable_national(dir: &Path, base: &str, ids: &[&str]) {
     std::fs::write(dir.join("commune.toml"), format!("{base}\n{section}")).unwrap();
 }
 
+/// Appends `section` to the folder's `commune.toml`.
+fn append_to_commune_toml(dir: &Path, section: &str) {
+    let toml = dir.join("commune.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(&toml, format!("{text}\n{section}")).unwrap();
+}
+
 fn load(dir: &Path) -> Knowledge {
     match Knowledge::load(dir) {
         Ok(knowledge) => knowledge,
@@ -91,16 +98,11 @@ fn a_commune_can_disable_national_fiches_and_typos_are_refused() {
 #[test]
 fn the_communes_own_partner_takes_precedence() {
     let (_temp, dir) = valid_copy();
-    let toml = dir.join("commune.toml");
-    let text = std::fs::read_to_string(&toml).unwrap();
-    std::fs::write(
-        &toml,
-        format!(
-            "{text}\n[partners.cpam]\nname = \"CPAM de Test\"\nphone = \"+33130005555\"\n\
-             website = \"https://www.cpam-test.example\"\n"
-        ),
-    )
-    .unwrap();
+    append_to_commune_toml(
+        &dir,
+        "[partners.cpam]\nname = \"CPAM de Test\"\nphone = \"+33130005555\"\n\
+         website = \"https://www.cpam-test.example\"\n",
+    );
     let knowledge = load(&dir);
     let cpam = knowledge.fiche("cpam").unwrap();
     let partner = knowledge.partner_of(cpam).unwrap();
@@ -113,16 +115,11 @@ fn the_communes_own_partner_takes_precedence() {
 #[test]
 fn a_local_partner_without_a_phone_gives_the_national_number() {
     let (_temp, dir) = valid_copy();
-    let toml = dir.join("commune.toml");
-    let text = std::fs::read_to_string(&toml).unwrap();
-    std::fs::write(
-        &toml,
-        format!(
-            "{text}\n[partners.cpam]\nname = \"CPAM de Test - agence\"\n\
-             postal_address = \"1 rue de Test, 99999 Test\"\n"
-        ),
-    )
-    .unwrap();
+    append_to_commune_toml(
+        &dir,
+        "[partners.cpam]\nname = \"CPAM de Test - agence\"\n\
+         postal_address = \"1 rue de Test, 99999 Test\"\n",
+    );
     let knowledge = load(&dir);
     let cpam = knowledge.fiche("cpam").unwrap();
     let partner = knowledge.partner_of(cpam).unwrap();
