@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use chrono::{Timelike, Weekday};
 use guichet_knowledge::text::{is_generic_word, is_stop_word};
-use guichet_knowledge::{DayHours, ScheduleQuery, normalize};
+use guichet_knowledge::{DayHours, normalize};
 
 use crate::intents::{Lexicon, words};
 use crate::speech::{MONTHS, WEEKDAYS, hour_words};
@@ -48,17 +48,20 @@ pub(super) static WHEN: LazyLock<Lexicon> = LazyLock::new(|| {
     ])
 });
 
+/// The months' names as [`normalize`] writes them.
+static MONTH_WORDS: LazyLock<Vec<String>> =
+    LazyLock::new(|| MONTHS.iter().map(|month| normalize(month)).collect());
+
 /// « c'est ouvert demain ? »: a question about the hours that names nothing but when (no
 /// mairie, no other place) is about the mairie, which the caller is calling.
 pub(super) fn asks_only_when_open(normalized: &str) -> bool {
     if !WHEN.found_in(&words(normalized)) {
         return false;
     }
-    let months: Vec<String> = MONTHS.iter().map(|month| normalize(month)).collect();
     words(&WHEN.removed_from(normalized)).iter().all(|word| {
         is_stop_word(word)
             || is_generic_word(word)
-            || months.iter().any(|month| month == word)
+            || MONTH_WORDS.iter().any(|month| month == word)
             || word.chars().all(|c| c.is_ascii_digit())
     })
 }
@@ -74,7 +77,7 @@ impl TurnInProgress<'_> {
         let now = self.ctx.now;
         let week = schedule.usual_week(now);
         let today = now.with_timezone(&schedule.timezone()).date_naive();
-        let now_words = if schedule.is_open(now) {
+        let now_words = if self.mairie_is_open() {
             let until = schedule
                 .next_change(now)
                 .map(|close| close.with_timezone(&schedule.timezone()))
