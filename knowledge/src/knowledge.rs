@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::load::{self, FicheLines, Folder, SynonymGroup};
@@ -46,6 +46,8 @@ pub struct Knowledge {
     partner_hours: BTreeMap<String, Schedule>,
     warnings: Vec<Problem>,
     build_time: Duration,
+    /// What [`Knowledge::search_fixed`] found for each of the engine's own questions.
+    fixed: Mutex<HashMap<&'static str, Vec<Hit>>>,
 }
 
 /// The outcome of checking a folder: every problem, and the knowledge when it has no error.
@@ -130,6 +132,7 @@ fn build(
         partner_hours: commune.partner_hours,
         warnings: Vec::new(),
         build_time,
+        fixed: Mutex::default(),
     };
     if !problems.has_errors() {
         knowledge.check_reachability(&lines, problems);
@@ -253,6 +256,20 @@ impl Knowledge {
     /// [`crate::search`] for what `confidence` means.
     pub fn search(&self, text: &str) -> Vec<Hit> {
         self.search_n(text, DEFAULT_HITS)
+    }
+
+    /// [`Knowledge::search`] for a question of the engine's own, not a caller's (« quels sont
+    /// les horaires d'ouverture de la mairie »): the same for every turn, so it is searched once
+    /// per knowledge and kept.
+    pub fn search_fixed(&self, question: &'static str) -> Vec<Hit> {
+        let mut fixed = self
+            .fixed
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        fixed
+            .entry(question)
+            .or_insert_with(|| self.search(question))
+            .clone()
     }
 
     /// The `n` best fiches, best first.

@@ -86,8 +86,8 @@ impl TurnInProgress<'_> {
     /// Answers with the commune's own fiche that `question` finds for sure, if there is one (a
     /// national fiche that speaks of the same words is not the mairie's). The decision is
     /// traced as `rule`.
-    fn commune_fiche_answers(&mut self, question: &str, rule: &'static str) -> bool {
-        let hits = self.kb().search(question);
+    fn commune_fiche_answers(&mut self, question: &'static str, rule: &'static str) -> bool {
+        let hits = self.kb().search_fixed(question);
         let Some(hit) = hits.first().filter(|hit| self.sure(hit.confidence)) else {
             return false;
         };

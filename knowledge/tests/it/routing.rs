@@ -189,3 +189,20 @@ fn a_fiche_that_dwells_on_the_named_topic_comes_first() {
         "ranked by confidence alone: {hits:?}"
     );
 }
+
+/// The engine's own questions are searched once and kept: what is kept is what the search
+/// finds, the first time and after.
+#[test]
+fn a_fixed_question_finds_what_the_search_finds() {
+    let question = "quels sont les horaires d'ouverture de la mairie";
+    let searched = DEMO.search(question);
+    assert!(!searched.is_empty());
+    for _ in 0..2 {
+        let kept = DEMO.search_fixed(question);
+        assert_eq!(kept.len(), searched.len());
+        for (kept, searched) in kept.iter().zip(&searched) {
+            assert_eq!(kept.fiche_id, searched.fiche_id);
+            assert_eq!(kept.confidence, searched.confidence);
+        }
+    }
+}
