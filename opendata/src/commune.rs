@@ -1,7 +1,10 @@
 //! `commune.toml` from the directory: the mairie's name, address, phone, website and hours, its
-//! other sites (mairies annexes) as `[services.*]`, and the local offices of the national bodies
-//! (CAF, CPAM, France Travail, préfecture, tribunal, France Services, the intercommunality) as
-//! `[partners.*]` with their phones and hours, so that a deflection says the local number.
+//! other sites (mairies annexes) as `[services.*]`, and the local offices of the bodies callers
+//! confuse with the mairie (the intercommunality, CAF, CPAM, France Travail, préfecture,
+//! tribunal, maison de justice, France Services, police or gendarmerie, MDPH, ADIL, MSA,
+//! Éducation nationale, impôts, CARSAT, Banque de France) as `[partners.*]` with their phones
+//! and hours, under the national catalogue's keys: a deflection then says the local office and
+//! its number instead of the national body's.
 
 use std::fmt::Write as _;
 
@@ -37,69 +40,153 @@ pub enum InitError {
 struct PartnerKind {
     /// `type_service_local` values, preferred first.
     pivots: &'static [&'static str],
+    /// The partner's key: the national catalogue's where it has one
+    /// (`knowledge/national/partners.toml`), so that the local office replaces the national
+    /// body in its fiches' deflections.
     key: &'static str,
     competences: &'static [&'static str],
     /// Whether callers' reports of its matters (fly-tipping, a leak) are taken for it: its
     /// directory e-mail becomes `report_email`, so the robot offers to take the report.
     takes_reports: bool,
+    /// One office per département (MDPH, ADIL…): when none lists the commune among those it
+    /// serves, the one in the commune's département is taken.
+    departmental: bool,
+}
+
+impl PartnerKind {
+    const fn local(
+        pivots: &'static [&'static str],
+        key: &'static str,
+        competences: &'static [&'static str],
+    ) -> Self {
+        PartnerKind {
+            pivots,
+            key,
+            competences,
+            takes_reports: false,
+            departmental: false,
+        }
+    }
+
+    const fn departmental(self) -> Self {
+        PartnerKind {
+            departmental: true,
+            ..self
+        }
+    }
 }
 
 const PARTNER_KINDS: &[PartnerKind] = &[
     PartnerKind {
-        pivots: &["epci"],
-        key: "agglomeration",
-        competences: &[
-            "déchets",
-            "eau potable",
-            "assainissement",
-            "transports en commun",
-        ],
         takes_reports: true,
+        ..PartnerKind::local(
+            &["epci"],
+            "agglomeration",
+            &[
+                "déchets",
+                "eau potable",
+                "assainissement",
+                "transports en commun",
+            ],
+        )
     },
-    PartnerKind {
-        pivots: &["caf"],
-        key: "caf",
-        competences: &[
+    PartnerKind::local(
+        &["caf"],
+        "caf",
+        &[
             "allocations familiales",
             "aide au logement",
             "prime d'activité",
         ],
-        takes_reports: false,
-    },
-    PartnerKind {
-        pivots: &["cpam"],
-        key: "cpam",
-        competences: &[
+    ),
+    PartnerKind::local(
+        &["cpam"],
+        "cpam",
+        &[
             "assurance maladie",
             "carte Vitale",
             "remboursements de soins",
         ],
-        takes_reports: false,
-    },
-    PartnerKind {
-        pivots: &["france_travail", "pole_emploi"],
-        key: "france_travail",
-        competences: &["recherche d'emploi", "allocations chômage"],
-        takes_reports: false,
-    },
-    PartnerKind {
-        pivots: &["prefecture", "sous_pref"],
-        key: "prefecture",
-        competences: &["titre de séjour", "naturalisation"],
-        takes_reports: false,
-    },
-    PartnerKind {
-        pivots: &["tribunal_judiciaire", "ti", "tgi"],
-        key: "tribunal",
-        competences: &["justice", "litiges civils"],
-        takes_reports: false,
-    },
-    PartnerKind {
-        pivots: &["france_services", "msap"],
-        key: "france_services",
-        competences: &["aide aux démarches en ligne", "accompagnement numérique"],
-        takes_reports: false,
-    },
+    ),
+    PartnerKind::local(
+        &["france_travail", "pole_emploi"],
+        "france-travail",
+        &["recherche d'emploi", "allocations chômage"],
+    ),
+    PartnerKind::local(
+        &["prefecture", "sous_pref"],
+        "prefecture",
+        &["titre de séjour", "naturalisation"],
+    )
+    .departmental(),
+    PartnerKind::local(
+        &["tribunal_judiciaire", "ti", "tgi"],
+        "tribunal",
+        &["justice", "litiges civils"],
+    ),
+    PartnerKind::local(
+        &["mjd"],
+        "point-justice",
+        &[
+            "information juridique",
+            "conciliation",
+            "aide juridictionnelle",
+        ],
+    ),
+    PartnerKind::local(
+        &["france_services", "msap"],
+        "france_services",
+        &["aide aux démarches en ligne", "accompagnement numérique"],
+    ),
+    PartnerKind::local(
+        &["commissariat_police", "gendarmerie"],
+        "police-gendarmerie",
+        &["plaintes", "mains courantes"],
+    ),
+    PartnerKind::local(
+        &["maison_handicapees"],
+        "departement",
+        &[
+            "handicap",
+            "allocation adulte handicapé",
+            "carte mobilité inclusion",
+        ],
+    )
+    .departmental(),
+    PartnerKind::local(
+        &["adil"],
+        "adil",
+        &["droits des locataires et des propriétaires"],
+    )
+    .departmental(),
+    PartnerKind::local(&["msa"], "msa", &["protection sociale agricole"]).departmental(),
+    PartnerKind::local(
+        &["inspection_academique", "rectorat"],
+        "education-nationale",
+        &["collèges", "lycées", "affectation"],
+    )
+    .departmental(),
+    PartnerKind::local(
+        &["sip"],
+        "impots",
+        &[
+            "impôt sur le revenu",
+            "taxe foncière",
+            "prélèvement à la source",
+        ],
+    ),
+    PartnerKind::local(
+        &["carsat"],
+        "assurance-retraite",
+        &["retraite des salariés du privé", "pension de réversion"],
+    )
+    .departmental(),
+    PartnerKind::local(
+        &["banque_de_france"],
+        "banque-de-france",
+        &["droit au compte", "surendettement"],
+    )
+    .departmental(),
 ];
 
 /// What `commune init` found, beside the file text.
@@ -220,16 +307,9 @@ pub fn commune_toml(records: &[ServiceRecord], insee: &str) -> Result<CommuneDra
 
     let mut partners = Vec::new();
     for kind in PARTNER_KINDS {
-        let office = kind.pivots.iter().find_map(|pivot| {
-            let mut serving: Vec<&ServiceRecord> = records
-                .iter()
-                .filter(|record| record.serves(pivot, insee))
-                .collect();
-            // An office in the commune itself first.
-            serving.sort_by_key(|record| (record.insee != insee, record.index));
-            serving.first().copied()
-        });
-        let Some(office) = office else { continue };
+        let Some(office) = office_of(kind, records, insee) else {
+            continue;
+        };
         let _ = writeln!(out, "\n[partners.{}]", kind.key);
         write_office(&mut out, office, &mut notes);
         let competences = kind
@@ -251,6 +331,39 @@ pub fn commune_toml(records: &[ServiceRecord], insee: &str) -> Result<CommuneDra
         services,
         notes,
     })
+}
+
+/// The office of `kind` that serves `insee`: one in the commune itself first, then file order;
+/// for a departmental kind, else the one in the commune's département.
+fn office_of<'a>(
+    kind: &PartnerKind,
+    records: &'a [ServiceRecord],
+    insee: &str,
+) -> Option<&'a ServiceRecord> {
+    let first = |serves: &dyn Fn(&ServiceRecord, &str) -> bool| {
+        kind.pivots.iter().find_map(|pivot| {
+            records
+                .iter()
+                .filter(|record| serves(record, pivot))
+                .min_by_key(|record| (record.insee != insee, record.index))
+        })
+    };
+    first(&|record, pivot| record.serves(pivot, insee)).or_else(|| {
+        let department = department_of(insee);
+        kind.departmental
+            .then(|| {
+                first(&|record, pivot| {
+                    record.is(pivot) && department_of(&record.insee) == department
+                })
+            })
+            .flatten()
+    })
+}
+
+/// The département of an INSEE code: its first two characters, three overseas (971…976).
+fn department_of(insee: &str) -> &str {
+    let length = if insee.starts_with("97") { 3 } else { 2 };
+    insee.get(..length).unwrap_or(insee)
 }
 
 /// The office's directory e-mail as the address of the reports taken for it. A report is
@@ -467,6 +580,13 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(commune_name(&mairie), "Plaisir");
+    }
+
+    #[test]
+    fn departements_of_insee_codes() {
+        assert_eq!(department_of("78490"), "78");
+        assert_eq!(department_of("2A004"), "2A");
+        assert_eq!(department_of("97411"), "974");
     }
 
     #[test]

@@ -42,10 +42,17 @@ fn init_writes_the_commune_its_annexe_and_local_offices() {
             "agglomeration",
             "caf",
             "cpam",
-            "france_travail",
+            "france-travail",
             "prefecture",
             "tribunal",
-            "france_services"
+            "point-justice",
+            "france_services",
+            "police-gendarmerie",
+            "departement",
+            "adil",
+            "msa",
+            "education-nationale",
+            "impots",
         ]
     );
     let text = std::fs::read_to_string(out.join("commune.toml")).unwrap();
@@ -97,8 +104,30 @@ fn the_loader_reads_the_partners_and_services_written() {
         Some("+33139073907")
     );
     assert_eq!(
-        commune.partners["france_travail"].opening_hours.as_deref(),
+        commune.partners["france-travail"].opening_hours.as_deref(),
         Some("Mo-We 08:30-12:30,13:30-16:30; Th 08:30-12:30; Fr 08:30-12:30,13:30-15:30; PH off")
+    );
+    // The office that serves the commune, not another commune's (the gendarmerie of
+    // Montfort-l'Amaury, whose postcode is Plaisir's INSEE code); a departmental body that
+    // lists no commune, from the commune's département (the ADIL of the Yvelines, not of the
+    // Essonne).
+    let police = &commune.partners["police-gendarmerie"];
+    assert_eq!(police.name, "Commissariat de police de Plaisir");
+    assert_eq!(police.phone.as_deref(), Some("+33130818500"));
+    assert!(commune.partners["adil"].name.contains("Yvelines"));
+    assert_eq!(
+        commune.partners["adil"].phone.as_deref(),
+        Some("+33139508472")
+    );
+    assert!(
+        commune.partners["education-nationale"]
+            .name
+            .contains("Yvelines")
+    );
+    // A body the extract lists no office of stays the national catalogue's.
+    assert_eq!(
+        commune.partners["banque-de-france"].name,
+        "la Banque de France"
     );
     // Reports of the agglomeration's matters go to its directory e-mail; the other offices
     // take none (nothing to report to a CAF).

@@ -164,7 +164,8 @@ fn routing_on_the_demo_in_scope_dialogues_is_within_5_points_of_the_demo() {
 
 /// On its first day, a commune made from the Annuaire says where the mairie is and when it is
 /// open, from what `commune init` wrote into `commune.toml` (it has no fiche about either), and
-/// gives the number of a local agency the Annuaire lists with a national short number (36 46).
+/// gives the number of a local agency the Annuaire lists with a national short number (36 46),
+/// and of the local offices it lists for national fiches (the commissariat, the MDPH).
 #[test]
 fn the_new_commune_says_where_and_when_the_mairie_is_open_and_the_numbers_to_call() {
     let dir = tempfile::tempdir().unwrap();
@@ -183,6 +184,10 @@ turns:
     expect: { action: answer, sms: true, say_contains: ["est fermée ; elle ouvrira aujourd'hui lundi à 13 heures 30", "le samedi de 9 heures à 12 heures", "les jours fériés"] }
   - caller: "et j'ai perdu ma carte vitale"
     expect: { action: deflect, fiche: cpam, say_contains: ["CPAM", "36 46"] }
+  - caller: "non, c'est autre chose, je voudrais porter plainte pour un cambriolage"
+    expect: { action: deflect, fiche: plainte, say_contains: ["Commissariat de police de Plaisir", "01 30 81 85 00"] }
+  - caller: "et pour le dossier MDPH de mon fils"
+    expect: { action: deflect, fiche: mdph, say_contains: ["(MDPH) des Yvelines", "01 30 21 07 30"] }
 "#,
     )
     .unwrap();
