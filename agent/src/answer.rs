@@ -97,6 +97,13 @@ impl TurnInProgress<'_> {
                     ways.join(", ou ")
                 ));
             }
+            for detail in self.office_details(partner) {
+                self.say(if text_channel {
+                    detail
+                } else {
+                    speakable(&detail)
+                });
+            }
         }
         if text_channel {
             if let Some(link) = &fiche.link {

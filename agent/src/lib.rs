@@ -13,7 +13,8 @@
 //!   call put on hold: "attendez"), `lost` (a caller who says they are lost: "je suis un peu
 //!   perdue") and `small_talk` (questions to the assistant about itself); `wish` (the caller
 //!   asks for a fiche's own service: "je veux porter plainte"); `mairie` (where the
-//!   mairie is and when it is open: the commune's own fiche, else `commune.toml`);
+//!   mairie is and when it is open: the commune's own fiche, else `commune.toml`; the same
+//!   of its other sites, and of a partner's office within its deflection);
 //!   [`emergency`]: a person in danger now, answered with the emergency numbers or the 3114
 //!   first.
 //! - `answer` (answer, deflect, report), `clarify` (clarify, confirm), `handoff` (transfer or
@@ -37,7 +38,7 @@
 //! │ "au revoir", "non merci" ───────────────────────────────────────────────► GOODBYE      │
 //! │ "attendez…", "vous êtes un robot ?", only "allô ?" ─► "je vous attends / je suis…"     │
 //! │ "où est la mairie ?", "vous ouvrez quand ?" and no other topic sure ─► the commune's   │
-//! │ fiche, else its address / its hours from commune.toml                                  │
+//! │ fiche, else its address / its hours from commune.toml (a site named: the site's own)   │
 //! │ search: confidence ≥ answer and margin ≥ min and ASR sure ─► FICHE                     │
 //! │         confidence ≥ confirm ─► ask "Vous appelez bien au sujet de … ?"  [Confirm]      │
 //! │         else ─► fallback "reformulez" (misunderstandings += 1; at 2 ─► HANDOFF)         │

@@ -44,6 +44,7 @@ pub struct Knowledge {
     opening_hours: Schedule,
     rollout_windows: Option<Schedule>,
     partner_hours: BTreeMap<String, Schedule>,
+    service_hours: BTreeMap<String, Schedule>,
     warnings: Vec<Problem>,
     build_time: Duration,
     /// What [`Knowledge::search_fixed`] found for each of the engine's own questions.
@@ -130,6 +131,7 @@ fn build(
         opening_hours,
         rollout_windows: commune.rollout_windows,
         partner_hours: commune.partner_hours,
+        service_hours: commune.service_hours,
         warnings: Vec::new(),
         build_time,
         fixed: Mutex::default(),
@@ -245,6 +247,11 @@ impl Knowledge {
     /// Opening hours of a partner, when `commune.toml` gives them.
     pub fn partner_hours(&self, key: &str) -> Option<&Schedule> {
         self.partner_hours.get(key)
+    }
+
+    /// Opening hours of one of the mairie's other sites (`[services.*]`), when given.
+    pub fn service_hours(&self, key: &str) -> Option<&Schedule> {
+        self.service_hours.get(key)
     }
 
     /// The groups of `synonyms.txt`.

@@ -105,9 +105,35 @@ pub fn to(name: &str) -> String {
     }
 }
 
+/// "de" followed by the name with its article, contracted: "du Commissariat de police", "des
+/// services de l'État", "de la préfecture", "de l'Assurance maladie", "de France Travail".
+pub fn of(name: &str) -> String {
+    let named = with_article(name);
+    let lower = named.to_lowercase();
+    if lower.starts_with("le ") {
+        format!("du {}", &named[3..])
+    } else if lower.starts_with("les ") {
+        format!("des {}", &named[4..])
+    } else {
+        format!("de {named}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn of_contracts_the_article() {
+        assert_eq!(
+            of("Commissariat de police de Plaisir"),
+            "du Commissariat de police de Plaisir"
+        );
+        assert_eq!(of("la préfecture"), "de la préfecture");
+        assert_eq!(of("Agence départementale"), "de l'Agence départementale");
+        assert_eq!(of("services de l'État"), "des services de l'État");
+        assert_eq!(of("France Travail Plaisir"), "de France Travail Plaisir");
+    }
 
     #[test]
     fn names_get_their_article_once() {

@@ -299,9 +299,16 @@ pub fn commune_toml(records: &[ServiceRecord], insee: &str) -> Result<CommuneDra
 
     let mut services = Vec::new();
     for annexe in annexes {
-        let key = unique_key(&slug(&service_name(annexe, &name)), &services);
+        let site = service_name(annexe, &name);
+        let key = unique_key(&slug(&site), &services);
         let _ = writeln!(out, "\n[services.{key}]");
-        write_office(&mut out, annexe, &mut notes);
+        // The name as said: without the commune's, which every site shares.
+        let said = if site == "annexe" {
+            &annexe.name
+        } else {
+            &site
+        };
+        write_office(&mut out, annexe, said, &mut notes);
         services.push(key);
     }
 
@@ -311,7 +318,7 @@ pub fn commune_toml(records: &[ServiceRecord], insee: &str) -> Result<CommuneDra
             continue;
         };
         let _ = writeln!(out, "\n[partners.{}]", kind.key);
-        write_office(&mut out, office, &mut notes);
+        write_office(&mut out, office, &office.name, &mut notes);
         let competences = kind
             .competences
             .iter()
@@ -384,9 +391,10 @@ fn write_report_email(out: &mut String, office: &ServiceRecord, notes: &mut Vec<
     ));
 }
 
-fn write_office(out: &mut String, office: &ServiceRecord, notes: &mut Vec<String>) {
+/// An office's table: `name` (as the robot says it), then what the directory gives of it.
+fn write_office(out: &mut String, office: &ServiceRecord, name: &str, notes: &mut Vec<String>) {
     let _ = writeln!(out, "# Annuaire : « {} » ({})", office.label(), office.id);
-    let _ = writeln!(out, "name = {}", quote(&office.name));
+    let _ = writeln!(out, "name = {}", quote(name));
     if let Some(website) = office.websites.iter().find(|url| is_web_url(url)) {
         let _ = writeln!(out, "website = {}", quote(website));
     }

@@ -138,6 +138,8 @@ fn the_loader_reads_the_partners_and_services_written() {
     );
     assert_eq!(knowledge.reporting_partners(), ["agglomeration"]);
     let annexe = &commune.services["mairie_annexe_du_valibout"];
+    // Said without the commune's name, which every site shares.
+    assert_eq!(annexe.name, "Mairie annexe du Valibout");
     assert_eq!(annexe.phone.as_deref(), Some("+33130550000"));
     assert_eq!(
         annexe.opening_hours.as_deref(),

@@ -165,7 +165,8 @@ fn routing_on_the_demo_in_scope_dialogues_is_within_5_points_of_the_demo() {
 /// On its first day, a commune made from the Annuaire says where the mairie is and when it is
 /// open, from what `commune init` wrote into `commune.toml` (it has no fiche about either), and
 /// gives the number of a local agency the Annuaire lists with a national short number (36 46),
-/// and of the local offices it lists for national fiches (the commissariat, the MDPH).
+/// and of the local offices it lists for national fiches (the commissariat, the MDPH); a site of
+/// the mairie named (the annexe) is answered with its own hours.
 #[test]
 fn the_new_commune_says_where_and_when_the_mairie_is_open_and_the_numbers_to_call() {
     let dir = tempfile::tempdir().unwrap();
@@ -182,6 +183,8 @@ turns:
     expect: { action: answer, sms: true, say_contains: ["2 rue de la République"] }
   - caller: "et vous êtes ouverts le samedi"
     expect: { action: answer, sms: true, say_contains: ["est fermée ; elle ouvrira aujourd'hui lundi à 13 heures 30", "le samedi de 9 heures à 12 heures", "les jours fériés"] }
+  - caller: "et la mairie annexe du valibout elle ouvre quand"
+    expect: { action: answer, say_contains: ["l'accueil de la Mairie annexe du Valibout est fermé ; il ouvrira demain mardi à 9 heures", "du mardi au jeudi de 9 heures à 12 heures"] }
   - caller: "et j'ai perdu ma carte vitale"
     expect: { action: deflect, fiche: cpam, say_contains: ["CPAM", "36 46"] }
   - caller: "non, c'est autre chose, je voudrais porter plainte pour un cambriolage"

@@ -11,6 +11,7 @@
 //! 17 heures »).
 
 mod opening;
+mod places;
 mod whereabouts;
 
 use std::sync::LazyLock;
@@ -56,6 +57,9 @@ impl TurnInProgress<'_> {
     /// about another topic (`understood`: the search is sure of the whole message). False when
     /// the message is not one, or the commune says nothing of it: the turn goes on as usual.
     pub fn answers_about_the_mairie(&mut self, understood: bool) -> bool {
+        if let Some(answered) = self.answers_about_a_site(understood) {
+            return answered;
+        }
         (self.asks_only_about_the_mairie(&whereabouts::WHERE, understood)
             && self.mairie_whereabouts())
             || ((self.asks_only_about_the_mairie(&opening::WHEN, understood)

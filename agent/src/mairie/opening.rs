@@ -5,12 +5,12 @@
 
 use std::sync::LazyLock;
 
-use chrono::{Timelike, Weekday};
+use chrono::{DateTime, Timelike, Utc, Weekday};
 use guichet_knowledge::text::{is_generic_word, is_stop_word};
-use guichet_knowledge::{DayHours, normalize};
+use guichet_knowledge::{DayHours, Schedule, ScheduleQuery, normalize};
 
 use crate::intents::{Lexicon, words};
-use crate::speech::{MONTHS, WEEKDAYS, hour_words};
+use crate::speech::{MONTHS, WEEKDAYS, hour_words, when_in_words};
 use crate::turn::TurnInProgress;
 
 /// The decision rule of an answer to "when is the mairie open".
@@ -73,32 +73,13 @@ impl TurnInProgress<'_> {
         if self.commune_fiche_answers(HOURS_QUESTION, RULE) {
             return true;
         }
-        let schedule = self.kb().opening_hours();
-        let now = self.ctx.now;
-        let week = schedule.usual_week(now);
-        let today = now.with_timezone(&schedule.timezone()).date_naive();
-        let now_words = if self.mairie_is_open() {
-            let until = schedule
-                .next_change(now)
-                .map(|close| close.with_timezone(&schedule.timezone()))
-                .filter(|close| close.date_naive() == today)
-                .map(|close| format!(", jusqu'à {}", hour_words(close.hour(), close.minute())));
-            format!("est ouverte{}", until.unwrap_or_default())
-        } else if let Some(next) = self.next_opening_words() {
-            format!("est fermée ; elle ouvrira {next}")
-        } else {
+        let name = &self.kb().commune().name;
+        let Some(hours) = Hours::of(self.kb().opening_hours(), self.ctx.now, Gender::Feminine)
+        else {
             return false;
         };
-        let holidays = schedule.closed_on_public_holidays(now);
-        let name = &self.kb().commune().name;
-        let sentence = format!(
-            "En ce moment, la mairie de {name} {now_words}. {}",
-            week_said(&week, holidays)
-        );
-        let sms = format!(
-            "Mairie de {name}, horaires : {}",
-            week_written(&week, holidays)
-        );
+        let sentence = format!("En ce moment, la mairie de {name} {}", hours.said);
+        let sms = format!("Mairie de {name}, horaires : {}", hours.written);
         self.answer_from_commune_toml(
             RULE,
             "horaires de la mairie donnés",
@@ -107,6 +88,70 @@ impl TurnInProgress<'_> {
             "Je vous envoie les horaires par SMS.",
         );
         true
+    }
+}
+
+/// How the sentences about a place's hours speak of it: the mairie (« elle est ouverte »), or
+/// the reception desk of any other place (« l'accueil… il est ouvert »).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Gender {
+    Feminine,
+    Masculine,
+}
+
+impl Gender {
+    fn pronoun(self) -> &'static str {
+        match self {
+            Gender::Feminine => "elle",
+            Gender::Masculine => "il",
+        }
+    }
+
+    /// « ouvert » → « ouverte ».
+    fn agreed(self, participle: &str) -> String {
+        match self {
+            Gender::Feminine => format!("{participle}e"),
+            Gender::Masculine => participle.to_owned(),
+        }
+    }
+}
+
+/// A place's hours in words, from its schedule.
+pub(super) struct Hours {
+    /// Whether it is open now and until when, or when it opens, then its usual week: « est
+    /// ouverte, jusqu'à 12 heures. Elle est ouverte le lundi… Elle est fermée le dimanche. »
+    pub said: String,
+    /// The usual week in short, for an SMS: « lun. 13h30-17h30 ; … Fermé les jours fériés. »
+    pub written: String,
+}
+
+impl Hours {
+    /// `None` when the schedule never opens (nothing true to say).
+    pub(super) fn of(schedule: &Schedule, now: DateTime<Utc>, gender: Gender) -> Option<Hours> {
+        let tz = schedule.timezone();
+        let open = gender.agreed("ouvert");
+        let now_words = if schedule.is_open(now) {
+            let until = schedule
+                .next_change(now)
+                .map(|close| close.with_timezone(&tz))
+                .filter(|close| close.date_naive() == now.with_timezone(&tz).date_naive())
+                .map(|close| format!(", jusqu'à {}", hour_words(close.hour(), close.minute())));
+            format!("est {open}{}", until.unwrap_or_default())
+        } else {
+            let next = schedule.next_opening(now)?;
+            format!(
+                "est {} ; {} ouvrira {}",
+                gender.agreed("fermé"),
+                gender.pronoun(),
+                when_in_words(now.with_timezone(&tz), next.with_timezone(&tz))
+            )
+        };
+        let week = schedule.usual_week(now);
+        let holidays = schedule.closed_on_public_holidays(now);
+        Some(Hours {
+            said: format!("{now_words}. {}", week_said(&week, holidays, gender)),
+            written: week_written(&week, holidays),
+        })
     }
 }
 
@@ -161,7 +206,7 @@ fn listed(items: &[String]) -> String {
 /// The usual week said: "Elle est ouverte le lundi de 13 heures 30 à 17 heures 30, du mardi
 /// au vendredi de 8 heures 30 à 12 heures et de 13 heures 30 à 17 heures 30. Elle est fermée
 /// le dimanche et les jours fériés."
-fn week_said(week: &[DayHours], closed_on_holidays: bool) -> String {
+fn week_said(week: &[DayHours], closed_on_holidays: bool, gender: Gender) -> String {
     let runs: Vec<String> = open_runs(week)
         .iter()
         .map(|run| {
@@ -187,12 +232,22 @@ fn week_said(week: &[DayHours], closed_on_holidays: bool) -> String {
     if closed_on_holidays {
         closed.push("les jours fériés".to_owned());
     }
+    let mut pronoun = gender.pronoun().to_owned();
+    pronoun[..1].make_ascii_uppercase();
     let mut said = String::new();
     if !runs.is_empty() {
-        said = format!("Elle est ouverte {}.", runs.join(", "));
+        said = format!(
+            "{pronoun} est {} {}.",
+            gender.agreed("ouvert"),
+            runs.join(", ")
+        );
     }
     if !closed.is_empty() {
-        said.push_str(&format!(" Elle est fermée {}.", listed(&closed)));
+        said.push_str(&format!(
+            " {pronoun} est {} {}.",
+            gender.agreed("fermé"),
+            listed(&closed)
+        ));
     }
     said.trim_start().to_owned()
 }
@@ -295,7 +350,7 @@ mod tests {
         let (days, holidays) =
             week("Mo 13:30-17:30; Tu-Fr 08:30-12:00,13:30-17:30; Sa 09:00-12:00; PH off");
         assert_eq!(
-            week_said(&days, holidays),
+            week_said(&days, holidays, Gender::Feminine),
             "Elle est ouverte le lundi de 13 heures 30 à 17 heures 30, du mardi au vendredi de \
              8 heures 30 à 12 heures et de 13 heures 30 à 17 heures 30, le samedi de 9 heures \
              à 12 heures. Elle est fermée le dimanche et les jours fériés."
@@ -312,7 +367,7 @@ mod tests {
         let (days, holidays) = week("We,Th 14:00-24:00");
         assert!(!holidays, "no PH rule: open on public holidays as any day");
         assert_eq!(
-            week_said(&days, holidays),
+            week_said(&days, holidays, Gender::Feminine),
             "Elle est ouverte le mercredi et le jeudi de 14 heures à minuit. Elle est fermée \
              le lundi, le mardi, le vendredi, le samedi et le dimanche."
         );

@@ -5,5 +5,6 @@ mod behaviours;
 mod common;
 mod dialogues;
 mod opening;
+mod places;
 mod public_test;
 mod whereabouts;

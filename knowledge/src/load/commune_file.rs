@@ -130,6 +130,7 @@ pub(crate) struct LoadedCommune {
     pub opening_hours: Option<Schedule>,
     pub rollout_windows: Option<Schedule>,
     pub partner_hours: BTreeMap<String, Schedule>,
+    pub service_hours: BTreeMap<String, Schedule>,
     /// National fiches the commune turns off (`[national] disabled = […]`), with the line.
     pub national_disabled: Vec<(String, usize)>,
 }
@@ -318,10 +319,14 @@ fn build_commune(
             }
         }
     }
+    let mut service_hours = BTreeMap::new();
     for (key, service) in &raw.services {
         if let Some(expression) = &service.opening_hours {
             let at = line(Some(&format!("services.{key}")), "opening_hours");
-            schedule(expression, at, &format!("horaires du site « {key} »"));
+            if let Some(parsed) = schedule(expression, at, &format!("horaires du site « {key} »"))
+            {
+                service_hours.insert(key.clone(), parsed);
+            }
         }
     }
 
@@ -409,6 +414,7 @@ fn build_commune(
         opening_hours,
         rollout_windows,
         partner_hours,
+        service_hours,
         national_disabled,
     }
 }
