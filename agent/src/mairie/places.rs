@@ -175,10 +175,7 @@ impl TurnInProgress<'_> {
             if asks_where {
                 match &site.postal_address {
                     Some(address) => {
-                        sentences.push(format!(
-                            "{} se trouve à l'adresse suivante : {address}.",
-                            capitalised(&named)
-                        ));
+                        sentences.push(address_said(&site.name, address));
                         texts.push(format!("{} : {address}", site.name));
                     }
                     None => missing = true,
@@ -191,11 +188,7 @@ impl TurnInProgress<'_> {
                     .and_then(|schedule| Hours::of(schedule, self.ctx.now, Gender::Masculine))
                 {
                     Some(hours) => {
-                        sentences.push(format!(
-                            "En ce moment, l'accueil {} {}",
-                            names::of(&site.name),
-                            hours.said
-                        ));
+                        sentences.push(hours_said(&site.name, &hours));
                         texts.push(format!("{}, horaires : {}", site.name, hours.written));
                     }
                     None => missing = true,
@@ -237,10 +230,7 @@ impl TurnInProgress<'_> {
             && !asks_of_the_mairie(&WHERE, &self.text)
             && let Some(address) = &partner.postal_address
         {
-            details.push(format!(
-                "{} se trouve à l'adresse suivante : {address}.",
-                capitalised(&names::with_article(&partner.name))
-            ));
+            details.push(address_said(&partner.name, address));
         }
         if OFFICE_WHEN.found_in(&said)
             && !asks_of_the_mairie(&WHEN, &self.text)
@@ -249,14 +239,23 @@ impl TurnInProgress<'_> {
                 .partner_hours(&partner.key)
                 .and_then(|schedule| Hours::of(schedule, self.ctx.now, Gender::Masculine))
         {
-            details.push(format!(
-                "En ce moment, l'accueil {} {}",
-                names::of(&partner.name),
-                hours.said
-            ));
+            details.push(hours_said(&partner.name, &hours));
         }
         details
     }
+}
+
+/// « La Mairie annexe du Valibout se trouve à l'adresse suivante : … »
+fn address_said(name: &str, address: &str) -> String {
+    format!(
+        "{} se trouve à l'adresse suivante : {address}.",
+        capitalised(&names::with_article(name))
+    )
+}
+
+/// « En ce moment, l'accueil de la CAF est ouvert, jusqu'à 12 heures 30. Il est ouvert… »
+fn hours_said(name: &str, hours: &Hours) -> String {
+    format!("En ce moment, l'accueil {} {}", names::of(name), hours.said)
 }
 
 /// The first letter in capitals, to open a sentence.
