@@ -97,24 +97,36 @@ impl TurnInProgress<'_> {
                     ways.join(", ou ")
                 ));
             }
-            for detail in self.office_details(partner) {
-                self.say(if text_channel {
-                    detail
-                } else {
-                    speakable(&detail)
-                });
-            }
+        }
+        // The office's address or hours, when the caller asked.
+        let details = partner
+            .map(|partner| self.office_details(partner))
+            .unwrap_or_default();
+        for detail in details.said {
+            self.say(if text_channel {
+                detail
+            } else {
+                speakable(&detail)
+            });
         }
         if text_channel {
             if let Some(link) = &fiche.link {
                 self.say(format!("Plus d'informations : {link}"));
             }
-        } else if self.can_text()
-            && (fiche.link.is_some() || fiche.sms.is_some())
-            && let Some(text) = self.fiche_sms(fiche)
-        {
-            self.send_sms(text);
-            self.say("Je vous envoie le lien par SMS.");
+        } else if self.can_text() {
+            let link = (fiche.link.is_some() || fiche.sms.is_some())
+                .then(|| self.fiche_sms(fiche))
+                .flatten();
+            let texted = if details.written.is_empty() {
+                "Je vous envoie le lien par SMS."
+            } else {
+                "Je vous envoie ces informations par SMS."
+            };
+            let text: Vec<String> = link.into_iter().chain(details.written).collect();
+            if !text.is_empty() {
+                self.send_sms(text.join(" ; "));
+                self.say(texted);
+            }
         }
         match partner.filter(|partner| partner.accepts_reports()) {
             Some(partner) => {

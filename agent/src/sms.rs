@@ -1,7 +1,10 @@
 //! SMS: sent only to mobiles on the voice channel (on the SMS/chat channel the reply itself is
 //! the text), and what they say.
 
+use std::borrow::Cow;
+
 use guichet_knowledge::Fiche;
+use guichet_knowledge::sms::in_gsm7;
 use guichet_phone::is_withheld;
 
 use crate::turn::TurnInProgress;
@@ -18,7 +21,13 @@ impl TurnInProgress<'_> {
         matches!(self.session.channel, Channel::Sms | Channel::Chat)
     }
 
+    /// Texts the caller, in the GSM-7 alphabet (see [`in_gsm7`]): a name with « Î » or « ê »
+    /// from `commune.toml` does not make the commune pay a UCS-2 SMS.
     pub fn send_sms(&mut self, text: String) {
+        let text = match in_gsm7(&text) {
+            Cow::Borrowed(_) => text,
+            Cow::Owned(folded) => folded,
+        };
         self.actions.push(Action::SendSms {
             to: self.session.from.clone(),
             text,

@@ -1,6 +1,10 @@
 //! How many SMS segments a text takes (GSM 03.38 7-bit alphabet, else UCS-2).
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
 
 /// GSM 03.38 basic character set (one septet each).
 const GSM_BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?\
@@ -72,6 +76,41 @@ pub fn sms_size(text: &str) -> SmsSize {
     }
 }
 
+/// The text in the GSM-7 alphabet, so that an SMS is not sent in UCS-2 (70 characters a
+/// segment instead of 160) for one letter: a letter outside it loses its accent (« ê » → « e »,
+/// « Î » → « I »), typographic quotes, dashes, spaces and ligatures take their plain forms,
+/// anything else becomes « ? ». A text already in GSM-7 is returned as it is.
+pub fn in_gsm7(text: &str) -> Cow<'_, str> {
+    if text.chars().all(|c| gsm7_units(c).is_some()) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if gsm7_units(c).is_some() {
+            out.push(c);
+            continue;
+        }
+        match c {
+            '’' | '‘' | 'ʼ' | '`' | '´' => out.push('\''),
+            '«' | '»' | '“' | '”' => out.push('"'),
+            '–' | '—' | '‐' => out.push('-'),
+            '…' => out.push_str("..."),
+            'œ' => out.push_str("oe"),
+            'Œ' => out.push_str("OE"),
+            c if c.is_whitespace() => out.push(' '),
+            c => {
+                let base: String = c.nfd().filter(|c| !is_combining_mark(*c)).collect();
+                if !base.is_empty() && base.chars().all(|c| gsm7_units(c).is_some()) {
+                    out.push_str(&base);
+                } else {
+                    out.push('?');
+                }
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,6 +123,12 @@ mod tests {
         assert_eq!(sms_size(&"a".repeat(307)).segments, 3);
         assert_eq!(sms_size("é è à ù").encoding, SmsEncoding::Gsm7);
         assert_eq!(sms_size("[]").units, 4);
+        assert_eq!(
+            in_gsm7("Mutualité d’Île-de-France – forêt « Côte » œuvre…"),
+            "Mutualité d'Ile-de-France - foret \" Cote \" oeuvre..."
+        );
+        assert!(matches!(in_gsm7("déjà là"), Cow::Borrowed(_)));
+        assert_eq!(in_gsm7("日"), "?");
     }
 
     #[test]

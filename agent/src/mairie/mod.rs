@@ -126,7 +126,7 @@ impl TurnInProgress<'_> {
             self.say(sentence);
         } else {
             self.say(speakable(&sentence));
-            if self.can_text() {
+            if self.can_text() && !sms.is_empty() {
                 self.send_sms(sms);
                 self.say(texted);
             }

@@ -109,8 +109,9 @@ fn own_words(key: &str, site: &Partner, commune: &str) -> Vec<String> {
 }
 
 impl TurnInProgress<'_> {
-    /// The sites the message names: by their own words with « mairie » or « annexe », else
-    /// every site when it says « annexe » alone. Empty when it names none (the main mairie).
+    /// The sites the message names: by their own words with « annexe », or with « mairie »
+    /// when the word is not a topic of the folder; else every site when it says « annexe »
+    /// alone. Empty when it names none (the main mairie).
     fn named_sites(&self) -> Vec<(String, Partner, Vec<String>)> {
         let commune = self.kb().commune();
         let said = words(&self.text);
@@ -126,9 +127,20 @@ impl TurnInProgress<'_> {
                 (key.clone(), site.clone(), own)
             })
             .collect();
+        // Without « annexe », a word of the site's name that is also a topic (« la mairie c'est
+        // où, près de la gare ? » for a « mairie annexe de la Gare ») does not name it.
+        let names_it = |word: &str| {
+            said.contains(&word)
+                && (says_annexe
+                    || !self
+                        .kb()
+                        .search(word)
+                        .first()
+                        .is_some_and(|hit| self.sure(hit.confidence)))
+        };
         let named: Vec<_> = sites
             .iter()
-            .filter(|(_, _, own)| own.iter().any(|word| said.contains(&word.as_str())))
+            .filter(|(_, _, own)| own.iter().any(|word| names_it(word)))
             .cloned()
             .collect();
         if named.is_empty() && says_annexe {
@@ -167,35 +179,23 @@ impl TurnInProgress<'_> {
                 return Some(false);
             }
         }
-        let mut sentences = Vec::new();
-        let mut texts = Vec::new();
+        let mut said = Vec::new();
+        let mut written = Vec::new();
         for (key, site, _) in &sites {
-            let named = names::with_article(&site.name).into_owned();
-            let mut missing = false;
-            if asks_where {
-                match &site.postal_address {
-                    Some(address) => {
-                        sentences.push(address_said(&site.name, address));
-                        texts.push(format!("{} : {address}", site.name));
-                    }
-                    None => missing = true,
-                }
-            }
-            if asks_when {
-                match self
-                    .kb()
-                    .service_hours(key)
-                    .and_then(|schedule| Hours::of(schedule, self.ctx.now, Gender::Masculine))
-                {
-                    Some(hours) => {
-                        sentences.push(hours_said(&site.name, &hours));
-                        texts.push(format!("{}, horaires : {}", site.name, hours.written));
-                    }
-                    None => missing = true,
-                }
-            }
-            if missing {
-                sentences.push(match &site.phone {
+            let hours = asks_when
+                .then(|| self.kb().service_hours(key))
+                .flatten()
+                .and_then(|schedule| Hours::of(schedule, self.ctx.now, Gender::Masculine));
+            let details = Details::of(
+                &site.name,
+                asks_where.then_some(site.postal_address.as_deref()),
+                asks_when.then_some(hours),
+            );
+            said.extend(details.said);
+            written.extend(details.written);
+            if details.missing {
+                let named = names::with_article(&site.name);
+                said.push(match &site.phone {
                     Some(phone) => format!(
                         "Je n'ai pas cette information pour {named} ; vous pouvez l'appeler au {}.",
                         phone_in_words(phone)
@@ -204,17 +204,12 @@ impl TurnInProgress<'_> {
                 });
             }
         }
-        let texted = if texts.is_empty() {
-            ""
-        } else {
-            "Je vous envoie ces informations par SMS."
-        };
         self.answer_from_commune_toml(
             RULE,
             "adresse ou horaires d'un site de la mairie donnés",
-            sentences.join(" "),
-            texts.join(" ; "),
-            texted,
+            said.join(" "),
+            written.join(" ; "),
+            "Je vous envoie ces informations par SMS.",
         );
         Some(true)
     }
@@ -222,40 +217,68 @@ impl TurnInProgress<'_> {
     /// What the caller asked of a partner's office, when its matter is being deflected to it:
     /// its address (« c'est où »), its hours (« ouvert le samedi ? »), as `commune.toml` gives
     /// them. Empty when the message asks neither, or the file says nothing of it.
-    pub fn office_details(&self, partner: &Partner) -> Vec<String> {
+    pub fn office_details(&self, partner: &Partner) -> Details {
         let said = words(&self.text);
-        let mut details = Vec::new();
         // « l'adresse de la mairie », « la mairie ouvre quand » ask of the mairie, not of it.
-        if OFFICE_WHERE.found_in(&said)
-            && !asks_of_the_mairie(&WHERE, &self.text)
-            && let Some(address) = &partner.postal_address
-        {
-            details.push(address_said(&partner.name, address));
-        }
-        if OFFICE_WHEN.found_in(&said)
-            && !asks_of_the_mairie(&WHEN, &self.text)
-            && let Some(hours) = self
-                .kb()
-                .partner_hours(&partner.key)
-                .and_then(|schedule| Hours::of(schedule, self.ctx.now, Gender::Masculine))
-        {
-            details.push(hours_said(&partner.name, &hours));
-        }
+        let asks_where = OFFICE_WHERE.found_in(&said) && !asks_of_the_mairie(&WHERE, &self.text);
+        let asks_when = OFFICE_WHEN.found_in(&said) && !asks_of_the_mairie(&WHEN, &self.text);
+        let hours = asks_when
+            .then(|| self.kb().partner_hours(&partner.key))
+            .flatten()
+            .and_then(|schedule| Hours::of(schedule, self.ctx.now, Gender::Masculine));
+        let mut details = Details::of(
+            &partner.name,
+            asks_where.then_some(partner.postal_address.as_deref()),
+            asks_when.then_some(hours),
+        );
+        // The deflection gives the body's number and site: nothing is missing.
+        details.missing = false;
         details
     }
 }
 
-/// « La Mairie annexe du Valibout se trouve à l'adresse suivante : … »
-fn address_said(name: &str, address: &str) -> String {
-    format!(
-        "{} se trouve à l'adresse suivante : {address}.",
-        capitalised(&names::with_article(name))
-    )
+/// A place's address and hours, as asked: said, and written for an SMS.
+#[derive(Debug, Default)]
+pub struct Details {
+    /// « La CAF se trouve à l'adresse suivante : … », « En ce moment, l'accueil de… ».
+    pub said: Vec<String>,
+    /// « CAF : 1 avenue… », « CAF, horaires : lun.-ven. 8h30-12h30. ».
+    pub written: Vec<String>,
+    /// Something asked that the file does not give.
+    pub missing: bool,
 }
 
-/// « En ce moment, l'accueil de la CAF est ouvert, jusqu'à 12 heures 30. Il est ouvert… »
-fn hours_said(name: &str, hours: &Hours) -> String {
-    format!("En ce moment, l'accueil {} {}", names::of(name), hours.said)
+impl Details {
+    /// `address` and `hours`: `None` when not asked, `Some(None)` when asked and unknown.
+    fn of(name: &str, address: Option<Option<&str>>, hours: Option<Option<Hours>>) -> Details {
+        let mut details = Details::default();
+        match address {
+            Some(Some(address)) => {
+                details.said.push(format!(
+                    "{} se trouve à l'adresse suivante : {address}.",
+                    capitalised(&names::with_article(name))
+                ));
+                details.written.push(format!("{name} : {address}"));
+            }
+            Some(None) => details.missing = true,
+            None => {}
+        }
+        match hours {
+            Some(Some(hours)) => {
+                details.said.push(format!(
+                    "En ce moment, l'accueil {} {}",
+                    names::of(name),
+                    hours.said
+                ));
+                details
+                    .written
+                    .push(format!("{name}, horaires : {}", hours.written));
+            }
+            Some(None) => details.missing = true,
+            None => {}
+        }
+        details
+    }
 }
 
 /// The first letter in capitals, to open a sentence.

@@ -107,3 +107,53 @@ fn a_partner_s_office_gives_its_address_or_hours_when_asked() {
         "{text}"
     );
 }
+
+#[test]
+fn a_word_of_a_site_s_name_that_is_also_a_topic_names_it_only_with_annexe() {
+    let knowledge = load(fixture("opening"));
+    let mut call = Call::voice(&knowledge, tuesday_open(), LANDLINE);
+    let reply = call.say("la mairie c'est où, c'est près de la gare ?");
+    assert_ne!(reply.trace.rule, "mairie_site");
+    assert!(
+        !said(&reply).contains("place de la Gare"),
+        "{}",
+        said(&reply)
+    );
+
+    let mut call = Call::voice(&knowledge, tuesday_open(), LANDLINE);
+    let reply = call.say("la mairie annexe de la gare c'est où");
+    assert_eq!(reply.trace.rule, "mairie_site");
+    assert!(
+        said(&reply).contains("1 place de la Gare"),
+        "{}",
+        said(&reply)
+    );
+}
+
+#[test]
+fn a_mobile_gets_the_office_s_address_with_the_link_and_no_empty_text() {
+    let knowledge = load(fixture("opening"));
+    let mut call = Call::voice(&knowledge, tuesday_open(), MOBILE);
+    let reply = call.say("j'ai perdu ma carte vitale, la cpam c'est où");
+    let texts = sms(&reply);
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    assert!(
+        texts[0].contains("ameli"),
+        "the fiche's link first: {texts:?}"
+    );
+    assert!(
+        texts[0].ends_with(
+            "Caisse primaire d'assurance maladie (CPAM) - Testville : 15 rue Jules-Régnier, \
+             99998 Testville"
+        ),
+        "{texts:?}"
+    );
+    assert!(said(&reply).contains("Je vous envoie ces informations par SMS."));
+
+    // A site the file gives no hours for: its number is said, and nothing is texted.
+    let mut call = Call::voice(&knowledge, tuesday_open(), MOBILE);
+    let reply = call.say("la mairie du moulin elle est ouverte le samedi");
+    assert_eq!(reply.trace.rule, "mairie_site");
+    assert!(sms(&reply).is_empty(), "{:?}", sms(&reply));
+    assert!(!said(&reply).contains("SMS"), "{}", said(&reply));
+}
