@@ -128,7 +128,7 @@ impl TurnInProgress<'_> {
             })
             .collect();
         // Without « annexe », a word of the site's name that is also a topic (« la mairie c'est
-        // où, près de la gare ? » for a « mairie annexe de la Gare ») does not name it.
+        // où, près du marché ? » for a « Mairie annexe du Marché ») does not name it.
         let names_it = |word: &str| {
             said.contains(&word)
                 && (says_annexe
