@@ -114,9 +114,7 @@ impl TurnInProgress<'_> {
                 self.say(format!("Plus d'informations : {link}"));
             }
         } else if self.can_text() {
-            let link = (fiche.link.is_some() || fiche.sms.is_some())
-                .then(|| self.fiche_sms(fiche))
-                .flatten();
+            let link = self.fiche_sms(fiche);
             let texted = if details.written.is_empty() {
                 "Je vous envoie le lien par SMS."
             } else {

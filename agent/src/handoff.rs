@@ -4,7 +4,7 @@
 use guichet_knowledge::{Fiche, ScheduleQuery};
 use guichet_phone::is_withheld;
 
-use crate::speech::when_in_words;
+use crate::speech::next_opening_in_words;
 use crate::tickets;
 use crate::turn::TurnInProgress;
 use crate::types::{Action, Channel, DecisionAction, TicketDraft, TicketKind};
@@ -26,13 +26,7 @@ impl TurnInProgress<'_> {
 
     /// When the mairie opens next, in words ("aujourd'hui lundi à 13 heures 30").
     pub fn next_opening_words(&self) -> Option<String> {
-        let schedule = self.kb().opening_hours();
-        let tz = schedule.timezone();
-        let next = schedule.next_opening(self.ctx.now)?;
-        Some(when_in_words(
-            self.ctx.now.with_timezone(&tz),
-            next.with_timezone(&tz),
-        ))
+        next_opening_in_words(self.kb().opening_hours(), self.ctx.now)
     }
 
     /// The fiche a handoff is about: the one given, else the topic being discussed.

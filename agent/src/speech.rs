@@ -2,8 +2,9 @@
 //! on; times, prices and phone numbers written the way they are said; a website named in words
 //! ("villebourg point example").
 
-use chrono::{DateTime, Datelike, Timelike};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use chrono_tz::Tz;
+use guichet_knowledge::{Schedule, ScheduleQuery};
 
 /// Abbreviations and symbols, and what to say instead (matched as whole words).
 const SPOKEN: &[(&str, &str)] = &[
@@ -220,6 +221,17 @@ pub fn when_in_words(now: DateTime<Tz>, at: DateTime<Tz>) -> String {
             )
         }
     }
+}
+
+/// When a place with this schedule opens next, in words from `now` (see [`when_in_words`]);
+/// `None` when it does not open within the schedule's horizon.
+pub fn next_opening_in_words(schedule: &Schedule, now: DateTime<Utc>) -> Option<String> {
+    let tz = schedule.timezone();
+    let next = schedule.next_opening(now)?;
+    Some(when_in_words(
+        now.with_timezone(&tz),
+        next.with_timezone(&tz),
+    ))
 }
 
 /// Spells a reference for the voice: "SIG-1A2B3C" → "S I G, 1 A 2 B 3 C".

@@ -94,28 +94,26 @@ pub fn with_article(name: &str) -> Cow<'_, str> {
 /// "à" followed by the name with its article, contracted: "au Conseil départemental", "aux
 /// services de l'État", "à la préfecture", "à l'Assurance maladie", "à France Travail".
 pub fn to(name: &str) -> String {
-    let named = with_article(name);
-    let lower = named.to_lowercase();
-    if let Some(rest) = lower.strip_prefix("le ").map(|_| &named[3..]) {
-        format!("au {rest}")
-    } else if let Some(rest) = lower.strip_prefix("les ").map(|_| &named[4..]) {
-        format!("aux {rest}")
-    } else {
-        format!("à {named}")
-    }
+    contracted(name, ["au", "aux", "à"])
 }
 
 /// "de" followed by the name with its article, contracted: "du Commissariat de police", "des
 /// services de l'État", "de la préfecture", "de l'Assurance maladie", "de France Travail".
 pub fn of(name: &str) -> String {
+    contracted(name, ["du", "des", "de"])
+}
+
+/// The name with its article after a preposition that contracts with « le » and « les »:
+/// `[with le, with les, otherwise]`.
+fn contracted(name: &str, [with_le, with_les, otherwise]: [&str; 3]) -> String {
     let named = with_article(name);
     let lower = named.to_lowercase();
     if lower.starts_with("le ") {
-        format!("du {}", &named[3..])
+        format!("{with_le} {}", &named[3..])
     } else if lower.starts_with("les ") {
-        format!("des {}", &named[4..])
+        format!("{with_les} {}", &named[4..])
     } else {
-        format!("de {named}")
+        format!("{otherwise} {named}")
     }
 }
 

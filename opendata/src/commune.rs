@@ -300,15 +300,15 @@ pub fn commune_toml(records: &[ServiceRecord], insee: &str) -> Result<CommuneDra
     let mut services = Vec::new();
     for annexe in annexes {
         let site = service_name(annexe, &name);
-        let key = unique_key(&slug(&site), &services);
+        let key = unique_key(&slug(site.as_deref().unwrap_or("annexe")), &services);
         let _ = writeln!(out, "\n[services.{key}]");
         // The name as said: without the commune's, which every site shares.
-        let said = if site == "annexe" {
-            &annexe.name
-        } else {
-            &site
-        };
-        write_office(&mut out, annexe, said, &mut notes);
+        write_office(
+            &mut out,
+            annexe,
+            site.as_deref().unwrap_or(&annexe.name),
+            &mut notes,
+        );
         services.push(key);
     }
 
@@ -461,14 +461,12 @@ fn commune_name(mairie: &ServiceRecord) -> String {
     name.to_owned()
 }
 
-fn service_name(annexe: &ServiceRecord, commune: &str) -> String {
+/// A site's name without the commune's (« Mairie annexe du Valibout - Plaisir » → « Mairie
+/// annexe du Valibout »); `None` when nothing else is left.
+fn service_name(annexe: &ServiceRecord, commune: &str) -> Option<String> {
     let name = annexe.name.replace(commune, "");
     let name = name.trim_matches(|c: char| c == '-' || c == '–' || c.is_whitespace());
-    if name.is_empty() {
-        "annexe".into()
-    } else {
-        name.to_owned()
-    }
+    (!name.is_empty()).then(|| name.to_owned())
 }
 
 /// A TOML key: lowercase ASCII letters, digits and `_`.

@@ -77,9 +77,15 @@ impl TurnInProgress<'_> {
         if !understood {
             return true;
         }
-        let rest = question.removed_from(&MAIRIE.removed_from(&self.text));
-        let hits = self.kb().search(&rest);
-        !hits.first().is_some_and(|hit| self.sure(hit.confidence))
+        !self.sure_of_a_topic(&question.removed_from(&MAIRIE.removed_from(&self.text)))
+    }
+
+    /// Whether the search names a topic in `text` for sure.
+    fn sure_of_a_topic(&self, text: &str) -> bool {
+        self.kb()
+            .search(text)
+            .first()
+            .is_some_and(|hit| self.sure(hit.confidence))
     }
 
     /// A confidence the robot answers on (the margin aside).

@@ -10,7 +10,7 @@ use guichet_knowledge::text::{is_generic_word, is_stop_word};
 use guichet_knowledge::{DayHours, Schedule, ScheduleQuery, normalize};
 
 use crate::intents::{Lexicon, words};
-use crate::speech::{MONTHS, WEEKDAYS, hour_words, when_in_words};
+use crate::speech::{MONTHS, WEEKDAYS, hour_words, next_opening_in_words};
 use crate::turn::TurnInProgress;
 
 /// The decision rule of an answer to "when is the mairie open".
@@ -138,12 +138,11 @@ impl Hours {
                 .map(|close| format!(", jusqu'à {}", hour_words(close.hour(), close.minute())));
             format!("est {open}{}", until.unwrap_or_default())
         } else {
-            let next = schedule.next_opening(now)?;
             format!(
                 "est {} ; {} ouvrira {}",
                 gender.agreed("fermé"),
                 gender.pronoun(),
-                when_in_words(now.with_timezone(&tz), next.with_timezone(&tz))
+                next_opening_in_words(schedule, now)?
             )
         };
         let week = schedule.usual_week(now);

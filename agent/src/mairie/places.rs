@@ -129,15 +129,8 @@ impl TurnInProgress<'_> {
             .collect();
         // Without « annexe », a word of the site's name that is also a topic (« la mairie c'est
         // où, près du marché ? » for a « Mairie annexe du Marché ») does not name it.
-        let names_it = |word: &str| {
-            said.contains(&word)
-                && (says_annexe
-                    || !self
-                        .kb()
-                        .search(word)
-                        .first()
-                        .is_some_and(|hit| self.sure(hit.confidence)))
-        };
+        let names_it =
+            |word: &str| said.contains(&word) && (says_annexe || !self.sure_of_a_topic(word));
         let named: Vec<_> = sites
             .iter()
             .filter(|(_, _, own)| own.iter().any(|word| names_it(word)))
@@ -174,12 +167,11 @@ impl TurnInProgress<'_> {
                 .into_iter()
                 .filter(|word| !own.contains(word))
                 .collect();
-            let hits = self.kb().search(&rest.join(" "));
-            if hits.first().is_some_and(|hit| self.sure(hit.confidence)) {
+            if self.sure_of_a_topic(&rest.join(" ")) {
                 return Some(false);
             }
         }
-        let mut said = Vec::new();
+        let mut sentences = Vec::new();
         let mut written = Vec::new();
         for (key, site, _) in &sites {
             let hours = asks_when
@@ -191,11 +183,11 @@ impl TurnInProgress<'_> {
                 asks_where.then_some(site.postal_address.as_deref()),
                 asks_when.then_some(hours),
             );
-            said.extend(details.said);
+            sentences.extend(details.said);
             written.extend(details.written);
             if details.missing {
                 let named = names::with_article(&site.name);
-                said.push(match &site.phone {
+                sentences.push(match &site.phone {
                     Some(phone) => format!(
                         "Je n'ai pas cette information pour {named} ; vous pouvez l'appeler au {}.",
                         phone_in_words(phone)
@@ -207,7 +199,7 @@ impl TurnInProgress<'_> {
         self.answer_from_commune_toml(
             RULE,
             "adresse ou horaires d'un site de la mairie donnés",
-            said.join(" "),
+            sentences.join(" "),
             written.join(" ; "),
             "Je vous envoie ces informations par SMS.",
         );
@@ -226,14 +218,11 @@ impl TurnInProgress<'_> {
             .then(|| self.kb().partner_hours(&partner.key))
             .flatten()
             .and_then(|schedule| Hours::of(schedule, self.ctx.now, Gender::Masculine));
-        let mut details = Details::of(
+        Details::of(
             &partner.name,
             asks_where.then_some(partner.postal_address.as_deref()),
             asks_when.then_some(hours),
-        );
-        // The deflection gives the body's number and site: nothing is missing.
-        details.missing = false;
-        details
+        )
     }
 }
 
