@@ -66,7 +66,7 @@ impl MeteredStore {
 /// ([`guichet_store::store_methods!`]).
 macro_rules! metered {
     ($($(#[$tdoc:meta])* trait $trait:ident in $domain:ident { $($(#[$doc:meta])*
-        fn $name:ident(&self $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty $(= $by:ident)?;)* })*) => {
+        fn $name:ident(&self $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty;)* })*) => {
         /// Every operation name of `guichet_store_operation_seconds` (the store's methods).
         pub const OPERATIONS: &[&str] = &[$($(stringify!($name),)*)*];
 

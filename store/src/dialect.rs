@@ -201,6 +201,23 @@ pub(crate) trait Dialect: Send + Sync {
     /// The statement opening a write transaction (see [`Backend::begin`]).
     const BEGIN: &'static str = Self::BACKEND.begin();
 
+    /// Within a write (`writes.rs`), true of the `turns` row a subquery reads when the write
+    /// itself inserted it: on SQLite, the write's last insert (the turn's) changed a row; on
+    /// PostgreSQL, the row was created by the write's own transaction.
+    const INSERTED_NOW: &'static str = match Self::BACKEND {
+        Backend::Sqlite => "changes() = 1",
+        Backend::Postgres => "xmin = pg_current_xact_id()::xid",
+    };
+
+    /// A statement taken before the SMS guard's counts, bound with the commune: PostgreSQL
+    /// serialises a commune's guarded SMS with a transaction-level advisory lock, so that two
+    /// nodes never both take the last place. SQLite needs none: its single writer runs the
+    /// guard's counts and insert as one statement.
+    const SMS_GUARD_LOCK: Option<&'static str> = match Self::BACKEND {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some("SELECT pg_advisory_xact_lock(hashtext('guichet-sms:' || ?))"),
+    };
+
     /// `LIMIT` by the optional count bound at `$n` (none: every row).
     fn limit(n: usize) -> String {
         match Self::BACKEND {
@@ -347,6 +364,22 @@ pub(crate) type Tx<D> = Transaction<'static, <D as Dialect>::Db>;
 /// The single value of a `RETURNING id` / `COUNT(*) AS n` row.
 pub(crate) fn first_int<R: StoredRow>(rows: &[R], column: &str) -> Result<Option<i64>> {
     rows.first().map(|row| row.int(column)).transpose()
+}
+
+/// `sql` with its `?` placeholders numbered `$1 … $n` in order (the writes' statements,
+/// for PostgreSQL). No `?` of ours is inside a string literal.
+pub(crate) fn numbered(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            out.push_str(&format!("${n}"));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Parses a stored enum text, reporting a corrupt row instead of panicking.

@@ -13,17 +13,15 @@
 //! audit log (`audit.rs`), evaluation runs (`eval_runs.rs`), staff accounts and login sessions
 //! (`staff.rs`), API keys (`api_keys.rs`), ticket notifications (`notifications.rs`, with
 //! `queue.rs`: leases and retries shared with the SMS outbox), retention and callers' rights
-//! (`privacy.rs`), the staff side of tickets (`tickets.rs`) and the SMS outbox's sending,
-//! delivery reports and listing (`outbox.rs`), and reading and expiring sessions and turns
-//! (`sessions.rs`). Only the writes that join SQLite's group commit (`sqlite_writer.rs`) are
-//! still written per backend, in `sqlite.rs` and `postgres.rs`: saving a session or a turn with
-//! its tickets and SMS, creating a ticket, queueing an SMS, closing a session. Even there, the
-//! values of a session's, a turn's and a ticket's row and the session's upsert are written once
-//! (`sessions.rs`, `tickets.rs`), in the same typed arguments as the domains' statements.
+//! (`privacy.rs`), tickets (`tickets.rs`), the SMS outbox and its guard (`outbox.rs`), and
+//! sessions and turns (`sessions.rs`). The writes on the citizens' path — a turn with its
+//! session, tickets and SMS, a session, a hang-up, a lone ticket or SMS — are written once too,
+//! as lists of statements (`writes.rs`) that each backend runs its way: SQLite as one query in
+//! its group commit (`sqlite_writer.rs`), PostgreSQL in a transaction.
 //!
 //! The store's methods are listed once, by domain, in `methods.rs` ([`store_methods!`]): the
 //! list declares the domain traits and [`Store`], implements every domain for each backend
-//! (its `Dialect` and its hand-written writes, `BackendWrites`), and makes [`AnyStore`]'s
+//! (its `Dialect` and its way of running writes), and makes [`AnyStore`]'s
 //! dispatch to the backend chosen at run time and the service's metered store. Adding a method
 //! is one entry there and its domain function.
 //!
@@ -71,11 +69,11 @@ mod staff;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 mod tickets;
+mod writes;
 
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
-use dialect::Dialect;
 use methods::declare_store;
 
 pub use any_store::AnyStore;

@@ -2,15 +2,13 @@
 //! list expands into the domain traits and [`Store`](crate::Store) (`lib.rs`), their
 //! implementation for every backend, [`AnyStore`](crate::AnyStore)'s dispatch (`any_store.rs`)
 //! and the service's metered store. A method of `trait X in domain` is the function of the same
-//! name in `domain.rs`, written once over the [`Dialect`](crate::dialect::Dialect); one marked
-//! `= backend` (a write whose transaction differs between the backends) is a `BackendWrites`
-//! method, implemented by each backend by hand (`sqlite.rs`, `postgres.rs`). Adding a method is
-//! one entry here and its domain function.
+//! name in `domain.rs`, written once over the [`Dialect`](crate::dialect::Dialect) (and, for
+//! the writes of the citizens' path, its way of running a write: `writes.rs`). Adding a method
+//! is one entry here and its domain function.
 
 /// Calls `$then! { … }` with every domain trait of the store, as its doc comments,
 /// `trait Name in domain { … }` and its methods, each as its doc comments,
-/// `fn name(&self, args…) -> T` (the method returns `Result<T>`) and `= backend` for the
-/// hand-written writes.
+/// `fn name(&self, args…) -> T` (the method returns `Result<T>`).
 #[macro_export]
 macro_rules! store_methods {
     ($then:ident) => { $then! {
@@ -30,7 +28,7 @@ macro_rules! store_methods {
 
         /// Inserts or replaces a session without a turn (e.g. at call start, after the greeting).
         /// The `started_at` of an existing row is kept.
-        fn save_session(&self, session: &SessionRecord) -> () = backend;
+        fn save_session(&self, session: &SessionRecord) -> ();
 
         /// Saves a turn, the session after it, its tickets and its SMS in ONE transaction: all or
         /// nothing. Compare-and-swap on the sequence: the turn is saved only if no turn of the
@@ -44,11 +42,11 @@ macro_rules! store_methods {
         /// Tickets and SMS are written only with their own turn, and deduplicated on their
         /// idempotency keys (`INSERT … ON CONFLICT DO NOTHING`); the returned ids are those of the
         /// rows holding the given keys, new or existing (none when the turn at `seq` is another).
-        fn save_turn(&self, record: &TurnRecord) -> TurnSaved = backend;
+        fn save_turn(&self, record: &TurnRecord) -> TurnSaved;
 
         /// Ends a conversation (`hangup`, `goodbye`, …) if it is not already ended.
         /// Returns whether a session was closed.
-        fn close_session(&self, end: &SessionEnd<'_>) -> bool = backend;
+        fn close_session(&self, end: &SessionEnd<'_>) -> bool;
 
         /// Closes every open session whose `expires_at` is before `now` (reason `expired`, closed
         /// at its expiry) and replaces its engine state by JSON `null`; rows stay for statistics
@@ -73,7 +71,7 @@ macro_rules! store_methods {
     trait OutboxStore in outbox {
         /// Queues one SMS outside a turn; idempotent on its key. Returns the row id (new or
         /// existing). An empty recipient or body is refused.
-        fn enqueue_sms(&self, message: &NewOutboxMessage) -> i64 = backend;
+        fn enqueue_sms(&self, message: &NewOutboxMessage) -> i64;
 
         /// Leases up to `limit` due messages to this worker: `pending` ones with
         /// `next_attempt_at <= now`, and `sending` ones whose lease ended (a crashed worker).
@@ -129,7 +127,7 @@ macro_rules! store_methods {
     trait TicketStore in tickets {
         /// Creates a ticket outside a turn; idempotent on its key. Returns its id (new or
         /// existing).
-        fn create_ticket(&self, ticket: &NewTicket) -> i64 = backend;
+        fn create_ticket(&self, ticket: &NewTicket) -> i64;
 
         /// A ticket, if it belongs to one of `communes`.
         fn get_ticket(&self, id: i64, communes: &[String]) -> Option<Ticket>;
@@ -342,7 +340,7 @@ macro_rules! store_methods {
 /// [`store_methods!`](crate::store_methods).
 macro_rules! declare_store {
     ($($(#[$tdoc:meta])* trait $trait:ident in $domain:ident { $($(#[$doc:meta])*
-        fn $name:ident(&self $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty $(= $by:ident)?;)* })*) => {
+        fn $name:ident(&self $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty;)* })*) => {
         $(
             $(#[$tdoc])*
             ///
@@ -362,55 +360,26 @@ macro_rules! declare_store {
 
         impl<S: Send + Sync $(+ $trait)*> Store for S {}
 
-        /// The writes a backend implements by hand (the entries of the list marked `= backend`):
-        /// their transactions differ between SQLite's group commit and PostgreSQL.
-        pub(crate) trait BackendWrites: Send + Sync {
-            $($($crate::methods::backend_write!($name ($($arg: $ty),*) $ret $(, $by)?);)*)*
-        }
-
-        // A backend is a `Dialect` and its hand-written writes: every domain follows.
+        // A backend is a `Dialect` and its way of running writes: every domain follows.
         $(
-            impl<B: Dialect + BackendWrites> $trait for B {
-                $($crate::methods::backend_method!(
-                    $domain::$name ($($arg: $ty),*) $ret $(, $by)?
-                );)*
+            impl<B: $crate::writes::RunsWrites> $trait for B {
+                $(
+                    async fn $name(&self $(, $arg: $ty)*) -> Result<$ret> {
+                        $crate::$domain::$name(self $(, $arg)*).await
+                    }
+                )*
             }
         )*
     };
 }
 pub(crate) use declare_store;
 
-/// One entry of [`BackendWrites`](crate::BackendWrites): a hand-written write's signature, or
-/// nothing for a method written once over the `Dialect`.
-macro_rules! backend_write {
-    ($name:ident ($($arg:ident: $ty:ty),*) $ret:ty, backend) => {
-        fn $name(&self $(, $arg: $ty)*) -> impl Future<Output = Result<$ret>> + Send;
-    };
-    ($name:ident ($($arg:ident: $ty:ty),*) $ret:ty) => {};
-}
-pub(crate) use backend_write;
-
-/// One method of a backend: a call of its domain function, or of its hand-written write.
-macro_rules! backend_method {
-    ($domain:ident::$name:ident ($($arg:ident: $ty:ty),*) $ret:ty, backend) => {
-        async fn $name(&self $(, $arg: $ty)*) -> Result<$ret> {
-            BackendWrites::$name(self $(, $arg)*).await
-        }
-    };
-    ($domain:ident::$name:ident ($($arg:ident: $ty:ty),*) $ret:ty) => {
-        async fn $name(&self $(, $arg: $ty)*) -> Result<$ret> {
-            $crate::$domain::$name(self $(, $arg)*).await
-        }
-    };
-}
-pub(crate) use backend_method;
-
 /// [`AnyStore`](crate::AnyStore)'s dispatch to its backend. Each backend future is boxed: they
 /// are several KB, and every layer above (metering, timeouts, the spool, the handler) would
 /// otherwise copy them whole each time it moves its own.
 macro_rules! dispatch_any_store {
     ($($(#[$tdoc:meta])* trait $trait:ident in $domain:ident { $($(#[$doc:meta])*
-        fn $name:ident(&self $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty $(= $by:ident)?;)* })*) => {
+        fn $name:ident(&self $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty;)* })*) => {
         $(
             impl $trait for AnyStore {
                 $(

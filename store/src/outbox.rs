@@ -1,17 +1,22 @@
-//! The SMS outbox: leasing due messages to the sender, recording sends, failures and delivery
-//! reports, and the console's listing. (Messages are queued with their turn, per backend.)
+//! The SMS outbox: queueing behind the SMS guard (with a turn or alone, a write: see
+//! `writes.rs`), leasing due messages to the sender, recording sends, failures and delivery
+//! reports, and the console's listing.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use guichet_phone::stored_number;
 
-use crate::dialect::{Dialect, Statement, StoredRow, first_int, stmt};
+use crate::dialect::{Arg, Dialect, Statement, StoredRow, first_int, stmt};
 use crate::error::Result;
 use crate::model::{
-    DeliveryStatus, FailureKind, OutboxFilter, OutboxMessage, OutboxState, RetryOutcome,
-    RetryPolicy,
+    DeliveryStatus, FailureKind, NewOutboxMessage, OutboxFilter, OutboxMessage, OutboxState,
+    RetryOutcome, RetryPolicy, SmsRefusal,
 };
 use crate::queue::{FailedSend, lease_end, record_failure};
+use crate::writes::{
+    OwnTurn, REFUSALS, RunsWrites, SMS_ROW, and_own_turn, inserted_id, own_turn_args,
+};
 
 /// The columns of an outbox row, in [`outbox_from_row`]'s terms.
 pub(crate) const OUTBOX_COLUMNS: &str = "id, idempotency_key, tenant, conversation_id, \
@@ -37,6 +42,102 @@ pub(crate) fn outbox_from_row(row: &impl StoredRow) -> Result<OutboxMessage> {
         updated_at: row.instant(T, "updated_at")?,
         refusal: row.opt_parsed(T, "refusal")?,
     })
+}
+
+/// An SMS's write, behind the SMS guard: queued unless its idempotency key is known (within a
+/// turn, only if the turn is this one), then the id of the row holding the key as
+/// `(SMS_ROW, id)`, or `(SMS_ROW + 1 + i, id)` when the guard refused it for [`REFUSALS`]`[i]`.
+/// The guard: the refusal the message comes with, else the recipient's daily cap, else the
+/// commune's daily budget; refused SMS take no place, and each count stops at its cap (what
+/// lies beyond changes nothing, and a flood does not slow the next SMS down). The counts and
+/// the insert are one statement, after the commune's lock where the backend needs one
+/// ([`Dialect::SMS_GUARD_LOCK`]): two concurrent SMS never both take the last place. `to` is
+/// the recipient as stored.
+pub(crate) fn sms_insert<'a, D: Dialect>(
+    m: &'a NewOutboxMessage,
+    to: &'a str,
+    own: Option<OwnTurn<'a>>,
+) -> Vec<Statement<'a>> {
+    let mut write = Vec::with_capacity(3);
+    if let (Some(lock), None, Some(_)) = (D::SMS_GUARD_LOCK, m.refusal, m.limits) {
+        write.push(stmt!(lock, &m.tenant));
+    }
+    let and_own = and_own_turn(own);
+    let day_start = m.limits.map(|l| l.day_start);
+    let per_recipient = m.limits.map(|l| l.per_recipient.max(0));
+    let daily_budget = m.limits.map(|l| l.daily_budget.max(0));
+    let refusal = m.refusal.map(SmsRefusal::as_str);
+    let (cap, budget) = (
+        SmsRefusal::RecipientCap.as_str(),
+        SmsRefusal::Budget.as_str(),
+    );
+    let insert = format!(
+        "INSERT INTO outbox (idempotency_key, tenant, conversation_id, recipient, sender, body,
+             state, refusal, attempts, next_attempt_at, created_at, updated_at)
+         SELECT ?, ?, ?, ?, ?, ?,
+             CASE WHEN guard.refusal IS NULL THEN 'pending' ELSE 'refused' END, guard.refusal,
+             0, ?, ?, ?
+         FROM (SELECT CASE
+             WHEN ? IS NOT NULL THEN ?
+             WHEN (SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE tenant = ? AND recipient = ?
+                   AND created_at >= ? AND state <> 'refused' LIMIT COALESCE(?, 0)) AS r) >= ?
+                 THEN '{cap}'
+             WHEN (SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE tenant = ?
+                   AND created_at >= ? AND state <> 'refused' LIMIT COALESCE(?, 0)) AS c) >= ?
+                 THEN '{budget}'
+             END AS refusal) AS guard
+         WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE idempotency_key = ?){and_own}
+         ON CONFLICT (idempotency_key) DO NOTHING"
+    );
+    let mut values = vec![
+        Arg::Text(&m.idempotency_key),
+        Arg::Text(&m.tenant),
+        Arg::OptText(m.conversation_id.as_deref()),
+        Arg::Text(to),
+        Arg::Text(&m.sender),
+        Arg::Text(&m.body),
+        Arg::Instant(m.created_at),
+        Arg::Instant(m.created_at),
+        Arg::Instant(m.created_at),
+        Arg::OptText(refusal),
+        Arg::OptText(refusal),
+        Arg::Text(&m.tenant),
+        Arg::Text(to),
+        Arg::OptInstant(day_start),
+        Arg::OptInt(per_recipient),
+        Arg::OptInt(per_recipient),
+        Arg::Text(&m.tenant),
+        Arg::OptInstant(day_start),
+        Arg::OptInt(daily_budget),
+        Arg::OptInt(daily_budget),
+        Arg::Text(&m.idempotency_key),
+    ];
+    own_turn_args(&mut values, own);
+    write.push(Statement {
+        sql: insert.into(),
+        args: values,
+    });
+    let kinds: String = (REFUSALS.iter().zip(SMS_ROW + 1..))
+        .map(|(reason, k)| format!("WHEN '{}' THEN {k} ", reason.as_str()))
+        .collect();
+    let mut key = vec![Arg::Text(&m.idempotency_key)];
+    own_turn_args(&mut key, own);
+    write.push(Statement {
+        sql: format!(
+            "SELECT CASE refusal {kinds}ELSE {SMS_ROW} END AS k, id FROM outbox
+             WHERE idempotency_key = ?{and_own}"
+        )
+        .into(),
+        args: key,
+    });
+    write
+}
+
+/// Queues one SMS outside a turn; its id, new or existing.
+pub(crate) async fn enqueue_sms<D: RunsWrites>(db: &D, message: &NewOutboxMessage) -> Result<i64> {
+    message.validate()?;
+    let to = stored_number(&message.to);
+    inserted_id(&db.run_write(sms_insert::<D>(message, &to, None)).await?)
 }
 
 async fn outbox_where<D: Dialect>(

@@ -1,49 +1,36 @@
-//! Conversations (sessions) and their transcripts (turns): finding, reading and expiring them.
-//! (Saving a session or a turn, and a hang-up, join SQLite's group commit: per backend.)
+//! Conversations (sessions) and their transcripts (turns): saving a turn with its session,
+//! tickets and SMS, a session, a hang-up (writes, see `writes.rs`), and finding, reading and
+//! expiring them.
 
 use chrono::{DateTime, Utc};
+use guichet_phone::stored_number;
 
 use crate::dialect::{Arg, Dialect, Statement, StoredRow, stmt};
 use crate::error::Result;
-use crate::model::{Channel, SessionRecord, Turn, TurnRow};
+use crate::model::{Channel, SessionEnd, SessionRecord, Turn, TurnRecord, TurnRow, TurnSaved};
+use crate::outbox::sms_insert;
+use crate::tickets::ticket_insert;
+use crate::writes::{CONFLICT_ROW, OwnTurn, RunsWrites, TURN_ROW, own_turn, saved_from_rows};
 
-/// The columns of a session row (a macro, for `concat!` in the backends).
-macro_rules! session_cols {
-    () => {
-        "tenant, conversation_id, channel, caller, state, \
-     started_at, updated_at, expires_at, closed_at, end_reason"
-    };
-}
-pub(crate) use session_cols;
+/// The columns of a session row.
+pub(crate) const SESSION_COLUMNS: &str = "tenant, conversation_id, channel, caller, state, \
+     started_at, updated_at, expires_at, closed_at, end_reason";
 
-/// The same, as a constant.
-pub(crate) const SESSION_COLUMNS: &str = session_cols!();
-
-/// The columns of a turn row (a macro, for `concat!` in the backends).
-macro_rules! turn_cols {
-    () => {
-        "tenant, conversation_id, seq, at, caller_text, reply_text, decision, action, fiche, \
-         confidence, reply, message_id"
-    };
-}
-pub(crate) use turn_cols;
+/// The columns of a turn row.
+const TURN_COLUMNS: &str = "tenant, conversation_id, seq, at, caller_text, reply_text, \
+     decision, action, fiche, confidence, reply, message_id";
 
 /// What saving a session changes of a stored one: its channel, caller and start are kept from
-/// the first save, a close is never undone (a macro, for `concat!` in the backends).
-macro_rules! session_upsert {
-    () => {
-        "ON CONFLICT (tenant, conversation_id) DO UPDATE SET
-             state = EXCLUDED.state,
-             updated_at = EXCLUDED.updated_at,
-             expires_at = EXCLUDED.expires_at,
-             closed_at = COALESCE(sessions.closed_at, EXCLUDED.closed_at),
-             end_reason = COALESCE(sessions.end_reason, EXCLUDED.end_reason)"
-    };
-}
-pub(crate) use session_upsert;
+/// the first save, a close is never undone.
+const SESSION_UPSERT: &str = "ON CONFLICT (tenant, conversation_id) DO UPDATE SET
+     state = EXCLUDED.state,
+     updated_at = EXCLUDED.updated_at,
+     expires_at = EXCLUDED.expires_at,
+     closed_at = COALESCE(sessions.closed_at, EXCLUDED.closed_at),
+     end_reason = COALESCE(sessions.end_reason, EXCLUDED.end_reason)";
 
-/// The values of a session's row, in the order of `session_cols!`.
-pub(crate) fn session_values(s: &SessionRecord) -> [Arg<'_>; 10] {
+/// The values of a session's row, in the order of [`SESSION_COLUMNS`].
+fn session_values(s: &SessionRecord) -> [Arg<'_>; 10] {
     [
         Arg::Text(&s.tenant),
         Arg::Text(&s.conversation_id),
@@ -58,8 +45,8 @@ pub(crate) fn session_values(s: &SessionRecord) -> [Arg<'_>; 10] {
     ]
 }
 
-/// The values of a turn's row of session `s`, in the order of `turn_cols!`.
-pub(crate) fn turn_values<'a>(s: &'a SessionRecord, t: &'a Turn) -> [Arg<'a>; 12] {
+/// The values of a turn's row of session `s`, in the order of [`TURN_COLUMNS`].
+fn turn_values<'a>(s: &'a SessionRecord, t: &'a Turn) -> [Arg<'a>; 12] {
     [
         Arg::Text(&s.tenant),
         Arg::Text(&s.conversation_id),
@@ -112,8 +99,113 @@ pub(crate) fn turn_from_row(row: &impl StoredRow) -> Result<TurnRow> {
     })
 }
 
-/// The turn columns, as a constant.
-const TURN_COLUMNS: &str = turn_cols!();
+/// Inserts or replaces a session without a turn.
+pub(crate) async fn save_session<D: RunsWrites>(db: &D, session: &SessionRecord) -> Result<()> {
+    let sql = format!(
+        "INSERT INTO sessions ({SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         {SESSION_UPSERT}"
+    );
+    let upsert = Statement {
+        sql: sql.into(),
+        args: session_values(session).into(),
+    };
+    db.run_write(vec![upsert]).await?;
+    Ok(())
+}
+
+/// Saves a turn with its session, tickets and SMS, all or nothing (see
+/// [`SessionStore::save_turn`](crate::SessionStore::save_turn)). The turn is inserted unless
+/// its `seq` or its message id is taken; then a row [`CONFLICT_ROW`] says that the `seq` is
+/// another message's. The session follows only a turn this write inserted
+/// ([`Dialect::INSERTED_NOW`]); the tickets and SMS only a turn that is this one.
+pub(crate) async fn save_turn<D: RunsWrites>(db: &D, record: &TurnRecord) -> Result<TurnSaved> {
+    for ticket in &record.tickets {
+        ticket.validate()?;
+    }
+    for message in &record.outbox {
+        message.validate()?;
+    }
+    let (s, t) = (&record.session, &record.turn);
+    let own = OwnTurn {
+        tenant: &s.tenant,
+        conversation_id: &s.conversation_id,
+        seq: t.seq,
+        message_id: t.message_id.as_deref(),
+    };
+    let insert_turn = format!(
+        "INSERT INTO turns ({TURN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT DO NOTHING RETURNING {TURN_ROW} AS k, seq AS id"
+    );
+    let mut conflict = vec![
+        Arg::Text(&s.tenant),
+        Arg::Text(&s.conversation_id),
+        Arg::OptText(t.message_id.as_deref()),
+    ];
+    conflict.extend(own.args());
+    let mut upsert: Vec<Arg> = session_values(s).into();
+    upsert.extend(&own.args()[..3]);
+    let mut write = vec![
+        Statement {
+            sql: insert_turn.into(),
+            args: turn_values(s, t).into(),
+        },
+        Statement {
+            sql: format!(
+                "SELECT {CONFLICT_ROW} AS k, CAST(0 AS BIGINT) AS id
+                 WHERE NOT EXISTS (SELECT 1 FROM turns
+                     WHERE tenant = ? AND conversation_id = ? AND message_id = ?)
+                   AND NOT {}",
+                own_turn!()
+            )
+            .into(),
+            args: conflict,
+        },
+        Statement {
+            sql: format!(
+                "INSERT INTO sessions ({SESSION_COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+                 WHERE EXISTS (SELECT 1 FROM turns
+                     WHERE tenant = ? AND conversation_id = ? AND seq = ? AND {})
+                 {SESSION_UPSERT}",
+                D::INSERTED_NOW
+            )
+            .into(),
+            args: upsert,
+        },
+    ];
+    // The numbers as stored, borrowed by the write.
+    let callers: Vec<Option<String>> = (record.tickets.iter())
+        .map(|ticket| ticket.caller_number.as_deref().map(stored_number))
+        .collect();
+    let recipients: Vec<String> = (record.outbox.iter())
+        .map(|message| stored_number(&message.to))
+        .collect();
+    for (ticket, caller) in record.tickets.iter().zip(&callers) {
+        write.extend(ticket_insert(ticket, caller.as_deref(), Some(own)));
+    }
+    for (message, to) in record.outbox.iter().zip(&recipients) {
+        write.extend(sms_insert::<D>(message, to, Some(own)));
+    }
+    Ok(saved_from_rows(&db.run_write(write).await?))
+}
+
+/// Ends a conversation if it is not already ended; whether it was.
+pub(crate) async fn close_session<D: RunsWrites>(db: &D, end: &SessionEnd<'_>) -> Result<bool> {
+    let sql = format!(
+        "UPDATE sessions SET closed_at = ?, end_reason = ?, updated_at = {}(updated_at, ?)
+         WHERE tenant = ? AND conversation_id = ? AND closed_at IS NULL
+         RETURNING {TURN_ROW} AS k, CAST(0 AS BIGINT) AS id",
+        D::GREATEST
+    );
+    let close = stmt!(
+        sql,
+        end.at,
+        end.reason,
+        end.at,
+        end.tenant,
+        end.conversation_id
+    );
+    Ok(!db.run_write(vec![close]).await?.is_empty())
+}
 
 async fn sessions_where<D: Dialect>(
     db: &D,

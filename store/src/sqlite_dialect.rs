@@ -28,19 +28,21 @@ pub(crate) fn sqlite_query(s: Statement<'_>) -> Result<Query<'static, Sqlite, Sq
 
 /// One argument in SQLite's encoding (also kept by the group writer's writes).
 fn bound(arg: Arg<'_>) -> Result<Bound> {
+    let int = |v: Option<i64>| v.map_or(Bound::Null, Bound::Int);
+    let text = |v: Option<String>| v.map_or(Bound::Null, Bound::Text);
     Ok(match arg {
-        Arg::Int(v) => v.into(),
-        Arg::OptInt(v) => v.into(),
-        Arg::Bool(v) => i64::from(v).into(),
-        Arg::Text(v) => v.into(),
-        Arg::OptText(v) => v.into(),
-        Arg::Instant(t) => t.timestamp_millis().into(),
-        Arg::OptInstant(t) => t.map(|t| t.timestamp_millis()).into(),
-        Arg::Span(d) => d.num_milliseconds().into(),
-        Arg::OptReal(v) => v.into(),
-        Arg::Json(v) => to_json_text(v)?.into(),
-        Arg::OptJson(v) => v.map(to_json_text).transpose()?.into(),
-        Arg::Communes(c) => to_json_text(c)?.into(),
+        Arg::Int(v) => Bound::Int(v),
+        Arg::OptInt(v) => int(v),
+        Arg::Bool(v) => Bound::Int(i64::from(v)),
+        Arg::Text(v) => Bound::Text(v.to_string()),
+        Arg::OptText(v) => text(v.map(str::to_string)),
+        Arg::Instant(t) => Bound::Int(t.timestamp_millis()),
+        Arg::OptInstant(t) => int(t.map(|t| t.timestamp_millis())),
+        Arg::Span(d) => Bound::Int(d.num_milliseconds()),
+        Arg::OptReal(v) => v.map_or(Bound::Null, Bound::Real),
+        Arg::Json(v) => Bound::Text(to_json_text(v)?),
+        Arg::OptJson(v) => text(v.map(to_json_text).transpose()?),
+        Arg::Communes(c) => Bound::Text(to_json_text(c)?),
     })
 }
 

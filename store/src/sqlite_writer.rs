@@ -11,7 +11,7 @@
 //! fails itself.
 //!
 //! A write is one (possibly multi-statement) query whose statements return rows of two
-//! integers, `k` and `id`; what they mean is the caller's business (see `sqlite::saved_from_rows`).
+//! integers, `k` and `id`; what they mean is the caller's business (see `writes.rs`).
 //! The writes of a batch that share their SQL run as one query (see [`commit_batch`]): each
 //! query is a round trip to the connection's own thread, and with one per write they made most
 //! of a batch's time under load.
@@ -27,6 +27,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::dialect::Backend;
 use crate::error::{Result, StoreError};
+use crate::writes::WriteRows;
 
 /// At most this many writes share a transaction (bounds the latency of the first one).
 const MAX_BATCH: usize = 64;
@@ -37,9 +38,6 @@ pub(crate) struct PreparedWrite {
     values: Vec<Bound>,
 }
 
-/// The `(k, id)` rows a write returned, in statement order.
-pub(crate) type WriteRows = Vec<(i64, i64)>;
-
 impl PreparedWrite {
     pub fn new(sql: Arc<str>) -> Self {
         PreparedWrite {
@@ -49,9 +47,8 @@ impl PreparedWrite {
     }
 
     /// Appends an argument (in the order of the `?` of `sql`).
-    pub fn bind(&mut self, value: impl Into<Bound>) -> &mut Self {
-        self.values.push(value.into());
-        self
+    pub fn bind(&mut self, value: Bound) {
+        self.values.push(value);
     }
 }
 
@@ -62,48 +59,6 @@ pub(crate) enum Bound {
     Int(i64),
     Real(f64),
     Text(String),
-}
-
-impl From<i64> for Bound {
-    fn from(value: i64) -> Self {
-        Bound::Int(value)
-    }
-}
-
-impl From<f64> for Bound {
-    fn from(value: f64) -> Self {
-        Bound::Real(value)
-    }
-}
-
-impl From<String> for Bound {
-    fn from(value: String) -> Self {
-        Bound::Text(value)
-    }
-}
-
-impl From<&str> for Bound {
-    fn from(value: &str) -> Self {
-        Bound::Text(value.to_string())
-    }
-}
-
-impl From<&String> for Bound {
-    fn from(value: &String) -> Self {
-        Bound::Text(value.clone())
-    }
-}
-
-impl<T: Into<Bound>> From<Option<T>> for Bound {
-    fn from(value: Option<T>) -> Self {
-        value.map_or(Bound::Null, Into::into)
-    }
-}
-
-impl From<&Option<String>> for Bound {
-    fn from(value: &Option<String>) -> Self {
-        value.as_ref().into()
-    }
 }
 
 impl Encode<'_, Sqlite> for Bound {
@@ -291,7 +246,7 @@ mod tests {
 
     fn job(sql: &Arc<str>, value: i64) -> Job {
         let mut write = PreparedWrite::new(sql.clone());
-        write.bind(value);
+        write.bind(Bound::Int(value));
         Job {
             write,
             done: oneshot::channel().0,

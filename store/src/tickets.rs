@@ -1,15 +1,17 @@
-//! Tickets (the hand-off queue) seen by staff: listing, search, claim, close, call-back
-//! attempts, transfer outcomes, hand-over and notes, within the viewer's communes. (Tickets are
-//! created with their turn, per backend.)
+//! Tickets (the hand-off queue): created (with a turn or alone, a write: see `writes.rs`), and
+//! seen by staff: listing, search, claim, close, call-back attempts, transfer outcomes,
+//! hand-over and notes, within the viewer's communes.
 
 use chrono::{DateTime, Utc};
+use guichet_phone::stored_number;
 
-use crate::dialect::{Arg, Dialect, StoredRow, stmt};
+use crate::dialect::{Arg, Dialect, Statement, StoredRow, stmt};
 use crate::error::{Result, StoreError};
 use crate::model::{
     AttemptRule, DialOutcome, DialRecorded, HandOver, NewTicket, Ticket, TicketFilter, TicketNote,
     TicketSearch, Transition,
 };
+use crate::writes::{OwnTurn, RunsWrites, TICKET_ROW, and_own_turn, inserted_id, own_turn_args};
 
 /// The columns of a ticket row, in [`ticket_from_row`]'s terms.
 pub(crate) const TICKET_COLUMNS: &str = "id, idempotency_key, tenant, kind, state, channel, \
@@ -17,23 +19,9 @@ pub(crate) const TICKET_COLUMNS: &str = "id, idempotency_key, tenant, kind, stat
      created_at, claimed_by, claimed_at, closed_by, closed_at, attempts, dial_outcome, \
      anonymised_at, due_at, last_attempt_at";
 
-/// The insert of a new ticket's row, with the columns of [`new_ticket_values`] (and its state,
-/// `'nouveau'`, after the kind; a macro, for `concat!` in the backends).
-macro_rules! new_ticket_cols {
-    () => {
-        "INSERT INTO tickets (idempotency_key, tenant, kind, state, channel, conversation_id,
-         caller_number, topic, fiche, summary, transcript, partner, reference, created_at, due_at)"
-    };
-}
-pub(crate) use new_ticket_cols;
-
-/// The values of a new ticket's row, in this order: idempotency key, tenant, kind, channel,
-/// conversation, caller number (`caller_number`: as stored), topic, fiche, summary,
-/// transcript, partner, reference, creation, due time. (Each backend's insert lists them.)
-pub(crate) fn new_ticket_values<'a>(
-    t: &'a NewTicket,
-    caller_number: Option<&'a str>,
-) -> [Arg<'a>; 14] {
+/// The values of a new ticket's row, in the order of [`ticket_insert`]'s columns (its state,
+/// `'nouveau'`, after the kind); `caller_number` as stored.
+fn new_ticket_values<'a>(t: &'a NewTicket, caller_number: Option<&'a str>) -> [Arg<'a>; 14] {
     [
         Arg::Text(&t.idempotency_key),
         Arg::Text(&t.tenant),
@@ -50,6 +38,47 @@ pub(crate) fn new_ticket_values<'a>(
         Arg::Instant(t.created_at),
         Arg::OptInstant(t.due_at),
     ]
+}
+
+/// A new ticket's write: inserted unless its idempotency key is known (within a turn, only if
+/// the turn is this one), then the id of the row holding the key as `(TICKET_ROW, id)`.
+pub(crate) fn ticket_insert<'a>(
+    t: &'a NewTicket,
+    caller_number: Option<&'a str>,
+    own: Option<OwnTurn<'a>>,
+) -> [Statement<'a>; 2] {
+    let and_own = and_own_turn(own);
+    let mut values: Vec<Arg> = new_ticket_values(t, caller_number).into();
+    own_turn_args(&mut values, own);
+    let mut key = vec![Arg::Text(&t.idempotency_key)];
+    own_turn_args(&mut key, own);
+    let insert = format!(
+        "INSERT INTO tickets (idempotency_key, tenant, kind, state, channel, conversation_id,
+             caller_number, topic, fiche, summary, transcript, partner, reference, created_at,
+             due_at)
+         SELECT ?, ?, ?, 'nouveau', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE TRUE{and_own}
+         ON CONFLICT (idempotency_key) DO NOTHING"
+    );
+    let id =
+        format!("SELECT {TICKET_ROW} AS k, id FROM tickets WHERE idempotency_key = ?{and_own}");
+    [
+        Statement {
+            sql: insert.into(),
+            args: values,
+        },
+        Statement {
+            sql: id.into(),
+            args: key,
+        },
+    ]
+}
+
+/// Creates a ticket outside a turn; its id, new or existing.
+pub(crate) async fn create_ticket<D: RunsWrites>(db: &D, ticket: &NewTicket) -> Result<i64> {
+    ticket.validate()?;
+    let number = ticket.caller_number.as_deref().map(stored_number);
+    let write = ticket_insert(ticket, number.as_deref(), None);
+    inserted_id(&db.run_write(write.into()).await?)
 }
 
 pub(crate) fn ticket_from_row(row: &impl StoredRow) -> Result<Ticket> {
