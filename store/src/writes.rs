@@ -11,8 +11,8 @@ use crate::dialect::{Arg, Dialect, Statement};
 use crate::error::{Result, StoreError};
 use crate::model::{SmsRefusal, TurnSaved};
 
-/// A write's statements, with `?` placeholders (numbered per statement where the backend
-/// needs it), in the order they run.
+/// A write's statements, with `?` placeholders (PostgreSQL numbers them per statement), in
+/// the order they run.
 pub(crate) type Write<'a> = Vec<Statement<'a>>;
 
 /// The `(k, id)` rows a write returned, in statement order.
