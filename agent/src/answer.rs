@@ -2,7 +2,7 @@
 //! concrete next step: a report offered, see [`crate::report`], or a human), and a matter of
 //! no public service (`competence: aucune`).
 
-use guichet_knowledge::{Competence, Fiche, HandoffPolicy, names};
+use guichet_knowledge::{Competence, Fiche, HandoffPolicy, Partner, names};
 
 use crate::session::Pending;
 use crate::speech::{gives_number, phone_in_words, site_in_words, speakable};
@@ -22,21 +22,27 @@ impl TurnInProgress<'_> {
         self.decide(DecisionAction::Answer, rule, Some(&fiche.id));
         self.mark_resolved(fiche);
         self.note(format!("réponse donnée ({})", fiche.title));
-        if self.is_text_channel() {
-            self.say(fiche.answer.trim());
+        let text_channel = self.is_text_channel();
+        self.say_answer_of(fiche);
+        // A service of the commune with its own office (the CCAS): how to reach it.
+        let details = match self.kb().partner_of(fiche) {
+            Some(partner) => {
+                let name = names::with_article(&partner.name).into_owned();
+                self.say_how_to_reach(fiche, partner, &name)
+            }
+            None => Vec::new(),
+        };
+        if text_channel {
             if let Some(link) = &fiche.link {
                 self.say(format!("Plus d'informations : {link}"));
             }
             self.ask_anything_else();
             return;
         }
-        self.say(fiche.spoken_answer(speakable));
         let has_link = fiche.link.is_some() || fiche.sms.is_some();
         if self.can_text() {
-            if let Some(text) = self.fiche_sms(fiche).filter(|_| has_link) {
-                self.send_sms(text);
-                self.say("Je vous envoie le lien par SMS.");
-            }
+            let link = self.fiche_sms(fiche).filter(|_| has_link);
+            self.text_link_and(link, details);
             self.ask_anything_else();
             return;
         }
@@ -69,62 +75,18 @@ impl TurnInProgress<'_> {
             .unwrap_or_else(|| competence_name(fiche.competence).to_owned());
         self.note(format!("redirigé vers {partner_name} ({})", fiche.title));
         let text_channel = self.is_text_channel();
-        self.say(if text_channel {
-            fiche.answer.trim().to_owned()
-        } else {
-            fiche.spoken_answer(speakable).to_owned()
-        });
-        if let Some(partner) = partner {
-            let mut ways = Vec::new();
-            // A number the answer has just given is not said twice.
-            if let Some(phone) = partner
-                .phone
-                .as_deref()
-                .filter(|phone| !gives_number(&fiche.answer, phone))
-            {
-                ways.push(format!("par téléphone au {}", phone_in_words(phone)));
-            }
-            if let Some(site) = partner.website.as_deref() {
-                ways.push(if text_channel {
-                    format!("sur {site}")
-                } else {
-                    format!("sur le site {}", site_in_words(site))
-                });
-            }
-            if !ways.is_empty() {
-                self.say(format!(
-                    "Vous pouvez joindre {partner_name} {}.",
-                    ways.join(", ou ")
-                ));
-            }
-        }
-        // The office's address or hours, when the caller asked.
-        let details = partner
-            .map(|partner| self.office_details(partner))
-            .unwrap_or_default();
-        for detail in details.said {
-            self.say(if text_channel {
-                detail
-            } else {
-                speakable(&detail)
-            });
-        }
+        self.say_answer_of(fiche);
+        let details = match partner {
+            Some(partner) => self.say_how_to_reach(fiche, partner, &partner_name),
+            None => Vec::new(),
+        };
         if text_channel {
             if let Some(link) = &fiche.link {
                 self.say(format!("Plus d'informations : {link}"));
             }
         } else if self.can_text() {
             let link = self.fiche_sms(fiche);
-            let texted = if details.written.is_empty() {
-                "Je vous envoie le lien par SMS."
-            } else {
-                "Je vous envoie ces informations par SMS."
-            };
-            let text: Vec<String> = link.into_iter().chain(details.written).collect();
-            if !text.is_empty() {
-                self.send_sms(text.join(" ; "));
-                self.say(texted);
-            }
+            self.text_link_and(link, details);
         }
         match partner.filter(|partner| partner.accepts_reports()) {
             Some(partner) => {
@@ -179,6 +141,63 @@ impl TurnInProgress<'_> {
             Competence::Commune => self.answer(fiche, rule),
             Competence::Aucune => self.outside_public_service(fiche),
             _ => self.deflect(fiche, rule),
+        }
+    }
+
+    /// Says a fiche's answer: as written on a text channel, its spoken form on the phone.
+    fn say_answer_of(&mut self, fiche: &Fiche) {
+        self.say(if self.is_text_channel() {
+            fiche.answer.trim().to_owned()
+        } else {
+            fiche.spoken_answer(speakable).to_owned()
+        });
+    }
+
+    /// Says how to reach `partner` (called `name`): its number, unless `fiche`'s answer has
+    /// just given it, and its site; then its office's address or hours when the caller asked
+    /// for them. Returns those details as written, for the SMS.
+    fn say_how_to_reach(&mut self, fiche: &Fiche, partner: &Partner, name: &str) -> Vec<String> {
+        let text_channel = self.is_text_channel();
+        let mut ways = Vec::new();
+        if let Some(phone) = (partner.phone.as_deref()).filter(|p| !gives_number(&fiche.answer, p))
+        {
+            ways.push(format!("par téléphone au {}", phone_in_words(phone)));
+        }
+        if let Some(site) = partner.website.as_deref() {
+            ways.push(if text_channel {
+                format!("sur {site}")
+            } else {
+                format!("sur le site {}", site_in_words(site))
+            });
+        }
+        if !ways.is_empty() {
+            self.say(format!(
+                "Vous pouvez joindre {name} {}.",
+                ways.join(", ou ")
+            ));
+        }
+        let details = self.office_details(partner);
+        for detail in details.said {
+            self.say(if text_channel {
+                detail
+            } else {
+                speakable(&detail)
+            });
+        }
+        details.written
+    }
+
+    /// Texts the fiche's link, then `details` (an office's address or hours), in one SMS.
+    fn text_link_and(&mut self, link: Option<String>, details: Vec<String>) {
+        let texted = if details.is_empty() {
+            "Je vous envoie le lien par SMS."
+        } else {
+            "Je vous envoie ces informations par SMS."
+        };
+        let text: Vec<String> = link.into_iter().chain(details).collect();
+        if !text.is_empty() {
+            self.send_sms(text.join(" ; "));
+            self.say(texted);
         }
     }
 

@@ -133,6 +133,13 @@ const PARTNER_KINDS: &[PartnerKind] = &[
             "aide juridictionnelle",
         ],
     ),
+    // The commune's own (or intercommunal) social action centre: the national catalogue's
+    // `ccas` fiche gives its number and hours.
+    PartnerKind::local(
+        &["ccas", "cias"],
+        "ccas",
+        &["aide sociale de la commune", "domiciliation"],
+    ),
     PartnerKind::local(
         &["france_services", "msap"],
         "france_services",

@@ -46,6 +46,7 @@ fn init_writes_the_commune_its_annexe_and_local_offices() {
             "prefecture",
             "tribunal",
             "point-justice",
+            "ccas",
             "france_services",
             "police-gendarmerie",
             "departement",
@@ -123,6 +124,14 @@ fn the_loader_reads_the_partners_and_services_written() {
         commune.partners["education-nationale"]
             .name
             .contains("Yvelines")
+    );
+    // The commune's own social action centre, not the neighbouring commune's.
+    let ccas = &commune.partners["ccas"];
+    assert_eq!(ccas.name, "Centre communal d'action sociale de Plaisir");
+    assert_eq!(ccas.phone.as_deref(), Some("+33130796310"));
+    assert_eq!(
+        ccas.opening_hours.as_deref(),
+        Some("Mo-Fr 08:30-12:00,13:30-17:00; PH off")
     );
     // A body the extract lists no office of stays the national catalogue's.
     assert_eq!(

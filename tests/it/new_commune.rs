@@ -165,8 +165,9 @@ fn routing_on_the_demo_in_scope_dialogues_is_within_5_points_of_the_demo() {
 /// On its first day, a commune made from the Annuaire says where the mairie is and when it is
 /// open, from what `commune init` wrote into `commune.toml` (it has no fiche about either), and
 /// gives the number of a local agency the Annuaire lists with a national short number (36 46),
-/// and of the local offices it lists for national fiches (the commissariat, the MDPH); a site of
-/// the mairie named (the annexe) is answered with its own hours.
+/// and of the local offices it lists for national fiches (the commissariat, the MDPH) and of its
+/// own social action centre (the CCAS); a site of the mairie named (the annexe) is answered with
+/// its own hours.
 #[test]
 fn the_new_commune_says_where_and_when_the_mairie_is_open_and_the_numbers_to_call() {
     let dir = tempfile::tempdir().unwrap();
@@ -191,6 +192,8 @@ turns:
     expect: { action: deflect, fiche: plainte, say_contains: ["Commissariat de police de Plaisir", "01 30 81 85 00"] }
   - caller: "et pour le dossier MDPH de mon fils"
     expect: { action: deflect, fiche: mdph, say_contains: ["(MDPH) des Yvelines", "01 30 21 07 30"] }
+  - caller: "et là on a plus rien à manger à la maison, il y a une aide alimentaire ?"
+    expect: { action: answer, fiche: ccas, sms: true, say_contains: ["le Centre communal d'action sociale de Plaisir par téléphone au 01 30 79 63 10"] }
 "#,
     )
     .unwrap();

@@ -94,8 +94,9 @@ impl TurnInProgress<'_> {
     }
 
     /// Answers with the commune's own fiche that `question` finds for sure, if there is one (a
-    /// national fiche that speaks of the same words is not the mairie's). The decision is
-    /// traced as `rule`.
+    /// national fiche that speaks of the same words is not the mairie's, nor is the fiche of a
+    /// service with its own office, the CCAS: « l'aide de la mairie » is not where the mairie
+    /// is). The decision is traced as `rule`.
     fn commune_fiche_answers(&mut self, question: &'static str, rule: &'static str) -> bool {
         let hits = self.kb().search_fixed(question);
         let Some(hit) = hits.first().filter(|hit| self.sure(hit.confidence)) else {
@@ -103,7 +104,7 @@ impl TurnInProgress<'_> {
         };
         let Some(fiche) = self
             .fiche(&hit.fiche_id)
-            .filter(|fiche| fiche.competence == Competence::Commune)
+            .filter(|fiche| fiche.competence == Competence::Commune && fiche.partner.is_none())
         else {
             return false;
         };

@@ -53,6 +53,7 @@ const FICHES: &[(&str, &str)] = &[
     fiche!("bavardage.md"),
     fiche!("caf-allocations.md"),
     fiche!("carte-grise.md"),
+    fiche!("ccas.md"),
     fiche!("cpam.md"),
     fiche!("defenseur-des-droits.md"),
     fiche!("education-nationale.md"),
