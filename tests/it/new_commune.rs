@@ -194,6 +194,8 @@ turns:
     expect: { action: deflect, fiche: mdph, say_contains: ["(MDPH) des Yvelines", "01 30 21 07 30"] }
   - caller: "et là on a plus rien à manger à la maison, il y a une aide alimentaire ?"
     expect: { action: answer, fiche: ccas, sms: true, say_contains: ["le Centre communal d'action sociale de Plaisir par téléphone au 01 30 79 63 10"] }
+  - caller: "et le ccas il ouvre quand"
+    expect: { action: answer, fiche: ccas, say_contains: ["l'accueil du Centre communal d'action sociale de Plaisir est ouvert", "du lundi au vendredi de 8 heures 30 à 12 heures"] }
 "#,
     )
     .unwrap();
