@@ -26,10 +26,7 @@ impl TurnInProgress<'_> {
         self.say_answer_of(fiche);
         // A service of the commune with its own office (the CCAS): how to reach it.
         let details = match self.kb().partner_of(fiche) {
-            Some(partner) => {
-                let name = names::with_article(&partner.name).into_owned();
-                self.say_how_to_reach(fiche, partner, &name)
-            }
+            Some(partner) => self.say_how_to_reach(fiche, partner),
             None => Vec::new(),
         };
         if text_channel {
@@ -77,7 +74,7 @@ impl TurnInProgress<'_> {
         let text_channel = self.is_text_channel();
         self.say_answer_of(fiche);
         let details = match partner {
-            Some(partner) => self.say_how_to_reach(fiche, partner, &partner_name),
+            Some(partner) => self.say_how_to_reach(fiche, partner),
             None => Vec::new(),
         };
         if text_channel {
@@ -153,10 +150,10 @@ impl TurnInProgress<'_> {
         });
     }
 
-    /// Says how to reach `partner` (called `name`): its number, unless `fiche`'s answer has
-    /// just given it, and its site; then its office's address or hours when the caller asked
-    /// for them. Returns those details as written, for the SMS.
-    fn say_how_to_reach(&mut self, fiche: &Fiche, partner: &Partner, name: &str) -> Vec<String> {
+    /// Says how to reach `partner`: its number, unless `fiche`'s answer has just given it, and
+    /// its site; then its office's address or hours when the caller asked for them. Returns
+    /// those details as written, for the SMS.
+    fn say_how_to_reach(&mut self, fiche: &Fiche, partner: &Partner) -> Vec<String> {
         let text_channel = self.is_text_channel();
         let mut ways = Vec::new();
         if let Some(phone) = (partner.phone.as_deref()).filter(|p| !gives_number(&fiche.answer, p))
@@ -172,7 +169,8 @@ impl TurnInProgress<'_> {
         }
         if !ways.is_empty() {
             self.say(format!(
-                "Vous pouvez joindre {name} {}.",
+                "Vous pouvez joindre {} {}.",
+                names::with_article(&partner.name),
                 ways.join(", ou ")
             ));
         }

@@ -52,14 +52,12 @@ impl PgStore {
 impl RunsWrites for PgStore {
     /// The statements one by one, in a transaction unless there is only one.
     async fn run_write(&self, write: Write<'_>) -> Result<WriteRows> {
-        if write.len() == 1 {
-            let mut conn = self.pool.acquire().await?;
-            let mut rows = WriteRows::new();
-            for statement in write {
-                rows.extend(write_rows(&mut conn, statement).await?);
+        let write = match <[_; 1]>::try_from(write) {
+            Ok([statement]) => {
+                return write_rows(&mut *self.pool.acquire().await?, statement).await;
             }
-            return Ok(rows);
-        }
+            Err(write) => write,
+        };
         let mut tx = self.pool.begin().await?;
         let mut rows = WriteRows::new();
         for statement in write {

@@ -8,8 +8,9 @@
 
 use std::sync::LazyLock;
 
+use chrono::{DateTime, Utc};
 use guichet_knowledge::text::{is_generic_word, is_stop_word};
-use guichet_knowledge::{Partner, names, normalize};
+use guichet_knowledge::{Partner, Schedule, names, normalize};
 
 use super::opening::{Gender, Hours, WHEN};
 use super::whereabouts::WHERE;
@@ -174,14 +175,11 @@ impl TurnInProgress<'_> {
         let mut sentences = Vec::new();
         let mut written = Vec::new();
         for (key, site, _) in &sites {
-            let hours = asks_when
-                .then(|| self.kb().service_hours(key))
-                .flatten()
-                .and_then(|schedule| Hours::of(schedule, self.ctx.now, Gender::Masculine));
             let details = Details::of(
                 &site.name,
                 asks_where.then_some(site.postal_address.as_deref()),
-                asks_when.then_some(hours),
+                asks_when.then(|| self.kb().service_hours(key)),
+                self.ctx.now,
             );
             sentences.extend(details.said);
             written.extend(details.written);
@@ -214,14 +212,11 @@ impl TurnInProgress<'_> {
         // « l'adresse de la mairie », « la mairie ouvre quand » ask of the mairie, not of it.
         let asks_where = OFFICE_WHERE.found_in(&said) && !asks_of_the_mairie(&WHERE, &self.text);
         let asks_when = OFFICE_WHEN.found_in(&said) && !asks_of_the_mairie(&WHEN, &self.text);
-        let hours = asks_when
-            .then(|| self.kb().partner_hours(&partner.key))
-            .flatten()
-            .and_then(|schedule| Hours::of(schedule, self.ctx.now, Gender::Masculine));
         Details::of(
             &partner.name,
             asks_where.then_some(partner.postal_address.as_deref()),
-            asks_when.then_some(hours),
+            asks_when.then(|| self.kb().partner_hours(&partner.key)),
+            self.ctx.now,
         )
     }
 }
@@ -238,8 +233,16 @@ pub struct Details {
 }
 
 impl Details {
-    /// `address` and `hours`: `None` when not asked, `Some(None)` when asked and unknown.
-    fn of(name: &str, address: Option<Option<&str>>, hours: Option<Option<Hours>>) -> Details {
+    /// `address` and the place's `schedule` (its hours at `now`): `None` when not asked,
+    /// `Some(None)` when asked and unknown.
+    fn of(
+        name: &str,
+        address: Option<Option<&str>>,
+        schedule: Option<Option<&Schedule>>,
+        now: DateTime<Utc>,
+    ) -> Details {
+        let hours =
+            schedule.map(|schedule| schedule.and_then(|s| Hours::of(s, now, Gender::Masculine)));
         let mut details = Details::default();
         match address {
             Some(Some(address)) => {
