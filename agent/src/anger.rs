@@ -136,6 +136,14 @@ static ANGER: LazyLock<Lexicon> = LazyLock::new(|| {
         "ma gueule",
         "va te faire",
         "allez vous faire",
+        // The verb of the insult goes with it: "voir" left alone reads as "voir quelqu'un du
+        // CCAS".
+        "va te faire voir",
+        "allez vous faire voir",
+        "va te faire foutre",
+        "allez vous faire foutre",
+        "va te faire cuire un œuf",
+        "allez vous faire cuire un œuf",
         "t'es nul",
         "t'es nulle",
         "tu es nul",
@@ -194,6 +202,10 @@ mod tests {
         // What is left names no topic: the taxes of a reproach are not the tax office's, and
         // "bande" is not a fiche's word.
         assert_eq!(without_anger(&n("bande d'incapables")), "");
+        assert_eq!(
+            without_anger(&n("va te faire voir toi et ta mairie de merde")),
+            "toi et ta mairie de"
+        );
         assert_eq!(
             without_anger(&n("espèce d'incapable vous servez à rien à la mairie")),
             "vous a la mairie"

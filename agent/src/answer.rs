@@ -3,7 +3,9 @@
 //! no public service (`competence: aucune`).
 
 use guichet_knowledge::{Competence, Fiche, HandoffPolicy, Partner, names};
+use guichet_phone::display_number;
 
+use crate::mairie::sms_line;
 use crate::session::Pending;
 use crate::speech::{gives_number, phone_in_words, site_in_words, speakable};
 use crate::turn::TurnInProgress;
@@ -152,7 +154,9 @@ impl TurnInProgress<'_> {
 
     /// Says how to reach `partner`: its number, unless `fiche`'s answer has just given it, and
     /// its site; then its office's address or hours when the caller asked for them. Returns
-    /// those details as written, for the SMS.
+    /// what the SMS adds to the fiche's, as one line: the partner's number unless that SMS
+    /// gives it (a caller should not have to remember a number heard once), its site when that
+    /// SMS has no link, then those details.
     fn say_how_to_reach(&mut self, fiche: &Fiche, partner: &Partner) -> Vec<String> {
         let text_channel = self.is_text_channel();
         let mut ways = Vec::new();
@@ -182,7 +186,14 @@ impl TurnInProgress<'_> {
                 speakable(&detail)
             });
         }
-        details.written
+        let texted = self.fiche_sms(fiche).unwrap_or_default();
+        let phone = (partner.phone.as_deref()).filter(|phone| !gives_number(&texted, phone));
+        // The fiche's link is texted anyway: the partner's site only when it gives none.
+        let site = (partner.website.as_deref()).filter(|_| !texted.contains("http"));
+        let mut written: Vec<String> = phone.map(display_number).into_iter().collect();
+        written.extend(site.map(str::to_owned));
+        written.extend(details.written);
+        sms_line(&partner.name, written).into_iter().collect()
     }
 
     /// Texts the fiche's link, then `details` (an office's address or hours), in one SMS.

@@ -190,6 +190,16 @@ static PAST: LazyLock<Lexicon> = LazyLock::new(|| {
         "l'autre jour",
         "l'autre soir",
         "la semaine dernière",
+        // A day named: what is happening now is not dated ("il m'a menacé avec un couteau
+        // dimanche" is told after the fact, to be recorded).
+        "lundi",
+        "mardi",
+        "mercredi",
+        "jeudi",
+        "vendredi",
+        "samedi",
+        "dimanche",
+        "ce matin",
         "le week-end dernier",
         "le mois dernier",
         "l'an dernier",
@@ -282,6 +292,20 @@ pub fn rival_danger_line(hits: &[guichet_knowledge::Hit], best: &str, confidence
     })
 }
 
+/// A thing that no longer moves ("mon dossier, ça bouge plus"): "bouge plus" of a person is an
+/// emergency, of a file or an account it is a delay. Taken out of the message before
+/// [`EMERGENCY`] is looked for.
+static STUCK: LazyLock<Lexicon> = LazyLock::new(|| {
+    Lexicon::new(&[
+        "ça bouge plus",
+        "ça ne bouge plus",
+        "ça bouge pas",
+        "ça ne bouge pas",
+        "rien ne bouge",
+        "rien bouge",
+    ])
+});
+
 /// Words that, beside "gaz", tell a smell or a leak.
 const GAS_SIGNS: &[&str] = &["sent", "sens", "sentir", "odeur", "fuite", "fuit"];
 
@@ -289,7 +313,9 @@ const GAS_SIGNS: &[&str] = &["sent", "sens", "sentir", "odeur", "fuite", "fuit"]
 fn is_emergency(normalized: &str) -> bool {
     let words = words(normalized);
     let gas = words.contains(&"gaz") && words.iter().any(|word| GAS_SIGNS.contains(word));
-    gas || EMERGENCY.found_in(&words) || (VIOLENCE.found_in(&words) && !PAST.found_in(&words))
+    let unstuck = STUCK.removed_from(normalized);
+    gas || EMERGENCY.found_in(&crate::intents::words(&unstuck))
+        || (VIOLENCE.found_in(&words) && !PAST.found_in(&words))
 }
 
 #[cfg(test)]
@@ -328,6 +354,8 @@ mod tests {
             "quelqu'un essaie de rentrer chez ma mère par le balcon",
             "le petit est en train de se noyer dans la piscine",
             "venez vite un enfant s'est noyé dans le lac",
+            "mon mari est par terre il bouge plus",
+            "ça fait une heure qu'elle ne bouge plus",
         ] {
             assert!(emergency(text), "{text}");
         }
@@ -413,6 +441,9 @@ mod tests {
             "mon voisin m'a menacé avec un couteau hier, je veux porter plainte",
             "on s'est fait agresser avec une arme la semaine dernière",
             "avant-hier soir il m'a menacé avec un couteau",
+            "mon voisin m'a menacé avec un couteau dimanche, je veux que ce soit enregistré",
+            "j'ai déposé mon dossier il y a six mois et ça bouge plus",
+            "ma demande de logement, rien ne bouge depuis un an",
         ] {
             assert!(!emergency(text), "{text}");
         }

@@ -14,6 +14,8 @@ mod opening;
 mod places;
 mod whereabouts;
 
+pub(crate) use places::sms_line;
+
 use std::sync::LazyLock;
 
 use guichet_knowledge::Competence;

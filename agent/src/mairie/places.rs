@@ -182,7 +182,7 @@ impl TurnInProgress<'_> {
                 self.ctx.now,
             );
             sentences.extend(details.said);
-            written.extend(details.written);
+            written.extend(sms_line(&site.name, details.written));
             if details.missing {
                 let named = names::with_article(&site.name);
                 sentences.push(match &site.phone {
@@ -221,12 +221,19 @@ impl TurnInProgress<'_> {
     }
 }
 
+/// One line of an SMS about a place: its name, then what is written of it (a number, a site,
+/// its address, its hours): « CAF : 1 avenue… - horaires lun.-ven. 8h30-12h30. ». `None`
+/// when there is nothing to write.
+pub fn sms_line(name: &str, parts: Vec<String>) -> Option<String> {
+    (!parts.is_empty()).then(|| format!("{name} : {}", parts.join(" - ")))
+}
+
 /// A place's address and hours, as asked: said, and written for an SMS.
 #[derive(Debug, Default)]
 pub struct Details {
     /// « La CAF se trouve à l'adresse suivante : … », « En ce moment, l'accueil de… ».
     pub said: Vec<String>,
-    /// « CAF : 1 avenue… », « CAF, horaires : lun.-ven. 8h30-12h30. ».
+    /// « 1 avenue… », « horaires lun.-ven. 8h30-12h30. », for [`sms_line`].
     pub written: Vec<String>,
     /// Something asked that the file does not give.
     pub missing: bool,
@@ -250,7 +257,7 @@ impl Details {
                     "{} se trouve à l'adresse suivante : {address}.",
                     capitalised(&names::with_article(name))
                 ));
-                details.written.push(format!("{name} : {address}"));
+                details.written.push(address.to_owned());
             }
             Some(None) => details.missing = true,
             None => {}
@@ -262,9 +269,7 @@ impl Details {
                     names::of(name),
                     hours.said
                 ));
-                details
-                    .written
-                    .push(format!("{name}, horaires : {}", hours.written));
+                details.written.push(format!("horaires {}", hours.written));
             }
             Some(None) => details.missing = true,
             None => {}

@@ -23,7 +23,7 @@ fn a_site_named_gets_its_own_hours_not_the_mairie_s() {
     assert!(!text.contains("13 heures 30"), "the mairie's hours: {text}");
     assert_eq!(
         sms(&reply),
-        ["Mairie annexe des Coteaux, horaires : mar.-jeu. 9h-12h. Fermé les jours fériés."]
+        ["Mairie annexe des Coteaux : horaires mar.-jeu. 9h-12h. Fermé les jours fériés."]
     );
 }
 
@@ -144,12 +144,26 @@ fn a_mobile_gets_the_office_s_address_with_the_link_and_no_empty_text() {
     );
     assert!(
         texts[0].ends_with(
-            "Caisse primaire d'assurance maladie (CPAM) - Testville : 15 rue Jules-Régnier, \
-             99998 Testville"
+            "Caisse primaire d'assurance maladie (CPAM) - Testville : 01 30 00 00 20 - 15 rue \
+             Jules-Régnier, 99998 Testville"
         ),
         "{texts:?}"
     );
     assert!(said(&reply).contains("Je vous envoie ces informations par SMS."));
+
+    // Not asked where: the office's number is texted after the link all the same, once.
+    let mut call = Call::voice(&knowledge, tuesday_open(), MOBILE);
+    let reply = call.say("j'ai perdu ma carte vitale");
+    let texts = sms(&reply);
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    assert!(
+        texts[0].contains("ameli")
+            && texts[0].ends_with(
+                "Caisse primaire d'assurance maladie (CPAM) - Testville : 01 30 00 00 20"
+            ),
+        "{texts:?}"
+    );
+    assert_eq!(texts[0].matches("01 30 00 00 20").count(), 1, "{texts:?}");
 
     // A site the file gives no hours for: its number is said, and nothing is texted.
     let mut call = Call::voice(&knowledge, tuesday_open(), MOBILE);
