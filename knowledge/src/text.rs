@@ -248,9 +248,43 @@ static STOP_SET: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
         .collect()
 });
 
-/// Is this normalised word a stop word or a filler word (never used for ranking)?
+/// Is this normalised word a stop word or a filler word (never used for ranking)? An
+/// interjection drawn out in writing ("hmmm", "euhhh", "pfffff") is its filler: no French word
+/// has a letter three times in a row, so the run is squeezed to one or two letters and looked
+/// up again (uncorrected, "hmmm" became the "homme" of the domestic violence line).
 pub fn is_stop_word(word: &str) -> bool {
     STOP_SET.contains(word)
+        || (has_drawn_out_letter(word)
+            && (STOP_SET.contains(squeezed(word, 1).as_str())
+                || STOP_SET.contains(squeezed(word, 2).as_str())))
+}
+
+/// A letter three times in a row.
+fn has_drawn_out_letter(word: &str) -> bool {
+    let mut chars = word.chars();
+    let (mut before, mut last) = (chars.next(), chars.next());
+    for c in chars {
+        if before == Some(c) && last == Some(c) {
+            return true;
+        }
+        (before, last) = (last, Some(c));
+    }
+    false
+}
+
+/// `word` with each run of one letter cut to at most `keep` letters.
+fn squeezed(word: &str, keep: usize) -> String {
+    let mut out = String::with_capacity(word.len());
+    let mut run = 0;
+    let mut last = None;
+    for c in word.chars() {
+        run = if last == Some(c) { run + 1 } else { 1 };
+        last = Some(c);
+        if run <= keep {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Words whose stem would collide with another word's, and the term they stand for instead:

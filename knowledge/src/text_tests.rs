@@ -117,3 +117,13 @@ fn hedges_are_stop_words_but_not_the_words_they_resemble() {
     assert!(!terms("des pensées suicidaires").is_empty());
     assert!(!terms("mots croisés").is_empty());
 }
+
+#[test]
+fn an_interjection_drawn_out_is_a_filler_but_a_word_is_not_squeezed() {
+    for word in ["hmmm", "hmmmm", "euhhh", "heuuu", "pffff", "bahhh", "ahhhh"] {
+        assert!(is_stop_word(word), "{word}");
+    }
+    for word in ["homme", "hommes", "passeport", "allocation"] {
+        assert!(!is_stop_word(word), "{word}");
+    }
+}

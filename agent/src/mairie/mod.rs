@@ -18,7 +18,7 @@ pub(crate) use places::sms_line;
 
 use std::sync::LazyLock;
 
-use guichet_knowledge::Competence;
+use guichet_knowledge::{Competence, Fiche};
 
 use crate::intents::{Lexicon, words};
 use crate::policy::Verdict;
@@ -54,7 +54,19 @@ fn asks_of_the_mairie(question: &Lexicon, normalized: &str) -> bool {
     question.found_in(&words) && MAIRIE.found_in(&words)
 }
 
-impl TurnInProgress<'_> {
+impl<'a> TurnInProgress<'a> {
+    /// The commune's own fiche that `question` finds for sure, and its confidence: a national
+    /// fiche that speaks of the same words is not the mairie's, nor is the fiche of a service
+    /// with its own office, the CCAS (« l'aide de la mairie » is not where the mairie is).
+    fn commune_fiche(&self, question: &'static str) -> Option<(&'a Fiche, f32)> {
+        let hits = self.kb().search_fixed(question);
+        let hit = hits.first().filter(|hit| self.sure(hit.confidence))?;
+        let fiche = self
+            .fiche(&hit.fiche_id)
+            .filter(|fiche| fiche.competence == Competence::Commune && fiche.partner.is_none())?;
+        Some((fiche, hit.confidence))
+    }
+
     /// Answers a question about the mairie itself (where it is, when it is open) that is not
     /// about another topic (`understood`: the search is sure of the whole message). False when
     /// the message is not one, or the commune says nothing of it: the turn goes on as usual.
@@ -62,24 +74,48 @@ impl TurnInProgress<'_> {
         if let Some(answered) = self.answers_about_a_site(understood) {
             return answered;
         }
-        (self.asks_only_about_the_mairie(&whereabouts::WHERE, understood)
-            && self.mairie_whereabouts())
-            || ((self.asks_only_about_the_mairie(&opening::WHEN, understood)
-                || opening::asks_only_when_open(&self.text))
+        (self.asks_only_about_the_mairie(
+            &whereabouts::WHERE,
+            whereabouts::ADDRESS_QUESTION,
+            understood,
+        ) && self.mairie_whereabouts())
+            || ((self.asks_only_about_the_mairie(
+                &opening::WHEN,
+                opening::HOURS_QUESTION,
+                understood,
+            ) || opening::asks_only_when_open(&self.text))
                 && self.mairie_opening_hours())
     }
 
     /// The message asks `question` (a lexicon) of the mairie, and is not about another topic:
     /// the search is not sure of the whole message (`understood`), or not of its other words
-    /// (the lexicons' phrases taken out).
-    fn asks_only_about_the_mairie(&self, question: &Lexicon, understood: bool) -> bool {
+    /// (the lexicons' phrases taken out), or those words are also a reading of the commune's
+    /// own fiche on the matter (`own_question` finds it): « vous êtes où, je viens en fauteuil
+    /// roulant » asks for the mairie's access, which its address fiche gives, not for the MDPH.
+    fn asks_only_about_the_mairie(
+        &self,
+        question: &Lexicon,
+        own_question: &'static str,
+        understood: bool,
+    ) -> bool {
         if !asks_of_the_mairie(question, &self.text) {
             return false;
         }
         if !understood {
             return true;
         }
-        !self.sure_of_a_topic(&question.removed_from(&MAIRIE.removed_from(&self.text)))
+        let rest = question.removed_from(&MAIRIE.removed_from(&self.text));
+        let hits = self.kb().search(&rest);
+        if !hits.first().is_some_and(|hit| self.sure(hit.confidence)) {
+            return true;
+        }
+        self.commune_fiche(own_question).is_some_and(|(own, _)| {
+            hits.iter().any(|hit| {
+                hit.fiche_id == own.id
+                    && self.policy.verdict(hit.confidence, f32::INFINITY, None)
+                        != Verdict::NotUnderstood
+            })
+        })
     }
 
     /// Whether the search names a topic in `text` for sure.
@@ -95,22 +131,13 @@ impl TurnInProgress<'_> {
         self.policy.verdict(confidence, f32::INFINITY, None) == Verdict::Answer
     }
 
-    /// Answers with the commune's own fiche that `question` finds for sure, if there is one (a
-    /// national fiche that speaks of the same words is not the mairie's, nor is the fiche of a
-    /// service with its own office, the CCAS: « l'aide de la mairie » is not where the mairie
-    /// is). The decision is traced as `rule`.
+    /// Answers with the commune's own fiche that `question` finds (see [`Self::commune_fiche`]),
+    /// if there is one. The decision is traced as `rule`.
     fn commune_fiche_answers(&mut self, question: &'static str, rule: &'static str) -> bool {
-        let hits = self.kb().search_fixed(question);
-        let Some(hit) = hits.first().filter(|hit| self.sure(hit.confidence)) else {
+        let Some((fiche, confidence)) = self.commune_fiche(question) else {
             return false;
         };
-        let Some(fiche) = self
-            .fiche(&hit.fiche_id)
-            .filter(|fiche| fiche.competence == Competence::Commune && fiche.partner.is_none())
-        else {
-            return false;
-        };
-        self.decision.confidence = Some(hit.confidence);
+        self.decision.confidence = Some(confidence);
         self.decision.margin = None;
         self.handle_fiche(fiche, rule);
         true

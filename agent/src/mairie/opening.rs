@@ -17,7 +17,7 @@ use crate::turn::TurnInProgress;
 const RULE: &str = "mairie_hours";
 
 /// How the folder is asked for the commune's fiche about its hours.
-const HOURS_QUESTION: &str = "quels sont les horaires d'ouverture de la mairie";
+pub(super) const HOURS_QUESTION: &str = "quels sont les horaires d'ouverture de la mairie";
 
 /// Asking when it is open. Not « ouverture » alone (« l'ouverture d'un commerce »).
 pub(super) static WHEN: LazyLock<Lexicon> = LazyLock::new(|| {

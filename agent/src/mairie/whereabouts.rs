@@ -11,7 +11,7 @@ use crate::turn::TurnInProgress;
 const RULE: &str = "mairie_address";
 
 /// How the folder is asked for the commune's fiche about its address.
-const ADDRESS_QUESTION: &str = "quelle est l'adresse de la mairie";
+pub(super) const ADDRESS_QUESTION: &str = "quelle est l'adresse de la mairie";
 
 /// Asking where: « où » once folded reads « ou », so it counts only where "or" cannot stand
 /// (« c'est où », « où est… »). Not « où sont »: after a noun it is a relative (« le livret où
