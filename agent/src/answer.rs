@@ -9,7 +9,7 @@ use crate::mairie::sms_line;
 use crate::session::Pending;
 use crate::speech::{gives_number, phone_in_words, site_in_words, speakable};
 use crate::turn::TurnInProgress;
-use crate::types::DecisionAction;
+use crate::types::{Action, DecisionAction};
 
 /// The decision rule of a request no public service handles (`competence: aucune`).
 pub const OUTSIDE_PUBLIC_SERVICE: &str = "outside_public_service";
@@ -105,6 +105,40 @@ impl TurnInProgress<'_> {
                 };
             }
         }
+    }
+
+    /// After a deflection to a line for a person in danger, another such line nearly as likely
+    /// (`fiche`): « Vous pouvez aussi appeler Violences femmes info au 39 19. », said before
+    /// the closing question and added to the SMS. A caller in danger may be either line's:
+    /// both numbers cost less than the wrong one alone.
+    pub fn also_give_line(&mut self, fiche: &Fiche) {
+        let Some(partner) = self.kb().partner_of(fiche) else {
+            return;
+        };
+        let Some(phone) = &partner.phone else {
+            return;
+        };
+        if self.decision.action != DecisionAction::Deflect
+            || gives_number(&self.say.join(" "), phone)
+        {
+            return;
+        }
+        let sentence = format!(
+            "Vous pouvez aussi appeler {} au {}.",
+            names::with_article(&partner.name),
+            phone_in_words(phone)
+        );
+        let closing = self.say.len().saturating_sub(1);
+        self.say.insert(closing, sentence);
+        if let Some(Action::SendSms { text, .. }) = self
+            .actions
+            .iter_mut()
+            .rev()
+            .find(|action| matches!(action, Action::SendSms { .. }))
+        {
+            text.push_str(&format!(" ; {} : {phone}", partner.name));
+        }
+        self.note = format!("{}, et {}", self.note, partner.name);
     }
 
     /// Says what a fiche needs: clarify, deflect, answer, or a human for `handoff: always`.

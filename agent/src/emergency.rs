@@ -29,7 +29,9 @@
 //! (15, 119, 3919, 3114: [`is_danger_line`]): asking "vous appelez bien au sujet de :
 //! violences conjugales ?" costs a caller in danger more than hearing a number they did not
 //! need, so the number is given straight away, unless another such line is nearly as likely
-//! ([`rival_danger_line`]: a child beaten at home may be the 119's or the 3919's).
+//! ([`rival_danger_line`]: a child beaten at home may be the 119's or the 3919's). A sure
+//! match on one line with such a rival gives both numbers: the first line's answer, then « vous
+//! pouvez aussi appeler… » the other's.
 
 use std::sync::LazyLock;
 
@@ -283,9 +285,13 @@ pub fn is_danger_line(fiche_id: &str) -> bool {
     DANGER_LINES.contains(&fiche_id)
 }
 
-/// Another line for a person in danger scores nearly as well as the best guess.
-pub fn rival_danger_line(hits: &[guichet_knowledge::Hit], best: &str, confidence: f32) -> bool {
-    hits.iter().any(|hit| {
+/// Another line for a person in danger that scores nearly as well as the best guess, if any.
+pub fn rival_danger_line<'h>(
+    hits: &'h [guichet_knowledge::Hit],
+    best: &str,
+    confidence: f32,
+) -> Option<&'h guichet_knowledge::Hit> {
+    hits.iter().find(|hit| {
         hit.fiche_id != best
             && is_danger_line(&hit.fiche_id)
             && hit.confidence >= confidence * RIVAL_SHARE
@@ -412,17 +418,20 @@ mod tests {
             hit("violences-femmes", 0.30),
             hit("enfance-en-danger", 0.25),
         ];
-        assert!(rival_danger_line(&hits, "violences-femmes", 0.30));
+        assert_eq!(
+            rival_danger_line(&hits, "violences-femmes", 0.30).map(|hit| hit.fiche_id.as_str()),
+            Some("enfance-en-danger")
+        );
         let hits = [
             hit("violences-femmes", 0.30),
             hit("enfance-en-danger", 0.15),
         ];
-        assert!(!rival_danger_line(&hits, "violences-femmes", 0.30));
+        assert!(rival_danger_line(&hits, "violences-femmes", 0.30).is_none());
         let hits = [
             hit("violences-femmes", 0.30),
             hit("cimetiere-concession", 0.29),
         ];
-        assert!(!rival_danger_line(&hits, "violences-femmes", 0.30));
+        assert!(rival_danger_line(&hits, "violences-femmes", 0.30).is_none());
     }
 
     #[test]

@@ -427,10 +427,19 @@ impl<'a> TurnInProgress<'a> {
             // A sure match on a line for a person in danger is given even to a caller whose
             // words read as irritation ("j'en peux plus, je veux en finir"): distress, not
             // anger at the robot, and at night a human would only be a callback.
+            // Another such line nearly as likely is given too ("mon compagnon me frappe… avec
+            // les enfants": the 119 and the 3919), the caller hearing both numbers.
             (Some(best), Verdict::Answer)
                 if topic_named || crate::emergency::is_danger_line(&best.fiche.id) =>
             {
-                self.handle_fiche(best.fiche, "best_match")
+                self.handle_fiche(best.fiche, "best_match");
+                if crate::emergency::is_danger_line(&best.fiche.id)
+                    && let Some(rival) =
+                        crate::emergency::rival_danger_line(&hits, &best.fiche.id, best.confidence)
+                            .and_then(|hit| self.fiche(&hit.fiche_id))
+                {
+                    self.also_give_line(rival);
+                }
             }
             (Some(_), Verdict::Answer | Verdict::Confirm) if angry => self.hand_off(
                 "anger",
@@ -452,11 +461,12 @@ impl<'a> TurnInProgress<'a> {
             (Some(best), Verdict::Confirm)
                 if crate::emergency::is_danger_line(&best.fiche.id)
                     && best.margin > 0.0
-                    && !crate::emergency::rival_danger_line(
+                    && crate::emergency::rival_danger_line(
                         &hits,
                         &best.fiche.id,
                         best.confidence,
-                    ) =>
+                    )
+                    .is_none() =>
             {
                 self.handle_fiche(best.fiche, "danger_line")
             }

@@ -831,6 +831,39 @@ fn a_person_in_danger_who_asks_for_someone_gets_the_line_that_listens() {
     expect(&reply, DecisionAction::Transfer, None);
 }
 
+/// When two lines for a person in danger are nearly as likely (a woman beaten by her partner,
+/// with her children), the robot gives the first and names the other one too, in speech and
+/// in the SMS; one line alone is given alone.
+#[test]
+fn a_second_line_for_a_person_in_danger_nearly_as_likely_is_given_too() {
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply = call.say(
+        "mon compagnon me frappe quand il a bu, je pars chez ma soeur avec les petits ce soir",
+    );
+    assert_eq!(
+        reply.trace.action,
+        DecisionAction::Deflect,
+        "{}",
+        said(&reply)
+    );
+    let text = said(&reply);
+    assert!(text.contains("39 19") && text.contains("119"), "{text}");
+    assert!(
+        text.ends_with("Souhaitez-vous parler à un agent de la mairie ?"),
+        "the closing question stays last: {text}"
+    );
+    let texts = sms(&reply);
+    assert!(
+        texts.len() == 1 && texts[0].contains("3919") && texts[0].contains("119"),
+        "{texts:?}"
+    );
+
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply = call.say("mon mari me bat depuis des années");
+    expect(&reply, DecisionAction::Deflect, Some("violences-femmes"));
+    assert!(!said(&reply).contains("119"), "{}", said(&reply));
+}
+
 /// An unsure guess at a line for a person in danger is given straight away only when it leads:
 /// with another topic as likely ("le carnet où sont marqués les enfants" is the livret de
 /// famille's, whatever the 119's "marques"), the robot asks or hands over like for any guess.
