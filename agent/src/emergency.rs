@@ -36,6 +36,7 @@
 use std::sync::LazyLock;
 
 use crate::intents::{Lexicon, words};
+use crate::speech::WEEKDAYS;
 
 /// The id of the national catalogue's emergency fiche (15, 17, 18, 112, 114).
 pub const EMERGENCY_FICHE: &str = "urgences";
@@ -187,26 +188,20 @@ static VIOLENCE: LazyLock<Lexicon> = LazyLock::new(|| {
 /// hier, je veux porter plainte" is a complaint to file, not an emergency in progress. Only
 /// looked for ("hier" covers "avant-hier" and "hier soir").
 static PAST: LazyLock<Lexicon> = LazyLock::new(|| {
-    Lexicon::new(&[
+    let past = [
         "hier",
         "l'autre jour",
         "l'autre soir",
         "la semaine dernière",
-        // A day named: what is happening now is not dated ("il m'a menacé avec un couteau
-        // dimanche" is told after the fact, to be recorded).
-        "lundi",
-        "mardi",
-        "mercredi",
-        "jeudi",
-        "vendredi",
-        "samedi",
-        "dimanche",
         "ce matin",
         "le week-end dernier",
         "le mois dernier",
         "l'an dernier",
         "l'année dernière",
-    ])
+    ];
+    // A day named too: what is happening now is not dated ("il m'a menacé avec un couteau
+    // dimanche" is told after the fact, to be recorded).
+    Lexicon::new(&[&past[..], &WEEKDAYS[..]].concat())
 });
 
 /// The id of the national catalogue's suicide prevention fiche (3114).
