@@ -427,15 +427,15 @@ impl<'a> TurnInProgress<'a> {
             // A sure match on a line for a person in danger is given even to a caller whose
             // words read as irritation ("j'en peux plus, je veux en finir"): distress, not
             // anger at the robot, and at night a human would only be a callback.
-            // Another such line nearly as likely is given too ("mon compagnon me frappe… avec
-            // les enfants": the 119 and the 3919), the caller hearing both numbers.
+            // Another such line close behind is given too ("mon compagnon me frappe… avec les
+            // enfants": the 119 and the 3919), the caller hearing both numbers.
             (Some(best), Verdict::Answer)
                 if topic_named || crate::emergency::is_danger_line(&best.fiche.id) =>
             {
                 self.handle_fiche(best.fiche, "best_match");
                 if crate::emergency::is_danger_line(&best.fiche.id)
                     && let Some(rival) =
-                        crate::emergency::rival_danger_line(&hits, &best.fiche.id, best.confidence)
+                        crate::emergency::second_danger_line(&hits, &best.fiche.id, best.confidence)
                             .and_then(|hit| self.fiche(&hit.fiche_id))
                 {
                     self.also_give_line(rival);

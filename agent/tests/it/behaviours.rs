@@ -831,15 +831,13 @@ fn a_person_in_danger_who_asks_for_someone_gets_the_line_that_listens() {
     expect(&reply, DecisionAction::Transfer, None);
 }
 
-/// When two lines for a person in danger are nearly as likely (a woman beaten by her partner,
-/// with her children), the robot gives the first and names the other one too, in speech and
-/// in the SMS; one line alone is given alone.
+/// When a second line for a person in danger is close behind the sure one (a woman beaten by
+/// her partner, with her children), the robot gives the first and names the other one too, in
+/// speech and in the SMS; one line alone is given alone.
 #[test]
 fn a_second_line_for_a_person_in_danger_nearly_as_likely_is_given_too() {
     let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
-    let reply = call.say(
-        "mon compagnon me frappe quand il a bu, je pars chez ma soeur avec les petits ce soir",
-    );
+    let reply = call.say("mon compagnon me frappe quand il a bu, je pars avec les petits");
     assert_eq!(
         reply.trace.action,
         DecisionAction::Deflect,
