@@ -29,8 +29,8 @@
 //! (15, 119, 3919, 3114: [`is_danger_line`]): asking "vous appelez bien au sujet de :
 //! violences conjugales ?" costs a caller in danger more than hearing a number they did not
 //! need, so the number is given straight away, unless another such line is nearly as likely
-//! ([`rival_danger_line`]: a child beaten at home may be the 119's or the 3919's). A sure
-//! match on one line with another one close behind ([`second_danger_line`]) gives both
+//! ([`RIVAL_SHARE`]: a child beaten at home may be the 119's or the 3919's). A sure match on
+//! one line with another one close behind ([`SECOND_LINE_SHARE`]) gives both
 //! numbers: the first line's answer, then « vous pouvez aussi appeler… » the other's.
 
 use std::sync::LazyLock;
@@ -273,40 +273,16 @@ const DANGER_LINES: &[&str] = &[
 ];
 
 /// Least share of the best guess's confidence at which another danger line is a rival.
-const RIVAL_SHARE: f32 = 0.7;
+pub const RIVAL_SHARE: f32 = 0.7;
 
 /// The fiche is one of the lines for a person in danger.
 pub fn is_danger_line(fiche_id: &str) -> bool {
     DANGER_LINES.contains(&fiche_id)
 }
 
-/// Another line for a person in danger that scores nearly as well as the best guess, if any.
-pub fn rival_danger_line<'h>(
-    hits: &'h [guichet_knowledge::Hit],
-    best: &str,
-    confidence: f32,
-) -> Option<&'h guichet_knowledge::Hit> {
-    other_danger_line(hits, best, confidence * RIVAL_SHARE)
-}
-
-/// Share of a sure line's confidence from which another line for a person in danger is given
-/// too, after it. Swept over the dev batches (turns given a second line / in how many that
-/// line was the one expected): 0.7 16 / 3, **0.6 25 / 4**, 0.5 35 / 5, the last one adding the
-/// 3919 to a farmer's fall from his tractor.
-const SECOND_LINE_SHARE: f32 = 0.6;
-
-/// The line for a person in danger to give as well as the sure one `best` ("mon compagnon me
-/// frappe… avec les petits": the 119 and the 3919), if another scores close enough.
-pub fn second_danger_line<'h>(
-    hits: &'h [guichet_knowledge::Hit],
-    best: &str,
-    confidence: f32,
-) -> Option<&'h guichet_knowledge::Hit> {
-    other_danger_line(hits, best, confidence * SECOND_LINE_SHARE)
-}
-
-/// The first line for a person in danger other than `best` scoring at least `least`.
-fn other_danger_line<'h>(
+/// The first line for a person in danger other than `best` that scores at least `least` (a
+/// share of the best's confidence: [`RIVAL_SHARE`], [`SECOND_LINE_SHARE`]), if any.
+pub fn other_danger_line<'h>(
     hits: &'h [guichet_knowledge::Hit],
     best: &str,
     least: f32,
@@ -315,6 +291,13 @@ fn other_danger_line<'h>(
         hit.fiche_id != best && is_danger_line(&hit.fiche_id) && hit.confidence >= least
     })
 }
+
+/// Share of a sure line's confidence from which another line for a person in danger is given
+/// too, after it ("mon compagnon me frappe… avec les petits": the 119 and the 3919). Swept over
+/// the dev batches (turns given a second line / in how many that line was the one expected):
+/// 0.7 16 / 3, **0.6 25 / 4**, 0.5 35 / 5, the last one adding the 3919 to a farmer's fall from
+/// his tractor.
+pub const SECOND_LINE_SHARE: f32 = 0.6;
 
 /// A thing that no longer moves ("mon dossier, ça bouge plus"): "bouge plus" of a person is an
 /// emergency, of a file or an account it is a delay. Taken out of the message before
@@ -437,19 +420,20 @@ mod tests {
             hit("enfance-en-danger", 0.25),
         ];
         assert_eq!(
-            rival_danger_line(&hits, "violences-femmes", 0.30).map(|hit| hit.fiche_id.as_str()),
+            other_danger_line(&hits, "violences-femmes", 0.30 * RIVAL_SHARE)
+                .map(|hit| hit.fiche_id.as_str()),
             Some("enfance-en-danger")
         );
         let hits = [
             hit("violences-femmes", 0.30),
             hit("enfance-en-danger", 0.15),
         ];
-        assert!(rival_danger_line(&hits, "violences-femmes", 0.30).is_none());
+        assert!(other_danger_line(&hits, "violences-femmes", 0.30 * RIVAL_SHARE).is_none());
         let hits = [
             hit("violences-femmes", 0.30),
             hit("cimetiere-concession", 0.29),
         ];
-        assert!(rival_danger_line(&hits, "violences-femmes", 0.30).is_none());
+        assert!(other_danger_line(&hits, "violences-femmes", 0.30 * RIVAL_SHARE).is_none());
     }
 
     #[test]

@@ -434,9 +434,12 @@ impl<'a> TurnInProgress<'a> {
             {
                 self.handle_fiche(best.fiche, "best_match");
                 if crate::emergency::is_danger_line(&best.fiche.id)
-                    && let Some(rival) =
-                        crate::emergency::second_danger_line(&hits, &best.fiche.id, best.confidence)
-                            .and_then(|hit| self.fiche(&hit.fiche_id))
+                    && let Some(rival) = crate::emergency::other_danger_line(
+                        &hits,
+                        &best.fiche.id,
+                        best.confidence * crate::emergency::SECOND_LINE_SHARE,
+                    )
+                    .and_then(|hit| self.fiche(&hit.fiche_id))
                 {
                     self.also_give_line(rival);
                 }
@@ -461,10 +464,10 @@ impl<'a> TurnInProgress<'a> {
             (Some(best), Verdict::Confirm)
                 if crate::emergency::is_danger_line(&best.fiche.id)
                     && best.margin > 0.0
-                    && crate::emergency::rival_danger_line(
+                    && crate::emergency::other_danger_line(
                         &hits,
                         &best.fiche.id,
-                        best.confidence,
+                        best.confidence * crate::emergency::RIVAL_SHARE,
                     )
                     .is_none() =>
             {
