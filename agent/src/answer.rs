@@ -135,8 +135,9 @@ impl TurnInProgress<'_> {
             .iter_mut()
             .rev()
             .find(|action| matches!(action, Action::SendSms { .. }))
+            && let Some(line) = sms_line(&partner.name, vec![display_number(phone)])
         {
-            text.push_str(&format!(" ; {} : {phone}", partner.name));
+            text.push_str(&format!(" ; {line}"));
         }
         self.note = format!("{}, et {}", self.note, partner.name);
     }

@@ -318,11 +318,10 @@ const GAS_SIGNS: &[&str] = &["sent", "sens", "sentir", "odeur", "fuite", "fuit"]
 
 /// The caller describes an emergency in progress (see the module documentation).
 fn is_emergency(normalized: &str) -> bool {
-    let words = words(normalized);
-    let gas = words.contains(&"gaz") && words.iter().any(|word| GAS_SIGNS.contains(word));
-    let unstuck = STUCK.removed_from(normalized);
-    gas || EMERGENCY.found_in(&crate::intents::words(&unstuck))
-        || (VIOLENCE.found_in(&words) && !PAST.found_in(&words))
+    let said = words(normalized);
+    let gas = said.contains(&"gaz") && said.iter().any(|word| GAS_SIGNS.contains(word));
+    gas || EMERGENCY.found_in(&words(&STUCK.removed_from(normalized)))
+        || (VIOLENCE.found_in(&said) && !PAST.found_in(&said))
 }
 
 #[cfg(test)]

@@ -110,11 +110,8 @@ impl<'a> TurnInProgress<'a> {
             return true;
         }
         self.commune_fiche(own_question).is_some_and(|(own, _)| {
-            hits.iter().any(|hit| {
-                hit.fiche_id == own.id
-                    && self.policy.verdict(hit.confidence, f32::INFINITY, None)
-                        != Verdict::NotUnderstood
-            })
+            hits.iter()
+                .any(|hit| hit.fiche_id == own.id && self.plausible(hit.confidence))
         })
     }
 
@@ -129,6 +126,11 @@ impl<'a> TurnInProgress<'a> {
     /// A confidence the robot answers on (the margin aside).
     fn sure(&self, confidence: f32) -> bool {
         self.policy.verdict(confidence, f32::INFINITY, None) == Verdict::Answer
+    }
+
+    /// A confidence the robot would at least ask about (a reading of the message, if unsure).
+    fn plausible(&self, confidence: f32) -> bool {
+        self.policy.verdict(confidence, f32::INFINITY, None) != Verdict::NotUnderstood
     }
 
     /// Answers with the commune's own fiche that `question` finds (see [`Self::commune_fiche`]),
