@@ -407,6 +407,28 @@ impl<'a> TurnInProgress<'a> {
             self.policy
                 .verdict(best.confidence, margin, self.inbound.asr_confidence)
         });
+        // The second opinion of the recorded questions most like this one (see
+        // `Policy::second_opinion`): a sure-looking match meant for another topic is confirmed
+        // first, a middling one meant for this topic answered.
+        let reconsidered = best.as_ref().map_or(verdict, |best| {
+            // A line for a person in danger is never held back: a close second line is given
+            // with it (see below).
+            if verdict == Verdict::NotUnderstood || crate::emergency::is_danger_line(&best.fiche.id)
+            {
+                return verdict;
+            }
+            let searched = if rewritten { &rest } else { &self.inbound.text };
+            self.policy.second_opinion(
+                verdict,
+                (best.fiche, best.confidence),
+                &hits,
+                self.kb().resemblance(searched),
+                |topic| self.related(best.fiche, topic),
+                self.inbound.asr_confidence,
+            )
+        });
+        let doubted = verdict == Verdict::Answer && reconsidered == Verdict::Confirm;
+        let verdict = reconsidered;
         // On hold, only a sure request for a public service is taken (see `crate::line`).
         let sure_public = matches!(verdict, Verdict::Answer)
             && best
@@ -473,6 +495,9 @@ impl<'a> TurnInProgress<'a> {
             {
                 self.handle_fiche(best.fiche, "danger_line")
             }
+            (Some(best), Verdict::Confirm) if doubted => {
+                self.confirm(best.fiche, "resembles_another_topic")
+            }
             (Some(best), Verdict::Confirm) => self.confirm(best.fiche, "middling_confidence"),
             _ if angry => self.hand_off(
                 "anger",
@@ -493,21 +518,6 @@ impl<'a> TurnInProgress<'a> {
         let top = hits.first()?;
         let mut fiche = self.fiche(&top.fiche_id)?;
         let confidence = top.confidence;
-        // `from` asks a question one of whose answers leads to `to`.
-        let goes_to = |from: &Fiche, to: &str| {
-            from.clarify
-                .as_ref()
-                .is_some_and(|clarify| clarify.options.iter().any(|option| option.goto == to))
-        };
-        let specialises = |from: &Fiche, to: &str| from.specialises.iter().any(|id| id == to);
-        let related = |a: &Fiche, b: &str| -> bool {
-            a.id == b
-                || goes_to(a, b)
-                || specialises(a, b)
-                || self
-                    .fiche(b)
-                    .is_some_and(|b| goes_to(b, &a.id) || specialises(b, &a.id))
-        };
         // A specific fiche whose distinguishing words the caller did not say ("je voudrais
         // faire un passeport" → not "perdu", "expiré"…): ask the clarifying fiche's question.
         if let Some(parent) = hits
@@ -544,13 +554,24 @@ impl<'a> TurnInProgress<'a> {
         }
         let next = hits
             .iter()
-            .find(|hit| !related(fiche, &hit.fiche_id))
+            .find(|hit| !self.related(fiche, &hit.fiche_id))
             .map_or(0.0, |hit| hit.confidence);
         Some(Match {
             fiche,
             confidence,
             margin: (confidence - next).max(0.0),
         })
+    }
+
+    /// One topic for the margin and the recorded questions: the same fiche, a clarifying
+    /// fiche and its options, a fiche and the bodies that specialise it.
+    fn related(&self, a: &Fiche, b: &str) -> bool {
+        a.id == b
+            || goes_to(a, b)
+            || specialises(a, b)
+            || self
+                .fiche(b)
+                .is_some_and(|b| goes_to(b, &a.id) || specialises(b, &a.id))
     }
 
     /// Not understood: ask to rephrase once (with an example, or the pending clarifying
@@ -667,4 +688,16 @@ impl<'a> TurnInProgress<'a> {
         });
         self.hang_up();
     }
+}
+
+/// `from` asks a question one of whose answers leads to `to`.
+fn goes_to(from: &Fiche, to: &str) -> bool {
+    from.clarify
+        .as_ref()
+        .is_some_and(|clarify| clarify.options.iter().any(|option| option.goto == to))
+}
+
+/// `from` takes `to`'s mission over for a public of its own (`specialises:`).
+fn specialises(from: &Fiche, to: &str) -> bool {
+    from.specialises.iter().any(|id| id == to)
 }

@@ -279,15 +279,10 @@ pub fn parse_file(
     dialogues: &mut Vec<Dialogue>,
     errors: &mut Vec<LoadError>,
 ) {
-    // Editors may start the file with a byte order mark, which serde_yaml_ng misreads.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    // After a YAML syntax error, serde_yaml_ng's document iterator goes on with broken
-    // documents: the same error forever, or events that make it panic. Read no further than
-    // the first document that cannot even be skipped.
-    let readable = serde_yaml_ng::Deserializer::from_str(text)
-        .map(|document| serde::de::IgnoredAny::deserialize(document).is_ok())
-        .take_while(|&ok| ok)
-        .count();
+    // Read no further than the first document that cannot even be skipped (see
+    // `guichet_knowledge::yaml`), and report its error.
+    let text = guichet_knowledge::yaml::without_bom(text);
+    let readable = guichet_knowledge::yaml::readable_documents(text);
     let first_new = dialogues.len();
     let mut count = 0;
     for document in serde_yaml_ng::Deserializer::from_str(text).take(readable + 1) {

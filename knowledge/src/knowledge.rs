@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use crate::load::{self, FicheLines, Folder, SynonymGroup};
 use crate::model::{Commune, Fiche, FicheStatus, Hit, Partner};
 use crate::problem::{LoadError, Problem, Problems};
+use crate::recorded::{Recorded, Resemblance};
 use crate::schedule::Schedule;
 use crate::shared::{self, Held};
 
@@ -49,6 +50,8 @@ pub struct Knowledge {
     build_time: Duration,
     /// What [`Knowledge::search_fixed`] found for each of the engine's own questions.
     fixed: Mutex<HashMap<&'static str, Vec<Hit>>>,
+    /// The questions of the folder's recorded dialogues, for [`Knowledge::resemblance`].
+    recorded: Recorded,
 }
 
 /// The outcome of checking a folder: every problem, and the knowledge when it has no error.
@@ -114,12 +117,13 @@ fn build(
         }
     };
     let build_time = started.elapsed();
-    let by_id = fiches
+    let by_id: HashMap<String, usize> = fiches
         .iter()
         .enumerate()
         .map(|(index, fiche)| (fiche.id.clone(), index))
         .collect();
     let opening_hours = commune.opening_hours?;
+    let recorded = Recorded::read(dir, |id| by_id.contains_key(id));
     let knowledge = Knowledge {
         dir: dir.to_path_buf(),
         commune: commune.commune,
@@ -135,6 +139,7 @@ fn build(
         warnings: Vec::new(),
         build_time,
         fixed: Mutex::default(),
+        recorded,
     };
     if !problems.has_errors() {
         knowledge.check_reachability(&lines, problems);
@@ -252,6 +257,17 @@ impl Knowledge {
     /// Opening hours of one of the mairie's other sites (`[services.*]`), when given.
     pub fn service_hours(&self, key: &str) -> Option<&Schedule> {
         self.service_hours.get(key)
+    }
+
+    /// The topic that the recorded questions most like `question` were meant for (see
+    /// [`crate::recorded`]).
+    pub fn resemblance(&self, question: &str) -> Option<Resemblance<'_>> {
+        self.recorded.resemblance(question)
+    }
+
+    /// How many recorded questions [`Knowledge::resemblance`] compares with.
+    pub fn recorded_questions(&self) -> usize {
+        self.recorded.len()
     }
 
     /// The groups of `synonyms.txt`.

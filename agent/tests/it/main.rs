@@ -7,4 +7,5 @@ mod dialogues;
 mod opening;
 mod places;
 mod public_test;
+mod recorded;
 mod whereabouts;

@@ -18,11 +18,18 @@ fn the_demo_answers_from_its_hours_fiche() {
     }
 }
 
+/// The mairie's hours are not given for another place's. (The demo's recorded questions most
+/// like this one ask the mairie's hours, and the search reads them too: the robot makes sure
+/// of the médiathèque first, see `Policy::second_opinion`; without them it answers.)
 #[test]
 fn another_topic_named_with_the_question_is_that_topic() {
-    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
-    let reply = call.say("la médiathèque est ouverte le dimanche");
-    expect(&reply, DecisionAction::Answer, Some("mediatheque"));
+    let question = "la médiathèque est ouverte le dimanche";
+    let reply = Call::voice(demo(), tuesday_open(), MOBILE).say(question);
+    expect(&reply, DecisionAction::Confirm, Some("mediatheque"));
+    assert_eq!(reply.trace.rule, "resembles_another_topic");
+    let knowledge = load(fixture("opening"));
+    let reply = Call::voice(&knowledge, tuesday_open(), MOBILE).say(question);
+    assert_ne!(reply.trace.rule, "mairie_hours", "{}", said(&reply));
 }
 
 #[test]

@@ -1,0 +1,134 @@
+//! The recorded questions' second opinion (`Policy::second_opinion`): the demo's fiches in a
+//! folder of their own, with and without recorded dialogues.
+
+use std::path::Path;
+
+use crate::common;
+
+use common::*;
+use guichet_agent::DecisionAction;
+use guichet_knowledge::Knowledge;
+
+/// The demo commune's fiches in a new folder, with `dialogues` (YAML) as its only recorded
+/// dialogues when given.
+fn commune(dialogues: Option<&str>) -> (tempfile::TempDir, Knowledge) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let demo = Path::new(DEMO);
+    for file in ["commune.toml", "synonyms.txt"] {
+        std::fs::copy(demo.join(file), dir.path().join(file)).expect("copy");
+    }
+    std::fs::create_dir(dir.path().join("fiches")).expect("mkdir");
+    for entry in std::fs::read_dir(demo.join("fiches")).expect("fiches") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(
+            &path,
+            dir.path()
+                .join("fiches")
+                .join(path.file_name().expect("name")),
+        )
+        .expect("copy");
+    }
+    if let Some(dialogues) = dialogues {
+        std::fs::create_dir(dir.path().join("dialogues")).expect("mkdir");
+        std::fs::write(dir.path().join("dialogues/enregistres.yaml"), dialogues).expect("write");
+    }
+    let knowledge = load(dir.path());
+    (dir, knowledge)
+}
+
+/// One-turn dialogues of a split, each caller line expecting `expect`.
+fn recorded(split: &str, lines: &[(&str, &str)]) -> String {
+    lines
+        .iter()
+        .map(|(caller, expect)| {
+            format!(
+                "name: \"{caller}\"\nsplit: {split}\nturns:\n  - caller: \"{caller}\"\n    expect: {expect}\n"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("---\n")
+}
+
+const ROOM_FOR_A_PARTY: &str =
+    "pour un pot de départ en retraite on cherche une salle communale un vendredi soir";
+
+#[test]
+fn a_sure_answer_that_recorded_questions_give_to_another_topic_is_confirmed_first() {
+    let (_dir, bare) = commune(None);
+    let reply = Call::voice(&bare, tuesday_open(), MOBILE).say(ROOM_FOR_A_PARTY);
+    expect(&reply, DecisionAction::Deflect, Some("assurance-retraite"));
+
+    let salle = "{ fiche: location-salle }";
+    let dev = recorded(
+        "dev",
+        &[
+            (
+                "on cherche une salle pour le pot de départ de mon collègue",
+                salle,
+            ),
+            (
+                "vous louez la salle communale pour une fête le vendredi soir",
+                salle,
+            ),
+            ("c'est combien pour louer une salle pour un pot", salle),
+            (
+                "je voudrais réserver la salle polyvalente pour un anniversaire",
+                salle,
+            ),
+        ],
+    );
+    let test = recorded(
+        "test",
+        &[(
+            ROOM_FOR_A_PARTY,
+            "{ action: deflect, fiche: assurance-retraite }",
+        )],
+    );
+    let dialogues = format!("{dev}---\n{test}");
+    let (_dir, knowledge) = commune(Some(&dialogues));
+    assert_eq!(
+        knowledge.recorded_questions(),
+        4,
+        "the test split is not read"
+    );
+    let reply = Call::voice(&knowledge, tuesday_open(), MOBILE).say(ROOM_FOR_A_PARTY);
+    expect(&reply, DecisionAction::Confirm, Some("assurance-retraite"));
+    assert_eq!(reply.trace.rule, "resembles_another_topic");
+    let text = said(&reply);
+    assert!(
+        text.contains("au sujet de"),
+        "a confirmation question: {text}"
+    );
+}
+
+#[test]
+fn a_guess_that_recorded_questions_give_to_the_same_topic_is_answered() {
+    let question = "je cherche à emprunter des romans";
+    let (_dir, bare) = commune(None);
+    let reply = Call::voice(&bare, tuesday_open(), MOBILE).say(question);
+    expect(&reply, DecisionAction::Confirm, Some("mediatheque"));
+    assert_eq!(reply.trace.rule, "middling_confidence");
+
+    let livres = "{ fiche: mediatheque }";
+    let (_dir, knowledge) = commune(Some(&recorded(
+        "dev",
+        &[
+            ("je voudrais emprunter des romans policiers", livres),
+            (
+                "on peut emprunter des romans pour les ados chez vous",
+                livres,
+            ),
+            ("c'est gratuit d'emprunter des livres", livres),
+            ("mon fils veut emprunter des bandes dessinées", livres),
+        ],
+    )));
+    let reply = Call::voice(&knowledge, tuesday_open(), MOBILE).say(question);
+    expect(&reply, DecisionAction::Answer, Some("mediatheque"));
+
+    // An unsure transcription is still confirmed first, whatever the recorded questions say.
+    let mut call = Call::voice(&knowledge, tuesday_open(), MOBILE);
+    let mut unsure = inbound(call.channel, MOBILE, question);
+    unsure.asr_confidence = Some(0.3);
+    let reply = call.send(unsure);
+    expect(&reply, DecisionAction::Confirm, Some("mediatheque"));
+}

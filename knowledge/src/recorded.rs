@@ -1,0 +1,410 @@
+//! The questions operators recorded, and which of them a new question resembles.
+//!
+//! The commune's `dialogues/` folder holds what operators replay to score the robot: each
+//! dialogue's first caller turn with the fiche it expects, or with no fiche when the right
+//! reply is a reformulation or a human (`fallback`, `transfer`, `callback`, `handoff: true`).
+//! Thousands of such lines say how callers really put a matter, in words no fiche lists
+//! ("un chiot tout maigre traîne sur le parking" for a stray animal). The engine reads them
+//! as a second opinion: when the recorded questions a new one most resembles were meant for
+//! another topic, a sure-looking answer is confirmed first ([`Recorded::resemblance`]).
+//!
+//! Dialogues of the `test` split are never read: they measure the robot and must stay unseen.
+//! A file that cannot be read is skipped (the eval reports it); it never stops a commune from
+//! loading.
+//!
+//! The resemblance is the cosine of TF-IDF vectors of the questions' terms (normalised,
+//! stemmed, stop words out: [`crate::terms`]; term frequency `1 + ln tf`, smoothed IDF), and
+//! the [`NEIGHBOURS`] most similar recorded questions vote for their topic with their
+//! similarity.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::search::GENERIC_WEIGHT;
+
+/// How many of the most similar recorded questions vote.
+pub const NEIGHBOURS: usize = 10;
+
+/// What the recorded questions most like a new one were meant for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resemblance<'a> {
+    /// Each topic voted for (a fiche; `None`: no fiche, a reformulation or a human) with the
+    /// sum of its voters' similarities; a question recorded with several right fiches votes
+    /// for each of them.
+    votes: Vec<(Option<&'a str>, f32)>,
+    /// The sum of the voters' similarities.
+    total: f32,
+    /// The similarity of the closest recorded question.
+    nearest: f32,
+}
+
+impl<'a> Resemblance<'a> {
+    /// The topic with the most votes (the first recorded one of equals).
+    pub fn topic(&self) -> Option<&'a str> {
+        self.leader().0
+    }
+
+    /// The leading topic's share of the votes times the similarity of the closest question,
+    /// in [0, 1]: high when the closest questions are close and agree.
+    pub fn strength(&self) -> f32 {
+        (self.leader().1 / self.total.max(f32::EPSILON) * self.nearest).clamp(0.0, 1.0)
+    }
+
+    /// Whether a topic other than those `same` accepts leads the votes, with more votes
+    /// than all of those together (a fiche and the question that clarifies it, say).
+    pub fn prefers_another(&self, same: impl Fn(&str) -> bool) -> bool {
+        let same = |topic: Option<&str>| topic.is_some_and(&same);
+        let (leader, votes) = self.leader();
+        let own: f32 = self
+            .votes
+            .iter()
+            .filter(|(topic, _)| same(*topic))
+            .map(|(_, sum)| sum)
+            .sum();
+        !same(leader) && votes > own
+    }
+
+    /// Each topic voted for, with its votes, in the order first voted.
+    pub fn votes(&self) -> &[(Option<&'a str>, f32)] {
+        &self.votes
+    }
+
+    fn leader(&self) -> (Option<&'a str>, f32) {
+        self.votes.iter().copied().fold(
+            (None, 0.0),
+            |best, vote| if vote.1 > best.1 { vote } else { best },
+        )
+    }
+}
+
+/// The recorded questions of a commune, indexed by term.
+#[derive(Debug, Default)]
+pub struct Recorded {
+    /// The right fiches of each recorded question (empty: none, a reformulation or a human).
+    topics: Vec<Vec<String>>,
+    /// For each term, the questions that say it with the term's weight in their unit vector.
+    postings: HashMap<String, Vec<(u32, f32)>>,
+    /// Smoothed IDF of each term over the recorded questions.
+    idf: HashMap<String, f32>,
+}
+
+#[derive(Deserialize)]
+struct Dialogue {
+    #[serde(default)]
+    split: Option<String>,
+    #[serde(default)]
+    turns: Vec<Turn>,
+}
+
+#[derive(Deserialize)]
+struct Turn {
+    #[serde(default)]
+    caller: Option<String>,
+    #[serde(default)]
+    expect: Option<Expect>,
+}
+
+#[derive(Deserialize)]
+struct Expect {
+    #[serde(default)]
+    fiche: Option<serde_yaml_ng::Value>,
+    #[serde(default)]
+    action: Option<String>,
+    #[serde(default)]
+    handoff: Option<bool>,
+}
+
+impl Expect {
+    /// `Some(fiches)`: the right fiches, none when no fiche is right; `None`: the
+    /// expectation says nothing of the topic.
+    fn topic(&self) -> Option<Vec<String>> {
+        let fiches: Vec<String> = match &self.fiche {
+            Some(serde_yaml_ng::Value::String(id)) => vec![id.clone()],
+            Some(serde_yaml_ng::Value::Sequence(ids)) => ids
+                .iter()
+                .filter_map(|id| id.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let no_fiche = self.handoff == Some(true)
+            || matches!(
+                self.action.as_deref(),
+                Some("fallback" | "transfer" | "callback")
+            );
+        (!fiches.is_empty() || no_fiche).then_some(fiches)
+    }
+}
+
+impl Recorded {
+    /// The first caller turn of every dialogue under `dir/dialogues` (not of the `test`
+    /// split) whose expectation names a published fiche (`known`) or no fiche at all.
+    pub fn read(dir: &Path, known: impl Fn(&str) -> bool) -> Recorded {
+        let mut files = Vec::new();
+        collect_yaml(&dir.join("dialogues"), &mut files);
+        files.sort();
+        let mut questions = Vec::new();
+        for file in files {
+            let Ok(text) = std::fs::read_to_string(&file) else {
+                continue;
+            };
+            let text = crate::yaml::without_bom(&text);
+            let readable = crate::yaml::readable_documents(text);
+            for document in serde_yaml_ng::Deserializer::from_str(text).take(readable) {
+                let Ok(dialogue) = Dialogue::deserialize(document) else {
+                    continue;
+                };
+                if dialogue.split.as_deref() == Some("test") {
+                    continue;
+                }
+                let Some(Turn {
+                    caller: Some(caller),
+                    expect: Some(expect),
+                }) = dialogue.turns.into_iter().next()
+                else {
+                    continue;
+                };
+                if let Some(fiches) = expect.topic()
+                    && fiches.iter().all(|fiche| known(fiche))
+                {
+                    questions.push((caller, fiches));
+                }
+            }
+        }
+        Recorded::from_questions(questions)
+    }
+
+    /// Indexes questions with their topics.
+    pub fn from_questions(questions: Vec<(String, Vec<String>)>) -> Recorded {
+        let counted: Vec<HashMap<String, f32>> = questions
+            .iter()
+            .map(|(question, _)| term_counts(question))
+            .collect();
+        let mut df: HashMap<&str, f32> = HashMap::new();
+        for terms in &counted {
+            for term in terms.keys() {
+                *df.entry(term).or_default() += 1.0;
+            }
+        }
+        let n = counted.len() as f32;
+        let idf: HashMap<String, f32> = df
+            .into_iter()
+            .map(|(term, df)| (term.to_owned(), ((1.0 + n) / (1.0 + df)).ln() + 1.0))
+            .collect();
+        let mut postings: HashMap<String, Vec<(u32, f32)>> = HashMap::new();
+        for (index, terms) in counted.iter().enumerate() {
+            for (term, weight) in unit_vector(terms, &idf) {
+                postings
+                    .entry(term)
+                    .or_default()
+                    .push((index as u32, weight));
+            }
+        }
+        Recorded {
+            topics: questions.into_iter().map(|(_, topic)| topic).collect(),
+            postings,
+            idf,
+        }
+    }
+
+    /// How many questions are recorded.
+    pub fn len(&self) -> usize {
+        self.topics.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.topics.is_empty()
+    }
+
+    /// The topic the recorded questions most like `question` were meant for; `None` when no
+    /// recorded question shares a term with it.
+    pub fn resemblance(&self, question: &str) -> Option<Resemblance<'_>> {
+        let query = unit_vector(&term_counts(question), &self.idf);
+        let mut similarity = vec![0.0_f32; self.topics.len()];
+        for (term, weight) in &query {
+            for (index, other) in self.postings.get(term).into_iter().flatten() {
+                similarity[*index as usize] += weight * other;
+            }
+        }
+        let mut closest: Vec<(u32, f32)> = (0_u32..)
+            .zip(similarity)
+            .filter(|(_, similarity)| *similarity > 0.0)
+            .collect();
+        closest.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        closest.truncate(NEIGHBOURS);
+        let nearest = closest.first()?.1;
+        let mut votes: Vec<(Option<&str>, f32)> = Vec::new();
+        for (index, score) in &closest {
+            let fiches = &self.topics[*index as usize];
+            let topics: Vec<Option<&str>> = if fiches.is_empty() {
+                vec![None]
+            } else {
+                fiches.iter().map(|fiche| Some(fiche.as_str())).collect()
+            };
+            for topic in topics {
+                match votes.iter_mut().find(|(voted, _)| *voted == topic) {
+                    Some((_, sum)) => *sum += score,
+                    None => votes.push((topic, *score)),
+                }
+            }
+        }
+        Some(Resemblance {
+            votes,
+            total: closest.iter().map(|(_, score)| score).sum(),
+            nearest,
+        })
+    }
+}
+
+/// Each term of a question with `1 + ln(count)`, a generic one (where, when, for whom) at
+/// [`GENERIC_WEIGHT`] of it as in the search: "le samedi" must not make questions alike.
+fn term_counts(question: &str) -> HashMap<String, f32> {
+    let mut counts: HashMap<String, f32> = HashMap::new();
+    for term in crate::terms(question) {
+        *counts.entry(term).or_default() += 1.0;
+    }
+    for (term, count) in counts.iter_mut() {
+        *count = 1.0 + count.ln();
+        if crate::text::generic_terms().contains(term) {
+            *count *= GENERIC_WEIGHT;
+        }
+    }
+    counts
+}
+
+/// The TF-IDF vector of counted terms, of length 1; terms no recorded question says are left
+/// out (they cannot bring two questions closer).
+fn unit_vector(terms: &HashMap<String, f32>, idf: &HashMap<String, f32>) -> Vec<(String, f32)> {
+    let weighted: Vec<(String, f32)> = terms
+        .iter()
+        .filter_map(|(term, tf)| idf.get(term).map(|idf| (term.clone(), tf * idf)))
+        .collect();
+    let norm = weighted.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
+    if norm <= 0.0 {
+        return Vec::new();
+    }
+    weighted.into_iter().map(|(t, w)| (t, w / norm)).collect()
+}
+
+fn collect_yaml(dir: &Path, files: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_yaml(&path, files);
+        } else if path
+            .extension()
+            .is_some_and(|ext| ext == "yaml" || ext == "yml")
+        {
+            files.push(path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recorded() -> Recorded {
+        let q = |text: &str, topic: Option<&str>| {
+            (
+                text.to_owned(),
+                topic.into_iter().map(str::to_owned).collect(),
+            )
+        };
+        Recorded::from_questions(vec![
+            q(
+                "un chien errant traîne sur le parking",
+                Some("animaux-errants"),
+            ),
+            q(
+                "un chiot perdu dans la rue depuis hier",
+                Some("animaux-errants"),
+            ),
+            q(
+                "il y a un chiot abandonné devant l'école",
+                Some("animaux-errants"),
+            ),
+            q(
+                "je voudrais louer la salle polyvalente",
+                Some("location-salle"),
+            ),
+            q(
+                "c'est combien la salle des fêtes pour un mariage",
+                Some("location-salle"),
+            ),
+            q("vous avez vu le match hier soir", None),
+        ])
+    }
+
+    #[test]
+    fn a_question_resembles_the_recorded_questions_of_its_topic() {
+        let recorded = recorded();
+        let found = recorded
+            .resemblance("un chiot tout maigre traîne sur le parking depuis hier soir")
+            .expect("terms in common");
+        assert_eq!(found.topic(), Some("animaux-errants"));
+        assert!(found.strength() > 0.0 && found.strength() <= 1.0);
+        assert!(found.prefers_another(|topic| topic == "location-salle"));
+        assert!(!found.prefers_another(|topic| topic == "animaux-errants"));
+        assert!(
+            !found.prefers_another(|topic| topic == "animaux-errants" || topic == "x"),
+            "a family of topics"
+        );
+        let chat = recorded
+            .resemblance("t'as vu le match")
+            .expect("terms in common");
+        assert_eq!(chat.topic(), None, "recorded as needing no fiche");
+        assert!(chat.prefers_another(|topic| topic == "animaux-errants"));
+    }
+
+    #[test]
+    fn a_question_sharing_no_term_resembles_nothing() {
+        assert_eq!(recorded().resemblance("bonjour"), None);
+        assert_eq!(Recorded::default().resemblance("un chiot"), None);
+    }
+
+    #[test]
+    fn the_test_split_unknown_fiches_and_broken_files_are_not_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let dialogues = dir.path().join("dialogues/sub");
+        std::fs::create_dir_all(&dialogues).expect("mkdir");
+        let dialogue = |split: &str, caller: &str, expect: &str| {
+            format!(
+                "name: x\nsplit: {split}\nturns:\n  - caller: \"{caller}\"\n    expect: {expect}\n"
+            )
+        };
+        let text = [
+            dialogue("dev", "un chiot perdu", "{ fiche: animaux-errants }"),
+            dialogue("test", "un chien perdu", "{ fiche: animaux-errants }"),
+            dialogue("dev", "une fiche disparue", "{ fiche: inconnue }"),
+            dialogue("dev", "le match d'hier", "{ action: fallback }"),
+            dialogue("dev", "la salle", "{ action: answer }"),
+        ]
+        .join("---\n");
+        std::fs::write(dialogues.join("a.yaml"), text).expect("write");
+        // A syntax error: the documents before it are read, none after it (serde_yaml_ng
+        // would yield the same error forever).
+        let broken = [
+            dialogue("dev", "un chat perdu", "{ fiche: animaux-errants }"),
+            "turns: [[[\n".to_owned(),
+            dialogue("dev", "un chien perdu", "{ fiche: animaux-errants }"),
+        ]
+        .join("---\n");
+        std::fs::write(dialogues.join("b.yaml"), format!("\u{feff}{broken}")).expect("write");
+        let recorded = Recorded::read(dir.path(), |id| id == "animaux-errants");
+        assert_eq!(
+            recorded.len(),
+            3,
+            "the dev questions of a known fiche before the error, and the fallback"
+        );
+        assert_eq!(
+            recorded.resemblance("un chien").map(|found| found.topic()),
+            None,
+            "« chien » only in the test split and after the error"
+        );
+    }
+}
