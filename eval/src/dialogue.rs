@@ -185,7 +185,7 @@ pub fn load(
     let mut errors = Vec::new();
     let mut dialogues = Vec::new();
     for root in paths {
-        let files = match dialogue_files(root) {
+        let files = match guichet_knowledge::yaml::yaml_files(root) {
             Ok(files) => files,
             Err(error) => {
                 errors.push(LoadError {
@@ -374,29 +374,6 @@ pub fn action_name(action: DecisionAction) -> String {
         .ok()
         .and_then(|value| value.as_str().map(str::to_owned))
         .unwrap_or_else(|| format!("{action:?}").to_lowercase())
-}
-
-fn dialogue_files(root: &Path) -> std::io::Result<Vec<PathBuf>> {
-    if root.is_file() {
-        return Ok(vec![root.to_path_buf()]);
-    }
-    let mut files = Vec::new();
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir)? {
-            let path = entry?.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path
-                .extension()
-                .is_some_and(|ext| ext == "yaml" || ext == "yml")
-            {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    Ok(files)
 }
 
 #[cfg(test)]

@@ -141,9 +141,8 @@ impl Recorded {
     /// The first caller turn of every dialogue under `dir/dialogues` (not of the `test`
     /// split) whose expectation names a published fiche (`known`) or no fiche at all.
     pub fn read(dir: &Path, known: impl Fn(&str) -> bool) -> Recorded {
-        let mut files = Vec::new();
-        collect_yaml(&dir.join("dialogues"), &mut files);
-        files.sort();
+        // No `dialogues/` folder, or one that cannot be read: nothing recorded.
+        let files = crate::yaml::yaml_files(&dir.join("dialogues")).unwrap_or_default();
         let mut questions = Vec::new();
         for file in files {
             let Ok(text) = std::fs::read_to_string(&file) else {
@@ -237,12 +236,12 @@ impl Recorded {
         let mut votes: Vec<(Option<&str>, f32)> = Vec::new();
         for (index, score) in &closest {
             let fiches = &self.topics[*index as usize];
-            let topics: Vec<Option<&str>> = if fiches.is_empty() {
-                vec![None]
-            } else {
-                fiches.iter().map(|fiche| Some(fiche.as_str())).collect()
-            };
-            for topic in topics {
+            let no_fiche = fiches.is_empty().then_some(None);
+            for topic in fiches
+                .iter()
+                .map(|fiche| Some(fiche.as_str()))
+                .chain(no_fiche)
+            {
                 match votes.iter_mut().find(|(voted, _)| *voted == topic) {
                     Some((_, sum)) => *sum += score,
                     None => votes.push((topic, *score)),
@@ -285,23 +284,6 @@ fn unit_vector(terms: &HashMap<String, f32>, idf: &HashMap<String, f32>) -> Vec<
         return Vec::new();
     }
     weighted.into_iter().map(|(t, w)| (t, w / norm)).collect()
-}
-
-fn collect_yaml(dir: &Path, files: &mut Vec<std::path::PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect_yaml(&path, files);
-        } else if path
-            .extension()
-            .is_some_and(|ext| ext == "yaml" || ext == "yml")
-        {
-            files.push(path);
-        }
-    }
 }
 
 #[cfg(test)]

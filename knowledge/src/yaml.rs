@@ -1,6 +1,32 @@
-//! Multi-document YAML files (recorded dialogues) read safely.
+//! Multi-document YAML files (recorded dialogues) found and read safely.
+
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize as _;
+
+/// The YAML files (`.yaml`, `.yml`) of a folder and its subfolders, sorted; a file is itself.
+pub fn yaml_files(root: &Path) -> std::io::Result<Vec<PathBuf>> {
+    if root.is_file() {
+        return Ok(vec![root.to_path_buf()]);
+    }
+    let mut files = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path
+                .extension()
+                .is_some_and(|ext| ext == "yaml" || ext == "yml")
+            {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
 
 /// The text without the byte order mark some editors write first (serde_yaml_ng misreads it).
 pub fn without_bom(text: &str) -> &str {
