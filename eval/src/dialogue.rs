@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset};
 use guichet_agent::{Channel, DecisionAction, TicketKind};
+pub use guichet_knowledge::yaml::OneOrMany;
 use serde::{Deserialize, Serialize};
 
 /// One recorded conversation: who calls, when, and what they say turn by turn.
@@ -121,23 +122,6 @@ impl Expect {
 /// The two actions that put a human in the loop.
 pub fn is_handoff(action: DecisionAction) -> bool {
     matches!(action, DecisionAction::Transfer | DecisionAction::Callback)
-}
-
-/// A YAML scalar or a list of them: `fiche: passeport` or `fiche: [cni, passeport]`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum OneOrMany {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl OneOrMany {
-    pub fn as_slice(&self) -> &[String] {
-        match self {
-            OneOrMany::One(one) => std::slice::from_ref(one),
-            OneOrMany::Many(many) => many,
-        }
-    }
 }
 
 /// One problem in one dialogue file.

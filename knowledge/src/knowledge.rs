@@ -106,6 +106,7 @@ fn build(
         fiches,
         lines,
         synonyms,
+        national_questions,
     } = folder;
     let commune = commune?;
     let (fiches, lines, unpublished) = split_published(fiches, lines);
@@ -123,7 +124,7 @@ fn build(
         .map(|(index, fiche)| (fiche.id.clone(), index))
         .collect();
     let opening_hours = commune.opening_hours?;
-    let recorded = Recorded::read(dir, |id| by_id.contains_key(id));
+    let recorded = Recorded::read(dir, national_questions, |id| by_id.contains_key(id));
     let knowledge = Knowledge {
         dir: dir.to_path_buf(),
         commune: commune.commune,

@@ -8,6 +8,11 @@
 //! as a second opinion: when the recorded questions a new one most resembles were meant for
 //! another topic, a sure-looking answer is confirmed first ([`Recorded::resemblance`]).
 //!
+//! Every commune also reads the national recorded questions shipped with the catalogue
+//! (`knowledge/national/questions.txt`: the matters all communes share, such as a CPAM or a
+//! passport question), so that a commune made in a day has a second opinion from its first
+//! call; a question the commune records itself is read with the commune's fiche.
+//!
 //! Dialogues of the `test` split are never read: they measure the robot and must stay unseen.
 //! A file that cannot be read is skipped (the eval reports it); it never stops a commune from
 //! loading.
@@ -17,15 +22,54 @@
 //! the [`NEIGHBOURS`] most similar recorded questions vote for their topic with their
 //! similarity.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use serde::Deserialize;
 
 use crate::search::GENERIC_WEIGHT;
+use crate::yaml::OneOrMany;
 
 /// How many of the most similar recorded questions vote.
 pub const NEIGHBOURS: usize = 10;
+
+/// A recorded question: what the caller said and the fiches that answer it (none: a
+/// reformulation or a human), with its terms counted once.
+#[derive(Debug, Clone)]
+pub struct Question {
+    text: String,
+    fiches: Vec<String>,
+    /// The text as compared with another question's: lower case, spaces collapsed.
+    same_as: String,
+    /// Each term with its weight, by term.
+    terms: Vec<(String, f32)>,
+}
+
+impl Question {
+    pub fn new(text: impl Into<String>, fiches: Vec<String>) -> Question {
+        let text = text.into();
+        Question {
+            same_as: text
+                .split_whitespace()
+                .map(str::to_lowercase)
+                .collect::<Vec<_>>()
+                .join(" "),
+            terms: term_counts(&text),
+            text,
+            fiches,
+        }
+    }
+
+    /// What the caller said.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The fiches that answer it (none: a reformulation or a human).
+    pub fn fiches(&self) -> &[String] {
+        &self.fiches
+    }
+}
 
 /// What the recorded questions most like a new one were meant for.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,10 +150,12 @@ struct Turn {
     expect: Option<Expect>,
 }
 
+/// The part of a dialogue turn's expectation that says which fiches are right (the eval reads
+/// the whole of it: `guichet_eval::Expect`).
 #[derive(Deserialize)]
 struct Expect {
     #[serde(default)]
-    fiche: Option<serde_yaml_ng::Value>,
+    fiche: Option<OneOrMany>,
     #[serde(default)]
     action: Option<String>,
     #[serde(default)]
@@ -120,14 +166,12 @@ impl Expect {
     /// `Some(fiches)`: the right fiches, none when no fiche is right; `None`: the
     /// expectation says nothing of the topic.
     fn topic(&self) -> Option<Vec<String>> {
-        let fiches: Vec<String> = match &self.fiche {
-            Some(serde_yaml_ng::Value::String(id)) => vec![id.clone()],
-            Some(serde_yaml_ng::Value::Sequence(ids)) => ids
-                .iter()
-                .filter_map(|id| id.as_str().map(str::to_owned))
-                .collect(),
-            _ => Vec::new(),
-        };
+        let fiches = self
+            .fiche
+            .as_ref()
+            .map_or(&[][..], OneOrMany::as_slice)
+            .to_vec();
+        // The agent's actions that name no fiche, as dialogue files spell them.
         let no_fiche = self.handoff == Some(true)
             || matches!(
                 self.action.as_deref(),
@@ -139,61 +183,36 @@ impl Expect {
 
 impl Recorded {
     /// The first caller turn of every dialogue under `dir/dialogues` (not of the `test`
-    /// split) whose expectation names a published fiche (`known`) or no fiche at all.
-    pub fn read(dir: &Path, known: impl Fn(&str) -> bool) -> Recorded {
-        // No `dialogues/` folder, or one that cannot be read: nothing recorded.
-        let files = crate::yaml::yaml_files(&dir.join("dialogues")).unwrap_or_default();
-        let mut questions = Vec::new();
-        for file in files {
-            let Ok(text) = std::fs::read_to_string(&file) else {
-                continue;
-            };
-            let text = crate::yaml::without_bom(&text);
-            let readable = crate::yaml::readable_documents(text);
-            for document in serde_yaml_ng::Deserializer::from_str(text).take(readable) {
-                let Ok(dialogue) = Dialogue::deserialize(document) else {
-                    continue;
-                };
-                if dialogue.split.as_deref() == Some("test") {
-                    continue;
-                }
-                let Some(Turn {
-                    caller: Some(caller),
-                    expect: Some(expect),
-                }) = dialogue.turns.into_iter().next()
-                else {
-                    continue;
-                };
-                if let Some(fiches) = expect.topic()
-                    && fiches.iter().all(|fiche| known(fiche))
-                {
-                    questions.push((caller, fiches));
-                }
-            }
-        }
-        Recorded::from_questions(questions)
+    /// split), then the `national` recorded questions the commune does not record itself:
+    /// those whose right fiches are all published (`known`) or that need no fiche.
+    pub fn read(dir: &Path, national: &[Question], known: impl Fn(&str) -> bool) -> Recorded {
+        let own = own_questions(dir);
+        let recorded_here: HashSet<&str> = own.iter().map(|q| q.same_as.as_str()).collect();
+        let national = national
+            .iter()
+            .filter(|question| !recorded_here.contains(question.same_as.as_str()));
+        let questions: Vec<&Question> = (own.iter().chain(national))
+            .filter(|question| question.fiches.iter().all(|fiche| known(fiche)))
+            .collect();
+        Recorded::index(&questions)
     }
 
     /// Indexes questions with their topics.
-    pub fn from_questions(questions: Vec<(String, Vec<String>)>) -> Recorded {
-        let counted: Vec<HashMap<String, f32>> = questions
-            .iter()
-            .map(|(question, _)| term_counts(question))
-            .collect();
+    pub fn index(questions: &[&Question]) -> Recorded {
         let mut df: HashMap<&str, f32> = HashMap::new();
-        for terms in &counted {
-            for term in terms.keys() {
+        for question in questions {
+            for (term, _) in &question.terms {
                 *df.entry(term).or_default() += 1.0;
             }
         }
-        let n = counted.len() as f32;
+        let n = questions.len() as f32;
         let idf: HashMap<String, f32> = df
             .into_iter()
             .map(|(term, df)| (term.to_owned(), ((1.0 + n) / (1.0 + df)).ln() + 1.0))
             .collect();
         let mut postings: HashMap<String, Vec<(u32, f32)>> = HashMap::new();
-        for (index, terms) in counted.iter().enumerate() {
-            for (term, weight) in unit_vector(terms, &idf) {
+        for (index, question) in questions.iter().enumerate() {
+            for (term, weight) in unit_vector(&question.terms, &idf) {
                 postings
                     .entry(term)
                     .or_default()
@@ -201,7 +220,7 @@ impl Recorded {
             }
         }
         Recorded {
-            topics: questions.into_iter().map(|(_, topic)| topic).collect(),
+            topics: questions.iter().map(|q| q.fiches.clone()).collect(),
             postings,
             idf,
         }
@@ -256,25 +275,60 @@ impl Recorded {
     }
 }
 
+/// The first caller turn of every dialogue under `dir/dialogues` (not of the `test` split)
+/// whose expectation says which fiches are right, or that none is.
+fn own_questions(dir: &Path) -> Vec<Question> {
+    // No `dialogues/` folder, or one that cannot be read: nothing recorded.
+    let files = crate::yaml::yaml_files(&dir.join("dialogues")).unwrap_or_default();
+    let mut questions = Vec::new();
+    for file in files {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        let text = crate::yaml::without_bom(&text);
+        let readable = crate::yaml::readable_documents(text);
+        for document in serde_yaml_ng::Deserializer::from_str(text).take(readable) {
+            let Ok(dialogue) = Dialogue::deserialize(document) else {
+                continue;
+            };
+            if dialogue.split.as_deref() == Some("test") {
+                continue;
+            }
+            if let Some(Turn {
+                caller: Some(caller),
+                expect: Some(expect),
+            }) = dialogue.turns.into_iter().next()
+                && let Some(fiches) = expect.topic()
+            {
+                questions.push(Question::new(caller, fiches));
+            }
+        }
+    }
+    questions
+}
+
 /// Each term of a question with `1 + ln(count)`, a generic one (where, when, for whom) at
 /// [`GENERIC_WEIGHT`] of it as in the search: "le samedi" must not make questions alike.
-fn term_counts(question: &str) -> HashMap<String, f32> {
+fn term_counts(question: &str) -> Vec<(String, f32)> {
     let mut counts: HashMap<String, f32> = HashMap::new();
     for term in crate::terms(question) {
         *counts.entry(term).or_default() += 1.0;
     }
-    for (term, count) in counts.iter_mut() {
-        *count = 1.0 + count.ln();
-        if crate::text::generic_terms().contains(term) {
-            *count *= GENERIC_WEIGHT;
-        }
-    }
-    counts
+    let mut weighted: Vec<(String, f32)> = counts
+        .into_iter()
+        .map(|(term, count)| {
+            let generic = crate::text::generic_terms().contains(&term);
+            let weight = (1.0 + count.ln()) * if generic { GENERIC_WEIGHT } else { 1.0 };
+            (term, weight)
+        })
+        .collect();
+    weighted.sort_by(|a, b| a.0.cmp(&b.0));
+    weighted
 }
 
 /// The TF-IDF vector of counted terms, of length 1; terms no recorded question says are left
 /// out (they cannot bring two questions closer).
-fn unit_vector(terms: &HashMap<String, f32>, idf: &HashMap<String, f32>) -> Vec<(String, f32)> {
+fn unit_vector(terms: &[(String, f32)], idf: &HashMap<String, f32>) -> Vec<(String, f32)> {
     let weighted: Vec<(String, f32)> = terms
         .iter()
         .filter_map(|(term, tf)| idf.get(term).map(|idf| (term.clone(), tf * idf)))
@@ -292,12 +346,9 @@ mod tests {
 
     fn recorded() -> Recorded {
         let q = |text: &str, topic: Option<&str>| {
-            (
-                text.to_owned(),
-                topic.into_iter().map(str::to_owned).collect(),
-            )
+            Question::new(text, topic.into_iter().map(str::to_owned).collect())
         };
-        Recorded::from_questions(vec![
+        let questions = [
             q(
                 "un chien errant traîne sur le parking",
                 Some("animaux-errants"),
@@ -319,7 +370,8 @@ mod tests {
                 Some("location-salle"),
             ),
             q("vous avez vu le match hier soir", None),
-        ])
+        ];
+        Recorded::index(&questions.iter().collect::<Vec<_>>())
     }
 
     #[test]
@@ -377,7 +429,7 @@ mod tests {
         ]
         .join("---\n");
         std::fs::write(dialogues.join("b.yaml"), format!("\u{feff}{broken}")).expect("write");
-        let recorded = Recorded::read(dir.path(), |id| id == "animaux-errants");
+        let recorded = Recorded::read(dir.path(), &[], |id| id == "animaux-errants");
         assert_eq!(
             recorded.len(),
             3,

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize as _;
+use serde::{Deserialize, Serialize};
 
 /// The YAML files (`.yaml`, `.yml`) of a folder and its subfolders, sorted; a file is itself.
 pub fn yaml_files(root: &Path) -> std::io::Result<Vec<PathBuf>> {
@@ -42,4 +42,21 @@ pub fn readable_documents(text: &str) -> usize {
         .map(|document| serde::de::IgnoredAny::deserialize(document).is_ok())
         .take_while(|&ok| ok)
         .count()
+}
+
+/// A YAML scalar or a list of them: `fiche: passeport` or `fiche: [cni, passeport]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn as_slice(&self) -> &[String] {
+        match self {
+            OneOrMany::One(one) => std::slice::from_ref(one),
+            OneOrMany::Many(many) => many,
+        }
+    }
 }

@@ -272,6 +272,25 @@ fn import_writes_drafts_that_pass_kb_check_and_reach_no_caller() {
         guichet_knowledge::Competence::Agglomeration
     );
     assert!(out.join(".import/sources/F21091.txt").is_file());
+
+    // The national recorded questions of the pack's topics count once their fiches are
+    // published: a commune made in a day has the second opinion from its first call.
+    let national_only = knowledge.recorded_questions();
+    assert!(national_only > 1_000, "{national_only}");
+    for fiche in knowledge.unpublished() {
+        guichet_opendata::review::set_status(&out, &fiche.id, FicheStatus::Publiee).unwrap();
+    }
+    let published = Knowledge::load(&out).unwrap();
+    assert!(
+        published.recorded_questions() > national_only,
+        "{} recorded questions",
+        published.recorded_questions()
+    );
+    let lost = published
+        .resemblance("j'ai égaré mon passeport pendant les vacances")
+        .unwrap();
+    let topic = lost.topic().unwrap_or_default();
+    assert!(topic.starts_with("passeport"), "{topic}");
 }
 
 #[test]

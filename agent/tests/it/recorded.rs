@@ -10,13 +10,14 @@ use guichet_agent::DecisionAction;
 use guichet_knowledge::Knowledge;
 
 /// The demo commune's fiches in a new folder, with `dialogues` (YAML) as its only recorded
-/// dialogues when given.
+/// questions when given (the national ones turned off).
 fn commune(dialogues: Option<&str>) -> (tempfile::TempDir, Knowledge) {
     let dir = tempfile::tempdir().expect("tempdir");
     let demo = Path::new(DEMO);
-    for file in ["commune.toml", "synonyms.txt"] {
-        std::fs::copy(demo.join(file), dir.path().join(file)).expect("copy");
-    }
+    std::fs::copy(demo.join("synonyms.txt"), dir.path().join("synonyms.txt")).expect("copy");
+    let toml = std::fs::read_to_string(demo.join("commune.toml")).expect("commune.toml");
+    let own_only = format!("{toml}\n[national]\nrecorded_questions = false\n");
+    std::fs::write(dir.path().join("commune.toml"), own_only).expect("write");
     std::fs::create_dir(dir.path().join("fiches")).expect("mkdir");
     for entry in std::fs::read_dir(demo.join("fiches")).expect("fiches") {
         let path = entry.expect("entry").path();

@@ -36,6 +36,7 @@ struct RawCommune {
 struct RawNational {
     #[serde(default)]
     disabled: Vec<String>,
+    recorded_questions: Option<bool>,
 }
 
 /// The partners of the national catalogue (`knowledge/national/partners.toml`).
@@ -95,7 +96,7 @@ const TOP_KEYS: &[&str] = &[
     "services",
     "national",
 ];
-const NATIONAL_KEYS: &[&str] = &["disabled"];
+const NATIONAL_KEYS: &[&str] = &["disabled", "recorded_questions"];
 const TRANSFER_KEYS: &[&str] = &["number"];
 const SMS_KEYS: &[&str] = &[
     "sender",
@@ -133,6 +134,9 @@ pub(crate) struct LoadedCommune {
     pub service_hours: BTreeMap<String, Schedule>,
     /// National fiches the commune turns off (`[national] disabled = […]`), with the line.
     pub national_disabled: Vec<(String, usize)>,
+    /// Whether the national recorded questions are read (`[national] recorded_questions`,
+    /// default true).
+    pub national_questions: bool,
 }
 
 /// Reads `commune.toml`; `None` when it cannot be read or parsed at all.
@@ -379,6 +383,9 @@ fn build_commune(
         problems,
     );
     let services = read_offices(path, text, "services", "du site", raw.services, problems);
+    let national_questions = (raw.national.as_ref())
+        .and_then(|national| national.recorded_questions)
+        .unwrap_or(true);
     let national_disabled = raw
         .national
         .map(|national| {
@@ -416,6 +423,7 @@ fn build_commune(
         partner_hours,
         service_hours,
         national_disabled,
+        national_questions,
     }
 }
 

@@ -18,6 +18,7 @@ pub use synonyms_file::SynonymGroup;
 
 use crate::model::{Competence, Fiche, FicheStatus};
 use crate::problem::Problems;
+use crate::recorded::Question;
 use crate::sms::{SmsEncoding, sms_size};
 
 /// Everything read from a folder (possibly with errors recorded in the problems).
@@ -26,6 +27,8 @@ pub(crate) struct Folder {
     pub fiches: Vec<Fiche>,
     pub lines: Vec<FicheLines>,
     pub synonyms: Vec<SynonymGroup>,
+    /// The national recorded questions the commune reads (none when it turns them off).
+    pub national_questions: &'static [Question],
 }
 
 pub(crate) fn read_folder(dir: &Path, problems: &mut Problems) -> Folder {
@@ -58,7 +61,7 @@ pub(crate) fn read_folder(dir: &Path, problems: &mut Problems) -> Folder {
     }
     let mut commune = commune;
     let mut synonyms = Vec::new();
-    add_national(
+    let national_questions = add_national(
         dir,
         &mut commune,
         &mut fiches,
@@ -72,6 +75,7 @@ pub(crate) fn read_folder(dir: &Path, problems: &mut Problems) -> Folder {
         fiches,
         lines,
         synonyms,
+        national_questions,
     };
     check_ids_and_gotos(&folder, problems);
     check_partners(&mut folder, problems);
@@ -82,6 +86,7 @@ pub(crate) fn read_folder(dir: &Path, problems: &mut Problems) -> Folder {
 /// Adds the national catalogue (see [`national`]): its fiches that the commune neither
 /// overrides (same id) nor disables, its partners that `commune.toml` does not define (and the
 /// phone or website of those it defines without), and its synonyms (before the commune's own).
+/// Returns its recorded questions, unless the commune turns them off.
 fn add_national(
     dir: &Path,
     commune: &mut Option<LoadedCommune>,
@@ -89,7 +94,7 @@ fn add_national(
     lines: &mut Vec<FicheLines>,
     synonyms: &mut Vec<SynonymGroup>,
     problems: &mut Problems,
-) {
+) -> &'static [Question] {
     let catalogue = national::catalogue(problems);
     synonyms.extend(catalogue.synonyms.iter().cloned());
     let disabled = commune
@@ -140,6 +145,8 @@ fn add_national(
             }
         }
     }
+    let questions = commune.as_ref().is_none_or(|c| c.national_questions);
+    if questions { &catalogue.questions } else { &[] }
 }
 
 fn check_ids_and_gotos(folder: &Folder, problems: &mut Problems) {

@@ -9,10 +9,17 @@
 //! They are compiled into the binary, so a fresh clone, an installed binary and the Docker
 //! image all have the same catalogue and nothing is read at run time.
 //!
+//! `questions.txt` holds the national recorded questions: how callers put the matters every
+//! commune shares, with the fiche that answers each (a national one or the starter pack's), read
+//! beside the commune's own recorded dialogues (`crate::recorded`).
+//!
 //! Precedence, per commune:
 //! - a fiche of the commune's own folder with the same `id` replaces the national one (its
 //!   `status: rejetee` turns the subject off entirely);
-//! - `[national] disabled = ["msa", …]` in `commune.toml` turns national fiches off;
+//! - `[national] disabled = ["msa", …]` in `commune.toml` turns national fiches off, with
+//!   their recorded questions; `[national] recorded_questions = false` turns every national
+//!   recorded question off, and a question the commune records itself is read with the
+//!   commune's fiche;
 //! - a partner of `commune.toml` with the same key (`[partners.caf]`) replaces the national
 //!   partner: the commune's local body and its local number take precedence. Where it gives
 //!   no phone or no website, the national one is said (a local CPAM agency without a number
@@ -30,6 +37,7 @@ use crate::load::fiche_file::{FicheLines, parse_fiche};
 use crate::load::synonyms_file::{SynonymGroup, parse_synonyms};
 use crate::model::{Fiche, Partner};
 use crate::problem::{Problem, Problems};
+use crate::recorded::Question;
 
 /// The folder name shown in messages about a national fiche.
 pub const NATIONAL_DIR: &str = "<catalogue national>";
@@ -84,6 +92,11 @@ const PARTNERS: &str = include_str!("../../national/partners.toml");
 
 const SYNONYMS: &str = include_str!("../../national/synonyms.txt");
 
+const QUESTIONS: &str = include_str!("../../national/questions.txt");
+
+/// In `questions.txt`, the fiche of a question no fiche answers.
+const NO_FICHE: &str = "aucune";
+
 /// The parsed catalogue.
 pub(crate) struct National {
     pub fiches: Vec<(Fiche, FicheLines)>,
@@ -91,6 +104,9 @@ pub(crate) struct National {
     /// Spoken French for the fiches' words ("boulot", "proprio", "toubib"), before the
     /// commune's own `synonyms.txt`.
     pub synonyms: Vec<SynonymGroup>,
+    /// The national recorded questions, each with its right fiches (none: a reformulation or
+    /// a human).
+    pub questions: Vec<Question>,
 }
 
 /// The catalogue, parsed once per process (every commune of a node reads the same); its
@@ -114,11 +130,43 @@ fn load(problems: &mut Problems) -> National {
     let partners =
         super::commune_file::parse_partners(&dir.join("partners.toml"), PARTNERS, problems);
     let synonyms = parse_synonyms(&dir.join("synonyms.txt"), SYNONYMS, problems);
+    let questions = parse_questions(&dir.join("questions.txt"), QUESTIONS, problems);
     National {
         fiches,
         partners,
         synonyms,
+        questions,
     }
+}
+
+/// Parses recorded questions, `fiche[, fiche…] : question` a line ([`NO_FICHE`]: none),
+/// `#` comments and blank lines aside.
+fn parse_questions(path: &Path, text: &str, problems: &mut Problems) -> Vec<Question> {
+    let mut questions = Vec::new();
+    for (number, line) in (1..).zip(text.lines()) {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let parsed = line.split_once(" : ").and_then(|(fiches, question)| {
+            let fiches: Vec<String> = match fiches.trim() {
+                NO_FICHE => Vec::new(),
+                ids => ids.split(',').map(|id| id.trim().to_owned()).collect(),
+            };
+            let question = question.trim();
+            (!question.is_empty() && fiches.iter().all(|id| !id.is_empty()))
+                .then(|| Question::new(question, fiches))
+        });
+        match parsed {
+            Some(question) => questions.push(question),
+            None => problems.error(
+                path,
+                number,
+                format!("question illisible : « fiche : question » attendu (« {NO_FICHE} » si aucune fiche ne répond)"),
+            ),
+        }
+    }
+    questions
 }
 
 /// The ids of the national fiches.
@@ -169,5 +217,67 @@ mod tests {
             assert!(fiche.source.is_some(), "{}: no source", fiche.id);
             assert!(fiche.sms.is_some(), "{}: no SMS", fiche.id);
         }
+    }
+
+    #[test]
+    fn the_recorded_questions_name_national_or_starter_pack_fiches() {
+        let national = load(&mut Problems::default());
+        let pack = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../opendata/starter-pack.toml"),
+        )
+        .unwrap();
+        let pack: toml::Table = toml::from_str(&pack).unwrap();
+        let starter = ["fiche", "group"].into_iter().flat_map(|kind| {
+            (pack
+                .get(kind)
+                .and_then(toml::Value::as_array)
+                .into_iter()
+                .flatten())
+            .filter_map(|entry| entry.get("id")?.as_str())
+        });
+        let fiches: std::collections::HashSet<&str> = (national.fiches.iter())
+            .map(|(fiche, _)| fiche.id.as_str())
+            .chain(starter)
+            .collect();
+        assert!(
+            national.questions.len() > 1_000,
+            "{}",
+            national.questions.len()
+        );
+        for question in &national.questions {
+            for id in question.fiches() {
+                assert!(
+                    fiches.contains(id.as_str()),
+                    "{}: unknown fiche {id}",
+                    question.text()
+                );
+            }
+        }
+        assert!(
+            national.questions.iter().any(|q| q.fiches().is_empty()),
+            "questions no fiche answers"
+        );
+    }
+
+    #[test]
+    fn a_recorded_question_line_is_checked() {
+        let mut problems = Problems::default();
+        let text = "# comment\n\ncpam : j'ai perdu ma carte vitale\n\
+                    aucune : vous avez vu le match\ncni, passeport : mes papiers\n\
+                    cpam: sans espace\ncpam : \n , cpam : une fiche vide\n";
+        let questions = parse_questions(Path::new("questions.txt"), text, &mut problems);
+        let read: Vec<(&str, Vec<&str>)> = (questions.iter())
+            .map(|q| (q.text(), q.fiches().iter().map(String::as_str).collect()))
+            .collect();
+        assert_eq!(
+            read,
+            vec![
+                ("j'ai perdu ma carte vitale", vec!["cpam"]),
+                ("vous avez vu le match", vec![]),
+                ("mes papiers", vec!["cni", "passeport"]),
+            ]
+        );
+        let lines: Vec<usize> = problems.0.iter().map(|problem| problem.line).collect();
+        assert_eq!(lines, vec![6, 7, 8]);
     }
 }

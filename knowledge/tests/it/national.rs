@@ -214,3 +214,54 @@ fn every_commune_gets_the_national_spoken_synonyms_before_its_own() {
         top(&knowledge, "mon employeur me paye pas mon travail")
     );
 }
+
+/// The first national recorded question for `fiche`, as `questions.txt` spells it.
+fn national_question(fiche: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("national/questions.txt");
+    let text = std::fs::read_to_string(path).unwrap();
+    let prefix = format!("{fiche} : ");
+    let line = text.lines().find(|line| line.starts_with(&prefix)).unwrap();
+    line[prefix.len()..].to_owned()
+}
+
+/// Writes a recorded dialogue whose caller says `caller`, expecting a reformulation.
+fn record(dir: &Path, caller: &str) {
+    std::fs::create_dir_all(dir.join("dialogues")).unwrap();
+    let dialogue =
+        format!("name: x\nturns:\n  - caller: \"{caller}\"\n    expect: {{ action: fallback }}\n");
+    std::fs::write(dir.join("dialogues/own.yaml"), dialogue).unwrap();
+}
+
+#[test]
+fn every_commune_reads_the_national_recorded_questions_unless_it_turns_them_off() {
+    let (_temp, dir) = valid_copy();
+    let knowledge = load(&dir);
+    let national = knowledge.recorded_questions();
+    assert!(national > 1_000, "{national}");
+    let vitale = knowledge
+        .resemblance("j'ai égaré ma carte vitale dans le bus")
+        .unwrap();
+    assert_eq!(vitale.topic(), Some("cpam"));
+
+    // A question the commune records itself is read once, with the commune's expectation.
+    record(&dir, &national_question("cpam"));
+    assert_eq!(load(&dir).recorded_questions(), national);
+    record(&dir, "une question que personne d'autre ne pose");
+    assert_eq!(load(&dir).recorded_questions(), national + 1);
+
+    // A disabled national fiche takes its recorded questions away.
+    append_to_commune_toml(&dir, "[national]\ndisabled = [\"cpam\"]\n");
+    let without_cpam = load(&dir);
+    assert!(without_cpam.recorded_questions() < national);
+    let vitale = without_cpam.resemblance("j'ai égaré ma carte vitale dans le bus");
+    assert_ne!(vitale.and_then(|found| found.topic()), Some("cpam"));
+
+    // The commune turns them all off: only its own are read.
+    let base = std::fs::read_to_string(crate::fixture::valid().join("commune.toml")).unwrap();
+    std::fs::write(
+        dir.join("commune.toml"),
+        format!("{base}\n[national]\nrecorded_questions = false\n"),
+    )
+    .unwrap();
+    assert_eq!(load(&dir).recorded_questions(), 1);
+}
