@@ -49,19 +49,7 @@ impl AnyStore {
             AnyStore::Postgres(s) => s.close().await,
         }
     }
-}
 
-/// A URL without its password, for error messages.
-fn redact_url(url: &str) -> String {
-    match url.split_once('@') {
-        Some((_, host)) => format!("…@{host}"),
-        None => url.to_string(),
-    }
-}
-
-crate::store_methods!(dispatch_any_store);
-
-impl AnyStore {
     /// Ticket changes made by every node sharing the database, for live views (the console's
     /// queue): PostgreSQL `LISTEN`s on a dedicated connection, reconnecting with backoff.
     /// `None` on SQLite (one node: its own signals suffice). Starts a task: call it inside a
@@ -73,3 +61,13 @@ impl AnyStore {
         }
     }
 }
+
+/// A URL without its password, for error messages.
+fn redact_url(url: &str) -> String {
+    match url.split_once('@') {
+        Some((_, host)) => format!("…@{host}"),
+        None => url.to_string(),
+    }
+}
+
+crate::store_methods!(dispatch_any_store);

@@ -20,7 +20,6 @@ fn api_key_from_row(row: &impl StoredRow) -> Result<ApiKey> {
     })
 }
 
-/// Stores a new key (validated first); its id.
 pub(crate) async fn create_api_key<D: Dialect>(db: &D, key: &NewApiKey) -> Result<i64> {
     key.validate()?;
     let rows = db
@@ -37,25 +36,21 @@ pub(crate) async fn create_api_key<D: Dialect>(db: &D, key: &NewApiKey) -> Resul
     first_int(&rows, "id")?.ok_or_else(|| StoreError::Invalid("API key not inserted".into()))
 }
 
-/// The live (not revoked) key with this token hash.
 pub(crate) async fn api_key_by_hash<D: Dialect>(
     db: &D,
     token_hash: &str,
 ) -> Result<Option<ApiKey>> {
     let sql =
         format!("SELECT {COLUMNS} FROM api_keys WHERE token_hash = $1 AND revoked_at IS NULL");
-    let row = db.fetch_optional(stmt!(sql, token_hash)).await?;
-    row.as_ref().map(api_key_from_row).transpose()
+    db.fetch_record(stmt!(sql, token_hash), api_key_from_row)
+        .await
 }
 
-/// All keys, of one commune or of all, by id (revoked ones included).
 pub(crate) async fn list_api_keys<D: Dialect>(db: &D, tenant: Option<&str>) -> Result<Vec<ApiKey>> {
     let sql = format!("SELECT {COLUMNS} FROM api_keys WHERE $1 IS NULL OR tenant = $1 ORDER BY id");
-    let rows = db.fetch_all(stmt!(sql, tenant)).await?;
-    rows.iter().map(api_key_from_row).collect()
+    db.fetch_records(stmt!(sql, tenant), api_key_from_row).await
 }
 
-/// Revokes a live key; whether it was live.
 pub(crate) async fn revoke_api_key<D: Dialect>(db: &D, id: i64, at: DateTime<Utc>) -> Result<bool> {
     let changed = db
         .execute(stmt!(
@@ -67,12 +62,9 @@ pub(crate) async fn revoke_api_key<D: Dialect>(db: &D, id: i64, at: DateTime<Utc
     Ok(changed == 1)
 }
 
-/// How many live keys exist.
 pub(crate) async fn count_api_keys<D: Dialect>(db: &D) -> Result<i64> {
-    let rows = db
-        .fetch_all(stmt!(
-            "SELECT COUNT(*) AS n FROM api_keys WHERE revoked_at IS NULL",
-        ))
-        .await?;
-    Ok(first_int(&rows, "n")?.unwrap_or(0))
+    db.count(stmt!(
+        "SELECT COUNT(*) AS n FROM api_keys WHERE revoked_at IS NULL"
+    ))
+    .await
 }

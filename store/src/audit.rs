@@ -17,7 +17,6 @@ fn audit_from_row(row: &impl StoredRow) -> Result<AuditRow> {
     })
 }
 
-/// Appends an entry; its id.
 pub(crate) async fn append_audit<D: Dialect>(db: &D, entry: &AuditEntry) -> Result<i64> {
     let rows = db
         .write_returning(stmt!(
@@ -33,8 +32,6 @@ pub(crate) async fn append_audit<D: Dialect>(db: &D, entry: &AuditEntry) -> Resu
     first_int(&rows, "id")?.ok_or_else(|| StoreError::Invalid("audit entry not inserted".into()))
 }
 
-/// The latest entries of the communes in scope, newest first, optionally only actions
-/// starting with `action_prefix`.
 pub(crate) async fn list_audit<D: Dialect>(
     db: &D,
     communes: &[String],
@@ -48,8 +45,6 @@ pub(crate) async fn list_audit<D: Dialect>(
          ORDER BY at DESC, id DESC LIMIT $3",
         D::in_scope("commune", 1)
     );
-    let rows = db
-        .fetch_all(stmt!(sql, communes, action_prefix, limit.max(0)))
-        .await?;
-    rows.iter().map(audit_from_row).collect()
+    let s = stmt!(sql, communes, action_prefix, limit.max(0));
+    db.fetch_records(s, audit_from_row).await
 }

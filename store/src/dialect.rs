@@ -74,6 +74,13 @@ pub(crate) struct Statement<'a> {
     pub args: Vec<Arg<'a>>,
 }
 
+impl<'a> Statement<'a> {
+    pub fn new(sql: impl Into<Cow<'static, str>>, args: Vec<Arg<'a>>) -> Self {
+        let sql = sql.into();
+        Statement { sql, args }
+    }
+}
+
 /// A [`Statement`]: its SQL, then the values of its placeholders in order (anything with an
 /// [`Arg`]).
 macro_rules! stmt {
@@ -192,14 +199,11 @@ pub(crate) trait Dialect: Send + Sync {
     };
 
     /// Appended to a `SELECT` that reads a row a transaction then updates. SQLite's write
-    /// transaction already holds the database's write lock (see [`Dialect::BEGIN`]).
+    /// transaction already holds the database's write lock (see [`Backend::begin`]).
     const FOR_UPDATE: &'static str = match Self::BACKEND {
         Backend::Sqlite => "",
         Backend::Postgres => " FOR UPDATE",
     };
-
-    /// The statement opening a write transaction (see [`Backend::begin`]).
-    const BEGIN: &'static str = Self::BACKEND.begin();
 
     /// Within a write (`writes.rs`), true of the `turns` row a subquery reads when the write
     /// itself inserted it: on SQLite, the write's last insert (the turn's) changed a row; on
@@ -276,15 +280,31 @@ pub(crate) trait Dialect: Send + Sync {
         }
     }
 
-    /// The first row of a read, if any.
-    fn fetch_optional(
+    /// All rows of a read, each decoded by `from_row`.
+    fn fetch_records<T>(
         &self,
         s: Statement<'_>,
-    ) -> impl Future<Output = Result<Option<Row<Self>>>> + Send {
+        from_row: fn(&Row<Self>) -> Result<T>,
+    ) -> impl Future<Output = Result<Vec<T>>> + Send {
+        async move { self.fetch_all(s).await?.iter().map(from_row).collect() }
+    }
+
+    /// The first row of a read, if any, decoded by `from_row`.
+    fn fetch_record<T>(
+        &self,
+        s: Statement<'_>,
+        from_row: fn(&Row<Self>) -> Result<T>,
+    ) -> impl Future<Output = Result<Option<T>>> + Send {
         async move {
             let mut conn = self.reader().acquire().await?;
-            Ok(Self::query(s)?.fetch_optional(conn.runs()).await?)
+            let row = Self::query(s)?.fetch_optional(conn.runs()).await?;
+            row.as_ref().map(from_row).transpose()
         }
+    }
+
+    /// The count of a `SELECT COUNT(*) AS n` read.
+    fn count(&self, s: Statement<'_>) -> impl Future<Output = Result<i64>> + Send {
+        async move { Ok(first_int(&self.fetch_all(s).await?, "n")?.unwrap_or(0)) }
     }
 
     /// A write; the number of rows it changed.
@@ -308,25 +328,27 @@ pub(crate) trait Dialect: Send + Sync {
 
     /// Opens a write transaction.
     fn begin(&self) -> impl Future<Output = Result<Tx<Self>>> + Send {
-        async move { Ok(self.writer().begin_with(Self::BEGIN).await?) }
+        async move { Ok(Tx(self.writer().begin_with(Self::BACKEND.begin()).await?)) }
+    }
+}
+
+/// An open write transaction of a dialect.
+pub(crate) struct Tx<D: Dialect + ?Sized>(Transaction<'static, D::Db>);
+
+impl<D: Dialect> Tx<D> {
+    /// A write; the number of rows it changed.
+    pub async fn execute(&mut self, s: Statement<'_>) -> Result<u64> {
+        Ok(D::query(s)?.execute(self.0.runs()).await?.changed())
     }
 
-    /// A write within `tx`; the number of rows it changed.
-    fn tx_execute(tx: &mut Tx<Self>, s: Statement<'_>) -> impl Future<Output = Result<u64>> + Send {
-        async move { Ok(Self::query(s)?.execute(tx.runs()).await?.changed()) }
+    /// A statement's rows.
+    pub async fn fetch_all(&mut self, s: Statement<'_>) -> Result<Vec<Row<D>>> {
+        Ok(D::query(s)?.fetch_all(self.0.runs()).await?)
     }
 
-    /// A statement within `tx`; its rows.
-    fn tx_fetch_all(
-        tx: &mut Tx<Self>,
-        s: Statement<'_>,
-    ) -> impl Future<Output = Result<Vec<Row<Self>>>> + Send {
-        async move { Ok(Self::query(s)?.fetch_all(tx.runs()).await?) }
-    }
-
-    /// Commits `tx`.
-    fn commit(tx: Tx<Self>) -> impl Future<Output = Result<()>> + Send {
-        async move { Ok(tx.commit().await?) }
+    /// Commits the transaction.
+    pub async fn commit(self) -> Result<()> {
+        Ok(self.0.commit().await?)
     }
 }
 
@@ -357,9 +379,6 @@ pub(crate) type Row<D> = <<D as Dialect>::Db as Database>::Row;
 
 /// A dialect's bound arguments.
 pub(crate) type Args<D> = <<D as Dialect>::Db as Database>::Arguments;
-
-/// An open write transaction of a dialect.
-pub(crate) type Tx<D> = Transaction<'static, <D as Dialect>::Db>;
 
 /// The single value of a `RETURNING id` / `COUNT(*) AS n` row.
 pub(crate) fn first_int<R: StoredRow>(rows: &[R], column: &str) -> Result<Option<i64>> {

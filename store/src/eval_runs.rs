@@ -19,7 +19,6 @@ fn eval_run_from_row(row: &impl StoredRow) -> Result<EvalRun> {
     })
 }
 
-/// Stores a run; its id.
 pub(crate) async fn insert_eval_run<D: Dialect>(db: &D, run: &NewEvalRun) -> Result<i64> {
     let rows = db
         .write_returning(stmt!(
@@ -34,7 +33,6 @@ pub(crate) async fn insert_eval_run<D: Dialect>(db: &D, run: &NewEvalRun) -> Res
     first_int(&rows, "id")?.ok_or_else(|| StoreError::Invalid("evaluation run not inserted".into()))
 }
 
-/// The latest runs of a commune, newest first.
 pub(crate) async fn list_eval_runs<D: Dialect>(
     db: &D,
     commune: &str,
@@ -43,17 +41,16 @@ pub(crate) async fn list_eval_runs<D: Dialect>(
     let sql = format!(
         "SELECT {COLUMNS} FROM eval_runs WHERE commune = $1 ORDER BY at DESC, id DESC LIMIT $2"
     );
-    let rows = db.fetch_all(stmt!(sql, commune, limit.max(0))).await?;
-    rows.iter().map(eval_run_from_row).collect()
+    let s = stmt!(sql, commune, limit.max(0));
+    db.fetch_records(s, eval_run_from_row).await
 }
 
-/// One run of a commune.
 pub(crate) async fn get_eval_run<D: Dialect>(
     db: &D,
     commune: &str,
     id: i64,
 ) -> Result<Option<EvalRun>> {
     let sql = format!("SELECT {COLUMNS} FROM eval_runs WHERE commune = $1 AND id = $2");
-    let row = db.fetch_optional(stmt!(sql, commune, id)).await?;
-    row.as_ref().map(eval_run_from_row).transpose()
+    db.fetch_record(stmt!(sql, commune, id), eval_run_from_row)
+        .await
 }

@@ -11,7 +11,7 @@ use crate::model::{
     FailureKind, NewNotification, Notification, NotificationFilter, NotificationState,
     RetryOutcome, RetryPolicy,
 };
-use crate::queue::{FailedSend, lease_end, record_failure};
+use crate::queue::{FailedSend, claim, list_in_scope, record_failure, state_counts};
 
 const COLUMNS: &str = "id, tenant, ticket_id, destination, state, attempts, next_attempt_at, \
      lease_until, last_error, created_at, updated_at, sent_at";
@@ -34,15 +34,12 @@ fn notification_from_row(row: &impl StoredRow) -> Result<Notification> {
     })
 }
 
-/// Queues a notification (validated first), once per ticket and destination; the id of the
-/// row holding them, new or existing.
 pub(crate) async fn enqueue_notification<D: Dialect>(db: &D, n: &NewNotification) -> Result<i64> {
     n.validate()?;
     let destination = n.destination.trim();
     let mut tx = db.begin().await?;
-    let inserted = D::tx_fetch_all(
-        &mut tx,
-        stmt!(
+    let inserted = tx
+        .fetch_all(stmt!(
             "INSERT INTO notifications (tenant, ticket_id, destination, state, attempts,
                  next_attempt_at, created_at, updated_at)
              VALUES ($1, $2, $3, 'pending', 0, $4, $4, $4)
@@ -52,30 +49,20 @@ pub(crate) async fn enqueue_notification<D: Dialect>(db: &D, n: &NewNotification
             n.ticket_id,
             destination,
             n.created_at
-        ),
-    )
-    .await?;
+        ))
+        .await?;
     let id = match first_int(&inserted, "id")? {
         Some(id) => id,
         None => {
-            let existing = D::tx_fetch_all(
-                &mut tx,
-                stmt!(
-                    "SELECT id FROM notifications WHERE ticket_id = $1 AND destination = $2",
-                    n.ticket_id,
-                    destination
-                ),
-            )
-            .await?;
+            let sql = "SELECT id FROM notifications WHERE ticket_id = $1 AND destination = $2";
+            let existing = tx.fetch_all(stmt!(sql, n.ticket_id, destination)).await?;
             first_int(&existing, "id")?.ok_or(sqlx::Error::RowNotFound)?
         }
     };
-    D::commit(tx).await?;
+    tx.commit().await?;
     Ok(id)
 }
 
-/// Leases at most `limit` due notifications (pending or failed and due, or whose lease ran
-/// out) to the caller until `now + lease`, by id.
 pub(crate) async fn claim_due_notifications<D: Dialect>(
     db: &D,
     limit: i64,
@@ -90,18 +77,9 @@ pub(crate) async fn claim_due_notifications<D: Dialect>(
         "state = 'sending', attempts = attempts + 1, lease_until = $3, next_attempt_at = NULL,
              updated_at = $1",
     );
-    let rows = db
-        .write_returning(stmt!(sql, now, limit.max(0), lease_end(now, lease)))
-        .await?;
-    let mut claimed = rows
-        .iter()
-        .map(notification_from_row)
-        .collect::<Result<Vec<_>>>()?;
-    claimed.sort_by_key(|n| n.id);
-    Ok(claimed)
+    claim(db, sql, limit, now, lease, notification_from_row, |n| n.id).await
 }
 
-/// Records a sent notification; false if it was not being sent (a late report).
 pub(crate) async fn mark_notification_sent<D: Dialect>(
     db: &D,
     id: i64,
@@ -119,7 +97,6 @@ pub(crate) async fn mark_notification_sent<D: Dialect>(
     Ok(changed > 0)
 }
 
-/// Records a failed send: retried later or dead, per `policy`.
 pub(crate) async fn mark_notification_failed<D: Dialect>(
     db: &D,
     id: i64,
@@ -137,28 +114,26 @@ pub(crate) async fn mark_notification_failed<D: Dialect>(
     record_failure(db, queue, id, error, kind, policy, now).await
 }
 
-/// Notifications of the communes in scope, newest first, optionally of some states only.
 pub(crate) async fn list_notifications<D: Dialect>(
     db: &D,
     filter: &NotificationFilter,
 ) -> Result<Vec<Notification>> {
-    let rows = crate::queue::list_in_scope(
+    let rows = list_in_scope(
         db,
         "notifications",
         COLUMNS,
         "created_at DESC, id DESC",
         &filter.communes,
-        filter.states.iter().map(|state| state.as_str()),
+        &filter.states,
         filter.limit,
     )
     .await?;
     rows.iter().map(notification_from_row).collect()
 }
 
-/// How many notifications of the communes in scope are in each state (every state listed).
 pub(crate) async fn notification_counts<D: Dialect>(
     db: &D,
     communes: &[String],
 ) -> Result<Vec<(NotificationState, i64)>> {
-    crate::queue::state_counts(db, "notifications", NotificationState::ALL, communes).await
+    state_counts(db, "notifications", NotificationState::ALL, communes).await
 }

@@ -7,13 +7,13 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use guichet_phone::stored_number;
 
-use crate::dialect::{Arg, Dialect, Statement, StoredRow, first_int, stmt};
+use crate::dialect::{Arg, Dialect, Statement, StoredRow, stmt};
 use crate::error::Result;
 use crate::model::{
     DeliveryStatus, FailureKind, NewOutboxMessage, OutboxFilter, OutboxMessage, OutboxState,
     RetryOutcome, RetryPolicy, SmsRefusal,
 };
-use crate::queue::{FailedSend, lease_end, record_failure};
+use crate::queue::{FailedSend, claim, list_in_scope, record_failure, state_counts};
 use crate::writes::{
     OwnTurn, REFUSALS, RunsWrites, SMS_ROW, and_own_turn, inserted_id, own_turn_args,
 };
@@ -113,49 +113,26 @@ pub(crate) fn sms_insert<'a, D: Dialect>(
         Arg::Text(&m.idempotency_key),
     ];
     own_turn_args(&mut values, own);
-    write.push(Statement {
-        sql: insert.into(),
-        args: values,
-    });
+    write.push(Statement::new(insert, values));
     let kinds: String = (REFUSALS.iter().zip(SMS_ROW + 1..))
         .map(|(reason, k)| format!("WHEN '{}' THEN {k} ", reason.as_str()))
         .collect();
     let mut key = vec![Arg::Text(&m.idempotency_key)];
     own_turn_args(&mut key, own);
-    write.push(Statement {
-        sql: format!(
-            "SELECT CASE refusal {kinds}ELSE {SMS_ROW} END AS k, id FROM outbox
-             WHERE idempotency_key = ?{and_own}"
-        )
-        .into(),
-        args: key,
-    });
+    let id = format!(
+        "SELECT CASE refusal {kinds}ELSE {SMS_ROW} END AS k, id FROM outbox
+         WHERE idempotency_key = ?{and_own}"
+    );
+    write.push(Statement::new(id, key));
     write
 }
 
-/// Queues one SMS outside a turn; its id, new or existing.
 pub(crate) async fn enqueue_sms<D: RunsWrites>(db: &D, message: &NewOutboxMessage) -> Result<i64> {
     message.validate()?;
     let to = stored_number(&message.to);
     inserted_id(&db.run_write(sms_insert::<D>(message, &to, None)).await?)
 }
 
-async fn outbox_where<D: Dialect>(
-    db: &D,
-    filter: &'static str,
-    arg: Statement<'_>,
-) -> Result<Option<OutboxMessage>> {
-    let sql = format!("SELECT {OUTBOX_COLUMNS} FROM outbox {filter}");
-    let row = db
-        .fetch_optional(Statement {
-            sql: sql.into(),
-            args: arg.args,
-        })
-        .await?;
-    row.as_ref().map(outbox_from_row).transpose()
-}
-
-/// Leases at most `limit` due messages to the caller until `now + lease`, by id.
 pub(crate) async fn claim_due_outbox<D: Dialect>(
     db: &D,
     limit: i64,
@@ -168,18 +145,9 @@ pub(crate) async fn claim_due_outbox<D: Dialect>(
         "next_attempt_at, id",
         "state = 'sending', attempts = attempts + 1, next_attempt_at = $3, updated_at = $1",
     );
-    let rows = db
-        .write_returning(stmt!(sql, now, limit.max(0), lease_end(now, lease)))
-        .await?;
-    let mut messages = rows
-        .iter()
-        .map(outbox_from_row)
-        .collect::<Result<Vec<_>>>()?;
-    messages.sort_by_key(|m| m.id);
-    Ok(messages)
+    claim(db, sql, limit, now, lease, outbox_from_row, |m| m.id).await
 }
 
-/// Records a message handed to the provider; false if it was no longer queued.
 pub(crate) async fn mark_outbox_sent<D: Dialect>(
     db: &D,
     id: i64,
@@ -199,7 +167,6 @@ pub(crate) async fn mark_outbox_sent<D: Dialect>(
     Ok(changed > 0)
 }
 
-/// Records a failed send: pending again later or dead, per `policy`.
 pub(crate) async fn mark_outbox_failed<D: Dialect>(
     db: &D,
     id: i64,
@@ -217,7 +184,6 @@ pub(crate) async fn mark_outbox_failed<D: Dialect>(
     record_failure(db, queue, id, error, kind, policy, now).await
 }
 
-/// Applies a provider's delivery report; false if no message moved.
 pub(crate) async fn record_delivery<D: Dialect>(
     db: &D,
     provider_message_id: &str,
@@ -225,7 +191,10 @@ pub(crate) async fn record_delivery<D: Dialect>(
     error: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    let (state, from) = delivery_transition(status);
+    let (state, from) = match status {
+        DeliveryStatus::Delivered => ("delivered", ["sending", "sent", "failed"].as_slice()),
+        DeliveryStatus::Failed => ("failed", ["sending", "sent"].as_slice()),
+    };
     let from: Vec<String> = from.iter().map(|s| s.to_string()).collect();
     let sql = format!(
         "UPDATE outbox SET state = $1, last_error = COALESCE($2, last_error), updated_at = $3
@@ -245,77 +214,63 @@ pub(crate) async fn record_delivery<D: Dialect>(
     Ok(changed > 0)
 }
 
-/// The first message the provider knows by this id.
 pub(crate) async fn outbox_by_provider_id<D: Dialect>(
     db: &D,
     provider_message_id: &str,
 ) -> Result<Option<OutboxMessage>> {
-    let filter = "WHERE provider_message_id = $1 ORDER BY id LIMIT 1";
-    outbox_where(db, filter, stmt!("", provider_message_id)).await
+    let sql = format!(
+        "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE provider_message_id = $1 ORDER BY id LIMIT 1"
+    );
+    db.fetch_record(stmt!(sql, provider_message_id), outbox_from_row)
+        .await
 }
 
-/// A message by id.
 pub(crate) async fn get_outbox<D: Dialect>(db: &D, id: i64) -> Result<Option<OutboxMessage>> {
-    outbox_where(db, "WHERE id = $1", stmt!("", id)).await
+    let sql = format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = $1");
+    db.fetch_record(stmt!(sql, id), outbox_from_row).await
 }
 
-/// How many messages wait to be sent.
 pub(crate) async fn outbox_depth<D: Dialect>(db: &D) -> Result<i64> {
-    let rows = db
-        .fetch_all(stmt!(
-            "SELECT COUNT(*) AS n FROM outbox WHERE state IN ('pending', 'sending')",
-        ))
-        .await?;
-    Ok(first_int(&rows, "n")?.unwrap_or(0))
+    db.count(stmt!(
+        "SELECT COUNT(*) AS n FROM outbox WHERE state IN ('pending', 'sending')"
+    ))
+    .await
 }
 
-/// Messages of the scope, most recently changed first, optionally of some states only.
 pub(crate) async fn list_outbox<D: Dialect>(
     db: &D,
     filter: &OutboxFilter,
 ) -> Result<Vec<OutboxMessage>> {
-    let rows = crate::queue::list_in_scope(
+    let rows = list_in_scope(
         db,
         "outbox",
         OUTBOX_COLUMNS,
         "updated_at DESC, id DESC",
         &filter.communes,
-        filter.states.iter().map(|state| state.as_str()),
+        &filter.states,
         filter.limit,
     )
     .await?;
     rows.iter().map(outbox_from_row).collect()
 }
 
-/// How many messages of the scope are in each state (every state listed).
 pub(crate) async fn outbox_counts<D: Dialect>(
     db: &D,
     communes: &[String],
 ) -> Result<Vec<(OutboxState, i64)>> {
-    crate::queue::state_counts(db, "outbox", OutboxState::ALL, communes).await
+    state_counts(db, "outbox", OutboxState::ALL, communes).await
 }
 
-/// SMS of a commune queued since `since`, refused ones aside (the SMS guard).
 pub(crate) async fn sms_count_since<D: Dialect>(
     db: &D,
     tenant: &str,
     since: DateTime<Utc>,
 ) -> Result<i64> {
-    let rows = db
-        .fetch_all(stmt!(
-            "SELECT COUNT(*) AS n FROM outbox
-                 WHERE tenant = $1 AND created_at >= $2 AND state <> 'refused'",
-            tenant,
-            since
-        ))
-        .await?;
-    Ok(first_int(&rows, "n")?.unwrap_or(0))
-}
-
-/// New state and the states it may replace, for a delivery report; shared by both backends.
-fn delivery_transition(status: DeliveryStatus) -> (&'static str, &'static [&'static str]) {
-    match status {
-        DeliveryStatus::Delivered => ("delivered", &["sending", "sent", "failed"]),
-        DeliveryStatus::Failed => ("failed", &["sending", "sent"]),
-    }
+    db.count(stmt!(
+        "SELECT COUNT(*) AS n FROM outbox
+             WHERE tenant = $1 AND created_at >= $2 AND state <> 'refused'",
+        tenant,
+        since
+    ))
+    .await
 }

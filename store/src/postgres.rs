@@ -71,10 +71,7 @@ impl RunsWrites for PgStore {
 /// The `(k, id)` rows of one statement of a write; a row without a `k` column (the SMS guard's
 /// lock) says nothing.
 async fn write_rows(conn: &mut PgConnection, statement: Statement<'_>) -> Result<WriteRows> {
-    let statement = Statement {
-        sql: numbered(&statement.sql).into(),
-        args: statement.args,
-    };
+    let statement = Statement::new(numbered(&statement.sql), statement.args);
     let rows = pg_query(statement).fetch_all(conn).await?;
     (rows.iter())
         .filter(|row| row.try_column("k").is_ok())

@@ -1,22 +1,37 @@
-//! What the two queues (SMS outbox, ticket notifications) share: the lease end of a claim, the
-//! decision that follows a failed send, and their listing and counts for the console.
+//! What the two queues (SMS outbox, ticket notifications) share: leasing due rows to a worker,
+//! the decision that follows a failed send, and their listing and counts for the console.
 
+use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use std::str::FromStr;
-
 use crate::dialect::{Dialect, Row, StoredRow, parse_stored, stmt};
-use crate::error::{Result, StoreError};
+use crate::error::Result;
 use crate::model::{FailureKind, RetryOutcome, RetryPolicy};
 
-/// When a lease taken at `now` ends (far future if `lease` is out of range).
-pub(crate) fn lease_end(now: DateTime<Utc>, lease: Duration) -> DateTime<Utc> {
-    chrono::Duration::from_std(lease)
+/// Runs `sql`, a [`Dialect::lease_due`] statement of queue rows (`$1`: `now`, `$2`: at most
+/// `limit` rows, `$3`: the end of the lease, far future if `lease` is out of range), and
+/// returns the rows it leased, decoded by `from_row`, by `id`.
+pub(crate) async fn claim<D: Dialect, T>(
+    db: &D,
+    sql: String,
+    limit: i64,
+    now: DateTime<Utc>,
+    lease: Duration,
+    from_row: fn(&Row<D>) -> Result<T>,
+    id: fn(&T) -> i64,
+) -> Result<Vec<T>> {
+    let lease_end = chrono::Duration::from_std(lease)
         .ok()
         .and_then(|d| now.checked_add_signed(d))
-        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    let rows = db
+        .write_returning(stmt!(sql, now, limit.max(0), lease_end))
+        .await?;
+    let mut claimed = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
+    claimed.sort_by_key(id);
+    Ok(claimed)
 }
 
 /// What differs between the two queues when a send fails.
@@ -49,7 +64,7 @@ pub(crate) async fn record_failure<D: Dialect>(
         "SELECT attempts FROM {table} WHERE id = $1 AND state = 'sending'{}",
         D::FOR_UPDATE
     );
-    let rows = D::tx_fetch_all(&mut tx, stmt!(sql, id)).await?;
+    let rows = tx.fetch_all(stmt!(sql, id)).await?;
     let Some(row) = rows.first() else {
         return Ok(RetryOutcome::Ignored);
     };
@@ -63,8 +78,8 @@ pub(crate) async fn record_failure<D: Dialect>(
          WHERE id = $5",
         queue.also_set
     );
-    D::tx_execute(&mut tx, stmt!(sql, state, next, error, now, id)).await?;
-    D::commit(tx).await?;
+    tx.execute(stmt!(sql, state, next, error, now, id)).await?;
+    tx.commit().await?;
     Ok(outcome)
 }
 
@@ -76,10 +91,10 @@ pub(crate) async fn list_in_scope<D: Dialect>(
     columns: &str,
     order_by: &str,
     communes: &[String],
-    states: impl IntoIterator<Item = &'static str>,
+    states: &[impl ToString],
     limit: Option<i64>,
 ) -> Result<Vec<Row<D>>> {
-    let states: Vec<String> = states.into_iter().map(str::to_string).collect();
+    let states: Vec<String> = states.iter().map(ToString::to_string).collect();
     let sql = format!(
         "SELECT {columns} FROM {table}
          WHERE {} AND ($2 = 0 OR {})
@@ -99,8 +114,8 @@ pub(crate) async fn list_in_scope<D: Dialect>(
 }
 
 /// How many rows of queue `table` (a trusted constant) of the communes in scope are in each of
-/// the states `all` (every state listed, 0 when none).
-pub(crate) async fn state_counts<D: Dialect, S: Copy + PartialEq + std::str::FromStr>(
+/// the states `all`: every state, in its order, 0 when none.
+pub(crate) async fn state_counts<D: Dialect, S: Copy + PartialEq + FromStr>(
     db: &D,
     table: &'static str,
     all: &[S],
@@ -110,26 +125,11 @@ pub(crate) async fn state_counts<D: Dialect, S: Copy + PartialEq + std::str::Fro
         "SELECT state, COUNT(*) AS n FROM {table} WHERE {} GROUP BY state",
         D::in_scope("tenant", 1)
     );
-    let rows = db.fetch_all(stmt!(sql, communes)).await?;
-    let counts = rows
-        .iter()
-        .map(|row| Ok((row.text("state")?, row.int("n")?)))
-        .collect::<Result<Vec<_>>>()?;
-    counts_by_state(all, counts, table)
-}
-
-/// Counts per state from `(state, count)` rows: every state of `all`, in its order, zero when
-/// absent; shared by both backends (notifications, outbox).
-fn counts_by_state<S: Copy + PartialEq + FromStr>(
-    all: &[S],
-    rows: Vec<(String, i64)>,
-    table: &'static str,
-) -> Result<Vec<(S, i64)>, StoreError> {
     let mut counts: Vec<(S, i64)> = all.iter().map(|s| (*s, 0)).collect();
-    for (text, count) in rows {
-        let state: S = parse_stored(&text, table, "state")?;
+    for row in db.fetch_all(stmt!(sql, communes)).await? {
+        let state: S = parse_stored(&row.text("state")?, table, "state")?;
         if let Some(slot) = counts.iter_mut().find(|(s, _)| *s == state) {
-            slot.1 += count;
+            slot.1 += row.int("n")?;
         }
     }
     Ok(counts)

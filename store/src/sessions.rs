@@ -99,25 +99,20 @@ pub(crate) fn turn_from_row(row: &impl StoredRow) -> Result<TurnRow> {
     })
 }
 
-/// Inserts or replaces a session without a turn.
 pub(crate) async fn save_session<D: RunsWrites>(db: &D, session: &SessionRecord) -> Result<()> {
     let sql = format!(
         "INSERT INTO sessions ({SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          {SESSION_UPSERT}"
     );
-    let upsert = Statement {
-        sql: sql.into(),
-        args: session_values(session).into(),
-    };
+    let upsert = Statement::new(sql, session_values(session).into());
     db.run_write(vec![upsert]).await?;
     Ok(())
 }
 
-/// Saves a turn with its session, tickets and SMS, all or nothing (see
-/// [`SessionStore::save_turn`](crate::SessionStore::save_turn)). The turn is inserted unless
-/// its `seq` or its message id is taken; then a row [`CONFLICT_ROW`] says that the `seq` is
-/// another message's. The session follows only a turn this write inserted
-/// ([`Dialect::INSERTED_NOW`]); the tickets and SMS only a turn that is this one.
+/// The turn is inserted unless its `seq` or its message id is taken; then a row
+/// [`CONFLICT_ROW`] says that the `seq` is another message's. The session follows only a turn
+/// this write inserted ([`Dialect::INSERTED_NOW`]); the tickets and SMS only a turn that is
+/// this one ([`OwnTurn`]).
 pub(crate) async fn save_turn<D: RunsWrites>(db: &D, record: &TurnRecord) -> Result<TurnSaved> {
     for ticket in &record.tickets {
         ticket.validate()?;
@@ -136,41 +131,32 @@ pub(crate) async fn save_turn<D: RunsWrites>(db: &D, record: &TurnRecord) -> Res
         "INSERT INTO turns ({TURN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT DO NOTHING RETURNING {TURN_ROW} AS k, seq AS id"
     );
-    let mut conflict = vec![
+    let conflict = format!(
+        "SELECT {CONFLICT_ROW} AS k, CAST(0 AS BIGINT) AS id
+         WHERE NOT EXISTS (SELECT 1 FROM turns
+             WHERE tenant = ? AND conversation_id = ? AND message_id = ?)
+           AND NOT {}",
+        own_turn!()
+    );
+    let mut conflict_args = vec![
         Arg::Text(&s.tenant),
         Arg::Text(&s.conversation_id),
         Arg::OptText(t.message_id.as_deref()),
     ];
-    conflict.extend(own.args());
-    let mut upsert: Vec<Arg> = session_values(s).into();
-    upsert.extend(&own.args()[..3]);
+    conflict_args.extend(own.args());
+    let upsert = format!(
+        "INSERT INTO sessions ({SESSION_COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+         WHERE EXISTS (SELECT 1 FROM turns
+             WHERE tenant = ? AND conversation_id = ? AND seq = ? AND {})
+         {SESSION_UPSERT}",
+        D::INSERTED_NOW
+    );
+    let mut upsert_args: Vec<Arg> = session_values(s).into();
+    upsert_args.extend(&own.args()[..3]);
     let mut write = vec![
-        Statement {
-            sql: insert_turn.into(),
-            args: turn_values(s, t).into(),
-        },
-        Statement {
-            sql: format!(
-                "SELECT {CONFLICT_ROW} AS k, CAST(0 AS BIGINT) AS id
-                 WHERE NOT EXISTS (SELECT 1 FROM turns
-                     WHERE tenant = ? AND conversation_id = ? AND message_id = ?)
-                   AND NOT {}",
-                own_turn!()
-            )
-            .into(),
-            args: conflict,
-        },
-        Statement {
-            sql: format!(
-                "INSERT INTO sessions ({SESSION_COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
-                 WHERE EXISTS (SELECT 1 FROM turns
-                     WHERE tenant = ? AND conversation_id = ? AND seq = ? AND {})
-                 {SESSION_UPSERT}",
-                D::INSERTED_NOW
-            )
-            .into(),
-            args: upsert,
-        },
+        Statement::new(insert_turn, turn_values(s, t).into()),
+        Statement::new(conflict, conflict_args),
+        Statement::new(upsert, upsert_args),
     ];
     // The numbers as stored, borrowed by the write.
     let callers: Vec<Option<String>> = (record.tickets.iter())
@@ -188,7 +174,6 @@ pub(crate) async fn save_turn<D: RunsWrites>(db: &D, record: &TurnRecord) -> Res
     Ok(saved_from_rows(&db.run_write(write).await?))
 }
 
-/// Ends a conversation if it is not already ended; whether it was.
 pub(crate) async fn close_session<D: RunsWrites>(db: &D, end: &SessionEnd<'_>) -> Result<bool> {
     let sql = format!(
         "UPDATE sessions SET closed_at = ?, end_reason = ?, updated_at = {}(updated_at, ?)
@@ -207,54 +192,23 @@ pub(crate) async fn close_session<D: RunsWrites>(db: &D, end: &SessionEnd<'_>) -
     Ok(!db.run_write(vec![close]).await?.is_empty())
 }
 
-async fn sessions_where<D: Dialect>(
-    db: &D,
-    filter: &'static str,
-    args: Statement<'_>,
-) -> Result<Vec<SessionRecord>> {
-    let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions {filter}");
-    let rows = db
-        .fetch_all(Statement {
-            sql: sql.into(),
-            args: args.args,
-        })
-        .await?;
-    rows.iter().map(session_from_row).collect()
-}
-
-async fn turns_where<D: Dialect>(
-    db: &D,
-    filter: &'static str,
-    args: Statement<'_>,
-) -> Result<Vec<TurnRow>> {
-    let sql = format!("SELECT {TURN_COLUMNS} FROM turns {filter}");
-    let rows = db
-        .fetch_all(Statement {
-            sql: sql.into(),
-            args: args.args,
-        })
-        .await?;
-    rows.iter().map(turn_from_row).collect()
-}
-
-/// Checks that the database answers a read (readiness probe).
 pub(crate) async fn ping<D: Dialect>(db: &D) -> Result<()> {
     db.fetch_all(stmt!("SELECT 1 AS one")).await?;
     Ok(())
 }
 
-/// The session of a conversation, whatever its state.
 pub(crate) async fn load_session<D: Dialect>(
     db: &D,
     tenant: &str,
     conversation_id: &str,
 ) -> Result<Option<SessionRecord>> {
-    let filter = "WHERE tenant = $1 AND conversation_id = $2";
-    let args = stmt!("", tenant, conversation_id);
-    Ok(sessions_where(db, filter, args).await?.into_iter().next())
+    let sql = format!(
+        "SELECT {SESSION_COLUMNS} FROM sessions WHERE tenant = $1 AND conversation_id = $2"
+    );
+    let s = stmt!(sql, tenant, conversation_id);
+    db.fetch_record(s, session_from_row).await
 }
 
-/// The most recently updated active session of a caller pseudonym on a channel.
 pub(crate) async fn active_session_for_caller<D: Dialect>(
     db: &D,
     tenant: &str,
@@ -262,69 +216,71 @@ pub(crate) async fn active_session_for_caller<D: Dialect>(
     caller: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<SessionRecord>> {
-    let filter = "WHERE tenant = $1 AND channel = $2 AND caller = $3 AND closed_at IS NULL
+    let sql = format!(
+        "SELECT {SESSION_COLUMNS} FROM sessions
+         WHERE tenant = $1 AND channel = $2 AND caller = $3 AND closed_at IS NULL
            AND expires_at > $4
-         ORDER BY updated_at DESC LIMIT 1";
-    let args = stmt!("", tenant, channel.as_str(), caller, now);
-    Ok(sessions_where(db, filter, args).await?.into_iter().next())
+         ORDER BY updated_at DESC LIMIT 1"
+    );
+    let s = stmt!(sql, tenant, channel.as_str(), caller, now);
+    db.fetch_record(s, session_from_row).await
 }
 
-/// Closes the sessions expired at `now` (their state replaced by JSON `null`) and deletes
-/// expired staff login sessions; the number of conversations closed.
 pub(crate) async fn cleanup_expired_sessions<D: Dialect>(
     db: &D,
     now: DateTime<Utc>,
 ) -> Result<u64> {
     let mut tx = db.begin().await?;
-    let closed = D::tx_execute(
-        &mut tx,
-        stmt!(
+    let closed = tx
+        .execute(stmt!(
             "UPDATE sessions SET closed_at = expires_at, end_reason = 'expired', state = 'null'
              WHERE closed_at IS NULL AND expires_at < $1",
             now
-        ),
-    )
-    .await?;
-    D::tx_execute(
-        &mut tx,
-        stmt!("DELETE FROM staff_sessions WHERE expires_at <= $1", now),
-    )
-    .await?;
-    D::commit(tx).await?;
+        ))
+        .await?;
+    let logins = stmt!("DELETE FROM staff_sessions WHERE expires_at <= $1", now);
+    tx.execute(logins).await?;
+    tx.commit().await?;
     Ok(closed)
 }
 
-/// The transcript of a conversation, by `seq`.
 pub(crate) async fn conversation_turns<D: Dialect>(
     db: &D,
     tenant: &str,
     conversation_id: &str,
 ) -> Result<Vec<Turn>> {
-    let filter = "WHERE tenant = $1 AND conversation_id = $2 ORDER BY seq";
-    let args = stmt!("", tenant, conversation_id);
-    let rows = turns_where(db, filter, args).await?;
-    Ok(rows.into_iter().map(|row| row.turn).collect())
+    let sql = format!(
+        "SELECT {TURN_COLUMNS} FROM turns WHERE tenant = $1 AND conversation_id = $2 ORDER BY seq"
+    );
+    let rows = db.fetch_records(stmt!(sql, tenant, conversation_id), turn_from_row);
+    Ok(rows.await?.into_iter().map(|row| row.turn).collect())
 }
 
-/// Sessions of a commune started in `[from, to)`, oldest first.
 pub(crate) async fn sessions_between<D: Dialect>(
     db: &D,
     tenant: &str,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<SessionRecord>> {
-    let filter = "WHERE tenant = $1 AND started_at >= $2 AND started_at < $3
-         ORDER BY started_at, conversation_id";
-    sessions_where(db, filter, stmt!("", tenant, from, to)).await
+    let sql = format!(
+        "SELECT {SESSION_COLUMNS} FROM sessions
+         WHERE tenant = $1 AND started_at >= $2 AND started_at < $3
+         ORDER BY started_at, conversation_id"
+    );
+    db.fetch_records(stmt!(sql, tenant, from, to), session_from_row)
+        .await
 }
 
-/// Turns of a commune in `[from, to)`, by time.
 pub(crate) async fn turns_between<D: Dialect>(
     db: &D,
     tenant: &str,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<TurnRow>> {
-    let filter = "WHERE tenant = $1 AND at >= $2 AND at < $3 ORDER BY at, conversation_id, seq";
-    turns_where(db, filter, stmt!("", tenant, from, to)).await
+    let sql = format!(
+        "SELECT {TURN_COLUMNS} FROM turns WHERE tenant = $1 AND at >= $2 AND at < $3
+         ORDER BY at, conversation_id, seq"
+    );
+    db.fetch_records(stmt!(sql, tenant, from, to), turn_from_row)
+        .await
 }

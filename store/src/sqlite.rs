@@ -14,7 +14,7 @@ use sqlx::sqlite::{
 
 use crate::dialect::{Backend, Dialect, Statement};
 use crate::error::{Result, StoreError};
-use crate::sqlite_dialect::{bind_args, sqlite_query};
+use crate::sqlite_dialect::{bound, sqlite_query};
 use crate::sqlite_writer::{GroupWriter, PreparedWrite};
 use crate::writes::{RunsWrites, Write, WriteRows};
 
@@ -112,12 +112,10 @@ impl RunsWrites for SqliteStore {
             .iter()
             .map(|statement| statement.sql.as_ref())
             .collect();
-        let mut prepared = PreparedWrite::new(Arc::from(sql.join(";\n")));
-        bind_args(
-            &mut prepared,
-            write.iter().flat_map(|s| s.args.iter().copied()),
-        )?;
-        self.group.write(prepared).await
+        let args = write.iter().flat_map(|s| s.args.iter().copied());
+        let values = args.map(bound).collect::<Result<_>>()?;
+        let sql = Arc::from(sql.join(";\n"));
+        self.group.write(PreparedWrite { sql, values }).await
     }
 }
 

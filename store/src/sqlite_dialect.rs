@@ -4,6 +4,7 @@
 //! implemented beside the store, in `sqlite.rs`.
 
 use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use sqlx::query::Query;
 use sqlx::sqlite::{Sqlite, SqliteArguments, SqliteQueryResult, SqliteRow};
@@ -11,10 +12,10 @@ use sqlx::{AssertSqlSafe, Row};
 
 use crate::dialect::{Arg, Changed, Statement, StoredRow, plain_columns};
 use crate::error::{Result, StoreError};
-use crate::sqlite_writer::{Bound, PreparedWrite};
+use crate::sqlite_writer::Bound;
 
 /// Serialises a value bound as JSON text.
-pub(crate) fn to_json_text<T: serde::Serialize + ?Sized>(value: &T) -> Result<String> {
+fn to_json_text<T: serde::Serialize + ?Sized>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| StoreError::Invalid(e.to_string()))
 }
 
@@ -27,7 +28,7 @@ pub(crate) fn sqlite_query(s: Statement<'_>) -> Result<Query<'static, Sqlite, Sq
 }
 
 /// One argument in SQLite's encoding (also kept by the group writer's writes).
-fn bound(arg: Arg<'_>) -> Result<Bound> {
+pub(crate) fn bound(arg: Arg<'_>) -> Result<Bound> {
     let int = |v: Option<i64>| v.map_or(Bound::Null, Bound::Int);
     let text = |v: Option<String>| v.map_or(Bound::Null, Bound::Text);
     Ok(match arg {
@@ -46,23 +47,21 @@ fn bound(arg: Arg<'_>) -> Result<Bound> {
     })
 }
 
-/// Binds `args` to a group write, in order.
-pub(crate) fn bind_args<'a>(
-    write: &mut PreparedWrite,
-    args: impl IntoIterator<Item = Arg<'a>>,
-) -> Result<()> {
-    for arg in args {
-        write.bind(bound(arg)?);
-    }
-    Ok(())
-}
-
 fn corrupt(table: &'static str, column: &'static str, detail: String) -> StoreError {
     StoreError::Corrupt {
         table,
         column,
         detail,
     }
+}
+
+/// A value stored as JSON text.
+fn from_json_text<T: DeserializeOwned>(
+    text: &str,
+    table: &'static str,
+    column: &'static str,
+) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| corrupt(table, column, e.to_string()))
 }
 
 impl StoredRow for SqliteRow {
@@ -83,19 +82,15 @@ impl StoredRow for SqliteRow {
         }
     }
     fn json(&self, table: &'static str, column: &'static str) -> Result<Value> {
-        let text: String = self.try_get(column)?;
-        serde_json::from_str(&text).map_err(|e| corrupt(table, column, e.to_string()))
+        from_json_text(&self.try_get::<String, _>(column)?, table, column)
     }
     fn opt_json(&self, table: &'static str, column: &'static str) -> Result<Option<Value>> {
         let text: Option<String> = self.try_get(column)?;
-        text.map(|text| {
-            serde_json::from_str(&text).map_err(|e| corrupt(table, column, e.to_string()))
-        })
-        .transpose()
+        text.map(|text| from_json_text(&text, table, column))
+            .transpose()
     }
     fn communes(&self, table: &'static str, column: &'static str) -> Result<Vec<String>> {
-        let text: String = self.try_get(column)?;
-        serde_json::from_str(&text).map_err(|e| corrupt(table, column, e.to_string()))
+        from_json_text(&self.try_get::<String, _>(column)?, table, column)
     }
 }
 

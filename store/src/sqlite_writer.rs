@@ -34,22 +34,9 @@ const MAX_BATCH: usize = 64;
 
 /// One write's statements and arguments, ready for the writer.
 pub(crate) struct PreparedWrite {
-    sql: Arc<str>,
-    values: Vec<Bound>,
-}
-
-impl PreparedWrite {
-    pub fn new(sql: Arc<str>) -> Self {
-        PreparedWrite {
-            sql,
-            values: Vec::new(),
-        }
-    }
-
-    /// Appends an argument (in the order of the `?` of `sql`).
-    pub fn bind(&mut self, value: Bound) {
-        self.values.push(value);
-    }
+    pub sql: Arc<str>,
+    /// The arguments, in the order of the `?` of `sql`.
+    pub values: Vec<Bound>,
 }
 
 /// A value bound to a write, kept until its batch's query is built.
@@ -245,8 +232,10 @@ mod tests {
     use super::*;
 
     fn job(sql: &Arc<str>, value: i64) -> Job {
-        let mut write = PreparedWrite::new(sql.clone());
-        write.bind(Bound::Int(value));
+        let write = PreparedWrite {
+            sql: sql.clone(),
+            values: vec![Bound::Int(value)],
+        };
         Job {
             write,
             done: oneshot::channel().0,

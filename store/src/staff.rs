@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::dialect::{Dialect, Statement, StoredRow, Tx, first_int, stmt};
+use crate::dialect::{Dialect, StoredRow, Tx, first_int, stmt};
 use crate::error::{Result, StoreError};
 use crate::model::{NewStaff, Staff, StaffSession, normalise_email};
 
@@ -35,7 +35,6 @@ fn staff_session_from_row(row: &impl StoredRow) -> Result<StaffSession> {
     })
 }
 
-/// Creates an account; `Conflict` if its (normalised) e-mail is taken.
 pub(crate) async fn create_staff<D: Dialect>(db: &D, staff: &NewStaff) -> Result<i64> {
     let email = normalise_email(&staff.email);
     if email.is_empty() {
@@ -58,44 +57,24 @@ pub(crate) async fn create_staff<D: Dialect>(db: &D, staff: &NewStaff) -> Result
     first_int(&rows, "id")?.ok_or_else(|| StoreError::Conflict(format!("staff account {email}")))
 }
 
-async fn staff_where<D: Dialect>(
-    db: &D,
-    filter: &'static str,
-    s: Statement<'_>,
-) -> Result<Vec<Staff>> {
-    let rows = db
-        .fetch_all(Statement {
-            sql: format!("SELECT {STAFF_COLUMNS} FROM staff {filter}").into(),
-            args: s.args,
-        })
-        .await?;
-    rows.iter().map(staff_from_row).collect()
-}
-
-/// An account by id.
 pub(crate) async fn get_staff<D: Dialect>(db: &D, id: i64) -> Result<Option<Staff>> {
-    let found = staff_where(db, "WHERE id = $1", stmt!("", id)).await?;
-    Ok(found.into_iter().next())
+    let sql = format!("SELECT {STAFF_COLUMNS} FROM staff WHERE id = $1");
+    db.fetch_record(stmt!(sql, id), staff_from_row).await
 }
 
-/// An account by e-mail (normalised).
 pub(crate) async fn get_staff_by_email<D: Dialect>(db: &D, email: &str) -> Result<Option<Staff>> {
-    let email = normalise_email(email);
-    let found = staff_where(db, "WHERE email = $1", stmt!("", &email)).await?;
-    Ok(found.into_iter().next())
+    let sql = format!("SELECT {STAFF_COLUMNS} FROM staff WHERE email = $1");
+    db.fetch_record(stmt!(sql, &normalise_email(email)), staff_from_row)
+        .await
 }
 
-/// All accounts, by e-mail.
 pub(crate) async fn list_staff<D: Dialect>(db: &D) -> Result<Vec<Staff>> {
-    staff_where(db, "ORDER BY email", stmt!("")).await
+    let sql = format!("SELECT {STAFF_COLUMNS} FROM staff ORDER BY email");
+    db.fetch_records(stmt!(sql), staff_from_row).await
 }
 
-/// How many accounts exist.
 pub(crate) async fn count_staff<D: Dialect>(db: &D) -> Result<i64> {
-    let rows = db
-        .fetch_all(stmt!("SELECT COUNT(*) AS n FROM staff"))
-        .await?;
-    Ok(first_int(&rows, "n")?.unwrap_or(0))
+    db.count(stmt!("SELECT COUNT(*) AS n FROM staff")).await
 }
 
 /// Sets a password chosen by its owner (no longer one-time).
@@ -115,34 +94,26 @@ pub(crate) async fn set_staff_password<D: Dialect>(
     Ok(changed > 0)
 }
 
-/// Disables or enables an account; disabling ends its login sessions.
 pub(crate) async fn set_staff_disabled<D: Dialect>(
     db: &D,
     id: i64,
     disabled: bool,
 ) -> Result<bool> {
     let mut tx = db.begin().await?;
-    let changed = D::tx_execute(
-        &mut tx,
-        stmt!("UPDATE staff SET disabled = $1 WHERE id = $2", disabled, id),
-    )
-    .await?;
+    let disable = stmt!("UPDATE staff SET disabled = $1 WHERE id = $2", disabled, id);
+    let changed = tx.execute(disable).await?;
     if disabled {
         end_sessions_of::<D>(&mut tx, id).await?;
     }
-    D::commit(tx).await?;
+    tx.commit().await?;
     Ok(changed > 0)
 }
 
 async fn end_sessions_of<D: Dialect>(tx: &mut Tx<D>, staff_id: i64) -> Result<u64> {
-    D::tx_execute(
-        tx,
-        stmt!("DELETE FROM staff_sessions WHERE staff_id = $1", staff_id),
-    )
-    .await
+    let end = stmt!("DELETE FROM staff_sessions WHERE staff_id = $1", staff_id);
+    tx.execute(end).await
 }
 
-/// Marks a one-time password used, once: true only for the login that consumed it.
 pub(crate) async fn consume_one_time_password<D: Dialect>(
     db: &D,
     id: i64,
@@ -161,29 +132,25 @@ pub(crate) async fn consume_one_time_password<D: Dialect>(
     Ok(changed == 1)
 }
 
-/// Replaces a password by a new one-time password and ends the account's sessions.
 pub(crate) async fn reset_staff_password<D: Dialect>(
     db: &D,
     id: i64,
     password_hash: &str,
 ) -> Result<bool> {
     let mut tx = db.begin().await?;
-    let changed = D::tx_execute(
-        &mut tx,
-        stmt!(
+    let changed = tx
+        .execute(stmt!(
             "UPDATE staff SET password_hash = $1, must_change_password = TRUE,
                  one_time_password_used = FALSE WHERE id = $2",
             password_hash,
             id
-        ),
-    )
-    .await?;
+        ))
+        .await?;
     end_sessions_of::<D>(&mut tx, id).await?;
-    D::commit(tx).await?;
+    tx.commit().await?;
     Ok(changed > 0)
 }
 
-/// Stores a console login session.
 pub(crate) async fn create_staff_session<D: Dialect>(db: &D, session: &StaffSession) -> Result<()> {
     db.execute(stmt!(
         "INSERT INTO staff_sessions (token_hash, staff_id, csrf_token, created_at, expires_at)
@@ -198,24 +165,20 @@ pub(crate) async fn create_staff_session<D: Dialect>(db: &D, session: &StaffSess
     Ok(())
 }
 
-/// A login session not expired at `now`.
 pub(crate) async fn get_staff_session<D: Dialect>(
     db: &D,
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<StaffSession>> {
-    let row = db
-        .fetch_optional(stmt!(
-            "SELECT token_hash, staff_id, csrf_token, created_at, expires_at
-                 FROM staff_sessions WHERE token_hash = $1 AND expires_at > $2",
-            token_hash,
-            now
-        ))
-        .await?;
-    row.as_ref().map(staff_session_from_row).transpose()
+    let s = stmt!(
+        "SELECT token_hash, staff_id, csrf_token, created_at, expires_at
+             FROM staff_sessions WHERE token_hash = $1 AND expires_at > $2",
+        token_hash,
+        now
+    );
+    db.fetch_record(s, staff_session_from_row).await
 }
 
-/// Ends a login session (logout).
 pub(crate) async fn delete_staff_session<D: Dialect>(db: &D, token_hash: &str) -> Result<()> {
     db.execute(stmt!(
         "DELETE FROM staff_sessions WHERE token_hash = $1",
@@ -225,7 +188,6 @@ pub(crate) async fn delete_staff_session<D: Dialect>(db: &D, token_hash: &str) -
     Ok(())
 }
 
-/// Pushes a live session's expiry to `expires_at` (never earlier); whether it was live at `now`.
 pub(crate) async fn touch_staff_session<D: Dialect>(
     db: &D,
     token_hash: &str,

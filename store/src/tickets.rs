@@ -61,19 +61,9 @@ pub(crate) fn ticket_insert<'a>(
     );
     let id =
         format!("SELECT {TICKET_ROW} AS k, id FROM tickets WHERE idempotency_key = ?{and_own}");
-    [
-        Statement {
-            sql: insert.into(),
-            args: values,
-        },
-        Statement {
-            sql: id.into(),
-            args: key,
-        },
-    ]
+    [Statement::new(insert, values), Statement::new(id, key)]
 }
 
-/// Creates a ticket outside a turn; its id, new or existing.
 pub(crate) async fn create_ticket<D: RunsWrites>(db: &D, ticket: &NewTicket) -> Result<i64> {
     ticket.validate()?;
     let number = ticket.caller_number.as_deref().map(stored_number);
@@ -111,7 +101,7 @@ pub(crate) fn ticket_from_row(row: &impl StoredRow) -> Result<Ticket> {
     })
 }
 
-pub(crate) fn note_from_row(row: &impl StoredRow) -> Result<TicketNote> {
+fn note_from_row(row: &impl StoredRow) -> Result<TicketNote> {
     Ok(TicketNote {
         id: row.int("id")?,
         ticket_id: row.int("ticket_id")?,
@@ -145,7 +135,6 @@ async fn transition<D: Dialect>(
     })
 }
 
-/// A ticket within the viewer's scope.
 pub(crate) async fn get_ticket<D: Dialect>(
     db: &D,
     id: i64,
@@ -155,11 +144,10 @@ pub(crate) async fn get_ticket<D: Dialect>(
         "SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1 AND {}",
         D::in_scope("tenant", 2)
     );
-    let row = db.fetch_optional(stmt!(sql, id, communes)).await?;
-    row.as_ref().map(ticket_from_row).transpose()
+    db.fetch_record(stmt!(sql, id, communes), ticket_from_row)
+        .await
 }
 
-/// Open tickets of the scope: callbacks first, then oldest first.
 pub(crate) async fn list_open_tickets<D: Dialect>(
     db: &D,
     communes: &[String],
@@ -170,22 +158,13 @@ pub(crate) async fn list_open_tickets<D: Dialect>(
          ORDER BY CASE kind WHEN 'callback' THEN 0 ELSE 1 END, created_at, id",
         D::in_scope("tenant", 1)
     );
-    let rows = db.fetch_all(stmt!(sql, communes)).await?;
-    rows.iter().map(ticket_from_row).collect()
+    db.fetch_records(stmt!(sql, communes), ticket_from_row)
+        .await
 }
 
-/// Tickets of the scope matching `filter` (history, search), newest first.
 pub(crate) async fn list_tickets<D: Dialect>(db: &D, filter: &TicketFilter) -> Result<Vec<Ticket>> {
-    let states: Vec<String> = filter
-        .states
-        .iter()
-        .map(|s| s.as_str().to_string())
-        .collect();
-    let kinds: Vec<String> = filter
-        .kinds
-        .iter()
-        .map(|k| k.as_str().to_string())
-        .collect();
+    let states: Vec<String> = filter.states.iter().map(ToString::to_string).collect();
+    let kinds: Vec<String> = filter.kinds.iter().map(ToString::to_string).collect();
     let search = filter.search.as_ref();
     let search_number = search.and_then(TicketSearch::number_e164);
     let search_words = search.and_then(TicketSearch::like_pattern);
@@ -207,27 +186,25 @@ pub(crate) async fn list_tickets<D: Dialect>(db: &D, filter: &TicketFilter) -> R
         D::in_scope("kind", 5),
         D::limit(14),
     );
-    let rows = db
-        .fetch_all(stmt!(
-            sql,
-            &filter.communes[..],
-            i64::from(!states.is_empty()),
-            &states[..],
-            i64::from(!kinds.is_empty()),
-            &kinds[..],
-            filter.since,
-            filter.topic.as_deref(),
-            filter.claimed_by,
-            i64::from(search.is_some()),
-            search.and_then(|s| s.id),
-            search_number.as_deref(),
-            search_words.as_deref(),
-            filter.by_closing,
-            filter.limit,
-            filter.offset.unwrap_or(0).max(0)
-        ))
-        .await?;
-    rows.iter().map(ticket_from_row).collect()
+    let s = stmt!(
+        sql,
+        &filter.communes[..],
+        i64::from(!states.is_empty()),
+        &states[..],
+        i64::from(!kinds.is_empty()),
+        &kinds[..],
+        filter.since,
+        filter.topic.as_deref(),
+        filter.claimed_by,
+        i64::from(search.is_some()),
+        search.and_then(|s| s.id),
+        search_number.as_deref(),
+        search_words.as_deref(),
+        filter.by_closing,
+        filter.limit,
+        filter.offset.unwrap_or(0).max(0)
+    );
+    db.fetch_records(s, ticket_from_row).await
 }
 
 /// Runs `sql`, an update of ticket `$3` of the scope `$4` by staff `$1` at `$2`, and says
@@ -244,7 +221,6 @@ async fn staff_update<D: Dialect>(
     transition(db, id, communes, changed == 1).await
 }
 
-/// Takes a new ticket of the scope.
 pub(crate) async fn claim_ticket<D: Dialect>(
     db: &D,
     id: i64,
@@ -260,7 +236,6 @@ pub(crate) async fn claim_ticket<D: Dialect>(
     staff_update(db, sql, id, communes, staff_id, at).await
 }
 
-/// Closes a ticket that is new or held by `staff_id`.
 pub(crate) async fn close_ticket<D: Dialect>(
     db: &D,
     id: i64,
@@ -278,8 +253,6 @@ pub(crate) async fn close_ticket<D: Dialect>(
     staff_update(db, sql, id, communes, staff_id, at).await
 }
 
-/// Records a call-back attempt that reached nobody: due again after `rule.min_gap`, closed
-/// `injoignable` at the last allowed attempt.
 pub(crate) async fn ticket_unreachable<D: Dialect>(
     db: &D,
     id: i64,
@@ -317,8 +290,6 @@ pub(crate) async fn ticket_unreachable<D: Dialect>(
     transition(db, id, communes, changed == 1).await
 }
 
-/// Records how the transfer of a conversation ended (once): an unanswered one becomes a
-/// callback due at `at`, an answered one closes the ticket; the session ends with it.
 pub(crate) async fn record_dial_outcome<D: Dialect>(
     db: &D,
     tenant: &str,
@@ -327,77 +298,54 @@ pub(crate) async fn record_dial_outcome<D: Dialect>(
     at: DateTime<Utc>,
 ) -> Result<Option<DialRecorded>> {
     let mut tx = db.begin().await?;
-    let found = D::tx_fetch_all(
-        &mut tx,
-        stmt!(
-            format!(
-                "SELECT id, dial_outcome, caller_number IS NOT NULL AS caller_known FROM tickets
-             WHERE tenant = $1 AND conversation_id = $2
-               AND (kind = 'transfer' OR dial_outcome IS NOT NULL)
-             ORDER BY id DESC LIMIT 1{}",
-                D::FOR_UPDATE
-            ),
-            tenant,
-            conversation_id
-        ),
-    )
-    .await?;
+    let sql = format!(
+        "SELECT id, dial_outcome, caller_number IS NOT NULL AS caller_known FROM tickets
+         WHERE tenant = $1 AND conversation_id = $2
+           AND (kind = 'transfer' OR dial_outcome IS NOT NULL)
+         ORDER BY id DESC LIMIT 1{}",
+        D::FOR_UPDATE
+    );
+    let found = tx.fetch_all(stmt!(sql, tenant, conversation_id)).await?;
     let Some(row) = found.first() else {
         return Ok(None);
     };
     let ticket_id = row.int("id")?;
     let caller_known = row.bool("caller_known")?;
-    if let Some(first) = row.opt_parsed("tickets", "dial_outcome")? {
-        return Ok(Some(DialRecorded {
-            ticket_id,
-            outcome: first,
-            changed: false,
-            caller_known,
-        }));
-    }
-    D::tx_execute(
-        &mut tx,
-        stmt!(
-            "UPDATE tickets SET dial_outcome = $1,
-                 kind = CASE WHEN $1 = 'unanswered' THEN 'callback' ELSE kind END,
-                 due_at = CASE WHEN $1 = 'unanswered' THEN $2 ELSE due_at END,
-                 closed_at = CASE WHEN $1 = 'answered' AND state IN ('nouveau', 'pris_en_charge')
-                                  THEN $2 ELSE closed_at END,
-                 state = CASE WHEN $1 = 'answered' AND state IN ('nouveau', 'pris_en_charge')
-                              THEN 'termine' ELSE state END
-             WHERE id = $3",
-            outcome.as_str(),
-            at,
-            ticket_id
-        ),
-    )
-    .await?;
-    D::tx_execute(
-        &mut tx,
-        stmt!(
-            format!(
-                "UPDATE sessions SET end_reason = $1, closed_at = COALESCE(closed_at, $2),
-                 updated_at = {}(updated_at, $2)
-             WHERE tenant = $3 AND conversation_id = $4",
-                D::GREATEST
-            ),
-            outcome.end_reason(),
-            at,
-            tenant,
-            conversation_id
-        ),
-    )
-    .await?;
-    D::commit(tx).await?;
-    Ok(Some(DialRecorded {
+    let recorded = |outcome, changed| DialRecorded {
         ticket_id,
         outcome,
-        changed: true,
+        changed,
         caller_known,
-    }))
+    };
+    if let Some(first) = row.opt_parsed("tickets", "dial_outcome")? {
+        return Ok(Some(recorded(first, false)));
+    }
+    tx.execute(stmt!(
+        "UPDATE tickets SET dial_outcome = $1,
+             kind = CASE WHEN $1 = 'unanswered' THEN 'callback' ELSE kind END,
+             due_at = CASE WHEN $1 = 'unanswered' THEN $2 ELSE due_at END,
+             closed_at = CASE WHEN $1 = 'answered' AND state IN ('nouveau', 'pris_en_charge')
+                              THEN $2 ELSE closed_at END,
+             state = CASE WHEN $1 = 'answered' AND state IN ('nouveau', 'pris_en_charge')
+                          THEN 'termine' ELSE state END
+         WHERE id = $3",
+        outcome.as_str(),
+        at,
+        ticket_id
+    ))
+    .await?;
+    let sql = format!(
+        "UPDATE sessions SET end_reason = $1, closed_at = COALESCE(closed_at, $2),
+             updated_at = {}(updated_at, $2)
+         WHERE tenant = $3 AND conversation_id = $4",
+        D::GREATEST
+    );
+    let close = stmt!(sql, outcome.end_reason(), at, tenant, conversation_id);
+    tx.execute(close).await?;
+    tx.commit().await?;
+    Ok(Some(recorded(outcome, true)))
 }
 
-/// Hands a held ticket to another staff member (or back to the queue), with a note.
 pub(crate) async fn hand_over_ticket<D: Dialect>(
     db: &D,
     id: i64,
@@ -417,9 +365,8 @@ pub(crate) async fn hand_over_ticket<D: Dialect>(
            AND {}",
         D::in_scope("tenant", 6)
     );
-    let changed = D::tx_execute(
-        &mut tx,
-        stmt!(
+    let changed = tx
+        .execute(stmt!(
             sql,
             change.to,
             change.at,
@@ -427,28 +374,23 @@ pub(crate) async fn hand_over_ticket<D: Dialect>(
             change.actor,
             change.admin,
             communes
-        ),
-    )
-    .await?
+        ))
+        .await?
         == 1;
     if changed {
-        D::tx_execute(
-            &mut tx,
-            stmt!(
-                "INSERT INTO ticket_notes (ticket_id, at, author, body) VALUES ($1, $2, $3, $4)",
-                id,
-                change.at,
-                change.actor,
-                &change.note
-            ),
-        )
+        tx.execute(stmt!(
+            "INSERT INTO ticket_notes (ticket_id, at, author, body) VALUES ($1, $2, $3, $4)",
+            id,
+            change.at,
+            change.actor,
+            &change.note
+        ))
         .await?;
     }
-    D::commit(tx).await?;
+    tx.commit().await?;
     transition(db, id, communes, changed).await
 }
 
-/// Adds a staff note to a ticket of the scope.
 pub(crate) async fn add_ticket_note<D: Dialect>(
     db: &D,
     id: i64,
@@ -475,7 +417,6 @@ pub(crate) async fn add_ticket_note<D: Dialect>(
     })
 }
 
-/// The notes of a ticket of the scope, oldest first.
 pub(crate) async fn ticket_notes<D: Dialect>(
     db: &D,
     id: i64,
@@ -488,6 +429,6 @@ pub(crate) async fn ticket_notes<D: Dialect>(
          ORDER BY n.at, n.id",
         D::in_scope("t.tenant", 2)
     );
-    let rows = db.fetch_all(stmt!(sql, id, communes)).await?;
-    rows.iter().map(note_from_row).collect()
+    db.fetch_records(stmt!(sql, id, communes), note_from_row)
+        .await
 }
