@@ -50,7 +50,8 @@ pub struct Knowledge {
     build_time: Duration,
     /// What [`Knowledge::search_fixed`] found for each of the engine's own questions.
     fixed: Mutex<HashMap<&'static str, Vec<Hit>>>,
-    /// The questions of the folder's recorded dialogues, for [`Knowledge::resemblance`].
+    /// The questions of the folder's recorded dialogues and the national ones it reads, for
+    /// [`Knowledge::resemblance`].
     recorded: Recorded,
 }
 

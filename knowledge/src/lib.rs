@@ -1,14 +1,14 @@
 //! The closed knowledge base of a commune: `commune.toml`, `fiches/*.md`, `synonyms.txt`,
-//! and the questions of its recorded `dialogues/`.
+//! and the questions of its recorded `dialogues/` with the national ones.
 //!
 //! - [`Knowledge::load`] reads, validates and indexes a folder; [`check`] reports every
 //!   problem at once as `path:line: message` (French, for staff).
 //! - [`Knowledge::search`] finds the fiches for what a caller said, with a confidence
 //!   comparable across queries: see [`search`] for the analysis and the confidence, and
 //!   [`text`] for the French analyzer ([`normalize`], [`terms`]).
-//! - [`Knowledge::resemblance`] tells which topic the questions recorded in the folder's
-//!   `dialogues/` (never the `test` split) most like a caller's were meant for: the engine's
-//!   second opinion (see [`recorded`]).
+//! - [`Knowledge::resemblance`] tells which topic the recorded questions most like a
+//!   caller's were meant for (the folder's `dialogues/`, never the `test` split, and the
+//!   national recorded questions): the engine's second opinion (see [`recorded`]).
 //! - [`LiveKnowledge`] keeps the knowledge in service and swaps in a new version when the
 //!   folder changes and is valid.
 //! - Every commune also loads the national "qui fait quoi" catalogue shipped in the binary

@@ -198,7 +198,7 @@ impl Recorded {
     }
 
     /// Indexes questions with their topics.
-    pub fn index(questions: &[&Question]) -> Recorded {
+    fn index(questions: &[&Question]) -> Recorded {
         let mut df: HashMap<&str, f32> = HashMap::new();
         for question in questions {
             for (term, _) in &question.terms {
