@@ -1,7 +1,7 @@
 //! The dispatch of a turn: what the caller's message means given the pending question, and
 //! which behaviour answers it.
 
-use guichet_knowledge::{Fiche, Hit};
+use guichet_knowledge::Fiche;
 
 use crate::handoff::AfterCallback;
 use crate::intents;
@@ -13,16 +13,6 @@ use crate::types::{Action, Channel, Context, DecisionAction, Inbound, LineType, 
 
 /// "Je comprends que la situation soit agaçante."
 pub const ANGER_ACK: &str = "Je comprends que la situation soit agaçante.";
-/// Least share of the best fiche's confidence at which a body that specialises it
-/// (`specialises:` in the fiche: the MSA for the CPAM, the CAF and the pension fund) is named
-/// instead (see `Engine::best_match`), when the caller also said a word of its own public
-/// (its title or keywords: "exploitant agricole", "discrimination", "victime") that the best
-/// fiche's title and keywords do not have. Swept on batches 1–3 and 4 of the dev split
-/// without that condition: 0.4 and 0.5 added a false answer to batches 1–3, 0.7 kept one of
-/// 0.6's three gains. With it (2026-12-05, ninth pass, batches 1–6; fiches right / false
-/// answers): 0.6 1386 / 43, 0.45 1387 / 43, 0.3 1387 / 43, 0.15 1386 / 44.
-pub const SPECIALISED_RATIO: f32 = 0.45;
-
 /// The dialogue engine: pure and deterministic (no IO, no clock).
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -187,14 +177,6 @@ impl AskAgain {
             "En quelques mots, quel est le motif de votre appel ?",
         ],
     };
-}
-
-/// The best hit, and its lead over the next hit that is not the same topic (a clarifying
-/// fiche and its options are the same topic).
-struct Match<'k> {
-    fiche: &'k Fiche,
-    confidence: f32,
-    margin: f32,
 }
 
 impl<'a> TurnInProgress<'a> {
@@ -509,71 +491,6 @@ impl<'a> TurnInProgress<'a> {
         }
     }
 
-    /// The best hit and its margin over the next hit of another topic; when a specific fiche
-    /// barely leads the clarifying fiche it belongs to, the clarifying fiche (ask, don't guess);
-    /// when a body that specialises the best fiche for a public of its own is nearly as likely
-    /// ([`SPECIALISED_RATIO`]), that body. A fiche and the bodies that specialise it are one
-    /// topic for the margin: the MSA does not make the CPAM's answer unsure.
-    fn best_match(&self, hits: &[Hit]) -> Option<Match<'a>> {
-        let top = hits.first()?;
-        let mut fiche = self.fiche(&top.fiche_id)?;
-        let confidence = top.confidence;
-        // A specific fiche whose distinguishing words the caller did not say ("je voudrais
-        // faire un passeport" → not "perdu", "expiré"…): ask the clarifying fiche's question.
-        if let Some(parent) = hits
-            .iter()
-            .skip(1)
-            .filter(|hit| hit.confidence >= top.confidence * self.policy.family_ratio)
-            .filter_map(|hit| self.fiche(&hit.fiche_id))
-            .find(|parent| goes_to(parent, &fiche.id))
-            && let Some(clarify) = &parent.clarify
-            && crate::clarify::option_for(clarify, &self.text).is_none()
-            && crate::clarify::option_by_terms(clarify, &self.inbound.text, self.kb().synonyms())
-                .is_none()
-        {
-            // The family keeps the best confidence: the topic is sure, the variant is not.
-            fiche = parent;
-        }
-        // A body that takes the best fiche's mission over for a public of its own, nearly as
-        // likely, when the caller said what makes them its public, a word of its title or
-        // keywords that the best fiche's do not have ("exploitant agricole" with "allocations
-        // familiales": the MSA, not the CAF; "on m'a volé mon portable dans le bus": the
-        // complaint, not France Victimes, whose "bus" is only an example question's). The
-        // topic's confidence stays. Not when the caller asks for the best fiche's own service
-        // ("je veux porter plainte": the complaint, whoever the victim; see `crate::wish`).
-        if let Some(special) = hits
-            .iter()
-            .skip(1)
-            .filter(|hit| hit.confidence >= top.confidence * SPECIALISED_RATIO)
-            .filter(|hit| hit.keyword_concepts & !top.keyword_concepts != 0)
-            .filter_map(|hit| self.fiche(&hit.fiche_id))
-            .find(|special| specialises(special, &fiche.id))
-            && !crate::wish::asks_for(&self.text, &fiche.keywords)
-        {
-            fiche = special;
-        }
-        let next = hits
-            .iter()
-            .find(|hit| !self.related(fiche, &hit.fiche_id))
-            .map_or(0.0, |hit| hit.confidence);
-        Some(Match {
-            fiche,
-            confidence,
-            margin: (confidence - next).max(0.0),
-        })
-    }
-
-    /// One topic for the margin and the recorded questions: the same fiche, a clarifying
-    /// fiche and its options, a fiche and the bodies that specialise it.
-    fn related(&self, a: &Fiche, b: &str) -> bool {
-        a.id == b
-            || goes_to(a, b)
-            || specialises(a, b)
-            || self
-                .fiche(b)
-                .is_some_and(|b| goes_to(b, &a.id) || specialises(b, &a.id))
-    }
-
     /// Not understood: ask to rephrase once (with an example, or the pending clarifying
     /// question again); a second time in a row, hand off.
     fn not_understood(&mut self, rule: &'static str, clarifying: Option<&Fiche>) {
@@ -688,16 +605,4 @@ impl<'a> TurnInProgress<'a> {
         });
         self.hang_up();
     }
-}
-
-/// `from` asks a question one of whose answers leads to `to`.
-fn goes_to(from: &Fiche, to: &str) -> bool {
-    from.clarify
-        .as_ref()
-        .is_some_and(|clarify| clarify.options.iter().any(|option| option.goto == to))
-}
-
-/// `from` takes `to`'s mission over for a public of its own (`specialises:`).
-fn specialises(from: &Fiche, to: &str) -> bool {
-    from.specialises.iter().any(|id| id == to)
 }

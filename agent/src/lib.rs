@@ -7,7 +7,8 @@
 //! is read from a clock, a file or the network.
 //!
 //! # Modules
-//! - [`engine`]: the dispatch of a turn; [`policy`]: the thresholds; [`session`]: the state.
+//! - [`engine`]: the dispatch of a turn, `best_match` (which fiche the hits point to);
+//!   [`policy`]: the thresholds; [`session`]: the state.
 //! - [`intents`]: French lexicons (yes/no, goodbye, human request, no Internet); beside it,
 //!   `anger` (irritation, insults), `line` (words about the call's line: "allô ?", and a
 //!   call put on hold: "attendez"), `lost` (a caller who says they are lost: "je suis un peu
@@ -67,6 +68,7 @@
 mod anger;
 mod answer;
 mod apology;
+mod best_match;
 mod clarify;
 pub mod emergency;
 pub mod engine;

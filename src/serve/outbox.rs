@@ -2,6 +2,11 @@
 //! loop (`guichet_delivery::worker`): claim due SMS, send them, record the outcome, feed the
 //! metrics. Backoff and dead-lettering are the store's `RetryPolicy`; which failures are worth
 //! retrying is the connectors' rule.
+//!
+//! An SMS goes out at least once. Neither Twilio nor Vonage recognises a repeated send, so a
+//! provider that accepts an SMS but answers after `outbox.request_timeout_ms` gets it again on
+//! the retry: the timeout is the window of such a duplicate, and the lease, which must outlast
+//! it (checked at start-up), keeps another worker from sending a row still being sent.
 
 use std::collections::HashMap;
 use std::sync::Arc;

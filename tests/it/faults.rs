@@ -830,7 +830,8 @@ async fn a_fiche_broken_while_serving_keeps_the_last_good_index_and_shows_the_er
 #[tokio::test]
 async fn a_dead_sms_is_not_sent_again_when_the_provider_recovers() {
     let h = Harness::start_with(SmsProvider::Twilio, open_hours(), |s| {
-        s.outbox.max_attempts = 3
+        s.outbox.max_attempts = 3;
+        s.outbox.request_timeout_ms = 300;
     })
     .await;
     h.fake.push_faults([

@@ -38,7 +38,10 @@ async fn wait_for_state(h: &Harness, id: i64, state: OutboxState) -> OutboxMessa
 
 #[tokio::test]
 async fn server_errors_throttling_and_timeouts_are_retried_until_sent_once() {
-    let h = Harness::start(SmsProvider::Twilio, open_hours()).await;
+    let h = Harness::start_with(SmsProvider::Twilio, open_hours(), |s| {
+        s.outbox.request_timeout_ms = 300
+    })
+    .await;
     h.fake.push_faults([
         Fault::Status(500),
         Fault::TooManyRequests {
