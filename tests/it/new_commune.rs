@@ -167,8 +167,7 @@ fn routing_on_the_demo_in_scope_dialogues_is_within_5_points_of_the_demo() {
 /// gives the number of a local agency the Annuaire lists with a national short number (36 46),
 /// and of the local offices it lists for national fiches (the commissariat, the MDPH) and of its
 /// own social action centre (the CCAS); a site of the mairie named (the annexe) is answered with
-/// its own hours. « aide alimentaire » is confirmed before the CCAS answers: the national recorded
-/// questions closest to it are about a « pension alimentaire » (point-justice).
+/// its own hours.
 #[test]
 fn the_new_commune_says_where_and_when_the_mairie_is_open_and_the_numbers_to_call() {
     let dir = tempfile::tempdir().unwrap();
@@ -194,8 +193,6 @@ turns:
   - caller: "et pour le dossier MDPH de mon fils"
     expect: { action: deflect, fiche: mdph, say_contains: ["(MDPH) des Yvelines", "01 30 21 07 30"] }
   - caller: "et là on a plus rien à manger à la maison, il y a une aide alimentaire ?"
-    expect: { action: confirm, fiche: ccas, say_contains: ["CCAS"] }
-  - caller: "oui"
     expect: { action: answer, fiche: ccas, sms: true, say_contains: ["le Centre communal d'action sociale de Plaisir par téléphone au 01 30 79 63 10"] }
   - caller: "et le ccas il ouvre quand"
     expect: { action: answer, fiche: ccas, say_contains: ["l'accueil du Centre communal d'action sociale de Plaisir est ouvert", "du lundi au vendredi de 8 heures 30 à 12 heures"] }
