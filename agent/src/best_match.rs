@@ -89,6 +89,14 @@ impl<'a> TurnInProgress<'a> {
                 .fiche(b)
                 .is_some_and(|b| goes_to(b, &a.id) || specialises(b, &a.id))
     }
+
+    /// Whether an unsure guess at `line`, a line for a person in danger, is asked about rather
+    /// than given (see [`crate::Policy::doubts_danger_line`]).
+    pub(crate) fn doubts_danger_line(&self, line: &Fiche, searched: &str) -> bool {
+        let resemblance = self.kb().resemblance(searched);
+        self.policy
+            .doubts_danger_line(resemblance.as_ref(), |topic| self.related(line, topic))
+    }
 }
 
 /// `from` asks a question one of whose answers leads to `to`.

@@ -365,11 +365,9 @@ impl<'a> TurnInProgress<'a> {
         if line_talk && !angry && guichet_knowledge::terms(&rest).is_empty() {
             return self.ask_again(how, clarifying);
         }
-        let hits = if rewritten {
-            self.kb().search(&rest)
-        } else {
-            self.kb().search(&self.inbound.text)
-        };
+        let inbound = self.inbound;
+        let searched = if rewritten { &rest } else { &inbound.text };
+        let hits = self.kb().search(searched);
         // An irritated caller whose remaining words hardly name anything ("votre mairie ne sert
         // à rien") is not asked to confirm a guess: a human takes over.
         let topic_named = !angry || guichet_knowledge::terms(&rest).len() >= 2;
@@ -393,13 +391,12 @@ impl<'a> TurnInProgress<'a> {
         // `Policy::second_opinion`): a sure-looking match meant for another topic is confirmed
         // first, a middling one meant for this topic answered.
         let reconsidered = best.as_ref().map_or(verdict, |best| {
-            // A line for a person in danger is never held back: a close second line is given
-            // with it (see below).
+            // A sure line for a person in danger is never held back: a close second line is
+            // given with it (see below).
             if verdict == Verdict::NotUnderstood || crate::emergency::is_danger_line(&best.fiche.id)
             {
                 return verdict;
             }
-            let searched = if rewritten { &rest } else { &self.inbound.text };
             self.policy.second_opinion(
                 verdict,
                 (best.fiche, best.confidence),
@@ -464,7 +461,8 @@ impl<'a> TurnInProgress<'a> {
             }
             // An unsure guess at a line for a person in danger (119, 3919, 3114, 15) is given
             // straight away rather than asked about, when it leads (no other topic is as
-            // likely) and no other such line is nearly as likely.
+            // likely), no other such line is nearly as likely, and the recorded questions most
+            // like the caller's were not meant for another topic.
             (Some(best), Verdict::Confirm)
                 if crate::emergency::is_danger_line(&best.fiche.id)
                     && best.margin > 0.0
@@ -473,7 +471,8 @@ impl<'a> TurnInProgress<'a> {
                         &best.fiche.id,
                         best.confidence * crate::emergency::RIVAL_SHARE,
                     )
-                    .is_none() =>
+                    .is_none()
+                    && !self.doubts_danger_line(best.fiche, searched) =>
             {
                 self.handle_fiche(best.fiche, "danger_line")
             }

@@ -35,6 +35,10 @@ pub struct Policy {
     /// Least confidence of the recorded questions' other topic in the search, as a share of
     /// the best fiche's, for it to cast doubt: the search must see that reading too.
     pub resemblance_rival_share: f32,
+    /// Least [`Resemblance::strength`] of the recorded questions' leading topic, when it is not
+    /// the line's, for an unsure guess at a line for a person in danger to be asked about
+    /// rather than given straight away (see [`Policy::doubts_danger_line`]).
+    pub danger_line_doubt: f32,
 }
 
 impl Default for Policy {
@@ -68,6 +72,7 @@ impl Default for Policy {
             resemblance_doubt: 0.2,
             resemblance_agreement: 0.4,
             resemblance_rival_share: 0.3,
+            danger_line_doubt: 0.3,
         }
     }
 }
@@ -104,7 +109,8 @@ impl Policy {
     ///   confidence, among `hits`), or for no fiche while the fiche is one the mairie or a
     ///   public body handles (a matter of no public service is only named, never answered:
     ///   nothing to doubt against no fiche). A clarifying fiche only asks its question and is
-    ///   not doubted; the engine never asks for this opinion on a line for a person in danger.
+    ///   not doubted; the engine never asks for this opinion on a line for a person in danger
+    ///   (an unsure guess at one: [`Policy::doubts_danger_line`]).
     /// - A match to confirm is answered when they were meant for the fiche's topic, strongly
     ///   ([`Policy::resemblance_agreement`]), and the transcription is not unsure.
     ///
@@ -144,8 +150,7 @@ impl Policy {
         match verdict {
             Verdict::Answer
                 if fiche.clarify.is_none()
-                    && strength >= self.resemblance_doubt
-                    && found.prefers_another(&same_topic)
+                    && resembles_another(&found, &same_topic, self.resemblance_doubt)
                     && found
                         .topic()
                         .map_or(fiche.competence.is_public(), &searched_too) =>
@@ -162,6 +167,38 @@ impl Policy {
             _ => verdict,
         }
     }
+
+    /// Whether an unsure guess at a line for a person in danger (119, 3919, 3114, 15), which
+    /// the engine gives straight away rather than asking about it, is asked about after all:
+    /// the recorded questions most like the caller's were meant, strongly enough
+    /// ([`Policy::danger_line_doubt`]), for another topic (or for no fiche). « Mes parents nous
+    /// donnent un bout de leur terrain pour bâtir » is not a call for the 3114. A sure match on
+    /// such a line is never doubted.
+    ///
+    /// Swept on 2026-12-07 (twenty-fifth pass in `docs/tuning-log.md`), each dev batch measured
+    /// against the demo commune without its own dialogues (false answers / out of scope handled
+    /// right, over 6,319 scored turns): never 261 / 3,107; from 0.4 260 / 3,107; **0.3** 257 /
+    /// 3,107; 0.25 256 / 3,106; 0.2 249 / 3,106; 0.1 243 / 3,100. From 0.25 down, callers in
+    /// danger whose line was right are asked first (« mon mari dit si je pars il me fait
+    /// renvoyer au pays… »); from 0.3, only callers in no danger are.
+    pub fn doubts_danger_line(
+        &self,
+        resemblance: Option<&Resemblance<'_>>,
+        same_topic: impl Fn(&str) -> bool,
+    ) -> bool {
+        resemblance
+            .is_some_and(|found| resembles_another(found, same_topic, self.danger_line_doubt))
+    }
+}
+
+/// The recorded questions most like the caller's were meant, with at least `strength`, for
+/// another topic than those `same_topic` accepts (or for no fiche).
+fn resembles_another(
+    found: &Resemblance<'_>,
+    same_topic: impl Fn(&str) -> bool,
+    strength: f32,
+) -> bool {
+    found.strength() >= strength && found.prefers_another(same_topic)
 }
 
 #[cfg(test)]

@@ -39,7 +39,8 @@ pub const NEIGHBOURS: usize = 10;
 pub struct Question {
     text: String,
     fiches: Vec<String>,
-    /// The text as compared with another question's: lower case, spaces collapsed.
+    /// The text as compared with another question's: [`crate::text::normalize`]d (case,
+    /// accents and punctuation aside).
     same_as: String,
     /// Each term with its weight, by term.
     terms: Vec<(String, f32)>,
@@ -49,11 +50,7 @@ impl Question {
     pub fn new(text: impl Into<String>, fiches: Vec<String>) -> Question {
         let text = text.into();
         Question {
-            same_as: text
-                .split_whitespace()
-                .map(str::to_lowercase)
-                .collect::<Vec<_>>()
-                .join(" "),
+            same_as: crate::text::normalize(&text),
             terms: term_counts(&text),
             text,
             fiches,

@@ -831,7 +831,7 @@ async fn a_fiche_broken_while_serving_keeps_the_last_good_index_and_shows_the_er
 async fn a_dead_sms_is_not_sent_again_when_the_provider_recovers() {
     let h = Harness::start_with(SmsProvider::Twilio, open_hours(), |s| {
         s.outbox.max_attempts = 3;
-        s.outbox.request_timeout_ms = 300;
+        s.outbox.request_timeout_ms = HANGING_PROVIDER_TIMEOUT_MS;
     })
     .await;
     h.fake.push_faults([
@@ -839,7 +839,7 @@ async fn a_dead_sms_is_not_sent_again_when_the_provider_recovers() {
         Fault::TooManyRequests {
             retry_after_seconds: 0,
         },
-        Fault::Hang(Duration::from_millis(600)),
+        Fault::Hang(HANG),
     ]);
     let store = &h.service.state.store;
     let call_with_sms = async |call: &str, from: &str| {

@@ -39,7 +39,7 @@ async fn wait_for_state(h: &Harness, id: i64, state: OutboxState) -> OutboxMessa
 #[tokio::test]
 async fn server_errors_throttling_and_timeouts_are_retried_until_sent_once() {
     let h = Harness::start_with(SmsProvider::Twilio, open_hours(), |s| {
-        s.outbox.request_timeout_ms = 300
+        s.outbox.request_timeout_ms = HANGING_PROVIDER_TIMEOUT_MS
     })
     .await;
     h.fake.push_faults([
@@ -47,7 +47,7 @@ async fn server_errors_throttling_and_timeouts_are_retried_until_sent_once() {
         Fault::TooManyRequests {
             retry_after_seconds: 0,
         },
-        Fault::Hang(Duration::from_millis(600)),
+        Fault::Hang(HANG),
         Fault::Status(503),
     ]);
     answer_with_sms(&h, "CA0000000000000000000000000000b001", "+33612345678").await;

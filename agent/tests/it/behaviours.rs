@@ -900,6 +900,20 @@ fn an_unsure_guess_at_a_line_for_a_person_in_danger_is_given_not_asked() {
 }
 
 #[test]
+fn an_unsure_guess_at_a_line_for_a_person_in_danger_is_asked_when_callers_meant_another_thing() {
+    // « téléphone » and « petite fille » lead the search, unsure, to the 3919; the recorded
+    // questions most like it were meant for no fiche (a child on the phone): asked, not given.
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply = call.say("ma petite fille joue avec le téléphone excusez moi");
+    expect(&reply, DecisionAction::Confirm, Some("violences-femmes"));
+    assert_eq!(reply.trace.rule, "middling_confidence");
+    // A sure match on such a line is never held back, whatever the recorded questions say.
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply = call.say("mon mari me frappe devant les enfants");
+    expect(&reply, DecisionAction::Deflect, Some("violences-femmes"));
+}
+
+#[test]
 fn a_body_that_specialises_the_best_match_is_named_when_its_public_is_said() {
     // The MSA is the family allowance fund of farm workers: said "exploitant agricole", the
     // CAF's topic goes to the MSA.

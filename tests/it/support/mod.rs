@@ -7,6 +7,7 @@ pub mod browser;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use guichet::serve::config::{CommuneSettings, Secret, SmsProvider};
@@ -103,10 +104,16 @@ pub fn settings(
     settings.outbox.max_delay_seconds = 1;
     // Long enough for a burst of sends on a loaded machine: a provider that accepts an SMS but
     // answers after the timeout gets it again on retry. The tests of a hanging provider
-    // shorten it.
+    // shorten it (`HANGING_PROVIDER_TIMEOUT_MS`).
     settings.outbox.request_timeout_ms = 5_000;
     settings
 }
+
+/// The SMS request timeout of the tests of a provider that hangs (`Fault::Hang(HANG)`): the
+/// outbox gives up on a hanging request and retries it.
+pub const HANGING_PROVIDER_TIMEOUT_MS: u64 = 300;
+/// How long such a provider hangs: twice the timeout.
+pub const HANG: Duration = Duration::from_millis(2 * HANGING_PROVIDER_TIMEOUT_MS);
 
 impl Harness {
     pub async fn start(provider: SmsProvider, now: DateTime<Utc>) -> Harness {
@@ -213,7 +220,7 @@ impl Harness {
             if received.len() >= count {
                 return received;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
         self.fake.received()
     }
