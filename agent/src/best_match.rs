@@ -90,6 +90,16 @@ impl<'a> TurnInProgress<'a> {
                 .is_some_and(|b| goes_to(b, &a.id) || specialises(b, &a.id))
     }
 
+    /// The fiche the recorded questions most like `searched` were meant for, strongly enough,
+    /// when the search understood nothing (see [`crate::Policy::recorded_topic`]); never a
+    /// line for a person in danger, which the recorded questions alone do not give.
+    pub(crate) fn recorded_guess(&self, searched: &str) -> Option<&'a Fiche> {
+        let resemblance = self.kb().resemblance(searched);
+        let topic = self.policy.recorded_topic(resemblance.as_ref())?;
+        self.fiche(topic)
+            .filter(|fiche| !crate::emergency::is_danger_line(&fiche.id))
+    }
+
     /// Whether an unsure guess at `line`, a line for a person in danger, is asked about rather
     /// than given (see [`crate::Policy::doubts_danger_line`]).
     pub(crate) fn doubts_danger_line(&self, line: &Fiche, searched: &str) -> bool {

@@ -486,6 +486,19 @@ impl<'a> TurnInProgress<'a> {
                 None,
                 AfterCallback::Continue,
             ),
+            // Nothing the search is sure enough of, no question pending: the topic the recorded
+            // questions most like the caller's were meant for, when they agree strongly enough,
+            // is asked about (a matter of no public service is named) rather than asking the
+            // caller to start again (see `Policy::recorded_topic`).
+            _ if clarifying.is_none()
+                && let Some(fiche) = self.recorded_guess(searched) =>
+            {
+                if fiche.competence.is_public() {
+                    self.confirm(fiche, "recorded_topic")
+                } else {
+                    self.handle_fiche(fiche, "recorded_topic")
+                }
+            }
             _ => self.not_understood("not_understood", clarifying),
         }
     }

@@ -914,6 +914,22 @@ fn an_unsure_guess_at_a_line_for_a_person_in_danger_is_asked_when_callers_meant_
 }
 
 #[test]
+fn a_request_the_search_does_not_understand_is_asked_about_when_recorded_callers_agree() {
+    // The search is not sure enough even to confirm (« refoulent », « jardin », « orage »); the
+    // recorded questions most like it were all meant for the sewers: asked, not « redites ».
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply = call.say("les égouts refoulent dans le jardin à chaque orage");
+    expect(&reply, DecisionAction::Confirm, Some("assainissement"));
+    assert_eq!(reply.trace.rule, "recorded_topic");
+    assert!(reply.trace.confidence.unwrap_or(1.0) < Policy::default().confirm_confidence);
+    // Nothing recorded resembles it: the caller is asked to say it again.
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply = call.say("bla bla bla truc machin");
+    expect(&reply, DecisionAction::Fallback, None);
+    assert_eq!(reply.trace.rule, "not_understood");
+}
+
+#[test]
 fn a_body_that_specialises_the_best_match_is_named_when_its_public_is_said() {
     // The MSA is the family allowance fund of farm workers: said "exploitant agricole", the
     // CAF's topic goes to the MSA.
