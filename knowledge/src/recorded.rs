@@ -20,7 +20,7 @@
 //! The resemblance is the cosine of TF-IDF vectors of the questions' terms (normalised,
 //! stemmed, stop words out: [`crate::terms`]; term frequency `1 + ln tf`, smoothed IDF), and
 //! the [`NEIGHBOURS`] most similar recorded questions vote for their topic with their
-//! similarity.
+//! similarity raised to the power [`VOTE_SHARPNESS`]: the closest questions decide.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -32,6 +32,23 @@ use crate::yaml::OneOrMany;
 
 /// How many of the most similar recorded questions vote.
 pub const NEIGHBOURS: usize = 10;
+
+/// The power of its similarity a recorded question votes with: a question at 0.6 of the
+/// caller's outweighs five at 0.4 (0.13 against 0.03 each), where with its plain similarity
+/// it weighed as much as one and a half of them. The farthest of ten neighbours often share
+/// no more than a word or two with the caller's question.
+///
+/// Swept on 2026-12-07 (twenty-sixth pass in `docs/tuning-log.md`), each dev batch measured
+/// against the demo commune without its own dialogues (fiches right / false answers / out of
+/// scope handled / turns right, over 6,669 scored turns; the demo's dialogues, likewise, as
+/// false answers / turns right): plain similarity 4,564 / 293 / 3,245 / 4,816, 1 / 427;
+/// squared 4,577 / 287 / 3,259 / 4,833, 1 / 427; cubed 4,600 / 276 / 3,277 / 4,858, 1 / 432;
+/// **4** 4,618 / 270 / 3,298 / 4,882, 1 / 432; 5 4,635 / 261 / 3,312 / 4,899, 2 / 429; 6
+/// 4,642 / 260 / 3,315 / 4,906, 3 / 428; 8 4,660 / 258 / 3,330 / 4,922, 3 / 427. From 5, the
+/// operators' dialogues get false answers. Fewer neighbours at plain similarity did less (4:
+/// 4,609 / 267 / 3,279 / 4,862, 2 / 427). With the danger-line doubt raised to match
+/// (`Policy::danger_line_doubt` in the agent): 4,618 / 272 / 3,299 / 4,883, 1 / 432.
+pub const VOTE_SHARPNESS: i32 = 4;
 
 /// A recorded question: what the caller said and the fiches that answer it (none: a
 /// reformulation or a human), with its terms counted once.
@@ -72,10 +89,10 @@ impl Question {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resemblance<'a> {
     /// Each topic voted for (a fiche; `None`: no fiche, a reformulation or a human) with the
-    /// sum of its voters' similarities; a question recorded with several right fiches votes
-    /// for each of them.
+    /// sum of its voters' votes (their similarity to the power [`VOTE_SHARPNESS`]); a question
+    /// recorded with several right fiches votes for each of them.
     votes: Vec<(Option<&'a str>, f32)>,
-    /// The sum of the voters' similarities.
+    /// The sum of the voters' votes.
     total: f32,
     /// The similarity of the closest recorded question.
     nearest: f32,
@@ -250,7 +267,10 @@ impl Recorded {
         closest.truncate(NEIGHBOURS);
         let nearest = closest.first()?.1;
         let mut votes: Vec<(Option<&str>, f32)> = Vec::new();
-        for (index, score) in &closest {
+        let mut total = 0.0;
+        for (index, similarity) in &closest {
+            let vote = similarity.powi(VOTE_SHARPNESS);
+            total += vote;
             let fiches = &self.topics[*index as usize];
             let no_fiche = fiches.is_empty().then_some(None);
             for topic in fiches
@@ -259,14 +279,14 @@ impl Recorded {
                 .chain(no_fiche)
             {
                 match votes.iter_mut().find(|(voted, _)| *voted == topic) {
-                    Some((_, sum)) => *sum += score,
-                    None => votes.push((topic, *score)),
+                    Some((_, sum)) => *sum += vote,
+                    None => votes.push((topic, vote)),
                 }
             }
         }
         Some(Resemblance {
             votes,
-            total: closest.iter().map(|(_, score)| score).sum(),
+            total,
             nearest,
         })
     }
@@ -390,6 +410,48 @@ mod tests {
             .expect("terms in common");
         assert_eq!(chat.topic(), None, "recorded as needing no fiche");
         assert!(chat.prefers_another(|topic| topic == "animaux-errants"));
+    }
+
+    #[test]
+    fn the_closest_recorded_question_outweighs_several_distant_ones() {
+        let q = |text: &str, topic: &str| Question::new(text, vec![topic.to_owned()]);
+        let questions = [
+            q(
+                "un chiot perdu tourne sur le parking du stade",
+                "animaux-errants",
+            ),
+            q("j'ai perdu mes clés sur le parking", "objets-trouves"),
+            q("perdu un gant au parking de la salle", "objets-trouves"),
+            q(
+                "mon portefeuille perdu sur le parking du marché",
+                "objets-trouves",
+            ),
+            q("le doudou perdu hier au parking", "objets-trouves"),
+        ];
+        let recorded = Recorded::index(&questions.iter().collect::<Vec<_>>());
+        let caller = "j'ai vu un chiot perdu sur le parking";
+        let query = unit_vector(&term_counts(caller), &recorded.idf);
+        let similarity = |question: &Question| -> f32 {
+            let other = unit_vector(&question.terms, &recorded.idf);
+            query
+                .iter()
+                .filter_map(|(term, w)| other.iter().find(|(t, _)| t == term).map(|(_, o)| w * o))
+                .sum()
+        };
+        let dog = similarity(&questions[0]);
+        let things: f32 = questions[1..].iter().map(similarity).sum();
+        assert!(
+            things > dog,
+            "the premise: by their plain similarity ({things} against {dog}), the lost things \
+             would win"
+        );
+        let found = recorded.resemblance(caller).expect("terms in common");
+        assert_eq!(found.topic(), Some("animaux-errants"));
+        let share = found.strength() / dog;
+        assert!(
+            share > 0.8,
+            "the closest question's topic holds most of the votes: {share}"
+        );
     }
 
     #[test]
