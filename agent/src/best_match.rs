@@ -100,6 +100,36 @@ impl<'a> TurnInProgress<'a> {
             .filter(|fiche| !crate::emergency::is_danger_line(&fiche.id))
     }
 
+    /// The topic to ask about instead of an unsure `best` match, read from the recorded
+    /// questions (see [`crate::Policy::recorded_reading`]): not when the caller said a word of
+    /// the match's own title or keywords that the other topic's lack, never a line for a
+    /// person in danger nor a matter of no public service.
+    pub(crate) fn recorded_reading(
+        &self,
+        best: &Match<'a>,
+        hits: &[Hit],
+        searched: &str,
+    ) -> Option<&'a Fiche> {
+        let resemblance = self.kb().resemblance(searched);
+        let topic = self.policy.recorded_reading(
+            resemblance.as_ref(),
+            |topic| self.related(best.fiche, topic),
+            best.confidence,
+            hits,
+        )?;
+        let concepts = |id: &str| {
+            hits.iter()
+                .find(|hit| hit.fiche_id == id)
+                .map_or(0, |hit| hit.keyword_concepts)
+        };
+        if concepts(&best.fiche.id) & !concepts(topic) != 0 {
+            return None;
+        }
+        self.fiche(topic).filter(|fiche| {
+            fiche.competence.is_public() && !crate::emergency::is_danger_line(&fiche.id)
+        })
+    }
+
     /// Whether an unsure guess at `line`, a line for a person in danger, is asked about rather
     /// than given (see [`crate::Policy::doubts_danger_line`]).
     pub(crate) fn doubts_danger_line(&self, line: &Fiche, searched: &str) -> bool {

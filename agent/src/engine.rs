@@ -476,6 +476,14 @@ impl<'a> TurnInProgress<'a> {
             {
                 self.handle_fiche(best.fiche, "danger_line")
             }
+            // Unsure of its match, the robot asks about the topic the recorded questions most
+            // like the caller's were meant for, when the search sees it too (see
+            // `Policy::recorded_reading`).
+            (Some(best), Verdict::Confirm)
+                if let Some(other) = self.recorded_reading(&best, &hits, searched) =>
+            {
+                self.confirm(other, "recorded_reading")
+            }
             (Some(best), Verdict::Confirm) if doubted => {
                 self.confirm(best.fiche, "resembles_another_topic")
             }

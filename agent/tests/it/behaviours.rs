@@ -930,6 +930,23 @@ fn a_request_the_search_does_not_understand_is_asked_about_when_recorded_callers
 }
 
 #[test]
+fn an_unsure_match_is_asked_about_as_recorded_callers_meant_it_unless_its_own_word_was_said() {
+    // « se dire oui à la mairie » reads as a room to rent to the search, unsure; the recorded
+    // questions most like it were meant for the wedding, which the search sees too.
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply =
+        call.say("on aimerait se dire oui à la mairie l'été prochain il faut quels papiers");
+    expect(&reply, DecisionAction::Confirm, Some("mariage"));
+    assert_eq!(reply.trace.rule, "recorded_reading");
+    // The recorded questions most like this one ask the mairie's hours, but the caller said
+    // the library's own word: the robot asks about the library.
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply = call.say("la bibliothèque elle ferme à midi le samedi");
+    expect(&reply, DecisionAction::Confirm, Some("mediatheque"));
+    assert_eq!(reply.trace.rule, "middling_confidence");
+}
+
+#[test]
 fn a_body_that_specialises_the_best_match_is_named_when_its_public_is_said() {
     // The MSA is the family allowance fund of farm workers: said "exploitant agricole", the
     // CAF's topic goes to the MSA.
