@@ -2,7 +2,7 @@
 //! body that specialises it for the caller's public; and its lead over the next hit of
 //! another topic.
 
-use guichet_knowledge::{Fiche, Hit};
+use guichet_knowledge::{Fiche, Hit, Resemblance};
 
 use crate::turn::TurnInProgress;
 
@@ -90,12 +90,14 @@ impl<'a> TurnInProgress<'a> {
                 .is_some_and(|b| goes_to(b, &a.id) || specialises(b, &a.id))
     }
 
-    /// The fiche the recorded questions most like `searched` were meant for, strongly enough,
-    /// when the search understood nothing (see [`crate::Policy::recorded_topic`]); never a
-    /// line for a person in danger, which the recorded questions alone do not give.
-    pub(crate) fn recorded_guess(&self, searched: &str) -> Option<&'a Fiche> {
-        let resemblance = self.kb().resemblance(searched);
-        let topic = self.policy.recorded_topic(resemblance.as_ref())?;
+    /// The fiche the recorded questions most like the caller's were meant for, strongly
+    /// enough, when the search understood nothing (see [`crate::Policy::recorded_topic`]);
+    /// never a line for a person in danger, which the recorded questions alone do not give.
+    pub(crate) fn recorded_guess(
+        &self,
+        resemblance: Option<&Resemblance<'_>>,
+    ) -> Option<&'a Fiche> {
+        let topic = self.policy.recorded_topic(resemblance)?;
         self.fiche(topic)
             .filter(|fiche| !crate::emergency::is_danger_line(&fiche.id))
     }
@@ -108,34 +110,35 @@ impl<'a> TurnInProgress<'a> {
         &self,
         best: &Match<'a>,
         hits: &[Hit],
-        searched: &str,
+        resemblance: Option<&Resemblance<'_>>,
     ) -> Option<&'a Fiche> {
-        let resemblance = self.kb().resemblance(searched);
-        let topic = self.policy.recorded_reading(
-            resemblance.as_ref(),
+        let other = self.policy.recorded_reading(
+            resemblance,
             |topic| self.related(best.fiche, topic),
             best.confidence,
             hits,
         )?;
-        let concepts = |id: &str| {
-            hits.iter()
-                .find(|hit| hit.fiche_id == id)
-                .map_or(0, |hit| hit.keyword_concepts)
-        };
-        if concepts(&best.fiche.id) & !concepts(topic) != 0 {
+        let own_words = hits
+            .iter()
+            .find(|hit| hit.fiche_id == best.fiche.id)
+            .map_or(0, |hit| hit.keyword_concepts);
+        if own_words & !other.keyword_concepts != 0 {
             return None;
         }
-        self.fiche(topic).filter(|fiche| {
+        self.fiche(&other.fiche_id).filter(|fiche| {
             fiche.competence.is_public() && !crate::emergency::is_danger_line(&fiche.id)
         })
     }
 
     /// Whether an unsure guess at `line`, a line for a person in danger, is asked about rather
     /// than given (see [`crate::Policy::doubts_danger_line`]).
-    pub(crate) fn doubts_danger_line(&self, line: &Fiche, searched: &str) -> bool {
-        let resemblance = self.kb().resemblance(searched);
+    pub(crate) fn doubts_danger_line(
+        &self,
+        line: &Fiche,
+        resemblance: Option<&Resemblance<'_>>,
+    ) -> bool {
         self.policy
-            .doubts_danger_line(resemblance.as_ref(), |topic| self.related(line, topic))
+            .doubts_danger_line(resemblance, |topic| self.related(line, topic))
     }
 }
 

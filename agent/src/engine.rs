@@ -387,9 +387,11 @@ impl<'a> TurnInProgress<'a> {
             self.policy
                 .verdict(best.confidence, margin, self.inbound.asr_confidence)
         });
-        // The second opinion of the recorded questions most like this one (see
-        // `Policy::second_opinion`): a sure-looking match meant for another topic is confirmed
-        // first, a middling one meant for this topic answered.
+        // The recorded questions most like this one, read once for every rule below.
+        let resemblance = self.kb().resemblance(searched);
+        let resemblance = resemblance.as_ref();
+        // Their second opinion (see `Policy::second_opinion`): a sure-looking match meant for
+        // another topic is confirmed first, a middling one meant for this topic answered.
         let reconsidered = best.as_ref().map_or(verdict, |best| {
             // A sure line for a person in danger is never held back: a close second line is
             // given with it (see below).
@@ -401,7 +403,7 @@ impl<'a> TurnInProgress<'a> {
                 verdict,
                 (best.fiche, best.confidence),
                 &hits,
-                self.kb().resemblance(searched),
+                resemblance,
                 |topic| self.related(best.fiche, topic),
                 self.inbound.asr_confidence,
             )
@@ -472,7 +474,7 @@ impl<'a> TurnInProgress<'a> {
                         best.confidence * crate::emergency::RIVAL_SHARE,
                     )
                     .is_none()
-                    && !self.doubts_danger_line(best.fiche, searched) =>
+                    && !self.doubts_danger_line(best.fiche, resemblance) =>
             {
                 self.handle_fiche(best.fiche, "danger_line")
             }
@@ -480,7 +482,7 @@ impl<'a> TurnInProgress<'a> {
             // like the caller's were meant for, when the search sees it too (see
             // `Policy::recorded_reading`).
             (Some(best), Verdict::Confirm)
-                if let Some(other) = self.recorded_reading(&best, &hits, searched) =>
+                if let Some(other) = self.recorded_reading(&best, &hits, resemblance) =>
             {
                 self.confirm(other, "recorded_reading")
             }
@@ -499,7 +501,7 @@ impl<'a> TurnInProgress<'a> {
             // is asked about (a matter of no public service is named) rather than asking the
             // caller to start again (see `Policy::recorded_topic`).
             _ if clarifying.is_none()
-                && let Some(fiche) = self.recorded_guess(searched) =>
+                && let Some(fiche) = self.recorded_guess(resemblance) =>
             {
                 if fiche.competence.is_public() {
                     self.confirm(fiche, "recorded_topic")

@@ -148,14 +148,12 @@ impl Policy {
         verdict: Verdict,
         (fiche, confidence): (&Fiche, f32),
         hits: &[Hit],
-        resemblance: Option<Resemblance<'_>>,
+        resemblance: Option<&Resemblance<'_>>,
         same_topic: impl Fn(&str) -> bool,
         asr_confidence: Option<f32>,
     ) -> Verdict {
         let searched_too = |topic: &str| {
-            hits.iter().any(|hit| {
-                hit.fiche_id == topic && hit.confidence >= confidence * self.resemblance_rival_share
-            })
+            found_by_search(hits, topic, confidence * self.resemblance_rival_share).is_some()
         };
         let Some(found) = resemblance else {
             return verdict;
@@ -164,7 +162,7 @@ impl Policy {
         match verdict {
             Verdict::Answer
                 if fiche.clarify.is_none()
-                    && resembles_another(&found, &same_topic, self.resemblance_doubt)
+                    && resembles_another(found, &same_topic, self.resemblance_doubt)
                     && found
                         .topic()
                         .map_or(fiche.competence.is_public(), &searched_too) =>
@@ -251,24 +249,25 @@ impl Policy {
     /// déchèterie's hours asked about as the mairie's, a passport for a girl of fifteen as the
     /// permit to leave the country); from 0.5 the demo's dialogues hold, the operators' older
     /// ones lose the same two hours.
-    pub fn recorded_reading<'r>(
+    pub fn recorded_reading<'h>(
         &self,
-        resemblance: Option<&Resemblance<'r>>,
+        resemblance: Option<&Resemblance<'_>>,
         same_topic: impl Fn(&str) -> bool,
         confidence: f32,
-        hits: &[Hit],
-    ) -> Option<&'r str> {
+        hits: &'h [Hit],
+    ) -> Option<&'h Hit> {
         let found = resemblance?;
         if !resembles_another(found, same_topic, self.recorded_reading) {
             return None;
         }
-        let topic = found.topic()?;
-        hits.iter()
-            .any(|hit| {
-                hit.fiche_id == topic && hit.confidence >= confidence * self.reading_rival_share
-            })
-            .then_some(topic)
+        found_by_search(hits, found.topic()?, confidence * self.reading_rival_share)
     }
+}
+
+/// The hit of `topic` among `hits`, when the search found it with at least `confidence`.
+fn found_by_search<'h>(hits: &'h [Hit], topic: &str, confidence: f32) -> Option<&'h Hit> {
+    hits.iter()
+        .find(|hit| hit.fiche_id == topic && hit.confidence >= confidence)
 }
 
 /// The recorded questions most like the caller's were meant, with at least `strength`, for
