@@ -112,20 +112,18 @@ impl<'a> TurnInProgress<'a> {
         hits: &[Hit],
         resemblance: Option<&Resemblance<'_>>,
     ) -> Option<&'a Fiche> {
-        let other = self.policy.recorded_reading(
-            resemblance,
-            |topic| self.related(best.fiche, topic),
-            best.confidence,
-            hits,
-        )?;
-        let own_words = hits
-            .iter()
-            .find(|hit| hit.fiche_id == best.fiche.id)
-            .map_or(0, |hit| hit.keyword_concepts);
-        if own_words & !other.keyword_concepts != 0 {
+        let other = self
+            .policy
+            .recorded_reading(resemblance, |topic| self.related(best.fiche, topic))?;
+        let keyword_concepts = |id: &str| {
+            hits.iter()
+                .find(|hit| hit.fiche_id == id)
+                .map_or(0, |hit| hit.keyword_concepts)
+        };
+        if keyword_concepts(&best.fiche.id) & !keyword_concepts(other) != 0 {
             return None;
         }
-        self.fiche(&other.fiche_id).filter(|fiche| {
+        self.fiche(other).filter(|fiche| {
             fiche.competence.is_public() && !crate::emergency::is_danger_line(&fiche.id)
         })
     }

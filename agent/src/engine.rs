@@ -479,8 +479,7 @@ impl<'a> TurnInProgress<'a> {
                 self.handle_fiche(best.fiche, "danger_line")
             }
             // Unsure of its match, the robot asks about the topic the recorded questions most
-            // like the caller's were meant for, when the search sees it too (see
-            // `Policy::recorded_reading`).
+            // like the caller's were meant for (see `Policy::recorded_reading`).
             (Some(best), Verdict::Confirm)
                 if let Some(other) = self.recorded_reading(&best, &hits, resemblance) =>
             {

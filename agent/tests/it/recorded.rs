@@ -133,3 +133,81 @@ fn a_guess_that_recorded_questions_give_to_the_same_topic_is_answered() {
     let reply = call.send(unsure);
     expect(&reply, DecisionAction::Confirm, Some("mediatheque"));
 }
+
+/// Whether the search sees `topic` from the share of `confidence` the second opinion asks of it.
+fn seen_by_search(knowledge: &Knowledge, question: &str, topic: &str, confidence: f32) -> bool {
+    let share = guichet_agent::Policy::default().resemblance_rival_share;
+    knowledge
+        .search(question)
+        .iter()
+        .any(|hit| hit.fiche_id == topic && hit.confidence >= confidence * share)
+}
+
+#[test]
+fn a_sure_answer_is_confirmed_first_when_recorded_callers_strongly_meant_what_the_search_misses() {
+    let question = "vous faites les passeports à la mairie de villebourg";
+    let (_dir, bare) = commune(None);
+    let reply = Call::voice(&bare, tuesday_open(), MOBILE).say(question);
+    expect(&reply, DecisionAction::Answer, Some("titre-suivi"));
+    let confidence = reply.trace.confidence.expect("a match");
+    assert!(!seen_by_search(&bare, question, "passeport", confidence));
+
+    let passeport = "{ fiche: passeport }";
+    let (_dir, knowledge) = commune(Some(&recorded(
+        "dev",
+        &[
+            ("est-ce que vous faites les passeports", passeport),
+            (
+                "on peut faire son passeport à la mairie de villebourg",
+                passeport,
+            ),
+            ("je voudrais faire un passeport à la mairie", passeport),
+        ],
+    )));
+    let strength = knowledge.resemblance(question).expect("alike").strength();
+    assert!(
+        strength >= guichet_agent::Policy::default().unseen_doubt,
+        "{strength}"
+    );
+    let reply = Call::voice(&knowledge, tuesday_open(), MOBILE).say(question);
+    expect(&reply, DecisionAction::Confirm, Some("titre-suivi"));
+    assert_eq!(reply.trace.rule, "resembles_another_topic");
+}
+
+#[test]
+fn an_unsure_match_is_asked_about_as_recorded_callers_meant_it_though_the_search_barely_sees_it() {
+    let question = "mon fils a eu seize ans le mois dernier il doit faire un papier pour l'armée";
+    let (_dir, bare) = commune(None);
+    let reply = Call::voice(&bare, tuesday_open(), MOBILE).say(question);
+    expect(&reply, DecisionAction::Confirm, Some("cni-renouvellement"));
+    assert_eq!(reply.trace.rule, "middling_confidence");
+    let confidence = reply.trace.confidence.expect("a match");
+    assert!(!seen_by_search(
+        &bare,
+        question,
+        "recensement-citoyen",
+        confidence
+    ));
+
+    let recensement = "{ fiche: recensement-citoyen }";
+    let (_dir, knowledge) = commune(Some(&recorded(
+        "dev",
+        &[
+            (
+                "ma fille a seize ans elle doit se faire recenser pour l'armée",
+                recensement,
+            ),
+            (
+                "le papier pour l'armée à seize ans c'est à la mairie",
+                recensement,
+            ),
+            (
+                "mon fils vient d'avoir seize ans pour la journée défense",
+                recensement,
+            ),
+        ],
+    )));
+    let reply = Call::voice(&knowledge, tuesday_open(), MOBILE).say(question);
+    expect(&reply, DecisionAction::Confirm, Some("recensement-citoyen"));
+    assert_eq!(reply.trace.rule, "recorded_reading");
+}
