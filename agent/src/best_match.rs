@@ -79,6 +79,31 @@ impl<'a> TurnInProgress<'a> {
         })
     }
 
+    /// The match, or a body that specialises it for a public of its own (`specialises:`: the
+    /// MSA for the CPAM) when the recorded questions most like the caller's were meant for that
+    /// body, from a strength of [`crate::Policy::recorded_reading`] (« mon père a été paysan
+    /// toute sa vie, il touche une toute petite retraite » → the MSA), unless the caller asks
+    /// for the match's own service (« je veux porter plainte », see `crate::wish`). The search
+    /// alone names such a body only when the caller said a word of its public and it scores
+    /// nearly as well (see [`SPECIALISED_RATIO`]); callers often say their public in other
+    /// words (« éleveur », « le tracteur »). The topic's confidence stays.
+    pub(crate) fn recorded_specialist(
+        &self,
+        best: Match<'a>,
+        resemblance: Option<&Resemblance<'_>>,
+    ) -> Match<'a> {
+        let special = resemblance
+            .filter(|found| found.strength() >= self.policy.recorded_reading)
+            .and_then(Resemblance::topic)
+            .and_then(|topic| self.fiche(topic))
+            .filter(|special| specialises(special, &best.fiche.id))
+            .filter(|_| !crate::wish::asks_for(&self.text, &best.fiche.keywords));
+        Match {
+            fiche: special.unwrap_or(best.fiche),
+            ..best
+        }
+    }
+
     /// One topic for the margin and the recorded questions: the same fiche, a clarifying
     /// fiche and its options, a fiche and the bodies that specialise it.
     pub(crate) fn related(&self, a: &Fiche, b: &str) -> bool {

@@ -50,7 +50,8 @@ pub struct Policy {
     pub recorded_guess: f32,
     /// Least [`Resemblance::strength`] of the recorded questions' leading topic, when it is
     /// not the unsure match's, for the robot to ask about that topic instead (see
-    /// [`Policy::recorded_reading`]).
+    /// [`Policy::recorded_reading`]); when it is a body that specialises the match (the MSA for
+    /// the CPAM), for that body to be named instead (`TurnInProgress::recorded_specialist`).
     pub recorded_reading: f32,
 }
 

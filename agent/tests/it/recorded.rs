@@ -211,3 +211,27 @@ fn an_unsure_match_is_asked_about_as_recorded_callers_meant_it_though_the_search
     expect(&reply, DecisionAction::Confirm, Some("recensement-citoyen"));
     assert_eq!(reply.trace.rule, "recorded_reading");
 }
+
+#[test]
+fn a_body_that_specialises_the_match_is_named_when_recorded_callers_meant_it() {
+    let question = "mon père a été paysan toute sa vie il touche une toute petite retraite";
+    let (_dir, bare) = commune(None);
+    let reply = Call::voice(&bare, tuesday_open(), MOBILE).say(question);
+    expect(&reply, DecisionAction::Deflect, Some("assurance-retraite"));
+
+    let msa = "{ action: deflect, fiche: msa }";
+    let (_dir, knowledge) = commune(Some(&recorded(
+        "dev",
+        &[
+            (
+                "ma mère était paysanne elle a une toute petite retraite",
+                msa,
+            ),
+            ("mon grand-père paysan touche une retraite de misère", msa),
+            ("j'ai été paysan quarante ans c'est pour ma retraite", msa),
+        ],
+    )));
+    let reply = Call::voice(&knowledge, tuesday_open(), MOBILE).say(question);
+    expect(&reply, DecisionAction::Deflect, Some("msa"));
+    assert_eq!(reply.trace.rule, "best_match");
+}
