@@ -247,12 +247,12 @@ impl Policy {
     /// What the robot asks about when it is unsure of its best match (a confirmation): the
     /// topic the recorded questions most like the caller's were meant for, when it is another
     /// topic than the match's, with a strength of at least [`Policy::recorded_reading`], whether
-    /// the search found it or not. « on voudrait se dire oui à la mairie en juin, quels papiers » is asked
-    /// about the wedding, not the room to rent. The engine keeps its match when the caller
-    /// said a word of that fiche's own title or keywords that the other topic's lack (« la
-    /// médiathèque est ouverte le mercredi » is not asked about the mairie's hours, however
-    /// many recorded questions ask those); never a line for a person in danger, never a
-    /// matter of no public service. A confirmation is not an answer: the caller says « non »
+    /// the search found it or not. « on voudrait se dire oui à la mairie en juin, quels
+    /// papiers » is asked about the wedding, not the room to rent. The engine keeps its match
+    /// when the caller said a word of that fiche's own title or keywords that the other
+    /// topic's lack (« la médiathèque est ouverte le mercredi » is not asked about the mairie's
+    /// hours, however many recorded questions ask those); never a line for a person in danger,
+    /// never a matter of no public service. A confirmation is not an answer: the caller says « non »
     /// and is asked to reformulate, as before.
     ///
     /// Swept on 2026-12-07 (twenty-sixth pass in `docs/tuning-log.md`), each dev batch measured
