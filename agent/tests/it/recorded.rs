@@ -37,6 +37,11 @@ fn commune(dialogues: Option<&str>) -> (tempfile::TempDir, Knowledge) {
     (dir, knowledge)
 }
 
+/// The reply to a caller's first words, on a Tuesday the mairie is open.
+fn first_reply(knowledge: &Knowledge, question: &str) -> guichet_agent::Reply {
+    Call::voice(knowledge, tuesday_open(), MOBILE).say(question)
+}
+
 /// One-turn dialogues of a split, each caller line expecting `expect`.
 fn recorded(split: &str, lines: &[(&str, &str)]) -> String {
     lines
@@ -56,7 +61,7 @@ const ROOM_FOR_A_PARTY: &str =
 #[test]
 fn a_sure_answer_that_recorded_questions_give_to_another_topic_is_confirmed_first() {
     let (_dir, bare) = commune(None);
-    let reply = Call::voice(&bare, tuesday_open(), MOBILE).say(ROOM_FOR_A_PARTY);
+    let reply = first_reply(&bare, ROOM_FOR_A_PARTY);
     expect(&reply, DecisionAction::Deflect, Some("assurance-retraite"));
 
     let salle = "{ fiche: location-salle }";
@@ -92,7 +97,7 @@ fn a_sure_answer_that_recorded_questions_give_to_another_topic_is_confirmed_firs
         4,
         "the test split is not read"
     );
-    let reply = Call::voice(&knowledge, tuesday_open(), MOBILE).say(ROOM_FOR_A_PARTY);
+    let reply = first_reply(&knowledge, ROOM_FOR_A_PARTY);
     expect(&reply, DecisionAction::Confirm, Some("assurance-retraite"));
     assert_eq!(reply.trace.rule, "resembles_another_topic");
     let text = said(&reply);
@@ -106,7 +111,7 @@ fn a_sure_answer_that_recorded_questions_give_to_another_topic_is_confirmed_firs
 fn a_guess_that_recorded_questions_give_to_the_same_topic_is_answered() {
     let question = "je cherche à emprunter des romans";
     let (_dir, bare) = commune(None);
-    let reply = Call::voice(&bare, tuesday_open(), MOBILE).say(question);
+    let reply = first_reply(&bare, question);
     expect(&reply, DecisionAction::Confirm, Some("mediatheque"));
     assert_eq!(reply.trace.rule, "middling_confidence");
 
@@ -123,7 +128,7 @@ fn a_guess_that_recorded_questions_give_to_the_same_topic_is_answered() {
             ("mon fils veut emprunter des bandes dessinées", livres),
         ],
     )));
-    let reply = Call::voice(&knowledge, tuesday_open(), MOBILE).say(question);
+    let reply = first_reply(&knowledge, question);
     expect(&reply, DecisionAction::Answer, Some("mediatheque"));
 
     // An unsure transcription is still confirmed first, whatever the recorded questions say.
@@ -147,7 +152,7 @@ fn seen_by_search(knowledge: &Knowledge, question: &str, topic: &str, confidence
 fn a_sure_answer_is_confirmed_first_when_recorded_callers_strongly_meant_what_the_search_misses() {
     let question = "vous faites les passeports à la mairie de villebourg";
     let (_dir, bare) = commune(None);
-    let reply = Call::voice(&bare, tuesday_open(), MOBILE).say(question);
+    let reply = first_reply(&bare, question);
     expect(&reply, DecisionAction::Answer, Some("titre-suivi"));
     let confidence = reply.trace.confidence.expect("a match");
     assert!(!seen_by_search(&bare, question, "passeport", confidence));
@@ -169,7 +174,7 @@ fn a_sure_answer_is_confirmed_first_when_recorded_callers_strongly_meant_what_th
         strength >= guichet_agent::Policy::default().unseen_doubt,
         "{strength}"
     );
-    let reply = Call::voice(&knowledge, tuesday_open(), MOBILE).say(question);
+    let reply = first_reply(&knowledge, question);
     expect(&reply, DecisionAction::Confirm, Some("titre-suivi"));
     assert_eq!(reply.trace.rule, "resembles_another_topic");
 }
@@ -178,7 +183,7 @@ fn a_sure_answer_is_confirmed_first_when_recorded_callers_strongly_meant_what_th
 fn an_unsure_match_is_asked_about_as_recorded_callers_meant_it_though_the_search_barely_sees_it() {
     let question = "mon fils a eu seize ans le mois dernier il doit faire un papier pour l'armée";
     let (_dir, bare) = commune(None);
-    let reply = Call::voice(&bare, tuesday_open(), MOBILE).say(question);
+    let reply = first_reply(&bare, question);
     expect(&reply, DecisionAction::Confirm, Some("cni-renouvellement"));
     assert_eq!(reply.trace.rule, "middling_confidence");
     let confidence = reply.trace.confidence.expect("a match");
@@ -207,7 +212,7 @@ fn an_unsure_match_is_asked_about_as_recorded_callers_meant_it_though_the_search
             ),
         ],
     )));
-    let reply = Call::voice(&knowledge, tuesday_open(), MOBILE).say(question);
+    let reply = first_reply(&knowledge, question);
     expect(&reply, DecisionAction::Confirm, Some("recensement-citoyen"));
     assert_eq!(reply.trace.rule, "recorded_reading");
 }
@@ -216,7 +221,7 @@ fn an_unsure_match_is_asked_about_as_recorded_callers_meant_it_though_the_search
 fn a_body_that_specialises_the_match_is_named_when_recorded_callers_meant_it() {
     let question = "mon père a été paysan toute sa vie il touche une toute petite retraite";
     let (_dir, bare) = commune(None);
-    let reply = Call::voice(&bare, tuesday_open(), MOBILE).say(question);
+    let reply = first_reply(&bare, question);
     expect(&reply, DecisionAction::Deflect, Some("assurance-retraite"));
 
     let msa = "{ action: deflect, fiche: msa }";
@@ -231,7 +236,7 @@ fn a_body_that_specialises_the_match_is_named_when_recorded_callers_meant_it() {
             ("j'ai été paysan quarante ans c'est pour ma retraite", msa),
         ],
     )));
-    let reply = Call::voice(&knowledge, tuesday_open(), MOBILE).say(question);
+    let reply = first_reply(&knowledge, question);
     expect(&reply, DecisionAction::Deflect, Some("msa"));
     assert_eq!(reply.trace.rule, "best_match");
 }
