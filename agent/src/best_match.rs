@@ -92,9 +92,9 @@ impl<'a> TurnInProgress<'a> {
         best: Match<'a>,
         resemblance: Option<&Resemblance<'_>>,
     ) -> Match<'a> {
-        let special = resemblance
-            .filter(|found| found.strength() >= self.policy.recorded_reading)
-            .and_then(Resemblance::topic)
+        let special = self
+            .policy
+            .recorded_specialist(resemblance)
             .and_then(|topic| self.fiche(topic))
             .filter(|special| specialises(special, &best.fiche.id))
             .filter(|_| !crate::wish::asks_for(&self.text, &best.fiche.keywords));

@@ -239,9 +239,18 @@ impl Policy {
     /// 258 / 3,118 / 4,660; 0.1 4,450 / 266 / 3,133 / 4,688; the demo's dialogues unchanged.
     /// 0.3 is the lowest point without a false answer more.
     pub fn recorded_topic<'r>(&self, resemblance: Option<&Resemblance<'r>>) -> Option<&'r str> {
-        resemblance
-            .filter(|found| found.strength() >= self.recorded_guess)
-            .and_then(Resemblance::topic)
+        leading_topic(resemblance, self.recorded_guess)
+    }
+
+    /// The topic the recorded questions most like the caller's were meant for, from a strength
+    /// of [`Policy::recorded_reading`]: a body that specialises the match is named instead when
+    /// it is that topic (see `TurnInProgress::recorded_specialist`, which says why and how it
+    /// was measured).
+    pub fn recorded_specialist<'r>(
+        &self,
+        resemblance: Option<&Resemblance<'r>>,
+    ) -> Option<&'r str> {
+        leading_topic(resemblance, self.recorded_reading)
     }
 
     /// What the robot asks about when it is unsure of its best match (a confirmation): the
@@ -252,8 +261,8 @@ impl Policy {
     /// when the caller said a word of that fiche's own title or keywords that the other
     /// topic's lack (« la médiathèque est ouverte le mercredi » is not asked about the mairie's
     /// hours, however many recorded questions ask those); never a line for a person in danger,
-    /// never a matter of no public service. A confirmation is not an answer: the caller says « non »
-    /// and is asked to reformulate, as before.
+    /// never a matter of no public service. A confirmation is not an answer: the caller says
+    /// « non » and is asked to reformulate, as before.
     ///
     /// Swept on 2026-12-07 (twenty-sixth pass in `docs/tuning-log.md`), each dev batch measured
     /// against the demo commune without its own dialogues (fiches right / false answers / out of
@@ -281,6 +290,14 @@ impl Policy {
             .filter(|found| resembles_another(found, same_topic, self.recorded_reading))
             .and_then(Resemblance::topic)
     }
+}
+
+/// The topic the recorded questions most like the caller's lead with, when they do with at
+/// least `strength`.
+fn leading_topic<'r>(resemblance: Option<&Resemblance<'r>>, strength: f32) -> Option<&'r str> {
+    resemblance
+        .filter(|found| found.strength() >= strength)
+        .and_then(Resemblance::topic)
 }
 
 /// The recorded questions most like the caller's were meant, with at least `strength`, for
