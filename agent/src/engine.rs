@@ -465,12 +465,12 @@ impl<'a> TurnInProgress<'a> {
                 self.not_understood("not_understood", clarifying)
             }
             // An unsure guess at a line for a person in danger (119, 3919, 3114, 15) is given
-            // straight away rather than asked about, when it leads (no other topic is as
-            // likely), no other such line is nearly as likely, and the recorded questions most
-            // like the caller's were not meant for another topic.
+            // straight away rather than asked about, when it leads (no other topic is nearly as
+            // likely: `Policy::leads_for_danger_line`), no other such line is nearly as likely,
+            // and the recorded questions most like the caller's were not meant for another topic.
             (Some(best), Verdict::Confirm)
                 if crate::emergency::is_danger_line(&best.fiche.id)
-                    && best.margin > 0.0
+                    && self.policy.leads_for_danger_line(best.margin)
                     && crate::emergency::other_danger_line(
                         &hits,
                         &best.fiche.id,

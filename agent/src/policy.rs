@@ -44,6 +44,9 @@ pub struct Policy {
     /// the line's, for an unsure guess at a line for a person in danger to be asked about
     /// rather than given straight away (see [`Policy::doubts_danger_line`]).
     pub danger_line_doubt: f32,
+    /// Least lead of an unsure guess at a line for a person in danger over the next unrelated
+    /// topic for it to be given straight away (see [`Policy::leads_for_danger_line`]).
+    pub danger_line_lead: f32,
     /// Least [`Resemblance::strength`] of the recorded questions' leading topic for a request
     /// the search did not understand to be asked about (or, for a matter of no public service,
     /// named) rather than the caller asked to start again (see [`Policy::recorded_topic`]).
@@ -88,6 +91,7 @@ impl Default for Policy {
             resemblance_rival_share: 0.3,
             unseen_doubt: 0.4,
             danger_line_doubt: 0.35,
+            danger_line_lead: 0.01,
             recorded_guess: 0.3,
             recorded_reading: 0.3,
         }
@@ -223,6 +227,22 @@ impl Policy {
     ) -> bool {
         resemblance
             .is_some_and(|found| resembles_another(found, same_topic, self.danger_line_doubt))
+    }
+
+    /// Whether an unsure guess at a line for a person in danger leads the search clearly enough
+    /// (`margin`, over the next unrelated topic) to be given straight away rather than asked
+    /// about: from [`Policy::danger_line_lead`]. A line that only ties with another topic is
+    /// a guess among two: « vous auriez une adresse de pizzeria pour ce soir, on est huit avec
+    /// les enfants » is not a call for the 119.
+    ///
+    /// Swept on 2026-12-07 (twenty-eighth pass in `docs/tuning-log.md`), each dev batch
+    /// measured against the demo commune without its own dialogues (fiches right / false
+    /// answers / out of scope handled / turns right, over 7,369 scored turns): any lead (before)
+    /// 5,180 / 278 / 3,626 / 5,416; **0.01** 5,180 / 272 / 3,626 / 5,416; 0.02 5,180 / 270 /
+    /// 3,624 / 5,414; 0.03 5,180 / 269 / 3,622 / 5,412. From 0.02, children in danger whose
+    /// line was right are asked first; the demo's dialogues unchanged at every point.
+    pub fn leads_for_danger_line(&self, margin: f32) -> bool {
+        margin >= self.danger_line_lead
     }
 
     /// What the robot asks about when the search found nothing sure enough even to confirm:

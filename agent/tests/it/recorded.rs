@@ -240,3 +240,30 @@ fn a_body_that_specialises_the_match_is_named_when_recorded_callers_meant_it() {
     expect(&reply, DecisionAction::Deflect, Some("msa"));
     assert_eq!(reply.trace.rule, "best_match");
 }
+
+/// An unsure guess at a line for a person in danger that only ties with another topic is asked
+/// about, not given straight away (`Policy::leads_for_danger_line`): here no recorded question
+/// is there to doubt it, the lead alone holds it back.
+#[test]
+fn an_unsure_danger_line_that_only_ties_with_another_topic_is_asked_about() {
+    let (_dir, knowledge) = commune(None);
+    let question = "vous auriez une adresse de pizzeria pour ce soir on est huit avec les enfants";
+    let policy = guichet_agent::Policy::default();
+    let reply = first_reply(&knowledge, question);
+    assert_eq!(reply.trace.action, DecisionAction::Confirm, "{reply:?}");
+    assert_eq!(reply.trace.fiche.as_deref(), Some("enfance-en-danger"));
+    let margin = reply.trace.margin.expect("a margin");
+    assert!(
+        (0.0..policy.danger_line_lead).contains(&margin),
+        "the premise: the 119 leads, by less than the policy asks ({margin})"
+    );
+    // Any lead at all would have given the 119 to a family looking for a pizzeria.
+    let mut call = Call::voice(&knowledge, tuesday_open(), MOBILE);
+    call.engine = guichet_agent::Engine::new(guichet_agent::Policy {
+        danger_line_lead: f32::MIN_POSITIVE,
+        ..policy
+    });
+    let reply = call.say(question);
+    assert_eq!(reply.trace.rule, "danger_line", "{reply:?}");
+    assert_eq!(reply.trace.action, DecisionAction::Deflect);
+}
