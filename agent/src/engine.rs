@@ -396,9 +396,10 @@ impl<'a> TurnInProgress<'a> {
         // Their second opinion (see `Policy::second_opinion`): a sure-looking match meant for
         // another topic is confirmed first, a middling one meant for this topic answered.
         let reconsidered = best.as_ref().map_or(verdict, |best| {
-            // A sure line for a person in danger is never held back: a close second line is
-            // given with it (see below).
-            if verdict == Verdict::NotUnderstood || crate::emergency::is_danger_line(&best.fiche.id)
+            // A sure helpline for a person in danger is never held back: a close second line
+            // is given with it (see below).
+            if verdict == Verdict::NotUnderstood
+                || crate::emergency::is_never_doubted(&best.fiche.id)
             {
                 return verdict;
             }

@@ -131,8 +131,9 @@ impl Policy {
     ///   topic the search did not see; or for no fiche while the fiche is one the mairie or a
     ///   public body handles (a matter of no public service is only named, never answered:
     ///   nothing to doubt against no fiche). A clarifying fiche only asks its question and is
-    ///   not doubted; the engine never asks for this opinion on a line for a person in danger
-    ///   (an unsure guess at one: [`Policy::doubts_danger_line`]).
+    ///   not doubted; the engine never asks for this opinion on a helpline for a person in
+    ///   danger, the emergency numbers aside (`emergency::is_never_doubted`; an unsure guess at
+    ///   one: [`Policy::doubts_danger_line`]).
     /// - A match to confirm is answered when they were meant for the fiche's topic, strongly
     ///   ([`Policy::resemblance_agreement`]), and the transcription is not unsure.
     ///
@@ -206,7 +207,7 @@ impl Policy {
     /// the recorded questions most like the caller's were meant, strongly enough
     /// ([`Policy::danger_line_doubt`]), for another topic (or for no fiche). « Mes parents nous
     /// donnent un bout de leur terrain pour bâtir » is not a call for the 3114. A sure match on
-    /// such a line is never doubted.
+    /// such a line is never doubted, but on the emergency numbers' (`emergency::is_never_doubted`).
     ///
     /// Swept on 2026-12-07 (twenty-fifth pass in `docs/tuning-log.md`), each dev batch measured
     /// against the demo commune without its own dialogues (false answers / out of scope handled

@@ -267,3 +267,43 @@ fn an_unsure_danger_line_that_only_ties_with_another_topic_is_asked_about() {
     assert_eq!(reply.trace.rule, "danger_line", "{reply:?}");
     assert_eq!(reply.trace.action, DecisionAction::Deflect);
 }
+
+/// A sure match on the emergency numbers that the search alone reached is doubted like any
+/// other (`emergency::is_never_doubted`): a fall at the farm is an emergency's words in a matter
+/// of benefits when the recorded callers meant the MSA. The helplines stay never doubted.
+#[test]
+fn a_sure_emergency_match_is_confirmed_first_when_recorded_callers_meant_another_topic() {
+    let question =
+        "mon fils s'est cassé la jambe en chutant d'une échelle à la ferme quelle caisse rembourse";
+    let (_dir, bare) = commune(None);
+    let reply = first_reply(&bare, question);
+    expect(&reply, DecisionAction::Deflect, Some("urgences"));
+    assert_eq!(reply.trace.rule, "best_match", "the search's sure match");
+
+    let msa = "{ action: deflect, fiche: msa }";
+    let farm_falls = recorded(
+        "dev",
+        &[
+            (
+                "il s'est cassé le bras en tombant à la ferme quelle caisse paie ses soins",
+                msa,
+            ),
+            (
+                "chute dans la grange de la ferme jambe cassée qui rembourse",
+                msa,
+            ),
+            (
+                "mon mari exploitant agricole s'est blessé en tombant qui paie son arrêt",
+                msa,
+            ),
+            (
+                "accident à la ferme une échelle a glissé c'est quelle caisse",
+                msa,
+            ),
+        ],
+    );
+    let (_dir, knowledge) = commune(Some(&farm_falls));
+    let reply = first_reply(&knowledge, question);
+    assert_eq!(reply.trace.action, DecisionAction::Confirm, "{reply:?}");
+    assert!(said(&reply).contains("au sujet de"), "{}", said(&reply));
+}
