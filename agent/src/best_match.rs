@@ -1,6 +1,6 @@
 //! Which fiche a search's hits point to: the best hit, or the question that clarifies it, or a
-//! body that specialises it for the caller's public; and its lead over the next hit of
-//! another topic.
+//! body that specialises it for the caller's public (or, from the recorded questions, the body
+//! a recourse is beside); and its lead over the next hit of another topic.
 
 use guichet_knowledge::{Fiche, Hit, Resemblance};
 
@@ -87,25 +87,37 @@ impl<'a> TurnInProgress<'a> {
     /// alone names such a body only when the caller said a word of its public and it scores
     /// nearly as well (see [`SPECIALISED_RATIO`]); callers often say their public in other
     /// words (« éleveur », « le tracteur »). The topic's confidence stays.
+    ///
+    /// The other way round only for a recourse (`recourse_for:`): a match on the Défenseur des
+    /// droits or France Victimes goes to the body they are a recourse beside when the recorded
+    /// callers meant that body (« ma cheffe refuse mes congés d'août » → the employer first;
+    /// « mon voisin m'a menacé avec un couteau, je veux que ce soit enregistré » → the
+    /// complaint). Not for a body of a public: recorded callers asking the CPAM do not say
+    /// whether the caller farms, and the MSA would be given back to the CPAM for callers who
+    /// said « pépinière » or « maraîcher » (twenty-seventh and twenty-eighth passes in
+    /// `docs/tuning-log.md`).
     pub(crate) fn recorded_specialist(
         &self,
         best: Match<'a>,
         resemblance: Option<&Resemblance<'_>>,
     ) -> Match<'a> {
-        let special = self
+        let other = self
             .policy
             .recorded_specialist(resemblance)
             .and_then(|topic| self.fiche(topic))
-            .filter(|special| specialises(special, &best.fiche.id))
+            .filter(|other| {
+                specialises(other, &best.fiche.id) || is_recourse_for(best.fiche, &other.id)
+            })
             .filter(|_| !crate::wish::asks_for(&self.text, &best.fiche.keywords));
         Match {
-            fiche: special.unwrap_or(best.fiche),
+            fiche: other.unwrap_or(best.fiche),
             ..best
         }
     }
 
     /// One topic for the margin and the recorded questions: the same fiche, a clarifying
-    /// fiche and its options, a fiche and the bodies that specialise it.
+    /// fiche and its options, a fiche and the bodies that specialise it or are a recourse
+    /// beside it.
     pub(crate) fn related(&self, a: &Fiche, b: &str) -> bool {
         a.id == b
             || goes_to(a, b)
@@ -172,7 +184,13 @@ fn goes_to(from: &Fiche, to: &str) -> bool {
         .is_some_and(|clarify| clarify.options.iter().any(|option| option.goto == to))
 }
 
-/// `from` takes `to`'s mission over for a public of its own (`specialises:`).
+/// `from` takes `to`'s mission over for a public of its own (`specialises:`), or is a recourse
+/// or a support beside it (`recourse_for:`).
 fn specialises(from: &Fiche, to: &str) -> bool {
-    from.specialises.iter().any(|id| id == to)
+    from.specialises.iter().any(|id| id == to) || is_recourse_for(from, to)
+}
+
+/// `from` is a recourse or a support beside `to` (`recourse_for:`).
+fn is_recourse_for(from: &Fiche, to: &str) -> bool {
+    from.recourse_for.iter().any(|id| id == to)
 }

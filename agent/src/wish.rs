@@ -1,6 +1,6 @@
 //! The caller names the service they want: "je veux porter plainte", "il faut déposer plainte
-//! où ?". A body that specialises the best fiche for a public of its own (France Victimes for
-//! the complaint) is then not named instead: the victim of a threat who wants to file a
+//! où ?". A body that specialises the best fiche, or is a recourse beside it (France Victimes
+//! for the complaint), is then not named instead: the victim of a threat who wants to file a
 //! complaint wants the gendarmerie, the one who "a porté plainte" and needs support wants
 //! France Victimes. What tells them apart is whether the complaint is asked for.
 

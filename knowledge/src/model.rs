@@ -109,15 +109,22 @@ pub struct Fiche {
     /// Ids of the fiches whose mission this body takes over for a public of its own
     /// (`specialises:`): the Mutualité sociale agricole is the health insurance, the family
     /// allowance fund and the pension fund of farm workers, so `msa` specialises `cpam`,
-    /// `caf-allocations` and `assurance-retraite`; the Défenseur des droits specialises the
-    /// bodies of the matters a discrimination touches (housing, disability, work, school);
-    /// France Victimes the police complaint and the courts. When the best match is one of
-    /// those and this fiche is nearly as likely (the caller also said what makes them its
-    /// public: "agricole", "vendanges"), the engine names this body (see `guichet_agent`'s
+    /// `caf-allocations` and `assurance-retraite`. When the best match is one of those and
+    /// this fiche is nearly as likely (the caller also said what makes them its public:
+    /// "agricole", "vendanges"), the engine names this body (see `guichet_agent`'s
     /// `best_match`). An id that the folder does not hold is ignored: warned at load as a
     /// typo, unless it is a national fiche the commune disabled.
     #[serde(default)]
     pub specialises: Vec<String>,
+    /// Ids of the fiches this body is a recourse or a support beside (`recourse_for:`): the
+    /// Défenseur des droits for the matters a discrimination touches (housing, disability,
+    /// work, school), France Victimes beside the police complaint and the courts. Named like a
+    /// body that specialises them when the caller says its words ("discrimination",
+    /// "victime"), and one topic with them; but the caller is sent to the fiche itself first
+    /// when the recorded questions most like theirs were meant for it (a refused leave is the
+    /// employer's before it is a discrimination). Checked like `specialises`.
+    #[serde(default)]
+    pub recourse_for: Vec<String>,
     /// The spoken answer (plain French prose). Empty only for a fiche that only clarifies.
     pub answer: String,
     /// Published, draft or rejected: only a published fiche reaches a caller.

@@ -307,3 +307,39 @@ fn a_sure_emergency_match_is_confirmed_first_when_recorded_callers_meant_another
     assert_eq!(reply.trace.action, DecisionAction::Confirm, "{reply:?}");
     assert!(said(&reply).contains("au sujet de"), "{}", said(&reply));
 }
+
+/// A match on a recourse (`recourse_for:`, France Victimes beside the police complaint) goes to
+/// the body it is beside when the recorded callers meant that body: a threat to be put on
+/// record is the complaint's first.
+#[test]
+fn a_recourse_gives_way_to_the_body_it_is_beside_when_recorded_callers_meant_that_body() {
+    let question = "on m'a menacé au couteau devant chez moi ce matin";
+    let (_dir, bare) = commune(None);
+    let reply = first_reply(&bare, question);
+    expect(&reply, DecisionAction::Deflect, Some("france-victimes"));
+    assert_eq!(reply.trace.rule, "best_match", "the search's sure match");
+
+    let plainte = "{ action: deflect, fiche: plainte }";
+    let threats = recorded(
+        "dev",
+        &[
+            (
+                "mon voisin m'a menacé hier je veux que ce soit enregistré",
+                plainte,
+            ),
+            (
+                "un homme m'a menacé avec une arme comment le signaler",
+                plainte,
+            ),
+            ("menacé de mort devant chez moi il faut aller où", plainte),
+            (
+                "on m'a menacé dans la rue je voudrais faire une déposition",
+                plainte,
+            ),
+        ],
+    );
+    let (_dir, knowledge) = commune(Some(&threats));
+    let reply = first_reply(&knowledge, question);
+    expect(&reply, DecisionAction::Deflect, Some("plainte"));
+    assert_eq!(reply.trace.rule, "best_match");
+}

@@ -27,6 +27,8 @@ struct RawFiche {
     clarify: Option<RawClarify>,
     #[serde(default)]
     specialises: Vec<String>,
+    #[serde(default)]
+    recourse_for: Vec<String>,
     status: Option<String>,
     source: Option<RawSource>,
 }
@@ -65,6 +67,7 @@ const FICHE_KEYS: &[&str] = &[
     "handoff",
     "clarify",
     "specialises",
+    "recourse_for",
     "status",
     "source",
 ];
@@ -82,8 +85,18 @@ pub(crate) struct FicheLines {
     pub sms: usize,
     /// Line of `specialises:`.
     pub specialises: usize,
+    /// Line of `recourse_for:`.
+    pub recourse_for: usize,
     /// Line of each clarify option's `goto`, in order.
     pub gotos: Vec<usize>,
+}
+
+/// The fiche ids of a list (`specialises:`, `recourse_for:`), trimmed, empty ones dropped.
+fn fiche_ids(raw: &[String]) -> Vec<String> {
+    raw.iter()
+        .map(|id| id.trim().to_owned())
+        .filter(|id| !id.is_empty())
+        .collect()
 }
 
 /// Reads a fiche; `None` when it is too broken to be used (the problems say why).
@@ -157,6 +170,7 @@ pub(crate) fn parse_fiche(
         questions: key_line("questions").unwrap_or(first),
         sms: key_line("sms").unwrap_or(first),
         specialises: key_line("specialises").unwrap_or(first),
+        recourse_for: key_line("recourse_for").unwrap_or(first),
         gotos: Vec::new(),
     };
 
@@ -335,12 +349,8 @@ pub(crate) fn parse_fiche(
         sms: raw.sms,
         handoff,
         clarify,
-        specialises: raw
-            .specialises
-            .iter()
-            .map(|id| id.trim().to_owned())
-            .filter(|id| !id.is_empty())
-            .collect(),
+        specialises: fiche_ids(&raw.specialises),
+        recourse_for: fiche_ids(&raw.recourse_for),
         answer,
         status,
         source,
@@ -555,6 +565,9 @@ mod tests {
         let fiche = parse("specialises: [cpam, \" caf-allocations \", \"\"]\n");
         assert_eq!(fiche.specialises, ["cpam", "caf-allocations"]);
         assert!(parse("").specialises.is_empty(), "none unless said");
+        let fiche = parse("recourse_for: [employeur, \" adil\"]\n");
+        assert_eq!(fiche.recourse_for, ["employeur", "adil"]);
+        assert!(fiche.specialises.is_empty() && parse("").recourse_for.is_empty());
     }
 
     #[test]

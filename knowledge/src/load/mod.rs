@@ -209,12 +209,13 @@ fn check_ids_and_gotos(folder: &Folder, problems: &mut Problems) {
         }
     }
     check_clarify_cycles(folder, &first_seen, problems);
-    check_specialises(folder, &first_seen, problems);
+    check_relations(folder, &first_seen, problems);
 }
 
-/// A body names the fiches it specialises by id: an id the folder does not hold is a typo
-/// (warned: the relation is ignored), unless it is a national fiche the commune disabled.
-fn check_specialises(folder: &Folder, ids: &HashMap<&str, usize>, problems: &mut Problems) {
+/// A body names the fiches it specialises or is a recourse for by id: an id the folder does not
+/// hold is a typo (warned: the relation is ignored), unless it is a national fiche the commune
+/// disabled.
+fn check_relations(folder: &Folder, ids: &HashMap<&str, usize>, problems: &mut Problems) {
     let disabled: Vec<&str> = folder
         .commune
         .as_ref()
@@ -227,13 +228,20 @@ fn check_specialises(folder: &Folder, ids: &HashMap<&str, usize>, problems: &mut
         })
         .unwrap_or_default();
     for (index, fiche) in folder.fiches.iter().enumerate() {
-        for id in &fiche.specialises {
-            if !ids.contains_key(id.as_str()) && !disabled.contains(&id.as_str()) {
-                problems.warning(
-                    &fiche.path,
-                    folder.lines[index].specialises,
-                    format!("specialises : la fiche « {id} » n'existe pas ; ce lien est ignoré"),
-                );
+        let lines = &folder.lines[index];
+        let relations = [
+            ("specialises", &fiche.specialises, lines.specialises),
+            ("recourse_for", &fiche.recourse_for, lines.recourse_for),
+        ];
+        for (key, targets, line) in relations {
+            for id in targets {
+                if !ids.contains_key(id.as_str()) && !disabled.contains(&id.as_str()) {
+                    problems.warning(
+                        &fiche.path,
+                        line,
+                        format!("{key} : la fiche « {id} » n'existe pas ; ce lien est ignoré"),
+                    );
+                }
             }
         }
     }

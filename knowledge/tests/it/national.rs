@@ -171,7 +171,8 @@ fn a_body_specialising_an_unknown_fiche_is_warned_not_refused() {
         dir.join("fiches/mission-locale.md"),
         "---\nid: mission-locale\ntitle: Mission locale\ncompetence: agglomeration\nquestions:\n  \
          - je cherche la mission locale\nkeywords: [mission locale]\n\
-         specialises: [france-travail, franse-travail]\nhandoff: never\n---\n\
+         specialises: [france-travail, franse-travail]\nrecourse_for: [cpam, caff]\n\
+         handoff: never\n---\n\
          La mission locale accompagne les jeunes de seize à vingt-cinq ans.\n",
     )
     .unwrap();
@@ -181,11 +182,18 @@ fn a_body_specialising_an_unknown_fiche_is_warned_not_refused() {
         .iter()
         .map(ToString::to_string)
         .collect();
-    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
     assert!(
         warnings[0].ends_with(
             "fiches/mission-locale.md:8: attention : specialises : la fiche « franse-travail » \
              n'existe pas ; ce lien est ignoré"
+        ),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings[1].ends_with(
+            "fiches/mission-locale.md:9: attention : recourse_for : la fiche « caff » n'existe \
+             pas ; ce lien est ignoré"
         ),
         "{warnings:?}"
     );
