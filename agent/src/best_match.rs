@@ -7,7 +7,8 @@ use guichet_knowledge::{Fiche, Hit, Resemblance};
 use crate::turn::TurnInProgress;
 
 /// Least share of the best fiche's confidence at which a body that specialises it
-/// (`specialises:` in the fiche: the MSA for the CPAM, the CAF and the pension fund) is named
+/// (`specialises:` in the fiche: the MSA for the CPAM, the CAF and the pension fund), or is a
+/// recourse beside it (`recourse_for:`: the Défenseur des droits, France Victimes), is named
 /// instead (see `TurnInProgress::best_match`), when the caller also said a word of its own public
 /// (its title or keywords: "exploitant agricole", "discrimination", "victime") that the best
 /// fiche's title and keywords do not have. Swept on batches 1–3 and 4 of the dev split
@@ -50,8 +51,8 @@ impl<'a> TurnInProgress<'a> {
             // The family keeps the best confidence: the topic is sure, the variant is not.
             fiche = parent;
         }
-        // A body that takes the best fiche's mission over for a public of its own, nearly as
-        // likely, when the caller said what makes them its public, a word of its title or
+        // A body that takes the best fiche's mission over for a public of its own (or is a
+        // recourse beside it), nearly as likely, when the caller said what makes them its public, a word of its title or
         // keywords that the best fiche's do not have ("exploitant agricole" with "allocations
         // familiales": the MSA, not the CAF; "on m'a volé mon portable dans le bus": the
         // complaint, not France Victimes, whose "bus" is only an example question's). The
