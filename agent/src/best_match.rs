@@ -52,12 +52,13 @@ impl<'a> TurnInProgress<'a> {
             fiche = parent;
         }
         // A body that takes the best fiche's mission over for a public of its own (or is a
-        // recourse beside it), nearly as likely, when the caller said what makes them its public, a word of its title or
-        // keywords that the best fiche's do not have ("exploitant agricole" with "allocations
-        // familiales": the MSA, not the CAF; "on m'a volé mon portable dans le bus": the
-        // complaint, not France Victimes, whose "bus" is only an example question's). The
-        // topic's confidence stays. Not when the caller asks for the best fiche's own service
-        // ("je veux porter plainte": the complaint, whoever the victim; see `crate::wish`).
+        // recourse beside it), nearly as likely, when the caller said what makes them its
+        // public, a word of its title or keywords that the best fiche's do not have
+        // ("exploitant agricole" with "allocations familiales": the MSA, not the CAF; "on m'a
+        // volé mon portable dans le bus": the complaint, not France Victimes, whose "bus" is
+        // only an example question's). The topic's confidence stays. Not when the caller asks
+        // for the best fiche's own service ("je veux porter plainte": the complaint, whoever the
+        // victim; see `crate::wish`).
         if let Some(special) = hits
             .iter()
             .skip(1)
