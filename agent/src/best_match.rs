@@ -1,6 +1,7 @@
 //! Which fiche a search's hits point to: the best hit, or the question that clarifies it, or a
 //! body that specialises it for the caller's public (or, from the recorded questions, the body
-//! a recourse is beside); and its lead over the next hit of another topic.
+//! a recourse is beside, or a helpline for a person in danger); and its lead over the next hit
+//! of another topic.
 
 use guichet_knowledge::{Fiche, Hit, Resemblance};
 
@@ -98,9 +99,13 @@ impl<'a> TurnInProgress<'a> {
     /// whether the caller farms, and the MSA would be given back to the CPAM for callers who
     /// said « pépinière » or « maraîcher » (twenty-seventh and twenty-eighth passes in
     /// `docs/tuning-log.md`).
+    ///
+    /// And a helpline for a person in danger that the search found close behind, when the
+    /// recorded callers meant it (see [`recorded_line`]).
     pub(crate) fn recorded_specialist(
         &self,
         best: Match<'a>,
+        hits: &[Hit],
         resemblance: Option<&Resemblance<'_>>,
     ) -> Match<'a> {
         let other = self
@@ -108,7 +113,9 @@ impl<'a> TurnInProgress<'a> {
             .recorded_specialist(resemblance)
             .and_then(|topic| self.fiche(topic))
             .filter(|other| {
-                specialises(other, &best.fiche.id) || is_recourse_for(best.fiche, &other.id)
+                specialises(other, &best.fiche.id)
+                    || is_recourse_for(best.fiche, &other.id)
+                    || recorded_line(&best, other, hits)
             })
             .filter(|_| !crate::wish::asks_for(&self.text, &best.fiche.keywords));
         Match {
@@ -177,6 +184,25 @@ impl<'a> TurnInProgress<'a> {
         self.policy
             .doubts_danger_line(resemblance, |topic| self.related(line, topic))
     }
+}
+
+/// `line`, a helpline for a person in danger that is never doubted (the 119, the 3919, the
+/// 3114), is named instead of an uncertain `best` match, the recorded questions most like the
+/// caller's being meant for it: the search found it close behind, at least
+/// [`crate::emergency::SECOND_LINE_SHARE`] of the match's confidence, a share at which a sure
+/// line would give it too. « mon compagnon me prend mon téléphone et ma carte bleue, il
+/// contrôle tout » → the 3919, not the bank; « ma voisine se fait frapper par son mari… qui
+/// peut l'aider » → the 3919 before the 119. Asking « vous appelez bien au sujet de… ? » or
+/// naming a bank costs a person in danger more than a number they did not need. Not when the
+/// caller asks for the match's own service, as for a body (see `crate::wish`).
+fn recorded_line(best: &Match<'_>, line: &Fiche, hits: &[Hit]) -> bool {
+    line.id != best.fiche.id
+        && crate::emergency::is_never_doubted(&line.id)
+        && best.confidence < crate::emergency::CERTAIN_MATCH
+        && hits.iter().any(|hit| {
+            hit.fiche_id == line.id
+                && hit.confidence >= best.confidence * crate::emergency::SECOND_LINE_SHARE
+        })
 }
 
 /// `from` asks a question one of whose answers leads to `to`.

@@ -311,6 +311,13 @@ pub fn other_danger_line<'h>(
 /// his tractor.
 pub const SECOND_LINE_SHARE: f32 = 0.6;
 
+/// Least confidence at which the search's match is kept before a helpline the recorded
+/// questions lead with (`best_match::recorded_line`): the search all but certain of its match
+/// (« un enfant se fait frapper chez lui » is the 119's at 1.0, whatever the 3919's recorded
+/// callers say of « frapper »). Swept in the twenty-ninth pass (`docs/tuning-log.md`): any
+/// value from 0.65 to 0.9 keeps that one match and no other.
+pub const CERTAIN_MATCH: f32 = 0.8;
+
 /// A thing that no longer moves ("mon dossier, ça bouge plus"): "bouge plus" of a person is an
 /// emergency, of a file or an account it is a delay. Taken out of the message before
 /// [`EMERGENCY`] is looked for.

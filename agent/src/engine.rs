@@ -390,9 +390,9 @@ impl<'a> TurnInProgress<'a> {
         // The recorded questions most like this one, read once for every rule below.
         let resemblance = self.kb().resemblance(searched);
         let resemblance = resemblance.as_ref();
-        // A body that specialises the match, when recorded callers meant it (see
-        // `TurnInProgress::recorded_specialist`).
-        let best = best.map(|best| self.recorded_specialist(best, resemblance));
+        // A body that specialises the match, or a helpline close behind it, when recorded
+        // callers meant it (see `TurnInProgress::recorded_specialist`).
+        let best = best.map(|best| self.recorded_specialist(best, &hits, resemblance));
         // Their second opinion (see `Policy::second_opinion`): a sure-looking match meant for
         // another topic is confirmed first, a middling one meant for this topic answered.
         let reconsidered = best.as_ref().map_or(verdict, |best| {

@@ -264,9 +264,10 @@ impl Policy {
     }
 
     /// The topic the recorded questions most like the caller's were meant for, from a strength
-    /// of [`Policy::recorded_reading`]: a body that specialises the match, or the body a
-    /// recourse match is beside, is named instead when it is that topic (see
-    /// `TurnInProgress::recorded_specialist`, which says why and how it was measured).
+    /// of [`Policy::recorded_reading`]: a body that specialises the match, the body a recourse
+    /// match is beside, or a helpline for a person in danger close behind, is named instead
+    /// when it is that topic (see `TurnInProgress::recorded_specialist`, which says why and how
+    /// it was measured).
     pub fn recorded_specialist<'r>(
         &self,
         resemblance: Option<&Resemblance<'r>>,

@@ -343,3 +343,45 @@ fn a_recourse_gives_way_to_the_body_it_is_beside_when_recorded_callers_meant_tha
     expect(&reply, DecisionAction::Deflect, Some("plainte"));
     assert_eq!(reply.trace.rule, "best_match");
 }
+
+/// A helpline for a person in danger that the search found close behind an uncertain match is
+/// named instead when the recorded callers meant it (`best_match::recorded_line`): a partner who
+/// takes the caller's bank card and controls everything is the 3919's, not the bank's.
+#[test]
+fn a_helpline_close_behind_is_named_when_recorded_callers_meant_it() {
+    let question = "mon compagnon me prend mon téléphone et ma carte bleue il contrôle tout et il me menace si je sors voir mes amies";
+    let (_dir, bare) = commune(None);
+    let reply = first_reply(&bare, question);
+    assert_ne!(
+        reply.trace.fiche.as_deref(),
+        Some("violences-femmes"),
+        "the premise: the search alone puts the bank first: {reply:?}"
+    );
+    let hits = bare.search(question);
+    let line_share = guichet_agent::emergency::SECOND_LINE_SHARE;
+    assert!(
+        hits.iter().any(|hit| hit.fiche_id == "violences-femmes"
+            && hit.confidence >= hits[0].confidence * line_share),
+        "the premise: the 3919 close behind: {hits:?}"
+    );
+
+    let line = "{ action: deflect, fiche: violences-femmes }";
+    let control = recorded(
+        "dev",
+        &[
+            ("mon mari me prend tout mon salaire et me surveille", line),
+            (
+                "il contrôle mon téléphone et m'empêche de voir mes amies",
+                line,
+            ),
+            ("mon compagnon me menace dès que je sors sans lui", line),
+            (
+                "il garde ma carte bleue et contrôle toutes mes dépenses",
+                line,
+            ),
+        ],
+    );
+    let (_dir, knowledge) = commune(Some(&control));
+    let reply = first_reply(&knowledge, question);
+    expect(&reply, DecisionAction::Deflect, Some("violences-femmes"));
+}
