@@ -268,6 +268,58 @@ static SUICIDAL: LazyLock<Lexicon> = LazyLock::new(|| {
         "me jeter par la fenêtre",
         "me pendre",
         "se pendre",
+        // The warning signs the 3114 teaches to hear, in callers' words: thinking of it
+        // ("je pense à me tuer"), the means ("me tirer une balle", "sauter du pont"), no reason
+        // left to live, being a burden ("personne me regretterait"), a farewell written, harm
+        // done to oneself. Each says it of a person, never of a thing or a file.
+        // "Pense à…", not "a cherché à me tuer" (violence) nor "commencé à me supprimer les
+        // aides" (a file).
+        "pense à me tuer",
+        "pensé à me tuer",
+        "penser à me tuer",
+        "sérieusement à me tuer",
+        "pense à se tuer",
+        "compte se tuer",
+        "pense à me supprimer",
+        "envie de me supprimer",
+        "me tirer une balle",
+        "se tirer une balle",
+        "sauter du pont",
+        "sauter d'un pont",
+        "sauter du toit",
+        "sauter par la fenêtre",
+        "me jeter du pont",
+        "me jeter d'un pont",
+        "envie de disparaître",
+        "envie d'exister",
+        "ne plus me réveiller",
+        "jamais me réveiller",
+        "arrêter de respirer",
+        "continuer à vivre",
+        "continuer de vivre",
+        "raison de vivre",
+        "à quoi bon vivre",
+        "envie de tout arrêter",
+        "décidé d'en terminer",
+        "envie d'en terminer",
+        "me laisser mourir",
+        "se laisser mourir",
+        "mieux sans moi",
+        "personne me regretterait",
+        "personne ne me regretterait",
+        "personne la regretterait",
+        "personne le regretterait",
+        "lettre d'adieu",
+        "lettres d'adieu",
+        "mot d'adieu",
+        "mots d'adieu",
+        "message d'adieu",
+        "messages d'adieu",
+        "vais faire une bêtise",
+        "me scarifie",
+        "se scarifie",
+        "me mutile",
+        "se mutile",
     ])
 });
 
@@ -445,6 +497,12 @@ mod tests {
             "mon fils il dit qu'il veut mourir depuis qu'il a perdu son travail",
             "des fois je pense à me foutre en l'air",
             "j'ai des idées noires tout le temps",
+            // The warning signs, in other words.
+            "le soir je pense à me tirer une balle",
+            "elle m'a laissé un message d'adieu sur mon répondeur",
+            "franchement je vois plus aucune raison de vivre",
+            "mon fils de seize ans se scarifie les avant-bras",
+            "il répète que tout le monde serait mieux sans moi, qu'il dit",
         ] {
             assert_eq!(line(text), Some(SUICIDE_PREVENTION_FICHE), "{text}");
         }
@@ -456,6 +514,9 @@ mod tests {
             "mon père s'est suicidé, il me faut l'acte de décès",
             "mon mari menace de me tuer",
             "ma mère vient de mourir à l'hôpital",
+            "le voisin a cherché à me tuer avec sa voiture",
+            "la caisse a commencé à me supprimer les aides au logement",
+            "pour continuer à recevoir mes allocations que faut-il faire",
         ] {
             assert_eq!(line(text), None, "{text}");
         }
