@@ -184,45 +184,31 @@ static VIOLENCE: LazyLock<Lexicon> = LazyLock::new(|| {
     ])
 });
 
-/// Words that date what the caller tells in the past: "mon voisin m'a menacé avec un couteau
-/// hier, je veux porter plainte" is a complaint to file, not an emergency in progress. Only
-/// looked for ("hier" covers "avant-hier" and "hier soir"). With [`OVER`].
+/// Words that date what the caller tells in the past, or tell it as coming back night after
+/// night: "mon voisin m'a menacé avec un couteau hier, je veux porter plainte" is a complaint to
+/// file, "une femme crie au secours presque chaque nuit en face" the 3919's, not an emergency in
+/// progress. Only looked for ("hier" covers "avant-hier" and "hier soir"). They date violence
+/// only: "il a fait un AVC l'an dernier et là il refait un malaise" is an emergency, and so is
+/// "elle est tombée ce matin, elle n'arrive plus à se relever".
 static PAST: LazyLock<Lexicon> = LazyLock::new(|| {
     let past = [
         "hier",
         "l'autre jour",
         "l'autre soir",
+        "la semaine dernière",
         "ce matin",
         "le week-end dernier",
+        "le mois dernier",
+        "l'an dernier",
+        "l'année dernière",
+        "chaque nuit",
+        "chaque soir",
+        "tous les soirs",
+        "toutes les nuits",
     ];
     // A day named too: what is happening now is not dated ("il m'a menacé avec un couteau
     // dimanche" is told after the fact, to be recorded).
     Lexicon::new(&[&past[..], &WEEKDAYS[..]].concat())
-});
-
-/// Words that tell an event long past or one that keeps coming back, never one happening now,
-/// whatever the words of an emergency beside them: "j'ai fait un AVC l'an dernier, je peux
-/// avoir une carte d'invalidité", "une femme crie au secours presque chaque nuit en face"
-/// (the 3919's). Unlike [`PAST`] ("elle est tombée ce matin, elle n'arrive plus à se
-/// relever" may be happening still), they date every emergency phrase, not only violence; a
-/// smell of gas is never dated.
-static OVER: LazyLock<Lexicon> = LazyLock::new(|| {
-    Lexicon::new(&[
-        "la semaine dernière",
-        "le mois dernier",
-        "l'an dernier",
-        "l'an passé",
-        "l'année dernière",
-        "l'année passée",
-        "chaque nuit",
-        "chaque soir",
-        "chaque fois",
-        "tous les soirs",
-        "toutes les nuits",
-        "tous les jours",
-        "souvent",
-        "régulièrement",
-    ])
 });
 
 /// The id of the national catalogue's suicide prevention fiche (3114).
@@ -396,9 +382,6 @@ pub const CERTAIN_MATCH: f32 = 0.8;
 /// [`EMERGENCY`] is looked for.
 static STUCK: LazyLock<Lexicon> = LazyLock::new(|| {
     Lexicon::new(&[
-        // A wound that no longer bleeds ("ça saigne plus mais c'est profond, faut des points").
-        "saigne plus",
-        "saigne pas",
         "ça bouge plus",
         "ça ne bouge plus",
         "ça bouge pas",
@@ -415,9 +398,8 @@ const GAS_SIGNS: &[&str] = &["sent", "sens", "sentir", "odeur", "fuite", "fuit"]
 fn is_emergency(normalized: &str) -> bool {
     let said = words(normalized);
     let gas = said.contains(&"gaz") && said.iter().any(|word| GAS_SIGNS.contains(word));
-    let over = OVER.found_in(&said);
-    gas || (!over && EMERGENCY.found_in(&words(&STUCK.removed_from(normalized))))
-        || (!over && VIOLENCE.found_in(&said) && !PAST.found_in(&said))
+    gas || EMERGENCY.found_in(&words(&STUCK.removed_from(normalized)))
+        || (VIOLENCE.found_in(&said) && !PAST.found_in(&said))
 }
 
 #[cfg(test)]
@@ -473,18 +455,16 @@ mod tests {
             "mon fils s'est blessé au foot il lui faut un certificat",
             "avec les crédits je suis noyé je sais plus comment rembourser",
             "je suis noyée sous la paperasse",
-            // Long past, or coming back night after night: not happening now.
-            "j'ai fait un avc l'an dernier il me reste une paralysie du bras",
+            // Violence told as coming back night after night: not happening now.
             "une femme crie au secours presque chaque nuit dans l'immeuble d'en face",
-            "je me suis coupé ça saigne plus mais faut-il des points",
         ] {
             assert!(!emergency(text), "{text}");
         }
-        // What may be happening still, and a smell of gas, are never dated away.
+        // A person's state may be going on whenever it began: never dated away.
         for text in [
             "elle est tombée ce matin, elle n'arrive plus à se relever",
+            "il a fait un avc l'an dernier et là il refait un malaise, il respire plus",
             "ça sent le gaz dans l'escalier tous les soirs",
-            "il a fait un malaise, il respire plus",
         ] {
             assert!(emergency(text), "{text}");
         }
