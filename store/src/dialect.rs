@@ -132,28 +132,14 @@ pub(crate) trait StoredRow: Send {
 /// The [`StoredRow`] methods that only read a column as it is, written once for both rows.
 macro_rules! plain_columns {
     () => {
-        fn int(&self, column: &str) -> Result<i64> {
-            Ok(sqlx::Row::try_get(self, column)?)
-        }
-        fn opt_int(&self, column: &str) -> Result<Option<i64>> {
-            Ok(sqlx::Row::try_get(self, column)?)
-        }
-        fn opt_real(&self, column: &str) -> Result<Option<f64>> {
-            Ok(sqlx::Row::try_get(self, column)?)
-        }
-        fn small_int(&self, column: &str) -> Result<i32> {
-            Ok(sqlx::Row::try_get(self, column)?)
-        }
-        fn bool(&self, column: &str) -> Result<bool> {
-            Ok(sqlx::Row::try_get(self, column)?)
-        }
-        fn text(&self, column: &str) -> Result<String> {
-            Ok(sqlx::Row::try_get(self, column)?)
-        }
-        fn opt_text(&self, column: &str) -> Result<Option<String>> {
-            Ok(sqlx::Row::try_get(self, column)?)
-        }
+        plain_columns!(int: i64, opt_int: Option<i64>, opt_real: Option<f64>, small_int: i32,
+            bool: bool, text: String, opt_text: Option<String>);
     };
+    ($($method:ident: $ty:ty),*) => {$(
+        fn $method(&self, column: &str) -> Result<$ty> {
+            Ok(sqlx::Row::try_get(self, column)?)
+        }
+    )*};
 }
 pub(crate) use plain_columns;
 
@@ -407,9 +393,6 @@ pub(crate) fn parse_stored<T: FromStr>(
     table: &'static str,
     column: &'static str,
 ) -> Result<T, StoreError> {
-    text.parse().map_err(|_| StoreError::Corrupt {
-        table,
-        column,
-        detail: format!("unexpected value {text:?}"),
-    })
+    text.parse()
+        .map_err(|_| StoreError::corrupt(table, column, format!("unexpected value {text:?}")))
 }

@@ -40,6 +40,15 @@ impl From<guichet_model::Invalid> for StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 impl StoreError {
+    /// A [`StoreError::Corrupt`] value of `table.column`.
+    pub(crate) fn corrupt(table: &'static str, column: &'static str, detail: String) -> Self {
+        StoreError::Corrupt {
+            table,
+            column,
+            detail,
+        }
+    }
+
     /// True when the database could not be reached or is shutting down, so that the same call
     /// may succeed later unchanged: refused or reset connections, I/O errors, a pool that timed
     /// out or was closed, PostgreSQL SQLSTATE class 08 (connection exception) and 57P01–57P03
@@ -64,31 +73,19 @@ fn sqlx_is_unavailable(error: &sqlx::Error) -> bool {
         | sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed
         | sqlx::Error::WorkerCrashed => true,
-        sqlx::Error::Database(database) => {
-            let Some(code) = database.code() else {
-                return false;
-            };
-            if database
-                .try_downcast_ref::<sqlx::sqlite::SqliteError>()
-                .is_some()
+        sqlx::Error::Database(database) => match database.code() {
+            // SQLite's extended result codes: SQLITE_BUSY (5) and SQLITE_LOCKED (6).
+            Some(code)
+                if database
+                    .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+                    .is_some() =>
             {
-                sqlite_code_is_unavailable(&code)
-            } else {
-                sqlstate_is_unavailable(&code)
+                code.parse::<i64>()
+                    .is_ok_and(|code| matches!(code & 0xff, 5 | 6))
             }
-        }
+            Some(code) => code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03"),
+            None => false,
+        },
         _ => false,
     }
-}
-
-/// PostgreSQL: connection exceptions (class 08) and the server shutting down or starting.
-fn sqlstate_is_unavailable(code: &str) -> bool {
-    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
-}
-
-/// SQLite (extended result codes): SQLITE_BUSY (5) and SQLITE_LOCKED (6), whatever the
-/// extended part.
-fn sqlite_code_is_unavailable(code: &str) -> bool {
-    code.parse::<i64>()
-        .is_ok_and(|code| matches!(code & 0xff, 5 | 6))
 }

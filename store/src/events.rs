@@ -118,14 +118,6 @@ struct Payload {
     tenant: String,
 }
 
-/// One connection's listening session, and why it ended.
-enum Ended {
-    /// The connection was lost or failed: reconnect.
-    Lost,
-    /// The store was closed: stop.
-    StoreClosed,
-}
-
 async fn run(
     store_pool: PgPool,
     changes: broadcast::Sender<TicketChange>,
@@ -134,8 +126,9 @@ async fn run(
     let mut backoff = FIRST_BACKOFF;
     let mut first_attempt = true;
     loop {
-        let ended = tokio::select! {
-            _ = store_pool.close_event() => Ended::StoreClosed,
+        // Whether the store was closed (stop), or the connection was lost or failed (reconnect).
+        let store_closed = tokio::select! {
+            _ = store_pool.close_event() => true,
             connected = connect(&store_pool) => match connected {
                 Ok(Connected { mut listener, pool, schema, backend_pid }) => {
                     backoff = FIRST_BACKOFF;
@@ -145,23 +138,23 @@ async fn run(
                         let _ = changes.send(TicketChange::Resync);
                     }
                     tracing::debug!(%schema, backend_pid, "ticket feed listening");
-                    let ended = tokio::select! {
-                        _ = store_pool.close_event() => Ended::StoreClosed,
-                        lost = forward(&mut listener, &schema, &changes) => lost,
+                    let store_closed = tokio::select! {
+                        _ = store_pool.close_event() => true,
+                        () = forward(&mut listener, &schema, &changes) => false,
                     };
                     status.send_replace(FeedStatus::Connecting);
                     drop(listener);
                     close_in_background(pool);
-                    ended
+                    store_closed
                 }
                 Err(error) => {
                     tracing::warn!(%error, "ticket feed: cannot listen to PostgreSQL");
-                    Ended::Lost
+                    false
                 }
             },
         };
         first_attempt = false;
-        if matches!(ended, Ended::StoreClosed) {
+        if store_closed {
             break;
         }
         tracing::warn!(
@@ -240,7 +233,7 @@ async fn forward(
     listener: &mut PgListener,
     schema: &str,
     changes: &broadcast::Sender<TicketChange>,
-) -> Ended {
+) {
     loop {
         match listener.try_recv().await {
             Ok(Some(notification)) => {
@@ -255,10 +248,10 @@ async fn forward(
                     }
                 }
             }
-            Ok(None) => return Ended::Lost,
+            Ok(None) => return,
             Err(error) => {
                 tracing::warn!(%error, "ticket feed: listener failed");
-                return Ended::Lost;
+                return;
             }
         }
     }

@@ -34,23 +34,16 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens the database at `url`, e.g. `sqlite://data/guichet.db`, creating it (and its
     /// parent directory) unless the URL says otherwise (`?mode=rw`, `?mode=ro`), and runs the
-    /// migrations. `sqlite::memory:` gives a private in-memory database (tests).
+    /// migrations. `sqlite::memory:` gives a private in-memory database (tests). WAL,
+    /// synchronous=NORMAL, a busy timeout and foreign keys are applied on top of the URL's options.
     pub async fn connect(url: &str) -> Result<Self> {
-        let options = SqliteConnectOptions::from_str(url)?;
+        let mut options = SqliteConnectOptions::from_str(url)?;
         let mode_given = url
             .split_once('?')
             .is_some_and(|(_, query)| query.split('&').any(|pair| pair.starts_with("mode=")));
-        let options = if mode_given {
-            options
-        } else {
-            options.create_if_missing(true)
-        };
-        Self::connect_with(options).await
-    }
-
-    /// Like [`SqliteStore::connect`] with explicit options (WAL, synchronous=NORMAL, busy
-    /// timeout and foreign keys are applied on top).
-    pub async fn connect_with(options: SqliteConnectOptions) -> Result<Self> {
+        if !mode_given {
+            options = options.create_if_missing(true);
+        }
         let path = options.get_filename().to_path_buf();
         let name = path.to_string_lossy();
         // `sqlite::memory:` is rewritten by sqlx into a shared-cache `file:sqlx-in-memory-N`.

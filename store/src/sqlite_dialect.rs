@@ -47,39 +47,30 @@ pub(crate) fn bound(arg: Arg<'_>) -> Result<Bound> {
     })
 }
 
-fn corrupt(table: &'static str, column: &'static str, detail: String) -> StoreError {
-    StoreError::Corrupt {
-        table,
-        column,
-        detail,
-    }
-}
-
 /// A value stored as JSON text.
 fn from_json_text<T: DeserializeOwned>(
     text: &str,
     table: &'static str,
     column: &'static str,
 ) -> Result<T> {
-    serde_json::from_str(text).map_err(|e| corrupt(table, column, e.to_string()))
+    serde_json::from_str(text).map_err(|e| StoreError::corrupt(table, column, e.to_string()))
 }
 
 impl StoredRow for SqliteRow {
     plain_columns!();
     fn instant(&self, table: &'static str, column: &'static str) -> Result<DateTime<Utc>> {
         let value: i64 = self.try_get(column)?;
-        DateTime::from_timestamp_millis(value)
-            .ok_or_else(|| corrupt(table, column, format!("timestamp {value} out of range")))
+        DateTime::from_timestamp_millis(value).ok_or_else(|| {
+            StoreError::corrupt(table, column, format!("timestamp {value} out of range"))
+        })
     }
     fn opt_instant(
         &self,
         table: &'static str,
         column: &'static str,
     ) -> Result<Option<DateTime<Utc>>> {
-        match self.try_get::<Option<i64>, _>(column)? {
-            None => Ok(None),
-            Some(_) => self.instant(table, column).map(Some),
-        }
+        let value: Option<i64> = self.try_get(column)?;
+        value.map(|_| self.instant(table, column)).transpose()
     }
     fn json(&self, table: &'static str, column: &'static str) -> Result<Value> {
         from_json_text(&self.try_get::<String, _>(column)?, table, column)

@@ -11,17 +11,15 @@
 //! fails itself.
 //!
 //! A write is one (possibly multi-statement) query whose statements return rows of two
-//! integers, `k` and `id`; what they mean is the caller's business (see `writes.rs`).
-//! The writes of a batch that share their SQL run as one query (see [`commit_batch`]): each
-//! query is a round trip to the connection's own thread, and with one per write they made most
-//! of a batch's time under load.
+//! integers, `k` and `id`; what they mean is the caller's business (see `writes.rs`). The
+//! writes of a batch that share their SQL run as one query (see [`commit_batch`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
-use sqlx::sqlite::{SqliteArguments, SqliteArgumentsBuffer, SqlitePool, SqliteRow, SqliteTypeInfo};
+use sqlx::sqlite::{SqliteArguments, SqliteArgumentsBuffer, SqlitePool, SqliteTypeInfo};
 use sqlx::{Arguments as _, Encode, Row as _, Sqlite, Type};
 use tokio::sync::{mpsc, oneshot};
 
@@ -142,9 +140,9 @@ async fn run(writer: SqlitePool, mut queue: mpsc::UnboundedReceiver<Job>) {
 /// Runs every write of `batch` in one transaction; on any error nothing is saved.
 ///
 /// The writes of one kind (same SQL) go to SQLite together, in one query of their statements
-/// repeated (see [`combined_sql`]): a batch takes a few round trips to the connection's thread
-/// instead of one per write. The writes of a batch were all waiting at once, so any order is
-/// one they could have come in.
+/// repeated (see [`combined_sql`]): each query is a round trip to the connection's own thread,
+/// and with one per write they made most of a batch's time under load. The writes of a batch
+/// were all waiting at once, so any order is one they could have come in.
 async fn commit_batch(writer: &SqlitePool, batch: &[Job]) -> Result<Vec<WriteRows>> {
     let mut tx = writer.begin_with(Backend::Sqlite.begin()).await?;
     let mut results = vec![WriteRows::new(); batch.len()];
@@ -164,7 +162,7 @@ async fn commit_batch(writer: &SqlitePool, batch: &[Job]) -> Result<Vec<WriteRow
         let mut writes = chunk.iter();
         let mut current = None;
         for row in &rows {
-            let (k, id) = k_and_id(row)?;
+            let (k, id): (i64, i64) = (row.try_get("k")?, row.try_get("id")?);
             if k == MARK_K {
                 current = writes.next().copied();
             } else if let Some(index) = current {
@@ -219,10 +217,6 @@ fn combined_sql(sql: &Arc<str>, count: usize) -> Arc<str> {
             Arc::from(one.repeat(count))
         })
         .clone()
-}
-
-fn k_and_id(row: &SqliteRow) -> Result<(i64, i64)> {
-    Ok((row.try_get("k")?, row.try_get("id")?))
 }
 
 #[cfg(test)]

@@ -50,12 +50,7 @@ impl TestSchema {
             COUNTER.fetch_add(1, Ordering::Relaxed),
             nanos
         );
-        let admin = PgPoolOptions::new().max_connections(1).connect(url).await?;
-        let created = sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {name}")))
-            .execute(&admin)
-            .await;
-        admin.close().await;
-        created?;
+        run_alone(url, format!("CREATE SCHEMA {name}")).await?;
         Ok(TestSchema {
             url: url.to_string(),
             name,
@@ -72,18 +67,13 @@ impl TestSchema {
         &self.name
     }
 
-    /// Connection options whose `search_path` is this schema.
-    pub fn connect_options(&self) -> Result<PgConnectOptions, sqlx::Error> {
-        Ok(PgConnectOptions::from_str(&self.url)?.options([("search_path", self.name.as_str())]))
-    }
-
-    /// A store on this schema, as a node opens it (migrations run on first use).
+    /// A store on this schema (its `search_path`), as a node opens it (migrations run on first
+    /// use).
     pub async fn store(&self, max_connections: u32) -> crate::Result<crate::PgStore> {
-        crate::PgStore::connect_with(
-            self.connect_options()?,
-            PgPoolOptions::new().max_connections(max_connections),
-        )
-        .await
+        let search_path = [("search_path", self.name.as_str())];
+        let options = PgConnectOptions::from_str(&self.url)?.options(search_path);
+        let pool = PgPoolOptions::new().max_connections(max_connections);
+        crate::PgStore::connect_with(options, pool).await
     }
 
     /// The database URL with this schema as `search_path` (the libpq `options` parameter),
@@ -100,27 +90,16 @@ impl TestSchema {
 impl Drop for TestSchema {
     fn drop(&mut self) {
         let url = self.url.clone();
-        let name = self.name.clone();
+        let sql = format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name);
         // Drop may run inside the test's runtime: use a thread with its own runtime.
         let dropped = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .map_err(|e| e.to_string())?;
-            runtime.block_on(async {
-                let pool = PgPoolOptions::new()
-                    .max_connections(1)
-                    .connect(&url)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let result = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP SCHEMA IF EXISTS {name} CASCADE"
-                )))
-                .execute(&pool)
-                .await;
-                pool.close().await;
-                result.map(drop).map_err(|e| e.to_string())
-            })
+            runtime
+                .block_on(run_alone(&url, sql))
+                .map_err(|e| e.to_string())
         })
         .join();
         if !matches!(dropped, Ok(Ok(()))) {
@@ -130,4 +109,12 @@ impl Drop for TestSchema {
             );
         }
     }
+}
+
+/// Runs one statement on a connection of its own to `url`.
+async fn run_alone(url: &str, sql: String) -> Result<(), sqlx::Error> {
+    let pool = PgPoolOptions::new().max_connections(1).connect(url).await?;
+    let result = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await;
+    pool.close().await;
+    result.map(drop)
 }
