@@ -21,8 +21,8 @@ pub struct TurnRecord {
     pub outbox: Vec<NewOutboxMessage>,
 }
 
-/// What `SessionStore::save_turn` did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What `SessionStore::save_turn` did (the default: nothing).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TurnSaved {
     /// False when the turn was already saved (a retried webhook: same `seq` and no message id,
     /// or the same message id at any `seq`) or when `conflict` is set: nothing was written.

@@ -22,17 +22,17 @@ fn api_key_from_row(row: &impl StoredRow) -> Result<ApiKey> {
 
 pub(crate) async fn create_api_key<D: Dialect>(db: &D, key: &NewApiKey) -> Result<i64> {
     key.validate()?;
-    let rows = db
-        .write_returning(stmt!(
-            "INSERT INTO api_keys (tenant, name, kind, token_hash, created_at)
-                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            &key.tenant,
-            key.name.trim(),
-            key.kind.as_str(),
-            &key.token_hash,
-            key.created_at
-        ))
-        .await?;
+    let sql = "INSERT INTO api_keys (tenant, name, kind, token_hash, created_at)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id";
+    let s = stmt!(
+        sql,
+        &key.tenant,
+        key.name.trim(),
+        key.kind.as_str(),
+        &key.token_hash,
+        key.created_at
+    );
+    let rows = db.write_returning(s).await?;
     first_int(&rows, "id")?.ok_or_else(|| StoreError::Invalid("API key not inserted".into()))
 }
 
@@ -52,19 +52,11 @@ pub(crate) async fn list_api_keys<D: Dialect>(db: &D, tenant: Option<&str>) -> R
 }
 
 pub(crate) async fn revoke_api_key<D: Dialect>(db: &D, id: i64, at: DateTime<Utc>) -> Result<bool> {
-    let changed = db
-        .execute(stmt!(
-            "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
-            at,
-            id
-        ))
-        .await?;
-    Ok(changed == 1)
+    let sql = "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL";
+    db.write(stmt!(sql, at, id)).await
 }
 
 pub(crate) async fn count_api_keys<D: Dialect>(db: &D) -> Result<i64> {
-    db.count(stmt!(
-        "SELECT COUNT(*) AS n FROM api_keys WHERE revoked_at IS NULL"
-    ))
-    .await
+    let sql = "SELECT COUNT(*) AS n FROM api_keys WHERE revoked_at IS NULL";
+    db.count(stmt!(sql)).await
 }

@@ -18,17 +18,17 @@ fn audit_from_row(row: &impl StoredRow) -> Result<AuditRow> {
 }
 
 pub(crate) async fn append_audit<D: Dialect>(db: &D, entry: &AuditEntry) -> Result<i64> {
-    let rows = db
-        .write_returning(stmt!(
-            "INSERT INTO audit (at, actor, commune, action, detail)
-                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            entry.at,
-            &entry.actor,
-            entry.commune.as_deref(),
-            &entry.action,
-            &entry.detail
-        ))
-        .await?;
+    let sql = "INSERT INTO audit (at, actor, commune, action, detail)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id";
+    let s = stmt!(
+        sql,
+        entry.at,
+        &entry.actor,
+        entry.commune.as_deref(),
+        &entry.action,
+        &entry.detail
+    );
+    let rows = db.write_returning(s).await?;
     first_int(&rows, "id")?.ok_or_else(|| StoreError::Invalid("audit entry not inserted".into()))
 }
 

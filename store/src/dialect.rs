@@ -281,11 +281,7 @@ pub(crate) trait Dialect: Send + Sync {
         s: Statement<'_>,
         from_row: fn(&Row<Self>) -> Result<T>,
     ) -> impl Future<Output = Result<Option<T>>> + Send {
-        async move {
-            let mut conn = self.reader().acquire().await?;
-            let row = Self::query(s)?.fetch_optional(conn.runs()).await?;
-            row.as_ref().map(from_row).transpose()
-        }
+        async move { Ok(self.fetch_records(s, from_row).await?.into_iter().next()) }
     }
 
     /// The count of a `SELECT COUNT(*) AS n` read.
@@ -293,11 +289,11 @@ pub(crate) trait Dialect: Send + Sync {
         async move { Ok(first_int(&self.fetch_all(s).await?, "n")?.unwrap_or(0)) }
     }
 
-    /// A write; the number of rows it changed.
-    fn execute(&self, s: Statement<'_>) -> impl Future<Output = Result<u64>> + Send {
+    /// A write; whether it changed any row.
+    fn write(&self, s: Statement<'_>) -> impl Future<Output = Result<bool>> + Send {
         async move {
             let mut conn = self.writer().acquire().await?;
-            Ok(Self::query(s)?.execute(conn.runs()).await?.changed())
+            Ok(Self::query(s)?.execute(conn.runs()).await?.changed() > 0)
         }
     }
 

@@ -20,16 +20,10 @@ fn eval_run_from_row(row: &impl StoredRow) -> Result<EvalRun> {
 }
 
 pub(crate) async fn insert_eval_run<D: Dialect>(db: &D, run: &NewEvalRun) -> Result<i64> {
-    let rows = db
-        .write_returning(stmt!(
-            "INSERT INTO eval_runs (at, commune, metrics, report) VALUES ($1, $2, $3, $4)
-                 RETURNING id",
-            run.at,
-            &run.commune,
-            &run.metrics,
-            &run.report
-        ))
-        .await?;
+    let sql = "INSERT INTO eval_runs (at, commune, metrics, report) VALUES ($1, $2, $3, $4)
+         RETURNING id";
+    let s = stmt!(sql, run.at, &run.commune, &run.metrics, &run.report);
+    let rows = db.write_returning(s).await?;
     first_int(&rows, "id")?.ok_or_else(|| StoreError::Invalid("evaluation run not inserted".into()))
 }
 

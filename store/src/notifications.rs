@@ -11,10 +11,26 @@ use crate::model::{
     FailureKind, NewNotification, Notification, NotificationFilter, NotificationState,
     RetryOutcome, RetryPolicy,
 };
-use crate::queue::{FailedSend, claim, list_in_scope, record_failure, state_counts};
+use crate::queue::{Queue, claim, list_in_scope, record_failure, state_counts};
 
 const COLUMNS: &str = "id, tenant, ticket_id, destination, state, attempts, next_attempt_at, \
      lease_until, last_error, created_at, updated_at, sent_at";
+
+/// The notifications as a queue: a notification being sent is due again when its
+/// `lease_until` has passed; the console lists the newest first.
+const QUEUE: Queue = Queue {
+    table: "notifications",
+    columns: COLUMNS,
+    due: "(state IN ('pending', 'failed') AND next_attempt_at <= $1)
+        OR (state = 'sending' AND lease_until <= $1)",
+    due_order: "COALESCE(next_attempt_at, lease_until), id",
+    lease: "state = 'sending', attempts = attempts + 1, lease_until = $3, next_attempt_at = NULL,
+         updated_at = $1",
+    retry_state: "failed",
+    dead_is_due: false,
+    also_set: ", lease_until = NULL",
+    listed_by: "created_at DESC, id DESC",
+};
 
 fn notification_from_row(row: &impl StoredRow) -> Result<Notification> {
     const T: &str = "notifications";
@@ -38,19 +54,13 @@ pub(crate) async fn enqueue_notification<D: Dialect>(db: &D, n: &NewNotification
     n.validate()?;
     let destination = n.destination.trim();
     let mut tx = db.begin().await?;
-    let inserted = tx
-        .fetch_all(stmt!(
-            "INSERT INTO notifications (tenant, ticket_id, destination, state, attempts,
-                 next_attempt_at, created_at, updated_at)
-             VALUES ($1, $2, $3, 'pending', 0, $4, $4, $4)
-             ON CONFLICT (ticket_id, destination) DO NOTHING
-             RETURNING id",
-            &n.tenant,
-            n.ticket_id,
-            destination,
-            n.created_at
-        ))
-        .await?;
+    let sql = "INSERT INTO notifications (tenant, ticket_id, destination, state, attempts,
+             next_attempt_at, created_at, updated_at)
+         VALUES ($1, $2, $3, 'pending', 0, $4, $4, $4)
+         ON CONFLICT (ticket_id, destination) DO NOTHING
+         RETURNING id";
+    let s = stmt!(sql, &n.tenant, n.ticket_id, destination, n.created_at);
+    let inserted = tx.fetch_all(s).await?;
     let id = match first_int(&inserted, "id")? {
         Some(id) => id,
         None => {
@@ -69,15 +79,10 @@ pub(crate) async fn claim_due_notifications<D: Dialect>(
     now: DateTime<Utc>,
     lease: Duration,
 ) -> Result<Vec<Notification>> {
-    let sql = D::lease_due(
-        "notifications",
-        "(state IN ('pending', 'failed') AND next_attempt_at <= $1)
-            OR (state = 'sending' AND lease_until <= $1)",
-        "COALESCE(next_attempt_at, lease_until), id",
-        "state = 'sending', attempts = attempts + 1, lease_until = $3, next_attempt_at = NULL,
-             updated_at = $1",
-    );
-    claim(db, sql, limit, now, lease, notification_from_row, |n| n.id).await
+    claim(db, &QUEUE, limit, now, lease, notification_from_row, |n| {
+        n.id
+    })
+    .await
 }
 
 pub(crate) async fn mark_notification_sent<D: Dialect>(
@@ -85,16 +90,10 @@ pub(crate) async fn mark_notification_sent<D: Dialect>(
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    let changed = db
-        .execute(stmt!(
-            "UPDATE notifications SET state = 'sent', sent_at = $1, updated_at = $1,
-                     last_error = NULL, lease_until = NULL, next_attempt_at = NULL
-                 WHERE id = $2 AND state = 'sending'",
-            now,
-            id
-        ))
-        .await?;
-    Ok(changed > 0)
+    let sql = "UPDATE notifications SET state = 'sent', sent_at = $1, updated_at = $1,
+             last_error = NULL, lease_until = NULL, next_attempt_at = NULL
+         WHERE id = $2 AND state = 'sending'";
+    db.write(stmt!(sql, now, id)).await
 }
 
 pub(crate) async fn mark_notification_failed<D: Dialect>(
@@ -105,29 +104,14 @@ pub(crate) async fn mark_notification_failed<D: Dialect>(
     policy: &RetryPolicy,
     now: DateTime<Utc>,
 ) -> Result<RetryOutcome> {
-    let queue = FailedSend {
-        table: "notifications",
-        retry_state: "failed",
-        dead_is_due: false,
-        also_set: ", lease_until = NULL",
-    };
-    record_failure(db, queue, id, error, kind, policy, now).await
+    record_failure(db, &QUEUE, id, error, kind, policy, now).await
 }
 
 pub(crate) async fn list_notifications<D: Dialect>(
     db: &D,
     filter: &NotificationFilter,
 ) -> Result<Vec<Notification>> {
-    let rows = list_in_scope(
-        db,
-        "notifications",
-        COLUMNS,
-        "created_at DESC, id DESC",
-        &filter.communes,
-        &filter.states,
-        filter.limit,
-    )
-    .await?;
+    let rows = list_in_scope(db, &QUEUE, &filter.communes, &filter.states, filter.limit).await?;
     rows.iter().map(notification_from_row).collect()
 }
 
@@ -135,5 +119,5 @@ pub(crate) async fn notification_counts<D: Dialect>(
     db: &D,
     communes: &[String],
 ) -> Result<Vec<(NotificationState, i64)>> {
-    state_counts(db, "notifications", NotificationState::ALL, communes).await
+    state_counts(db, &QUEUE, NotificationState::ALL, communes).await
 }

@@ -13,15 +13,27 @@ use crate::model::{
     DeliveryStatus, FailureKind, NewOutboxMessage, OutboxFilter, OutboxMessage, OutboxState,
     RetryOutcome, RetryPolicy, SmsRefusal,
 };
-use crate::queue::{FailedSend, claim, list_in_scope, record_failure, state_counts};
-use crate::writes::{
-    OwnTurn, REFUSALS, RunsWrites, SMS_ROW, and_own_turn, inserted_id, own_turn_args,
-};
+use crate::queue::{Queue, claim, list_in_scope, record_failure, state_counts};
+use crate::writes::{OwnTurn, REFUSALS, RunsWrites, SMS_ROW, and_own_turn, inserted_id};
 
 /// The columns of an outbox row, in [`outbox_from_row`]'s terms.
 pub(crate) const OUTBOX_COLUMNS: &str = "id, idempotency_key, tenant, conversation_id, \
      recipient, sender, body, state, attempts, next_attempt_at, last_error, \
      provider_message_id, created_at, updated_at, refusal";
+
+/// The outbox as a queue: a message's lease ends at its `next_attempt_at`; the console lists
+/// the most recently changed first.
+const QUEUE: Queue = Queue {
+    table: "outbox",
+    columns: OUTBOX_COLUMNS,
+    due: "state IN ('pending', 'sending') AND next_attempt_at <= $1",
+    due_order: "next_attempt_at, id",
+    lease: "state = 'sending', attempts = attempts + 1, next_attempt_at = $3, updated_at = $1",
+    retry_state: "pending",
+    dead_is_due: true,
+    also_set: "",
+    listed_by: "updated_at DESC, id DESC",
+};
 
 pub(crate) fn outbox_from_row(row: &impl StoredRow) -> Result<OutboxMessage> {
     const T: &str = "outbox";
@@ -62,7 +74,7 @@ pub(crate) fn sms_insert<'a, D: Dialect>(
     if let (Some(lock), None, Some(_)) = (D::SMS_GUARD_LOCK, m.refusal, m.limits) {
         write.push(stmt!(lock, &m.tenant));
     }
-    let and_own = and_own_turn(own);
+    let (and_own, own_args) = and_own_turn(own);
     let day_start = m.limits.map(|l| l.day_start);
     let per_recipient = m.limits.map(|l| l.per_recipient.max(0));
     let daily_budget = m.limits.map(|l| l.daily_budget.max(0));
@@ -112,13 +124,12 @@ pub(crate) fn sms_insert<'a, D: Dialect>(
         Arg::OptInt(daily_budget),
         Arg::Text(&m.idempotency_key),
     ];
-    own_turn_args(&mut values, own);
+    values.extend(&own_args);
     write.push(Statement::new(insert, values));
     let kinds: String = (REFUSALS.iter().zip(SMS_ROW + 1..))
         .map(|(reason, k)| format!("WHEN '{}' THEN {k} ", reason.as_str()))
         .collect();
-    let mut key = vec![Arg::Text(&m.idempotency_key)];
-    own_turn_args(&mut key, own);
+    let key = [&[Arg::Text(&m.idempotency_key)][..], &own_args].concat();
     let id = format!(
         "SELECT CASE refusal {kinds}ELSE {SMS_ROW} END AS k, id FROM outbox
          WHERE idempotency_key = ?{and_own}"
@@ -139,13 +150,7 @@ pub(crate) async fn claim_due_outbox<D: Dialect>(
     now: DateTime<Utc>,
     lease: Duration,
 ) -> Result<Vec<OutboxMessage>> {
-    let sql = D::lease_due(
-        "outbox",
-        "state IN ('pending', 'sending') AND next_attempt_at <= $1",
-        "next_attempt_at, id",
-        "state = 'sending', attempts = attempts + 1, next_attempt_at = $3, updated_at = $1",
-    );
-    claim(db, sql, limit, now, lease, outbox_from_row, |m| m.id).await
+    claim(db, &QUEUE, limit, now, lease, outbox_from_row, |m| m.id).await
 }
 
 pub(crate) async fn mark_outbox_sent<D: Dialect>(
@@ -154,17 +159,10 @@ pub(crate) async fn mark_outbox_sent<D: Dialect>(
     provider_message_id: &str,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    let changed = db
-        .execute(stmt!(
-            "UPDATE outbox SET state = 'sent', provider_message_id = $1, last_error = NULL,
-                     updated_at = $2
-                 WHERE id = $3 AND state IN ('pending', 'sending')",
-            provider_message_id,
-            now,
-            id
-        ))
-        .await?;
-    Ok(changed > 0)
+    let sql = "UPDATE outbox SET state = 'sent', provider_message_id = $1, last_error = NULL,
+             updated_at = $2
+         WHERE id = $3 AND state IN ('pending', 'sending')";
+    db.write(stmt!(sql, provider_message_id, now, id)).await
 }
 
 pub(crate) async fn mark_outbox_failed<D: Dialect>(
@@ -175,13 +173,7 @@ pub(crate) async fn mark_outbox_failed<D: Dialect>(
     policy: &RetryPolicy,
     now: DateTime<Utc>,
 ) -> Result<RetryOutcome> {
-    let queue = FailedSend {
-        table: "outbox",
-        retry_state: "pending",
-        dead_is_due: true,
-        also_set: "",
-    };
-    record_failure(db, queue, id, error, kind, policy, now).await
+    record_failure(db, &QUEUE, id, error, kind, policy, now).await
 }
 
 pub(crate) async fn record_delivery<D: Dialect>(
@@ -201,17 +193,8 @@ pub(crate) async fn record_delivery<D: Dialect>(
          WHERE provider_message_id = $4 AND {}",
         D::in_scope("state", 5)
     );
-    let changed = db
-        .execute(stmt!(
-            sql,
-            state,
-            error,
-            now,
-            provider_message_id,
-            &from[..]
-        ))
-        .await?;
-    Ok(changed > 0)
+    let s = stmt!(sql, state, error, now, provider_message_id, &from[..]);
+    db.write(s).await
 }
 
 pub(crate) async fn outbox_by_provider_id<D: Dialect>(
@@ -231,26 +214,15 @@ pub(crate) async fn get_outbox<D: Dialect>(db: &D, id: i64) -> Result<Option<Out
 }
 
 pub(crate) async fn outbox_depth<D: Dialect>(db: &D) -> Result<i64> {
-    db.count(stmt!(
-        "SELECT COUNT(*) AS n FROM outbox WHERE state IN ('pending', 'sending')"
-    ))
-    .await
+    let sql = "SELECT COUNT(*) AS n FROM outbox WHERE state IN ('pending', 'sending')";
+    db.count(stmt!(sql)).await
 }
 
 pub(crate) async fn list_outbox<D: Dialect>(
     db: &D,
     filter: &OutboxFilter,
 ) -> Result<Vec<OutboxMessage>> {
-    let rows = list_in_scope(
-        db,
-        "outbox",
-        OUTBOX_COLUMNS,
-        "updated_at DESC, id DESC",
-        &filter.communes,
-        &filter.states,
-        filter.limit,
-    )
-    .await?;
+    let rows = list_in_scope(db, &QUEUE, &filter.communes, &filter.states, filter.limit).await?;
     rows.iter().map(outbox_from_row).collect()
 }
 
@@ -258,7 +230,7 @@ pub(crate) async fn outbox_counts<D: Dialect>(
     db: &D,
     communes: &[String],
 ) -> Result<Vec<(OutboxState, i64)>> {
-    state_counts(db, "outbox", OutboxState::ALL, communes).await
+    state_counts(db, &QUEUE, OutboxState::ALL, communes).await
 }
 
 pub(crate) async fn sms_count_since<D: Dialect>(
@@ -266,11 +238,7 @@ pub(crate) async fn sms_count_since<D: Dialect>(
     tenant: &str,
     since: DateTime<Utc>,
 ) -> Result<i64> {
-    db.count(stmt!(
-        "SELECT COUNT(*) AS n FROM outbox
-             WHERE tenant = $1 AND created_at >= $2 AND state <> 'refused'",
-        tenant,
-        since
-    ))
-    .await
+    let sql = "SELECT COUNT(*) AS n FROM outbox
+         WHERE tenant = $1 AND created_at >= $2 AND state <> 'refused'";
+    db.count(stmt!(sql, tenant, since)).await
 }

@@ -10,12 +10,32 @@ use crate::dialect::{Dialect, Row, StoredRow, parse_stored, stmt};
 use crate::error::Result;
 use crate::model::{FailureKind, RetryOutcome, RetryPolicy};
 
-/// Runs `sql`, a [`Dialect::lease_due`] statement of queue rows (`$1`: `now`, `$2`: at most
-/// `limit` rows, `$3`: the end of the lease, far future if `lease` is out of range), and
-/// returns the rows it leased, decoded by `from_row`, by `id`.
+/// What differs between the two queues, declared once by each (`outbox::QUEUE`,
+/// `notifications::QUEUE`). Every field is a trusted constant.
+pub(crate) struct Queue {
+    /// The table, and the columns of its rows.
+    pub table: &'static str,
+    pub columns: &'static str,
+    /// Which rows are due at `$1`, in which order they are leased, and what leasing one sets
+    /// (`$1`: now, `$3`: the end of the lease): see [`Dialect::lease_due`].
+    pub due: &'static str,
+    pub due_order: &'static str,
+    pub lease: &'static str,
+    /// The state of a row due again after a transient failure.
+    pub retry_state: &'static str,
+    /// Whether a dead row keeps a due time (`now`; otherwise `NULL`).
+    pub dead_is_due: bool,
+    /// More of a failure's update, e.g. the end of the row's lease.
+    pub also_set: &'static str,
+    /// The order of the console's listing.
+    pub listed_by: &'static str,
+}
+
+/// Leases up to `limit` due rows of `queue` until `now + lease` (far future if `lease` is out
+/// of range), and returns them, decoded by `from_row`, by `id`.
 pub(crate) async fn claim<D: Dialect, T>(
     db: &D,
-    sql: String,
+    queue: &Queue,
     limit: i64,
     now: DateTime<Utc>,
     lease: Duration,
@@ -26,6 +46,7 @@ pub(crate) async fn claim<D: Dialect, T>(
         .ok()
         .and_then(|d| now.checked_add_signed(d))
         .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    let sql = D::lease_due(queue.table, queue.due, queue.due_order, queue.lease);
     let rows = db
         .write_returning(stmt!(sql, now, limit.max(0), lease_end))
         .await?;
@@ -34,31 +55,19 @@ pub(crate) async fn claim<D: Dialect, T>(
     Ok(claimed)
 }
 
-/// What differs between the two queues when a send fails.
-pub(crate) struct FailedSend {
-    /// The table (a trusted constant).
-    pub table: &'static str,
-    /// The state of a row due again after a transient failure.
-    pub retry_state: &'static str,
-    /// Whether a dead row keeps a due time (`now`; otherwise `NULL`).
-    pub dead_is_due: bool,
-    /// More of the update (a trusted constant), e.g. the end of the row's lease.
-    pub also_set: &'static str,
-}
-
 /// Records a failed send of row `id` of `queue`: what follows is `policy`'s decision from the
 /// stored attempt count, read (and locked where the dialect locks rows) in the transaction of
 /// the update. `Ignored` when the row is no longer being sent (a late or repeated report).
 pub(crate) async fn record_failure<D: Dialect>(
     db: &D,
-    queue: FailedSend,
+    queue: &Queue,
     id: i64,
     error: &str,
     kind: FailureKind,
     policy: &RetryPolicy,
     now: DateTime<Utc>,
 ) -> Result<RetryOutcome> {
-    let FailedSend { table, .. } = queue;
+    let table = queue.table;
     let mut tx = db.begin().await?;
     let sql = format!(
         "SELECT attempts FROM {table} WHERE id = $1 AND state = 'sending'{}",
@@ -83,22 +92,21 @@ pub(crate) async fn record_failure<D: Dialect>(
     Ok(outcome)
 }
 
-/// Rows of queue `table` (with `columns`, both trusted constants) of the communes in scope,
-/// `order_by` first, optionally of some `states` only, at most `limit` (a negative one is 0).
+/// Rows of `queue` of the communes in scope, in the listing's order, optionally of some
+/// `states` only, at most `limit` (a negative one is 0).
 pub(crate) async fn list_in_scope<D: Dialect>(
     db: &D,
-    table: &str,
-    columns: &str,
-    order_by: &str,
+    queue: &Queue,
     communes: &[String],
     states: &[impl ToString],
     limit: Option<i64>,
 ) -> Result<Vec<Row<D>>> {
     let states: Vec<String> = states.iter().map(ToString::to_string).collect();
+    let (table, columns, listed_by) = (queue.table, queue.columns, queue.listed_by);
     let sql = format!(
         "SELECT {columns} FROM {table}
          WHERE {} AND ($2 = 0 OR {})
-         ORDER BY {order_by} {}",
+         ORDER BY {listed_by} {}",
         D::in_scope("tenant", 1),
         D::in_scope("state", 3),
         D::limit(4)
@@ -113,14 +121,15 @@ pub(crate) async fn list_in_scope<D: Dialect>(
     .await
 }
 
-/// How many rows of queue `table` (a trusted constant) of the communes in scope are in each of
-/// the states `all`: every state, in its order, 0 when none.
+/// How many rows of `queue` of the communes in scope are in each of the states `all`: every
+/// state, in its order, 0 when none.
 pub(crate) async fn state_counts<D: Dialect, S: Copy + PartialEq + FromStr>(
     db: &D,
-    table: &'static str,
+    queue: &Queue,
     all: &[S],
     communes: &[String],
 ) -> Result<Vec<(S, i64)>> {
+    let table = queue.table;
     let sql = format!(
         "SELECT state, COUNT(*) AS n FROM {table} WHERE {} GROUP BY state",
         D::in_scope("tenant", 1)

@@ -17,7 +17,7 @@ pub(crate) const SESSION_COLUMNS: &str = "tenant, conversation_id, channel, call
      started_at, updated_at, expires_at, closed_at, end_reason";
 
 /// The columns of a turn row.
-const TURN_COLUMNS: &str = "tenant, conversation_id, seq, at, caller_text, reply_text, \
+pub(crate) const TURN_COLUMNS: &str = "tenant, conversation_id, seq, at, caller_text, reply_text, \
      decision, action, fiche, confidence, reply, message_id";
 
 /// What saving a session changes of a stored one: its channel, caller and start are kept from
@@ -138,11 +138,8 @@ pub(crate) async fn save_turn<D: RunsWrites>(db: &D, record: &TurnRecord) -> Res
            AND NOT {}",
         own_turn!()
     );
-    let mut conflict_args = vec![
-        Arg::Text(&s.tenant),
-        Arg::Text(&s.conversation_id),
-        Arg::OptText(t.message_id.as_deref()),
-    ];
+    let [tenant, conversation_id, seq, message_id] = own.args();
+    let mut conflict_args = vec![tenant, conversation_id, message_id];
     conflict_args.extend(own.args());
     let upsert = format!(
         "INSERT INTO sessions ({SESSION_COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
@@ -152,7 +149,7 @@ pub(crate) async fn save_turn<D: RunsWrites>(db: &D, record: &TurnRecord) -> Res
         D::INSERTED_NOW
     );
     let mut upsert_args: Vec<Arg> = session_values(s).into();
-    upsert_args.extend(&own.args()[..3]);
+    upsert_args.extend([tenant, conversation_id, seq]);
     let mut write = vec![
         Statement::new(insert_turn, turn_values(s, t).into()),
         Statement::new(conflict, conflict_args),
@@ -231,13 +228,9 @@ pub(crate) async fn cleanup_expired_sessions<D: Dialect>(
     now: DateTime<Utc>,
 ) -> Result<u64> {
     let mut tx = db.begin().await?;
-    let closed = tx
-        .execute(stmt!(
-            "UPDATE sessions SET closed_at = expires_at, end_reason = 'expired', state = 'null'
-             WHERE closed_at IS NULL AND expires_at < $1",
-            now
-        ))
-        .await?;
+    let sql = "UPDATE sessions SET closed_at = expires_at, end_reason = 'expired', state = 'null'
+         WHERE closed_at IS NULL AND expires_at < $1";
+    let closed = tx.execute(stmt!(sql, now)).await?;
     let logins = stmt!("DELETE FROM staff_sessions WHERE expires_at <= $1", now);
     tx.execute(logins).await?;
     tx.commit().await?;

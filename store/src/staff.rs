@@ -3,12 +3,13 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::dialect::{Dialect, StoredRow, Tx, first_int, stmt};
+use crate::dialect::{Dialect, Statement, StoredRow, first_int, stmt};
 use crate::error::{Result, StoreError};
 use crate::model::{NewStaff, Staff, StaffSession, normalise_email};
 
 const STAFF_COLUMNS: &str =
     "id, email, password_hash, role, communes, created_at, disabled, must_change_password";
+const SESSION_COLUMNS: &str = "token_hash, staff_id, csrf_token, created_at, expires_at";
 
 fn staff_from_row(row: &impl StoredRow) -> Result<Staff> {
     const T: &str = "staff";
@@ -40,20 +41,20 @@ pub(crate) async fn create_staff<D: Dialect>(db: &D, staff: &NewStaff) -> Result
     if email.is_empty() {
         return Err(StoreError::Invalid("empty e-mail".into()));
     }
-    let rows = db
-        .write_returning(stmt!(
-            "INSERT INTO staff (email, password_hash, role, communes, created_at, disabled,
-                     must_change_password)
-                 VALUES ($1, $2, $3, $4, $5, FALSE, $6)
-                 ON CONFLICT (email) DO NOTHING RETURNING id",
-            &email,
-            &staff.password_hash,
-            staff.role.as_str(),
-            staff.communes.as_slice(),
-            staff.created_at,
-            staff.must_change_password
-        ))
-        .await?;
+    let sql = "INSERT INTO staff (email, password_hash, role, communes, created_at, disabled,
+             must_change_password)
+         VALUES ($1, $2, $3, $4, $5, FALSE, $6)
+         ON CONFLICT (email) DO NOTHING RETURNING id";
+    let s = stmt!(
+        sql,
+        &email,
+        &staff.password_hash,
+        staff.role.as_str(),
+        staff.communes.as_slice(),
+        staff.created_at,
+        staff.must_change_password
+    );
+    let rows = db.write_returning(s).await?;
     first_int(&rows, "id")?.ok_or_else(|| StoreError::Conflict(format!("staff account {email}")))
 }
 
@@ -83,15 +84,9 @@ pub(crate) async fn set_staff_password<D: Dialect>(
     id: i64,
     password_hash: &str,
 ) -> Result<bool> {
-    let changed = db
-        .execute(stmt!(
-            "UPDATE staff SET password_hash = $1, must_change_password = FALSE,
-                     one_time_password_used = FALSE WHERE id = $2",
-            password_hash,
-            id
-        ))
-        .await?;
-    Ok(changed > 0)
+    let sql = "UPDATE staff SET password_hash = $1, must_change_password = FALSE,
+         one_time_password_used = FALSE WHERE id = $2";
+    db.write(stmt!(sql, password_hash, id)).await
 }
 
 pub(crate) async fn set_staff_disabled<D: Dialect>(
@@ -99,19 +94,26 @@ pub(crate) async fn set_staff_disabled<D: Dialect>(
     id: i64,
     disabled: bool,
 ) -> Result<bool> {
-    let mut tx = db.begin().await?;
     let disable = stmt!("UPDATE staff SET disabled = $1 WHERE id = $2", disabled, id);
-    let changed = tx.execute(disable).await?;
-    if disabled {
-        end_sessions_of::<D>(&mut tx, id).await?;
+    update_staff(db, id, disable, disabled).await
+}
+
+/// Runs `update`, a change of account `id`, and ends the account's login sessions if
+/// `end_sessions`, in one transaction. Returns whether the account exists.
+async fn update_staff<D: Dialect>(
+    db: &D,
+    id: i64,
+    update: Statement<'_>,
+    end_sessions: bool,
+) -> Result<bool> {
+    let mut tx = db.begin().await?;
+    let changed = tx.execute(update).await?;
+    if end_sessions {
+        tx.execute(stmt!("DELETE FROM staff_sessions WHERE staff_id = $1", id))
+            .await?;
     }
     tx.commit().await?;
     Ok(changed > 0)
-}
-
-async fn end_sessions_of<D: Dialect>(tx: &mut Tx<D>, staff_id: i64) -> Result<u64> {
-    let end = stmt!("DELETE FROM staff_sessions WHERE staff_id = $1", staff_id);
-    tx.execute(end).await
 }
 
 pub(crate) async fn consume_one_time_password<D: Dialect>(
@@ -120,16 +122,10 @@ pub(crate) async fn consume_one_time_password<D: Dialect>(
     password_hash: &str,
 ) -> Result<bool> {
     // One conditional update: the database serialises concurrent logins on the row.
-    let changed = db
-        .execute(stmt!(
-            "UPDATE staff SET one_time_password_used = TRUE
-                 WHERE id = $1 AND password_hash = $2 AND must_change_password = TRUE
-                   AND one_time_password_used = FALSE",
-            id,
-            password_hash
-        ))
-        .await?;
-    Ok(changed == 1)
+    let sql = "UPDATE staff SET one_time_password_used = TRUE
+         WHERE id = $1 AND password_hash = $2 AND must_change_password = TRUE
+           AND one_time_password_used = FALSE";
+    db.write(stmt!(sql, id, password_hash)).await
 }
 
 pub(crate) async fn reset_staff_password<D: Dialect>(
@@ -137,31 +133,22 @@ pub(crate) async fn reset_staff_password<D: Dialect>(
     id: i64,
     password_hash: &str,
 ) -> Result<bool> {
-    let mut tx = db.begin().await?;
-    let changed = tx
-        .execute(stmt!(
-            "UPDATE staff SET password_hash = $1, must_change_password = TRUE,
-                 one_time_password_used = FALSE WHERE id = $2",
-            password_hash,
-            id
-        ))
-        .await?;
-    end_sessions_of::<D>(&mut tx, id).await?;
-    tx.commit().await?;
-    Ok(changed > 0)
+    let sql = "UPDATE staff SET password_hash = $1, must_change_password = TRUE,
+         one_time_password_used = FALSE WHERE id = $2";
+    update_staff(db, id, stmt!(sql, password_hash, id), true).await
 }
 
 pub(crate) async fn create_staff_session<D: Dialect>(db: &D, session: &StaffSession) -> Result<()> {
-    db.execute(stmt!(
-        "INSERT INTO staff_sessions (token_hash, staff_id, csrf_token, created_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5)",
+    let sql = format!("INSERT INTO staff_sessions ({SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5)");
+    let s = stmt!(
+        sql,
         &session.token_hash,
         session.staff_id,
         &session.csrf_token,
         session.created_at,
         session.expires_at
-    ))
-    .await?;
+    );
+    db.write(s).await?;
     Ok(())
 }
 
@@ -170,21 +157,16 @@ pub(crate) async fn get_staff_session<D: Dialect>(
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<StaffSession>> {
-    let s = stmt!(
-        "SELECT token_hash, staff_id, csrf_token, created_at, expires_at
-             FROM staff_sessions WHERE token_hash = $1 AND expires_at > $2",
-        token_hash,
-        now
+    let sql = format!(
+        "SELECT {SESSION_COLUMNS} FROM staff_sessions WHERE token_hash = $1 AND expires_at > $2"
     );
-    db.fetch_record(s, staff_session_from_row).await
+    db.fetch_record(stmt!(sql, token_hash, now), staff_session_from_row)
+        .await
 }
 
 pub(crate) async fn delete_staff_session<D: Dialect>(db: &D, token_hash: &str) -> Result<()> {
-    db.execute(stmt!(
-        "DELETE FROM staff_sessions WHERE token_hash = $1",
-        token_hash
-    ))
-    .await?;
+    let sql = "DELETE FROM staff_sessions WHERE token_hash = $1";
+    db.write(stmt!(sql, token_hash)).await?;
     Ok(())
 }
 
@@ -199,6 +181,5 @@ pub(crate) async fn touch_staff_session<D: Dialect>(
          WHERE token_hash = $2 AND expires_at > $3",
         D::GREATEST
     );
-    let changed = db.execute(stmt!(sql, expires_at, token_hash, now)).await?;
-    Ok(changed > 0)
+    db.write(stmt!(sql, expires_at, token_hash, now)).await
 }

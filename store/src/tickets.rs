@@ -2,7 +2,7 @@
 //! seen by staff: listing, search, claim, close, call-back attempts, transfer outcomes,
 //! hand-over and notes, within the viewer's communes.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use guichet_phone::stored_number;
 
 use crate::dialect::{Arg, Dialect, Statement, StoredRow, stmt};
@@ -11,7 +11,7 @@ use crate::model::{
     AttemptRule, DialOutcome, DialRecorded, HandOver, NewTicket, Ticket, TicketFilter, TicketNote,
     TicketSearch, Transition,
 };
-use crate::writes::{OwnTurn, RunsWrites, TICKET_ROW, and_own_turn, inserted_id, own_turn_args};
+use crate::writes::{OwnTurn, RunsWrites, TICKET_ROW, and_own_turn, inserted_id};
 
 /// The columns of a ticket row, in [`ticket_from_row`]'s terms.
 pub(crate) const TICKET_COLUMNS: &str = "id, idempotency_key, tenant, kind, state, channel, \
@@ -47,11 +47,9 @@ pub(crate) fn ticket_insert<'a>(
     caller_number: Option<&'a str>,
     own: Option<OwnTurn<'a>>,
 ) -> [Statement<'a>; 2] {
-    let and_own = and_own_turn(own);
-    let mut values: Vec<Arg> = new_ticket_values(t, caller_number).into();
-    own_turn_args(&mut values, own);
-    let mut key = vec![Arg::Text(&t.idempotency_key)];
-    own_turn_args(&mut key, own);
+    let (and_own, own_args) = and_own_turn(own);
+    let values = [&new_ticket_values(t, caller_number)[..], &own_args].concat();
+    let key = [&[Arg::Text(&t.idempotency_key)][..], &own_args].concat();
     let insert = format!(
         "INSERT INTO tickets (idempotency_key, tenant, kind, state, channel, conversation_id,
              caller_number, topic, fiche, summary, transcript, partner, reference, created_at,
@@ -207,20 +205,6 @@ pub(crate) async fn list_tickets<D: Dialect>(db: &D, filter: &TicketFilter) -> R
     db.fetch_records(s, ticket_from_row).await
 }
 
-/// Runs `sql`, an update of ticket `$3` of the scope `$4` by staff `$1` at `$2`, and says
-/// what became of the ticket.
-async fn staff_update<D: Dialect>(
-    db: &D,
-    sql: String,
-    id: i64,
-    communes: &[String],
-    staff_id: i64,
-    at: DateTime<Utc>,
-) -> Result<Transition> {
-    let changed = db.execute(stmt!(sql, staff_id, at, id, communes)).await?;
-    transition(db, id, communes, changed == 1).await
-}
-
 pub(crate) async fn claim_ticket<D: Dialect>(
     db: &D,
     id: i64,
@@ -233,7 +217,8 @@ pub(crate) async fn claim_ticket<D: Dialect>(
          WHERE id = $3 AND state = 'nouveau' AND {}",
         D::in_scope("tenant", 4)
     );
-    staff_update(db, sql, id, communes, staff_id, at).await
+    let changed = db.write(stmt!(sql, staff_id, at, id, communes)).await?;
+    transition(db, id, communes, changed).await
 }
 
 pub(crate) async fn close_ticket<D: Dialect>(
@@ -250,7 +235,8 @@ pub(crate) async fn close_ticket<D: Dialect>(
            AND (state = 'nouveau' OR (state = 'pris_en_charge' AND claimed_by = $1))",
         D::in_scope("tenant", 4)
     );
-    staff_update(db, sql, id, communes, staff_id, at).await
+    let changed = db.write(stmt!(sql, staff_id, at, id, communes)).await?;
+    transition(db, id, communes, changed).await
 }
 
 pub(crate) async fn ticket_unreachable<D: Dialect>(
@@ -276,18 +262,11 @@ pub(crate) async fn ticket_unreachable<D: Dialect>(
            AND (last_attempt_at IS NULL OR last_attempt_at <= $3 - $6)",
         D::in_scope("tenant", 5)
     );
-    let changed = db
-        .execute(stmt!(
-            sql,
-            i64::from(rule.max_attempts),
-            staff_id,
-            at,
-            id,
-            communes,
-            rule.min_gap.max(chrono::Duration::zero())
-        ))
-        .await?;
-    transition(db, id, communes, changed == 1).await
+    let max = i64::from(rule.max_attempts);
+    let gap = rule.min_gap.max(Duration::zero());
+    let s = stmt!(sql, max, staff_id, at, id, communes, gap);
+    let changed = db.write(s).await?;
+    transition(db, id, communes, changed).await
 }
 
 pub(crate) async fn record_dial_outcome<D: Dialect>(
@@ -320,20 +299,16 @@ pub(crate) async fn record_dial_outcome<D: Dialect>(
     if let Some(first) = row.opt_parsed("tickets", "dial_outcome")? {
         return Ok(Some(recorded(first, false)));
     }
-    tx.execute(stmt!(
-        "UPDATE tickets SET dial_outcome = $1,
+    let sql = "UPDATE tickets SET dial_outcome = $1,
              kind = CASE WHEN $1 = 'unanswered' THEN 'callback' ELSE kind END,
              due_at = CASE WHEN $1 = 'unanswered' THEN $2 ELSE due_at END,
              closed_at = CASE WHEN $1 = 'answered' AND state IN ('nouveau', 'pris_en_charge')
                               THEN $2 ELSE closed_at END,
              state = CASE WHEN $1 = 'answered' AND state IN ('nouveau', 'pris_en_charge')
                           THEN 'termine' ELSE state END
-         WHERE id = $3",
-        outcome.as_str(),
-        at,
-        ticket_id
-    ))
-    .await?;
+         WHERE id = $3";
+    tx.execute(stmt!(sql, outcome.as_str(), at, ticket_id))
+        .await?;
     let sql = format!(
         "UPDATE sessions SET end_reason = $1, closed_at = COALESCE(closed_at, $2),
              updated_at = {}(updated_at, $2)
@@ -365,27 +340,20 @@ pub(crate) async fn hand_over_ticket<D: Dialect>(
            AND {}",
         D::in_scope("tenant", 6)
     );
-    let changed = tx
-        .execute(stmt!(
-            sql,
-            change.to,
-            change.at,
-            id,
-            change.actor,
-            change.admin,
-            communes
-        ))
-        .await?
-        == 1;
+    let s = stmt!(
+        sql,
+        change.to,
+        change.at,
+        id,
+        change.actor,
+        change.admin,
+        communes
+    );
+    let changed = tx.execute(s).await? == 1;
     if changed {
-        tx.execute(stmt!(
-            "INSERT INTO ticket_notes (ticket_id, at, author, body) VALUES ($1, $2, $3, $4)",
-            id,
-            change.at,
-            change.actor,
-            &change.note
-        ))
-        .await?;
+        let sql = "INSERT INTO ticket_notes (ticket_id, at, author, body) VALUES ($1, $2, $3, $4)";
+        tx.execute(stmt!(sql, id, change.at, change.actor, &change.note))
+            .await?;
     }
     tx.commit().await?;
     transition(db, id, communes, changed).await
@@ -407,10 +375,8 @@ pub(crate) async fn add_ticket_note<D: Dialect>(
          SELECT id, $1, $2, $3 FROM tickets WHERE id = $4 AND {}",
         D::in_scope("tenant", 5)
     );
-    let added = db
-        .execute(stmt!(sql, at, staff_id, body, id, communes))
-        .await?;
-    Ok(if added == 1 {
+    let s = stmt!(sql, at, staff_id, body, id, communes);
+    Ok(if db.write(s).await? {
         Transition::Applied
     } else {
         Transition::NotFound

@@ -70,30 +70,18 @@ impl<'a> OwnTurn<'a> {
     }
 }
 
-/// ` AND ` the condition of [`OwnTurn`] for a write within a turn, nothing outside one.
-pub(crate) fn and_own_turn(own: Option<OwnTurn<'_>>) -> &'static str {
+/// ` AND ` the condition of [`OwnTurn`] and its arguments for a write within a turn, nothing
+/// outside one.
+pub(crate) fn and_own_turn<'a>(own: Option<OwnTurn<'a>>) -> (&'static str, Vec<Arg<'a>>) {
     match own {
-        Some(_) => concat!(" AND ", own_turn!()),
-        None => "",
-    }
-}
-
-/// Appends the arguments of [`and_own_turn`].
-pub(crate) fn own_turn_args<'a>(args: &mut Vec<Arg<'a>>, own: Option<OwnTurn<'a>>) {
-    if let Some(own) = own {
-        args.extend(own.args());
+        Some(own) => (concat!(" AND ", own_turn!()), own.args().into()),
+        None => ("", Vec::new()),
     }
 }
 
 /// What a turn's rows say (see [`SessionStore::save_turn`](crate::SessionStore::save_turn)).
 pub(crate) fn saved_from_rows(rows: &[(i64, i64)]) -> TurnSaved {
-    let mut saved = TurnSaved {
-        inserted: false,
-        conflict: false,
-        ticket_ids: Vec::new(),
-        outbox_ids: Vec::new(),
-        refused: Vec::new(),
-    };
+    let mut saved = TurnSaved::default();
     for &(kind, id) in rows {
         match kind {
             TURN_ROW => saved.inserted = true,
