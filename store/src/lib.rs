@@ -6,21 +6,12 @@
 //! The records they keep (`Ticket`, `SessionRecord`, `OutboxMessage`…) are `guichet-model`'s,
 //! re-exported here.
 //!
-//! Each domain's statements are written once, generic over a small `Dialect` (`dialect.rs`:
-//! placeholders, where statements run, and the few spellings that differ, both side by side),
-//! implemented beside each store (`sqlite.rs`, `postgres.rs`, with their encodings in
-//! `sqlite_dialect.rs` and `postgres_dialect.rs`): the audit log (`audit.rs`), evaluation runs
-//! (`eval_runs.rs`), staff accounts and login sessions (`staff.rs`), API keys (`api_keys.rs`),
-//! ticket notifications (`notifications.rs`, with `queue.rs`: leases and retries shared with
-//! the SMS outbox), retention and callers' rights (`privacy.rs`), tickets (`tickets.rs`), the
-//! SMS outbox and its guard (`outbox.rs`), and sessions and turns (`sessions.rs`). The writes
-//! on the citizens' path — a turn with its session, tickets and SMS, a session, a hang-up, a
-//! lone ticket or SMS — are written once too, as lists of statements (`writes.rs`) that each
-//! backend runs its way: SQLite as one query in its group commit (`sqlite_writer.rs`),
-//! PostgreSQL in a transaction.
-//!
-//! The store's methods are listed once, by domain, in `methods.rs` ([`store_methods!`]), which
-//! says what the list makes of them (the domain traits, [`Store`], [`AnyStore`]'s dispatch…).
+//! Each domain's statements are written once, in the file named for it (`tickets.rs`,
+//! `outbox.rs`, `sessions.rs`…), generic over a small `Dialect` (`dialect.rs`) implemented by
+//! each store (`sqlite.rs`, `postgres.rs`, their encodings in `sqlite_dialect.rs` and
+//! `postgres_dialect.rs`); the writes on the citizens' path are lists of statements
+//! (`writes.rs`) that each backend runs its way. The store's methods are listed once, by
+//! domain, in `methods.rs` ([`store_methods!`]). `docs/architecture.md` tells the whole story.
 //!
 //! Callers hold an [`AnyStore`] (cheap to clone: it wraps connection pools) and bring into
 //! scope the traits of the domains they use (or take `S: TicketStore + AuditStore`…):

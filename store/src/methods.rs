@@ -39,9 +39,8 @@ macro_rules! store_methods {
         /// - `seq` held by another message's turn: `conflict` is true, the caller works the
         ///   turn out again from the session as it now is.
         ///
-        /// Tickets and SMS are written only with their own turn, and deduplicated on their
-        /// idempotency keys (`INSERT … ON CONFLICT DO NOTHING`); the returned ids are those of the
-        /// rows holding the given keys, new or existing (none when the turn at `seq` is another).
+        /// Tickets and SMS are written only with their own turn, deduplicated on their idempotency
+        /// keys (`INSERT … ON CONFLICT DO NOTHING`); [`TurnSaved`] gives their ids.
         fn save_turn(&self, record: &TurnRecord) -> TurnSaved;
 
         /// Ends a conversation (`hangup`, `goodbye`, …) if it is not already ended.
@@ -192,11 +191,10 @@ macro_rules! store_methods {
         /// (new or existing). An empty destination is refused.
         fn enqueue_notification(&self, notification: &NewNotification) -> i64;
 
-        /// Leases up to `limit` due notifications to this worker: `pending` and `failed` ones with
-        /// `next_attempt_at <= now`, and `sending` ones whose lease ended (a crashed worker).
-        /// Each becomes `sending`, `attempts + 1`, `lease_until = now + lease`. A notification is
-        /// never returned to two claims whose leases overlap, on any node (PostgreSQL:
-        /// `FOR UPDATE SKIP LOCKED`; SQLite: one atomic `UPDATE … RETURNING`). Oldest due first;
+        /// Leases up to `limit` due notifications to this worker, as
+        /// [`OutboxStore::claim_due_outbox`] leases SMS (never to two claims at once): `pending`
+        /// and `failed` ones with `next_attempt_at <= now`, and `sending` ones whose lease ended.
+        /// Each becomes `sending`, `attempts + 1`, `lease_until = now + lease`. Oldest due first;
         /// the batch is returned by id.
         fn claim_due_notifications(
             &self, limit: i64, now: DateTime<Utc>, lease: ::std::time::Duration
@@ -206,10 +204,8 @@ macro_rules! store_methods {
         /// notification does not exist or is not being sent.
         fn mark_notification_sent(&self, id: i64, now: DateTime<Utc>) -> bool;
 
-        /// Records a failed attempt, with the outbox's rule ([`RetryPolicy`]): a transient failure
-        /// becomes `failed`, due again at `now + policy.delay_after(attempts)`, until
-        /// `policy.max_attempts`, then `dead`; a permanent one is `dead` at once. Only a `sending`
-        /// notification is changed, otherwise `Ignored`.
+        /// Records a failed attempt as [`OutboxStore::mark_outbox_failed`] does, except that a
+        /// notification due again is `failed` (not `pending`).
         fn mark_notification_failed(
             &self, id: i64, error: &str, kind: FailureKind, policy: &RetryPolicy,
             now: DateTime<Utc>
