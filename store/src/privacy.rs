@@ -11,6 +11,9 @@ use crate::outbox::{OUTBOX_COLUMNS, outbox_from_row};
 use crate::sessions::{SESSION_COLUMNS, TURN_COLUMNS, session_from_row, turn_from_row};
 use crate::tickets::{TICKET_COLUMNS, ticket_from_row};
 
+/// What anonymising a ticket removes (its notes are deleted beside).
+const ANONYMISED: &str = "caller_number = NULL, summary = '', transcript = 'null'";
+
 /// Closed tickets of commune `$1` closed by `$2` and not yet anonymised.
 const OLD_CLOSED: &str = "tenant = $1 AND state IN ('termine', 'injoignable')
      AND closed_at <= $2 AND anonymised_at IS NULL";
@@ -36,12 +39,8 @@ pub(crate) async fn purge_before<D: Dialect>(
         "DELETE FROM ticket_notes WHERE ticket_id IN (SELECT id FROM tickets WHERE {OLD_CLOSED})"
     ))
     .await?;
-    let tickets_anonymised = run(&format!(
-        "UPDATE tickets SET caller_number = NULL, summary = '', transcript = 'null',
-             anonymised_at = $2
-         WHERE {OLD_CLOSED}"
-    ))
-    .await?;
+    let sql = format!("UPDATE tickets SET {ANONYMISED}, anonymised_at = $2 WHERE {OLD_CLOSED}");
+    let tickets_anonymised = run(&sql).await?;
     let outbox_deleted = run("DELETE FROM outbox WHERE tenant = $1 AND updated_at < $2
              AND state IN ('sent', 'delivered', 'failed', 'dead')")
     .await?;
@@ -107,9 +106,8 @@ pub(crate) async fn erase_caller<D: Dialect>(
     let sql = "DELETE FROM ticket_notes WHERE ticket_id IN
          (SELECT id FROM tickets WHERE caller_number = $1)";
     tx.execute(stmt!(sql, &number)).await?;
-    let sql = "UPDATE tickets SET caller_number = NULL, summary = '', transcript = 'null',
-         anonymised_at = $1
-         WHERE caller_number = $2";
+    let sql =
+        format!("UPDATE tickets SET {ANONYMISED}, anonymised_at = $1 WHERE caller_number = $2");
     let tickets_anonymised = tx.execute(stmt!(sql, at, &number)).await?;
     let sql = "DELETE FROM outbox WHERE recipient = $1";
     let outbox_deleted = tx.execute(stmt!(sql, &number)).await?;
