@@ -32,9 +32,7 @@ impl TurnInProgress<'_> {
             None => Vec::new(),
         };
         if text_channel {
-            if let Some(link) = &fiche.link {
-                self.say(format!("Plus d'informations : {link}"));
-            }
+            self.write_link(fiche);
             self.ask_anything_else();
             return;
         }
@@ -80,9 +78,7 @@ impl TurnInProgress<'_> {
             None => Vec::new(),
         };
         if text_channel {
-            if let Some(link) = &fiche.link {
-                self.say(format!("Plus d'informations : {link}"));
-            }
+            self.write_link(fiche);
         } else if self.can_text() {
             let link = self.fiche_sms(fiche);
             self.text_link_and(link, details);
@@ -199,7 +195,19 @@ impl TurnInProgress<'_> {
         {
             ways.push(format!("par téléphone au {}", phone_in_words(phone)));
         }
-        if let Some(site) = partner.website.as_deref() {
+        // On a text channel the fiche's link follows: the same site is not written twice.
+        let written_next = |site: &str| {
+            text_channel
+                && fiche
+                    .link
+                    .as_deref()
+                    .is_some_and(|link| same_site(link, site))
+        };
+        if let Some(site) = partner
+            .website
+            .as_deref()
+            .filter(|site| !written_next(site))
+        {
             ways.push(if text_channel {
                 format!("sur {site}")
             } else {
@@ -229,6 +237,13 @@ impl TurnInProgress<'_> {
         written.extend(site.map(str::to_owned));
         written.extend(details.written);
         sms_line(&partner.name, written).into_iter().collect()
+    }
+
+    /// On a text channel, the fiche's link after its answer.
+    fn write_link(&mut self, fiche: &Fiche) {
+        if let Some(link) = &fiche.link {
+            self.say(format!("Plus d'informations : {link}"));
+        }
     }
 
     /// Texts the fiche's link, then `details` (an office's address or hours), in one SMS.
@@ -271,9 +286,7 @@ impl TurnInProgress<'_> {
         self.note(format!("demande hors service public ({})", fiche.title));
         if self.is_text_channel() {
             self.say(fiche.answer.trim());
-            if let Some(link) = &fiche.link {
-                self.say(format!("Plus d'informations : {link}"));
-            }
+            self.write_link(fiche);
         } else {
             self.say(fiche.spoken_answer(speakable));
             if self.can_text()
@@ -292,6 +305,12 @@ impl TurnInProgress<'_> {
         self.session.last_fiche = Some(fiche.id.clone());
         self.session.add_topic(&fiche.id);
     }
+}
+
+/// Two addresses of one page (« https://3114.fr » and « https://3114.fr/ »).
+fn same_site(a: &str, b: &str) -> bool {
+    let page = |url: &str| url.trim().trim_end_matches('/').to_lowercase();
+    page(a) == page(b)
 }
 
 /// The body in charge, when `commune.toml` does not define the fiche's partner.

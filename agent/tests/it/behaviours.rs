@@ -77,6 +77,35 @@ fn sms_channel_puts_the_link_in_the_text() {
 }
 
 #[test]
+fn a_text_reply_writes_a_link_once() {
+    // The 3114's site is both its partner's site and the fiche's link.
+    let mut call = Call::new(demo(), tuesday_open(), Channel::Sms, MOBILE);
+    let reply = call.say("je pense au suicide, je veux en finir");
+    expect(&reply, DecisionAction::Deflect, Some("prevention-suicide"));
+    let text = said(&reply);
+    assert_eq!(text.matches("3114.fr").count(), 1, "{text}");
+    let mut call = Call::new(demo(), tuesday_open(), Channel::Sms, MOBILE);
+    let reply = call.say("j'ai perdu ma carte vitale");
+    expect(&reply, DecisionAction::Deflect, Some("cpam"));
+    let text = said(&reply);
+    assert_eq!(text.matches("ameli.fr").count(), 1, "{text}");
+    // A partner's site other than the fiche's link (the demo's department for the MDPH) is
+    // still written beside it.
+    let mut call = Call::new(demo(), tuesday_open(), Channel::Sms, MOBILE);
+    let reply = call.say("je voudrais demander l'AAH à la MDPH");
+    expect(&reply, DecisionAction::Deflect, Some("mdph"));
+    let text = said(&reply);
+    assert!(
+        text.contains("sur https://www.departement-exemple.example"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Plus d'informations : https://mdphenligne.cnsa.fr"),
+        "{text}"
+    );
+}
+
+#[test]
 fn clarify_accepts_short_answers() {
     for (answer, fiche) in [
         ("perdu", "passeport-perte"),
