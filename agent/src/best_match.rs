@@ -148,6 +148,18 @@ impl<'a> TurnInProgress<'a> {
             .filter(|fiche| !crate::emergency::is_danger_line(&fiche.id))
     }
 
+    /// A helpline for a person in danger that the recorded questions most like the caller's
+    /// were meant for, strongly enough to be given although the search is unsure (see
+    /// [`crate::Policy::recorded_line`]).
+    pub(crate) fn recorded_danger_line(
+        &self,
+        resemblance: Option<&Resemblance<'_>>,
+    ) -> Option<&'a Fiche> {
+        let topic = self.policy.recorded_line(resemblance)?;
+        self.fiche(topic)
+            .filter(|fiche| crate::emergency::is_never_doubted(&fiche.id))
+    }
+
     /// The topic to ask about instead of an unsure `best` match, read from the recorded
     /// questions (see [`crate::Policy::recorded_reading`]): not when the caller said a word of
     /// the match's own title or keywords that the other topic's lack, never a line for a
@@ -172,6 +184,27 @@ impl<'a> TurnInProgress<'a> {
         self.fiche(other).filter(|fiche| {
             fiche.competence.is_public() && !crate::emergency::is_danger_line(&fiche.id)
         })
+    }
+
+    /// Whether an unsure guess at a line for a person in danger (119, 3919, 3114, 15) is given
+    /// straight away rather than asked about: it leads (no other topic is nearly as likely:
+    /// `Policy::leads_for_danger_line`), no other such line is nearly as likely, and the
+    /// recorded questions most like the caller's were not meant for another topic.
+    pub(crate) fn gives_unsure_line(
+        &self,
+        best: &Match<'a>,
+        hits: &[Hit],
+        resemblance: Option<&Resemblance<'_>>,
+    ) -> bool {
+        crate::emergency::is_danger_line(&best.fiche.id)
+            && self.policy.leads_for_danger_line(best.margin)
+            && crate::emergency::other_danger_line(
+                hits,
+                &best.fiche.id,
+                best.confidence * crate::emergency::RIVAL_SHARE,
+            )
+            .is_none()
+            && !self.doubts_danger_line(best.fiche, resemblance)
     }
 
     /// Whether an unsure guess at `line`, a line for a person in danger, is asked about rather

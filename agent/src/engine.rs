@@ -423,6 +423,27 @@ impl<'a> TurnInProgress<'a> {
         if !hold && self.answers_about_the_mairie(matches!(verdict, Verdict::Answer)) {
             return;
         }
+        // An unsure guess at a line for a person in danger that the search gives straight away
+        // (see below), or else a line the recorded questions most like the caller's were meant
+        // for (see `Policy::recorded_line`), the search's own guess at another such line given
+        // after it.
+        let unsure_line = best.as_ref().is_some_and(|best| {
+            verdict == Verdict::Confirm && self.gives_unsure_line(best, &hits, resemblance)
+        });
+        if !hold
+            && !angry
+            && !unsure_line
+            && verdict != Verdict::Answer
+            && let Some(line) = self.recorded_danger_line(resemblance)
+        {
+            self.handle_fiche(line, "recorded_line");
+            if let Some(best) = best.filter(|best| {
+                best.fiche.id != line.id && crate::emergency::is_danger_line(&best.fiche.id)
+            }) {
+                self.also_give_line(best.fiche);
+            }
+            return;
+        }
         match (best, verdict) {
             _ if hold && !sure_public => self.ask_again(AskAgain::HOLD, clarifying),
             (Some(best), Verdict::Answer)
@@ -469,17 +490,7 @@ impl<'a> TurnInProgress<'a> {
             // straight away rather than asked about, when it leads (no other topic is nearly as
             // likely: `Policy::leads_for_danger_line`), no other such line is nearly as likely,
             // and the recorded questions most like the caller's were not meant for another topic.
-            (Some(best), Verdict::Confirm)
-                if crate::emergency::is_danger_line(&best.fiche.id)
-                    && self.policy.leads_for_danger_line(best.margin)
-                    && crate::emergency::other_danger_line(
-                        &hits,
-                        &best.fiche.id,
-                        best.confidence * crate::emergency::RIVAL_SHARE,
-                    )
-                    .is_none()
-                    && !self.doubts_danger_line(best.fiche, resemblance) =>
-            {
+            (Some(best), Verdict::Confirm) if unsure_line => {
                 self.handle_fiche(best.fiche, "danger_line")
             }
             // Unsure of its match, the robot asks about the topic the recorded questions most

@@ -56,6 +56,10 @@ pub struct Policy {
     /// [`Policy::recorded_reading`]); when it is a body that specialises the match (the MSA for
     /// the CPAM), for that body to be named instead (`TurnInProgress::recorded_specialist`).
     pub recorded_reading: f32,
+    /// Least [`Resemblance::strength`] of the recorded questions' leading topic, when it is a
+    /// helpline for a person in danger, for that line to be given although the search is not
+    /// sure of it (see [`Policy::recorded_line`]).
+    pub recorded_line: f32,
 }
 
 impl Default for Policy {
@@ -94,6 +98,7 @@ impl Default for Policy {
             danger_line_lead: 0.01,
             recorded_guess: 0.3,
             recorded_reading: 0.3,
+            recorded_line: 0.2,
         }
     }
 }
@@ -273,6 +278,33 @@ impl Policy {
         resemblance: Option<&Resemblance<'r>>,
     ) -> Option<&'r str> {
         leading_topic(resemblance, self.recorded_reading)
+    }
+
+    /// A helpline for a person in danger (the 119, the 3919, the 3114) given straight away
+    /// although the search is not sure of anything, because the recorded questions most like
+    /// the caller's were meant for it, with a strength of at least [`Policy::recorded_line`].
+    /// Callers in danger seldom name the line: they tell what they see or live (« je regarde la
+    /// poutre de la grange d'une drôle de façon », « un copain de classe se fait enfermer dans
+    /// la cave par ses parents », « il m'a serré le cou pendant la dispute »), words no fiche
+    /// lists and only the recorded callers who said such things share. Asking « vous appelez
+    /// bien au sujet de… ? » about another topic, or to reformulate, costs such a caller more
+    /// than a number they did not need (see `crate::emergency`).
+    ///
+    /// Swept on 2026-12-07 (thirtieth pass in `docs/tuning-log.md`), each dev batch measured
+    /// against the demo commune without its own dialogues (fiches right / false answers / out
+    /// of scope handled / turns right, over 8,069 scored turns): never 5,685 / 277 / 3,961 /
+    /// 5,909; from 0.3 5,700 / 277 / 3,988 / 5,936; 0.25 5,707 / 280 / 4,000 / 5,948; **0.2**
+    /// 5,716 / 281 / 4,011 / 5,959; the demo's dialogues unchanged at every point. The 3114
+    /// alone at 0.2: 5,695 / 278 / 3,974 / 5,922; at 0.15, « une idée de recette pour ce soir,
+    /// j'ai des courgettes » got the 3114. Requiring the search to list the line among its
+    /// hits kept most callers out (the 3114 at 0.15: 5,686 / 283). As kept, the search's own
+    /// unsure guess at a line going first when it gives it (`TurnInProgress::gives_unsure_line`),
+    /// and never for an irritated caller (a human takes over): **5,717 / 280 / 4,012 / 5,960**,
+    /// 51 callers in danger given their line; the 3 false answers it adds are a neighbour's
+    /// beaten wife given the 119 for the 3919, a cast taken off a wrist given the 3919 and an
+    /// interim worker's end of mission (« fin ») given the 3114.
+    pub fn recorded_line<'r>(&self, resemblance: Option<&Resemblance<'r>>) -> Option<&'r str> {
+        leading_topic(resemblance, self.recorded_line)
     }
 
     /// What the robot asks about when it is unsure of its best match (a confirmation): the

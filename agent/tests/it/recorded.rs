@@ -385,3 +385,57 @@ fn a_helpline_close_behind_is_named_when_recorded_callers_meant_it() {
     let reply = first_reply(&knowledge, question);
     expect(&reply, DecisionAction::Deflect, Some("violences-femmes"));
 }
+
+#[test]
+fn a_helpline_the_search_is_unsure_of_is_given_when_recorded_callers_meant_it() {
+    let question = "depuis la faillite je passe des heures dans l'atelier à fixer la poutre avec la corde à côté";
+    let (_dir, bare) = commune(None);
+    let reply = first_reply(&bare, question);
+    assert_ne!(
+        reply.trace.fiche.as_deref(),
+        Some("prevention-suicide"),
+        "the premise: neither the emergency words nor the search hear it: {reply:?}"
+    );
+
+    let line = "{ action: deflect, fiche: prevention-suicide }";
+    let distress = recorded(
+        "dev",
+        &[
+            ("je regarde la poutre du garage en pensant à la corde", line),
+            (
+                "j'ai acheté une corde et je fixe la poutre de la grange",
+                line,
+            ),
+            ("la poutre de l'atelier m'attire depuis la faillite", line),
+            (
+                "je voudrais louer la salle des fêtes pour un anniversaire",
+                "{ fiche: location-salle }",
+            ),
+        ],
+    );
+    let (_dir, knowledge) = commune(Some(&distress));
+    let reply = first_reply(&knowledge, question);
+    expect(&reply, DecisionAction::Deflect, Some("prevention-suicide"));
+    assert_eq!(reply.trace.rule, "recorded_line");
+
+    // The line is not given when the recorded questions most like the caller's lead with
+    // another topic, though one of them meant the line.
+    let neighbours = "{ fiche: conflit-voisinage }";
+    let mixed = recorded(
+        "dev",
+        &[
+            ("la corde à linge du voisin passe devant ma fenêtre", line),
+            (
+                "le voisin a tendu sa corde à linge au-dessus de ma clôture",
+                neighbours,
+            ),
+            ("la corde à linge du voisin déborde chez moi", neighbours),
+        ],
+    );
+    let (_dir, knowledge) = commune(Some(&mixed));
+    let reply = first_reply(
+        &knowledge,
+        "le voisin a tendu une corde à linge au-dessus de l'atelier",
+    );
+    assert_ne!(reply.trace.rule, "recorded_line", "{reply:?}");
+}
