@@ -423,16 +423,17 @@ impl<'a> TurnInProgress<'a> {
         if !hold && self.answers_about_the_mairie(matches!(verdict, Verdict::Answer)) {
             return;
         }
-        // An unsure guess at a line for a person in danger that the search gives straight away
-        // (see below), or else a line the recorded questions most like the caller's were meant
-        // for (see `Policy::recorded_line`), the search's own guess at another such line given
-        // after it.
+        // Unsure, the search gives its guess at a line for a person in danger straight away
+        // when it can (`TurnInProgress::gives_unsure_line`, below); else a line the recorded
+        // questions most like the caller's first words were meant for is given
+        // (`Policy::recorded_line`), then the search's guess at another line.
         let unsure_line = best.as_ref().is_some_and(|best| {
             verdict == Verdict::Confirm && self.gives_unsure_line(best, &hits, resemblance)
         });
         if !hold
             && !angry
             && !unsure_line
+            && clarifying.is_none()
             && verdict != Verdict::Answer
             && let Some(line) = self.recorded_danger_line(resemblance)
         {
@@ -486,10 +487,8 @@ impl<'a> TurnInProgress<'a> {
             (Some(best), Verdict::Confirm) if !best.fiche.competence.is_public() => {
                 self.not_understood("not_understood", clarifying)
             }
-            // An unsure guess at a line for a person in danger (119, 3919, 3114, 15) is given
-            // straight away rather than asked about, when it leads (no other topic is nearly as
-            // likely: `Policy::leads_for_danger_line`), no other such line is nearly as likely,
-            // and the recorded questions most like the caller's were not meant for another topic.
+            // An unsure guess at a line for a person in danger given straight away (see
+            // `TurnInProgress::gives_unsure_line`).
             (Some(best), Verdict::Confirm) if unsure_line => {
                 self.handle_fiche(best.fiche, "danger_line")
             }

@@ -288,7 +288,9 @@ impl Policy {
     /// la cave par ses parents », « il m'a serré le cou pendant la dispute »), words no fiche
     /// lists and only the recorded callers who said such things share. Asking « vous appelez
     /// bien au sujet de… ? » about another topic, or to reformulate, costs such a caller more
-    /// than a number they did not need (see `crate::emergency`).
+    /// than a number they did not need (see `crate::emergency`). Only for a request, not for
+    /// the answer to a question the robot asked: the recorded questions are callers' first
+    /// words.
     ///
     /// Swept on 2026-12-07 (thirtieth pass in `docs/tuning-log.md`), each dev batch measured
     /// against the demo commune without its own dialogues (fiches right / false answers / out
