@@ -307,10 +307,13 @@ impl TurnInProgress<'_> {
     }
 }
 
-/// Two addresses of one page (« https://3114.fr » and « https://3114.fr/ »).
+/// Two addresses of one page (« https://3114.fr » and « https://3114.fr/ », the host in any
+/// case), as the `url` crate normalises them; written alike when either does not parse.
 fn same_site(a: &str, b: &str) -> bool {
-    let page = |url: &str| url.trim().trim_end_matches('/').to_lowercase();
-    page(a) == page(b)
+    match (url::Url::parse(a.trim()), url::Url::parse(b.trim())) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a.trim() == b.trim(),
+    }
 }
 
 /// The body in charge, when `commune.toml` does not define the fiche's partner.
@@ -323,5 +326,21 @@ fn competence_name(competence: Competence) -> &'static str {
         Competence::Etat => "les services de l'État",
         Competence::Autre => "l'organisme compétent",
         Competence::Aucune => "l'organisme concerné",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_site;
+
+    #[test]
+    fn one_page_whatever_its_trailing_slash_or_host_case() {
+        assert!(same_site("https://3114.fr", "https://3114.fr/"));
+        assert!(same_site("https://WWW.ameli.fr", "https://www.ameli.fr"));
+        assert!(!same_site(
+            "https://ants.gouv.fr",
+            "https://immatriculation.ants.gouv.fr"
+        ));
+        assert!(!same_site("https://x.fr/Aide", "https://x.fr/aide"));
     }
 }
