@@ -125,7 +125,12 @@ fn build(
         .map(|(index, fiche)| (fiche.id.clone(), index))
         .collect();
     let opening_hours = commune.opening_hours?;
-    let recorded = Recorded::read(dir, national_questions, |id| by_id.contains_key(id));
+    let recorded = Recorded::read(
+        dir,
+        national_questions,
+        |id| by_id.contains_key(id),
+        &synonyms,
+    );
     let knowledge = Knowledge {
         dir: dir.to_path_buf(),
         commune: commune.commune,

@@ -34,6 +34,7 @@ pub mod search;
 mod shared;
 pub mod sms;
 mod spelling;
+mod synonyms;
 pub mod text;
 pub mod yaml;
 

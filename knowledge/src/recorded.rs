@@ -27,7 +27,9 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use crate::load::SynonymGroup;
 use crate::search::GENERIC_WEIGHT;
+use crate::synonyms::Synonyms;
 use crate::yaml::OneOrMany;
 
 /// How many of the most similar recorded questions vote.
@@ -59,8 +61,8 @@ pub struct Question {
     /// The text as compared with another question's: [`crate::text::normalize`]d (case,
     /// accents and punctuation aside).
     same_as: String,
-    /// Each term with its weight, by term.
-    terms: Vec<(String, f32)>,
+    /// Its terms, in the order said ([`crate::terms`]).
+    terms: Vec<String>,
 }
 
 impl Question {
@@ -68,7 +70,7 @@ impl Question {
         let text = text.into();
         Question {
             same_as: crate::text::normalize(&text),
-            terms: term_counts(&text),
+            terms: crate::terms(&text),
             text,
             fiches,
         }
@@ -146,6 +148,8 @@ pub struct Recorded {
     postings: HashMap<String, Vec<(u32, f32)>>,
     /// Smoothed IDF of each term over the recorded questions.
     idf: HashMap<String, f32>,
+    /// The folder's synonyms: an expression of a group is one term for the whole group.
+    synonyms: Synonyms,
 }
 
 #[derive(Deserialize)]
@@ -198,8 +202,15 @@ impl Expect {
 impl Recorded {
     /// The first caller turn of every dialogue under `dir/dialogues` (not of the `test`
     /// split), then the `national` recorded questions the commune does not record itself:
-    /// those whose right fiches are all published (`known`) or that need no fiche.
-    pub fn read(dir: &Path, national: &[Question], known: impl Fn(&str) -> bool) -> Recorded {
+    /// those whose right fiches are all published (`known`) or that need no fiche. A question
+    /// says an expression of `synonyms` as any other of its group (« la sécu », « l'assurance
+    /// maladie »), as the search reads it.
+    pub fn read(
+        dir: &Path,
+        national: &[Question],
+        known: impl Fn(&str) -> bool,
+        synonyms: &[SynonymGroup],
+    ) -> Recorded {
         let own = own_questions(dir);
         let recorded_here: HashSet<&str> = own.iter().map(|q| q.same_as.as_str()).collect();
         let national = national
@@ -208,14 +219,18 @@ impl Recorded {
         let questions: Vec<&Question> = (own.iter().chain(national))
             .filter(|question| question.fiches.iter().all(|fiche| known(fiche)))
             .collect();
-        Recorded::index(&questions)
+        Recorded::index(&questions, Synonyms::new(synonyms))
     }
 
     /// Indexes questions with their topics.
-    fn index(questions: &[&Question]) -> Recorded {
+    fn index(questions: &[&Question], synonyms: Synonyms) -> Recorded {
+        let counted: Vec<Vec<(String, f32)>> = questions
+            .iter()
+            .map(|question| term_counts(&synonyms.fold(&question.terms)))
+            .collect();
         let mut df: HashMap<&str, f32> = HashMap::new();
-        for question in questions {
-            for (term, _) in &question.terms {
+        for terms in &counted {
+            for (term, _) in terms {
                 *df.entry(term).or_default() += 1.0;
             }
         }
@@ -225,8 +240,8 @@ impl Recorded {
             .map(|(term, df)| (term.to_owned(), ((1.0 + n) / (1.0 + df)).ln() + 1.0))
             .collect();
         let mut postings: HashMap<String, Vec<(u32, f32)>> = HashMap::new();
-        for (index, question) in questions.iter().enumerate() {
-            for (term, weight) in unit_vector(&question.terms, &idf) {
+        for (index, terms) in counted.iter().enumerate() {
+            for (term, weight) in unit_vector(terms, &idf) {
                 postings
                     .entry(term)
                     .or_default()
@@ -237,6 +252,7 @@ impl Recorded {
             topics: questions.iter().map(|q| q.fiches.clone()).collect(),
             postings,
             idf,
+            synonyms,
         }
     }
 
@@ -252,7 +268,8 @@ impl Recorded {
     /// The topic the recorded questions most like `question` were meant for; `None` when no
     /// recorded question shares a term with it.
     pub fn resemblance(&self, question: &str) -> Option<Resemblance<'_>> {
-        let query = unit_vector(&term_counts(question), &self.idf);
+        let terms = self.synonyms.fold(&crate::terms(question));
+        let query = unit_vector(&term_counts(&terms), &self.idf);
         let mut similarity = vec![0.0_f32; self.topics.len()];
         for (term, weight) in &query {
             for (index, other) in self.postings.get(term).into_iter().flatten() {
@@ -326,10 +343,10 @@ fn own_questions(dir: &Path) -> Vec<Question> {
 
 /// Each term of a question with `1 + ln(count)`, a generic one (where, when, for whom) at
 /// [`GENERIC_WEIGHT`] of it as in the search: "le samedi" must not make questions alike.
-fn term_counts(question: &str) -> Vec<(String, f32)> {
+fn term_counts(terms: &[String]) -> Vec<(String, f32)> {
     let mut counts: HashMap<String, f32> = HashMap::new();
-    for term in crate::terms(question) {
-        *counts.entry(term).or_default() += 1.0;
+    for term in terms {
+        *counts.entry(term.clone()).or_default() += 1.0;
     }
     let mut weighted: Vec<(String, f32)> = counts
         .into_iter()
@@ -388,7 +405,7 @@ mod tests {
             ),
             q("vous avez vu le match hier soir", None),
         ];
-        Recorded::index(&questions.iter().collect::<Vec<_>>())
+        Recorded::index(&questions.iter().collect::<Vec<_>>(), Synonyms::default())
     }
 
     #[test]
@@ -428,11 +445,11 @@ mod tests {
             ),
             q("le doudou perdu hier au parking", "objets-trouves"),
         ];
-        let recorded = Recorded::index(&questions.iter().collect::<Vec<_>>());
+        let recorded = Recorded::index(&questions.iter().collect::<Vec<_>>(), Synonyms::default());
         let caller = "j'ai vu un chiot perdu sur le parking";
-        let query = unit_vector(&term_counts(caller), &recorded.idf);
+        let query = unit_vector(&term_counts(&crate::terms(caller)), &recorded.idf);
         let similarity = |question: &Question| -> f32 {
-            let other = unit_vector(&question.terms, &recorded.idf);
+            let other = unit_vector(&term_counts(&question.terms), &recorded.idf);
             query
                 .iter()
                 .filter_map(|(term, w)| other.iter().find(|(t, _)| t == term).map(|(_, o)| w * o))
@@ -451,6 +468,42 @@ mod tests {
         assert!(
             share > 0.8,
             "the closest question's topic holds most of the votes: {share}"
+        );
+    }
+
+    #[test]
+    fn a_question_says_a_synonym_as_any_other_of_its_group() {
+        let q = |text: &str, fiche: &str| Question::new(text, vec![fiche.to_owned()]);
+        let questions = [
+            q("ma sécu me rembourse pas", "cpam"),
+            q("je voudrais louer la salle des fêtes", "location-salle"),
+        ];
+        let questions: Vec<&Question> = questions.iter().collect();
+        let caller = "l'assurance maladie ne rembourse pas mes lunettes";
+        let plain = Recorded::index(&questions, Synonyms::default());
+        let group = |entries: &[&str]| SynonymGroup {
+            line: 1,
+            entries: entries.iter().map(|entry| entry.to_string()).collect(),
+            terms: entries.iter().map(|entry| crate::terms(entry)).collect(),
+        };
+        let folded = Recorded::index(
+            &questions,
+            Synonyms::new(&[group(&["sécurité sociale", "sécu", "assurance maladie"])]),
+        );
+        let strength = |recorded: &Recorded| {
+            recorded
+                .resemblance(caller)
+                .map_or(0.0, |found| found.strength())
+        };
+        assert_eq!(
+            folded.resemblance(caller).and_then(|found| found.topic()),
+            Some("cpam")
+        );
+        assert!(
+            strength(&folded) > strength(&plain),
+            "« assurance maladie » is « sécu »: {} against {}",
+            strength(&folded),
+            strength(&plain)
         );
     }
 
@@ -488,7 +541,7 @@ mod tests {
         ]
         .join("---\n");
         std::fs::write(dialogues.join("b.yaml"), format!("\u{feff}{broken}")).expect("write");
-        let recorded = Recorded::read(dir.path(), &[], |id| id == "animaux-errants");
+        let recorded = Recorded::read(dir.path(), &[], |id| id == "animaux-errants", &[]);
         assert_eq!(
             recorded.len(),
             3,

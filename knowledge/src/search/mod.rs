@@ -47,6 +47,7 @@ use confidence::{keyword_concepts, query_weights, says_a_phrase};
 use crate::load::SynonymGroup;
 use crate::model::{Fiche, Hit};
 use crate::spelling::{deletion_neighbourhood, without_glued_elision};
+use crate::synonyms::Synonyms;
 use crate::text::{
     ANALYZER_NAME, WordStemmer, build_analyzer, generic_terms, is_stop_word, normalize,
 };
@@ -158,9 +159,7 @@ pub(crate) struct SearchIndex {
     vocabulary: HashSet<String>,
     /// Deletion neighbourhood → vocabulary terms, for edit-distance correction.
     deletions: HashMap<String, Vec<String>>,
-    synonyms: Vec<SynonymGroup>,
-    /// Synonym expressions by first term: (group, entry).
-    synonym_starts: HashMap<String, Vec<(usize, usize)>>,
+    synonyms: Synonyms,
     /// Stems of [`GENERIC_WORDS`].
     generic: HashSet<String>,
     fiche_count: usize,
@@ -291,16 +290,9 @@ impl SearchIndex {
             .map_or(0, |usage| usage.total().get_bytes());
 
         let mut vocabulary: HashSet<String> = document_frequency.keys().cloned().collect();
-        let mut synonym_starts: HashMap<String, Vec<(usize, usize)>> = HashMap::default();
-        for (group_index, group) in synonyms.iter().enumerate() {
-            for (entry_index, entry) in group.terms.iter().enumerate() {
+        for group in synonyms {
+            for entry in &group.terms {
                 vocabulary.extend(entry.iter().cloned());
-                if let Some(first) = entry.first() {
-                    synonym_starts
-                        .entry(first.clone())
-                        .or_default()
-                        .push((group_index, entry_index));
-                }
             }
         }
         let mut deletions: HashMap<String, Vec<String>> = HashMap::default();
@@ -321,8 +313,7 @@ impl SearchIndex {
             document_frequency,
             vocabulary,
             deletions,
-            synonyms: synonyms.to_vec(),
-            synonym_starts,
+            synonyms: Synonyms::new(synonyms),
             generic,
             fiche_count: fiches.len(),
             index_bytes,
@@ -463,12 +454,14 @@ impl SearchIndex {
         let mut concepts = Vec::with_capacity(terms.len());
         let mut position = 0;
         while position < terms.len() {
-            if let Some((group, length)) = self.synonym_at(terms, position) {
+            if let Some((group, length)) =
+                self.synonyms.longest_at(terms, position, |(term, _)| term)
+            {
                 let said = terms[position..position + length]
                     .iter()
                     .map(|(_, w)| *w)
                     .fold(1.0, f32::min);
-                let alternatives: Vec<Alternative> = self.synonyms[group]
+                let alternatives: Vec<Alternative> = self.synonyms.groups()[group]
                     .terms
                     .iter()
                     .map(|entry| {
@@ -540,23 +533,6 @@ impl SearchIndex {
                     .then(|| self.idf(term))
             })
             .try_fold(0.0, |most: f32, idf| idf.map(|idf| most.max(idf)))
-    }
-
-    /// The longest synonym expression starting at `position`: (group, length in terms).
-    fn synonym_at(&self, terms: &[(String, f32)], position: usize) -> Option<(usize, usize)> {
-        let starts = self.synonym_starts.get(&terms[position].0)?;
-        starts
-            .iter()
-            .filter_map(|&(group, entry)| {
-                let expression = &self.synonyms[group].terms[entry];
-                let rest = terms.get(position..position + expression.len())?;
-                expression
-                    .iter()
-                    .zip(rest)
-                    .all(|(a, (b, _))| a == b)
-                    .then_some((group, expression.len()))
-            })
-            .max_by_key(|&(_, length)| length)
     }
 
     fn query(&self, concepts: &[Concept]) -> BooleanQuery {
