@@ -68,9 +68,12 @@ pub struct Question {
 impl Question {
     pub fn new(text: impl Into<String>, fiches: Vec<String>) -> Question {
         let text = text.into();
+        let mut terms = crate::terms(&text);
+        // Thousands are kept for the process's life (the national questions).
+        terms.shrink_to_fit();
         Question {
             same_as: crate::text::normalize(&text),
-            terms: crate::terms(&text),
+            terms,
             text,
             fiches,
         }
@@ -224,24 +227,23 @@ impl Recorded {
 
     /// Indexes questions with their topics.
     fn index(questions: &[&Question], synonyms: Synonyms) -> Recorded {
-        let counted: Vec<Vec<(String, f32)>> = questions
-            .iter()
-            .map(|question| term_counts(&synonyms.fold(&question.terms)))
-            .collect();
-        let mut df: HashMap<&str, f32> = HashMap::new();
-        for terms in &counted {
-            for (term, _) in terms {
+        // Counted twice rather than kept between the two passes: thousands of questions'
+        // terms held at once would stay in the process's memory after the index is built.
+        let counted = |question: &Question| term_counts(&synonyms.fold(&question.terms));
+        let mut df: HashMap<String, f32> = HashMap::new();
+        for question in questions {
+            for (term, _) in counted(question) {
                 *df.entry(term).or_default() += 1.0;
             }
         }
         let n = questions.len() as f32;
         let idf: HashMap<String, f32> = df
             .into_iter()
-            .map(|(term, df)| (term.to_owned(), ((1.0 + n) / (1.0 + df)).ln() + 1.0))
+            .map(|(term, df)| (term, ((1.0 + n) / (1.0 + df)).ln() + 1.0))
             .collect();
         let mut postings: HashMap<String, Vec<(u32, f32)>> = HashMap::new();
-        for (index, terms) in counted.iter().enumerate() {
-            for (term, weight) in unit_vector(terms, &idf) {
+        for (index, question) in questions.iter().enumerate() {
+            for (term, weight) in unit_vector(&counted(question), &idf) {
                 postings
                     .entry(term)
                     .or_default()
