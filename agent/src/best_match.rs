@@ -26,6 +26,36 @@ pub(crate) struct Match<'k> {
     pub(crate) margin: f32,
 }
 
+impl Match<'_> {
+    /// Whether a guess at this match is worth a « vous appelez bien au sujet de… ? »: the
+    /// caller said a distinctive word of the fiche's own title or keywords
+    /// ([`Hit::keyword_concepts`]). A fiche found only through its answer's or its example
+    /// questions' words is a stretch, not a topic to propose: « ah ben ça répond » was asked
+    /// about the Défenseur des droits, « pfff crrr… » about the building permit, « un
+    /// orthophoniste pour mon fils » about the MDPH. Not understood, the robot reads the
+    /// recorded questions (`Policy::recorded_topic`: « un orthophoniste… » is a care provider's
+    /// business) or asks to rephrase. A clarifying fiche only asks its question, and an unsure
+    /// guess at a line for a person in danger keeps its own rules (`crate::emergency`).
+    ///
+    /// Measured on 2026-12-08 (thirty-first pass in `docs/tuning-log.md`), each dev batch
+    /// against the demo commune without its own dialogues (fiches right / false answers / out
+    /// of scope handled / turns right, over 8,419 scored turns): always asked 5,955 / 289 /
+    /// 4,177 / 6,191; **only on a word of its own** 5,962 / 289 / 4,210 / 6,214 (32 turns set
+    /// right, 9 callers about a noise, a dumped load, a lost jacket asked to rephrase rather
+    /// than asked about the right topic). For the lines in danger too, 5,957 / 287 / 4,207 /
+    /// 6,211: six women and children in danger lost their line. A sure match answered only on
+    /// a word of its own (confirmed otherwise), 5,957 / 279 / 4,199 / 6,201: 10 false answers
+    /// fewer, but 13 callers set wrong and some thirty right answers turned into questions.
+    /// The demo's dialogues unchanged.
+    pub(crate) fn worth_asking(&self, hits: &[Hit]) -> bool {
+        self.fiche.clarify.is_some()
+            || crate::emergency::is_danger_line(&self.fiche.id)
+            || hits
+                .iter()
+                .any(|hit| hit.fiche_id == self.fiche.id && hit.keyword_concepts != 0)
+    }
+}
+
 impl<'a> TurnInProgress<'a> {
     /// The best hit and its margin over the next hit of another topic; when a specific fiche
     /// barely leads the clarifying fiche it belongs to, the clarifying fiche (ask, don't guess);

@@ -413,7 +413,18 @@ impl<'a> TurnInProgress<'a> {
             )
         });
         let doubted = verdict == Verdict::Answer && reconsidered == Verdict::Confirm;
-        let verdict = reconsidered;
+        // A guess is asked about only on a word of the fiche's own (see `Match::worth_asking`),
+        // or as the recorded questions read it (see `Policy::recorded_reading`).
+        let verdict = match &best {
+            Some(best)
+                if reconsidered == Verdict::Confirm
+                    && !best.worth_asking(&hits)
+                    && self.recorded_reading(best, &hits, resemblance).is_none() =>
+            {
+                Verdict::NotUnderstood
+            }
+            _ => reconsidered,
+        };
         // On hold, only a sure request for a public service is taken (see `crate::line`).
         let sure_public = matches!(verdict, Verdict::Answer)
             && best

@@ -976,6 +976,24 @@ fn an_unsure_match_is_asked_about_as_recorded_callers_meant_it_unless_its_own_wo
 }
 
 #[test]
+fn an_unsure_guess_is_asked_about_only_on_a_word_of_the_fiches_own() {
+    // « répond » is only in the Défenseur des droits' answer (an administration that does not
+    // answer): the robot asked « vous appelez bien au sujet du Défenseur des droits ? ».
+    let mut call = Call::voice(demo(), tuesday_open(), MOBILE);
+    let reply = call.say("tiens ça répond enfin");
+    expect(&reply, DecisionAction::Fallback, None);
+    assert_eq!(reply.trace.rule, "not_understood");
+    assert!(
+        reply
+            .trace
+            .confidence
+            .is_some_and(|c| c >= Policy::default().confirm_confidence),
+        "the search's guess scores high enough to be asked about: {:?}",
+        reply.trace.confidence
+    );
+}
+
+#[test]
 fn a_body_that_specialises_the_best_match_is_named_when_its_public_is_said() {
     // The MSA is the family allowance fund of farm workers: said "exploitant agricole", the
     // CAF's topic goes to the MSA.
