@@ -18,7 +18,8 @@
 //! loading.
 //!
 //! The resemblance is the cosine of TF-IDF vectors of the questions' terms (normalised,
-//! stemmed, stop words out: [`crate::terms`]; term frequency `1 + ln tf`, smoothed IDF), and
+//! stemmed, stop words out: [`crate::terms`]; an expression of `synonyms.txt` as one term for
+//! its whole group, as the search reads it; term frequency `1 + ln tf`, smoothed IDF), and
 //! the [`NEIGHBOURS`] most similar recorded questions vote for their topic with their
 //! similarity raised to the power [`VOTE_SHARPNESS`]: the closest questions decide.
 
