@@ -413,13 +413,18 @@ impl<'a> TurnInProgress<'a> {
             )
         });
         let doubted = verdict == Verdict::Answer && reconsidered == Verdict::Confirm;
-        // A guess is asked about only on a word of the fiche's own (see `Match::worth_asking`),
-        // or as the recorded questions read it (see `Policy::recorded_reading`).
+        // Unsure of its match, the robot asks about the topic the recorded questions most like
+        // the caller's were meant for, if any (see `Policy::recorded_reading`); else a guess is
+        // asked about only on a word of the fiche's own (see `Match::worth_asking`).
+        let reading = best
+            .as_ref()
+            .filter(|_| reconsidered == Verdict::Confirm)
+            .and_then(|best| self.recorded_reading(best, &hits, resemblance));
         let verdict = match &best {
             Some(best)
                 if reconsidered == Verdict::Confirm
-                    && !best.worth_asking(&hits)
-                    && self.recorded_reading(best, &hits, resemblance).is_none() =>
+                    && reading.is_none()
+                    && !best.worth_asking(&hits) =>
             {
                 Verdict::NotUnderstood
             }
@@ -503,11 +508,8 @@ impl<'a> TurnInProgress<'a> {
             (Some(best), Verdict::Confirm) if unsure_line => {
                 self.handle_fiche(best.fiche, "danger_line")
             }
-            // Unsure of its match, the robot asks about the topic the recorded questions most
-            // like the caller's were meant for (see `Policy::recorded_reading`).
-            (Some(best), Verdict::Confirm)
-                if let Some(other) = self.recorded_reading(&best, &hits, resemblance) =>
-            {
+            // The topic the recorded questions read (see `reading` above).
+            (Some(_), Verdict::Confirm) if let Some(other) = reading => {
                 self.confirm(other, "recorded_reading")
             }
             (Some(best), Verdict::Confirm) if doubted => {
