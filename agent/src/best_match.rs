@@ -187,7 +187,7 @@ impl<'a> TurnInProgress<'a> {
     ) -> Option<&'a Fiche> {
         let topic = self.policy.recorded_line(resemblance)?;
         self.fiche(topic)
-            .filter(|fiche| crate::emergency::is_never_doubted(&fiche.id))
+            .filter(|fiche| crate::emergency::is_danger_line(&fiche.id))
     }
 
     /// The topic to ask about instead of an unsure `best` match, read from the recorded

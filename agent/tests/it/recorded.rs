@@ -441,3 +441,49 @@ fn a_helpline_the_search_is_unsure_of_is_given_when_recorded_callers_meant_it() 
     );
     assert_ne!(reply.trace.rule, "recorded_line", "{reply:?}");
 }
+
+/// The emergency numbers, like the helplines, are given when the search is unsure but the
+/// recorded callers most like this one were in an emergency (`Policy::recorded_line`): callers
+/// tell what they see, in words neither the emergency phrases nor the fiches list. The
+/// emergency numbers need a stronger resemblance than a helpline (`recorded_emergency`).
+#[test]
+fn an_emergency_told_in_unlisted_words_gets_the_numbers_when_recorded_callers_meant_them() {
+    let question = "le petit du voisin a glissé dans la mare gelée et la glace a cédé sous lui";
+    let (_dir, bare) = commune(None);
+    let reply = first_reply(&bare, question);
+    assert_ne!(
+        reply.trace.fiche.as_deref(),
+        Some("urgences"),
+        "the premise: neither the emergency words nor the search hear it: {reply:?}"
+    );
+
+    let emergency = "{ action: deflect, fiche: urgences }";
+    let seen = recorded(
+        "dev",
+        &[
+            (
+                "un enfant est passé à travers la glace du lac gelé",
+                emergency,
+            ),
+            ("la glace de la mare a cédé sous mon chien", emergency),
+            ("mon neveu vient de glisser dans l'étang gelé", emergency),
+            (
+                "je voudrais louer la salle des fêtes pour un anniversaire",
+                "{ fiche: location-salle }",
+            ),
+        ],
+    );
+    let (_dir, knowledge) = commune(Some(&seen));
+    let reply = first_reply(&knowledge, question);
+    expect(&reply, DecisionAction::Deflect, Some("urgences"));
+    assert_eq!(reply.trace.rule, "recorded_line");
+
+    // Under the emergency numbers' own least strength, the helplines' is not enough.
+    let mut call = Call::voice(&knowledge, tuesday_open(), MOBILE);
+    call.engine = guichet_agent::Engine::new(guichet_agent::Policy {
+        recorded_emergency: 1.0,
+        ..guichet_agent::Policy::default()
+    });
+    let reply = call.say(question);
+    assert_ne!(reply.trace.rule, "recorded_line", "{reply:?}");
+}
