@@ -173,7 +173,10 @@ impl<'a> TurnInProgress<'a> {
         &self,
         resemblance: Option<&Resemblance<'_>>,
     ) -> Option<&'a Fiche> {
-        let topic = self.policy.recorded_topic(resemblance)?;
+        let topic = self.policy.recorded_topic(resemblance, |topic| {
+            self.fiche(topic)
+                .is_none_or(|fiche| fiche.competence.is_public())
+        })?;
         self.fiche(topic)
             .filter(|fiche| !crate::emergency::is_danger_line(&fiche.id))
     }

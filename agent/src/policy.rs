@@ -51,6 +51,9 @@ pub struct Policy {
     /// the search did not understand to be asked about (or, for a matter of no public service,
     /// named) rather than the caller asked to start again (see [`Policy::recorded_topic`]).
     pub recorded_guess: f32,
+    /// The same least strength when that topic is a matter of no public service, which the
+    /// robot names rather than asks about (see [`Policy::recorded_topic`]).
+    pub recorded_outside: f32,
     /// Least [`Resemblance::strength`] of the recorded questions' leading topic, when it is
     /// not the unsure match's, for the robot to ask about that topic instead (see
     /// [`Policy::recorded_reading`]); when it is a body that specialises the match (the MSA for
@@ -100,6 +103,7 @@ impl Default for Policy {
             danger_line_doubt: 0.35,
             danger_line_lead: 0.01,
             recorded_guess: 0.3,
+            recorded_outside: 0.2,
             recorded_reading: 0.3,
             recorded_line: 0.2,
             recorded_emergency: 0.3,
@@ -268,8 +272,29 @@ impl Policy {
     /// from 0.4 4,357 / 257 / 3,114 / 4,630; **0.3** 4,378 / 257 / 3,121 / 4,644; 0.2 4,409 /
     /// 258 / 3,118 / 4,660; 0.1 4,450 / 266 / 3,133 / 4,688; the demo's dialogues unchanged.
     /// 0.3 is the lowest point without a false answer more.
-    pub fn recorded_topic<'r>(&self, resemblance: Option<&Resemblance<'r>>) -> Option<&'r str> {
-        leading_topic(resemblance, self.recorded_guess)
+    ///
+    /// A matter of no public service (`is_public` false: the caller's doctor, insurer, the
+    /// SNCF, Météo-France, small talk) is named from [`Policy::recorded_outside`]: « c'est
+    /// l'affaire de votre assureur » is a concrete next step where « reformulez » was none, and
+    /// a caller who wanted the mairie says so. Swept on 2026-12-08 (thirty-second pass), over
+    /// 8,769 scored turns (at 0.3: 6,199 / 309 / 4,370 / 6,440): from 0.25 6,213 / 310 / 4,384 /
+    /// 6,454; **0.2** 6,229 / 312 / 4,400 / 6,470; 0.15 6,238 / 315 / 4,409 / 6,479; the demo's
+    /// dialogues unchanged. At 0.2, 30 callers more hear whose business their request is; the
+    /// 3 false answers added are tomatoes with black spots sent to Météo-France and two
+    /// discriminations (an age at hiring, a radiology practice without a ramp) named as the
+    /// SNCF's and a care provider's, where they heard « reformulez » before.
+    pub fn recorded_topic<'r>(
+        &self,
+        resemblance: Option<&Resemblance<'r>>,
+        is_public: impl Fn(&str) -> bool,
+    ) -> Option<&'r str> {
+        let topic = leading_topic(resemblance, self.recorded_guess.min(self.recorded_outside))?;
+        let least = if is_public(topic) {
+            self.recorded_guess
+        } else {
+            self.recorded_outside
+        };
+        leading_topic(resemblance, least)
     }
 
     /// The topic the recorded questions most like the caller's were meant for, from a strength

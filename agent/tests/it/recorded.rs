@@ -487,3 +487,45 @@ fn an_emergency_told_in_unlisted_words_gets_the_numbers_when_recorded_callers_me
     let reply = call.say(question);
     assert_ne!(reply.trace.rule, "recorded_line", "{reply:?}");
 }
+
+/// A request the search did not understand, like recorded ones that are no public service's
+/// business, is named as such from a lower strength than a public topic is asked about
+/// (`Policy::recorded_outside` beside `recorded_guess`): « c'est l'affaire de votre garagiste »
+/// is a next step, a confirmation about a public service the caller may not want is not.
+#[test]
+fn a_matter_of_no_public_service_is_named_from_a_lower_resemblance_than_a_topic_is_asked() {
+    let question = "un garagiste honnête pour changer mes plaquettes de frein vous connaissez";
+    let (_dir, bare) = commune(None);
+    let reply = first_reply(&bare, question);
+    assert_eq!(
+        reply.trace.rule, "not_understood",
+        "the premise: the search understands nothing: {reply:?}"
+    );
+
+    let chat = "{ action: fallback, fiche: bavardage }";
+    let seen = recorded(
+        "dev",
+        &[
+            ("vous connaissez un bon garagiste dans le coin", chat),
+            ("le garagiste de la place il est honnête", chat),
+            ("mes freins font du bruit un mécano à me conseiller", chat),
+        ],
+    );
+    let (_dir, knowledge) = commune(Some(&seen));
+    let say = |policy: guichet_agent::Policy| {
+        let mut call = Call::voice(&knowledge, tuesday_open(), MOBILE);
+        call.engine = guichet_agent::Engine::new(policy);
+        call.say(question)
+    };
+    let never_asked = guichet_agent::Policy {
+        recorded_guess: 1.0,
+        ..guichet_agent::Policy::default()
+    };
+    let reply = say(never_asked.clone());
+    expect(&reply, DecisionAction::Fallback, Some("bavardage"));
+    let reply = say(guichet_agent::Policy {
+        recorded_outside: 1.0,
+        ..never_asked
+    });
+    assert_eq!(reply.trace.rule, "not_understood", "{reply:?}");
+}
