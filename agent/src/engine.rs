@@ -415,7 +415,10 @@ impl<'a> TurnInProgress<'a> {
         let doubted = verdict == Verdict::Answer && reconsidered == Verdict::Confirm;
         // Unsure of its match, the robot asks about the topic the recorded questions most like
         // the caller's were meant for, if any (see `Policy::recorded_reading`); else a guess is
-        // asked about only on a word of the fiche's own (see `Match::worth_asking`).
+        // asked about only on a word of the fiche's own (see `Match::worth_asking`). A guess at
+        // a matter no public service handles (the caller's bank, employer…) is not worth a
+        // confirmation: a « oui » would only lead to « not the mairie's ». Such a request is
+        // read as not understood, and the recorded questions may still name whose it is.
         let reading = best
             .as_ref()
             .filter(|_| reconsidered == Verdict::Confirm)
@@ -425,6 +428,11 @@ impl<'a> TurnInProgress<'a> {
                 if reconsidered == Verdict::Confirm
                     && reading.is_none()
                     && !best.worth_asking(&hits) =>
+            {
+                Verdict::NotUnderstood
+            }
+            Some(best)
+                if reconsidered == Verdict::Confirm && !best.fiche.competence.is_public() =>
             {
                 Verdict::NotUnderstood
             }
@@ -497,12 +505,6 @@ impl<'a> TurnInProgress<'a> {
             ),
             // A guess to confirm does not reset the count of misunderstandings: a caller
             // who says "non" after a reformulation goes to a human, never round in circles.
-            // A guess at a matter no public service handles (the caller's bank, employer…) is
-            // not worth a confirmation: a "oui" would only lead to "not the mairie's". Unsure,
-            // the robot asks to reformulate, as for a request it did not understand.
-            (Some(best), Verdict::Confirm) if !best.fiche.competence.is_public() => {
-                self.not_understood("not_understood", clarifying)
-            }
             // An unsure guess at a line for a person in danger given straight away (see
             // `TurnInProgress::gives_unsure_line`).
             (Some(best), Verdict::Confirm) if unsure_line => {
@@ -525,8 +527,11 @@ impl<'a> TurnInProgress<'a> {
             // Nothing the search is sure enough of, no question pending: the topic the recorded
             // questions most like the caller's were meant for, when they agree strongly enough,
             // is asked about (a matter of no public service is named) rather than asking the
-            // caller to start again (see `Policy::recorded_topic`).
+            // caller to start again (see `Policy::recorded_topic`). Only for the call's first
+            // request: the recorded questions are callers' first words, and a later one leans
+            // on what was said before (« et je peux déplacer un rendez-vous déjà pris »).
             _ if clarifying.is_none()
+                && self.session.topics.is_empty()
                 && let Some(fiche) = self.recorded_guess(resemblance) =>
             {
                 if fiche.competence.is_public() {

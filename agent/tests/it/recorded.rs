@@ -529,3 +529,55 @@ fn a_matter_of_no_public_service_is_named_from_a_lower_resemblance_than_a_topic_
     });
     assert_eq!(reply.trace.rule, "not_understood", "{reply:?}");
 }
+
+/// An unsure guess at a matter of no public service is not asked about (a « oui » would only
+/// lead to « not the mairie's »): it is read as not understood, and the recorded questions
+/// still name whose business it is.
+#[test]
+fn an_unsure_guess_at_a_matter_of_no_public_service_is_named_when_recorded_callers_meant_it() {
+    let question = "ma facture edf a pris cinquante euros d'un coup";
+    let (_dir, bare) = commune(None);
+    let reply = first_reply(&bare, question);
+    assert_eq!(
+        reply.trace.rule, "not_understood",
+        "the premise: no confirmation of a matter of no public service: {reply:?}"
+    );
+    let confidence = reply.trace.confidence.expect("a guess");
+    let policy = guichet_agent::Policy::default();
+    assert!(
+        (policy.confirm_confidence..policy.answer_confidence).contains(&confidence),
+        "the premise: an unsure guess ({confidence})"
+    );
+
+    let energy = "{ action: fallback, fiche: energie }";
+    let seen = recorded(
+        "dev",
+        &[
+            ("ma facture edf a augmenté sans raison", energy),
+            ("la facture d'électricité a doublé d'un coup", energy),
+            ("edf me réclame cinquante euros de plus", energy),
+        ],
+    );
+    let (_dir, knowledge) = commune(Some(&seen));
+    // The recorded questions' agreement alone does not answer the guess (see
+    // `Policy::second_opinion`): the guess is not understood, and the recorded questions read.
+    let call = || {
+        let mut call = Call::voice(&knowledge, tuesday_open(), MOBILE);
+        call.engine = guichet_agent::Engine::new(guichet_agent::Policy {
+            resemblance_agreement: f32::INFINITY,
+            ..guichet_agent::Policy::default()
+        });
+        call
+    };
+    let reply = call().say(question);
+    expect(&reply, DecisionAction::Fallback, Some("energie"));
+    assert_eq!(reply.trace.rule, "outside_public_service");
+
+    // A later request of the same call is not read by the recorded questions, which are
+    // callers' first words: it leans on what was said before.
+    let mut call = call();
+    let first = call.say("je voudrais louer la salle des fêtes pour un anniversaire");
+    expect(&first, DecisionAction::Answer, Some("location-salle"));
+    let reply = call.say(question);
+    assert_eq!(reply.trace.rule, "not_understood", "{reply:?}");
+}
