@@ -193,19 +193,24 @@ impl<'a> TurnInProgress<'a> {
             .filter(|fiche| crate::emergency::is_danger_line(&fiche.id))
     }
 
-    /// The topic to ask about instead of an unsure `best` match, read from the recorded
-    /// questions (see [`crate::Policy::recorded_reading`]): not when the caller said a word of
-    /// the match's own title or keywords that the other topic's lack, never a line for a
-    /// person in danger nor a matter of no public service.
+    /// The topic to ask about (or, a matter of no public service, to name) instead of an
+    /// unsure `best` match, read from the recorded questions (see
+    /// [`crate::Policy::recorded_reading`]): not when the caller said a word of the match's own
+    /// title or keywords that the other topic's lack, never a line for a person in danger.
     pub(crate) fn recorded_reading(
         &self,
         best: &Match<'a>,
         hits: &[Hit],
         resemblance: Option<&Resemblance<'_>>,
     ) -> Option<&'a Fiche> {
-        let other = self
-            .policy
-            .recorded_reading(resemblance, |topic| self.related(best.fiche, topic))?;
+        let other = self.policy.recorded_reading(
+            resemblance,
+            |topic| self.related(best.fiche, topic),
+            |topic| {
+                self.fiche(topic)
+                    .is_none_or(|fiche| fiche.competence.is_public())
+            },
+        )?;
         let keyword_concepts = |id: &str| {
             hits.iter()
                 .find(|hit| hit.fiche_id == id)
@@ -214,9 +219,8 @@ impl<'a> TurnInProgress<'a> {
         if keyword_concepts(&best.fiche.id) & !keyword_concepts(other) != 0 {
             return None;
         }
-        self.fiche(other).filter(|fiche| {
-            fiche.competence.is_public() && !crate::emergency::is_danger_line(&fiche.id)
-        })
+        self.fiche(other)
+            .filter(|fiche| !crate::emergency::is_danger_line(&fiche.id))
     }
 
     /// Whether an unsure guess at a line for a person in danger (119, 3919, 3114, 15) is given

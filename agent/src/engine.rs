@@ -510,9 +510,14 @@ impl<'a> TurnInProgress<'a> {
             (Some(best), Verdict::Confirm) if unsure_line => {
                 self.handle_fiche(best.fiche, "danger_line")
             }
-            // The topic the recorded questions read (see `reading` above).
+            // The topic the recorded questions read (see `reading` above): asked about, or named
+            // when it is no public service's business.
             (Some(_), Verdict::Confirm) if let Some(other) = reading => {
-                self.confirm(other, "recorded_reading")
+                if other.competence.is_public() {
+                    self.confirm(other, "recorded_reading")
+                } else {
+                    self.handle_fiche(other, "recorded_reading")
+                }
             }
             (Some(best), Verdict::Confirm) if doubted => {
                 self.confirm(best.fiche, "resembles_another_topic")

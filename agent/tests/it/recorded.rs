@@ -581,3 +581,43 @@ fn an_unsure_guess_at_a_matter_of_no_public_service_is_named_when_recorded_calle
     let reply = call.say(question);
     assert_eq!(reply.trace.rule, "not_understood", "{reply:?}");
 }
+
+/// An unsure guess at a public service that the recorded callers most like this one meant as
+/// no public service's business is not asked about: that business is named
+/// (`Policy::recorded_outside_reading`).
+#[test]
+fn an_unsure_guess_is_named_as_no_public_services_business_when_recorded_callers_meant_that() {
+    let question = "ma complémentaire a augmenté de trente pour cent c'est normal";
+    let (_dir, bare) = commune(None);
+    let reply = first_reply(&bare, question);
+    expect(&reply, DecisionAction::Confirm, Some("cpam"));
+
+    let insurer = "{ action: fallback, fiche: assurance }";
+    let seen = recorded(
+        "dev",
+        &[
+            (
+                "ma complémentaire a augmenté ses tarifs cette année",
+                insurer,
+            ),
+            (
+                "la complémentaire augmente de vingt pour cent c'est normal",
+                insurer,
+            ),
+            ("pourquoi ma complémentaire a autant augmenté", insurer),
+        ],
+    );
+    let (_dir, knowledge) = commune(Some(&seen));
+    let reply = first_reply(&knowledge, question);
+    expect(&reply, DecisionAction::Fallback, Some("assurance"));
+    assert_eq!(reply.trace.rule, "outside_public_service");
+
+    // Under the least strength for naming, it is not named.
+    let mut call = Call::voice(&knowledge, tuesday_open(), MOBILE);
+    call.engine = guichet_agent::Engine::new(guichet_agent::Policy {
+        recorded_outside_reading: 1.0,
+        ..guichet_agent::Policy::default()
+    });
+    let reply = call.say(question);
+    assert_ne!(reply.trace.fiche.as_deref(), Some("assurance"), "{reply:?}");
+}
