@@ -166,6 +166,13 @@ impl<'a> TurnInProgress<'a> {
                 .is_some_and(|b| goes_to(b, &a.id) || specialises(b, &a.id))
     }
 
+    /// Whether a topic of the recorded questions is a public service's (a fiche not
+    /// published here counts as one: it is never named as no public service's business).
+    fn is_public_topic(&self, topic: &str) -> bool {
+        self.fiche(topic)
+            .is_none_or(|fiche| fiche.competence.is_public())
+    }
+
     /// The fiche the recorded questions most like the caller's were meant for, strongly
     /// enough, when the search understood nothing (see [`crate::Policy::recorded_topic`]);
     /// never a line for a person in danger, which the recorded questions alone do not give.
@@ -173,10 +180,9 @@ impl<'a> TurnInProgress<'a> {
         &self,
         resemblance: Option<&Resemblance<'_>>,
     ) -> Option<&'a Fiche> {
-        let topic = self.policy.recorded_topic(resemblance, |topic| {
-            self.fiche(topic)
-                .is_none_or(|fiche| fiche.competence.is_public())
-        })?;
+        let topic = self
+            .policy
+            .recorded_topic(resemblance, |topic| self.is_public_topic(topic))?;
         self.fiche(topic)
             .filter(|fiche| !crate::emergency::is_danger_line(&fiche.id))
     }
@@ -206,10 +212,7 @@ impl<'a> TurnInProgress<'a> {
         let other = self.policy.recorded_reading(
             resemblance,
             |topic| self.related(best.fiche, topic),
-            |topic| {
-                self.fiche(topic)
-                    .is_none_or(|fiche| fiche.competence.is_public())
-            },
+            |topic| self.is_public_topic(topic),
         )?;
         let keyword_concepts = |id: &str| {
             hits.iter()

@@ -292,13 +292,14 @@ impl Policy {
         resemblance: Option<&Resemblance<'r>>,
         is_public: impl Fn(&str) -> bool,
     ) -> Option<&'r str> {
-        let topic = leading_topic(resemblance, self.recorded_guess.min(self.recorded_outside))?;
+        let found = resemblance?;
+        let topic = found.topic()?;
         let least = if is_public(topic) {
             self.recorded_guess
         } else {
             self.recorded_outside
         };
-        leading_topic(resemblance, least)
+        (found.strength() >= least).then_some(topic)
     }
 
     /// The topic the recorded questions most like the caller's were meant for, from a strength

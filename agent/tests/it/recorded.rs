@@ -521,7 +521,7 @@ fn a_matter_of_no_public_service_is_named_from_a_lower_resemblance_than_a_topic_
         recorded_guess: 1.0,
         ..guichet_agent::Policy::default()
     };
-    let reply = say(never_asked.clone());
+    let reply = say(never_asked);
     expect(&reply, DecisionAction::Fallback, Some("bavardage"));
     let reply = say(guichet_agent::Policy {
         recorded_outside: 1.0,
