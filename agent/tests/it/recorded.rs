@@ -42,6 +42,13 @@ fn first_reply(knowledge: &Knowledge, question: &str) -> guichet_agent::Reply {
     Call::voice(knowledge, tuesday_open(), MOBILE).say(question)
 }
 
+/// A call on a Tuesday the mairie is open, its engine under `policy`.
+fn call_under(knowledge: &Knowledge, policy: guichet_agent::Policy) -> Call<'_> {
+    let mut call = Call::voice(knowledge, tuesday_open(), MOBILE);
+    call.engine = guichet_agent::Engine::new(policy);
+    call
+}
+
 /// One-turn dialogues of a split, each caller line expecting `expect`.
 fn recorded(split: &str, lines: &[(&str, &str)]) -> String {
     lines
@@ -260,12 +267,11 @@ fn an_unsure_danger_line_that_only_ties_with_another_topic_is_asked_about() {
         "the premise: the 119 leads, by less than the policy asks ({margin})"
     );
     // Any lead at all would have given the 119 to a family looking for a pizzeria.
-    let mut call = Call::voice(&knowledge, tuesday_open(), MOBILE);
-    call.engine = guichet_agent::Engine::new(guichet_agent::Policy {
+    let policy = guichet_agent::Policy {
         danger_line_lead: f32::MIN_POSITIVE,
         ..policy
-    });
-    let reply = call.say(question);
+    };
+    let reply = call_under(&knowledge, policy).say(question);
     assert_eq!(reply.trace.rule, "danger_line", "{reply:?}");
     assert_eq!(reply.trace.action, DecisionAction::Deflect);
 }
@@ -479,12 +485,11 @@ fn an_emergency_told_in_unlisted_words_gets_the_numbers_when_recorded_callers_me
     assert_eq!(reply.trace.rule, "recorded_line");
 
     // Under the emergency numbers' own least strength, the helplines' is not enough.
-    let mut call = Call::voice(&knowledge, tuesday_open(), MOBILE);
-    call.engine = guichet_agent::Engine::new(guichet_agent::Policy {
+    let policy = guichet_agent::Policy {
         recorded_emergency: 1.0,
         ..guichet_agent::Policy::default()
-    });
-    let reply = call.say(question);
+    };
+    let reply = call_under(&knowledge, policy).say(question);
     assert_ne!(reply.trace.rule, "recorded_line", "{reply:?}");
 }
 
@@ -512,11 +517,7 @@ fn a_matter_of_no_public_service_is_named_from_a_lower_resemblance_than_a_topic_
         ],
     );
     let (_dir, knowledge) = commune(Some(&seen));
-    let say = |policy: guichet_agent::Policy| {
-        let mut call = Call::voice(&knowledge, tuesday_open(), MOBILE);
-        call.engine = guichet_agent::Engine::new(policy);
-        call.say(question)
-    };
+    let say = |policy| call_under(&knowledge, policy).say(question);
     let never_asked = guichet_agent::Policy {
         recorded_guess: 1.0,
         ..guichet_agent::Policy::default()
@@ -562,12 +563,11 @@ fn an_unsure_guess_at_a_matter_of_no_public_service_is_named_when_recorded_calle
     // The recorded questions' agreement alone does not answer the guess (see
     // `Policy::second_opinion`): the guess is not understood, and the recorded questions read.
     let call = || {
-        let mut call = Call::voice(&knowledge, tuesday_open(), MOBILE);
-        call.engine = guichet_agent::Engine::new(guichet_agent::Policy {
+        let policy = guichet_agent::Policy {
             resemblance_agreement: f32::INFINITY,
             ..guichet_agent::Policy::default()
-        });
-        call
+        };
+        call_under(&knowledge, policy)
     };
     let reply = call().say(question);
     expect(&reply, DecisionAction::Fallback, Some("energie"));
@@ -613,11 +613,10 @@ fn an_unsure_guess_is_named_as_no_public_services_business_when_recorded_callers
     assert_eq!(reply.trace.rule, "outside_public_service");
 
     // Under the least strength for naming, it is not named.
-    let mut call = Call::voice(&knowledge, tuesday_open(), MOBILE);
-    call.engine = guichet_agent::Engine::new(guichet_agent::Policy {
+    let policy = guichet_agent::Policy {
         recorded_outside_reading: 1.0,
         ..guichet_agent::Policy::default()
-    });
-    let reply = call.say(question);
+    };
+    let reply = call_under(&knowledge, policy).say(question);
     assert_ne!(reply.trace.fiche.as_deref(), Some("assurance"), "{reply:?}");
 }
