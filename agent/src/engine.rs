@@ -513,11 +513,7 @@ impl<'a> TurnInProgress<'a> {
             // The topic the recorded questions read (see `reading` above): asked about, or named
             // when it is no public service's business.
             (Some(_), Verdict::Confirm) if let Some(other) = reading => {
-                if other.competence.is_public() {
-                    self.confirm(other, "recorded_reading")
-                } else {
-                    self.handle_fiche(other, "recorded_reading")
-                }
+                self.ask_or_name(other, "recorded_reading")
             }
             (Some(best), Verdict::Confirm) if doubted => {
                 self.confirm(best.fiche, "resembles_another_topic")
@@ -539,13 +535,20 @@ impl<'a> TurnInProgress<'a> {
                 && self.session.topics.is_empty()
                 && let Some(fiche) = self.recorded_guess(resemblance) =>
             {
-                if fiche.competence.is_public() {
-                    self.confirm(fiche, "recorded_topic")
-                } else {
-                    self.handle_fiche(fiche, "recorded_topic")
-                }
+                self.ask_or_name(fiche, "recorded_topic")
             }
             _ => self.not_understood("not_understood", clarifying),
+        }
+    }
+
+    /// A topic the recorded questions read: a public service's is asked about (« vous appelez
+    /// bien au sujet de… ? »); a matter of no public service is named straight away, a « oui »
+    /// would only lead to « not the mairie's ».
+    fn ask_or_name(&mut self, fiche: &Fiche, rule: &'static str) {
+        if fiche.competence.is_public() {
+            self.confirm(fiche, rule)
+        } else {
+            self.handle_fiche(fiche, rule)
         }
     }
 

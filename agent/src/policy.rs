@@ -299,14 +299,13 @@ impl Policy {
         resemblance: Option<&Resemblance<'r>>,
         is_public: impl Fn(&str) -> bool,
     ) -> Option<&'r str> {
-        let found = resemblance?;
-        let topic = found.topic()?;
-        let least = if is_public(topic) {
-            self.recorded_guess
-        } else {
-            self.recorded_outside
-        };
-        (found.strength() >= least).then_some(topic)
+        leading_topic(resemblance, |topic| {
+            if is_public(topic) {
+                self.recorded_guess
+            } else {
+                self.recorded_outside
+            }
+        })
     }
 
     /// The topic the recorded questions most like the caller's were meant for, from a strength
@@ -318,7 +317,7 @@ impl Policy {
         &self,
         resemblance: Option<&Resemblance<'r>>,
     ) -> Option<&'r str> {
-        leading_topic(resemblance, self.recorded_reading)
+        leading_topic(resemblance, |_| self.recorded_reading)
     }
 
     /// A helpline for a person in danger (the 119, the 3919, the 3114) given straight away
@@ -359,11 +358,13 @@ impl Policy {
     /// them without need (a heat wave, a cough with fever for ten days, a rheumatologist, the
     /// compensation after an accident), the cheap side of the asymmetry.
     pub fn recorded_line<'r>(&self, resemblance: Option<&Resemblance<'r>>) -> Option<&'r str> {
-        let topic = leading_topic(resemblance, self.recorded_line)?;
-        if topic == crate::emergency::EMERGENCY_FICHE {
-            return leading_topic(resemblance, self.recorded_emergency);
-        }
-        Some(topic)
+        leading_topic(resemblance, |topic| {
+            if topic == crate::emergency::EMERGENCY_FICHE {
+                self.recorded_emergency
+            } else {
+                self.recorded_line
+            }
+        })
     }
 
     /// What the robot asks about when it is unsure of its best match (a confirmation): the
@@ -411,23 +412,28 @@ impl Policy {
         same_topic: impl Fn(&str) -> bool,
         is_public: impl Fn(&str) -> bool,
     ) -> Option<&'r str> {
-        let found = resemblance?;
-        let topic = found.topic()?;
-        let least = if is_public(topic) {
-            self.recorded_reading
-        } else {
-            self.recorded_outside_reading
-        };
-        resembles_another(found, same_topic, least).then_some(topic)
+        let topic = leading_topic(resemblance, |topic| {
+            if is_public(topic) {
+                self.recorded_reading
+            } else {
+                self.recorded_outside_reading
+            }
+        })?;
+        resemblance
+            .is_some_and(|found| found.prefers_another(same_topic))
+            .then_some(topic)
     }
 }
 
 /// The topic the recorded questions most like the caller's lead with, when they do with at
-/// least `strength`.
-fn leading_topic<'r>(resemblance: Option<&Resemblance<'r>>, strength: f32) -> Option<&'r str> {
-    resemblance
-        .filter(|found| found.strength() >= strength)
-        .and_then(Resemblance::topic)
+/// least the strength `least` asks of that topic.
+fn leading_topic<'r>(
+    resemblance: Option<&Resemblance<'r>>,
+    least: impl Fn(&str) -> f32,
+) -> Option<&'r str> {
+    let found = resemblance?;
+    let topic = found.topic()?;
+    (found.strength() >= least(topic)).then_some(topic)
 }
 
 /// The recorded questions most like the caller's were meant, with at least `strength`, for
